@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ScanTools.Platform;
+
+/// <summary>
+/// statx(2) through libc. One call gives the type bits, mode, size, times and birth time that .NET's
+/// FileSystemEntry either hides (type, mode) or reports as zeroes when the file vanished.
+/// The statx struct layout is the same on every Linux architecture.
+/// </summary>
+internal static unsafe partial class LinuxStat
+{
+    private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxBasicStats = 0x7ff;
+    private const uint StatxBirthTime = 0x800;
+    private const int BufferSize = 256;
+    private const long UnixEpochTicks = 621355968000000000L;
+
+    private const int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENAMETOOLONG = 36, ELOOP = 40, EPERM = 1, ENOSYS = 38;
+
+    private static int s_state; // 0 unknown, 1 available, -1 unavailable
+
+    /// <summary>True when statx can be used (Linux with a libc that exports it and a kernel that has it).</summary>
+    public static bool IsAvailable
+    {
+        get
+        {
+            if (s_state == 0)
+            {
+                s_state = Probe() ? 1 : -1;
+            }
+            return s_state == 1;
+        }
+    }
+
+    private static bool Probe()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("SCANTOOLS_PORTABLE_STAT") == "1")
+        {
+            return false;
+        }
+        try
+        {
+            return TryStat("/", follow: true, out _) == StatFailure.None;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false; // older musl without a statx wrapper
+        }
+        catch (DllNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stats <paramref name="path"/>; follows a final symlink only when asked.</summary>
+    public static StatFailure TryStat(string path, bool follow, out EntryStat stat)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        byte[]? rented = null;
+        Span<byte> utf8 = max <= 1024 ? stackalloc byte[1024] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            int n = Encoding.UTF8.GetBytes(path, utf8);
+            utf8[n] = 0;
+            byte* buf = stackalloc byte[BufferSize];
+            int rc;
+            fixed (byte* p = utf8)
+            {
+                rc = statx(AtFdCwd, p, follow ? 0 : AtSymlinkNoFollow, StatxBasicStats | StatxBirthTime, buf);
+            }
+            if (rc != 0)
+            {
+                stat = default;
+                int errno = Marshal.GetLastPInvokeError();
+                return errno switch
+                {
+                    ENOENT or ENOTDIR => StatFailure.NotFound,
+                    EACCES or EPERM => StatFailure.AccessDenied,
+                    ENAMETOOLONG => StatFailure.NameTooLong,
+                    ELOOP => StatFailure.Loop,
+                    ENOSYS => throw new EntryPointNotFoundException("statx is not implemented by this kernel"),
+                    _ => StatFailure.Other,
+                };
+            }
+            stat = Decode(buf, path);
+            return StatFailure.None;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static EntryStat Decode(byte* buf, string path)
+    {
+        uint mask = *(uint*)buf;
+        int mode = *(ushort*)(buf + 28);
+        long size = (long)*(ulong*)(buf + 40);
+        long? birth = (mask & StatxBirthTime) != 0 ? Ticks(buf + 80) : null;
+        long mtime = Ticks(buf + 112);
+        EntryKind kind = (mode & 0xF000) switch
+        {
+            0x8000 => EntryKind.File,
+            0x4000 => EntryKind.Directory,
+            0xA000 => EntryKind.Symlink,
+            _ => EntryKind.Special,
+        };
+        return new EntryStat
+        {
+            Kind = kind,
+            Length = size,
+            LastWriteTicksUtc = mtime,
+            CreationTicksUtc = birth,
+            UnixMode = mode,
+            Attributes = AttributesOf(kind, mode, path),
+        };
+    }
+
+    private static long Ticks(byte* ts)
+    {
+        long sec = *(long*)ts;
+        uint nsec = *(uint*)(ts + 8);
+        return UnixEpochTicks + (sec * TimeSpan.TicksPerSecond) + (nsec / 100);
+    }
+
+    /// <summary>The FileAttributes .NET would report on Unix, computed from mode bits and the name.</summary>
+    private static FileAttributes AttributesOf(EntryKind kind, int mode, string path)
+    {
+        FileAttributes a = 0;
+        if (kind == EntryKind.Directory)
+        {
+            a |= FileAttributes.Directory;
+        }
+        if (kind == EntryKind.Symlink)
+        {
+            a |= FileAttributes.ReparsePoint;
+        }
+        if ((mode & 0x92) == 0) // no write bit for owner, group or others
+        {
+            a |= FileAttributes.ReadOnly;
+        }
+        int slash = path.LastIndexOf('/');
+        if (slash + 1 < path.Length && path[slash + 1] == '.')
+        {
+            a |= FileAttributes.Hidden;
+        }
+        return a == 0 ? FileAttributes.Normal : a;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int statx(int dirfd, byte* pathname, int flags, uint mask, byte* statxbuf);
+}

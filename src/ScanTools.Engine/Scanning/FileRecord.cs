@@ -1,0 +1,82 @@
+using ScanTools.Platform;
+
+namespace ScanTools.Scanning;
+
+/// <summary>
+/// One file as a scan found it. Property names follow <see cref="FileInfo"/> so PowerShell users meet
+/// familiar names (FullName, Length, LastWriteTimeUtc, ...).
+/// </summary>
+public sealed class FileRecord
+{
+    private byte[]? _sha256;
+
+    /// <summary>Creates a record; <paramref name="directoryName"/> must be a full path.</summary>
+    public FileRecord(string directoryName, string name)
+    {
+        DirectoryName = directoryName;
+        Name = name;
+    }
+
+    /// <summary>The full path of the folder holding the file.</summary>
+    public string DirectoryName { get; }
+
+    /// <summary>The file's name with its extension.</summary>
+    public string Name { get; }
+
+    /// <summary>The full path of the file.</summary>
+    public string FullName => Path.Join(DirectoryName, Name);
+
+    /// <summary>The extension with its dot (<c>.log</c>), or empty.</summary>
+    public string Extension => Path.GetExtension(Name);
+
+    /// <summary>Size in bytes (for an unfollowed link: the link's own size).</summary>
+    public long Length { get; init; }
+
+    /// <summary>Last write time, UTC.</summary>
+    public DateTime LastWriteTimeUtc { get; init; }
+
+    /// <summary>Creation (birth) time, UTC, where the file system records it; otherwise null.</summary>
+    public DateTime? CreationTimeUtc { get; init; }
+
+    /// <summary>File attributes (on Unix: ReadOnly, Hidden, ReparsePoint as .NET derives them).</summary>
+    public FileAttributes Attributes { get; init; }
+
+    /// <summary>The Unix st_mode (type and permission bits); null on Windows.</summary>
+    public int? UnixMode { get; init; }
+
+    /// <summary>True when the entry is a symbolic link.</summary>
+    public bool IsLink { get; init; }
+
+    /// <summary>Where the link points, as stored in the link; null for other entries.</summary>
+    public string? LinkTarget { get; init; }
+
+    /// <summary>The SHA-256 digest as 64 upper-case hex digits, or null when not hashed.</summary>
+    public string? Sha256 => _sha256 is null ? null : Convert.ToHexString(_sha256);
+
+    /// <summary>The SHA-256 digest as bytes, or null when not hashed.</summary>
+    public byte[]? Sha256Bytes
+    {
+        get => _sha256;
+        init => _sha256 = value is null || value.Length == 32 ? value : throw new ArgumentException("A SHA-256 digest is 32 bytes.", nameof(value));
+    }
+
+    /// <summary>What kind of entry this is (file, link or special file).</summary>
+    public EntryKind Kind { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => FullName;
+
+    internal static FileRecord FromStat(string directory, string name, in EntryStat stat, bool isLink, string? linkTarget, byte[]? sha256) =>
+        new(directory, name)
+        {
+            Length = stat.Length,
+            LastWriteTimeUtc = new DateTime(stat.LastWriteTicksUtc, DateTimeKind.Utc),
+            CreationTimeUtc = stat.CreationTicksUtc is long c ? new DateTime(c, DateTimeKind.Utc) : null,
+            Attributes = isLink ? stat.Attributes | FileAttributes.ReparsePoint : stat.Attributes,
+            UnixMode = stat.UnixMode,
+            IsLink = isLink,
+            LinkTarget = linkTarget,
+            Sha256Bytes = sha256,
+            Kind = stat.Kind,
+        };
+}

@@ -1,0 +1,464 @@
+using System.Collections.Concurrent;
+using System.IO.Enumeration;
+using ScanTools.Matching;
+using ScanTools.Platform;
+using ScanTools.Storage.Writes;
+
+namespace ScanTools.Scanning;
+
+/// <summary>
+/// Walks folders in parallel. A work item is one folder: a worker lists it, stats and (when asked)
+/// hashes its files, hands them to the sink as one listing (chunked when large) and queues the
+/// subfolders. Hidden and dot entries are included; directory links are entered only when
+/// <see cref="ScanOptions.FollowSymlinks"/> is set, and then never in a loop. Every problem with one
+/// entry becomes a <see cref="ScanError"/> and the walk goes on.
+/// </summary>
+public sealed class FileWalker
+{
+    private static readonly EnumerationOptions ListOptions = new()
+    {
+        AttributesToSkip = 0, // the default skips Hidden and System: on Unix, every dot-file
+        IgnoreInaccessible = false,
+        RecurseSubdirectories = false,
+        ReturnSpecialDirectories = false,
+        MatchType = MatchType.Simple,
+    };
+
+    private readonly ScanOptions _options;
+    private readonly Guid _runKey;
+    private readonly ExclusionMatcher _exclusions;
+    private readonly bool _useStatx;
+    private readonly ConcurrentStack<DirectoryWork> _pending = new();
+    private readonly SemaphoreSlim _available = new(0);
+    private int _outstanding;
+    private volatile bool _done;
+    private Exception? _fault;
+
+    /// <summary>Prepares a walk; nothing is read until <see cref="Walk"/>.</summary>
+    /// <param name="options">What to walk and how; validated here.</param>
+    /// <param name="runKey">The run the listings belong to.</param>
+    public FileWalker(ScanOptions options, Guid runKey)
+        : this(options, runKey, LinuxStat.IsAvailable)
+    {
+    }
+
+    /// <summary>Lets tests run the portable stat path on Linux too.</summary>
+    internal FileWalker(ScanOptions options, Guid runKey, bool useStatx)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _runKey = runKey;
+        _exclusions = new ExclusionMatcher(options.Exclude);
+        _useStatx = useStatx && LinuxStat.IsAvailable;
+    }
+
+    /// <summary>Test seam: runs after an entry is listed and before it is stat'ed (statx path only).</summary>
+    internal Action<string>? EntryListed { get; set; }
+
+    /// <summary>The walk's live counters.</summary>
+    public ScanProgress Progress { get; } = new();
+
+    /// <summary>
+    /// Walks every root and returns when all folders are done, or soon after
+    /// <paramref name="cancellationToken"/> fires (then <see cref="OperationCanceledException"/> is thrown).
+    /// Everything already handed to the sink stays handed.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The walk was cancelled.</exception>
+    public void Walk(IWalkSink sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        foreach (string root in _options.NormalizedRoots())
+        {
+            DirectoryWork? work = RootWork(root, sink);
+            if (work is not null)
+            {
+                Enqueue(work);
+            }
+        }
+        if (Volatile.Read(ref _outstanding) == 0)
+        {
+            return;
+        }
+
+        var threads = new Thread[_options.ThrottleLimit];
+        for (int i = 0; i < threads.Length; i++)
+        {
+            threads[i] = new Thread(() => WorkerLoop(sink, stop))
+            {
+                IsBackground = true,
+                Name = $"ScanTools walker {i + 1}",
+            };
+            threads[i].Start();
+        }
+        foreach (Thread t in threads)
+        {
+            t.Join();
+        }
+
+        if (_fault is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_fault);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private DirectoryWork? RootWork(string root, IWalkSink sink)
+    {
+        StatFailure failure = FileStat.TryStat(root, follow: true, out EntryStat stat);
+        if (failure != StatFailure.None || stat.Kind != EntryKind.Directory)
+        {
+            string message = failure switch
+            {
+                StatFailure.None => "This is a file, not a folder. Give the folder that holds it.",
+                StatFailure.AccessDenied => "Permission denied while looking up this folder.",
+                _ => "This folder does not exist. Check the path; the other folders are still scanned.",
+            };
+            ReportError(sink, new ScanError(root, ScanErrorKind.RootNotFound, message));
+            return null;
+        }
+        RealPathChain? chain = _options.FollowSymlinks ? new RealPathChain(CanonicalPath.Resolve(root), null) : null;
+        return new DirectoryWork(root, string.Empty, 0, chain);
+    }
+
+    private void Enqueue(DirectoryWork work)
+    {
+        Interlocked.Increment(ref _outstanding);
+        _pending.Push(work);
+        _available.Release();
+    }
+
+    private void WorkerLoop(IWalkSink sink, CancellationTokenSource stop)
+    {
+        using var hasher = _options.Hash ? new FileHasher() : null;
+        while (true)
+        {
+            try
+            {
+                _available.Wait(stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (_done)
+            {
+                return;
+            }
+            if (!_pending.TryPop(out DirectoryWork? work))
+            {
+                continue;
+            }
+            try
+            {
+                ListDirectory(work, sink, hasher, stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Only the sink throws past ListDirectory (its writer failed): end the whole walk.
+                Interlocked.CompareExchange(ref _fault, ex, null);
+                stop.Cancel();
+                return;
+            }
+            if (Interlocked.Decrement(ref _outstanding) == 0)
+            {
+                _done = true;
+                _available.Release(_options.ThrottleLimit);
+            }
+        }
+    }
+
+    private void ListDirectory(DirectoryWork work, IWalkSink sink, FileHasher? hasher, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        string dir = work.Path;
+        Progress.AddDirectory(dir);
+        var chunk = new List<FileRecord>();
+        List<string>? unrecorded = null;
+        var subdirectories = new List<string>();
+        int chunkIndex = 0;
+        bool complete = false;
+        long chunkBytes = 0;
+
+        ListingEnumerator? entries = null;
+        try
+        {
+            entries = new ListingEnumerator(dir, _useStatx);
+        }
+        catch (Exception ex) when (IsFileSystemError(ex))
+        {
+            ReportError(sink, DirectoryError(dir, ex, work.Depth == 0));
+            return;
+        }
+
+        using (entries)
+        {
+            int sinceCheck = 0;
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = entries.MoveNext();
+                }
+                catch (Exception ex) when (IsFileSystemError(ex))
+                {
+                    ReportError(sink, DirectoryError(dir, ex, isRoot: false));
+                    break;
+                }
+                if (!more)
+                {
+                    complete = true;
+                    break;
+                }
+                if (++sinceCheck == 256)
+                {
+                    sinceCheck = 0;
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                FileRecord? record = ReadEntry(work, entries.Current, sink, hasher, subdirectories, ref unrecorded, ct);
+                if (record is null)
+                {
+                    continue;
+                }
+                chunk.Add(record);
+                chunkBytes += record.Length;
+                if (chunk.Count >= _options.ChunkSize)
+                {
+                    Progress.AddFiles(chunk.Count, chunkBytes);
+                    sink.OnListing(new DirectoryListing
+                    {
+                        RunKey = _runKey,
+                        DirectoryPath = dir,
+                        Files = chunk,
+                        ChunkIndex = chunkIndex++,
+                        IsFinalChunk = false,
+                    });
+                    chunk = new List<FileRecord>();
+                    chunkBytes = 0;
+                }
+            }
+        }
+
+        if (chunk.Count == 0 && chunkIndex == 0 && !complete)
+        {
+            return; // nothing read and nothing to close
+        }
+        Progress.AddFiles(chunk.Count, chunkBytes);
+        sink.OnListing(new DirectoryListing
+        {
+            RunKey = _runKey,
+            DirectoryPath = dir,
+            Files = chunk,
+            ChunkIndex = chunkIndex,
+            IsFinalChunk = true,
+            IsComplete = complete,
+            UnrecordedNames = complete && unrecorded is not null ? unrecorded : Array.Empty<string>(),
+            SubdirectoryNames = complete ? subdirectories : Array.Empty<string>(),
+        });
+    }
+
+    /// <summary>Turns one listed entry into a record, a queued subfolder, or an error item.</summary>
+    private FileRecord? ReadEntry(DirectoryWork work, ListedEntry entry, IWalkSink sink, FileHasher? hasher,
+        List<string> subdirectories, ref List<string>? unrecorded, CancellationToken ct)
+    {
+        string name = entry.Name;
+        string full = Path.Join(work.Path, name);
+        bool suspicious = EntryNames.IsSuspicious(name);
+        if (suspicious && OperatingSystem.IsWindows())
+        {
+            ReportError(sink, new ScanError(full, ScanErrorKind.InvalidName, EntryNames.InvalidMessage));
+            return null;
+        }
+
+        EntryListed?.Invoke(full);
+        EntryStat stat = entry.Stat;
+        StatFailure failure = _useStatx ? LinuxStat.TryStat(full, follow: false, out stat) : entry.Failure;
+        if (failure != StatFailure.None)
+        {
+            if (suspicious && failure == StatFailure.NotFound)
+            {
+                // The name did not survive decoding, so it cannot be opened by the path we hold.
+                ReportError(sink, new ScanError(full, ScanErrorKind.InvalidName, EntryNames.InvalidMessage));
+                return null;
+            }
+            if (failure != StatFailure.NotFound)
+            {
+                (unrecorded ??= new List<string>()).Add(name);
+            }
+            ReportError(sink, StatError(full, failure));
+            return null;
+        }
+
+        string? relative = _exclusions.NeedsRelativePath
+            ? (work.RelativePath.Length == 0 ? name : work.RelativePath + "/" + name)
+            : null;
+        bool excluded = !_exclusions.IsEmpty && _exclusions.IsExcluded(name, relative);
+
+        if (stat.Kind == EntryKind.Directory)
+        {
+            subdirectories.Add(name);
+            if (!excluded && CanDescend(work))
+            {
+                Enqueue(new DirectoryWork(full, relative ?? string.Empty, work.Depth + 1,
+                    work.Chain is null ? null : new RealPathChain(Path.Join(work.Chain.RealPath, name), work.Chain)));
+            }
+            return null;
+        }
+
+        bool isLink = stat.Kind == EntryKind.Symlink;
+        string? linkTarget = null;
+        if (isLink)
+        {
+            linkTarget = ReadLinkTarget(full);
+            if (_options.FollowSymlinks
+                && FileStat.TryStat(full, follow: true, out EntryStat target) == StatFailure.None)
+            {
+                if (target.Kind == EntryKind.Directory)
+                {
+                    subdirectories.Add(name);
+                    if (!excluded && CanDescend(work))
+                    {
+                        EnterLinkedDirectory(work, full, relative, sink);
+                    }
+                    return null;
+                }
+                stat = target; // a followed link to a file is recorded with the file's metadata
+            }
+            // Not following, or a dangling link: record the link itself.
+        }
+
+        if (excluded)
+        {
+            (unrecorded ??= new List<string>()).Add(name);
+            return null;
+        }
+
+        byte[]? digest = null;
+        if (hasher is not null && stat.Kind == EntryKind.File)
+        {
+            try
+            {
+                digest = hasher.Hash(full, stat.Length, ct);
+            }
+            catch (Exception ex) when (IsFileSystemError(ex))
+            {
+                if (ex is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    ReportError(sink, new ScanError(full, ScanErrorKind.FileVanished, "The file was deleted while it was being read."));
+                    return null;
+                }
+                ReportError(sink, new ScanError(full,
+                    ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.HashFailed,
+                    $"The content could not be read, so the file is recorded without a hash: {ex.Message}"));
+            }
+        }
+        return FileRecord.FromStat(work.Path, name, stat, isLink, linkTarget, digest);
+    }
+
+    private bool CanDescend(DirectoryWork work) => _options.MaxDepth is not int max || work.Depth + 1 <= max;
+
+    private void EnterLinkedDirectory(DirectoryWork work, string full, string? relative, IWalkSink sink)
+    {
+        string real;
+        try
+        {
+            real = CanonicalPath.Resolve(full);
+        }
+        catch (IOException ex)
+        {
+            ReportError(sink, new ScanError(full, ScanErrorKind.SymlinkLoop, ex.Message));
+            return;
+        }
+        for (RealPathChain? c = work.Chain; c is not null; c = c.Parent)
+        {
+            if (string.Equals(c.RealPath, real, PathComparison.Comparison))
+            {
+                ReportError(sink, new ScanError(full, ScanErrorKind.SymlinkLoop,
+                    $"This link leads back to '{real}', a folder already being walked on this path; it is not entered again."));
+                return;
+            }
+        }
+        Enqueue(new DirectoryWork(full, relative ?? string.Empty, work.Depth + 1, new RealPathChain(real, work.Chain)));
+    }
+
+    private static string? ReadLinkTarget(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception ex) when (IsFileSystemError(ex))
+        {
+            return null;
+        }
+    }
+
+    private void ReportError(IWalkSink sink, ScanError error)
+    {
+        Progress.AddError();
+        sink.OnError(error);
+    }
+
+    private static bool IsFileSystemError(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or System.Security.SecurityException;
+
+    private static ScanError DirectoryError(string dir, Exception ex, bool isRoot) => ex switch
+    {
+        UnauthorizedAccessException => new ScanError(dir, ScanErrorKind.DirectoryUnreadable,
+            "Permission denied: this folder cannot be listed. Run as an account that can read it, or exclude it."),
+        DirectoryNotFoundException when isRoot => new ScanError(dir, ScanErrorKind.RootNotFound, "This folder does not exist."),
+        DirectoryNotFoundException => new ScanError(dir, ScanErrorKind.DirectoryVanished, "The folder was deleted or moved while the scan was running."),
+        PathTooLongException => new ScanError(dir, ScanErrorKind.PathTooLong, "The path is longer than the operating system accepts; it cannot be listed."),
+        _ => new ScanError(dir, ScanErrorKind.IoError, $"The folder could not be listed: {ex.Message}"),
+    };
+
+    private static ScanError StatError(string path, StatFailure failure) => failure switch
+    {
+        StatFailure.NotFound => new ScanError(path, ScanErrorKind.FileVanished, "The entry was deleted between listing and reading."),
+        StatFailure.AccessDenied => new ScanError(path, ScanErrorKind.AccessDenied, "Permission denied while reading this entry's metadata."),
+        StatFailure.NameTooLong => new ScanError(path, ScanErrorKind.PathTooLong, "The path is longer than the operating system accepts."),
+        StatFailure.Loop => new ScanError(path, ScanErrorKind.SymlinkLoop, "Too many levels of symbolic links."),
+        _ => new ScanError(path, ScanErrorKind.IoError, "The entry's metadata could not be read."),
+    };
+
+    /// <summary>One folder to list.</summary>
+    private sealed record DirectoryWork(string Path, string RelativePath, int Depth, RealPathChain? Chain);
+
+    /// <summary>The real (link-free) paths of a folder and its ancestors, kept only when following links.</summary>
+    private sealed record RealPathChain(string RealPath, RealPathChain? Parent);
+
+    /// <summary>What the enumerator yields: the name, and on the portable path the metadata .NET read with it.</summary>
+    private readonly record struct ListedEntry(string Name, EntryStat Stat, StatFailure Failure);
+
+    /// <summary>Lists one folder without recursion, throwing on errors instead of skipping them.</summary>
+    private sealed class ListingEnumerator : FileSystemEnumerator<ListedEntry>
+    {
+        private readonly bool _nameOnly;
+
+        public ListingEnumerator(string directory, bool nameOnly)
+            : base(directory, ListOptions)
+        {
+            _nameOnly = nameOnly;
+        }
+
+        protected override ListedEntry TransformEntry(ref FileSystemEntry entry)
+        {
+            string name = entry.FileName.ToString();
+            if (_nameOnly)
+            {
+                return new ListedEntry(name, default, StatFailure.None);
+            }
+            StatFailure failure = PortableStat.FromEntry(ref entry, out EntryStat stat);
+            return new ListedEntry(name, stat, failure);
+        }
+
+        protected override bool ContinueOnError(int error) => false;
+    }
+}

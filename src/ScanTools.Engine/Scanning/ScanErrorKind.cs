@@ -1,0 +1,26 @@
+namespace ScanTools.Scanning;
+
+/// <summary>What went wrong with one entry. Scripts can branch on this; it is stored with the scan.</summary>
+public enum ScanErrorKind
+{
+    /// <summary>A scan root does not exist or is not a directory.</summary>
+    RootNotFound = 1,
+    /// <summary>A directory could not be listed: permission denied.</summary>
+    DirectoryUnreadable = 2,
+    /// <summary>A directory disappeared between being found and being listed.</summary>
+    DirectoryVanished = 3,
+    /// <summary>A file disappeared between being listed and being read.</summary>
+    FileVanished = 4,
+    /// <summary>A file's metadata or content could not be read: permission denied.</summary>
+    AccessDenied = 5,
+    /// <summary>A name is not valid UTF-8 (Unix) or UTF-16 (Windows), so it cannot be stored faithfully.</summary>
+    InvalidName = 6,
+    /// <summary>A path is longer than the operating system accepts.</summary>
+    PathTooLong = 7,
+    /// <summary>A followed directory link leads back to a folder already being walked.</summary>
+    SymlinkLoop = 8,
+    /// <summary>A file's content could not be hashed (read error, locked file).</summary>
+    HashFailed = 9,
+    /// <summary>Any other input/output error.</summary>
+    IoError = 10,
+}

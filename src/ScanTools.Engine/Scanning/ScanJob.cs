@@ -1,0 +1,318 @@
+using System.Threading.Channels;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+using ScanTools.Storage.Writes;
+
+namespace ScanTools.Scanning;
+
+/// <summary>
+/// One scan into one catalog: opens a run, walks on background threads, hands every listing and error
+/// to the catalog's shared writer session, and closes the run as Completed, Cancelled or Failed.
+/// What the caller must see (records with PassThru, errors, progress) arrives through
+/// <see cref="Pump"/>, on the caller's own thread, which is where PowerShell requires output.
+/// </summary>
+public sealed class ScanJob : IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly Channel<ScanEvent> _events;
+    private readonly WriterSessionLease _lease;
+    private readonly FileWalker _walker;
+    private readonly ScanOptions _options;
+    private readonly bool _passThru;
+    private readonly bool _reportErrors;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource<ScanRun> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ScanJob(WriterSessionLease lease, ScanOptions options, ScanJobSettings settings)
+    {
+        _lease = lease;
+        _options = options;
+        _passThru = settings.PassThru;
+        _reportErrors = settings.ReportErrors;
+        RunKey = Guid.NewGuid();
+        _walker = new FileWalker(options, RunKey);
+        _events = Channel.CreateBounded<ScanEvent>(new BoundedChannelOptions(4096)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _thread = new Thread(Run) { IsBackground = true, Name = "ScanTools scan" };
+    }
+
+    /// <summary>The run's key; its id is known once the run is committed.</summary>
+    public Guid RunKey { get; }
+
+    /// <summary>Live counters.</summary>
+    public ScanProgress Progress => _walker.Progress;
+
+    /// <summary>Completes with the run as recorded, or faults when the catalog could not be written.</summary>
+    public Task<ScanRun> Completion => _completion.Task;
+
+    /// <summary>
+    /// Validates the options, opens (or joins) the catalog's writer session and starts the scan.
+    /// Errors that make the whole scan impossible are thrown here.
+    /// </summary>
+    /// <param name="databasePath">The catalog; any spelling, relative to the process's working directory.</param>
+    /// <param name="options">What to scan.</param>
+    /// <param name="settings">Delivery and session settings; see <see cref="ScanJobSettings"/>.</param>
+    /// <exception cref="ArgumentException">The options cannot work.</exception>
+    /// <exception cref="CatalogException">The catalog cannot be written.</exception>
+    public static ScanJob Start(string databasePath, ScanOptions options, ScanJobSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        settings ??= new ScanJobSettings();
+        options.Validate();
+        WriterSessionLease lease = (settings.Registry ?? WriterSessionRegistry.Shared).Acquire(databasePath, settings.SessionOptions);
+        try
+        {
+            var job = new ScanJob(lease, options, settings);
+            lease.Write(new ScanRunStart
+            {
+                RunKey = job.RunKey,
+                StartedUtc = DateTime.UtcNow,
+                Roots = options.NormalizedRoots(),
+                OptionsJson = options.ToJson(),
+            });
+            job._thread.Start();
+            return job;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs a whole scan on the calling thread's behalf and returns the run (errors are only stored).</summary>
+    public static ScanRun Run(string databasePath, ScanOptions options, ScanJobSettings? settings = null,
+        CancellationToken cancellationToken = default)
+    {
+        settings = (settings ?? new ScanJobSettings()) with { PassThru = false, ReportErrors = false };
+        using ScanJob job = Start(databasePath, options, settings);
+        return job.Pump(new ScanObserver(), cancellationToken);
+    }
+
+    /// <summary>Asks the scan to stop; it commits what was accepted and ends the run Cancelled.</summary>
+    public void Cancel()
+    {
+        try
+        {
+            _cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Delivers records, errors and progress to <paramref name="observer"/> on the calling thread until
+    /// the scan ends, and returns the run. If the observer throws, the scan is cancelled, allowed to
+    /// commit, and the exception is rethrown.
+    /// </summary>
+    /// <exception cref="CatalogException">The catalog could not be written.</exception>
+    public ScanRun Pump(ScanObserver observer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        using CancellationTokenRegistration reg = cancellationToken.Register(Cancel);
+        ChannelReader<ScanEvent> reader = _events.Reader;
+        DateTime nextProgress = DateTime.UtcNow;
+        try
+        {
+            while (true)
+            {
+                while (reader.TryRead(out ScanEvent? e))
+                {
+                    if (e.Record is not null)
+                    {
+                        observer.OnRecord?.Invoke(e.Record);
+                    }
+                    else if (e.Error is not null)
+                    {
+                        observer.OnError?.Invoke(e.Error);
+                    }
+                    if (observer.OnProgress is not null && DateTime.UtcNow >= nextProgress)
+                    {
+                        break; // let progress through even when events never stop
+                    }
+                }
+                if (observer.OnProgress is not null && DateTime.UtcNow >= nextProgress)
+                {
+                    observer.OnProgress(Progress.Snapshot());
+                    nextProgress = DateTime.UtcNow + observer.ProgressInterval;
+                }
+                if (reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+                TimeSpan wait = observer.OnProgress is null ? Timeout.InfiniteTimeSpan : nextProgress - DateTime.UtcNow;
+                if (wait < TimeSpan.Zero)
+                {
+                    wait = TimeSpan.Zero;
+                }
+                reader.WaitToReadAsync().AsTask().Wait(wait);
+            }
+        }
+        catch
+        {
+            Cancel();
+            Completion.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
+            throw;
+        }
+        return Completion.GetAwaiter().GetResult();
+    }
+
+    private void Run()
+    {
+        var sink = new JobSink(this);
+        ScanRunStatus status = ScanRunStatus.Completed;
+        string? message = null;
+        Exception? fatal = null;
+        try
+        {
+            _walker.Walk(sink, _cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            status = ScanRunStatus.Cancelled;
+            message = "Stopped on request; everything found before that is kept.";
+        }
+        catch (CatalogException ex)
+        {
+            status = ScanRunStatus.Failed;
+            fatal = ex;
+        }
+        catch (Exception ex)
+        {
+            status = ScanRunStatus.Failed;
+            message = ex.Message;
+            fatal = ex;
+        }
+
+        ScanRun? run = null;
+        try
+        {
+            if (fatal is not CatalogException)
+            {
+                ScanProgressSnapshot p = Progress.Snapshot();
+                _lease.Write(new ScanRunEnd
+                {
+                    RunKey = RunKey,
+                    Status = status,
+                    EndedUtc = DateTime.UtcNow,
+                    Files = p.Files,
+                    Bytes = p.Bytes,
+                    Directories = p.Directories,
+                    Errors = p.Errors,
+                    Message = message,
+                });
+                _lease.Flush();
+                using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
+                run = reader.GetScanRun(RunKey);
+            }
+        }
+        catch (Exception ex)
+        {
+            fatal ??= ex;
+        }
+        finally
+        {
+            _lease.Dispose();
+            _events.Writer.TryComplete();
+        }
+
+        if (run is not null && fatal is null or not CatalogException)
+        {
+            _completion.TrySetResult(run);
+        }
+        else
+        {
+            _completion.TrySetException(fatal ?? new InvalidOperationException("The scan run was not found after it was committed."));
+        }
+    }
+
+    /// <summary>Ends the scan if it is still going and releases its resources.</summary>
+    public void Dispose()
+    {
+        Cancel();
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
+        _cancel.Dispose();
+    }
+
+    private void Publish(ScanEvent e)
+    {
+        // Waits while the consumer is behind; gives up only when the scan is cancelled.
+        ValueTask write = _events.Writer.WriteAsync(e, _cancel.Token);
+        if (!write.IsCompletedSuccessfully)
+        {
+            write.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private sealed class JobSink : IWalkSink
+    {
+        private readonly ScanJob _job;
+
+        public JobSink(ScanJob job) => _job = job;
+
+        public void OnListing(DirectoryListing listing)
+        {
+            _job._lease.Write(listing, _job._cancel.Token);
+            if (_job._passThru)
+            {
+                foreach (FileRecord r in listing.Files)
+                {
+                    _job.Publish(new ScanEvent(r, null));
+                }
+            }
+        }
+
+        public void OnError(ScanError error)
+        {
+            _job._lease.Write(new ScanErrorBatch { RunKey = _job.RunKey, Errors = new[] { error } }, _job._cancel.Token);
+            if (_job._reportErrors)
+            {
+                _job.Publish(new ScanEvent(null, error));
+            }
+        }
+    }
+
+    private sealed record ScanEvent(FileRecord? Record, ScanError? Error);
+}
+
+/// <summary>How a <see cref="ScanJob"/> delivers what it finds and which session it writes through.</summary>
+public sealed record ScanJobSettings
+{
+    /// <summary>Deliver every record through <see cref="ScanJob.Pump"/>.</summary>
+    public bool PassThru { get; init; }
+
+    /// <summary>
+    /// Deliver error items through <see cref="ScanJob.Pump"/> (they are stored either way). When this or
+    /// <see cref="PassThru"/> is set the caller must pump: the scan waits once 4,096 events are undelivered.
+    /// </summary>
+    public bool ReportErrors { get; init; } = true;
+
+    /// <summary>Used if this scan opens the catalog's session.</summary>
+    public WriterSessionOptions? SessionOptions { get; init; }
+
+    /// <summary>The session registry; the process-wide one by default.</summary>
+    public WriterSessionRegistry? Registry { get; init; }
+}
+
+/// <summary>What a caller of <see cref="ScanJob.Pump"/> wants to hear about. Every callback runs on the pumping thread.</summary>
+public sealed class ScanObserver
+{
+    /// <summary>Each record (only when the job was started with passThru).</summary>
+    public Action<FileRecord>? OnRecord { get; init; }
+
+    /// <summary>Each error item.</summary>
+    public Action<ScanError>? OnError { get; init; }
+
+    /// <summary>Progress, at most once per <see cref="ProgressInterval"/>.</summary>
+    public Action<ScanProgressSnapshot>? OnProgress { get; init; }
+
+    /// <summary>The least time between two progress calls.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+}

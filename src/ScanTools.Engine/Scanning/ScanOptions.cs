@@ -1,0 +1,121 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ScanTools.Matching;
+
+namespace ScanTools.Scanning;
+
+/// <summary>
+/// Everything that shapes one scan, collected once and validated before any work starts; a value
+/// that can be built, printed, stored with the run and tested.
+/// </summary>
+public sealed record ScanOptions
+{
+    /// <summary>The largest accepted <see cref="ThrottleLimit"/>.</summary>
+    public const int MaxThrottleLimit = 256;
+
+    /// <summary>Folders to scan (full paths). Nested roots are merged into their outermost root.</summary>
+    public IReadOnlyList<string> Roots { get; init; } = Array.Empty<string>();
+
+    /// <summary>Wildcard patterns of names (or of paths relative to a root, when they contain a separator) to leave out.</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
+
+    /// <summary>How many folder levels below a root to enter; 0 lists only the root itself. Null: no limit.</summary>
+    public int? MaxDepth { get; init; }
+
+    /// <summary>Enter directory links (loops are detected and reported) and record link targets' metadata.</summary>
+    public bool FollowSymlinks { get; init; }
+
+    /// <summary>How many folders are listed at once; defaults to the number of cores.</summary>
+    public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Compute SHA-256 of every regular file's content (on the walking threads).</summary>
+    public bool Hash { get; init; }
+
+    /// <summary>How many records of one folder travel together to the writer; big folders are split.</summary>
+    [JsonIgnore]
+    public int ChunkSize { get; init; } = 2048;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> that says what to change when the options cannot work.</summary>
+    public void Validate()
+    {
+        if (Roots.Count == 0)
+        {
+            throw new ArgumentException("Give at least one folder to scan.", nameof(Roots));
+        }
+        foreach (string root in Roots)
+        {
+            if (string.IsNullOrWhiteSpace(root))
+            {
+                throw new ArgumentException("A folder to scan is empty or blank.", nameof(Roots));
+            }
+            if (!Path.IsPathFullyQualified(root))
+            {
+                throw new ArgumentException($"The folder '{root}' is not a full path; resolve it before scanning.", nameof(Roots));
+            }
+        }
+        if (MaxDepth is < 0)
+        {
+            throw new ArgumentException($"MaxDepth must be 0 or more (0 scans only the top folder); it was {MaxDepth}.", nameof(MaxDepth));
+        }
+        if (ThrottleLimit is < 1 or > MaxThrottleLimit)
+        {
+            throw new ArgumentException($"ThrottleLimit must be between 1 and {MaxThrottleLimit}; it was {ThrottleLimit}.", nameof(ThrottleLimit));
+        }
+        if (ChunkSize < 1)
+        {
+            throw new ArgumentException("ChunkSize must be at least 1.", nameof(ChunkSize));
+        }
+        _ = new ExclusionMatcher(Exclude); // throws on a malformed pattern
+    }
+
+    /// <summary>
+    /// The roots to walk: full, without trailing separators, without duplicates, and without roots that
+    /// lie inside another root (they would be walked twice).
+    /// </summary>
+    public IReadOnlyList<string> NormalizedRoots()
+    {
+        var roots = Roots
+            .Select(r => TrimSeparator(Path.GetFullPath(r)))
+            .Distinct(Platform.PathComparison.Comparer)
+            .OrderBy(r => r.Length)
+            .ToList();
+        var kept = new List<string>();
+        foreach (string r in roots)
+        {
+            if (!kept.Exists(k => IsUnder(r, k)))
+            {
+                kept.Add(r);
+            }
+        }
+        return kept;
+    }
+
+    /// <summary>The options as stored with a scan run.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Reads options stored with <see cref="ToJson"/>.</summary>
+    public static ScanOptions FromJson(string json) =>
+        JsonSerializer.Deserialize<ScanOptions>(json, JsonOptions) ?? new ScanOptions();
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    internal static string TrimSeparator(string path)
+    {
+        string trimmed = Path.TrimEndingDirectorySeparator(path);
+        return trimmed.Length == 0 ? path : trimmed;
+    }
+
+    /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or lies below it.</summary>
+    internal static bool IsUnder(string path, string root)
+    {
+        if (path.Equals(root, Platform.PathComparison.Comparison))
+        {
+            return true;
+        }
+        string prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+        return path.StartsWith(prefix, Platform.PathComparison.Comparison);
+    }
+}

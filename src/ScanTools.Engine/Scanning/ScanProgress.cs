@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace ScanTools.Scanning;
+
+/// <summary>Live counters of a walk, updated by the walker threads and read by anyone.</summary>
+public sealed class ScanProgress
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _files;
+    private long _bytes;
+    private long _directories;
+    private long _errors;
+    private string? _currentDirectory;
+
+    internal void AddFiles(long files, long bytes)
+    {
+        Interlocked.Add(ref _files, files);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+
+    internal void AddDirectory(string path)
+    {
+        Interlocked.Increment(ref _directories);
+        Volatile.Write(ref _currentDirectory, path);
+    }
+
+    internal void AddError() => Interlocked.Increment(ref _errors);
+
+    /// <summary>Files recorded so far.</summary>
+    public long Files => Interlocked.Read(ref _files);
+
+    /// <summary>Bytes in the files recorded so far.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Folders listed so far.</summary>
+    public long Directories => Interlocked.Read(ref _directories);
+
+    /// <summary>Error items so far.</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
+    /// <summary>The folder most recently started.</summary>
+    public string? CurrentDirectory => Volatile.Read(ref _currentDirectory);
+
+    /// <summary>Time since the walk started.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>A consistent-enough copy for display.</summary>
+    public ScanProgressSnapshot Snapshot()
+    {
+        TimeSpan elapsed = Elapsed;
+        long files = Files;
+        return new ScanProgressSnapshot(files, Bytes, Directories, Errors, CurrentDirectory, elapsed,
+            elapsed.TotalSeconds > 0 ? files / elapsed.TotalSeconds : 0);
+    }
+}
+
+/// <summary>A copy of a walk's counters at one moment.</summary>
+/// <param name="Files">Files recorded.</param>
+/// <param name="Bytes">Bytes in those files.</param>
+/// <param name="Directories">Folders listed.</param>
+/// <param name="Errors">Error items met.</param>
+/// <param name="CurrentDirectory">The folder most recently started.</param>
+/// <param name="Elapsed">Time since the walk started.</param>
+/// <param name="FilesPerSecond">Average rate so far.</param>
+public sealed record ScanProgressSnapshot(long Files, long Bytes, long Directories, long Errors, string? CurrentDirectory, TimeSpan Elapsed, double FilesPerSecond);

@@ -1,0 +1,40 @@
+using ScanTools.Storage;
+
+namespace ScanTools.Sessions;
+
+/// <summary>How a writer session batches and bounds its writes. The defaults suit scans; tests and benchmarks tune them.</summary>
+public sealed record WriterSessionOptions
+{
+    /// <summary>Commit durability; a session only ever moves up from Normal to Full, never down.</summary>
+    public Durability Durability { get; init; } = Durability.Normal;
+
+    /// <summary>Rows queued before producers wait (the memory bound).</summary>
+    public int MaxPendingRows { get; init; } = 65_536;
+
+    /// <summary>Rows after which a transaction is committed even if more are waiting.</summary>
+    public int MaxTransactionRows { get; init; } = 20_000;
+
+    /// <summary>
+    /// When the queue runs dry, how long a small transaction waits for more rows before committing,
+    /// so a trickle of writes is not committed one row at a time.
+    /// </summary>
+    public TimeSpan CommitLinger { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>A transaction smaller than this lingers for <see cref="CommitLinger"/>.</summary>
+    public int LingerBelowRows { get; init; } = 1_000;
+
+    /// <summary>Never keep a transaction open longer than this.</summary>
+    public TimeSpan MaxCommitDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    internal void Validate()
+    {
+        if (MaxPendingRows < 1 || MaxTransactionRows < 1 || LingerBelowRows < 0)
+        {
+            throw new ArgumentException("Session row limits must be positive.");
+        }
+        if (CommitLinger < TimeSpan.Zero || MaxCommitDelay <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("Session delays must be positive.");
+        }
+    }
+}

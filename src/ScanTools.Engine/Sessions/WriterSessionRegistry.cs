@@ -1,0 +1,122 @@
+using ScanTools.Platform;
+using ScanTools.Storage;
+
+namespace ScanTools.Sessions;
+
+/// <summary>
+/// Finds the one writer session of each catalog in this process. Every spelling of a catalog's path
+/// (relative, with <c>..</c>, through a symlinked folder, in another case where the platform ignores
+/// case) maps to one session, shared by every runspace and thread and reference-counted.
+/// </summary>
+public sealed class WriterSessionRegistry
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, WriterSession> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _closing = new(StringComparer.Ordinal);
+
+    /// <summary>The registry of this process; cmdlets in every runspace use it.</summary>
+    public static WriterSessionRegistry Shared { get; } = CreateShared();
+
+    private static WriterSessionRegistry CreateShared()
+    {
+        var registry = new WriterSessionRegistry();
+        // Commit what is queued when the process ends normally (PowerShell exits, a script returns).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => registry.CloseAll();
+        return registry;
+    }
+
+    /// <summary>
+    /// Takes a hold on the session of <paramref name="databasePath"/>, opening it if this is the first.
+    /// Opening creates and migrates the catalog, so an unusable one fails here.
+    /// </summary>
+    /// <param name="databasePath">Any spelling of the catalog path; relative paths resolve against <paramref name="baseDirectory"/>.</param>
+    /// <param name="options">Used when the session opens; later holders can only raise its durability.</param>
+    /// <param name="baseDirectory">Where relative paths start; the process's working directory when null.</param>
+    /// <exception cref="CatalogException">The catalog cannot be opened for writing; the message says why and what to do.</exception>
+    public WriterSessionLease Acquire(string databasePath, WriterSessionOptions? options = null, string? baseDirectory = null)
+    {
+        options ??= new WriterSessionOptions();
+        string canonical = CanonicalPath.Resolve(databasePath, baseDirectory);
+        string key = CanonicalPath.KeyOf(canonical);
+        while (true)
+        {
+            Task? closing;
+            lock (_gate)
+            {
+                if (_open.TryGetValue(key, out WriterSession? existing))
+                {
+                    if (!existing.IsFaulted && !existing.IsClosing)
+                    {
+                        existing.References++;
+                        existing.RequireDurability(options.Durability);
+                        return new WriterSessionLease(this, existing);
+                    }
+                    // A failed session keeps its holders (they hear of the failure) but takes no new ones.
+                    _open.Remove(key);
+                }
+                if (!_closing.TryGetValue(key, out closing))
+                {
+                    var session = new WriterSession(canonical, key, options) { References = 1 };
+                    _open[key] = session;
+                    return new WriterSessionLease(this, session);
+                }
+            }
+            // The previous session is still committing its queue; a second writer must not overlap it.
+            closing.GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Statistics of every session open in this process.</summary>
+    public IReadOnlyList<SessionStatistics> Sessions()
+    {
+        lock (_gate)
+        {
+            return _open.Values.Select(s => s.Statistics()).ToList();
+        }
+    }
+
+    /// <summary>Drains, commits and closes every session (module unload, process exit). Holders' later writes fail.</summary>
+    public void CloseAll()
+    {
+        List<WriterSession> sessions;
+        lock (_gate)
+        {
+            sessions = _open.Values.ToList();
+            _open.Clear();
+        }
+        foreach (WriterSession s in sessions)
+        {
+            s.Close();
+        }
+    }
+
+    internal void Release(WriterSession session)
+    {
+        TaskCompletionSource closed;
+        lock (_gate)
+        {
+            if (--session.References > 0)
+            {
+                return;
+            }
+            if (_open.TryGetValue(session.Key, out WriterSession? current) && ReferenceEquals(current, session))
+            {
+                _open.Remove(session.Key);
+            }
+            closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _closing[session.Key] = closed.Task;
+        }
+        try
+        {
+            session.Close();
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _closing.Remove(session.Key);
+            }
+            closed.SetResult();
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using Microsoft.Data.Sqlite;
+
+namespace ScanTools.Storage;
+
+/// <summary>
+/// Opens catalog connections with the right settings and checks that the file is a catalog this build
+/// understands. Only a writer session calls <see cref="OpenForWriting"/>; everything else reads.
+/// </summary>
+internal static class CatalogDatabase
+{
+    private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
+
+    private const int SqliteReadOnly = 8, SqliteCantOpen = 14, SqliteNotADb = 26, SqliteCorrupt = 11, SqliteFull = 13, SqliteIoErr = 10, SqlitePerm = 3;
+
+    /// <summary>Opens (creating if needed) the only write connection of a catalog, migrated to the current schema.</summary>
+    public static SqliteConnection OpenForWriting(string path, Durability durability)
+    {
+        string? folder = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+        {
+            throw new CatalogException(CatalogErrorCode.FolderNotFound, path,
+                $"The folder '{folder}' for the catalog '{path}' does not exist. Create it, or choose another -Database.");
+        }
+        CheckHeader(path);
+
+        var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadWriteCreate));
+        try
+        {
+            connection.Open();
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+            {
+                throw ReadOnlyError(path, null);
+            }
+            string mode = Scalar<string>(connection, "PRAGMA journal_mode = WAL;") ?? string.Empty;
+            if (!mode.Equals("wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CatalogException(CatalogErrorCode.OpenFailed, path,
+                    $"The catalog '{path}' could not be switched to WAL journaling (it reported '{mode}'). Put the catalog on a local disk; network shares do not support it.");
+            }
+            Execute(connection, $"""
+                PRAGMA synchronous = {(durability == Durability.Full ? "FULL" : "NORMAL")};
+                PRAGMA temp_store = MEMORY;
+                PRAGMA cache_size = -65536;
+                PRAGMA foreign_keys = OFF;
+                """);
+            Migrate(connection, path);
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw Translate(ex, path, writing: true);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a read-only connection to an existing catalog of the current schema.</summary>
+    public static SqliteConnection OpenForReading(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CatalogException(CatalogErrorCode.NotFound, path,
+                $"There is no catalog at '{path}'. Run Start-Scan to create one, or give the right -Database.");
+        }
+        CheckHeader(path);
+        var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadOnly));
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;");
+            int version = CheckIdentity(connection, path);
+            if (version < CatalogSchema.CurrentVersion)
+            {
+                throw new CatalogException(CatalogErrorCode.OpenFailed, path,
+                    $"The catalog '{path}' has schema version {version}; this ScanTools reads version {CatalogSchema.CurrentVersion}. It is upgraded the next time ScanTools writes to it (for example Start-Scan).");
+            }
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw Translate(ex, path, writing: false);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = mode,
+        Cache = SqliteCacheMode.Private,
+        Pooling = false, // a pooled handle keeps the file open after Dispose (and locked, on Windows)
+        DefaultTimeout = 30,
+    }.ToString();
+
+    /// <summary>Rejects a file that is not SQLite before SQLite itself gets a chance to misreport it.</summary>
+    private static void CheckHeader(string path)
+    {
+        var header = new byte[SqliteHeader.Length];
+        int read;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+        catch (FileNotFoundException)
+        {
+            return;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new CatalogException(CatalogErrorCode.ReadOnly, path,
+                $"The catalog '{path}' cannot be read: permission denied. Use an account that can read it, or choose another -Database.", ex);
+        }
+        if (read == 0)
+        {
+            return; // an empty file becomes a new catalog
+        }
+        if (read < header.Length || !header.AsSpan().SequenceEqual(SqliteHeader))
+        {
+            throw new CatalogException(CatalogErrorCode.NotACatalog, path,
+                $"'{path}' is not a ScanTools catalog (it is not an SQLite database). Choose another -Database; ScanTools does not overwrite other files.");
+        }
+    }
+
+    /// <summary>Returns the schema version, or throws if the file belongs to something else or to a newer ScanTools.</summary>
+    private static int CheckIdentity(SqliteConnection connection, string path)
+    {
+        long appId = Scalar<long>(connection, "PRAGMA application_id;");
+        long version = Scalar<long>(connection, "PRAGMA user_version;");
+        if (appId == 0)
+        {
+            long objects = Scalar<long>(connection, "SELECT count(*) FROM sqlite_schema;");
+            if (objects == 0)
+            {
+                return 0; // empty: a new catalog
+            }
+        }
+        if (appId != CatalogSchema.ApplicationId)
+        {
+            throw new CatalogException(CatalogErrorCode.NotACatalog, path,
+                $"'{path}' is an SQLite database of another application, not a ScanTools catalog. Choose another -Database; ScanTools does not change other databases.");
+        }
+        if (version > CatalogSchema.CurrentVersion)
+        {
+            throw new CatalogException(CatalogErrorCode.NewerSchema, path,
+                $"The catalog '{path}' has schema version {version}, written by a newer ScanTools; this one understands up to version {CatalogSchema.CurrentVersion}. Update the ScanTools module to use it.");
+        }
+        return (int)version;
+    }
+
+    private static void Migrate(SqliteConnection connection, string path)
+    {
+        // BEGIN IMMEDIATE takes the write lock first, so two processes cannot both migrate.
+        Execute(connection, "BEGIN IMMEDIATE;");
+        try
+        {
+            int version = CheckIdentity(connection, path);
+            for (int v = version; v < CatalogSchema.CurrentVersion; v++)
+            {
+                Execute(connection, CatalogSchema.Migrations[v]);
+            }
+            if (version < CatalogSchema.CurrentVersion)
+            {
+                Execute(connection, $"PRAGMA application_id = {CatalogSchema.ApplicationId}; PRAGMA user_version = {CatalogSchema.CurrentVersion};");
+            }
+            Execute(connection, "COMMIT;");
+        }
+        catch
+        {
+            if (!connection.State.Equals(System.Data.ConnectionState.Closed))
+            {
+                try
+                {
+                    Execute(connection, "ROLLBACK;");
+                }
+                catch (SqliteException)
+                {
+                    // No transaction left to roll back.
+                }
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Turns an SQLite failure into a catalog error that says what to do.</summary>
+    public static CatalogException Translate(SqliteException ex, string path, bool writing)
+    {
+        int primary = ex.SqliteErrorCode & 0xFF;
+        return primary switch
+        {
+            SqliteReadOnly or SqlitePerm => ReadOnlyError(path, ex),
+            SqliteNotADb => new CatalogException(CatalogErrorCode.NotACatalog, path,
+                $"'{path}' is not a ScanTools catalog (SQLite says: {ex.Message}).", ex),
+            SqliteCorrupt => new CatalogException(CatalogErrorCode.Corrupt, path,
+                $"The catalog '{path}' is damaged ({ex.Message}). Restore it from a backup, or move it aside and scan again into a new catalog.", ex),
+            SqliteFull => new CatalogException(CatalogErrorCode.WriteFailed, path,
+                $"The catalog '{path}' cannot grow: the disk (or the catalog's size limit) is full. Free space and run the scan again.", ex),
+            SqliteCantOpen when writing => new CatalogException(CatalogErrorCode.ReadOnly, path,
+                $"The catalog '{path}' cannot be opened for writing ({ex.Message}). Check that its folder is writable.", ex),
+            SqliteIoErr when writing => new CatalogException(CatalogErrorCode.WriteFailed, path,
+                $"Writing the catalog '{path}' failed with an I/O error ({ex.Message}). Check the disk.", ex),
+            _ => new CatalogException(writing ? CatalogErrorCode.WriteFailed : CatalogErrorCode.OpenFailed, path,
+                $"The catalog '{path}' could not be {(writing ? "written" : "read")}: {ex.Message}", ex),
+        };
+    }
+
+    private static CatalogException ReadOnlyError(string path, Exception? inner) =>
+        new(CatalogErrorCode.ReadOnly, path,
+            $"The catalog '{path}' is read-only: ScanTools cannot write to it or to its folder. Give your account write access, or choose another -Database.",
+            inner);
+
+    internal static void Execute(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    internal static T? Scalar<T>(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        object? value = command.ExecuteScalar();
+        return value is null or DBNull ? default : (T)Convert.ChangeType(value, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>How hard a commit waits for the disk.</summary>
+public enum Durability
+{
+    /// <summary>
+    /// WAL with synchronous=NORMAL: a crash of the process loses nothing committed; a power cut may lose
+    /// the last transactions. Fast; the default.
+    /// </summary>
+    Normal = 0,
+
+    /// <summary>WAL with synchronous=FULL: every commit reaches the disk before it is acknowledged.</summary>
+    Full = 1,
+}

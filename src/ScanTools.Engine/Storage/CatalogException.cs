@@ -1,0 +1,19 @@
+namespace ScanTools.Storage;
+
+/// <summary>A catalog could not be opened, read or written. The message says what to do.</summary>
+public sealed class CatalogException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public CatalogException(CatalogErrorCode code, string databasePath, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Code = code;
+        DatabasePath = databasePath;
+    }
+
+    /// <summary>Which failure it is.</summary>
+    public CatalogErrorCode Code { get; }
+
+    /// <summary>The catalog concerned.</summary>
+    public string DatabasePath { get; }
+}

@@ -1,0 +1,230 @@
+using Microsoft.Data.Sqlite;
+using ScanTools.Scanning;
+
+namespace ScanTools.Storage;
+
+/// <summary>
+/// Reads a catalog through its own read-only connection; WAL lets it read while a writer commits.
+/// Results stream from SQLite as they are enumerated, so a query over millions of rows holds one row
+/// at a time. Not thread-safe: one reader per thread.
+/// </summary>
+public sealed class CatalogReader : IDisposable
+{
+    private readonly SqliteConnection _connection;
+
+    private CatalogReader(string path, SqliteConnection connection)
+    {
+        DatabasePath = path;
+        _connection = connection;
+    }
+
+    /// <summary>The catalog read.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>Opens a catalog for reading. It must exist; reading never creates one.</summary>
+    /// <exception cref="CatalogException">No catalog there, not a catalog, or from a newer ScanTools.</exception>
+    public static CatalogReader Open(string databasePath, string? baseDirectory = null)
+    {
+        string path = Platform.CanonicalPath.Resolve(databasePath, baseDirectory);
+        return new CatalogReader(path, CatalogDatabase.OpenForReading(path));
+    }
+
+    /// <summary>The files matching <paramref name="query"/>, streamed.</summary>
+    public IEnumerable<Finding> FindFiles(FindingQuery query, CancellationToken cancellationToken = default)
+    {
+        FindingSql sql = FindingSql.Build(query); // validate now, not at first MoveNext
+        return Stream(sql, cancellationToken);
+    }
+
+    private IEnumerable<Finding> Stream(FindingSql sql, CancellationToken cancellationToken)
+    {
+        if (sql.Matchers.Count > 0)
+        {
+            List<Matching.WildcardPattern> matchers = sql.Matchers;
+            _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => matchers[(int)index].IsMatch(text), isDeterministic: true);
+        }
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = sql.Text;
+        foreach (var p in sql.Parameters)
+        {
+            command.Parameters.AddWithValue(p.Key, p.Value);
+        }
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string dir = r.GetString(0);
+            string name = r.GetString(1);
+            yield return new Finding
+            {
+                Directory = dir,
+                Name = name,
+                FullName = Path.Join(dir, name),
+                Extension = r.GetString(2),
+                Length = r.GetInt64(3),
+                LastWriteTimeUtc = new DateTime(r.GetInt64(4), DateTimeKind.Utc),
+                CreationTimeUtc = r.IsDBNull(5) ? null : new DateTime(r.GetInt64(5), DateTimeKind.Utc),
+                Attributes = (FileAttributes)r.GetInt64(6),
+                UnixMode = r.IsDBNull(7) ? null : r.GetInt32(7),
+                IsLink = r.GetInt64(8) != 0,
+                LinkTarget = r.IsDBNull(9) ? null : r.GetString(9),
+                Sha256 = r.IsDBNull(10) ? null : Convert.ToHexString((byte[])r.GetValue(10)),
+                FirstScanId = r.GetInt64(11),
+                LastScanId = r.GetInt64(12),
+                RemovedScanId = r.IsDBNull(13) ? null : r.GetInt64(13),
+            };
+        }
+    }
+
+    /// <summary>The query plan SQLite chooses (EXPLAIN QUERY PLAN), for tests and troubleshooting.</summary>
+    public IReadOnlyList<string> ExplainFindFiles(FindingQuery query)
+    {
+        FindingSql sql = FindingSql.Build(query);
+        if (sql.Matchers.Count > 0)
+        {
+            _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => false, isDeterministic: true);
+        }
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql.Text;
+        foreach (var p in sql.Parameters)
+        {
+            command.Parameters.AddWithValue(p.Key, p.Value);
+        }
+        var plan = new List<string>();
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            plan.Add(r.GetString(3));
+        }
+        return plan;
+    }
+
+    /// <summary>Scan runs matching <paramref name="query"/>, newest first.</summary>
+    public IReadOnlyList<ScanRun> GetScanRuns(ScanRunQuery? query = null)
+    {
+        query ??= new ScanRunQuery();
+        using SqliteCommand command = _connection.CreateCommand();
+        var where = new List<string>();
+        if (query.Id.Count > 0)
+        {
+            where.Add($"id IN ({string.Join(", ", query.Id.Select((id, i) => Add(command, "$id" + i, id)))})");
+        }
+        if (query.Status.Count > 0)
+        {
+            where.Add($"status IN ({string.Join(", ", query.Status.Select((s, i) => Add(command, "$st" + i, s.ToString())))})");
+        }
+        string limit = query.Last is int last ? " LIMIT " + Add(command, "$last", last) : string.Empty;
+        command.CommandText = $"""
+            SELECT id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options,
+                   files, bytes, directories, errors, removed, message
+            FROM scan_runs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
+            ORDER BY id DESC{limit};
+            """;
+        var runs = new List<ScanRun>();
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            runs.Add(new ScanRun
+            {
+                Id = r.GetInt64(0),
+                RunKey = Guid.Parse(r.GetString(1)),
+                Kind = r.GetString(2),
+                Status = Enum.Parse<ScanRunStatus>(r.GetString(3)),
+                StartedUtc = new DateTime(r.GetInt64(4), DateTimeKind.Utc),
+                EndedUtc = r.IsDBNull(5) ? null : new DateTime(r.GetInt64(5), DateTimeKind.Utc),
+                Host = r.GetString(6),
+                User = r.GetString(7),
+                ProcessId = r.GetInt32(8),
+                Roots = System.Text.Json.JsonSerializer.Deserialize<string[]>(r.GetString(9)) ?? Array.Empty<string>(),
+                Options = r.GetString(10),
+                Files = r.GetInt64(11),
+                Bytes = r.GetInt64(12),
+                Directories = r.GetInt64(13),
+                Errors = r.GetInt64(14),
+                Removed = r.GetInt64(15),
+                Message = r.IsDBNull(16) ? null : r.GetString(16),
+            });
+        }
+        return runs;
+    }
+
+    /// <summary>The run with this key, or null.</summary>
+    public ScanRun? GetScanRun(Guid runKey)
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT id FROM scan_runs WHERE run_key = $key;";
+        command.Parameters.AddWithValue("$key", runKey.ToString("D"));
+        object? id = ExecuteScalar(command);
+        return id is long found ? GetScanRuns(new ScanRunQuery { Id = new[] { found } }).FirstOrDefault() : null;
+    }
+
+    /// <summary>The error items a run recorded, oldest first.</summary>
+    public IEnumerable<ScanError> GetScanErrors(long scanId, int? first = null)
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT path, kind, message, occurred_utc FROM scan_errors WHERE scan_id = $id ORDER BY id" +
+            (first is int n ? " LIMIT " + Add(command, "$n", n) : string.Empty) + ";";
+        command.Parameters.AddWithValue("$id", scanId);
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            yield return new ScanError(r.GetString(0), Enum.Parse<ScanErrorKind>(r.GetString(1)), r.GetString(2),
+                new DateTime(r.GetInt64(3), DateTimeKind.Utc)) { ScanId = scanId };
+        }
+    }
+
+    /// <summary>Counts of present and removed files, for summaries.</summary>
+    public (long Present, long Removed) CountFiles()
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FILTER (WHERE removed_scan_id IS NULL), count(*) FILTER (WHERE removed_scan_id IS NOT NULL) FROM files;";
+        using SqliteDataReader r = Execute(command);
+        Read(r);
+        return (r.GetInt64(0), r.GetInt64(1));
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _connection.Dispose();
+
+    private static string Add(SqliteCommand command, string name, object value)
+    {
+        command.Parameters.AddWithValue(name, value);
+        return name;
+    }
+
+    private SqliteDataReader Execute(SqliteCommand command)
+    {
+        try
+        {
+            return command.ExecuteReader();
+        }
+        catch (SqliteException ex)
+        {
+            throw CatalogDatabase.Translate(ex, DatabasePath, writing: false);
+        }
+    }
+
+    private object? ExecuteScalar(SqliteCommand command)
+    {
+        try
+        {
+            return command.ExecuteScalar();
+        }
+        catch (SqliteException ex)
+        {
+            throw CatalogDatabase.Translate(ex, DatabasePath, writing: false);
+        }
+    }
+
+    private bool Read(SqliteDataReader reader)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (SqliteException ex)
+        {
+            throw CatalogDatabase.Translate(ex, DatabasePath, writing: false);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+namespace ScanTools.Storage;
+
+/// <summary>Which findings a state filter keeps.</summary>
+public enum FindingState
+{
+    /// <summary>Files present at their folder's last scan (the default).</summary>
+    Present = 0,
+    /// <summary>Files a later scan found gone.</summary>
+    Removed = 1,
+    /// <summary>Both.</summary>
+    All = 2,
+}
+
+/// <summary>The order findings come in.</summary>
+public enum FindingSort
+{
+    /// <summary>By folder path, then name (streams without sorting).</summary>
+    Path = 0,
+    /// <summary>By name.</summary>
+    Name = 1,
+    /// <summary>By size.</summary>
+    Size = 2,
+    /// <summary>By last write time.</summary>
+    Modified = 3,
+}
+
+/// <summary>
+/// A filter over the files of a catalog. Every set filter must hold; several values of one filter
+/// (two extensions, two name patterns) are alternatives. It compiles to parameterised SQL that uses
+/// the catalog's indexes where the filter allows.
+/// </summary>
+public sealed record FindingQuery
+{
+    /// <summary>
+    /// Full-path wildcards. A path without wildcards means that file, or everything under that folder.
+    /// Case follows the platform (ignored on Windows and macOS).
+    /// </summary>
+    public IReadOnlyList<string> Path { get; init; } = Array.Empty<string>();
+
+    /// <summary>File-name wildcards; case is ignored.</summary>
+    public IReadOnlyList<string> Name { get; init; } = Array.Empty<string>();
+
+    /// <summary>Extensions, with or without the dot; case is ignored. An empty string means "no extension".</summary>
+    public IReadOnlyList<string> Extension { get; init; } = Array.Empty<string>();
+
+    /// <summary>Smallest size in bytes, inclusive.</summary>
+    public long? MinSize { get; init; }
+
+    /// <summary>Largest size in bytes, inclusive.</summary>
+    public long? MaxSize { get; init; }
+
+    /// <summary>Only files last written after this time (a local time is converted to UTC).</summary>
+    public DateTime? ModifiedAfter { get; init; }
+
+    /// <summary>Only files last written before this time.</summary>
+    public DateTime? ModifiedBefore { get; init; }
+
+    /// <summary>SHA-256 digests (64 hex digits, any case).</summary>
+    public IReadOnlyList<string> Hash { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// A scan run: for present files, those whose most recent sighting is that run; for removed files,
+    /// those that run found gone.
+    /// </summary>
+    public long? ScanId { get; init; }
+
+    /// <summary>Present files (default), removed files, or both.</summary>
+    public FindingState State { get; init; } = FindingState.Present;
+
+    /// <summary>Order of results.</summary>
+    public FindingSort SortBy { get; init; } = FindingSort.Path;
+
+    /// <summary>Reverse the order.</summary>
+    public bool Descending { get; init; }
+
+    /// <summary>At most this many results; null for all.</summary>
+    public int? First { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the filter that cannot work.</summary>
+    public void Validate()
+    {
+        if (MinSize is < 0 || MaxSize is < 0)
+        {
+            throw new ArgumentException("Sizes cannot be negative.");
+        }
+        if (MinSize is long min && MaxSize is long max && min > max)
+        {
+            throw new ArgumentException($"MinSize ({min}) is larger than MaxSize ({max}); no file can match.");
+        }
+        if (First is < 0)
+        {
+            throw new ArgumentException("First cannot be negative.");
+        }
+        foreach (string h in Hash)
+        {
+            if (h.Length != 64 || !h.All(Uri.IsHexDigit))
+            {
+                throw new ArgumentException($"'{h}' is not a SHA-256 digest: give 64 hexadecimal digits.");
+            }
+        }
+    }
+}

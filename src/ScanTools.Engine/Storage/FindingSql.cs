@@ -1,0 +1,222 @@
+using System.Text;
+using ScanTools.Matching;
+using ScanTools.Platform;
+
+namespace ScanTools.Storage;
+
+/// <summary>
+/// Compiles a <see cref="FindingQuery"/> to SQL. Every user value is a bound parameter. A path's
+/// literal prefix becomes a range on the directories' path index; extension, size, time, hash and
+/// removal filters use their own indexes; what remains of a wildcard is matched by SQLite itself
+/// (GLOB, LIKE, or a registered function when neither expresses it exactly).
+/// </summary>
+internal sealed class FindingSql
+{
+    /// <summary>The name of the function registered for wildcards LIKE and GLOB cannot express.</summary>
+    public const string MatchFunction = "scantools_match";
+
+    private static readonly char Sep = Path.DirectorySeparatorChar;
+
+    private readonly StringBuilder _where = new();
+    private int _next;
+
+    private FindingSql()
+    {
+    }
+
+    public string Text { get; private set; } = string.Empty;
+
+    public List<KeyValuePair<string, object>> Parameters { get; } = new();
+
+    /// <summary>Patterns the SQL calls <see cref="MatchFunction"/> with, by index.</summary>
+    public List<WildcardPattern> Matchers { get; } = new();
+
+    /// <summary>The expression for a file's full path.</summary>
+    internal static string FullPathSql =>
+        $"(CASE WHEN substr(d.path, -1) = '{Sep}' THEN d.path || f.name ELSE d.path || '{Sep}' || f.name END)";
+
+    public static FindingSql Build(FindingQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var sql = new FindingSql();
+        sql.AddPaths(query.Path);
+        sql.AddNames(query.Name);
+        sql.AddExtensions(query.Extension);
+        if (query.MinSize is long min)
+        {
+            sql.And($"f.size >= {sql.Bind(min)}");
+        }
+        if (query.MaxSize is long max)
+        {
+            sql.And($"f.size <= {sql.Bind(max)}");
+        }
+        if (query.ModifiedAfter is DateTime after)
+        {
+            sql.And($"f.mtime > {sql.Bind(ToUtc(after).Ticks)}");
+        }
+        if (query.ModifiedBefore is DateTime before)
+        {
+            sql.And($"f.mtime < {sql.Bind(ToUtc(before).Ticks)}");
+        }
+        if (query.Hash.Count > 0)
+        {
+            sql.And($"f.sha256 IN ({string.Join(", ", query.Hash.Select(h => sql.Bind(Convert.FromHexString(h))))})");
+        }
+        sql.AddState(query.State, query.ScanId);
+
+        string order = query.SortBy switch
+        {
+            FindingSort.Name => "f.name{0}, d.path{0}",
+            FindingSort.Size => "f.size{0}, d.path, f.name",
+            FindingSort.Modified => "f.mtime{0}, d.path, f.name",
+            _ => "d.path{0}, f.name{0}",
+        };
+        order = string.Format(System.Globalization.CultureInfo.InvariantCulture, order, query.Descending ? " DESC" : string.Empty);
+        string limit = query.First is int first ? $" LIMIT {sql.Bind((long)first)}" : string.Empty;
+        sql.Text = $"""
+            SELECT d.path, f.name, f.extension, f.size, f.mtime, f.btime, f.attributes, f.mode, f.is_link,
+                   f.link_target, f.sha256, f.first_scan_id,
+                   CASE WHEN f.removed_scan_id IS NULL THEN max(f.last_scan_id, coalesce(d.last_scan_id, 0)) ELSE f.last_scan_id END,
+                   f.removed_scan_id
+            FROM files f JOIN directories d ON d.id = f.dir_id
+            {(sql._where.Length > 0 ? "WHERE " + sql._where : string.Empty)}
+            ORDER BY {order}{limit};
+            """;
+        return sql;
+    }
+
+    private void AddPaths(IReadOnlyList<string> patterns)
+    {
+        if (patterns.Count == 0)
+        {
+            return;
+        }
+        var alternatives = new List<string>();
+        foreach (string raw in patterns)
+        {
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                throw new ArgumentException("A -Path filter is empty.");
+            }
+            var pattern = new WildcardPattern(raw, PathComparison.IgnoreCase);
+            string collate = PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
+            if (!pattern.HasWildcards)
+            {
+                string path = Scanning.ScanOptions.TrimSeparator(pattern.Literal!);
+                (string lo, string hi) = CatalogWriter.SubtreeRange(path);
+                string parent = System.IO.Path.GetDirectoryName(path) ?? path;
+                string name = System.IO.Path.GetFileName(path);
+                alternatives.Add(
+                    $"(d.path = {Bind(path)}{collate} OR (d.path > {Bind(lo)}{collate} AND d.path < {Bind(hi)}{collate})" +
+                    $" OR (d.path = {Bind(parent)}{collate} AND f.name = {Bind(name)}{collate}))");
+                continue;
+            }
+            var parts = new List<string>();
+            string prefix = pattern.LiteralPrefix;
+            int lastSep = prefix.LastIndexOf(Sep);
+            if (lastSep >= 0)
+            {
+                // Everything before the last separator of the literal prefix is a folder the file lies in or under.
+                string folder = lastSep == 0 ? prefix[..1] : prefix[..lastSep];
+                (string lo, string hi) = CatalogWriter.SubtreeRange(folder);
+                parts.Add($"(d.path = {Bind(folder)}{collate} OR (d.path > {Bind(lo)}{collate} AND d.path < {Bind(hi)}{collate}))");
+            }
+            parts.Add(Match(pattern, FullPathSql));
+            alternatives.Add("(" + string.Join(" AND ", parts) + ")");
+        }
+        And(string.Join(" OR ", alternatives));
+    }
+
+    private void AddNames(IReadOnlyList<string> patterns)
+    {
+        if (patterns.Count == 0)
+        {
+            return;
+        }
+        var alternatives = new List<string>();
+        foreach (string raw in patterns)
+        {
+            alternatives.Add(Match(new WildcardPattern(raw, ignoreCase: true), "f.name"));
+        }
+        And(string.Join(" OR ", alternatives));
+    }
+
+    private void AddExtensions(IReadOnlyList<string> extensions)
+    {
+        if (extensions.Count == 0)
+        {
+            return;
+        }
+        // The column's collation is NOCASE, so IN uses its index and ignores case.
+        IEnumerable<string> values = extensions.Select(e =>
+        {
+            string trimmed = e.Trim();
+            return trimmed.Length == 0 || trimmed.StartsWith('.') ? trimmed : "." + trimmed;
+        });
+        And($"f.extension IN ({string.Join(", ", values.Select(v => Bind(v)))})");
+    }
+
+    private void AddState(FindingState state, long? scanId)
+    {
+        string present = scanId is long s1
+            ? $"(f.removed_scan_id IS NULL AND ((d.last_scan_id = {Bind(s1)} AND f.last_scan_id <= {Bind(s1)}) OR (f.last_scan_id = {Bind(s1)} AND coalesce(d.last_scan_id, 0) <= {Bind(s1)})))"
+            : "f.removed_scan_id IS NULL";
+        string removed = scanId is long s2
+            ? $"f.removed_scan_id = {Bind(s2)}"
+            : "f.removed_scan_id IS NOT NULL";
+        switch (state)
+        {
+            case FindingState.Present:
+                And(present);
+                break;
+            case FindingState.Removed:
+                And(removed);
+                break;
+            default:
+                if (scanId is not null)
+                {
+                    And($"({present} OR {removed})");
+                }
+                break;
+        }
+    }
+
+    /// <summary>The SQL that matches <paramref name="pattern"/> against <paramref name="operand"/>.</summary>
+    private string Match(WildcardPattern pattern, string operand)
+    {
+        if (!pattern.IgnoreCase)
+        {
+            return $"{operand} GLOB {Bind(pattern.ToGlob())}";
+        }
+        if (pattern.TryToLike(out string like))
+        {
+            return $"{operand} LIKE {Bind(like)} ESCAPE '\\'";
+        }
+        Matchers.Add(pattern);
+        return $"{MatchFunction}({Matchers.Count - 1}, {operand})";
+    }
+
+    private void And(string condition)
+    {
+        if (_where.Length > 0)
+        {
+            _where.Append(" AND ");
+        }
+        _where.Append('(').Append(condition).Append(')');
+    }
+
+    private string Bind(object value)
+    {
+        string name = "$p" + _next++.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Parameters.Add(new KeyValuePair<string, object>(name, value));
+        return name;
+    }
+
+    private static DateTime ToUtc(DateTime t) => t.Kind switch
+    {
+        DateTimeKind.Local => t.ToUniversalTime(),
+        DateTimeKind.Unspecified => DateTime.SpecifyKind(t, DateTimeKind.Local).ToUniversalTime(),
+        _ => t,
+    };
+}

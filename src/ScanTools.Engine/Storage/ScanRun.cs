@@ -1,0 +1,65 @@
+namespace ScanTools.Storage;
+
+/// <summary>One scan run as the catalog records it.</summary>
+public sealed class ScanRun
+{
+    /// <summary>The run's number in this catalog.</summary>
+    public required long Id { get; init; }
+
+    /// <summary>The run's globally unique key (chosen by the process that ran it).</summary>
+    public required Guid RunKey { get; init; }
+
+    /// <summary><c>Scan</c> (Start-Scan) or <c>Records</c> (Write-Finding).</summary>
+    public string Kind { get; init; } = "Scan";
+
+    /// <summary>Running, Completed, Failed or Cancelled.</summary>
+    public ScanRunStatus Status { get; init; }
+
+    /// <summary>When it started (UTC).</summary>
+    public DateTime StartedUtc { get; init; }
+
+    /// <summary>When it ended (UTC); null while running.</summary>
+    public DateTime? EndedUtc { get; init; }
+
+    /// <summary>How long it took (so far, while running).</summary>
+    public TimeSpan Duration => (EndedUtc ?? DateTime.UtcNow) - StartedUtc;
+
+    /// <summary>The computer it ran on.</summary>
+    public string Host { get; init; } = string.Empty;
+
+    /// <summary>The account it ran as.</summary>
+    public string User { get; init; } = string.Empty;
+
+    /// <summary>The process that ran it.</summary>
+    public int ProcessId { get; init; }
+
+    /// <summary>The folders it scanned.</summary>
+    public IReadOnlyList<string> Roots { get; init; } = Array.Empty<string>();
+
+    /// <summary>The options, as JSON.</summary>
+    public string Options { get; init; } = "{}";
+
+    /// <summary>Files recorded.</summary>
+    public long Files { get; init; }
+
+    /// <summary>Bytes in the files recorded.</summary>
+    public long Bytes { get; init; }
+
+    /// <summary>Folders listed.</summary>
+    public long Directories { get; init; }
+
+    /// <summary>Error items recorded.</summary>
+    public long Errors { get; init; }
+
+    /// <summary>Files this run found gone.</summary>
+    public long Removed { get; init; }
+
+    /// <summary>Why it failed or was cancelled.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>Files recorded per second of run time.</summary>
+    public double FilesPerSecond => Duration.TotalSeconds > 0 ? Files / Duration.TotalSeconds : 0;
+
+    /// <inheritdoc />
+    public override string ToString() => $"Scan {Id} ({Status})";
+}

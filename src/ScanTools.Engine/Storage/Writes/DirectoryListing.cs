@@ -1,0 +1,38 @@
+using ScanTools.Scanning;
+
+namespace ScanTools.Storage.Writes;
+
+/// <summary>
+/// The files of one folder, or one chunk of them when the folder is large. A walker emits the chunks of
+/// a folder in order; the last one carries <see cref="IsFinalChunk"/> and, when the listing finished
+/// without error, the names the writer needs to tell what disappeared.
+/// </summary>
+public sealed class DirectoryListing : CatalogWrite
+{
+    /// <summary>The folder's full path.</summary>
+    public required string DirectoryPath { get; init; }
+
+    /// <summary>The records of this chunk; all have <see cref="DirectoryPath"/> as their folder.</summary>
+    public IReadOnlyList<FileRecord> Files { get; init; } = Array.Empty<FileRecord>();
+
+    /// <summary>Walk listing or individual records.</summary>
+    public ListingMode Mode { get; init; } = ListingMode.Walk;
+
+    /// <summary>0 for the first chunk of a folder, then 1, 2, ...</summary>
+    public int ChunkIndex { get; init; }
+
+    /// <summary>True on the folder's last chunk.</summary>
+    public bool IsFinalChunk { get; init; } = true;
+
+    /// <summary>On the final chunk: the whole folder was listed without error.</summary>
+    public bool IsComplete { get; init; }
+
+    /// <summary>On a complete final chunk: names of non-folder entries that exist but were not recorded (excluded, unreadable).</summary>
+    public IReadOnlyList<string> UnrecordedNames { get; init; } = Array.Empty<string>();
+
+    /// <summary>On a complete final chunk: the names of every subfolder that exists, entered or not.</summary>
+    public IReadOnlyList<string> SubdirectoryNames { get; init; } = Array.Empty<string>();
+
+    /// <inheritdoc />
+    public override int RowCount => Files.Count == 0 ? 1 : Files.Count;
+}

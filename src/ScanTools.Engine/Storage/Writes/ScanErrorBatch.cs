@@ -1,0 +1,13 @@
+using ScanTools.Scanning;
+
+namespace ScanTools.Storage.Writes;
+
+/// <summary>Error items to store with a run.</summary>
+public sealed class ScanErrorBatch : CatalogWrite
+{
+    /// <summary>The errors.</summary>
+    public required IReadOnlyList<ScanError> Errors { get; init; }
+
+    /// <inheritdoc />
+    public override int RowCount => Math.Max(1, Errors.Count);
+}

@@ -1,0 +1,29 @@
+namespace ScanTools.Storage.Writes;
+
+/// <summary>Closes a scan run with its final status and counts. Applied again, it sets the same values.</summary>
+public sealed class ScanRunEnd : CatalogWrite
+{
+    /// <summary>How the run ended.</summary>
+    public required ScanRunStatus Status { get; init; }
+
+    /// <summary>When it ended (UTC).</summary>
+    public required DateTime EndedUtc { get; init; }
+
+    /// <summary>Files recorded.</summary>
+    public long Files { get; init; }
+
+    /// <summary>Bytes in the files recorded.</summary>
+    public long Bytes { get; init; }
+
+    /// <summary>Folders listed.</summary>
+    public long Directories { get; init; }
+
+    /// <summary>Error items met.</summary>
+    public long Errors { get; init; }
+
+    /// <summary>Why the run failed or was cancelled, when it did not complete.</summary>
+    public string? Message { get; init; }
+
+    /// <inheritdoc />
+    public override int RowCount => 1;
+}
