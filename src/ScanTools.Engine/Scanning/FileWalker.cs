@@ -231,7 +231,6 @@ public sealed class FileWalker
                 chunkBytes += record.Length;
                 if (chunk.Count >= _options.ChunkSize)
                 {
-                    Progress.AddFiles(chunk.Count, chunkBytes);
                     sink.OnListing(new DirectoryListing
                     {
                         RunKey = _runKey,
@@ -240,6 +239,7 @@ public sealed class FileWalker
                         ChunkIndex = chunkIndex++,
                         IsFinalChunk = false,
                     });
+                    Progress.AddFiles(chunk.Count, chunkBytes); // counted once accepted, so counts match what is stored
                     chunk = new List<FileRecord>();
                     chunkBytes = 0;
                 }
@@ -250,7 +250,6 @@ public sealed class FileWalker
         {
             return; // nothing read and nothing to close
         }
-        Progress.AddFiles(chunk.Count, chunkBytes);
         sink.OnListing(new DirectoryListing
         {
             RunKey = _runKey,
@@ -262,6 +261,7 @@ public sealed class FileWalker
             UnrecordedNames = complete && unrecorded is not null ? unrecorded : Array.Empty<string>(),
             SubdirectoryNames = complete ? subdirectories : Array.Empty<string>(),
         });
+        Progress.AddFiles(chunk.Count, chunkBytes);
     }
 
     /// <summary>Turns one listed entry into a record, a queued subfolder, or an error item.</summary>

@@ -241,13 +241,22 @@ public sealed class ScanJob : IDisposable
         _cancel.Dispose();
     }
 
+    /// <summary>
+    /// Hands an event to the pump, waiting while it is behind. Once the scan is cancelled, events are
+    /// dropped instead: what they describe is already accepted for the catalog and must still be counted.
+    /// </summary>
     private void Publish(ScanEvent e)
     {
-        // Waits while the consumer is behind; gives up only when the scan is cancelled.
-        ValueTask write = _events.Writer.WriteAsync(e, _cancel.Token);
-        if (!write.IsCompletedSuccessfully)
+        try
         {
-            write.AsTask().GetAwaiter().GetResult();
+            ValueTask write = _events.Writer.WriteAsync(e, _cancel.Token);
+            if (!write.IsCompletedSuccessfully)
+            {
+                write.AsTask().GetAwaiter().GetResult();
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -264,6 +273,10 @@ public sealed class ScanJob : IDisposable
             {
                 foreach (FileRecord r in listing.Files)
                 {
+                    if (_job._cancel.IsCancellationRequested)
+                    {
+                        break;
+                    }
                     _job.Publish(new ScanEvent(r, null));
                 }
             }

@@ -30,6 +30,7 @@ public sealed class WriterSession
     private DateTime? _lastCommitUtc;
     private volatile CatalogException? _fault;
     private volatile bool _closing;
+    private readonly ManualResetEventSlim _stopped = new();
     internal int References;
 
     internal WriterSession(string databasePath, string key, WriterSessionOptions options)
@@ -41,6 +42,10 @@ public sealed class WriterSession
         _durability = options.Durability;
         _budget = new RowBudget(options.MaxPendingRows);
         _writer = new CatalogWriter(databasePath, options.Durability); // throws here, to the first acquirer, if unusable
+        if (options.MaxPageCount is long pages)
+        {
+            _writer.LimitPages(pages);
+        }
         _consumer = new Thread(ConsumeLoop)
         {
             IsBackground = true,
@@ -104,6 +109,7 @@ public sealed class WriterSession
         {
             Interlocked.Add(ref _failed, rows);
             _budget.Return(rows);
+            _stopped.Wait(); // the consumer is failing or closing: report why once it has settled
             ThrowIfUnusable();
             throw Closed();
         }
@@ -116,6 +122,7 @@ public sealed class WriterSession
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!TryAdd(SessionItem.ForFlush(done)))
         {
+            _stopped.Wait();
             ThrowIfUnusable();
             throw Closed();
         }
@@ -192,8 +199,8 @@ public sealed class WriterSession
                         switch (item.Kind)
                         {
                             case ItemKind.Write:
+                                rows += item.Rows; // counted first: if Apply throws, these rows failed too
                                 _writer.Apply(item.Write!);
-                                rows += item.Rows;
                                 break;
                             case ItemKind.Flush:
                                 flushes.Add(item.Flushed!);
@@ -265,6 +272,7 @@ public sealed class WriterSession
         finally
         {
             _writer.Dispose();
+            _stopped.Set();
         }
     }
 
@@ -286,8 +294,6 @@ public sealed class WriterSession
             _ => new CatalogException(CatalogErrorCode.WriteFailed, DatabasePath,
                 $"Writing the catalog '{DatabasePath}' failed: {ex.Message}", ex),
         };
-        _fault = fault;
-        _budget.Close(new CatalogException(fault.Code, DatabasePath, fault.Message, fault));
         try
         {
             _queue.CompleteAdding();
@@ -295,17 +301,25 @@ public sealed class WriterSession
         catch (ObjectDisposedException)
         {
         }
-        foreach (TaskCompletionSource f in flushes)
-        {
-            f.TrySetException(new CatalogException(fault.Code, DatabasePath, fault.Message, fault));
-        }
+        // Account for every queued row before anyone can observe the fault, so counts always add up.
+        var queuedFlushes = new List<TaskCompletionSource>(flushes);
         while (_queue.TryTake(out SessionItem item))
         {
             if (item.Kind == ItemKind.Write)
             {
                 Interlocked.Add(ref _failed, item.Rows);
+                _budget.Return(item.Rows);
             }
-            item.Flushed?.TrySetException(new CatalogException(fault.Code, DatabasePath, fault.Message, fault));
+            if (item.Flushed is not null)
+            {
+                queuedFlushes.Add(item.Flushed);
+            }
+        }
+        _fault = fault;
+        _budget.Close(new CatalogException(fault.Code, DatabasePath, fault.Message, fault));
+        foreach (TaskCompletionSource f in queuedFlushes)
+        {
+            f.TrySetException(new CatalogException(fault.Code, DatabasePath, fault.Message, fault));
         }
     }
 

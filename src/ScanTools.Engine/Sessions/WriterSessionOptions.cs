@@ -26,6 +26,9 @@ public sealed record WriterSessionOptions
     /// <summary>Never keep a transaction open longer than this.</summary>
     public TimeSpan MaxCommitDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Test seam: caps the catalog at this many pages so a write fails with "disk full".</summary>
+    internal long? MaxPageCount { get; init; }
+
     internal void Validate()
     {
         if (MaxPendingRows < 1 || MaxTransactionRows < 1 || LingerBelowRows < 0)

@@ -31,6 +31,7 @@ internal static class CatalogDatabase
             {
                 throw ReadOnlyError(path, null);
             }
+            CheckIdentity(connection, path); // before anything changes the file: another application's database stays untouched
             string mode = Scalar<string>(connection, "PRAGMA journal_mode = WAL;") ?? string.Empty;
             if (!mode.Equals("wal", StringComparison.OrdinalIgnoreCase))
             {

@@ -32,7 +32,7 @@ public sealed class CatalogReader : IDisposable
     /// <summary>The files matching <paramref name="query"/>, streamed.</summary>
     public IEnumerable<Finding> FindFiles(FindingQuery query, CancellationToken cancellationToken = default)
     {
-        FindingSql sql = FindingSql.Build(query); // validate now, not at first MoveNext
+        FindingSql sql = FindingSql.Build(query, IsFolder); // validate now, not at first MoveNext
         return Stream(sql, cancellationToken);
     }
 
@@ -79,7 +79,7 @@ public sealed class CatalogReader : IDisposable
     /// <summary>The query plan SQLite chooses (EXPLAIN QUERY PLAN), for tests and troubleshooting.</summary>
     public IReadOnlyList<string> ExplainFindFiles(FindingQuery query)
     {
-        FindingSql sql = FindingSql.Build(query);
+        FindingSql sql = FindingSql.Build(query, IsFolder);
         if (sql.Matchers.Count > 0)
         {
             _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => false, isDeterministic: true);
@@ -97,6 +97,14 @@ public sealed class CatalogReader : IDisposable
             plan.Add(r.GetString(3));
         }
         return plan;
+    }
+
+    private bool IsFolder(string path)
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM directories WHERE path = $path" + (Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty) + " LIMIT 1;";
+        command.Parameters.AddWithValue("$path", path);
+        return ExecuteScalar(command) is not null;
     }
 
     /// <summary>Scan runs matching <paramref name="query"/>, newest first.</summary>

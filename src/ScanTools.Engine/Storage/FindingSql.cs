@@ -35,12 +35,14 @@ internal sealed class FindingSql
     internal static string FullPathSql =>
         $"(CASE WHEN substr(d.path, -1) = '{Sep}' THEN d.path || f.name ELSE d.path || '{Sep}' || f.name END)";
 
-    public static FindingSql Build(FindingQuery query)
+    /// <param name="query">The filter.</param>
+    /// <param name="isFolder">Whether the catalog knows a path as a folder; decides what a path without wildcards means.</param>
+    public static FindingSql Build(FindingQuery query, Func<string, bool> isFolder)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         var sql = new FindingSql();
-        sql.AddPaths(query.Path);
+        sql.AddPaths(query.Path, isFolder);
         sql.AddNames(query.Name);
         sql.AddExtensions(query.Extension);
         if (query.MinSize is long min)
@@ -86,12 +88,13 @@ internal sealed class FindingSql
         return sql;
     }
 
-    private void AddPaths(IReadOnlyList<string> patterns)
+    private void AddPaths(IReadOnlyList<string> patterns, Func<string, bool> isFolder)
     {
         if (patterns.Count == 0)
         {
             return;
         }
+        string collate = PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
         var alternatives = new List<string>();
         foreach (string raw in patterns)
         {
@@ -100,33 +103,48 @@ internal sealed class FindingSql
                 throw new ArgumentException("A -Path filter is empty.");
             }
             var pattern = new WildcardPattern(raw, PathComparison.IgnoreCase);
-            string collate = PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
             if (!pattern.HasWildcards)
             {
                 string path = Scanning.ScanOptions.TrimSeparator(pattern.Literal!);
-                (string lo, string hi) = CatalogWriter.SubtreeRange(path);
-                string parent = System.IO.Path.GetDirectoryName(path) ?? path;
-                string name = System.IO.Path.GetFileName(path);
-                alternatives.Add(
-                    $"(d.path = {Bind(path)}{collate} OR (d.path > {Bind(lo)}{collate} AND d.path < {Bind(hi)}{collate})" +
-                    $" OR (d.path = {Bind(parent)}{collate} AND f.name = {Bind(name)}{collate}))");
+                if (isFolder(path))
+                {
+                    // The folder and everything below it: one index range, minus siblings that share the prefix ("/a" vs "/a-old").
+                    (string lo, string hi) = PrefixRange(path);
+                    string siblings = Path.EndsInDirectorySeparator(path) ? string.Empty
+                        : $" AND (d.path = {Bind(path)}{collate} OR substr(d.path, {Bind((long)path.Length + 1)}, 1) = '{Sep}')";
+                    alternatives.Add($"(d.path >= {Bind(lo)}{collate} AND d.path < {Bind(hi)}{collate}{siblings})");
+                }
+                else
+                {
+                    string parent = Path.GetDirectoryName(path) ?? path;
+                    alternatives.Add($"(d.path = {Bind(parent)}{collate} AND f.name = {Bind(Path.GetFileName(path))}{collate})");
+                }
                 continue;
             }
-            var parts = new List<string>();
             string prefix = pattern.LiteralPrefix;
             int lastSep = prefix.LastIndexOf(Sep);
-            if (lastSep >= 0)
+            string match = Match(pattern, FullPathSql);
+            if (lastSep < 0)
             {
-                // Everything before the last separator of the literal prefix is a folder the file lies in or under.
-                string folder = lastSep == 0 ? prefix[..1] : prefix[..lastSep];
-                (string lo, string hi) = CatalogWriter.SubtreeRange(folder);
-                parts.Add($"(d.path = {Bind(folder)}{collate} OR (d.path > {Bind(lo)}{collate} AND d.path < {Bind(hi)}{collate}))");
+                alternatives.Add(match);
+                continue;
             }
-            parts.Add(Match(pattern, FullPathSql));
-            alternatives.Add("(" + string.Join(" AND ", parts) + ")");
+            // The file lies in or below the folder its literal prefix names: restrict to that index range
+            // first (from the folder itself up to, not including, folder + the character after the separator).
+            string folder = prefix[..lastSep];
+            string low = folder.Length == 0 ? prefix[..1] : folder;
+            string high = folder + (char)(Sep + 1);
+            alternatives.Add($"(d.path >= {Bind(low)}{collate} AND d.path < {Bind(high)}{collate} AND {match})");
         }
         And(string.Join(" OR ", alternatives));
     }
+
+    /// <summary>
+    /// The index range [low, high) of paths starting with <paramref name="path"/>: for a folder without a
+    /// trailing separator the folder itself, its subtree, and siblings that extend its name.
+    /// </summary>
+    internal static (string Low, string High) PrefixRange(string path) =>
+        (path, path[..^1] + (char)(path[^1] + 1));
 
     private void AddNames(IReadOnlyList<string> patterns)
     {

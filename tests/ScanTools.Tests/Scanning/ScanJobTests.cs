@@ -1,0 +1,320 @@
+using System.Security.Cryptography;
+using ScanTools.Scanning;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Scanning;
+
+public sealed class ScanJobTests : IDisposable
+{
+    private readonly TempDirectory _t = new();
+    private readonly WriterSessionRegistry _registry = new();
+
+    public void Dispose()
+    {
+        _registry.CloseAll();
+        _t.Dispose();
+    }
+
+    private ScanRun Scan(string db, ScanOptions options) =>
+        ScanJob.Run(db, options, new ScanJobSettings { Registry = _registry });
+
+    private ScanOptions Root(string relative, Func<ScanOptions, ScanOptions>? change = null)
+    {
+        var o = new ScanOptions { Roots = new[] { _t.Combine(relative.Split('/')) } };
+        return change?.Invoke(o) ?? o;
+    }
+
+    private static List<Finding> Find(string db, FindingQuery? query = null)
+    {
+        using CatalogReader reader = CatalogReader.Open(db);
+        return reader.FindFiles(query ?? new FindingQuery()).ToList();
+    }
+
+    [UnixFact]
+    public void Scan_RecordsTheRunAndEveryFile_ThatFindSees()
+    {
+        Trees.BuildMixed(_t);
+        string db = _t.Db();
+
+        ScanRun run = Scan(db, Root("tree"));
+
+        ISet<string> expected = Support.Find.NonDirectories(_t.Combine("tree"));
+        Assert.Equal(ScanRunStatus.Completed, run.Status);
+        Assert.Equal(expected.Count, run.Files);
+        Assert.Equal(0, run.Errors);
+        Assert.Equal(new[] { _t.Combine("tree") }, run.Roots);
+        Assert.Equal(expected.OrderBy(p => p, StringComparer.Ordinal), Find(db).Select(f => f.FullName).OrderBy(p => p, StringComparer.Ordinal));
+        Assert.All(Find(db), f => Assert.Equal(run.Id, f.FirstScanId));
+    }
+
+    [Fact]
+    public void Rescan_OfAnUnchangedTree_DuplicatesNothing_AndRecordsTheNewSighting()
+    {
+        for (int i = 0; i < 30; i++)
+        {
+            _t.File($"tree/d{i % 5}/f{i}.txt", new string('x', i));
+        }
+        string db = _t.Db();
+
+        ScanRun first = Scan(db, Root("tree"));
+        ScanRun second = Scan(db, Root("tree"));
+
+        Assert.Equal(30, Sql.Files(db));
+        Assert.Equal(30, second.Files);
+        Assert.Equal(0, second.Removed);
+        List<Finding> all = Find(db);
+        Assert.All(all, f => Assert.Equal(first.Id, f.FirstScanId));
+        Assert.All(all, f => Assert.Equal(second.Id, f.LastScanId));
+        Assert.Empty(Find(db, new FindingQuery { State = FindingState.Removed }));
+    }
+
+    [Fact]
+    public void Rescan_AfterChanges_UpdatesChangedFiles_AddsNewOnes_AndMarksTheGoneRemoved()
+    {
+        _t.File("tree/keep.txt", "same");
+        string grows = _t.File("tree/grows.txt", "1");
+        string doomed = _t.File("tree/doomed.txt", "bye");
+        _t.File("tree/gone-folder/inner/a.txt");
+        _t.File("tree/gone-folder/b.txt");
+        string db = _t.Db();
+        ScanRun first = Scan(db, Root("tree"));
+
+        File.WriteAllText(grows, "12345");
+        File.Delete(doomed);
+        Directory.Delete(_t.Combine("tree", "gone-folder"), recursive: true);
+        string added = _t.File("tree/new.txt", "hi");
+        ScanRun second = Scan(db, Root("tree"));
+
+        Assert.Equal(3, second.Removed);
+        List<Finding> removed = Find(db, new FindingQuery { State = FindingState.Removed });
+        Assert.Equal(
+            new[] { doomed, _t.Combine("tree", "gone-folder", "b.txt"), _t.Combine("tree", "gone-folder", "inner", "a.txt") }.Order(StringComparer.Ordinal),
+            removed.Select(f => f.FullName).Order(StringComparer.Ordinal));
+        Assert.All(removed, f => Assert.Equal(second.Id, f.RemovedScanId));
+        Assert.All(removed, f => Assert.Equal(first.Id, f.LastScanId)); // last seen by the first scan
+
+        List<Finding> present = Find(db);
+        Assert.Equal(new[] { "grows.txt", "keep.txt", "new.txt" }, present.Select(f => f.Name));
+        Assert.Equal(5, present.Single(f => f.Name == "grows.txt").Length);
+        Assert.Equal(second.Id, present.Single(f => f.FullName == added).FirstScanId);
+        Assert.Equal(first.Id, present.Single(f => f.Name == "keep.txt").FirstScanId);
+
+        // Scan id filters: what the second scan found gone, and what it saw.
+        Assert.Equal(3, Find(db, new FindingQuery { State = FindingState.Removed, ScanId = second.Id }).Count);
+        Assert.Equal(3, Find(db, new FindingQuery { ScanId = second.Id }).Count);
+        Assert.Empty(Find(db, new FindingQuery { ScanId = first.Id }));
+    }
+
+    [Fact]
+    public void RemovedFile_ThatReappears_IsPresentAgain()
+    {
+        string f = _t.File("tree/flaky.txt");
+        string db = _t.Db();
+        Scan(db, Root("tree"));
+        File.Delete(f);
+        Scan(db, Root("tree"));
+        _t.File("tree/flaky.txt");
+
+        ScanRun third = Scan(db, Root("tree"));
+
+        Finding back = Assert.Single(Find(db));
+        Assert.False(back.Removed);
+        Assert.Equal(third.Id, back.LastScanId);
+        Assert.Equal(1, Sql.Files(db));
+    }
+
+    [Fact]
+    public void Rescan_WithAnExclusion_DoesNotMarkTheExcludedFilesRemoved()
+    {
+        _t.File("tree/a.txt");
+        _t.File("tree/b.tmp");
+        _t.File("tree/cache/c.bin");
+        string db = _t.Db();
+        Scan(db, Root("tree"));
+
+        ScanRun narrower = Scan(db, Root("tree", o => o with { Exclude = new[] { "*.tmp", "cache" } }));
+
+        Assert.Equal(0, narrower.Removed);
+        Assert.Equal(3, Find(db).Count);
+    }
+
+    [Fact]
+    public void Rescan_WithAShallowerMaxDepth_DoesNotMarkDeeperFilesRemoved()
+    {
+        _t.File("tree/top.txt");
+        _t.File("tree/a/b/deep.txt");
+        string db = _t.Db();
+        Scan(db, Root("tree"));
+
+        ScanRun shallow = Scan(db, Root("tree", o => o with { MaxDepth = 0 }));
+
+        Assert.Equal(0, shallow.Removed);
+        Assert.Equal(2, Find(db).Count);
+    }
+
+    [UnixFact]
+    public void Rescan_OfAnUnreadableFolder_KeepsItsFilesPresent()
+    {
+        _t.File("tree/open/a.txt");
+        _t.File("tree/locked/b.txt");
+        string db = _t.Db();
+        string root = _t.Combine("tree");
+        Func<(long Files, long Errors)> scan = ChildProcess.IsRoot
+            ? () =>
+            {
+                var (exit, lines, stderr) = ChildProcess.Run(new[] { "scan", db, root }, asNobody: true);
+                Assert.True(exit == 0, stderr);
+                return (lines[0].GetProperty("files").GetInt64(), lines[0].GetProperty("errors").GetInt64());
+            }
+            : () =>
+            {
+                ScanRun r = Scan(db, new ScanOptions { Roots = new[] { root } });
+                return (r.Files, r.Errors);
+            };
+        Assert.Equal((2, 0), scan());
+
+        Trees.Chmod(_t.Combine("tree", "locked"), "000");
+        Assert.Equal((1, 1), scan());
+        Trees.Chmod(_t.Combine("tree", "locked"), "755");
+
+        Assert.Equal(2, Find(db).Count);
+        Assert.Empty(Find(db, new FindingQuery { State = FindingState.Removed }));
+    }
+
+    [Fact]
+    public void ParallelScans_OfDifferentRoots_IntoOneCatalog_ShareOneSession_AndLoseNothing()
+    {
+        const int roots = 4, filesEach = 250;
+        for (int r = 0; r < roots; r++)
+        {
+            for (int i = 0; i < filesEach; i++)
+            {
+                _t.File($"root{r}/d{i % 10}/f{i}.txt");
+            }
+        }
+        string db = _t.Db();
+        using WriterSessionLease holder = _registry.Acquire(db); // lets the test see the session while the scans run
+
+        ScanRun[] runs = Enumerable.Range(0, roots)
+            .Select(r => Task.Run(() => Scan(db, Root($"root{r}"))))
+            .ToArray().Select(t => t.GetAwaiter().GetResult()).ToArray();
+
+        Assert.All(runs, r => Assert.Equal(ScanRunStatus.Completed, r.Status));
+        Assert.All(runs, r => Assert.Equal(filesEach, r.Files));
+        Assert.Equal(roots, runs.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(roots * filesEach, Sql.Files(db));
+        Assert.Single(_registry.Sessions());
+    }
+
+    [Fact]
+    public void Cancel_MidScan_MarksTheRunCancelled_AndKeepsExactlyWhatWasAccepted()
+    {
+        for (int d = 0; d < 400; d++)
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                _t.File($"tree/d{d:D3}/f{i}.txt");
+            }
+        }
+        string db = _t.Db();
+        using ScanJob job = ScanJob.Start(db, Root("tree", o => o with { ThrottleLimit = 2 }), new ScanJobSettings { Registry = _registry });
+
+        ScanRun run = job.Pump(new ScanObserver
+        {
+            ProgressInterval = TimeSpan.Zero,
+            OnProgress = p =>
+            {
+                if (p.Files >= 100)
+                {
+                    job.Cancel();
+                }
+            },
+        });
+
+        Assert.Equal(ScanRunStatus.Cancelled, run.Status);
+        Assert.InRange(run.Files, 100, 1_999);
+        Assert.Equal(run.Files, Sql.Files(db)); // everything counted was committed, nothing more
+        Assert.NotNull(run.EndedUtc);
+        Assert.Contains("Stopped", run.Message);
+    }
+
+    [Fact]
+    public void Pump_DeliversRecordsAndErrors_OnTheCallingThread()
+    {
+        _t.File("tree/a.txt");
+        _t.File("tree/b.txt");
+        string db = _t.Db();
+        int caller = Environment.CurrentManagedThreadId;
+        var threads = new HashSet<int>();
+        var records = new List<string>();
+        var errors = new List<ScanError>();
+        using ScanJob job = ScanJob.Start(db,
+            new ScanOptions { Roots = new[] { _t.Combine("tree"), _t.Combine("missing") } },
+            new ScanJobSettings { PassThru = true, Registry = _registry });
+
+        ScanRun run = job.Pump(new ScanObserver
+        {
+            OnRecord = r => { threads.Add(Environment.CurrentManagedThreadId); records.Add(r.Name); },
+            OnError = e => { threads.Add(Environment.CurrentManagedThreadId); errors.Add(e); },
+            OnProgress = _ => threads.Add(Environment.CurrentManagedThreadId),
+        });
+
+        Assert.Equal(new[] { caller }, threads);
+        Assert.Equal(new[] { "a.txt", "b.txt" }, records.Order());
+        Assert.Equal(ScanErrorKind.RootNotFound, Assert.Single(errors).Kind);
+        Assert.Equal(1, run.Errors);
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(ScanErrorKind.RootNotFound, Assert.Single(reader.GetScanErrors(run.Id)).Kind);
+    }
+
+    [Fact]
+    public void ObserverThatThrows_CancelsTheScan_WhichStillCommits()
+    {
+        // More records than the job buffers (4,096), so the walk must wait for the failing observer.
+        for (int i = 0; i < 100; i++)
+        {
+            for (int j = 0; j < 60; j++)
+            {
+                _t.File($"tree/d{i}/f{j}.txt");
+            }
+        }
+        string db = _t.Db();
+        using ScanJob job = ScanJob.Start(db, Root("tree"), new ScanJobSettings { PassThru = true, Registry = _registry });
+
+        Assert.Throws<InvalidOperationException>(() => job.Pump(new ScanObserver { OnRecord = _ => throw new InvalidOperationException("downstream stopped") }));
+
+        ScanRun run = job.Completion.GetAwaiter().GetResult();
+        Assert.Equal(ScanRunStatus.Cancelled, run.Status);
+        Assert.Equal(run.Files, Sql.Files(db));
+    }
+
+    [Fact]
+    public void Hash_IsStored_KeptByAnUnhashedRescan_AndDroppedWhenTheFileChanges()
+    {
+        string a = _t.File("tree/a.txt", "alpha");
+        string b = _t.File("tree/b.txt", "bravo");
+        string db = _t.Db();
+        Scan(db, Root("tree", o => o with { Hash = true }));
+        File.WriteAllText(b, "bravo, changed");
+
+        Scan(db, Root("tree"));
+
+        List<Finding> files = Find(db);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(a))), files.Single(f => f.Name == "a.txt").Sha256);
+        Assert.Null(files.Single(f => f.Name == "b.txt").Sha256);
+    }
+
+    [Fact]
+    public void UnusableCatalog_FailsAtStart_BeforeAnyWalking()
+    {
+        _t.File("tree/a.txt");
+        string notACatalog = _t.File("not-a-catalog.db", "plain text that is long enough to have a header");
+
+        var ex = Assert.Throws<CatalogException>(() => ScanJob.Start(notACatalog, Root("tree"), new ScanJobSettings { Registry = _registry }));
+
+        Assert.Equal(CatalogErrorCode.NotACatalog, ex.Code);
+        Assert.Empty(_registry.Sessions());
+    }
+}

@@ -1,0 +1,138 @@
+using ScanTools.Sessions;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Storage;
+
+public sealed class CatalogIdentityTests : IDisposable
+{
+    private readonly TempDirectory _t = new();
+    private readonly WriterSessionRegistry _registry = new();
+
+    public void Dispose()
+    {
+        _registry.CloseAll();
+        _t.Dispose();
+    }
+
+    private void Open(string db)
+    {
+        using WriterSessionLease lease = _registry.Acquire(db);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MissingOrEmptyFile_BecomesACatalog_AtTheCurrentSchemaVersion(bool emptyFileFirst)
+    {
+        string db = _t.Db();
+        if (emptyFileFirst)
+        {
+            File.WriteAllBytes(db, Array.Empty<byte>());
+        }
+
+        Open(db);
+
+        Assert.Equal(CatalogSchema.ApplicationId, Sql.Scalar(db, "PRAGMA application_id;"));
+        Assert.Equal(CatalogSchema.CurrentVersion, Sql.Scalar(db, "PRAGMA user_version;"));
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'files';"));
+        Assert.Equal("wal", Sql.Scalar(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal';") == 1 ? "wal" : "other");
+    }
+
+    [Fact]
+    public void OpeningAgain_KeepsTheData_AndDoesNotMigrateTwice()
+    {
+        string db = _t.Db();
+        using (WriterSessionLease lease = _registry.Acquire(db))
+        {
+            var run = Guid.NewGuid();
+            lease.Write(Writes.Start(run));
+            lease.Write(Writes.Listing(run, "/d", 5));
+        }
+
+        Open(db);
+
+        Assert.Equal(5, Sql.Files(db));
+        Assert.Equal(CatalogSchema.CurrentVersion, Sql.Scalar(db, "PRAGMA user_version;"));
+    }
+
+    [Fact]
+    public void ForeignSqliteDatabase_IsRefused_AndLeftByteForByteUntouched()
+    {
+        string db = _t.Db("other-app.db");
+        Sql.Execute(db, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('x');");
+        byte[] before = File.ReadAllBytes(db);
+
+        var ex = Assert.Throws<CatalogException>(() => Open(db));
+
+        Assert.Equal(CatalogErrorCode.NotACatalog, ex.Code);
+        Assert.Contains("another application", ex.Message);
+        Assert.Equal(before, File.ReadAllBytes(db));
+        Assert.False(File.Exists(db + "-wal"));
+        Assert.Throws<CatalogException>(() => CatalogReader.Open(db).Dispose());
+    }
+
+    [Fact]
+    public void FileThatIsNotSqlite_IsRefused_ForWritingAndReading()
+    {
+        string db = _t.File("notes.db", "these are my notes, not a database, and they are long enough");
+
+        Assert.Equal(CatalogErrorCode.NotACatalog, Assert.Throws<CatalogException>(() => Open(db)).Code);
+        Assert.Equal(CatalogErrorCode.NotACatalog, Assert.Throws<CatalogException>(() => CatalogReader.Open(db)).Code);
+        Assert.Equal("these are my notes, not a database, and they are long enough", File.ReadAllText(db));
+    }
+
+    [Fact]
+    public void CatalogFromANewerScanTools_IsRefused_WithAdviceToUpdate()
+    {
+        string db = _t.Db();
+        Open(db);
+        Sql.Execute(db, $"PRAGMA user_version = {CatalogSchema.CurrentVersion + 1};");
+
+        var write = Assert.Throws<CatalogException>(() => Open(db));
+        var read = Assert.Throws<CatalogException>(() => CatalogReader.Open(db));
+
+        Assert.Equal(CatalogErrorCode.NewerSchema, write.Code);
+        Assert.Equal(CatalogErrorCode.NewerSchema, read.Code);
+        Assert.Contains("Update the ScanTools module", write.Message);
+    }
+
+    [Fact]
+    public void Reading_ACatalogThatDoesNotExist_FailsWithoutCreatingIt()
+    {
+        string db = _t.Db("absent.db");
+
+        var ex = Assert.Throws<CatalogException>(() => CatalogReader.Open(db));
+
+        Assert.Equal(CatalogErrorCode.NotFound, ex.Code);
+        Assert.Contains("Start-Scan", ex.Message);
+        Assert.False(File.Exists(db));
+    }
+
+    [Fact]
+    public void RunsLeftRunningByADeadProcess_AreMarkedFailed_ByTheNextWriter()
+    {
+        string db = _t.Db();
+        int deadPid;
+        using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!)
+        {
+            p.WaitForExit();
+            deadPid = p.Id;
+        }
+        var dead = Guid.NewGuid();
+        var alive = Guid.NewGuid();
+        using (WriterSessionLease lease = _registry.Acquire(db))
+        {
+            lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = dead, StartedUtc = DateTime.UtcNow, ProcessId = deadPid });
+            lease.Write(Writes.Start(alive));
+        }
+
+        Open(db);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun deadRun = reader.GetScanRun(dead)!;
+        Assert.Equal(ScanRunStatus.Failed, deadRun.Status);
+        Assert.Contains(deadPid.ToString(System.Globalization.CultureInfo.InvariantCulture), deadRun.Message);
+        Assert.Equal(ScanRunStatus.Running, reader.GetScanRun(alive)!.Status); // this process is alive
+    }
+}
