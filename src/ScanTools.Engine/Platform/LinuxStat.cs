@@ -64,28 +64,10 @@ internal static unsafe partial class LinuxStat
         {
             int n = Encoding.UTF8.GetBytes(path, utf8);
             utf8[n] = 0;
-            byte* buf = stackalloc byte[BufferSize];
-            int rc;
             fixed (byte* p = utf8)
             {
-                rc = statx(AtFdCwd, p, follow ? 0 : AtSymlinkNoFollow, StatxBasicStats | StatxBirthTime, buf);
+                return TryStatAt(AtFdCwd, p, path, follow, out stat);
             }
-            if (rc != 0)
-            {
-                stat = default;
-                int errno = Marshal.GetLastPInvokeError();
-                return errno switch
-                {
-                    ENOENT or ENOTDIR => StatFailure.NotFound,
-                    EACCES or EPERM => StatFailure.AccessDenied,
-                    ENAMETOOLONG => StatFailure.NameTooLong,
-                    ELOOP => StatFailure.Loop,
-                    ENOSYS => throw new EntryPointNotFoundException("statx is not implemented by this kernel"),
-                    _ => StatFailure.Other,
-                };
-            }
-            stat = Decode(buf, path);
-            return StatFailure.None;
         }
         finally
         {
@@ -94,6 +76,32 @@ internal static unsafe partial class LinuxStat
                 System.Buffers.ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// Stats the NUL-terminated <paramref name="path"/> relative to directory descriptor <paramref name="dirfd"/>.
+    /// <paramref name="nameOrPath"/> is the same path as a string; its last component decides the Hidden attribute.
+    /// </summary>
+    public static StatFailure TryStatAt(int dirfd, byte* path, string nameOrPath, bool follow, out EntryStat stat)
+    {
+        byte* buf = stackalloc byte[BufferSize];
+        int rc = statx(dirfd, path, follow ? 0 : AtSymlinkNoFollow, StatxBasicStats | StatxBirthTime, buf);
+        if (rc != 0)
+        {
+            stat = default;
+            int errno = Marshal.GetLastPInvokeError();
+            return errno switch
+            {
+                ENOENT or ENOTDIR => StatFailure.NotFound,
+                EACCES or EPERM => StatFailure.AccessDenied,
+                ENAMETOOLONG => StatFailure.NameTooLong,
+                ELOOP => StatFailure.Loop,
+                ENOSYS => throw new EntryPointNotFoundException("statx is not implemented by this kernel"),
+                _ => StatFailure.Other,
+            };
+        }
+        stat = Decode(buf, nameOrPath);
+        return StatFailure.None;
     }
 
     private static EntryStat Decode(byte* buf, string path)

@@ -27,7 +27,7 @@ public sealed class FileWalker
     private readonly ScanOptions _options;
     private readonly Guid _runKey;
     private readonly ExclusionMatcher _exclusions;
-    private readonly bool _useStatx;
+    private readonly bool _nativeListing;
     private readonly ConcurrentStack<DirectoryWork> _pending = new();
     private readonly SemaphoreSlim _available = new(0);
     private int _outstanding;
@@ -38,22 +38,22 @@ public sealed class FileWalker
     /// <param name="options">What to walk and how; validated here.</param>
     /// <param name="runKey">The run the listings belong to.</param>
     public FileWalker(ScanOptions options, Guid runKey)
-        : this(options, runKey, LinuxStat.IsAvailable)
+        : this(options, runKey, nativeListing: true)
     {
     }
 
-    /// <summary>Lets tests run the portable stat path on Linux too.</summary>
-    internal FileWalker(ScanOptions options, Guid runKey, bool useStatx)
+    /// <summary>Lets tests run the portable listing path on Linux too.</summary>
+    internal FileWalker(ScanOptions options, Guid runKey, bool nativeListing)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
         _runKey = runKey;
         _exclusions = new ExclusionMatcher(options.Exclude);
-        _useStatx = useStatx && LinuxStat.IsAvailable;
+        _nativeListing = nativeListing && LinuxDirectoryReader.IsSupported;
     }
 
-    /// <summary>Test seam: runs after an entry is listed and before it is stat'ed (statx path only).</summary>
+    /// <summary>Test seam: runs after an entry is listed and before it is stat'ed (native Linux listing only).</summary>
     internal Action<string>? EntryListed { get; set; }
 
     /// <summary>The walk's live counters.</summary>
@@ -185,10 +185,10 @@ public sealed class FileWalker
         bool complete = false;
         long chunkBytes = 0;
 
-        ListingEnumerator? entries = null;
+        IEntrySource? entries = null;
         try
         {
-            entries = new ListingEnumerator(dir, _useStatx);
+            entries = _nativeListing ? new NativeEntrySource(dir, EntryListed) : new PortableEntrySource(dir);
         }
         catch (Exception ex) when (IsFileSystemError(ex))
         {
@@ -269,30 +269,21 @@ public sealed class FileWalker
         List<string> subdirectories, ref List<string>? unrecorded, CancellationToken ct)
     {
         string name = entry.Name;
-        string full = Path.Join(work.Path, name);
-        bool suspicious = EntryNames.IsSuspicious(name);
-        if (suspicious && OperatingSystem.IsWindows())
+        EntryStat stat = entry.Stat;
+        StatFailure failure = entry.Failure;
+        if (!entry.ValidName || (EntryNames.IsSuspicious(name) && (OperatingSystem.IsWindows() || failure == StatFailure.NotFound)))
         {
-            ReportError(sink, new ScanError(full, ScanErrorKind.InvalidName, EntryNames.InvalidMessage));
+            // The name did not survive decoding, so it cannot be stored or opened by the path we hold.
+            ReportError(sink, new ScanError(Path.Join(work.Path, name), ScanErrorKind.InvalidName, EntryNames.InvalidMessage));
             return null;
         }
-
-        EntryListed?.Invoke(full);
-        EntryStat stat = entry.Stat;
-        StatFailure failure = _useStatx ? LinuxStat.TryStat(full, follow: false, out stat) : entry.Failure;
         if (failure != StatFailure.None)
         {
-            if (suspicious && failure == StatFailure.NotFound)
-            {
-                // The name did not survive decoding, so it cannot be opened by the path we hold.
-                ReportError(sink, new ScanError(full, ScanErrorKind.InvalidName, EntryNames.InvalidMessage));
-                return null;
-            }
             if (failure != StatFailure.NotFound)
             {
                 (unrecorded ??= new List<string>()).Add(name);
             }
-            ReportError(sink, StatError(full, failure));
+            ReportError(sink, StatError(Path.Join(work.Path, name), failure));
             return null;
         }
 
@@ -306,7 +297,7 @@ public sealed class FileWalker
             subdirectories.Add(name);
             if (!excluded && CanDescend(work))
             {
-                Enqueue(new DirectoryWork(full, relative ?? string.Empty, work.Depth + 1,
+                Enqueue(new DirectoryWork(Path.Join(work.Path, name), relative ?? string.Empty, work.Depth + 1,
                     work.Chain is null ? null : new RealPathChain(Path.Join(work.Chain.RealPath, name), work.Chain)));
             }
             return null;
@@ -316,6 +307,7 @@ public sealed class FileWalker
         string? linkTarget = null;
         if (isLink)
         {
+            string full = Path.Join(work.Path, name);
             linkTarget = ReadLinkTarget(full);
             if (_options.FollowSymlinks
                 && FileStat.TryStat(full, follow: true, out EntryStat target) == StatFailure.None)
@@ -343,6 +335,7 @@ public sealed class FileWalker
         byte[]? digest = null;
         if (hasher is not null && stat.Kind == EntryKind.File)
         {
+            string full = Path.Join(work.Path, name);
             try
             {
                 digest = hasher.Hash(full, stat.Length, ct);
@@ -434,29 +427,71 @@ public sealed class FileWalker
     /// <summary>The real (link-free) paths of a folder and its ancestors, kept only when following links.</summary>
     private sealed record RealPathChain(string RealPath, RealPathChain? Parent);
 
-    /// <summary>What the enumerator yields: the name, and on the portable path the metadata .NET read with it.</summary>
-    private readonly record struct ListedEntry(string Name, EntryStat Stat, StatFailure Failure);
+    /// <summary>One listed entry with its metadata (or why that could not be read).</summary>
+    private readonly record struct ListedEntry(string Name, bool ValidName, EntryStat Stat, StatFailure Failure);
 
-    /// <summary>Lists one folder without recursion, throwing on errors instead of skipping them.</summary>
-    private sealed class ListingEnumerator : FileSystemEnumerator<ListedEntry>
+    /// <summary>The entries of one folder, read on whichever path the platform allows.</summary>
+    private interface IEntrySource : IDisposable
     {
-        private readonly bool _nameOnly;
+        ListedEntry Current { get; }
 
-        public ListingEnumerator(string directory, bool nameOnly)
+        bool MoveNext();
+    }
+
+    /// <summary>Linux: readdir, and statx relative to the folder's descriptor; folders are known from d_type.</summary>
+    private sealed class NativeEntrySource : IEntrySource
+    {
+        private static readonly EntryStat DirectoryStat = new() { Kind = EntryKind.Directory, Attributes = FileAttributes.Directory };
+        private readonly LinuxDirectoryReader _reader;
+        private readonly string _dir;
+        private readonly Action<string>? _listed;
+
+        public NativeEntrySource(string dir, Action<string>? listed)
+        {
+            _reader = LinuxDirectoryReader.Open(dir);
+            _dir = dir;
+            _listed = listed;
+        }
+
+        public ListedEntry Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (!_reader.Next(out string name, out bool valid, out bool isDirectory, out IntPtr raw))
+            {
+                return false;
+            }
+            if (!valid)
+            {
+                Current = new ListedEntry(name, false, default, StatFailure.NotFound);
+                return true;
+            }
+            _listed?.Invoke(Path.Join(_dir, name));
+            if (isDirectory)
+            {
+                Current = new ListedEntry(name, true, DirectoryStat, StatFailure.None);
+                return true;
+            }
+            StatFailure failure = _reader.Stat(raw, name, follow: false, out EntryStat stat);
+            Current = new ListedEntry(name, true, stat, failure);
+            return true;
+        }
+
+        public void Dispose() => _reader.Dispose();
+    }
+
+    /// <summary>Elsewhere: .NET's enumerator, throwing on errors instead of skipping them.</summary>
+    private sealed class PortableEntrySource : FileSystemEnumerator<ListedEntry>, IEntrySource
+    {
+        public PortableEntrySource(string directory)
             : base(directory, ListOptions)
         {
-            _nameOnly = nameOnly;
         }
 
         protected override ListedEntry TransformEntry(ref FileSystemEntry entry)
         {
-            string name = entry.FileName.ToString();
-            if (_nameOnly)
-            {
-                return new ListedEntry(name, default, StatFailure.None);
-            }
             StatFailure failure = PortableStat.FromEntry(ref entry, out EntryStat stat);
-            return new ListedEntry(name, stat, failure);
+            return new ListedEntry(entry.FileName.ToString(), true, stat, failure);
         }
 
         protected override bool ContinueOnError(int error) => false;

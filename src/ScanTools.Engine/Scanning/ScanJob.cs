@@ -144,11 +144,10 @@ public sealed class ScanJob : IDisposable
                 {
                     break;
                 }
-                TimeSpan wait = observer.OnProgress is null ? Timeout.InfiniteTimeSpan : nextProgress - DateTime.UtcNow;
-                if (wait < TimeSpan.Zero)
-                {
-                    wait = TimeSpan.Zero;
-                }
+                // Without progress there is nothing to do until an event arrives or the scan ends.
+                TimeSpan wait = observer.OnProgress is null
+                    ? Timeout.InfiniteTimeSpan
+                    : TimeSpan.FromTicks(Math.Max(0, (nextProgress - DateTime.UtcNow).Ticks));
                 reader.WaitToReadAsync().AsTask().Wait(wait);
             }
         }

@@ -41,7 +41,7 @@ public sealed class WriterSession
         _options = options;
         _durability = options.Durability;
         _budget = new RowBudget(options.MaxPendingRows);
-        _writer = new CatalogWriter(databasePath, options.Durability); // throws here, to the first acquirer, if unusable
+        _writer = new CatalogWriter(databasePath, options.Durability, options.CacheSizeMiB); // throws here, to the first acquirer, if unusable
         if (options.MaxPageCount is long pages)
         {
             _writer.LimitPages(pages);

@@ -8,6 +8,12 @@ public sealed record WriterSessionOptions
     /// <summary>Commit durability; a session only ever moves up from Normal to Full, never down.</summary>
     public Durability Durability { get; init; } = Durability.Normal;
 
+    /// <summary>
+    /// SQLite page cache of the write connection, in MiB. Writes append at the right edge of each B-tree,
+    /// so a small cache suffices; it is most of the session's memory.
+    /// </summary>
+    public int CacheSizeMiB { get; init; } = 16;
+
     /// <summary>Rows queued before producers wait (the memory bound).</summary>
     public int MaxPendingRows { get; init; } = 65_536;
 
@@ -31,7 +37,7 @@ public sealed record WriterSessionOptions
 
     internal void Validate()
     {
-        if (MaxPendingRows < 1 || MaxTransactionRows < 1 || LingerBelowRows < 0)
+        if (MaxPendingRows < 1 || MaxTransactionRows < 1 || LingerBelowRows < 0 || CacheSizeMiB < 1)
         {
             throw new ArgumentException("Session row limits must be positive.");
         }

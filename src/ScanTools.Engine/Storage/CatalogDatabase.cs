@@ -41,7 +41,6 @@ internal static class CatalogDatabase
             Execute(connection, $"""
                 PRAGMA synchronous = {(durability == Durability.Full ? "FULL" : "NORMAL")};
                 PRAGMA temp_store = MEMORY;
-                PRAGMA cache_size = -65536;
                 PRAGMA foreign_keys = OFF;
                 """);
             Migrate(connection, path);

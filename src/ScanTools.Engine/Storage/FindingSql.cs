@@ -6,8 +6,9 @@ namespace ScanTools.Storage;
 
 /// <summary>
 /// Compiles a <see cref="FindingQuery"/> to SQL. Every user value is a bound parameter. A path's
-/// literal prefix becomes a range on the directories' path index; extension, size, time, hash and
-/// removal filters use their own indexes; what remains of a wildcard is matched by SQLite itself
+/// literal prefix becomes a range on the directories' path index; hash and removal filters use their
+/// own indexes; extension, size and time filters are evaluated by SQLite over the rows (indexes on them
+/// cost the writer too much, see CatalogSchema); what remains of a wildcard is matched by SQLite itself
 /// (GLOB, LIKE, or a registered function when neither expresses it exactly).
 /// </summary>
 internal sealed class FindingSql
@@ -166,7 +167,7 @@ internal sealed class FindingSql
         {
             return;
         }
-        // The column's collation is NOCASE, so IN uses its index and ignores case.
+        // The column's collation is NOCASE, so IN ignores case.
         IEnumerable<string> values = extensions.Select(e =>
         {
             string trimmed = e.Trim();

@@ -270,7 +270,7 @@ public sealed class ScanJobTests : IDisposable
     }
 
     [Fact]
-    public void ObserverThatThrows_CancelsTheScan_WhichStillCommits()
+    public async Task ObserverThatThrows_CancelsTheScan_WhichStillCommits()
     {
         // More records than the job buffers (4,096), so the walk must wait for the failing observer.
         for (int i = 0; i < 100; i++)
@@ -285,7 +285,7 @@ public sealed class ScanJobTests : IDisposable
 
         Assert.Throws<InvalidOperationException>(() => job.Pump(new ScanObserver { OnRecord = _ => throw new InvalidOperationException("downstream stopped") }));
 
-        ScanRun run = job.Completion.GetAwaiter().GetResult();
+        ScanRun run = await job.Completion;
         Assert.Equal(ScanRunStatus.Cancelled, run.Status);
         Assert.Equal(run.Files, Sql.Files(db));
     }

@@ -132,7 +132,6 @@ public sealed class FindingQueryTests : IClassFixture<FindingQueryTests.KnownCat
 
     [Theory]
     [InlineData("hash", "ix_files_sha256")]
-    [InlineData("extension", "ix_files_extension")]
     [InlineData("removed", "ix_files_removed")]
     [InlineData("path", "SEARCH d USING INDEX")]
     [InlineData("pathwild", "SEARCH d USING INDEX")]
@@ -141,7 +140,6 @@ public sealed class FindingQueryTests : IClassFixture<FindingQueryTests.KnownCat
         FindingQuery q = filter switch
         {
             "hash" => new FindingQuery { Hash = new[] { _catalog.SharedHash } },
-            "extension" => new FindingQuery { Extension = new[] { "log" } },
             "removed" => new FindingQuery { State = FindingState.Removed },
             "path" => new FindingQuery { Path = new[] { _catalog.Root + "/alpha" } },
             _ => new FindingQuery { Path = new[] { _catalog.Root + "/beta/*.txt" } },

@@ -57,6 +57,7 @@ public sealed class TempDirectory : IDisposable
     }
 
     /// <summary>Gives back permissions tests took away. Never follows links: tests build link loops.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static void MakeWritable(DirectoryInfo dir)
     {
         try

@@ -1,0 +1,117 @@
+using ScanTools.Bench;
+
+// ScanTools benchmarks. Every speed is reported next to a baseline measured in the same run, because
+// absolute times on a shared machine drift. See bench/README.md for the figures and how to read them.
+//
+//   dotnet run -c Release --project bench/ScanTools.Bench -- [--quick] [--out FILE.json] [--work DIR]
+
+if (args.Length >= 3 && args[0] == "--child-memory")
+{
+    return MemoryBenchmark.RunChild(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+}
+
+bool quick = args.Contains("--quick");
+string only = ValueOf("--only") ?? "all"; // all | writes | scan | memory | cache
+string? outFile = ValueOf("--out");
+string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
+Directory.CreateDirectory(work);
+string? ValueOf(string flag) => Array.IndexOf(args, flag) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+int rows = quick ? 200_000 : 1_000_000;
+int treeFiles = quick ? 20_000 : 200_000;
+int memoryRecords = quick ? 1_000_000 : 5_000_000;
+const int runs = 3;
+var results = new Results();
+Console.WriteLine($"ScanTools benchmarks ({(quick ? "quick" : "full")}), {Environment.ProcessorCount} cores, .NET {Environment.Version}, work folder {work}");
+
+if (only == "cache")
+{
+    var l = WriteBenchmarks.MakeListings(rows, Guid.NewGuid());
+    foreach (int mib in new[] { 4, 16, 64 })
+    {
+        double r = Results.Median(Enumerable.Range(0, runs).Select(_ => WriteBenchmarks.SessionProducers(work, l, options: new ScanTools.Sessions.WriterSessionOptions { CacheSizeMiB = mib })));
+        results.Add($"session_cache_{mib}mib", r, "rows/s", "");
+    }
+}
+
+// --- Writes: the same synthetic listings for every approach, medians of 3.
+if (only is "all" or "writes")
+{
+var listings = WriteBenchmarks.MakeListings(rows, Guid.NewGuid());
+WriteBenchmarks.RawBatchedInsert(work, listings.Take(20).ToList()); // JIT and file-system warm-up
+var raws = new List<double>();
+var sessions = new List<double>();
+for (int i = 0; i < runs; i++) // interleaved, so drift on a shared machine hits both alike
+{
+    raws.Add(WriteBenchmarks.RawBatchedInsert(work, listings));
+    sessions.Add(WriteBenchmarks.SessionProducers(work, listings));
+}
+double raw = Results.Median(raws);
+results.Add("raw_batched_insert", raw, "rows/s", $"{rows:N0} rows, 1 connection, 10k rows/transaction");
+double session = Results.Median(sessions);
+results.Add("session_8_producers", session, "rows/s", "8 producer threads -> 1 WriterSession");
+results.Add("session_vs_raw", session / raw, "ratio", "target >= 0.90");
+double seed = Results.Median(Enumerable.Range(0, runs).Select(_ => WriteBenchmarks.SeedAutocommit(work, listings, quick ? 5_000 : 20_000)));
+results.Add("seed_autocommit", seed, "rows/s", "1 row per autocommit statement, WAL/FULL");
+double naive = Results.Median(Enumerable.Range(0, runs).Select(_ => WriteBenchmarks.NaiveThreads(work, listings, quick ? 1_000 : 2_500)));
+results.Add("naive_threads", naive, "rows/s", "8 threads, a connection each, autocommit");
+results.Add("session_vs_seed", session / seed, "ratio", "");
+results.Add("session_vs_naive", session / naive, "ratio", "");
+}
+
+// --- Scans: engine against find | sqlite3 on one generated tree, warm cache.
+if (only is "all" or "scan")
+{
+string tree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
+string scanDb = Path.Combine(work, "scan.db");
+string findDb = Path.Combine(work, "find.db");
+bool pipeline = ScanBenchmarks.PipelineAvailable;
+// Warm-up (cache, JIT), then engine and pipeline interleaved so drift on a shared machine hits both alike.
+ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: true);
+if (pipeline)
+{
+    ScanBenchmarks.FindSqliteSeconds(findDb, tree);
+}
+var scans = new List<double>();
+var rescans = new List<double>();
+var finds = new List<double>();
+for (int i = 0; i < runs; i++)
+{
+    scans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: true));
+    rescans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: false));
+    if (pipeline)
+    {
+        finds.Add(ScanBenchmarks.FindSqliteSeconds(findDb, tree));
+    }
+}
+double scan = Results.Median(scans);
+double rescan = Results.Median(rescans);
+results.Add("scan_engine_s", scan, "s", $"{treeFiles:N0} files, 2,000 folders, metadata only");
+results.Add("rescan_engine_s", rescan, "s", "same tree, unchanged");
+results.Add("rescan_vs_scan", rescan / scan, "ratio", "target <= 1.2");
+if (pipeline)
+{
+    double find = Results.Median(finds);
+    long imported = ScanBenchmarks.CountRows(findDb, "files");
+    results.Add("scan_find_sqlite3_s", find, "s", $"find -printf | sqlite3 .import ({imported:N0} rows)");
+    results.Add("scan_vs_find", scan / find, "ratio", "target <= 1.0");
+}
+else
+{
+    Console.WriteLine("  scan_find_sqlite3_s skipped: find, sqlite3 or sh is not on PATH (apt-get install sqlite3)");
+}
+}
+
+// --- Memory: a child process passes millions of records through one session.
+if (only is "all" or "memory")
+{
+results.Add("session_peak_rss_mb", MemoryBenchmark.MeasureInChild(work, memoryRecords), "MB", $"{memoryRecords:N0} records through one session; target <= 200");
+}
+
+results.PrintTable();
+if (outFile is not null)
+{
+    results.WriteJson(outFile);
+    Console.WriteLine($"wrote {outFile}");
+}
+return 0;

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using ScanTools.Scanning;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+
+namespace ScanTools.Bench;
+
+/// <summary>
+/// A metadata-only scan of a generated tree, against the pipeline a user would write instead:
+/// <c>find -printf</c> piped into <c>sqlite3 .import</c>. Warm cache: one untimed run first, then the median of 3.
+/// </summary>
+public static class ScanBenchmarks
+{
+    /// <summary>Creates (or reuses) a tree of <paramref name="files"/> files spread over <paramref name="folders"/> folders.</summary>
+    public static string EnsureTree(string parent, int files, int folders)
+    {
+        string root = Path.Combine(parent, $"tree-{files}-{folders}");
+        string marker = Path.Combine(parent, $"tree-{files}-{folders}.complete");
+        if (File.Exists(marker))
+        {
+            return root;
+        }
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        int perFolder = files / folders;
+        var content = new byte[256];
+        Parallel.For(0, folders, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, f =>
+        {
+            // Two levels, like real trees: 50 top folders, the rest below them.
+            string dir = Path.Combine(root, $"top{f % 50:D2}", $"folder{f:D5}");
+            Directory.CreateDirectory(dir);
+            for (int i = 0; i < perFolder; i++)
+            {
+                File.WriteAllBytes(Path.Combine(dir, $"file{i:D4}.{(i % 4) switch { 0 => "txt", 1 => "log", 2 => "bin", _ => "dat" }}"), content.AsSpan(0, (i * 37) % content.Length).ToArray());
+            }
+        });
+        File.WriteAllText(marker, DateTime.UtcNow.ToString("o"));
+        return root;
+    }
+
+    public static double EngineScanSeconds(string db, string root, bool fresh)
+    {
+        if (fresh)
+        {
+            foreach (string f in new[] { db, db + "-wal", db + "-shm" })
+            {
+                File.Delete(f);
+            }
+        }
+        var sw = Stopwatch.StartNew();
+        ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = new WriterSessionRegistry() });
+        sw.Stop();
+        if (run.Status != ScanRunStatus.Completed || run.Errors != 0)
+        {
+            throw new InvalidOperationException($"The benchmark scan did not complete cleanly: {run.Status}, {run.Errors} errors.");
+        }
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    public static bool PipelineAvailable => ToolExists("find") && ToolExists("sqlite3") && ToolExists("sh");
+
+    /// <summary>The shell pipeline, into a table with the engine's columns (path split into folder and name as well).</summary>
+    public static double FindSqliteSeconds(string db, string root)
+    {
+        foreach (string f in new[] { db, db + "-journal", db + "-wal" })
+        {
+            File.Delete(f);
+        }
+        const string create = "CREATE TABLE files (path TEXT, directory TEXT, name TEXT, size INTEGER, mtime REAL, btime REAL, mode TEXT, type TEXT, link_target TEXT);";
+        RunShell($"sqlite3 '{db}' '{create}'");
+        var sw = Stopwatch.StartNew();
+        RunShell($"find '{root}' -type f -printf '%p\\t%h\\t%f\\t%s\\t%T@\\t%B@\\t%m\\t%y\\t%l\\n' | sqlite3 '{db}' '.mode tabs' '.import /dev/stdin files'");
+        sw.Stop();
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    public static long CountRows(string db, string table) =>
+        long.Parse(RunShell($"sqlite3 '{db}' 'SELECT count(*) FROM {table};'").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string RunShell(string command)
+    {
+        var psi = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        using Process p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{command}' failed ({p.ExitCode}): {error}");
+        }
+        return output;
+    }
+
+    private static bool ToolExists(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
+}
