@@ -11,7 +11,7 @@ if (args.Length >= 3 && args[0] == "--child-memory")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | writes | scan | memory | cache
+string only = ValueOf("--only") ?? "all"; // all | writes | scan | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -100,6 +100,28 @@ else
 {
     Console.WriteLine("  scan_find_sqlite3_s skipped: find, sqlite3 or sh is not on PATH (apt-get install sqlite3)");
 }
+}
+
+// --- Processes: 8 writing one catalog through sessions (one elected writer) against 8 with their own connections.
+if (only is "all" or "multiprocess")
+{
+    int perProcess = quick ? 50_000 : 250_000;
+    var sessionRuns = new List<MultiProcessBenchmarks.Outcome>();
+    var naiveRuns = new List<MultiProcessBenchmarks.Outcome>();
+    for (int i = 0; i < runs; i++) // interleaved
+    {
+        sessionRuns.Add(MultiProcessBenchmarks.Run(work, 8, perProcess, naive: false));
+        naiveRuns.Add(MultiProcessBenchmarks.Run(work, 8, perProcess, naive: true));
+    }
+    double multi = Results.Median(sessionRuns.Select(r => r.RowsPerSecond));
+    double multiNaive = Results.Median(naiveRuns.Select(r => r.RowsPerSecond));
+    results.Add("multiproc_8", multi, "rows/s", $"8 processes x {perProcess:N0} records through sessions (one writer elected)");
+    results.Add("multiproc_naive_8", multiNaive, "rows/s", "8 processes, own connections, 1,000-row transactions, busy_timeout=5000");
+    results.Add("multiproc_vs_naive", multi / multiNaive, "ratio", "target >= 1.0");
+    results.Add("multiproc_8_max_wait_ms", sessionRuns.Max(r => r.MaxWaitMs), "ms", "slowest hand-over of one 1,000-record batch (Write call), any run; target <= 250");
+    results.Add("multiproc_naive_8_max_wait_ms", naiveRuns.Max(r => r.MaxWaitMs), "ms", "slowest 1,000-row transaction including lock waits, any run");
+    double failover = Results.Median(Enumerable.Range(0, 5).Select(_ => MultiProcessBenchmarks.Failover(work)));
+    results.Add("failover_ms", failover, "ms", "SIGKILL of the writer -> first commit by its successor, median of 5; target <= 1000");
 }
 
 // --- Memory: a child process passes millions of records through one session.

@@ -22,6 +22,9 @@ internal static class Program
                 "walk" => Walk(args[1..]),
                 "open-writer" => OpenWriter(args[1]),
                 "scan" => Scan(args[1], args[2..]),
+                "write" => Write(args[1], args[2..]),
+                "connect" => Connect(args[1], args.Length > 2 ? args[2] : "x"),
+                "naive" => Naive(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3]),
                 _ => Usage(),
             };
         }
@@ -34,7 +37,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: walk ROOT [--follow] [--exclude P]... [--max-depth N] | open-writer DB | scan DB ROOT...");
+        Console.Error.WriteLine("usage: walk ROOT [--follow] [--exclude P]... [--max-depth N] | open-writer DB | scan DB ROOT... | write DB [--records N] [--per-listing N] [--prefix P] [--report-every N] [--hold] [--hold-open]");
         return 2;
     }
 
@@ -68,6 +71,180 @@ internal static class Program
         lease.Flush();
         Emit(new { ok = true });
         return 0;
+    }
+
+    /// <summary>
+    /// Writes synthetic records through the process's session, as a producer in a multi-process test.
+    /// Prints {"role"} once the session is open, {"written"} every --report-every listings, and {"done"}
+    /// with the session's counters. With --hold it waits for a line on stdin before ending its run, and
+    /// with --hold-open it keeps the session open until stdin closes.
+    /// </summary>
+    private static int Write(string db, string[] args)
+    {
+        int records = 10_000, perListing = 1_000, reportEvery = 10;
+        string prefix = "p" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        bool hold = false, holdOpen = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--records": records = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--per-listing": perListing = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--report-every": reportEvery = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--prefix": prefix = args[++i]; break;
+                case "--hold": hold = true; break;
+                case "--hold-open": holdOpen = true; break;
+            }
+        }
+        var run = Guid.NewGuid();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Several catalogs, comma-separated: one session each, every listing written to each.
+        List<WriterSessionLease> leases = db.Split(',').Select(d => WriterSessionRegistry.Shared.Acquire(d)).ToList();
+        using var release = new Releaser(leases);
+        WriterSessionLease lease = leases[0];
+        SessionStatistics opened = lease.Session.Statistics();
+        Emit(new { role = opened.Role.ToString(), pid = Environment.ProcessId, writerPid = opened.WriterProcessId, endpoint = opened.Endpoint, run = run.ToString("D"), prefix });
+        if (holdOpen)
+        {
+            Console.In.ReadToEnd();
+            return 0;
+        }
+        foreach (WriterSessionLease l in leases)
+        {
+            l.Write(new ScanRunStart { RunKey = run, StartedUtc = DateTime.UtcNow, Kind = "Test", Roots = new[] { "/mp/" + prefix } });
+        }
+        double maxWriteMs = 0;
+        int listings = (records + perListing - 1) / perListing;
+        var epoch = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (int d = 0; d < listings; d++)
+        {
+            string dir = $"/mp/{prefix}/d{d:D5}";
+            int n = Math.Min(perListing, records - d * perListing);
+            var files = new List<FileRecord>(n);
+            for (int i = 0; i < n; i++)
+            {
+                files.Add(new FileRecord(dir, $"f{i:D5}.dat") { Length = i, LastWriteTimeUtc = epoch.AddSeconds(i), Attributes = FileAttributes.Normal });
+            }
+            long before = clock.ElapsedTicks;
+            foreach (WriterSessionLease l in leases)
+            {
+                l.Write(new DirectoryListing { RunKey = run, DirectoryPath = dir, Files = files, Mode = ListingMode.Records });
+            }
+            maxWriteMs = Math.Max(maxWriteMs, (clock.ElapsedTicks - before) * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
+            if ((d + 1) % reportEvery == 0)
+            {
+                Emit(new { written = (d + 1) * perListing, role = lease.Session.Role.ToString() });
+            }
+        }
+        if (hold)
+        {
+            Emit(new { holding = true });
+            Console.In.ReadLine();
+        }
+        long flushStart = clock.ElapsedTicks;
+        foreach (WriterSessionLease l in leases)
+        {
+            l.Write(new ScanRunEnd { RunKey = run, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow, Files = records });
+            l.Flush();
+        }
+        double flushMs = (clock.ElapsedTicks - flushStart) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        SessionStatistics s = lease.Session.Statistics();
+        Emit(new
+        {
+            done = true,
+            role = s.Role.ToString(),
+            seconds = clock.Elapsed.TotalSeconds,
+            maxWriteMs,
+            flushMs,
+            committed = s.CommittedRows,
+            failed = s.FailedRows,
+            forwarded = s.ForwardedBatches,
+            acknowledged = s.AcknowledgedBatches,
+            resent = s.ResentBatches,
+            firstCommitAsWriter = lease.Session.FirstCommitAsWriterUtc?.Ticks,
+            roleSince = s.RoleSinceUtc.Ticks,
+        });
+        return 0;
+    }
+
+    /// <summary>
+    /// The alternative a user would write: this process's own connection to the catalog, 1,000-row
+    /// transactions, busy_timeout=5000. Prints the slowest transaction (including its waits for the lock).
+    /// </summary>
+    private static int Naive(string db, int records, string prefix)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False");
+        c.Open();
+        using (var p = c.CreateCommand())
+        {
+            p.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
+            p.ExecuteNonQuery();
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double maxTransactionMs = 0;
+        var epoch = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (int d = 0; d * 1000 < records; d++)
+        {
+            long started = clock.ElapsedTicks;
+            using var tx = c.BeginTransaction();
+            using var dir = c.CreateCommand();
+            dir.Transaction = tx;
+            dir.CommandText = "INSERT INTO directories (path, first_scan_id) VALUES ($p, 1) RETURNING id;";
+            dir.Parameters.AddWithValue("$p", $"/naive/{prefix}/d{d:D5}");
+            long dirId = (long)dir.ExecuteScalar()!;
+            using var insert = c.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = """
+                INSERT INTO files (dir_id, name, extension, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, first_scan_id, last_scan_id)
+                VALUES ($d, $n, '.dat', $s, $m, NULL, 128, NULL, 0, 0, NULL, NULL, 1, 1);
+                """;
+            var pd = insert.Parameters.Add("$d", Microsoft.Data.Sqlite.SqliteType.Integer);
+            var pn = insert.Parameters.Add("$n", Microsoft.Data.Sqlite.SqliteType.Text);
+            var ps = insert.Parameters.Add("$s", Microsoft.Data.Sqlite.SqliteType.Integer);
+            var pm = insert.Parameters.Add("$m", Microsoft.Data.Sqlite.SqliteType.Integer);
+            for (int i = 0; i < 1000 && d * 1000 + i < records; i++)
+            {
+                pd.Value = dirId;
+                pn.Value = $"f{i:D5}.dat";
+                ps.Value = (long)i;
+                pm.Value = epoch.AddSeconds(i).Ticks;
+                insert.ExecuteNonQuery();
+            }
+            tx.Commit();
+            maxTransactionMs = Math.Max(maxTransactionMs, (clock.ElapsedTicks - started) * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
+        }
+        Emit(new { done = true, seconds = clock.Elapsed.TotalSeconds, maxWriteMs = maxTransactionMs });
+        return 0;
+    }
+
+    /// <summary>Connects to a writer endpoint and says Hello; prints what the writer answered.</summary>
+    private static int Connect(string socketPath, string catalogKey)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            Emit(new { connected = false, error = ex.SocketErrorCode.ToString() });
+            return 0;
+        }
+        using var stream = new System.Net.Sockets.NetworkStream(socket);
+        ScanTools.Sessions.Ipc.WireProtocol.WriteHello(stream, Guid.NewGuid(), catalogKey, Durability.Normal);
+        var reply = ScanTools.Sessions.Ipc.WireProtocol.Read(stream);
+        string? message = reply is { Type: ScanTools.Sessions.Ipc.FrameType.Error } f ? ScanTools.Sessions.Ipc.WireProtocol.ReadError(f, socketPath).Message : null;
+        Emit(new { connected = true, reply = reply?.Type.ToString(), message });
+        return 0;
+    }
+
+    private sealed class Releaser : IDisposable
+    {
+        private readonly List<WriterSessionLease> _leases;
+
+        public Releaser(List<WriterSessionLease> leases) => _leases = leases;
+
+        public void Dispose() => _leases.ForEach(l => l.Dispose());
     }
 
     private static int Scan(string db, string[] roots)

@@ -3,7 +3,8 @@ namespace ScanTools.Matching;
 /// <summary>
 /// Decides which entries a scan leaves out. A pattern without a separator matches an entry's name
 /// (<c>*.tmp</c>, <c>node_modules</c>); a pattern with <c>/</c> or <c>\</c> matches the entry's path
-/// relative to its scan root, written with <c>/</c> (<c>build/*</c>, <c>src/*/obj</c>). Matching
+/// relative to its scan root, written with <c>/</c> (<c>build/*</c>, <c>src/*/obj</c>, and <c>/build</c>
+/// for the root's own build folder only). Matching
 /// ignores case, as PowerShell's <c>-Exclude</c> does. An excluded directory is not entered.
 /// </summary>
 public sealed class ExclusionMatcher
@@ -26,8 +27,11 @@ public sealed class ExclusionMatcher
             {
                 continue;
             }
-            string p = raw.Replace('\\', '/').Trim('/');
-            if (p.Contains('/', StringComparison.Ordinal))
+            string normalized = raw.Replace('\\', '/');
+            // A leading separator anchors the pattern at the root: "/build" is the root's build, not every build.
+            bool anchored = normalized.StartsWith('/');
+            string p = normalized.Trim('/');
+            if (anchored || p.Contains('/', StringComparison.Ordinal))
             {
                 paths.Add(new WildcardPattern(p, ignoreCase: true));
             }

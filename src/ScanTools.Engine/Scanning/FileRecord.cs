@@ -66,6 +66,24 @@ public sealed class FileRecord
     /// <inheritdoc />
     public override string ToString() => FullName;
 
+    /// <summary>A record carrying what a catalog already knows about a file (copying between catalogs).</summary>
+    public static FileRecord FromFinding(Storage.Finding finding)
+    {
+        ArgumentNullException.ThrowIfNull(finding);
+        return new FileRecord(finding.Directory, finding.Name)
+        {
+            Length = finding.Length,
+            LastWriteTimeUtc = finding.LastWriteTimeUtc,
+            CreationTimeUtc = finding.CreationTimeUtc,
+            Attributes = finding.Attributes,
+            UnixMode = finding.UnixMode,
+            IsLink = finding.IsLink,
+            LinkTarget = finding.LinkTarget,
+            Sha256Bytes = finding.Sha256 is null ? null : Convert.FromHexString(finding.Sha256),
+            Kind = finding.Kind,
+        };
+    }
+
     internal static FileRecord FromStat(string directory, string name, in EntryStat stat, bool isLink, string? linkTarget, byte[]? sha256) =>
         new(directory, name)
         {

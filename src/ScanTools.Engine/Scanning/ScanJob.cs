@@ -93,8 +93,17 @@ public sealed class ScanJob : IDisposable
     }
 
     /// <summary>Asks the scan to stop; it commits what was accepted and ends the run Cancelled.</summary>
-    public void Cancel()
+    public void Cancel() => Cancel(null);
+
+    private volatile string? _cancelReason;
+
+    /// <summary>Stops the scan, saying why in the run's message.</summary>
+    private void Cancel(string? reason)
     {
+        if (reason is not null)
+        {
+            _cancelReason ??= reason;
+        }
         try
         {
             _cancel.Cancel();
@@ -151,9 +160,10 @@ public sealed class ScanJob : IDisposable
                 reader.WaitToReadAsync().AsTask().Wait(wait);
             }
         }
-        catch
+        catch (Exception ex)
         {
-            Cancel();
+            // The caller stopped taking output: Ctrl+C, Select-Object -First, or -ErrorAction Stop on an error item.
+            Cancel($"Stopped by the caller ({ex.GetType().Name}): {ex.Message}");
             Completion.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
             throw;
         }
@@ -173,7 +183,7 @@ public sealed class ScanJob : IDisposable
         catch (OperationCanceledException)
         {
             status = ScanRunStatus.Cancelled;
-            message = "Stopped on request; everything found before that is kept.";
+            message = (_cancelReason ?? "Stopped on request") + ". Everything found before that is kept.";
         }
         catch (CatalogException ex)
         {

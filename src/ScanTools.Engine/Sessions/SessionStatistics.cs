@@ -33,7 +33,13 @@ public sealed record SessionStatistics
     /// <summary>When the session opened (UTC).</summary>
     public DateTime OpenedUtc { get; init; }
 
-    /// <summary>When the last transaction committed (UTC).</summary>
+    /// <summary>When the session took its current role (UTC): opened, or became the writer after a failover.</summary>
+    public DateTime RoleSinceUtc { get; init; }
+
+    /// <summary>The local endpoint the writer of this catalog listens on (a socket file or a pipe name).</summary>
+    public string Endpoint { get; init; } = string.Empty;
+
+    /// <summary>When the last transaction committed (UTC); for a forwarder, the last acknowledgement.</summary>
     public DateTime? LastCommitUtc { get; init; }
 
     /// <summary>The error that stopped the session, if one did.</summary>

@@ -1,28 +1,33 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using ScanTools.Sessions.Ipc;
 using ScanTools.Storage;
 using ScanTools.Storage.Writes;
 
 namespace ScanTools.Sessions;
 
 /// <summary>
-/// The one writer of one catalog in this process. Producers on any thread hand it writes; a single
-/// consumer thread owns the catalog's only write connection and applies them in large prepared
-/// transactions, committing on size, when the queue runs dry, or after a short delay. Producers wait
-/// when too many rows are queued. A failed transaction stops the session and every producer hears
-/// of it; closing drains and commits everything accepted first.
+/// The one writer session of one catalog in this process. Producers on any thread hand it writes; a
+/// single consumer thread takes them from a bounded queue. In the process that holds the catalog's
+/// writer lock the session is the <see cref="SessionRole.Writer"/>: it owns the only write connection,
+/// applies writes in large prepared transactions and serves other processes' sessions over a local
+/// endpoint. Everywhere else it is a <see cref="SessionRole.Forwarder"/>: it sends batches to that writer
+/// and keeps each until the writer acknowledges its commit; if the writer goes away, it elects a new
+/// one (possibly itself) and resends what was not acknowledged. Either way <see cref="FlushAsync"/> means
+/// committed, a failed write reaches every producer, and closing drains and commits first.
 /// </summary>
 /// <remarks>Obtain one through <see cref="WriterSessionRegistry.Acquire"/>, never directly.</remarks>
-public sealed class WriterSession
+public sealed partial class WriterSession
 {
     private readonly BlockingCollection<SessionItem> _queue = new(new ConcurrentQueue<SessionItem>());
     private readonly RowBudget _budget;
+    private readonly RowBudget _forwardedBudget;
     private readonly WriterSessionOptions _options;
-    private readonly CatalogWriter _writer;
     private readonly Thread _consumer;
     private readonly DateTime _openedUtc = DateTime.UtcNow;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ManualResetEventSlim _stopped = new();
     private Durability _durability;
 
     private long _accepted, _committed, _failed, _transactions;
@@ -30,7 +35,8 @@ public sealed class WriterSession
     private DateTime? _lastCommitUtc;
     private volatile CatalogException? _fault;
     private volatile bool _closing;
-    private readonly ManualResetEventSlim _stopped = new();
+    private volatile SessionRole _role;
+    private DateTime _roleSinceUtc = DateTime.UtcNow;
     internal int References;
 
     internal WriterSession(string databasePath, string key, WriterSessionOptions options)
@@ -41,11 +47,9 @@ public sealed class WriterSession
         _options = options;
         _durability = options.Durability;
         _budget = new RowBudget(options.MaxPendingRows);
-        _writer = new CatalogWriter(databasePath, options.Durability, options.CacheSizeMiB); // throws here, to the first acquirer, if unusable
-        if (options.MaxPageCount is long pages)
-        {
-            _writer.LimitPages(pages);
-        }
+        _forwardedBudget = new RowBudget(options.MaxForwardedPendingRows);
+        Endpoint = EndpointAddress.For(key);
+        Elect(); // writer or forwarder; throws here, to the first acquirer, when the catalog cannot be written
         _consumer = new Thread(ConsumeLoop)
         {
             IsBackground = true,
@@ -59,10 +63,18 @@ public sealed class WriterSession
 
     internal string Key { get; }
 
+    internal EndpointAddress Endpoint { get; }
+
+    /// <summary>Writer, or forwarder to another process's writer.</summary>
+    public SessionRole Role => _role;
+
     /// <summary>True once a failed write stopped the session.</summary>
     public bool IsFaulted => _fault is not null;
 
     internal bool IsClosing => _closing;
+
+    /// <summary>For timing tests: when this session first committed after becoming the writer.</summary>
+    internal DateTime? FirstCommitAsWriterUtc { get; private set; }
 
     /// <summary>A snapshot of the counters.</summary>
     public SessionStatistics Statistics()
@@ -73,10 +85,11 @@ public sealed class WriterSession
         long first = Interlocked.Read(ref _firstAcceptTicks);
         long last = Interlocked.Read(ref _lastCommitTicks);
         double seconds = first >= 0 && last > first ? TimeSpan.FromTicks(last - first).TotalSeconds : 0;
+        SessionRole role = _role;
         return new SessionStatistics
         {
             DatabasePath = DatabasePath,
-            Role = SessionRole.Writer,
+            Role = role,
             References = Volatile.Read(ref References),
             AcceptedRows = accepted,
             CommittedRows = committed,
@@ -85,10 +98,17 @@ public sealed class WriterSession
             Transactions = Interlocked.Read(ref _transactions),
             RowsPerSecond = seconds > 0 ? committed / seconds : 0,
             OpenedUtc = _openedUtc,
+            RoleSinceUtc = _roleSinceUtc,
             LastCommitUtc = _lastCommitUtc,
             LastError = _fault?.Message,
             IsFaulted = _fault is not null,
-            WriterProcessId = Environment.ProcessId,
+            WriterProcessId = role == SessionRole.Writer ? Environment.ProcessId : _writerPid,
+            ClientProcessIds = _server?.ClientProcessIds ?? Array.Empty<int>(),
+            ReceivedBatches = _server?.ReceivedBatches ?? 0,
+            ForwardedBatches = Interlocked.Read(ref _forwardedBatches),
+            AcknowledgedBatches = Interlocked.Read(ref _acknowledgedBatches),
+            ResentBatches = Interlocked.Read(ref _resentBatches),
+            Endpoint = Endpoint.ToString(),
         };
     }
 
@@ -100,11 +120,7 @@ public sealed class WriterSession
         ThrowIfUnusable();
         int rows = write.RowCount;
         _budget.Take(rows, cancellationToken);
-        if (Interlocked.Read(ref _firstAcceptTicks) < 0)
-        {
-            Interlocked.CompareExchange(ref _firstAcceptTicks, _clock.Elapsed.Ticks, -1);
-        }
-        Interlocked.Add(ref _accepted, rows);
+        MarkAccepted(rows);
         if (!TryAdd(SessionItem.ForWrite(write, rows)))
         {
             Interlocked.Add(ref _failed, rows);
@@ -139,10 +155,15 @@ public sealed class WriterSession
         }
     }
 
-    /// <summary>Stops taking writes, commits everything queued, and closes the connection. Blocks until done.</summary>
+    /// <summary>
+    /// Stops taking writes, commits everything queued, and closes. A writer hands over cleanly: it stops
+    /// reading from its clients, commits and acknowledges what it read, tells them to elect another
+    /// writer, and only then releases the lock. Blocks until done.
+    /// </summary>
     internal void Close()
     {
         _closing = true;
+        _server?.StopReceiving();
         try
         {
             _queue.CompleteAdding();
@@ -151,6 +172,22 @@ public sealed class WriterSession
         {
         }
         _consumer.Join();
+    }
+
+    private void MarkAccepted(int rows)
+    {
+        if (Interlocked.Read(ref _firstAcceptTicks) < 0)
+        {
+            Interlocked.CompareExchange(ref _firstAcceptTicks, _clock.Elapsed.Ticks, -1);
+        }
+        Interlocked.Add(ref _accepted, rows);
+    }
+
+    private void MarkCommitted(long rows)
+    {
+        Interlocked.Add(ref _committed, rows);
+        Interlocked.Exchange(ref _lastCommitTicks, _clock.Elapsed.Ticks);
+        _lastCommitUtc = DateTime.UtcNow;
     }
 
     private bool TryAdd(SessionItem item)
@@ -180,109 +217,38 @@ public sealed class WriterSession
     private CatalogException Closed() =>
         new(CatalogErrorCode.SessionClosed, DatabasePath, $"The writer session for '{DatabasePath}' is closed and takes no more writes.");
 
+    private void SetRole(SessionRole role)
+    {
+        _roleSinceUtc = DateTime.UtcNow;
+        _role = role;
+        if (role == SessionRole.Forwarder)
+        {
+            // A forwarder needs only enough queued to keep its window full. A deep queue here would be what
+            // it must commit first, ahead of everyone else's resends, if it becomes the writer.
+            _budget.Limit = Math.Min(_options.MaxPendingRows, _options.MaxForwardedPendingRows);
+        }
+    }
+
     private void ConsumeLoop()
     {
-        var flushes = new List<TaskCompletionSource>();
         try
         {
-            while (_queue.TryTake(out SessionItem first, Timeout.Infinite))
+            if (_role == SessionRole.Forwarder && !RunForwarder())
             {
-                long rows = 0;
-                bool flushRequested = false;
-                _writer.Begin();
-                long started = _clock.ElapsedTicks;
-                try
-                {
-                    SessionItem? next = first;
-                    while (next is SessionItem item)
-                    {
-                        switch (item.Kind)
-                        {
-                            case ItemKind.Write:
-                                rows += item.Rows; // counted first: if Apply throws, these rows failed too
-                                _writer.Apply(item.Write!);
-                                break;
-                            case ItemKind.Flush:
-                                flushes.Add(item.Flushed!);
-                                flushRequested = true;
-                                break;
-                            case ItemKind.Durability:
-                                ApplyDurability(item.Durability);
-                                break;
-                        }
-                        next = null;
-                        if (flushRequested || rows >= _options.MaxTransactionRows)
-                        {
-                            break;
-                        }
-                        if (_queue.TryTake(out SessionItem more))
-                        {
-                            next = more;
-                        }
-                        else if (rows < _options.LingerBelowRows && !_queue.IsAddingCompleted)
-                        {
-                            TimeSpan open = TimeSpan.FromTicks((long)((_clock.ElapsedTicks - started) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
-                            TimeSpan wait = _options.CommitLinger < _options.MaxCommitDelay - open ? _options.CommitLinger : _options.MaxCommitDelay - open;
-                            if (wait > TimeSpan.Zero && _queue.TryTake(out more, wait))
-                            {
-                                next = more;
-                            }
-                        }
-                    }
-                    _writer.Commit();
-                }
-                catch (Exception ex)
-                {
-                    _writer.Rollback();
-                    Interlocked.Add(ref _failed, rows);
-                    _budget.Return(rows);
-                    Fail(ex, flushes);
-                    return;
-                }
-                if (_pendingDurability is Durability raised)
-                {
-                    _pendingDurability = null;
-                    _writer.SetDurability(raised);
-                }
-                Interlocked.Add(ref _committed, rows);
-                Interlocked.Increment(ref _transactions);
-                Interlocked.Exchange(ref _lastCommitTicks, _clock.Elapsed.Ticks);
-                _lastCommitUtc = DateTime.UtcNow;
-                _budget.Return(rows);
-                foreach (TaskCompletionSource f in flushes)
-                {
-                    f.TrySetResult();
-                }
-                flushes.Clear();
+                return; // closed or failed as a forwarder
             }
-            // Queue completed and drained: fold the WAL back before closing.
-            try
-            {
-                _writer.Checkpoint();
-            }
-            catch (SqliteException)
-            {
-                // Another connection is reading; SQLite checkpoints later.
-            }
+            RunWriter();
         }
         catch (Exception ex)
         {
-            Fail(ex, flushes);
+            Fail(ex, new List<TaskCompletionSource>());
         }
         finally
         {
-            _writer.Dispose();
+            ReleaseWriterResources();
             _stopped.Set();
         }
     }
-
-    private void ApplyDurability(Durability durability)
-    {
-        // PRAGMA synchronous cannot change inside a transaction; it applies from the next one.
-        _pendingDurability = durability;
-    }
-
-    private Durability? _pendingDurability;
 
     /// <summary>Stops the session: every queued and later producer gets the error; nothing is dropped silently.</summary>
     private void Fail(Exception ex, List<TaskCompletionSource> flushes)
@@ -294,6 +260,7 @@ public sealed class WriterSession
             _ => new CatalogException(CatalogErrorCode.WriteFailed, DatabasePath,
                 $"Writing the catalog '{DatabasePath}' failed: {ex.Message}", ex),
         };
+        _server?.Fail(fault);
         try
         {
             _queue.CompleteAdding();
@@ -302,7 +269,7 @@ public sealed class WriterSession
         {
         }
         // Account for every queued row before anyone can observe the fault, so counts always add up.
-        var queuedFlushes = new List<TaskCompletionSource>(flushes);
+        var waiting = new List<TaskCompletionSource>(flushes);
         while (_queue.TryTake(out SessionItem item))
         {
             if (item.Kind == ItemKind.Write)
@@ -310,14 +277,21 @@ public sealed class WriterSession
                 Interlocked.Add(ref _failed, item.Rows);
                 _budget.Return(item.Rows);
             }
+            else if (item.Kind == ItemKind.RemoteBatch)
+            {
+                Interlocked.Add(ref _failed, item.Rows); // the client also hears of the fault and counts them
+                _forwardedBudget.Return(item.Rows);
+            }
             if (item.Flushed is not null)
             {
-                queuedFlushes.Add(item.Flushed);
+                waiting.Add(item.Flushed);
             }
         }
+        FailForwarded(fault, waiting);
         _fault = fault;
         _budget.Close(new CatalogException(fault.Code, DatabasePath, fault.Message, fault));
-        foreach (TaskCompletionSource f in queuedFlushes)
+        _forwardedBudget.Close(new CatalogException(fault.Code, DatabasePath, fault.Message, fault));
+        foreach (TaskCompletionSource f in waiting)
         {
             f.TrySetException(new CatalogException(fault.Code, DatabasePath, fault.Message, fault));
         }
@@ -328,14 +302,27 @@ public sealed class WriterSession
         Write,
         Flush,
         Durability,
+        RemoteBatch,
     }
 
-    private readonly record struct SessionItem(ItemKind Kind, CatalogWrite? Write, int Rows, TaskCompletionSource? Flushed, Durability Durability)
+    private readonly record struct SessionItem(
+        ItemKind Kind,
+        CatalogWrite? Write,
+        int Rows,
+        TaskCompletionSource? Flushed,
+        Durability Durability,
+        ConnectedClient? Client = null,
+        long Sequence = 0,
+        List<CatalogWrite>? Writes = null)
     {
         public static SessionItem ForWrite(CatalogWrite w, int rows) => new(ItemKind.Write, w, rows, null, default);
 
         public static SessionItem ForFlush(TaskCompletionSource tcs) => new(ItemKind.Flush, null, 0, tcs, default);
 
         public static SessionItem ForDurability(Durability d) => new(ItemKind.Durability, null, 0, null, d);
+
+        public static SessionItem ForRemote(ConnectedClient client, long sequence, List<CatalogWrite> writes, int rows) =>
+            new(ItemKind.RemoteBatch, null, rows, null, default, client, sequence, writes);
+
     }
 }

@@ -15,7 +15,15 @@ public sealed record WriterSessionOptions
     public int CacheSizeMiB { get; init; } = 16;
 
     /// <summary>Rows queued before producers wait (the memory bound).</summary>
-    public int MaxPendingRows { get; init; } = 65_536;
+    public int MaxPendingRows { get; init; } = 32_768;
+
+    /// <summary>
+    /// Rows forwarded by other processes that the writer queues before it stops reading from them. While
+    /// other processes are connected, this process's own producers get the same bound, so that no
+    /// producer waits behind a deep queue of another's rows; it is also what a closing writer must commit
+    /// before it hands over.
+    /// </summary>
+    public int MaxForwardedPendingRows { get; init; } = 8_192;
 
     /// <summary>Rows after which a transaction is committed even if more are waiting.</summary>
     public int MaxTransactionRows { get; init; } = 20_000;
@@ -32,12 +40,24 @@ public sealed record WriterSessionOptions
     /// <summary>Never keep a transaction open longer than this.</summary>
     public TimeSpan MaxCommitDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>A forwarding session sends a batch once it holds this many rows (or when its queue runs dry).</summary>
+    public int MaxForwardBatchRows { get; init; } = 2_048;
+
+    /// <summary>Rows a forwarding session may have sent but not yet seen acknowledged before it waits.</summary>
+    public int MaxUnacknowledgedRows { get; init; } = 4_096;
+
+    /// <summary>How long a forwarder waits without any acknowledgement before it treats the writer as gone.</summary>
+    public TimeSpan AcknowledgementTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a session keeps trying to become the writer or reach one before it gives up.</summary>
+    public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Test seam: caps the catalog at this many pages so a write fails with "disk full".</summary>
     internal long? MaxPageCount { get; init; }
 
     internal void Validate()
     {
-        if (MaxPendingRows < 1 || MaxTransactionRows < 1 || LingerBelowRows < 0 || CacheSizeMiB < 1)
+        if (MaxPendingRows < 1 || MaxTransactionRows < 1 || LingerBelowRows < 0 || CacheSizeMiB < 1 || MaxForwardBatchRows < 1 || MaxForwardedPendingRows < 1 || MaxUnacknowledgedRows < 1 || ElectionTimeout <= TimeSpan.Zero || AcknowledgementTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("Session row limits must be positive.");
         }

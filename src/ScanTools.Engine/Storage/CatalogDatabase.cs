@@ -27,6 +27,7 @@ internal static class CatalogDatabase
         try
         {
             connection.Open();
+            WaitWhenBusy(connection);
             if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
             {
                 throw ReadOnlyError(path, null);
@@ -58,6 +59,31 @@ internal static class CatalogDatabase
         }
     }
 
+    /// <summary>
+    /// Refuses, without changing or creating anything, a file that is not a catalog or is a catalog of a
+    /// newer ScanTools. Missing or empty files pass: they become catalogs.
+    /// </summary>
+    public static void ThrowIfForeign(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length == 0)
+        {
+            return;
+        }
+        CheckHeader(path);
+        using var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadOnly));
+        try
+        {
+            connection.Open();
+            WaitWhenBusy(connection);
+            CheckIdentity(connection, path);
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, path, writing: false);
+        }
+    }
+
     /// <summary>Opens a read-only connection to an existing catalog of the current schema.</summary>
     public static SqliteConnection OpenForReading(string path)
     {
@@ -71,6 +97,7 @@ internal static class CatalogDatabase
         try
         {
             connection.Open();
+            WaitWhenBusy(connection);
             Execute(connection, "PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;");
             int version = CheckIdentity(connection, path);
             if (version < CatalogSchema.CurrentVersion)
@@ -91,6 +118,14 @@ internal static class CatalogDatabase
             throw;
         }
     }
+
+    /// <summary>
+    /// Lets SQLite itself wait for a lock another connection holds briefly, retrying within milliseconds.
+    /// Otherwise Microsoft.Data.Sqlite answers SQLITE_BUSY by sleeping 150 ms per retry (measured as a
+    /// 150 ms stall when a new writer opened while the old one closed).
+    /// </summary>
+    internal static void WaitWhenBusy(SqliteConnection connection) =>
+        SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, 30_000);
 
     private static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
     {

@@ -72,6 +72,7 @@ public sealed class CatalogReader : IDisposable
                 FirstScanId = r.GetInt64(11),
                 LastScanId = r.GetInt64(12),
                 RemovedScanId = r.IsDBNull(13) ? null : r.GetInt64(13),
+                Kind = (Platform.EntryKind)r.GetInt32(14),
             };
         }
     }
@@ -167,17 +168,49 @@ public sealed class CatalogReader : IDisposable
     }
 
     /// <summary>The error items a run recorded, oldest first.</summary>
-    public IEnumerable<ScanError> GetScanErrors(long scanId, int? first = null)
+    public IEnumerable<ScanError> GetScanErrors(long scanId, int? first = null) =>
+        GetScanErrors(new ScanErrorQuery { ScanId = new[] { scanId }, First = first });
+
+    /// <summary>Error items matching <paramref name="query"/>: newest run first, then in the order they happened.</summary>
+    public IEnumerable<ScanError> GetScanErrors(ScanErrorQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var parameters = new List<KeyValuePair<string, object>>();
+        string Bind(object value)
+        {
+            string name = "$e" + parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameters.Add(new(name, value));
+            return name;
+        }
+        if (query.ScanId.Count > 0)
+        {
+            where.Add($"scan_id IN ({string.Join(", ", query.ScanId.Select(id => Bind(id)))})");
+        }
+        if (query.Kind.Count > 0)
+        {
+            where.Add($"kind IN ({string.Join(", ", query.Kind.Select(k => Bind(k.ToString())))})");
+        }
+        string limit = query.First is int n ? " LIMIT " + Bind((long)n) : string.Empty;
+        string sql = "SELECT scan_id, path, kind, message, occurred_utc FROM scan_errors" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty) +
+            " ORDER BY scan_id DESC, id" + limit + ";";
+        return StreamErrors(sql, parameters);
+    }
+
+    private IEnumerable<ScanError> StreamErrors(string sql, List<KeyValuePair<string, object>> parameters)
     {
         using SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = "SELECT path, kind, message, occurred_utc FROM scan_errors WHERE scan_id = $id ORDER BY id" +
-            (first is int n ? " LIMIT " + Add(command, "$n", n) : string.Empty) + ";";
-        command.Parameters.AddWithValue("$id", scanId);
+        command.CommandText = sql;
+        foreach (var p in parameters)
+        {
+            command.Parameters.AddWithValue(p.Key, p.Value);
+        }
         using SqliteDataReader r = Execute(command);
         while (Read(r))
         {
-            yield return new ScanError(r.GetString(0), Enum.Parse<ScanErrorKind>(r.GetString(1)), r.GetString(2),
-                new DateTime(r.GetInt64(3), DateTimeKind.Utc)) { ScanId = scanId };
+            yield return new ScanError(r.GetString(1), Enum.Parse<ScanErrorKind>(r.GetString(2)), r.GetString(3),
+                new DateTime(r.GetInt64(4), DateTimeKind.Utc)) { ScanId = r.GetInt64(0) };
         }
     }
 
@@ -190,6 +223,21 @@ public sealed class CatalogReader : IDisposable
         Read(r);
         return (r.GetInt64(0), r.GetInt64(1));
     }
+
+    /// <summary>
+    /// Stops a query running on this reader from another thread (Ctrl+C in PowerShell); the reading
+    /// thread gets an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public void Interrupt()
+    {
+        _interrupted = true;
+        if (_connection.Handle is SQLitePCL.sqlite3 handle)
+        {
+            SQLitePCL.raw.sqlite3_interrupt(handle);
+        }
+    }
+
+    private volatile bool _interrupted;
 
     /// <inheritdoc />
     public void Dispose() => _connection.Dispose();
@@ -208,9 +256,14 @@ public sealed class CatalogReader : IDisposable
         }
         catch (SqliteException ex)
         {
-            throw CatalogDatabase.Translate(ex, DatabasePath, writing: false);
+            throw Translate(ex);
         }
     }
+
+    private Exception Translate(SqliteException ex) =>
+        _interrupted && (ex.SqliteErrorCode & 0xFF) == 9 // SQLITE_INTERRUPT
+            ? new OperationCanceledException("The query was stopped.", ex)
+            : CatalogDatabase.Translate(ex, DatabasePath, writing: false);
 
     private object? ExecuteScalar(SqliteCommand command)
     {
@@ -220,7 +273,7 @@ public sealed class CatalogReader : IDisposable
         }
         catch (SqliteException ex)
         {
-            throw CatalogDatabase.Translate(ex, DatabasePath, writing: false);
+            throw Translate(ex);
         }
     }
 
@@ -232,7 +285,7 @@ public sealed class CatalogReader : IDisposable
         }
         catch (SqliteException ex)
         {
-            throw CatalogDatabase.Translate(ex, DatabasePath, writing: false);
+            throw Translate(ex);
         }
     }
 }

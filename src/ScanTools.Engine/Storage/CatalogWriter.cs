@@ -40,18 +40,16 @@ internal sealed class CatalogWriter : IDisposable
     private readonly RawStatement _clientSeq;
     private readonly RawStatement _setClientSeq;
     private readonly List<RawStatement> _statements = new();
+    private readonly WalCheckpointer? _checkpointer;
 
     public CatalogWriter(string path, Durability durability, int cacheSizeMiB = 16)
     {
         _path = path;
         _directoryIds = new Dictionary<string, long>(Platform.PathComparison.Comparer);
         _connection = CatalogDatabase.OpenForWriting(path, durability);
-        CatalogDatabase.Execute(_connection, $"PRAGMA cache_size = {-1024L * cacheSizeMiB};");
+        CatalogDatabase.Execute(_connection, $"PRAGMA cache_size = {-1024L * cacheSizeMiB}; PRAGMA wal_autocheckpoint = 0;");
         try
         {
-            // This connection's statements bypass Microsoft.Data.Sqlite's retry loop: let SQLite wait for a
-            // lock held by another process instead of failing at once.
-            SQLitePCL.raw.sqlite3_busy_timeout(_connection.Handle, 30_000);
             _begin = Prepare("BEGIN IMMEDIATE;");
             _commit = Prepare("COMMIT;");
             _rollback = Prepare("ROLLBACK;");
@@ -110,7 +108,7 @@ internal sealed class CatalogWriter : IDisposable
                 INSERT INTO client_batches (client_id, last_seq, updated_utc) VALUES (?1, ?2, ?3)
                 ON CONFLICT (client_id) DO UPDATE SET last_seq = excluded.last_seq, updated_utc = excluded.updated_utc;
                 """);
-            FailAbandonedRuns();
+            _checkpointer = new WalCheckpointer(path);
         }
         catch
         {
@@ -477,8 +475,11 @@ internal sealed class CatalogWriter : IDisposable
         return id;
     }
 
-    /// <summary>Marks Failed the runs left Running on this computer by processes that no longer exist.</summary>
-    private void FailAbandonedRuns()
+    /// <summary>
+    /// Marks Failed the runs left Running on this computer by processes that no longer exist. Called by the
+    /// session once it serves (checking process ids is slow enough to delay a fail-over if done while opening).
+    /// </summary>
+    public void FailAbandonedRuns()
     {
         var dead = new List<(long Id, int Pid)>();
         using (SqliteCommand c = _connection.CreateCommand())
@@ -509,18 +510,30 @@ internal sealed class CatalogWriter : IDisposable
     /// <summary>Runs SQLite's housekeeping and folds the WAL back into the database before closing.</summary>
     public void Checkpoint()
     {
+        _checkpointer?.Dispose();
         // analysis_limit bounds the ANALYZE that optimize may run: unbounded, it took seconds on 200k rows.
         CatalogDatabase.Execute(_connection, "PRAGMA analysis_limit = 1000; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
     public void Dispose()
     {
+        _checkpointer?.Dispose();
         Rollback();
         foreach (RawStatement st in _statements)
         {
             st.Dispose();
         }
         _connection.Dispose();
+    }
+
+    /// <summary>
+    /// Closing hands the catalog to another process's writer: skip SQLite's checkpoint-on-close, which
+    /// would hold an exclusive lock just when the next writer opens. Its own checkpointer folds the WAL.
+    /// </summary>
+    public void LeaveWalForSuccessor()
+    {
+        _checkpointer?.Dispose();
+        SQLitePCL.raw.sqlite3_db_config(_connection.Handle, 1006 /* SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE */, 1, out _);
     }
 
     /// <summary>Changes how commits wait for the disk; only between transactions.</summary>

@@ -36,6 +36,9 @@ public sealed class Finding
     /// <summary>True when the entry is a symbolic link.</summary>
     public bool IsLink { get; init; }
 
+    /// <summary>File, link or special file (FIFO, socket, device).</summary>
+    public Platform.EntryKind Kind { get; init; }
+
     /// <summary>Where the link points.</summary>
     public string? LinkTarget { get; init; }
 

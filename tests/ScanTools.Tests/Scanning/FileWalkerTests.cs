@@ -244,6 +244,17 @@ public sealed class FileWalkerTests : IDisposable
         Assert.Contains("node_modules", top.SubdirectoryNames);
     }
 
+    [Fact]
+    public void Exclude_WithALeadingSeparator_IsAnchoredAtTheRoot()
+    {
+        _t.File("tree/build/out.o");
+        _t.File("tree/src/build/keep.o");
+
+        RecordingSink sink = Walk(Options("tree", o => o with { Exclude = new[] { "/build" } }));
+
+        Assert.Equal(new[] { _t.Combine("tree", "src", "build", "keep.o") }, sink.Paths);
+    }
+
     [Theory]
     [InlineData(0, new[] { "top.txt" })]
     [InlineData(1, new[] { "top.txt", "a/one.txt" })]

@@ -287,6 +287,7 @@ public sealed class ScanJobTests : IDisposable
 
         ScanRun run = await job.Completion;
         Assert.Equal(ScanRunStatus.Cancelled, run.Status);
+        Assert.Contains("downstream stopped", run.Message); // the run says who stopped it and why
         Assert.Equal(run.Files, Sql.Files(db));
     }
 

@@ -69,6 +69,7 @@ public sealed class CatalogIdentityTests : IDisposable
         Assert.Contains("another application", ex.Message);
         Assert.Equal(before, File.ReadAllBytes(db));
         Assert.False(File.Exists(db + "-wal"));
+        Assert.False(File.Exists(db + "-scantools.lock")); // nothing is left next to someone else's file
         Assert.Throws<CatalogException>(() => CatalogReader.Open(db).Dispose());
     }
 

@@ -49,3 +49,15 @@ public sealed class LinuxTheoryAttribute : TheoryAttribute
         }
     }
 }
+
+/// <summary>A fact that needs to run as root on Linux (it starts children as another user with setpriv).</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || !ChildProcess.IsRoot || !File.Exists("/usr/bin/setpriv"))
+        {
+            Skip = "needs root on Linux (to run a child as another user)";
+        }
+    }
+}

@@ -1,0 +1,70 @@
+namespace ScanTools.Hosting;
+
+/// <summary>Where a command's catalog comes from.</summary>
+public enum CatalogSource
+{
+    /// <summary>The -Database parameter.</summary>
+    Parameter,
+    /// <summary>The SCANTOOLS_DATABASE environment variable.</summary>
+    Environment,
+    /// <summary>The per-user default file.</summary>
+    Default,
+}
+
+/// <summary>
+/// Decides which catalog a command uses: <c>-Database</c> when given, else <c>$env:SCANTOOLS_DATABASE</c>,
+/// else a per-user default file in the platform's local application-data folder. Relative paths
+/// resolve against the caller's current location (PowerShell's, not the process's).
+/// </summary>
+public sealed record CatalogLocation(string Path, CatalogSource Source)
+{
+    /// <summary>The environment variable that names the default catalog.</summary>
+    public const string EnvironmentVariable = "SCANTOOLS_DATABASE";
+
+    /// <summary>The per-user default catalog file: <c>ScanTools/catalog.db</c> under the local application-data folder.</summary>
+    /// <exception cref="InvalidOperationException">The platform reports no such folder (no home directory).</exception>
+    public static string DefaultPath
+    {
+        get
+        {
+            string folder = System.Environment.GetFolderPath(System.Environment.SpecialFolder.LocalApplicationData,
+                System.Environment.SpecialFolderOption.DoNotVerify);
+            if (string.IsNullOrEmpty(folder))
+            {
+                throw new InvalidOperationException(
+                    $"This account has no local application-data folder for the default catalog. Pass -Database, or set $env:{EnvironmentVariable}.");
+            }
+            return System.IO.Path.Combine(folder, "ScanTools", "catalog.db");
+        }
+    }
+
+    /// <summary>Chooses the catalog.</summary>
+    /// <param name="parameter">The -Database value, or null.</param>
+    /// <param name="currentDirectory">Where relative paths start (PowerShell's current file-system location).</param>
+    /// <param name="environmentValue">The value of SCANTOOLS_DATABASE; read from the process when not given.</param>
+    public static CatalogLocation Resolve(string? parameter, string currentDirectory, string? environmentValue = null)
+    {
+        environmentValue ??= System.Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(parameter))
+        {
+            return new CatalogLocation(System.IO.Path.GetFullPath(parameter, currentDirectory), CatalogSource.Parameter);
+        }
+        if (!string.IsNullOrWhiteSpace(environmentValue))
+        {
+            return new CatalogLocation(System.IO.Path.GetFullPath(environmentValue, currentDirectory), CatalogSource.Environment);
+        }
+        return new CatalogLocation(DefaultPath, CatalogSource.Default);
+    }
+
+    /// <summary>Creates the folder of the per-user default catalog on first use; other folders must exist.</summary>
+    public void PrepareForWriting()
+    {
+        if (Source == CatalogSource.Default)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Path} (from {Source switch { CatalogSource.Parameter => "-Database", CatalogSource.Environment => "$env:" + EnvironmentVariable, _ => "the per-user default" }})";
+}

@@ -1,0 +1,298 @@
+using System.Text;
+using ScanTools.Platform;
+using ScanTools.Scanning;
+using ScanTools.Storage;
+using ScanTools.Storage.Writes;
+
+namespace ScanTools.Sessions.Ipc;
+
+/// <summary>
+/// The binary form of catalog writes inside a forwarded batch. Compact (a file record is about 60 bytes
+/// plus its name) and strict: anything out of range is rejected as malformed rather than trusted.
+/// </summary>
+internal static class CatalogWriteCodec
+{
+    private const byte StartTag = 1, ListingTag = 2, ErrorsTag = 3, EndTag = 4;
+    private const int MaxItems = 1 << 20;
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    [Flags]
+    private enum FileFlags : byte
+    {
+        None = 0,
+        HasCreation = 1,
+        HasMode = 2,
+        IsLink = 4,
+        HasTarget = 8,
+        HasHash = 16,
+    }
+
+    public static void Write(BinaryWriter w, IReadOnlyList<CatalogWrite> writes)
+    {
+        w.Write(writes.Count);
+        foreach (CatalogWrite write in writes)
+        {
+            Write(w, write);
+        }
+    }
+
+    public static List<CatalogWrite> ReadAll(BinaryReader r)
+    {
+        int count = Count(r);
+        var writes = new List<CatalogWrite>(Math.Min(count, 1024));
+        for (int i = 0; i < count; i++)
+        {
+            writes.Add(Read(r));
+        }
+        return writes;
+    }
+
+    public static void Write(BinaryWriter w, CatalogWrite write)
+    {
+        switch (write)
+        {
+            case ScanRunStart s:
+                w.Write(StartTag);
+                w.Write(s.RunKey.ToByteArray());
+                w.Write(s.StartedUtc.Ticks);
+                w.Write(s.Kind);
+                w.Write(s.Host);
+                w.Write(s.User);
+                w.Write(s.ProcessId);
+                Strings(w, s.Roots);
+                w.Write(s.OptionsJson);
+                break;
+            case DirectoryListing l:
+                w.Write(ListingTag);
+                w.Write(l.RunKey.ToByteArray());
+                w.Write(l.DirectoryPath);
+                w.Write((byte)l.Mode);
+                w.Write(l.ChunkIndex);
+                w.Write((byte)((l.IsFinalChunk ? 1 : 0) | (l.IsComplete ? 2 : 0)));
+                w.Write(l.Files.Count);
+                foreach (FileRecord f in l.Files)
+                {
+                    WriteFile(w, f);
+                }
+                Strings(w, l.UnrecordedNames);
+                Strings(w, l.SubdirectoryNames);
+                break;
+            case ScanErrorBatch e:
+                w.Write(ErrorsTag);
+                w.Write(e.RunKey.ToByteArray());
+                w.Write(e.Errors.Count);
+                foreach (ScanError error in e.Errors)
+                {
+                    w.Write(error.Path);
+                    w.Write((int)error.Kind);
+                    w.Write(error.Message);
+                    w.Write(error.OccurredUtc.Ticks);
+                }
+                break;
+            case ScanRunEnd end:
+                w.Write(EndTag);
+                w.Write(end.RunKey.ToByteArray());
+                w.Write((int)end.Status);
+                w.Write(end.EndedUtc.Ticks);
+                w.Write(end.Files);
+                w.Write(end.Bytes);
+                w.Write(end.Directories);
+                w.Write(end.Errors);
+                w.Write(end.Message is not null);
+                if (end.Message is not null)
+                {
+                    w.Write(end.Message);
+                }
+                break;
+            default:
+                throw new ArgumentException($"Cannot forward a {write.GetType().Name}.", nameof(write));
+        }
+    }
+
+    public static CatalogWrite Read(BinaryReader r)
+    {
+        byte tag = r.ReadByte();
+        var run = new Guid(r.ReadBytes(16) is { Length: 16 } key ? key : throw new EndOfStreamException());
+        switch (tag)
+        {
+            case StartTag:
+                return new ScanRunStart
+                {
+                    RunKey = run,
+                    StartedUtc = Ticks(r.ReadInt64()),
+                    Kind = r.ReadString(),
+                    Host = r.ReadString(),
+                    User = r.ReadString(),
+                    ProcessId = r.ReadInt32(),
+                    Roots = Strings(r),
+                    OptionsJson = r.ReadString(),
+                };
+            case ListingTag:
+                string dir = r.ReadString();
+                var mode = (ListingMode)Enum(r.ReadByte(), 1);
+                int chunk = r.ReadInt32();
+                byte flags = r.ReadByte();
+                int files = Count(r);
+                var records = new List<FileRecord>(Math.Min(files, 4096));
+                for (int i = 0; i < files; i++)
+                {
+                    records.Add(ReadFile(r, dir));
+                }
+                return new DirectoryListing
+                {
+                    RunKey = run,
+                    DirectoryPath = dir,
+                    Mode = mode,
+                    ChunkIndex = chunk >= 0 ? chunk : throw new InvalidDataException("Negative chunk index."),
+                    IsFinalChunk = (flags & 1) != 0,
+                    IsComplete = (flags & 2) != 0,
+                    Files = records,
+                    UnrecordedNames = Strings(r),
+                    SubdirectoryNames = Strings(r),
+                };
+            case ErrorsTag:
+                int errors = Count(r);
+                var list = new List<ScanError>(Math.Min(errors, 1024));
+                for (int i = 0; i < errors; i++)
+                {
+                    string path = r.ReadString();
+                    var kind = (ScanErrorKind)Enum(r.ReadInt32(), (int)ScanErrorKind.IoError, 1);
+                    list.Add(new ScanError(path, kind, r.ReadString(), Ticks(r.ReadInt64())));
+                }
+                return new ScanErrorBatch { RunKey = run, Errors = list };
+            case EndTag:
+                return new ScanRunEnd
+                {
+                    RunKey = run,
+                    Status = (ScanRunStatus)Enum(r.ReadInt32(), (int)ScanRunStatus.Cancelled),
+                    EndedUtc = Ticks(r.ReadInt64()),
+                    Files = r.ReadInt64(),
+                    Bytes = r.ReadInt64(),
+                    Directories = r.ReadInt64(),
+                    Errors = r.ReadInt64(),
+                    Message = r.ReadBoolean() ? r.ReadString() : null,
+                };
+            default:
+                throw new InvalidDataException($"Unknown catalog write tag {tag}.");
+        }
+    }
+
+    private static void WriteFile(BinaryWriter w, FileRecord f)
+    {
+        FileFlags flags = FileFlags.None;
+        if (f.CreationTimeUtc is not null)
+        {
+            flags |= FileFlags.HasCreation;
+        }
+        if (f.UnixMode is not null)
+        {
+            flags |= FileFlags.HasMode;
+        }
+        if (f.IsLink)
+        {
+            flags |= FileFlags.IsLink;
+        }
+        if (f.LinkTarget is not null)
+        {
+            flags |= FileFlags.HasTarget;
+        }
+        if (f.Sha256Bytes is not null)
+        {
+            flags |= FileFlags.HasHash;
+        }
+        w.Write((byte)flags);
+        w.Write(f.Name);
+        w.Write(f.Length);
+        w.Write(f.LastWriteTimeUtc.Ticks);
+        if (f.CreationTimeUtc is DateTime c)
+        {
+            w.Write(c.Ticks);
+        }
+        w.Write((int)f.Attributes);
+        if (f.UnixMode is int m)
+        {
+            w.Write(m);
+        }
+        w.Write((byte)f.Kind);
+        if (f.LinkTarget is not null)
+        {
+            w.Write(f.LinkTarget);
+        }
+        if (f.Sha256Bytes is byte[] h)
+        {
+            w.Write(h);
+        }
+    }
+
+    private static FileRecord ReadFile(BinaryReader r, string dir)
+    {
+        var flags = (FileFlags)r.ReadByte();
+        string name = r.ReadString();
+        long length = r.ReadInt64();
+        DateTime mtime = Ticks(r.ReadInt64());
+        DateTime? ctime = (flags & FileFlags.HasCreation) != 0 ? Ticks(r.ReadInt64()) : null;
+        var attributes = (FileAttributes)r.ReadInt32();
+        int? mode = (flags & FileFlags.HasMode) != 0 ? r.ReadInt32() : null;
+        var kind = (EntryKind)Enum(r.ReadByte(), (int)EntryKind.Special);
+        string? target = (flags & FileFlags.HasTarget) != 0 ? r.ReadString() : null;
+        byte[]? hash = (flags & FileFlags.HasHash) != 0 ? Exactly(r, 32) : null;
+        if (name.Length == 0 || length < 0)
+        {
+            throw new InvalidDataException("A file record has no name or a negative size.");
+        }
+        return new FileRecord(dir, name)
+        {
+            Length = length,
+            LastWriteTimeUtc = mtime,
+            CreationTimeUtc = ctime,
+            Attributes = attributes,
+            UnixMode = mode,
+            IsLink = (flags & FileFlags.IsLink) != 0,
+            LinkTarget = target,
+            Sha256Bytes = hash,
+            Kind = kind,
+        };
+    }
+
+    private static void Strings(BinaryWriter w, IReadOnlyList<string> values)
+    {
+        w.Write(values.Count);
+        foreach (string v in values)
+        {
+            w.Write(v);
+        }
+    }
+
+    private static string[] Strings(BinaryReader r)
+    {
+        int count = Count(r);
+        var values = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = r.ReadString();
+        }
+        return values;
+    }
+
+    private static int Count(BinaryReader r)
+    {
+        int count = r.ReadInt32();
+        // Each item takes at least one byte, so a count beyond what is left is a lie.
+        long left = r.BaseStream.Length - r.BaseStream.Position;
+        return count is >= 0 and <= MaxItems && count <= left ? count : throw new InvalidDataException($"Implausible item count {count}.");
+    }
+
+    private static int Enum(int value, int max, int min = 0) =>
+        value >= min && value <= max ? value : throw new InvalidDataException($"Value {value} is out of range.");
+
+    private static DateTime Ticks(long ticks) =>
+        ticks is >= 0 and <= 3155378975999999999 ? new DateTime(ticks, DateTimeKind.Utc) : throw new InvalidDataException("A time is out of range.");
+
+    private static byte[] Exactly(BinaryReader r, int count) =>
+        r.ReadBytes(count) is { } bytes && bytes.Length == count ? bytes : throw new EndOfStreamException();
+
+    /// <summary>A BinaryReader that rejects invalid UTF-8 instead of replacing it.</summary>
+    public static BinaryReader Reader(Stream stream) => new(stream, Utf8, leaveOpen: true);
+
+    public static BinaryWriter Writer(Stream stream) => new(stream, Utf8, leaveOpen: true);
+}

@@ -1,0 +1,158 @@
+using System.IO.Pipes;
+using System.Net.Sockets;
+
+namespace ScanTools.Sessions.Ipc;
+
+/// <summary>One accepted or established writer connection.</summary>
+internal sealed class IpcConnection : IDisposable
+{
+    private readonly Socket? _socket;
+
+    public IpcConnection(Stream stream, Socket? socket)
+    {
+        Stream = stream;
+        _socket = socket;
+    }
+
+    public Stream Stream { get; }
+
+    /// <summary>The peer's user id where the platform reports it (Unix sockets).</summary>
+    public uint? PeerUserId => _socket is null ? null : UnixUser.PeerUserId(_socket);
+
+    /// <summary>The peer's process id where the platform reports it (Linux).</summary>
+    public int? PeerProcessId => _socket is null ? null : UnixUser.PeerProcessId(_socket);
+
+    /// <summary>Stops receiving: a blocked read returns end-of-stream, while sends still work.</summary>
+    public void ShutdownReceive()
+    {
+        try
+        {
+            _socket?.Shutdown(SocketShutdown.Receive);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Stream.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+        _socket?.Dispose();
+    }
+}
+
+/// <summary>Listens on a writer endpoint: a Unix socket (0600, in the private folder) or a current-user named pipe.</summary>
+internal sealed class IpcListener : IDisposable
+{
+    private readonly EndpointAddress _address;
+    private readonly Socket? _socket;
+    private volatile bool _closed;
+    private NamedPipeServerStream? _pendingPipe;
+
+    public IpcListener(EndpointAddress address)
+    {
+        _address = address;
+        if (address.SocketPath is string path)
+        {
+            // Only the holder of the writer lock listens, so a socket file left here is stale.
+            File.Delete(path);
+            _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            _socket.Bind(new UnixDomainSocketEndPoint(path));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            _socket.Listen(128);
+        }
+    }
+
+    /// <summary>Waits for the next client; null once the listener is closed.</summary>
+    public IpcConnection? Accept()
+    {
+        while (!_closed)
+        {
+            try
+            {
+                if (_socket is not null)
+                {
+                    Socket client = _socket.Accept();
+                    return new IpcConnection(new NetworkStream(client, ownsSocket: false), client);
+                }
+                var pipe = new NamedPipeServerStream(_address.Name, PipeDirection.InOut, NamedPipeServerStream.MaxAllowedServerInstances,
+                    PipeTransmissionMode.Byte, PipeOptions.CurrentUserOnly);
+                _pendingPipe = pipe;
+                pipe.WaitForConnection();
+                _pendingPipe = null;
+                return new IpcConnection(pipe, null);
+            }
+            catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
+            {
+                if (_closed)
+                {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    public void Dispose()
+    {
+        _closed = true;
+        _socket?.Dispose();
+        _pendingPipe?.Dispose();
+        if (_address.SocketPath is string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Connects to a writer endpoint; null when nobody listens there (yet, or any more).</summary>
+    public static IpcConnection? TryConnect(EndpointAddress address, TimeSpan timeout)
+    {
+        if (address.SocketPath is string path)
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                socket.Connect(new UnixDomainSocketEndPoint(path));
+                return new IpcConnection(new NetworkStream(socket, ownsSocket: false), socket);
+            }
+            catch (SocketException)
+            {
+                socket.Dispose();
+                return null; // refused (stale socket), or not permitted
+            }
+        }
+        var client = new NamedPipeClientStream(".", address.Name, PipeDirection.InOut, PipeOptions.CurrentUserOnly);
+        try
+        {
+            client.Connect((int)timeout.TotalMilliseconds);
+            return new IpcConnection(client, null);
+        }
+        catch (Exception ex) when (ex is TimeoutException or IOException or UnauthorizedAccessException)
+        {
+            client.Dispose();
+            return null;
+        }
+    }
+}

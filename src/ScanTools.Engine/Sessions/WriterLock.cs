@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using ScanTools.Storage;
+
+namespace ScanTools.Sessions;
+
+/// <summary>
+/// The OS-level exclusive lock that makes one process the writer of a catalog. It lives in a file next
+/// to the catalog (<c>&lt;catalog&gt;-scantools.lock</c>) and the operating system releases it when the
+/// process dies, so a crashed writer never blocks the others. The file is never deleted: deleting a
+/// lock file that another process is about to lock is how two writers could both win.
+/// </summary>
+internal sealed partial class WriterLock : IDisposable
+{
+    private const int LockExclusive = 2, LockNonBlocking = 4;
+    private readonly FileStream _file;
+
+    private WriterLock(FileStream file, string path)
+    {
+        _file = file;
+        Path = path;
+    }
+
+    /// <summary>The lock file.</summary>
+    public string Path { get; }
+
+    /// <summary>The lock file for a catalog.</summary>
+    public static string PathFor(string catalogPath) => catalogPath + "-scantools.lock";
+
+    /// <summary>Takes the lock if no other process holds it; null when one does.</summary>
+    /// <exception cref="CatalogException">The lock file cannot be created (a read-only folder).</exception>
+    public static WriterLock? TryAcquire(string catalogPath)
+    {
+        string path = PathFor(catalogPath);
+        FileStream file;
+        try
+        {
+            // FileShare.None is the lock: a sharing violation on Windows, flock(LOCK_EX|LOCK_NB) in .NET on Unix.
+            file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath,
+                $"The catalog '{catalogPath}' is read-only: ScanTools cannot create its lock file '{path}'. Give your account write access to the folder, or choose another -Database.", ex);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return null; // another process holds it
+        }
+        if (!OperatingSystem.IsWindows() && RuntimeFileLockingDisabled)
+        {
+            // Someone turned .NET's locking off (DOTNET_SYSTEM_IO_DISABLEFILELOCKING): lock explicitly.
+            if (flock((int)file.SafeFileHandle.DangerousGetHandle(), LockExclusive | LockNonBlocking) != 0)
+            {
+                file.Dispose();
+                return null;
+            }
+        }
+        return new WriterLock(file, path);
+    }
+
+    private static bool RuntimeFileLockingDisabled =>
+        (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out bool disabled) && disabled)
+        || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is "1" or "true";
+
+    /// <summary>Releases the lock (closing the file releases it).</summary>
+    public void Dispose() => _file.Dispose();
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int flock(int fd, int operation);
+}

@@ -1,0 +1,189 @@
+using System.Security.Cryptography;
+using ScanTools.Scanning;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Scanning;
+
+public sealed class FileRecorderTests : IDisposable
+{
+    private readonly TempDirectory _t = new();
+    private readonly WriterSessionRegistry _registry = new();
+
+    public void Dispose()
+    {
+        _registry.CloseAll();
+        _t.Dispose();
+    }
+
+    private List<Finding> Find(string db, FindingQuery? q = null)
+    {
+        using CatalogReader r = CatalogReader.Open(db);
+        return r.FindFiles(q ?? new FindingQuery { State = FindingState.All }).ToList();
+    }
+
+    [Fact]
+    public void CapturedFiles_AreRecordedWithTheirMetadataAndHash_AsOneRecordsRun()
+    {
+        string a = _t.File("in/a.txt", "alpha");
+        string b = _t.File("other/b.bin", "bravo!");
+        string db = _t.Db();
+        ScanRun run;
+        using (FileRecorder rec = FileRecorder.Start(db, hash: true, registry: _registry))
+        {
+            rec.Add(rec.Capture(a));
+            rec.Add(rec.Capture(b));
+            run = rec.Complete();
+        }
+
+        Assert.Equal("Records", run.Kind);
+        Assert.Equal(ScanRunStatus.Completed, run.Status);
+        Assert.Equal(2, run.Files);
+        Assert.Equal(11, run.Bytes);
+        List<Finding> files = Find(db);
+        Assert.Equal(new[] { a, b }.Order(StringComparer.Ordinal), files.Select(f => f.FullName).Order(StringComparer.Ordinal));
+        Assert.Equal(Convert.ToHexString(SHA256.HashData("bravo!"u8)), files.Single(f => f.Name == "b.bin").Sha256);
+        Assert.All(files, f => Assert.Equal(run.Id, f.LastScanId));
+    }
+
+    [Fact]
+    public void RecordingSomeFilesOfAFolder_NeverMarksTheOthersRemoved()
+    {
+        _t.File("tree/a.txt");
+        string b = _t.File("tree/b.txt");
+        string db = _t.Db();
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { _t.Combine("tree") } }, new ScanJobSettings { Registry = _registry });
+
+        using (FileRecorder rec = FileRecorder.Start(db, registry: _registry))
+        {
+            rec.Add(rec.Capture(b));
+            rec.Complete();
+        }
+
+        Assert.Equal(2, Find(db, new FindingQuery()).Count);
+    }
+
+    [Fact]
+    public void AFinding_IsCopiedWithWhatTheCatalogKnows_EvenIfTheFileIsGone()
+    {
+        string f = _t.File("tree/gone-later.txt", "12345");
+        string source = _t.Db("source.db");
+        ScanJob.Run(source, new ScanOptions { Roots = new[] { _t.Combine("tree") }, Hash = true }, new ScanJobSettings { Registry = _registry });
+        File.Delete(f);
+        Finding original = Find(source).Single();
+
+        string copy = _t.Db("copy.db");
+        using (FileRecorder rec = FileRecorder.Start(copy, registry: _registry))
+        {
+            rec.Add(FileRecord.FromFinding(original));
+            rec.Complete();
+        }
+
+        Finding copied = Find(copy).Single();
+        Assert.Equal(original.FullName, copied.FullName);
+        Assert.Equal(original.Length, copied.Length);
+        Assert.Equal(original.LastWriteTimeUtc, copied.LastWriteTimeUtc);
+        Assert.Equal(original.Sha256, copied.Sha256);
+    }
+
+    [Fact]
+    public void Capture_SaysClearlyWhatIsWrongWithAPath()
+    {
+        string db = _t.Db();
+        using FileRecorder rec = FileRecorder.Start(db, registry: _registry);
+
+        Assert.Throws<FileNotFoundException>(() => rec.Capture(_t.Combine("missing.txt")));
+        Assert.Contains("Start-Scan", Assert.Throws<ArgumentException>(() => rec.Capture(_t.Dir("a-folder"))).Message);
+    }
+
+    [Fact]
+    public void ErrorsOfARecordsRun_AreStoredAndCounted()
+    {
+        string db = _t.Db();
+        ScanRun run;
+        using (FileRecorder rec = FileRecorder.Start(db, registry: _registry))
+        {
+            rec.AddError(new ScanError(_t.Combine("gone.txt"), ScanErrorKind.FileVanished, "no such file"));
+            rec.Add(rec.Capture(_t.File("here.txt")));
+            run = rec.Complete();
+        }
+
+        Assert.Equal(1, run.Errors);
+        using CatalogReader r = CatalogReader.Open(db);
+        Assert.Equal(ScanErrorKind.FileVanished, Assert.Single(r.GetScanErrors(run.Id)).Kind);
+    }
+
+    [UnixFact]
+    public void SpecialFiles_AreRecordedButNeverOpenedForHashing()
+    {
+        string fifo = _t.Combine("not-regular");
+        Trees.MkFifo(fifo); // recorded as a special file: never opened, so never hashed, and no error
+        string db = _t.Db();
+        using FileRecorder rec = FileRecorder.Start(db, hash: true, registry: _registry);
+
+        FileRecord special = rec.Capture(fifo, out ScanError? hashError);
+
+        Assert.Null(hashError);
+        Assert.Null(special.Sha256);
+        Assert.Equal(ScanTools.Platform.EntryKind.Special, special.Kind);
+    }
+
+    [Fact]
+    public void DisposedBeforeComplete_EndsTheRunCancelled_KeepingWhatWasAdded()
+    {
+        string a = _t.File("a.txt");
+        string db = _t.Db();
+        Guid key;
+        using (FileRecorder rec = FileRecorder.Start(db, registry: _registry))
+        {
+            key = rec.RunKey;
+            rec.Add(rec.Capture(a));
+        }
+
+        using CatalogReader r = CatalogReader.Open(db);
+        ScanRun run = r.GetScanRun(key)!;
+        Assert.Equal(ScanRunStatus.Cancelled, run.Status);
+        Assert.Equal(1, run.Files);
+        Assert.Single(r.FindFiles(new FindingQuery()));
+    }
+
+    /// <summary>What ForEach-Object -Parallel does with Write-Finding: many runspaces, one process, one catalog.</summary>
+    [Fact]
+    public void EightParallelRecorders_IntoOneCatalog_ShareOneSession_AndLoseNothing()
+    {
+        const int workers = 8, filesEach = 150;
+        for (int w = 0; w < workers; w++)
+        {
+            for (int i = 0; i < filesEach; i++)
+            {
+                _t.File($"w{w}/f{i}.txt");
+            }
+        }
+        string db = _t.Db();
+        using WriterSessionLease holder = _registry.Acquire(db);
+        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            try
+            {
+                using FileRecorder rec = FileRecorder.Start(db, registry: _registry);
+                foreach (string f in Directory.GetFiles(_t.Combine($"w{w}")))
+                {
+                    rec.Add(rec.Capture(f));
+                }
+                rec.Complete();
+            }
+            catch (Exception ex)
+            {
+                errors.Add(ex);
+            }
+        });
+
+        Assert.Empty(errors);
+        Assert.Equal(workers * filesEach, Sql.Files(db));
+        SessionStatistics s = Assert.Single(_registry.Sessions());
+        Assert.Equal(0, s.FailedRows);
+    }
+}
