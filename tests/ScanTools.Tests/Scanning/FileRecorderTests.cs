@@ -6,16 +6,8 @@ using ScanTools.Tests.Support;
 
 namespace ScanTools.Tests.Scanning;
 
-public sealed class FileRecorderTests : IDisposable
+public sealed class FileRecorderTests : CatalogTest
 {
-    private readonly TempDirectory _t = new();
-    private readonly WriterSessionRegistry _registry = new();
-
-    public void Dispose()
-    {
-        _registry.CloseAll();
-        _t.Dispose();
-    }
 
     private List<Finding> Find(string db, FindingQuery? q = null)
     {
@@ -26,11 +18,11 @@ public sealed class FileRecorderTests : IDisposable
     [Fact]
     public void CapturedFiles_AreRecordedWithTheirMetadataAndHash_AsOneRecordsRun()
     {
-        string a = _t.File("in/a.txt", "alpha");
-        string b = _t.File("other/b.bin", "bravo!");
-        string db = _t.Db();
+        string a = T.File("in/a.txt", "alpha");
+        string b = T.File("other/b.bin", "bravo!");
+        string db = T.Db();
         ScanRun run;
-        using (FileRecorder rec = FileRecorder.Start(db, hash: true, registry: _registry))
+        using (FileRecorder rec = FileRecorder.Start(db, hash: true, registry: Registry))
         {
             rec.Add(rec.Capture(a));
             rec.Add(rec.Capture(b));
@@ -50,12 +42,12 @@ public sealed class FileRecorderTests : IDisposable
     [Fact]
     public void RecordingSomeFilesOfAFolder_NeverMarksTheOthersRemoved()
     {
-        _t.File("tree/a.txt");
-        string b = _t.File("tree/b.txt");
-        string db = _t.Db();
-        ScanJob.Run(db, new ScanOptions { Roots = new[] { _t.Combine("tree") } }, new ScanJobSettings { Registry = _registry });
+        T.File("tree/a.txt");
+        string b = T.File("tree/b.txt");
+        string db = T.Db();
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { T.Combine("tree") } }, new ScanJobSettings { Registry = Registry });
 
-        using (FileRecorder rec = FileRecorder.Start(db, registry: _registry))
+        using (FileRecorder rec = FileRecorder.Start(db, registry: Registry))
         {
             rec.Add(rec.Capture(b));
             rec.Complete();
@@ -67,14 +59,14 @@ public sealed class FileRecorderTests : IDisposable
     [Fact]
     public void AFinding_IsCopiedWithWhatTheCatalogKnows_EvenIfTheFileIsGone()
     {
-        string f = _t.File("tree/gone-later.txt", "12345");
-        string source = _t.Db("source.db");
-        ScanJob.Run(source, new ScanOptions { Roots = new[] { _t.Combine("tree") }, Hash = true }, new ScanJobSettings { Registry = _registry });
+        string f = T.File("tree/gone-later.txt", "12345");
+        string source = T.Db("source.db");
+        ScanJob.Run(source, new ScanOptions { Roots = new[] { T.Combine("tree") }, Hash = true }, new ScanJobSettings { Registry = Registry });
         File.Delete(f);
         Finding original = Find(source).Single();
 
-        string copy = _t.Db("copy.db");
-        using (FileRecorder rec = FileRecorder.Start(copy, registry: _registry))
+        string copy = T.Db("copy.db");
+        using (FileRecorder rec = FileRecorder.Start(copy, registry: Registry))
         {
             rec.Add(FileRecord.FromFinding(original));
             rec.Complete();
@@ -90,22 +82,22 @@ public sealed class FileRecorderTests : IDisposable
     [Fact]
     public void Capture_SaysClearlyWhatIsWrongWithAPath()
     {
-        string db = _t.Db();
-        using FileRecorder rec = FileRecorder.Start(db, registry: _registry);
+        string db = T.Db();
+        using FileRecorder rec = FileRecorder.Start(db, registry: Registry);
 
-        Assert.Throws<FileNotFoundException>(() => rec.Capture(_t.Combine("missing.txt")));
-        Assert.Contains("Start-Scan", Assert.Throws<ArgumentException>(() => rec.Capture(_t.Dir("a-folder"))).Message);
+        Assert.Throws<FileNotFoundException>(() => rec.Capture(T.Combine("missing.txt")));
+        Assert.Contains("Start-Scan", Assert.Throws<ArgumentException>(() => rec.Capture(T.Dir("a-folder"))).Message);
     }
 
     [Fact]
     public void ErrorsOfARecordsRun_AreStoredAndCounted()
     {
-        string db = _t.Db();
+        string db = T.Db();
         ScanRun run;
-        using (FileRecorder rec = FileRecorder.Start(db, registry: _registry))
+        using (FileRecorder rec = FileRecorder.Start(db, registry: Registry))
         {
-            rec.AddError(new ScanError(_t.Combine("gone.txt"), ScanErrorKind.FileVanished, "no such file"));
-            rec.Add(rec.Capture(_t.File("here.txt")));
+            rec.AddError(new ScanError(T.Combine("gone.txt"), ScanErrorKind.FileVanished, "no such file"));
+            rec.Add(rec.Capture(T.File("here.txt")));
             run = rec.Complete();
         }
 
@@ -117,10 +109,10 @@ public sealed class FileRecorderTests : IDisposable
     [UnixFact]
     public void SpecialFiles_AreRecordedButNeverOpenedForHashing()
     {
-        string fifo = _t.Combine("not-regular");
+        string fifo = T.Combine("not-regular");
         Trees.MkFifo(fifo); // recorded as a special file: never opened, so never hashed, and no error
-        string db = _t.Db();
-        using FileRecorder rec = FileRecorder.Start(db, hash: true, registry: _registry);
+        string db = T.Db();
+        using FileRecorder rec = FileRecorder.Start(db, hash: true, registry: Registry);
 
         FileRecord special = rec.Capture(fifo, out ScanError? hashError);
 
@@ -132,10 +124,10 @@ public sealed class FileRecorderTests : IDisposable
     [Fact]
     public void DisposedBeforeComplete_EndsTheRunCancelled_KeepingWhatWasAdded()
     {
-        string a = _t.File("a.txt");
-        string db = _t.Db();
+        string a = T.File("a.txt");
+        string db = T.Db();
         Guid key;
-        using (FileRecorder rec = FileRecorder.Start(db, registry: _registry))
+        using (FileRecorder rec = FileRecorder.Start(db, registry: Registry))
         {
             key = rec.RunKey;
             rec.Add(rec.Capture(a));
@@ -157,19 +149,19 @@ public sealed class FileRecorderTests : IDisposable
         {
             for (int i = 0; i < filesEach; i++)
             {
-                _t.File($"w{w}/f{i}.txt");
+                T.File($"w{w}/f{i}.txt");
             }
         }
-        string db = _t.Db();
-        using WriterSessionLease holder = _registry.Acquire(db);
+        string db = T.Db();
+        using WriterSessionLease holder = Registry.Acquire(db);
         var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
 
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             try
             {
-                using FileRecorder rec = FileRecorder.Start(db, registry: _registry);
-                foreach (string f in Directory.GetFiles(_t.Combine($"w{w}")))
+                using FileRecorder rec = FileRecorder.Start(db, registry: Registry);
+                foreach (string f in Directory.GetFiles(T.Combine($"w{w}")))
                 {
                     rec.Add(rec.Capture(f));
                 }
@@ -183,7 +175,7 @@ public sealed class FileRecorderTests : IDisposable
 
         Assert.Empty(errors);
         Assert.Equal(workers * filesEach, Sql.Files(db));
-        SessionStatistics s = Assert.Single(_registry.Sessions());
+        SessionStatistics s = Assert.Single(Registry.Sessions());
         Assert.Equal(0, s.FailedRows);
     }
 }

@@ -6,23 +6,15 @@ using ScanTools.Tests.Support;
 
 namespace ScanTools.Tests.Scanning;
 
-public sealed class ScanJobTests : IDisposable
+public sealed class ScanJobTests : CatalogTest
 {
-    private readonly TempDirectory _t = new();
-    private readonly WriterSessionRegistry _registry = new();
-
-    public void Dispose()
-    {
-        _registry.CloseAll();
-        _t.Dispose();
-    }
 
     private ScanRun Scan(string db, ScanOptions options) =>
-        ScanJob.Run(db, options, new ScanJobSettings { Registry = _registry });
+        ScanJob.Run(db, options, new ScanJobSettings { Registry = Registry });
 
     private ScanOptions Root(string relative, Func<ScanOptions, ScanOptions>? change = null)
     {
-        var o = new ScanOptions { Roots = new[] { _t.Combine(relative.Split('/')) } };
+        var o = new ScanOptions { Roots = new[] { T.Combine(relative.Split('/')) } };
         return change?.Invoke(o) ?? o;
     }
 
@@ -35,16 +27,16 @@ public sealed class ScanJobTests : IDisposable
     [UnixFact]
     public void Scan_RecordsTheRunAndEveryFile_ThatFindSees()
     {
-        Trees.BuildMixed(_t);
-        string db = _t.Db();
+        Trees.BuildMixed(T);
+        string db = T.Db();
 
         ScanRun run = Scan(db, Root("tree"));
 
-        ISet<string> expected = Support.Find.NonDirectories(_t.Combine("tree"));
+        ISet<string> expected = Support.Find.NonDirectories(T.Combine("tree"));
         Assert.Equal(ScanRunStatus.Completed, run.Status);
         Assert.Equal(expected.Count, run.Files);
         Assert.Equal(0, run.Errors);
-        Assert.Equal(new[] { _t.Combine("tree") }, run.Roots);
+        Assert.Equal(new[] { T.Combine("tree") }, run.Roots);
         Assert.Equal(expected.OrderBy(p => p, StringComparer.Ordinal), Find(db).Select(f => f.FullName).OrderBy(p => p, StringComparer.Ordinal));
         Assert.All(Find(db), f => Assert.Equal(run.Id, f.FirstScanId));
     }
@@ -54,9 +46,9 @@ public sealed class ScanJobTests : IDisposable
     {
         for (int i = 0; i < 30; i++)
         {
-            _t.File($"tree/d{i % 5}/f{i}.txt", new string('x', i));
+            T.File($"tree/d{i % 5}/f{i}.txt", new string('x', i));
         }
-        string db = _t.Db();
+        string db = T.Db();
 
         ScanRun first = Scan(db, Root("tree"));
         ScanRun second = Scan(db, Root("tree"));
@@ -73,24 +65,24 @@ public sealed class ScanJobTests : IDisposable
     [Fact]
     public void Rescan_AfterChanges_UpdatesChangedFiles_AddsNewOnes_AndMarksTheGoneRemoved()
     {
-        _t.File("tree/keep.txt", "same");
-        string grows = _t.File("tree/grows.txt", "1");
-        string doomed = _t.File("tree/doomed.txt", "bye");
-        _t.File("tree/gone-folder/inner/a.txt");
-        _t.File("tree/gone-folder/b.txt");
-        string db = _t.Db();
+        T.File("tree/keep.txt", "same");
+        string grows = T.File("tree/grows.txt", "1");
+        string doomed = T.File("tree/doomed.txt", "bye");
+        T.File("tree/gone-folder/inner/a.txt");
+        T.File("tree/gone-folder/b.txt");
+        string db = T.Db();
         ScanRun first = Scan(db, Root("tree"));
 
         File.WriteAllText(grows, "12345");
         File.Delete(doomed);
-        Directory.Delete(_t.Combine("tree", "gone-folder"), recursive: true);
-        string added = _t.File("tree/new.txt", "hi");
+        Directory.Delete(T.Combine("tree", "gone-folder"), recursive: true);
+        string added = T.File("tree/new.txt", "hi");
         ScanRun second = Scan(db, Root("tree"));
 
         Assert.Equal(3, second.Removed);
         List<Finding> removed = Find(db, new FindingQuery { State = FindingState.Removed });
         Assert.Equal(
-            new[] { doomed, _t.Combine("tree", "gone-folder", "b.txt"), _t.Combine("tree", "gone-folder", "inner", "a.txt") }.Order(StringComparer.Ordinal),
+            new[] { doomed, T.Combine("tree", "gone-folder", "b.txt"), T.Combine("tree", "gone-folder", "inner", "a.txt") }.Order(StringComparer.Ordinal),
             removed.Select(f => f.FullName).Order(StringComparer.Ordinal));
         Assert.All(removed, f => Assert.Equal(second.Id, f.RemovedScanId));
         Assert.All(removed, f => Assert.Equal(first.Id, f.LastScanId)); // last seen by the first scan
@@ -110,12 +102,12 @@ public sealed class ScanJobTests : IDisposable
     [Fact]
     public void RemovedFile_ThatReappears_IsPresentAgain()
     {
-        string f = _t.File("tree/flaky.txt");
-        string db = _t.Db();
+        string f = T.File("tree/flaky.txt");
+        string db = T.Db();
         Scan(db, Root("tree"));
         File.Delete(f);
         Scan(db, Root("tree"));
-        _t.File("tree/flaky.txt");
+        T.File("tree/flaky.txt");
 
         ScanRun third = Scan(db, Root("tree"));
 
@@ -128,10 +120,10 @@ public sealed class ScanJobTests : IDisposable
     [Fact]
     public void Rescan_WithAnExclusion_DoesNotMarkTheExcludedFilesRemoved()
     {
-        _t.File("tree/a.txt");
-        _t.File("tree/b.tmp");
-        _t.File("tree/cache/c.bin");
-        string db = _t.Db();
+        T.File("tree/a.txt");
+        T.File("tree/b.tmp");
+        T.File("tree/cache/c.bin");
+        string db = T.Db();
         Scan(db, Root("tree"));
 
         ScanRun narrower = Scan(db, Root("tree", o => o with { Exclude = new[] { "*.tmp", "cache" } }));
@@ -143,9 +135,9 @@ public sealed class ScanJobTests : IDisposable
     [Fact]
     public void Rescan_WithAShallowerMaxDepth_DoesNotMarkDeeperFilesRemoved()
     {
-        _t.File("tree/top.txt");
-        _t.File("tree/a/b/deep.txt");
-        string db = _t.Db();
+        T.File("tree/top.txt");
+        T.File("tree/a/b/deep.txt");
+        string db = T.Db();
         Scan(db, Root("tree"));
 
         ScanRun shallow = Scan(db, Root("tree", o => o with { MaxDepth = 0 }));
@@ -157,10 +149,10 @@ public sealed class ScanJobTests : IDisposable
     [UnixFact]
     public void Rescan_OfAnUnreadableFolder_KeepsItsFilesPresent()
     {
-        _t.File("tree/open/a.txt");
-        _t.File("tree/locked/b.txt");
-        string db = _t.Db();
-        string root = _t.Combine("tree");
+        T.File("tree/open/a.txt");
+        T.File("tree/locked/b.txt");
+        string db = T.Db();
+        string root = T.Combine("tree");
         Func<(long Files, long Errors)> scan = ChildProcess.IsRoot
             ? () =>
             {
@@ -175,9 +167,9 @@ public sealed class ScanJobTests : IDisposable
             };
         Assert.Equal((2, 0), scan());
 
-        Trees.Chmod(_t.Combine("tree", "locked"), "000");
+        Trees.Chmod(T.Combine("tree", "locked"), "000");
         Assert.Equal((1, 1), scan());
-        Trees.Chmod(_t.Combine("tree", "locked"), "755");
+        Trees.Chmod(T.Combine("tree", "locked"), "755");
 
         Assert.Equal(2, Find(db).Count);
         Assert.Empty(Find(db, new FindingQuery { State = FindingState.Removed }));
@@ -191,11 +183,11 @@ public sealed class ScanJobTests : IDisposable
         {
             for (int i = 0; i < filesEach; i++)
             {
-                _t.File($"root{r}/d{i % 10}/f{i}.txt");
+                T.File($"root{r}/d{i % 10}/f{i}.txt");
             }
         }
-        string db = _t.Db();
-        using WriterSessionLease holder = _registry.Acquire(db); // lets the test see the session while the scans run
+        string db = T.Db();
+        using WriterSessionLease holder = Registry.Acquire(db); // lets the test see the session while the scans run
 
         ScanRun[] runs = Enumerable.Range(0, roots)
             .Select(r => Task.Run(() => Scan(db, Root($"root{r}"))))
@@ -205,7 +197,7 @@ public sealed class ScanJobTests : IDisposable
         Assert.All(runs, r => Assert.Equal(filesEach, r.Files));
         Assert.Equal(roots, runs.Select(r => r.Id).Distinct().Count());
         Assert.Equal(roots * filesEach, Sql.Files(db));
-        Assert.Single(_registry.Sessions());
+        Assert.Single(Registry.Sessions());
     }
 
     [Fact]
@@ -215,11 +207,11 @@ public sealed class ScanJobTests : IDisposable
         {
             for (int i = 0; i < 5; i++)
             {
-                _t.File($"tree/d{d:D3}/f{i}.txt");
+                T.File($"tree/d{d:D3}/f{i}.txt");
             }
         }
-        string db = _t.Db();
-        using ScanJob job = ScanJob.Start(db, Root("tree", o => o with { ThrottleLimit = 2 }), new ScanJobSettings { Registry = _registry });
+        string db = T.Db();
+        using ScanJob job = ScanJob.Start(db, Root("tree", o => o with { ThrottleLimit = 2 }), new ScanJobSettings { Registry = Registry });
 
         ScanRun run = job.Pump(new ScanObserver
         {
@@ -243,16 +235,16 @@ public sealed class ScanJobTests : IDisposable
     [Fact]
     public void Pump_DeliversRecordsAndErrors_OnTheCallingThread()
     {
-        _t.File("tree/a.txt");
-        _t.File("tree/b.txt");
-        string db = _t.Db();
+        T.File("tree/a.txt");
+        T.File("tree/b.txt");
+        string db = T.Db();
         int caller = Environment.CurrentManagedThreadId;
         var threads = new HashSet<int>();
         var records = new List<string>();
         var errors = new List<ScanError>();
         using ScanJob job = ScanJob.Start(db,
-            new ScanOptions { Roots = new[] { _t.Combine("tree"), _t.Combine("missing") } },
-            new ScanJobSettings { PassThru = true, Registry = _registry });
+            new ScanOptions { Roots = new[] { T.Combine("tree"), T.Combine("missing") } },
+            new ScanJobSettings { PassThru = true, Registry = Registry });
 
         ScanRun run = job.Pump(new ScanObserver
         {
@@ -277,11 +269,11 @@ public sealed class ScanJobTests : IDisposable
         {
             for (int j = 0; j < 60; j++)
             {
-                _t.File($"tree/d{i}/f{j}.txt");
+                T.File($"tree/d{i}/f{j}.txt");
             }
         }
-        string db = _t.Db();
-        using ScanJob job = ScanJob.Start(db, Root("tree"), new ScanJobSettings { PassThru = true, Registry = _registry });
+        string db = T.Db();
+        using ScanJob job = ScanJob.Start(db, Root("tree"), new ScanJobSettings { PassThru = true, Registry = Registry });
 
         Assert.Throws<InvalidOperationException>(() => job.Pump(new ScanObserver { OnRecord = _ => throw new InvalidOperationException("downstream stopped") }));
 
@@ -294,9 +286,9 @@ public sealed class ScanJobTests : IDisposable
     [Fact]
     public void Hash_IsStored_KeptByAnUnhashedRescan_AndDroppedWhenTheFileChanges()
     {
-        string a = _t.File("tree/a.txt", "alpha");
-        string b = _t.File("tree/b.txt", "bravo");
-        string db = _t.Db();
+        string a = T.File("tree/a.txt", "alpha");
+        string b = T.File("tree/b.txt", "bravo");
+        string db = T.Db();
         Scan(db, Root("tree", o => o with { Hash = true }));
         File.WriteAllText(b, "bravo, changed");
 
@@ -310,12 +302,12 @@ public sealed class ScanJobTests : IDisposable
     [Fact]
     public void UnusableCatalog_FailsAtStart_BeforeAnyWalking()
     {
-        _t.File("tree/a.txt");
-        string notACatalog = _t.File("not-a-catalog.db", "plain text that is long enough to have a header");
+        T.File("tree/a.txt");
+        string notACatalog = T.File("not-a-catalog.db", "plain text that is long enough to have a header");
 
-        var ex = Assert.Throws<CatalogException>(() => ScanJob.Start(notACatalog, Root("tree"), new ScanJobSettings { Registry = _registry }));
+        var ex = Assert.Throws<CatalogException>(() => ScanJob.Start(notACatalog, Root("tree"), new ScanJobSettings { Registry = Registry }));
 
         Assert.Equal(CatalogErrorCode.NotACatalog, ex.Code);
-        Assert.Empty(_registry.Sessions());
+        Assert.Empty(Registry.Sessions());
     }
 }

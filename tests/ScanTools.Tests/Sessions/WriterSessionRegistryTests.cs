@@ -4,61 +4,53 @@ using ScanTools.Tests.Support;
 
 namespace ScanTools.Tests.Sessions;
 
-public sealed class WriterSessionRegistryTests : IDisposable
+public sealed class WriterSessionRegistryTests : CatalogTest
 {
-    private readonly TempDirectory _t = new();
-    private readonly WriterSessionRegistry _registry = new();
-
-    public void Dispose()
-    {
-        _registry.CloseAll();
-        _t.Dispose();
-    }
 
     [Fact]
     public void DifferentSpellingsOfOnePath_ShareOneSession()
     {
-        string dir = _t.Dir("data/sub");
-        string db = Path.Combine(_t.Path, "data", "catalog.db");
+        string dir = T.Dir("data/sub");
+        string db = Path.Combine(T.Path, "data", "catalog.db");
 
-        using WriterSessionLease plain = _registry.Acquire(db);
-        using WriterSessionLease dotted = _registry.Acquire(Path.Combine(dir, "..", "catalog.db"));
-        using WriterSessionLease relative = _registry.Acquire(Path.Combine("data", "catalog.db"), baseDirectory: _t.Path);
-        using WriterSessionLease doubled = _registry.Acquire(_t.Path + Path.DirectorySeparatorChar + Path.DirectorySeparatorChar + Path.Combine("data", ".", "catalog.db"));
+        using WriterSessionLease plain = Registry.Acquire(db);
+        using WriterSessionLease dotted = Registry.Acquire(Path.Combine(dir, "..", "catalog.db"));
+        using WriterSessionLease relative = Registry.Acquire(Path.Combine("data", "catalog.db"), baseDirectory: T.Path);
+        using WriterSessionLease doubled = Registry.Acquire(T.Path + Path.DirectorySeparatorChar + Path.DirectorySeparatorChar + Path.Combine("data", ".", "catalog.db"));
 
         Assert.Same(plain.Session, dotted.Session);
         Assert.Same(plain.Session, relative.Session);
         Assert.Same(plain.Session, doubled.Session);
-        SessionStatistics s = Assert.Single(_registry.Sessions());
+        SessionStatistics s = Assert.Single(Registry.Sessions());
         Assert.Equal(4, s.References);
     }
 
     [UnixFact]
     public void PathThroughASymlinkedFolder_SharesTheSessionOfTheRealPath()
     {
-        _t.Dir("real");
-        Directory.CreateSymbolicLink(_t.Combine("alias"), _t.Combine("real"));
+        T.Dir("real");
+        Directory.CreateSymbolicLink(T.Combine("alias"), T.Combine("real"));
 
-        using WriterSessionLease real = _registry.Acquire(_t.Combine("real", "catalog.db"));
-        using WriterSessionLease alias = _registry.Acquire(_t.Combine("alias", "catalog.db"));
+        using WriterSessionLease real = Registry.Acquire(T.Combine("real", "catalog.db"));
+        using WriterSessionLease alias = Registry.Acquire(T.Combine("alias", "catalog.db"));
 
         Assert.Same(real.Session, alias.Session);
-        Assert.Equal(_t.Combine("real", "catalog.db"), alias.DatabasePath);
+        Assert.Equal(T.Combine("real", "catalog.db"), alias.DatabasePath);
     }
 
     [Fact]
     public void CaseVariants_ShareASession_ExactlyWhereThePlatformIgnoresCase()
     {
-        _t.Dir("Data");
-        using WriterSessionLease upper = _registry.Acquire(_t.Combine("Data", "Catalog.db"));
+        T.Dir("Data");
+        using WriterSessionLease upper = Registry.Acquire(T.Combine("Data", "Catalog.db"));
         if (PathComparison.IgnoreCase)
         {
-            using WriterSessionLease lower = _registry.Acquire(_t.Combine("data", "catalog.db"));
+            using WriterSessionLease lower = Registry.Acquire(T.Combine("data", "catalog.db"));
             Assert.Same(upper.Session, lower.Session);
         }
         else
         {
-            using WriterSessionLease other = _registry.Acquire(_t.Combine("Data", "catalog.DB"));
+            using WriterSessionLease other = Registry.Acquire(T.Combine("Data", "catalog.DB"));
             Assert.NotSame(upper.Session, other.Session);
         }
     }
@@ -66,46 +58,46 @@ public sealed class WriterSessionRegistryTests : IDisposable
     [Fact]
     public void DifferentCatalogs_GetDifferentSessions()
     {
-        using WriterSessionLease a = _registry.Acquire(_t.Db("a.db"));
-        using WriterSessionLease b = _registry.Acquire(_t.Db("b.db"));
+        using WriterSessionLease a = Registry.Acquire(T.Db("a.db"));
+        using WriterSessionLease b = Registry.Acquire(T.Db("b.db"));
 
         Assert.NotSame(a.Session, b.Session);
-        Assert.Equal(2, _registry.Sessions().Count);
+        Assert.Equal(2, Registry.Sessions().Count);
     }
 
     [Fact]
     public void LastRelease_ClosesTheSession_AndTheNextAcquireOpensAFreshOne()
     {
-        string db = _t.Db();
+        string db = T.Db();
         WriterSession first;
-        using (WriterSessionLease a = _registry.Acquire(db))
+        using (WriterSessionLease a = Registry.Acquire(db))
         {
             first = a.Session;
-            using WriterSessionLease b = _registry.Acquire(db);
+            using WriterSessionLease b = Registry.Acquire(db);
         }
-        Assert.Empty(_registry.Sessions());
+        Assert.Empty(Registry.Sessions());
 
-        using WriterSessionLease again = _registry.Acquire(db);
+        using WriterSessionLease again = Registry.Acquire(db);
         Assert.NotSame(first, again.Session);
     }
 
     [Fact]
     public void DisposingALeaseTwice_ReleasesOnlyOnce()
     {
-        string db = _t.Db();
-        using WriterSessionLease keeper = _registry.Acquire(db);
-        WriterSessionLease other = _registry.Acquire(db);
+        string db = T.Db();
+        using WriterSessionLease keeper = Registry.Acquire(db);
+        WriterSessionLease other = Registry.Acquire(db);
         other.Dispose();
         other.Dispose();
 
-        Assert.Equal(1, Assert.Single(_registry.Sessions()).References);
+        Assert.Equal(1, Assert.Single(Registry.Sessions()).References);
         Assert.Throws<ObjectDisposedException>(() => other.Flush());
     }
 
     [Fact]
     public void MissingFolder_IsAClearError()
     {
-        var ex = Assert.Throws<ScanTools.Storage.CatalogException>(() => _registry.Acquire(_t.Combine("no", "such", "folder", "c.db")));
+        var ex = Assert.Throws<ScanTools.Storage.CatalogException>(() => Registry.Acquire(T.Combine("no", "such", "folder", "c.db")));
         Assert.Equal(ScanTools.Storage.CatalogErrorCode.FolderNotFound, ex.Code);
         Assert.Contains("does not exist", ex.Message);
     }

@@ -5,24 +5,16 @@ using ScanTools.Tests.Support;
 
 namespace ScanTools.Tests.Sessions;
 
-public sealed class WriterSessionTests : IDisposable
+public sealed class WriterSessionTests : CatalogTest
 {
-    private readonly TempDirectory _t = new();
-    private readonly WriterSessionRegistry _registry = new();
-
-    public void Dispose()
-    {
-        _registry.CloseAll();
-        _t.Dispose();
-    }
 
     [Fact]
     public void SixteenProducerThreads_ThroughOneSession_WriteExactlyEveryRow_WithoutError()
     {
         const int producers = 16, listingsEach = 50, filesEach = 100;
-        string db = _t.Db();
+        string db = T.Db();
         var run = Guid.NewGuid();
-        using (WriterSessionLease setup = _registry.Acquire(db))
+        using (WriterSessionLease setup = Registry.Acquire(db))
         {
             setup.Write(Writes.Start(run));
             var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
@@ -30,7 +22,7 @@ public sealed class WriterSessionTests : IDisposable
             {
                 try
                 {
-                    using WriterSessionLease lease = _registry.Acquire(db);
+                    using WriterSessionLease lease = Registry.Acquire(db);
                     for (int i = 0; i < listingsEach; i++)
                     {
                         lease.Write(Writes.Listing(run, $"/synthetic/p{p}/d{i}", filesEach));
@@ -50,7 +42,7 @@ public sealed class WriterSessionTests : IDisposable
             Assert.Equal(producers * listingsEach * filesEach + 1, stats.CommittedRows);
             Assert.Equal(0, stats.PendingRows);
             Assert.Equal(0, stats.FailedRows);
-            Assert.Single(_registry.Sessions());
+            Assert.Single(Registry.Sessions());
         }
         Assert.Equal(producers * listingsEach * filesEach, Sql.Files(db));
     }
@@ -58,9 +50,9 @@ public sealed class WriterSessionTests : IDisposable
     [Fact]
     public void Flush_ReturnsOnlyOnceEverythingSentIsVisibleToAnotherConnection()
     {
-        string db = _t.Db();
+        string db = T.Db();
         var run = Guid.NewGuid();
-        using WriterSessionLease lease = _registry.Acquire(db);
+        using WriterSessionLease lease = Registry.Acquire(db);
         lease.Write(Writes.Start(run));
         for (int i = 0; i < 20; i++)
         {
@@ -76,9 +68,9 @@ public sealed class WriterSessionTests : IDisposable
     [Fact]
     public void LastLeaseDisposed_DrainsAndCommitsEverythingQueued()
     {
-        string db = _t.Db();
+        string db = T.Db();
         var run = Guid.NewGuid();
-        using (WriterSessionLease lease = _registry.Acquire(db))
+        using (WriterSessionLease lease = Registry.Acquire(db))
         {
             lease.Write(Writes.Start(run));
             for (int i = 0; i < 50; i++)
@@ -89,16 +81,16 @@ public sealed class WriterSessionTests : IDisposable
         }
 
         Assert.Equal(50_000, Sql.Files(db));
-        Assert.Empty(_registry.Sessions());
+        Assert.Empty(Registry.Sessions());
     }
 
     [Fact]
     public void Producers_WaitWhileTheQueueIsFull_AndContinueWhenTheWriterCatchesUp()
     {
-        string db = _t.Db();
+        string db = T.Db();
         var run = Guid.NewGuid();
         var options = new WriterSessionOptions { MaxPendingRows = 1_000 };
-        using WriterSessionLease lease = _registry.Acquire(db, options);
+        using WriterSessionLease lease = Registry.Acquire(db, options);
         lease.Write(Writes.Start(run));
         lease.Flush();
 
@@ -139,9 +131,9 @@ public sealed class WriterSessionTests : IDisposable
     [Fact]
     public void FailedWrite_ReachesEveryProducerAsAnError_NothingHangs_AndCommittedRowsStay()
     {
-        string db = _t.Db();
+        string db = T.Db();
         var run = Guid.NewGuid();
-        using WriterSessionLease lease = _registry.Acquire(db, new WriterSessionOptions { MaxPageCount = 200 });
+        using WriterSessionLease lease = Registry.Acquire(db, new WriterSessionOptions { MaxPageCount = 200 });
         lease.Write(Writes.Start(run));
         lease.Write(Writes.Listing(run, "/early", 100));
         lease.Flush();
@@ -167,15 +159,15 @@ public sealed class WriterSessionTests : IDisposable
         Assert.Equal(100, Sql.Scalar(db, "SELECT count(*) FROM files f JOIN directories d ON d.id = f.dir_id WHERE d.path = '/early'"));
 
         // A new holder gets a fresh session rather than the failed one.
-        using WriterSessionLease fresh = _registry.Acquire(db);
+        using WriterSessionLease fresh = Registry.Acquire(db);
         Assert.NotSame(lease.Session, fresh.Session);
     }
 
     [UnixFact]
     public void ReadOnlyCatalog_FailsWhenOpened_WithAnErrorThatSaysWhatToDo()
     {
-        string db = _t.Db();
-        using (WriterSessionLease lease = _registry.Acquire(db))
+        string db = T.Db();
+        using (WriterSessionLease lease = Registry.Acquire(db))
         {
             lease.Write(Writes.Start(Guid.NewGuid()));
         }
@@ -184,7 +176,7 @@ public sealed class WriterSessionTests : IDisposable
         {
             // Root may write anything; open as an unprivileged user in a child process instead.
             Trees.Chmod(db, "644");
-            Trees.Chmod(_t.Path, "755");
+            Trees.Chmod(T.Path, "755");
             var (exit, lines, stderr) = ChildProcess.Run(new[] { "open-writer", db }, asNobody: true, timeout: TimeSpan.FromSeconds(60));
             Assert.True(exit == 3, $"exit {exit}: {stderr}");
             code = lines.Single().GetProperty("error").GetString()!;
@@ -193,12 +185,12 @@ public sealed class WriterSessionTests : IDisposable
         else
         {
             Trees.Chmod(db, "444");
-            Trees.Chmod(_t.Path, "555");
-            var ex = Assert.Throws<CatalogException>(() => _registry.Acquire(db));
+            Trees.Chmod(T.Path, "555");
+            var ex = Assert.Throws<CatalogException>(() => Registry.Acquire(db));
             code = ex.Code.ToString();
             message = ex.Message;
         }
-        Trees.Chmod(_t.Path, "777");
+        Trees.Chmod(T.Path, "777");
 
         Assert.Equal(nameof(CatalogErrorCode.ReadOnly), code);
         Assert.Contains(db, message);
@@ -208,9 +200,9 @@ public sealed class WriterSessionTests : IDisposable
     [Fact]
     public void DurabilityFull_IsHonoured_AndNeverLowered()
     {
-        string db = _t.Db();
-        using WriterSessionLease normal = _registry.Acquire(db);
-        using WriterSessionLease full = _registry.Acquire(db, new WriterSessionOptions { Durability = Durability.Full });
+        string db = T.Db();
+        using WriterSessionLease normal = Registry.Acquire(db);
+        using WriterSessionLease full = Registry.Acquire(db, new WriterSessionOptions { Durability = Durability.Full });
         var run = Guid.NewGuid();
         full.Write(Writes.Start(run));
         full.Write(Writes.Listing(run, "/d", 10));

@@ -4,20 +4,12 @@ using ScanTools.Tests.Support;
 
 namespace ScanTools.Tests.Storage;
 
-public sealed class CatalogIdentityTests : IDisposable
+public sealed class CatalogIdentityTests : CatalogTest
 {
-    private readonly TempDirectory _t = new();
-    private readonly WriterSessionRegistry _registry = new();
-
-    public void Dispose()
-    {
-        _registry.CloseAll();
-        _t.Dispose();
-    }
 
     private void Open(string db)
     {
-        using WriterSessionLease lease = _registry.Acquire(db);
+        using WriterSessionLease lease = Registry.Acquire(db);
     }
 
     [Theory]
@@ -25,7 +17,7 @@ public sealed class CatalogIdentityTests : IDisposable
     [InlineData(true)]
     public void MissingOrEmptyFile_BecomesACatalog_AtTheCurrentSchemaVersion(bool emptyFileFirst)
     {
-        string db = _t.Db();
+        string db = T.Db();
         if (emptyFileFirst)
         {
             File.WriteAllBytes(db, Array.Empty<byte>());
@@ -42,8 +34,8 @@ public sealed class CatalogIdentityTests : IDisposable
     [Fact]
     public void OpeningAgain_KeepsTheData_AndDoesNotMigrateTwice()
     {
-        string db = _t.Db();
-        using (WriterSessionLease lease = _registry.Acquire(db))
+        string db = T.Db();
+        using (WriterSessionLease lease = Registry.Acquire(db))
         {
             var run = Guid.NewGuid();
             lease.Write(Writes.Start(run));
@@ -59,7 +51,7 @@ public sealed class CatalogIdentityTests : IDisposable
     [Fact]
     public void ForeignSqliteDatabase_IsRefused_AndLeftByteForByteUntouched()
     {
-        string db = _t.Db("other-app.db");
+        string db = T.Db("other-app.db");
         Sql.Execute(db, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('x');");
         byte[] before = File.ReadAllBytes(db);
 
@@ -76,7 +68,7 @@ public sealed class CatalogIdentityTests : IDisposable
     [Fact]
     public void FileThatIsNotSqlite_IsRefused_ForWritingAndReading()
     {
-        string db = _t.File("notes.db", "these are my notes, not a database, and they are long enough");
+        string db = T.File("notes.db", "these are my notes, not a database, and they are long enough");
 
         Assert.Equal(CatalogErrorCode.NotACatalog, Assert.Throws<CatalogException>(() => Open(db)).Code);
         Assert.Equal(CatalogErrorCode.NotACatalog, Assert.Throws<CatalogException>(() => CatalogReader.Open(db)).Code);
@@ -86,7 +78,7 @@ public sealed class CatalogIdentityTests : IDisposable
     [Fact]
     public void CatalogFromANewerScanTools_IsRefused_WithAdviceToUpdate()
     {
-        string db = _t.Db();
+        string db = T.Db();
         Open(db);
         Sql.Execute(db, $"PRAGMA user_version = {CatalogSchema.CurrentVersion + 1};");
 
@@ -101,7 +93,7 @@ public sealed class CatalogIdentityTests : IDisposable
     [Fact]
     public void Reading_ACatalogThatDoesNotExist_FailsWithoutCreatingIt()
     {
-        string db = _t.Db("absent.db");
+        string db = T.Db("absent.db");
 
         var ex = Assert.Throws<CatalogException>(() => CatalogReader.Open(db));
 
@@ -113,7 +105,7 @@ public sealed class CatalogIdentityTests : IDisposable
     [Fact]
     public void RunsLeftRunningByADeadProcess_AreMarkedFailed_ByTheNextWriter()
     {
-        string db = _t.Db();
+        string db = T.Db();
         int deadPid;
         using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!)
         {
@@ -122,7 +114,7 @@ public sealed class CatalogIdentityTests : IDisposable
         }
         var dead = Guid.NewGuid();
         var alive = Guid.NewGuid();
-        using (WriterSessionLease lease = _registry.Acquire(db))
+        using (WriterSessionLease lease = Registry.Acquire(db))
         {
             lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = dead, StartedUtc = DateTime.UtcNow, ProcessId = deadPid });
             lease.Write(Writes.Start(alive));
