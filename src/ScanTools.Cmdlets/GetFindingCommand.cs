@@ -1,0 +1,154 @@
+using System.Management.Automation;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Queries the files a catalog records.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "Finding", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(Finding))]
+public sealed class GetFindingCommand : CatalogCommand
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private volatile CatalogReader? _reader;
+
+    /// <summary>Full-path wildcards; a path without wildcards means that file or everything under that folder.</summary>
+    [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Paths taken literally (brackets and asterisks in names are just characters): that file, or everything
+    /// under that folder. Binds PSPath, so Get-Item, Get-ChildItem and findings pipe in exactly.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>File-name wildcards (case is ignored).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>Extensions, with or without the dot (case is ignored).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] Extension { get; set; } = Array.Empty<string>();
+
+    /// <summary>Smallest size in bytes (1GB, 10MB work).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long MinSize { get; set; }
+
+    /// <summary>Largest size in bytes.</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long MaxSize { get; set; }
+
+    /// <summary>Only files last written after this time.</summary>
+    [Parameter]
+    public DateTime ModifiedAfter { get; set; }
+
+    /// <summary>Only files last written before this time.</summary>
+    [Parameter]
+    public DateTime ModifiedBefore { get; set; }
+
+    /// <summary>SHA-256 digests (64 hex digits).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Hash { get; set; } = Array.Empty<string>();
+
+    /// <summary>Present files last seen by this scan run; with -Removed, files this run found gone. Binds a piped scan run.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long ScanId { get; set; }
+
+    /// <summary>Only files a later scan found gone.</summary>
+    [Parameter]
+    public SwitchParameter Removed { get; set; }
+
+    /// <summary>Present and removed files.</summary>
+    [Parameter]
+    public SwitchParameter IncludeRemoved { get; set; }
+
+    /// <summary>At most this many results; returns as soon as they are read.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int First { get; set; }
+
+    /// <summary>Order of results (Path by default).</summary>
+    [Parameter]
+    public FindingSort SortBy { get; set; } = FindingSort.Path;
+
+    /// <summary>Reverse the order.</summary>
+    [Parameter]
+    public SwitchParameter Descending { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (Removed && IncludeRemoved)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -Removed (only removed files) or -IncludeRemoved (present and removed), not both."),
+                "ConflictingStateFilters", ErrorCategory.InvalidArgument, null));
+        }
+        var bound = MyInvocation.BoundParameters;
+        FindingQuery query;
+        try
+        {
+            query = new FindingQuery
+            {
+                Path = ParameterSetName == LiteralPathSet
+                    ? LiteralPath.Select(p => ScanTools.Matching.WildcardPattern.Escape(ToFileSystemPath(p))).ToArray()
+                    : Path.Select(ToFileSystemPath).ToArray(),
+                Name = Name,
+                Extension = Extension,
+                MinSize = bound.ContainsKey(nameof(MinSize)) ? MinSize : null,
+                MaxSize = bound.ContainsKey(nameof(MaxSize)) ? MaxSize : null,
+                ModifiedAfter = bound.ContainsKey(nameof(ModifiedAfter)) ? ModifiedAfter : null,
+                ModifiedBefore = bound.ContainsKey(nameof(ModifiedBefore)) ? ModifiedBefore : null,
+                Hash = Hash,
+                ScanId = bound.ContainsKey(nameof(ScanId)) ? ScanId : null,
+                State = Removed ? FindingState.Removed : IncludeRemoved ? FindingState.All : FindingState.Present,
+                First = bound.ContainsKey(nameof(First)) ? First : null,
+                SortBy = SortBy,
+                Descending = Descending,
+            };
+            query.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            return;
+        }
+
+        try
+        {
+            ReadCatalog(reader =>
+            {
+                _reader = reader;
+                foreach (Finding f in reader.FindFiles(query))
+                {
+                    WriteObject(f);
+                }
+            });
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C interrupted the query; PowerShell is stopping the pipeline.
+        }
+        finally
+        {
+            _reader = null;
+        }
+    }
+
+    /// <summary>Ctrl+C: interrupts a query that is still searching.</summary>
+    protected override void StopProcessing() => _reader?.Interrupt();
+}

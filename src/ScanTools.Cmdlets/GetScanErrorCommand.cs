@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using ScanTools.Scanning;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists the error items scans stored: unreadable folders, vanished files, odd names.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "ScanError")]
+[OutputType(typeof(ScanError))]
+public sealed class GetScanErrorCommand : CatalogCommand
+{
+    /// <summary>Only errors of these runs. Binds a piped scan run. All runs when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    public long[] ScanId { get; set; } = Array.Empty<long>();
+
+    /// <summary>Only errors of these kinds.</summary>
+    [Parameter]
+    public ScanErrorKind[] Kind { get; set; } = Array.Empty<ScanErrorKind>();
+
+    /// <summary>At most this many.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int First { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var query = new ScanErrorQuery
+        {
+            ScanId = ScanId,
+            Kind = Kind,
+            First = MyInvocation.BoundParameters.ContainsKey(nameof(First)) ? First : null,
+        };
+        ReadCatalog(reader =>
+        {
+            foreach (ScanError e in reader.GetScanErrors(query))
+            {
+                WriteObject(e);
+            }
+        });
+    }
+}

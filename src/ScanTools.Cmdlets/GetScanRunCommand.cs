@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists the scan runs a catalog records, newest first.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "ScanRun")]
+[OutputType(typeof(ScanRun))]
+public sealed class GetScanRunCommand : CatalogCommand
+{
+    /// <summary>Only these run ids.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("ScanId")]
+    public long[] Id { get; set; } = Array.Empty<long>();
+
+    /// <summary>Only runs in these states.</summary>
+    [Parameter]
+    public ScanRunStatus[] Status { get; set; } = Array.Empty<ScanRunStatus>();
+
+    /// <summary>Only the newest N runs.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Last { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var query = new ScanRunQuery
+        {
+            Id = Id,
+            Status = Status,
+            Last = MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null,
+        };
+        ReadCatalog(reader => WriteObject(reader.GetScanRuns(query), enumerateCollection: true));
+    }
+}

@@ -1,0 +1,187 @@
+using System.Management.Automation;
+using ScanTools.Hosting;
+using ScanTools.Scanning;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Scans folders in parallel and records every file in a catalog.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "Scan", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
+[OutputType(typeof(ScanRun))]
+[OutputType(typeof(FileRecord))]
+public sealed class StartScanCommand : CatalogCommand
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private readonly List<string> _roots = new();
+    private volatile ScanJob? _job;
+
+    /// <summary>Folders to scan; wildcards expand. From the pipeline by value and by property name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Folders to scan, taken literally (no wildcards). Binds PSPath, so Get-Item | Start-Scan works.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Also record the SHA-256 of every regular file's content.</summary>
+    [Parameter]
+    public SwitchParameter Hash { get; set; }
+
+    /// <summary>Wildcards of names (or of paths relative to a root, with a separator) to leave out.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] Exclude { get; set; } = Array.Empty<string>();
+
+    /// <summary>How many folder levels below each root to enter; 0 scans only the root's own files.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaxDepth { get; set; }
+
+    /// <summary>Enter directory links (loops are detected and reported).</summary>
+    [Parameter]
+    public SwitchParameter FollowSymlink { get; set; }
+
+    /// <summary>How many folders are listed at once. Default: the number of cores.</summary>
+    [Parameter]
+    [ValidateRange(1, ScanOptions.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Emit each file record as it is found, before the scan-run object.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Full makes every commit wait for the disk (survives power loss); Normal is faster.</summary>
+    [Parameter]
+    public Durability Durability { get; set; } = Durability.Normal;
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (string p in literal ? LiteralPath : Path)
+        {
+            try
+            {
+                IEnumerable<string> resolved = literal
+                    ? new[] { ToFileSystemPath(p) }
+                    : SessionState.Path.GetResolvedProviderPathFromPSPath(p, out ProviderInfo provider) is var paths && provider.Name == "FileSystem"
+                        ? paths
+                        : throw new ArgumentException($"'{p}' is a {provider.Name} path; Start-Scan scans file-system folders.");
+                if (!literal && !resolved.Any())
+                {
+                    WriteError(new ErrorRecord(new ItemNotFoundException($"No folder matches '{p}'."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                    continue;
+                }
+                foreach (string folder in resolved)
+                {
+                    if (Directory.Exists(folder))
+                    {
+                        _roots.Add(folder);
+                    }
+                    else if (File.Exists(folder))
+                    {
+                        WriteError(new ErrorRecord(new ArgumentException($"'{folder}' is a file, not a folder. Give its folder, or record the file with Write-Finding."),
+                            "PathIsFile", ErrorCategory.InvalidArgument, folder));
+                    }
+                    else
+                    {
+                        WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the folder '{folder}' because it does not exist."),
+                            "PathNotFound", ErrorCategory.ObjectNotFound, folder));
+                    }
+                }
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(new ErrorRecord(ex, "PathNotFound", ErrorCategory.ObjectNotFound, p));
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
+            {
+                WriteError(new ErrorRecord(ex, "InvalidPath", ErrorCategory.InvalidArgument, p));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (_roots.Count == 0)
+        {
+            return; // every path failed and was reported
+        }
+        CatalogLocation catalog = ResolveCatalog();
+        var options = new ScanOptions
+        {
+            Roots = _roots,
+            Exclude = Exclude,
+            MaxDepth = MyInvocation.BoundParameters.ContainsKey(nameof(MaxDepth)) ? MaxDepth : null,
+            FollowSymlinks = FollowSymlink,
+            ThrottleLimit = ThrottleLimit,
+            Hash = Hash,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidScanOptions", ErrorCategory.InvalidArgument, options));
+        }
+        if (!ShouldProcess(catalog.Path, $"Scan {string.Join(", ", options.NormalizedRoots())}"))
+        {
+            return;
+        }
+        WriteVerbose($"Catalog: {catalog}");
+
+        ScanRun run;
+        try
+        {
+            catalog.PrepareForWriting();
+            using ScanJob job = ScanJob.Start(catalog.Path, options, new ScanJobSettings
+            {
+                PassThru = PassThru,
+                ReportErrors = true,
+                SessionOptions = new WriterSessionOptions { Durability = Durability },
+            });
+            _job = job;
+            var progress = new ProgressRecord(0x5C4E, "Start-Scan", "Starting") { PercentComplete = -1 };
+            run = job.Pump(new ScanObserver
+            {
+                OnRecord = WriteObject,
+                OnError = e => WriteError(ScanErrorRecord(e)),
+                OnProgress = p =>
+                {
+                    progress.StatusDescription = ProgressText.Status(p);
+                    progress.CurrentOperation = ProgressText.CurrentOperation(p);
+                    WriteProgress(progress);
+                },
+                ProgressInterval = TimeSpan.FromMilliseconds(250),
+            });
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
+        catch (CatalogException ex)
+        {
+            ThrowTerminatingError(CatalogError(ex));
+            return;
+        }
+        finally
+        {
+            _job = null;
+        }
+        if (run.Status == ScanRunStatus.Failed)
+        {
+            WriteWarning($"Scan {run.Id} failed: {run.Message}");
+        }
+        WriteObject(run);
+    }
+
+    /// <summary>Ctrl+C: the scan stops, commits what it accepted and ends Cancelled.</summary>
+    protected override void StopProcessing() => _job?.Cancel();
+}

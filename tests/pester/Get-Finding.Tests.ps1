@@ -1,0 +1,654 @@
+# Get-Finding: querying a catalog, and piping findings to the commands users pipe files to.
+# Error ids are compared as full FullyQualifiedErrorIds ("<id>,<cmdlet class>"): Pester 5's -ErrorId
+# matches with -like against the whole FullyQualifiedErrorId.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $modulePath = Get-ScanToolsTestModulePath
+    Import-Module $modulePath -Force
+
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $trees = Join-Path $TestDrive 'trees'
+    $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
+    $cmdlet = 'ScanTools.Commands.GetFindingCommand'
+
+    # One scanned fixture shared by the read-only tests below.
+    $root = Join-Path $trees 'finding'
+    $docs = Join-Path $root 'docs'
+    $logs = Join-Path $root 'logs'
+    $bins = Join-Path $root 'bin'
+    $oldTime = [datetime]::new(2001, 1, 1, 0, 0, 0, [DateTimeKind]::Utc)
+    $midTime = [datetime]::new(2021, 6, 1, 12, 0, 0, [DateTimeKind]::Utc)
+    $alpha = New-TestFile -Path (Join-Path $docs 'alpha.txt') -Size 100 -LastWriteTimeUtc $oldTime
+    $beta = New-TestFile -Path (Join-Path $docs 'Beta.TXT') -Size 2000 -LastWriteTimeUtc $midTime
+    $null = New-TestFile -Path (Join-Path $docs 'readme') -Size 10
+    $null = New-TestFile -Path (Join-Path $root 'docs-old' 'stale.txt') -Content 'stale'
+    $appLog = New-TestFile -Path (Join-Path $logs 'app.log') -Size 5000
+    $null = New-TestFile -Path (Join-Path $logs 'old.LOG') -Size 300
+    $deepLog = New-TestFile -Path (Join-Path $logs 'sub' 'deep.log') -Size 700
+    $hidden = New-TestFile -Path (Join-Path $root '.hidden') -Size 1 -Hidden
+    $dup1 = New-TestFile -Path (Join-Path $bins 'dup1.bin') -Content 'same-content'
+    $dup2 = New-TestFile -Path (Join-Path $bins 'dup2.bin') -Content 'same-content'
+    $unique = New-TestFile -Path (Join-Path $bins 'unique.bin') -Content 'unique-content'
+
+    $allFiles = @(Get-ChildItem -LiteralPath $root -Recurse -File -Force)
+    $total = $allFiles.Count
+    $db = New-CatalogPath -Directory $catalogs
+    $run = Start-Scan -Path $root -Hash -Database $db
+}
+
+Describe 'Get-Finding' {
+
+    Context 'output' {
+        BeforeAll {
+            $findings = @(Get-Finding -Database $db)
+            $alphaFinding = @(Get-Finding -Database $db -Path $alpha)[0]
+        }
+
+        It 'emits one ScanTools.Storage.Finding per file in the catalog' {
+            $findings | Should -HaveCount $total
+            @($findings | Where-Object { $_ -isnot [ScanTools.Storage.Finding] }) | Should -BeNullOrEmpty
+            Join-Sorted $findings.FullName | Should -Be (Join-Sorted $allFiles.FullName)
+        }
+
+        It 'has the property <_>' -ForEach @(
+            'FullName', 'Name', 'Directory', 'Extension', 'Length', 'LastWriteTimeUtc', 'CreationTimeUtc', 'Attributes',
+            'Sha256', 'FirstScanId', 'LastScanId', 'RemovedScanId', 'Removed', 'PSPath', 'LastWriteTime'
+        ) {
+            $findings[0].PSObject.Properties.Name | Should -Contain $_
+        }
+
+        It 'describes the file as it was scanned' {
+            $alphaFinding | Should -BeOfType ScanTools.Storage.Finding
+            $alphaFinding.FullName | Should -Be $alpha
+            $alphaFinding.Name | Should -BeExactly 'alpha.txt'
+            $alphaFinding.Directory | Should -Be $docs
+            $alphaFinding.Extension | Should -BeExactly '.txt'
+            $alphaFinding.Length | Should -Be 100
+            $alphaFinding.LastWriteTimeUtc | Should -Be $oldTime
+            $alphaFinding.LastWriteTimeUtc.Kind | Should -Be 'Utc'
+        }
+
+        It 'records the SHA-256 a -Hash scan computed' {
+            $alphaFinding.Sha256 | Should -Be (Get-FileHash -LiteralPath $alpha -Algorithm SHA256).Hash
+        }
+
+        It 'records the attributes the file system reports, Hidden for hidden files' {
+            $alphaFinding.Attributes | Should -Be (Get-Item -LiteralPath $alpha -Force).Attributes
+            $hiddenFinding = @(Get-Finding -Database $db -Path $hidden)[0]
+            $hiddenFinding.Attributes | Should -Be (Get-Item -LiteralPath $hidden -Force).Attributes
+            $hiddenFinding.Attributes.HasFlag([IO.FileAttributes]::Hidden) | Should -BeTrue
+        }
+
+        It 'reports a creation time in UTC when the file system records one' {
+            if ($null -ne $alphaFinding.CreationTimeUtc) {
+                $alphaFinding.CreationTimeUtc.Kind | Should -Be 'Utc'
+                $alphaFinding.CreationTimeUtc | Should -BeLessOrEqual ([datetime]::UtcNow.AddMinutes(1))
+            }
+            else {
+                $alphaFinding.PSObject.Properties['CreationTimeUtc'] | Should -Not -BeNullOrEmpty
+            }
+        }
+
+        It 'names the run that first and last saw the file and no removing run' {
+            $alphaFinding.FirstScanId | Should -Be $run.Id
+            $alphaFinding.LastScanId | Should -Be $run.Id
+            $alphaFinding.RemovedScanId | Should -BeNullOrEmpty
+            $alphaFinding.Removed | Should -BeFalse
+        }
+
+        It 'has PSPath as an alias of FullName' {
+            $alphaFinding.PSPath | Should -Be $alphaFinding.FullName
+            $alphaFinding.PSObject.Properties['PSPath'].MemberType | Should -Be 'AliasProperty'
+        }
+
+        It 'has LastWriteTime in local time' {
+            $alphaFinding.LastWriteTime | Should -Be $oldTime.ToLocalTime()
+            $alphaFinding.LastWriteTime.Kind | Should -Be 'Local'
+        }
+    }
+
+    Context '-Path' {
+        It 'returns everything under a folder, not a sibling folder sharing its name as a prefix' {
+            $result = @(Get-Finding -Database $db -Path $docs)
+
+            Join-Sorted $result.Name | Should -BeExactly 'Beta.TXT|alpha.txt|readme'
+        }
+
+        It 'returns files in subfolders of the folder' {
+            $result = @(Get-Finding -Database $db -Path $logs)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @(Get-ChildItem -LiteralPath $logs -Recurse -File -Force).FullName)
+            $result.FullName | Should -Contain $deepLog
+        }
+
+        It 'returns exactly one file for a file path' {
+            $result = @(Get-Finding -Database $db -Path $appLog)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $appLog
+        }
+
+        It 'matches a wildcard against the full path' {
+            $result = @(Get-Finding -Database $db -Path (Join-Path $logs 'a*'))
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $appLog
+        }
+
+        It 'lets * in a path span folders' {
+            $result = @(Get-Finding -Database $db -Path (Join-Path $logs '*deep*'))
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $deepLog
+        }
+
+        It 'accepts several paths as alternatives' {
+            $result = @(Get-Finding -Database $db -Path $docs, $bins)
+
+            $result | Should -HaveCount 6
+        }
+
+        It 'takes -Path by position' {
+            @(Get-Finding $docs -Database $db) | Should -HaveCount 3
+        }
+
+        It 'resolves a relative path against the PowerShell location' {
+            Push-Location -LiteralPath $root
+            try {
+                $result = @(Get-Finding -Database $db -Path ./docs)
+            }
+            finally {
+                Pop-Location
+            }
+
+            Join-Sorted $result.Name | Should -BeExactly 'Beta.TXT|alpha.txt|readme'
+        }
+
+        It 'binds a file from Get-Item to -LiteralPath by PSPath' {
+            $result = @(Get-Item -LiteralPath $beta | Get-Finding -Database $db)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $beta
+        }
+
+        It 'binds a folder from Get-Item to -LiteralPath by PSPath' {
+            $result = @(Get-Item -LiteralPath $bins | Get-Finding -Database $db)
+
+            Join-Sorted $result.Name | Should -BeExactly 'dup1.bin|dup2.bin|unique.bin'
+        }
+
+        It 'binds an object''s Path property to -Path, with wildcards' {
+            $result = @([pscustomobject]@{ Path = (Join-Path $logs 'a*') } | Get-Finding -Database $db)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $appLog
+        }
+
+        It 'no longer has the alias FullName on -Path' {
+            { Get-Finding -Database $db -FullName $alpha } | Should -Throw -ErrorId "NamedParameterNotFound,$cmdlet"
+        }
+
+        It 'rejects a path of another provider with InvalidFilter' {
+            { Get-Finding -Database $db -Path 'Env:\PATH' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+    }
+
+    Context '-LiteralPath' {
+        BeforeAll {
+            # Names with wildcard characters next to the names those wildcards would match.
+            $literalRoot = Join-Path $trees 'literal'
+            $bracketFile = New-TestFile -Path ([IO.Path]::Combine($literalRoot, 'a[1].txt')) -Content 'brackets'
+            $plainFile = New-TestFile -Path ([IO.Path]::Combine($literalRoot, 'a1.txt')) -Content 'plain'
+            # Windows file names cannot contain an asterisk.
+            $starFile = if (-not $IsWindows) { New-TestFile -Path ([IO.Path]::Combine($literalRoot, 'star*.txt')) -Content 'star' }
+            $null = New-TestFile -Path ([IO.Path]::Combine($literalRoot, 'starlet.txt')) -Content 'starlet'
+            $bracketFolder = [IO.Path]::Combine($literalRoot, 'set[2]')
+            $inner = New-TestFile -Path ([IO.Path]::Combine($bracketFolder, 'inner.txt')) -Content 'inner'
+            $deeper = New-TestFile -Path ([IO.Path]::Combine($bracketFolder, 'deeper', 'x.txt')) -Content 'x'
+            $null = New-TestFile -Path ([IO.Path]::Combine($literalRoot, 'set2', 'decoy.txt')) -Content 'decoy'
+            $literalDb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -LiteralPath $literalRoot -Database $literalDb
+        }
+
+        AfterAll {
+            # Keep a name with an asterisk away from Pester's recursive TestDrive cleanup.
+            if ($starFile) {
+                [IO.File]::Delete($starFile)
+            }
+        }
+
+        It 'returns exactly the file a[1].txt, not a1.txt' {
+            $result = @(Get-Finding -Database $literalDb -LiteralPath $bracketFile)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $bracketFile
+        }
+
+        It 'differs from -Path, which takes [1] as a wildcard and so finds a1.txt' {
+            $result = @(Get-Finding -Database $literalDb -Path $bracketFile)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $plainFile
+        }
+
+        It 'takes an asterisk in a name literally (Linux/macOS)' -Skip:$IsWindows {
+            $result = @(Get-Finding -Database $literalDb -LiteralPath $starFile)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $starFile
+        }
+
+        It 'binds Get-Item output to -LiteralPath: exactly one result for a[1].txt' {
+            $result = @(Get-Item -LiteralPath $bracketFile | Get-Finding -Database $literalDb)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $bracketFile
+        }
+
+        It 'binds every file Get-ChildItem emits, each to its own query' {
+            $items = @(Get-ChildItem -LiteralPath $literalRoot -File)
+
+            $result = @($items | Get-Finding -Database $literalDb)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted $items.FullName)
+        }
+
+        It 'returns everything under a folder given to -LiteralPath, and nothing of a folder its brackets would match' {
+            $result = @(Get-Finding -Database $literalDb -LiteralPath $bracketFolder)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @($inner, $deeper))
+        }
+
+        It 'binds a finding piped in by its PSPath alias' {
+            $finding = @(Get-Finding -Database $literalDb -LiteralPath $bracketFile)[0]
+            $finding.PSObject.Properties['PSPath'].MemberType | Should -Be 'AliasProperty'
+
+            $result = @($finding | Get-Finding -Database $literalDb)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $bracketFile
+        }
+
+        It 'binds a file record from Start-Scan -PassThru by its PSPath alias' {
+            $record = @(Start-Scan -LiteralPath $bracketFolder -PassThru -Database (New-CatalogPath -Directory $catalogs) |
+                    Where-Object { $_ -is [ScanTools.Scanning.FileRecord] } | Where-Object Name -EQ 'inner.txt')[0]
+
+            $result = @($record | Get-Finding -Database $literalDb)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $inner
+        }
+
+        It 'takes the alias <_>' -ForEach @('LP', 'PSPath') {
+            $parameters = @{ Database = $literalDb; $_ = $bracketFile }
+
+            $result = @(Get-Finding @parameters)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $bracketFile
+        }
+
+        It 'resolves a relative -LiteralPath against the PowerShell location' {
+            Push-Location -LiteralPath $literalRoot
+            try {
+                $result = @(Get-Finding -Database $literalDb -LiteralPath './a[1].txt')
+            }
+            finally {
+                Pop-Location
+            }
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $bracketFile
+        }
+
+        It 'combines -LiteralPath with the other filters' {
+            @(Get-Finding -Database $literalDb -LiteralPath $bracketFolder -Name 'x.txt').FullName | Should -Be @($deeper)
+        }
+
+        It 'rejects -Path and -LiteralPath together' {
+            { Get-Finding -Database $literalDb -Path $plainFile -LiteralPath $bracketFile } |
+                Should -Throw -ErrorId "AmbiguousParameterSet,$cmdlet"
+        }
+
+        It 'rejects an empty -LiteralPath by validation' {
+            { Get-Finding -Database $literalDb -LiteralPath '' } | Should -Throw -ErrorId "ParameterArgumentValidationError*,$cmdlet"
+        }
+    }
+
+    Context '-Name and -Extension' {
+        It 'matches -Name wildcards ignoring case' {
+            $result = @(Get-Finding -Database $db -Name 'BETA*')
+
+            $result | Should -HaveCount 1
+            $result[0].Name | Should -BeExactly 'Beta.TXT'
+        }
+
+        It 'matches a -Name extension pattern in any case' {
+            $result = @(Get-Finding -Database $db -Name '*.txt')
+
+            Join-Sorted $result.Name | Should -BeExactly 'Beta.TXT|alpha.txt|stale.txt'
+        }
+
+        It 'treats several -Name patterns as alternatives' {
+            $result = @(Get-Finding -Database $db -Name 'alpha.txt', 'deep.log')
+
+            Join-Sorted $result.Name | Should -BeExactly 'alpha.txt|deep.log'
+        }
+
+        It 'matches -Extension <Extension> with or without the dot and in any case' -ForEach @(
+            @{ Extension = 'log' }
+            @{ Extension = '.log' }
+            @{ Extension = 'LOG' }
+            @{ Extension = '.LOG' }
+        ) {
+            $result = @(Get-Finding -Database $db -Extension $Extension)
+
+            Join-Sorted $result.Name | Should -BeExactly 'app.log|deep.log|old.LOG'
+        }
+
+        It 'treats several extensions as alternatives' {
+            $result = @(Get-Finding -Database $db -Extension 'txt', 'bin')
+
+            $result | Should -HaveCount 6
+        }
+
+        It 'matches files without an extension with an empty -Extension' {
+            $expected = @($allFiles | Where-Object { $_.Extension -eq '' })
+
+            $result = @(Get-Finding -Database $db -Extension '')
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted $expected.FullName)
+            $result.Name | Should -Contain 'readme'
+        }
+    }
+
+    Context 'size and time' {
+        It 'keeps files of at least -MinSize 1KB' {
+            $result = @(Get-Finding -Database $db -MinSize 1KB)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @($allFiles | Where-Object Length -GE 1KB).FullName)
+            Join-Sorted $result.Name | Should -BeExactly 'Beta.TXT|app.log'
+        }
+
+        It 'keeps files of at most -MaxSize 1KB' {
+            $result = @(Get-Finding -Database $db -MaxSize 1KB)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @($allFiles | Where-Object Length -LE 1KB).FullName)
+            $result | Should -HaveCount ($total - 2)
+        }
+
+        It 'includes both bounds of -MinSize and -MaxSize' {
+            $result = @(Get-Finding -Database $db -MinSize 2000 -MaxSize 2000)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $beta
+        }
+
+        It 'keeps files written after -ModifiedAfter' {
+            $result = @(Get-Finding -Database $db -ModifiedAfter ([datetime]::new(2010, 1, 1, 0, 0, 0, [DateTimeKind]::Utc)))
+
+            $result | Should -HaveCount ($total - 1)
+            $result.FullName | Should -Not -Contain $alpha
+        }
+
+        It 'keeps files written before -ModifiedBefore' {
+            $result = @(Get-Finding -Database $db -ModifiedBefore ([datetime]::new(2010, 1, 1, 0, 0, 0, [DateTimeKind]::Utc)))
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $alpha
+        }
+
+        It 'combines -ModifiedAfter and -ModifiedBefore into a window, local times included' {
+            $after = [datetime]::new(2021, 1, 1, 0, 0, 0, [DateTimeKind]::Local)
+            $before = [datetime]::new(2022, 1, 1, 0, 0, 0, [DateTimeKind]::Local)
+
+            $result = @(Get-Finding -Database $db -ModifiedAfter $after -ModifiedBefore $before)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $beta
+        }
+    }
+
+    Context '-Hash' {
+        It 'finds every file with a given SHA-256' {
+            $digest = (Get-FileHash -LiteralPath $dup1 -Algorithm SHA256).Hash
+
+            $result = @(Get-Finding -Database $db -Hash $digest)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @($dup1, $dup2))
+            @($result | Where-Object { $_.Sha256 -ne $digest }) | Should -BeNullOrEmpty
+        }
+
+        It 'accepts a lower-case digest and several digests' {
+            $digests = @(
+                (Get-FileHash -LiteralPath $dup1 -Algorithm SHA256).Hash.ToLowerInvariant()
+                (Get-FileHash -LiteralPath $unique -Algorithm SHA256).Hash
+            )
+
+            $result = @(Get-Finding -Database $db -Hash $digests)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @($dup1, $dup2, $unique))
+        }
+
+        It 'rejects a value that is not a SHA-256 digest with InvalidFilter' {
+            { Get-Finding -Database $db -Hash 'not-a-digest' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+    }
+
+    Context '-First and -SortBy' {
+        It 'returns exactly -First <Count> findings' -ForEach @(
+            @{ Count = 1 }
+            @{ Count = 3 }
+        ) {
+            @(Get-Finding -Database $db -First $Count) | Should -HaveCount $Count
+        }
+
+        It 'returns nothing with -First 0' {
+            Get-Finding -Database $db -First 0 | Should -BeNullOrEmpty
+        }
+
+        It 'returns all findings when -First is larger than the catalog' {
+            @(Get-Finding -Database $db -First 1000) | Should -HaveCount $total
+        }
+
+        It 'orders by size, largest first, with -SortBy Size -Descending' {
+            $result = @(Get-Finding -Database $db -SortBy Size -Descending)
+
+            $result | Should -HaveCount $total
+            # ForEach-Object, not $result.Length: an array's own Length is its element count.
+            $lengths = @($result | ForEach-Object { $_.Length })
+            ($lengths -join ',') | Should -Be (($lengths | Sort-Object -Descending) -join ',')
+            $result[0].FullName | Should -Be $appLog
+        }
+
+        It 'orders by size, smallest first, with -SortBy Size' {
+            $result = @(Get-Finding -Database $db -SortBy Size)
+
+            $lengths = @($result | ForEach-Object { $_.Length })
+            ($lengths -join ',') | Should -Be (($lengths | Sort-Object) -join ',')
+            $result[0].FullName | Should -Be $hidden
+        }
+
+        It 'returns the largest file with -SortBy Size -Descending -First 1' {
+            $result = @(Get-Finding -Database $db -SortBy Size -Descending -First 1)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $appLog
+        }
+
+        It 'orders by last write time with -SortBy Modified' {
+            $result = @(Get-Finding -Database $db -SortBy Modified)
+
+            $ticks = @($result | ForEach-Object { $_.LastWriteTimeUtc.Ticks })
+            ($ticks -join ',') | Should -Be (($ticks | Sort-Object) -join ',')
+            $result[0].FullName | Should -Be $alpha
+        }
+
+        It 'orders by name (ordinal) with -SortBy Name' {
+            $result = @(Get-Finding -Database $db -SortBy Name)
+
+            ($result.Name -join '|') | Should -BeExactly (Join-Sorted $result.Name)
+        }
+
+        It 'orders by path by default' {
+            $result = @(Get-Finding -Database $db)
+            $descending = @(Get-Finding -Database $db -SortBy Path -Descending)
+
+            $result | Should -HaveCount $total
+            ($descending.FullName -join '|') | Should -BeExactly (($result.FullName[($total - 1)..0]) -join '|')
+        }
+    }
+
+    Context 'removed files and -ScanId' {
+        BeforeAll {
+            $stateRoot = Join-Path $trees 'state'
+            $keep1 = New-TestFile -Path (Join-Path $stateRoot 'keep1.txt') -Content 'k1'
+            $keep2 = New-TestFile -Path (Join-Path $stateRoot 'sub' 'keep2.txt') -Content 'k2'
+            $gone = New-TestFile -Path (Join-Path $stateRoot 'gone.txt') -Content 'gone'
+            $stateDb = New-CatalogPath -Directory $catalogs
+            $firstRun = Start-Scan -Path $stateRoot -Database $stateDb
+            Remove-Item -LiteralPath $gone
+            $secondRun = Start-Scan -Path $stateRoot -Database $stateDb
+        }
+
+        It 'leaves removed files out by default' {
+            $result = @(Get-Finding -Database $stateDb)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @($keep1, $keep2))
+        }
+
+        It 'returns only removed files with -Removed' {
+            $result = @(Get-Finding -Database $stateDb -Removed)
+
+            $result | Should -HaveCount 1
+            $result[0].FullName | Should -Be $gone
+            $result[0].Removed | Should -BeTrue
+            $result[0].RemovedScanId | Should -Be $secondRun.Id
+            $result[0].FirstScanId | Should -Be $firstRun.Id
+        }
+
+        It 'returns present and removed files with -IncludeRemoved' {
+            $result = @(Get-Finding -Database $stateDb -IncludeRemoved)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @($keep1, $keep2, $gone))
+        }
+
+        It 'returns the files a run found gone with -Removed -ScanId' {
+            @(Get-Finding -Database $stateDb -Removed -ScanId $secondRun.Id).FullName | Should -Be @($gone)
+            Get-Finding -Database $stateDb -Removed -ScanId $firstRun.Id | Should -BeNullOrEmpty
+        }
+
+        It 'returns the present files a run last saw with -ScanId' {
+            Join-Sorted @(Get-Finding -Database $stateDb -ScanId $secondRun.Id).FullName | Should -Be (Join-Sorted @($keep1, $keep2))
+            Get-Finding -Database $stateDb -ScanId $firstRun.Id | Should -BeNullOrEmpty
+        }
+
+        It 'rejects -Removed with -IncludeRemoved as ConflictingStateFilters' {
+            { Get-Finding -Database $stateDb -Removed -IncludeRemoved } |
+                Should -Throw -ErrorId "ConflictingStateFilters,$cmdlet"
+        }
+    }
+
+    Context 'two runs of different folders in one catalog' {
+        BeforeAll {
+            $pairRoot = Join-Path $trees 'pair'
+            $folderA = Join-Path $pairRoot 'a'
+            $folderB = Join-Path $pairRoot 'b'
+            $null = New-TestTree -Path $folderA -Folders 1 -FilesPerFolder 2
+            $null = New-TestTree -Path $folderB -Folders 2 -FilesPerFolder 1
+            $pairDb = New-CatalogPath -Directory $catalogs
+            $runA = Start-Scan -Path $folderA -Database $pairDb
+            $runB = Start-Scan -Path $folderB -Database $pairDb
+        }
+
+        It 'returns the files of one run with -ScanId' {
+            Join-Sorted @(Get-Finding -Database $pairDb -ScanId $runA.Id).FullName |
+                Should -Be (Join-Sorted @(Get-ChildItem -LiteralPath $folderA -Recurse -File -Force).FullName)
+            Join-Sorted @(Get-Finding -Database $pairDb -ScanId $runB.Id).FullName |
+                Should -Be (Join-Sorted @(Get-ChildItem -LiteralPath $folderB -Recurse -File -Force).FullName)
+        }
+
+        It 'binds ScanId by property name from Get-ScanRun -Last 1' {
+            $result = @(Get-ScanRun -Database $pairDb -Last 1 | Get-Finding -Database $pairDb)
+
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @(Get-ChildItem -LiteralPath $folderB -Recurse -File -Force).FullName)
+        }
+
+        It 'binds ScanId from a run returned by Start-Scan' {
+            $result = @($runA | Get-Finding -Database $pairDb)
+
+            $result | Should -HaveCount (Get-TestFileCount -LiteralPath $folderA)
+        }
+
+        It 'returns nothing for a run id the catalog does not have' {
+            Get-Finding -Database $pairDb -ScanId 99999 | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'errors' {
+        It 'reports a missing catalog as CatalogNotFound and does not create it' {
+            $missing = New-CatalogPath -Directory $catalogs
+
+            { Get-Finding -Database $missing } | Should -Throw -ErrorId "CatalogNotFound,$cmdlet"
+
+            Test-Path -LiteralPath $missing | Should -BeFalse
+        }
+
+        It 'reports a file that is not a catalog as CatalogNotACatalog' {
+            $notCatalog = New-CatalogPath -Directory $catalogs
+            [IO.File]::WriteAllText($notCatalog, 'plain text')
+
+            { Get-Finding -Database $notCatalog } | Should -Throw -ErrorId "CatalogNotACatalog,$cmdlet"
+
+            [IO.File]::ReadAllText($notCatalog) | Should -BeExactly 'plain text'
+        }
+
+        It 'rejects -MinSize larger than -MaxSize with InvalidFilter' {
+            { Get-Finding -Database $db -MinSize 10 -MaxSize 1 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+
+        It 'rejects a malformed -Name wildcard with InvalidFilter' {
+            { Get-Finding -Database $db -Name 'a[' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+
+        It 'rejects a negative -First by validation' {
+            { Get-Finding -Database $db -First -1 } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
+        }
+    }
+
+    Context 'piping findings to other commands' {
+        It 'binds findings to Remove-Item by PSPath (-WhatIf removes nothing)' {
+            $targets = @(Get-Finding -Database $db -Path $docs)
+            $targets | Should -HaveCount 3
+
+            { $targets | Remove-Item -WhatIf -ErrorAction Stop } | Should -Not -Throw
+
+            foreach ($t in $targets) {
+                Test-Path -LiteralPath $t.FullName | Should -BeTrue
+            }
+        }
+
+        It 'binds findings to Copy-Item by PSPath' {
+            $destination = New-TestDirectory -Parent $trees
+
+            Get-Finding -Database $db -Path $bins | Copy-Item -Destination $destination -ErrorAction Stop
+
+            Join-Sorted @(Get-ChildItem -LiteralPath $destination -File).Name | Should -BeExactly 'dup1.bin|dup2.bin|unique.bin'
+        }
+
+        It 'exports rows with FullName and Length columns through Export-Csv' {
+            $csv = Join-Path (New-TestDirectory -Parent $trees) 'findings.csv'
+
+            Get-Finding -Database $db | Export-Csv -LiteralPath $csv -NoTypeInformation
+
+            $rows = @(Import-Csv -LiteralPath $csv)
+            $rows | Should -HaveCount $total
+            $rows[0].PSObject.Properties.Name | Should -Contain 'FullName'
+            $rows[0].PSObject.Properties.Name | Should -Contain 'Length'
+            foreach ($row in $rows) {
+                $row.Length | Should -Be ([string](Get-Item -LiteralPath $row.FullName -Force).Length) -Because $row.FullName
+            }
+        }
+    }
+}

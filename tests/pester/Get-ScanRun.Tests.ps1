@@ -1,0 +1,228 @@
+# Get-ScanRun: the history of scan and record runs in a catalog.
+# Error ids are compared as full FullyQualifiedErrorIds ("<id>,<cmdlet class>"): Pester 5's -ErrorId
+# matches with -like against the whole FullyQualifiedErrorId.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $modulePath = Get-ScanToolsTestModulePath
+    Import-Module $modulePath -Force
+
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $trees = Join-Path $TestDrive 'trees'
+    $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
+    $cmdlet = 'ScanTools.Commands.GetScanRunCommand'
+
+    # One catalog with four runs, oldest first: a scan, a hashed scan, a Records run, a cancelled Records run.
+    $folderA = Join-Path $trees 'a'
+    $folderB = Join-Path $trees 'b'
+    $null = New-TestTree -Path $folderA -Folders 2 -FilesPerFolder 2
+    $null = New-TestTree -Path $folderB -Folders 1 -FilesPerFolder 3
+    $db = New-CatalogPath -Directory $catalogs
+    $runA = Start-Scan -Path $folderA -Database $db
+    $runB = Start-Scan -Path $folderB -Hash -Database $db
+    Get-ChildItem -LiteralPath $folderA -File -Force | Write-Finding -Database $db
+    $null = Get-ChildItem -LiteralPath $folderB -File -Force | Write-Finding -PassThru -Database $db | Select-Object -First 1
+    $allRuns = @(Get-ScanRun -Database $db)
+}
+
+Describe 'Get-ScanRun' {
+
+    Context 'listing' {
+        It 'lists every run, newest first' {
+            $allRuns | Should -HaveCount 4
+            $ids = @($allRuns | ForEach-Object { $_.Id })
+            ($ids -join ',') | Should -Be (($ids | Sort-Object -Descending) -join ',')
+            $allRuns[3].Id | Should -Be $runA.Id
+            $allRuns[2].Id | Should -Be $runB.Id
+        }
+
+        It 'emits ScanTools.Storage.ScanRun objects' {
+            @($allRuns | Where-Object { $_ -isnot [ScanTools.Storage.ScanRun] }) | Should -BeNullOrEmpty
+        }
+
+        It 'has the property <_>' -ForEach @(
+            'Id', 'RunKey', 'Kind', 'Status', 'StartedUtc', 'EndedUtc', 'Duration', 'Host', 'User', 'ProcessId', 'Roots',
+            'Options', 'Files', 'Bytes', 'Directories', 'Errors', 'Removed', 'Message', 'FilesPerSecond'
+        ) {
+            $allRuns[0].PSObject.Properties.Name | Should -Contain $_
+        }
+
+        It 'tells scans from Records runs by Kind' {
+            ($allRuns | ForEach-Object { $_.Kind }) -join ',' | Should -Be 'Records,Records,Scan,Scan'
+        }
+
+        It 'describes a scan run as Start-Scan returned it' {
+            $stored = @(Get-ScanRun -Database $db -Id $runA.Id)
+
+            $stored | Should -HaveCount 1
+            $s = $stored[0]
+            $s.Id | Should -Be $runA.Id
+            $s.RunKey | Should -Be $runA.RunKey
+            $s.Kind | Should -Be 'Scan'
+            $s.Status | Should -Be 'Completed'
+            $s.StartedUtc | Should -Be $runA.StartedUtc
+            $s.EndedUtc | Should -Be $runA.EndedUtc
+            $s.Duration | Should -Be ($s.EndedUtc - $s.StartedUtc)
+            $s.Host | Should -Be ([Environment]::MachineName)
+            $s.User | Should -Be ([Environment]::UserName)
+            $s.ProcessId | Should -Be $PID
+            $s.Roots | Should -Be @($folderA)
+            $s.Files | Should -Be (Get-TestFileCount -LiteralPath $folderA)
+            $s.Bytes | Should -Be ([long](Get-ChildItem -LiteralPath $folderA -Recurse -File -Force | Measure-Object -Property Length -Sum).Sum)
+            $s.Directories | Should -Be (1 + @(Get-ChildItem -LiteralPath $folderA -Recurse -Directory -Force).Count)
+            $s.Errors | Should -Be 0
+            $s.Removed | Should -Be 0
+            $s.Message | Should -BeNullOrEmpty
+            if ($s.Duration.TotalSeconds -gt 0) {
+                $s.FilesPerSecond | Should -Be ($s.Files / $s.Duration.TotalSeconds)
+            }
+            else {
+                $s.FilesPerSecond | Should -Be 0
+            }
+        }
+
+        It 'keeps the options of each scan' {
+            ((Get-ScanRun -Database $db -Id $runA.Id).Options | ConvertFrom-Json).Hash | Should -BeFalse
+            ((Get-ScanRun -Database $db -Id $runB.Id).Options | ConvertFrom-Json).Hash | Should -BeTrue
+        }
+    }
+
+    Context '-Id' {
+        It 'takes -Id by position' {
+            $result = @(Get-ScanRun $runB.Id -Database $db)
+
+            $result | Should -HaveCount 1
+            $result[0].Id | Should -Be $runB.Id
+        }
+
+        It 'returns several runs for several ids, newest first' {
+            $result = @(Get-ScanRun -Id $runA.Id, $runB.Id -Database $db)
+
+            ($result | ForEach-Object { $_.Id }) -join ',' | Should -Be "$($runB.Id),$($runA.Id)"
+        }
+
+        It 'returns nothing for an id the catalog does not have' {
+            Get-ScanRun -Id 99999 -Database $db | Should -BeNullOrEmpty
+        }
+
+        It 'binds Id by property name from piped runs' {
+            $result = @($runA, $runB | Get-ScanRun -Database $db)
+
+            Join-Sorted ($result | ForEach-Object { [string]$_.Id }) | Should -Be (Join-Sorted @([string]$runA.Id, [string]$runB.Id))
+        }
+
+        It 'binds Id from an object with a <Property> property' -ForEach @(
+            @{ Property = 'Id' }
+            @{ Property = 'ScanId' }
+        ) {
+            $piped = [pscustomobject]@{ $Property = $runB.Id }
+
+            $result = @($piped | Get-ScanRun -Database $db)
+
+            $result | Should -HaveCount 1
+            $result[0].Id | Should -Be $runB.Id
+        }
+    }
+
+    Context '-Status and -Last' {
+        It 'returns only completed runs with -Status Completed' {
+            $result = @(Get-ScanRun -Status Completed -Database $db)
+
+            $result | Should -HaveCount 3
+            @($result | Where-Object { $_.Status -ne 'Completed' }) | Should -BeNullOrEmpty
+        }
+
+        It 'returns the run stopped early with -Status Cancelled' {
+            $result = @(Get-ScanRun -Status Cancelled -Database $db)
+
+            $result | Should -HaveCount 1
+            $result[0].Kind | Should -Be 'Records'
+            $result[0].Id | Should -Be $allRuns[0].Id
+            $result[0].Message | Should -Not -BeNullOrEmpty
+        }
+
+        It 'treats several states as alternatives' {
+            @(Get-ScanRun -Status Completed, Cancelled -Database $db) | Should -HaveCount 4
+        }
+
+        It 'returns nothing for -Status <_> when no run is in that state' -ForEach @('Failed', 'Running') {
+            Get-ScanRun -Status $_ -Database $db | Should -BeNullOrEmpty
+        }
+
+        It 'rejects a state that does not exist' {
+            { Get-ScanRun -Status 'Bogus' -Database $db } |
+                Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+        }
+
+        It 'returns the newest run with -Last 1' {
+            $result = @(Get-ScanRun -Last 1 -Database $db)
+
+            $result | Should -HaveCount 1
+            $result[0].Id | Should -Be $allRuns[0].Id
+        }
+
+        It 'returns the newest N runs with -Last N' {
+            $result = @(Get-ScanRun -Last 2 -Database $db)
+
+            ($result | ForEach-Object { $_.Id }) -join ',' | Should -Be "$($allRuns[0].Id),$($allRuns[1].Id)"
+        }
+
+        It 'applies -Last after -Status' {
+            $result = @(Get-ScanRun -Status Completed -Last 1 -Database $db)
+
+            $result | Should -HaveCount 1
+            $result[0].Id | Should -Be $allRuns[1].Id
+        }
+
+        It 'rejects -Last 0 by validation' {
+            { Get-ScanRun -Last 0 -Database $db } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
+        }
+    }
+
+    Context 'catalog errors' {
+        It 'reports a missing catalog as CatalogNotFound and does not create it' {
+            $missing = New-CatalogPath -Directory $catalogs
+
+            { Get-ScanRun -Database $missing } | Should -Throw -ErrorId "CatalogNotFound,$cmdlet"
+
+            Test-Path -LiteralPath $missing | Should -BeFalse
+        }
+
+        It 'reports a file that is not a catalog as CatalogNotACatalog' {
+            $notCatalog = New-CatalogPath -Directory $catalogs
+            [IO.File]::WriteAllText($notCatalog, 'plain text')
+
+            { Get-ScanRun -Database $notCatalog } | Should -Throw -ErrorId "CatalogNotACatalog,$cmdlet"
+        }
+
+        It 'resolves a relative -Database against the PowerShell location' {
+            Push-Location -LiteralPath (Split-Path -Parent $db)
+            try {
+                $result = @(Get-ScanRun -Database (Split-Path -Leaf $db))
+            }
+            finally {
+                Pop-Location
+            }
+
+            $result | Should -HaveCount 4
+        }
+
+        It 'reads the catalog named by $env:SCANTOOLS_DATABASE when -Database is not given' {
+            $saved = $env:SCANTOOLS_DATABASE
+            try {
+                $env:SCANTOOLS_DATABASE = $db
+                $result = @(Get-ScanRun)
+            }
+            finally {
+                if ($null -eq $saved) {
+                    Remove-Item -Path Env:SCANTOOLS_DATABASE -ErrorAction SilentlyContinue
+                }
+                else {
+                    $env:SCANTOOLS_DATABASE = $saved
+                }
+            }
+
+            $result | Should -HaveCount 4
+        }
+    }
+}

@@ -1,0 +1,109 @@
+<#
+.SYNOPSIS
+Runs the ScanTools Pester suite against a staged module and prints one summary line.
+
+.DESCRIPTION
+.ci/run calls:  pwsh -NoProfile -NonInteractive -File tests/pester/Invoke-PesterSuite.ps1 -ModulePath out/ScanTools
+Ensures Pester 5 is available, points the tests at the module (via $env:SCANTOOLS_TEST_MODULE), runs every
+*.Tests.ps1 in this folder, writes NUnit XML to out/pester-results.xml and ends with exactly one line
+    PESTER passed=<n> failed=<n>
+where failed counts failed tests, failed blocks (a BeforeAll that threw) and failed containers (a file that
+could not be discovered), so a broken file is never silently ignored. Exit code 0 only when nothing failed.
+
+.PARAMETER ModulePath
+The folder holding ScanTools.psd1 (or the manifest itself). Relative paths start at the current location.
+Default: out/ScanTools in the repository.
+#>
+[CmdletBinding()]
+param(
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../../out/ScanTools')
+)
+
+# The test files run in scopes below this one and must see PowerShell's defaults whoever calls this
+# script (build.ps1 calls it in-process with $ErrorActionPreference = 'Stop'): otherwise non-terminating
+# errors would change meaning inside the tests. Progress bars only add noise to CI logs.
+$ErrorActionPreference = 'Continue'
+$ProgressPreference = 'SilentlyContinue'
+Set-StrictMode -Off
+
+function Write-Summary([int] $Passed, [int] $Failed) {
+    Write-Host "PESTER passed=$Passed failed=$Failed"
+}
+
+$repoRoot = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
+
+# 1. Pester 5.
+$pester = Import-Module Pester -MinimumVersion 5.0 -PassThru -ErrorAction SilentlyContinue
+if (-not $pester) {
+    Write-Host 'Pester 5 is not installed; installing it for the current user from the PowerShell Gallery.'
+    try {
+        Install-Module Pester -MinimumVersion 5.5.0 -Scope CurrentUser -Force -SkipPublisherCheck -ErrorAction Stop
+    }
+    catch {
+        Write-Host "Install-Module Pester failed: $($_.Exception.Message)"
+        if (Get-Command Install-PSResource -ErrorAction SilentlyContinue) {
+            try {
+                Install-PSResource -Name Pester -Version '[5.5.0,6.0.0)' -Scope CurrentUser -TrustRepository -ErrorAction Stop
+            }
+            catch {
+                Write-Host "Install-PSResource Pester failed: $($_.Exception.Message)"
+            }
+        }
+    }
+    $pester = Import-Module Pester -MinimumVersion 5.0 -PassThru -ErrorAction SilentlyContinue
+}
+if (-not $pester) {
+    Write-Host 'Pester 5 is required and could not be installed (Install-Module Pester -MinimumVersion 5.5.0 -Scope CurrentUser). The ScanTools Pester suite did not run.'
+    Write-Summary 0 1
+    exit 1
+}
+Write-Host "Using Pester $($pester.Version) from $($pester.ModuleBase)"
+
+# 2. The module under test.
+$manifest = $ModulePath
+if (Test-Path -LiteralPath $manifest -PathType Container) {
+    $manifest = Join-Path $manifest 'ScanTools.psd1'
+}
+if (-not (Test-Path -LiteralPath $manifest -PathType Leaf)) {
+    Write-Host "No ScanTools.psd1 at '$ModulePath'. Build first (dotnet build ScanTools.sln stages the module in out/ScanTools)."
+    Write-Summary 0 1
+    exit 1
+}
+$env:SCANTOOLS_TEST_MODULE = (Resolve-Path -LiteralPath $manifest).ProviderPath
+Write-Host "Testing the module at $env:SCANTOOLS_TEST_MODULE"
+
+# 3. Run.
+$outDir = Join-Path $repoRoot 'out'
+$null = New-Item -ItemType Directory -Path $outDir -Force
+
+$config = New-PesterConfiguration
+$config.Run.Path = $PSScriptRoot
+$config.Run.PassThru = $true
+$config.Run.Exit = $false
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputPath = Join-Path $outDir 'pester-results.xml'
+$config.TestResult.OutputFormat = 'NUnitXml'
+
+try {
+    $result = Invoke-Pester -Configuration $config
+}
+catch {
+    Write-Host "Invoke-Pester failed: $_"
+    Write-Summary 0 1
+    exit 1
+}
+if (-not $result) {
+    Write-Host 'Invoke-Pester returned no result.'
+    Write-Summary 0 1
+    exit 1
+}
+
+$passed = [int]$result.PassedCount
+$failed = [int]$result.FailedCount + [int]$result.FailedBlocksCount + [int]$result.FailedContainersCount
+if ($result.TotalCount -eq 0) {
+    Write-Host 'No tests were discovered; counting that as a failure.'
+    $failed++
+}
+Write-Summary $passed $failed
+if ($failed -gt 0) { exit 1 } else { exit 0 }

@@ -1,0 +1,953 @@
+# Start-Scan: what a user gets from scanning folders into a catalog.
+# Error ids are compared as full FullyQualifiedErrorIds ("<id>,<cmdlet class>"): Pester 5's -ErrorId
+# matches with -like against the whole FullyQualifiedErrorId, so a bare 'PathNotFound' would not match.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $modulePath = Get-ScanToolsTestModulePath
+    Import-Module $modulePath -Force
+
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $trees = Join-Path $TestDrive 'trees'
+    $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
+    $cmdlet = 'ScanTools.Commands.StartScanCommand'
+}
+
+Describe 'Start-Scan' {
+
+    Context 'scanning a generated tree with hidden and dot files' {
+        BeforeAll {
+            $root = Join-Path $trees 'basic'
+            $created = New-TestTree -Path $root -Folders 3 -FilesPerFolder 5
+            $expected = Get-TestFileCount -LiteralPath $root
+            $expectedBytes = [long](Get-ChildItem -LiteralPath $root -Recurse -File -Force | Measure-Object -Property Length -Sum).Sum
+            $expectedDirectories = 1 + @(Get-ChildItem -LiteralPath $root -Recurse -Directory -Force).Count
+            $db = New-CatalogPath -Directory $catalogs
+            $startedAfter = [datetime]::UtcNow
+            $output = @(Start-Scan -Path $root -Database $db)
+            $endedBefore = [datetime]::UtcNow
+            $run = $output[0]
+        }
+
+        It 'returns exactly one ScanTools.Storage.ScanRun' {
+            $output | Should -HaveCount 1
+            $run | Should -BeOfType ScanTools.Storage.ScanRun
+        }
+
+        It 'completes without errors' {
+            $run.Status | Should -Be 'Completed'
+            $run.Errors | Should -Be 0
+            $run.Message | Should -BeNullOrEmpty
+        }
+
+        It 'counts every file Get-ChildItem -Force sees, hidden and dot files included' {
+            $created | Should -Be $expected
+            $run.Files | Should -Be $expected
+        }
+
+        It 'records every file in the catalog' {
+            $findings = @(Get-Finding -Database $db)
+            $findings | Should -HaveCount $expected
+            Join-Sorted $findings.FullName | Should -Be (Join-Sorted (Get-ChildItem -LiteralPath $root -Recurse -File -Force).FullName)
+        }
+
+        It 'counts the bytes of the files and the folders it listed' {
+            $run.Bytes | Should -Be $expectedBytes
+            $run.Directories | Should -Be $expectedDirectories
+        }
+
+        It 'records the root it scanned' {
+            $run.Roots | Should -HaveCount 1
+            $run.Roots[0] | Should -Be $root
+        }
+
+        It 'reports start, end, duration and rate' {
+            $run.StartedUtc | Should -BeGreaterOrEqual $startedAfter.AddSeconds(-2)
+            $run.EndedUtc | Should -Not -BeNullOrEmpty
+            $run.EndedUtc | Should -BeLessOrEqual $endedBefore.AddSeconds(2)
+            $run.EndedUtc | Should -BeGreaterOrEqual $run.StartedUtc
+            $run.Duration | Should -Be ($run.EndedUtc - $run.StartedUtc)
+            if ($run.Duration.TotalSeconds -gt 0) {
+                $run.FilesPerSecond | Should -Be ($run.Files / $run.Duration.TotalSeconds)
+                $run.FilesPerSecond | Should -BeGreaterThan 0
+            }
+            else {
+                $run.FilesPerSecond | Should -Be 0
+            }
+        }
+
+        It 'records the kind, host, user and process of the run' {
+            $run.Kind | Should -Be 'Scan'
+            $run.Host | Should -Be ([Environment]::MachineName)
+            $run.User | Should -Be ([Environment]::UserName)
+            $run.ProcessId | Should -Be $PID
+            $run.RunKey | Should -Not -Be ([guid]::Empty)
+            $run.Id | Should -BeGreaterThan 0
+        }
+
+        It 'records the options it ran with as JSON' {
+            $options = $run.Options | ConvertFrom-Json
+            $options.Hash | Should -BeFalse
+            $options.FollowSymlinks | Should -BeFalse
+            @($options.Roots) | Should -Be @($root)
+        }
+
+        It 'lets Get-ScanRun read the same run back' {
+            $stored = @(Get-ScanRun -Database $db)
+            $stored | Should -HaveCount 1
+            $stored[0].Id | Should -Be $run.Id
+            $stored[0].Files | Should -Be $run.Files
+            $stored[0].RunKey | Should -Be $run.RunKey
+        }
+    }
+
+    Context 'binding from the pipeline' {
+        BeforeAll {
+            $pipeRoot = Join-Path $trees 'pipe'
+            $null = New-TestTree -Path $pipeRoot -Folders 3 -FilesPerFolder 2
+        }
+
+        It 'scans folder paths piped as strings in one run with two roots' {
+            $a = Join-Path $pipeRoot 'd1'
+            $b = Join-Path $pipeRoot 'd2'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = @($a, $b | Start-Scan -Database $db)
+
+            $output | Should -HaveCount 1
+            Join-Sorted $output[0].Roots | Should -Be (Join-Sorted @($a, $b))
+            $output[0].Files | Should -Be ((Get-TestFileCount -LiteralPath $a) + (Get-TestFileCount -LiteralPath $b))
+        }
+
+        It 'binds Get-Item output by PSPath' {
+            $dir = Join-Path $pipeRoot 'd3'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = @(Get-Item -LiteralPath $dir | Start-Scan -Database $db)
+
+            $output | Should -HaveCount 1
+            $output[0].Roots | Should -Be @($dir)
+            $output[0].Files | Should -Be (Get-TestFileCount -LiteralPath $dir)
+        }
+
+        It 'scans every folder Get-ChildItem -Directory emits in one run' {
+            $dirs = @(Get-ChildItem -LiteralPath $pipeRoot -Directory)
+            $dirs.Count | Should -BeGreaterThan 1
+            $expectedFiles = ($dirs | ForEach-Object { Get-TestFileCount -LiteralPath $_.FullName } | Measure-Object -Sum).Sum
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = @($dirs | Start-Scan -Database $db)
+
+            $output | Should -HaveCount 1
+            Join-Sorted $output[0].Roots | Should -Be (Join-Sorted $dirs.FullName)
+            $output[0].Files | Should -Be $expectedFiles
+            @(Get-Finding -Database $db) | Should -HaveCount $expectedFiles
+        }
+
+        It 'merges a root nested in another root instead of scanning it twice' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $pipeRoot, (Join-Path $pipeRoot 'd1') -Database $db
+
+            $run.Roots | Should -Be @($pipeRoot)
+            $run.Files | Should -Be (Get-TestFileCount -LiteralPath $pipeRoot)
+        }
+    }
+
+    Context 'resolving paths' {
+        BeforeAll {
+            $pathRoot = Join-Path $trees 'paths'
+            $null = New-TestTree -Path $pathRoot -Folders 3 -FilesPerFolder 2
+        }
+
+        It 'resolves a relative path against the PowerShell location, not the process directory' {
+            $psHere = New-TestDirectory -Parent $trees
+            $processHere = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $psHere 'sub' 'a.txt') -Content 'a'
+            $null = New-TestFile -Path (Join-Path $psHere 'sub' 'b.txt') -Content 'b'
+            $null = New-TestFile -Path (Join-Path $processHere 'sub' 'only.txt') -Content 'o'
+            $db = New-CatalogPath -Directory $catalogs
+            $savedProcessDirectory = [Environment]::CurrentDirectory
+
+            Push-Location -LiteralPath $psHere
+            try {
+                [Environment]::CurrentDirectory = $processHere
+                $run = Start-Scan -Path ./sub -Database $db
+            }
+            finally {
+                [Environment]::CurrentDirectory = $savedProcessDirectory
+                Pop-Location
+            }
+
+            $run.Roots | Should -Be @(Join-Path $psHere 'sub')
+            $run.Files | Should -Be 2
+        }
+
+        It 'accepts a provider-qualified path' {
+            $dir = Join-Path $pathRoot 'd1'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path "Microsoft.PowerShell.Core\FileSystem::$dir" -Database $db
+
+            $run.Roots | Should -Be @($dir)
+            $run.Files | Should -Be (Get-TestFileCount -LiteralPath $dir)
+        }
+
+        It 'expands wildcards into the roots of one run' {
+            $db = New-CatalogPath -Directory $catalogs
+            $matched = @('d1', 'd2', 'd3' | ForEach-Object { Join-Path $pathRoot $_ })
+
+            $output = @(Start-Scan -Path (Join-Path $pathRoot 'd*') -Database $db)
+
+            $output | Should -HaveCount 1
+            Join-Sorted $output[0].Roots | Should -Be (Join-Sorted $matched)
+            $output[0].Files | Should -Be (($matched | ForEach-Object { Get-TestFileCount -LiteralPath $_ } | Measure-Object -Sum).Sum)
+        }
+
+        It 'takes -LiteralPath literally, so a folder named a[1] is scanned and a1 is not' {
+            $base = New-TestDirectory -Parent $trees
+            $bracketed = [IO.Path]::Combine($base, 'a[1]')
+            $null = New-TestFile -Path ([IO.Path]::Combine($bracketed, 'one.txt')) -Content '1'
+            $null = New-TestFile -Path ([IO.Path]::Combine($bracketed, 'two.txt')) -Content '2'
+            $null = New-TestFile -Path ([IO.Path]::Combine($base, 'a1', 'decoy.txt')) -Content 'd'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -LiteralPath $bracketed -Database $db
+
+            $run.Roots | Should -Be @($bracketed)
+            $run.Files | Should -Be 2
+            Join-Sorted (Get-Finding -Database $db).Name | Should -Be 'one.txt|two.txt'
+        }
+
+        It 'reports a non-file-system path <Path> as InvalidPath' -ForEach @(
+            @{ Path = 'Env:\' }
+            @{ Path = 'NoSuchDrive9:\folder' }
+        ) {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = Start-Scan -Path $Path -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+
+            $output | Should -BeNullOrEmpty
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "InvalidPath,$cmdlet"
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+    }
+
+    Context 'path errors' {
+        BeforeAll {
+            $errorRoot = Join-Path $trees 'errors'
+            $null = New-TestTree -Path $errorRoot -Folders 1 -FilesPerFolder 3
+            $missing = Join-Path $trees 'does-not-exist'
+            $aFile = Join-Path $errorRoot 'top.txt'
+        }
+
+        It 'reports a missing path as a non-terminating PathNotFound error and still scans the valid path' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $missing, $errorRoot -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathNotFound,$cmdlet"
+            $scanErrors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $scanErrors[0].TargetObject | Should -Be $missing
+            $run | Should -BeOfType ScanTools.Storage.ScanRun
+            $run.Status | Should -Be 'Completed'
+            $run.Roots | Should -Be @($errorRoot)
+            $run.Files | Should -Be (Get-TestFileCount -LiteralPath $errorRoot)
+        }
+
+        It 'turns PathNotFound into a terminating error with -ErrorAction Stop' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            { Start-Scan -Path $missing -Database $db -ErrorAction Stop } |
+                Should -Throw -ErrorId "PathNotFound,$cmdlet"
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'reports a wildcard path that matches no folder as PathNotFound and still scans the valid path' {
+            $db = New-CatalogPath -Directory $catalogs
+            $pattern = Join-Path $trees 'no-folder-matches-*'
+
+            $run = Start-Scan -Path $pattern, $errorRoot -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathNotFound,$cmdlet"
+            $scanErrors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $scanErrors[0].TargetObject | Should -Be $pattern
+            $scanErrors[0].Exception.Message | Should -BeLike 'No folder matches*'
+            $run.Status | Should -Be 'Completed'
+            $run.Roots | Should -Be @($errorRoot)
+            $run.Errors | Should -Be 0 -Because 'errors before the scan starts are not error items of the run'
+            Get-ScanError -Database $db | Should -BeNullOrEmpty
+        }
+
+        It 'reports a wildcard path that matches nothing, on its own, without creating a catalog' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = Start-Scan -Path (Join-Path $trees 'nothing-here-?') -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+
+            $output | Should -BeNullOrEmpty
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathNotFound,$cmdlet"
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'collects PathNotFound in -ErrorVariable under -ErrorAction SilentlyContinue and creates no catalog' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = Start-Scan -Path $missing -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors
+
+            $output | Should -BeNullOrEmpty
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathNotFound,$cmdlet"
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'reports a file given as a folder as PathIsFile' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = Start-Scan -Path $aFile -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors
+
+            $output | Should -BeNullOrEmpty
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathIsFile,$cmdlet"
+            $scanErrors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $scanErrors[0].TargetObject | Should -Be $aFile
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'reports an unreadable folder as a non-terminating DirectoryUnreadable error and completes (Linux/macOS)' -Skip:$IsWindows {
+            if (Test-IsRoot) {
+                Set-ItResult -Skipped -Because 'running as root: folder permissions do not stop root from listing'
+                return
+            }
+            $base = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $base 'readable.txt') -Content 'r'
+            $null = New-TestFile -Path (Join-Path $base 'locked' 'secret.txt') -Content 's'
+            $locked = Join-Path $base 'locked'
+            $info = [IO.DirectoryInfo]::new($locked)
+            $savedMode = $info.UnixFileMode
+            $db = New-CatalogPath -Directory $catalogs
+
+            $info.UnixFileMode = [IO.UnixFileMode]::None
+            try {
+                $run = Start-Scan -Path $base -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors
+            }
+            finally {
+                $info.UnixFileMode = $savedMode
+            }
+
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "DirectoryUnreadable,$cmdlet"
+            $scanErrors[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $scanErrors[0].TargetObject | Should -Be $locked
+            $run.Status | Should -Be 'Completed'
+            $run.Errors | Should -Be 1
+            $run.Files | Should -Be 1
+            $stored = @($run | Get-ScanError -Database $db)
+            $stored | Should -HaveCount 1
+            $stored[0].Kind | Should -Be 'DirectoryUnreadable'
+            $stored[0].Path | Should -Be $locked
+        }
+    }
+
+    Context 'parameter validation' {
+        BeforeAll {
+            $validationRoot = Join-Path $trees 'validation'
+            $null = New-TestTree -Path $validationRoot -Folders 1 -FilesPerFolder 1
+        }
+
+        It 'rejects -ThrottleLimit <Limit> by validation' -ForEach @(
+            @{ Limit = 0 }
+            @{ Limit = 257 }
+        ) {
+            $db = New-CatalogPath -Directory $catalogs
+
+            { Start-Scan -Path $validationRoot -ThrottleLimit $Limit -Database $db } |
+                Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'rejects a negative -MaxDepth by validation' {
+            { Start-Scan -Path $validationRoot -MaxDepth -1 -Database (New-CatalogPath -Directory $catalogs) } |
+                Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
+        }
+
+        It 'rejects a malformed -Exclude wildcard with InvalidScanOptions and creates no catalog' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            { Start-Scan -Path $validationRoot -Exclude 'a[' -Database $db } |
+                Should -Throw -ErrorId "InvalidScanOptions,$cmdlet"
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'rejects an empty -Database by validation' {
+            { Start-Scan -Path $validationRoot -Database '' } |
+                Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
+        }
+    }
+
+    Context 'scan options' {
+        BeforeAll {
+            $optionRoot = Join-Path $trees 'options'
+            $null = New-TestTree -Path $optionRoot -Folders 3 -FilesPerFolder 3
+            $optionCount = Get-TestFileCount -LiteralPath $optionRoot
+        }
+
+        It 'leaves out files matching an -Exclude name pattern' {
+            $db = New-CatalogPath -Directory $catalogs
+            $logs = @(Get-ChildItem -LiteralPath $optionRoot -Recurse -File -Force -Filter '*.log')
+            $logs.Count | Should -BeGreaterThan 0
+
+            $run = Start-Scan -Path $optionRoot -Exclude '*.log' -Database $db
+
+            $run.Files | Should -Be ($optionCount - $logs.Count)
+            Get-Finding -Database $db -Extension log | Should -BeNullOrEmpty
+        }
+
+        It 'does not enter a folder matching an -Exclude name pattern anywhere in the tree' {
+            $db = New-CatalogPath -Directory $catalogs
+            $inSub = @(Get-ChildItem -LiteralPath $optionRoot -Recurse -File -Force | Where-Object { $_.Directory.Name -eq 'sub' })
+            $inSub.Count | Should -Be 6
+
+            $run = Start-Scan -Path $optionRoot -Exclude 'sub' -Database $db
+
+            $run.Files | Should -Be ($optionCount - $inSub.Count)
+            Get-Finding -Database $db -Name 'nested*' | Should -BeNullOrEmpty
+        }
+
+        It 'leaves out only the root''s own folder with an -Exclude pattern that starts with a separator' {
+            $base = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $base 'build' 'top-build.txt') -Content 'b'
+            $nested = New-TestFile -Path (Join-Path $base 'src' 'build' 'nested-build.txt') -Content 'n'
+            $null = New-TestFile -Path (Join-Path $base 'src' 'main.txt') -Content 'm'
+            $null = New-TestFile -Path (Join-Path $base 'readme.txt') -Content 'r'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $base -Exclude '/build' -Database $db
+
+            $run.Files | Should -Be 3
+            Join-Sorted (Get-Finding -Database $db).Name | Should -BeExactly 'main.txt|nested-build.txt|readme.txt'
+            (Get-Finding -Database $db -Name 'nested-build.txt').FullName | Should -Be $nested
+        }
+
+        It 'leaves out every folder of that name with an -Exclude name pattern without a separator' {
+            $base = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $base 'build' 'top-build.txt') -Content 'b'
+            $null = New-TestFile -Path (Join-Path $base 'src' 'build' 'nested-build.txt') -Content 'n'
+            $null = New-TestFile -Path (Join-Path $base 'src' 'main.txt') -Content 'm'
+            $null = New-TestFile -Path (Join-Path $base 'readme.txt') -Content 'r'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $base -Exclude 'build' -Database $db
+
+            $run.Files | Should -Be 2
+            Join-Sorted (Get-Finding -Database $db).Name | Should -BeExactly 'main.txt|readme.txt'
+        }
+
+        It 'leaves out only the folder an -Exclude relative path names' {
+            $db = New-CatalogPath -Directory $catalogs
+            $excludedDir = Join-Path $optionRoot 'd1' 'sub'
+            $excludedCount = Get-TestFileCount -LiteralPath $excludedDir
+
+            $run = Start-Scan -Path $optionRoot -Exclude 'd1/sub' -Database $db
+
+            $run.Files | Should -Be ($optionCount - $excludedCount)
+            Get-Finding -Database $db -Path $excludedDir | Should -BeNullOrEmpty
+            @(Get-Finding -Database $db -Path (Join-Path $optionRoot 'd2' 'sub')) | Should -HaveCount (Get-TestFileCount -LiteralPath (Join-Path $optionRoot 'd2' 'sub'))
+        }
+
+        It 'scans only the root''s own files with -MaxDepth 0' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $optionRoot -MaxDepth 0 -Database $db
+
+            $run.Files | Should -Be (Get-TestFileCount -LiteralPath $optionRoot -Depth 0)
+            $run.Files | Should -BeLessThan $optionCount
+            $run.Directories | Should -Be 1
+        }
+
+        It 'scans the root and its child folders with -MaxDepth 1' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $optionRoot -MaxDepth 1 -Database $db
+
+            $run.Files | Should -Be (Get-TestFileCount -LiteralPath $optionRoot -Depth 1)
+            $run.Files | Should -BeLessThan $optionCount
+            Get-Finding -Database $db -Name 'nested*' | Should -BeNullOrEmpty
+        }
+
+        It 'records the SHA-256 of every file with -Hash' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $optionRoot -Hash -Database $db
+
+            ($run.Options | ConvertFrom-Json).Hash | Should -BeTrue
+            $files = @(Get-ChildItem -LiteralPath $optionRoot -Recurse -File -Force)
+            foreach ($file in $files) {
+                $finding = @(Get-Finding -Database $db -Path $file.FullName)
+                $finding | Should -HaveCount 1 -Because $file.FullName
+                $finding[0].Sha256 | Should -Be (Get-FileHash -LiteralPath $file.FullName -Algorithm SHA256).Hash -Because $file.FullName
+            }
+        }
+
+        It 'records no digest without -Hash' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $null = Start-Scan -Path $optionRoot -Database $db
+
+            @(Get-Finding -Database $db | Where-Object { $null -ne $_.Sha256 }) | Should -BeNullOrEmpty
+        }
+
+        It 'scans with a single walker thread with -ThrottleLimit 1' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $optionRoot -ThrottleLimit 1 -Database $db
+
+            $run.Status | Should -Be 'Completed'
+            $run.Files | Should -Be $optionCount
+            ($run.Options | ConvertFrom-Json).ThrottleLimit | Should -Be 1
+        }
+
+        It 'emits a FileRecord for every file before the ScanRun with -PassThru' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = @(Start-Scan -Path $optionRoot -PassThru -Database $db)
+
+            $output | Should -HaveCount ($optionCount + 1)
+            $output[-1] | Should -BeOfType ScanTools.Storage.ScanRun
+            $output[-1].Files | Should -Be $optionCount
+            $records = @($output | Select-Object -First $optionCount)
+            @($records | Where-Object { $_ -isnot [ScanTools.Scanning.FileRecord] }) | Should -BeNullOrEmpty
+            Join-Sorted $records.FullName | Should -Be (Join-Sorted (Get-ChildItem -LiteralPath $optionRoot -Recurse -File -Force).FullName)
+            $records[0].PSPath | Should -Be $records[0].FullName
+        }
+
+        It 'writes nothing and creates no catalog with -WhatIf' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $output = Start-Scan -Path $optionRoot -Database $db -WhatIf
+
+            $output | Should -BeNullOrEmpty
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'scans with -Durability Full' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $optionRoot -Durability Full -Database $db
+
+            $run.Status | Should -Be 'Completed'
+            $run.Files | Should -Be $optionCount
+            @(Get-Finding -Database $db) | Should -HaveCount $optionCount
+        }
+    }
+
+    Context 'stopping a scan from the pipeline' {
+        BeforeAll {
+            # Big enough that a hashed walk on one thread is still going when the pipeline stops it.
+            $bigRoot = Join-Path $trees 'big'
+            $bigCount = New-TestTree -Path $bigRoot -Folders 60 -FilesPerFolder 50
+        }
+
+        It 'throws at an error item with -ErrorAction Stop and ends the run Cancelled, keeping the item' {
+            # A root that exists when Start-Scan receives it but is gone when the walk starts: the error item
+            # RootNotFound. (A root missing from the start is PathNotFound, reported before any run begins.)
+            $doomed = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $doomed 'gone.txt') -Content 'gone'
+            $db = New-CatalogPath -Directory $catalogs
+
+            {
+                $bigRoot, $doomed |
+                    ForEach-Object -Process { $_ } -End { Remove-Item -LiteralPath $doomed -Recurse -Force } |
+                    Start-Scan -Hash -ThrottleLimit 1 -Database $db -ErrorAction Stop
+            } | Should -Throw -ErrorId "RootNotFound,$cmdlet"
+
+            $run = Get-ScanRun -Database $db -Last 1
+            $run.Kind | Should -Be 'Scan'
+            $run.Status | Should -Be 'Cancelled'
+            $run.Message | Should -BeLike 'Stopped by the caller*'
+            $run.Message | Should -BeLike '*Everything found before that is kept.'
+            $run.EndedUtc | Should -Not -BeNullOrEmpty
+            $run.Files | Should -BeLessThan $bigCount
+            @(Get-Finding -Database $db) | Should -HaveCount $run.Files
+            $stored = @(Get-ScanError -Database $db -ScanId $run.Id)
+            $stored | Should -HaveCount 1
+            $stored[0].Kind | Should -Be 'RootNotFound'
+            $stored[0].Path | Should -Be $doomed
+        }
+
+        It 'ends the run Cancelled when a Select-Object -First further down stops the pipeline' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $first = @(Start-Scan -Path $bigRoot -Hash -ThrottleLimit 1 -PassThru -Database $db | Select-Object -First 1)
+
+            $first | Should -HaveCount 1
+            $first[0] | Should -BeOfType ScanTools.Scanning.FileRecord
+            $run = Get-ScanRun -Database $db -Last 1
+            $run.Status | Should -Be 'Cancelled'
+            $run.Message | Should -BeLike 'Stopped by the caller*'
+            $run.Message | Should -BeLike '*Everything found before that is kept.'
+            @(Get-Finding -Database $db) | Should -HaveCount $run.Files
+            Get-ScanSession -Database $db | Should -BeNullOrEmpty
+        }
+
+        It 'stores a root that disappeared before the walk as a RootNotFound error item and completes' {
+            $doomed = New-TestDirectory -Parent $trees
+            $valid = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $valid 'kept.txt') -Content 'kept'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = $valid, $doomed |
+                ForEach-Object -Process { $_ } -End { Remove-Item -LiteralPath $doomed -Recurse -Force } |
+                Start-Scan -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors
+
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "RootNotFound,$cmdlet"
+            $scanErrors[0].TargetObject | Should -Be $doomed
+            $run.Status | Should -Be 'Completed'
+            $run.Files | Should -Be 1
+            $run.Errors | Should -Be 1
+            @(Get-ScanError -Database $db -ScanId $run.Id).Kind | Should -Be @('RootNotFound')
+        }
+    }
+
+    Context 'symbolic links (Linux/macOS)' -Skip:$IsWindows {
+        BeforeAll {
+            $linkBase = New-TestDirectory -Parent $trees
+            $linkRoot = Join-Path $linkBase 'root'
+            $linkTarget = Join-Path $linkBase 'target'
+            $null = New-TestFile -Path (Join-Path $linkRoot 'own.txt') -Content 'own'
+            foreach ($n in 1..3) {
+                $null = New-TestFile -Path (Join-Path $linkTarget "t$n.txt") -Content "target $n"
+            }
+            $link = Join-Path $linkRoot 'linked'
+            $null = New-Item -ItemType SymbolicLink -Path $link -Target $linkTarget
+        }
+
+        AfterAll {
+            # Pester's TestDrive cleanup enumerates recursively and .NET follows folder links: remove them.
+            if ($link -and (Test-Path -LiteralPath $link)) {
+                [IO.File]::Delete($link)
+            }
+        }
+
+        It 'enters a folder link with -FollowSymlink and records its files under the link''s path' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $linkRoot -FollowSymlink -Database $db
+
+            $run.Status | Should -Be 'Completed'
+            $run.Errors | Should -Be 0
+            $run.Files | Should -Be 4
+            $viaLink = @(Get-Finding -Database $db -Path $link)
+            $viaLink | Should -HaveCount 3
+            Join-Sorted $viaLink.Directory | Should -Be (Join-Sorted @($link, $link, $link))
+        }
+
+        It 'records a folder link as a link without entering it when -FollowSymlink is not given' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $linkRoot -Database $db
+
+            $run.Files | Should -Be 2
+            Get-Finding -Database $db -Path (Join-Path $link '*') | Should -BeNullOrEmpty
+            $entry = @(Get-Finding -Database $db -Name 'linked')
+            $entry | Should -HaveCount 1
+            $entry[0].IsLink | Should -BeTrue
+        }
+
+        It 'reports a link loop as SymlinkLoop and still completes with -FollowSymlink' {
+            $loopRoot = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $loopRoot 'a.txt') -Content 'a'
+            $loop = Join-Path $loopRoot 'loop'
+            $null = New-Item -ItemType SymbolicLink -Path $loop -Target $loopRoot
+            $db = New-CatalogPath -Directory $catalogs
+
+            try {
+                $run = Start-Scan -Path $loopRoot -FollowSymlink -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors
+            }
+            finally {
+                # A link loop left in TestDrive would make Pester's recursive cleanup fail.
+                [IO.File]::Delete($loop)
+            }
+
+            $scanErrors | Should -HaveCount 1
+            $scanErrors[0].FullyQualifiedErrorId | Should -Be "SymlinkLoop,$cmdlet"
+            $scanErrors[0].TargetObject | Should -Be $loop
+            $run.Status | Should -Be 'Completed'
+            $run.Files | Should -Be 1
+        }
+    }
+
+    Context 'choosing the catalog' {
+        BeforeAll {
+            $catalogRoot = Join-Path $trees 'catalog-choice'
+            $null = New-TestTree -Path $catalogRoot -Folders 1 -FilesPerFolder 2
+            $catalogCount = Get-TestFileCount -LiteralPath $catalogRoot
+        }
+
+        It 'resolves a relative -Database against the PowerShell location' {
+            $psHere = New-TestDirectory -Parent $catalogs
+            $processHere = New-TestDirectory -Parent $catalogs
+            $savedProcessDirectory = [Environment]::CurrentDirectory
+
+            Push-Location -LiteralPath $psHere
+            try {
+                [Environment]::CurrentDirectory = $processHere
+                $run = Start-Scan -Path $catalogRoot -Database 'relative.db'
+            }
+            finally {
+                [Environment]::CurrentDirectory = $savedProcessDirectory
+                Pop-Location
+            }
+
+            $run.Files | Should -Be $catalogCount
+            Test-Path -LiteralPath (Join-Path $psHere 'relative.db') | Should -BeTrue
+            Test-Path -LiteralPath (Join-Path $processHere 'relative.db') | Should -BeFalse
+            @(Get-Finding -Database (Join-Path $psHere 'relative.db')) | Should -HaveCount $catalogCount
+        }
+
+        It 'refuses a file that is not a catalog with CatalogNotACatalog and leaves it unchanged' {
+            $db = New-CatalogPath -Directory $catalogs
+            $text = "this is a shopping list, not a catalog`nmilk`neggs`n"
+            [IO.File]::WriteAllText($db, $text)
+
+            { Start-Scan -Path $catalogRoot -Database $db } | Should -Throw -ErrorId "CatalogNotACatalog,$cmdlet"
+
+            [IO.File]::ReadAllText($db) | Should -BeExactly $text
+            Test-Path -LiteralPath "$db-wal" | Should -BeFalse
+        }
+
+        It 'refuses a catalog whose folder does not exist with CatalogFolderNotFound' {
+            $db = Join-Path $catalogs 'no-such-folder' 'catalog.db'
+
+            { Start-Scan -Path $catalogRoot -Database $db } | Should -Throw -ErrorId "CatalogFolderNotFound,$cmdlet"
+
+            Test-Path -LiteralPath (Split-Path -Parent $db) | Should -BeFalse
+        }
+
+        It 'refuses a catalog in a read-only folder with CatalogReadOnly (Linux/macOS)' -Skip:$IsWindows {
+            if (Test-IsRoot) {
+                Set-ItResult -Skipped -Because 'running as root: folder permissions do not stop root from writing'
+                return
+            }
+            $readOnly = [IO.DirectoryInfo]::new((New-TestDirectory -Parent $catalogs))
+            $savedMode = $readOnly.UnixFileMode
+            $db = Join-Path $readOnly.FullName 'catalog.db'
+
+            $readOnly.UnixFileMode = [IO.UnixFileMode]'UserRead, UserExecute, GroupRead, GroupExecute, OtherRead, OtherExecute'
+            try {
+                { Start-Scan -Path $catalogRoot -Database $db } | Should -Throw -ErrorId "CatalogReadOnly,$cmdlet"
+            }
+            finally {
+                $readOnly.UnixFileMode = $savedMode
+            }
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+    }
+
+    Context 'the default catalog from $env:SCANTOOLS_DATABASE' {
+        BeforeAll {
+            $envRoot = Join-Path $trees 'env-default'
+            $null = New-TestTree -Path $envRoot -Folders 1 -FilesPerFolder 2
+            $envCount = Get-TestFileCount -LiteralPath $envRoot
+        }
+
+        BeforeEach {
+            $savedEnvironment = $env:SCANTOOLS_DATABASE
+            $envDb = New-CatalogPath -Directory $catalogs
+            $env:SCANTOOLS_DATABASE = $envDb
+        }
+
+        AfterEach {
+            if ($null -eq $savedEnvironment) {
+                Remove-Item -Path Env:SCANTOOLS_DATABASE -ErrorAction SilentlyContinue
+            }
+            else {
+                $env:SCANTOOLS_DATABASE = $savedEnvironment
+            }
+        }
+
+        It 'writes to $env:SCANTOOLS_DATABASE when -Database is not given' {
+            $run = Start-Scan -Path $envRoot
+
+            $run.Files | Should -Be $envCount
+            Test-Path -LiteralPath $envDb | Should -BeTrue
+            @(Get-Finding) | Should -HaveCount $envCount
+            @(Get-Finding -Database $envDb) | Should -HaveCount $envCount
+            (Get-ScanRun -Last 1).Id | Should -Be $run.Id
+        }
+
+        It 'prefers -Database over $env:SCANTOOLS_DATABASE' {
+            $explicit = New-CatalogPath -Directory $catalogs
+
+            $null = Start-Scan -Path $envRoot -Database $explicit
+
+            Test-Path -LiteralPath $explicit | Should -BeTrue
+            Test-Path -LiteralPath $envDb | Should -BeFalse
+        }
+    }
+
+    Context 'scanning again' {
+        It 'marks a deleted file removed on rescan and records a new one' {
+            $base = New-TestDirectory -Parent $trees
+            $keep = New-TestFile -Path (Join-Path $base 'keep.txt') -Content 'keep'
+            $gone = New-TestFile -Path (Join-Path $base 'sub' 'gone.txt') -Content 'gone'
+            $null = New-TestFile -Path (Join-Path $base 'sub' 'stays.txt') -Content 'stays'
+            $db = New-CatalogPath -Directory $catalogs
+            $first = Start-Scan -Path $base -Database $db
+            $first.Files | Should -Be 3
+
+            Remove-Item -LiteralPath $gone
+            $new = New-TestFile -Path (Join-Path $base 'new.txt') -Content 'new'
+            $second = Start-Scan -Path $base -Database $db
+
+            $second.Files | Should -Be 3
+            $second.Removed | Should -Be 1
+            $removed = @(Get-Finding -Database $db -Removed)
+            $removed | Should -HaveCount 1
+            $removed[0].FullName | Should -Be $gone
+            $removed[0].Removed | Should -BeTrue
+            $removed[0].RemovedScanId | Should -Be $second.Id
+            Join-Sorted (Get-Finding -Database $db).FullName | Should -Be (Join-Sorted (Get-ChildItem -LiteralPath $base -Recurse -File -Force).FullName)
+            (Get-Finding -Database $db -Path $new).FirstScanId | Should -Be $second.Id
+            (Get-Finding -Database $db -Path $keep).FirstScanId | Should -Be $first.Id
+        }
+    }
+
+    Context 'end to end: 8 runspaces scanning into one catalog at once' {
+        BeforeAll {
+            $parallelRoot = Join-Path $trees 'parallel'
+            $folders = foreach ($n in 1..8) {
+                $folder = Join-Path $parallelRoot "p$n"
+                $null = New-TestTree -Path $folder -Folders 4 -FilesPerFolder 40
+                $folder
+            }
+            $total = Get-TestFileCount -LiteralPath $parallelRoot
+        }
+
+        BeforeEach {
+            $lease = $null
+        }
+
+        AfterEach {
+            if ($null -ne $lease) {
+                $lease.Dispose()
+            }
+        }
+
+        It 'records the exact total with no errors, every run Completed, through exactly one session' {
+            $db = New-CatalogPath -Directory $catalogs
+            # Sessions close when their last user finishes; hold this one open so it can be inspected afterwards.
+            $lease = [ScanTools.Sessions.WriterSessionRegistry]::Shared.Acquire($db, $null, $null)
+
+            $results = @($folders | ForEach-Object -ThrottleLimit 8 -Parallel {
+                    Import-Module $using:modulePath
+                    $scanErrors = $null
+                    $run = Start-Scan -LiteralPath $_ -Database $using:db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+                    [pscustomobject]@{
+                        Folder   = $_
+                        Run      = $run
+                        Errors   = @($scanErrors).Count
+                        # Seen from inside a runspace while the others may still be scanning.
+                        Sessions = @(Get-ScanSession -Database $using:db).Count
+                    }
+                })
+
+            $results | Should -HaveCount 8
+            foreach ($r in $results) {
+                $r.Errors | Should -Be 0 -Because "scanning $($r.Folder)"
+                $r.Run | Should -BeOfType ScanTools.Storage.ScanRun
+                $r.Run.Status | Should -Be 'Completed' -Because "scanning $($r.Folder)"
+                $r.Run.Files | Should -Be (Get-TestFileCount -LiteralPath $r.Folder) -Because "scanning $($r.Folder)"
+                $r.Sessions | Should -Be 1 -Because 'every runspace shares the process''s one session for the catalog'
+            }
+            ($results.Run.Files | Measure-Object -Sum).Sum | Should -Be $total
+            @(Get-Finding -Database $db) | Should -HaveCount $total
+            $runs = @(Get-ScanRun -Database $db)
+            $runs | Should -HaveCount 8
+            @($runs | Where-Object { $_.Status -ne 'Completed' }) | Should -BeNullOrEmpty
+            @($runs | Where-Object { $_.Errors -ne 0 }) | Should -BeNullOrEmpty
+
+            $sessions = @(Get-ScanSession -Database $db)
+            $sessions | Should -HaveCount 1
+            $sessions[0].CommittedRows | Should -BeGreaterOrEqual $total
+            $sessions[0].FailedRows | Should -Be 0
+            $sessions[0].IsFaulted | Should -BeFalse
+        }
+    }
+
+    Context 'end to end: 4 Start-Job jobs (4 processes) scanning into one catalog at once' {
+        BeforeAll {
+            $jobRoot = Join-Path $trees 'jobs'
+            $jobFolders = foreach ($n in 1..4) {
+                $folder = Join-Path $jobRoot "j$n"
+                $null = New-TestTree -Path $folder -Folders 6 -FilesPerFolder 60
+                $folder
+            }
+            $jobTotal = Get-TestFileCount -LiteralPath $jobRoot
+            $helpers = Join-Path $PSScriptRoot 'TestHelpers.psm1'
+        }
+
+        It 'records the exact total with no errors, one run per process, nothing locked' {
+            $db = New-CatalogPath -Directory $catalogs
+            $signals = New-TestDirectory -Parent $TestDrive
+            $go = Join-Path $signals 'go'
+
+            # Each job (its own pwsh process) imports the module, says it is ready, and waits for the
+            # common start signal so the four scans overlap instead of running one after the other.
+            $jobs = for ($i = 0; $i -lt 4; $i++) {
+                Start-Job -ArgumentList $modulePath, $helpers, $jobFolders[$i], $db, (Join-Path $signals "ready$i"), $go -ScriptBlock {
+                    param($module, $helpers, $folder, $db, $ready, $go)
+                    Import-Module $module
+                    Import-Module $helpers
+                    Send-TestSignal -Path $ready -Text $PID
+                    $null = Wait-TestSignal -Path $go -TimeoutSeconds 120
+                    $scanErrors = $null
+                    $run = Start-Scan -LiteralPath $folder -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+                    [pscustomobject]@{
+                        Folder    = $folder
+                        ProcessId = $PID
+                        Status    = [string]$run.Status
+                        Files     = $run.Files
+                        RunErrors = $run.Errors
+                        Errors    = @($scanErrors | ForEach-Object { [string]$_ })
+                    }
+                }
+            }
+            try {
+                for ($i = 0; $i -lt 4; $i++) {
+                    $null = Wait-TestSignal -Path (Join-Path $signals "ready$i") -Job $jobs[$i] -TimeoutSeconds 120
+                }
+                Send-TestSignal -Path $go
+                $null = $jobs | Wait-Job -Timeout 600
+                $results = @($jobs | Receive-Job -ErrorVariable jobErrors -ErrorAction SilentlyContinue)
+                $states = @($jobs | ForEach-Object { [string]$_.State })
+            }
+            finally {
+                $jobs | Remove-Job -Force
+            }
+
+            $states | Should -Be @('Completed', 'Completed', 'Completed', 'Completed')
+            @($jobErrors) | Should -BeNullOrEmpty
+            $results | Should -HaveCount 4
+            foreach ($r in $results) {
+                $r.Errors | Should -BeNullOrEmpty -Because "scanning $($r.Folder)"
+                $r.Status | Should -Be 'Completed' -Because "scanning $($r.Folder)"
+                $r.RunErrors | Should -Be 0 -Because "scanning $($r.Folder)"
+                $r.Files | Should -Be (Get-TestFileCount -LiteralPath $r.Folder) -Because "scanning $($r.Folder)"
+            }
+            @($results.ProcessId | Select-Object -Unique) | Should -HaveCount 4
+            $results.ProcessId | Should -Not -Contain $PID
+
+            @(Get-Finding -Database $db) | Should -HaveCount $jobTotal
+            $runs = @(Get-ScanRun -Database $db)
+            $runs | Should -HaveCount 4
+            @($runs | Where-Object { $_.Status -ne 'Completed' }) | Should -BeNullOrEmpty
+            Join-Sorted ($runs | ForEach-Object { [string]$_.ProcessId }) | Should -Be (Join-Sorted ($results | ForEach-Object { [string]$_.ProcessId }))
+            Get-ScanError -Database $db | Should -BeNullOrEmpty
+        }
+    }
+}
