@@ -114,6 +114,7 @@ internal static class Program
             l.Write(new ScanRunStart { RunKey = run, StartedUtc = DateTime.UtcNow, Kind = "Test", Roots = new[] { "/mp/" + prefix } });
         }
         double maxWriteMs = 0;
+        long maxWriteEndedUtc = 0;
         int listings = (records + perListing - 1) / perListing;
         var epoch = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         for (int d = 0; d < listings; d++)
@@ -130,7 +131,12 @@ internal static class Program
             {
                 l.Write(new DirectoryListing { RunKey = run, DirectoryPath = dir, Files = files, Mode = ListingMode.Records });
             }
-            maxWriteMs = Math.Max(maxWriteMs, (clock.ElapsedTicks - before) * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
+            double writeMs = (clock.ElapsedTicks - before) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+            if (writeMs > maxWriteMs)
+            {
+                maxWriteMs = writeMs;
+                maxWriteEndedUtc = DateTime.UtcNow.Ticks;
+            }
             if ((d + 1) % reportEvery == 0)
             {
                 Emit(new { written = (d + 1) * perListing, role = lease.Session.Role.ToString() });
@@ -155,6 +161,7 @@ internal static class Program
             role = s.Role.ToString(),
             seconds = clock.Elapsed.TotalSeconds,
             maxWriteMs,
+            maxWriteEndedUtc,
             flushMs,
             committed = s.CommittedRows,
             failed = s.FailedRows,

@@ -58,8 +58,19 @@ public sealed partial class WriterSession : IBatchSink
         $"Another process holds the writer lock of '{DatabasePath}' but no writer answered at {Endpoint} within {_options.ElectionTimeout.TotalSeconds:0} s. " +
         "ScanTools forwards only between processes of the same user: if that process runs as another account, wait for it to finish or use another catalog.");
 
-    /// <summary>Opens the write connection and the endpoint. Called with the lock held; releases it on failure.</summary>
-    private void BecomeWriter(WriterLock held)
+    /// <summary>For tests: how many rows this process's own producers may have queued now.</summary>
+    internal long OwnQueueLimit => _budget.Limit;
+
+    /// <summary>Until this clock reading, a writer that took over counts on clients reconnecting; 0 when not.</summary>
+    private long _expectClientsUntil;
+
+    /// <summary>
+    /// Opens the write connection and the endpoint. Called with the lock held; releases it on failure.
+    /// <paramref name="takingOver"/>: the previous writer just left, so its clients are about to reconnect
+    /// and resend; this process's producers get a fair share from the start instead of filling a deep queue
+    /// that the resends would wait behind (measured: 20,000 own rows committed first, 50 ms more for all).
+    /// </summary>
+    private void BecomeWriter(WriterLock held, bool takingOver = false)
     {
         try
         {
@@ -86,6 +97,10 @@ public sealed partial class WriterSession : IBatchSink
             throw;
         }
         _lock = held;
+        if (takingOver)
+        {
+            Volatile.Write(ref _expectClientsUntil, _clock.ElapsedTicks + (long)(_options.TakeOverGrace.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
+        }
         ((IBatchSink)this).ClientsChanged(_server.ClientCount); // deep while alone, a fair share once others connect
         SetRole(SessionRole.Writer);
     }
@@ -170,6 +185,12 @@ public sealed partial class WriterSession : IBatchSink
             }
             MarkCommitted(rows);
             Interlocked.Increment(ref _transactions);
+            long expectUntil = Volatile.Read(ref _expectClientsUntil);
+            if (expectUntil != 0 && _clock.ElapsedTicks >= expectUntil)
+            {
+                Volatile.Write(ref _expectClientsUntil, 0); // the grace is over: from now on only the clients that did connect count
+                ((IBatchSink)this).ClientsChanged(_server!.ClientCount);
+            }
             FirstCommitAsWriterUtc ??= DateTime.UtcNow;
             _budget.Return(rows - forwardedRows);
             _forwardedBudget.Return(forwardedRows);
@@ -259,14 +280,18 @@ public sealed partial class WriterSession : IBatchSink
     /// no more than that share of the forwarded bound (measured: with the same bound as all forwarders
     /// together, the local producer took 57% of every transaction and each forwarder waited 200-300 ms).
     /// </summary>
-    void IBatchSink.ClientsChanged(int connected) =>
-        _budget.Limit = connected > 0
-            ? Math.Max(1, Math.Min(_options.MaxPendingRows, _options.MaxForwardedPendingRows / (connected + 1)))
+    void IBatchSink.ClientsChanged(int connected)
+    {
+        int others = connected == 0 && Volatile.Read(ref _expectClientsUntil) != 0 ? 1 : connected;
+        _budget.Limit = others > 0
+            ? Math.Max(1, Math.Min(_options.MaxPendingRows, _options.MaxForwardedPendingRows / (others + 1)))
             : _options.MaxPendingRows;
+    }
 
     private void ReleaseWriterResources()
     {
         _server?.Dispose();
+        CloseWalKeeper(); // first: the write connection stays the last one, and closes the catalog as it always does
         _writer?.Dispose();
         _lock?.Dispose();
         _link?.Dispose();

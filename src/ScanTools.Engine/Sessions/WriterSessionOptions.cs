@@ -52,6 +52,12 @@ public sealed record WriterSessionOptions
     /// <summary>How long a session keeps trying to become the writer or reach one before it gives up.</summary>
     public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a process that took over from a writer that left keeps its own producers to a fair share,
+    /// counting on the old writer's clients to reconnect, before it counts only those that did.
+    /// </summary>
+    internal TimeSpan TakeOverGrace { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Test seam: caps the catalog at this many pages so a write fails with "disk full".</summary>
     internal long? MaxPageCount { get; init; }
 
