@@ -30,7 +30,7 @@ public sealed class ScanJob : IDisposable
         _passThru = settings.PassThru;
         _reportErrors = settings.ReportErrors;
         RunKey = Guid.NewGuid();
-        _walker = new FileWalker(options, RunKey);
+        _walker = new FileWalker(options, RunKey) { EntryListed = settings.EntryListed };
         _events = Channel.CreateBounded<ScanEvent>(new BoundedChannelOptions(4096)
         {
             SingleReader = true,
@@ -321,6 +321,9 @@ public sealed record ScanJobSettings
 
     /// <summary>The session registry; the process-wide one by default.</summary>
     public WriterSessionRegistry? Registry { get; init; }
+
+    /// <summary>Test seam: passed to the walker's <see cref="FileWalker.EntryListed"/>.</summary>
+    internal Action<string>? EntryListed { get; init; }
 }
 
 /// <summary>What a caller of <see cref="ScanJob.Pump"/> wants to hear about. Every callback runs on the pumping thread.</summary>
