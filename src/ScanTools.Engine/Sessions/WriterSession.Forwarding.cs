@@ -64,27 +64,27 @@ public sealed partial class WriterSession
 
     private void KeepWalIndexOpen()
     {
-        Microsoft.Data.Sqlite.SqliteConnection connection;
         try
         {
-            connection = CatalogDatabase.OpenForReading(DatabasePath); // reads the schema: maps the WAL index
+            Microsoft.Data.Sqlite.SqliteConnection connection = CatalogDatabase.OpenForReading(DatabasePath); // reads the schema: maps the WAL index
+            lock (_walKeeperGate)
+            {
+                if (!_walKeeperClosed)
+                {
+                    _walKeeper = connection;
+                    return;
+                }
+            }
+            connection.Dispose(); // the session closed meanwhile
         }
         catch (Exception ex) when (ex is CatalogException or IOException or UnauthorizedAccessException)
         {
-            _walKeeperSettled.TrySetResult();
-            return; // only an optimisation
+            // Only an optimisation.
         }
-        lock (_walKeeperGate)
+        finally
         {
-            if (!_walKeeperClosed)
-            {
-                _walKeeper = connection;
-                _walKeeperSettled.TrySetResult();
-                return;
-            }
+            _walKeeperSettled.TrySetResult();
         }
-        connection.Dispose(); // the session closed meanwhile
-        _walKeeperSettled.TrySetResult();
     }
 
     /// <summary>Closes the idle connection of <see cref="WarmUpOnce"/>, when the session closes.</summary>

@@ -10,27 +10,8 @@ namespace ScanTools.Tests.Sessions;
 
 /// <summary>The writer's endpoint: reachable only by the same user, and robust against whatever arrives on it.</summary>
 [Collection("MultiProcess")]
-public sealed class EndpointSecurityTests : IDisposable
+public sealed class EndpointSecurityTests : ChildProcessTest
 {
-    private readonly TempDirectory _t = new();
-    private readonly List<ChildWriter> _children = new();
-
-    public void Dispose()
-    {
-        foreach (ChildWriter c in _children)
-        {
-            c.Dispose();
-        }
-        _t.Dispose();
-    }
-
-    private ChildWriter Child(IEnumerable<string> args, bool asNobody = false)
-    {
-        var c = new ChildWriter(args, asNobody);
-        _children.Add(c);
-        return c;
-    }
-
     private static string Stat(string format, string path)
     {
         var psi = new ProcessStartInfo("stat") { RedirectStandardOutput = true };
@@ -46,7 +27,7 @@ public sealed class EndpointSecurityTests : IDisposable
     [UnixFact]
     public void TheEndpoint_IsASocketOnlyItsOwnerCanOpen_InAFolderOnlyItsOwnerCanEnter()
     {
-        ChildWriter writer = Child(new[] { "write", _t.Db(), "--hold-open" });
+        ChildWriter writer = Child(new[] { "write", T.Db(), "--hold-open" });
         string socket = writer.Role().GetProperty("endpoint").GetString()!;
         string folder = Path.GetDirectoryName(socket)!;
 
@@ -68,7 +49,7 @@ public sealed class EndpointSecurityTests : IDisposable
     {
         // A writer running as uid 65534; root can pass the folder's permissions, so the writer's own
         // peer-credential check is what must refuse it.
-        string db = _t.Db();
+        string db = T.Db();
         ChildWriter writer = Child(new[] { "write", db, "--hold-open" }, asNobody: true);
         string socket = writer.Role().GetProperty("endpoint").GetString()!;
         Assert.StartsWith(Path.Combine(Path.GetTempPath(), "scantools-65534"), socket, StringComparison.Ordinal);
@@ -104,7 +85,7 @@ public sealed class EndpointSecurityTests : IDisposable
     [UnixFact]
     public void MalformedTruncatedAndForeignMessages_AreRefused_WithoutHurtingTheWriterOrItsClients()
     {
-        string db = _t.Db();
+        string db = T.Db();
         string key = CanonicalPath.KeyOf(CanonicalPath.Resolve(db));
         ChildWriter writer = Child(new[] { "write", db, "--records", "10000", "--prefix", "w", "--hold" });
         string socket = writer.Role().GetProperty("endpoint").GetString()!;

@@ -8,16 +8,12 @@ namespace ScanTools.Tests.Sessions;
 
 /// <summary>A forwarder must not hang on a writer that stops acknowledging.</summary>
 [Collection("MultiProcess")]
-public sealed class ForwarderLivenessTests : IDisposable
+public sealed class ForwarderLivenessTests : ChildProcessTest
 {
-    private readonly TempDirectory _t = new();
-
-    public void Dispose() => _t.Dispose();
-
     [UnixFact]
     public void AWriterThatNeverAcknowledges_IsAbandoned_AndTheForwarderTakesOverWithoutLosingRows()
     {
-        string db = _t.Db();
+        string db = T.Db();
         using (new WriterSessionRegistry().Acquire(db))
         {
             // create the catalog

@@ -9,27 +9,8 @@ namespace ScanTools.Tests.Sessions;
 /// forward to it. Kills are real SIGKILLs; counts are read back with plain SQL.
 /// </summary>
 [Collection("MultiProcess")]
-public sealed class MultiProcessTests : IDisposable
+public sealed class MultiProcessTests : ChildProcessTest
 {
-    private readonly TempDirectory _t = new();
-    private readonly List<ChildWriter> _children = new();
-
-    public void Dispose()
-    {
-        foreach (ChildWriter c in _children)
-        {
-            c.Dispose();
-        }
-        _t.Dispose();
-    }
-
-    private ChildWriter Start(string db, int records, string prefix, params string[] extra)
-    {
-        ChildWriter c = ChildWriter.Write(db, records, prefix, extra);
-        _children.Add(c);
-        return c;
-    }
-
     private static long RowsOf(string db, string prefix) =>
         Sql.Scalar(db, "SELECT count(*) FROM files f JOIN directories d ON d.id = f.dir_id WHERE d.path >= $lo AND d.path < $hi;",
             ("$lo", $"/mp/{prefix}/"), ("$hi", $"/mp/{prefix}0"));
@@ -40,8 +21,8 @@ public sealed class MultiProcessTests : IDisposable
     [UnixFact]
     public void EightProcesses_OfAHundredThousandRecordsEach_WriteExactlyEightHundredThousandRows()
     {
-        string db = _t.Db();
-        var children = Enumerable.Range(0, 8).Select(i => Start(db, 100_000, $"p{i}")).ToList();
+        string db = T.Db();
+        var children = Enumerable.Range(0, 8).Select(i => Writer(db, 100_000, $"p{i}")).ToList();
 
         List<JsonElement> done = children.Select(c => c.Done()).ToList();
 
@@ -59,11 +40,11 @@ public sealed class MultiProcessTests : IDisposable
     [UnixFact]
     public void KillingTheWriterMidRun_LosesNothingFromTheSurvivors_AndTheyFinish()
     {
-        string db = _t.Db();
+        string db = T.Db();
         // The writer writes its rows and holds its run open, serving the others, until it is killed.
-        ChildWriter writer = Start(db, 20_000, "w", "--hold");
+        ChildWriter writer = Writer(db, 20_000, "w", "--hold");
         Assert.Equal("Writer", writer.Role().GetProperty("role").GetString());
-        var others = Enumerable.Range(0, 5).Select(i => Start(db, 100_000, $"s{i}")).ToList();
+        var others = Enumerable.Range(0, 5).Select(i => Writer(db, 100_000, $"s{i}")).ToList();
         Assert.All(others, o => Assert.Equal("Forwarder", o.Role().GetProperty("role").GetString()));
         others.ForEach(o => o.Written(10_000)); // everyone is mid-run, with batches in flight
 
@@ -85,11 +66,11 @@ public sealed class MultiProcessTests : IDisposable
     [UnixFact]
     public void KillingAForwarderMidRun_DoesNotDisturbTheOthers()
     {
-        string db = _t.Db();
-        ChildWriter writer = Start(db, 100_000, "w", "--hold");
+        string db = T.Db();
+        ChildWriter writer = Writer(db, 100_000, "w", "--hold");
         Assert.Equal("Writer", writer.Role().GetProperty("role").GetString());
-        ChildWriter victim = Start(db, 400_000, "victim");
-        var others = Enumerable.Range(0, 3).Select(i => Start(db, 100_000, $"s{i}")).ToList();
+        ChildWriter victim = Writer(db, 400_000, "victim");
+        var others = Enumerable.Range(0, 3).Select(i => Writer(db, 100_000, $"s{i}")).ToList();
         victim.Written(20_000);
 
         victim.Kill();
@@ -109,11 +90,11 @@ public sealed class MultiProcessTests : IDisposable
     [UnixFact]
     public void CleanExitOfTheWriterMidRun_PausesTheOthersUnderASecond_AndLosesNothing()
     {
-        string db = _t.Db();
-        ChildWriter writer = Start(db, 10_000, "w", "--hold");
+        string db = T.Db();
+        ChildWriter writer = Writer(db, 10_000, "w", "--hold");
         Assert.Equal("Writer", writer.Role().GetProperty("role").GetString());
         writer.WaitFor(l => l.TryGetProperty("holding", out _));
-        var others = Enumerable.Range(0, 4).Select(i => Start(db, 200_000, $"s{i}")).ToList();
+        var others = Enumerable.Range(0, 4).Select(i => Writer(db, 200_000, $"s{i}")).ToList();
         others.ForEach(o => o.Written(20_000));
 
         writer.SendLine("finish"); // the writer ends its run and exits normally: a hand-over
@@ -128,8 +109,8 @@ public sealed class MultiProcessTests : IDisposable
     [UnixFact]
     public void FiftyProcessesAtOnce_WithSmallLoads_AllArrive()
     {
-        string db = _t.Db();
-        var children = Enumerable.Range(0, 50).Select(i => Start(db, 2_000, $"p{i:D2}")).ToList();
+        string db = T.Db();
+        var children = Enumerable.Range(0, 50).Select(i => Writer(db, 2_000, $"p{i:D2}")).ToList();
 
         children.ForEach(c => c.Done(TimeSpan.FromMinutes(5)));
 
@@ -141,10 +122,10 @@ public sealed class MultiProcessTests : IDisposable
     [UnixFact]
     public void TwoCatalogs_WrittenByOverlappingProcesses_EachGetOnlyTheirOwnRows()
     {
-        string a = _t.Db("a.db"), b = _t.Db("b.db");
-        var onlyA = Enumerable.Range(0, 2).Select(i => Start(a, 20_000, $"a{i}")).ToList();
-        var onlyB = Enumerable.Range(0, 2).Select(i => Start(b, 20_000, $"b{i}")).ToList();
-        var both = Enumerable.Range(0, 2).Select(i => Start(a + "," + b, 20_000, $"ab{i}")).ToList();
+        string a = T.Db("a.db"), b = T.Db("b.db");
+        var onlyA = Enumerable.Range(0, 2).Select(i => Writer(a, 20_000, $"a{i}")).ToList();
+        var onlyB = Enumerable.Range(0, 2).Select(i => Writer(b, 20_000, $"b{i}")).ToList();
+        var both = Enumerable.Range(0, 2).Select(i => Writer(a + "," + b, 20_000, $"ab{i}")).ToList();
 
         onlyA.Concat(onlyB).Concat(both).ToList().ForEach(c => c.Done());
 

@@ -10,31 +10,17 @@ namespace ScanTools.Tests.Sessions;
 /// SQLite's WAL index from the whole WAL while everyone waits), and closes it with the session.
 /// </summary>
 [Collection("MultiProcess")]
-public sealed class WalIndexKeeperTests : IDisposable
+public sealed class WalIndexKeeperTests : ChildProcessTest
 {
-    private readonly TempDirectory _t = new();
-    private readonly List<ChildWriter> _children = new();
-
-    public void Dispose()
-    {
-        foreach (ChildWriter c in _children)
-        {
-            c.Dispose();
-        }
-        _t.Dispose();
-    }
-
     [LinuxFact]
     public void AForwarder_HoldsTheCatalogOpenWhileItLives_AndNothingAfterItCloses()
     {
-        string db = _t.Db();
+        string db = T.Db();
         string real = CanonicalPath.Resolve(db);
-        var writer = new ChildWriter(new[] { "write", db, "--hold-open" });
-        _children.Add(writer);
+        ChildWriter writer = Child(new[] { "write", db, "--hold-open" });
         Assert.Equal("Writer", writer.Role().GetProperty("role").GetString());
 
-        var registry = new WriterSessionRegistry();
-        using (WriterSessionLease lease = registry.Acquire(db))
+        using (WriterSessionLease lease = Registry.Acquire(db))
         {
             Assert.Equal(SessionRole.Forwarder, lease.Session.Role);
             var run = Guid.NewGuid();
@@ -61,14 +47,13 @@ public sealed class WalIndexKeeperTests : IDisposable
         // The old writer's clients are about to reconnect and resend: the new writer's own producers must
         // not fill a deep queue first that the resends would wait behind. No client reconnects here, so
         // once the grace is over the first commit gives the producers the deep queue of a lone writer back.
-        string db = _t.Db();
-        var writer = new ChildWriter(new[] { "write", db, "--records", "2000", "--prefix", "w", "--hold" });
-        _children.Add(writer);
+        string db = T.Db();
+        ChildWriter writer = Writer(db, 2_000, "w", "--hold");
         Assert.Equal("Writer", writer.Role().GetProperty("role").GetString());
         writer.WaitFor(l => l.TryGetProperty("holding", out _));
 
         var options = new WriterSessionOptions { TakeOverGrace = TimeSpan.FromMilliseconds(graceMs) };
-        using WriterSessionLease lease = new WriterSessionRegistry().Acquire(db, options);
+        using WriterSessionLease lease = Registry.Acquire(db, options);
         Assert.Equal(SessionRole.Forwarder, lease.Session.Role);
         var run = Guid.NewGuid();
         lease.Write(Writes.Start(run));
