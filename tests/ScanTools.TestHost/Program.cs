@@ -81,7 +81,7 @@ internal static class Program
     /// </summary>
     private static int Write(string db, string[] args)
     {
-        int records = 10_000, perListing = 1_000, reportEvery = 10;
+        int records = 10_000, perListing = 1_000, reportEvery = 10, poisonEvery = 0;
         string prefix = "p" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         bool hold = false, holdOpen = false;
         for (int i = 0; i < args.Length; i++)
@@ -94,6 +94,7 @@ internal static class Program
                 case "--prefix": prefix = args[++i]; break;
                 case "--hold": hold = true; break;
                 case "--hold-open": holdOpen = true; break;
+                case "--poison-every": poisonEvery = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
             }
         }
         var run = Guid.NewGuid();
@@ -122,9 +123,11 @@ internal static class Program
             string dir = $"/mp/{prefix}/d{d:D5}";
             int n = Math.Min(perListing, records - d * perListing);
             var files = new List<FileRecord>(n);
+            // --poison-every N: every Nth listing names its files "poison..." (a test trigger refuses them).
+            string name = poisonEvery > 0 && d % poisonEvery == 0 ? "poison" : "f";
             for (int i = 0; i < n; i++)
             {
-                files.Add(new FileRecord(dir, $"f{i:D5}.dat") { Length = i, LastWriteTimeUtc = epoch.AddSeconds(i), Attributes = FileAttributes.Normal });
+                files.Add(new FileRecord(dir, $"{name}{i:D5}.dat") { Length = i, LastWriteTimeUtc = epoch.AddSeconds(i), Attributes = FileAttributes.Normal });
             }
             long before = clock.ElapsedTicks;
             foreach (WriterSessionLease l in leases)
@@ -148,10 +151,18 @@ internal static class Program
             Console.In.ReadLine();
         }
         long flushStart = clock.ElapsedTicks;
+        long rejectedRows = 0;
         foreach (WriterSessionLease l in leases)
         {
             l.Write(new ScanRunEnd { RunKey = run, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow, Files = records });
-            l.Flush();
+            try
+            {
+                l.Flush();
+            }
+            catch (CatalogException ex) when (ex.Code == CatalogErrorCode.WriteRejected)
+            {
+                rejectedRows += ex.Rejected.Sum(r => (long)r.Rows); // this producer's own refusals, and only those
+            }
         }
         double flushMs = (clock.ElapsedTicks - flushStart) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
         SessionStatistics s = lease.Session.Statistics();
@@ -165,6 +176,9 @@ internal static class Program
             flushMs,
             committed = s.CommittedRows,
             failed = s.FailedRows,
+            rejectedRows,
+            sessionRejected = s.RejectedRows,
+            faulted = s.IsFaulted,
             forwarded = s.ForwardedBatches,
             acknowledged = s.AcknowledgedBatches,
             resent = s.ResentBatches,

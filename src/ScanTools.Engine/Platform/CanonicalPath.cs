@@ -11,12 +11,13 @@ public static class CanonicalPath
     /// <summary>
     /// Resolves <paramref name="path"/> against <paramref name="baseDirectory"/> (or the process's
     /// working directory) and replaces every symlinked component that exists with its target.
-    /// Components that do not exist yet are kept as written.
+    /// Components that do not exist yet are kept as written. An empty <paramref name="baseDirectory"/> counts as
+    /// none (PowerShell passes <c>""</c> for <c>$null</c> to a string parameter of a .NET method).
     /// </summary>
     public static string Resolve(string path, string? baseDirectory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = baseDirectory is null ? Path.GetFullPath(path) : Path.GetFullPath(path, baseDirectory);
+        string full = string.IsNullOrWhiteSpace(baseDirectory) ? Path.GetFullPath(path) : Path.GetFullPath(path, baseDirectory);
         return ResolveLinks(full, 0);
     }
 

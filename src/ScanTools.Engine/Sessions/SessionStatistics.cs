@@ -24,6 +24,15 @@ public sealed record SessionStatistics
     /// <summary>Rows whose transaction failed; their producers were told.</summary>
     public long FailedRows { get; init; }
 
+    /// <summary>Rows of writes the catalog refused on their own (a constraint, a value SQLite will not store); their producers were told and the session went on.</summary>
+    public long RejectedRows { get; init; }
+
+    /// <summary>Writes (listings, error batches, run records) the catalog refused on their own.</summary>
+    public long RejectedWrites { get; init; }
+
+    /// <summary>The last refusal: what was refused and why.</summary>
+    public string? LastRejection { get; init; }
+
     /// <summary>Transactions committed.</summary>
     public long Transactions { get; init; }
 

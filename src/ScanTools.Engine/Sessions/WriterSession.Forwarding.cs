@@ -25,7 +25,7 @@ public sealed partial class WriterSession
     /// <summary>Connects to the writer and says Hello; false when no writer answers (yet).</summary>
     private bool TryLink()
     {
-        ForwardingLink? link = ForwardingLink.TryOpen(Endpoint, _clientId, DatabasePath, _durability, OnAck, OnLinkLost);
+        ForwardingLink? link = ForwardingLink.TryOpen(Endpoint, _clientId, DatabasePath, _durability, OnAck, OnLinkLost, OnRemoteRefusal);
         if (link is null)
         {
             return false;
@@ -139,7 +139,7 @@ public sealed partial class WriterSession
             switch (item.Kind)
             {
                 case ItemKind.Write:
-                    _batch.Add(item.Write!, item.Rows);
+                    _batch.Add(item.Write!, item.Rows, item.Producer);
                     if (_batch.Rows >= _options.MaxForwardBatchRows || _batch.Length >= MaxBatchBytes)
                     {
                         Send();
@@ -217,11 +217,11 @@ public sealed partial class WriterSession
             throw new CatalogException(CatalogErrorCode.WriteFailed, DatabasePath,
                 $"A single write of {_batch.Length:N0} bytes is too large to forward; split listings into chunks of at most a few thousand files.");
         }
-        (byte[] body, int length, int rows) = _batch.Take();
+        (byte[] body, int length, int rows, List<(CatalogWrite, IWriteProducer?)> sources) = _batch.Take();
         PendingBatch batch;
         lock (_forwardGate)
         {
-            batch = new PendingBatch(++_lastSequence, body, length, rows);
+            batch = new PendingBatch(++_lastSequence, body, length, rows, sources);
             _unacked.AddLast(batch);
             _unackedRows += rows;
         }
@@ -238,6 +238,31 @@ public sealed partial class WriterSession
         }
     }
 
+    /// <summary>
+    /// Called by the link's reader (before the batch's acknowledgement): the writer refused the write at
+    /// <paramref name="index"/> of batch <paramref name="sequence"/> on its own. Its producer is told.
+    /// </summary>
+    private void OnRemoteRefusal(long sequence, int index, string reason)
+    {
+        (CatalogWrite Write, IWriteProducer? Producer)? source = null;
+        lock (_forwardGate)
+        {
+            foreach (PendingBatch b in _unacked)
+            {
+                if (b.Sequence == sequence && index >= 0 && index < b.Sources.Count && !b.IsRefused(index))
+                {
+                    source = b.Sources[index];
+                    b.MarkRefused(index);
+                    break;
+                }
+            }
+        }
+        if (source is { } s)
+        {
+            Refused(s.Producer, new RejectedWrite(s.Write, reason));
+        }
+    }
+
     /// <summary>Called by the link's reader: every batch up to <paramref name="sequence"/> is committed.</summary>
     private void OnAck(long sequence)
     {
@@ -251,7 +276,7 @@ public sealed partial class WriterSession
             }
             while (_unacked.First is { } node && node.Value.Sequence <= sequence)
             {
-                rows += node.Value.Rows;
+                rows += node.Value.Rows - node.Value.RefusedRows; // refused rows were counted when refused
                 _unackedRows -= node.Value.Rows;
                 _unacked.RemoveFirst();
                 Interlocked.Increment(ref _acknowledgedBatches);
@@ -374,13 +399,15 @@ public sealed partial class WriterSession
         {
             return;
         }
+        var refusals = new List<(PendingBatch Batch, int Index, string Reason)>();
         _writer!.Begin();
         try
         {
             foreach (PendingBatch b in batches)
             {
-                using BinaryReader r = CatalogWriteCodec.Reader(new MemoryStream(b.Body, 0, b.Length, writable: false));
-                ApplyBatch(ClientId, b.Sequence, CatalogWriteCodec.ReadAll(r));
+                // The batch's own writes, as its producers handed them over: a refusal goes to its producer.
+                List<CatalogWrite> writes = b.Sources.Select(x => x.Write).ToList();
+                ApplyBatch(ClientId, b.Sequence, writes, isolate: true, (index, _, why) => refusals.Add((b, index, why)));
             }
             _writer.Commit();
         }
@@ -389,6 +416,10 @@ public sealed partial class WriterSession
             _writer.Rollback();
             _applied.Clear();
             throw;
+        }
+        foreach ((PendingBatch b, int index, string why) in refusals)
+        {
+            OnRemoteRefusal(b.Sequence, index, why);
         }
         Interlocked.Increment(ref _transactions);
         FirstCommitAsWriterUtc ??= DateTime.UtcNow;
@@ -414,14 +445,31 @@ public sealed partial class WriterSession
         }
     }
 
-    private sealed record PendingBatch(long Sequence, byte[] Body, int Length, int Rows);
+    /// <summary>A sent batch kept until acknowledged: its bytes for a resend, and each write's producer for a refusal.</summary>
+    private sealed record PendingBatch(long Sequence, byte[] Body, int Length, int Rows, List<(CatalogWrite Write, IWriteProducer? Producer)> Sources)
+    {
+        private HashSet<int>? _refused;
+
+        /// <summary>Rows of the writes the writer refused (they are not committed when the batch is acknowledged).</summary>
+        public int RefusedRows { get; private set; }
+
+        public bool IsRefused(int index) => _refused?.Contains(index) == true;
+
+        public void MarkRefused(int index)
+        {
+            if ((_refused ??= new HashSet<int>()).Add(index))
+            {
+                RefusedRows += Sources[index].Write.RowCount;
+            }
+        }
+    }
 
     /// <summary>Encodes writes into one batch body: a count, then the writes.</summary>
     private sealed class BatchBuilder
     {
         private MemoryStream _stream = NewStream();
         private BinaryWriter _writer;
-        private int _count;
+        private List<(CatalogWrite, IWriteProducer?)> _sources = new();
 
         public BatchBuilder() => _writer = CatalogWriteCodec.Writer(_stream);
 
@@ -429,25 +477,26 @@ public sealed partial class WriterSession
 
         public long Length => _stream.Length;
 
-        public void Add(CatalogWrite write, int rows)
+        public void Add(CatalogWrite write, int rows, IWriteProducer? producer)
         {
             CatalogWriteCodec.Write(_writer, write);
-            _count++;
+            _sources.Add((write, producer));
             Rows += rows;
         }
 
-        public (byte[] Body, int Length, int Rows) Take()
+        public (byte[] Body, int Length, int Rows, List<(CatalogWrite, IWriteProducer?)> Sources) Take()
         {
             _writer.Flush();
             byte[] body = _stream.GetBuffer();
             int length = (int)_stream.Length;
-            BitConverter.TryWriteBytes(body.AsSpan(0, 4), _count);
+            BitConverter.TryWriteBytes(body.AsSpan(0, 4), _sources.Count);
             int rows = Rows;
+            List<(CatalogWrite, IWriteProducer?)> sources = _sources;
             _stream = NewStream();
             _writer = CatalogWriteCodec.Writer(_stream);
-            _count = 0;
+            _sources = new();
             Rows = 0;
-            return (body, length, rows);
+            return (body, length, rows, sources);
         }
 
         private static MemoryStream NewStream()

@@ -112,11 +112,57 @@ public sealed partial class WriterSession : IBatchSink
         writer.FailAbandonedRuns();
         var flushes = new List<TaskCompletionSource>();
         var acks = new Dictionary<ConnectedClient, long>();
+        var refused = new List<(IWriteProducer? Producer, RejectedWrite Write)>();
+        var remoteRefusals = new List<(ConnectedClient Client, long Sequence, int Index, string Reason, int Rows)>();
+        var applied = new List<SessionItem>(); // the writes of the open transaction, in order, for a replay
+
+        // Applies one queued write or forwarded batch. Isolated, each write is a unit that SQLite may refuse
+        // alone; that costs a savepoint per write (8% of a scan, measured), so it is done only in a replay.
+        long ApplyItem(SessionItem item, bool isolate)
+        {
+            if (item.Kind == ItemKind.Write)
+            {
+                if (!isolate)
+                {
+                    writer.Apply(item.Write!);
+                    return 0;
+                }
+                if (writer.TryApply(item.Write!) is not string reason)
+                {
+                    return 0;
+                }
+                refused.Add((item.Producer, new RejectedWrite(item.Write!, reason)));
+                return item.Rows;
+            }
+            ConnectedClient client = item.Client!;
+            long sequence = item.Sequence;
+            return ApplyBatch(client.ClientId, sequence, item.Writes!, isolate,
+                (index, write, why) => remoteRefusals.Add((client, sequence, index, why, write.RowCount)));
+        }
+
+        // SQLite refused something in this transaction: undo it all, then apply the same writes again one
+        // savepoint each, so that only the refused ones are left out (and reported to their producers).
+        long Replay()
+        {
+            writer.RollbackForReplay();
+            _applied.Clear();
+            refused.Clear();
+            remoteRefusals.Clear();
+            writer.Begin();
+            long refusedInReplay = 0;
+            foreach (SessionItem item in applied)
+            {
+                refusedInReplay += ApplyItem(item, isolate: true);
+            }
+            return refusedInReplay;
+        }
+
         while (_queue.TryTake(out SessionItem first, Timeout.Infinite))
         {
-            long rows = 0, forwardedRows = 0;
-            bool flushRequested = false;
+            long rows = 0, forwardedRows = 0, refusedRows = 0;
+            bool flushRequested = false, replayed = false;
             long started = _clock.ElapsedTicks;
+            applied.Clear();
             try
             {
                 writer.Begin(); // inside: a BEGIN that fails (another process held SQLite's lock too long) fails these rows too
@@ -126,14 +172,23 @@ public sealed partial class WriterSession : IBatchSink
                     switch (item.Kind)
                     {
                         case ItemKind.Write:
-                            rows += item.Rows; // counted first: if Apply throws, these rows failed too
-                            writer.Apply(item.Write!);
-                            break;
                         case ItemKind.RemoteBatch:
-                            rows += item.Rows;
-                            forwardedRows += item.Rows;
-                            ApplyBatch(item.Client!.ClientId, item.Sequence, item.Writes!);
-                            acks[item.Client] = item.Sequence;
+                            rows += item.Rows; // counted first: if Apply throws, these rows failed too
+                            if (item.Kind == ItemKind.RemoteBatch)
+                            {
+                                forwardedRows += item.Rows;
+                                acks[item.Client!] = item.Sequence;
+                            }
+                            applied.Add(item);
+                            try
+                            {
+                                refusedRows += ApplyItem(item, isolate: replayed); // after a replay, the rest of it too
+                            }
+                            catch (Exception ex) when (!replayed && CatalogWriter.IsRefusalOfOneWrite(ex))
+                            {
+                                refusedRows = Replay();
+                                replayed = true;
+                            }
                             break;
                         case ItemKind.Flush:
                             flushes.Add(item.Flushed!);
@@ -172,6 +227,8 @@ public sealed partial class WriterSession : IBatchSink
                     writer.Rollback();
                 }
                 _applied.Clear();
+                refused.Clear();
+                remoteRefusals.Clear();
                 Interlocked.Add(ref _failed, rows); // forwarded rows too: accepted here, not committed
                 _budget.Return(rows - forwardedRows);
                 _forwardedBudget.Return(forwardedRows);
@@ -183,7 +240,7 @@ public sealed partial class WriterSession : IBatchSink
                 _pendingDurability = null;
                 writer.SetDurability(raised);
             }
-            MarkCommitted(rows);
+            MarkCommitted(rows - refusedRows);
             Interlocked.Increment(ref _transactions);
             long expectUntil = Volatile.Read(ref _expectClientsUntil);
             if (expectUntil != 0 && _clock.ElapsedTicks >= expectUntil)
@@ -194,6 +251,19 @@ public sealed partial class WriterSession : IBatchSink
             FirstCommitAsWriterUtc ??= DateTime.UtcNow;
             _budget.Return(rows - forwardedRows);
             _forwardedBudget.Return(forwardedRows);
+            // Refusals first: a producer whose flush completes must already know what was refused.
+            foreach ((IWriteProducer? producer, RejectedWrite write) in refused)
+            {
+                Refused(producer, write);
+            }
+            refused.Clear();
+            foreach ((ConnectedClient client, long sequence, int index, string reason, int refusedCount) in remoteRefusals)
+            {
+                Interlocked.Add(ref _rejected, refusedCount);
+                Interlocked.Increment(ref _rejectedWrites);
+                client.Reject(sequence, index, reason);
+            }
+            remoteRefusals.Clear();
             foreach (TaskCompletionSource f in flushes)
             {
                 f.TrySetResult();
@@ -230,19 +300,35 @@ public sealed partial class WriterSession : IBatchSink
         }
     }
 
-    /// <summary>Applies a forwarded batch unless this client's sequence shows it is already committed.</summary>
-    private void ApplyBatch(string clientId, long sequence, IReadOnlyList<CatalogWrite> writes)
+    /// <summary>
+    /// Applies a forwarded batch unless this client's sequence shows it is already committed. With
+    /// <paramref name="isolate"/>, each write is a unit: one the catalog refuses is undone and reported through
+    /// <paramref name="refused"/> (its index in the batch, the write, why); the rest of the batch is applied,
+    /// and the batch counts as applied. Without it, a refusal is thrown (and the caller replays isolated).
+    /// </summary>
+    /// <returns>The rows of the refused writes.</returns>
+    private int ApplyBatch(string clientId, long sequence, IReadOnlyList<CatalogWrite> writes, bool isolate, Action<int, CatalogWrite, string> refused)
     {
         if (sequence <= AppliedSequenceOnConsumer(clientId))
         {
-            return; // a resend of a batch the previous writer committed but could not acknowledge
+            return 0; // a resend of a batch the previous writer committed but could not acknowledge
         }
-        foreach (CatalogWrite w in writes)
+        int refusedRows = 0;
+        for (int i = 0; i < writes.Count; i++)
         {
-            _writer!.Apply(w);
+            if (!isolate)
+            {
+                _writer!.Apply(writes[i]);
+            }
+            else if (_writer!.TryApply(writes[i]) is string reason)
+            {
+                refusedRows += writes[i].RowCount;
+                refused(i, writes[i], reason);
+            }
         }
         _writer!.SetAppliedSequence(clientId, sequence);
         _applied[clientId] = sequence;
+        return refusedRows;
     }
 
     private long AppliedSequenceOnConsumer(string clientId)

@@ -30,7 +30,7 @@ public sealed partial class WriterSession
     private readonly ManualResetEventSlim _stopped = new();
     private Durability _durability;
 
-    private long _accepted, _committed, _failed, _transactions;
+    private long _accepted, _committed, _failed, _rejected, _rejectedWrites, _transactions;
     private long _firstAcceptTicks = -1, _lastCommitTicks = -1;
     private DateTime? _lastCommitUtc;
     private volatile CatalogException? _fault;
@@ -94,7 +94,10 @@ public sealed partial class WriterSession
             AcceptedRows = accepted,
             CommittedRows = committed,
             FailedRows = failed,
-            PendingRows = Math.Max(0, accepted - committed - failed),
+            PendingRows = Math.Max(0, accepted - committed - failed - Interlocked.Read(ref _rejected)),
+            RejectedRows = Interlocked.Read(ref _rejected),
+            RejectedWrites = Interlocked.Read(ref _rejectedWrites),
+            LastRejection = _lastRejection,
             Transactions = Interlocked.Read(ref _transactions),
             RowsPerSecond = seconds > 0 ? committed / seconds : 0,
             OpenedUtc = _openedUtc,
@@ -112,16 +115,16 @@ public sealed partial class WriterSession
         };
     }
 
-    /// <summary>Queues a write, waiting while the queue is full.</summary>
+    /// <summary>Queues a write, waiting while the queue is full. A refusal of it alone goes to <paramref name="producer"/>.</summary>
     /// <exception cref="CatalogException">The session failed earlier or is closed.</exception>
-    internal void Enqueue(CatalogWrite write, CancellationToken cancellationToken)
+    internal void Enqueue(CatalogWrite write, CancellationToken cancellationToken, IWriteProducer? producer = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         ThrowIfUnusable();
         int rows = write.RowCount;
         _budget.Take(rows, cancellationToken);
         MarkAccepted(rows);
-        if (!TryAdd(SessionItem.ForWrite(write, rows)))
+        if (!TryAdd(SessionItem.ForWrite(write, rows, producer)))
         {
             Interlocked.Add(ref _failed, rows);
             _budget.Return(rows);
@@ -181,6 +184,21 @@ public sealed partial class WriterSession
             Interlocked.CompareExchange(ref _firstAcceptTicks, _clock.Elapsed.Ticks, -1);
         }
         Interlocked.Add(ref _accepted, rows);
+    }
+
+    private volatile string? _lastRejection;
+
+    /// <summary>
+    /// Tells the producer of a write that the catalog refused it (the session goes on) and counts it.
+    /// Called after the transaction around it committed, before flushes complete, so a producer's flush
+    /// always sees its refusals.
+    /// </summary>
+    private void Refused(IWriteProducer? producer, RejectedWrite rejected)
+    {
+        Interlocked.Add(ref _rejected, rejected.Rows);
+        Interlocked.Increment(ref _rejectedWrites);
+        _lastRejection = rejected.ToString();
+        producer?.OnRejected(rejected);
     }
 
     private void MarkCommitted(long rows)
@@ -313,9 +331,10 @@ public sealed partial class WriterSession
         Durability Durability,
         ConnectedClient? Client = null,
         long Sequence = 0,
-        List<CatalogWrite>? Writes = null)
+        List<CatalogWrite>? Writes = null,
+        IWriteProducer? Producer = null)
     {
-        public static SessionItem ForWrite(CatalogWrite w, int rows) => new(ItemKind.Write, w, rows, null, default);
+        public static SessionItem ForWrite(CatalogWrite w, int rows, IWriteProducer? producer) => new(ItemKind.Write, w, rows, null, default, Producer: producer);
 
         public static SessionItem ForFlush(TaskCompletionSource tcs) => new(ItemKind.Flush, null, 0, tcs, default);
 

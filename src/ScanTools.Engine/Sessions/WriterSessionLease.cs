@@ -6,9 +6,10 @@ namespace ScanTools.Sessions;
 /// One producer's hold on a shared <see cref="WriterSession"/>. Writes go through it; disposing it
 /// releases the hold, and the last release drains, commits and closes the session.
 /// </summary>
-public sealed class WriterSessionLease : IDisposable
+public sealed class WriterSessionLease : IDisposable, IWriteProducer
 {
     private readonly WriterSessionRegistry _registry;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<RejectedWrite> _rejected = new();
     private int _released;
 
     internal WriterSessionLease(WriterSessionRegistry registry, WriterSession session)
@@ -29,20 +30,55 @@ public sealed class WriterSessionLease : IDisposable
     public void Write(CatalogWrite write, CancellationToken cancellationToken = default)
     {
         ThrowIfReleased();
-        Session.Enqueue(write, cancellationToken);
+        Session.Enqueue(write, cancellationToken, this);
     }
 
-    /// <summary>Waits until everything this producer (and anyone before it) handed over is committed.</summary>
-    /// <exception cref="Storage.CatalogException">A write could not be committed.</exception>
+    /// <summary>
+    /// Waits until everything this producer (and anyone before it) handed over is committed, or refused.
+    /// </summary>
+    /// <exception cref="Storage.CatalogException">
+    /// A write could not be committed (the session failed: <see cref="Storage.CatalogException.Code"/> says why);
+    /// or, with <see cref="Storage.CatalogErrorCode.WriteRejected"/>, the catalog refused some of this producer's
+    /// writes on their own: <see cref="Storage.CatalogException.Rejected"/> lists them, everything else is
+    /// committed, and the session goes on.
+    /// </exception>
     public void Flush(CancellationToken cancellationToken = default) =>
         FlushAsync(cancellationToken).GetAwaiter().GetResult();
 
-    /// <summary>Completes when everything handed over before the call is committed.</summary>
-    public Task FlushAsync(CancellationToken cancellationToken = default)
+    /// <summary>Completes when everything handed over before the call is committed or refused; see <see cref="Flush"/>.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfReleased();
-        return Session.FlushAsync(cancellationToken);
+        await Session.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (!_rejected.IsEmpty)
+        {
+            IReadOnlyList<RejectedWrite> rejected = TakeRejected();
+            if (rejected.Count > 0)
+            {
+                throw new Storage.CatalogException(Storage.CatalogErrorCode.WriteRejected, DatabasePath,
+                    $"The catalog '{DatabasePath}' refused {rejected.Count:N0} write(s) ({rejected.Sum(r => (long)r.Rows):N0} rows); everything else is committed. First: {rejected[0]}")
+                {
+                    Rejected = rejected,
+                };
+            }
+        }
     }
+
+    /// <summary>
+    /// The writes of this producer the catalog refused since the last call (or flush), each with the reason.
+    /// A producer that handles refusals itself (turning them into error items) takes them here.
+    /// </summary>
+    public IReadOnlyList<RejectedWrite> TakeRejected()
+    {
+        var taken = new List<RejectedWrite>();
+        while (_rejected.TryDequeue(out RejectedWrite? r))
+        {
+            taken.Add(r);
+        }
+        return taken;
+    }
+
+    void IWriteProducer.OnRejected(RejectedWrite rejected) => _rejected.Enqueue(rejected);
 
     /// <summary>Releases the hold; the last one closes the session after committing everything queued.</summary>
     public void Dispose()

@@ -24,6 +24,11 @@ public enum CatalogErrorCode
     WriteFailed = 30,
     /// <summary>The writer session was closed, or failed earlier, and takes no more writes.</summary>
     SessionClosed = 31,
+    /// <summary>
+    /// The catalog refused some writes of this producer on their own (a constraint, a value SQLite will not
+    /// store); everything else was committed and the session goes on. The exception lists what was refused.
+    /// </summary>
+    WriteRejected = 32,
     /// <summary>Another process's writer could not be reached or answered with an error.</summary>
     WriterUnavailable = 40,
     /// <summary>A peer spoke another version of the ScanTools writer protocol.</summary>

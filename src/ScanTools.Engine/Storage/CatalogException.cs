@@ -16,4 +16,7 @@ public sealed class CatalogException : Exception
 
     /// <summary>The catalog concerned.</summary>
     public string DatabasePath { get; }
+
+    /// <summary>With <see cref="CatalogErrorCode.WriteRejected"/>: the writes the catalog refused; otherwise empty.</summary>
+    public IReadOnlyList<Sessions.RejectedWrite> Rejected { get; init; } = Array.Empty<Sessions.RejectedWrite>();
 }

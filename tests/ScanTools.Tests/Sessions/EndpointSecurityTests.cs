@@ -110,7 +110,7 @@ public sealed class EndpointSecurityTests : ChildProcessTest
             WireProtocol.WriteHello(future, Guid.NewGuid(), key, Durability.Normal, version: 99);
             string message = ErrorMessage(future, db);
             Assert.Contains("version 99", message);
-            Assert.Contains("version 1", message);
+            Assert.Contains($"version {WireProtocol.Version}", message);
         }
         // A proper Hello, then a batch whose body is nonsense.
         using (NetworkStream liar = Raw(socket))

@@ -14,6 +14,7 @@ internal static class CatalogWriteCodec
 {
     private const byte StartTag = 1, ListingTag = 2, ErrorsTag = 3, EndTag = 4;
     private const int MaxItems = 1 << 20;
+    private static readonly int MaxErrorKind = System.Enum.GetValues<ScanErrorKind>().Max(k => (int)k);
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     [Flags]
@@ -156,7 +157,7 @@ internal static class CatalogWriteCodec
                 for (int i = 0; i < errors; i++)
                 {
                     string path = r.ReadString();
-                    var kind = (ScanErrorKind)Enum(r.ReadInt32(), (int)ScanErrorKind.IoError, 1);
+                    var kind = (ScanErrorKind)Enum(r.ReadInt32(), MaxErrorKind, 1);
                     list.Add(new ScanError(path, kind, r.ReadString(), Ticks(r.ReadInt64())));
                 }
                 return new ScanErrorBatch { RunKey = run, Errors = list };

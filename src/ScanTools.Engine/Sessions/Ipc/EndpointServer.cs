@@ -284,9 +284,18 @@ internal sealed class ConnectedClient
 
     public void StartSending()
     {
-        _sender = new Thread(SendLoop) { IsBackground = true, Name = "ScanTools client sender" };
-        _sender.Start();
+        var sender = new Thread(SendLoop) { IsBackground = true, Name = "ScanTools client sender" };
+        sender.Start();
+        Volatile.Write(ref _sender, sender); // published only once started: Finish may run on another thread at any time
     }
+
+    /// <summary>Tells the client that one write of a batch was refused (called after the commit, before the batch's Ack).</summary>
+    public void Reject(long sequence, int index, string reason) => Post(s => WireProtocol.Write(s, FrameType.Rejected, w =>
+    {
+        w.Write(sequence);
+        w.Write(index);
+        w.Write(reason);
+    }));
 
     /// <summary>Acknowledges every batch up to <paramref name="sequence"/> (called after their commit).</summary>
     public void Acknowledge(long sequence) => Post(s => WireProtocol.Write(s, FrameType.Ack, w => w.Write(sequence)));

@@ -14,11 +14,13 @@ internal sealed class ForwardingLink : IDisposable
     private readonly CancellationTokenSource _lost = new();
     private readonly Action<long> _onAck;
     private readonly Action _onLost;
+    private readonly Action<long, int, string> _onRejected;
     private readonly Thread _reader;
     private volatile CatalogException? _refusal;
 
-    private ForwardingLink(IpcConnection connection, int writerPid, long committed, Action<long> onAck, Action onLost)
+    private ForwardingLink(IpcConnection connection, int writerPid, long committed, Action<long> onAck, Action onLost, Action<long, int, string> onRejected)
     {
+        _onRejected = onRejected;
         _connection = connection;
         WriterProcessId = writerPid;
         CommittedSequence = committed;
@@ -42,9 +44,10 @@ internal sealed class ForwardingLink : IDisposable
 
     /// <summary>
     /// Connects and says Hello. Returns null when no writer listens (yet); throws when a writer answers
-    /// with an error (another protocol version, another user, a failed catalog).
+    /// with an error (another protocol version, another user, a failed catalog). <c>onRejected</c> hears
+    /// (sequence, index in the batch, reason) when the writer refused one write of a batch.
     /// </summary>
-    public static ForwardingLink? TryOpen(EndpointAddress address, Guid clientId, string catalogPath, Durability durability, Action<long> onAck, Action onLost)
+    public static ForwardingLink? TryOpen(EndpointAddress address, Guid clientId, string catalogPath, Durability durability, Action<long> onAck, Action onLost, Action<long, int, string> onRejected)
     {
         IpcConnection? connection = IpcListener.TryConnect(address, TimeSpan.FromMilliseconds(200));
         if (connection is null)
@@ -66,7 +69,7 @@ internal sealed class ForwardingLink : IDisposable
                             throw new CatalogException(CatalogErrorCode.ProtocolMismatch, catalogPath,
                                 $"The writer of '{catalogPath}' speaks ScanTools writer protocol version {version}; this process speaks version {WireProtocol.Version}. Use the same ScanTools version in every process that writes this catalog.");
                         }
-                        return new ForwardingLink(connection, r.ReadInt32(), r.ReadInt64(), onAck, onLost);
+                        return new ForwardingLink(connection, r.ReadInt32(), r.ReadInt64(), onAck, onLost, onRejected);
                     }
                 case FrameType.Error:
                     CatalogException refused = WireProtocol.ReadError(reply.Value, catalogPath);
@@ -129,6 +132,13 @@ internal sealed class ForwardingLink : IDisposable
                 {
                     using BinaryReader r = WireProtocol.Body(f);
                     _onAck(r.ReadInt64());
+                }
+                else if (f.Type == FrameType.Rejected)
+                {
+                    using BinaryReader r = WireProtocol.Body(f);
+                    long sequence = r.ReadInt64();
+                    int index = r.ReadInt32();
+                    _onRejected(sequence, index, r.ReadString());
                 }
                 else if (f.Type == FrameType.Error)
                 {

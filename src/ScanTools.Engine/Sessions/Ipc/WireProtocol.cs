@@ -18,10 +18,16 @@ internal enum FrameType : byte
     Goodbye = 5,
     /// <summary>Either way: a CatalogErrorCode and a message; the sender closes the connection after it.</summary>
     Error = 6,
+    /// <summary>
+    /// Writer to client, before the batch's Ack: sequence, index of the write in the batch, and why the
+    /// catalog refused that write on its own (the rest of the batch is committed with the Ack).
+    /// </summary>
+    Rejected = 7,
 }
 
 /// <summary>
-/// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 1.
+/// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 2
+/// (version 1 had no Rejected frame: a refused write failed the whole session).
 /// A peer with another magic or version receives an Error frame saying so, never a misread.
 /// </summary>
 internal static class WireProtocol
@@ -30,7 +36,7 @@ internal static class WireProtocol
     public const uint Magic = 0x50575453;
 
     /// <summary>The protocol version this build speaks.</summary>
-    public const ushort Version = 1;
+    public const ushort Version = 2;
 
     /// <summary>Frames larger than this are refused as malformed.</summary>
     public const int MaxFrameBytes = 64 << 20;
@@ -83,7 +89,7 @@ internal static class WireProtocol
         byte[] frame = new byte[length];
         stream.ReadExactly(frame);
         var type = (FrameType)frame[0];
-        if (type is < FrameType.Hello or > FrameType.Error)
+        if (type is < FrameType.Hello or > FrameType.Rejected)
         {
             throw new InvalidDataException($"Unknown frame type {frame[0]}.");
         }

@@ -16,4 +16,7 @@ public abstract class CatalogWrite
 
     /// <summary>How many rows this change carries; the session's memory bound counts these.</summary>
     public abstract int RowCount { get; }
+
+    /// <summary>What the write is, in a few words for an error message (no file contents, no secrets).</summary>
+    public abstract string Describe();
 }

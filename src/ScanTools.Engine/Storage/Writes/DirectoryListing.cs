@@ -35,4 +35,9 @@ public sealed class DirectoryListing : CatalogWrite
 
     /// <inheritdoc />
     public override int RowCount => Files.Count == 0 ? 1 : Files.Count;
+
+    /// <inheritdoc />
+    public override string Describe() => Files.Count == 1
+        ? $"the record of '{Path.Join(DirectoryPath, Files[0].Name)}'"
+        : $"the records of {Files.Count:N0} files in '{DirectoryPath}'";
 }

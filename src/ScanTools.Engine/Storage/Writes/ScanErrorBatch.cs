@@ -10,4 +10,7 @@ public sealed class ScanErrorBatch : CatalogWrite
 
     /// <inheritdoc />
     public override int RowCount => Math.Max(1, Errors.Count);
+
+    /// <inheritdoc />
+    public override string Describe() => Errors.Count == 1 ? $"the error item for '{Errors[0].Path}'" : $"{Errors.Count:N0} error items";
 }

@@ -26,4 +26,7 @@ public sealed class ScanRunEnd : CatalogWrite
 
     /// <inheritdoc />
     public override int RowCount => 1;
+
+    /// <inheritdoc />
+    public override string Describe() => $"the end ({Status}) of run {RunKey:D}";
 }

@@ -26,4 +26,7 @@ public sealed class ScanRunStart : CatalogWrite
 
     /// <inheritdoc />
     public override int RowCount => 1;
+
+    /// <inheritdoc />
+    public override string Describe() => $"the start of run {RunKey:D}";
 }
