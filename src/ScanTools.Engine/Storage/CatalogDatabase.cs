@@ -22,6 +22,10 @@ internal static class CatalogDatabase
                 $"The folder '{folder}' for the catalog '{path}' does not exist. Create it, or choose another -Database.");
         }
         CheckHeader(path);
+        if (!File.Exists(path))
+        {
+            CreateWhole(path);
+        }
 
         var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadWriteCreate));
         try
@@ -60,6 +64,57 @@ internal static class CatalogDatabase
     }
 
     /// <summary>
+    /// Creates a new catalog so that no other opener ever sees it half-made: the schema is built in a
+    /// private file next to it (same folder, so the same file system), closed (SQLite folds its WAL back
+    /// and deletes it), and only then linked into place under the catalog's name, never replacing a file
+    /// that appeared there meanwhile. A reader or writer racing the creation finds either no catalog or a
+    /// whole one. (Only an elected writer creates; the no-replace move also covers two racing writers.)
+    /// </summary>
+    private static void CreateWhole(string path)
+    {
+        string draft = $"{path}.creating-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            using (var connection = new SqliteConnection(ConnectionString(draft, SqliteOpenMode.ReadWriteCreate)))
+            {
+                connection.Open();
+                Execute(connection, "PRAGMA journal_mode = WAL;"); // stored in the file: every later opener gets WAL
+                Migrate(connection, path);
+            }
+            try
+            {
+                File.Move(draft, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another opener created it first; theirs is as good as ours.
+            }
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, path, writing: true);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw ReadOnlyError(path, ex);
+        }
+        finally
+        {
+            foreach (string leftover in new[] { draft, draft + "-wal", draft + "-shm", draft + "-journal" })
+            {
+                try
+                {
+                    File.Delete(leftover);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Only a leftover draft: never the catalog.
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Refuses, without changing or creating anything, a file that is not a catalog or is a catalog of a
     /// newer ScanTools. Missing or empty files pass: they become catalogs.
     /// </summary>
@@ -93,6 +148,11 @@ internal static class CatalogDatabase
                 $"There is no catalog at '{path}'. Run Start-Scan to create one, or give the right -Database.");
         }
         CheckHeader(path);
+        if (new FileInfo(path).Length == 0)
+        {
+            throw new CatalogException(CatalogErrorCode.NotFound, path,
+                $"'{path}' is an empty file, not a catalog yet. Start-Scan or Write-Finding with -Database '{path}' turns an empty file into a new catalog; or give the right -Database.");
+        }
         var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadOnly));
         try
         {
@@ -244,7 +304,7 @@ internal static class CatalogDatabase
             SqliteIoErr when writing => new CatalogException(CatalogErrorCode.WriteFailed, path,
                 $"Writing the catalog '{path}' failed with an I/O error ({ex.Message}). Check the disk.", ex),
             _ => new CatalogException(writing ? CatalogErrorCode.WriteFailed : CatalogErrorCode.OpenFailed, path,
-                $"The catalog '{path}' could not be {(writing ? "written" : "read")}: {ex.Message}", ex),
+                $"The catalog '{path}' could not be {(writing ? "written" : "read")}: {ex.Message} (SQLite extended code {ex.SqliteExtendedErrorCode}).", ex),
         };
     }
 
