@@ -66,6 +66,7 @@ public abstract class CatalogCommand : PSCmdlet
         return resolved;
     }
 
-    private static ErrorCategory Category(string name) =>
+    /// <summary>The category an <see cref="ErrorMapping"/> name stands for.</summary>
+    protected static ErrorCategory Category(string name) =>
         Enum.TryParse(name, out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
 }

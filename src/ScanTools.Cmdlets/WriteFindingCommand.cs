@@ -28,7 +28,9 @@ public sealed class WriteFindingCommand : CatalogCommand, IDisposable
 
     /// <summary>Full makes every commit wait for the disk; Normal is faster.</summary>
     [Parameter]
-    public Durability Durability { get; set; } = Durability.Normal;
+    public Durability Durability { get => (Durability)_durability; set => _durability = (int)value; }
+
+    private int _durability = (int)Durability.Normal; // An int, not the enum: PowerShell loads this class before the engine can be resolved (ModuleLifecycle).
 
     /// <summary>Emit each record as it is accepted.</summary>
     [Parameter]
@@ -70,29 +72,21 @@ public sealed class WriteFindingCommand : CatalogCommand, IDisposable
             {
                 FileRecord r => r,
                 Finding f => FileRecord.FromFinding(f),
-                DirectoryInfo d => throw new NotAFileException($"'{d.FullName}' is a folder. Write-Finding records files; use Start-Scan for folders."),
+                DirectoryInfo d => throw new ScanItemException(ScanErrorKind.NotAFile, d.FullName, $"'{d.FullName}' is a folder. Write-Finding records files; use Start-Scan for folders."),
                 FileSystemInfo fs => recorder.Capture(fs.FullName),
-                string path => recorder.Capture(ToFileSystemPath(path)),
-                _ => recorder.Capture(ToFileSystemPath(FullNameOf(item))),
+                string path => recorder.Capture(ProviderPathOf(path)),
+                _ => recorder.Capture(ProviderPathOf(FullNameOf(item))),
             };
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or NotAFileException)
+        catch (ScanItemException ex)
         {
-            (string id, ErrorCategory category, ScanErrorKind kind) = ex switch
-            {
-                FileNotFoundException => ("FileNotFound", ErrorCategory.ObjectNotFound, ScanErrorKind.FileVanished),
-                UnauthorizedAccessException => ("AccessDenied", ErrorCategory.PermissionDenied, ScanErrorKind.AccessDenied),
-                NotAFileException => ("NotAFile", ErrorCategory.InvalidArgument, ScanErrorKind.IoError),
-                NoFullNameException => ("NoFullName", ErrorCategory.InvalidType, ScanErrorKind.IoError),
-                ArgumentException when input is not FileSystemInfo => ("InvalidPath", ErrorCategory.InvalidArgument, ScanErrorKind.IoError),
-                ArgumentException => ("NotAFile", ErrorCategory.InvalidArgument, ScanErrorKind.IoError),
-                _ => ("ReadFailed", ErrorCategory.ReadError, ScanErrorKind.IoError),
-            };
-            if (ex is not NoFullNameException)
-            {
-                TryStoreError(recorder, new ScanError(PathOf(item) ?? item.ToString(), kind, ex.Message));
-            }
-            WriteError(new ErrorRecord(ex, id, category, item));
+            TryStoreError(recorder, ex.ToScanError());
+            WriteError(new ErrorRecord(ex, IdOf(ex.Kind), CategoryOf(ex.Kind), item));
+            return;
+        }
+        catch (NoFullNameException ex)
+        {
+            WriteError(new ErrorRecord(ex, "NoFullName", ErrorCategory.InvalidType, item));
             return;
         }
         try
@@ -103,9 +97,49 @@ public sealed class WriteFindingCommand : CatalogCommand, IDisposable
         {
             ThrowTerminatingError(CatalogError(ex));
         }
+        ReportRefusals();
         if (PassThru)
         {
             WriteObject(record);
+        }
+    }
+
+    /// <summary>The error id of an input that could not be recorded: the ids this cmdlet's help promises.</summary>
+    private static string IdOf(ScanErrorKind kind) => kind switch
+    {
+        ScanErrorKind.FileVanished => "FileNotFound",
+        ScanErrorKind.AccessDenied => "AccessDenied",
+        ScanErrorKind.NotAFile => "NotAFile",
+        ScanErrorKind.InvalidName => "InvalidPath",
+        ScanErrorKind.WriteRejected => "WriteRejected",
+        _ => "ReadFailed",
+    };
+
+    private static ErrorCategory CategoryOf(ScanErrorKind kind) => kind switch
+    {
+        ScanErrorKind.NotAFile or ScanErrorKind.InvalidName => ErrorCategory.InvalidArgument,
+        _ => Category(ErrorMapping.CategoryOf(kind)),
+    };
+
+    /// <summary>Records the catalog refused to store become non-terminating errors (they are stored as error items).</summary>
+    private void ReportRefusals()
+    {
+        foreach (ScanError refused in _recorder?.TakeRefusals() ?? Array.Empty<ScanError>())
+        {
+            WriteError(ScanErrorRecord(refused));
+        }
+    }
+
+    /// <summary>A PowerShell path as a file-system path; another provider's path is an InvalidName item.</summary>
+    private string ProviderPathOf(string path)
+    {
+        try
+        {
+            return ToFileSystemPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException)
+        {
+            throw new ScanItemException(ScanErrorKind.InvalidName, path, ex.Message, ex);
         }
     }
 
@@ -149,6 +183,7 @@ public sealed class WriteFindingCommand : CatalogCommand, IDisposable
         try
         {
             ScanRun run = _recorder.Complete();
+            ReportRefusals();
             WriteVerbose($"Recorded {run.Files:N0} files as run {run.Id} in {run.Duration.TotalSeconds:0.##} s.");
         }
         catch (CatalogException ex)
@@ -164,27 +199,12 @@ public sealed class WriteFindingCommand : CatalogCommand, IDisposable
         _recorder = null;
     }
 
-    private static string? PathOf(PSObject item) => item.BaseObject switch
-    {
-        FileSystemInfo fs => fs.FullName,
-        string s => s,
-        _ => item.Properties["FullName"]?.Value?.ToString(),
-    };
-
     private static string FullNameOf(PSObject input) =>
         input.Properties["FullName"]?.Value?.ToString() is { Length: > 0 } name
             ? name
             : throw new NoFullNameException($"The input ({input.BaseObject.GetType().Name}) has no FullName property. Pipe files from Get-ChildItem, findings, or paths.");
 
-    private sealed class NotAFileException : Exception
-    {
-        public NotAFileException(string message)
-            : base(message)
-        {
-        }
-    }
-
-    private sealed class NoFullNameException : ArgumentException
+    private sealed class NoFullNameException : Exception
     {
         public NoFullNameException(string message)
             : base(message)

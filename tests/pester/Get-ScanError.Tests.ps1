@@ -60,7 +60,7 @@ Describe 'Get-ScanError' {
             $allErrors[0].Path | Should -Be $doomed
             @($allErrors[1..3].ScanId | Select-Object -Unique) | Should -Be @($recordsRun.Id)
             $allErrors[1..3].Path | Should -Be @($missingA, $missingB, $folder)
-            $allErrors[1..3].Kind | Should -Be @('FileVanished', 'FileVanished', 'IoError')
+            $allErrors[1..3].Kind | Should -Be @('FileVanished', 'FileVanished', 'NotAFile')
         }
 
         It 'emits ScanTools.Scanning.ScanError objects' {

@@ -155,13 +155,43 @@ Describe 'Write-Finding' {
             Get-ScanError -Database $targetDb | Should -BeNullOrEmpty
         }
 
-        It 'records a file written twice once' {
+        It 'records a file written twice once, as Get-Item objects too, and counts it once' {
             $db = New-CatalogPath -Directory $catalogs
+            $f = Get-Item -LiteralPath $someFile
 
             $someFile, $someFile | Write-Finding -Database $db
+            $f, $f | Write-Finding -Database $db -ErrorVariable writeErrors
             Write-Finding -InputObject $someFile -Database $db
 
+            $writeErrors | Should -BeNullOrEmpty
             @(Get-Finding -Database $db) | Should -HaveCount 1
+            @(Get-ScanRun -Database $db).Files | Should -Be @(1, 1, 1)
+            @(Get-ScanRun -Database $db).Status | Should -Be @('Completed', 'Completed', 'Completed')
+        }
+
+        It 'reports records the catalog refuses as WriteRejected errors, records the rest, and leaves the catalog writable for everyone' {
+            $folder = New-TestDirectory -Parent $trees
+            $good = New-TestFile -Path (Join-Path $folder 'good.txt') -Content 'good'
+            $poison = New-TestFile -Path (Join-Path $folder 'poison.txt') -Content 'refused'
+            $other = New-TestFile -Path (Join-Path (New-TestDirectory -Parent $trees) 'other.txt') -Content 'other'
+            $db = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $folder -Database $db -Exclude 'poison.txt'
+            # A real refusal by SQLite: a trigger that aborts the insert of one name.
+            $null = Invoke-TestSql -Database $db -Sql "CREATE TRIGGER refuse_poison BEFORE INSERT ON files WHEN NEW.name = 'poison.txt' BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;"
+
+            $poison, $other | Write-Finding -Database $db -ErrorAction SilentlyContinue -ErrorVariable writeErrors
+
+            $writeErrors | Should -HaveCount 1
+            $writeErrors[0].FullyQualifiedErrorId | Should -Be "WriteRejected,$cmdlet"
+            $writeErrors[0].TargetObject | Should -Be $poison
+            $run = Get-ScanRun -Database $db -Last 1
+            $run.Status | Should -Be 'Completed'
+            $run.Files | Should -Be 1
+            $run.Errors | Should -Be 1
+            (Get-ScanError -Database $db -ScanId $run.Id).Kind | Should -Be 'WriteRejected'
+            Join-Sorted @(Get-Finding -Database $db).FullName | Should -Be (Join-Sorted $good, $other)
+            # The session was not faulted: the next writer of this catalog works.
+            (Start-Scan -Path (Split-Path $other) -Database $db).Status | Should -Be 'Completed'
         }
 
         It 'never marks other files of a folder removed' {
@@ -380,7 +410,7 @@ Describe 'Write-Finding' {
             $run.Errors | Should -Be 1
             $items = @(Get-ScanError -Database $db -ScanId $run.Id)
             $items | Should -HaveCount 1
-            $items[0].Kind | Should -Be 'IoError'
+            $items[0].Kind | Should -Be 'NotAFile'
             $items[0].Path | Should -Be (Join-Path $source 'd1')
         }
 
@@ -395,6 +425,7 @@ Describe 'Write-Finding' {
             $writeErrors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
             $items = @(Get-ScanError -Database $db)
             $items | Should -HaveCount 1
+            $items[0].Kind | Should -Be 'NotAFile'
             $items[0].Path | Should -Be $folder
         }
 
@@ -412,7 +443,7 @@ Describe 'Write-Finding' {
             $run.Errors | Should -Be 1
             $items = @(Get-ScanError -Database $db -ScanId $run.Id)
             $items | Should -HaveCount 1
-            $items[0].Kind | Should -Be 'IoError'
+            $items[0].Kind | Should -Be 'InvalidName'
             $items[0].Path | Should -Be 'Env:\PATH'
         }
 

@@ -17,6 +17,8 @@ public static class ErrorMapping
         ScanErrorKind.InvalidName => "InvalidData",
         ScanErrorKind.PathTooLong => "LimitsExceeded",
         ScanErrorKind.SymlinkLoop => "InvalidResult",
+        ScanErrorKind.NotAFile => "InvalidArgument",
+        ScanErrorKind.WriteRejected => "WriteError",
         _ => "ReadError",
     };
 
@@ -29,6 +31,7 @@ public static class ErrorMapping
         CatalogErrorCode.ReadOnly => "PermissionDenied",
         CatalogErrorCode.WriteFailed => "WriteError",
         CatalogErrorCode.SessionClosed => "ResourceUnavailable",
+        CatalogErrorCode.WriteRejected => "WriteError",
         CatalogErrorCode.WriterUnavailable => "ConnectionError",
         CatalogErrorCode.ProtocolMismatch => "ProtocolError",
         _ => "OpenError",

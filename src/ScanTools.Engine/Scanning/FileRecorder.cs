@@ -16,7 +16,7 @@ public sealed class FileRecorder : IDisposable
     private const int BatchRows = 1_000;
 
     private readonly WriterSessionLease _lease;
-    private readonly Dictionary<string, List<FileRecord>> _pending = new(PathComparison.Comparer);
+    private readonly Dictionary<string, Dictionary<string, FileRecord>> _pending = new(PathComparison.Comparer);
     private readonly FileHasher? _hasher;
     private int _pendingCount;
     private long _files, _bytes, _errors;
@@ -61,28 +61,38 @@ public sealed class FileRecorder : IDisposable
     /// A symbolic link is recorded as the link, as a scan without -FollowSymlink would. When the content
     /// cannot be read for hashing, the record comes without a hash and <paramref name="hashError"/> says why.
     /// </summary>
-    /// <exception cref="FileNotFoundException">Nothing exists at the path.</exception>
-    /// <exception cref="UnauthorizedAccessException">The metadata cannot be read.</exception>
-    /// <exception cref="ArgumentException">The path names a folder, not a file.</exception>
+    /// <exception cref="ScanItemException">
+    /// The path cannot be recorded: <see cref="ScanErrorKind.FileVanished"/> (nothing there),
+    /// <see cref="ScanErrorKind.AccessDenied"/> (metadata unreadable), <see cref="ScanErrorKind.NotAFile"/>
+    /// (a folder), <see cref="ScanErrorKind.InvalidName"/> (not a valid path), or <see cref="ScanErrorKind.IoError"/>.
+    /// </exception>
     public FileRecord Capture(string fullPath, out ScanError? hashError)
     {
         hashError = null;
-        string path = ScanOptions.TrimSeparator(Path.GetFullPath(fullPath));
+        string path;
+        try
+        {
+            path = ScanOptions.TrimSeparator(Path.GetFullPath(fullPath));
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new ScanItemException(ScanErrorKind.InvalidName, fullPath, $"'{fullPath}' is not a valid file path: {ex.Message}", ex);
+        }
         StatFailure failure = FileStat.TryStat(path, follow: false, out EntryStat stat);
         switch (failure)
         {
             case StatFailure.None:
                 break;
             case StatFailure.NotFound:
-                throw new FileNotFoundException($"There is no file at '{path}'.", path);
+                throw new ScanItemException(ScanErrorKind.FileVanished, path, $"There is no file at '{path}'.");
             case StatFailure.AccessDenied:
-                throw new UnauthorizedAccessException($"Permission denied while reading '{path}'.");
+                throw new ScanItemException(ScanErrorKind.AccessDenied, path, $"Permission denied while reading '{path}'.");
             default:
-                throw new IOException($"The metadata of '{path}' could not be read ({failure}).");
+                throw new ScanItemException(ScanErrorKind.IoError, path, $"The metadata of '{path}' could not be read ({failure}).");
         }
         if (stat.Kind == EntryKind.Directory)
         {
-            throw new ArgumentException($"'{path}' is a folder. Write-Finding records files; use Start-Scan for folders.", nameof(fullPath));
+            throw new ScanItemException(ScanErrorKind.NotAFile, path, $"'{path}' is a folder. Write-Finding records files; use Start-Scan for folders.");
         }
         string? target = stat.Kind == EntryKind.Symlink ? new FileInfo(path).LinkTarget : null;
         byte[]? digest = null;
@@ -112,21 +122,95 @@ public sealed class FileRecorder : IDisposable
         return record;
     }
 
-    /// <summary>Queues a record; a full batch goes to the session (waiting if its queue is full).</summary>
+    /// <summary>
+    /// Queues a record; a full batch goes to the session (waiting if its queue is full). The same file
+    /// given again before its batch went out replaces the earlier record: a file is recorded once.
+    /// </summary>
     public void Add(FileRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         ObjectDisposedException.ThrowIf(_ended, this);
-        if (!_pending.TryGetValue(record.DirectoryName, out List<FileRecord>? list))
+        if (!_pending.TryGetValue(record.DirectoryName, out Dictionary<string, FileRecord>? folder))
         {
-            _pending[record.DirectoryName] = list = new List<FileRecord>();
+            _pending[record.DirectoryName] = folder = new Dictionary<string, FileRecord>(PathComparison.Comparer);
         }
-        list.Add(record);
+        if (folder.Remove(record.Name, out FileRecord? earlier))
+        {
+            _files--;
+            _bytes -= earlier.Length;
+            _pendingCount--;
+        }
+        folder.Add(record.Name, record);
         _files++;
         _bytes += record.Length;
         if (++_pendingCount >= BatchRows)
         {
             Hand();
+        }
+    }
+
+    /// <summary>
+    /// Error items for records the catalog refused to store since the last call (already stored with the
+    /// run and counted); the caller reports them. Refusals surface after a batch is handed over.
+    /// </summary>
+    public IReadOnlyList<ScanError> TakeRefusals()
+    {
+        if (_refusals.Count == 0)
+        {
+            return Array.Empty<ScanError>();
+        }
+        var taken = _refusals.ToList();
+        _refusals.Clear();
+        return taken;
+    }
+
+    private readonly List<ScanError> _refusals = new();
+
+    /// <summary>Refused writes become error items of the run, and their files leave the counts.</summary>
+    private void Refused(IReadOnlyList<RejectedWrite> refused)
+    {
+        foreach (RejectedWrite r in refused)
+        {
+            if (r.Write is DirectoryListing l)
+            {
+                _files -= l.Files.Count;
+                _bytes -= l.Files.Sum(f => f.Length);
+                foreach (FileRecord f in l.Files)
+                {
+                    ScanError error = new(f.FullName, ScanErrorKind.WriteRejected, $"The catalog refused to store this file's record ({r.Reason}).");
+                    _refusals.Add(error);
+                    _errors++;
+                    _lease.Write(new ScanErrorBatch { RunKey = RunKey, Errors = new[] { error } });
+                }
+            }
+            else if (r.Write is ScanErrorBatch b)
+            {
+                _refusals.AddRange(b.Errors); // cannot be stored; still reported, never retried
+            }
+            else
+            {
+                _refusals.Add(new ScanError(_lease.DatabasePath, ScanErrorKind.WriteRejected, $"The catalog refused {r.Write.Describe()} ({r.Reason})."));
+            }
+        }
+    }
+
+    private void FlushReportingRefusals()
+    {
+        try
+        {
+            _lease.Flush();
+        }
+        catch (CatalogException ex) when (ex.Code == CatalogErrorCode.WriteRejected)
+        {
+            Refused(ex.Rejected);
+            try
+            {
+                _lease.Flush();
+            }
+            catch (CatalogException again) when (again.Code == CatalogErrorCode.WriteRejected)
+            {
+                Refused(again.Rejected);
+            }
         }
     }
 
@@ -178,6 +262,7 @@ public sealed class FileRecorder : IDisposable
         }
         _ended = true;
         Hand();
+        FlushReportingRefusals(); // the run's counts must not include what the catalog refused
         _lease.Write(new ScanRunEnd
         {
             RunKey = RunKey,
@@ -189,16 +274,20 @@ public sealed class FileRecorder : IDisposable
             Errors = _errors,
             Message = message,
         });
-        _lease.Flush();
+        FlushReportingRefusals();
     }
 
     private void Hand()
     {
-        foreach ((string dir, List<FileRecord> files) in _pending)
+        foreach ((string dir, Dictionary<string, FileRecord> files) in _pending)
         {
-            _lease.Write(new DirectoryListing { RunKey = RunKey, DirectoryPath = dir, Files = files, Mode = ListingMode.Records });
+            _lease.Write(new DirectoryListing { RunKey = RunKey, DirectoryPath = dir, Files = files.Values.ToList(), Mode = ListingMode.Records });
         }
         _pending.Clear();
         _pendingCount = 0;
+        if (_lease.TakeRejected() is { Count: > 0 } refused)
+        {
+            Refused(refused);
+        }
     }
 }

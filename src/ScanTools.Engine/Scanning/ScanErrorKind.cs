@@ -23,4 +23,11 @@ public enum ScanErrorKind
     HashFailed = 9,
     /// <summary>Any other input/output error.</summary>
     IoError = 10,
+    /// <summary>
+    /// The catalog refused to store these records on their own (SQLite would not take them); the other
+    /// records of the run are stored. The message says what SQLite answered.
+    /// </summary>
+    WriteRejected = 11,
+    /// <summary>A folder (or another non-file) was given where a file was expected (Write-Finding).</summary>
+    NotAFile = 12,
 }

@@ -202,6 +202,7 @@ public sealed class ScanJob : IDisposable
         {
             if (fatal is not CatalogException)
             {
+                FlushReportingRefusals(); // the counts of the run's end must not include what the catalog refused
                 ScanProgressSnapshot p = Progress.Snapshot();
                 _lease.Write(new ScanRunEnd
                 {
@@ -214,7 +215,7 @@ public sealed class ScanJob : IDisposable
                     Errors = p.Errors,
                     Message = message,
                 });
-                _lease.Flush();
+                FlushReportingRefusals();
                 using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
                 run = reader.GetScanRun(RunKey);
             }
@@ -236,6 +237,60 @@ public sealed class ScanJob : IDisposable
         else
         {
             _completion.TrySetException(fatal ?? new InvalidOperationException("The scan run was not found after it was committed."));
+        }
+    }
+
+    /// <summary>Flushes; writes the catalog refused on their own become error items instead of failing the run.</summary>
+    private void FlushReportingRefusals()
+    {
+        try
+        {
+            _lease.Flush();
+        }
+        catch (CatalogException ex) when (ex.Code == CatalogErrorCode.WriteRejected)
+        {
+            ReportRefusals(ex.Rejected);
+            _lease.Flush(); // the error items just written (their own refusal is only reported, never retried)
+        }
+    }
+
+    /// <summary>
+    /// Turns writes the catalog refused into error items of the run (stored, counted, and delivered like any
+    /// other), and takes their files back out of the counts. Any walker thread may call it.
+    /// </summary>
+    private void ReportRefusals(IReadOnlyList<RejectedWrite> refused)
+    {
+        foreach (RejectedWrite r in refused)
+        {
+            ScanError error;
+            switch (r.Write)
+            {
+                case DirectoryListing l:
+                    Progress.RemoveFiles(l.Files.Count, l.Files.Sum(f => f.Length));
+                    error = new ScanError(l.DirectoryPath, ScanErrorKind.WriteRejected,
+                        $"The catalog refused to store {l.Files.Count:N0} file record(s) of this folder ({r.Reason}); the rest of the scan is stored.");
+                    break;
+                case ScanErrorBatch b:
+                    // Error items that could not be stored are still delivered; storing them again could refuse forever.
+                    foreach (ScanError lost in b.Errors)
+                    {
+                        if (_reportErrors)
+                        {
+                            Publish(new ScanEvent(null, lost));
+                        }
+                    }
+                    continue;
+                default:
+                    error = new ScanError(_options.NormalizedRoots().FirstOrDefault() ?? string.Empty, ScanErrorKind.WriteRejected,
+                        $"The catalog refused {r.Write.Describe()} ({r.Reason}).");
+                    break;
+            }
+            Progress.AddError();
+            _lease.Write(new ScanErrorBatch { RunKey = RunKey, Errors = new[] { error } });
+            if (_reportErrors)
+            {
+                Publish(new ScanEvent(null, error));
+            }
         }
     }
 
@@ -278,6 +333,10 @@ public sealed class ScanJob : IDisposable
         public void OnListing(DirectoryListing listing)
         {
             _job._lease.Write(listing, _job._cancel.Token);
+            if (_job._lease.TakeRejected() is { Count: > 0 } refused)
+            {
+                _job.ReportRefusals(refused); // as they happen, so progress and the caller see them
+            }
             if (_job._passThru)
             {
                 foreach (FileRecord r in listing.Files)

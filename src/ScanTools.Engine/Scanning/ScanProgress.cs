@@ -26,6 +26,13 @@ public sealed class ScanProgress
 
     internal void AddError() => Interlocked.Increment(ref _errors);
 
+    /// <summary>Takes back files the catalog refused to store, so the counts match what is stored.</summary>
+    internal void RemoveFiles(long files, long bytes)
+    {
+        Interlocked.Add(ref _files, -files);
+        Interlocked.Add(ref _bytes, -bytes);
+    }
+
     /// <summary>Files recorded so far.</summary>
     public long Files => Interlocked.Read(ref _files);
 

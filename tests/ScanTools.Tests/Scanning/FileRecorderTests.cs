@@ -80,13 +80,34 @@ public sealed class FileRecorderTests : CatalogTest
     }
 
     [Fact]
-    public void Capture_SaysClearlyWhatIsWrongWithAPath()
+    public void Capture_SaysClearlyWhatIsWrongWithAPath_WithAKindTheCmdletMapsOnce()
     {
         string db = T.Db();
         using FileRecorder rec = FileRecorder.Start(db, registry: Registry);
 
-        Assert.Throws<FileNotFoundException>(() => rec.Capture(T.Combine("missing.txt")));
-        Assert.Contains("Start-Scan", Assert.Throws<ArgumentException>(() => rec.Capture(T.Dir("a-folder"))).Message);
+        ScanItemException missing = Assert.Throws<ScanItemException>(() => rec.Capture(T.Combine("missing.txt")));
+        Assert.Equal(ScanErrorKind.FileVanished, missing.Kind);
+        Assert.Equal(T.Combine("missing.txt"), missing.Path);
+        ScanItemException folder = Assert.Throws<ScanItemException>(() => rec.Capture(T.Dir("a-folder")));
+        Assert.Equal(ScanErrorKind.NotAFile, folder.Kind);
+        Assert.Contains("Start-Scan", folder.Message);
+        Assert.Equal(ScanErrorKind.InvalidName, Assert.Throws<ScanItemException>(() => rec.Capture("bad\0name")).Kind);
+    }
+
+    [Fact]
+    public void TheSameFileAddedTwice_IsRecordedOnce_AndCountedOnce()
+    {
+        string db = T.Db();
+        string a = T.File("twice.txt", "12345");
+        using (FileRecorder rec = FileRecorder.Start(db, registry: Registry))
+        {
+            rec.Add(rec.Capture(a));
+            rec.Add(rec.Capture(a));
+            ScanRun run = rec.Complete();
+            Assert.Equal(1, run.Files);
+            Assert.Equal(5, run.Bytes);
+        }
+        Assert.Equal(1, Sql.Files(db));
     }
 
     [Fact]
