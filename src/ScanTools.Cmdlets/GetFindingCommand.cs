@@ -80,7 +80,9 @@ public sealed class GetFindingCommand : CatalogCommand
 
     /// <summary>Order of results (Path by default).</summary>
     [Parameter]
-    public FindingSort SortBy { get; set; } = FindingSort.Path;
+    public FindingSort SortBy { get => (FindingSort)_sortBy; set => _sortBy = (int)value; }
+
+    private int _sortBy = (int)FindingSort.Path; // An int, not the enum: PowerShell loads this class before the engine can be resolved (ModuleLifecycle).
 
     /// <summary>Reverse the order.</summary>
     [Parameter]

@@ -59,7 +59,9 @@ public sealed class StartScanCommand : CatalogCommand
 
     /// <summary>Full makes every commit wait for the disk (survives power loss); Normal is faster.</summary>
     [Parameter]
-    public Durability Durability { get; set; } = Durability.Normal;
+    public Durability Durability { get => (Durability)_durability; set => _durability = (int)value; }
+
+    private int _durability = (int)Durability.Normal; // An int, not the enum: PowerShell loads this class before the engine can be resolved (ModuleLifecycle).
 
     /// <inheritdoc />
     protected override void ProcessRecord()

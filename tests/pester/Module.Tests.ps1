@@ -10,11 +10,16 @@ BeforeDiscovery {
         @{ Name = 'Get-ScanError'; Class = 'ScanTools.Commands.GetScanErrorCommand' }
         @{ Name = 'Get-ScanSession'; Class = 'ScanTools.Commands.GetScanSessionCommand' }
     )
-    # Help is only there when the build produced it (MAML *-help.xml next to the module or in a culture folder).
-    $discoveryManifest = if ($env:SCANTOOLS_TEST_MODULE) { $env:SCANTOOLS_TEST_MODULE } else { Join-Path $PSScriptRoot '../../out/ScanTools/ScanTools.psd1' }
-    $discoveryModuleDir = if (Test-Path -LiteralPath $discoveryManifest -PathType Container) { $discoveryManifest } else { Split-Path -Parent $discoveryManifest }
-    $helpBuilt = (Test-Path -LiteralPath $discoveryModuleDir) -and
-        @(Get-ChildItem -LiteralPath $discoveryModuleDir -Recurse -File -ErrorAction SilentlyContinue | Where-Object { $_.Name -like '*-help.xml' }).Count -gt 0
+    # What each page in docs/help promises, for the Get-Help tests below (the help is built from these pages).
+    $docs = Join-Path $PSScriptRoot '../../docs/help'
+    $helpPages = foreach ($name in $cmdletNames) {
+        $text = Get-Content -Raw -LiteralPath (Join-Path $docs "$name.md")
+        @{
+            Name     = $name
+            Synopsis = ([regex]::Match($text, '## SYNOPSIS\s+(.+?)\r?\n\r?\n', 'Singleline').Groups[1].Value -replace '\s+', ' ').Trim()
+            Examples = [regex]::Matches($text, '(?m)^### (Example \d+.*)$') | ForEach-Object { $_.Groups[1].Value.Trim() }
+        }
+    }
 }
 
 BeforeAll {
@@ -104,14 +109,78 @@ Describe 'The imported ScanTools module' {
         (Get-Command -Name $Name -ErrorAction Stop).ImplementingType.FullName | Should -Be $Class
     }
 
-    It 'has a written synopsis for <_>' -ForEach $cmdletNames -Skip:(-not $helpBuilt) {
-        $help = Get-Help -Name $_ -ErrorAction Stop
-
-        $help.Synopsis | Should -Not -BeNullOrEmpty
-        # Without help, PowerShell makes the synopsis from the syntax, which starts with the cmdlet name.
-        $help.Synopsis.Trim() | Should -Not -Match ('^' + [regex]::Escape($_) + '\s')
+    It 'resolves the engine types by name in scripts ([ScanTools.Storage.ScanRun], enums)' {
+        [ScanTools.Storage.ScanRun].FullName | Should -Be 'ScanTools.Storage.ScanRun'
+        [ScanTools.Storage.Durability]::Full | Should -Be 'Full'
+        (Get-Command Write-Finding).Parameters['Durability'].ParameterType | Should -Be ([ScanTools.Storage.Durability])
     }
 
+    It 'loads the engine and SQLite into its own load context, and only the cmdlet assembly into the default one' {
+        $loaded = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -match '^(ScanTools\.|Microsoft\.Data\.Sqlite$|SQLitePCLRaw\.)' }
+        $contexts = @{}
+        foreach ($a in $loaded) { $contexts[$a.GetName().Name] = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($a).Name }
+
+        $contexts['ScanTools.Cmdlets'] | Should -Be 'Default'
+        $contexts['ScanTools.Engine'] | Should -Be 'ScanTools'
+        $contexts['Microsoft.Data.Sqlite'] | Should -Be 'ScanTools'
+        $contexts['SQLitePCLRaw.core'] | Should -Be 'ScanTools'
+    }
+}
+
+Describe 'Get-Help' {
+    It 'shows the written synopsis and description of <Name>' -ForEach $helpPages {
+        $help = Get-Help -Name $Name -Full -ErrorAction Stop
+
+        ($help.Synopsis -replace '\s+', ' ').Trim() | Should -Be $Synopsis
+        @($help.description).Count | Should -BeGreaterThan 0
+        (@($help.description.Text) -join ' ').Length | Should -BeGreaterThan 100
+    }
+
+    It 'describes every parameter of <Name>' -ForEach $helpPages {
+        $help = Get-Help -Name $Name -Full -ErrorAction Stop
+        # Everything but the common parameters; WhatIf and Confirm are documented where a cmdlet has them.
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + 'UseTransaction'
+        $parameters = (Get-Command -Name $Name).Parameters.Keys | Where-Object { $_ -notin $common }
+        $helped = @{}
+        foreach ($p in @($help.parameters.parameter)) { $helped[$p.name] = (@($p.description.Text) -join ' ') }
+
+        foreach ($p in $parameters) {
+            $helped.ContainsKey($p) | Should -BeTrue -Because "-$p of $Name needs help"
+            $helped[$p].Length | Should -BeGreaterThan 10 -Because "-$p of $Name needs a description"
+        }
+        $helped.Keys | Where-Object { $_ -notin $parameters } | Should -BeNullOrEmpty -Because 'help must not describe parameters the cmdlet lacks'
+    }
+
+    It 'shows every example of <Name>, each with its code' -ForEach $helpPages {
+        $help = Get-Help -Name $Name -Examples -ErrorAction Stop
+        $shown = @($help.examples.example)
+
+        $shown | Should -HaveCount @($Examples).Count
+        for ($i = 0; $i -lt $shown.Count; $i++) {
+            $shown[$i].title | Should -Match ([regex]::Escape($Examples[$i]))
+            $shown[$i].code | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'shows the syntax of <Name> with its parameters' -ForEach $helpPages {
+        $text = Get-Help -Name $Name | Out-String -Width 200
+
+        $text | Should -Match 'SYNTAX'
+        foreach ($p in (Get-Command -Name $Name).ParameterSets[0].Parameters | Where-Object { $_.Name -notin [System.Management.Automation.PSCmdlet]::CommonParameters } | Select-Object -First 3) {
+            $text | Should -Match ([regex]::Escape("-$($p.Name)"))
+        }
+    }
+
+    It 'shows the about_ScanTools topic' {
+        $text = Get-Help -Name about_ScanTools -ErrorAction Stop | Out-String
+
+        $text | Should -Match 'SHORT DESCRIPTION'
+        $text | Should -Match 'THE SINGLE-WRITER MODEL'
+        $text | Should -Match 'Start-Scan walks folders in parallel'
+    }
+}
+
+Describe 'Format and type data of the module' {
     It 'loads a view for <_>' -ForEach @(
         'ScanTools.Storage.Finding'
         'ScanTools.Scanning.FileRecord'
@@ -342,5 +411,74 @@ Describe 'Removing and importing the module again' {
         $runs = @(Get-ScanRun -Database $db)
         $runs | Should -HaveCount 2
         @($runs | Where-Object { $_.Status -ne 'Completed' }) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Dependency isolation: another module with another SQLite in the same session' {
+    BeforeAll {
+        # "Another module": SQLitePCLRaw 2.1.11 and Microsoft.Data.Sqlite 8.0.30 (restored by
+        # tests/pester/tools/PesterTools.csproj), loaded with Add-Type into PowerShell's default context,
+        # with its own native SQLite next to its assemblies.
+        $packages = Get-NuGetPackageFolder
+        $otherModule = Join-Path $TestDrive 'other-module'
+        $null = New-Item -ItemType Directory -Path $otherModule -Force
+        $rid = if ($IsWindows) { 'win-x64' } elseif ($IsMacOS) { "osx-$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant())" } else { "linux-$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant())" }
+        $sources = @(
+            "sqlitepclraw.core/2.1.11/lib/netstandard2.0/SQLitePCLRaw.core.dll"
+            "sqlitepclraw.provider.e_sqlite3/2.1.11/lib/net6.0/SQLitePCLRaw.provider.e_sqlite3.dll"
+            "sqlitepclraw.bundle_e_sqlite3/2.1.11/lib/netstandard2.0/SQLitePCLRaw.batteries_v2.dll"
+            "microsoft.data.sqlite.core/8.0.30/lib/net8.0/Microsoft.Data.Sqlite.dll"
+        )
+        foreach ($s in $sources) { Copy-Item -LiteralPath (Join-Path $packages $s) -Destination $otherModule }
+        Get-ChildItem -LiteralPath (Join-Path $packages "sqlitepclraw.lib.e_sqlite3/2.1.11/runtimes/$rid/native") -File |
+            Copy-Item -Destination $otherModule
+
+        # Runs in a fresh pwsh: loads the other module before or after ScanTools, scans, and uses both.
+        $script = {
+            param($modulePath, $otherModule, $tree, $db, $order)
+            $ErrorActionPreference = 'Stop'
+            function Import-Other {
+                foreach ($n in 'SQLitePCLRaw.core', 'SQLitePCLRaw.provider.e_sqlite3', 'SQLitePCLRaw.batteries_v2', 'Microsoft.Data.Sqlite') {
+                    Add-Type -Path (Join-Path $otherModule "$n.dll")
+                }
+            }
+            function Use-Other {
+                $c = [Microsoft.Data.Sqlite.SqliteConnection]::new('Data Source=:memory:')
+                $c.Open()
+                $cmd = $c.CreateCommand()
+                $cmd.CommandText = 'select sqlite_version()'
+                "other: Microsoft.Data.Sqlite $([Microsoft.Data.Sqlite.SqliteConnection].Assembly.GetName().Version), SQLite $($cmd.ExecuteScalar())"
+                $c.Dispose()
+            }
+            if ($order -eq 'OtherFirst') { Import-Other; Use-Other }
+            Import-Module $modulePath
+            $run = Start-Scan -Path $tree -Database $db
+            "scan: $($run.Status) $($run.Files)"
+            if ($order -eq 'ScanToolsFirst') { Import-Other }
+            Use-Other
+            "found: $(@(Get-Finding -Database $db).Count)"
+        }.ToString()
+        $tree = Join-Path $trees 'isolation'
+        $fileCount = New-TestTree -Path $tree -Folders 2 -FilesPerFolder 5
+    }
+
+    It 'imports, scans and queries with the other module loaded first, and the other module keeps working' {
+        $db = New-CatalogPath -Directory $catalogs
+        $result = Invoke-TestPwsh -Script "& { $script } @args" -ArgumentList $modulePath, $otherModule, $tree, $db, 'OtherFirst'
+
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        $result.Output | Should -Contain "scan: Completed $fileCount"
+        $result.Output | Should -Contain "found: $fileCount"
+        @($result.Output -like 'other: Microsoft.Data.Sqlite 8.0.30.0, SQLite *') | Should -HaveCount 2
+    }
+
+    It 'lets the other module load and work after ScanTools was imported and scanned' {
+        $db = New-CatalogPath -Directory $catalogs
+        $result = Invoke-TestPwsh -Script "& { $script } @args" -ArgumentList $modulePath, $otherModule, $tree, $db, 'ScanToolsFirst'
+
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        $result.Output | Should -Contain "scan: Completed $fileCount"
+        $result.Output | Should -Contain "found: $fileCount"
+        @($result.Output -like 'other: Microsoft.Data.Sqlite 8.0.30.0, SQLite *') | Should -HaveCount 1
     }
 }

@@ -302,5 +302,118 @@ function Get-TestJobFailure {
     (@($parts | Where-Object { $_ }) -join ' | ')
 }
 
+function Get-PwshPath {
+    <#
+    .SYNOPSIS
+    The pwsh executable to start child PowerShell processes with. Not (Get-Process -Id $PID).Path: under
+    the .NET global tool that is dotnet, and pwsh itself is a launcher of dotnet .../pwsh.dll.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+
+    $found = Get-Command -Name pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($found) {
+        return $found.Source
+    }
+    $candidate = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    if (Test-Path -LiteralPath $candidate) {
+        return $candidate
+    }
+    throw 'pwsh was not found on PATH; child PowerShell processes cannot be started.'
+}
+
+function Invoke-TestPwsh {
+    <#
+    .SYNOPSIS
+    Runs -Script in a new pwsh process (-NoProfile -NonInteractive) and returns an object with its ExitCode
+    and Output (stdout and stderr lines, in order). -ArgumentList values reach the script as $args.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [object[]] $ArgumentList = @(),
+        [int] $TimeoutSeconds = 120
+    )
+
+    $file = Join-Path ([IO.Path]::GetTempPath()) ("scantools-child-" + [guid]::NewGuid().ToString('N') + '.ps1')
+    [IO.File]::WriteAllText($file, $Script)
+    try {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
+        foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $file) + @($ArgumentList | ForEach-Object { [string]$_ })) {
+            $psi.ArgumentList.Add($a)
+        }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        $process = [System.Diagnostics.Process]::Start($psi)
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $stdout = $process.StandardOutput.ReadToEnd()
+        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
+            $process.Kill($true)
+            throw "The child pwsh did not finish within $TimeoutSeconds s. Output: $stdout"
+        }
+        [pscustomobject]@{
+            ExitCode = $process.ExitCode
+            Output   = @(($stdout + $stderr.Result) -split "`r?`n" | Where-Object { $_ -ne '' })
+        }
+    }
+    finally {
+        Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue
+    }
+}
+
+function Get-NuGetPackageFolder {
+    <#
+    .SYNOPSIS
+    NuGet's global package folder, where tests/pester/tools/PesterTools.csproj restores what the tests use.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+
+    if ($env:NUGET_PACKAGES) {
+        return $env:NUGET_PACKAGES
+    }
+    $listed = dotnet nuget locals global-packages --list 2>$null | Select-Object -First 1
+    if ($listed -match 'global-packages:\s*(.+)$') {
+        return $Matches[1].Trim()
+    }
+    Join-Path $HOME '.nuget/packages'
+}
+
+function Invoke-TestSql {
+    <#
+    .SYNOPSIS
+    Runs one SQL statement on a catalog through the module's own Microsoft.Data.Sqlite (taken from the
+    ScanTools load context, so no other SQLite is needed), for test setup such as a refusing trigger.
+    Returns the first column of the first row.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Database,
+        [Parameter(Mandatory)] [string] $Sql
+    )
+
+    $assembly = [System.Runtime.Loader.AssemblyLoadContext]::All |
+        ForEach-Object { $_.Assemblies } |
+        Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' } |
+        Select-Object -First 1
+    if (-not $assembly) {
+        throw 'Microsoft.Data.Sqlite is not loaded: import ScanTools and use a cmdlet first.'
+    }
+    $connection = [Activator]::CreateInstance($assembly.GetType('Microsoft.Data.Sqlite.SqliteConnection'), @("Data Source=$Database;Pooling=False"))
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $Sql
+        $command.ExecuteScalar()
+    }
+    finally {
+        $connection.Dispose()
+    }
+}
+
 Export-ModuleMember -Function Get-ScanToolsTestModulePath, New-TestDirectory, New-TestFile, New-TestTree, Get-TestFileCount,
-    New-CatalogPath, Get-RealPath, Test-IsRoot, Join-Sorted, Send-TestSignal, Wait-TestSignal, Get-TestJobFailure
+    New-CatalogPath, Get-RealPath, Test-IsRoot, Join-Sorted, Send-TestSignal, Wait-TestSignal, Get-TestJobFailure,
+    Get-PwshPath, Invoke-TestPwsh, Get-NuGetPackageFolder, Invoke-TestSql
