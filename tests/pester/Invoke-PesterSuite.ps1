@@ -32,31 +32,37 @@ function Write-Summary([int] $Passed, [int] $Failed) {
 
 $repoRoot = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
 
-# 1. Pester 5.
-$pester = Import-Module Pester -MinimumVersion 5.0 -PassThru -ErrorAction SilentlyContinue
+# 1. Pester 5: an installed one (5.5 or later, not 6), else the NuGet package's (restored by
+#    tests/pester/tools/PesterTools.csproj; the PowerShell Gallery is not needed).
+function Find-NuGetPester {
+    $root = $env:NUGET_PACKAGES
+    if (-not $root) {
+        $listed = dotnet nuget locals global-packages --list 2>$null | Select-Object -First 1
+        if ($listed -match 'global-packages:\s*(.+)$') { $root = $Matches[1].Trim() }
+    }
+    if (-not $root) { $root = Join-Path $HOME '.nuget/packages' }
+    $manifest = Join-Path $root 'pester/5.9.1/tools/Pester.psd1'
+    if (Test-Path -LiteralPath $manifest) { return $manifest }
+    return $null
+}
+
+$pester = Get-Module Pester -ListAvailable | Where-Object { $_.Version -ge [version]'5.5.0' -and $_.Version.Major -eq 5 } |
+    Sort-Object Version -Descending | Select-Object -First 1
 if (-not $pester) {
-    Write-Host 'Pester 5 is not installed; installing it for the current user from the PowerShell Gallery.'
-    try {
-        Install-Module Pester -MinimumVersion 5.5.0 -Scope CurrentUser -Force -SkipPublisherCheck -ErrorAction Stop
+    $manifest = Find-NuGetPester
+    if (-not $manifest) {
+        Write-Host 'Pester 5 is not installed; restoring Pester 5.9.1 from NuGet (tests/pester/tools/PesterTools.csproj).'
+        dotnet restore (Join-Path $PSScriptRoot 'tools/PesterTools.csproj') | Out-Host
+        $manifest = Find-NuGetPester
     }
-    catch {
-        Write-Host "Install-Module Pester failed: $($_.Exception.Message)"
-        if (Get-Command Install-PSResource -ErrorAction SilentlyContinue) {
-            try {
-                Install-PSResource -Name Pester -Version '[5.5.0,6.0.0)' -Scope CurrentUser -TrustRepository -ErrorAction Stop
-            }
-            catch {
-                Write-Host "Install-PSResource Pester failed: $($_.Exception.Message)"
-            }
-        }
-    }
-    $pester = Import-Module Pester -MinimumVersion 5.0 -PassThru -ErrorAction SilentlyContinue
+    $pester = $manifest
 }
 if (-not $pester) {
-    Write-Host 'Pester 5 is required and could not be installed (Install-Module Pester -MinimumVersion 5.5.0 -Scope CurrentUser). The ScanTools Pester suite did not run.'
+    Write-Host 'Pester 5 is required and could not be found or restored from NuGet (dotnet restore tests/pester/tools/PesterTools.csproj). The ScanTools Pester suite did not run.'
     Write-Summary 0 1
     exit 1
 }
+$pester = Import-Module $pester -PassThru -Force
 Write-Host "Using Pester $($pester.Version) from $($pester.ModuleBase)"
 
 # 2. The module under test.
