@@ -33,7 +33,7 @@ public static class WriteBenchmarks
                     LastWriteTimeUtc = epoch.AddSeconds(d * 1000 + i),
                     CreationTimeUtc = epoch,
                     Attributes = FileAttributes.Normal,
-                    UnixMode = 0x81A4,
+                    UnixStatMode = 0x81A4,
                 });
             }
             listings.Add(new DirectoryListing { RunKey = run, DirectoryPath = dir, Files = files, Mode = ListingMode.Walk, IsComplete = true });
@@ -102,7 +102,7 @@ public static class WriteBenchmarks
         cmd.Parameters[4].Value = f.LastWriteTimeUtc.Ticks;
         cmd.Parameters[5].Value = f.CreationTimeUtc!.Value.Ticks;
         cmd.Parameters[6].Value = (long)f.Attributes;
-        cmd.Parameters[7].Value = (long)f.UnixMode!.Value;
+        cmd.Parameters[7].Value = (long)f.UnixStatMode!.Value;
     }
 
     private static long InsertDirectory(SqliteConnection c, SqliteTransaction? tx, string path)
@@ -145,7 +145,7 @@ public static class WriteBenchmarks
                 raw.sqlite3_bind_int64(insert, 5, f.LastWriteTimeUtc.Ticks);
                 raw.sqlite3_bind_int64(insert, 6, f.CreationTimeUtc!.Value.Ticks);
                 raw.sqlite3_bind_int64(insert, 7, (long)f.Attributes);
-                raw.sqlite3_bind_int64(insert, 8, f.UnixMode!.Value);
+                raw.sqlite3_bind_int64(insert, 8, f.UnixStatMode!.Value);
                 raw.sqlite3_bind_int64(insert, 9, (long)f.Kind);
                 raw.sqlite3_bind_int64(insert, 10, f.IsLink ? 1 : 0);
                 raw.sqlite3_bind_null(insert, 11);

@@ -5,27 +5,35 @@ using ScanTools.Storage;
 
 namespace ScanTools.Commands;
 
-/// <summary>What every ScanTools cmdlet shares: the -Database parameter and how failures become error records.</summary>
+/// <summary>What every ScanTools cmdlet that uses a catalog shares: choosing the catalog and how failures become error records.</summary>
 public abstract class CatalogCommand : PSCmdlet
 {
-    /// <summary>
-    /// The catalog file. Default: $env:SCANTOOLS_DATABASE, else ScanTools/catalog.db in the local
-    /// application-data folder. Relative paths start at the current location.
-    /// </summary>
-    [Parameter(HelpMessage = "The catalog file. Default: $env:SCANTOOLS_DATABASE, else a per-user catalog.")]
-    [ValidateNotNullOrEmpty]
-    public string? Database { get; set; }
+    /// <summary>The -Database value of the derived cmdlet (writers take it as given, readers also from the pipeline).</summary>
+    protected abstract string? DatabaseArgument { get; }
 
-    /// <summary>The catalog this invocation uses.</summary>
+    /// <summary>
+    /// The catalog this invocation uses: -Database, else $env:SCANTOOLS_DATABASE, else the per-user
+    /// catalog. Both are PowerShell paths: relative to the current location, with ~ and drives resolved.
+    /// </summary>
     protected CatalogLocation ResolveCatalog()
     {
         try
         {
-            return CatalogLocation.Resolve(Database, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            string? environment = Environment.GetEnvironmentVariable(CatalogLocation.EnvironmentVariable);
+            return CatalogLocation.Resolve(
+                string.IsNullOrWhiteSpace(DatabaseArgument) ? null : ToFileSystemPath(DatabaseArgument),
+                SessionState.Path.CurrentFileSystemLocation.ProviderPath,
+                string.IsNullOrWhiteSpace(environment) ? string.Empty : ToFileSystemPath(environment));
         }
         catch (InvalidOperationException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex, "NoDefaultCatalog", ErrorCategory.ObjectNotFound, null));
+            throw; // not reached
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"The catalog path is not usable: {ex.Message}", ex),
+                "InvalidCatalogPath", ErrorCategory.InvalidArgument, DatabaseArgument));
             throw; // not reached
         }
     }
@@ -69,4 +77,37 @@ public abstract class CatalogCommand : PSCmdlet
     /// <summary>The category an <see cref="ErrorMapping"/> name stands for.</summary>
     protected static ErrorCategory Category(string name) =>
         Enum.TryParse(name, out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
+}
+
+/// <summary>A cmdlet that reads catalogs: its -Database also binds from piped runs, findings and error items.</summary>
+public abstract class CatalogReadCommand : CatalogCommand
+{
+    /// <summary>
+    /// The catalog file. Default: $env:SCANTOOLS_DATABASE, else ScanTools/catalog.db in the local
+    /// application-data folder. A PowerShell path. Binds the Database property of piped runs, findings and
+    /// error items, so they are read from the catalog they came from.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, HelpMessage = "The catalog file. Default: $env:SCANTOOLS_DATABASE, else a per-user catalog.")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CatalogPathCompleter))]
+    public string? Database { get; set; }
+
+    /// <inheritdoc />
+    protected override string? DatabaseArgument => Database;
+}
+
+/// <summary>A cmdlet that writes catalogs: its -Database is only ever what the command line says.</summary>
+public abstract class CatalogWriteCommand : CatalogCommand
+{
+    /// <summary>
+    /// The catalog file. Default: $env:SCANTOOLS_DATABASE, else ScanTools/catalog.db in the local
+    /// application-data folder. A PowerShell path.
+    /// </summary>
+    [Parameter(HelpMessage = "The catalog file. Default: $env:SCANTOOLS_DATABASE, else a per-user catalog.")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CatalogPathCompleter))]
+    public string? Database { get; set; }
+
+    /// <inheritdoc />
+    protected override string? DatabaseArgument => Database;
 }

@@ -8,7 +8,7 @@ namespace ScanTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "Finding", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(Finding))]
-public sealed class GetFindingCommand : CatalogCommand
+public sealed class GetFindingCommand : CatalogReadCommand
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
@@ -36,6 +36,7 @@ public sealed class GetFindingCommand : CatalogCommand
     /// <summary>Extensions, with or without the dot (case is ignored).</summary>
     [Parameter]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(ExtensionCompleter))]
     public string[] Extension { get; set; } = Array.Empty<string>();
 
     /// <summary>Smallest size in bytes (1GB, 10MB work).</summary>
@@ -63,6 +64,7 @@ public sealed class GetFindingCommand : CatalogCommand
 
     /// <summary>Present files last seen by this scan run; with -Removed, files this run found gone. Binds a piped scan run.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ScanRunIdCompleter))]
     public long ScanId { get; set; }
 
     /// <summary>Only files a later scan found gone.</summary>
@@ -104,7 +106,7 @@ public sealed class GetFindingCommand : CatalogCommand
             {
                 Path = ParameterSetName == LiteralPathSet
                     ? LiteralPath.Select(p => ScanTools.Matching.WildcardPattern.Escape(ToFileSystemPath(p))).ToArray()
-                    : Path.Select(ToFileSystemPath).ToArray(),
+                    : Path.Select(PathPattern).ToArray(),
                 Name = Name,
                 Extension = Extension,
                 MinSize = bound.ContainsKey(nameof(MinSize)) ? MinSize : null,
@@ -149,6 +151,16 @@ public sealed class GetFindingCommand : CatalogCommand
         {
             _reader = null;
         }
+    }
+
+    /// <summary>
+    /// A -Path as PowerShell's own cmdlets take it: with a wildcard character (escaped or not) it is a
+    /// pattern, where a backtick escapes; without one it is the path as written, backticks included.
+    /// </summary>
+    private string PathPattern(string path)
+    {
+        string resolved = ToFileSystemPath(path);
+        return path.IndexOfAny(new[] { '*', '?', '[', ']' }) >= 0 ? resolved : ScanTools.Matching.WildcardPattern.Escape(resolved);
     }
 
     /// <summary>Ctrl+C: interrupts a query that is still searching.</summary>

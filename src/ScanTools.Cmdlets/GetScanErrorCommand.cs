@@ -9,11 +9,12 @@ namespace ScanTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ScanError")]
 [OutputType(typeof(ScanError))]
-public sealed class GetScanErrorCommand : CatalogCommand
+public sealed class GetScanErrorCommand : CatalogReadCommand
 {
     /// <summary>Only errors of these runs. Binds a piped scan run. All runs when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
+    [ArgumentCompleter(typeof(ScanRunIdCompleter))]
     public long[] ScanId { get; set; } = Array.Empty<long>();
 
     /// <summary>Only errors of these kinds.</summary>

@@ -8,11 +8,12 @@ namespace ScanTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ScanRun")]
 [OutputType(typeof(ScanRun))]
-public sealed class GetScanRunCommand : CatalogCommand
+public sealed class GetScanRunCommand : CatalogReadCommand
 {
     /// <summary>Only these run ids.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ScanId")]
+    [ArgumentCompleter(typeof(ScanRunIdCompleter))]
     public long[] Id { get; set; } = Array.Empty<long>();
 
     /// <summary>Only runs in these states.</summary>

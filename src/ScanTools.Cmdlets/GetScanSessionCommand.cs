@@ -11,9 +11,10 @@ namespace ScanTools.Commands;
 [OutputType(typeof(SessionStatistics))]
 public sealed class GetScanSessionCommand : PSCmdlet
 {
-    /// <summary>Only the session of this catalog (any spelling of its path).</summary>
+    /// <summary>Only the session of this catalog (any spelling of its path; a PowerShell path, ~ and drives resolved).</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CatalogPathCompleter))]
     public string? Database { get; set; }
 
     /// <inheritdoc />
@@ -21,7 +22,7 @@ public sealed class GetScanSessionCommand : PSCmdlet
     {
         string? key = Database is null
             ? null
-            : CanonicalPath.KeyOf(CanonicalPath.Resolve(Database, SessionState.Path.CurrentFileSystemLocation.ProviderPath));
+            : CanonicalPath.KeyOf(CanonicalPath.Resolve(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Database), SessionState.Path.CurrentFileSystemLocation.ProviderPath));
         foreach (SessionStatistics s in WriterSessionRegistry.Shared.Sessions())
         {
             if (key is null || CanonicalPath.KeyOf(s.DatabasePath) == key)

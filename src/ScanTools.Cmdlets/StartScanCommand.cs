@@ -12,7 +12,7 @@ namespace ScanTools.Commands;
 [Cmdlet(VerbsLifecycle.Start, "Scan", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ScanRun))]
 [OutputType(typeof(FileRecord))]
-public sealed class StartScanCommand : CatalogCommand
+public sealed class StartScanCommand : CatalogWriteCommand
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
@@ -81,11 +81,18 @@ public sealed class StartScanCommand : CatalogCommand
                     WriteError(new ErrorRecord(new ItemNotFoundException($"No folder matches '{p}'."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
                     continue;
                 }
+                bool pattern = !literal && WildcardPattern.ContainsWildcardCharacters(p);
+                int folders = 0;
                 foreach (string folder in resolved)
                 {
                     if (Directory.Exists(folder))
                     {
                         _roots.Add(folder);
+                        folders++;
+                    }
+                    else if (pattern && File.Exists(folder))
+                    {
+                        WriteVerbose($"Skipped '{folder}': the pattern '{p}' matched a file, not a folder.");
                     }
                     else if (File.Exists(folder))
                     {
@@ -97,6 +104,10 @@ public sealed class StartScanCommand : CatalogCommand
                         WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the folder '{folder}' because it does not exist."),
                             "PathNotFound", ErrorCategory.ObjectNotFound, folder));
                     }
+                }
+                if (pattern && folders == 0 && resolved.Any())
+                {
+                    WriteError(new ErrorRecord(new ItemNotFoundException($"No folder matches '{p}' (only files do)."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
                 }
             }
             catch (ItemNotFoundException ex)
@@ -115,7 +126,11 @@ public sealed class StartScanCommand : CatalogCommand
     {
         if (_roots.Count == 0)
         {
-            return; // every path failed and was reported
+            // Every path failed and was reported; a scheduled scan must not end as if it had scanned.
+            ThrowTerminatingError(new ErrorRecord(
+                new ScanArgumentException("Nothing to scan: none of the paths given is a folder (see the errors above). No run was recorded."),
+                "NoFolderToScan", ErrorCategory.InvalidArgument, null));
+            return;
         }
         CatalogLocation catalog = ResolveCatalog();
         var options = new ScanOptions
@@ -133,7 +148,7 @@ public sealed class StartScanCommand : CatalogCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidScanOptions", ErrorCategory.InvalidArgument, options));
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(ex.Message, ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, options));
         }
         if (!ShouldProcess(catalog.Path, $"Scan {string.Join(", ", options.NormalizedRoots())}"))
         {
@@ -152,19 +167,32 @@ public sealed class StartScanCommand : CatalogCommand
                 SessionOptions = new WriterSessionOptions { Durability = Durability },
             });
             _job = job;
-            var progress = new ProgressRecord(0x5C4E, "Start-Scan", "Starting") { PercentComplete = -1 };
-            run = job.Pump(new ScanObserver
+            var progress = new ProgressRecord(0x5C4E, ProgressText.Activity(options.NormalizedRoots()), "Starting") { PercentComplete = -1 };
+            try
             {
-                OnRecord = WriteObject,
-                OnError = e => WriteError(ScanErrorRecord(e)),
-                OnProgress = p =>
+                run = job.Pump(new ScanObserver
                 {
-                    progress.StatusDescription = ProgressText.Status(p);
-                    progress.CurrentOperation = ProgressText.CurrentOperation(p);
-                    WriteProgress(progress);
-                },
-                ProgressInterval = TimeSpan.FromMilliseconds(250),
-            });
+                    OnRecord = WriteObject,
+                    OnError = e => WriteError(ScanErrorRecord(e)),
+                    OnProgress = p =>
+                    {
+                        progress.StatusDescription = ProgressText.Status(p);
+                        progress.CurrentOperation = ProgressText.CurrentOperation(p);
+                        WriteProgress(progress);
+                    },
+                    ProgressInterval = TimeSpan.FromMilliseconds(250),
+                });
+            }
+            catch (PipelineStoppedException)
+            {
+                TellHostWhatWasKept(job);
+                throw;
+            }
+            if (Stopping)
+            {
+                TellHostWhatWasKept(job); // Ctrl+C arrived as the scan ended: no more pipeline output
+                return;
+            }
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
         }
@@ -181,9 +209,25 @@ public sealed class StartScanCommand : CatalogCommand
         {
             WriteWarning($"Scan {run.Id} failed: {run.Message}");
         }
+        else if (run.Status == ScanRunStatus.Cancelled)
+        {
+            WriteWarning(ProgressText.Stopped(run));
+        }
         WriteObject(run);
     }
 
+    /// <summary>
+    /// After Ctrl+C the pipeline takes no more output, but the host can still be told, in one line, what
+    /// the stopped run kept.
+    /// </summary>
+    private void TellHostWhatWasKept(ScanJob job)
+    {
+        if (job.Completion.IsCompletedSuccessfully)
+        {
+            Host.UI.WriteWarningLine(ProgressText.Stopped(job.Completion.Result));
+        }
+    }
+
     /// <summary>Ctrl+C: the scan stops, commits what it accepted and ends Cancelled.</summary>
-    protected override void StopProcessing() => _job?.Cancel();
+    protected override void StopProcessing() => _job?.Cancel("Stopped by Ctrl+C (or a request to stop the pipeline)");
 }

@@ -11,7 +11,7 @@ namespace ScanTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Write, "Finding", SupportsShouldProcess = true)]
 [OutputType(typeof(FileRecord))]
-public sealed class WriteFindingCommand : CatalogCommand, IDisposable
+public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
 {
     private CatalogLocation? _catalog;
     private FileRecorder? _recorder;

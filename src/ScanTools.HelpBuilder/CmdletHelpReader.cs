@@ -196,9 +196,14 @@ public static partial class CmdletHelpReader
     private static List<LinkHelp> ReadLinks(List<Block> blocks)
     {
         var links = new List<LinkHelp>();
-        foreach (Markdig.Syntax.Inlines.LinkInline link in blocks.SelectMany(b => b.Descendants<Markdig.Syntax.Inlines.LinkInline>()))
+        // Links sit in the inlines of paragraphs (of list items, too), which block descendants do not reach.
+        IEnumerable<Markdig.Syntax.Inlines.LinkInline> inlines = blocks
+            .SelectMany(b => b is LeafBlock leaf ? new[] { leaf } : b.Descendants<LeafBlock>())
+            .Where(leaf => leaf.Inline is not null)
+            .SelectMany(leaf => leaf.Inline!.Descendants<Markdig.Syntax.Inlines.LinkInline>());
+        foreach (Markdig.Syntax.Inlines.LinkInline link in inlines)
         {
-            string text = MarkdownText.Inline(link);
+            string text = MarkdownText.LinkText(link);
             links.Add(new LinkHelp(text, link.Url is { } url && MarkdownText.IsWebAddress(url) ? url : null));
         }
         return links;

@@ -55,6 +55,14 @@ internal static class MarkdownText
         }
     }
 
+    /// <summary>The text of a link, without its address.</summary>
+    public static string LinkText(LinkInline link)
+    {
+        var sb = new StringBuilder();
+        Append(sb, link.FirstChild);
+        return sb.ToString().Trim();
+    }
+
     /// <summary>An absolute http(s) address.</summary>
     public static bool IsWebAddress(string url) =>
         url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

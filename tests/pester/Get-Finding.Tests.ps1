@@ -97,9 +97,35 @@ Describe 'Get-Finding' {
             $alphaFinding.Removed | Should -BeFalse
         }
 
-        It 'has PSPath as an alias of FullName' {
+        It 'has PSPath, the full path under the name file cmdlets bind -LiteralPath to' {
             $alphaFinding.PSPath | Should -Be $alphaFinding.FullName
-            $alphaFinding.PSObject.Properties['PSPath'].MemberType | Should -Be 'AliasProperty'
+        }
+
+        It 'has UnixMode as Get-ChildItem shows it, and the raw mode beside it (Linux/macOS)' -Skip:$IsWindows {
+            $alphaFinding.UnixMode | Should -Be (Get-Item -LiteralPath $alpha).UnixMode
+            $alphaFinding.Mode | Should -Be $alphaFinding.UnixMode
+            $alphaFinding.UnixStatMode -band 0xFFF | Should -Be ([int](Get-Item -LiteralPath $alpha).UnixFileMode)
+        }
+
+        It 'carries the catalog it was read from' {
+            $alphaFinding.Database | Should -Be $db
+        }
+
+        It 'shows a link with its target, and fits 80 columns with the whole name (Linux/macOS)' -Skip:$IsWindows {
+            $folder = New-TestDirectory -Parent $trees
+            $target = New-TestFile -Path (Join-Path $folder 'forty-two-characters-of-name-0123456.txt') -Content 'x'
+            $null = New-TestFile -Path (Join-Path $folder 'short.txt') -Content 'y'
+            $null = New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'link') -Target 'short.txt'
+            $linkDb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $folder -Database $linkDb
+
+            $text = Get-Finding -Database $linkDb | Out-String -Width 80
+            $lines = $text -split "`r?`n"
+
+            $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+            $text | Should -Not -Match '…' -Because 'names wrap; they are never cut'
+            ($lines -match '^-rw-r--r-- .* forty-two-characters-of-name-0123456\.txt$') | Should -HaveCount 1
+            ($lines -match '^lrwxrwxrwx .* link -> short\.txt$') | Should -HaveCount 1
         }
 
         It 'has LastWriteTime in local time' {
@@ -232,6 +258,19 @@ Describe 'Get-Finding' {
             $result[0].FullName | Should -Be $plainFile
         }
 
+        It 'takes a -Path without wildcard characters as written, backticks included, as Get-Item does (Linux/macOS)' -Skip:$IsWindows {
+            $folder = New-TestDirectory -Parent $trees
+            $tick = New-TestFile -Path (Join-Path $folder 'back`tick.txt') -Content 'x'
+            $bracket = New-TestFile -Path (Join-Path $folder 'b[1].txt') -Content 'y'
+            $tickDb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -LiteralPath $folder -Database $tickDb
+
+            @(Get-Finding -Database $tickDb -Path $tick).FullName | Should -Be @($tick)
+            # With a wildcard character, escaped or not, it is a pattern, where the backtick escapes.
+            @(Get-Finding -Database $tickDb -Path (Join-Path $folder 'b`[1`].txt')).FullName | Should -Be @($bracket)
+            @(Get-Finding -Database $tickDb -Path (Join-Path $folder 'back?tick.txt')).FullName | Should -Be @($tick)
+        }
+
         It 'takes an asterisk in a name literally (Linux/macOS)' -Skip:$IsWindows {
             $result = @(Get-Finding -Database $literalDb -LiteralPath $starFile)
 
@@ -262,7 +301,7 @@ Describe 'Get-Finding' {
 
         It 'binds a finding piped in by its PSPath alias' {
             $finding = @(Get-Finding -Database $literalDb -LiteralPath $bracketFile)[0]
-            $finding.PSObject.Properties['PSPath'].MemberType | Should -Be 'AliasProperty'
+            $finding.PSPath | Should -Be $finding.FullName
 
             $result = @($finding | Get-Finding -Database $literalDb)
 
@@ -341,6 +380,8 @@ Describe 'Get-Finding' {
             @{ Extension = '.log' }
             @{ Extension = 'LOG' }
             @{ Extension = '.LOG' }
+            @{ Extension = '*.log' }
+            @{ Extension = '*.LOG' }
         ) {
             $result = @(Get-Finding -Database $db -Extension $Extension)
 
@@ -351,6 +392,29 @@ Describe 'Get-Finding' {
             $result = @(Get-Finding -Database $db -Extension 'txt', 'bin')
 
             $result | Should -HaveCount 6
+        }
+
+        It 'refuses an -Extension pattern it cannot use (<Extension>) with InvalidFilter, saying to use -Name' -ForEach @(
+            @{ Extension = '*.lo?' }
+            @{ Extension = 'l*' }
+            @{ Extension = '*' }
+            @{ Extension = 'tar.gz' }
+        ) {
+            { Get-Finding -Database $db -Extension $Extension } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+            try { Get-Finding -Database $db -Extension $Extension } catch { $_.Exception.Message | Should -Match '-Name' }
+        }
+
+        It 'completes -Extension with the catalog''s most common extensions, through TabExpansion2' {
+            $line = "Get-Finding -Database '$db' -Extension "
+            $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+
+            $completions.CompletionText | Should -Contain 'log'
+            $completions.CompletionText | Should -Contain 'txt'
+            $completions[0].CompletionText | Should -BeIn 'log', 'txt', 'bin' -Because 'three files of each, the most common'
+            ($completions | Where-Object CompletionText -EQ 'log').ToolTip | Should -Match '3 files'
+
+            $line = "Get-Finding -Database '$db' -Extension *.l"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('log')
         }
 
         It 'matches files without an extension with an empty -Extension' {

@@ -188,6 +188,39 @@ Describe 'Get-ScanError' {
         }
     }
 
+    Context 'the catalog a piped object came from' {
+        BeforeAll {
+            $savedDefault = $env:SCANTOOLS_DATABASE
+        }
+        AfterAll {
+            $env:SCANTOOLS_DATABASE = $savedDefault
+        }
+
+        It 'reads the errors of a piped run from the run''s own catalog, not $env:SCANTOOLS_DATABASE' {
+            $other = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $source -Database $other
+            $env:SCANTOOLS_DATABASE = $other
+
+            $items = @(Get-ScanRun -Database $db -Id $recordsRun.Id | Get-ScanError)
+
+            $items | Should -HaveCount 3
+            $items.Database | Select-Object -Unique | Should -Be $db
+        }
+
+        It 'reads them when $env:SCANTOOLS_DATABASE is not set at all' {
+            $env:SCANTOOLS_DATABASE = $null
+
+            @(Get-ScanRun -Database $db -Id $brokenRun.Id | Get-ScanError).Kind | Should -Be @('RootNotFound')
+        }
+
+        It 'still prefers an explicit -Database over the piped object''s catalog' {
+            $other = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $source -Database $other
+
+            @(Get-ScanRun -Database $db -Id $recordsRun.Id | Get-ScanError -Database $other) | Should -BeNullOrEmpty
+        }
+    }
+
     Context 'catalog errors' {
         It 'reports a missing catalog as CatalogNotFound and does not create it' {
             $missing = New-CatalogPath -Directory $catalogs

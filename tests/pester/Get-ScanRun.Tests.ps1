@@ -224,5 +224,70 @@ Describe 'Get-ScanRun' {
 
             $result | Should -HaveCount 4
         }
+
+        It 'resolves ~ and PowerShell drives in -Database, and in $env:SCANTOOLS_DATABASE' {
+            $home2 = Join-Path $HOME ("scantools-test-" + [guid]::NewGuid().ToString('N'))
+            $null = New-Item -ItemType Directory -Path $home2
+            try {
+                Copy-Item -LiteralPath $db -Destination (Join-Path $home2 'c.db')
+                $tilde = '~/' + (Split-Path -Leaf $home2) + '/c.db'
+                $null = New-PSDrive -Name ScanToolsTestDrive -PSProvider FileSystem -Root $home2
+
+                @(Get-ScanRun -Database $tilde) | Should -HaveCount 4
+                @(Get-ScanRun -Database 'ScanToolsTestDrive:/c.db') | Should -HaveCount 4
+                $saved = $env:SCANTOOLS_DATABASE
+                try {
+                    $env:SCANTOOLS_DATABASE = $tilde
+                    @(Get-ScanRun) | Should -HaveCount 4
+                }
+                finally {
+                    $env:SCANTOOLS_DATABASE = $saved
+                }
+                { Get-ScanRun -Database 'Env:/x.db' } | Should -Throw -ErrorId "InvalidCatalogPath,$cmdlet"
+            }
+            finally {
+                Remove-PSDrive -Name ScanToolsTestDrive -ErrorAction SilentlyContinue
+                Remove-Item -LiteralPath $home2 -Recurse -Force
+            }
+        }
+    }
+
+    Context 'what a run says about itself and its catalog' {
+        It 'carries its catalog and exit code: Completed for a clean run, Cancelled for a stopped one' {
+            $allRuns.Database | Select-Object -Unique | Should -Be $db
+            ($allRuns | Where-Object Id -EQ $runA.Id).ExitCode | Should -Be 'Completed'
+            [int]($allRuns | Where-Object Id -EQ $runA.Id).ExitCode | Should -Be 0
+            [int]($allRuns | Where-Object Status -EQ 'Cancelled').ExitCode | Should -Be 4
+        }
+
+        It 'fits the default table in 80 columns with its roots still shown' {
+            $lines = (Get-ScanRun -Database $db | Out-String -Width 80) -split "`r?`n"
+
+            $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+            $lines[1] | Should -Match '^\s*Id\s+Status\s+Started\s+Duration\s+Files\s+Size\s+Errors\s+Roots\s*$'
+            ($lines -match '^\s+\d+ (Completed|Cancelled)') | Should -HaveCount 4
+            ($lines -match '…\d') | Should -BeNullOrEmpty -Because 'no number may be cut'
+        }
+
+        It 'completes -Id with the catalog''s runs, newest first, with when, status and roots in the tooltip' {
+            $line = "Get-ScanRun -Database '$db' -Id "
+            $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+
+            $completions.CompletionText | Should -Be @($allRuns.Id | ForEach-Object { [string]$_ })
+            $completions[-1].ToolTip | Should -Match ([regex]::Escape($folderA))
+            $completions[-1].ToolTip | Should -Match 'Completed'
+            $completions[-1].ToolTip | Should -Match '\d{4}-\d\d-\d\d \d\d:\d\d'
+        }
+
+        It 'completes -Database with catalogs only, not their -wal, -shm or lock files, nor other files' {
+            $folder = Split-Path -Parent $db
+            $null = New-TestFile -Path (Join-Path $folder 'notes.txt') -Content 'not a catalog'
+            $null = New-Item -ItemType File -Path "$db-wal", "$db-shm" -Force -ErrorAction SilentlyContinue
+            $line = "Get-ScanRun -Database $folder/"
+            $offered = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+
+            $offered | Should -Contain "$folder/$(Split-Path -Leaf $db)"
+            $offered | Where-Object { $_ -match '(-wal|-shm|-scantools\.lock|notes\.txt)$' } | Should -BeNullOrEmpty
+        }
     }
 }

@@ -1,7 +1,8 @@
 # The ScanTools module as a whole: manifest, exports, help, format and type data, and removal.
 
 BeforeDiscovery {
-    $cmdletNames = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession')
+    $cmdletNames = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
+        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule')
     $cmdletClasses = @(
         @{ Name = 'Start-Scan'; Class = 'ScanTools.Commands.StartScanCommand' }
         @{ Name = 'Get-Finding'; Class = 'ScanTools.Commands.GetFindingCommand' }
@@ -9,6 +10,9 @@ BeforeDiscovery {
         @{ Name = 'Get-ScanRun'; Class = 'ScanTools.Commands.GetScanRunCommand' }
         @{ Name = 'Get-ScanError'; Class = 'ScanTools.Commands.GetScanErrorCommand' }
         @{ Name = 'Get-ScanSession'; Class = 'ScanTools.Commands.GetScanSessionCommand' }
+        @{ Name = 'Register-ScanSchedule'; Class = 'ScanTools.Commands.RegisterScanScheduleCommand' }
+        @{ Name = 'Get-ScanSchedule'; Class = 'ScanTools.Commands.GetScanScheduleCommand' }
+        @{ Name = 'Unregister-ScanSchedule'; Class = 'ScanTools.Commands.UnregisterScanScheduleCommand' }
     )
     # What each page in docs/help promises, for the Get-Help tests below (the help is built from these pages).
     $docs = Join-Path $PSScriptRoot '../../docs/help'
@@ -18,6 +22,7 @@ BeforeDiscovery {
             Name     = $name
             Synopsis = ([regex]::Match($text, '## SYNOPSIS\s+(.+?)\r?\n\r?\n', 'Singleline').Groups[1].Value -replace '\s+', ' ').Trim()
             Examples = [regex]::Matches($text, '(?m)^### (Example \d+.*)$') | ForEach-Object { $_.Groups[1].Value.Trim() }
+            Links    = [regex]::Matches($text.Substring($text.IndexOf('## RELATED LINKS')), '\[([^\]]+)\]\(') | ForEach-Object { $_.Groups[1].Value }
         }
     }
 }
@@ -30,7 +35,8 @@ BeforeAll {
     $catalogs = Join-Path $TestDrive 'catalogs'
     $trees = Join-Path $TestDrive 'trees'
     $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
-    $expectedCmdlets = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession')
+    $expectedCmdlets = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
+        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule')
 }
 
 Describe 'The ScanTools manifest' {
@@ -50,7 +56,7 @@ Describe 'The ScanTools manifest' {
         $manifest.RootModule | Should -Be 'ScanTools.Cmdlets.dll'
     }
 
-    It 'lists exactly the six cmdlets by name, without wildcards' {
+    It 'lists exactly its cmdlets by name, without wildcards' {
         Join-Sorted @($manifest.CmdletsToExport) | Should -Be (Join-Sorted $expectedCmdlets)
     }
 
@@ -88,9 +94,9 @@ Describe 'The imported ScanTools module' {
         $module.Version | Should -Be ([version](Import-PowerShellDataFile -LiteralPath $modulePath).ModuleVersion)
     }
 
-    It 'exports exactly the six cmdlets' {
+    It 'exports exactly its cmdlets' {
         Join-Sorted @($module.ExportedCmdlets.Keys) | Should -Be (Join-Sorted $expectedCmdlets)
-        @(Get-Command -Module ScanTools) | Should -HaveCount 6
+        @(Get-Command -Module ScanTools) | Should -HaveCount $expectedCmdlets.Count
     }
 
     It 'exports no functions or aliases' {
@@ -116,6 +122,7 @@ Describe 'The imported ScanTools module' {
     }
 
     It 'loads the engine and SQLite into its own load context, and only the cmdlet assembly into the default one' {
+        Write-Finding -InputObject $PSCommandPath -Database (New-CatalogPath -Directory $catalogs) # loads SQLite
         $loaded = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -match '^(ScanTools\.|Microsoft\.Data\.Sqlite$|SQLitePCLRaw\.)' }
         $contexts = @{}
         foreach ($a in $loaded) { $contexts[$a.GetName().Name] = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($a).Name }
@@ -162,6 +169,13 @@ Describe 'Get-Help' {
         }
     }
 
+    It 'lists the related links of <Name>' -ForEach $helpPages {
+        $help = Get-Help -Name $Name -Full -ErrorAction Stop
+
+        @($help.relatedLinks.navigationLink.linkText) | Should -Be @($Links)
+        @($Links).Count | Should -BeGreaterThan 0
+    }
+
     It 'shows the syntax of <Name> with its parameters' -ForEach $helpPages {
         $text = Get-Help -Name $Name | Out-String -Width 200
 
@@ -187,6 +201,7 @@ Describe 'Format and type data of the module' {
         'ScanTools.Storage.ScanRun'
         'ScanTools.Scanning.ScanError'
         'ScanTools.Sessions.SessionStatistics'
+        'ScanTools.Scheduling.ScanSchedule'
     ) {
         Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
     }
@@ -209,19 +224,21 @@ Describe 'Format and type data of the module' {
         $text | Should -BeExactly $Shown
     }
 
-    It 'adds PSPath and LastWriteTime to <_>' -ForEach @(
+    It 'gives <_> the PSPath, LastWriteTime, Mode and UnixMode that file cmdlets and Get-ChildItem users expect' -ForEach @(
         'ScanTools.Storage.Finding'
         'ScanTools.Scanning.FileRecord'
     ) {
-        $typeData = Get-TypeData -TypeName $_
+        $names = ([type]$_).GetProperties().Name
 
-        $typeData | Should -Not -BeNullOrEmpty
-        $typeData.Members.Keys | Should -Contain 'PSPath'
-        $typeData.Members.Keys | Should -Contain 'LastWriteTime'
+        foreach ($p in 'PSPath', 'LastWriteTime', 'Mode', 'UnixMode', 'UnixFileMode') { $names | Should -Contain $p }
     }
 
-    It 'adds ScanId to ScanTools.Storage.ScanRun' {
-        (Get-TypeData -TypeName 'ScanTools.Storage.ScanRun').Members.Keys | Should -Contain 'ScanId'
+    It 'gives scan runs ScanId, Database and ExitCode, and ships no type data file (a second copy imports cleanly)' {
+        $names = [ScanTools.Storage.ScanRun].GetProperties().Name
+
+        foreach ($p in 'ScanId', 'Database', 'ExitCode') { $names | Should -Contain $p }
+        (Import-PowerShellDataFile -LiteralPath $modulePath).TypesToProcess | Should -BeNullOrEmpty
+        Get-TypeData -TypeName 'ScanTools.Storage.ScanRun' | Should -BeNullOrEmpty
     }
 
     Context 'formatting real objects' {
@@ -260,6 +277,33 @@ Describe 'Format and type data of the module' {
             $text | Should -Match 'ScanId'
             $text | Should -Match 'FileVanished'
             $text | Should -Match ([regex]::Escape($missing))
+        }
+
+        It 'fits error items and sessions in 80 columns, wrapping paths and messages instead of cutting them' {
+            $errorsDb = New-CatalogPath -Directory $catalogs
+            $missing = Join-Path $formatRoot 'a-file-name-long-enough-to-need-wrapping-at-eighty-columns.txt'
+            $missing | Write-Finding -Database $errorsDb -ErrorAction SilentlyContinue
+            $lease = [ScanTools.Sessions.WriterSessionRegistry]::Shared.Acquire($errorsDb, $null, $null)
+            try {
+                $sessionText = Get-ScanSession -Database $errorsDb | Out-String -Width 80
+            }
+            finally {
+                $lease.Dispose()
+            }
+            $errorText = Get-ScanError -Database $errorsDb | Out-String -Width 80
+
+            foreach ($text in $errorText, $sessionText) {
+                $text -split "`r?`n" | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+                $text | Should -Not -Match '…'
+            }
+            # The Path column, read back across its wrapped lines, is the whole path.
+            $lines = @($errorText -split "`r?`n" | Where-Object { $_.Trim() })
+            $header = $lines[0]
+            $from = $header.IndexOf('Path')
+            $to = $header.IndexOf('Message')
+            $cells = $lines | Select-Object -Skip 2 | ForEach-Object { if ($_.Length -gt $from) { $_.Substring($from, [math]::Min($to, $_.Length) - $from).Trim() } }
+            -join $cells | Should -Be $missing
+            $sessionText | Should -Match 'Writer'
         }
 
         It 'shows a writer session as a table with its role, process and forwarding counters' {
@@ -315,7 +359,7 @@ Describe 'Removing and importing the module again' {
 
         Import-Module $modulePath -ErrorAction Stop
 
-        @(Get-Command -Module ScanTools) | Should -HaveCount 6
+        @(Get-Command -Module ScanTools) | Should -HaveCount $expectedCmdlets.Count
         Get-FormatData -TypeName 'ScanTools.Storage.Finding' | Should -Not -BeNullOrEmpty
     }
 
@@ -411,6 +455,31 @@ Describe 'Removing and importing the module again' {
         $runs = @(Get-ScanRun -Database $db)
         $runs | Should -HaveCount 2
         @($runs | Where-Object { $_.Status -ne 'Completed' }) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Importing a second copy of the module' {
+    It 'imports another copy, and the same copy with -Force, without errors, and still scans' {
+        $copy = Join-Path $TestDrive 'second-copy/ScanTools'
+        $null = New-Item -ItemType Directory -Path $copy -Force
+        Copy-Item -Path (Join-Path (Split-Path -Parent $modulePath) '*') -Destination $copy -Recurse
+        $tree = Join-Path $trees 'second-copy'
+        $files = New-TestTree -Path $tree -Folders 1 -FilesPerFolder 2
+        $db = New-CatalogPath -Directory $catalogs
+        $script = {
+            param($first, $second, $tree, $db)
+            $ErrorActionPreference = 'Stop'
+            Import-Module $first
+            Import-Module $second
+            Import-Module $second -Force
+            Import-Module $first -Force
+            "scan: $((Start-Scan -Path $tree -Database $db).Files)"
+        }.ToString()
+
+        $result = Invoke-TestPwsh -Script "& { $script } @args" -ArgumentList $modulePath, (Join-Path $copy 'ScanTools.psd1'), $tree, $db
+
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        $result.Output | Should -Be @("scan: $files")
     }
 }
 

@@ -225,11 +225,12 @@ Describe 'Start-Scan' {
         ) {
             $db = New-CatalogPath -Directory $catalogs
 
-            $output = Start-Scan -Path $Path -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+            $output = try { Start-Scan -Path $Path -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue } catch { $ended = $_ }
 
             $output | Should -BeNullOrEmpty
-            $scanErrors | Should -HaveCount 1
             $scanErrors[0].FullyQualifiedErrorId | Should -Be "InvalidPath,$cmdlet"
+            $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet" -Because 'with nothing left to scan the command fails'
+            $ended.Exception.ExitCode | Should -Be 'BadArguments'
             Test-Path -LiteralPath $db | Should -BeFalse
         }
     }
@@ -285,32 +286,64 @@ Describe 'Start-Scan' {
         It 'reports a wildcard path that matches nothing, on its own, without creating a catalog' {
             $db = New-CatalogPath -Directory $catalogs
 
-            $output = Start-Scan -Path (Join-Path $trees 'nothing-here-?') -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+            $output = try { Start-Scan -Path (Join-Path $trees 'nothing-here-?') -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue } catch { $ended = $_ }
 
             $output | Should -BeNullOrEmpty
-            $scanErrors | Should -HaveCount 1
             $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathNotFound,$cmdlet"
+            $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet"
             Test-Path -LiteralPath $db | Should -BeFalse
         }
 
-        It 'collects PathNotFound in -ErrorVariable under -ErrorAction SilentlyContinue and creates no catalog' {
+        It 'collects PathNotFound in -ErrorVariable, then fails with NoFolderToScan (exit code BadArguments) and creates no catalog' {
             $db = New-CatalogPath -Directory $catalogs
 
-            $output = Start-Scan -Path $missing -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors
+            $output = try { Start-Scan -Path $missing -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors } catch { $ended = $_ }
 
             $output | Should -BeNullOrEmpty
-            $scanErrors | Should -HaveCount 1
             $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathNotFound,$cmdlet"
+            $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet"
+            $ended.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $ended.Exception.Message | Should -BeLike 'Nothing to scan*'
+            [int]$ended.Exception.ExitCode | Should -Be 2
             Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'scans the folders a wildcard path matches and passes over the files it matches, silently' {
+            $mixed = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $mixed 'loose-1.txt') -Content '1'
+            $null = New-TestFile -Path (Join-Path $mixed 'loose-2.txt') -Content '2'
+            $null = New-TestFile -Path (Join-Path $mixed 'sub/in.txt') -Content '3'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path (Join-Path $mixed '*') -Database $db -ErrorVariable scanErrors
+
+            $scanErrors | Should -BeNullOrEmpty
+            $run.Roots | Should -Be @((Join-Path $mixed 'sub'))
+            $run.Files | Should -Be 1
+        }
+
+        It 'ends the run Cancelled, naming the error item, every time -ErrorAction Stop stops it (Linux/macOS)' -Skip:$IsWindows {
+            $loop = New-TestDirectory -Parent $trees
+            $null = New-Item -ItemType Directory -Path (Join-Path $loop 'a') -Force
+            $null = New-TestFile -Path (Join-Path $loop 'a/f.txt') -Content 'f'
+            $null = New-Item -ItemType SymbolicLink -Path (Join-Path $loop 'a/back') -Target $loop
+
+            foreach ($i in 1..5) {
+                $db = New-CatalogPath -Directory $catalogs
+                { Start-Scan -Path $loop -Database $db -FollowSymlink -ErrorAction Stop } | Should -Throw -ErrorId "SymlinkLoop,$cmdlet"
+                $run = Get-ScanRun -Database $db -Last 1
+                $run.Status | Should -Be 'Cancelled' -Because "attempt $i"
+                $run.Message | Should -BeLike 'Stopped at the error item SymlinkLoop of *. Everything found before that is kept.'
+            }
         }
 
         It 'reports a file given as a folder as PathIsFile' {
             $db = New-CatalogPath -Directory $catalogs
 
-            $output = Start-Scan -Path $aFile -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors
+            $output = try { Start-Scan -Path $aFile -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors } catch { $ended = $_ }
 
             $output | Should -BeNullOrEmpty
-            $scanErrors | Should -HaveCount 1
+            $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet"
             $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathIsFile,$cmdlet"
             $scanErrors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
             $scanErrors[0].TargetObject | Should -Be $aFile
@@ -567,7 +600,7 @@ Describe 'Start-Scan' {
             $run = Get-ScanRun -Database $db -Last 1
             $run.Kind | Should -Be 'Scan'
             $run.Status | Should -Be 'Cancelled'
-            $run.Message | Should -BeLike 'Stopped by the caller*'
+            $run.Message | Should -BeLike 'Stopped at the error item RootNotFound of *'
             $run.Message | Should -BeLike '*Everything found before that is kept.'
             $run.EndedUtc | Should -Not -BeNullOrEmpty
             $run.Files | Should -BeLessThan $bigCount
@@ -587,7 +620,7 @@ Describe 'Start-Scan' {
             $first[0] | Should -BeOfType ScanTools.Scanning.FileRecord
             $run = Get-ScanRun -Database $db -Last 1
             $run.Status | Should -Be 'Cancelled'
-            $run.Message | Should -BeLike 'Stopped by the caller*'
+            $run.Message | Should -BeLike 'Stopped by the caller, which takes no more records*'
             $run.Message | Should -BeLike '*Everything found before that is kept.'
             @(Get-Finding -Database $db) | Should -HaveCount $run.Files
             Get-ScanSession -Database $db | Should -BeNullOrEmpty
@@ -814,6 +847,72 @@ Describe 'Start-Scan' {
             Join-Sorted (Get-Finding -Database $db).FullName | Should -Be (Join-Sorted (Get-ChildItem -LiteralPath $base -Recurse -File -Force).FullName)
             (Get-Finding -Database $db -Path $new).FirstScanId | Should -Be $second.Id
             (Get-Finding -Database $db -Path $keep).FirstScanId | Should -Be $first.Id
+        }
+    }
+
+    Context 'signals to the PowerShell process that scans (Linux/macOS)' -Skip:$IsWindows {
+        BeforeAll {
+            # A scan that lasts: many small files and one large sparse file to hash (tens of seconds).
+            $slowTree = Join-Path $trees 'slow'
+            $null = New-TestTree -Path $slowTree -Folders 20 -FilesPerFolder 20
+            $big = [IO.File]::Create((Join-Path $slowTree 'd1/huge-sparse.bin'))
+            $big.SetLength(64GB)
+            $big.Dispose()
+            $scanScript = {
+                param($modulePath, $tree, $db, $pidFile)
+                Import-Module $modulePath
+                [IO.File]::WriteAllText($pidFile, [string]$PID)
+                $run = Start-Scan -Path $tree -Database $db -Hash
+                "SCRIPT-CONTINUED $($run.Status)"
+            }.ToString()
+
+            function Start-SlowScan([string] $Database) {
+                $pidFile = Join-Path $TestDrive ("pid-" + [guid]::NewGuid().ToString('N'))
+                $out = Join-Path $TestDrive ("out-" + [guid]::NewGuid().ToString('N') + '.txt')
+                $launcher = Start-TestPwsh -Script "& { $scanScript } @args" -OutputPath $out -ArgumentList $modulePath, $slowTree, $Database, $pidFile
+                # The process that runs PowerShell reports itself; signalling the launcher would prove nothing.
+                $powershellPid = [int](Wait-TestSignal -Path $pidFile -TimeoutSeconds 120)
+                # Wait until the run is visibly under way: its counts are kept current in the catalog.
+                $deadline = [datetime]::UtcNow.AddSeconds(120)
+                do {
+                    $running = try { Get-ScanRun -Database $Database | Where-Object { $_.Status -eq 'Running' -and $_.Files -gt 0 } } catch { $null } # not created yet
+                    if (-not $running) { Start-Sleep -Milliseconds 100 }
+                } until ($running -or [datetime]::UtcNow -gt $deadline)
+                $running | Should -Not -BeNullOrEmpty -Because 'the scan must be running with counts before it is signalled'
+                [pscustomobject]@{ Launcher = $launcher; PowerShellPid = $powershellPid; Output = $out; RunningFiles = $running.Files }
+            }
+        }
+
+        It 'shows a running run''s counts in Get-ScanRun while it runs, then ends it Cancelled with its true counts on SIGTERM, and exits 143' {
+            $db = New-CatalogPath -Directory $catalogs
+            $scan = Start-SlowScan -Database $db
+            $scan.PowerShellPid | Should -Not -Be $scan.Launcher.Id -Because 'under the global tool, pwsh is a launcher of the process that runs PowerShell'
+
+            & kill -TERM $scan.PowerShellPid
+            $scan.Launcher.WaitForExit(60000) | Should -BeTrue
+
+            $scan.Launcher.ExitCode | Should -Be 143
+            $run = Get-ScanRun -Database $db -Last 1
+            $run.Status | Should -Be 'Cancelled'
+            $run.Message | Should -Match 'SIGTERM'
+            $run.Files | Should -BeGreaterOrEqual $scan.RunningFiles
+            $run.Files | Should -Be @(Get-Finding -Database $db).Count
+            $run.ExitCode | Should -Be 'Cancelled'
+        }
+
+        It 'ends the run Cancelled on SIGINT (Ctrl+C) and says in one line what it kept' {
+            $db = New-CatalogPath -Directory $catalogs
+            $scan = Start-SlowScan -Database $db
+
+            & kill -INT $scan.PowerShellPid
+            $scan.Launcher.WaitForExit(60000) | Should -BeTrue
+
+            $run = Get-ScanRun -Database $db -Last 1
+            $run.Status | Should -Be 'Cancelled'
+            $run.Files | Should -Be @(Get-Finding -Database $db).Count
+            $text = Get-Content -Raw -LiteralPath $scan.Output
+            $text | Should -Match ("Scan $($run.Id) stopped after \d+:\d\d:\d\d: kept " + [regex]::Escape([string]::Format([cultureinfo]::InvariantCulture, '{0:N0}', $run.Files)) + ' files')
+            $text | Should -Not -Match 'SCRIPT-CONTINUED' -Because 'Ctrl+C stops the script, not just the scan'
         }
     }
 

@@ -363,6 +363,32 @@ function Invoke-TestPwsh {
     }
 }
 
+function Start-TestPwsh {
+    <#
+    .SYNOPSIS
+    Starts -Script in a new pwsh process (-NoProfile -NonInteractive) without waiting, its output
+    redirected to the file -OutputPath. Returns the System.Diagnostics.Process of the launcher; the
+    script itself should report $PID (the process that runs PowerShell: under the .NET global tool, a
+    dotnet child of the pwsh launcher) for tests that signal it.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [Parameter(Mandatory)] [string] $OutputPath,
+        [object[]] $ArgumentList = @()
+    )
+
+    $file = [IO.Path]::ChangeExtension($OutputPath, '.ps1')
+    [IO.File]::WriteAllText($file, $Script)
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+    $quoted = @((Get-PwshPath), '-NoProfile', '-NonInteractive', '-File', $file) + @($ArgumentList | ForEach-Object { [string]$_ }) |
+        ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }
+    $psi.ArgumentList.Add('-c')
+    $psi.ArgumentList.Add(('exec ' + ($quoted -join ' ') + " > '" + ($OutputPath -replace "'", "'\''") + "' 2>&1"))
+    $psi.UseShellExecute = $false
+    [System.Diagnostics.Process]::Start($psi)
+}
+
 function Get-NuGetPackageFolder {
     <#
     .SYNOPSIS
@@ -416,4 +442,4 @@ function Invoke-TestSql {
 
 Export-ModuleMember -Function Get-ScanToolsTestModulePath, New-TestDirectory, New-TestFile, New-TestTree, Get-TestFileCount,
     New-CatalogPath, Get-RealPath, Test-IsRoot, Join-Sorted, Send-TestSignal, Wait-TestSignal, Get-TestJobFailure,
-    Get-PwshPath, Invoke-TestPwsh, Get-NuGetPackageFolder, Invoke-TestSql
+    Get-PwshPath, Invoke-TestPwsh, Start-TestPwsh, Get-NuGetPackageFolder, Invoke-TestSql

@@ -26,6 +26,15 @@ public sealed class FileRecord
     /// <summary>The full path of the file.</summary>
     public string FullName => Path.Join(DirectoryName, Name);
 
+    /// <summary>
+    /// The full path again, under the name PowerShell's file cmdlets bind -LiteralPath to from the pipeline,
+    /// so Remove-Item, Copy-Item and Get-Item take a record exactly.
+    /// </summary>
+    public string PSPath => FullName;
+
+    /// <summary>Last write time in local time, as Get-ChildItem shows it.</summary>
+    public DateTime LastWriteTime => LastWriteTimeUtc.ToLocalTime();
+
     /// <summary>The extension with its dot (<c>.log</c>), or empty.</summary>
     public string Extension => Path.GetExtension(Name);
 
@@ -41,8 +50,17 @@ public sealed class FileRecord
     /// <summary>File attributes (on Unix: ReadOnly, Hidden, ReparsePoint as .NET derives them).</summary>
     public FileAttributes Attributes { get; init; }
 
-    /// <summary>The Unix st_mode (type and permission bits); null on Windows.</summary>
-    public int? UnixMode { get; init; }
+    /// <summary>The Unix st_mode (file type and permission bits, as stat(2) returns it); null on Windows.</summary>
+    public int? UnixStatMode { get; init; }
+
+    /// <summary>The Unix mode as Get-ChildItem shows it (<c>-rw-r--r--</c>, <c>lrwxrwxrwx</c>, with s/S/t/T); null on Windows.</summary>
+    public string? UnixMode => Platform.FileModeText.Format(UnixStatMode);
+
+    /// <summary>The mode column of Get-ChildItem: the Unix mode where there is one, else the Windows attribute letters (<c>-a---</c>).</summary>
+    public string Mode => Platform.FileModeText.Format(UnixStatMode, Attributes, IsLink);
+
+    /// <summary>The permission bits (with set-user-id, set-group-id and sticky) as .NET's UnixFileMode; null on Windows.</summary>
+    public UnixFileMode? UnixFileMode => UnixStatMode is int m ? (UnixFileMode)(m & 0xFFF) : null;
 
     /// <summary>True when the entry is a symbolic link.</summary>
     public bool IsLink { get; init; }
@@ -76,7 +94,7 @@ public sealed class FileRecord
             LastWriteTimeUtc = finding.LastWriteTimeUtc,
             CreationTimeUtc = finding.CreationTimeUtc,
             Attributes = finding.Attributes,
-            UnixMode = finding.UnixMode,
+            UnixStatMode = finding.UnixStatMode,
             IsLink = finding.IsLink,
             LinkTarget = finding.LinkTarget,
             Sha256Bytes = finding.Sha256 is null ? null : Convert.FromHexString(finding.Sha256),
@@ -91,7 +109,7 @@ public sealed class FileRecord
             LastWriteTimeUtc = new DateTime(stat.LastWriteTicksUtc, DateTimeKind.Utc),
             CreationTimeUtc = stat.CreationTicksUtc is long c ? new DateTime(c, DateTimeKind.Utc) : null,
             Attributes = isLink ? stat.Attributes | FileAttributes.ReparsePoint : stat.Attributes,
-            UnixMode = stat.UnixMode,
+            UnixStatMode = stat.UnixMode,
             IsLink = isLink,
             LinkTarget = linkTarget,
             Sha256Bytes = sha256,

@@ -11,7 +11,7 @@ namespace ScanTools.Scanning;
 /// pipeline of single files still reaches the writer as large transactions. Nothing is inferred about
 /// files that were not handed in: unlike a scan, recording never marks anything removed.
 /// </summary>
-public sealed class FileRecorder : IDisposable
+public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
 {
     private const int BatchRows = 1_000;
 
@@ -19,8 +19,13 @@ public sealed class FileRecorder : IDisposable
     private readonly Dictionary<string, Dictionary<string, FileRecord>> _pending = new(PathComparison.Comparer);
     private readonly FileHasher? _hasher;
     private int _pendingCount;
+    private readonly System.Diagnostics.Stopwatch _sinceCounts = System.Diagnostics.Stopwatch.StartNew();
     private long _files, _bytes, _errors;
     private bool _ended;
+
+    // The caller's thread records; a shutdown signal may end the run from another thread meanwhile.
+    private readonly object _gate = new();
+    private readonly TaskCompletionSource _endedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private FileRecorder(WriterSessionLease lease, bool hash)
     {
@@ -47,6 +52,7 @@ public sealed class FileRecorder : IDisposable
         try
         {
             lease.Write(new ScanRunStart { RunKey = recorder.RunKey, StartedUtc = DateTime.UtcNow, Kind = "Records" });
+            ProcessShutdown.Track(recorder);
             return recorder;
         }
         catch
@@ -129,6 +135,14 @@ public sealed class FileRecorder : IDisposable
     public void Add(FileRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        lock (_gate)
+        {
+            AddLocked(record);
+        }
+    }
+
+    private void AddLocked(FileRecord record)
+    {
         ObjectDisposedException.ThrowIf(_ended, this);
         if (!_pending.TryGetValue(record.DirectoryName, out Dictionary<string, FileRecord>? folder))
         {
@@ -155,13 +169,16 @@ public sealed class FileRecorder : IDisposable
     /// </summary>
     public IReadOnlyList<ScanError> TakeRefusals()
     {
-        if (_refusals.Count == 0)
+        lock (_gate)
         {
-            return Array.Empty<ScanError>();
+            if (_refusals.Count == 0)
+            {
+                return Array.Empty<ScanError>();
+            }
+            var taken = _refusals.ToList();
+            _refusals.Clear();
+            return taken;
         }
-        var taken = _refusals.ToList();
-        _refusals.Clear();
-        return taken;
     }
 
     private readonly List<ScanError> _refusals = new();
@@ -218,9 +235,12 @@ public sealed class FileRecorder : IDisposable
     public void AddError(ScanError error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        ObjectDisposedException.ThrowIf(_ended, this);
-        _errors++;
-        _lease.Write(new ScanErrorBatch { RunKey = RunKey, Errors = new[] { error } });
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_ended, this);
+            _errors++;
+            _lease.Write(new ScanErrorBatch { RunKey = RunKey, Errors = new[] { error } });
+        }
     }
 
     /// <summary>Hands over what is queued, ends the run as Completed and waits until all of it is committed.</summary>
@@ -228,7 +248,10 @@ public sealed class FileRecorder : IDisposable
     /// <exception cref="CatalogException">The catalog could not be written.</exception>
     public ScanRun Complete()
     {
-        End(ScanRunStatus.Completed, null);
+        lock (_gate)
+        {
+            End(ScanRunStatus.Completed, null);
+        }
         using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
         return reader.GetScanRun(RunKey) ?? throw new InvalidOperationException("The run was not found after it was committed.");
     }
@@ -238,7 +261,7 @@ public sealed class FileRecorder : IDisposable
     {
         try
         {
-            if (!_ended)
+            lock (_gate)
             {
                 End(ScanRunStatus.Cancelled, "Stopped before the input ended; what was recorded is kept.");
             }
@@ -249,6 +272,7 @@ public sealed class FileRecorder : IDisposable
         }
         finally
         {
+            ProcessShutdown.Untrack(this);
             _hasher?.Dispose();
             _lease.Dispose();
         }
@@ -261,21 +285,50 @@ public sealed class FileRecorder : IDisposable
             return;
         }
         _ended = true;
-        Hand();
-        FlushReportingRefusals(); // the run's counts must not include what the catalog refused
-        _lease.Write(new ScanRunEnd
+        try
         {
-            RunKey = RunKey,
-            Status = status,
-            EndedUtc = DateTime.UtcNow,
-            Files = _files,
-            Bytes = _bytes,
-            Directories = 0,
-            Errors = _errors,
-            Message = message,
-        });
-        FlushReportingRefusals();
+            Hand();
+            FlushReportingRefusals(); // the run's counts must not include what the catalog refused
+            _lease.Write(new ScanRunEnd
+            {
+                RunKey = RunKey,
+                Status = status,
+                EndedUtc = DateTime.UtcNow,
+                Files = _files,
+                Bytes = _bytes,
+                Directories = 0,
+                Errors = _errors,
+                Message = message,
+            });
+            FlushReportingRefusals();
+        }
+        finally
+        {
+            _endedTask.TrySetResult();
+        }
     }
+
+    void ProcessShutdown.IStoppableRun.Stop(string reason)
+    {
+        // On the signal's thread: waits for the caller's current record, then ends the run.
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            (FileRecorder recorder, string why) = state;
+            try
+            {
+                lock (recorder._gate)
+                {
+                    recorder.End(ScanRunStatus.Cancelled, why + "; what was recorded is kept.");
+                }
+            }
+            catch (CatalogException)
+            {
+                // The session failed; its producers were already told.
+            }
+        }, (this, reason), preferLocal: false);
+    }
+
+    Task ProcessShutdown.IStoppableRun.Ended => _endedTask.Task;
 
     private void Hand()
     {
@@ -288,6 +341,12 @@ public sealed class FileRecorder : IDisposable
         if (_lease.TakeRejected() is { Count: > 0 } refused)
         {
             Refused(refused);
+        }
+        if (!_ended && _sinceCounts.Elapsed >= ScanJob.CountsInterval)
+        {
+            // A long pipeline: keep the run's counts current for Get-ScanRun.
+            _lease.Write(new ScanRunProgress { RunKey = RunKey, Files = _files, Bytes = _bytes, Errors = _errors });
+            _sinceCounts.Restart();
         }
     }
 }

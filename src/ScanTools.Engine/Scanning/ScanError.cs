@@ -27,6 +27,9 @@ public sealed class ScanError
     /// <summary>The scan run it belongs to, when read back from a catalog.</summary>
     public long? ScanId { get; init; }
 
+    /// <summary>The catalog it was read from (null while a scan reports it live).</summary>
+    public string? Database { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Kind}: {Path}: {Message}";
 }

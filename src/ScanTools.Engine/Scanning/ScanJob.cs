@@ -11,7 +11,7 @@ namespace ScanTools.Scanning;
 /// What the caller must see (records with PassThru, errors, progress) arrives through
 /// <see cref="Pump"/>, on the caller's own thread, which is where PowerShell requires output.
 /// </summary>
-public sealed class ScanJob : IDisposable
+public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
 {
     private readonly CancellationTokenSource _cancel = new();
     private readonly Channel<ScanEvent> _events;
@@ -74,6 +74,7 @@ public sealed class ScanJob : IDisposable
                 OptionsJson = options.ToJson(),
             });
             job._thread.Start();
+            ProcessShutdown.Track(job);
             return job;
         }
         catch
@@ -95,10 +96,14 @@ public sealed class ScanJob : IDisposable
     /// <summary>Asks the scan to stop; it commits what was accepted and ends the run Cancelled.</summary>
     public void Cancel() => Cancel(null);
 
+    void ProcessShutdown.IStoppableRun.Stop(string reason) => Cancel(reason);
+
+    Task ProcessShutdown.IStoppableRun.Ended => _completion.Task;
+
     private volatile string? _cancelReason;
 
-    /// <summary>Stops the scan, saying why in the run's message.</summary>
-    private void Cancel(string? reason)
+    /// <summary>Stops the scan, saying why in the run's message (the first reason given wins).</summary>
+    public void Cancel(string? reason)
     {
         if (reason is not null)
         {
@@ -125,12 +130,15 @@ public sealed class ScanJob : IDisposable
         using CancellationTokenRegistration reg = cancellationToken.Register(Cancel);
         ChannelReader<ScanEvent> reader = _events.Reader;
         DateTime nextProgress = DateTime.UtcNow;
+        ScanEvent? delivering = null;
+        Volatile.Write(ref _pumping, 1);
         try
         {
             while (true)
             {
                 while (reader.TryRead(out ScanEvent? e))
                 {
+                    delivering = e;
                     if (e.Record is not null)
                     {
                         observer.OnRecord?.Invoke(e.Record);
@@ -139,6 +147,7 @@ public sealed class ScanJob : IDisposable
                     {
                         observer.OnError?.Invoke(e.Error);
                     }
+                    delivering = null;
                     if (observer.OnProgress is not null && DateTime.UtcNow >= nextProgress)
                     {
                         break; // let progress through even when events never stop
@@ -159,31 +168,84 @@ public sealed class ScanJob : IDisposable
                     : TimeSpan.FromTicks(Math.Max(0, (nextProgress - DateTime.UtcNow).Ticks));
                 reader.WaitToReadAsync().AsTask().Wait(wait);
             }
+            _pumpDrained.TrySetResult();
         }
         catch (Exception ex)
         {
-            // The caller stopped taking output: Ctrl+C, Select-Object -First, or -ErrorAction Stop on an error item.
-            Cancel($"Stopped by the caller ({ex.GetType().Name}): {ex.Message}");
+            // The caller stopped taking output: -ErrorAction Stop on an error item, Select-Object -First, Ctrl+C.
+            Cancel(delivering?.Error is ScanError stoppedAt
+                ? $"Stopped at the error item {stoppedAt.Kind} of '{stoppedAt.Path}' (the caller stops at errors, for example with -ErrorAction Stop)"
+                : delivering?.Record is not null
+                    ? $"Stopped by the caller, which takes no more records ({ex.GetType().Name}: {ex.Message.TrimEnd('.')})"
+                    : $"Stopped by the caller ({ex.GetType().Name}: {ex.Message.TrimEnd('.')})");
+            _pumpDrained.TrySetResult();
             Completion.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
             throw;
         }
         return Completion.GetAwaiter().GetResult();
     }
 
+    private int _pumping;
+    private readonly TaskCompletionSource _pumpDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// After the walk: hands the pump everything still queued and waits until it has been delivered, so a
+    /// caller that stops at the last error item (-ErrorAction Stop) still makes the run Cancelled. Only when
+    /// someone pumps: a caller that never pumps gets nothing delivered and is not waited for.
+    /// </summary>
+    private void LetThePumpCatchUp()
+    {
+        _events.Writer.TryComplete();
+        if (Volatile.Read(ref _pumping) != 0 && (_reportErrors || _passThru))
+        {
+            _pumpDrained.Task.Wait();
+        }
+    }
+
+    /// <summary>How often a running scan stores its counts, so Get-ScanRun shows them while it runs.</summary>
+    internal static readonly TimeSpan CountsInterval = TimeSpan.FromSeconds(2);
+
+    private int _storingCounts;
+
+    /// <summary>Timer callback: hands the run's current counts to the session (skipped while the last is still waiting).</summary>
+    private void StoreCounts()
+    {
+        if (Interlocked.Exchange(ref _storingCounts, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            ScanProgressSnapshot p = Progress.Snapshot();
+            _lease.Write(new ScanRunProgress { RunKey = RunKey, Files = p.Files, Bytes = p.Bytes, Directories = p.Directories, Errors = p.Errors }, _cancel.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or CatalogException)
+        {
+            // Stopping, or the session failed: the run's end (or the failure) tells the rest.
+        }
+        finally
+        {
+            Volatile.Write(ref _storingCounts, 0);
+        }
+    }
+
     private void Run()
     {
         var sink = new JobSink(this);
+        using var counts = new Timer(static job => ((ScanJob)job!).StoreCounts(), this, CountsInterval, CountsInterval);
         ScanRunStatus status = ScanRunStatus.Completed;
         string? message = null;
         Exception? fatal = null;
         try
         {
             _walker.Walk(sink, _cancel.Token);
+            LetThePumpCatchUp();
+            _cancel.Token.ThrowIfCancellationRequested(); // the caller stopped while the last events were delivered
         }
         catch (OperationCanceledException)
         {
             status = ScanRunStatus.Cancelled;
-            message = (_cancelReason ?? "Stopped on request") + ". Everything found before that is kept.";
+            message = (_cancelReason ?? "Stopped on request").TrimEnd('.') + ". Everything found before that is kept.";
         }
         catch (CatalogException ex)
         {
@@ -195,6 +257,13 @@ public sealed class ScanJob : IDisposable
             status = ScanRunStatus.Failed;
             message = ex.Message;
             fatal = ex;
+        }
+        using (var stopped = new ManualResetEvent(false))
+        {
+            if (counts.Dispose(stopped))
+            {
+                stopped.WaitOne(); // no counts may land after the run's end
+            }
         }
 
         ScanRun? run = null;
@@ -228,6 +297,7 @@ public sealed class ScanJob : IDisposable
         {
             _lease.Dispose();
             _events.Writer.TryComplete();
+            ProcessShutdown.Untrack(this);
         }
 
         if (run is not null && fatal is null or not CatalogException)
@@ -321,6 +391,10 @@ public sealed class ScanJob : IDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+        catch (ChannelClosedException)
+        {
+            // After the walk (a refusal reported at the end): the item is stored with the run all the same.
         }
     }
 

@@ -65,7 +65,7 @@ public sealed class CatalogReader : IDisposable
                 LastWriteTimeUtc = new DateTime(r.GetInt64(4), DateTimeKind.Utc),
                 CreationTimeUtc = r.IsDBNull(5) ? null : new DateTime(r.GetInt64(5), DateTimeKind.Utc),
                 Attributes = (FileAttributes)r.GetInt64(6),
-                UnixMode = r.IsDBNull(7) ? null : r.GetInt32(7),
+                UnixStatMode = r.IsDBNull(7) ? null : r.GetInt32(7),
                 IsLink = r.GetInt64(8) != 0,
                 LinkTarget = r.IsDBNull(9) ? null : r.GetString(9),
                 Sha256 = r.IsDBNull(10) ? null : Convert.ToHexString((byte[])r.GetValue(10)),
@@ -73,6 +73,7 @@ public sealed class CatalogReader : IDisposable
                 LastScanId = r.GetInt64(12),
                 RemovedScanId = r.IsDBNull(13) ? null : r.GetInt64(13),
                 Kind = (Platform.EntryKind)r.GetInt32(14),
+                Database = DatabasePath,
             };
         }
     }
@@ -152,9 +153,32 @@ public sealed class CatalogReader : IDisposable
                 Errors = r.GetInt64(14),
                 Removed = r.GetInt64(15),
                 Message = r.IsDBNull(16) ? null : r.GetString(16),
+                Database = DatabasePath,
             });
         }
         return runs;
+    }
+
+    /// <summary>
+    /// The extensions most common among the present files, most common first, counted over the first
+    /// <paramref name="sampleRows"/> rows (tab completion must answer at once, whatever the catalog's size).
+    /// </summary>
+    public IReadOnlyList<(string Extension, long Files)> CommonExtensions(int count = 40, int sampleRows = 200_000)
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = """
+            SELECT extension, count(*) AS n FROM (SELECT extension FROM files WHERE removed_scan_id IS NULL LIMIT $sample)
+            WHERE extension <> '' GROUP BY extension COLLATE NOCASE ORDER BY n DESC, extension LIMIT $count;
+            """;
+        command.Parameters.AddWithValue("$sample", sampleRows);
+        command.Parameters.AddWithValue("$count", count);
+        var result = new List<(string, long)>();
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            result.Add((r.GetString(0), r.GetInt64(1)));
+        }
+        return result;
     }
 
     /// <summary>The run with this key, or null.</summary>
@@ -210,7 +234,7 @@ public sealed class CatalogReader : IDisposable
         while (Read(r))
         {
             yield return new ScanError(r.GetString(1), Enum.Parse<ScanErrorKind>(r.GetString(2)), r.GetString(3),
-                new DateTime(r.GetInt64(4), DateTimeKind.Utc)) { ScanId = r.GetInt64(0) };
+                new DateTime(r.GetInt64(4), DateTimeKind.Utc)) { ScanId = r.GetInt64(0), Database = DatabasePath };
         }
     }
 

@@ -38,6 +38,7 @@ internal sealed class CatalogWriter : IDisposable
     private readonly RawStatement _reviveDirectory;
     private readonly RawStatement _insertError;
     private readonly RawStatement _addRemoved;
+    private readonly RawStatement _updateProgress;
     private readonly RawStatement _clientSeq;
     private readonly RawStatement _setClientSeq;
     private readonly List<RawStatement> _statements = new();
@@ -107,6 +108,7 @@ internal sealed class CatalogWriter : IDisposable
                 """);
             _insertError = Prepare("INSERT INTO scan_errors (scan_id, path, kind, message, occurred_utc) VALUES (?1, ?2, ?3, ?4, ?5);");
             _addRemoved = Prepare("UPDATE scan_runs SET removed = removed + ?1 WHERE id = ?2;");
+            _updateProgress = Prepare("UPDATE scan_runs SET files = ?1, bytes = ?2, directories = ?3, errors = ?4 WHERE id = ?5 AND status = 'Running';");
             _clientSeq = Prepare("SELECT last_seq FROM client_batches WHERE client_id = ?1;");
             _setClientSeq = Prepare("""
                 INSERT INTO client_batches (client_id, last_seq, updated_utc) VALUES (?1, ?2, ?3)
@@ -219,6 +221,9 @@ internal sealed class CatalogWriter : IDisposable
                 break;
             case ScanRunEnd end:
                 ApplyEnd(end);
+                break;
+            case ScanRunProgress progress:
+                ApplyProgress(progress);
                 break;
             default:
                 throw new ArgumentException($"Unknown catalog write {write.GetType().Name}.", nameof(write));
@@ -356,6 +361,17 @@ internal sealed class CatalogWriter : IDisposable
         }
     }
 
+    private void ApplyProgress(ScanRunProgress progress)
+    {
+        long run = RunId(progress.RunKey);
+        _updateProgress.Bind(1, progress.Files);
+        _updateProgress.Bind(2, progress.Bytes);
+        _updateProgress.Bind(3, progress.Directories);
+        _updateProgress.Bind(4, progress.Errors);
+        _updateProgress.Bind(5, run);
+        _updateProgress.Execute();
+    }
+
     private void ApplyErrors(ScanErrorBatch batch)
     {
         long run = RunId(batch.RunKey);
@@ -483,7 +499,7 @@ internal sealed class CatalogWriter : IDisposable
         write.Bind(5, f.LastWriteTimeUtc.Ticks);
         write.Bind(6, f.CreationTimeUtc?.Ticks);
         write.Bind(7, (long)f.Attributes);
-        write.Bind(8, (long?)f.UnixMode);
+        write.Bind(8, (long?)f.UnixStatMode);
         write.Bind(9, (long)f.Kind);
         write.Bind(10, f.IsLink ? 1L : 0L);
         write.Bind(11, f.LinkTarget);

@@ -9,6 +9,18 @@ public sealed class Finding
     /// <summary>The full path of the file.</summary>
     public required string FullName { get; init; }
 
+    /// <summary>
+    /// The full path again, under the name PowerShell's file cmdlets bind -LiteralPath to from the pipeline,
+    /// so Remove-Item, Copy-Item and Get-Item take a finding exactly (no wildcard surprises with [ ] in names).
+    /// </summary>
+    public string PSPath => FullName;
+
+    /// <summary>Last write time in local time, as Get-ChildItem shows it.</summary>
+    public DateTime LastWriteTime => LastWriteTimeUtc.ToLocalTime();
+
+    /// <summary>The catalog the finding was read from; cmdlets that read catalogs bind their -Database to it from the pipeline.</summary>
+    public string? Database { get; init; }
+
     /// <summary>The file's name with its extension.</summary>
     public required string Name { get; init; }
 
@@ -30,8 +42,17 @@ public sealed class Finding
     /// <summary>File attributes when last seen.</summary>
     public FileAttributes Attributes { get; init; }
 
-    /// <summary>Unix st_mode (type and permission bits); null for files recorded on Windows.</summary>
-    public int? UnixMode { get; init; }
+    /// <summary>The Unix st_mode (file type and permission bits, as stat(2) returns it); null on Windows.</summary>
+    public int? UnixStatMode { get; init; }
+
+    /// <summary>The Unix mode as Get-ChildItem shows it (<c>-rw-r--r--</c>, <c>lrwxrwxrwx</c>, with s/S/t/T); null on Windows.</summary>
+    public string? UnixMode => Platform.FileModeText.Format(UnixStatMode);
+
+    /// <summary>The mode column of Get-ChildItem: the Unix mode where there is one, else the Windows attribute letters (<c>-a---</c>).</summary>
+    public string Mode => Platform.FileModeText.Format(UnixStatMode, Attributes, IsLink);
+
+    /// <summary>The permission bits (with set-user-id, set-group-id and sticky) as .NET's UnixFileMode; null on Windows.</summary>
+    public UnixFileMode? UnixFileMode => UnixStatMode is int m ? (UnixFileMode)(m & 0xFFF) : null;
 
     /// <summary>True when the entry is a symbolic link.</summary>
     public bool IsLink { get; init; }

@@ -40,7 +40,10 @@ public sealed record FindingQuery
     /// <summary>File-name wildcards; case is ignored.</summary>
     public IReadOnlyList<string> Name { get; init; } = Array.Empty<string>();
 
-    /// <summary>Extensions, with or without the dot; case is ignored. An empty string means "no extension".</summary>
+    /// <summary>
+    /// Extensions as <c>log</c>, <c>.log</c> or <c>*.log</c>; case is ignored. An empty string means "no
+    /// extension". Other wildcards are refused (use <see cref="Name"/> for patterns).
+    /// </summary>
     public IReadOnlyList<string> Extension { get; init; } = Array.Empty<string>();
 
     /// <summary>Smallest size in bytes, inclusive.</summary>
@@ -76,6 +79,33 @@ public sealed record FindingQuery
     /// <summary>At most this many results; null for all.</summary>
     public int? First { get; init; }
 
+    /// <summary>
+    /// The stored form of an extension: with its dot. <c>log</c>, <c>.log</c> and <c>*.log</c> are the same.
+    /// </summary>
+    /// <exception cref="ArgumentException">A wildcard pattern, or a double extension the catalog cannot match.</exception>
+    public static string NormalizeExtension(string extension)
+    {
+        ArgumentNullException.ThrowIfNull(extension);
+        string e = extension.Trim();
+        if (e.StartsWith("*.", StringComparison.Ordinal))
+        {
+            e = e[1..];
+        }
+        if (e.IndexOfAny(new[] { '*', '?', '[', ']' }) >= 0)
+        {
+            throw new ArgumentException($"'{extension}' is a wildcard pattern; -Extension takes extensions such as log, .log or *.log. For patterns use -Name, for example -Name '*.lo?'.");
+        }
+        if (e.Length > 0 && !e.StartsWith('.'))
+        {
+            e = "." + e;
+        }
+        if (e.LastIndexOf('.') > 0)
+        {
+            throw new ArgumentException($"'{extension}' has more than one dot; the catalog keeps only the last extension of a name ({e[e.LastIndexOf('.')..]} of x{e}). Use -Name '*{e}' instead.");
+        }
+        return e;
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the filter that cannot work.</summary>
     public void Validate()
     {
@@ -90,6 +120,10 @@ public sealed record FindingQuery
         if (First is < 0)
         {
             throw new ArgumentException("First cannot be negative.");
+        }
+        foreach (string e in Extension)
+        {
+            _ = NormalizeExtension(e);
         }
         foreach (string h in Hash)
         {

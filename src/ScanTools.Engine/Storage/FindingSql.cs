@@ -168,11 +168,7 @@ internal sealed class FindingSql
             return;
         }
         // The column's collation is NOCASE, so IN ignores case.
-        IEnumerable<string> values = extensions.Select(e =>
-        {
-            string trimmed = e.Trim();
-            return trimmed.Length == 0 || trimmed.StartsWith('.') ? trimmed : "." + trimmed;
-        });
+        IEnumerable<string> values = extensions.Select(FindingQuery.NormalizeExtension);
         And($"f.extension IN ({string.Join(", ", values.Select(v => Bind(v)))})");
     }
 

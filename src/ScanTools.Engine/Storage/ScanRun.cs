@@ -57,6 +57,23 @@ public sealed class ScanRun
     /// <summary>Why it failed or was cancelled.</summary>
     public string? Message { get; init; }
 
+    /// <summary>The catalog the run is recorded in; cmdlets that read runs bind their -Database to it from the pipeline.</summary>
+    public string? Database { get; init; }
+
+    /// <summary>The run's number again, under the name Get-Finding and Get-ScanError bind from the pipeline.</summary>
+    public long ScanId => Id;
+
+    /// <summary>
+    /// The exit code a scheduled scan ends with for this run: Completed (0), CompletedWithErrors (3),
+    /// Cancelled (4), or Failed (5); a run still Running reports Completed or CompletedWithErrors so far.
+    /// </summary>
+    public Hosting.ScanExitCode ExitCode => Status switch
+    {
+        ScanRunStatus.Cancelled => Hosting.ScanExitCode.Cancelled,
+        ScanRunStatus.Failed => Hosting.ScanExitCode.Failed,
+        _ => Errors > 0 ? Hosting.ScanExitCode.CompletedWithErrors : Hosting.ScanExitCode.Completed,
+    };
+
     /// <summary>Files recorded per second of run time.</summary>
     public double FilesPerSecond => Duration.TotalSeconds > 0 ? Files / Duration.TotalSeconds : 0;
 

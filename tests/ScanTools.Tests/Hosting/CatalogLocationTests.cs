@@ -48,12 +48,29 @@ public sealed class PresentationTests
     public void ByteSize_IsHumanReadable(long bytes, string expected) => Assert.Equal(expected, ByteSize.Format(bytes));
 
     [Fact]
-    public void ProgressStatus_SaysFilesBytesRateAndErrors()
+    public void ProgressStatus_SaysElapsedFilesBytesRateErrorsAndTheFolder_InTheOneLineTheMinimalViewShows()
     {
-        var p = new ScanTools.Scanning.ScanProgressSnapshot(12_345, 3 * 1024 * 1024, 10, 2, "/srv/data", TimeSpan.FromSeconds(2), 6_172.5);
+        var p = new ScanTools.Scanning.ScanProgressSnapshot(12_345, 3 * 1024 * 1024, 10, 1, "/srv/data", TimeSpan.FromSeconds(3725), 6_172.5);
 
-        Assert.Equal("12,345 files, 3.0 MB, 6,172 files/s, 2 errors", ProgressText.Status(p));
+        Assert.Equal("1:02:05 12,345 files, 3.0 MB, 6,172 files/s, 1 error - /srv/data", ProgressText.Status(p));
         Assert.Equal("/srv/data", ProgressText.CurrentOperation(p));
+        Assert.Equal("Start-Scan /a and 2 more", ProgressText.Activity(new[] { "/a", "/b", "/c" }));
+    }
+
+    [Fact]
+    public void AStoppedRun_IsSummedUpInOneLine()
+    {
+        var run = new ScanTools.Storage.ScanRun
+        {
+            Id = 7, RunKey = Guid.NewGuid(), Status = ScanTools.Storage.ScanRunStatus.Cancelled,
+            StartedUtc = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), EndedUtc = new DateTime(2026, 1, 1, 0, 0, 42, DateTimeKind.Utc),
+            Files = 15_040, Bytes = 2048, Directories = 12, Errors = 0, Message = "Stopped by SIGTERM.",
+        };
+
+        string line = ProgressText.Stopped(run);
+
+        Assert.Equal("Scan 7 stopped after 0:00:42: kept 15,040 files (2.0 KB) in 12 folders, 0 error items. Stopped by SIGTERM.", line);
+        Assert.DoesNotContain('\n', line);
     }
 
     /// <summary>The names of System.Management.Automation.ErrorCategory (the engine cannot reference PowerShell).</summary>

@@ -50,7 +50,7 @@ public sealed class ModuleLayoutTests
     [Fact]
     public void StagedModule_HasItsManifestFiles_AndHelpBuiltFromEveryPage()
     {
-        foreach (string f in new[] { "ScanTools.psd1", "ScanTools.format.ps1xml", "ScanTools.types.ps1xml", "en-US/ScanTools.Cmdlets.dll-Help.xml" })
+        foreach (string f in new[] { "ScanTools.psd1", "ScanTools.format.ps1xml", "en-US/ScanTools.Cmdlets.dll-Help.xml" })
         {
             Assert.True(File.Exists(Path.Combine(Repo.StagedModule, f)), $"missing {f}");
         }

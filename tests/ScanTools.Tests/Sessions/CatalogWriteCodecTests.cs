@@ -39,7 +39,7 @@ public sealed class CatalogWriteCodecTests
             Files = new[]
             {
                 new FileRecord("/a/dir", "plain.txt") { Length = 5, LastWriteTimeUtc = t, Attributes = FileAttributes.Normal, Kind = EntryKind.File },
-                new FileRecord("/a/dir", "ünï ✓") { Length = 0, LastWriteTimeUtc = t, CreationTimeUtc = t.AddDays(-1), Attributes = FileAttributes.Hidden | FileAttributes.ReparsePoint, UnixMode = 0xA1FF, IsLink = true, LinkTarget = "../x", Kind = EntryKind.Symlink },
+                new FileRecord("/a/dir", "ünï ✓") { Length = 0, LastWriteTimeUtc = t, CreationTimeUtc = t.AddDays(-1), Attributes = FileAttributes.Hidden | FileAttributes.ReparsePoint, UnixStatMode = 0xA1FF, IsLink = true, LinkTarget = "../x", Kind = EntryKind.Symlink },
                 new FileRecord("/a/dir", "hashed") { Length = 9, LastWriteTimeUtc = t, Attributes = FileAttributes.ReadOnly, Sha256Bytes = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray(), Kind = EntryKind.File },
             },
             UnrecordedNames = new[] { "excluded.tmp" },
@@ -61,8 +61,8 @@ public sealed class CatalogWriteCodecTests
         for (int i = 0; i < listing.Files.Count; i++)
         {
             FileRecord a = listing.Files[i], b = l.Files[i];
-            Assert.Equal((a.DirectoryName, a.Name, a.Length, a.LastWriteTimeUtc, a.CreationTimeUtc, a.Attributes, a.UnixMode, a.IsLink, a.LinkTarget, a.Sha256, a.Kind),
-                (b.DirectoryName, b.Name, b.Length, b.LastWriteTimeUtc, b.CreationTimeUtc, b.Attributes, b.UnixMode, b.IsLink, b.LinkTarget, b.Sha256, b.Kind));
+            Assert.Equal((a.DirectoryName, a.Name, a.Length, a.LastWriteTimeUtc, a.CreationTimeUtc, a.Attributes, a.UnixStatMode, a.IsLink, a.LinkTarget, a.Sha256, a.Kind),
+                (b.DirectoryName, b.Name, b.Length, b.LastWriteTimeUtc, b.CreationTimeUtc, b.Attributes, b.UnixStatMode, b.IsLink, b.LinkTarget, b.Sha256, b.Kind));
         }
         var e = Assert.IsType<ScanErrorBatch>(back[2]);
         Assert.Equal(("/a/locked", ScanErrorKind.DirectoryUnreadable, "denied", t), (e.Errors[0].Path, e.Errors[0].Kind, e.Errors[0].Message, e.Errors[0].OccurredUtc));

@@ -12,7 +12,7 @@ namespace ScanTools.Sessions.Ipc;
 /// </summary>
 internal static class CatalogWriteCodec
 {
-    private const byte StartTag = 1, ListingTag = 2, ErrorsTag = 3, EndTag = 4;
+    private const byte StartTag = 1, ListingTag = 2, ErrorsTag = 3, EndTag = 4, ProgressTag = 5;
     private const int MaxItems = 1 << 20;
     private static readonly int MaxErrorKind = System.Enum.GetValues<ScanErrorKind>().Max(k => (int)k);
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -105,6 +105,14 @@ internal static class CatalogWriteCodec
                     w.Write(end.Message);
                 }
                 break;
+            case ScanRunProgress progress:
+                w.Write(ProgressTag);
+                w.Write(progress.RunKey.ToByteArray());
+                w.Write(progress.Files);
+                w.Write(progress.Bytes);
+                w.Write(progress.Directories);
+                w.Write(progress.Errors);
+                break;
             default:
                 throw new ArgumentException($"Cannot forward a {write.GetType().Name}.", nameof(write));
         }
@@ -173,6 +181,15 @@ internal static class CatalogWriteCodec
                     Errors = r.ReadInt64(),
                     Message = r.ReadBoolean() ? r.ReadString() : null,
                 };
+            case ProgressTag:
+                return new ScanRunProgress
+                {
+                    RunKey = run,
+                    Files = NonNegative(r.ReadInt64()),
+                    Bytes = NonNegative(r.ReadInt64()),
+                    Directories = NonNegative(r.ReadInt64()),
+                    Errors = NonNegative(r.ReadInt64()),
+                };
             default:
                 throw new InvalidDataException($"Unknown catalog write tag {tag}.");
         }
@@ -185,7 +202,7 @@ internal static class CatalogWriteCodec
         {
             flags |= FileFlags.HasCreation;
         }
-        if (f.UnixMode is not null)
+        if (f.UnixStatMode is not null)
         {
             flags |= FileFlags.HasMode;
         }
@@ -210,7 +227,7 @@ internal static class CatalogWriteCodec
             w.Write(c.Ticks);
         }
         w.Write((int)f.Attributes);
-        if (f.UnixMode is int m)
+        if (f.UnixStatMode is int m)
         {
             w.Write(m);
         }
@@ -247,7 +264,7 @@ internal static class CatalogWriteCodec
             LastWriteTimeUtc = mtime,
             CreationTimeUtc = ctime,
             Attributes = attributes,
-            UnixMode = mode,
+            UnixStatMode = mode,
             IsLink = (flags & FileFlags.IsLink) != 0,
             LinkTarget = target,
             Sha256Bytes = hash,
@@ -282,6 +299,8 @@ internal static class CatalogWriteCodec
         long left = r.BaseStream.Length - r.BaseStream.Position;
         return count is >= 0 and <= MaxItems && count <= left ? count : throw new InvalidDataException($"Implausible item count {count}.");
     }
+
+    private static long NonNegative(long value) => value >= 0 ? value : throw new InvalidDataException($"Count {value} is negative.");
 
     private static int Enum(int value, int max, int min = 0) =>
         value >= min && value <= max ? value : throw new InvalidDataException($"Value {value} is out of range.");

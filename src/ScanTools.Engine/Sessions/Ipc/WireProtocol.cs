@@ -27,7 +27,8 @@ internal enum FrameType : byte
 
 /// <summary>
 /// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 2
-/// (version 1 had no Rejected frame: a refused write failed the whole session).
+/// (version 1 had no Rejected frame, in which a refused write failed the whole session, and no run
+/// progress writes).
 /// A peer with another magic or version receives an Error frame saying so, never a misread.
 /// </summary>
 internal static class WireProtocol
