@@ -15,12 +15,14 @@
         'Get-ScanRun'
         'Get-ScanError'
         'Get-ScanSession'
+        'Register-ScanSchedule'
+        'Get-ScanSchedule'
+        'Unregister-ScanSchedule'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
     FormatsToProcess     = @('ScanTools.format.ps1xml')
-    TypesToProcess       = @('ScanTools.types.ps1xml')
     PrivateData          = @{
         PSData = @{
             Tags         = @('FileSystem', 'Inventory', 'Catalog', 'Scan', 'SQLite', 'Hash', 'Audit', 'Linux', 'Windows', 'macOS')

@@ -1,0 +1,156 @@
+using System.Management.Automation;
+using ScanTools.Hosting;
+using ScanTools.Scanning;
+using ScanTools.Scheduling;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Schedules a scan with the computer's scheduler: cron, a systemd timer, launchd or the Windows Task Scheduler.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Register, "ScanSchedule", SupportsShouldProcess = true)]
+[OutputType(typeof(ScanSchedule))]
+public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
+{
+    /// <summary>The schedule's name: letters, digits, '.', '-' and '_'.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The folders to scan (PowerShell paths, stored as full paths).</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>The time of day to run (local time); the date part is ignored. Default: 02:00.</summary>
+    [Parameter]
+    public DateTime At { get; set; } = DateTime.Today.AddHours(2);
+
+    /// <summary>The days to run; every day when omitted.</summary>
+    [Parameter]
+    public DayOfWeek[] DaysOfWeek { get; set; } = Array.Empty<DayOfWeek>();
+
+    /// <summary>The scheduler; by default the computer's own (Task Scheduler, launchd, systemd where it runs, else cron).</summary>
+    [Parameter]
+    public SchedulerKind Scheduler { get => (SchedulerKind)_scheduler; set => _scheduler = (int)value; }
+
+    private int _scheduler; // An int, not the enum: PowerShell loads this class before the engine can be resolved (ModuleLifecycle).
+
+    /// <summary>Start-Scan -Hash.</summary>
+    [Parameter]
+    public SwitchParameter Hash { get; set; }
+
+    /// <summary>Start-Scan -Exclude.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] Exclude { get; set; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -MaxDepth.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaxDepth { get; set; }
+
+    /// <summary>Start-Scan -FollowSymlink.</summary>
+    [Parameter]
+    public SwitchParameter FollowSymlink { get; set; }
+
+    /// <summary>Start-Scan -ThrottleLimit.</summary>
+    [Parameter]
+    [ValidateRange(1, ScanOptions.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; }
+
+    /// <summary>The log every run appends a line to. Default: ScanTools/logs/NAME.log beside the per-user catalog.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
+    /// <summary>Replace a schedule of the same name.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        var bound = MyInvocation.BoundParameters;
+        ScheduleStore store = ScheduleSupport.Store(this);
+        var roots = new List<string>();
+        foreach (string p in Path)
+        {
+            string full = ScheduleSupport.FullPath(this, p, "Path");
+            if (!Directory.Exists(full))
+            {
+                WriteWarning($"'{full}' is not a folder now; the scheduled scan fails with NoFolderToScan (exit code 2) unless it exists when the scan runs.");
+            }
+            roots.Add(full);
+        }
+        var schedule = new ScanSchedule
+        {
+            Name = Name,
+            Roots = roots,
+            Database = ResolveCatalog().Path,
+            At = TimeOnly.FromDateTime(At),
+            DaysOfWeek = DaysOfWeek,
+            Scheduler = bound.ContainsKey(nameof(Scheduler)) ? Scheduler : ScheduleInstaller.DefaultKind(),
+            Hash = Hash,
+            Exclude = Exclude,
+            MaxDepth = bound.ContainsKey(nameof(MaxDepth)) ? MaxDepth : null,
+            FollowSymlink = FollowSymlink,
+            ThrottleLimit = bound.ContainsKey(nameof(ThrottleLimit)) ? ThrottleLimit : null,
+            ModuleManifest = System.IO.Path.Combine(MyInvocation.MyCommand.Module?.ModuleBase ?? ScheduleSupport.ThisModuleFolder, "ScanTools.psd1"),
+            PowerShell = PowerShellLauncher.Command(Environment.ProcessPath ?? "pwsh", (string)SessionState.PSVariable.GetValue("PSHOME")),
+            ScriptPath = store.ScriptPath(Name),
+            LogPath = LogPath is null ? store.DefaultLogPath(Name) : ScheduleSupport.FullPath(this, LogPath, "LogPath"),
+        };
+        try
+        {
+            schedule.Validate();
+            new ScanOptions { Roots = roots, Exclude = Exclude, ThrottleLimit = schedule.ThrottleLimit ?? 1, MaxDepth = schedule.MaxDepth }.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex is ScanArgumentException ? ex : new ScanArgumentException(ex.Message, ex), "InvalidSchedule", ErrorCategory.InvalidArgument, Name));
+        }
+        ScanSchedule? existing = ScheduleSupport.Get(this, store, Name);
+        if (existing is not null && !Force)
+        {
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                $"A schedule named '{Name}' exists ({existing.Scheduler}, {existing.When}). Add -Force to replace it, or choose another name."),
+                "ScheduleExists", ErrorCategory.ResourceExists, Name));
+        }
+        string plan = ScheduleInstaller.Describe(schedule);
+        if (!ShouldProcess(plan, $"Register the scheduled scan '{Name}' ({schedule.Scheduler}, {schedule.When})?", "Register-ScanSchedule"))
+        {
+            return;
+        }
+        try
+        {
+            if (existing is not null && existing.Scheduler != schedule.Scheduler)
+            {
+                ScheduleSupport.Unregister(this, existing);
+            }
+            store.Save(schedule); // the script first: the scheduler may start it at once
+            ScheduleSupport.Register(this, schedule);
+        }
+        catch (Exception ex) when (ex is SchedulerException or IOException or UnauthorizedAccessException)
+        {
+            if (existing is null)
+            {
+                TryDelete(store, schedule); // nothing half-registered is left behind
+            }
+            ThrowTerminatingError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.InvalidOperation, Name));
+        }
+        WriteObject(schedule);
+    }
+
+    private static void TryDelete(ScheduleStore store, ScanSchedule schedule)
+    {
+        try
+        {
+            store.Delete(schedule);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for Unregister-ScanSchedule.
+        }
+    }
+}

@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ScanTools.Scheduling;
+
+/// <summary>A scheduler could not be used (not installed, not running) or refused the change. The message says what to do.</summary>
+public sealed class SchedulerException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public SchedulerException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// Registers schedules with cron, systemd or launchd (the Windows Task Scheduler is driven by the cmdlet,
+/// through PowerShell's ScheduledTasks module). Every change is also described in words first, for -WhatIf.
+/// </summary>
+public sealed class ScheduleInstaller
+{
+    /// <summary>The scheduler to use on this computer when none is asked for: Task Scheduler on Windows,
+    /// launchd on macOS, systemd where it runs, else cron.</summary>
+    public static SchedulerKind DefaultKind() =>
+        OperatingSystem.IsWindows() ? SchedulerKind.TaskScheduler
+        : OperatingSystem.IsMacOS() ? SchedulerKind.Launchd
+        : SystemdRunning && OnPath("systemctl") ? SchedulerKind.Systemd
+        : SchedulerKind.Cron;
+
+    private static bool SystemdRunning => Directory.Exists("/run/systemd/system");
+
+    private static bool IsRoot => !OperatingSystem.IsWindows() && Sessions.Ipc.UnixUser.EffectiveUserId == 0;
+
+    /// <summary>The folder systemd units go to: system units for root, the user's units otherwise.</summary>
+    public static string SystemdFolder =>
+        IsRoot ? "/etc/systemd/system"
+        : Path.Combine(Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } config ? config : Path.Combine(Home, ".config"), "systemd", "user");
+
+    private static string Home => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    private static string LaunchdPath(string name) => Path.Combine(Home, "Library", "LaunchAgents", ScheduleText.LaunchdLabel(name) + ".plist");
+
+    /// <summary>What registering would do, step by step, with the exact text of every entry and file.</summary>
+    public static string Describe(ScanSchedule s)
+    {
+        var sb = new StringBuilder();
+        sb.Append("Write the script ").Append(s.ScriptPath).Append(":\n").Append(ScheduleText.Script(s)).Append('\n');
+        switch (s.Scheduler)
+        {
+            case SchedulerKind.Cron:
+                sb.Append("Add to the crontab of ").Append(Environment.UserName).Append(" (replacing a line of the same schedule):\n")
+                  .Append(ScheduleText.CronLine(s)).Append('\n');
+                break;
+            case SchedulerKind.Systemd:
+                (string service, string timer) = ScheduleText.SystemdUnits(s, Home);
+                string unit = ScheduleText.UnitName(s.Name);
+                sb.Append("Write ").Append(Path.Combine(SystemdFolder, unit + ".service")).Append(":\n").Append(service).Append('\n')
+                  .Append("Write ").Append(Path.Combine(SystemdFolder, unit + ".timer")).Append(":\n").Append(timer).Append('\n')
+                  .Append("Run: systemctl ").Append(IsRoot ? string.Empty : "--user ").Append("daemon-reload; systemctl ")
+                  .Append(IsRoot ? string.Empty : "--user ").Append("enable --now ").Append(unit).Append(".timer\n");
+                break;
+            case SchedulerKind.Launchd:
+                sb.Append("Write ").Append(LaunchdPath(s.Name)).Append(":\n").Append(ScheduleText.LaunchdPlist(s)).Append('\n')
+                  .Append("Run: launchctl load -w ").Append(LaunchdPath(s.Name)).Append('\n');
+                break;
+            case SchedulerKind.TaskScheduler:
+                (string execute, string argument) = ScheduleText.WindowsAction(s);
+                sb.Append("Register the task \\ScanTools\\").Append(s.Name).Append(", ").Append(s.When).Append(", running:\n")
+                  .Append(execute).Append(' ').Append(argument).Append('\n');
+                break;
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Adds (or replaces) the schedule's entry in a Unix scheduler.</summary>
+    /// <exception cref="SchedulerException">The scheduler is missing or not running, or refused the entry.</exception>
+    public void Register(ScanSchedule s)
+    {
+        switch (s.Scheduler)
+        {
+            case SchedulerKind.Cron:
+                WriteCrontab(ReadCrontab().Where(l => !IsEntryOf(l, s.Name)).Append(ScheduleText.CronLine(s)));
+                break;
+            case SchedulerKind.Systemd:
+                RequireSystemd();
+                (string service, string timer) = ScheduleText.SystemdUnits(s, Home);
+                string unit = ScheduleText.UnitName(s.Name);
+                Directory.CreateDirectory(SystemdFolder);
+                File.WriteAllText(Path.Combine(SystemdFolder, unit + ".service"), service);
+                File.WriteAllText(Path.Combine(SystemdFolder, unit + ".timer"), timer);
+                Systemctl("daemon-reload");
+                Systemctl("enable", "--now", unit + ".timer");
+                break;
+            case SchedulerKind.Launchd:
+                string plist = LaunchdPath(s.Name);
+                Directory.CreateDirectory(Path.GetDirectoryName(plist)!);
+                if (File.Exists(plist))
+                {
+                    Run("launchctl", new[] { "unload", plist }, null, mustSucceed: false);
+                }
+                File.WriteAllText(plist, ScheduleText.LaunchdPlist(s));
+                Run("launchctl", new[] { "load", "-w", plist }, null);
+                break;
+            default:
+                throw new SchedulerException("The Windows Task Scheduler is registered by the cmdlet through the ScheduledTasks module.");
+        }
+    }
+
+    /// <summary>Removes the schedule's entry from a Unix scheduler; an entry already gone is no error.</summary>
+    public void Unregister(ScanSchedule s)
+    {
+        switch (s.Scheduler)
+        {
+            case SchedulerKind.Cron:
+                List<string> lines = ReadCrontab();
+                if (lines.Any(l => IsEntryOf(l, s.Name)))
+                {
+                    WriteCrontab(lines.Where(l => !IsEntryOf(l, s.Name)));
+                }
+                break;
+            case SchedulerKind.Systemd:
+                string unit = ScheduleText.UnitName(s.Name);
+                if (SystemdRunning)
+                {
+                    Systemctl(mustSucceed: false, "disable", "--now", unit + ".timer");
+                }
+                File.Delete(Path.Combine(SystemdFolder, unit + ".service"));
+                File.Delete(Path.Combine(SystemdFolder, unit + ".timer"));
+                if (SystemdRunning)
+                {
+                    Systemctl(mustSucceed: false, "daemon-reload");
+                }
+                break;
+            case SchedulerKind.Launchd:
+                string plist = LaunchdPath(s.Name);
+                if (File.Exists(plist))
+                {
+                    Run("launchctl", new[] { "unload", "-w", plist }, null, mustSucceed: false);
+                    File.Delete(plist);
+                }
+                break;
+            default:
+                throw new SchedulerException("The Windows Task Scheduler is unregistered by the cmdlet through the ScheduledTasks module.");
+        }
+    }
+
+    /// <summary>Whether the scheduler holds the schedule's entry now (cron: its line; systemd, launchd: its files).</summary>
+    public bool IsRegistered(ScanSchedule s) => s.Scheduler switch
+    {
+        SchedulerKind.Cron => OnPath("crontab") && ReadCrontab().Any(l => IsEntryOf(l, s.Name)),
+        SchedulerKind.Systemd => File.Exists(Path.Combine(SystemdFolder, ScheduleText.UnitName(s.Name) + ".timer")),
+        SchedulerKind.Launchd => File.Exists(LaunchdPath(s.Name)),
+        _ => false,
+    };
+
+    private static bool IsEntryOf(string line, string name) => line.TrimEnd().EndsWith(ScheduleText.CronMarker(name), StringComparison.Ordinal);
+
+    /// <summary>The lines of the user's crontab; none when the user has no crontab yet.</summary>
+    internal static List<string> ReadCrontab()
+    {
+        RequireTool("crontab", "install cron (Debian, Ubuntu: apt-get install cron), or use -Scheduler Systemd");
+        (int exit, string output, string error) = Run("crontab", new[] { "-l" }, null, mustSucceed: false);
+        if (exit != 0)
+        {
+            if (error.Contains("no crontab", StringComparison.OrdinalIgnoreCase))
+            {
+                return new List<string>();
+            }
+            throw new SchedulerException($"crontab -l failed ({exit}): {error.Trim()}");
+        }
+        return output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
+    }
+
+    private static void WriteCrontab(IEnumerable<string> lines) =>
+        Run("crontab", new[] { "-" }, string.Join('\n', lines) + "\n");
+
+    private static void RequireSystemd()
+    {
+        if (!SystemdRunning || !OnPath("systemctl"))
+        {
+            throw new SchedulerException("systemd is not running on this computer (no /run/systemd/system), so a timer would never fire. Use -Scheduler Cron.");
+        }
+    }
+
+    private static void Systemctl(params string[] args) => Systemctl(mustSucceed: true, args);
+
+    private static void Systemctl(bool mustSucceed, params string[] args) =>
+        Run("systemctl", (IsRoot ? args : args.Prepend("--user")).ToArray(), null, mustSucceed);
+
+    private static void RequireTool(string tool, string advice)
+    {
+        if (!OnPath(tool))
+        {
+            throw new SchedulerException($"{tool} is not installed on this computer: {advice}.");
+        }
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, tool)));
+
+    private static (int Exit, string Output, string Error) Run(string tool, string[] args, string? input, bool mustSucceed = true)
+    {
+        var psi = new ProcessStartInfo(tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new SchedulerException($"{tool} could not be started.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new SchedulerException($"{tool} could not be started: {ex.Message}", ex);
+        }
+        using (process)
+        {
+            if (input is not null)
+            {
+                process.StandardInput.Write(input);
+                process.StandardInput.Close();
+            }
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            string output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (mustSucceed && process.ExitCode != 0)
+            {
+                throw new SchedulerException($"{tool} {string.Join(' ', args)} failed ({process.ExitCode}): {error.Result.Trim()}");
+            }
+            return (process.ExitCode, output, error.Result);
+        }
+    }
+}

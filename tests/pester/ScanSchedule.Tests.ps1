@@ -1,0 +1,262 @@
+# Register-ScanSchedule, Get-ScanSchedule, Unregister-ScanSchedule: scheduled scans through the computer's
+# scheduler, and the exit codes a scheduler sees. On Linux the cron tests use the real crontab of the
+# account running the tests (lines of other schedules stay untouched); every schedule made here has a
+# unique name and is unregistered at the end.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $modulePath = Get-ScanToolsTestModulePath
+    Import-Module $modulePath -Force
+
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $trees = Join-Path $TestDrive 'trees'
+    $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
+    $register = 'ScanTools.Commands.RegisterScanScheduleCommand'
+    $prefix = 'pester-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $haveCron = -not $IsWindows -and [bool](Get-Command crontab -CommandType Application -ErrorAction SilentlyContinue)
+    $made = [System.Collections.Generic.List[string]]::new()
+
+    function New-ScheduleName([string] $Suffix) {
+        $name = "$prefix-$Suffix"
+        $made.Add($name)
+        $name
+    }
+
+    # Runs a schedule's crontab line as cron would: its command (cron's \% back to %) in sh, with the bare
+    # environment cron gives (no PATH to pwsh), and returns the exit code.
+    # -WhatIf writes to the host, not to a stream: run the command in a child pwsh and read what it printed.
+    function Get-WhatIfText([string] $Arguments) {
+        $result = Invoke-TestPwsh -Script "Import-Module '$modulePath'; Register-ScanSchedule $Arguments -WhatIf"
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        $result.Output -join "`n"
+    }
+
+    function Invoke-CronLine([string] $Name) {
+        $line = @(crontab -l) | Where-Object { $_ -like "* # ScanTools schedule $Name" }
+        $line | Should -HaveCount 1
+        $command = ($line -split ' ', 6)[5] -replace '\\%', '%'
+        & /usr/bin/env -i "HOME=$HOME" 'PATH=/usr/bin:/bin' /bin/sh -c $command
+        $LASTEXITCODE
+    }
+}
+
+AfterAll {
+    foreach ($name in $made) {
+        Unregister-ScanSchedule -Name $name -ErrorAction SilentlyContinue -Confirm:$false
+    }
+}
+
+Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
+    BeforeAll {
+        if (-not $haveCron) {
+            Set-ItResult -Skipped -Because 'crontab is not installed (apt-get install cron); .ci/run installs it'
+        }
+        $tree = Join-Path $trees 'scheduled'
+        $files = New-TestTree -Path $tree -Folders 2 -FilesPerFolder 3
+    }
+
+    It 'adds one crontab line with full paths, keeps the other lines, and the line really runs a scan (exit 0)' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $before = @(crontab -l 2>$null | Where-Object { $_ -is [string] -and $_ })
+        $name = New-ScheduleName 'ok'
+        $db = Join-Path $catalogs 'cron ok %1.db'
+        $log = Join-Path $catalogs "log of $name %1.log"
+
+        $schedule = Register-ScanSchedule -Name $name -Path $tree -Database $db -At '03:15' -Scheduler Cron -Hash -LogPath $log
+
+        $schedule | Should -BeOfType ScanTools.Scheduling.ScanSchedule
+        $schedule.When | Should -Be 'daily at 03:15'
+        $after = @(crontab -l)
+        $after | Should -HaveCount ($before.Count + 1)
+        foreach ($l in $before) { $after | Should -Contain $l }
+        $line = $after | Where-Object { $_ -like "* # ScanTools schedule $name" }
+        $line | Should -Match '^15 3 \* \* \* '
+        $line | Should -Match ([regex]::Escape("'" + $schedule.PowerShell[0] + "'"))
+        [IO.Path]::IsPathFullyQualified($schedule.PowerShell[0]) | Should -BeTrue
+        $line | Should -Match '\\%1\.log' -Because 'cron would cut the command at an unescaped %'
+
+        Invoke-CronLine $name | Should -Be 0
+
+        $run = Get-ScanRun -Database $db -Last 1
+        $run.Status | Should -Be 'Completed'
+        $run.Files | Should -Be $files
+        @(Get-Finding -Database $db | Where-Object Sha256).Count | Should -Be $files -Because 'the schedule passes -Hash'
+        Get-Content -LiteralPath $schedule.LogPath -Tail 1 | Should -Match "$name`: run $($run.Id) Completed: .* exit 0$"
+    }
+
+    It 'lists it with Get-ScanSchedule as registered, and Unregister-ScanSchedule removes the line and the script' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'listed'
+        $schedule = Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -DaysOfWeek Monday, Friday -At '23:30'
+
+        $listed = Get-ScanSchedule -Name $name
+        $listed.Registered | Should -BeTrue
+        $listed.When | Should -Be 'Mon, Fri at 23:30'
+        @(crontab -l) -like "30 23 * * 1,5 * # ScanTools schedule $name" | Should -HaveCount 1
+
+        Unregister-ScanSchedule -Name $name -Confirm:$false
+
+        @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $schedule.ScriptPath | Should -BeFalse
+        Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a second schedule of the same name without -Force, and replaces it with -Force' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'twice'
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Register-ScanSchedule -Name $name -Path $tree -Database $db -Scheduler Cron -At '01:00'
+
+        { Register-ScanSchedule -Name $name -Path $tree -Database $db -Scheduler Cron -At '04:00' } | Should -Throw -ErrorId "ScheduleExists,$register"
+        $null = Register-ScanSchedule -Name $name -Path $tree -Database $db -Scheduler Cron -At '04:00' -Force
+
+        @(crontab -l) -like "* # ScanTools schedule $name" | Should -HaveCount 1
+        @(crontab -l) -like "0 4 * * * *" | Should -Not -BeNullOrEmpty
+    }
+
+    It 'exits with <Code> (<Outcome>) when <Case>, and logs why' -ForEach @(
+        @{ Case = 'a folder to scan is missing'; Outcome = 'BadArguments'; Code = 2 }
+        @{ Case = 'the catalog is not a catalog'; Outcome = 'CatalogUnusable'; Code = 6 }
+        @{ Case = 'the scan completes but meets an error item'; Outcome = 'CompletedWithErrors'; Code = 3 }
+    ) {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName $Outcome
+        $db = New-CatalogPath -Directory $catalogs
+        $path = $tree
+        $extra = @{}
+        switch ($Code) {
+            2 { $path = Join-Path $trees 'not-there' }
+            6 { Set-Content -LiteralPath $db -Value 'not a catalog' }
+            3 {
+                $path = Join-Path $trees "loop-$Code"
+                $null = New-Item -ItemType Directory -Path (Join-Path $path 'a') -Force
+                $null = New-Item -ItemType SymbolicLink -Path (Join-Path $path 'a/back') -Target $path
+                $extra.FollowSymlink = $true
+            }
+        }
+        $schedule = Register-ScanSchedule -Name $name -Path $path -Database $db -Scheduler Cron -WarningAction SilentlyContinue @extra
+
+        Invoke-CronLine $name | Should -Be $Code
+
+        Get-Content -LiteralPath $schedule.LogPath -Tail 1 | Should -Match "exit $Code\)?$"
+    }
+
+    It 'shows exactly what it would register with -WhatIf, and registers nothing' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'whatif'
+
+        $text = Get-WhatIfText "-Name $name -Path '$tree' -Database '$(New-CatalogPath -Directory $catalogs)' -Scheduler Cron"
+
+        $text | Should -Match 'Add to the crontab'
+        $text | Should -Match "# ScanTools schedule $name"
+        $text | Should -Match 'Import-Module -Name'
+        @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
+        Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Register-ScanSchedule with systemd and launchd (Linux/macOS)' -Skip:$IsWindows {
+    It 'describes the systemd service and timer with -WhatIf: full paths, the calendar, and exit 3 and 4 as success' {
+        $text = Get-WhatIfText "-Name $(New-ScheduleName 'systemd') -Path '$trees' -Database '$(New-CatalogPath -Directory $catalogs)' -Scheduler Systemd -At 02:05 -DaysOfWeek Sunday"
+
+        $text | Should -Match 'ExecStart="/[^"]+" '
+        $text | Should -Match 'OnCalendar=Sun \*-\*-\* 02:05:00'
+        $text | Should -Match 'SuccessExitStatus=3 4'
+        $text | Should -Match 'Persistent=true'
+        $text | Should -Match 'enable --now scantools-'
+    }
+
+    It 'refuses systemd where systemd is not running, saying to use cron, and leaves nothing behind' -Skip:(Test-Path /run/systemd/system) {
+        $name = New-ScheduleName 'nosystemd'
+
+        { Register-ScanSchedule -Name $name -Path $trees -Database (New-CatalogPath -Directory $catalogs) -Scheduler Systemd } |
+            Should -Throw -ErrorId "SchedulerFailed,$register" -ExpectedMessage '*systemd is not running*Cron*'
+        Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'describes the launchd agent with -WhatIf' {
+        $text = Get-WhatIfText "-Name $(New-ScheduleName 'launchd') -Path '$trees' -Database '$(New-CatalogPath -Directory $catalogs)' -Scheduler Launchd -At 06:45"
+
+        $text | Should -Match '<key>Hour</key><integer>6</integer><key>Minute</key><integer>45</integer>'
+        $text | Should -Match 'org\.scantools\.schedule\.'
+    }
+}
+
+Describe 'Register-ScanSchedule with the Windows Task Scheduler (Windows)' -Skip:(-not $IsWindows) {
+    It 'registers a task under \ScanTools\ that runs pwsh with the script, and unregisters it' {
+        $name = New-ScheduleName 'task'
+        $db = New-CatalogPath -Directory $catalogs
+
+        $schedule = Register-ScanSchedule -Name $name -Path $trees -Database $db -At '02:00'
+
+        $task = Get-ScheduledTask -TaskName $name -TaskPath '\ScanTools\'
+        $task.Actions[0].Execute | Should -Be $schedule.PowerShell[0]
+        $task.Actions[0].Arguments | Should -Match ([regex]::Escape($schedule.ScriptPath))
+        Unregister-ScanSchedule -Name $name -Confirm:$false
+        Get-ScheduledTask -TaskName $name -TaskPath '\ScanTools\' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Register-ScanSchedule parameters' {
+    It 'refuses a name that cannot name files and tasks (<_>)' -ForEach @('a b', '../x', '-x', 'x;y') {
+        { Register-ScanSchedule -Name $_ -Path $trees -Database (New-CatalogPath -Directory $catalogs) -WhatIf } |
+            Should -Throw -ErrorId "InvalidSchedule,$register"
+    }
+
+    It 'reports an unknown schedule as ScheduleNotFound' {
+        Get-ScanSchedule -Name "$prefix-none" -ErrorAction SilentlyContinue -ErrorVariable e
+        $e[0].FullyQualifiedErrorId | Should -Be 'ScheduleNotFound,ScanTools.Commands.GetScanScheduleCommand'
+        Unregister-ScanSchedule -Name "$prefix-none" -ErrorAction SilentlyContinue -ErrorVariable u -Confirm:$false
+        $u[0].FullyQualifiedErrorId | Should -Be 'ScheduleNotFound,ScanTools.Commands.UnregisterScanScheduleCommand'
+    }
+}
+
+Describe 'The README''s hand-written crontab line (Linux/macOS)' -Skip:$IsWindows {
+    BeforeAll {
+        # The line as the README prints it, with this machine's pwsh and the test's folders put in.
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../README.md')
+        $line = ([regex]::Match($readme, '(?m)^0 2 \* \* \* /usr/bin/pwsh .*$')).Value
+        $modules = Split-Path -Parent (Split-Path -Parent $modulePath) # the folder that holds ScanTools/
+        function Invoke-ReadmeLine([string] $Folder, [string] $Database) {
+            $command = ($line -split ' ', 6)[5] -replace '^/usr/bin/pwsh', ("'" + (Get-PwshPath) + "'")
+            $command = $command.Replace('/var/lib/scantools/srv.db', $Database).Replace('-Path /srv ', "-Path $Folder ").Replace('/var/log/scantools.log', (Join-Path $TestDrive 'readme-cron.log'))
+            & /usr/bin/env -i "HOME=$HOME" 'PATH=/usr/bin:/bin' "PSModulePath=$modules" /bin/sh -c $command
+            $LASTEXITCODE
+        }
+    }
+
+    It 'is in the README' {
+        $line | Should -Not -BeNullOrEmpty
+    }
+
+    It 'exits 0 for a clean scan, 2 for a missing folder, 6 for a file that is not a catalog' {
+        $tree = Join-Path $trees 'readme-line'
+        $null = New-TestTree -Path $tree -Folders 1 -FilesPerFolder 2
+        $db = New-CatalogPath -Directory $catalogs
+        $notCatalog = New-CatalogPath -Directory $catalogs
+        Set-Content -LiteralPath $notCatalog -Value 'text'
+
+        Invoke-ReadmeLine -Folder $tree -Database $db | Should -Be 0
+        (Get-ScanRun -Database $db -Last 1).Status | Should -Be 'Completed'
+        Invoke-ReadmeLine -Folder (Join-Path $trees 'readme-missing') -Database $db | Should -Be 2
+        Invoke-ReadmeLine -Folder $tree -Database $notCatalog | Should -Be 6
+    }
+}
+
+Describe 'build.ps1 -Task Install' {
+    It 'puts the module where Import-Module ScanTools finds it, for the current user (Linux/macOS)' -Skip:$IsWindows {
+        # The child's per-user folders point into the test drive, so the real module folder is untouched.
+        $saved = $env:XDG_DATA_HOME
+        $env:XDG_DATA_HOME = Join-Path $TestDrive 'xdg'
+        try {
+            $result = Invoke-TestPwsh -Script "& '$(Join-Path $PSScriptRoot '../../build.ps1')' -Task Install -Scope CurrentUser | Out-Null; Import-Module ScanTools -ErrorAction Stop; (Get-Module ScanTools).ModuleBase; (Get-Command Start-Scan).Source" -TimeoutSeconds 600
+        }
+        finally {
+            $env:XDG_DATA_HOME = $saved
+        }
+
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        $result.Output[-2] | Should -BeLike (Join-Path $TestDrive 'xdg/powershell/Modules/ScanTools/*')
+        $result.Output[-1] | Should -Be 'ScanTools'
+    }
+}
