@@ -53,15 +53,10 @@ public abstract class CatalogCommand : PSCmdlet
     }
 
     /// <summary>A terminating error for a catalog that cannot be used; the message says what to do.</summary>
-    protected ErrorRecord CatalogError(CatalogException ex) =>
-        new(ex, ErrorMapping.IdOf(ex.Code), Category(ErrorMapping.CategoryOf(ex.Code)), ex.DatabasePath);
+    protected static ErrorRecord CatalogError(CatalogException ex) => ErrorRecords.ForCatalog(ex);
 
     /// <summary>A non-terminating error for one entry a scan could not handle.</summary>
-    protected static ErrorRecord ScanErrorRecord(ScanError error) =>
-        new(new IOException($"{error.Path}: {error.Message}"), ErrorMapping.IdOf(error.Kind), Category(ErrorMapping.CategoryOf(error.Kind)), error.Path)
-        {
-            ErrorDetails = new ErrorDetails($"{error.Message} ({error.Path})"),
-        };
+    protected static ErrorRecord ScanErrorRecord(ScanError error) => ErrorRecords.ForScanError(error);
 
     /// <summary>Turns a PowerShell path (relative, provider-qualified) into a file-system path without requiring it to exist.</summary>
     protected string ToFileSystemPath(string path)
@@ -73,10 +68,6 @@ public abstract class CatalogCommand : PSCmdlet
         }
         return resolved;
     }
-
-    /// <summary>The category an <see cref="ErrorMapping"/> name stands for.</summary>
-    protected static ErrorCategory Category(string name) =>
-        Enum.TryParse(name, out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
 }
 
 /// <summary>A cmdlet that reads catalogs: its -Database also binds from piped runs, findings and error items.</summary>

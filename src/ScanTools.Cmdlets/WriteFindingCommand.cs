@@ -66,6 +66,7 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         FileRecorder recorder = Recorder();
         object input = item.BaseObject;
         FileRecord record;
+        IReadOnlyList<ScanError> problems = Array.Empty<ScanError>();
         try
         {
             record = input switch
@@ -73,15 +74,15 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
                 FileRecord r => r,
                 Finding f => FileRecord.FromFinding(f),
                 DirectoryInfo d => throw new ScanItemException(ScanErrorKind.NotAFile, d.FullName, $"'{d.FullName}' is a folder. Write-Finding records files; use Start-Scan for folders."),
-                FileSystemInfo fs => recorder.Capture(fs.FullName),
-                string path => recorder.Capture(ProviderPathOf(path)),
-                _ => recorder.Capture(ProviderPathOf(FullNameOf(item))),
+                FileSystemInfo fs => recorder.Capture(fs.FullName, out problems),
+                string path => recorder.Capture(ProviderPathOf(path), out problems),
+                _ => recorder.Capture(ProviderPathOf(FullNameOf(item)), out problems),
             };
         }
         catch (ScanItemException ex)
         {
             TryStoreError(recorder, ex.ToScanError());
-            WriteError(new ErrorRecord(ex, IdOf(ex.Kind), CategoryOf(ex.Kind), item));
+            WriteError(ErrorRecords.ForInput(ex, item));
             return;
         }
         catch (NoFullNameException ex)
@@ -97,29 +98,18 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         {
             ThrowTerminatingError(CatalogError(ex));
         }
+        foreach (ScanError problem in problems)
+        {
+            // Recorded all the same (a clamped time, no hash): stored with the run and reported, as Start-Scan does.
+            TryStoreError(recorder, problem);
+            WriteError(ScanErrorRecord(problem));
+        }
         ReportRefusals();
         if (PassThru)
         {
             WriteObject(record);
         }
     }
-
-    /// <summary>The error id of an input that could not be recorded: the ids this cmdlet's help promises.</summary>
-    private static string IdOf(ScanErrorKind kind) => kind switch
-    {
-        ScanErrorKind.FileVanished => "FileNotFound",
-        ScanErrorKind.AccessDenied => "AccessDenied",
-        ScanErrorKind.NotAFile => "NotAFile",
-        ScanErrorKind.InvalidName => "InvalidPath",
-        ScanErrorKind.WriteRejected => "WriteRejected",
-        _ => "ReadFailed",
-    };
-
-    private static ErrorCategory CategoryOf(ScanErrorKind kind) => kind switch
-    {
-        ScanErrorKind.NotAFile or ScanErrorKind.InvalidName => ErrorCategory.InvalidArgument,
-        _ => Category(ErrorMapping.CategoryOf(kind)),
-    };
 
     /// <summary>Records the catalog refused to store become non-terminating errors (they are stored as error items).</summary>
     private void ReportRefusals()

@@ -22,6 +22,7 @@ internal static class Program
                 "walk" => Walk(args[1..]),
                 "open-writer" => OpenWriter(args[1]),
                 "scan" => Scan(args[1], args[2..]),
+                "read" => Read(args[1]),
                 "write" => Write(args[1], args[2..]),
                 "connect" => Connect(args[1], args.Length > 2 ? args[2] : "x"),
                 "naive" => Naive(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3]),
@@ -37,7 +38,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: walk ROOT [--follow] [--exclude P]... [--max-depth N] | open-writer DB | scan DB ROOT... | write DB [--records N] [--per-listing N] [--prefix P] [--report-every N] [--hold] [--hold-open]");
+        Console.Error.WriteLine("usage: walk ROOT [--follow] [--exclude P]... [--max-depth N] | open-writer DB | scan DB ROOT... | read DB | write DB [--records N] [--per-listing N] [--prefix P] [--report-every N] [--hold] [--hold-open]");
         return 2;
     }
 
@@ -272,6 +273,14 @@ internal static class Program
     {
         ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = roots });
         Emit(new { id = run.Id, status = run.Status.ToString(), files = run.Files, errors = run.Errors });
+        return 0;
+    }
+
+    /// <summary>Reads a catalog as Get-Finding would; prints {"files", "runs"}.</summary>
+    private static int Read(string db)
+    {
+        using CatalogReader reader = CatalogReader.Open(db);
+        Emit(new { files = reader.FindFiles(new FindingQuery()).Count(), runs = reader.GetScanRuns().Count });
         return 0;
     }
 

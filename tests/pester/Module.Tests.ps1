@@ -121,6 +121,20 @@ Describe 'The imported ScanTools module' {
         (Get-Command Write-Finding).Parameters['Durability'].ParameterType | Should -Be ([ScanTools.Storage.Durability])
     }
 
+    It 'maps every error kind and catalog error code once, to a category of its own (never NotSpecified) and a distinct id' {
+        $map = [ScanTools.Commands.ErrorRecords]
+        $kinds = [enum]::GetValues([ScanTools.Scanning.ScanErrorKind])
+        $codes = [enum]::GetValues([ScanTools.Storage.CatalogErrorCode])
+
+        foreach ($k in $kinds) { $map::CategoryOf($k) | Should -Not -Be 'NotSpecified' -Because "kind $k needs a category" }
+        foreach ($c in $codes) { $map::CategoryOf($c) | Should -Not -Be 'NotSpecified' -Because "code $c needs a category" }
+        $ids = @($kinds | ForEach-Object { $map::IdOf($_) }) + @($codes | ForEach-Object { $map::IdOf($_) })
+        @($ids | Sort-Object -Unique) | Should -HaveCount $ids.Count
+        $map::IdOf([ScanTools.Scanning.ScanErrorKind]::NotAFile) | Should -Be 'NotAFile'
+        $map::IdOf([ScanTools.Storage.CatalogErrorCode]::ReadOnly) | Should -Be 'CatalogReadOnly'
+        $map::CategoryOf([ScanTools.Scanning.ScanErrorKind]::DirectoryUnreadable) | Should -Be 'PermissionDenied'
+    }
+
     It 'loads the engine and SQLite into its own load context, and only the cmdlet assembly into the default one' {
         Write-Finding -InputObject $PSCommandPath -Database (New-CatalogPath -Directory $catalogs) # loads SQLite
         $loaded = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -match '^(ScanTools\.|Microsoft\.Data\.Sqlite$|SQLitePCLRaw\.)' }

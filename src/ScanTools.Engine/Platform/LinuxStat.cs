@@ -108,9 +108,13 @@ internal static unsafe partial class LinuxStat
     {
         uint mask = *(uint*)buf;
         int mode = *(ushort*)(buf + 28);
-        long size = (long)*(ulong*)(buf + 40);
-        long? birth = (mask & StatxBirthTime) != 0 ? Ticks(buf + 80) : null;
-        long mtime = Ticks(buf + 112);
+        ulong rawSize = *(ulong*)(buf + 40);
+        long size = rawSize > long.MaxValue ? long.MaxValue : (long)rawSize;
+        string? clamped = rawSize > long.MaxValue ? $"size ({rawSize:N0} bytes)" : null;
+        long? birth = (mask & StatxBirthTime) != 0 ? Ticks(buf + 80, "creation time", ref clamped) : null;
+        long mtime = Ticks(buf + 112, "last write time", ref clamped);
+        string? ignored = null;
+        long ctime = Ticks(buf + 96, "change time", ref ignored); // only for comparing; a clamp of it needs no item
         EntryKind kind = (mode & 0xF000) switch
         {
             0x8000 => EntryKind.File,
@@ -126,14 +130,35 @@ internal static unsafe partial class LinuxStat
             CreationTicksUtc = birth,
             UnixMode = mode,
             Attributes = AttributesOf(kind, mode, path),
+            Clamped = clamped,
+            Links = (int)Math.Min(*(uint*)(buf + 16), int.MaxValue),
+            UserId = *(uint*)(buf + 20),
+            GroupId = *(uint*)(buf + 24),
+            Inode = (long)*(ulong*)(buf + 32), // reinterpreted: an inode above 2^63 stays distinct
+            ChangeTicksUtc = ctime,
+            Device = ((long)*(uint*)(buf + 136) << 32) | *(uint*)(buf + 140),
         };
     }
 
-    private static long Ticks(byte* ts)
+    // Seconds since 1970 that .NET's DateTime can hold: 0001-01-01 to 9999-12-31.
+    private const long MinSeconds = -UnixEpochTicks / TimeSpan.TicksPerSecond;
+    private const long MaxSeconds = (3155378975999999999L - UnixEpochTicks) / TimeSpan.TicksPerSecond;
+
+    /// <summary>
+    /// A statx timestamp as .NET ticks. A time outside what DateTime holds (tmpfs allows year 11476) is
+    /// clamped, and said in <paramref name="clamped"/>, instead of failing the whole walk.
+    /// </summary>
+    private static long Ticks(byte* ts, string what, ref string? clamped)
     {
         long sec = *(long*)ts;
         uint nsec = *(uint*)(ts + 8);
-        return UnixEpochTicks + (sec * TimeSpan.TicksPerSecond) + (nsec / 100);
+        if (sec < MinSeconds || sec > MaxSeconds)
+        {
+            string year = sec > 0 ? "after the year 9999" : "before the year 1";
+            clamped = clamped is null ? $"{what} ({year}, {sec} s since 1970)" : $"{clamped} and {what} ({year})";
+            return sec < 0 ? DateTime.MinValue.Ticks : DateTime.MaxValue.Ticks;
+        }
+        return Math.Min(UnixEpochTicks + (sec * TimeSpan.TicksPerSecond) + (Math.Min(nsec, 999_999_999u) / 100), DateTime.MaxValue.Ticks);
     }
 
     /// <summary>The FileAttributes .NET would report on Unix, computed from mode bits and the name.</summary>

@@ -1,45 +1,104 @@
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using ScanTools.Platform;
 
 namespace ScanTools.Scanning;
 
+/// <summary>What hashing a file gave: a digest that describes the bytes read, or why there is none.</summary>
+/// <param name="Digest">SHA-256 of exactly <paramref name="Length"/> bytes; null when there is no trustworthy digest.</param>
+/// <param name="Length">The bytes hashed: the file's size, except for pseudo-files whose stat size is not their content.</param>
+/// <param name="Problem">Why there is no digest (the file changed while it was read, its content did not end), or null.</param>
+/// <param name="ProblemKind">The error item's kind for <paramref name="Problem"/>.</param>
+internal readonly record struct HashOutcome(byte[]? Digest, long Length, string? Problem = null, ScanErrorKind ProblemKind = ScanErrorKind.HashFailed);
+
 /// <summary>
 /// SHA-256 of file content, read in large blocks without FileStream buffering. One instance per walker
-/// thread: it owns its buffer and hash state.
+/// thread: it owns its buffer and hash state. It reads to the end of the file, whatever stat said its size
+/// was, and checks the open file afterwards: a digest is only ever paired with the size and time it describes.
 /// </summary>
 internal sealed class FileHasher : IDisposable
 {
     private const int BufferSize = 1 << 20;
+
+    /// <summary>
+    /// How far a file whose stat size is 0 or 4096 (what procfs and sysfs report for files with content)
+    /// is read before giving up on it: pseudo-files are small, and some never end.
+    /// </summary>
+    internal const long PseudoFileLimit = 64L << 20;
+
     private static readonly byte[] EmptyDigest = SHA256.HashData(ReadOnlySpan<byte>.Empty);
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _buffer;
 
-    /// <summary>
-    /// Hashes the file. A file of length 0 is not opened: its digest is known, and special files
-    /// (devices, FIFOs on systems where their type is not visible) report length 0.
-    /// </summary>
-    public byte[] Hash(string path, long length, CancellationToken cancellationToken)
+    /// <summary>Hashes the file <paramref name="path"/>, which <paramref name="stat"/> describes as listed.</summary>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The content cannot be read.</exception>
+    public HashOutcome Hash(string path, in EntryStat stat, CancellationToken cancellationToken)
     {
-        if (length == 0)
+        if (stat.Length == 0 && !OperatingSystem.IsLinux())
         {
-            return (byte[])EmptyDigest.Clone();
+            // Only statx tells FIFOs and devices from files for sure; elsewhere an empty "file" is not opened.
+            return new HashOutcome((byte[])EmptyDigest.Clone(), 0);
         }
         _buffer ??= new byte[BufferSize];
+        long limit = stat.Length is 0 or 4096 ? PseudoFileLimit : long.MaxValue;
         using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read,
             FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         long offset = 0;
-        while (true)
+        byte[] digest;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int read = RandomAccess.Read(handle, _buffer, offset);
-            if (read == 0)
+            while (true)
             {
-                break;
+                cancellationToken.ThrowIfCancellationRequested();
+                int read = RandomAccess.Read(handle, _buffer, offset);
+                if (read == 0)
+                {
+                    break;
+                }
+                _hash.AppendData(_buffer, 0, read);
+                offset += read;
+                if (offset > limit)
+                {
+                    _ = _hash.GetHashAndReset();
+                    return new HashOutcome(null, stat.Length,
+                        $"The file reports {stat.Length:N0} bytes but its content went on past {limit >> 20} MiB, so it is recorded without a hash (a pseudo-file that does not end?).");
+                }
             }
-            _hash.AppendData(_buffer, 0, read);
-            offset += read;
+            digest = _hash.GetHashAndReset();
         }
-        return _hash.GetHashAndReset();
+        catch
+        {
+            _ = _hash.GetHashAndReset(); // nothing of this file may leak into the next one
+            throw;
+        }
+        return Settle(handle, stat, digest, offset);
+    }
+
+    /// <summary>
+    /// After reading: the open file must still have the size and time it was listed with, else the bytes
+    /// read are of another version of it. A pseudo-file keeps its stat size of 0 or 4096 while its content
+    /// is longer or shorter; its digest then describes the bytes actually read.
+    /// </summary>
+    private static HashOutcome Settle(SafeFileHandle handle, in EntryStat stat, byte[] digest, long bytesRead)
+    {
+        long sizeNow = RandomAccess.GetLength(handle);
+        long timeNow;
+        try
+        {
+            timeNow = File.GetLastWriteTimeUtc(handle).Ticks;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            timeNow = stat.LastWriteTicksUtc; // a time .NET cannot hold was clamped when listed
+        }
+        if (sizeNow != stat.Length || timeNow != stat.LastWriteTicksUtc || (bytesRead != stat.Length && stat.Length is not (0 or 4096)))
+        {
+            return new HashOutcome(null, stat.Length,
+                $"The file changed while it was being read ({stat.Length:N0} bytes listed, {bytesRead:N0} read, {sizeNow:N0} now), so it is recorded without a hash; the next scan reads it again.",
+                ScanErrorKind.FileChangedWhileHashed);
+        }
+        return new HashOutcome(digest, bytesRead);
     }
 
     public void Dispose() => _hash.Dispose();

@@ -65,6 +65,24 @@ public sealed class FileRecord
     /// <summary>True when the entry is a symbolic link.</summary>
     public bool IsLink { get; init; }
 
+    /// <summary>The file's number on its device (inode); with <see cref="Device"/> it identifies the file, whatever its name. Null where not read.</summary>
+    public long? Inode { get; init; }
+
+    /// <summary>The device (file system) the file is on; null where not read.</summary>
+    public long? Device { get; init; }
+
+    /// <summary>How many names (hard links) the file has: more than 1 means other names share this content, they are not copies. Null where not read.</summary>
+    public int? HardLinks { get; init; }
+
+    /// <summary>Change time (ctime), UTC: the last change of content or metadata; null where not read.</summary>
+    public DateTime? ChangeTimeUtc { get; init; }
+
+    /// <summary>The owner's user id (Unix); null where not read.</summary>
+    public uint? UserId { get; init; }
+
+    /// <summary>The owner's group id (Unix); null where not read.</summary>
+    public uint? GroupId { get; init; }
+
     /// <summary>Where the link points, as stored in the link; null for other entries.</summary>
     public string? LinkTarget { get; init; }
 
@@ -99,6 +117,12 @@ public sealed class FileRecord
             LinkTarget = finding.LinkTarget,
             Sha256Bytes = finding.Sha256 is null ? null : Convert.FromHexString(finding.Sha256),
             Kind = finding.Kind,
+            Inode = finding.Inode,
+            Device = finding.Device,
+            HardLinks = finding.HardLinks,
+            ChangeTimeUtc = finding.ChangeTimeUtc,
+            UserId = finding.UserId,
+            GroupId = finding.GroupId,
         };
     }
 
@@ -114,5 +138,11 @@ public sealed class FileRecord
             LinkTarget = linkTarget,
             Sha256Bytes = sha256,
             Kind = stat.Kind,
+            Inode = stat.Inode,
+            Device = stat.Device,
+            HardLinks = stat.Links,
+            ChangeTimeUtc = stat.ChangeTicksUtc is long ct ? new DateTime(ct, DateTimeKind.Utc) : null,
+            UserId = stat.UserId,
+            GroupId = stat.GroupId,
         };
 }

@@ -19,6 +19,8 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
     private readonly Dictionary<string, Dictionary<string, FileRecord>> _pending = new(PathComparison.Comparer);
     private readonly FileHasher? _hasher;
     private int _pendingCount;
+    private readonly HashSet<(long Device, long Inode)> _linkedContent = new();
+    private readonly HashSet<FileRecord> _counted = new(ReferenceEqualityComparer.Instance);
     private readonly System.Diagnostics.Stopwatch _sinceCounts = System.Diagnostics.Stopwatch.StartNew();
     private long _files, _bytes, _errors;
     private bool _ended;
@@ -26,6 +28,8 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
     // The caller's thread records; a shutdown signal may end the run from another thread meanwhile.
     private readonly object _gate = new();
     private readonly TaskCompletionSource _endedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private WriterSessionRegistry _registry = WriterSessionRegistry.Shared;
 
     private FileRecorder(WriterSessionLease lease, bool hash)
     {
@@ -48,7 +52,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
     public static FileRecorder Start(string databasePath, bool hash = false, WriterSessionOptions? sessionOptions = null, WriterSessionRegistry? registry = null)
     {
         WriterSessionLease lease = (registry ?? WriterSessionRegistry.Shared).Acquire(databasePath, sessionOptions);
-        var recorder = new FileRecorder(lease, hash);
+        var recorder = new FileRecorder(lease, hash) { _registry = registry ?? WriterSessionRegistry.Shared };
         try
         {
             lease.Write(new ScanRunStart { RunKey = recorder.RunKey, StartedUtc = DateTime.UtcNow, Kind = "Records" });
@@ -64,17 +68,20 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
 
     /// <summary>
     /// Reads a file's metadata from disk now (and its hash when the recorder hashes) into a record.
-    /// A symbolic link is recorded as the link, as a scan without -FollowSymlink would. When the content
-    /// cannot be read for hashing, the record comes without a hash and <paramref name="hashError"/> says why.
+    /// A symbolic link is recorded as the link, as a scan without -FollowSymlink would. The record is
+    /// good to store; <paramref name="problems"/> lists what went wrong with it all the same: a value the
+    /// file system reported that had to be clamped (<see cref="ScanErrorKind.ValueOutOfRange"/>), or content
+    /// that could not be hashed (the record then has no hash). Empty when there were none.
     /// </summary>
     /// <exception cref="ScanItemException">
     /// The path cannot be recorded: <see cref="ScanErrorKind.FileVanished"/> (nothing there),
     /// <see cref="ScanErrorKind.AccessDenied"/> (metadata unreadable), <see cref="ScanErrorKind.NotAFile"/>
     /// (a folder), <see cref="ScanErrorKind.InvalidName"/> (not a valid path), or <see cref="ScanErrorKind.IoError"/>.
     /// </exception>
-    public FileRecord Capture(string fullPath, out ScanError? hashError)
+    public FileRecord Capture(string fullPath, out IReadOnlyList<ScanError> problems)
     {
-        hashError = null;
+        var found = new List<ScanError>(0);
+        problems = found;
         string path;
         try
         {
@@ -102,28 +109,45 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         }
         string? target = stat.Kind == EntryKind.Symlink ? new FileInfo(path).LinkTarget : null;
         byte[]? digest = null;
+        if (stat.Clamped is string clamped)
+        {
+            found.Add(new ScanError(path, ScanErrorKind.ValueOutOfRange,
+                $"The file system reports a {clamped} that .NET cannot represent; the file is recorded with the nearest value it can."));
+        }
         if (_hasher is not null && stat.Kind == EntryKind.File)
         {
             try
             {
-                digest = _hasher.Hash(path, stat.Length, CancellationToken.None);
+                HashOutcome hashed = _hasher.Hash(path, stat, CancellationToken.None);
+                digest = hashed.Digest;
+                if (hashed.Problem is string problem)
+                {
+                    found.Add(new ScanError(path, hashed.ProblemKind, problem));
+                }
+                else if (hashed.Length != stat.Length)
+                {
+                    stat = stat with { Length = hashed.Length }; // a pseudo-file: its size is what was read
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                hashError = new ScanError(path, ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.HashFailed,
-                    $"The content could not be read, so the file is recorded without a hash: {ex.Message}");
+                found.Add(new ScanError(path, ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.HashFailed,
+                    $"The content could not be read, so the file is recorded without a hash: {ex.Message}"));
             }
         }
         return FileRecord.FromStat(Path.GetDirectoryName(path) ?? path, Path.GetFileName(path), stat, stat.Kind == EntryKind.Symlink, target, digest);
     }
 
-    /// <summary>Reads a file's metadata (and hash) into a record; see <see cref="Capture(string, out ScanError?)"/>.</summary>
+    /// <summary>
+    /// Reads a file's metadata (and hash) into a record, storing its problems as error items of the run;
+    /// see <see cref="Capture(string, out IReadOnlyList{ScanError})"/>.
+    /// </summary>
     public FileRecord Capture(string fullPath)
     {
-        FileRecord record = Capture(fullPath, out ScanError? hashError);
-        if (hashError is not null)
+        FileRecord record = Capture(fullPath, out IReadOnlyList<ScanError> problems);
+        foreach (ScanError problem in problems)
         {
-            AddError(hashError);
+            AddError(problem);
         }
         return record;
     }
@@ -151,12 +175,25 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         if (folder.Remove(record.Name, out FileRecord? earlier))
         {
             _files--;
-            _bytes -= earlier.Length;
             _pendingCount--;
+            if (_counted.Remove(earlier))
+            {
+                _bytes -= earlier.Length;
+                if (earlier.Inode is long ino)
+                {
+                    _linkedContent.Remove((earlier.Device ?? 0, ino));
+                }
+            }
         }
         folder.Add(record.Name, record);
         _files++;
-        _bytes += record.Length;
+        // A file's bytes once per run: another name (hard link) of content already counted adds nothing.
+        bool linked = record.HardLinks is > 1 && record.Inode is long inode && !record.IsLink;
+        if (!linked || _linkedContent.Add((record.Device ?? 0, record.Inode!.Value)))
+        {
+            _bytes += record.Length;
+            _counted.Add(record);
+        }
         if (++_pendingCount >= BatchRows)
         {
             Hand();
@@ -268,7 +305,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         }
         catch (CatalogException)
         {
-            // The session failed; its producers were already told.
+            // The session failed; its producers were already told, and End remembered the run's end.
         }
         finally
         {
@@ -301,6 +338,20 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
                 Message = message,
             });
             FlushReportingRefusals();
+        }
+        catch (CatalogException failed) when (failed.Code != CatalogErrorCode.WriteRejected)
+        {
+            // The catalog failed under the run: the next session of the catalog in this process ends it,
+            // Failed with this reason and the counts of what was committed.
+            _registry.RememberUnwrittenEnd(_lease.DatabasePath, new ScanRunEnd
+            {
+                RunKey = RunKey,
+                Status = ScanRunStatus.Failed,
+                EndedUtc = DateTime.UtcNow,
+                Message = failed.Message.TrimEnd('.') + ". What was committed before is kept; the counts are what the catalog holds.",
+                CountFromCatalog = true,
+            });
+            throw;
         }
         finally
         {
@@ -338,6 +389,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         }
         _pending.Clear();
         _pendingCount = 0;
+        _counted.Clear(); // what went out stays counted
         if (_lease.TakeRejected() is { Count: > 0 } refused)
         {
             Refused(refused);

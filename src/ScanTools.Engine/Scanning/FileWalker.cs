@@ -222,13 +222,26 @@ public sealed class FileWalker
                     ct.ThrowIfCancellationRequested();
                 }
 
-                FileRecord? record = ReadEntry(work, entries.Current, sink, hasher, subdirectories, ref unrecorded, ct);
+                FileRecord? record;
+                try
+                {
+                    record = ReadEntry(work, entries.Current, sink, hasher, subdirectories, ref unrecorded, ct);
+                }
+                catch (Exception ex) when (IsFailureOfOneEntry(ex))
+                {
+                    // Whatever one entry's values do, only that entry fails: it is reported, kept as it was in the
+                    // catalog (never marked removed), and the folder goes on.
+                    string name = entries.Current.Name;
+                    (unrecorded ??= new List<string>()).Add(name);
+                    ReportError(sink, new ScanError(Path.Join(dir, name), ScanErrorKind.IoError, $"This entry could not be recorded: {ex.Message}"));
+                    continue;
+                }
                 if (record is null)
                 {
                     continue;
                 }
                 chunk.Add(record);
-                chunkBytes += record.Length;
+                chunkBytes += Progress.BytesOnce(record);
                 if (chunk.Count >= _options.ChunkSize)
                 {
                     sink.OnListing(new DirectoryListing
@@ -333,12 +346,26 @@ public sealed class FileWalker
         }
 
         byte[]? digest = null;
+        if (stat.Clamped is string clamped)
+        {
+            ReportError(sink, new ScanError(Path.Join(work.Path, name), ScanErrorKind.ValueOutOfRange,
+                $"The file system reports a {clamped} that .NET cannot represent; the file is recorded with the nearest value it can."));
+        }
         if (hasher is not null && stat.Kind == EntryKind.File)
         {
             string full = Path.Join(work.Path, name);
             try
             {
-                digest = hasher.Hash(full, stat.Length, ct);
+                HashOutcome hashed = hasher.Hash(full, stat, ct);
+                digest = hashed.Digest;
+                if (hashed.Problem is string problem)
+                {
+                    ReportError(sink, new ScanError(full, hashed.ProblemKind, problem));
+                }
+                else if (hashed.Length != stat.Length)
+                {
+                    stat = stat with { Length = hashed.Length }; // a pseudo-file: its size is what was read
+                }
             }
             catch (Exception ex) when (IsFileSystemError(ex))
             {
@@ -354,6 +381,14 @@ public sealed class FileWalker
         }
         return FileRecord.FromStat(work.Path, name, stat, isLink, linkTarget, digest);
     }
+
+    /// <summary>
+    /// A failure of one entry's conversion (a value out of range, a format): not cancellation, not the
+    /// sink's (the catalog's) failure, and not a disposed object, which end the walk.
+    /// </summary>
+    private static bool IsFailureOfOneEntry(Exception ex) =>
+        ex is ArgumentException or OverflowException or FormatException or IndexOutOfRangeException or NotSupportedException or ArithmeticException
+        || (ex is InvalidOperationException && ex is not ObjectDisposedException and not OperationCanceledException);
 
     private bool CanDescend(DirectoryWork work) => _options.MaxDepth is not int max || work.Depth + 1 <= max;
 

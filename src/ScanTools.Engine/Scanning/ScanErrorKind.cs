@@ -30,4 +30,11 @@ public enum ScanErrorKind
     WriteRejected = 11,
     /// <summary>A folder (or another non-file) was given where a file was expected (Write-Finding).</summary>
     NotAFile = 12,
+    /// <summary>
+    /// The file system reported a value .NET cannot represent (a time after the year 9999, a size beyond
+    /// 2^63): the file is recorded with the nearest value that can be, and this item names it.
+    /// </summary>
+    ValueOutOfRange = 13,
+    /// <summary>A file changed while its content was read for its hash: it is recorded without a hash, and the next scan reads it again.</summary>
+    FileChangedWhileHashed = 14,
 }

@@ -23,9 +23,12 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     private readonly Thread _thread;
     private readonly TaskCompletionSource<ScanRun> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly WriterSessionRegistry _registry;
+
     private ScanJob(WriterSessionLease lease, ScanOptions options, ScanJobSettings settings)
     {
         _lease = lease;
+        _registry = settings.Registry ?? WriterSessionRegistry.Shared;
         _options = options;
         _passThru = settings.PassThru;
         _reportErrors = settings.ReportErrors;
@@ -298,6 +301,19 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
             _lease.Dispose();
             _events.Writer.TryComplete();
             ProcessShutdown.Untrack(this);
+        }
+        if (fatal is CatalogException failed)
+        {
+            // The catalog failed under the run (a full disk): its end is written, Failed with this reason and
+            // the counts of what was committed, by the next session of the catalog in this process.
+            _registry.RememberUnwrittenEnd(_lease.DatabasePath, new ScanRunEnd
+            {
+                RunKey = RunKey,
+                Status = ScanRunStatus.Failed,
+                EndedUtc = DateTime.UtcNow,
+                Message = failed.Message.TrimEnd('.') + ". What was committed before is kept; the counts are what the catalog holds.",
+                CountFromCatalog = true,
+            });
         }
 
         if (run is not null && fatal is null or not CatalogException)

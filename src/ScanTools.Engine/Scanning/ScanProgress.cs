@@ -26,6 +26,18 @@ public sealed class ScanProgress
 
     internal void AddError() => Interlocked.Increment(ref _errors);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Device, long Inode), byte> _linked = new();
+
+    /// <summary>
+    /// The bytes a record adds to the run's total: its size the first time the run meets its content, 0 for
+    /// another name (hard link) of content already counted, as du counts. Only hard-linked files are
+    /// remembered, so memory stays small.
+    /// </summary>
+    internal long BytesOnce(FileRecord record) =>
+        record.HardLinks is > 1 && record.Inode is long inode && !record.IsLink
+            ? (_linked.TryAdd((record.Device ?? 0, inode), 0) ? record.Length : 0)
+            : record.Length;
+
     /// <summary>Takes back files the catalog refused to store, so the counts match what is stored.</summary>
     internal void RemoveFiles(long files, long bytes)
     {

@@ -12,6 +12,13 @@ namespace ScanTools.Sessions;
 internal sealed partial class WriterLock : IDisposable
 {
     private const int LockExclusive = 2, LockNonBlocking = 4;
+
+    // .NET reports a lock another process holds as EWOULDBLOCK (11) on Unix and as a sharing violation on
+    // Windows; a read-only file system is EROFS (30).
+    private const int WouldBlock = 11, ReadOnlyFileSystem = 30, SharingViolation = unchecked((int)0x80070020), LockViolation = unchecked((int)0x80070021);
+
+    private static bool IsHeldByAnother(IOException ex) =>
+        OperatingSystem.IsWindows() ? ex.HResult is SharingViolation or LockViolation : ex.HResult == WouldBlock;
     private readonly FileStream _file;
 
     private WriterLock(FileStream file, string path)
@@ -42,9 +49,17 @@ internal sealed partial class WriterLock : IDisposable
             throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath,
                 $"The catalog '{catalogPath}' is read-only: ScanTools cannot create its lock file '{path}'. Give your account write access to the folder, or choose another -Database.", ex);
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException ex) when (IsHeldByAnother(ex))
         {
             return null; // another process holds it
+        }
+        catch (IOException ex)
+        {
+            // Not a lock someone holds: a read-only file system, or another failure of the file itself.
+            string why = ex.HResult == ReadOnlyFileSystem
+                ? $"the catalog '{catalogPath}' is on a read-only file system, so it cannot be written (it can still be read, for example with Get-Finding). Copy it to writable storage to scan into it"
+                : $"ScanTools cannot open the catalog's lock file '{path}': {ex.Message}";
+            throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath, char.ToUpperInvariant(why[0]) + why[1..] + ".", ex);
         }
         if (!OperatingSystem.IsWindows() && RuntimeFileLockingDisabled)
         {

@@ -22,17 +22,16 @@ public sealed partial class WriterSession
 
     private string ClientId => _clientId.ToString("D");
 
-    /// <summary>Connects to the writer and says Hello; false when no writer answers (yet).</summary>
-    private bool TryLink()
+    /// <summary>Connects to the writer and says Hello; false when no writer answers (yet) within <paramref name="helloTimeout"/>.</summary>
+    private bool TryLink(TimeSpan helloTimeout)
     {
-        ForwardingLink? link = ForwardingLink.TryOpen(Endpoint, _clientId, DatabasePath, _durability, OnAck, OnLinkLost, OnRemoteRefusal);
+        ForwardingLink? link = ForwardingLink.TryOpen(Endpoint, _clientId, DatabasePath, _durability, helloTimeout, OnAck, OnLinkLost, OnRemoteRefusal);
         if (link is null)
         {
             return false;
         }
         _link = link;
         _writerPid = link.WriterProcessId;
-        OnAck(link.CommittedSequence); // what the previous writer committed but could not acknowledge
         WarmUpOnce();
         return true;
     }
@@ -342,28 +341,13 @@ public sealed partial class WriterSession
             throw new CatalogException(refusal.Code, DatabasePath, refusal.Message, refusal); // the writer failed: so do we
         }
         Seal(); // a partly built batch goes with the rest
-        DateTime deadline = DateTime.UtcNow + _options.ElectionTimeout;
-        int backoffMs = 1;
-        while (true)
+        if (ElectWriter(takingOver: true))
         {
-            if (WriterLock.TryAcquire(DatabasePath) is WriterLock held)
-            {
-                BecomeWriter(held, takingOver: true);
-                CommitUnacknowledgedAsWriter();
-                return true;
-            }
-            if (TryLink())
-            {
-                Resend();
-                return false;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw WriterUnavailable();
-            }
-            Thread.Sleep(backoffMs);
-            backoffMs = Math.Min(backoffMs * 2, 20);
+            CommitUnacknowledgedAsWriter();
+            return true;
         }
+        Resend();
+        return false;
     }
 
     private void Resend()

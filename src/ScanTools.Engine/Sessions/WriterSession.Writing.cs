@@ -18,10 +18,7 @@ public sealed partial class WriterSession : IBatchSink
 
     string IBatchSink.CatalogKey => Key;
 
-    /// <summary>
-    /// Becomes the writer if the lock is free, else connects to the writer; retries while a writer is
-    /// starting or handing over, up to <see cref="WriterSessionOptions.ElectionTimeout"/>.
-    /// </summary>
+    /// <summary>At open: becomes the writer if the lock is free, else forwards to the writer.</summary>
     private void Elect()
     {
         string? folder = Path.GetDirectoryName(DatabasePath);
@@ -31,26 +28,41 @@ public sealed partial class WriterSession : IBatchSink
                 $"The folder '{folder}' for the catalog '{DatabasePath}' does not exist. Create it, or choose another -Database.");
         }
         CatalogDatabase.ThrowIfForeign(DatabasePath); // before the lock file is created next to someone else's file
+        if (!ElectWriter(takingOver: false))
+        {
+            SetRole(SessionRole.Forwarder);
+        }
+    }
+
+    /// <summary>
+    /// The one election, at open and after a writer left: takes the writer lock if it is free and becomes
+    /// the writer (returns true), else links to the process that holds it (returns false). Retries while a
+    /// writer is starting or handing over (the lock is held but no endpoint answers yet), backing off from
+    /// 1 ms to 20 ms, up to <see cref="WriterSessionOptions.ElectionTimeout"/>; then throws
+    /// <see cref="CatalogErrorCode.WriterUnavailable"/>.
+    /// </summary>
+    private bool ElectWriter(bool takingOver)
+    {
         DateTime deadline = DateTime.UtcNow + _options.ElectionTimeout;
-        int backoffMs = 2;
+        int backoffMs = 1;
         while (true)
         {
             if (WriterLock.TryAcquire(DatabasePath) is WriterLock held)
             {
-                BecomeWriter(held);
-                return;
+                BecomeWriter(held, takingOver);
+                return true;
             }
-            if (TryLink())
+            TimeSpan left = deadline - DateTime.UtcNow;
+            if (TryLink(left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100)))
             {
-                SetRole(SessionRole.Forwarder);
-                return;
+                return false;
             }
             if (DateTime.UtcNow > deadline)
             {
                 throw WriterUnavailable();
             }
-            Thread.Sleep(backoffMs);
-            backoffMs = Math.Min(backoffMs * 2, 50);
+            Thread.Sleep(backoffMs); // a backoff between attempts, not a wait for an event: there is none to wait on across processes
+            backoffMs = Math.Min(backoffMs * 2, 20);
         }
     }
 

@@ -1,5 +1,6 @@
 using ScanTools.Platform;
 using ScanTools.Storage;
+using ScanTools.Storage.Writes;
 
 namespace ScanTools.Sessions;
 
@@ -13,6 +14,8 @@ public sealed class WriterSessionRegistry
     private readonly object _gate = new();
     private readonly Dictionary<string, WriterSession> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task> _closing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _opening = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ScanRunEnd>> _unwrittenEnds = new(StringComparer.Ordinal);
 
     /// <summary>The registry of this process; cmdlets in every runspace use it.</summary>
     public static WriterSessionRegistry Shared { get; } = CreateShared();
@@ -40,7 +43,8 @@ public sealed class WriterSessionRegistry
         string key = CanonicalPath.KeyOf(canonical);
         while (true)
         {
-            Task? closing;
+            Task? wait = null;
+            TaskCompletionSource? opened = null;
             lock (_gate)
             {
                 if (_open.TryGetValue(key, out WriterSession? existing))
@@ -54,16 +58,120 @@ public sealed class WriterSessionRegistry
                     // A failed session keeps its holders (they hear of the failure) but takes no new ones.
                     _open.Remove(key);
                 }
-                if (!_closing.TryGetValue(key, out closing))
+                if (_closing.TryGetValue(key, out Task? closing))
                 {
-                    var session = new WriterSession(canonical, key, options) { References = 1 };
-                    _open[key] = session;
-                    return new WriterSessionLease(this, session);
+                    wait = closing; // the previous session is still committing its queue; a second writer must not overlap it
+                }
+                else if (_opening.TryGetValue(key, out Task? opening))
+                {
+                    wait = opening; // another thread is electing this catalog's writer: share its session, or its error
+                }
+                else
+                {
+                    opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _opening[key] = opened.Task;
                 }
             }
-            // The previous session is still committing its queue; a second writer must not overlap it.
-            closing.GetAwaiter().GetResult();
+            if (opened is not null)
+            {
+                return Open(canonical, key, options, opened);
+            }
+            wait!.GetAwaiter().GetResult(); // throws the opener's CatalogException to those who asked at the same time
         }
+    }
+
+    private WriterSessionLease Open(string canonical, string key, WriterSessionOptions options, TaskCompletionSource opened)
+    {
+        // Opening elects the writer, which may wait up to the election timeout for another process: it
+        // happens outside the registry's lock, so nothing else in this process waits on it.
+        WriterSession session;
+        try
+        {
+            session = new WriterSession(canonical, key, options);
+        }
+        catch (Exception ex)
+        {
+            lock (_gate)
+            {
+                _opening.Remove(key);
+            }
+            opened.SetException(ex);
+            _ = opened.Task.Exception; // observed: waiters that asked at the same time rethrow it themselves
+            throw;
+        }
+        WriterSessionLease lease;
+        lock (_gate)
+        {
+            _opening.Remove(key);
+            session.References = 1;
+            _open[key] = session;
+            lease = new WriterSessionLease(this, session);
+            if (_unwrittenEnds.Remove(key, out List<ScanRunEnd>? ends))
+            {
+                WriteUnwrittenEnds(session, key, ends);
+            }
+        }
+        opened.SetResult();
+        return lease;
+    }
+
+    /// <summary>
+    /// Remembers the end of a run whose catalog failed under it (a full disk): the next session of that
+    /// catalog in this process writes it first, so the run ends Failed with its reason and with the counts
+    /// of what the catalog holds, as soon as the catalog can be written again.
+    /// </summary>
+    internal void RememberUnwrittenEnd(string databasePath, ScanRunEnd end)
+    {
+        string key = CanonicalPath.KeyOf(CanonicalPath.Resolve(databasePath));
+        lock (_gate)
+        {
+            if (!_unwrittenEnds.TryGetValue(key, out List<ScanRunEnd>? ends))
+            {
+                _unwrittenEnds[key] = ends = new List<ScanRunEnd>();
+            }
+            ends.Add(end);
+        }
+    }
+
+    /// <summary>Queues remembered ends first in a new session; if it fails too, they are remembered again.</summary>
+    private void WriteUnwrittenEnds(WriterSession session, string key, List<ScanRunEnd> ends)
+    {
+        try
+        {
+            foreach (ScanRunEnd end in ends)
+            {
+                session.Enqueue(end, CancellationToken.None);
+            }
+            session.FlushAsync(CancellationToken.None).ContinueWith(t =>
+            {
+                if (!t.IsCompletedSuccessfully)
+                {
+                    lock (_gate)
+                    {
+                        foreach (ScanRunEnd end in ends)
+                        {
+                            RememberAgain(key, end);
+                        }
+                    }
+                }
+            }, TaskScheduler.Default);
+        }
+        catch (CatalogException)
+        {
+            foreach (ScanRunEnd end in ends)
+            {
+                RememberAgain(key, end);
+            }
+        }
+    }
+
+    private void RememberAgain(string key, ScanRunEnd end)
+    {
+        if (!_unwrittenEnds.TryGetValue(key, out List<ScanRunEnd>? ends))
+        {
+            _unwrittenEnds[key] = ends = new List<ScanRunEnd>();
+        }
+        ends.Add(end);
     }
 
     /// <summary>Statistics of every session open in this process.</summary>

@@ -15,6 +15,7 @@ internal static class CatalogDatabase
     /// <summary>Opens (creating if needed) the only write connection of a catalog, migrated to the current schema.</summary>
     public static SqliteConnection OpenForWriting(string path, Durability durability)
     {
+        RefuseFolder(path);
         string? folder = Path.GetDirectoryName(path);
         if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
         {
@@ -48,6 +49,7 @@ internal static class CatalogDatabase
                 PRAGMA temp_store = MEMORY;
                 PRAGMA foreign_keys = OFF;
                 """);
+            CatalogFiles.KeepWalFiles(connection);
             Migrate(connection, path);
             return connection;
         }
@@ -120,30 +122,49 @@ internal static class CatalogDatabase
     /// </summary>
     public static void ThrowIfForeign(string path)
     {
+        RefuseFolder(path);
         var info = new FileInfo(path);
         if (!info.Exists || info.Length == 0)
         {
             return;
         }
         CheckHeader(path);
-        using var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadOnly));
-        try
+        foreach (bool immutable in new[] { false, true })
         {
-            connection.Open();
-            WaitWhenBusy(connection);
-            CheckIdentity(connection, path);
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, path, writing: false);
+            using var connection = new SqliteConnection(immutable ? ImmutableConnectionString(path) : ConnectionString(path, SqliteOpenMode.ReadOnly));
+            try
+            {
+                connection.Open();
+                WaitWhenBusy(connection);
+                CheckIdentity(connection, path);
+                return;
+            }
+            catch (SqliteException ex) when (!immutable && (ex.SqliteErrorCode & 0xFF) is SqliteCantOpen or SqliteReadOnly or SqliteIoErr && CatalogFiles.WalIsEmpty(path))
+            {
+                // Read-only media or folder: look at the file as it is (whether it may be written is the lock's to say).
+            }
+            catch (SqliteException ex)
+            {
+                throw Translate(ex, path, writing: false);
+            }
         }
     }
 
-    /// <summary>Opens a read-only connection to an existing catalog of the current schema.</summary>
+    /// <summary>
+    /// Opens a read-only connection to an existing catalog of the current schema. It creates nothing next
+    /// to a catalog of another account, and reads a catalog on read-only media: in both cases, when the
+    /// write-ahead log holds nothing, it opens the catalog file as immutable (no index file needed).
+    /// </summary>
     public static SqliteConnection OpenForReading(string path)
     {
+        RefuseFolder(path);
         if (!File.Exists(path))
         {
+            if (CannotLookUp(path) is string denied)
+            {
+                throw new CatalogException(CatalogErrorCode.ReadOnly, path,
+                    $"This account cannot look into the folder of the catalog '{path}' ({denied}). Use an account that can read it, or choose another -Database.");
+            }
             throw new CatalogException(CatalogErrorCode.NotFound, path,
                 $"There is no catalog at '{path}'. Run Start-Scan to create one, or give the right -Database.");
         }
@@ -153,7 +174,40 @@ internal static class CatalogDatabase
             throw new CatalogException(CatalogErrorCode.NotFound, path,
                 $"'{path}' is an empty file, not a catalog yet. Start-Scan or Write-Finding with -Database '{path}' turns an empty file into a new catalog; or give the right -Database.");
         }
-        var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadOnly));
+        // A reader of another account must not create the index file: its owner could not write it afterwards.
+        bool immutable = !File.Exists(CatalogFiles.Shm(path)) && CatalogFiles.WalIsEmpty(path) && IsSomeoneElses(path);
+        try
+        {
+            return OpenReader(path, immutable);
+        }
+        catch (SqliteException ex) when (!immutable && (ex.SqliteErrorCode & 0xFF) is SqliteCantOpen or SqliteReadOnly or SqliteIoErr)
+        {
+            // Read-only media, or a folder this account cannot write: SQLite cannot create the index file.
+            if (CatalogFiles.WalIsEmpty(path))
+            {
+                try
+                {
+                    return OpenReader(path, immutable: true);
+                }
+                catch (SqliteException again)
+                {
+                    throw Translate(again, path, writing: false);
+                }
+            }
+            throw new CatalogException(CatalogErrorCode.ReadOnly, path,
+                $"The catalog '{path}' cannot be read here: its write-ahead log ('{CatalogFiles.Wal(path)}') holds commits that are not in the catalog file yet, " +
+                $"and this account cannot create the log's index next to it (read-only media, or a folder it cannot write). Open it once where it can be written " +
+                $"(any ScanTools command folds the log back), then copy or mount it again. SQLite said: {ex.Message}", ex);
+        }
+    }
+
+    private static bool IsSomeoneElses(string path) =>
+        !OperatingSystem.IsWindows() && Sessions.Ipc.UnixUser.EffectiveUserId != 0
+        && CatalogFiles.OwnerOf(path) is uint owner && owner != Sessions.Ipc.UnixUser.EffectiveUserId;
+
+    private static SqliteConnection OpenReader(string path, bool immutable)
+    {
+        var connection = new SqliteConnection(immutable ? ImmutableConnectionString(path) : ConnectionString(path, SqliteOpenMode.ReadOnly));
         try
         {
             connection.Open();
@@ -167,6 +221,11 @@ internal static class CatalogDatabase
             }
             return connection;
         }
+        catch (SqliteException) when (!immutable)
+        {
+            connection.Dispose();
+            throw; // the caller decides whether an immutable open can help
+        }
         catch (SqliteException ex)
         {
             connection.Dispose();
@@ -178,6 +237,16 @@ internal static class CatalogDatabase
             throw;
         }
     }
+
+    /// <summary>A read-only URI open with immutable=1: no locks, no index file; only for a catalog with an empty log.</summary>
+    private static string ImmutableConnectionString(string path) => new SqliteConnectionStringBuilder
+    {
+        DataSource = new Uri(Path.GetFullPath(path)).AbsoluteUri + "?immutable=1",
+        Mode = SqliteOpenMode.ReadOnly,
+        Cache = SqliteCacheMode.Private,
+        Pooling = false,
+        DefaultTimeout = 30,
+    }.ToString();
 
     /// <summary>
     /// Lets SQLite itself wait for a lock another connection holds briefly, retrying within milliseconds.
@@ -195,6 +264,34 @@ internal static class CatalogDatabase
         Pooling = false, // a pooled handle keeps the file open after Dispose (and locked, on Windows)
         DefaultTimeout = 30,
     }.ToString();
+
+    /// <summary>A folder given as the catalog: say so, instead of a permission or not-found error.</summary>
+    private static void RefuseFolder(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new CatalogException(CatalogErrorCode.NotACatalog, path,
+                $"'{path}' is a folder, not a catalog file. Give the path of a file, for example '{Path.Join(path, "catalog.db")}'.");
+        }
+    }
+
+    /// <summary>Why the path cannot even be looked up (a folder on the way this account may not enter), or null.</summary>
+    private static string? CannotLookUp(string path)
+    {
+        try
+        {
+            _ = File.GetAttributes(path);
+            return null;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return ex.Message;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Rejects a file that is not SQLite before SQLite itself gets a chance to misreport it.</summary>
     private static void CheckHeader(string path)
@@ -309,9 +406,11 @@ internal static class CatalogDatabase
     }
 
     private static CatalogException ReadOnlyError(string path, Exception? inner) =>
-        new(CatalogErrorCode.ReadOnly, path,
-            $"The catalog '{path}' is read-only: ScanTools cannot write to it or to its folder. Give your account write access, or choose another -Database.",
-            inner);
+        CatalogFiles.UnwritableCompanion(path) is string why
+            ? new(CatalogErrorCode.ReadOnly, path, $"The catalog '{path}' cannot be written: {why}", inner)
+            : new(CatalogErrorCode.ReadOnly, path,
+                $"The catalog '{path}' is read-only: ScanTools cannot write to it or to its folder. Give your account write access, or choose another -Database.",
+                inner);
 
     internal static void Execute(SqliteConnection connection, string sql)
     {

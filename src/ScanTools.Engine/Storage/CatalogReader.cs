@@ -73,6 +73,12 @@ public sealed class CatalogReader : IDisposable
                 LastScanId = r.GetInt64(12),
                 RemovedScanId = r.IsDBNull(13) ? null : r.GetInt64(13),
                 Kind = (Platform.EntryKind)r.GetInt32(14),
+                ChangeTimeUtc = r.IsDBNull(15) ? null : new DateTime(r.GetInt64(15), DateTimeKind.Utc),
+                Device = r.IsDBNull(16) ? null : r.GetInt64(16),
+                Inode = r.IsDBNull(17) ? null : r.GetInt64(17),
+                HardLinks = r.IsDBNull(18) ? null : r.GetInt32(18),
+                UserId = r.IsDBNull(19) ? null : (uint)r.GetInt64(19),
+                GroupId = r.IsDBNull(20) ? null : (uint)r.GetInt64(20),
                 Database = DatabasePath,
             };
         }

@@ -99,5 +99,16 @@ public static class CatalogSchema
             updated_utc   INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+
+        // v1 -> v2: each file's identity (device, inode), its hard-link count, change time and owner. They
+        // tell hard links from copies, count a file's bytes once, and let a rescan trust a stored hash.
+        """
+        ALTER TABLE files ADD COLUMN ctime INTEGER;
+        ALTER TABLE files ADD COLUMN device INTEGER;
+        ALTER TABLE files ADD COLUMN inode INTEGER;
+        ALTER TABLE files ADD COLUMN links INTEGER;
+        ALTER TABLE files ADD COLUMN uid INTEGER;
+        ALTER TABLE files ADD COLUMN gid INTEGER;
+        """,
     };
 }

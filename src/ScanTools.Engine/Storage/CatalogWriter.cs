@@ -58,8 +58,8 @@ internal sealed class CatalogWriter : IDisposable
             _savepoint = Prepare("SAVEPOINT one_write;");
             _release = Prepare("RELEASE one_write;");
             _rollbackToSavepoint = Prepare("ROLLBACK TO one_write;");
-            const string fileColumns = "dir_id, name, extension, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, first_scan_id, last_scan_id";
-            const string fileValues = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13";
+            const string fileColumns = "dir_id, name, extension, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, first_scan_id, last_scan_id, ctime, device, inode, links, uid, gid";
+            const string fileValues = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?15, ?16, ?17, ?18, ?19, ?20";
             // A folder new to the catalog cannot hold rows yet: a plain insert.
             _insertFile = Prepare($"INSERT INTO files ({fileColumns}) VALUES ({fileValues});");
             // Otherwise an upsert that writes nothing when nothing changed, so a rescan is mostly reads.
@@ -69,9 +69,13 @@ internal sealed class CatalogWriter : IDisposable
                     extension = excluded.extension, size = excluded.size, mtime = excluded.mtime, btime = excluded.btime,
                     attributes = excluded.attributes, mode = excluded.mode, kind = excluded.kind, is_link = excluded.is_link,
                     link_target = excluded.link_target,
+                    -- A stored hash is kept only while the file is the same file with the same content stamps.
                     sha256 = CASE WHEN excluded.sha256 IS NOT NULL THEN excluded.sha256
-                                  WHEN files.size = excluded.size AND files.mtime = excluded.mtime THEN files.sha256
+                                  WHEN files.size = excluded.size AND files.mtime = excluded.mtime
+                                       AND files.ctime IS excluded.ctime AND files.inode IS excluded.inode THEN files.sha256
                                   ELSE NULL END,
+                    ctime = excluded.ctime, device = excluded.device, inode = excluded.inode, links = excluded.links,
+                    uid = excluded.uid, gid = excluded.gid,
                     last_scan_id = excluded.last_scan_id,
                     removed_scan_id = NULL
                 WHERE ?14
@@ -80,6 +84,8 @@ internal sealed class CatalogWriter : IDisposable
                    OR files.btime IS NOT excluded.btime OR files.attributes IS NOT excluded.attributes
                    OR files.mode IS NOT excluded.mode OR files.kind IS NOT excluded.kind
                    OR files.is_link IS NOT excluded.is_link OR files.link_target IS NOT excluded.link_target
+                   OR files.ctime IS NOT excluded.ctime OR files.inode IS NOT excluded.inode OR files.device IS NOT excluded.device
+                   OR files.links IS NOT excluded.links OR files.uid IS NOT excluded.uid OR files.gid IS NOT excluded.gid
                    OR (excluded.sha256 IS NOT NULL AND files.sha256 IS NOT excluded.sha256);
                 """);
             _findDirectory = Prepare("SELECT id, removed_scan_id FROM directories WHERE path = ?1;");
@@ -340,7 +346,9 @@ internal sealed class CatalogWriter : IDisposable
     {
         long run = RunId(end.RunKey);
         using SqliteCommand c = _connection.CreateCommand();
-        c.CommandText = """
+        c.CommandText = end.CountFromCatalog
+            ? EndCountedFromCatalog
+            : """
             UPDATE scan_runs SET status = $status, ended_utc = $ended, files = $files, bytes = $bytes,
                    directories = $dirs, errors = $errors, message = $message
             WHERE id = $id;
@@ -505,6 +513,12 @@ internal sealed class CatalogWriter : IDisposable
         write.Bind(11, f.LinkTarget);
         write.Bind(12, f.Sha256Bytes);
         write.Bind(13, run);
+        write.Bind(15, f.ChangeTimeUtc?.Ticks);
+        write.Bind(16, f.Device);
+        write.Bind(17, f.Inode);
+        write.Bind(18, (long?)f.HardLinks);
+        write.Bind(19, (long?)f.UserId);
+        write.Bind(20, (long?)f.GroupId);
     }
 
     private long RemoveVanishedSubdirectories(long dirId, IReadOnlyList<string> present, long run)
@@ -623,8 +637,29 @@ internal sealed class CatalogWriter : IDisposable
     }
 
     /// <summary>
-    /// Marks Failed the runs left Running on this computer by processes that no longer exist. Called by the
-    /// session once it serves (checking process ids is slow enough to delay a fail-over if done while opening).
+    /// Ends a Running run with the counts of what the catalog holds for it: the files it wrote or whose
+    /// folder it listed completely, their bytes, its folders and its error items. For runs whose own end
+    /// never arrived (the catalog failed under it, its process died), so their counts match their rows.
+    /// </summary>
+    private const string EndCountedFromCatalog = """
+        UPDATE scan_runs SET status = $status, ended_utc = $ended, message = $message,
+               files = (SELECT count(*) FROM files f JOIN directories d ON d.id = f.dir_id
+                        WHERE f.removed_scan_id IS NULL AND (f.last_scan_id = $id OR d.last_scan_id = $id)),
+               bytes = (SELECT coalesce(sum(size), 0) FROM (
+                            SELECT max(f.size) AS size FROM files f JOIN directories d ON d.id = f.dir_id
+                            WHERE f.removed_scan_id IS NULL AND (f.last_scan_id = $id OR d.last_scan_id = $id)
+                            -- a file's bytes once: hard links of one content count as one
+                            GROUP BY CASE WHEN f.links > 1 AND f.inode IS NOT NULL AND f.is_link = 0
+                                          THEN 'i' || f.device || ':' || f.inode ELSE 'n' || f.dir_id || '/' || f.name END)),
+               directories = (SELECT count(*) FROM directories WHERE last_scan_id = $id),
+               errors = (SELECT count(*) FROM scan_errors WHERE scan_id = $id)
+        WHERE id = $id AND status = 'Running';
+        """;
+
+    /// <summary>
+    /// Marks Failed the runs left Running on this computer by processes that no longer exist, with the counts
+    /// of what they left in the catalog. Called by the session once it serves (checking process ids is slow
+    /// enough to delay a fail-over if done while opening).
     /// </summary>
     public void FailAbandonedRuns()
     {
@@ -646,9 +681,10 @@ internal sealed class CatalogWriter : IDisposable
         foreach ((long id, int pid) in dead)
         {
             using SqliteCommand u = _connection.CreateCommand();
-            u.CommandText = "UPDATE scan_runs SET status = 'Failed', ended_utc = $now, message = $msg WHERE id = $id AND status = 'Running';";
-            u.Parameters.AddWithValue("$now", DateTime.UtcNow.Ticks);
-            u.Parameters.AddWithValue("$msg", $"The scanning process (PID {pid}) ended before the scan finished; what it had sent is kept.");
+            u.CommandText = EndCountedFromCatalog;
+            u.Parameters.AddWithValue("$status", nameof(ScanRunStatus.Failed));
+            u.Parameters.AddWithValue("$ended", DateTime.UtcNow.Ticks);
+            u.Parameters.AddWithValue("$message", $"The scanning process (PID {pid}) ended before the scan finished; what it had sent is kept, and the counts are what the catalog holds.");
             u.Parameters.AddWithValue("$id", id);
             u.ExecuteNonQuery();
         }

@@ -57,6 +57,24 @@ public sealed class Finding
     /// <summary>True when the entry is a symbolic link.</summary>
     public bool IsLink { get; init; }
 
+    /// <summary>The file's number on its device (inode); with <see cref="Device"/> it identifies the file, whatever its name. Null where not recorded.</summary>
+    public long? Inode { get; init; }
+
+    /// <summary>The device (file system) the file is on; null where not recorded.</summary>
+    public long? Device { get; init; }
+
+    /// <summary>How many names (hard links) the file had: more than 1 means other names share this content; they are links, not copies.</summary>
+    public int? HardLinks { get; init; }
+
+    /// <summary>Change time (ctime), UTC, when last seen; null where not recorded.</summary>
+    public DateTime? ChangeTimeUtc { get; init; }
+
+    /// <summary>The owner's user id (Unix) when last seen; null where not recorded.</summary>
+    public uint? UserId { get; init; }
+
+    /// <summary>The owner's group id (Unix) when last seen; null where not recorded.</summary>
+    public uint? GroupId { get; init; }
+
     /// <summary>File, link or special file (FIFO, socket, device).</summary>
     public Platform.EntryKind Kind { get; init; }
 

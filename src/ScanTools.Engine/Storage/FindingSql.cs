@@ -81,7 +81,7 @@ internal sealed class FindingSql
             SELECT d.path, f.name, f.extension, f.size, f.mtime, f.btime, f.attributes, f.mode, f.is_link,
                    f.link_target, f.sha256, f.first_scan_id,
                    CASE WHEN f.removed_scan_id IS NULL THEN max(f.last_scan_id, coalesce(d.last_scan_id, 0)) ELSE f.last_scan_id END,
-                   f.removed_scan_id, f.kind
+                   f.removed_scan_id, f.kind, f.ctime, f.device, f.inode, f.links, f.uid, f.gid
             FROM files f JOIN directories d ON d.id = f.dir_id
             {(sql._where.Length > 0 ? "WHERE " + sql._where : string.Empty)}
             ORDER BY {order}{limit};

@@ -27,6 +27,7 @@ internal sealed class WalCheckpointer : IDisposable
             Pooling = false,
         }.ToString());
         _connection.Open();
+        CatalogFiles.KeepWalFiles(_connection); // if this connection closes last, the log's files stay for readers
         CatalogDatabase.WaitWhenBusy(_connection);
         _thread = new Thread(Loop) { IsBackground = true, Name = "ScanTools checkpointer", Priority = ThreadPriority.BelowNormal };
         _thread.Start();

@@ -72,31 +72,4 @@ public sealed class PresentationTests
         Assert.Equal("Scan 7 stopped after 0:00:42: kept 15,040 files (2.0 KB) in 12 folders, 0 error items. Stopped by SIGTERM.", line);
         Assert.DoesNotContain('\n', line);
     }
-
-    /// <summary>The names of System.Management.Automation.ErrorCategory (the engine cannot reference PowerShell).</summary>
-    private static readonly HashSet<string> ErrorCategories = new()
-    {
-        "NotSpecified", "OpenError", "CloseError", "DeviceError", "DeadlockDetected", "InvalidArgument", "InvalidData",
-        "InvalidOperation", "InvalidResult", "InvalidType", "MetadataError", "NotImplemented", "NotInstalled",
-        "ObjectNotFound", "OperationStopped", "OperationTimeout", "SyntaxError", "ParserError", "PermissionDenied",
-        "ResourceBusy", "ResourceExists", "ResourceUnavailable", "ReadError", "WriteError", "FromStdErr",
-        "SecurityError", "ProtocolError", "ConnectionError", "AuthenticationError", "LimitsExceeded",
-        "QuotaExceeded", "NotEnabled",
-    };
-
-    [Fact]
-    public void EveryErrorKindAndCode_MapsToARealErrorCategory_AndAStableId()
-    {
-        foreach (var kind in Enum.GetValues<ScanTools.Scanning.ScanErrorKind>())
-        {
-            Assert.Contains(ErrorMapping.CategoryOf(kind), ErrorCategories);
-            Assert.Equal(kind.ToString(), ErrorMapping.IdOf(kind));
-        }
-        foreach (var code in Enum.GetValues<ScanTools.Storage.CatalogErrorCode>())
-        {
-            Assert.Contains(ErrorMapping.CategoryOf(code), ErrorCategories);
-        }
-        Assert.Equal("PermissionDenied", ErrorMapping.CategoryOf(ScanTools.Scanning.ScanErrorKind.DirectoryUnreadable));
-        Assert.Equal("CatalogReadOnly", ErrorMapping.IdOf(ScanTools.Storage.CatalogErrorCode.ReadOnly));
-    }
 }

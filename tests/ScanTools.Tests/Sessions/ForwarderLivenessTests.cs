@@ -39,7 +39,6 @@ public sealed class ForwarderLivenessTests : ChildProcessTest
             {
                 w.Write(WireProtocol.Version);
                 w.Write(Environment.ProcessId);
-                w.Write(-1L);
             });
             try
             {

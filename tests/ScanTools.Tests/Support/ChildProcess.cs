@@ -32,14 +32,21 @@ public static class ChildProcess
     /// <summary>The unprivileged user permission tests run children as when the tests run as root.</summary>
     public const int NobodyId = 65534;
 
+    /// <summary>A second unprivileged user, for tests where two accounts share a catalog.</summary>
+    public const int SecondUserId = 65533;
+
     /// <summary>Starts the host with <paramref name="args"/>; as uid 65534 when <paramref name="asNobody"/>.</summary>
-    public static Process Start(IEnumerable<string> args, bool asNobody = false, IDictionary<string, string>? env = null)
+    public static Process Start(IEnumerable<string> args, bool asNobody = false, IDictionary<string, string>? env = null) =>
+        Start(args, asNobody ? NobodyId : null, env);
+
+    /// <summary>Starts the host with <paramref name="args"/>, as the user (and group) <paramref name="uid"/> when given (needs root).</summary>
+    public static Process Start(IEnumerable<string> args, int? uid, IDictionary<string, string>? env = null)
     {
         ProcessStartInfo psi;
-        if (asNobody)
+        if (uid is int user)
         {
             psi = new ProcessStartInfo("setpriv");
-            foreach (string a in new[] { $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", DotnetPath, "exec", HostDll })
+            foreach (string a in new[] { $"--reuid={user}", $"--regid={user}", "--clear-groups", DotnetPath, "exec", HostDll })
             {
                 psi.ArgumentList.Add(a);
             }
@@ -72,9 +79,13 @@ public static class ChildProcess
     }
 
     /// <summary>Runs the host to completion (at most <paramref name="timeout"/>) and parses its JSON lines.</summary>
-    public static (int ExitCode, List<JsonElement> Lines, string Stderr) Run(IEnumerable<string> args, bool asNobody = false, TimeSpan? timeout = null)
+    public static (int ExitCode, List<JsonElement> Lines, string Stderr) Run(IEnumerable<string> args, bool asNobody = false, TimeSpan? timeout = null) =>
+        Run(args, asNobody ? NobodyId : null, timeout);
+
+    /// <summary>Runs the host as <paramref name="uid"/> (when given) to completion and parses its JSON lines.</summary>
+    public static (int ExitCode, List<JsonElement> Lines, string Stderr) Run(IEnumerable<string> args, int? uid, TimeSpan? timeout = null)
     {
-        using Process p = Start(args, asNobody);
+        using Process p = Start(args, uid);
         p.StandardInput.Close();
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();

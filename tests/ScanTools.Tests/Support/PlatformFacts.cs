@@ -61,3 +61,85 @@ public sealed class RootFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>
+/// A fact that mounts file systems (a read-only bind mount, a tmpfs): it needs root on Linux and a kernel
+/// that lets this process mount. The first use probes with a real bind mount and skips, saying why, where
+/// that fails (an unprivileged container).
+/// </summary>
+public sealed class MountFactAttribute : FactAttribute
+{
+    private static readonly Lazy<string?> WhyNot = new(Probe);
+
+    public MountFactAttribute()
+    {
+        if (WhyNot.Value is string reason)
+        {
+            Skip = reason;
+        }
+    }
+
+    private static string? Probe()
+    {
+        if (!OperatingSystem.IsLinux() || !ChildProcess.IsRoot)
+        {
+            return "needs root on Linux to mount";
+        }
+        string dir = Path.Combine(Path.GetTempPath(), "scantools-mount-probe-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            if (Mounts.Run("mount", "--bind", dir, dir) != 0)
+            {
+                return "this process may not mount (no CAP_SYS_ADMIN here)";
+            }
+            Mounts.Run("umount", dir);
+            return null;
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+}
+
+/// <summary>Mounts for tests: read-only bind mounts and small tmpfs, undone on dispose.</summary>
+public sealed class Mounts : IDisposable
+{
+    private readonly List<string> _mounted = new();
+
+    /// <summary>Makes <paramref name="target"/> a read-only view of <paramref name="source"/>.</summary>
+    public void ReadOnlyBind(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        Assert.Equal(0, Run("mount", "--bind", source, target));
+        _mounted.Add(target);
+        Assert.Equal(0, Run("mount", "-o", "remount,bind,ro", target));
+    }
+
+    /// <summary>Mounts a tmpfs of <paramref name="size"/> (for example "2m") at <paramref name="target"/>.</summary>
+    public void Tmpfs(string target, string size)
+    {
+        Directory.CreateDirectory(target);
+        Assert.Equal(0, Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", target));
+        _mounted.Add(target);
+    }
+
+    /// <summary>Changes the size of a tmpfs mounted here.</summary>
+    public static void Resize(string target, string size) => Assert.Equal(0, Run("mount", "-o", "remount,size=" + size, target));
+
+    public void Dispose()
+    {
+        foreach (string m in Enumerable.Reverse(_mounted))
+        {
+            Run("umount", "-l", m);
+        }
+    }
+
+    internal static int Run(string tool, params string[] args)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(tool, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+}

@@ -26,6 +26,20 @@ internal static class CatalogWriteCodec
         IsLink = 4,
         HasTarget = 8,
         HasHash = 16,
+        HasIdentity = 32,
+    }
+
+    /// <summary>Which of a file's identity fields follow (HasIdentity).</summary>
+    [Flags]
+    private enum IdentityFields : byte
+    {
+        None = 0,
+        Device = 1,
+        Inode = 2,
+        Links = 4,
+        ChangeTime = 8,
+        UserId = 16,
+        GroupId = 32,
     }
 
     public static void Write(BinaryWriter w, IReadOnlyList<CatalogWrite> writes)
@@ -99,7 +113,7 @@ internal static class CatalogWriteCodec
                 w.Write(end.Bytes);
                 w.Write(end.Directories);
                 w.Write(end.Errors);
-                w.Write(end.Message is not null);
+                w.Write((byte)((end.Message is not null ? 1 : 0) | (end.CountFromCatalog ? 2 : 0)));
                 if (end.Message is not null)
                 {
                     w.Write(end.Message);
@@ -170,16 +184,25 @@ internal static class CatalogWriteCodec
                 }
                 return new ScanErrorBatch { RunKey = run, Errors = list };
             case EndTag:
+                var status = (ScanRunStatus)Enum(r.ReadInt32(), (int)ScanRunStatus.Cancelled);
+                DateTime ended = Ticks(r.ReadInt64());
+                long endFiles = r.ReadInt64(), endBytes = r.ReadInt64(), endDirectories = r.ReadInt64(), endErrors = r.ReadInt64();
+                byte endFlags = r.ReadByte();
+                if (endFlags > 3)
+                {
+                    throw new InvalidDataException($"Unknown run-end flags {endFlags}.");
+                }
                 return new ScanRunEnd
                 {
                     RunKey = run,
-                    Status = (ScanRunStatus)Enum(r.ReadInt32(), (int)ScanRunStatus.Cancelled),
-                    EndedUtc = Ticks(r.ReadInt64()),
-                    Files = r.ReadInt64(),
-                    Bytes = r.ReadInt64(),
-                    Directories = r.ReadInt64(),
-                    Errors = r.ReadInt64(),
-                    Message = r.ReadBoolean() ? r.ReadString() : null,
+                    Status = status,
+                    EndedUtc = ended,
+                    Files = endFiles,
+                    Bytes = endBytes,
+                    Directories = endDirectories,
+                    Errors = endErrors,
+                    Message = (endFlags & 1) != 0 ? r.ReadString() : null,
+                    CountFromCatalog = (endFlags & 2) != 0,
                 };
             case ProgressTag:
                 return new ScanRunProgress
@@ -218,6 +241,13 @@ internal static class CatalogWriteCodec
         {
             flags |= FileFlags.HasHash;
         }
+        IdentityFields identity = (f.Device is null ? 0 : IdentityFields.Device) | (f.Inode is null ? 0 : IdentityFields.Inode)
+            | (f.HardLinks is null ? 0 : IdentityFields.Links) | (f.ChangeTimeUtc is null ? 0 : IdentityFields.ChangeTime)
+            | (f.UserId is null ? 0 : IdentityFields.UserId) | (f.GroupId is null ? 0 : IdentityFields.GroupId);
+        if (identity != IdentityFields.None)
+        {
+            flags |= FileFlags.HasIdentity;
+        }
         w.Write((byte)flags);
         w.Write(f.Name);
         w.Write(f.Length);
@@ -240,6 +270,16 @@ internal static class CatalogWriteCodec
         {
             w.Write(h);
         }
+        if (identity != IdentityFields.None)
+        {
+            w.Write((byte)identity);
+            if (f.Device is long dev) w.Write(dev);
+            if (f.Inode is long ino) w.Write(ino);
+            if (f.HardLinks is int links) w.Write(links);
+            if (f.ChangeTimeUtc is DateTime ct) w.Write(ct.Ticks);
+            if (f.UserId is uint uid) w.Write(uid);
+            if (f.GroupId is uint gid) w.Write(gid);
+        }
     }
 
     private static FileRecord ReadFile(BinaryReader r, string dir)
@@ -254,6 +294,17 @@ internal static class CatalogWriteCodec
         var kind = (EntryKind)Enum(r.ReadByte(), (int)EntryKind.Special);
         string? target = (flags & FileFlags.HasTarget) != 0 ? r.ReadString() : null;
         byte[]? hash = (flags & FileFlags.HasHash) != 0 ? Exactly(r, 32) : null;
+        var identity = (flags & FileFlags.HasIdentity) != 0 ? (IdentityFields)r.ReadByte() : IdentityFields.None;
+        if ((byte)identity > 63)
+        {
+            throw new InvalidDataException("Unknown file identity fields.");
+        }
+        long? device = identity.HasFlag(IdentityFields.Device) ? r.ReadInt64() : null;
+        long? inode = identity.HasFlag(IdentityFields.Inode) ? r.ReadInt64() : null;
+        int? hardLinks = identity.HasFlag(IdentityFields.Links) ? r.ReadInt32() : null;
+        DateTime? changed = identity.HasFlag(IdentityFields.ChangeTime) ? Ticks(r.ReadInt64()) : null;
+        uint? userId = identity.HasFlag(IdentityFields.UserId) ? r.ReadUInt32() : null;
+        uint? groupId = identity.HasFlag(IdentityFields.GroupId) ? r.ReadUInt32() : null;
         if (name.Length == 0 || length < 0)
         {
             throw new InvalidDataException("A file record has no name or a negative size.");
@@ -269,6 +320,12 @@ internal static class CatalogWriteCodec
             LinkTarget = target,
             Sha256Bytes = hash,
             Kind = kind,
+            Device = device,
+            Inode = inode,
+            HardLinks = hardLinks is < 0 ? throw new InvalidDataException("A negative link count.") : hardLinks,
+            ChangeTimeUtc = changed,
+            UserId = userId,
+            GroupId = groupId,
         };
     }
 

@@ -202,14 +202,12 @@ internal sealed class EndpointServer : IDisposable
             return false;
         }
         _sink.RequireDurability(durability);
-        // No committed sequence is looked up: that would queue the Hello behind everyone's writes. The
-        // client resends all it holds unacknowledged, and the writer skips what it had already committed.
-        const long applied = -1;
+        // No committed sequence is sent (see FrameType.HelloAck): the client resends all it holds
+        // unacknowledged, and the writer skips what it had already committed.
         WireProtocol.Write(s, FrameType.HelloAck, w =>
         {
             w.Write(WireProtocol.Version);
             w.Write(Environment.ProcessId);
-            w.Write(applied);
         });
         return true;
     }

@@ -18,12 +18,11 @@ internal sealed class ForwardingLink : IDisposable
     private readonly Thread _reader;
     private volatile CatalogException? _refusal;
 
-    private ForwardingLink(IpcConnection connection, int writerPid, long committed, Action<long> onAck, Action onLost, Action<long, int, string> onRejected)
+    private ForwardingLink(IpcConnection connection, int writerPid, Action<long> onAck, Action onLost, Action<long, int, string> onRejected)
     {
         _onRejected = onRejected;
         _connection = connection;
         WriterProcessId = writerPid;
-        CommittedSequence = committed;
         _onAck = onAck;
         _onLost = onLost;
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = "ScanTools forwarder acks" };
@@ -32,9 +31,6 @@ internal sealed class ForwardingLink : IDisposable
 
     /// <summary>The writer's process id.</summary>
     public int WriterProcessId { get; }
-
-    /// <summary>The highest sequence of this client the writer had committed when the link opened.</summary>
-    public long CommittedSequence { get; }
 
     /// <summary>Cancelled when the link is gone.</summary>
     public CancellationToken Lost => _lost.Token;
@@ -45,9 +41,12 @@ internal sealed class ForwardingLink : IDisposable
     /// <summary>
     /// Connects and says Hello. Returns null when no writer listens (yet); throws when a writer answers
     /// with an error (another protocol version, another user, a failed catalog). <c>onRejected</c> hears
-    /// (sequence, index in the batch, reason) when the writer refused one write of a batch.
+    /// (sequence, index in the batch, reason) when the writer refused one write of a batch. A writer that
+    /// accepts the connection but does not answer within <paramref name="helloTimeout"/> (stopped, hung)
+    /// counts as no writer, so an election never waits past its own deadline (Unix sockets; a named pipe
+    /// cannot time out a read).
     /// </summary>
-    public static ForwardingLink? TryOpen(EndpointAddress address, Guid clientId, string catalogPath, Durability durability, Action<long> onAck, Action onLost, Action<long, int, string> onRejected)
+    public static ForwardingLink? TryOpen(EndpointAddress address, Guid clientId, string catalogPath, Durability durability, TimeSpan helloTimeout, Action<long> onAck, Action onLost, Action<long, int, string> onRejected)
     {
         IpcConnection? connection = IpcListener.TryConnect(address, TimeSpan.FromMilliseconds(200));
         if (connection is null)
@@ -57,7 +56,15 @@ internal sealed class ForwardingLink : IDisposable
         try
         {
             WireProtocol.WriteHello(connection.Stream, clientId, address.CatalogKey, durability);
+            if (connection.Stream.CanTimeout)
+            {
+                connection.Stream.ReadTimeout = (int)Math.Clamp(helloTimeout.TotalMilliseconds, 1, int.MaxValue);
+            }
             WireProtocol.Frame? reply = WireProtocol.Read(connection.Stream);
+            if (connection.Stream.CanTimeout)
+            {
+                connection.Stream.ReadTimeout = Timeout.Infinite; // from here the acknowledgement timeout watches the writer
+            }
             switch (reply?.Type)
             {
                 case FrameType.HelloAck:
@@ -69,7 +76,7 @@ internal sealed class ForwardingLink : IDisposable
                             throw new CatalogException(CatalogErrorCode.ProtocolMismatch, catalogPath,
                                 $"The writer of '{catalogPath}' speaks ScanTools writer protocol version {version}; this process speaks version {WireProtocol.Version}. Use the same ScanTools version in every process that writes this catalog.");
                         }
-                        return new ForwardingLink(connection, r.ReadInt32(), r.ReadInt64(), onAck, onLost, onRejected);
+                        return new ForwardingLink(connection, r.ReadInt32(), onAck, onLost, onRejected);
                     }
                 case FrameType.Error:
                     CatalogException refused = WireProtocol.ReadError(reply.Value, catalogPath);

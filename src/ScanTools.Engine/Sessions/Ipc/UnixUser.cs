@@ -30,7 +30,7 @@ internal static partial class UnixUser
     }
 
     /// <summary>The owner of a path, via statx (Linux) or null where not read.</summary>
-    private static unsafe uint? OwnerOf(string path)
+    internal static unsafe uint? OwnerOf(string path)
     {
         if (!Platform.LinuxStat.IsAvailable)
         {

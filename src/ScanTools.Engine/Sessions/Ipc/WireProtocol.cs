@@ -8,7 +8,11 @@ internal enum FrameType : byte
 {
     /// <summary>Client to writer, first: magic, protocol version, client id, process id, catalog key.</summary>
     Hello = 1,
-    /// <summary>Writer to client: version, writer process id, highest batch sequence of this client already committed.</summary>
+    /// <summary>
+    /// Writer to client: version and writer process id. It carries no committed sequence: looking one up would
+    /// queue the Hello behind everyone's writes; the client resends what it holds unacknowledged and the writer
+    /// skips the batches it had already committed (by the applied sequence it stores per client).
+    /// </summary>
     HelloAck = 2,
     /// <summary>Client to writer: sequence number and the encoded catalog writes.</summary>
     Batch = 3,
@@ -26,9 +30,9 @@ internal enum FrameType : byte
 }
 
 /// <summary>
-/// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 2
-/// (version 1 had no Rejected frame, in which a refused write failed the whole session, and no run
-/// progress writes).
+/// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 3
+/// (version 2's HelloAck carried a committed sequence that was always -1; version 1 had no Rejected frame,
+/// in which a refused write failed the whole session, and no run progress writes).
 /// A peer with another magic or version receives an Error frame saying so, never a misread.
 /// </summary>
 internal static class WireProtocol
@@ -37,7 +41,7 @@ internal static class WireProtocol
     public const uint Magic = 0x50575453;
 
     /// <summary>The protocol version this build speaks.</summary>
-    public const ushort Version = 2;
+    public const ushort Version = 3;
 
     /// <summary>Frames larger than this are refused as malformed.</summary>
     public const int MaxFrameBytes = 64 << 20;

@@ -24,6 +24,12 @@ public sealed class ScanRunEnd : CatalogWrite
     /// <summary>Why the run failed or was cancelled, when it did not complete.</summary>
     public string? Message { get; init; }
 
+    /// <summary>
+    /// Take the counts from what the catalog holds for the run instead of the values above: for a run whose
+    /// writes failed partway (disk full), so that its counts match its rows.
+    /// </summary>
+    public bool CountFromCatalog { get; init; }
+
     /// <inheritdoc />
     public override int RowCount => 1;
 

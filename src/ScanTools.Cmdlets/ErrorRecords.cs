@@ -1,0 +1,88 @@
+using System.Management.Automation;
+using ScanTools.Scanning;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// The one place where engine errors become PowerShell error records. The engine gives every error a kind
+/// (<see cref="ScanErrorKind"/> for one entry, <see cref="CatalogErrorCode"/> for a catalog); this maps each
+/// kind once to its error id (what scripts filter on in FullyQualifiedErrorId) and its
+/// <see cref="ErrorCategory"/>. Public so that scripts and tests can read the mapping:
+/// <c>[ScanTools.Commands.ErrorRecords]::CategoryOf([ScanTools.Scanning.ScanErrorKind]::NotAFile)</c>.
+/// </summary>
+public static class ErrorRecords
+{
+    /// <summary>The error id of an error item of a scan: its kind (also stored as the item's Kind).</summary>
+    public static string IdOf(ScanErrorKind kind) => kind.ToString();
+
+    /// <summary>The error id of a catalog failure: "Catalog" and its code, e.g. CatalogReadOnly.</summary>
+    public static string IdOf(CatalogErrorCode code) => "Catalog" + code;
+
+    /// <summary>
+    /// The error id Write-Finding gives an input it could not record, as its help promises: FileNotFound,
+    /// AccessDenied, NotAFile, InvalidPath, WriteRejected, ValueOutOfRange or ReadFailed. The item is stored
+    /// with its <see cref="ScanErrorKind"/> all the same.
+    /// </summary>
+    public static string InputIdOf(ScanErrorKind kind) => kind switch
+    {
+        ScanErrorKind.FileVanished => "FileNotFound",
+        ScanErrorKind.AccessDenied => "AccessDenied",
+        ScanErrorKind.NotAFile => "NotAFile",
+        ScanErrorKind.InvalidName => "InvalidPath",
+        ScanErrorKind.WriteRejected => "WriteRejected",
+        ScanErrorKind.ValueOutOfRange => "ValueOutOfRange",
+        _ => "ReadFailed",
+    };
+
+    /// <summary>The category of an error item of a scan.</summary>
+    public static ErrorCategory CategoryOf(ScanErrorKind kind) => kind switch
+    {
+        ScanErrorKind.DirectoryUnreadable or ScanErrorKind.AccessDenied => ErrorCategory.PermissionDenied,
+        ScanErrorKind.RootNotFound or ScanErrorKind.DirectoryVanished or ScanErrorKind.FileVanished => ErrorCategory.ObjectNotFound,
+        ScanErrorKind.InvalidName or ScanErrorKind.ValueOutOfRange => ErrorCategory.InvalidData,
+        ScanErrorKind.PathTooLong => ErrorCategory.LimitsExceeded,
+        ScanErrorKind.SymlinkLoop => ErrorCategory.InvalidResult,
+        ScanErrorKind.NotAFile => ErrorCategory.InvalidArgument,
+        ScanErrorKind.WriteRejected => ErrorCategory.WriteError,
+        ScanErrorKind.HashFailed or ScanErrorKind.IoError or ScanErrorKind.FileChangedWhileHashed => ErrorCategory.ReadError,
+        _ => ErrorCategory.NotSpecified, // a kind added without a category: the ErrorRecords Pester test fails on it
+    };
+
+    /// <summary>The category Write-Finding gives an input it could not record: a wrong input is an InvalidArgument.</summary>
+    public static ErrorCategory InputCategoryOf(ScanErrorKind kind) => kind switch
+    {
+        ScanErrorKind.NotAFile or ScanErrorKind.InvalidName => ErrorCategory.InvalidArgument,
+        _ => CategoryOf(kind),
+    };
+
+    /// <summary>The category of a catalog failure.</summary>
+    public static ErrorCategory CategoryOf(CatalogErrorCode code) => code switch
+    {
+        CatalogErrorCode.NotACatalog or CatalogErrorCode.Corrupt => ErrorCategory.InvalidData,
+        CatalogErrorCode.NewerSchema => ErrorCategory.NotImplemented,
+        CatalogErrorCode.NotFound or CatalogErrorCode.FolderNotFound => ErrorCategory.ObjectNotFound,
+        CatalogErrorCode.ReadOnly => ErrorCategory.PermissionDenied,
+        CatalogErrorCode.WriteFailed or CatalogErrorCode.WriteRejected => ErrorCategory.WriteError,
+        CatalogErrorCode.SessionClosed => ErrorCategory.ResourceUnavailable,
+        CatalogErrorCode.WriterUnavailable => ErrorCategory.ConnectionError,
+        CatalogErrorCode.ProtocolMismatch => ErrorCategory.ProtocolError,
+        CatalogErrorCode.OpenFailed => ErrorCategory.OpenError,
+        _ => ErrorCategory.NotSpecified, // a code added without a category: the ErrorRecords Pester test fails on it
+    };
+
+    /// <summary>The error record of a catalog that cannot be used; its message says what to do.</summary>
+    public static ErrorRecord ForCatalog(CatalogException ex) =>
+        new(ex, IdOf(ex.Code), CategoryOf(ex.Code), ex.DatabasePath);
+
+    /// <summary>The error record of one entry a scan could not handle (non-terminating).</summary>
+    public static ErrorRecord ForScanError(ScanError error) =>
+        new(new IOException($"{error.Path}: {error.Message}"), IdOf(error.Kind), CategoryOf(error.Kind), error.Path)
+        {
+            ErrorDetails = new ErrorDetails($"{error.Message} ({error.Path})"),
+        };
+
+    /// <summary>The error record of an input Write-Finding could not record (non-terminating).</summary>
+    public static ErrorRecord ForInput(ScanItemException ex, object input) =>
+        new(ex, InputIdOf(ex.Kind), InputCategoryOf(ex.Kind), input);
+}

@@ -1,0 +1,155 @@
+# Faults users of file scanners met in the field, as a user meets them in pwsh: one odd value fails one
+# item, a digest describes the bytes read, hard links are one file, empty and read-only catalogs say what
+# they are. The engine side of each case is in tests/ScanTools.Tests/Scanning/FieldFaultTests.cs.
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    # tmpfs keeps times that ext4 would clamp; the year-11476 case needs one.
+    $tmpfs = if ($IsLinux -and (Test-Path -LiteralPath /dev/shm)) { '/dev/shm' } else { $null }
+    $canMount = $IsLinux -and (Test-IsRoot) -and (Get-Command mount -ErrorAction SilentlyContinue)
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-ScanToolsTestModulePath) -Force
+
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $null = New-Item -ItemType Directory -Path $catalogs -Force
+    $scan = 'ScanTools.Commands.StartScanCommand'
+    $find = 'ScanTools.Commands.GetFindingCommand'
+}
+
+Describe 'A time the OS reports but .NET cannot hold' -Skip:(-not $tmpfs) {
+    BeforeAll {
+        $root = Join-Path /dev/shm "scantools-pester-$([guid]::NewGuid().ToString('N'))"
+        $null = New-Item -ItemType Directory -Path $root
+        'a' | Set-Content -LiteralPath (Join-Path $root 'ok1.txt')
+        'b' | Set-Content -LiteralPath (Join-Path $root 'ok2.txt')
+        $future = Join-Path $root 'future.txt'
+        'c' | Set-Content -LiteralPath $future
+        touch -d '@300000000000' $future # the year 11476
+        $db = New-CatalogPath -Directory $catalogs
+        $run = Start-Scan -Path $root -Database $db -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+    }
+    AfterAll {
+        Remove-Item -LiteralPath $root -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'records every file, that one with its time clamped, and the run completes' {
+        $run.Status | Should -Be 'Completed'
+        $run.Files | Should -Be 3
+        $findings = @(Get-Finding -Database $db)
+        Join-Sorted $findings.Name | Should -Be (Join-Sorted 'future.txt', 'ok1.txt', 'ok2.txt')
+        ($findings | Where-Object Name -EQ 'future.txt').LastWriteTimeUtc.Year | Should -Be 9999
+    }
+
+    It 'reports a ValueOutOfRange error that names the file, stored with the run' {
+        $scanErrors | Should -HaveCount 1
+        $scanErrors[0].FullyQualifiedErrorId | Should -Be "ValueOutOfRange,$scan"
+        $scanErrors[0].TargetObject | Should -Be $future
+        $scanErrors[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $item = @(Get-ScanError -Database $db -ScanId $run.ScanId)
+        $item.Kind | Should -Be 'ValueOutOfRange'
+        $item.Path | Should -Be $future
+    }
+
+    It 'is recorded by Write-Finding too, with the same error reported and stored' {
+        $recorded = Join-Path $catalogs 'write-finding-future.db'
+        $record = $future | Write-Finding -Database $recorded -Hash -PassThru -ErrorVariable writeErrors -ErrorAction SilentlyContinue
+
+        $record.LastWriteTimeUtc.Year | Should -Be 9999
+        $record.Sha256 | Should -Be (Get-FileHash -LiteralPath $future -Algorithm SHA256).Hash
+        $writeErrors | Should -HaveCount 1
+        $writeErrors[0].FullyQualifiedErrorId | Should -Be 'ValueOutOfRange,ScanTools.Commands.WriteFindingCommand'
+        (Get-ScanError -Database $recorded).Kind | Should -Be 'ValueOutOfRange'
+        (Get-ScanRun -Database $recorded -Last 1).Errors | Should -Be 1
+    }
+}
+
+Describe 'Pseudo-files of /proc' -Skip:(-not $IsLinux) {
+    It 'hashes what a read returns, not the size stat reports' {
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path /proc/sys/kernel -MaxDepth 0 -Hash -Database $db -ErrorAction SilentlyContinue
+        $finding = Get-Finding -Database $db -LiteralPath /proc/sys/kernel/hostname
+
+        $expected = (Get-FileHash -LiteralPath /proc/sys/kernel/hostname -Algorithm SHA256).Hash
+        $finding.Sha256 | Should -Be $expected
+        $finding.Sha256 | Should -Not -Be 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' # the digest of nothing
+        $finding.Length | Should -Be ([IO.File]::ReadAllBytes('/proc/sys/kernel/hostname').Length)
+    }
+}
+
+Describe 'Hard links' -Skip:$IsWindows {
+    BeforeAll {
+        $root = Join-Path $TestDrive 'links'
+        $null = New-Item -ItemType Directory -Path $root
+        $first = Join-Path $root 'a.bin'
+        [IO.File]::WriteAllBytes($first, [byte[]]::new(1MB))
+        ln $first (Join-Path $root 'b.bin')
+        ln $first (Join-Path $root 'c.bin')
+        [IO.File]::WriteAllBytes((Join-Path $root 'copy.bin'), [byte[]]::new(1MB))
+        $db = New-CatalogPath -Directory $catalogs
+        $run = Start-Scan -Path $root -Database $db -Hash
+        $findings = @(Get-Finding -Database $db)
+    }
+
+    It 'counts the bytes of three names of one file once, as du does' {
+        $run.Files | Should -Be 4
+        $run.Bytes | Should -Be (2 * 1MB)
+    }
+
+    It 'records the file id and link count, so links can be told from copies' {
+        $links = @($findings | Where-Object Name -NE 'copy.bin')
+        $links.HardLinks | Sort-Object -Unique | Should -Be 3
+        @($links | Group-Object Device, Inode) | Should -HaveCount 1
+        $copy = $findings | Where-Object Name -EQ 'copy.bin'
+        $copy.HardLinks | Should -Be 1
+        $copy.Inode | Should -Not -Be $links[0].Inode
+        $copy.Sha256 | Should -Be $links[0].Sha256 # same content: a copy, which the file id tells apart
+    }
+}
+
+Describe 'An empty file given as a catalog' {
+    BeforeAll {
+        $empty = Join-Path $catalogs 'empty.db'
+        $null = New-Item -ItemType File -Path $empty
+    }
+
+    It 'is said to be empty by the reading commands, and is left empty' {
+        { Get-Finding -Database $empty } | Should -Throw -ErrorId "CatalogNotFound,$find" -ExpectedMessage '*is an empty file, not a catalog yet*'
+        (Get-Item -LiteralPath $empty).Length | Should -Be 0
+    }
+
+    It 'becomes a new catalog when Start-Scan writes to it, as the help says' {
+        $run = Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $empty
+        $run.Status | Should -Be 'Completed'
+        @(Get-Finding -Database $empty).Count | Should -Be $run.Files
+    }
+}
+
+Describe 'A catalog on a read-only mount' -Skip:(-not $canMount) {
+    BeforeAll {
+        $source = Join-Path $TestDrive 'ro-source'
+        $mounted = Join-Path $TestDrive 'ro-mount'
+        $null = New-Item -ItemType Directory -Path $source, $mounted
+        $db = Join-Path $source 'catalog.db'
+        $run = Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $db
+        mount --bind $source $mounted
+        mount -o 'remount,bind,ro' $mounted
+        if ($LASTEXITCODE -ne 0) { throw "mount -o remount,bind,ro failed with exit code $LASTEXITCODE" }
+        $readOnly = Join-Path $mounted 'catalog.db'
+    }
+    AfterAll {
+        umount $mounted
+    }
+
+    It 'can be queried' {
+        @(Get-Finding -Database $readOnly).Count | Should -Be $run.Files
+        (Get-ScanRun -Database $readOnly).ScanId | Should -Be $run.ScanId
+    }
+
+    It 'refuses writes at once with CatalogReadOnly, naming the read-only file system' {
+        { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $readOnly } |
+            Should -Throw -ErrorId "CatalogReadOnly,$scan" -ExpectedMessage '*read-only file system*'
+    }
+}
