@@ -64,7 +64,7 @@ public abstract class CatalogCommand : PSCmdlet
         string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
         if (provider.Name != "FileSystem")
         {
-            throw new ArgumentException($"'{path}' is a {provider.Name} path; ScanTools works with file-system paths.");
+            throw new ArgumentException($"'{path}' is a path of the {provider.Name} provider; ScanTools works with file-system paths.");
         }
         return resolved;
     }

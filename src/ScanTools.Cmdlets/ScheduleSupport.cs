@@ -43,7 +43,7 @@ internal static class ScheduleSupport
         string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
         if (provider.Name != "FileSystem")
         {
-            cmdlet.ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"-{parameter} '{path}' is a {provider.Name} path; a schedule needs file-system paths."),
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"-{parameter} '{path}' is a path of the {provider.Name} provider; a schedule needs file-system paths."),
                 "InvalidPath", ErrorCategory.InvalidArgument, path));
         }
         return resolved;

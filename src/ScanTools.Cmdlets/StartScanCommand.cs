@@ -75,7 +75,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     ? new[] { ToFileSystemPath(p) }
                     : SessionState.Path.GetResolvedProviderPathFromPSPath(p, out ProviderInfo provider) is var paths && provider.Name == "FileSystem"
                         ? paths
-                        : throw new ArgumentException($"'{p}' is a {provider.Name} path; Start-Scan scans file-system folders.");
+                        : throw new ArgumentException($"'{p}' is a path of the {provider.Name} provider; Start-Scan scans file-system folders.");
                 if (!literal && !resolved.Any())
                 {
                     WriteError(new ErrorRecord(new ItemNotFoundException($"No folder matches '{p}'."), "PathNotFound", ErrorCategory.ObjectNotFound, p));

@@ -123,6 +123,11 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
     /// <summary>A PowerShell path as a file-system path; another provider's path is an InvalidName item.</summary>
     private string ProviderPathOf(string path)
     {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            // Resolved as it is, an empty path would be the current folder: refuse it as the mistake it is.
+            throw new ScanItemException(ScanErrorKind.InvalidName, path, "The input is an empty path. Give the path of a file.");
+        }
         try
         {
             return ToFileSystemPath(path);
@@ -189,10 +194,25 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         _recorder = null;
     }
 
-    private static string FullNameOf(PSObject input) =>
-        input.Properties["FullName"]?.Value?.ToString() is { Length: > 0 } name
+    /// <summary>The FullName property of an object, or the FullName key of a hashtable (@{ FullName = ... }).</summary>
+    private static string FullNameOf(PSObject input)
+    {
+        object? value = input.Properties["FullName"]?.Value;
+        if (value is null && input.BaseObject is System.Collections.IDictionary map)
+        {
+            foreach (System.Collections.DictionaryEntry entry in map)
+            {
+                if (entry.Key is string key && key.Equals("FullName", StringComparison.OrdinalIgnoreCase))
+                {
+                    value = entry.Value;
+                    break;
+                }
+            }
+        }
+        return value?.ToString() is { Length: > 0 } name
             ? name
             : throw new NoFullNameException($"The input ({input.BaseObject.GetType().Name}) has no FullName property. Pipe files from Get-ChildItem, findings, or paths.");
+    }
 
     private sealed class NoFullNameException : Exception
     {

@@ -672,8 +672,15 @@ Describe 'Get-Finding' {
             { Get-Finding -Database $db -MinSize 10 -MaxSize 1 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }
 
-        It 'rejects a malformed -Name wildcard with InvalidFilter' {
-            { Get-Finding -Database $db -Name 'a[' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        It 'rejects -ModifiedAfter that is not earlier than -ModifiedBefore with InvalidFilter, saying to swap them' {
+            { Get-Finding -Database $db -ModifiedAfter '2025-01-01' -ModifiedBefore '2024-01-01' } |
+                Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*Swap them*'
+        }
+
+        It 'rejects a malformed -Name wildcard with InvalidFilter, in a message without .NET parameter noise' {
+            $err = { Get-Finding -Database $db -Name 'a[' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -PassThru
+            $err.Exception.Message | Should -BeLike "*without a closing ']'*"
+            $err.Exception.Message | Should -Not -BeLike '*(Parameter*'
         }
 
         It 'rejects a negative -First by validation' {

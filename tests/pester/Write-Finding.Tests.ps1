@@ -447,6 +447,35 @@ Describe 'Write-Finding' {
             $items[0].Path | Should -Be 'Env:\PATH'
         }
 
+        It 'reports an empty or blank path string as InvalidPath, not as the current folder' -ForEach @(
+            @{ Blank = '' }
+            @{ Blank = '   ' }
+        ) {
+            $db = New-CatalogPath -Directory $catalogs
+
+            Push-Location -LiteralPath $trees
+            try {
+                $Blank, $someFile | Write-Finding -Database $db -ErrorAction SilentlyContinue -ErrorVariable writeErrors
+            }
+            finally {
+                Pop-Location
+            }
+
+            $writeErrors | Should -HaveCount 1
+            $writeErrors[0].FullyQualifiedErrorId | Should -Be "InvalidPath,$cmdlet"
+            $writeErrors[0].Exception.Message | Should -BeLike '*empty path*'
+            @(Get-Finding -Database $db).FullName | Should -Be @($someFile)
+        }
+
+        It 'takes the FullName key of a hashtable as the path' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            $recorded = @{ FullName = $someFile } | Write-Finding -Database $db -PassThru
+
+            $recorded.FullName | Should -Be $someFile
+            @(Get-Finding -Database $db).FullName | Should -Be @($someFile)
+        }
+
         It 'reports an object without FullName as NoFullName (InvalidType), records the rest and stores no error item' {
             $db = New-CatalogPath -Directory $catalogs
 

@@ -181,7 +181,7 @@ public sealed class WildcardPattern
                 case '`':
                     if (i + 1 >= pattern.Length)
                     {
-                        throw new ArgumentException($"The wildcard pattern '{pattern}' ends with a lone backtick (`). Escape a backtick as ``.", nameof(pattern));
+                        throw new ArgumentException($"The wildcard pattern '{pattern}' ends with a lone backtick (`). Escape a backtick as ``.");
                     }
                     tokens.Add(Token.Lit(pattern[++i]));
                     break;
@@ -198,12 +198,12 @@ public sealed class WildcardPattern
                     int close = FindSetEnd(pattern, i);
                     if (close < 0)
                     {
-                        throw new ArgumentException($"The wildcard pattern '{pattern}' has a '[' without a closing ']'. Escape a literal bracket as `[.", nameof(pattern));
+                        throw new ArgumentException($"The wildcard pattern '{pattern}' has a '[' without a closing ']'. Escape a literal bracket as `[.");
                     }
                     string body = pattern.Substring(i + 1, close - i - 1).Replace("`", string.Empty, StringComparison.Ordinal);
                     if (body.Length == 0)
                     {
-                        throw new ArgumentException($"The wildcard pattern '{pattern}' has an empty set '[]'.", nameof(pattern));
+                        throw new ArgumentException($"The wildcard pattern '{pattern}' has an empty set '[]'.");
                     }
                     tokens.Add(new Token(TokenKind.Set, '\0', body));
                     i = close;

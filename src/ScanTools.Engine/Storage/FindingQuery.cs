@@ -117,6 +117,10 @@ public sealed record FindingQuery
         {
             throw new ArgumentException($"MinSize ({min}) is larger than MaxSize ({max}); no file can match.");
         }
+        if (ModifiedAfter is DateTime after && ModifiedBefore is DateTime before && after.ToUniversalTime() >= before.ToUniversalTime())
+        {
+            throw new ArgumentException($"ModifiedAfter ({after.ToUniversalTime():u}) is not earlier than ModifiedBefore ({before.ToUniversalTime():u}); no file can match. Swap them, or give only one.");
+        }
         if (First is < 0)
         {
             throw new ArgumentException("First cannot be negative.");
