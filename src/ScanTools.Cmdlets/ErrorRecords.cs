@@ -40,7 +40,7 @@ public static class ErrorRecords
     {
         ScanErrorKind.DirectoryUnreadable or ScanErrorKind.AccessDenied => ErrorCategory.PermissionDenied,
         ScanErrorKind.RootNotFound or ScanErrorKind.DirectoryVanished or ScanErrorKind.FileVanished => ErrorCategory.ObjectNotFound,
-        ScanErrorKind.InvalidName or ScanErrorKind.ValueOutOfRange => ErrorCategory.InvalidData,
+        ScanErrorKind.InvalidName or ScanErrorKind.ValueOutOfRange or ScanErrorKind.InvalidIgnoreRule => ErrorCategory.InvalidData,
         ScanErrorKind.PathTooLong => ErrorCategory.LimitsExceeded,
         ScanErrorKind.SymlinkLoop => ErrorCategory.InvalidResult,
         ScanErrorKind.NotAFile => ErrorCategory.InvalidArgument,

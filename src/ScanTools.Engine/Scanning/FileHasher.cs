@@ -9,7 +9,11 @@ namespace ScanTools.Scanning;
 /// <param name="Length">The bytes hashed: the file's size, except for pseudo-files whose stat size is not their content.</param>
 /// <param name="Problem">Why there is no digest (the file changed while it was read, its content did not end), or null.</param>
 /// <param name="ProblemKind">The error item's kind for <paramref name="Problem"/>.</param>
-internal readonly record struct HashOutcome(byte[]? Digest, long Length, string? Problem = null, ScanErrorKind ProblemKind = ScanErrorKind.HashFailed);
+internal readonly record struct HashOutcome(byte[]? Digest, long Length, string? Problem = null, ScanErrorKind ProblemKind = ScanErrorKind.HashFailed)
+{
+    /// <summary>The bytes actually read from the file, whatever came of them.</summary>
+    public long BytesRead { get; init; }
+}
 
 /// <summary>
 /// SHA-256 of file content, read in large blocks without FileStream buffering. One instance per walker
@@ -62,7 +66,8 @@ internal sealed class FileHasher : IDisposable
                 {
                     _ = _hash.GetHashAndReset();
                     return new HashOutcome(null, stat.Length,
-                        $"The file reports {stat.Length:N0} bytes but its content went on past {limit >> 20} MiB, so it is recorded without a hash (a pseudo-file that does not end?).");
+                        $"The file reports {stat.Length:N0} bytes but its content went on past {limit >> 20} MiB, so it is recorded without a hash (a pseudo-file that does not end?).")
+                    { BytesRead = offset };
                 }
             }
             digest = _hash.GetHashAndReset();
@@ -96,9 +101,10 @@ internal sealed class FileHasher : IDisposable
         {
             return new HashOutcome(null, stat.Length,
                 $"The file changed while it was being read ({stat.Length:N0} bytes listed, {bytesRead:N0} read, {sizeNow:N0} now), so it is recorded without a hash; the next scan reads it again.",
-                ScanErrorKind.FileChangedWhileHashed);
+                ScanErrorKind.FileChangedWhileHashed)
+            { BytesRead = bytesRead };
         }
-        return new HashOutcome(digest, bytesRead);
+        return new HashOutcome(digest, bytesRead) { BytesRead = bytesRead };
     }
 
     public void Dispose() => _hash.Dispose();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Enumeration;
 using ScanTools.Matching;
 using ScanTools.Platform;
+using ScanTools.Storage;
 using ScanTools.Storage.Writes;
 
 namespace ScanTools.Scanning;
@@ -27,6 +28,9 @@ public sealed class FileWalker
     private readonly ScanOptions _options;
     private readonly Guid _runKey;
     private readonly ExclusionMatcher _exclusions;
+    private readonly IReadOnlyList<IgnoreFileRules> _globalIgnores;
+    private readonly bool _ignoring;
+    private static readonly bool IgnoreCase = !OperatingSystem.IsLinux(); // git's core.ignorecase default
     private readonly bool _nativeListing;
     private readonly ConcurrentStack<DirectoryWork> _pending = new();
     private readonly SemaphoreSlim _available = new(0);
@@ -51,7 +55,35 @@ public sealed class FileWalker
         _runKey = runKey;
         _exclusions = new ExclusionMatcher(options.Exclude);
         _nativeListing = nativeListing && LinuxDirectoryReader.IsSupported;
+        _globalIgnores = LoadIgnoreFiles(options.IgnoreFile);
+        _ignoring = _globalIgnores.Count > 0 || options.IgnoreFileName.Count > 0;
     }
+
+    /// <summary>The -IgnoreFile files, read once; any problem with one is an <see cref="ArgumentException"/> before the walk.</summary>
+    private static List<IgnoreFileRules> LoadIgnoreFiles(IReadOnlyList<string> paths)
+    {
+        var loaded = new List<IgnoreFileRules>();
+        foreach (string path in paths)
+        {
+            try
+            {
+                IgnoreFileRules rules = IgnoreChain.Load(path, string.Empty, IgnoreCase, out List<string> invalid);
+                if (invalid.Count > 0)
+                {
+                    throw new ArgumentException($"The ignore file '{path}' has rules that cannot work: {string.Join(" ", invalid)} Fix or remove them.");
+                }
+                loaded.Add(rules);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"The ignore file '{path}' cannot be read: {ex.Message}", ex);
+            }
+        }
+        return loaded;
+    }
+
+    /// <summary>Where stored hashes come from for an incremental -Hash rescan; null hashes every file.</summary>
+    internal IStoredHashSource? StoredHashes { get; set; }
 
     /// <summary>Test seam: runs after an entry is listed and before it is stat'ed (native Linux listing only).</summary>
     internal Action<string>? EntryListed { get; set; }
@@ -119,7 +151,11 @@ public sealed class FileWalker
             return null;
         }
         RealPathChain? chain = _options.FollowSymlinks ? new RealPathChain(CanonicalPath.Resolve(root), null) : null;
-        return new DirectoryWork(root, string.Empty, 0, chain);
+        return new DirectoryWork(root, string.Empty, 0, chain)
+        {
+            Device = _options.OneFileSystem ? stat.Device : null,
+            Ignore = _ignoring ? IgnoreChain.ForRoot(_globalIgnores) : null,
+        };
     }
 
     private void Enqueue(DirectoryWork work)
@@ -131,7 +167,7 @@ public sealed class FileWalker
 
     private void WorkerLoop(IWalkSink sink, CancellationTokenSource stop)
     {
-        using var hasher = _options.Hash ? new FileHasher() : null;
+        using var hasher = _options.Hashes ? new FileHasher() : null;
         while (true)
         {
             try
@@ -196,6 +232,7 @@ public sealed class FileWalker
             return;
         }
 
+        var folder = new FolderContext(work.Ignore is null ? null : WithFolderIgnoreFiles(work, sink));
         using (entries)
         {
             int sinceCheck = 0;
@@ -225,7 +262,7 @@ public sealed class FileWalker
                 FileRecord? record;
                 try
                 {
-                    record = ReadEntry(work, entries.Current, sink, hasher, subdirectories, ref unrecorded, ct);
+                    record = ReadEntry(work, folder, entries.Current, sink, hasher, subdirectories, ref unrecorded, ct);
                 }
                 catch (Exception ex) when (IsFailureOfOneEntry(ex))
                 {
@@ -277,8 +314,48 @@ public sealed class FileWalker
         Progress.AddFiles(chunk.Count, chunkBytes);
     }
 
+    /// <summary>
+    /// The ignore rules in force in a folder: its parent's, plus those of the ignore files (-IgnoreFileName)
+    /// it holds. An unreadable ignore file or a rule that cannot work is an error item; the rest apply.
+    /// </summary>
+    private IgnoreChain WithFolderIgnoreFiles(DirectoryWork work, IWalkSink sink)
+    {
+        IgnoreChain chain = work.Ignore!;
+        foreach (string name in _options.IgnoreFileName)
+        {
+            string path = Path.Join(work.Path, name);
+            try
+            {
+                if (!File.Exists(path))
+                {
+                    continue;
+                }
+                IgnoreFileRules rules = IgnoreChain.Load(path, work.RelativePath, IgnoreCase, out List<string> invalid);
+                foreach (string problem in invalid)
+                {
+                    ReportError(sink, new ScanError(path, ScanErrorKind.InvalidIgnoreRule, problem + " The other rules of the file apply."));
+                }
+                chain = chain.With(rules);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                ReportError(sink, new ScanError(path, ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
+                    $"This ignore file cannot be read, so its rules do not apply: {ex.Message}"));
+            }
+        }
+        return chain;
+    }
+
+    /// <summary>What the entries of one folder share: its ignore rules and, once asked for, its stored hashes.</summary>
+    private sealed class FolderContext(IgnoreChain? ignore)
+    {
+        public IgnoreChain? Ignore { get; } = ignore;
+
+        public IReadOnlyDictionary<string, StoredContent>? Stored { get; set; }
+    }
+
     /// <summary>Turns one listed entry into a record, a queued subfolder, or an error item.</summary>
-    private FileRecord? ReadEntry(DirectoryWork work, ListedEntry entry, IWalkSink sink, FileHasher? hasher,
+    private FileRecord? ReadEntry(DirectoryWork work, FolderContext folder, ListedEntry entry, IWalkSink sink, FileHasher? hasher,
         List<string> subdirectories, ref List<string>? unrecorded, CancellationToken ct)
     {
         string name = entry.Name;
@@ -300,19 +377,32 @@ public sealed class FileWalker
             return null;
         }
 
-        string? relative = _exclusions.NeedsRelativePath
+        string? relative = _exclusions.NeedsRelativePath || folder.Ignore is not null
             ? (work.RelativePath.Length == 0 ? name : work.RelativePath + "/" + name)
             : null;
-        bool excluded = !_exclusions.IsEmpty && _exclusions.IsExcluded(name, relative);
+        bool excluded = (!_exclusions.IsEmpty && _exclusions.IsExcluded(name, relative))
+            || (folder.Ignore is not null && folder.Ignore.IsIgnored(relative!, name, stat.Kind == EntryKind.Directory));
 
         if (stat.Kind == EntryKind.Directory)
         {
             subdirectories.Add(name);
-            if (!excluded && CanDescend(work))
+            if (excluded || !CanDescend(work))
             {
-                Enqueue(new DirectoryWork(Path.Join(work.Path, name), relative ?? string.Empty, work.Depth + 1,
-                    work.Chain is null ? null : new RealPathChain(Path.Join(work.Chain.RealPath, name), work.Chain)));
+                Progress.AddSkipped(); // left out, or below -MaxDepth: counted, and kept as the catalog knew it
+                return null;
             }
+            string full = Path.Join(work.Path, name);
+            if (work.Device is long device && !OnDevice(full, device))
+            {
+                Progress.AddSkipped(); // -OneFileSystem: another file system is mounted here
+                return null;
+            }
+            Enqueue(new DirectoryWork(full, relative ?? string.Empty, work.Depth + 1,
+                work.Chain is null ? null : new RealPathChain(Path.Join(work.Chain.RealPath, name), work.Chain))
+            {
+                Device = work.Device,
+                Ignore = folder.Ignore,
+            });
             return null;
         }
 
@@ -342,6 +432,7 @@ public sealed class FileWalker
         if (excluded)
         {
             (unrecorded ??= new List<string>()).Add(name);
+            Progress.AddSkipped();
             return null;
         }
 
@@ -351,12 +442,18 @@ public sealed class FileWalker
             ReportError(sink, new ScanError(Path.Join(work.Path, name), ScanErrorKind.ValueOutOfRange,
                 $"The file system reports a {clamped} that .NET cannot represent; the file is recorded with the nearest value it can."));
         }
-        if (hasher is not null && stat.Kind == EntryKind.File)
+        if (hasher is not null && stat.Kind == EntryKind.File && KeptHash(work, folder, name, stat) is byte[] kept)
+        {
+            digest = kept; // unchanged since it was hashed: not read again
+            Progress.AddHashKept();
+        }
+        else if (hasher is not null && stat.Kind == EntryKind.File)
         {
             string full = Path.Join(work.Path, name);
             try
             {
                 HashOutcome hashed = hasher.Hash(full, stat, ct);
+                Progress.AddHashed(hashed.BytesRead);
                 digest = hashed.Digest;
                 if (hashed.Problem is string problem)
                 {
@@ -391,6 +488,27 @@ public sealed class FileWalker
         || (ex is InvalidOperationException && ex is not ObjectDisposedException and not OperationCanceledException);
 
     private bool CanDescend(DirectoryWork work) => _options.MaxDepth is not int max || work.Depth + 1 <= max;
+
+    /// <summary>
+    /// The stored hash of a file that has not changed since it was hashed: the same size, last-write time,
+    /// change time and file id. Null when the file must be read (-Rehash, no stored hash, any difference).
+    /// </summary>
+    private byte[]? KeptHash(DirectoryWork work, FolderContext folder, string name, in EntryStat stat)
+    {
+        if (_options.Rehash || StoredHashes is null || stat.ChangeTicksUtc is not long ctime || stat.Inode is not long inode)
+        {
+            return null;
+        }
+        folder.Stored ??= StoredHashes.Folder(work.Path);
+        return folder.Stored.TryGetValue(name, out StoredContent s)
+            && s.Size == stat.Length && s.LastWriteTicks == stat.LastWriteTicksUtc && s.ChangeTicks == ctime && s.Inode == inode
+            ? s.Sha256
+            : null;
+    }
+
+    /// <summary>-OneFileSystem: true when the folder is on <paramref name="device"/>; a folder that cannot be stat'ed is entered (its listing reports the problem).</summary>
+    private static bool OnDevice(string path, long device) =>
+        FileStat.TryStat(path, follow: false, out EntryStat stat) != StatFailure.None || stat.Device is not long d || d == device;
 
     private void EnterLinkedDirectory(DirectoryWork work, string full, string? relative, IWalkSink sink)
     {
@@ -457,7 +575,14 @@ public sealed class FileWalker
     };
 
     /// <summary>One folder to list.</summary>
-    private sealed record DirectoryWork(string Path, string RelativePath, int Depth, RealPathChain? Chain);
+    private sealed record DirectoryWork(string Path, string RelativePath, int Depth, RealPathChain? Chain)
+    {
+        /// <summary>With -OneFileSystem: the device of the walk's root; null otherwise.</summary>
+        public long? Device { get; init; }
+
+        /// <summary>The ignore rules of the folder's parent (the folder adds its own); null when no ignore rules are in play.</summary>
+        public IgnoreChain? Ignore { get; init; }
+    }
 
     /// <summary>The real (link-free) paths of a folder and its ancestors, kept only when following links.</summary>
     private sealed record RealPathChain(string RealPath, RealPathChain? Parent);

@@ -37,4 +37,6 @@ public enum ScanErrorKind
     ValueOutOfRange = 13,
     /// <summary>A file changed while its content was read for its hash: it is recorded without a hash, and the next scan reads it again.</summary>
     FileChangedWhileHashed = 14,
+    /// <summary>A rule in an ignore file found in the tree (-IgnoreFileName) cannot work; the file's other rules apply.</summary>
+    InvalidIgnoreRule = 15,
 }

@@ -24,6 +24,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     private readonly TaskCompletionSource<ScanRun> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly WriterSessionRegistry _registry;
+    private readonly StoredHashes? _storedHashes;
 
     private ScanJob(WriterSessionLease lease, ScanOptions options, ScanJobSettings settings)
     {
@@ -34,6 +35,11 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         _reportErrors = settings.ReportErrors;
         RunKey = Guid.NewGuid();
         _walker = new FileWalker(options, RunKey) { EntryListed = settings.EntryListed };
+        if (options.Hash && !options.Rehash)
+        {
+            _storedHashes = new StoredHashes(lease.DatabasePath); // an incremental -Hash: unchanged files keep their hash unread
+            _walker.StoredHashes = _storedHashes;
+        }
         _events = Channel.CreateBounded<ScanEvent>(new BoundedChannelOptions(4096)
         {
             SingleReader = true,
@@ -220,7 +226,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         try
         {
             ScanProgressSnapshot p = Progress.Snapshot();
-            _lease.Write(new ScanRunProgress { RunKey = RunKey, Files = p.Files, Bytes = p.Bytes, Directories = p.Directories, Errors = p.Errors }, _cancel.Token);
+            _lease.Write(new ScanRunProgress { RunKey = RunKey, Files = p.Files, Bytes = p.Bytes, Directories = p.Directories, Errors = p.Errors, Skipped = p.Skipped }, _cancel.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or CatalogException)
         {
@@ -241,7 +247,14 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         Exception? fatal = null;
         try
         {
-            _walker.Walk(sink, _cancel.Token);
+            try
+            {
+                _walker.Walk(sink, _cancel.Token);
+            }
+            finally
+            {
+                _storedHashes?.Dispose();
+            }
             LetThePumpCatchUp();
             _cancel.Token.ThrowIfCancellationRequested(); // the caller stopped while the last events were delivered
         }
@@ -285,6 +298,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
                     Bytes = p.Bytes,
                     Directories = p.Directories,
                     Errors = p.Errors,
+                    Skipped = p.Skipped,
                     Message = message,
                 });
                 FlushReportingRefusals();

@@ -28,8 +28,34 @@ public sealed record ScanOptions
     /// <summary>How many folders are listed at once; defaults to the number of cores.</summary>
     public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Compute SHA-256 of every regular file's content (on the walking threads).</summary>
+    /// <summary>
+    /// Record the SHA-256 of every regular file's content (on the walking threads). A file whose size,
+    /// last-write time, change time and file id are what the catalog holds keeps its stored hash without
+    /// being read (Linux, where all four are known), unless <see cref="Rehash"/> is set.
+    /// </summary>
     public bool Hash { get; init; }
+
+    /// <summary>Read and hash every regular file, even those whose stored hash could be kept (a bit-rot check). Implies <see cref="Hash"/>.</summary>
+    public bool Rehash { get; init; }
+
+    /// <summary>Hashing is on (<see cref="Hash"/> or <see cref="Rehash"/>).</summary>
+    [JsonIgnore]
+    public bool Hashes => Hash || Rehash;
+
+    /// <summary>Stay on the file system (device) of each root, as <c>find -xdev</c> does: other mounts are not entered (Linux).</summary>
+    public bool OneFileSystem { get; init; }
+
+    /// <summary>
+    /// Files of <c>.gitignore</c>-syntax rules (full paths) that apply to every root, relative to the root,
+    /// with the lowest precedence (like git's core.excludesFile).
+    /// </summary>
+    public IReadOnlyList<string> IgnoreFile { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Names of ignore files to honour where they are found in the tree (<c>.gitignore</c>, <c>.ignore</c>):
+    /// their rules apply to their folder and below, deeper files overriding, as in git.
+    /// </summary>
+    public IReadOnlyList<string> IgnoreFileName { get; init; } = Array.Empty<string>();
 
     /// <summary>How many records of one folder travel together to the writer; big folders are split.</summary>
     [JsonIgnore]
@@ -66,6 +92,24 @@ public sealed record ScanOptions
             throw new ArgumentException("ChunkSize must be at least 1.", nameof(ChunkSize));
         }
         _ = new ExclusionMatcher(Exclude); // throws on a malformed pattern
+        if (OneFileSystem && !OperatingSystem.IsLinux())
+        {
+            throw new ArgumentException("OneFileSystem needs the device ids that ScanTools reads on Linux only; on this platform, leave mounted folders out with -Exclude.", nameof(OneFileSystem));
+        }
+        foreach (string f in IgnoreFile)
+        {
+            if (string.IsNullOrWhiteSpace(f) || !Path.IsPathFullyQualified(f))
+            {
+                throw new ArgumentException($"The ignore file '{f}' is not a full path; resolve it before scanning.", nameof(IgnoreFile));
+            }
+        }
+        foreach (string n in IgnoreFileName)
+        {
+            if (string.IsNullOrWhiteSpace(n) || n.IndexOfAny(new[] { '/', '\\' }) >= 0 || n is "." or "..")
+            {
+                throw new ArgumentException($"'{n}' is not a file name; IgnoreFileName takes names such as .gitignore, found in each folder.", nameof(IgnoreFileName));
+            }
+        }
     }
 
     /// <summary>

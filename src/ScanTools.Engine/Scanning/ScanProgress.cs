@@ -26,6 +26,37 @@ public sealed class ScanProgress
 
     internal void AddError() => Interlocked.Increment(ref _errors);
 
+    private long _skipped;
+    private long _filesHashed;
+    private long _bytesHashed;
+    private long _hashesKept;
+
+    internal void AddSkipped() => Interlocked.Increment(ref _skipped);
+
+    internal void AddHashed(long bytes)
+    {
+        Interlocked.Increment(ref _filesHashed);
+        Interlocked.Add(ref _bytesHashed, bytes);
+    }
+
+    internal void AddHashKept() => Interlocked.Increment(ref _hashesKept);
+
+    /// <summary>
+    /// Entries left out: files and folders matched by -Exclude or an ignore rule, folders on another file
+    /// system with -OneFileSystem, and folders below -MaxDepth. A skipped folder counts once; what is in it
+    /// was not walked.
+    /// </summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>Files whose content was read and hashed.</summary>
+    public long FilesHashed => Interlocked.Read(ref _filesHashed);
+
+    /// <summary>Bytes read to hash files: what an incremental rescan saves shows here.</summary>
+    public long BytesHashed => Interlocked.Read(ref _bytesHashed);
+
+    /// <summary>Files whose stored hash was kept without reading them (unchanged size, times and file id).</summary>
+    public long HashesKept => Interlocked.Read(ref _hashesKept);
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Device, long Inode), byte> _linked = new();
 
     /// <summary>
@@ -69,7 +100,13 @@ public sealed class ScanProgress
         TimeSpan elapsed = Elapsed;
         long files = Files;
         return new ScanProgressSnapshot(files, Bytes, Directories, Errors, CurrentDirectory, elapsed,
-            elapsed.TotalSeconds > 0 ? files / elapsed.TotalSeconds : 0);
+            elapsed.TotalSeconds > 0 ? files / elapsed.TotalSeconds : 0)
+        {
+            Skipped = Skipped,
+            FilesHashed = FilesHashed,
+            BytesHashed = BytesHashed,
+            HashesKept = HashesKept,
+        };
     }
 }
 
@@ -81,4 +118,17 @@ public sealed class ScanProgress
 /// <param name="CurrentDirectory">The folder most recently started.</param>
 /// <param name="Elapsed">Time since the walk started.</param>
 /// <param name="FilesPerSecond">Average rate so far.</param>
-public sealed record ScanProgressSnapshot(long Files, long Bytes, long Directories, long Errors, string? CurrentDirectory, TimeSpan Elapsed, double FilesPerSecond);
+public sealed record ScanProgressSnapshot(long Files, long Bytes, long Directories, long Errors, string? CurrentDirectory, TimeSpan Elapsed, double FilesPerSecond)
+{
+    /// <summary>Entries left out (see <see cref="ScanProgress.Skipped"/>).</summary>
+    public long Skipped { get; init; }
+
+    /// <summary>Files read and hashed.</summary>
+    public long FilesHashed { get; init; }
+
+    /// <summary>Bytes read to hash files.</summary>
+    public long BytesHashed { get; init; }
+
+    /// <summary>Stored hashes kept without reading the file.</summary>
+    public long HashesKept { get; init; }
+}

@@ -8,7 +8,7 @@ namespace ScanTools.Storage;
 /// Results stream from SQLite as they are enumerated, so a query over millions of rows holds one row
 /// at a time. Not thread-safe: one reader per thread.
 /// </summary>
-public sealed class CatalogReader : IDisposable
+public sealed partial class CatalogReader : IDisposable
 {
     private readonly SqliteConnection _connection;
 
@@ -132,7 +132,7 @@ public sealed class CatalogReader : IDisposable
         string limit = query.Last is int last ? " LIMIT " + Add(command, "$last", last) : string.Empty;
         command.CommandText = $"""
             SELECT id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options,
-                   files, bytes, directories, errors, removed, message
+                   files, bytes, directories, errors, removed, message, skipped
             FROM scan_runs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
             ORDER BY id DESC{limit};
             """;
@@ -159,6 +159,7 @@ public sealed class CatalogReader : IDisposable
                 Errors = r.GetInt64(14),
                 Removed = r.GetInt64(15),
                 Message = r.IsDBNull(16) ? null : r.GetString(16),
+                Skipped = r.GetInt64(17),
                 Database = DatabasePath,
             });
         }

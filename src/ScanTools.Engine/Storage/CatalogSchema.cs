@@ -110,5 +110,27 @@ public static class CatalogSchema
         ALTER TABLE files ADD COLUMN uid INTEGER;
         ALTER TABLE files ADD COLUMN gid INTEGER;
         """,
+
+        // v2 -> v3: what each run found different (Get-ScanChange), and what it left out.
+        """
+        CREATE TABLE file_changes (
+            scan_id     INTEGER NOT NULL,
+            dir_id      INTEGER NOT NULL,
+            name        TEXT,              -- NULL: every file of the folder (Added: first_scan_id = scan_id; Removed: removed_scan_id = scan_id)
+            change      INTEGER NOT NULL,  -- 1 Added, 2 Removed, 3 Modified, 4 Renamed
+            fields      INTEGER NOT NULL DEFAULT 0, -- Modified: 1 size, 2 mtime, 4 hash, 8 mode, 16 owner, 32 link target, 64 kind
+            old_size    INTEGER,
+            new_size    INTEGER,
+            old_mtime   INTEGER,
+            new_mtime   INTEGER,
+            old_sha256  BLOB,              -- per-file rows: the hash before and after, where known
+            new_sha256  BLOB,
+            from_dir_id INTEGER,           -- Renamed: where the file was
+            from_name   TEXT
+        );
+        CREATE INDEX ix_file_changes_scan ON file_changes (scan_id, dir_id, name);
+        CREATE INDEX ix_file_changes_from ON file_changes (scan_id, from_dir_id, from_name) WHERE from_dir_id IS NOT NULL;
+        ALTER TABLE scan_runs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+        """,
     };
 }

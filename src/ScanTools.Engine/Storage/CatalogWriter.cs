@@ -12,15 +12,15 @@ namespace ScanTools.Storage;
 /// commands. Owned by exactly one thread, the writer session's consumer: nothing here is thread-safe,
 /// and nothing else in the engine opens a write connection.
 /// </summary>
-internal sealed class CatalogWriter : IDisposable
+internal sealed partial class CatalogWriter : IDisposable
 {
     private const int DirectoryCacheLimit = 16_384;
 
     private readonly SqliteConnection _connection;
     private readonly string _path;
     private readonly Dictionary<Guid, long> _runIds = new();
-    private readonly Dictionary<string, long> _directoryIds;
-    private readonly Dictionary<(long Run, long Dir), HashSet<string>?> _openListings = new();
+    private readonly Dictionary<string, (long Id, long FirstScanId)> _directoryIds;
+    private readonly Dictionary<(long Run, long Dir), FolderState> _openListings = new();
     private bool _inTransaction;
 
     private readonly RawStatement _begin, _commit, _rollback;
@@ -29,7 +29,7 @@ internal sealed class CatalogWriter : IDisposable
     private readonly RawStatement _insertFile;
     private readonly RawStatement _findDirectory;
     private readonly RawStatement _insertDirectory;
-    private readonly RawStatement _presentNames;
+    private readonly RawStatement _folderRows, _oneRow, _insertChange, _insertFolderChange, _subtreeRemovedFolders, _folderRemovedIn;
     private readonly RawStatement _removeFile;
     private readonly RawStatement _childDirectories;
     private readonly RawStatement _removeSubtreeFiles;
@@ -47,7 +47,7 @@ internal sealed class CatalogWriter : IDisposable
     public CatalogWriter(string path, Durability durability, int cacheSizeMiB = 16)
     {
         _path = path;
-        _directoryIds = new Dictionary<string, long>(Platform.PathComparison.Comparer);
+        _directoryIds = new Dictionary<string, (long, long)>(Platform.PathComparison.Comparer);
         _connection = CatalogDatabase.OpenForWriting(path, durability);
         CatalogDatabase.Execute(_connection, $"PRAGMA cache_size = {-1024L * cacheSizeMiB}; PRAGMA wal_autocheckpoint = 0;");
         try
@@ -88,10 +88,27 @@ internal sealed class CatalogWriter : IDisposable
                    OR files.links IS NOT excluded.links OR files.uid IS NOT excluded.uid OR files.gid IS NOT excluded.gid
                    OR (excluded.sha256 IS NOT NULL AND files.sha256 IS NOT excluded.sha256);
                 """);
-            _findDirectory = Prepare("SELECT id, removed_scan_id FROM directories WHERE path = ?1;");
+            _findDirectory = Prepare("SELECT id, removed_scan_id, first_scan_id FROM directories WHERE path = ?1;");
             _insertDirectory = Prepare("INSERT INTO directories (path, parent_id, first_scan_id) VALUES (?1, ?2, ?3) RETURNING id;");
             _reviveDirectory = Prepare("UPDATE directories SET removed_scan_id = NULL WHERE id = ?1;");
-            _presentNames = Prepare("SELECT name FROM files WHERE dir_id = ?1 AND removed_scan_id IS NULL;");
+            _folderRows = Prepare($"SELECT {StoredRowColumns} FROM files WHERE dir_id = ?1;");
+            _oneRow = Prepare($"SELECT {StoredRowColumns} FROM files WHERE dir_id = ?1 AND name = ?2;");
+            _insertChange = Prepare("""
+                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);
+                """);
+            _insertFolderChange = Prepare("""
+                INSERT INTO file_changes (scan_id, dir_id, name, change)
+                SELECT ?1, ?2, NULL, ?3
+                WHERE NOT EXISTS (SELECT 1 FROM file_changes WHERE scan_id = ?1 AND dir_id = ?2 AND name IS NULL AND change = ?3);
+                """);
+            _subtreeRemovedFolders = Prepare("""
+                INSERT INTO file_changes (scan_id, dir_id, name, change)
+                SELECT ?1, id, NULL, 2 FROM directories
+                WHERE removed_scan_id = ?1 AND (id = ?2 OR (path > ?3 AND path < ?4))
+                  AND NOT EXISTS (SELECT 1 FROM file_changes c WHERE c.scan_id = ?1 AND c.dir_id = directories.id AND c.name IS NULL AND c.change = 2);
+                """);
+            _folderRemovedIn = Prepare("SELECT 1 FROM file_changes WHERE scan_id = ?1 AND dir_id = ?2 AND name IS NULL AND change = 2;");
             _removeFile = Prepare("""
                 UPDATE files SET removed_scan_id = ?1,
                        last_scan_id = max(last_scan_id, coalesce((SELECT last_scan_id FROM directories WHERE id = ?2), 0))
@@ -114,7 +131,7 @@ internal sealed class CatalogWriter : IDisposable
                 """);
             _insertError = Prepare("INSERT INTO scan_errors (scan_id, path, kind, message, occurred_utc) VALUES (?1, ?2, ?3, ?4, ?5);");
             _addRemoved = Prepare("UPDATE scan_runs SET removed = removed + ?1 WHERE id = ?2;");
-            _updateProgress = Prepare("UPDATE scan_runs SET files = ?1, bytes = ?2, directories = ?3, errors = ?4 WHERE id = ?5 AND status = 'Running';");
+            _updateProgress = Prepare("UPDATE scan_runs SET files = ?1, bytes = ?2, directories = ?3, errors = ?4, skipped = ?6 WHERE id = ?5 AND status = 'Running';");
             _clientSeq = Prepare("SELECT last_seq FROM client_batches WHERE client_id = ?1;");
             _setClientSeq = Prepare("""
                 INSERT INTO client_batches (client_id, last_seq, updated_utc) VALUES (?1, ?2, ?3)
@@ -172,21 +189,21 @@ internal sealed class CatalogWriter : IDisposable
         }
         _runIds.Clear();
         _directoryIds.Clear();
-        foreach (((long Run, long Dir) key, HashSet<string>? names) in _closedListings)
+        foreach (((long Run, long Dir) key, FolderState state) in _closedListings)
         {
-            _openListings.TryAdd(key, names);
+            _openListings.TryAdd(key, state);
         }
         _closedListings.Clear();
     }
 
     /// <summary>Tracking entries the open transaction closed (final chunk, end of run); restored by a replay.</summary>
-    private readonly List<((long Run, long Dir) Key, HashSet<string>? Names)> _closedListings = new();
+    private readonly List<((long Run, long Dir) Key, FolderState State)> _closedListings = new();
 
     private void CloseListing((long Run, long Dir) key)
     {
-        if (_openListings.Remove(key, out HashSet<string>? names))
+        if (_openListings.Remove(key, out FolderState? state))
         {
-            _closedListings.Add((key, names));
+            _closedListings.Add((key, state));
         }
     }
 
@@ -345,12 +362,13 @@ internal sealed class CatalogWriter : IDisposable
     private void ApplyEnd(ScanRunEnd end)
     {
         long run = RunId(end.RunKey);
+        PairRenames(run);
         using SqliteCommand c = _connection.CreateCommand();
         c.CommandText = end.CountFromCatalog
             ? EndCountedFromCatalog
             : """
             UPDATE scan_runs SET status = $status, ended_utc = $ended, files = $files, bytes = $bytes,
-                   directories = $dirs, errors = $errors, message = $message
+                   directories = $dirs, errors = $errors, skipped = $skipped, message = $message
             WHERE id = $id;
             """;
         c.Parameters.AddWithValue("$status", end.Status.ToString());
@@ -359,6 +377,7 @@ internal sealed class CatalogWriter : IDisposable
         c.Parameters.AddWithValue("$bytes", end.Bytes);
         c.Parameters.AddWithValue("$dirs", end.Directories);
         c.Parameters.AddWithValue("$errors", end.Errors);
+        c.Parameters.AddWithValue("$skipped", end.Skipped);
         c.Parameters.AddWithValue("$message", (object?)end.Message ?? DBNull.Value);
         c.Parameters.AddWithValue("$id", run);
         c.ExecuteNonQuery();
@@ -377,6 +396,7 @@ internal sealed class CatalogWriter : IDisposable
         _updateProgress.Bind(3, progress.Directories);
         _updateProgress.Bind(4, progress.Errors);
         _updateProgress.Bind(5, run);
+        _updateProgress.Bind(6, progress.Skipped);
         _updateProgress.Execute();
     }
 
@@ -397,26 +417,32 @@ internal sealed class CatalogWriter : IDisposable
     private void ApplyListing(DirectoryListing listing)
     {
         long run = RunId(listing.RunKey);
-        (long dirId, bool existed) = DirectoryId(listing.DirectoryPath, run);
+        (long dirId, bool existed, bool newInRun) = DirectoryId(listing.DirectoryPath, run);
         _applyingListing = (run, dirId);
         bool walk = listing.Mode == ListingMode.Walk;
+        // The catalog held the folder before this run: each file is compared, and what differs is recorded.
+        bool known = existed && !newInRun;
 
-        // Names the catalog holds for this folder that the walk has not seen yet; null when unknown.
-        HashSet<string>? unseen = null;
+        // The folder's rows as the catalog held them, and the names not seen yet; null when unknown.
+        FolderState? state = null;
         bool tracked = false;
         if (walk)
         {
             var key = (run, dirId);
             if (listing.ChunkIndex == 0)
             {
-                unseen = existed ? PresentNames(dirId) : new HashSet<string>(StringComparer.Ordinal);
+                state = known ? LoadFolder(dirId) : new FolderState();
                 tracked = true;
+                if (!known)
+                {
+                    RecordFolderChange(run, dirId, ScanChangeType.Added); // every file of a new folder: one row
+                }
                 if (!listing.IsFinalChunk)
                 {
-                    _openListings[key] = unseen;
+                    _openListings[key] = state;
                 }
             }
-            else if (_openListings.TryGetValue(key, out unseen))
+            else if (_openListings.TryGetValue(key, out state))
             {
                 tracked = true;
                 if (listing.IsFinalChunk)
@@ -428,23 +454,20 @@ internal sealed class CatalogWriter : IDisposable
             // tell what disappeared: nothing is marked removed for this folder this time.
         }
 
-        RawStatement write = existed ? _upsertFile : _insertFile;
         foreach (FileRecord f in listing.Files)
         {
-            BindFile(write, f, dirId, run);
-            if (existed)
+            if (!known)
             {
-                write.Bind(14, walk ? 0L : 1L);
-                write.Execute();
-            }
-            else
-            {
+                BindFile(_insertFile, f, dirId, run);
                 InsertNew(f, dirId, run);
+                if (!walk)
+                {
+                    RecordFileChange(run, dirId, f.Name, ScanChangeType.Added, ChangedProperties.None, null, f);
+                }
+                continue;
             }
-            if (unseen is { Count: > 0 })
-            {
-                unseen.Remove(f.Name);
-            }
+            StoredRow? old = state is not null ? state.Take(f.Name) : LookupRow(dirId, f.Name);
+            WriteKnown(f, old, dirId, run, force: !walk);
         }
 
         if (!walk || !listing.IsFinalChunk || !listing.IsComplete || !tracked)
@@ -453,15 +476,20 @@ internal sealed class CatalogWriter : IDisposable
         }
 
         long removed = 0;
-        if (unseen is { Count: > 0 })
+        if (state!.Unseen.Count > 0)
         {
-            unseen.ExceptWith(listing.UnrecordedNames);
-            foreach (string name in unseen)
+            state.Unseen.ExceptWith(listing.UnrecordedNames);
+            foreach (string name in state.Unseen)
             {
                 _removeFile.Bind(1, run);
                 _removeFile.Bind(2, dirId);
                 _removeFile.Bind(3, name);
-                removed += _removeFile.Execute();
+                long n = _removeFile.Execute();
+                if (n > 0 && state.Rows.TryGetValue(name, out StoredRow gone))
+                {
+                    RecordFileChange(run, dirId, name, ScanChangeType.Removed, ChangedProperties.None, gone, null);
+                }
+                removed += n;
             }
         }
         if (existed)
@@ -551,6 +579,11 @@ internal sealed class CatalogWriter : IDisposable
             }
             removed += _removeSubtreeFiles.Execute();
             _removeSubtreeDirectories.Execute();
+            _subtreeRemovedFolders.Bind(1, run);
+            _subtreeRemovedFolders.Bind(2, id);
+            _subtreeRemovedFolders.Bind(3, lo);
+            _subtreeRemovedFolders.Bind(4, hi);
+            _subtreeRemovedFolders.Execute(); // each folder of the subtree: one row for all its files
             _directoryIds.Clear();
         }
         return removed;
@@ -564,31 +597,25 @@ internal sealed class CatalogWriter : IDisposable
         return (prefix, high);
     }
 
-    private HashSet<string> PresentNames(long dirId)
+    /// <summary>
+    /// The id of a folder's row, creating it (and rows for its ancestors) when missing. NewInRun: the row
+    /// was created by this run (now, or earlier as the ancestor of a folder listed first).
+    /// </summary>
+    private (long Id, bool Existed, bool NewInRun) DirectoryId(string path, long run)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        _presentNames.Bind(1, dirId);
-        while (_presentNames.Step())
+        if (_directoryIds.TryGetValue(path, out (long Id, long FirstScanId) cached))
         {
-            names.Add(_presentNames.Text(0));
-        }
-        return names;
-    }
-
-    /// <summary>The id of a folder's row, creating it (and rows for its ancestors) when missing.</summary>
-    private (long Id, bool Existed) DirectoryId(string path, long run)
-    {
-        if (_directoryIds.TryGetValue(path, out long cached))
-        {
-            return (cached, true);
+            return (cached.Id, true, cached.FirstScanId == run);
         }
         _findDirectory.Bind(1, path);
         long id = 0;
+        long firstScanId = run;
         bool existed = _findDirectory.Step();
         if (existed)
         {
             id = _findDirectory.Int64(0);
             bool removed = !_findDirectory.IsNull(1);
+            firstScanId = _findDirectory.Int64(2);
             _findDirectory.Reset();
             if (removed)
             {
@@ -611,8 +638,8 @@ internal sealed class CatalogWriter : IDisposable
         {
             _directoryIds.Clear();
         }
-        _directoryIds[path] = id;
-        return (id, existed);
+        _directoryIds[path] = (id, firstScanId);
+        return (id, existed, existed && firstScanId == run);
     }
 
     private long RunId(Guid key)

@@ -89,6 +89,24 @@ internal sealed class FindingSql
         return sql;
     }
 
+    /// <summary>
+    /// Only the path and name filters, as a condition on <c>d.path</c> and <c>f.name</c> (for queries of
+    /// other tables that name their folder d and their file f); <see cref="Where"/> is empty without filters.
+    /// </summary>
+    public static FindingSql PathFilter(IReadOnlyList<string> paths, IReadOnlyList<string> names, Func<string, bool> isFolder)
+    {
+        var sql = new FindingSql();
+        sql.AddPaths(paths, isFolder);
+        sql.AddNames(names);
+        return sql;
+    }
+
+    /// <summary>The condition built so far, without WHERE.</summary>
+    public string Where => _where.ToString();
+
+    /// <summary>Adds a condition with a bound value; returns the parameter's name.</summary>
+    public string BindValue(object value) => Bind(value);
+
     private void AddPaths(IReadOnlyList<string> patterns, Func<string, bool> isFolder)
     {
         if (patterns.Count == 0)

@@ -89,6 +89,12 @@ internal sealed class RawStatement : IDisposable
 
     public string Text(int column) => raw.sqlite3_column_text(_stmt, column).utf8_to_string();
 
+    /// <summary>A column as a copied byte array; null for NULL.</summary>
+    public byte[]? Blob(int column) => IsNull(column) ? null : raw.sqlite3_column_blob(_stmt, column).ToArray();
+
+    /// <summary>A column as a long, or null for NULL.</summary>
+    public long? NullableInt64(int column) => IsNull(column) ? null : raw.sqlite3_column_int64(_stmt, column);
+
     public void Dispose() => _stmt.Dispose();
 
     private void Check(int rc)

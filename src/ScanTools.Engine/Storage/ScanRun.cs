@@ -54,6 +54,12 @@ public sealed class ScanRun
     /// <summary>Files this run found gone.</summary>
     public long Removed { get; init; }
 
+    /// <summary>
+    /// Entries the run left out: files and folders matched by -Exclude or an ignore rule, folders on
+    /// another file system with -OneFileSystem, and folders below -MaxDepth (each such folder counts once).
+    /// </summary>
+    public long Skipped { get; init; }
+
     /// <summary>Why it failed or was cancelled.</summary>
     public string? Message { get; init; }
 

@@ -59,6 +59,28 @@ public static class Trees
 
     public static void Chmod(string path, string mode) => Run("chmod", mode, path);
 
+    /// <summary>Runs a shell script (sh -c) with <paramref name="args"/> as $1, $2, ...; returns its standard output.</summary>
+    public static string Sh(string script, params string[] args)
+    {
+        var psi = new ProcessStartInfo("sh") { RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add("sh");
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using Process p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"sh -c '{script}' failed ({p.ExitCode}): {stderr.Result}");
+        }
+        return stdout;
+    }
+
     private static void Run(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardError = true };

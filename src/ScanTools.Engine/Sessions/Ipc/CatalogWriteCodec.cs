@@ -113,6 +113,7 @@ internal static class CatalogWriteCodec
                 w.Write(end.Bytes);
                 w.Write(end.Directories);
                 w.Write(end.Errors);
+                w.Write(end.Skipped);
                 w.Write((byte)((end.Message is not null ? 1 : 0) | (end.CountFromCatalog ? 2 : 0)));
                 if (end.Message is not null)
                 {
@@ -126,6 +127,7 @@ internal static class CatalogWriteCodec
                 w.Write(progress.Bytes);
                 w.Write(progress.Directories);
                 w.Write(progress.Errors);
+                w.Write(progress.Skipped);
                 break;
             default:
                 throw new ArgumentException($"Cannot forward a {write.GetType().Name}.", nameof(write));
@@ -186,7 +188,7 @@ internal static class CatalogWriteCodec
             case EndTag:
                 var status = (ScanRunStatus)Enum(r.ReadInt32(), (int)ScanRunStatus.Cancelled);
                 DateTime ended = Ticks(r.ReadInt64());
-                long endFiles = r.ReadInt64(), endBytes = r.ReadInt64(), endDirectories = r.ReadInt64(), endErrors = r.ReadInt64();
+                long endFiles = r.ReadInt64(), endBytes = r.ReadInt64(), endDirectories = r.ReadInt64(), endErrors = r.ReadInt64(), endSkipped = NonNegative(r.ReadInt64());
                 byte endFlags = r.ReadByte();
                 if (endFlags > 3)
                 {
@@ -201,6 +203,7 @@ internal static class CatalogWriteCodec
                     Bytes = endBytes,
                     Directories = endDirectories,
                     Errors = endErrors,
+                    Skipped = endSkipped,
                     Message = (endFlags & 1) != 0 ? r.ReadString() : null,
                     CountFromCatalog = (endFlags & 2) != 0,
                 };
@@ -212,6 +215,7 @@ internal static class CatalogWriteCodec
                     Bytes = NonNegative(r.ReadInt64()),
                     Directories = NonNegative(r.ReadInt64()),
                     Errors = NonNegative(r.ReadInt64()),
+                    Skipped = NonNegative(r.ReadInt64()),
                 };
             default:
                 throw new InvalidDataException($"Unknown catalog write tag {tag}.");

@@ -21,6 +21,9 @@ public sealed class ScanRunEnd : CatalogWrite
     /// <summary>Error items met.</summary>
     public long Errors { get; init; }
 
+    /// <summary>Entries left out (see <see cref="Scanning.ScanProgress.Skipped"/>).</summary>
+    public long Skipped { get; init; }
+
     /// <summary>Why the run failed or was cancelled, when it did not complete.</summary>
     public string? Message { get; init; }
 

@@ -18,6 +18,9 @@ public sealed class ScanRunProgress : CatalogWrite
     /// <summary>Error items so far.</summary>
     public long Errors { get; init; }
 
+    /// <summary>Entries left out so far.</summary>
+    public long Skipped { get; init; }
+
     /// <inheritdoc />
     public override int RowCount => 1;
 

@@ -1,0 +1,246 @@
+using MAB.DotIgnore;
+
+namespace ScanTools.Matching;
+
+/// <summary>
+/// One rule of a <c>.gitignore</c>-syntax file. Matching is MAB.DotIgnore's; this adds what git does and
+/// the library does not (found by checking it against <c>git check-ignore</c>): <c>\!</c> at the start of
+/// a pattern (a literal '!', not a negation), <c>\ </c> at its end (a kept trailing space) and leading
+/// spaces (literal in git) are matched as <c>?</c> by the library and checked here; and paths that start
+/// or end with spaces, which the library trims, reach it with those spaces replaced by a private-use
+/// character that only <c>?</c> and <c>*</c> match.
+/// </summary>
+internal sealed class IgnorePattern
+{
+    private readonly IgnoreRule _rule;
+    private const char SpaceStandIn = '\uE000';
+    private readonly bool _firstIsBang;
+    private readonly bool _lastIsSpace;
+    private readonly int _leadingSpaces;
+    private readonly bool _anchored;
+
+    private IgnorePattern(IgnoreRule rule, bool negated, bool firstIsBang, bool lastIsSpace, int leadingSpaces, bool anchored, string text)
+    {
+        _rule = rule;
+        Negated = negated;
+        _firstIsBang = firstIsBang;
+        _lastIsSpace = lastIsSpace;
+        _leadingSpaces = leadingSpaces;
+        _anchored = anchored;
+        Text = text;
+    }
+
+    /// <summary>A <c>!pattern</c>: a match re-includes what an earlier rule ignored.</summary>
+    public bool Negated { get; }
+
+    /// <summary>The line as written.</summary>
+    public string Text { get; }
+
+    /// <summary>
+    /// Parses one line; null for a blank line or a comment.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pattern is malformed (an unclosed '[', for example).</exception>
+    public static IgnorePattern? Parse(string line, bool ignoreCase)
+    {
+        string text = line.TrimEnd('\r');
+        // Trailing spaces are dropped unless the last one is escaped with a backslash.
+        bool lastIsSpace = false;
+        string p = text;
+        int end = p.Length;
+        while (end > 0 && p[end - 1] == ' ')
+        {
+            end--;
+        }
+        if (end < p.Length && end > 0 && p[end - 1] == '\\')
+        {
+            p = p[..(end - 1)] + "?";
+            lastIsSpace = true;
+        }
+        else
+        {
+            p = p[..end];
+        }
+        if (p.Length == 0 || p[0] == '#')
+        {
+            return null;
+        }
+        bool firstIsBang = false;
+        bool negated = false;
+        if (p.StartsWith("\\!", StringComparison.Ordinal))
+        {
+            p = "?" + p[2..];
+            firstIsBang = true;
+        }
+        else if (p[0] == '!')
+        {
+            negated = true;
+        }
+        int leading = 0;
+        int start = negated ? 1 : 0;
+        while (start + leading < p.Length && p[start + leading] == ' ')
+        {
+            leading++;
+        }
+        if (leading > 0)
+        {
+            p = p[..start] + new string('?', leading) + p[(start + leading)..];
+        }
+        string body = negated ? p[1..] : p;
+        bool anchored = body.TrimEnd('/').Contains('/', StringComparison.Ordinal);
+        IgnoreRule rule;
+        try
+        {
+            rule = new IgnoreRule(p, ignoreCase ? MatchFlags.PATHNAME | MatchFlags.CASEFOLD : MatchFlags.PATHNAME, null);
+            _ = rule.IsMatch("probe", false); // the library compiles lazily on some paths: fail here, not mid-walk
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IndexOutOfRangeException)
+        {
+            throw new ArgumentException($"The ignore rule '{text}' is not valid: {ex.Message}", ex);
+        }
+        return new IgnorePattern(rule, negated, firstIsBang, lastIsSpace, leading, anchored, text);
+    }
+
+    /// <summary>The path with its leading and trailing spaces replaced, so the library does not trim them.</summary>
+    private static string Protect(string path)
+    {
+        if (path.Length == 0 || (path[0] != ' ' && path[^1] != ' '))
+        {
+            return path;
+        }
+        int lead = 0;
+        while (lead < path.Length && path[lead] == ' ')
+        {
+            lead++;
+        }
+        if (lead == path.Length)
+        {
+            return new string(SpaceStandIn, lead);
+        }
+        int trail = 0;
+        while (path[path.Length - 1 - trail] == ' ')
+        {
+            trail++;
+        }
+        return new string(SpaceStandIn, lead) + path[lead..^trail] + new string(SpaceStandIn, trail);
+    }
+
+    /// <summary>True when the rule matches <paramref name="relativePath"/> (with '/', relative to the rule's folder).</summary>
+    public bool IsMatch(string relativePath, string name, bool isDirectory)
+    {
+        if (!_rule.IsMatch(Protect(relativePath), isDirectory))
+        {
+            return false;
+        }
+        string subject = _anchored ? relativePath : name;
+        if (_firstIsBang && (subject.Length == 0 || subject[0] != '!'))
+        {
+            return false;
+        }
+        for (int i = 0; i < _leadingSpaces; i++)
+        {
+            if (i >= subject.Length || subject[i] != ' ')
+            {
+                return false;
+            }
+        }
+        return !_lastIsSpace || (subject.Length > 0 && subject[^1] == ' ');
+    }
+}
+
+/// <summary>The rules of one ignore file and the folder they apply to (relative to the scan root, with '/').</summary>
+internal sealed record IgnoreFileRules(string BaseRelativePath, IReadOnlyList<IgnorePattern> Patterns, string Source);
+
+/// <summary>
+/// The ignore rules in force in one folder of a walk: those of <c>-IgnoreFile</c> (lowest precedence, like
+/// git's core.excludesFile), then those of the ignore files found in the folder and its ancestors, the
+/// deeper ones overriding. As in git, the last rule that matches decides, and a negated rule re-includes.
+/// Immutable: a child folder's chain shares its parent's.
+/// </summary>
+internal sealed class IgnoreChain
+{
+    private readonly IgnoreChain? _parent;
+    private readonly IgnoreFileRules? _rules;
+
+    private IgnoreChain(IgnoreChain? parent, IgnoreFileRules? rules)
+    {
+        _parent = parent;
+        _rules = rules;
+    }
+
+    /// <summary>The chain of a root: the rules of the -IgnoreFile files, relative to the root.</summary>
+    public static IgnoreChain ForRoot(IReadOnlyList<IgnoreFileRules> global)
+    {
+        IgnoreChain chain = new(null, null);
+        foreach (IgnoreFileRules r in global)
+        {
+            chain = new IgnoreChain(chain, r);
+        }
+        return chain;
+    }
+
+    /// <summary>This chain with a folder's own ignore file added (deepest, so it overrides).</summary>
+    public IgnoreChain With(IgnoreFileRules rules) => new(this, rules);
+
+    /// <summary>
+    /// True when the entry at <paramref name="relativePath"/> (from the scan root, with '/') is ignored.
+    /// </summary>
+    public bool IsIgnored(string relativePath, string name, bool isDirectory)
+    {
+        // Deepest first: the first rule that matches, reading each file from its end, is the last in git's order.
+        for (IgnoreChain? c = this; c is not null; c = c._parent)
+        {
+            if (c._rules is not { } rules)
+            {
+                continue;
+            }
+            string local;
+            if (rules.BaseRelativePath.Length == 0)
+            {
+                local = relativePath;
+            }
+            else if (relativePath.Length > rules.BaseRelativePath.Length
+                && relativePath.StartsWith(rules.BaseRelativePath, StringComparison.Ordinal)
+                && relativePath[rules.BaseRelativePath.Length] == '/')
+            {
+                local = relativePath[(rules.BaseRelativePath.Length + 1)..];
+            }
+            else
+            {
+                continue;
+            }
+            for (int i = rules.Patterns.Count - 1; i >= 0; i--)
+            {
+                IgnorePattern p = rules.Patterns[i];
+                if (p.IsMatch(local, name, isDirectory))
+                {
+                    return !p.Negated;
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Reads an ignore file. Malformed rules are returned in <paramref name="invalid"/>, the others apply.</summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
+    public static IgnoreFileRules Load(string path, string baseRelativePath, bool ignoreCase, out List<string> invalid)
+    {
+        var patterns = new List<IgnorePattern>();
+        invalid = new List<string>();
+        foreach (string line in File.ReadLines(path))
+        {
+            try
+            {
+                if (IgnorePattern.Parse(line, ignoreCase) is IgnorePattern p)
+                {
+                    patterns.Add(p);
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                invalid.Add(ex.Message);
+            }
+        }
+        return new IgnoreFileRules(baseRelativePath, patterns, path);
+    }
+}

@@ -1,0 +1,328 @@
+using Microsoft.Data.Sqlite;
+using ScanTools.Scanning;
+
+namespace ScanTools.Storage;
+
+/// <summary>
+/// Change history: as each listing is applied, every file is compared with the row the catalog held, and
+/// what differs is recorded in <c>file_changes</c>. A folder new to the catalog, and a folder found gone,
+/// get one row for all their files (the files themselves say which: first_scan_id, removed_scan_id), so a
+/// first scan writes a row per folder, not per file. At a run's end, a file found gone and a file added
+/// that are the same file become one Renamed change.
+/// </summary>
+internal sealed partial class CatalogWriter
+{
+    /// <summary>The columns of <see cref="StoredRow"/>, in its order.</summary>
+    private const string StoredRowColumns =
+        "name, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, ctime, device, inode, links, uid, gid, removed_scan_id";
+
+    /// <summary>A file's row as the catalog held it before this listing.</summary>
+    internal readonly record struct StoredRow(
+        long Size, long Mtime, long? Btime, long Attributes, long? Mode, long Kind, bool IsLink, string? LinkTarget,
+        byte[]? Sha256, long? Ctime, long? Device, long? Inode, long? Links, long? Uid, long? Gid, long? RemovedScanId);
+
+    /// <summary>A folder being listed: its rows, and the names present before that the listing has not met yet.</summary>
+    private sealed class FolderState
+    {
+        public Dictionary<string, StoredRow> Rows { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Unseen { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The stored row of a listed name (null when new); the name is seen.</summary>
+        public StoredRow? Take(string name)
+        {
+            Unseen.Remove(name);
+            return Rows.TryGetValue(name, out StoredRow row) ? row : null;
+        }
+    }
+
+    private static StoredRow ReadRow(RawStatement r) => new(
+        r.Int64(1), r.Int64(2), r.NullableInt64(3), r.Int64(4), r.NullableInt64(5), r.Int64(6), r.Int64(7) != 0,
+        r.IsNull(8) ? null : r.Text(8), r.Blob(9), r.NullableInt64(10), r.NullableInt64(11), r.NullableInt64(12),
+        r.NullableInt64(13), r.NullableInt64(14), r.NullableInt64(15), r.NullableInt64(16));
+
+    /// <summary>Every row of a folder the catalog knows, removed ones included (a file may come back).</summary>
+    private FolderState LoadFolder(long dirId)
+    {
+        var state = new FolderState();
+        _folderRows.Bind(1, dirId);
+        while (_folderRows.Step())
+        {
+            string name = _folderRows.Text(0);
+            StoredRow row = ReadRow(_folderRows);
+            state.Rows[name] = row;
+            if (row.RemovedScanId is null)
+            {
+                state.Unseen.Add(name);
+            }
+        }
+        return state;
+    }
+
+    /// <summary>One file's stored row (records, and chunks whose folder state is not tracked here).</summary>
+    private StoredRow? LookupRow(long dirId, string name)
+    {
+        _oneRow.Bind(1, dirId);
+        _oneRow.Bind(2, name);
+        if (!_oneRow.Step())
+        {
+            return null;
+        }
+        StoredRow row = ReadRow(_oneRow);
+        _oneRow.Reset();
+        return row;
+    }
+
+    /// <summary>
+    /// Writes a file of a folder the catalog knew, recording what changed. An unchanged file costs no write
+    /// in a walk (the folder's completed listing counts as its sighting); <paramref name="force"/> writes it
+    /// anyway (records, which carry their own sighting). Returns whether it wrote.
+    /// </summary>
+    private bool WriteKnown(FileRecord f, StoredRow? old, long dirId, long run, bool force)
+    {
+        if (old is not StoredRow o)
+        {
+            RecordFileChange(run, dirId, f.Name, ScanChangeType.Added, ChangedProperties.None, null, f);
+        }
+        else if (o.RemovedScanId is long goneIn)
+        {
+            // Back after it was found gone. When a whole-folder row recorded that removal, the file's own
+            // row keeps it in the history: its removed_scan_id, which that row relies on, is cleared now.
+            _folderRemovedIn.Bind(1, goneIn);
+            _folderRemovedIn.Bind(2, dirId);
+            bool byFolder = _folderRemovedIn.Step();
+            if (byFolder)
+            {
+                _folderRemovedIn.Reset();
+                RecordFileChange(goneIn, dirId, f.Name, ScanChangeType.Removed, ChangedProperties.None, o, null);
+            }
+            RecordFileChange(run, dirId, f.Name, ScanChangeType.Added, ChangedProperties.None, null, f);
+        }
+        else
+        {
+            (ChangedProperties changed, bool differs) = Compare(o, f);
+            if (changed != ChangedProperties.None)
+            {
+                RecordFileChange(run, dirId, f.Name, ScanChangeType.Modified, changed, o, f);
+            }
+            if (!differs && !force)
+            {
+                return false;
+            }
+        }
+        BindFile(_upsertFile, f, dirId, run);
+        _upsertFile.Bind(14, force ? 1L : 0L);
+        _upsertFile.Execute();
+        return true;
+    }
+
+    /// <summary>
+    /// What a user would call a change (size, time, content, mode, owner, link target, kind), and whether
+    /// the row differs at all (a first hash, a new change time or file id are stored without being changes).
+    /// </summary>
+    internal static (ChangedProperties Changed, bool Differs) Compare(in StoredRow o, FileRecord f)
+    {
+        ChangedProperties c = ChangedProperties.None;
+        if (o.Size != f.Length)
+        {
+            c |= ChangedProperties.Length;
+        }
+        if (o.Mtime != f.LastWriteTimeUtc.Ticks)
+        {
+            c |= ChangedProperties.LastWriteTime;
+        }
+        byte[]? sha = f.Sha256Bytes;
+        if (o.Sha256 is not null && sha is not null && !o.Sha256.AsSpan().SequenceEqual(sha))
+        {
+            c |= ChangedProperties.Hash;
+        }
+        if (o.Mode != f.UnixStatMode || o.Attributes != (long)f.Attributes)
+        {
+            c |= ChangedProperties.Mode;
+        }
+        if (o.Uid != f.UserId || o.Gid != f.GroupId)
+        {
+            c |= ChangedProperties.Owner;
+        }
+        if (!string.Equals(o.LinkTarget, f.LinkTarget, StringComparison.Ordinal))
+        {
+            c |= ChangedProperties.LinkTarget;
+        }
+        if (o.Kind != (long)f.Kind || o.IsLink != f.IsLink)
+        {
+            c |= ChangedProperties.Kind;
+        }
+        bool differs = c != ChangedProperties.None
+            || o.Btime != f.CreationTimeUtc?.Ticks
+            || o.Ctime != f.ChangeTimeUtc?.Ticks
+            || o.Device != f.Device || o.Inode != f.Inode || o.Links != f.HardLinks
+            || (sha is not null && o.Sha256 is null);
+        return (c, differs);
+    }
+
+    private void RecordFileChange(long run, long dirId, string name, ScanChangeType type, ChangedProperties fields, StoredRow? old, FileRecord? now)
+    {
+        _insertChange.Bind(1, run);
+        _insertChange.Bind(2, dirId);
+        _insertChange.Bind(3, name);
+        _insertChange.Bind(4, (long)type);
+        _insertChange.Bind(5, (long)fields);
+        _insertChange.Bind(6, old?.Size);
+        _insertChange.Bind(7, now?.Length);
+        _insertChange.Bind(8, old?.Mtime);
+        _insertChange.Bind(9, now?.LastWriteTimeUtc.Ticks);
+        _insertChange.Bind(10, old?.Sha256);
+        _insertChange.Bind(11, now?.Sha256Bytes);
+        _insertChange.Execute();
+    }
+
+    /// <summary>One row for every file of a folder: Added (its files with first_scan_id = run) or Removed (removed_scan_id = run).</summary>
+    private void RecordFolderChange(long run, long dirId, ScanChangeType type)
+    {
+        _insertFolderChange.Bind(1, run);
+        _insertFolderChange.Bind(2, dirId);
+        _insertFolderChange.Bind(3, (long)type);
+        _insertFolderChange.Execute();
+    }
+
+    /// <summary>
+    /// Pairs the files a run found gone with the files it added that are the same file: the same device,
+    /// file id, size and last-write time (a rename or a move within one file system), or else the same size
+    /// and SHA-256 (a move across file systems, when both were hashed). Each pair becomes one Renamed change.
+    /// Applied again, it finds nothing more to pair.
+    /// </summary>
+    private void PairRenames(long run)
+    {
+        using SqliteCommand any = _connection.CreateCommand();
+        any.CommandText = "SELECT EXISTS (SELECT 1 FROM file_changes WHERE scan_id = $run AND change = 2) AND EXISTS (SELECT 1 FROM file_changes WHERE scan_id = $run AND change = 1);";
+        any.Parameters.AddWithValue("$run", run);
+        if (Convert.ToInt64(any.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            return;
+        }
+        List<Candidate> gone = Candidates(run, ScanChangeType.Removed);
+        if (gone.Count == 0)
+        {
+            return;
+        }
+        var byId = new Dictionary<(long, long, long, long), Queue<Candidate>>();
+        var byHash = new Dictionary<(long, string), Queue<Candidate>>();
+        foreach (Candidate g in gone)
+        {
+            if (g.Device is long dev && g.Inode is long ino)
+            {
+                Enqueue(byId, (dev, ino, g.Size, g.Mtime), g);
+            }
+            if (g.Sha256 is byte[] sha)
+            {
+                Enqueue(byHash, (g.Size, Convert.ToHexString(sha)), g);
+            }
+        }
+        var used = new HashSet<(long, string)>();
+        var pairs = new List<(Candidate From, Candidate To)>();
+        foreach (Candidate a in Candidates(run, ScanChangeType.Added))
+        {
+            Candidate? match = null;
+            if (a.Device is long dev && a.Inode is long ino)
+            {
+                match = TakeUnused(byId, (dev, ino, a.Size, a.Mtime), used);
+            }
+            if (match is null && a.Sha256 is byte[] sha)
+            {
+                match = TakeUnused(byHash, (a.Size, Convert.ToHexString(sha)), used);
+            }
+            if (match is Candidate m)
+            {
+                used.Add((m.DirId, m.Name));
+                pairs.Add((m, a));
+            }
+        }
+        foreach ((Candidate from, Candidate to) in pairs)
+        {
+            using SqliteCommand c = _connection.CreateCommand();
+            c.CommandText = """
+                DELETE FROM file_changes WHERE scan_id = $run AND ((dir_id = $fd AND name = $fn AND change = 2) OR (dir_id = $td AND name = $tn AND change = 1));
+                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, from_dir_id, from_name)
+                VALUES ($run, $td, $tn, 4, 0, $fs, $ts, $fm, $tm, $fh, $th, $fd, $fn);
+                """;
+            c.Parameters.AddWithValue("$run", run);
+            c.Parameters.AddWithValue("$fd", from.DirId);
+            c.Parameters.AddWithValue("$fn", from.Name);
+            c.Parameters.AddWithValue("$td", to.DirId);
+            c.Parameters.AddWithValue("$tn", to.Name);
+            c.Parameters.AddWithValue("$fs", from.Size);
+            c.Parameters.AddWithValue("$ts", to.Size);
+            c.Parameters.AddWithValue("$fm", from.Mtime);
+            c.Parameters.AddWithValue("$tm", to.Mtime);
+            c.Parameters.AddWithValue("$fh", (object?)from.Sha256 ?? DBNull.Value);
+            c.Parameters.AddWithValue("$th", (object?)to.Sha256 ?? DBNull.Value);
+            c.ExecuteNonQuery();
+        }
+    }
+
+    private static void Enqueue<TKey>(Dictionary<TKey, Queue<Candidate>> map, TKey key, Candidate c)
+        where TKey : notnull
+    {
+        if (!map.TryGetValue(key, out Queue<Candidate>? q))
+        {
+            map[key] = q = new Queue<Candidate>();
+        }
+        q.Enqueue(c);
+    }
+
+    private static Candidate? TakeUnused<TKey>(Dictionary<TKey, Queue<Candidate>> map, TKey key, HashSet<(long, string)> used)
+        where TKey : notnull
+    {
+        if (!map.TryGetValue(key, out Queue<Candidate>? q))
+        {
+            return null;
+        }
+        while (q.Count > 0)
+        {
+            Candidate c = q.Dequeue();
+            if (!used.Contains((c.DirId, c.Name)))
+            {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private sealed record Candidate(long DirId, string Name, long Size, long Mtime, byte[]? Sha256, long? Device, long? Inode);
+
+    /// <summary>The run's added (present) or removed files not yet paired, from its per-file rows and its whole-folder rows.</summary>
+    private List<Candidate> Candidates(long run, ScanChangeType type)
+    {
+        using SqliteCommand c = _connection.CreateCommand();
+        c.CommandText = type == ScanChangeType.Added
+            ? """
+              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode
+              FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.name = ch.name
+              WHERE ch.scan_id = $run AND ch.change = 1 AND ch.name IS NOT NULL AND f.removed_scan_id IS NULL
+              UNION ALL
+              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode
+              FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.first_scan_id = $run
+              WHERE ch.scan_id = $run AND ch.change = 1 AND ch.name IS NULL AND f.removed_scan_id IS NULL
+                AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.scan_id = $run AND x.dir_id = f.dir_id AND x.name = f.name);
+              """
+            : """
+              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode
+              FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.name = ch.name
+              WHERE ch.scan_id = $run AND ch.change = 2 AND ch.name IS NOT NULL
+              UNION ALL
+              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode
+              FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.removed_scan_id = $run
+              WHERE ch.scan_id = $run AND ch.change = 2 AND ch.name IS NULL
+                AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.scan_id = $run AND x.change = 4 AND x.from_dir_id = f.dir_id AND x.from_name = f.name);
+              """;
+        c.Parameters.AddWithValue("$run", run);
+        var list = new List<Candidate>();
+        using SqliteDataReader r = c.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(new Candidate(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3),
+                r.IsDBNull(4) ? null : (byte[])r.GetValue(4), r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt64(6)));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,162 @@
+using ScanTools.Scanning;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Scanning;
+
+/// <summary>
+/// Ignore rules against git itself: on generated trees, the files a scan with -IgnoreFileName .gitignore
+/// records are exactly those <c>git check-ignore</c> does not report; -OneFileSystem against a real mount.
+/// </summary>
+public sealed class IgnoreRulesTests : CatalogTest
+{
+    private static readonly string[] RootRules =
+    {
+        "# comment", "*.log", "!important.log", "/build/", "docs/**/secret.md", "*.o", "!src/keep.o", "**/cache",
+        "sp\\ ace/", "\\#hash", "\\!bang", "logs/*", "!logs/keep.log", "trailing\\ ", " lead", "[Tt]emp*", "a?c.txt", "deep/**/x",
+    };
+
+    private static readonly string[] NestedRules = { "*.txt", "!keep*.txt", "/local-only", "sub/" };
+
+    private static readonly string[] Files =
+    {
+        "a.log", "important.log", "notes/important.log", "notes/other.log", "build/out.o", "src/build/keep.c", "src/keep.o", "src/drop.o",
+        "docs/secret.md", "docs/x/y/secret.md", "docs/public.md", "cache/c1", "deep/cache/c2", "sp ace/f.tmp", "#hash", "!bang", "bang",
+        "logs/keep.log", "logs/drop.txt", "trailing ", "trailing", " lead", "lead", "plain/ lead", "Temp1", "temp2", "tEmp3", "abc.txt", "abbc.txt",
+        "deep/a/b/x", "deep/x", "nested/one.txt", "nested/keep1.txt", "nested/local-only", "nested/inner/local-only", "nested/sub/z",
+        "nested/inner/sub/z", "nested/inner/two.txt", "plain/file.md", "plain/sub/file.md",
+    };
+
+    private string BuildTree(bool nested)
+    {
+        string root = T.Dir("tree");
+        foreach (string f in Files)
+        {
+            string full = Path.Combine(root, f);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, f);
+        }
+        File.WriteAllLines(Path.Combine(root, ".gitignore"), RootRules);
+        if (nested)
+        {
+            File.WriteAllLines(Path.Combine(root, "nested", ".gitignore"), NestedRules);
+        }
+        return root;
+    }
+
+    /// <summary>The files git would not ignore: every file, minus what check-ignore reports (also under ignored folders).</summary>
+    private static List<string> NotIgnoredByGit(string root, string? excludesFile = null)
+    {
+        Trees.Sh("cd \"$1\" && git init -q . 2>/dev/null || true", root);
+        List<string> all = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Where(f => !f.Contains("/.git/", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(root, f))
+            .ToList();
+        string list = Path.Combine(Path.GetTempPath(), "scantools-ignore-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(list, string.Join('\0', all) + '\0');
+        try
+        {
+            string config = excludesFile is null ? string.Empty : $"-c core.excludesFile=\"{excludesFile}\"";
+            string ignored = Trees.Sh($"cd \"$1\" && git {config} check-ignore --no-index -z --stdin < \"$2\" || true", root, list);
+            var set = ignored.Split('\0', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+            return all.Where(f => !set.Contains(f)).Select(f => Path.Combine(root, f)).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        }
+        finally
+        {
+            File.Delete(list);
+        }
+    }
+
+    private List<string> Recorded(string db)
+    {
+        using CatalogReader reader = CatalogReader.Open(db);
+        return reader.FindFiles(new FindingQuery()).Select(f => f.FullName).Where(f => !f.Contains("/.git/", StringComparison.Ordinal))
+            .OrderBy(f => f, StringComparer.Ordinal).ToList();
+    }
+
+    [LinuxFact]
+    public void IgnoreFilesFoundInTheTree_LeaveOutWhatGitIgnores_AndNothingElse()
+    {
+        string root = BuildTree(nested: true);
+        List<string> expected = NotIgnoredByGit(root);
+        string db = T.Db();
+
+        ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, IgnoreFileName = new[] { ".gitignore" }, Exclude = new[] { ".git" } },
+            new ScanJobSettings { Registry = Registry });
+
+        Assert.Equal(expected, Recorded(db));
+        Assert.True(run.Skipped > 0);
+        Assert.Equal(0, run.Errors);
+    }
+
+    [LinuxFact]
+    public void AnIgnoreFileGivenToTheScan_AppliesAtEveryRoot_AsGitsExcludesFile()
+    {
+        string root = BuildTree(nested: false);
+        string rules = T.Combine("rules.ignore");
+        File.Move(Path.Combine(root, ".gitignore"), rules);
+        List<string> expected = NotIgnoredByGit(root, rules);
+        string db = T.Db();
+
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, IgnoreFile = new[] { rules }, Exclude = new[] { ".git" } }, new ScanJobSettings { Registry = Registry });
+
+        Assert.Equal(expected, Recorded(db));
+    }
+
+    [LinuxFact]
+    public void IgnoredFilesTheCatalogHeld_AreKept_NotMarkedRemoved()
+    {
+        string root = BuildTree(nested: true);
+        string db = T.Db();
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry });
+        long before = Sql.Scalar(db, "SELECT count(*) FROM files WHERE removed_scan_id IS NULL;");
+
+        ScanRun second = ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, IgnoreFileName = new[] { ".gitignore" } }, new ScanJobSettings { Registry = Registry });
+
+        Assert.Equal(0, second.Removed);
+        Assert.Equal(before, Sql.Scalar(db, "SELECT count(*) FROM files WHERE removed_scan_id IS NULL;"));
+    }
+
+    [LinuxFact]
+    public void ABrokenRuleInAFoundIgnoreFile_IsAnErrorItem_AndTheOtherRulesApply()
+    {
+        string root = T.Dir("broken");
+        File.WriteAllLines(Path.Combine(root, ".gitignore"), new[] { "*.tmp", "[unclosed" });
+        File.WriteAllText(Path.Combine(root, "a.tmp"), "x");
+        File.WriteAllText(Path.Combine(root, "b.txt"), "x");
+        string db = T.Db();
+
+        ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, IgnoreFileName = new[] { ".gitignore" } }, new ScanJobSettings { Registry = Registry });
+
+        Assert.Equal(new[] { Path.Combine(root, ".gitignore"), Path.Combine(root, "b.txt") }, Recorded(db));
+        Assert.Equal(1, run.Errors);
+        Assert.Equal(nameof(ScanErrorKind.InvalidIgnoreRule), Sql.Text(db, "SELECT kind FROM scan_errors;"));
+    }
+
+    [Fact]
+    public void AnIgnoreFileThatCannotBeRead_StopsTheScanBeforeItStarts()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new FileWalker(new ScanOptions { Roots = new[] { T.Path }, IgnoreFile = new[] { T.Combine("missing.ignore") } }, Guid.NewGuid()));
+        Assert.Contains("missing.ignore", ex.Message, StringComparison.Ordinal);
+    }
+
+    [MountFact]
+    public void OneFileSystem_DoesNotEnterAMountInsideTheTree_AndCountsItSkipped()
+    {
+        string root = T.Dir("onefs");
+        File.WriteAllText(Path.Combine(root, "here.txt"), "x");
+        string mount = Path.Combine(root, "mnt");
+        using var mounts = new Mounts();
+        mounts.Tmpfs(mount, "1m");
+        File.WriteAllText(Path.Combine(mount, "elsewhere.txt"), "y");
+        string db = T.Db();
+
+        ScanRun stay = ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, OneFileSystem = true }, new ScanJobSettings { Registry = Registry });
+        Assert.Equal(new[] { Path.Combine(root, "here.txt") }, Recorded(db));
+        Assert.Equal(1, stay.Skipped);
+
+        string other = T.Db("all.db");
+        ScanJob.Run(other, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry });
+        Assert.Equal(new[] { Path.Combine(root, "here.txt"), Path.Combine(mount, "elsewhere.txt") }, Recorded(other));
+    }
+}
