@@ -48,14 +48,15 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
     /// <param name="hash">Compute SHA-256 of files captured from disk.</param>
     /// <param name="sessionOptions">Used if this opens the session.</param>
     /// <param name="registry">The session registry; the process-wide one by default.</param>
+    /// <param name="kind">The run's kind: Records (Write-Finding), or Duplicates (hashes Find-DuplicateFile computed).</param>
     /// <exception cref="CatalogException">The catalog cannot be written.</exception>
-    public static FileRecorder Start(string databasePath, bool hash = false, WriterSessionOptions? sessionOptions = null, WriterSessionRegistry? registry = null)
+    public static FileRecorder Start(string databasePath, bool hash = false, WriterSessionOptions? sessionOptions = null, WriterSessionRegistry? registry = null, string kind = "Records")
     {
         WriterSessionLease lease = (registry ?? WriterSessionRegistry.Shared).Acquire(databasePath, sessionOptions);
         var recorder = new FileRecorder(lease, hash) { _registry = registry ?? WriterSessionRegistry.Shared };
         try
         {
-            lease.Write(new ScanRunStart { RunKey = recorder.RunKey, StartedUtc = DateTime.UtcNow, Kind = "Records" });
+            lease.Write(new ScanRunStart { RunKey = recorder.RunKey, StartedUtc = DateTime.UtcNow, Kind = kind });
             ProcessShutdown.Track(recorder);
             return recorder;
         }

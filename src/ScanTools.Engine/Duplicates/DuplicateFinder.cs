@@ -1,0 +1,322 @@
+using System.IO.Hashing;
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using ScanTools.Platform;
+using ScanTools.Scanning;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+
+namespace ScanTools.Duplicates;
+
+/// <summary>What <see cref="DuplicateFinder"/> looks at.</summary>
+public sealed record DuplicateSearchOptions
+{
+    /// <summary>Only files in or below these paths (Get-Finding's -Path rules); the whole catalog when empty.</summary>
+    public IReadOnlyList<string> Path { get; init; } = Array.Empty<string>();
+
+    /// <summary>Smallest file size considered, in bytes. 1 by default: empty files are all alike and free nothing.</summary>
+    public long MinSize { get; init; } = 1;
+
+    /// <summary>How many files are read at once; the number of cores by default.</summary>
+    public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Write the SHA-256 digests computed back to the catalog (as a run of kind Duplicates).</summary>
+    public bool StoreHashes { get; init; } = true;
+
+    /// <summary>The writer session registry (tests); the process-wide one by default.</summary>
+    public WriterSessionRegistry? Registry { get; init; }
+}
+
+/// <summary>
+/// Finds files with identical content from a catalog, reading only what it must (the fclones method):
+/// files are grouped by size from the catalog; each candidate is checked on disk (gone, or no longer that
+/// size: left out); a stored SHA-256 is used when the file is unchanged since it was taken (size,
+/// last-write time, change time, file id); the others are told apart by an XxHash3 of their first and
+/// last 4 KiB, and only files that still match another are read whole for their SHA-256, which is
+/// written back to the catalog through the writer session. Hard links are one file.
+/// </summary>
+public sealed class DuplicateFinder
+{
+    private const int BlockSize = 4096;
+    private const int BatchFiles = 512;
+    private static readonly byte[] EmptyDigest = SHA256.HashData(ReadOnlySpan<byte>.Empty);
+
+    /// <summary>What the last search read and used.</summary>
+    public DuplicateSearchStatistics Statistics { get; } = new();
+
+    /// <summary>One file on disk (all its names), with what is known of its content.</summary>
+    private sealed class Copy
+    {
+        public required List<DuplicateCandidate> Names { get; init; }
+        public EntryStat Stat;
+        public byte[]? Sha256;
+        public ulong Prefilter;
+        public bool Unreadable;
+
+        public DuplicateCandidate First => Names[0];
+    }
+
+    /// <summary>
+    /// The groups of identical files, largest files first, streamed as each size is settled.
+    /// </summary>
+    /// <exception cref="CatalogException">The catalog cannot be read, or the hashes cannot be stored.</exception>
+    public IEnumerable<DuplicateGroup> Find(string databasePath, DuplicateSearchOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MinSize < 0)
+        {
+            throw new ArgumentException("MinSize cannot be negative.", nameof(options));
+        }
+        if (options.ThrottleLimit is < 1 or > ScanOptions.MaxThrottleLimit)
+        {
+            throw new ArgumentException($"ThrottleLimit must be between 1 and {ScanOptions.MaxThrottleLimit}.", nameof(options));
+        }
+        CatalogReader reader = CatalogReader.Open(databasePath);
+        return Search(reader, options, cancellationToken);
+    }
+
+    private IEnumerable<DuplicateGroup> Search(CatalogReader reader, DuplicateSearchOptions options, CancellationToken ct)
+    {
+        FileRecorder? recorder = null;
+        bool completed = false;
+        try
+        {
+            var batch = new List<List<Copy>>();
+            int batchFiles = 0;
+            var sameSize = new List<DuplicateCandidate>();
+            foreach (DuplicateCandidate c in reader.DuplicateCandidates(options.Path, options.MinSize, ct))
+            {
+                Statistics.Candidates++;
+                if (sameSize.Count > 0 && sameSize[0].Size != c.Size)
+                {
+                    batchFiles += AddSizeGroup(sameSize, batch);
+                    sameSize = new List<DuplicateCandidate>();
+                    if (batchFiles >= BatchFiles)
+                    {
+                        foreach (DuplicateGroup g in Settle(batch, options, ref recorder, reader.DatabasePath, ct))
+                        {
+                            yield return g;
+                        }
+                        batch.Clear();
+                        batchFiles = 0;
+                    }
+                }
+                sameSize.Add(c);
+            }
+            AddSizeGroup(sameSize, batch);
+            foreach (DuplicateGroup g in Settle(batch, options, ref recorder, reader.DatabasePath, ct))
+            {
+                yield return g;
+            }
+            completed = true;
+        }
+        finally
+        {
+            reader.Dispose();
+            if (recorder is not null)
+            {
+                if (completed)
+                {
+                    recorder.Complete();
+                }
+                recorder.Dispose(); // not completed: the run ends Cancelled, keeping what was stored
+            }
+        }
+    }
+
+    /// <summary>Adds one size's files, hard links collapsed, when two or more distinct files share it.</summary>
+    private int AddSizeGroup(List<DuplicateCandidate> sameSize, List<List<Copy>> batch)
+    {
+        if (sameSize.Count < 2)
+        {
+            return 0;
+        }
+        var copies = new List<Copy>();
+        var byInode = new Dictionary<(long, long), Copy>();
+        foreach (DuplicateCandidate c in sameSize)
+        {
+            if (c.Device is long dev && c.Inode is long ino)
+            {
+                if (byInode.TryGetValue((dev, ino), out Copy? same))
+                {
+                    same.Names.Add(c);
+                    continue;
+                }
+                var copy = new Copy { Names = new List<DuplicateCandidate> { c } };
+                byInode[(dev, ino)] = copy;
+                copies.Add(copy);
+            }
+            else
+            {
+                copies.Add(new Copy { Names = new List<DuplicateCandidate> { c } });
+            }
+        }
+        if (copies.Count < 2)
+        {
+            return 0;
+        }
+        Statistics.SizeMatched += copies.Count;
+        batch.Add(copies);
+        return copies.Count;
+    }
+
+    /// <summary>Checks, prefilters and hashes a batch of size groups in parallel, and returns their groups of identical files.</summary>
+    private List<DuplicateGroup> Settle(List<List<Copy>> batch, DuplicateSearchOptions options, ref FileRecorder? recorder, string database, CancellationToken ct)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.ThrottleLimit, CancellationToken = ct };
+        List<Copy> all = batch.SelectMany(g => g).ToList();
+
+        // 1. Each copy as it is on disk now; a stored hash only if nothing changed since it was taken.
+        Parallel.ForEach(all, parallel, copy =>
+        {
+            DuplicateCandidate c = copy.First;
+            if (FileStat.TryStat(c.FullName, follow: false, out copy.Stat) != StatFailure.None || copy.Stat.Kind != EntryKind.File || copy.Stat.Length != c.Size)
+            {
+                copy.Unreadable = true;
+                return;
+            }
+            if (c.Size == 0)
+            {
+                copy.Sha256 = EmptyDigest;
+            }
+            else if (c.Sha256 is byte[] stored && c.Ctime is long ctime && c.Inode is long inode
+                && copy.Stat.LastWriteTicksUtc == c.Mtime && copy.Stat.ChangeTicksUtc == ctime && copy.Stat.Inode == inode)
+            {
+                copy.Sha256 = stored;
+            }
+        });
+        Statistics.Stale += all.Count(c => c.Unreadable);
+        Statistics.StoredHashesUsed += all.Count(c => !c.Unreadable && c.Sha256 is not null && c.First.Size > 0);
+
+        // 2. Files without a trusted hash, in groups where something could match them: first and last block.
+        var needPrefilter = new List<Copy>();
+        foreach (List<Copy> group in batch)
+        {
+            List<Copy> live = group.Where(c => !c.Unreadable).ToList();
+            if (live.Count < 2 || live.All(c => c.Sha256 is not null))
+            {
+                continue;
+            }
+            needPrefilter.AddRange(live.Where(c => c.Sha256 is null));
+            // One file per stored digest is read too, so that a new file can be compared with it.
+            needPrefilter.AddRange(live.Where(c => c.Sha256 is not null).GroupBy(c => Convert.ToHexString(c.Sha256!)).Select(g => g.First()));
+        }
+        long prefilterBytes = 0;
+        Parallel.ForEach(needPrefilter, parallel, copy =>
+        {
+            try
+            {
+                copy.Prefilter = Prefilter(copy.First.FullName, copy.First.Size, out long read);
+                Interlocked.Add(ref prefilterBytes, read);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                copy.Unreadable = true;
+            }
+        });
+        Statistics.Prefiltered += needPrefilter.Count;
+
+        // 3. Untrusted files whose prefilter matches another file of their size: read whole.
+        var needFull = new List<Copy>();
+        foreach (List<Copy> group in batch)
+        {
+            List<Copy> live = group.Where(c => !c.Unreadable).ToList();
+            if (live.Count < 2 || live.All(c => c.Sha256 is not null))
+            {
+                continue;
+            }
+            // The prefilter of a stored digest stands for every file with that digest.
+            var prefilterOfDigest = live.Where(c => c.Sha256 is not null && c.Prefilter != 0)
+                .GroupBy(c => Convert.ToHexString(c.Sha256!)).ToDictionary(g => g.Key, g => g.First().Prefilter);
+            var counts = new Dictionary<ulong, int>();
+            foreach (Copy c in live)
+            {
+                ulong p = c.Sha256 is null ? c.Prefilter : prefilterOfDigest.GetValueOrDefault(Convert.ToHexString(c.Sha256), 0UL);
+                counts[p] = counts.GetValueOrDefault(p) + 1;
+            }
+            needFull.AddRange(live.Where(c => c.Sha256 is null && counts[c.Prefilter] > 1));
+        }
+        long fullBytes = 0;
+        var computed = new System.Collections.Concurrent.ConcurrentBag<Copy>();
+        Parallel.ForEach(needFull, parallel, () => new FileHasher(), (copy, _, hasher) =>
+        {
+            try
+            {
+                HashOutcome h = hasher.Hash(copy.First.FullName, copy.Stat, ct);
+                Interlocked.Add(ref fullBytes, h.BytesRead);
+                if (h.Digest is byte[] d)
+                {
+                    copy.Sha256 = d;
+                    computed.Add(copy);
+                }
+                else
+                {
+                    copy.Unreadable = true; // it changed while read: not a duplicate we can vouch for
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                copy.Unreadable = true;
+            }
+            return hasher;
+        }, hasher => hasher.Dispose());
+        Statistics.FullyHashed += needFull.Count;
+        Statistics.BytesRead += prefilterBytes + fullBytes;
+
+        // 4. Store what was computed; group by digest.
+        if (options.StoreHashes && !computed.IsEmpty)
+        {
+            recorder ??= FileRecorder.Start(database, registry: options.Registry, kind: "Duplicates");
+            foreach (Copy copy in computed)
+            {
+                foreach (DuplicateCandidate name in copy.Names)
+                {
+                    recorder.Add(FileRecord.FromStat(name.Directory, name.Name, copy.Stat, isLink: false, linkTarget: null, sha256: copy.Sha256));
+                    Statistics.HashesStored++;
+                }
+            }
+        }
+        var groups = new List<DuplicateGroup>();
+        foreach (List<Copy> group in batch)
+        {
+            foreach (IGrouping<string, Copy> same in group.Where(c => !c.Unreadable && c.Sha256 is not null)
+                         .GroupBy(c => Convert.ToHexString(c.Sha256!)))
+            {
+                List<Copy> copies = same.ToList();
+                if (copies.Count < 2)
+                {
+                    continue;
+                }
+                Copy keep = copies.OrderBy(c => c.Stat.LastWriteTicksUtc).ThenBy(c => c.Names.Min(n => n.FullName), StringComparer.Ordinal).First();
+                groups.Add(new DuplicateGroup
+                {
+                    Sha256 = same.Key,
+                    Length = copies[0].First.Size,
+                    Count = copies.Count,
+                    Keep = keep.Names.Select(n => n.FullName).Min(StringComparer.Ordinal)!,
+                    LiteralPath = copies.Where(c => c != keep).SelectMany(c => c.Names).Select(n => n.FullName).OrderBy(p => p, StringComparer.Ordinal).ToList(),
+                    Files = copies.SelectMany(c => c.Names).Select(n => n.FullName).OrderBy(p => p, StringComparer.Ordinal).ToList(),
+                    Database = database,
+                });
+            }
+        }
+        return groups;
+    }
+
+    /// <summary>XxHash3 of a file's first and last <see cref="BlockSize"/> bytes (the whole file when smaller than two blocks).</summary>
+    private static ulong Prefilter(string path, long size, out long read)
+    {
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        Span<byte> buffer = stackalloc byte[2 * BlockSize];
+        int first = RandomAccess.Read(handle, buffer[..(int)Math.Min(BlockSize, size)], 0);
+        int last = 0;
+        if (size > BlockSize)
+        {
+            long offset = Math.Max(BlockSize, size - BlockSize);
+            last = RandomAccess.Read(handle, buffer.Slice(BlockSize, (int)(size - offset)), offset);
+        }
+        read = first + last;
+        ulong h = XxHash3.HashToUInt64(buffer[..first]) ^ (XxHash3.HashToUInt64(buffer.Slice(BlockSize, last)) * 31);
+        return h == 0 ? 1 : h; // 0 means "not computed"
+    }
+}
