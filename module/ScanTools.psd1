@@ -18,6 +18,8 @@
         'Register-ScanSchedule'
         'Get-ScanSchedule'
         'Unregister-ScanSchedule'
+        'Get-ScanChange'
+        'Find-DuplicateFile'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -58,6 +58,20 @@ public abstract class CatalogCommand : PSCmdlet
     /// <summary>A non-terminating error for one entry a scan could not handle.</summary>
     protected static ErrorRecord ScanErrorRecord(ScanError error) => ErrorRecords.ForScanError(error);
 
+    /// <summary>
+    /// A -Path as PowerShell's own cmdlets take it: with a wildcard character (escaped or not) it is a
+    /// pattern, where a backtick escapes; without one it is the path as written, backticks included.
+    /// </summary>
+    protected string PathPattern(string path)
+    {
+        string resolved = ToFileSystemPath(path);
+        return path.IndexOfAny(new[] { '*', '?', '[', ']' }) >= 0 ? resolved : ScanTools.Matching.WildcardPattern.Escape(resolved);
+    }
+
+    /// <summary>-LiteralPath values as patterns that match only themselves.</summary>
+    protected string[] LiteralPatterns(IEnumerable<string> paths) =>
+        paths.Select(p => ScanTools.Matching.WildcardPattern.Escape(ToFileSystemPath(p))).ToArray();
+
     /// <summary>Turns a PowerShell path (relative, provider-qualified) into a file-system path without requiring it to exist.</summary>
     protected string ToFileSystemPath(string path)
     {

@@ -153,16 +153,6 @@ public sealed class GetFindingCommand : CatalogReadCommand
         }
     }
 
-    /// <summary>
-    /// A -Path as PowerShell's own cmdlets take it: with a wildcard character (escaped or not) it is a
-    /// pattern, where a backtick escapes; without one it is the path as written, backticks included.
-    /// </summary>
-    private string PathPattern(string path)
-    {
-        string resolved = ToFileSystemPath(path);
-        return path.IndexOfAny(new[] { '*', '?', '[', ']' }) >= 0 ? resolved : ScanTools.Matching.WildcardPattern.Escape(resolved);
-    }
-
     /// <summary>Ctrl+C: interrupts a query that is still searching.</summary>
     protected override void StopProcessing() => _reader?.Interrupt();
 }

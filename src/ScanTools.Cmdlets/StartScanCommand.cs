@@ -30,9 +30,30 @@ public sealed class StartScanCommand : CatalogWriteCommand
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
-    /// <summary>Also record the SHA-256 of every regular file's content.</summary>
+    /// <summary>
+    /// Also record the SHA-256 of every regular file's content. On a rescan, a file whose size, times and
+    /// file id are unchanged keeps its stored hash without being read.
+    /// </summary>
     [Parameter]
     public SwitchParameter Hash { get; set; }
+
+    /// <summary>Read and hash every file again, even unchanged ones (a bit-rot check). Implies -Hash.</summary>
+    [Parameter]
+    public SwitchParameter Rehash { get; set; }
+
+    /// <summary>Stay on the file system of each folder given, as find -xdev does (Linux).</summary>
+    [Parameter]
+    public SwitchParameter OneFileSystem { get; set; }
+
+    /// <summary>Files of .gitignore-syntax rules that apply to every folder given, relative to it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] IgnoreFile { get; set; } = Array.Empty<string>();
+
+    /// <summary>Names of ignore files to honour where they are found in the tree, such as .gitignore.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] IgnoreFileName { get; set; } = Array.Empty<string>();
 
     /// <summary>Wildcards of names (or of paths relative to a root, with a separator) to leave out.</summary>
     [Parameter]
@@ -141,6 +162,10 @@ public sealed class StartScanCommand : CatalogWriteCommand
             FollowSymlinks = FollowSymlink,
             ThrottleLimit = ThrottleLimit,
             Hash = Hash,
+            Rehash = Rehash,
+            OneFileSystem = OneFileSystem,
+            IgnoreFile = IgnoreFile.Select(ResolveIgnoreFile).ToList(),
+            IgnoreFileName = IgnoreFileName,
         };
         try
         {
@@ -160,12 +185,22 @@ public sealed class StartScanCommand : CatalogWriteCommand
         try
         {
             catalog.PrepareForWriting();
-            using ScanJob job = ScanJob.Start(catalog.Path, options, new ScanJobSettings
+            ScanJob started;
+            try
             {
-                PassThru = PassThru,
-                ReportErrors = true,
-                SessionOptions = new WriterSessionOptions { Durability = Durability },
-            });
+                started = ScanJob.Start(catalog.Path, options, new ScanJobSettings
+                {
+                    PassThru = PassThru,
+                    ReportErrors = true,
+                    SessionOptions = new WriterSessionOptions { Durability = Durability },
+                });
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(ex.Message, ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, options));
+                return;
+            }
+            using ScanJob job = started;
             _job = job;
             var progress = new ProgressRecord(0x5C4E, ProgressText.Activity(options.NormalizedRoots()), "Starting") { PercentComplete = -1 };
             try
@@ -195,6 +230,15 @@ public sealed class StartScanCommand : CatalogWriteCommand
             }
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
+            ScanProgressSnapshot done = job.Progress.Snapshot();
+            if (options.Hashes)
+            {
+                WriteVerbose($"Hashed {done.FilesHashed:N0} file{(done.FilesHashed == 1 ? "" : "s")} ({ByteSize.Format(done.BytesHashed)} read); kept the stored hash of {done.HashesKept:N0} unchanged file{(done.HashesKept == 1 ? "" : "s")}.");
+            }
+            if (done.Skipped > 0)
+            {
+                WriteVerbose($"Left out {done.Skipped:N0} {(done.Skipped == 1 ? "entry" : "entries")} (-Exclude, ignore rules, -OneFileSystem, -MaxDepth); the catalog keeps what it knew of them.");
+            }
         }
         catch (CatalogException ex)
         {
@@ -226,6 +270,27 @@ public sealed class StartScanCommand : CatalogWriteCommand
         {
             Host.UI.WriteWarningLine(ProgressText.Stopped(job.Completion.Result));
         }
+    }
+
+    /// <summary>An -IgnoreFile as a file-system path; a missing one is an InvalidScanOptions error before anything is scanned.</summary>
+    private string ResolveIgnoreFile(string path)
+    {
+        string resolved;
+        try
+        {
+            resolved = ToFileSystemPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"-IgnoreFile '{path}' is not usable: {ex.Message}", ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, path));
+            throw; // not reached
+        }
+        if (!File.Exists(resolved))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"The ignore file '{resolved}' does not exist. Give the path of a file of .gitignore-syntax rules."),
+                "InvalidScanOptions", ErrorCategory.ObjectNotFound, path));
+        }
+        return resolved;
     }
 
     /// <summary>Ctrl+C: the scan stops, commits what it accepted and ends Cancelled.</summary>

@@ -2,7 +2,7 @@
 
 BeforeDiscovery {
     $cmdletNames = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
-        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule')
+        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile')
     $cmdletClasses = @(
         @{ Name = 'Start-Scan'; Class = 'ScanTools.Commands.StartScanCommand' }
         @{ Name = 'Get-Finding'; Class = 'ScanTools.Commands.GetFindingCommand' }
@@ -13,6 +13,8 @@ BeforeDiscovery {
         @{ Name = 'Register-ScanSchedule'; Class = 'ScanTools.Commands.RegisterScanScheduleCommand' }
         @{ Name = 'Get-ScanSchedule'; Class = 'ScanTools.Commands.GetScanScheduleCommand' }
         @{ Name = 'Unregister-ScanSchedule'; Class = 'ScanTools.Commands.UnregisterScanScheduleCommand' }
+        @{ Name = 'Get-ScanChange'; Class = 'ScanTools.Commands.GetScanChangeCommand' }
+        @{ Name = 'Find-DuplicateFile'; Class = 'ScanTools.Commands.FindDuplicateFileCommand' }
     )
     # What each page in docs/help promises, for the Get-Help tests below (the help is built from these pages).
     $docs = Join-Path $PSScriptRoot '../../docs/help'
@@ -36,7 +38,7 @@ BeforeAll {
     $trees = Join-Path $TestDrive 'trees'
     $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
     $expectedCmdlets = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
-        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule')
+        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile')
 }
 
 Describe 'The ScanTools manifest' {

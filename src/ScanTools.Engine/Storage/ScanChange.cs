@@ -83,6 +83,21 @@ public sealed class ScanChange
 
     /// <summary>The file's name.</summary>
     public string Name => Path.GetFileName(FullName);
+
+    /// <summary>
+    /// What changed, in words for the table view: for Modified the properties (a size change with its
+    /// before and after), for Renamed where the file was; empty for Added and Removed.
+    /// </summary>
+    public string Detail => ChangeType switch
+    {
+        ScanChangeType.Modified => string.Join(", ", Enum.GetValues<ChangedProperties>()
+            .Where(p => p != ChangedProperties.None && Properties.HasFlag(p))
+            .Select(p => p == ChangedProperties.Length && OldLength is long o && Length is long n
+                ? $"Length {Hosting.ByteSize.Format(o)} -> {Hosting.ByteSize.Format(n)}"
+                : p.ToString())),
+        ScanChangeType.Renamed => "from " + OldFullName,
+        _ => string.Empty,
+    };
 }
 
 /// <summary>Counts of changes per type and per property, AIDE-style.</summary>

@@ -1,0 +1,89 @@
+using System.Management.Automation;
+using ScanTools.Duplicates;
+using ScanTools.Hosting;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Finds files with identical content among the files a catalog records, reading only what it must.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Find, "DuplicateFile", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(DuplicateGroup))]
+public sealed class FindDuplicateFileCommand : CatalogReadCommand
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Only files in or below these folders (full-path wildcards as for Get-Finding). Default: the whole catalog.</summary>
+    [Parameter(Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Folders taken literally.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Smallest file size considered, in bytes (1MB works). Default 1: empty files are left out; 0 includes them.</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long MinSize { get; set; } = 1;
+
+    /// <summary>How many files are read at once. Default: the number of cores.</summary>
+    [Parameter]
+    [ValidateRange(1, Scanning.ScanOptions.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Do not write the SHA-256 digests computed back to the catalog.</summary>
+    [Parameter]
+    public SwitchParameter NoStore { get; set; }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        string[] scope;
+        try
+        {
+            scope = ParameterSetName == LiteralPathSet ? LiteralPatterns(LiteralPath) : Path.Select(PathPattern).ToArray();
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            return;
+        }
+        CatalogLocation catalog = ResolveCatalog();
+        var finder = new DuplicateFinder();
+        var options = new DuplicateSearchOptions { Path = scope, MinSize = MinSize, ThrottleLimit = ThrottleLimit, StoreHashes = !NoStore };
+        try
+        {
+            foreach (DuplicateGroup group in finder.Find(catalog.Path, options, _stop.Token))
+            {
+                WriteObject(group);
+            }
+        }
+        catch (CatalogException ex)
+        {
+            ThrowTerminatingError(CatalogError(ex));
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+        }
+        catch (OperationCanceledException)
+        {
+            return; // Ctrl+C: hashes computed so far are stored
+        }
+        DuplicateSearchStatistics s = finder.Statistics;
+        WriteVerbose($"{s.Candidates:N0} files considered, {s.SizeMatched:N0} shared a size; read the first and last blocks of {s.Prefiltered:N0} and the whole of {s.FullyHashed:N0} ({ByteSize.Format(s.BytesRead)}); used {s.StoredHashesUsed:N0} stored hashes; stored {s.HashesStored:N0} new ones.");
+        if (s.Stale > 0)
+        {
+            WriteWarning($"{s.Stale:N0} files the catalog holds are gone or changed size since they were scanned; they were left out. Scan again to bring the catalog up to date.");
+        }
+    }
+
+    /// <summary>Ctrl+C: stops reading; what was hashed so far is stored.</summary>
+    protected override void StopProcessing() => _stop.Cancel();
+}

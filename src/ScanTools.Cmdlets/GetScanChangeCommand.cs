@@ -1,0 +1,139 @@
+using System.Management.Automation;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists what scans found changed: files added, removed, modified (and which properties) and renamed.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "ScanChange", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(ScanChange))]
+[OutputType(typeof(ScanChangeSummary))]
+public sealed class GetScanChangeCommand : CatalogReadCommand
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private volatile CatalogReader? _reader;
+
+    /// <summary>Changes found by these runs. Binds a piped scan run. Default: the newest scan.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [ArgumentCompleter(typeof(ScanRunIdCompleter))]
+    public long[] ScanId { get; set; } = Array.Empty<long>();
+
+    /// <summary>Compare the state after this run with the state after -DifferenceRun (default: the newest run).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ScanRunIdCompleter))]
+    [ValidateRange(1, long.MaxValue)]
+    public long ReferenceRun { get; set; }
+
+    /// <summary>The later run of a comparison; alone, it is compared with the run before it.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ScanRunIdCompleter))]
+    [ValidateRange(1, long.MaxValue)]
+    public long DifferenceRun { get; set; }
+
+    /// <summary>Changes found by runs started at or after this time.</summary>
+    [Parameter]
+    public DateTime After { get; set; }
+
+    /// <summary>Changes found by runs started before this time.</summary>
+    [Parameter]
+    public DateTime Before { get; set; }
+
+    /// <summary>Full-path wildcards; a path without wildcards means that file or everything under that folder.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Paths taken literally: that file, or everything under that folder.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>File-name wildcards (case is ignored).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>Only these kinds of change: Added, Removed, Modified, Renamed.</summary>
+    [Parameter]
+    public ScanChangeType[] ChangeType { get; set; } = Array.Empty<ScanChangeType>();
+
+    /// <summary>Only files modified in any of these properties: Length, LastWriteTime, Hash, Mode, Owner, LinkTarget, Kind.</summary>
+    [Parameter]
+    public ChangedProperties Property { get => (ChangedProperties)_property; set => _property = (int)value; }
+
+    private int _property; // An int, not the enum: PowerShell loads this class before the engine can be resolved (ModuleLifecycle).
+
+    /// <summary>At most this many changes.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int First { get; set; }
+
+    /// <summary>Return one summary object (counts per change type and property) instead of the changes.</summary>
+    [Parameter]
+    public SwitchParameter Summary { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var bound = MyInvocation.BoundParameters;
+        ScanChangeQuery query;
+        try
+        {
+            query = new ScanChangeQuery
+            {
+                ScanId = ScanId,
+                ReferenceRun = bound.ContainsKey(nameof(ReferenceRun)) ? ReferenceRun : null,
+                DifferenceRun = bound.ContainsKey(nameof(DifferenceRun)) ? DifferenceRun : null,
+                After = bound.ContainsKey(nameof(After)) ? After : null,
+                Before = bound.ContainsKey(nameof(Before)) ? Before : null,
+                Path = ParameterSetName == LiteralPathSet ? LiteralPatterns(LiteralPath) : Path.Select(PathPattern).ToArray(),
+                Name = Name,
+                ChangeType = ChangeType,
+                Property = Property,
+                First = bound.ContainsKey(nameof(First)) ? First : null,
+            };
+            query.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            return;
+        }
+
+        try
+        {
+            ReadCatalog(reader =>
+            {
+                _reader = reader;
+                if (Summary)
+                {
+                    WriteObject(reader.SummarizeChanges(query));
+                    return;
+                }
+                foreach (ScanChange c in reader.GetChanges(query))
+                {
+                    WriteObject(c);
+                }
+            });
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C interrupted the query; PowerShell is stopping the pipeline.
+        }
+        finally
+        {
+            _reader = null;
+        }
+    }
+
+    /// <summary>Ctrl+C: interrupts a query that is still searching.</summary>
+    protected override void StopProcessing() => _reader?.Interrupt();
+}

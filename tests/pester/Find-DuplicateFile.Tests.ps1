@@ -1,0 +1,129 @@
+# Find-DuplicateFile: groups of identical files from a catalog, piped to Remove-Item as a user would.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-ScanToolsTestModulePath) -Force
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $null = New-Item -ItemType Directory -Path $catalogs -Force
+    $cmdlet = 'ScanTools.Commands.FindDuplicateFileCommand'
+
+    function New-DuplicateTree([string] $Root) {
+        $random = [Random]::new(5)
+        $big = [byte[]]::new(100KB); $random.NextBytes($big)
+        $null = New-Item -ItemType Directory -Path (Join-Path $Root 'a'), (Join-Path $Root 'b'), (Join-Path $Root 'c') -Force
+        [IO.File]::WriteAllBytes((Join-Path $Root 'a/original.bin'), $big)
+        [IO.File]::WriteAllBytes((Join-Path $Root 'b/copy1.bin'), $big)
+        [IO.File]::WriteAllBytes((Join-Path $Root 'c/copy2.bin'), $big)
+        $other = [byte[]]$big.Clone(); $other[50000] = $other[50000] -bxor 1
+        [IO.File]::WriteAllBytes((Join-Path $Root 'c/almost.bin'), $other)   # same size, same ends, other middle
+        $null = New-TestFile -Path (Join-Path $Root 'a/unique.txt') -Content 'only one'
+        $null = New-TestFile -Path (Join-Path $Root 'a/empty1') -Size 0
+        $null = New-TestFile -Path (Join-Path $Root 'b/empty2') -Size 0
+        # The original is the oldest: it is the one kept.
+        (Get-Item -LiteralPath (Join-Path $Root 'a/original.bin')).LastWriteTimeUtc = [datetime]'2020-01-01'
+    }
+}
+
+Describe 'Find-DuplicateFile' {
+    Context 'a scanned tree with three copies' {
+        BeforeAll {
+            $root = Join-Path $TestDrive 'dups'
+            New-DuplicateTree $root
+            if (-not $IsWindows) { ln (Join-Path $root 'b/copy1.bin') (Join-Path $root 'b/copy1-link.bin') }
+            $db = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $root -Database $db
+            $groups = @(Find-DuplicateFile -Database $db)
+        }
+
+        It 'returns one group for the three copies, with the SHA-256 Get-FileHash computes' {
+            $groups | Should -HaveCount 1
+            $g = $groups[0]
+            $g | Should -BeOfType ScanTools.Duplicates.DuplicateGroup
+            $g.Count | Should -Be 3
+            $g.Length | Should -Be 100KB
+            $g.WastedBytes | Should -Be (2 * 100KB)
+            $g.Sha256 | Should -Be (Get-FileHash -LiteralPath (Join-Path $root 'a/original.bin') -Algorithm SHA256).Hash
+        }
+
+        It 'keeps the oldest copy, and counts a hard link as the copy it names (Unix)' -Skip:$IsWindows {
+            $g = $groups[0]
+            $g.Keep | Should -Be (Join-Path $root 'a/original.bin')
+            Join-Sorted $g.LiteralPath | Should -Be (Join-Sorted @((Join-Path $root 'b/copy1.bin'), (Join-Path $root 'b/copy1-link.bin'), (Join-Path $root 'c/copy2.bin')))
+            $g.Files | Should -HaveCount 4
+        }
+
+        It 'stores the hashes it computed, so Get-Finding -Hash finds the copies' {
+            @(Get-Finding -Database $db -Hash $groups[0].Sha256).Count | Should -BeGreaterOrEqual 3
+            (Get-ScanRun -Database $db -Last 1).Kind | Should -Be 'Duplicates'
+        }
+
+        It 'pipes to Remove-Item: -WhatIf removes nothing, and without it only the copies go' {
+            $groups | Remove-Item -WhatIf
+            Test-Path -LiteralPath (Join-Path $root 'c/copy2.bin') | Should -BeTrue
+
+            Find-DuplicateFile -Database $db | Remove-Item
+
+            Test-Path -LiteralPath (Join-Path $root 'a/original.bin') | Should -BeTrue
+            Test-Path -LiteralPath (Join-Path $root 'c/copy2.bin') | Should -BeFalse
+            Test-Path -LiteralPath (Join-Path $root 'b/copy1.bin') | Should -BeFalse
+            Test-Path -LiteralPath (Join-Path $root 'c/almost.bin') | Should -BeTrue
+        }
+
+        It 'leaves out, with a warning, files removed since the scan' {
+            $after = @(Find-DuplicateFile -Database $db -WarningVariable warned -WarningAction SilentlyContinue)
+            $after | Should -BeNullOrEmpty
+            $warned | Should -Not -BeNullOrEmpty
+            "$warned" | Should -BeLike '*scan again*'
+        }
+    }
+
+    Context 'options' {
+        BeforeAll {
+            $root = Join-Path $TestDrive 'opts'
+            New-DuplicateTree $root
+            $db = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $root -Database $db
+        }
+
+        It 'includes empty files as one group with -MinSize 0' {
+            $empty = @(Find-DuplicateFile -Database $db -MinSize 0 -NoStore | Where-Object Length -EQ 0)
+            $empty | Should -HaveCount 1
+            $empty[0].Count | Should -Be 2
+        }
+
+        It 'leaves the catalog unchanged with -NoStore' {
+            $null = Find-DuplicateFile -Database $db -NoStore
+            Get-Finding -Database $db | Where-Object Sha256 | Should -BeNullOrEmpty
+        }
+
+        It 'searches only under -Path' {
+            $scoped = @(Find-DuplicateFile -Database $db -Path (Join-Path $root 'c'), (Join-Path $root 'b') -NoStore)
+            $scoped | Should -HaveCount 1
+            $scoped[0].Count | Should -Be 2
+        }
+
+        It 'reads nothing the second time: -Verbose says so' {
+            $null = Find-DuplicateFile -Database $db
+            $verbose = Find-DuplicateFile -Database $db -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            "$verbose" | Should -BeLike '*the whole of 0 *'
+        }
+
+        It 'fits the default view in 80 columns' {
+            $text = Find-DuplicateFile -Database $db | Out-String -Width 80
+            ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
+            $text | Should -Match 'copies:'
+        }
+    }
+
+    Context 'bad input' {
+        It 'says there is no catalog' {
+            { Find-DuplicateFile -Database (Join-Path $catalogs 'none.db') } | Should -Throw -ErrorId "CatalogNotFound,$cmdlet"
+        }
+
+        It 'refuses a path of another provider with InvalidFilter' {
+            $db = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $db
+            { Find-DuplicateFile -Database $db -Path 'Env:\PATH' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+    }
+}

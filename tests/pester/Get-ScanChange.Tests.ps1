@@ -1,0 +1,151 @@
+# Get-ScanChange: what changed between scans, as a user asks for it.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-ScanToolsTestModulePath) -Force
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $null = New-Item -ItemType Directory -Path $catalogs -Force
+    $cmdlet = 'ScanTools.Commands.GetScanChangeCommand'
+
+    $root = Join-Path $TestDrive 'srv'
+    foreach ($f in 'docs/report1.txt', 'docs/report2.txt', 'docs/report3.txt', 'src/a.txt', 'src/b.txt') {
+        $null = New-TestFile -Path (Join-Path $root $f) -Content "content of $f"
+    }
+    $db = New-CatalogPath -Directory $catalogs
+    $run1 = Start-Scan -Path $root -Database $db -Hash
+
+    Add-Content -LiteralPath (Join-Path $root 'src/a.txt') -Value 'appended'
+    Move-Item -LiteralPath (Join-Path $root 'docs/report2.txt') -Destination (Join-Path $root 'src/report2.txt')
+    Remove-Item -LiteralPath (Join-Path $root 'docs/report3.txt')
+    $null = New-TestFile -Path (Join-Path $root 'src/new.txt') -Content 'new'
+    if (-not $IsWindows) { chmod 600 (Join-Path $root 'src/b.txt') }
+    $run2 = Start-Scan -Path $root -Database $db -Hash
+    $aLengthAtRun2 = (Get-Item -LiteralPath (Join-Path $root 'src/a.txt')).Length
+
+    Remove-Item -LiteralPath (Join-Path $root 'src/new.txt')
+    Add-Content -LiteralPath (Join-Path $root 'src/a.txt') -Value 'again'
+    $run3 = Start-Scan -Path $root -Database $db -Hash
+}
+
+Describe 'Get-ScanChange' {
+    Context 'the changes of one scan' {
+        BeforeAll {
+            $changes = @(Get-ScanChange -Database $db -ScanId $run2.Id)
+            $byName = @{}
+            foreach ($c in $changes) { $byName[$c.Name] = $c }
+        }
+
+        It 'returns typed ScanChange objects, one per changed file' {
+            $changes[0] | Should -BeOfType ScanTools.Storage.ScanChange
+            $expected = @('a.txt', 'report2.txt', 'report3.txt', 'new.txt') + @(if (-not $IsWindows) { 'b.txt' })
+            Join-Sorted $changes.Name | Should -Be (Join-Sorted $expected)
+        }
+
+        It 'says which properties of a modified file changed, with the sizes before and after' {
+            $a = $byName['a.txt']
+            $a.ChangeType | Should -Be 'Modified'
+            $a.Properties.HasFlag([ScanTools.Storage.ChangedProperties]::Length) | Should -BeTrue
+            $a.Properties.HasFlag([ScanTools.Storage.ChangedProperties]::Hash) | Should -BeTrue
+            $a.Length | Should -Be $aLengthAtRun2
+            $a.OldLength | Should -BeLessThan $a.Length
+        }
+
+        It 'reports a permission change as Mode (Unix)' -Skip:$IsWindows {
+            $byName['b.txt'].ChangeType | Should -Be 'Modified'
+            $byName['b.txt'].Properties | Should -Be 'Mode'
+        }
+
+        It 'reports a move as Renamed, with where the file was' {
+            $r = $byName['report2.txt']
+            $r.ChangeType | Should -Be 'Renamed'
+            $r.OldFullName | Should -Be (Join-Path $root 'docs/report2.txt')
+            $r.FullName | Should -Be (Join-Path $root 'src/report2.txt')
+        }
+
+        It 'reports deleted and new files as Removed and Added' {
+            $byName['report3.txt'].ChangeType | Should -Be 'Removed'
+            $byName['new.txt'].ChangeType | Should -Be 'Added'
+        }
+
+        It 'returns the newest scan by default, and binds a piped run' {
+            (Get-ScanChange -Database $db).ScanId | Sort-Object -Unique | Should -Be $run3.Id
+            Join-Sorted (Get-ScanRun -Database $db -Id $run2.Id | Get-ScanChange).FullName | Should -Be (Join-Sorted $changes.FullName)
+        }
+
+        It 'reports every file of the first scan as Added' {
+            $first = @(Get-ScanChange -Database $db -ScanId $run1.Id)
+            $first | Should -HaveCount 5
+            $first.ChangeType | Sort-Object -Unique | Should -Be 'Added'
+        }
+    }
+
+    Context 'filters and the summary' {
+        It 'filters by change type, property and path' {
+            (Get-ScanChange -Database $db -ScanId $run2.Id -ChangeType Removed).Name | Should -Be 'report3.txt'
+            (Get-ScanChange -Database $db -ScanId $run2.Id -Property Hash).Name | Should -Be 'a.txt'
+            Join-Sorted (Get-ScanChange -Database $db -ScanId $run2.Id -Path (Join-Path $root 'docs')).Name | Should -Be 'report3.txt'
+            @(Get-ScanChange -Database $db -ScanId $run2.Id -First 2) | Should -HaveCount 2
+        }
+
+        It 'counts the changes per type with -Summary' {
+            $s = Get-ScanChange -Database $db -ScanId $run2.Id -Summary
+            $s | Should -BeOfType ScanTools.Storage.ScanChangeSummary
+            $s.Added | Should -Be 1
+            $s.Removed | Should -Be 1
+            $s.Renamed | Should -Be 1
+            $s.Modified | Should -Be $(if ($IsWindows) { 1 } else { 2 })
+            $s.HashChanged | Should -Be 1
+            $s.Entries | Should -Be $run2.Files
+        }
+    }
+
+    Context 'comparing two runs' {
+        It 'folds the runs between into each file''s net change' {
+            $net = @(Get-ScanChange -Database $db -ReferenceRun $run1.Id -DifferenceRun $run3.Id)
+            $byName = @{}
+            foreach ($c in $net) { $byName[$c.Name] = $c }
+            $byName.ContainsKey('new.txt') | Should -BeFalse   # added, then removed: no net change
+            $byName['a.txt'].ChangeType | Should -Be 'Modified'
+            $byName['report2.txt'].ChangeType | Should -Be 'Renamed'
+            $byName['report3.txt'].ChangeType | Should -Be 'Removed'
+        }
+
+        It 'compares -DifferenceRun alone with the run before it' {
+            Join-Sorted (Get-ScanChange -Database $db -DifferenceRun $run3.Id).Name | Should -Be (Join-Sorted (Get-ScanChange -Database $db -ScanId $run3.Id).Name)
+        }
+    }
+
+    Context 'bad input' {
+        It 'refuses a run the catalog does not hold with InvalidFilter, naming it' {
+            { Get-ScanChange -Database $db -ScanId 999 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*no run 999*'
+        }
+
+        It 'refuses two ways of choosing runs at once' {
+            { Get-ScanChange -Database $db -ScanId 1 -ReferenceRun 1 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+
+        It 'refuses a reference run that is not earlier than the difference run' {
+            { Get-ScanChange -Database $db -ReferenceRun 3 -DifferenceRun 2 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+
+        It 'refuses an inverted time window' {
+            { Get-ScanChange -Database $db -After '2030-01-01' -Before '2020-01-01' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+
+        It 'says there is no catalog, without creating one' {
+            $missing = Join-Path $catalogs 'missing.db'
+            { Get-ScanChange -Database $missing } | Should -Throw -ErrorId "CatalogNotFound,$cmdlet"
+            Test-Path -LiteralPath $missing | Should -BeFalse
+        }
+    }
+
+    Context 'the default view' {
+        It 'fits 80 columns and says what changed under the path' {
+            $text = Get-ScanChange -Database $db -ScanId $run2.Id | Out-String -Width 80
+            ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
+            $joined = $text -replace '\s', ''   # wrapped lines joined
+            $joined | Should -Match 'from.*report2\.txt'
+            $joined | Should -Match 'Length\d+B->\d+B'
+        }
+    }
+}
