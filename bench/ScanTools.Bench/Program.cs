@@ -11,7 +11,7 @@ if (args.Length >= 3 && args[0] == "--child-memory")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | writes | scan | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -100,6 +100,103 @@ else
 {
     Console.WriteLine("  scan_find_sqlite3_s skipped: find, sqlite3 or sh is not on PATH (apt-get install sqlite3)");
 }
+}
+
+// --- The second scan: incremental hashing, duplicates against rmlint and jdupes, listing changes.
+if (only is "all" or "incremental" or "rehash")
+{
+string tree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
+string hashedDb = Path.Combine(work, "hashed.db");
+foreach (string f in new[] { hashedDb, hashedDb + "-wal", hashedDb + "-shm" })
+{
+    File.Delete(f);
+}
+IncrementalBenchmarks.ScanSeconds(hashedDb, tree, hash: true); // the first hashed scan reads everything
+var hashedRescans = new List<double>();
+var metadataRescans = new List<double>();
+for (int i = 0; i < runs; i++) // interleaved
+{
+    hashedRescans.Add(IncrementalBenchmarks.ScanSeconds(hashedDb, tree, hash: true));
+    metadataRescans.Add(IncrementalBenchmarks.ScanSeconds(hashedDb, tree, hash: false));
+}
+double hashedRescan = Results.Median(hashedRescans);
+double metadataRescan = Results.Median(metadataRescans);
+results.Add("rehash_unchanged_s", hashedRescan, "s", $"-Hash rescan of the unchanged {treeFiles:N0}-file tree");
+results.Add("rescan_metadata_s", metadataRescan, "s", "metadata-only rescan of the same catalog");
+results.Add("rehash_unchanged_vs_rescan", hashedRescan / metadataRescan, "ratio", "target <= 1.15");
+}
+
+if (only is "all" or "incremental" or "duplicates")
+{
+(string dupTree, List<List<string>> planted) = IncrementalBenchmarks.EnsureDuplicateTree(work, quick ? 5_000 : 20_000, quick ? 12 : 40);
+string dupDb = Path.Combine(work, "dups.db");
+string expected = IncrementalBenchmarks.Canonical(planted);
+var ours = new List<double>();
+var rmlints = new List<double>();
+var jdupess = new List<double>();
+bool rmlint = ScanBenchmarks.ToolExists("rmlint");
+bool jdupes = ScanBenchmarks.ToolExists("jdupes");
+for (int i = 0; i <= runs; i++) // the first round warms the cache and is not counted
+{
+    var (s, groups) = IncrementalBenchmarks.ScanAndFindDuplicates(dupDb, dupTree);
+    if (IncrementalBenchmarks.Canonical(groups) != expected)
+    {
+        throw new InvalidOperationException("Find-DuplicateFile did not find exactly the planted groups.");
+    }
+    if (i > 0) ours.Add(s);
+    if (rmlint)
+    {
+        var (r, rg) = IncrementalBenchmarks.Rmlint(dupTree, work);
+        if (IncrementalBenchmarks.Canonical(rg) != expected)
+        {
+            throw new InvalidOperationException("rmlint found other groups than the planted ones: the comparison would not be fair.");
+        }
+        if (i > 0) rmlints.Add(r);
+    }
+    if (jdupes)
+    {
+        var (j, jg) = IncrementalBenchmarks.Jdupes(dupTree);
+        if (IncrementalBenchmarks.Canonical(jg) != expected)
+        {
+            throw new InvalidOperationException("jdupes found other groups than the planted ones: the comparison would not be fair.");
+        }
+        if (i > 0) jdupess.Add(j);
+    }
+}
+double dupOurs = Results.Median(ours);
+results.Add("duplicates_scan_find_s", dupOurs, "s", $"metadata scan + Find-DuplicateFile, {planted.Count} planted groups found exactly");
+if (rmlint)
+{
+    double r = Results.Median(rmlints);
+    results.Add("duplicates_rmlint_s", r, "s", "rmlint -T df, same groups");
+    results.Add("duplicates_vs_rmlint", dupOurs / r, "ratio", "target <= 1.0");
+}
+else
+{
+    Console.WriteLine("  duplicates_vs_rmlint skipped: rmlint is not on PATH (apt-get install rmlint)");
+}
+if (jdupes)
+{
+    double j = Results.Median(jdupess);
+    results.Add("duplicates_jdupes_s", j, "s", "jdupes -r, same groups");
+    results.Add("duplicates_vs_jdupes", dupOurs / j, "ratio", "target <= 1.0");
+}
+else
+{
+    Console.WriteLine("  duplicates_vs_jdupes skipped: jdupes is not on PATH (apt-get install jdupes)");
+}
+}
+
+if (only is "all" or "incremental" or "changes")
+{
+(string changesDb, long changedRun) = IncrementalBenchmarks.CatalogWithChanges(work, rows, 10_000);
+IncrementalBenchmarks.ListChanges(changesDb, changedRun); // warm
+var lists = Enumerable.Range(0, runs).Select(_ => IncrementalBenchmarks.ListChanges(changesDb, changedRun)).ToList();
+if (lists[0].Count != Math.Min(10_000, rows))
+{
+    throw new InvalidOperationException($"Expected 10,000 changes, listed {lists[0].Count}.");
+}
+results.Add("changes_query_s", Results.Median(lists.Select(l => l.Seconds)), "s", $"list 10,000 changes of one run from a {rows:N0}-file catalog");
 }
 
 // --- Processes: 8 writing one catalog through sessions (one elected writer) against 8 with their own connections.

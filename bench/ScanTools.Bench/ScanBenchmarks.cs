@@ -83,7 +83,7 @@ public static class ScanBenchmarks
     public static long CountRows(string db, string table) =>
         long.Parse(RunShell($"sqlite3 '{db}' 'SELECT count(*) FROM {table};'").Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string RunShell(string command)
+    internal static string RunShell(string command)
     {
         var psi = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add("-c");
@@ -99,6 +99,6 @@ public static class ScanBenchmarks
         return output;
     }
 
-    private static bool ToolExists(string tool) =>
+    internal static bool ToolExists(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
 }

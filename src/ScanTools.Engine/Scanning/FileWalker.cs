@@ -82,8 +82,12 @@ public sealed class FileWalker
         return loaded;
     }
 
-    /// <summary>Where stored hashes come from for an incremental -Hash rescan; null hashes every file.</summary>
-    internal IStoredHashSource? StoredHashes { get; set; }
+    /// <summary>
+    /// Where the walk reads what the catalog holds for each folder: handed to the writer with the folder's
+    /// first chunk (so it need not read the rows itself), and the source of the hashes an incremental -Hash
+    /// keeps. Null: the writer reads, and every file is hashed.
+    /// </summary>
+    internal IFolderSnapshotSource? Snapshots { get; set; }
 
     /// <summary>Test seam: runs after an entry is listed and before it is stat'ed (native Linux listing only).</summary>
     internal Action<string>? EntryListed { get; set; }
@@ -232,7 +236,10 @@ public sealed class FileWalker
             return;
         }
 
-        var folder = new FolderContext(work.Ignore is null ? null : WithFolderIgnoreFiles(work, sink));
+        var folder = new FolderContext(work.Ignore is null ? null : WithFolderIgnoreFiles(work, sink))
+        {
+            Snapshot = Snapshots?.Read(dir),
+        };
         using (entries)
         {
             int sinceCheck = 0;
@@ -286,8 +293,9 @@ public sealed class FileWalker
                         RunKey = _runKey,
                         DirectoryPath = dir,
                         Files = chunk,
-                        ChunkIndex = chunkIndex++,
+                        ChunkIndex = chunkIndex,
                         IsFinalChunk = false,
+                        Snapshot = chunkIndex++ == 0 ? folder.Snapshot : null,
                     });
                     Progress.AddFiles(chunk.Count, chunkBytes); // counted once accepted, so counts match what is stored
                     chunk = new List<FileRecord>();
@@ -307,11 +315,13 @@ public sealed class FileWalker
             Files = chunk,
             ChunkIndex = chunkIndex,
             IsFinalChunk = true,
+            Snapshot = chunkIndex == 0 ? folder.Snapshot : null,
             IsComplete = complete,
             UnrecordedNames = complete && unrecorded is not null ? unrecorded : Array.Empty<string>(),
             SubdirectoryNames = complete ? subdirectories : Array.Empty<string>(),
         });
         Progress.AddFiles(chunk.Count, chunkBytes);
+        Progress.AddHashesKept(folder.Kept);
     }
 
     /// <summary>
@@ -351,7 +361,10 @@ public sealed class FileWalker
     {
         public IgnoreChain? Ignore { get; } = ignore;
 
-        public IReadOnlyDictionary<string, StoredContent>? Stored { get; set; }
+        public FolderSnapshot? Snapshot { get; init; }
+
+        /// <summary>Stored hashes kept in this folder, added to the progress once the folder is done.</summary>
+        public int Kept { get; set; }
     }
 
     /// <summary>Turns one listed entry into a record, a queued subfolder, or an error item.</summary>
@@ -445,7 +458,7 @@ public sealed class FileWalker
         if (hasher is not null && stat.Kind == EntryKind.File && KeptHash(work, folder, name, stat) is byte[] kept)
         {
             digest = kept; // unchanged since it was hashed: not read again
-            Progress.AddHashKept();
+            folder.Kept++;
         }
         else if (hasher is not null && stat.Kind == EntryKind.File)
         {
@@ -495,14 +508,13 @@ public sealed class FileWalker
     /// </summary>
     private byte[]? KeptHash(DirectoryWork work, FolderContext folder, string name, in EntryStat stat)
     {
-        if (_options.Rehash || StoredHashes is null || stat.ChangeTicksUtc is not long ctime || stat.Inode is not long inode)
+        if (_options.Rehash || folder.Snapshot is null || stat.ChangeTicksUtc is not long ctime || stat.Inode is not long inode)
         {
             return null;
         }
-        folder.Stored ??= StoredHashes.Folder(work.Path);
-        return folder.Stored.TryGetValue(name, out StoredContent s)
-            && s.Size == stat.Length && s.LastWriteTicks == stat.LastWriteTicksUtc && s.ChangeTicks == ctime && s.Inode == inode
-            ? s.Sha256
+        return folder.Snapshot.Rows.TryGetValue(name, out StoredRow s) && s.Sha256 is byte[] sha && s.RemovedScanId is null
+            && s.Size == stat.Length && s.Mtime == stat.LastWriteTicksUtc && s.Ctime == ctime && s.Inode == inode
+            ? sha
             : null;
     }
 

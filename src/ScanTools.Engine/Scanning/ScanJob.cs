@@ -24,7 +24,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     private readonly TaskCompletionSource<ScanRun> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly WriterSessionRegistry _registry;
-    private readonly StoredHashes? _storedHashes;
+    private readonly FolderSnapshots _snapshots;
 
     private ScanJob(WriterSessionLease lease, ScanOptions options, ScanJobSettings settings)
     {
@@ -35,11 +35,10 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         _reportErrors = settings.ReportErrors;
         RunKey = Guid.NewGuid();
         _walker = new FileWalker(options, RunKey) { EntryListed = settings.EntryListed };
-        if (options.Hash && !options.Rehash)
-        {
-            _storedHashes = new StoredHashes(lease.DatabasePath); // an incremental -Hash: unchanged files keep their hash unread
-            _walker.StoredHashes = _storedHashes;
-        }
+        // The walker threads read what the catalog holds per folder: the writer then needs not, and an
+        // incremental -Hash keeps the hashes of unchanged files without reading them.
+        _snapshots = new FolderSnapshots(lease.DatabasePath);
+        _walker.Snapshots = _snapshots;
         _events = Channel.CreateBounded<ScanEvent>(new BoundedChannelOptions(4096)
         {
             SingleReader = true,
@@ -253,7 +252,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
             }
             finally
             {
-                _storedHashes?.Dispose();
+                _snapshots.Dispose();
             }
             LetThePumpCatchUp();
             _cancel.Token.ThrowIfCancellationRequested(); // the caller stopped while the last events were delivered

@@ -39,7 +39,13 @@ public sealed class ScanProgress
         Interlocked.Add(ref _bytesHashed, bytes);
     }
 
-    internal void AddHashKept() => Interlocked.Increment(ref _hashesKept);
+    internal void AddHashesKept(int files)
+    {
+        if (files > 0)
+        {
+            Interlocked.Add(ref _hashesKept, files);
+        }
+    }
 
     /// <summary>
     /// Entries left out: files and folders matched by -Exclude or an ignore rule, folders on another file

@@ -131,6 +131,7 @@ public static class CatalogSchema
         CREATE INDEX ix_file_changes_scan ON file_changes (scan_id, dir_id, name);
         CREATE INDEX ix_file_changes_from ON file_changes (scan_id, from_dir_id, from_name) WHERE from_dir_id IS NOT NULL;
         ALTER TABLE scan_runs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE directories ADD COLUMN version INTEGER NOT NULL DEFAULT 0; -- bumped whenever the folder's file rows change
         """,
     };
 }

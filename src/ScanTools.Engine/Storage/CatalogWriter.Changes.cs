@@ -12,21 +12,33 @@ namespace ScanTools.Storage;
 /// </summary>
 internal sealed partial class CatalogWriter
 {
-    /// <summary>The columns of <see cref="StoredRow"/>, in its order.</summary>
-    private const string StoredRowColumns =
-        "name, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, ctime, device, inode, links, uid, gid, removed_scan_id";
-
-    /// <summary>A file's row as the catalog held it before this listing.</summary>
-    internal readonly record struct StoredRow(
-        long Size, long Mtime, long? Btime, long Attributes, long? Mode, long Kind, bool IsLink, string? LinkTarget,
-        byte[]? Sha256, long? Ctime, long? Device, long? Inode, long? Links, long? Uid, long? Gid, long? RemovedScanId);
-
     /// <summary>A folder being listed: its rows, and the names present before that the listing has not met yet.</summary>
     private sealed class FolderState
     {
-        public Dictionary<string, StoredRow> Rows { get; } = new(StringComparer.Ordinal);
+        public FolderState()
+            : this(new Dictionary<string, StoredRow>(StringComparer.Ordinal))
+        {
+        }
+
+        private FolderState(Dictionary<string, StoredRow> rows) => Rows = rows;
+
+        public Dictionary<string, StoredRow> Rows { get; }
 
         public HashSet<string> Unseen { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The state of a folder from a snapshot a walker read (the rows are shared, not copied).</summary>
+        public static FolderState From(FolderSnapshot snapshot)
+        {
+            var state = new FolderState(snapshot.Rows);
+            foreach ((string name, StoredRow row) in snapshot.Rows)
+            {
+                if (row.RemovedScanId is null)
+                {
+                    state.Unseen.Add(name);
+                }
+            }
+            return state;
+        }
 
         /// <summary>The stored row of a listed name (null when new); the name is seen.</summary>
         public StoredRow? Take(string name)
@@ -36,11 +48,6 @@ internal sealed partial class CatalogWriter
         }
     }
 
-    private static StoredRow ReadRow(RawStatement r) => new(
-        r.Int64(1), r.Int64(2), r.NullableInt64(3), r.Int64(4), r.NullableInt64(5), r.Int64(6), r.Int64(7) != 0,
-        r.IsNull(8) ? null : r.Text(8), r.Blob(9), r.NullableInt64(10), r.NullableInt64(11), r.NullableInt64(12),
-        r.NullableInt64(13), r.NullableInt64(14), r.NullableInt64(15), r.NullableInt64(16));
-
     /// <summary>Every row of a folder the catalog knows, removed ones included (a file may come back).</summary>
     private FolderState LoadFolder(long dirId)
     {
@@ -49,7 +56,7 @@ internal sealed partial class CatalogWriter
         while (_folderRows.Step())
         {
             string name = _folderRows.Text(0);
-            StoredRow row = ReadRow(_folderRows);
+            StoredRow row = StoredRows.Read(_folderRows);
             state.Rows[name] = row;
             if (row.RemovedScanId is null)
             {
@@ -68,7 +75,7 @@ internal sealed partial class CatalogWriter
         {
             return null;
         }
-        StoredRow row = ReadRow(_oneRow);
+        StoredRow row = StoredRows.Read(_oneRow);
         _oneRow.Reset();
         return row;
     }

@@ -19,7 +19,15 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly SqliteConnection _connection;
     private readonly string _path;
     private readonly Dictionary<Guid, long> _runIds = new();
-    private readonly Dictionary<string, (long Id, long FirstScanId)> _directoryIds;
+    private readonly Dictionary<string, DirectoryEntry> _directoryIds;
+
+    /// <summary>A folder's row as the writer knows it; Version is current for this writer (the only one).</summary>
+    private sealed class DirectoryEntry
+    {
+        public long Id;
+        public long FirstScanId;
+        public long Version;
+    }
     private readonly Dictionary<(long Run, long Dir), FolderState> _openListings = new();
     private bool _inTransaction;
 
@@ -29,6 +37,7 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly RawStatement _insertFile;
     private readonly RawStatement _findDirectory;
     private readonly RawStatement _insertDirectory;
+    private readonly RawStatement _bumpVersion, _bumpSubtreeVersions;
     private readonly RawStatement _folderRows, _oneRow, _insertChange, _insertFolderChange, _subtreeRemovedFolders, _folderRemovedIn;
     private readonly RawStatement _removeFile;
     private readonly RawStatement _childDirectories;
@@ -47,7 +56,7 @@ internal sealed partial class CatalogWriter : IDisposable
     public CatalogWriter(string path, Durability durability, int cacheSizeMiB = 16)
     {
         _path = path;
-        _directoryIds = new Dictionary<string, (long, long)>(Platform.PathComparison.Comparer);
+        _directoryIds = new Dictionary<string, DirectoryEntry>(Platform.PathComparison.Comparer);
         _connection = CatalogDatabase.OpenForWriting(path, durability);
         CatalogDatabase.Execute(_connection, $"PRAGMA cache_size = {-1024L * cacheSizeMiB}; PRAGMA wal_autocheckpoint = 0;");
         try
@@ -88,11 +97,13 @@ internal sealed partial class CatalogWriter : IDisposable
                    OR files.links IS NOT excluded.links OR files.uid IS NOT excluded.uid OR files.gid IS NOT excluded.gid
                    OR (excluded.sha256 IS NOT NULL AND files.sha256 IS NOT excluded.sha256);
                 """);
-            _findDirectory = Prepare("SELECT id, removed_scan_id, first_scan_id FROM directories WHERE path = ?1;");
+            _findDirectory = Prepare("SELECT id, removed_scan_id, first_scan_id, version FROM directories WHERE path = ?1;");
+            _bumpVersion = Prepare("UPDATE directories SET version = version + 1 WHERE id = ?1;");
+            _bumpSubtreeVersions = Prepare("UPDATE directories SET version = version + 1 WHERE id = ?1 OR (path > ?2 AND path < ?3);");
             _insertDirectory = Prepare("INSERT INTO directories (path, parent_id, first_scan_id) VALUES (?1, ?2, ?3) RETURNING id;");
             _reviveDirectory = Prepare("UPDATE directories SET removed_scan_id = NULL WHERE id = ?1;");
-            _folderRows = Prepare($"SELECT {StoredRowColumns} FROM files WHERE dir_id = ?1;");
-            _oneRow = Prepare($"SELECT {StoredRowColumns} FROM files WHERE dir_id = ?1 AND name = ?2;");
+            _folderRows = Prepare(StoredRows.FolderSql);
+            _oneRow = Prepare($"SELECT {StoredRows.Columns} FROM files WHERE dir_id = ?1 AND name = ?2;");
             _insertChange = Prepare("""
                 INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);
@@ -417,7 +428,9 @@ internal sealed partial class CatalogWriter : IDisposable
     private void ApplyListing(DirectoryListing listing)
     {
         long run = RunId(listing.RunKey);
-        (long dirId, bool existed, bool newInRun) = DirectoryId(listing.DirectoryPath, run);
+        DirectoryEntry directory = Directory(listing.DirectoryPath, run, out bool existed);
+        long dirId = directory.Id;
+        bool newInRun = existed && directory.FirstScanId == run;
         _applyingListing = (run, dirId);
         bool walk = listing.Mode == ListingMode.Walk;
         // The catalog held the folder before this run: each file is compared, and what differs is recorded.
@@ -431,7 +444,10 @@ internal sealed partial class CatalogWriter : IDisposable
             var key = (run, dirId);
             if (listing.ChunkIndex == 0)
             {
-                state = known ? LoadFolder(dirId) : new FolderState();
+                // The walker's snapshot, when nothing changed the folder since it was read; else read here.
+                state = !known ? new FolderState()
+                    : listing.Snapshot is { } snap && snap.DirectoryId == dirId && snap.Version == directory.Version ? FolderState.From(snap)
+                    : LoadFolder(dirId);
                 tracked = true;
                 if (!known)
                 {
@@ -454,12 +470,14 @@ internal sealed partial class CatalogWriter : IDisposable
             // tell what disappeared: nothing is marked removed for this folder this time.
         }
 
+        bool wrote = false;
         foreach (FileRecord f in listing.Files)
         {
             if (!known)
             {
                 BindFile(_insertFile, f, dirId, run);
                 InsertNew(f, dirId, run);
+                wrote = true;
                 if (!walk)
                 {
                     RecordFileChange(run, dirId, f.Name, ScanChangeType.Added, ChangedProperties.None, null, f);
@@ -467,7 +485,11 @@ internal sealed partial class CatalogWriter : IDisposable
                 continue;
             }
             StoredRow? old = state is not null ? state.Take(f.Name) : LookupRow(dirId, f.Name);
-            WriteKnown(f, old, dirId, run, force: !walk);
+            wrote |= WriteKnown(f, old, dirId, run, force: !walk);
+        }
+        if (wrote)
+        {
+            BumpVersion(listing.DirectoryPath, dirId);
         }
 
         if (!walk || !listing.IsFinalChunk || !listing.IsComplete || !tracked)
@@ -495,6 +517,10 @@ internal sealed partial class CatalogWriter : IDisposable
         if (existed)
         {
             removed += RemoveVanishedSubdirectories(dirId, listing.SubdirectoryNames, run);
+        }
+        if (removed > 0 && !wrote)
+        {
+            BumpVersion(listing.DirectoryPath, dirId);
         }
         if (removed > 0)
         {
@@ -584,6 +610,10 @@ internal sealed partial class CatalogWriter : IDisposable
             _subtreeRemovedFolders.Bind(3, lo);
             _subtreeRemovedFolders.Bind(4, hi);
             _subtreeRemovedFolders.Execute(); // each folder of the subtree: one row for all its files
+            _bumpSubtreeVersions.Bind(1, id);
+            _bumpSubtreeVersions.Bind(2, lo);
+            _bumpSubtreeVersions.Bind(3, hi);
+            _bumpSubtreeVersions.Execute();
             _directoryIds.Clear();
         }
         return removed;
@@ -603,43 +633,61 @@ internal sealed partial class CatalogWriter : IDisposable
     /// </summary>
     private (long Id, bool Existed, bool NewInRun) DirectoryId(string path, long run)
     {
-        if (_directoryIds.TryGetValue(path, out (long Id, long FirstScanId) cached))
+        DirectoryEntry entry = Directory(path, run, out bool existed);
+        return (entry.Id, existed, existed && entry.FirstScanId == run);
+    }
+
+    private DirectoryEntry Directory(string path, long run, out bool existed)
+    {
+        if (_directoryIds.TryGetValue(path, out DirectoryEntry? cached))
         {
-            return (cached.Id, true, cached.FirstScanId == run);
+            existed = true;
+            return cached;
         }
         _findDirectory.Bind(1, path);
-        long id = 0;
-        long firstScanId = run;
-        bool existed = _findDirectory.Step();
+        var entry = new DirectoryEntry { FirstScanId = run };
+        existed = _findDirectory.Step();
         if (existed)
         {
-            id = _findDirectory.Int64(0);
+            entry.Id = _findDirectory.Int64(0);
             bool removed = !_findDirectory.IsNull(1);
-            firstScanId = _findDirectory.Int64(2);
+            entry.FirstScanId = _findDirectory.Int64(2);
+            entry.Version = _findDirectory.Int64(3);
             _findDirectory.Reset();
             if (removed)
             {
-                _reviveDirectory.Bind(1, id);
+                _reviveDirectory.Bind(1, entry.Id);
                 _reviveDirectory.Execute();
             }
         }
         else
         {
             string? parentPath = Path.GetDirectoryName(path);
-            long? parent = parentPath is null || parentPath == path ? null : DirectoryId(parentPath, run).Id;
+            long? parent = parentPath is null || parentPath == path ? null : Directory(parentPath, run, out _).Id;
             _insertDirectory.Bind(1, path);
             _insertDirectory.Bind(2, parent);
             _insertDirectory.Bind(3, run);
             _insertDirectory.Step();
-            id = _insertDirectory.Int64(0);
+            entry.Id = _insertDirectory.Int64(0);
             _insertDirectory.Reset();
         }
         if (_directoryIds.Count >= DirectoryCacheLimit)
         {
             _directoryIds.Clear();
         }
-        _directoryIds[path] = (id, firstScanId);
-        return (id, existed, existed && firstScanId == run);
+        _directoryIds[path] = entry;
+        return entry;
+    }
+
+    /// <summary>The folder's rows changed: snapshots walkers read before this are no longer current.</summary>
+    private void BumpVersion(string path, long dirId)
+    {
+        _bumpVersion.Bind(1, dirId);
+        _bumpVersion.Execute();
+        if (_directoryIds.TryGetValue(path, out DirectoryEntry? entry))
+        {
+            entry.Version++;
+        }
     }
 
     private long RunId(Guid key)

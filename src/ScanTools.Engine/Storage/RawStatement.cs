@@ -87,7 +87,12 @@ internal sealed class RawStatement : IDisposable
 
     public bool IsNull(int column) => raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_NULL;
 
-    public string Text(int column) => raw.sqlite3_column_text(_stmt, column).utf8_to_string();
+    public string Text(int column)
+    {
+        // The column's UTF-8 bytes decoded directly: SQLitePCL's utf8_to_string measures the length again.
+        ReadOnlySpan<byte> bytes = raw.sqlite3_column_blob(_stmt, column);
+        return bytes.Length == 0 ? string.Empty : Encoding.UTF8.GetString(bytes);
+    }
 
     /// <summary>A column as a copied byte array; null for NULL.</summary>
     public byte[]? Blob(int column) => IsNull(column) ? null : raw.sqlite3_column_blob(_stmt, column).ToArray();

@@ -33,6 +33,12 @@ public sealed class DirectoryListing : CatalogWrite
     /// <summary>On a complete final chunk: the names of every subfolder that exists, entered or not.</summary>
     public IReadOnlyList<string> SubdirectoryNames { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// On a first chunk, in this process only (never forwarded): what the catalog held for the folder when the
+    /// walker listed it. The writer uses it instead of reading the rows again when its version is current.
+    /// </summary>
+    internal FolderSnapshot? Snapshot { get; init; }
+
     /// <inheritdoc />
     public override int RowCount => Files.Count == 0 ? 1 : Files.Count;
 
