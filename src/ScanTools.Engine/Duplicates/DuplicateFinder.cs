@@ -38,7 +38,8 @@ public sealed record DuplicateSearchOptions
 public sealed class DuplicateFinder
 {
     private const int BlockSize = 4096;
-    private const int BatchFiles = 512;
+    private const int WholeUpTo = 16 << 10;
+    private const int BatchFiles = 4096;
     private static readonly byte[] EmptyDigest = SHA256.HashData(ReadOnlySpan<byte>.Empty);
 
     /// <summary>What the last search read and used.</summary>
@@ -165,56 +166,73 @@ public sealed class DuplicateFinder
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.ThrottleLimit, CancellationToken = ct };
         List<Copy> all = batch.SelectMany(g => g).ToList();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        // 1. Each copy as it is on disk now; a stored hash only if nothing changed since it was taken.
+        // 1. Each copy as it is on disk now. A stored hash is used only if nothing changed since it was taken;
+        //    any other copy has its first and last block read at once, from the same open file as its stat.
+        long prefilterBytes = 0;
+        int prefiltered = 0;
         Parallel.ForEach(all, parallel, copy =>
         {
             DuplicateCandidate c = copy.First;
-            if (FileStat.TryStat(c.FullName, follow: false, out copy.Stat) != StatFailure.None || copy.Stat.Kind != EntryKind.File || copy.Stat.Length != c.Size)
+            bool trusted = c.Sha256 is not null && c.Ctime is not null && c.Inode is not null;
+            if (c.Size == 0 || trusted)
             {
-                copy.Unreadable = true;
-                return;
+                if (FileStat.TryStat(c.FullName, follow: false, out copy.Stat) != StatFailure.None || copy.Stat.Kind != EntryKind.File || copy.Stat.Length != c.Size)
+                {
+                    copy.Unreadable = true;
+                    return;
+                }
+                if (c.Size == 0)
+                {
+                    copy.Sha256 = EmptyDigest;
+                    return;
+                }
+                if (copy.Stat.LastWriteTicksUtc == c.Mtime && copy.Stat.ChangeTicksUtc == c.Ctime && copy.Stat.Inode == c.Inode)
+                {
+                    copy.Sha256 = c.Sha256;
+                    return;
+                }
             }
-            if (c.Size == 0)
+            if (ReadEnds(copy, c.FullName, out long read))
             {
-                copy.Sha256 = EmptyDigest;
-            }
-            else if (c.Sha256 is byte[] stored && c.Ctime is long ctime && c.Inode is long inode
-                && copy.Stat.LastWriteTicksUtc == c.Mtime && copy.Stat.ChangeTicksUtc == ctime && copy.Stat.Inode == inode)
-            {
-                copy.Sha256 = stored;
+                Interlocked.Add(ref prefilterBytes, read);
+                Interlocked.Increment(ref prefiltered);
+                if (copy.Stat.Length != c.Size)
+                {
+                    copy.Unreadable = true; // changed size since the scan: not this group's any more
+                }
             }
         });
         Statistics.Stale += all.Count(c => c.Unreadable);
         Statistics.StoredHashesUsed += all.Count(c => !c.Unreadable && c.Sha256 is not null && c.First.Size > 0);
 
-        // 2. Files without a trusted hash, in groups where something could match them: first and last block.
-        var needPrefilter = new List<Copy>();
+        // 2. In groups that mix stored and unknown digests, one file per stored digest is read too, so that a
+        //    new file can be compared with it.
+        var representatives = new List<Copy>();
         foreach (List<Copy> group in batch)
         {
             List<Copy> live = group.Where(c => !c.Unreadable).ToList();
-            if (live.Count < 2 || live.All(c => c.Sha256 is not null))
+            if (live.Count >= 2 && live.Any(c => c.Sha256 is null) && live.Any(c => c.Sha256 is not null))
             {
-                continue;
+                representatives.AddRange(live.Where(c => c.Sha256 is not null && c.First.Size > 0)
+                    .GroupBy(c => Convert.ToHexString(c.Sha256!)).Select(g => g.First()));
             }
-            needPrefilter.AddRange(live.Where(c => c.Sha256 is null));
-            // One file per stored digest is read too, so that a new file can be compared with it.
-            needPrefilter.AddRange(live.Where(c => c.Sha256 is not null).GroupBy(c => Convert.ToHexString(c.Sha256!)).Select(g => g.First()));
         }
-        long prefilterBytes = 0;
-        Parallel.ForEach(needPrefilter, parallel, copy =>
+        Parallel.ForEach(representatives, parallel, copy =>
         {
-            try
+            EntryStat stat = copy.Stat;
+            if (ReadEnds(copy, copy.First.FullName, out long read))
             {
-                copy.Prefilter = Prefilter(copy.First.FullName, copy.First.Size, out long read);
                 Interlocked.Add(ref prefilterBytes, read);
+                Interlocked.Increment(ref prefiltered);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                copy.Unreadable = true;
-            }
+            copy.Stat = stat;
         });
-        Statistics.Prefiltered += needPrefilter.Count;
+        Statistics.Prefiltered += prefiltered;
+
+        Statistics.CheckTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
 
         // 3. Untrusted files whose prefilter matches another file of their size: read whole.
         var needFull = new List<Copy>();
@@ -238,7 +256,10 @@ public sealed class DuplicateFinder
         }
         long fullBytes = 0;
         var computed = new System.Collections.Concurrent.ConcurrentBag<Copy>();
-        Parallel.ForEach(needFull, parallel, () => new FileHasher(), (copy, _, hasher) =>
+        // Largest first, handed out one at a time: a few big files must not end up on one thread.
+        needFull.Sort((a, b) => b.First.Size.CompareTo(a.First.Size));
+        var oneAtATime = System.Collections.Concurrent.Partitioner.Create(needFull, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+        Parallel.ForEach(oneAtATime, parallel, () => new FileHasher(), (copy, _, hasher) =>
         {
             try
             {
@@ -262,6 +283,8 @@ public sealed class DuplicateFinder
         }, hasher => hasher.Dispose());
         Statistics.FullyHashed += needFull.Count;
         Statistics.BytesRead += prefilterBytes + fullBytes;
+
+        Statistics.HashTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
 
         // 4. Store what was computed; group by digest.
         if (options.StoreHashes && !computed.IsEmpty)
@@ -303,20 +326,56 @@ public sealed class DuplicateFinder
         return groups;
     }
 
-    /// <summary>XxHash3 of a file's first and last <see cref="BlockSize"/> bytes (the whole file when smaller than two blocks).</summary>
-    private static ulong Prefilter(string path, long size, out long read)
+    /// <summary>
+    /// Reads a copy's first and last <see cref="BlockSize"/> bytes (all of it when smaller than two blocks)
+    /// into its XxHash3 prefilter, taking its stat from the same open file. False, and the copy unreadable,
+    /// when it cannot be read (gone, denied, a file that would block).
+    /// </summary>
+    private static bool ReadEnds(Copy copy, string path, out long read)
     {
-        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        Span<byte> buffer = stackalloc byte[2 * BlockSize];
-        int first = RandomAccess.Read(handle, buffer[..(int)Math.Min(BlockSize, size)], 0);
-        int last = 0;
-        if (size > BlockSize)
+        read = 0;
+        // Files up to 16 KiB are read whole in one call: as cheap as a block, and the prefilter is then exact.
+        Span<byte> buffer = stackalloc byte[WholeUpTo];
+        int first, last;
+        if (LinuxFile.IsSupported)
         {
-            long offset = Math.Max(BlockSize, size - BlockSize);
-            last = RandomAccess.Read(handle, buffer.Slice(BlockSize, (int)(size - offset)), offset);
+            if (LinuxFile.TryReadEnds(path, buffer, BlockSize, out copy.Stat, out first, out last) != LinuxFile.ReadFailure.None)
+            {
+                copy.Unreadable = true;
+                return false;
+            }
+        }
+        else
+        {
+            try
+            {
+                if (FileStat.TryStat(path, follow: false, out copy.Stat) != StatFailure.None || copy.Stat.Kind != EntryKind.File)
+                {
+                    copy.Unreadable = true;
+                    return false;
+                }
+                using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                long size = copy.Stat.Length;
+                if (size <= buffer.Length)
+                {
+                    first = RandomAccess.Read(handle, buffer[..(int)size], 0);
+                    last = 0;
+                }
+                else
+                {
+                    first = RandomAccess.Read(handle, buffer[..BlockSize], 0);
+                    last = RandomAccess.Read(handle, buffer.Slice(WholeUpTo / 2, BlockSize), size - BlockSize);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                copy.Unreadable = true;
+                return false;
+            }
         }
         read = first + last;
-        ulong h = XxHash3.HashToUInt64(buffer[..first]) ^ (XxHash3.HashToUInt64(buffer.Slice(BlockSize, last)) * 31);
-        return h == 0 ? 1 : h; // 0 means "not computed"
+        ulong h = XxHash3.HashToUInt64(buffer[..first]) ^ (XxHash3.HashToUInt64(buffer.Slice(buffer.Length / 2, last)) * 31);
+        copy.Prefilter = h == 0 ? 1 : h; // 0 means "not computed"
+        return true;
     }
 }

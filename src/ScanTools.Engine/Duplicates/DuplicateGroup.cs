@@ -58,4 +58,10 @@ public sealed class DuplicateSearchStatistics
 
     /// <summary>SHA-256 digests written back to the catalog.</summary>
     public long HashesStored { get; set; }
+
+    /// <summary>Time spent checking candidates on disk and reading their first and last blocks.</summary>
+    public TimeSpan CheckTime { get; set; }
+
+    /// <summary>Time spent reading files whole for their SHA-256.</summary>
+    public TimeSpan HashTime { get; set; }
 }

@@ -104,6 +104,23 @@ internal static unsafe partial class LinuxStat
         return StatFailure.None;
     }
 
+    /// <summary>Stats an open descriptor (statx with AT_EMPTY_PATH); <paramref name="path"/> decides the Hidden attribute.</summary>
+    public static StatFailure TryStatFd(int fd, string path, out EntryStat stat)
+    {
+        byte* buf = stackalloc byte[BufferSize];
+        byte empty = 0;
+        int rc = statx(fd, &empty, AtEmptyPath, StatxBasicStats | StatxBirthTime, buf);
+        if (rc != 0)
+        {
+            stat = default;
+            return StatFailure.Other;
+        }
+        stat = Decode(buf, path);
+        return StatFailure.None;
+    }
+
+    private const int AtEmptyPath = 0x1000;
+
     private static EntryStat Decode(byte* buf, string path)
     {
         uint mask = *(uint*)buf;

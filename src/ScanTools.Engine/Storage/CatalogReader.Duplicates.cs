@@ -5,7 +5,8 @@ namespace ScanTools.Storage;
 /// <summary>A present regular file as the catalog holds it, for the duplicate search.</summary>
 internal sealed record DuplicateCandidate(string Directory, string Name, long Size, long Mtime, long? Ctime, long? Device, long? Inode, byte[]? Sha256)
 {
-    public string FullName => Path.Join(Directory, Name);
+    /// <summary>The full path, joined once.</summary>
+    public string FullName { get; } = Path.Join(Directory, Name);
 }
 
 public sealed partial class CatalogReader
@@ -27,27 +28,44 @@ public sealed partial class CatalogReader
 
         IEnumerable<DuplicateCandidate> Stream()
         {
-            using SqliteCommand command = _connection.CreateCommand();
-            command.CommandText = $"""
+            // Raw statements: Microsoft.Data.Sqlite's reader costs about 3 us a row, a fifth of a whole search here.
+            using var r = new RawStatement(_connection, $"""
                 SELECT d.path, f.name, f.size, f.mtime, f.ctime, f.device, f.inode, f.sha256
                 FROM files f JOIN directories d ON d.id = f.dir_id
                 WHERE f.removed_scan_id IS NULL AND f.kind = 0 AND f.is_link = 0 AND f.size >= $min
                 {(filter.Where.Length > 0 ? "AND (" + filter.Where + ")" : string.Empty)}
                 ORDER BY f.size DESC;
-                """;
-            command.Parameters.AddWithValue("$min", minSize);
+                """);
+            r.Bind("$min", minSize);
             foreach (var p in filter.Parameters)
             {
-                command.Parameters.AddWithValue(p.Key, p.Value);
+                r.Bind(p.Key, p.Value);
             }
-            using SqliteDataReader r = Execute(command);
-            while (Read(r))
+            string? lastDir = null;
+            while (Step(r))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new DuplicateCandidate(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3),
-                    r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt64(6),
-                    r.IsDBNull(7) ? null : (byte[])r.GetValue(7));
+                string dir = r.Text(0);
+                if (dir == lastDir)
+                {
+                    dir = lastDir; // one string per folder run, not per file
+                }
+                lastDir = dir;
+                yield return new DuplicateCandidate(dir, r.Text(1), r.Int64(2), r.Int64(3),
+                    r.NullableInt64(4), r.NullableInt64(5), r.NullableInt64(6), r.Blob(7));
             }
+        }
+    }
+
+    private bool Step(RawStatement statement)
+    {
+        try
+        {
+            return statement.Step();
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
         }
     }
 }

@@ -24,6 +24,25 @@ internal sealed class RawStatement : IDisposable
 
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
 
+    /// <summary>Binds a named parameter ($name) to a long, string, byte array or double.</summary>
+    public void Bind(string name, object value)
+    {
+        int index = raw.sqlite3_bind_parameter_index(_stmt, name);
+        if (index == 0)
+        {
+            throw new ArgumentException($"The statement has no parameter {name}.", nameof(name));
+        }
+        switch (value)
+        {
+            case long l: Bind(index, l); break;
+            case int i: Bind(index, (long)i); break;
+            case string s: Bind(index, s); break;
+            case byte[] b: Bind(index, b); break;
+            case double d: Check(raw.sqlite3_bind_double(_stmt, index, d)); break;
+            default: throw new ArgumentException($"Cannot bind a {value.GetType().Name}.", nameof(value));
+        }
+    }
+
     public void Bind(int index, long? value) => Check(value is long v ? raw.sqlite3_bind_int64(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
 
     /// <summary>Binds text as UTF-8 from a reused buffer (SQLite copies it), or NULL.</summary>

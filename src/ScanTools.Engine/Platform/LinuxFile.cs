@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ScanTools.Platform;
+
+/// <summary>
+/// Reads parts of a file on Linux with plain open/statx/pread/close: four system calls, where .NET's file
+/// handles add an fstat, an advisory lock and an fadvise to each open (measured: twice the system time
+/// when reading the first and last blocks of 20,000 small files). Opened non-blocking, so a FIFO or a
+/// pseudo-file that would wait for data (/proc/kmsg) answers at once instead of hanging the caller.
+/// </summary>
+internal static unsafe partial class LinuxFile
+{
+    private const int ORdonly = 0, ONonblock = 0x800, OCloexec = 0x80000; // the same on x86_64 and aarch64
+    private const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EACCES = 13, EPERM = 1, ENOTDIR = 20;
+
+    /// <summary>True where this path works (64-bit Linux with statx).</summary>
+    public static bool IsSupported => LinuxDirectoryReader.IsSupported;
+
+    /// <summary>Why a read did not happen.</summary>
+    public enum ReadFailure
+    {
+        None,
+        NotFound,
+        AccessDenied,
+        WouldBlock,
+        Other,
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/>, stats the open file (so the stat and the bytes are of the same file),
+    /// and reads the whole file into <paramref name="buffer"/> when it fits (one read), else its first
+    /// <paramref name="block"/> bytes (into the buffer's start) and its last (into the buffer's second half).
+    /// </summary>
+    public static ReadFailure TryReadEnds(string path, Span<byte> buffer, int block, out EntryStat stat, out int firstRead, out int lastRead)
+    {
+        stat = default;
+        firstRead = lastRead = 0;
+        int fd = Open(path, out int errno);
+        if (fd < 0)
+        {
+            return Failure(errno);
+        }
+        try
+        {
+            if (LinuxStat.TryStatFd(fd, path, out stat) != StatFailure.None)
+            {
+                return ReadFailure.Other;
+            }
+            if (stat.Kind != EntryKind.File)
+            {
+                return ReadFailure.Other;
+            }
+            int half = buffer.Length / 2;
+            long size = stat.Length;
+            if (size <= buffer.Length)
+            {
+                // Small: one read of everything, placed as "first" (last stays empty).
+                return ReadAll(fd, buffer[..(int)size], 0, out firstRead);
+            }
+            ReadFailure f = ReadAll(fd, buffer[..block], 0, out firstRead);
+            if (f != ReadFailure.None)
+            {
+                return f;
+            }
+            return ReadAll(fd, buffer.Slice(half, block), size - block, out lastRead);
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
+    private static ReadFailure ReadAll(int fd, Span<byte> into, long offset, out int read)
+    {
+        read = 0;
+        fixed (byte* p = into)
+        {
+            while (read < into.Length)
+            {
+                nint n = pread(fd, p + read, (nuint)(into.Length - read), offset + read);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == EINTR)
+                    {
+                        continue;
+                    }
+                    return Failure(errno);
+                }
+                if (n == 0)
+                {
+                    break; // shorter than it said: the caller compares with the stat
+                }
+                read += (int)n;
+            }
+        }
+        return ReadFailure.None;
+    }
+
+    private static int Open(string path, out int errno)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        Span<byte> utf8 = max <= 4096 ? stackalloc byte[4096] : new byte[max];
+        int n = Encoding.UTF8.GetBytes(path, utf8);
+        utf8[n] = 0;
+        fixed (byte* p = utf8)
+        {
+            int fd = open(p, ORdonly | ONonblock | OCloexec);
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return fd;
+        }
+    }
+
+    private static ReadFailure Failure(int errno) => errno switch
+    {
+        ENOENT or ENOTDIR => ReadFailure.NotFound,
+        EACCES or EPERM => ReadFailure.AccessDenied,
+        EAGAIN => ReadFailure.WouldBlock,
+        _ => ReadFailure.Other,
+    };
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int open(byte* path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint pread(int fd, byte* buf, nuint count, long offset);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+}
