@@ -201,48 +201,6 @@ public sealed class ScanJobTests : CatalogTest
     }
 
     [LinuxFact]
-    public void AShutdownSignal_StopsEveryScanAndRecording_EachEndsCancelledWithItsTrueCounts_BeforeItReturns()
-    {
-        for (int d = 0; d < 100; d++)
-        {
-            T.File($"tree/d{d:D3}/f.txt");
-        }
-        string db = T.Db();
-        // The walk stops at its 20th folder until the test has asked for the shutdown: the scan is mid-way.
-        using var asked = new ManualResetEventSlim();
-        int listed = 0;
-        var settings = new ScanJobSettings
-        {
-            Registry = Registry,
-            ReportErrors = false,
-            EntryListed = path =>
-            {
-                if (Path.GetFileName(path) == "f.txt" && Interlocked.Increment(ref listed) == 20)
-                {
-                    asked.Wait(TimeSpan.FromSeconds(60));
-                }
-            },
-        };
-        using ScanJob job = ScanJob.Start(db, Root("tree", o => o with { ThrottleLimit = 1 }), settings);
-        using FileRecorder recorder = FileRecorder.Start(db, registry: Registry);
-        recorder.Add(recorder.Capture(T.File("single.txt")));
-        SpinWait.SpinUntil(() => Volatile.Read(ref listed) >= 20, TimeSpan.FromSeconds(60));
-
-        var stopping = Task.Run(() => ProcessShutdown.StopAll("Stopped by a test signal", TimeSpan.FromSeconds(60)));
-        asked.Set();
-
-        Assert.True(stopping.Result, "the runs did not end within the grace period");
-        ScanRun scan = job.Completion.Result;
-        Assert.Equal(ScanRunStatus.Cancelled, scan.Status);
-        Assert.StartsWith("Stopped by a test signal", scan.Message);
-        using CatalogReader reader = CatalogReader.Open(db);
-        ScanRun records = reader.GetScanRuns().Single(r => r.Kind == "Records");
-        Assert.Equal(ScanRunStatus.Cancelled, records.Status);
-        Assert.Equal(1, records.Files);
-        Assert.Equal(scan.Files + records.Files, Sql.Files(db)); // the counts are what was committed
-    }
-
-    [LinuxFact]
     public void ARunningScan_KeepsItsCountsCurrentInTheCatalog_WhileItRuns()
     {
         for (int d = 0; d < 50; d++)
