@@ -4,7 +4,7 @@
     Builds ScanTools, stages the importable module (with its help) in out/ScanTools, runs the tests, or
     installs the module where Import-Module ScanTools finds it.
 .DESCRIPTION
-    Build:   dotnet build stages out/ScanTools: the manifest, format and type files, the cmdlet assembly,
+    Build:   dotnet build stages out/ScanTools: the manifest, the format file, the cmdlet assembly,
              the engine and its dependencies (in their own load context, under dependencies/), native
              SQLite for win-x64, win-arm64, linux-x64, linux-arm64, linux-musl-x64, osx-x64 and osx-arm64,
              and the help that Get-Help shows (built from docs/help, no platyPS needed).

@@ -20,6 +20,15 @@ public abstract class CatalogCommand : PSCmdlet
         try
         {
             string? environment = Environment.GetEnvironmentVariable(CatalogLocation.EnvironmentVariable);
+            // A blank path is a mistake (an empty variable in a script): say so, never fall back to another catalog.
+            if (DatabaseArgument is { Length: > 0 } given && string.IsNullOrWhiteSpace(given))
+            {
+                throw new ArgumentException("-Database is blank. Give the path of a catalog file.");
+            }
+            if (environment is { Length: > 0 } && string.IsNullOrWhiteSpace(environment))
+            {
+                throw new ArgumentException($"$env:{CatalogLocation.EnvironmentVariable} is blank. Set it to the path of a catalog file, or remove it to use the per-user catalog.");
+            }
             return CatalogLocation.Resolve(
                 string.IsNullOrWhiteSpace(DatabaseArgument) ? null : ToFileSystemPath(DatabaseArgument),
                 SessionState.Path.CurrentFileSystemLocation.ProviderPath,

@@ -19,6 +19,7 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public long[] ScanId { get; set; } = Array.Empty<long>();
 
     /// <summary>Compare the state after this run with the state after -DifferenceRun (default: the newest run).</summary>
@@ -59,6 +60,7 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
 
     /// <summary>Only these kinds of change: Added, Removed, Modified, Renamed.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public ScanChangeType[] ChangeType { get; set; } = Array.Empty<ScanChangeType>();
 
     /// <summary>Only files modified in any of these properties: Length, LastWriteTime, Hash, Mode, Owner, LinkTarget, Kind.</summary>

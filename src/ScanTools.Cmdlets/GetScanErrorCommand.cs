@@ -15,10 +15,12 @@ public sealed class GetScanErrorCommand : CatalogReadCommand
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public long[] ScanId { get; set; } = Array.Empty<long>();
 
     /// <summary>Only errors of these kinds.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public ScanErrorKind[] Kind { get; set; } = Array.Empty<ScanErrorKind>();
 
     /// <summary>At most this many.</summary>

@@ -14,10 +14,12 @@ public sealed class GetScanRunCommand : CatalogReadCommand
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ScanId")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public long[] Id { get; set; } = Array.Empty<long>();
 
     /// <summary>Only runs in these states.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public ScanRunStatus[] Status { get; set; } = Array.Empty<ScanRunStatus>();
 
     /// <summary>Only the newest N runs.</summary>

@@ -17,6 +17,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
     private readonly List<string> _roots = new();
+    private int _pathsReceived;
     private volatile ScanJob? _job;
 
     /// <summary>Folders to scan; wildcards expand. From the pipeline by value and by property name.</summary>
@@ -88,6 +89,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
     protected override void ProcessRecord()
     {
         bool literal = ParameterSetName == LiteralPathSet;
+        _pathsReceived += (literal ? LiteralPath : Path).Length;
         foreach (string p in literal ? LiteralPath : Path)
         {
             try
@@ -149,7 +151,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
         {
             // Every path failed and was reported; a scheduled scan must not end as if it had scanned.
             ThrowTerminatingError(new ErrorRecord(
-                new ScanArgumentException("Nothing to scan: none of the paths given is a folder (see the errors above). No run was recorded."),
+                new ScanArgumentException(_pathsReceived == 0
+                    ? "Nothing to scan: no folder came through the pipeline (it was empty). No run was recorded."
+                    : "Nothing to scan: none of the paths given is a folder (see the errors above). No run was recorded."),
                 "NoFolderToScan", ErrorCategory.InvalidArgument, null));
             return;
         }
@@ -173,7 +177,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(ex.Message, ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, options));
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(ex.Message, ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, options.ToJson()));
         }
         if (!ShouldProcess(catalog.Path, $"Scan {string.Join(", ", options.NormalizedRoots())}"))
         {
@@ -197,7 +201,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
             }
             catch (ArgumentException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(ex.Message, ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, options));
+                ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(ex.Message, ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, options.ToJson()));
                 return;
             }
             using ScanJob job = started;

@@ -153,3 +153,51 @@ Describe 'A catalog on a read-only mount' -Skip:(-not $canMount) {
             Should -Throw -ErrorId "CatalogReadOnly,$scan" -ExpectedMessage '*read-only file system*'
     }
 }
+
+Describe 'Catalog paths and filters that are mistakes' {
+    BeforeAll {
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $db
+    }
+
+    It 'refuses a blank -Database instead of using another catalog' {
+        { Get-Finding -Database '   ' } | Should -Throw -ErrorId "InvalidCatalogPath,$find" -ExpectedMessage '*blank*'
+        { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database '  ' } | Should -Throw -ErrorId "InvalidCatalogPath,$scan"
+    }
+
+    It 'refuses a blank SCANTOOLS_DATABASE' {
+        $saved = $env:SCANTOOLS_DATABASE
+        try {
+            $env:SCANTOOLS_DATABASE = '   '
+            { Get-Finding } | Should -Throw -ErrorId "InvalidCatalogPath,$find" -ExpectedMessage '*SCANTOOLS_DATABASE is blank*'
+        }
+        finally {
+            $env:SCANTOOLS_DATABASE = $saved
+        }
+    }
+
+    It 'refuses $null and empty run and kind filters with a parameter error, not a crash' -ForEach @(
+        @{ Command = { Get-ScanRun -Database $db -Id $null } }
+        @{ Command = { Get-ScanRun -Database $db -Status @() } }
+        @{ Command = { Get-ScanError -Database $db -ScanId $null } }
+        @{ Command = { Get-ScanError -Database $db -Kind $null } }
+        @{ Command = { Get-ScanChange -Database $db -ScanId @() } }
+    ) {
+        $Command | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
+    It 'refuses a FIFO as a catalog at once (Unix)' -Skip:$IsWindows {
+        $fifo = Join-Path $catalogs 'pipe.db'
+        mkfifo $fifo
+        { Get-Finding -Database $fifo } | Should -Throw -ErrorId "CatalogNotACatalog,$find" -ExpectedMessage '*not a regular file*'
+    }
+
+    It 'says a damaged catalog is damaged when reading, as when writing' {
+        $damaged = Join-Path $catalogs 'damaged.db'
+        Copy-Item -LiteralPath $db -Destination $damaged
+        $fs = [IO.File]::Open($damaged, 'Open', 'ReadWrite')
+        try { $fs.SetLength(4096 + 100) } finally { $fs.Dispose() }
+        { Get-Finding -Database $damaged } | Should -Throw -ErrorId "Catalog*,$find"
+        { Get-ScanRun -Database $damaged } | Should -Throw -ErrorId 'Catalog*'
+    }
+}

@@ -139,6 +139,23 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         Invoke-CronLine $name | Should -Be $Code
 
         Get-Content -LiteralPath $schedule.LogPath -Tail 1 | Should -Match "exit $Code\)?$"
+        if ($Code -eq 2) {
+            # The error that led to NoFolderToScan is logged too.
+            (Get-Content -LiteralPath $schedule.LogPath) -match 'PathNotFound' | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'scans a folder whose name has brackets, taken literally' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'brackets'
+        $path = Join-Path $trees 'br[1]'
+        $null = New-Item -ItemType Directory -Path $path -Force
+        $null = New-TestFile -Path (Join-Path $path 'f.txt') -Content 'x'
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Register-ScanSchedule -Name $name -Path $path -Database $db -Scheduler Cron -WarningAction SilentlyContinue
+
+        Invoke-CronLine $name | Should -Be 0
+        (Get-Finding -Database $db).Name | Should -Be 'f.txt'
     }
 
     It 'shows exactly what it would register with -WhatIf, and registers nothing' {
@@ -172,6 +189,15 @@ Describe 'Register-ScanSchedule with systemd and launchd (Linux/macOS)' -Skip:$I
         { Register-ScanSchedule -Name $name -Path $trees -Database (New-CatalogPath -Directory $catalogs) -Scheduler Systemd } |
             Should -Throw -ErrorId "SchedulerFailed,$register" -ExpectedMessage '*systemd is not running*Cron*'
         Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'refuses launchd off macOS, saying what to use, and leaves nothing behind' -Skip:$IsMacOS {
+        $name = New-ScheduleName 'nolaunchd'
+
+        { Register-ScanSchedule -Name $name -Path $trees -Database (New-CatalogPath -Directory $catalogs) -Scheduler Launchd } |
+            Should -Throw -ErrorId "SchedulerFailed,$register" -ExpectedMessage '*only on macOS*'
+        Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-Path -LiteralPath (Join-Path $HOME "Library/LaunchAgents/org.scantools.schedule.$name.plist") | Should -BeFalse
     }
 
     It 'describes the launchd agent with -WhatIf' {

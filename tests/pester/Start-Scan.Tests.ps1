@@ -294,6 +294,12 @@ Describe 'Start-Scan' {
             Test-Path -LiteralPath $db | Should -BeFalse
         }
 
+        It 'says an empty pipeline was empty, not that errors were reported' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            { @() | Start-Scan -Database $db } | Should -Throw -ErrorId "NoFolderToScan,$cmdlet" -ExpectedMessage '*pipeline*empty*'
+        }
+
         It 'collects PathNotFound in -ErrorVariable, then fails with NoFolderToScan (exit code BadArguments) and creates no catalog' {
             $db = New-CatalogPath -Directory $catalogs
 

@@ -26,9 +26,9 @@ public static class ProgressText
     /// <summary>One line for a run that was stopped: what it kept, and how to see the rest.</summary>
     public static string Stopped(Storage.ScanRun run) =>
         string.Format(CultureInfo.InvariantCulture,
-            "Scan {0} stopped after {1}: kept {2:N0} files ({3}) in {4:N0} folders, {5:N0} error item{6}. {7}",
+            "Scan {0} stopped after {1}: kept {2:N0} file{8} ({3}) in {4:N0} folder{9}, {5:N0} error item{6}. {7}",
             run.Id, Elapsed(run.Duration), run.Files, ByteSize.Format(run.Bytes), run.Directories, run.Errors, run.Errors == 1 ? string.Empty : "s",
-            run.Message ?? string.Empty).TrimEnd();
+            run.Message ?? string.Empty, run.Files == 1 ? string.Empty : "s", run.Directories == 1 ? string.Empty : "s").TrimEnd();
 
     /// <summary>h:mm:ss, hours not limited to 24.</summary>
     public static string Elapsed(TimeSpan t) =>

@@ -71,6 +71,27 @@ internal static unsafe partial class LinuxFile
         }
     }
 
+    /// <summary>
+    /// Opens a file for reading without blocking: a pseudo-file that waits for data (a kernel stream) fails a
+    /// read with EAGAIN (an <see cref="IOException"/> from RandomAccess) instead of hanging the reader.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be opened.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission denied.</exception>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenNonBlocking(string path)
+    {
+        int fd = Open(path, out int errno);
+        if (fd < 0)
+        {
+            throw Failure(errno) switch
+            {
+                ReadFailure.NotFound => new FileNotFoundException($"Could not find file '{path}'.", path),
+                ReadFailure.AccessDenied => new UnauthorizedAccessException($"Access to the path '{path}' is denied."),
+                _ => new IOException($"Could not open '{path}' (errno {errno}).", errno),
+            };
+        }
+        return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+    }
+
     private static ReadFailure ReadAll(int fd, Span<byte> into, long offset, out int read)
     {
         read = 0;

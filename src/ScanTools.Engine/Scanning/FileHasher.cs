@@ -31,6 +31,9 @@ internal sealed class FileHasher : IDisposable
     internal const long PseudoFileLimit = 64L << 20;
 
     private static readonly byte[] EmptyDigest = SHA256.HashData(ReadOnlySpan<byte>.Empty);
+
+    /// <summary>Files whose reads take data away from others (the kernel log): never read.</summary>
+    private static readonly HashSet<string> KernelStreams = new(StringComparer.Ordinal) { "/proc/kmsg" };
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _buffer;
 
@@ -45,9 +48,16 @@ internal sealed class FileHasher : IDisposable
             return new HashOutcome((byte[])EmptyDigest.Clone(), 0);
         }
         _buffer ??= new byte[BufferSize];
-        long limit = stat.Length is 0 or 4096 ? PseudoFileLimit : long.MaxValue;
-        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read,
-            FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        bool pseudo = stat.Length is 0 or 4096;
+        long limit = pseudo ? PseudoFileLimit : long.MaxValue;
+        if (pseudo && OperatingSystem.IsLinux() && KernelStreams.Contains(path))
+        {
+            return new HashOutcome(null, stat.Length, "Reading this file would consume the kernel's messages (it is a stream, not content), so it is recorded without a hash.");
+        }
+        // A pseudo-file may wait for data that never comes: opened non-blocking, it answers EAGAIN instead.
+        using SafeFileHandle handle = pseudo && Platform.LinuxFile.IsSupported
+            ? Platform.LinuxFile.OpenNonBlocking(path)
+            : File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         long offset = 0;
         byte[] digest;
         try

@@ -382,6 +382,11 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
 
     Task ProcessShutdown.IStoppableRun.Ended => _endedTask.Task;
 
+    /// <summary>A recording ends as soon as it is stopped; there is nothing it can be stuck in.</summary>
+    void ProcessShutdown.IStoppableRun.Abandon(string reason, TimeSpan wait)
+    {
+    }
+
     private void Hand()
     {
         foreach ((string dir, Dictionary<string, FileRecord> files) in _pending)

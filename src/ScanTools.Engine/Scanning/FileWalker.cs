@@ -431,9 +431,16 @@ public sealed class FileWalker
                 if (target.Kind == EntryKind.Directory)
                 {
                     subdirectories.Add(name);
+                    // The link exists, but is not recorded as a file this time: a row an earlier scan (without
+                    // -FollowSymlink) kept for it must not be marked removed.
+                    (unrecorded ??= new List<string>()).Add(name);
                     if (!excluded && CanDescend(work))
                     {
                         EnterLinkedDirectory(work, full, relative, sink);
+                    }
+                    else
+                    {
+                        Progress.AddSkipped();
                     }
                     return null;
                 }

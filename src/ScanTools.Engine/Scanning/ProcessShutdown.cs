@@ -28,6 +28,12 @@ public static class ProcessShutdown
 
         /// <summary>Completes when the run's end is committed (or failed).</summary>
         Task Ended { get; }
+
+        /// <summary>
+        /// The run did not end within the grace period (a read that never returned): write its end now,
+        /// Cancelled, with the counts the catalog holds. Bounded by <paramref name="wait"/>.
+        /// </summary>
+        void Abandon(string reason, TimeSpan wait);
     }
 
     /// <summary>Tracks a run until it ends; installs the signal handlers on first use.</summary>
@@ -51,12 +57,21 @@ public static class ProcessShutdown
         Task all = Task.WhenAll(runs.Select(r => r.Ended));
         try
         {
-            return all.Wait(grace);
+            if (all.Wait(grace))
+            {
+                return true;
+            }
         }
         catch (AggregateException)
         {
             return true; // ended, some with a failure of their own (already recorded or reported)
         }
+        // A run that did not stop in time still ends on record, not Running forever.
+        foreach (IStoppableRun run in runs.Where(r => !r.Ended.IsCompleted))
+        {
+            run.Abandon(reason, TimeSpan.FromSeconds(5));
+        }
+        return false;
     }
 
     private static void EnsureRegistered()

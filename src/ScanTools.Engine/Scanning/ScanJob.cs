@@ -108,6 +108,26 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
 
     Task ProcessShutdown.IStoppableRun.Ended => _completion.Task;
 
+    void ProcessShutdown.IStoppableRun.Abandon(string reason, TimeSpan wait)
+    {
+        try
+        {
+            _lease.Write(new ScanRunEnd
+            {
+                RunKey = RunKey,
+                Status = ScanRunStatus.Cancelled,
+                EndedUtc = DateTime.UtcNow,
+                Message = reason.TrimEnd('.') + ". The scan did not stop in time (a read that did not return); the counts are what the catalog holds.",
+                CountFromCatalog = true,
+            });
+            _ = Task.Run(() => _lease.Flush()).Wait(wait);
+        }
+        catch (Exception ex) when (ex is CatalogException or ObjectDisposedException or AggregateException or OperationCanceledException)
+        {
+            // The session failed or closed: the next writer marks the run Failed instead.
+        }
+    }
+
     private volatile string? _cancelReason;
 
     /// <summary>Stops the scan, saying why in the run's message (the first reason given wins).</summary>

@@ -92,6 +92,10 @@ public sealed class ScheduleInstaller
                 Systemctl("enable", "--now", unit + ".timer");
                 break;
             case SchedulerKind.Launchd:
+                if (!OperatingSystem.IsMacOS())
+                {
+                    throw new SchedulerException("launchd schedules work only on macOS. On Linux use -Scheduler Cron or Systemd.");
+                }
                 string plist = LaunchdPath(s.Name);
                 Directory.CreateDirectory(Path.GetDirectoryName(plist)!);
                 if (File.Exists(plist))

@@ -29,7 +29,7 @@ public static class ScheduleText
     {
         var scan = new List<string>
         {
-            "    Path = @(" + string.Join(", ", s.Roots.Select(PowerShellQuote)) + ")",
+            "    LiteralPath = @(" + string.Join(", ", s.Roots.Select(PowerShellQuote)) + ")", // brackets in a name are not wildcards
             "    Database = " + PowerShellQuote(s.Database),
             "    ErrorAction = 'SilentlyContinue'",
             "    ErrorVariable = 'entryErrors'",
@@ -67,7 +67,14 @@ public static class ScheduleText
             function Write-ScheduleLog([string] $Text) {
                 Add-Content -LiteralPath $log -Value ('{0:yyyy-MM-ddTHH:mm:sszzz} {1}: {2}' -f [datetime]::Now, {{name}}, $Text)
             }
+            function Write-EntryErrors {
+                # ErrorVariable also holds the exception of an error that stopped the command: the trap logs that one.
+                foreach ($e in @($entryErrors | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Select-Object -First 20)) {
+                    Write-ScheduleLog ('{0}: {1}' -f $e.FullyQualifiedErrorId.Split(',')[0], $e.TargetObject)
+                }
+            }
             trap {
+                Write-EntryErrors # what led to it (a folder not found before NoFolderToScan)
                 $code = if ($_.Exception.PSObject.Properties['ExitCode']) { [int]$_.Exception.ExitCode }
                         elseif ($_.Exception -is [System.Management.Automation.ParameterBindingException]) { 2 }
                         else { 5 }
@@ -79,9 +86,7 @@ public static class ScheduleText
             {{string.Join("\n", scan)}}
             }
             $run = Start-Scan @scan
-            foreach ($e in @($entryErrors | Select-Object -First 20)) {
-                Write-ScheduleLog ('{0}: {1}' -f $e.FullyQualifiedErrorId.Split(',')[0], $e.TargetObject)
-            }
+            Write-EntryErrors
             Write-ScheduleLog ('run {0} {1}: {2:N0} files, {3:N0} errors, exit {4}' -f $run.Id, $run.Status, $run.Files, $run.Errors, [int]$run.ExitCode)
             exit ([int]$run.ExitCode)
 
@@ -119,7 +124,7 @@ public static class ScheduleText
             ExecStart={string.Join(' ', s.Command.Select(SystemdQuote))}
             StandardOutput=append:{SystemdEscape(s.LogPath)}
             StandardError=append:{SystemdEscape(s.LogPath)}
-            SuccessExitStatus=3 4
+            SuccessExitStatus=3 4 143
             TimeoutStopSec=60
 
             """;

@@ -46,8 +46,10 @@ internal sealed partial class WriterLock : IDisposable
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath,
-                $"The catalog '{catalogPath}' is read-only: ScanTools cannot create its lock file '{path}'. Give your account write access to the folder, or choose another -Database.", ex);
+            string why = File.Exists(path) && Ipc.UnixUser.OwnerOf(path) is uint owner && owner != Ipc.UnixUser.EffectiveUserId
+                ? $"its lock file '{path}' belongs to user id {owner} and this account cannot open it. When no process uses the catalog, remove that file as that user or root, or give this account write access to it"
+                : $"ScanTools cannot create its lock file '{path}'. Give your account write access to the folder, or choose another -Database";
+            throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath, $"The catalog '{catalogPath}' cannot be written: {why}.", ex);
         }
         catch (IOException ex) when (IsHeldByAnother(ex))
         {
@@ -70,8 +72,27 @@ internal sealed partial class WriterLock : IDisposable
                 return null;
             }
         }
+        GiveToCatalogOwner(file, catalogPath);
         return new WriterLock(file, path);
     }
+
+    /// <summary>
+    /// Root writing another account's catalog: the lock file goes to the catalog's owner, as SQLite does with
+    /// the -wal and -shm files, so the owner can still open it afterwards.
+    /// </summary>
+    private static void GiveToCatalogOwner(FileStream file, string catalogPath)
+    {
+        if (OperatingSystem.IsWindows() || Ipc.UnixUser.EffectiveUserId != 0
+            || Platform.FileStat.TryStat(catalogPath, follow: true, out Platform.EntryStat catalog) != Platform.StatFailure.None
+            || catalog.UserId is not uint uid || uid == 0 || catalog.GroupId is not uint gid)
+        {
+            return;
+        }
+        _ = fchown((int)file.SafeFileHandle.DangerousGetHandle(), uid, gid); // best effort: the lock works either way
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchown(int fd, uint owner, uint group);
 
     private static bool RuntimeFileLockingDisabled =>
         (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out bool disabled) && disabled)

@@ -199,6 +199,10 @@ internal static class CatalogDatabase
                 $"and this account cannot create the log's index next to it (read-only media, or a folder it cannot write). Open it once where it can be written " +
                 $"(any ScanTools command folds the log back), then copy or mount it again. SQLite said: {ex.Message}", ex);
         }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, path, writing: false); // damaged, not a database: the same errors a writer gives
+        }
     }
 
     private static bool IsSomeoneElses(string path) =>
@@ -266,12 +270,22 @@ internal static class CatalogDatabase
     }.ToString();
 
     /// <summary>A folder given as the catalog: say so, instead of a permission or not-found error.</summary>
+    /// <summary>
+    /// Refuses a path that exists but is not a regular file (a folder, a FIFO, a device such as /dev/null),
+    /// before anything opens it: opening a FIFO waits forever, and SQLite would write next to a device.
+    /// </summary>
     private static void RefuseFolder(string path)
     {
         if (Directory.Exists(path))
         {
             throw new CatalogException(CatalogErrorCode.NotACatalog, path,
                 $"'{path}' is a folder, not a catalog file. Give the path of a file, for example '{Path.Join(path, "catalog.db")}'.");
+        }
+        if (Platform.FileStat.TryStat(path, follow: true, out Platform.EntryStat stat) == Platform.StatFailure.None
+            && stat.Kind == Platform.EntryKind.Special)
+        {
+            throw new CatalogException(CatalogErrorCode.NotACatalog, path,
+                $"'{path}' is not a regular file (a FIFO, socket or device), so it cannot be a catalog. Give the path of a catalog file.");
         }
     }
 

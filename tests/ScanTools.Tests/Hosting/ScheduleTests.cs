@@ -52,7 +52,7 @@ public sealed class ScheduleTests : IDisposable
 
         Assert.Contains("ExecStart=\"/usr/share/dotnet/dotnet\" \"/home/a b/.dotnet/tools/pwsh.dll\" \"-NoProfile\" \"-NonInteractive\" \"-File\" \"/home/a b/.local/share/ScanTools/schedules/srv-nightly.ps1\"\n", service);
         Assert.Contains("StandardOutput=append:/var/log/scan %%Y.log\n", service);
-        Assert.Contains("SuccessExitStatus=3 4\n", service);
+        Assert.Contains("SuccessExitStatus=3 4 143\n", service);
         Assert.Contains("Environment=\"HOME=/root\"\n", service);
         Assert.Contains("Description=ScanTools scan srv-nightly: /srv/it's here, /data/100%%\n", service);
         Assert.Contains("OnCalendar=Sun *-*-* 02:05:00\n", timer);
@@ -90,7 +90,7 @@ public sealed class ScheduleTests : IDisposable
     {
         string script = ScheduleText.Script(Schedule());
 
-        Assert.Contains("Path = @('/srv/it''s here', '/data/100%')", script);
+        Assert.Contains("LiteralPath = @('/srv/it''s here', '/data/100%')", script); // literal: brackets in a name are not wildcards
         Assert.Contains("Database = '/var/lib/scantools/$srv.db'", script);
         Assert.Contains("Hash = $true", script);
         Assert.Contains("Exclude = @('*.tmp')", script);

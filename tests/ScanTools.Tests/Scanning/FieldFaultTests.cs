@@ -406,4 +406,49 @@ public sealed class FieldFaultTests : CatalogTest
         Assert.Equal(SHA256.HashData(ReadOnlySpan<byte>.Empty), outcome.Digest);
         Assert.Equal(0, outcome.Length);
     }
+
+    [LinuxFact]
+    public void HashingProc_NeverBlocksOnAKernelStream_AndNeverReadsTheKernelLog()
+    {
+        var scan = Task.Run(() => ScanJob.Run(T.Db(), new ScanOptions { Roots = new[] { "/proc" }, MaxDepth = 0, Hash = true },
+            new ScanJobSettings { Registry = Registry }));
+
+        // Bounded by the test, not a measured duration: before the fix, the read of /proc/kmsg never returned.
+        Assert.True(((IAsyncResult)scan).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(120)), "hashing /proc hung");
+        Assert.Equal(ScanRunStatus.Completed, scan.Result.Status);
+    }
+
+    [LinuxFact]
+    public void AFifoOrADeviceGivenAsTheCatalog_IsRefusedAtOnce_NotOpened()
+    {
+        string fifo = T.Combine("catalog.fifo");
+        Trees.MkFifo(fifo);
+        foreach (string notAFile in new[] { fifo, "/dev/null" })
+        {
+            var read = Task.Run(() => CatalogReader.Open(notAFile));
+            Assert.True(((IAsyncResult)read).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60)), "opening " + notAFile + " hung");
+            var refused = Assert.IsType<CatalogException>(read.Exception?.InnerException);
+            Assert.Equal(CatalogErrorCode.NotACatalog, refused.Code);
+            var write = Assert.Throws<CatalogException>(() => Registry.Acquire(notAFile));
+            Assert.Equal(CatalogErrorCode.NotACatalog, write.Code);
+        }
+        Assert.False(File.Exists("/dev/null-scantools.lock") && new FileInfo("/dev/null-scantools.lock").LastWriteTimeUtc > DateTime.UtcNow.AddMinutes(-1));
+    }
+
+    [UnixFact]
+    public void FollowingALinkThatAnEarlierScanRecordedAsALink_DoesNotMarkItRemoved()
+    {
+        string tree = T.Dir("links");
+        T.File("links/keep/a.txt", "1");
+        Directory.CreateSymbolicLink(Path.Combine(tree, "lnk"), "keep");
+        Directory.CreateSymbolicLink(Path.Combine(tree, "excluded-lnk"), "keep");
+        string db = T.Db();
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { tree } }, new ScanJobSettings { Registry = Registry });
+
+        ScanRun followed = ScanJob.Run(db, new ScanOptions { Roots = new[] { tree }, FollowSymlinks = true, Exclude = new[] { "excluded-lnk" } },
+            new ScanJobSettings { Registry = Registry });
+
+        Assert.Equal(0, followed.Removed);
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM files WHERE removed_scan_id IS NOT NULL;"));
+    }
 }
