@@ -449,10 +449,6 @@ internal sealed partial class CatalogWriter : IDisposable
                     : listing.Snapshot is { } snap && snap.DirectoryId == dirId && snap.Version == directory.Version ? FolderState.From(snap)
                     : LoadFolder(dirId);
                 tracked = true;
-                if (!known)
-                {
-                    RecordFolderChange(run, dirId, ScanChangeType.Added); // every file of a new folder: one row
-                }
                 if (!listing.IsFinalChunk)
                 {
                     _openListings[key] = state;
@@ -470,6 +466,12 @@ internal sealed partial class CatalogWriter : IDisposable
             // tell what disappeared: nothing is marked removed for this folder this time.
         }
 
+        if (!known && (listing.ChunkIndex == 0 || !walk))
+        {
+            // Every file of a folder new to the catalog, in a walk or in records: one row (the files say
+            // which: their first_scan_id is the run), written once per folder and run.
+            RecordFolderChange(run, dirId, ScanChangeType.Added);
+        }
         bool wrote = false;
         foreach (FileRecord f in listing.Files)
         {
@@ -478,10 +480,6 @@ internal sealed partial class CatalogWriter : IDisposable
                 BindFile(_insertFile, f, dirId, run);
                 InsertNew(f, dirId, run);
                 wrote = true;
-                if (!walk)
-                {
-                    RecordFileChange(run, dirId, f.Name, ScanChangeType.Added, ChangedProperties.None, null, f);
-                }
                 continue;
             }
             StoredRow? old = state is not null ? state.Take(f.Name) : LookupRow(dirId, f.Name);
