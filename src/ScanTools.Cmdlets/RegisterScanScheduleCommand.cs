@@ -101,6 +101,17 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
             ScriptPath = store.ScriptPath(Name),
             LogPath = LogPath is null ? store.DefaultLogPath(Name) : ScheduleSupport.FullPath(this, LogPath, "LogPath"),
         };
+        if (Directory.Exists(schedule.LogPath))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(
+                $"-LogPath '{schedule.LogPath}' is a folder; give the path of a log file, for example '{System.IO.Path.Join(schedule.LogPath, Name + ".log")}'."),
+                "InvalidSchedule", ErrorCategory.InvalidArgument, LogPath));
+        }
+        string? catalogFolder = System.IO.Path.GetDirectoryName(schedule.Database);
+        if (!string.IsNullOrEmpty(catalogFolder) && !Directory.Exists(catalogFolder))
+        {
+            WriteWarning($"The catalog's folder '{catalogFolder}' does not exist now; the scheduled scan fails with CatalogFolderNotFound (exit code 6) unless it exists when the scan runs.");
+        }
         try
         {
             schedule.Validate();

@@ -229,6 +229,14 @@ Describe 'Register-ScanSchedule parameters' {
             Should -Throw -ErrorId "InvalidSchedule,$register"
     }
 
+    It 'refuses a folder as -LogPath, and warns of a catalog folder that does not exist' {
+        $name = New-ScheduleName 'logpath'
+        { Register-ScanSchedule -Name $name -Path $trees -Database (New-CatalogPath -Directory $catalogs) -LogPath $trees -WhatIf } |
+            Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage '*is a folder*'
+        $null = Register-ScanSchedule -Name $name -Path $trees -Database (Join-Path $TestDrive 'no-such-folder/c.db') -WhatIf -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -BeLike '*does not exist now*'
+    }
+
     It 'reports an unknown schedule as ScheduleNotFound' {
         Get-ScanSchedule -Name "$prefix-none" -ErrorAction SilentlyContinue -ErrorVariable e
         $e[0].FullyQualifiedErrorId | Should -Be 'ScheduleNotFound,ScanTools.Commands.GetScanScheduleCommand'
