@@ -61,8 +61,10 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         {
             foreach (DuplicateGroup group in finder.Find(catalog.Path, options, _stop.Token))
             {
+                ReportProblems(finder);
                 WriteObject(group);
             }
+            ReportProblems(finder);
         }
         catch (CatalogException ex)
         {
@@ -81,6 +83,15 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         if (s.Stale > 0)
         {
             WriteWarning($"{s.Stale:N0} files the catalog holds are gone or changed size since they were scanned; they were left out. Scan again to bring the catalog up to date.");
+        }
+    }
+
+    /// <summary>Files that could not be read are non-terminating errors (AccessDenied, IoError), named.</summary>
+    private void ReportProblems(DuplicateFinder finder)
+    {
+        foreach (Scanning.ScanError problem in finder.TakeProblems())
+        {
+            WriteError(ErrorRecords.ForScanError(problem));
         }
     }
 

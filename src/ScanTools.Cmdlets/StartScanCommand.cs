@@ -289,6 +289,11 @@ public sealed class StartScanCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"-IgnoreFile '{path}' is not usable: {ex.Message}", ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, path));
             throw; // not reached
         }
+        if (Directory.Exists(resolved))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"The ignore file '{resolved}' is a folder. Give the path of a file of .gitignore-syntax rules."),
+                "InvalidScanOptions", ErrorCategory.InvalidArgument, path));
+        }
         if (!File.Exists(resolved))
         {
             ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"The ignore file '{resolved}' does not exist. Give the path of a file of .gitignore-syntax rules."),

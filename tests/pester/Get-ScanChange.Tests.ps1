@@ -83,7 +83,8 @@ Describe 'Get-ScanChange' {
         It 'filters by change type, property and path' {
             (Get-ScanChange -Database $db -ScanId $run2.Id -ChangeType Removed).Name | Should -Be 'report3.txt'
             (Get-ScanChange -Database $db -ScanId $run2.Id -Property Hash).Name | Should -Be 'a.txt'
-            Join-Sorted (Get-ScanChange -Database $db -ScanId $run2.Id -Path (Join-Path $root 'docs')).Name | Should -Be 'report3.txt'
+            # report2.txt moved out of docs: a change there too.
+            Join-Sorted (Get-ScanChange -Database $db -ScanId $run2.Id -Path (Join-Path $root 'docs')).Name | Should -Be (Join-Sorted 'report2.txt', 'report3.txt')
             @(Get-ScanChange -Database $db -ScanId $run2.Id -First 2) | Should -HaveCount 2
         }
 

@@ -57,6 +57,19 @@ public sealed class DuplicateFinder
         public DuplicateCandidate First => Names[0];
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ScanError> _problems = new();
+
+    /// <summary>Files that could not be read (permission denied, an I/O error), each as an error item; taken once.</summary>
+    public IReadOnlyList<ScanError> TakeProblems()
+    {
+        var list = new List<ScanError>();
+        while (_problems.TryDequeue(out ScanError? e))
+        {
+            list.Add(e);
+        }
+        return list;
+    }
+
     /// <summary>
     /// The groups of identical files, largest files first, streamed as each size is settled.
     /// </summary>
@@ -204,6 +217,28 @@ public sealed class DuplicateFinder
                 }
             }
         });
+        // Every name must still be a regular file (not a link put there since the scan) and the very file the
+        // catalog recorded and that was read: a name that is not is dropped, so a group never offers to remove
+        // a file it did not compare (a link to the kept copy, another file moved into its place).
+        Parallel.ForEach(all.Where(c => !c.Unreadable), parallel, copy =>
+        {
+            DuplicateCandidate c = copy.First;
+            if ((c.Inode is long inode && copy.Stat.Inode is long nowInode && inode != nowInode)
+                || (c.Device is long device && copy.Stat.Device is long nowDevice && device != nowDevice))
+            {
+                copy.Unreadable = true; // another file at this path since the scan
+                return;
+            }
+            copy.Names.RemoveAll(name =>
+                FileStat.TryStat(name.FullName, follow: false, out EntryStat now) != StatFailure.None
+                || now.Kind != EntryKind.File
+                || (now.Inode is long i && copy.Stat.Inode is long ci && i != ci)
+                || (now.Device is long d && copy.Stat.Device is long cd && d != cd));
+            if (copy.Names.Count == 0 || !ReferenceEquals(copy.Names[0], c))
+            {
+                copy.Unreadable = true; // the name that was read is gone or replaced: what was read is not of these names
+            }
+        });
         Statistics.Stale += all.Count(c => c.Unreadable);
         Statistics.StoredHashesUsed += all.Count(c => !c.Unreadable && c.Sha256 is not null && c.First.Size > 0);
 
@@ -259,6 +294,8 @@ public sealed class DuplicateFinder
         // Largest first, handed out one at a time: a few big files must not end up on one thread.
         needFull.Sort((a, b) => b.First.Size.CompareTo(a.First.Size));
         var oneAtATime = System.Collections.Concurrent.Partitioner.Create(needFull, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+        try
+        {
         Parallel.ForEach(oneAtATime, parallel, () => new FileHasher(), (copy, _, hasher) =>
         {
             try
@@ -281,6 +318,16 @@ public sealed class DuplicateFinder
             }
             return hasher;
         }, hasher => hasher.Dispose());
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped (Ctrl+C): what was read whole is kept, so the next search need not read it again.
+            if (options.StoreHashes && !computed.IsEmpty)
+            {
+                Store(computed, ref recorder, options, database);
+            }
+            throw;
+        }
         Statistics.FullyHashed += needFull.Count;
         Statistics.BytesRead += prefilterBytes + fullBytes;
 
@@ -289,15 +336,7 @@ public sealed class DuplicateFinder
         // 4. Store what was computed; group by digest.
         if (options.StoreHashes && !computed.IsEmpty)
         {
-            recorder ??= FileRecorder.Start(database, registry: options.Registry, kind: "Duplicates");
-            foreach (Copy copy in computed)
-            {
-                foreach (DuplicateCandidate name in copy.Names)
-                {
-                    recorder.Add(FileRecord.FromStat(name.Directory, name.Name, copy.Stat, isLink: false, linkTarget: null, sha256: copy.Sha256));
-                    Statistics.HashesStored++;
-                }
-            }
+            Store(computed, ref recorder, options, database);
         }
         var groups = new List<DuplicateGroup>();
         foreach (List<Copy> group in batch)
@@ -326,12 +365,26 @@ public sealed class DuplicateFinder
         return groups;
     }
 
+    /// <summary>Hands the computed digests to the catalog's writer session, as records of a Duplicates run.</summary>
+    private void Store(IEnumerable<Copy> computed, ref FileRecorder? recorder, DuplicateSearchOptions options, string database)
+    {
+        recorder ??= FileRecorder.Start(database, registry: options.Registry, kind: "Duplicates");
+        foreach (Copy copy in computed)
+        {
+            foreach (DuplicateCandidate name in copy.Names)
+            {
+                recorder.Add(FileRecord.FromStat(name.Directory, name.Name, copy.Stat, isLink: false, linkTarget: null, sha256: copy.Sha256));
+                Statistics.HashesStored++;
+            }
+        }
+    }
+
     /// <summary>
     /// Reads a copy's first and last <see cref="BlockSize"/> bytes (all of it when smaller than two blocks)
     /// into its XxHash3 prefilter, taking its stat from the same open file. False, and the copy unreadable,
     /// when it cannot be read (gone, denied, a file that would block).
     /// </summary>
-    private static bool ReadEnds(Copy copy, string path, out long read)
+    private bool ReadEnds(Copy copy, string path, out long read)
     {
         read = 0;
         // Files up to 16 KiB are read whole in one call: as cheap as a block, and the prefilter is then exact.
@@ -339,9 +392,15 @@ public sealed class DuplicateFinder
         int first, last;
         if (LinuxFile.IsSupported)
         {
-            if (LinuxFile.TryReadEnds(path, buffer, BlockSize, out copy.Stat, out first, out last) != LinuxFile.ReadFailure.None)
+            LinuxFile.ReadFailure failure = LinuxFile.TryReadEnds(path, buffer, BlockSize, out copy.Stat, out first, out last);
+            if (failure != LinuxFile.ReadFailure.None)
             {
                 copy.Unreadable = true;
+                if (failure is LinuxFile.ReadFailure.AccessDenied or LinuxFile.ReadFailure.Other)
+                {
+                    _problems.Enqueue(new ScanError(path, failure == LinuxFile.ReadFailure.AccessDenied ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
+                        "This file could not be read, so it was left out of the search for duplicates."));
+                }
                 return false;
             }
         }
@@ -370,6 +429,8 @@ public sealed class DuplicateFinder
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 copy.Unreadable = true;
+                _problems.Enqueue(new ScanError(path, ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
+                    $"This file could not be read, so it was left out of the search for duplicates: {ex.Message}"));
                 return false;
             }
         }

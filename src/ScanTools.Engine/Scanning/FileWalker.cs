@@ -67,7 +67,7 @@ public sealed class FileWalker
         {
             try
             {
-                IgnoreFileRules rules = IgnoreChain.Load(path, string.Empty, IgnoreCase, out List<string> invalid);
+                IgnoreFileRules rules = IgnoreChain.Load(path, string.Empty, IgnoreCase, out List<string> invalid, followLinks: true);
                 if (invalid.Count > 0)
                 {
                     throw new ArgumentException($"The ignore file '{path}' has rules that cannot work: {string.Join(" ", invalid)} Fix or remove them.");
@@ -331,7 +331,7 @@ public sealed class FileWalker
     private IgnoreChain WithFolderIgnoreFiles(DirectoryWork work, IWalkSink sink)
     {
         IgnoreChain chain = work.Ignore!;
-        foreach (string name in _options.IgnoreFileName)
+        foreach (string name in _options.IgnoreFileName.Distinct(StringComparer.Ordinal))
         {
             string path = Path.Join(work.Path, name);
             try

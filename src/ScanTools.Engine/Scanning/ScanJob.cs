@@ -101,6 +101,9 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         return job.Pump(new ScanObserver(), cancellationToken);
     }
 
+    /// <summary>For tests: cancelled once the scan has been asked to stop.</summary>
+    internal CancellationToken StopRequested => _cancel.Token;
+
     /// <summary>Asks the scan to stop; it commits what was accepted and ends the run Cancelled.</summary>
     public void Cancel() => Cancel(null);
 

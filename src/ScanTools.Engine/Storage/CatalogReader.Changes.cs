@@ -26,7 +26,7 @@ public sealed partial class CatalogReader
             return Array.Empty<ScanChange>();
         }
         IEnumerable<ScanChange> changes = query.IsComparison
-            ? Fold(Rows(runs, filter, query, comparison: true, cancellationToken), query, Renames(runs))
+            ? Fold(Rows(runs, filter, query, comparison: true, cancellationToken), query, runs, ReferenceOf(runs), Renames(runs))
             : Rows(runs, filter, query, comparison: false, cancellationToken).Select(ToChange);
         return query.First is int first ? changes.Take(first) : changes;
     }
@@ -63,8 +63,11 @@ public sealed partial class CatalogReader
         if (runs.Count > 0)
         {
             using SqliteCommand command = _connection.CreateCommand();
-            command.CommandText = "SELECT files FROM scan_runs WHERE id = $id;";
-            command.Parameters.AddWithValue("$id", runs[^1]);
+            command.CommandText = """
+                SELECT files FROM scan_runs WHERE id IN (SELECT value FROM json_each($ids))
+                ORDER BY kind = 'Scan' DESC, id DESC LIMIT 1;
+                """;
+            command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(runs));
             entries = ExecuteScalar(command) is long n ? n : 0;
         }
         return new ScanChangeSummary
@@ -85,6 +88,9 @@ public sealed partial class CatalogReader
             Database = DatabasePath,
         };
     }
+
+    /// <summary>The run a comparison starts after: the one before the first run it covers.</summary>
+    private long ReferenceOf(IReadOnlyList<long> runs) => runs.Count == 0 ? 0 : RunBefore(runs[0]) ?? 0;
 
     /// <summary>The ids of the runs a query covers, oldest first.</summary>
     private List<long> SelectRuns(ScanChangeQuery query)
@@ -139,8 +145,14 @@ public sealed partial class CatalogReader
             command.Parameters.AddWithValue("$b", query.Before is DateTime b ? b.ToUniversalTime().Ticks : long.MaxValue);
             return Ids(command);
         }
-        // The newest scan: what changed last time.
-        command.CommandText = "SELECT id FROM scan_runs WHERE kind = 'Scan' ORDER BY id DESC LIMIT 1;";
+        // What changed since the scan before the newest: the newest scan, and every run since the one before
+        // it (records, duplicate searches, stopped scans), each change as that run found it.
+        command.CommandText = """
+            SELECT id FROM scan_runs
+            WHERE id <= (SELECT max(id) FROM scan_runs WHERE kind = 'Scan')
+              AND id > coalesce((SELECT max(id) FROM scan_runs WHERE kind = 'Scan' AND id < (SELECT max(id) FROM scan_runs WHERE kind = 'Scan')), 0)
+            ORDER BY id;
+            """;
         return Ids(command);
     }
 
@@ -180,7 +192,8 @@ public sealed partial class CatalogReader
 
     /// <summary>One stored change, with its paths.</summary>
     private readonly record struct ChangeRow(long ScanId, int Change, int Fields, string Directory, string Name,
-        long? OldSize, long? NewSize, long? OldMtime, long? NewMtime, string? FromDirectory, string? FromName, byte[]? OldSha, byte[]? NewSha);
+        long? OldSize, long? NewSize, long? OldMtime, long? NewMtime, string? FromDirectory, string? FromName, byte[]? OldSha, byte[]? NewSha,
+        string? OldMeta, string? NewMeta);
 
     /// <summary>
     /// The stored changes of <paramref name="runs"/>: per-file rows, and the files of whole-folder rows
@@ -196,7 +209,9 @@ public sealed partial class CatalogReader
         var where = new List<string>();
         if (filter.Where.Length > 0)
         {
-            where.Add(filter.Where);
+            // A renamed file matches by where it went or by where it was: moved out of a folder is a change there too.
+            string old = filter.Where.Replace("d.path", "fd.path", StringComparison.Ordinal).Replace("f.name", "f.from_name", StringComparison.Ordinal);
+            where.Add($"(({filter.Where}) OR (f.change = 4 AND fd.path IS NOT NULL AND ({old})))");
         }
         if (!comparison)
         {
@@ -206,35 +221,47 @@ public sealed partial class CatalogReader
             }
             if (query.Property != ChangedProperties.None)
             {
-                where.Add($"(f.change = 3 AND (f.fields & {(int)query.Property}) != 0)");
+                where.Add($"(f.change IN (3, 4) AND (f.fields & {(int)query.Property}) != 0)");
             }
         }
         string renamedAway = comparison
             ? """
               UNION ALL
-              SELECT c.scan_id, 5, 0, c.from_dir_id, c.from_name, c.old_size, NULL, c.old_mtime, NULL, c.dir_id, c.name, c.old_sha256, NULL
+              SELECT c.scan_id, 5, 0, c.from_dir_id, c.from_name, c.old_size, NULL, c.old_mtime, NULL, c.dir_id, c.name, c.old_sha256, NULL, c.old_meta, NULL
               FROM file_changes c WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.change = 4
               """
             : string.Empty;
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = $"""
-            WITH f (scan_id, change, fields, dir_id, name, old_size, new_size, old_mtime, new_mtime, from_dir_id, from_name, old_sha, new_sha) AS (
-                SELECT c.scan_id, c.change, c.fields, c.dir_id, c.name, c.old_size, c.new_size, c.old_mtime, c.new_mtime, c.from_dir_id, c.from_name, c.old_sha256, c.new_sha256
+            WITH f (scan_id, change, fields, dir_id, name, old_size, new_size, old_mtime, new_mtime, from_dir_id, from_name, old_sha, new_sha, old_meta, new_meta) AS (
+                SELECT c.scan_id, c.change, c.fields, c.dir_id, c.name, c.old_size, c.new_size, c.old_mtime, c.new_mtime, c.from_dir_id, c.from_name, c.old_sha256, c.new_sha256, c.old_meta, c.new_meta
                 FROM file_changes c WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NOT NULL
                 UNION ALL
-                SELECT c.scan_id, 1, 0, x.dir_id, x.name, NULL, x.size, NULL, x.mtime, NULL, NULL, NULL, x.sha256
+                -- A whole-folder Added row: each file as it was then, which a later change row of the file recorded
+                -- as its old values; else as it is now.
+                SELECT c.scan_id, 1, 0, x.dir_id, x.name, NULL,
+                       coalesce((SELECT m.old_size FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id AND m.old_size IS NOT NULL ORDER BY m.scan_id LIMIT 1), x.size),
+                       NULL,
+                       coalesce((SELECT m.old_mtime FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id AND m.old_mtime IS NOT NULL ORDER BY m.scan_id LIMIT 1), x.mtime),
+                       NULL, NULL, NULL,
+                       CASE WHEN EXISTS (SELECT 1 FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id)
+                            THEN (SELECT m.old_sha256 FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id ORDER BY m.scan_id LIMIT 1)
+                            ELSE x.sha256 END,
+                       NULL,
+                       coalesce((SELECT m.old_meta FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id AND m.old_meta IS NOT NULL ORDER BY m.scan_id LIMIT 1),
+                                coalesce(x.mode, '') || '|' || x.attributes || '|' || coalesce(x.uid, '') || '|' || coalesce(x.gid, '') || '|' || x.kind || '|' || x.is_link || '|' || coalesce(x.link_target, ''))
                 FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.first_scan_id = c.scan_id
                 WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NULL AND c.change = 1
                   AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name)
                 UNION ALL
-                SELECT c.scan_id, 2, 0, x.dir_id, x.name, x.size, NULL, x.mtime, NULL, NULL, NULL, x.sha256, NULL
+                SELECT c.scan_id, 2, 0, x.dir_id, x.name, x.size, NULL, x.mtime, NULL, NULL, NULL, x.sha256, NULL, coalesce(x.mode, '') || '|' || x.attributes || '|' || coalesce(x.uid, '') || '|' || coalesce(x.gid, '') || '|' || x.kind || '|' || x.is_link || '|' || coalesce(x.link_target, ''), NULL
                 FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.removed_scan_id = c.scan_id
                 WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NULL AND c.change = 2
                   AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.change = 4 AND o.from_dir_id = x.dir_id AND o.from_name = x.name)
                   AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name AND o.change = 2)
                 {renamedAway}
             )
-            SELECT f.scan_id, f.change, f.fields, d.path, f.name, f.old_size, f.new_size, f.old_mtime, f.new_mtime, fd.path, f.from_name, f.old_sha, f.new_sha
+            SELECT f.scan_id, f.change, f.fields, d.path, f.name, f.old_size, f.new_size, f.old_mtime, f.new_mtime, fd.path, f.from_name, f.old_sha, f.new_sha, f.old_meta, f.new_meta
             FROM f JOIN directories d ON d.id = f.dir_id LEFT JOIN directories fd ON fd.id = f.from_dir_id
             {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
             ORDER BY d.path, f.name, f.scan_id;
@@ -252,7 +279,8 @@ public sealed partial class CatalogReader
                 r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt64(6),
                 r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : r.GetInt64(8),
                 r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-                r.IsDBNull(11) ? null : (byte[])r.GetValue(11), r.IsDBNull(12) ? null : (byte[])r.GetValue(12));
+                r.IsDBNull(11) ? null : (byte[])r.GetValue(11), r.IsDBNull(12) ? null : (byte[])r.GetValue(12),
+                r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14));
         }
     }
 
@@ -270,20 +298,110 @@ public sealed partial class CatalogReader
         Database = DatabasePath,
     };
 
+    /// <summary>A rename in the compared runs: where the file was, and what it had been before that.</summary>
+    private sealed record RenameStep(string From, long ScanId, ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, long? FromFirstScanId, string? OldMeta);
+
+    /// <summary>The renames of the runs by new full path (a file renamed twice is followed back to where it started).</summary>
+    private Dictionary<string, RenameStep> Renames(IReadOnlyList<long> runs)
+    {
+        var renames = new Dictionary<string, RenameStep>(StringComparer.Ordinal);
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = """
+            SELECT d.path, c.name, fd.path, c.from_name, c.scan_id, c.fields, c.old_size, c.old_mtime, c.old_sha256, x.first_scan_id, c.old_meta
+            FROM file_changes c JOIN directories d ON d.id = c.dir_id JOIN directories fd ON fd.id = c.from_dir_id
+            LEFT JOIN files x ON x.dir_id = c.from_dir_id AND x.name = c.from_name
+            WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.change = 4;
+            """;
+        command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            renames[Path.Join(r.GetString(0), r.GetString(1))] = new RenameStep(Path.Join(r.GetString(2), r.GetString(3)), r.GetInt64(4),
+                (ChangedProperties)r.GetInt32(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
+                r.IsDBNull(8) ? null : (byte[])r.GetValue(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(10) ? null : r.GetString(10));
+        }
+        return renames;
+    }
+
+    /// <summary>
+    /// A file that arrived at its path by a rename, followed back to where it was when the comparison starts:
+    /// that path (null when the file did not exist then: it was added within the runs), its values then, and
+    /// every property that changed on the way (at the earlier paths, and in the renames themselves).
+    /// </summary>
+    private (string? Origin, long? OldSize, long? OldMtime, byte[]? OldSha, string? OldMeta, ChangedProperties Fields) Trace(
+        string path, long scanId, long reference, IReadOnlyList<long> runs, Dictionary<string, RenameStep> renames)
+    {
+        var fields = ChangedProperties.None;
+        long? oldSize = null, oldMtime = null;
+        byte[]? oldSha = null;
+        string? oldMeta = null;
+        string current = path;
+        long at = scanId;
+        for (int hops = 0; hops <= renames.Count && renames.TryGetValue(current, out RenameStep? step) && step.ScanId <= at; hops++)
+        {
+            fields |= step.Fields;
+            (oldSize, oldMtime, oldSha, oldMeta) = (step.OldSize, step.OldMtime, step.OldSha, step.OldMeta);
+            // Changes at the earlier path before it was renamed away, oldest last so its old values win.
+            foreach ((ChangedProperties f, long? size, long? mtime, byte[]? sha, string? meta, bool added) in Enumerable.Reverse(ChangesAt(step.From, step.ScanId, runs)))
+            {
+                if (added)
+                {
+                    return (null, null, null, null, null, ChangedProperties.None); // it appeared there within the runs
+                }
+                fields |= f;
+                (oldSize, oldMtime, oldSha, oldMeta) = (size ?? oldSize, mtime ?? oldMtime, sha ?? oldSha, meta ?? oldMeta);
+            }
+            bool arrivedByRename = renames.TryGetValue(step.From, out RenameStep? earlier) && earlier.ScanId < step.ScanId;
+            if (!arrivedByRename && step.FromFirstScanId is long first && first > reference)
+            {
+                return (null, null, null, null, null, ChangedProperties.None); // the origin was not in the catalog at the reference run
+            }
+            current = step.From;
+            at = step.ScanId - 1;
+        }
+        return (current == path ? null : current, oldSize, oldMtime, oldSha, oldMeta, fields);
+    }
+
+    /// <summary>Modified and Added changes at a path in the runs before <paramref name="beforeScan"/>, oldest first.</summary>
+    private List<(ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, string? OldMeta, bool Added)> ChangesAt(string fullPath, long beforeScan, IReadOnlyList<long> runs)
+    {
+        var list = new List<(ChangedProperties, long?, long?, byte[]?, string?, bool)>();
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = """
+            SELECT m.fields, m.old_size, m.old_mtime, m.old_sha256, m.change, m.old_meta
+            FROM file_changes m JOIN directories d ON d.id = m.dir_id
+            WHERE d.path = $dir AND m.name = $name AND m.change IN (1, 3) AND m.scan_id < $before
+              AND m.scan_id IN (SELECT value FROM json_each($runs))
+            ORDER BY m.scan_id;
+            """;
+        command.Parameters.AddWithValue("$dir", Path.GetDirectoryName(fullPath) ?? fullPath);
+        command.Parameters.AddWithValue("$name", Path.GetFileName(fullPath));
+        command.Parameters.AddWithValue("$before", beforeScan);
+        command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            list.Add(((ChangedProperties)r.GetInt32(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2),
+                r.IsDBNull(3) ? null : (byte[])r.GetValue(3), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt32(4) == 1));
+        }
+        return list;
+    }
+
     /// <summary>
     /// Folds the changes of several runs into each file's net change: present before and after (Modified,
-    /// with every property any run changed, and size or time if they differ end to end), only after
-    /// (Added, or Renamed when it arrived by a rename), only before (Removed; the old path of a rename is
-    /// covered by its Renamed change), neither (nothing).
+    /// with every property any run changed, and size, time or hash if they differ end to end), only after
+    /// (Added, or Renamed when it arrived by a rename from a path it had at the reference run), only before
+    /// (Removed; the old path of a rename is covered by its Renamed change), neither (nothing). A path whose
+    /// file was renamed away and that another file took is Added (or Renamed) for the new file.
     /// </summary>
-    private IEnumerable<ScanChange> Fold(IEnumerable<ChangeRow> rows, ScanChangeQuery query, Dictionary<string, (string From, long ScanId)> renames)
+    private IEnumerable<ScanChange> Fold(IEnumerable<ChangeRow> rows, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, RenameStep> renames)
     {
         var group = new List<ChangeRow>();
         foreach (ChangeRow row in rows)
         {
             if (group.Count > 0 && (group[0].Directory != row.Directory || group[0].Name != row.Name))
             {
-                if (Net(group, query, renames) is ScanChange c)
+                if (Net(group, query, runs, reference, renames) is ScanChange c)
                 {
                     yield return c;
                 }
@@ -291,76 +409,68 @@ public sealed partial class CatalogReader
             }
             group.Add(row);
         }
-        if (group.Count > 0 && Net(group, query, renames) is ScanChange last)
+        if (group.Count > 0 && Net(group, query, runs, reference, renames) is ScanChange last)
         {
             yield return last;
         }
     }
 
-    /// <summary>The renames of the runs, new full path to old full path: a file renamed twice is followed back to where it started.</summary>
-    private Dictionary<string, (string From, long ScanId)> Renames(IReadOnlyList<long> runs)
-    {
-        var renames = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
-        using SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = """
-            SELECT d.path, c.name, fd.path, c.from_name, c.scan_id
-            FROM file_changes c JOIN directories d ON d.id = c.dir_id JOIN directories fd ON fd.id = c.from_dir_id
-            WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.change = 4;
-            """;
-        command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
-        using SqliteDataReader r = Execute(command);
-        while (Read(r))
-        {
-            renames[Path.Join(r.GetString(0), r.GetString(1))] = (Path.Join(r.GetString(2), r.GetString(3)), r.GetInt64(4));
-        }
-        return renames;
-    }
-
-    private static string Origin(string from, long scanId, Dictionary<string, (string From, long ScanId)> renames)
-    {
-        for (int hops = 0; hops < renames.Count && renames.TryGetValue(from, out var earlier) && earlier.ScanId < scanId; hops++)
-        {
-            (from, scanId) = earlier;
-        }
-        return from;
-    }
-
-    private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, Dictionary<string, (string From, long ScanId)> renames)
+    private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, RenameStep> renames)
     {
         ChangeRow first = events[0];
         ChangeRow final = events[^1];
+        string fullName = Path.Join(first.Directory, first.Name);
+        // The file at this path at the end: the one that was here at the start, unless it was renamed away.
+        int left = events.FindLastIndex(e => e.Change == RenamedAway);
         bool before = first.Change is 2 or 3 or RenamedAway;
         bool after = final.Change is 1 or 3 or 4;
         ScanChangeType type;
         var fields = ChangedProperties.None;
-        if (before && after)
+        long? oldSize = first.OldSize, oldMtime = first.OldMtime;
+        byte[]? oldSha = first.OldSha;
+        string? oldMeta = first.OldMeta;
+        string? oldFullName = null;
+        if (after && (left >= 0 || !before))
+        {
+            // Another file arrived here (after the original left, or where there was none).
+            int arrival = Math.Max(left + 1, 0);
+            while (arrival < events.Count && events[arrival].Change is 2 or 3)
+            {
+                arrival++; // the file that came and went before the one that is here now
+            }
+            ChangeRow came = events[Math.Min(arrival, events.Count - 1)];
+            type = ScanChangeType.Added;
+            oldSize = oldMtime = null;
+            oldSha = null;
+            oldMeta = null;
+            before = false;
+            if (came.Change == 4)
+            {
+                (string? origin, long? os, long? om, byte[]? oh, string? ometa, ChangedProperties f) = Trace(fullName, came.ScanId, reference, runs, renames);
+                if (origin is not null)
+                {
+                    type = ScanChangeType.Renamed;
+                    oldFullName = origin;
+                    (oldSize, oldMtime, oldSha, oldMeta) = (os, om, oh, ometa);
+                    fields = f;
+                    before = true;
+                }
+            }
+            if (type == ScanChangeType.Renamed)
+            {
+                foreach (ChangeRow e in events.Skip(arrival + 1))
+                {
+                    fields |= (ChangedProperties)e.Fields;
+                }
+            }
+        }
+        else if (before && after)
         {
             foreach (ChangeRow e in events)
             {
                 fields |= (ChangedProperties)e.Fields;
             }
-            long? oldSize = first.OldSize, newSize = final.NewSize, oldTime = first.OldMtime, newTime = final.NewMtime;
-            if (oldSize is long os && newSize is long ns && os != ns)
-            {
-                fields |= ChangedProperties.Length;
-            }
-            if (oldTime is long ot && newTime is long nt && ot != nt)
-            {
-                fields |= ChangedProperties.LastWriteTime;
-            }
-            if (first.OldSha is byte[] oh && final.NewSha is byte[] nh && !oh.AsSpan().SequenceEqual(nh))
-            {
-                fields |= ChangedProperties.Hash;
-            }
-            if (fields == ChangedProperties.None)
-            {
-                return null; // gone and back the same, as far as the catalog can tell
-            }
             type = ScanChangeType.Modified;
-        }
-        else if (after)
-        {
-            type = first.Change == 4 ? ScanChangeType.Renamed : ScanChangeType.Added;
         }
         else if (before)
         {
@@ -374,11 +484,37 @@ public sealed partial class CatalogReader
         {
             return null;
         }
+        if (before && after)
+        {
+            // End to end, where both ends are known: a value changed and changed back is no change.
+            if (oldSize is long os2 && final.NewSize is long ns)
+            {
+                fields = os2 != ns ? fields | ChangedProperties.Length : fields & ~ChangedProperties.Length;
+            }
+            if (oldMtime is long ot && final.NewMtime is long nt)
+            {
+                fields = ot != nt ? fields | ChangedProperties.LastWriteTime : fields & ~ChangedProperties.LastWriteTime;
+            }
+            if (oldSha is byte[] oh2 && final.NewSha is byte[] nh)
+            {
+                fields = !oh2.AsSpan().SequenceEqual(nh) ? fields | ChangedProperties.Hash : fields & ~ChangedProperties.Hash;
+            }
+            if (oldMeta is string om3 && final.NewMeta is string nm3)
+            {
+                // End to end: a mode changed and changed back is no change.
+                const ChangedProperties meta = ChangedProperties.Mode | ChangedProperties.Owner | ChangedProperties.Kind | ChangedProperties.LinkTarget;
+                fields = (fields & ~meta) | ChangeMeta.Compare(om3, nm3);
+            }
+            if (type == ScanChangeType.Modified && fields == ChangedProperties.None)
+            {
+                return null; // gone and back the same, as far as the catalog can tell
+            }
+        }
         if (query.ChangeType.Count > 0 && !query.ChangeType.Contains(type))
         {
             return null;
         }
-        if (query.Property != ChangedProperties.None && (type != ScanChangeType.Modified || (fields & query.Property) == 0))
+        if (query.Property != ChangedProperties.None && (type is not (ScanChangeType.Modified or ScanChangeType.Renamed) || (fields & query.Property) == 0))
         {
             return null;
         }
@@ -387,13 +523,11 @@ public sealed partial class CatalogReader
             ScanId = final.ScanId,
             ChangeType = type,
             Properties = fields,
-            FullName = Path.Join(first.Directory, first.Name),
-            OldFullName = type == ScanChangeType.Renamed && first.FromDirectory is string fd && first.FromName is string fn
-                ? Origin(Path.Join(fd, fn), first.ScanId, renames)
-                : null,
-            OldLength = before ? first.OldSize : null,
+            FullName = fullName,
+            OldFullName = oldFullName,
+            OldLength = before ? oldSize : null,
             Length = after ? final.NewSize : null,
-            OldLastWriteTimeUtc = before && first.OldMtime is long om ? new DateTime(om, DateTimeKind.Utc) : null,
+            OldLastWriteTimeUtc = before && oldMtime is long om2 ? new DateTime(om2, DateTimeKind.Utc) : null,
             LastWriteTimeUtc = after && final.NewMtime is long nm ? new DateTime(nm, DateTimeKind.Utc) : null,
             Database = DatabasePath,
         };

@@ -125,11 +125,14 @@ public static class CatalogSchema
             new_mtime   INTEGER,
             old_sha256  BLOB,              -- per-file rows: the hash before and after, where known
             new_sha256  BLOB,
+            old_meta    TEXT,              -- per-file rows: mode|attributes|uid|gid|kind|is_link|link_target before and after
+            new_meta    TEXT,
             from_dir_id INTEGER,           -- Renamed: where the file was
             from_name   TEXT
         );
         CREATE INDEX ix_file_changes_scan ON file_changes (scan_id, dir_id, name);
         CREATE INDEX ix_file_changes_from ON file_changes (scan_id, from_dir_id, from_name) WHERE from_dir_id IS NOT NULL;
+        CREATE INDEX ix_file_changes_file ON file_changes (dir_id, name, scan_id) WHERE name IS NOT NULL;
         ALTER TABLE scan_runs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE directories ADD COLUMN version INTEGER NOT NULL DEFAULT 0; -- bumped whenever the folder's file rows change
         """,

@@ -180,6 +180,8 @@ internal sealed partial class CatalogWriter
         _insertChange.Bind(9, now?.LastWriteTimeUtc.Ticks);
         _insertChange.Bind(10, old?.Sha256);
         _insertChange.Bind(11, now?.Sha256Bytes);
+        _insertChange.Bind(12, old is StoredRow o ? ChangeMeta.Of(o) : null);
+        _insertChange.Bind(13, now is null ? null : ChangeMeta.Of(now));
         _insertChange.Execute();
     }
 
@@ -193,9 +195,10 @@ internal sealed partial class CatalogWriter
     }
 
     /// <summary>
-    /// Pairs the files a run found gone with the files it added that are the same file: the same device,
-    /// file id, size and last-write time (a rename or a move within one file system), or else the same size
-    /// and SHA-256 (a move across file systems, when both were hashed). Each pair becomes one Renamed change.
+    /// Pairs the files a run found gone with the files it added that are the same file: the same device, file
+    /// id and birth time (a rename or a move within one file system, edited or not; see <see cref="Identity"/>),
+    /// or else the same size and SHA-256 (a move across file systems, when both were hashed). Each pair becomes
+    /// one Renamed change, with whatever else changed in its properties.
     /// Applied again, it finds nothing more to pair.
     /// </summary>
     private void PairRenames(long run)
@@ -216,9 +219,9 @@ internal sealed partial class CatalogWriter
         var byHash = new Dictionary<(long, string), Queue<Candidate>>();
         foreach (Candidate g in gone)
         {
-            if (g.Device is long dev && g.Inode is long ino)
+            if (Identity(g) is { } id)
             {
-                Enqueue(byId, (dev, ino, g.Size, g.Mtime), g);
+                Enqueue(byId, id, g);
             }
             if (g.Sha256 is byte[] sha)
             {
@@ -230,9 +233,9 @@ internal sealed partial class CatalogWriter
         foreach (Candidate a in Candidates(run, ScanChangeType.Added))
         {
             Candidate? match = null;
-            if (a.Device is long dev && a.Inode is long ino)
+            if (Identity(a) is { } id)
             {
-                match = TakeUnused(byId, (dev, ino, a.Size, a.Mtime), used);
+                match = TakeUnused(byId, id, used);
             }
             if (match is null && a.Sha256 is byte[] sha)
             {
@@ -249,8 +252,8 @@ internal sealed partial class CatalogWriter
             using SqliteCommand c = _connection.CreateCommand();
             c.CommandText = """
                 DELETE FROM file_changes WHERE scan_id = $run AND ((dir_id = $fd AND name = $fn AND change = 2) OR (dir_id = $td AND name = $tn AND change = 1));
-                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, from_dir_id, from_name)
-                VALUES ($run, $td, $tn, 4, 0, $fs, $ts, $fm, $tm, $fh, $th, $fd, $fn);
+                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, old_meta, new_meta, from_dir_id, from_name)
+                VALUES ($run, $td, $tn, 4, $fields, $fs, $ts, $fm, $tm, $fh, $th, $fmeta, $tmeta, $fd, $fn);
                 """;
             c.Parameters.AddWithValue("$run", run);
             c.Parameters.AddWithValue("$fd", from.DirId);
@@ -261,6 +264,9 @@ internal sealed partial class CatalogWriter
             c.Parameters.AddWithValue("$ts", to.Size);
             c.Parameters.AddWithValue("$fm", from.Mtime);
             c.Parameters.AddWithValue("$tm", to.Mtime);
+            c.Parameters.AddWithValue("$fields", (long)RenameFields(from, to));
+            c.Parameters.AddWithValue("$fmeta", ChangeMeta.Of(from.Mode, from.Attributes, from.Uid, from.Gid, from.Kind, from.IsLink, from.LinkTarget));
+            c.Parameters.AddWithValue("$tmeta", ChangeMeta.Of(to.Mode, to.Attributes, to.Uid, to.Gid, to.Kind, to.IsLink, to.LinkTarget));
             c.Parameters.AddWithValue("$fh", (object?)from.Sha256 ?? DBNull.Value);
             c.Parameters.AddWithValue("$th", (object?)to.Sha256 ?? DBNull.Value);
             c.ExecuteNonQuery();
@@ -295,7 +301,49 @@ internal sealed partial class CatalogWriter
         return null;
     }
 
-    private sealed record Candidate(long DirId, string Name, long Size, long Mtime, byte[]? Sha256, long? Device, long? Inode);
+    private sealed record Candidate(long DirId, string Name, long Size, long Mtime, byte[]? Sha256, long? Device, long? Inode,
+        long? Mode, long Attributes, long? Uid, long? Gid, string? LinkTarget, long Kind, bool IsLink, long? Btime);
+
+    /// <summary>
+    /// A file's identity across a rename: its device, inode and birth time (a reused inode has another birth
+    /// time), so a file renamed and edited in one run is still one file; without a birth time, the size and
+    /// last-write time stand in for it. Null when the file id is unknown.
+    /// </summary>
+    private static (long, long, long, long)? Identity(Candidate c) =>
+        c.Device is long dev && c.Inode is long ino
+            ? c.Btime is long birth ? (dev, ino, birth, long.MinValue) : (dev, ino, c.Size, c.Mtime)
+            : null;
+
+    /// <summary>What else changed in a rename (a move and a chmod in one run): compared like a modification.</summary>
+    private static ChangedProperties RenameFields(Candidate from, Candidate to)
+    {
+        var c = ChangedProperties.None;
+        if (from.Size != to.Size)
+        {
+            c |= ChangedProperties.Length;
+        }
+        if (from.Mtime != to.Mtime)
+        {
+            c |= ChangedProperties.LastWriteTime;
+        }
+        if (from.Sha256 is not null && to.Sha256 is not null && !from.Sha256.AsSpan().SequenceEqual(to.Sha256))
+        {
+            c |= ChangedProperties.Hash;
+        }
+        if (from.Mode != to.Mode || from.Attributes != to.Attributes)
+        {
+            c |= ChangedProperties.Mode;
+        }
+        if (from.Uid != to.Uid || from.Gid != to.Gid)
+        {
+            c |= ChangedProperties.Owner;
+        }
+        if (!string.Equals(from.LinkTarget, to.LinkTarget, StringComparison.Ordinal))
+        {
+            c |= ChangedProperties.LinkTarget;
+        }
+        return c;
+    }
 
     /// <summary>The run's added (present) or removed files not yet paired, from its per-file rows and its whole-folder rows.</summary>
     private List<Candidate> Candidates(long run, ScanChangeType type)
@@ -303,21 +351,21 @@ internal sealed partial class CatalogWriter
         using SqliteCommand c = _connection.CreateCommand();
         c.CommandText = type == ScanChangeType.Added
             ? """
-              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode
+              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode, f.mode, f.attributes, f.uid, f.gid, f.link_target, f.kind, f.is_link, f.btime
               FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.name = ch.name
               WHERE ch.scan_id = $run AND ch.change = 1 AND ch.name IS NOT NULL AND f.removed_scan_id IS NULL
               UNION ALL
-              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode
+              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode, f.mode, f.attributes, f.uid, f.gid, f.link_target, f.kind, f.is_link, f.btime
               FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.first_scan_id = $run
               WHERE ch.scan_id = $run AND ch.change = 1 AND ch.name IS NULL AND f.removed_scan_id IS NULL
                 AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.scan_id = $run AND x.dir_id = f.dir_id AND x.name = f.name);
               """
             : """
-              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode
+              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode, f.mode, f.attributes, f.uid, f.gid, f.link_target, f.kind, f.is_link, f.btime
               FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.name = ch.name
               WHERE ch.scan_id = $run AND ch.change = 2 AND ch.name IS NOT NULL
               UNION ALL
-              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode
+              SELECT f.dir_id, f.name, f.size, f.mtime, f.sha256, f.device, f.inode, f.mode, f.attributes, f.uid, f.gid, f.link_target, f.kind, f.is_link, f.btime
               FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.removed_scan_id = $run
               WHERE ch.scan_id = $run AND ch.change = 2 AND ch.name IS NULL
                 AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.scan_id = $run AND x.change = 4 AND x.from_dir_id = f.dir_id AND x.from_name = f.name);
@@ -328,8 +376,53 @@ internal sealed partial class CatalogWriter
         while (r.Read())
         {
             list.Add(new Candidate(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3),
-                r.IsDBNull(4) ? null : (byte[])r.GetValue(4), r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt64(6)));
+                r.IsDBNull(4) ? null : (byte[])r.GetValue(4), r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt64(6),
+                r.IsDBNull(7) ? null : r.GetInt64(7), r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(10) ? null : r.GetInt64(10),
+                r.IsDBNull(11) ? null : r.GetString(11), r.GetInt64(12), r.GetInt64(13) != 0, r.IsDBNull(14) ? null : r.GetInt64(14)));
         }
         return list;
+    }
+}
+
+/// <summary>
+/// A file's mode, attributes, owner, kind and link target as one comparable text, stored with per-file
+/// changes so that a comparison of runs can tell a property changed and changed back from one that differs.
+/// The SQL in CatalogReader.Changes builds the same text from a files row.
+/// </summary>
+internal static class ChangeMeta
+{
+    public static string Of(long? mode, long attributes, long? uid, long? gid, long kind, bool isLink, string? target) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{mode}|{attributes}|{uid}|{gid}|{kind}|{(isLink ? 1 : 0)}|{target}");
+
+    public static string Of(StoredRow r) => Of(r.Mode, r.Attributes, r.Uid, r.Gid, r.Kind, r.IsLink, r.LinkTarget);
+
+    public static string Of(FileRecord f) => Of(f.UnixStatMode, (long)f.Attributes, f.UserId, f.GroupId, (long)f.Kind, f.IsLink, f.LinkTarget);
+
+    /// <summary>The mode, owner, link target and kind properties that differ between two meta texts.</summary>
+    public static ChangedProperties Compare(string before, string after)
+    {
+        string[] a = before.Split('|', 7), b = after.Split('|', 7);
+        var c = ChangedProperties.None;
+        if (a.Length < 7 || b.Length < 7)
+        {
+            return c;
+        }
+        if (a[0] != b[0] || a[1] != b[1])
+        {
+            c |= ChangedProperties.Mode;
+        }
+        if (a[2] != b[2] || a[3] != b[3])
+        {
+            c |= ChangedProperties.Owner;
+        }
+        if (a[4] != b[4] || a[5] != b[5])
+        {
+            c |= ChangedProperties.Kind;
+        }
+        if (a[6] != b[6])
+        {
+            c |= ChangedProperties.LinkTarget;
+        }
+        return c;
     }
 }

@@ -13,65 +13,76 @@ namespace ScanTools.Tests.Scanning;
 /// </summary>
 public sealed class ChangeHistoryTests : CatalogTest
 {
-    private sealed record Entry(long Inode, long Size, long MtimeTicks, int Mode, long Uid, long Gid, string? Sha256, string? LinkTarget)
+    private sealed record Entry(long Inode, long Size, long MtimeTicks, int Mode, long Uid, long Gid, string? Sha256, string? LinkTarget, string Birth)
     {
         public bool IsLink => LinkTarget is not null;
+
+        /// <summary>Which file this is, whatever its name: its inode and birth time (ext4 reuses inodes at once).</summary>
+        public string Identity => $"{Inode}@{Birth}";
     }
 
     /// <summary>Every file and link under <paramref name="root"/>, as the OS reports it now.</summary>
     private static Dictionary<string, Entry> Snapshot(string root)
     {
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        string listing = Trees.Sh("find \"$1\" -mindepth 1 \\( -type f -o -type l \\) -exec stat -c '%i|%s|%.9Y|%f|%u|%g|%n' {} +", root);
+        string listing = Trees.Sh("find \"$1\" -mindepth 1 \\( -type f -o -type l \\) -exec stat -c '%i|%s|%.9Y|%f|%u|%g|%.9W|%n' {} +", root);
         foreach (string line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            string[] p = line.Split('|', 7);
+            string[] p = line.Split('|', 8);
             string[] time = p[2].Split('.');
             long ticks = DateTime.UnixEpoch.Ticks + (long.Parse(time[0], CultureInfo.InvariantCulture) * TimeSpan.TicksPerSecond)
                 + (long.Parse(time[1], CultureInfo.InvariantCulture) / 100);
             int mode = int.Parse(p[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            string path = p[6];
+            string path = p[7];
             bool link = (mode & 0xF000) == 0xA000;
             entries[path] = new Entry(long.Parse(p[0], CultureInfo.InvariantCulture), long.Parse(p[1], CultureInfo.InvariantCulture), ticks, mode,
                 long.Parse(p[4], CultureInfo.InvariantCulture), long.Parse(p[5], CultureInfo.InvariantCulture),
                 link ? null : Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))),
-                link ? new FileInfo(path).LinkTarget : null);
+                link ? new FileInfo(path).LinkTarget : null, p[6]);
         }
         return entries;
     }
 
-    /// <summary>The changes between two snapshots, by the definitions of about_ScanTools.</summary>
+    /// <summary>
+    /// The changes between two snapshots, by the definitions of about_ScanTools: a file is its identity (inode
+    /// and birth time); one that moved is Renamed; a path that another file took after its own moved away is
+    /// Added; a path whose file was replaced by another (the old one gone) is Modified, as the path goes.
+    /// </summary>
     private static List<string> Expected(Dictionary<string, Entry> before, Dictionary<string, Entry> after)
     {
         var result = new List<string>();
-        var removed = before.Keys.Except(after.Keys).OrderBy(k => k, StringComparer.Ordinal).ToList();
-        var added = after.Keys.Except(before.Keys).OrderBy(k => k, StringComparer.Ordinal).ToList();
-        foreach (string a in added)
+        bool Same(string k) => before.ContainsKey(k) && after.ContainsKey(k) && before[k].Identity == after[k].Identity;
+        var gone = before.Keys.Where(k => !Same(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var arrived = after.Keys.Where(k => !Same(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var movedAway = new HashSet<string>(StringComparer.Ordinal);
+        var renamedTo = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string a in arrived)
         {
             Entry n = after[a];
-            string? from = removed.FirstOrDefault(r => before[r].Inode == n.Inode && before[r].Size == n.Size && before[r].MtimeTicks == n.MtimeTicks && !n.IsLink);
+            string? from = n.IsLink ? null : gone.FirstOrDefault(g => !before[g].IsLink && before[g].Identity == n.Identity && !movedAway.Contains(g));
             if (from is not null)
             {
-                removed.Remove(from);
-                result.Add($"Renamed {a} <- {from}");
+                movedAway.Add(from);
+                renamedTo.Add(a);
+                ChangedProperties p = Differences(before[from], n);
+                result.Add($"Renamed {a} <- {from}" + (p == ChangedProperties.None ? string.Empty : " " + p));
             }
-            else
+        }
+        foreach (string a in arrived.Where(a => !renamedTo.Contains(a)))
+        {
+            if (!before.ContainsKey(a) || movedAway.Contains(a))
             {
                 result.Add($"Added {a}");
             }
+            else if (Differences(before[a], after[a]) is var c && c != ChangedProperties.None)
+            {
+                result.Add($"Modified {a} {c}"); // replaced by another file at the same path
+            }
         }
-        result.AddRange(removed.Select(r => $"Removed {r}"));
-        foreach (string k in before.Keys.Intersect(after.Keys))
+        result.AddRange(gone.Where(g => !movedAway.Contains(g) && !after.ContainsKey(g)).Select(g => $"Removed {g}"));
+        foreach (string k in before.Keys.Where(Same))
         {
-            Entry o = before[k], n = after[k];
-            var c = ChangedProperties.None;
-            if (o.Size != n.Size) c |= ChangedProperties.Length;
-            if (o.MtimeTicks != n.MtimeTicks) c |= ChangedProperties.LastWriteTime;
-            if (o.Sha256 is not null && n.Sha256 is not null && o.Sha256 != n.Sha256) c |= ChangedProperties.Hash;
-            if (o.Mode != n.Mode) c |= ChangedProperties.Mode;
-            if (o.Uid != n.Uid || o.Gid != n.Gid) c |= ChangedProperties.Owner;
-            if (o.LinkTarget != n.LinkTarget) c |= ChangedProperties.LinkTarget;
-            if (o.IsLink != n.IsLink) c |= ChangedProperties.Kind;
+            ChangedProperties c = Differences(before[k], after[k]);
             if (c != ChangedProperties.None)
             {
                 result.Add($"Modified {k} {c}");
@@ -81,11 +92,24 @@ public sealed class ChangeHistoryTests : CatalogTest
         return result;
     }
 
+    private static ChangedProperties Differences(Entry o, Entry n)
+    {
+        var c = ChangedProperties.None;
+        if (o.Size != n.Size) c |= ChangedProperties.Length;
+        if (o.MtimeTicks != n.MtimeTicks) c |= ChangedProperties.LastWriteTime;
+        if (o.Sha256 is not null && n.Sha256 is not null && o.Sha256 != n.Sha256) c |= ChangedProperties.Hash;
+        if (o.Mode != n.Mode) c |= ChangedProperties.Mode;
+        if (o.Uid != n.Uid || o.Gid != n.Gid) c |= ChangedProperties.Owner;
+        if (o.LinkTarget != n.LinkTarget) c |= ChangedProperties.LinkTarget;
+        if (o.IsLink != n.IsLink) c |= ChangedProperties.Kind;
+        return c;
+    }
+
     private static List<string> Describe(IEnumerable<ScanChange> changes)
     {
         var list = changes.Select(c => c.ChangeType switch
         {
-            ScanChangeType.Renamed => $"Renamed {c.FullName} <- {c.OldFullName}",
+            ScanChangeType.Renamed => $"Renamed {c.FullName} <- {c.OldFullName}" + (c.Properties == ChangedProperties.None ? string.Empty : " " + c.Properties),
             ScanChangeType.Modified => $"Modified {c.FullName} {c.Properties}",
             _ => $"{c.ChangeType} {c.FullName}",
         }).ToList();
@@ -232,5 +256,99 @@ public sealed class ChangeHistoryTests : CatalogTest
         Assert.Contains(hashOnly, c => c.Name == "same-size.txt"); // same size and time, new content
         Assert.Single(reader.GetChanges(new ScanChangeQuery { First = 1 }));
         Assert.Throws<ArgumentException>(() => reader.GetChanges(new ScanChangeQuery { ScanId = new[] { 999L } }));
+    }
+
+    [LinuxFact]
+    public void ComparingRuns_TellsFilesAddedWithinTheRuns_RenamesAfterEdits_AndPropertiesChangedBack()
+    {
+        string root = T.Dir("cmp");
+        Trees.Sh("""
+            set -e
+            cd "$1"
+            mkdir a
+            echo 1 > a/f0; echo modren > modren; echo renre > renre; echo modback > modback; echo mvchmod > a/mvchmod
+            """, root);
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        Dictionary<string, Entry> start = Snapshot(root);
+        Trees.Sh("""
+            set -e
+            cd "$1"
+            mkdir new; echo x > new/g; echo y > a/single
+            echo more >> modren
+            mv renre renre2
+            chmod 600 modback
+            mkdir b; mv a/mvchmod b/mvchmod; chmod 700 b/mvchmod
+            """, root);
+        ScanRun second = Scan(db, root);
+        Trees.Sh("""
+            set -e
+            cd "$1"
+            mv new new2; mv a/single a/single2
+            mv modren modren2
+            echo another > renre
+            chmod 644 modback
+            """, root);
+        ScanRun third = Scan(db, root);
+        Dictionary<string, Entry> end = Snapshot(root);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(Expected(start, end), Describe(reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = third.Id })));
+        // One run: the move and the chmod of b/mvchmod are one change, with its Mode.
+        Assert.Contains($"Renamed {Path.Combine(root, "b", "mvchmod")} <- {Path.Combine(root, "a", "mvchmod")} Mode",
+            Describe(reader.GetChanges(new ScanChangeQuery { ScanId = new[] { second.Id } })));
+    }
+
+    [LinuxFact]
+    public void AnAddedFile_IsListedAsItWasWhenAdded_NotAsItIsNow()
+    {
+        string root = T.Dir("asadded");
+        File.WriteAllText(Path.Combine(root, "f.txt"), "1234567");
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        File.AppendAllText(Path.Combine(root, "f.txt"), "more");
+        Scan(db, root);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanChange added = Assert.Single(reader.GetChanges(new ScanChangeQuery { ScanId = new[] { first.Id } }));
+        Assert.Equal(7, added.Length);
+    }
+
+    [LinuxFact]
+    public void ByDefault_ChangesSinceThePreviousScan_IncludeWhatRecordsFoundInBetween()
+    {
+        string root = T.Dir("since");
+        File.WriteAllText(Path.Combine(root, "a.txt"), "a");
+        File.WriteAllText(Path.Combine(root, "b.txt"), "b");
+        string db = T.Db();
+        Scan(db, root);
+        File.AppendAllText(Path.Combine(root, "a.txt"), "changed, then recorded by Write-Finding");
+        using (FileRecorder recorder = FileRecorder.Start(db, registry: Registry))
+        {
+            recorder.Add(recorder.Capture(Path.Combine(root, "a.txt")));
+            recorder.Complete();
+        }
+        File.AppendAllText(Path.Combine(root, "b.txt"), "changed before the scan");
+        Scan(db, root);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(new[] { "a.txt", "b.txt" }, reader.GetChanges(new ScanChangeQuery()).Select(c => c.Name).Order(StringComparer.Ordinal));
+    }
+
+    [LinuxFact]
+    public void APathFilter_MatchesARenamedFile_ByWhereItWasToo()
+    {
+        string root = T.Dir("moved");
+        T.Dir("moved/d1/sub");
+        T.Dir("moved/d2");
+        File.WriteAllText(Path.Combine(root, "d1", "sub", "s.txt"), "s");
+        string db = T.Db();
+        Scan(db, root);
+        File.Move(Path.Combine(root, "d1", "sub", "s.txt"), Path.Combine(root, "d2", "s.txt"));
+        Scan(db, root);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanChange moved = Assert.Single(reader.GetChanges(new ScanChangeQuery { Path = new[] { Path.Combine(root, "d1") } }));
+        Assert.Equal(ScanChangeType.Renamed, moved.ChangeType);
     }
 }

@@ -173,4 +173,44 @@ public sealed class DuplicateFinderTests : CatalogTest
         Assert.All(groups.SelectMany(g => g.Files), f => Assert.True(f.StartsWith(Path.Combine(root, "a") + "/", StringComparison.Ordinal) || f.StartsWith(Path.Combine(root, "b") + "/", StringComparison.Ordinal)));
         Assert.Contains(groups, g => g.Length == 300_000 && g.Count == 2);
     }
+
+    [LinuxFact]
+    public void ACopyReplacedByALinkSinceTheScan_IsNeverOfferedForRemoval_NorKept()
+    {
+        string root = T.Dir("linked");
+        byte[] content = new byte[30_000];
+        new Random(3).NextBytes(content);
+        File.WriteAllBytes(Path.Combine(root, "x1"), content);
+        File.SetLastWriteTimeUtc(Path.Combine(root, "x1"), new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        File.WriteAllBytes(Path.Combine(root, "x2"), content);
+        string db = Scanned(root);
+        // After the scan, the older copy becomes a link to the other: there is one file left, not two.
+        File.Delete(Path.Combine(root, "x1"));
+        File.CreateSymbolicLink(Path.Combine(root, "x1"), "x2");
+
+        var finder = new DuplicateFinder();
+        List<DuplicateGroup> groups = finder.Find(db, new DuplicateSearchOptions { Registry = Registry }).ToList();
+
+        Assert.Empty(groups);
+        Assert.Equal(1, finder.Statistics.Stale);
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM files WHERE name = 'x1' AND sha256 IS NOT NULL;")); // nothing stored under the link's name
+    }
+
+    [LinuxFact]
+    public void AFileMovedIntoTheNameOfACopy_IsLeftOut()
+    {
+        string root = T.Dir("replaced");
+        byte[] content = new byte[20_000];
+        new Random(4).NextBytes(content);
+        File.WriteAllBytes(Path.Combine(root, "a"), content);
+        File.WriteAllBytes(Path.Combine(root, "b"), content);
+        string db = Scanned(root);
+        // Another file with the same bytes takes a's name: it is not the file the catalog recorded.
+        File.WriteAllBytes(Path.Combine(root, "c.tmp"), content);
+        File.Move(Path.Combine(root, "c.tmp"), Path.Combine(root, "a"), overwrite: true);
+
+        var finder = new DuplicateFinder();
+        Assert.Empty(finder.Find(db, new DuplicateSearchOptions { Registry = Registry }));
+        Assert.Equal(1, finder.Statistics.Stale);
+    }
 }

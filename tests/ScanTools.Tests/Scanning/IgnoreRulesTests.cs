@@ -1,3 +1,4 @@
+using ScanTools.Matching;
 using ScanTools.Scanning;
 using ScanTools.Storage;
 using ScanTools.Tests.Support;
@@ -158,5 +159,48 @@ public sealed class IgnoreRulesTests : CatalogTest
         string other = T.Db("all.db");
         ScanJob.Run(other, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry });
         Assert.Equal(new[] { Path.Combine(root, "here.txt"), Path.Combine(mount, "elsewhere.txt") }, Recorded(other));
+    }
+
+    [LinuxFact]
+    public void AFifoNamedLikeAnIgnoreFile_IsReported_NotOpened()
+    {
+        string root = T.Dir("fifo-ignore");
+        T.Dir("fifo-ignore/f");
+        Trees.MkFifo(Path.Combine(root, "f", ".gitignore"));
+        File.WriteAllText(Path.Combine(root, "f", "a.txt"), "a");
+        string db = T.Db();
+
+        var scan = Task.Run(() => ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, IgnoreFileName = new[] { ".gitignore" } }, new ScanJobSettings { Registry = Registry }));
+
+        Assert.True(((IAsyncResult)scan).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60)), "the scan waited on the FIFO");
+        Assert.Equal(1, scan.Result.Errors);
+        Assert.Contains("not a regular file", Sql.Text(db, "SELECT message FROM scan_errors;"), StringComparison.Ordinal);
+        var refused = Assert.Throws<ArgumentException>(() => new FileWalker(new ScanOptions { Roots = new[] { root }, IgnoreFile = new[] { Path.Combine(root, "f", ".gitignore") } }, Guid.NewGuid()));
+        Assert.Contains("not a regular file", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARuleWithTooManyWildcards_IsRefused_RatherThanMatchedForMinutes()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => IgnorePattern.Parse("*a*a*a*a*a*a*a*a*a*a*a*a*b", ignoreCase: false));
+        Assert.Contains("at most 3", ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(IgnorePattern.Parse("**/build/**/*.o", ignoreCase: false)); // double stars are cheap
+        Assert.NotNull(IgnorePattern.Parse("*.*.bak*", ignoreCase: false));
+    }
+
+    [LinuxFact]
+    public void AnEscapedDot_MatchesALiteralDot_AsInGit()
+    {
+        string root = T.Dir("dots");
+        File.WriteAllLines(Path.Combine(root, ".gitignore"), new[] { "a\\.b" });
+        File.WriteAllText(Path.Combine(root, "a.b"), "x");
+        File.WriteAllText(Path.Combine(root, "axb"), "x");
+        List<string> expected = NotIgnoredByGit(root);
+        string db = T.Db();
+
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, IgnoreFileName = new[] { ".gitignore" }, Exclude = new[] { ".git" } }, new ScanJobSettings { Registry = Registry });
+
+        Assert.Equal(expected, Recorded(db));
+        Assert.DoesNotContain(Path.Combine(root, "a.b"), Recorded(db));
     }
 }

@@ -43,8 +43,9 @@ public sealed class ProcessShutdownTests : CatalogTest
         recorder.Add(recorder.Capture(T.File("single.txt")));
         SpinWait.SpinUntil(() => Volatile.Read(ref listed) >= 20, TimeSpan.FromSeconds(60));
 
+        // The walk goes on only once the shutdown has asked the scan to stop: the scan is mid-way when it does.
+        using CancellationTokenRegistration release = job.StopRequested.Register(() => asked.Set());
         var stopping = Task.Run(() => ProcessShutdown.StopAll("Stopped by a test signal", TimeSpan.FromSeconds(60)));
-        asked.Set();
 
         Assert.True(stopping.Result, "the runs did not end within the grace period");
         ScanRun scan = job.Completion.Result;
