@@ -96,6 +96,39 @@ public abstract class CatalogCommand : PSCmdlet
 /// <summary>A cmdlet that reads catalogs: its -Database also binds from piped runs, findings and error items.</summary>
 public abstract class CatalogReadCommand : CatalogCommand
 {
+    private volatile CatalogReader? _reader;
+
+    /// <summary>
+    /// Runs a query that Ctrl+C can interrupt: a filter SQLite or the query rejects is InvalidFilter, an
+    /// unusable catalog is a Catalog* error, and an interrupted query just ends (PowerShell is stopping).
+    /// </summary>
+    protected void QueryCatalog(Action<CatalogReader> read)
+    {
+        try
+        {
+            ReadCatalog(reader =>
+            {
+                _reader = reader;
+                read(reader);
+            });
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C interrupted the query; PowerShell is stopping the pipeline.
+        }
+        finally
+        {
+            _reader = null;
+        }
+    }
+
+    /// <summary>Ctrl+C: interrupts a query that is still searching.</summary>
+    protected override void StopProcessing() => _reader?.Interrupt();
+
     /// <summary>
     /// The catalog file. Default: $env:SCANTOOLS_DATABASE, else ScanTools/catalog.db in the local
     /// application-data folder. A PowerShell path. Binds the Database property of piped runs, findings and

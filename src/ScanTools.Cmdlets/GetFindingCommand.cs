@@ -12,7 +12,6 @@ public sealed class GetFindingCommand : CatalogReadCommand
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
-    private volatile CatalogReader? _reader;
 
     /// <summary>Full-path wildcards; a path without wildcards means that file or everything under that folder.</summary>
     [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
@@ -128,31 +127,12 @@ public sealed class GetFindingCommand : CatalogReadCommand
             return;
         }
 
-        try
+        QueryCatalog(reader =>
         {
-            ReadCatalog(reader =>
+            foreach (Finding f in reader.FindFiles(query))
             {
-                _reader = reader;
-                foreach (Finding f in reader.FindFiles(query))
-                {
-                    WriteObject(f);
-                }
-            });
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C interrupted the query; PowerShell is stopping the pipeline.
-        }
-        finally
-        {
-            _reader = null;
-        }
+                WriteObject(f);
+            }
+        });
     }
-
-    /// <summary>Ctrl+C: interrupts a query that is still searching.</summary>
-    protected override void StopProcessing() => _reader?.Interrupt();
 }

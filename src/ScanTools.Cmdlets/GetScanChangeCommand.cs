@@ -13,7 +13,6 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
-    private volatile CatalogReader? _reader;
 
     /// <summary>Changes found by these runs. Binds a piped scan run. Default: the newest scan.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -106,36 +105,17 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
             return;
         }
 
-        try
+        QueryCatalog(reader =>
         {
-            ReadCatalog(reader =>
+            if (Summary)
             {
-                _reader = reader;
-                if (Summary)
-                {
-                    WriteObject(reader.SummarizeChanges(query));
-                    return;
-                }
-                foreach (ScanChange c in reader.GetChanges(query))
-                {
-                    WriteObject(c);
-                }
-            });
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C interrupted the query; PowerShell is stopping the pipeline.
-        }
-        finally
-        {
-            _reader = null;
-        }
+                WriteObject(reader.SummarizeChanges(query));
+                return;
+            }
+            foreach (ScanChange c in reader.GetChanges(query))
+            {
+                WriteObject(c);
+            }
+        });
     }
-
-    /// <summary>Ctrl+C: interrupts a query that is still searching.</summary>
-    protected override void StopProcessing() => _reader?.Interrupt();
 }

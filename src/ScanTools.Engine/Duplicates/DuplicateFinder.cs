@@ -54,6 +54,9 @@ public sealed class DuplicateFinder
         public ulong Prefilter;
         public bool Unreadable;
 
+        /// <summary>Stat was taken from the first name without following links (not from an opened file).</summary>
+        public bool StatOfFirstName;
+
         public DuplicateCandidate First => Names[0];
     }
 
@@ -199,11 +202,13 @@ public sealed class DuplicateFinder
                 if (c.Size == 0)
                 {
                     copy.Sha256 = EmptyDigest;
+                    copy.StatOfFirstName = true;
                     return;
                 }
                 if (copy.Stat.LastWriteTicksUtc == c.Mtime && copy.Stat.ChangeTicksUtc == c.Ctime && copy.Stat.Inode == c.Inode)
                 {
                     copy.Sha256 = c.Sha256;
+                    copy.StatOfFirstName = true;
                     return;
                 }
             }
@@ -229,11 +234,12 @@ public sealed class DuplicateFinder
                 copy.Unreadable = true; // another file at this path since the scan
                 return;
             }
-            copy.Names.RemoveAll(name =>
+            // The first name needs no second look when its stat was already taken without following links.
+            copy.Names.RemoveAll(name => !(copy.StatOfFirstName && ReferenceEquals(name, c)) && (
                 FileStat.TryStat(name.FullName, follow: false, out EntryStat now) != StatFailure.None
                 || now.Kind != EntryKind.File
                 || (now.Inode is long i && copy.Stat.Inode is long ci && i != ci)
-                || (now.Device is long d && copy.Stat.Device is long cd && d != cd));
+                || (now.Device is long d && copy.Stat.Device is long cd && d != cd)));
             if (copy.Names.Count == 0 || !ReferenceEquals(copy.Names[0], c))
             {
                 copy.Unreadable = true; // the name that was read is gone or replaced: what was read is not of these names

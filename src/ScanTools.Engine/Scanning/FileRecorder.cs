@@ -344,14 +344,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         {
             // The catalog failed under the run: the next session of the catalog in this process ends it,
             // Failed with this reason and the counts of what was committed.
-            _registry.RememberUnwrittenEnd(_lease.DatabasePath, new ScanRunEnd
-            {
-                RunKey = RunKey,
-                Status = ScanRunStatus.Failed,
-                EndedUtc = DateTime.UtcNow,
-                Message = failed.Message.TrimEnd('.') + ". What was committed before is kept; the counts are what the catalog holds.",
-                CountFromCatalog = true,
-            });
+            _registry.RememberUnwrittenEnd(_lease.DatabasePath, ScanRunEnd.AfterCatalogFailure(RunKey, failed));
             throw;
         }
         finally

@@ -115,14 +115,8 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     {
         try
         {
-            _lease.Write(new ScanRunEnd
-            {
-                RunKey = RunKey,
-                Status = ScanRunStatus.Cancelled,
-                EndedUtc = DateTime.UtcNow,
-                Message = reason.TrimEnd('.') + ". The scan did not stop in time (a read that did not return); the counts are what the catalog holds.",
-                CountFromCatalog = true,
-            });
+            _lease.Write(ScanRunEnd.CountedFromCatalog(RunKey, ScanRunStatus.Cancelled,
+                reason.TrimEnd('.') + ". The scan did not stop in time (a read that did not return); the counts are what the catalog holds."));
             _ = Task.Run(() => _lease.Flush()).Wait(wait);
         }
         catch (Exception ex) when (ex is CatalogException or ObjectDisposedException or AggregateException or OperationCanceledException)
@@ -342,14 +336,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         {
             // The catalog failed under the run (a full disk): its end is written, Failed with this reason and
             // the counts of what was committed, by the next session of the catalog in this process.
-            _registry.RememberUnwrittenEnd(_lease.DatabasePath, new ScanRunEnd
-            {
-                RunKey = RunKey,
-                Status = ScanRunStatus.Failed,
-                EndedUtc = DateTime.UtcNow,
-                Message = failed.Message.TrimEnd('.') + ". What was committed before is kept; the counts are what the catalog holds.",
-                CountFromCatalog = true,
-            });
+            _registry.RememberUnwrittenEnd(_lease.DatabasePath, ScanRunEnd.AfterCatalogFailure(RunKey, failed));
         }
 
         if (run is not null && fatal is null or not CatalogException)

@@ -105,7 +105,7 @@ public sealed partial class CatalogReader
             var missing = wanted.Except(found).ToList();
             if (missing.Count > 0)
             {
-                throw new ArgumentException($"The catalog holds no run {string.Join(", ", missing)}. Get-ScanRun lists the runs.");
+                throw NoRun(string.Join(", ", missing));
             }
             return found;
         }
@@ -114,14 +114,14 @@ public sealed partial class CatalogReader
             long difference = query.DifferenceRun ?? NewestRun() ?? 0;
             if (query.DifferenceRun is long d && !RunExists(d))
             {
-                throw new ArgumentException($"The catalog holds no run {d}. Get-ScanRun lists the runs.");
+                throw NoRun(d);
             }
             long reference;
             if (query.ReferenceRun is long r)
             {
                 if (!RunExists(r))
                 {
-                    throw new ArgumentException($"The catalog holds no run {r}. Get-ScanRun lists the runs.");
+                    throw NoRun(r);
                 }
                 reference = r;
             }
@@ -155,6 +155,8 @@ public sealed partial class CatalogReader
             """;
         return Ids(command);
     }
+
+    private static ArgumentException NoRun(object ids) => new($"The catalog holds no run {ids}. Get-ScanRun lists the runs.");
 
     private List<long> Ids(SqliteCommand command)
     {
@@ -201,11 +203,7 @@ public sealed partial class CatalogReader
     /// </summary>
     private IEnumerable<ChangeRow> Rows(IReadOnlyList<long> runs, FindingSql filter, ScanChangeQuery query, bool comparison, CancellationToken cancellationToken)
     {
-        if (filter.Matchers.Count > 0)
-        {
-            List<Matching.WildcardPattern> matchers = filter.Matchers;
-            _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => matchers[(int)index].IsMatch(text), isDeterministic: true);
-        }
+        RegisterMatchers(filter);
         var where = new List<string>();
         if (filter.Where.Length > 0)
         {
@@ -237,20 +235,17 @@ public sealed partial class CatalogReader
                 SELECT c.scan_id, c.change, c.fields, c.dir_id, c.name, c.old_size, c.new_size, c.old_mtime, c.new_mtime, c.from_dir_id, c.from_name, c.old_sha256, c.new_sha256, c.old_meta, c.new_meta
                 FROM file_changes c WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NOT NULL
                 UNION ALL
-                -- A whole-folder Added row: each file as it was then, which a later change row of the file recorded
-                -- as its old values; else as it is now.
-                SELECT c.scan_id, 1, 0, x.dir_id, x.name, NULL,
-                       coalesce((SELECT m.old_size FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id AND m.old_size IS NOT NULL ORDER BY m.scan_id LIMIT 1), x.size),
-                       NULL,
-                       coalesce((SELECT m.old_mtime FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id AND m.old_mtime IS NOT NULL ORDER BY m.scan_id LIMIT 1), x.mtime),
+                -- A whole-folder Added row: each file as it was then, which the first later change row of the
+                -- file recorded as its old values (one probe of ix_file_changes_file); else as it is now.
+                SELECT c.scan_id, 1, 0, x.dir_id, x.name, NULL, coalesce(later.old_size, x.size), NULL, coalesce(later.old_mtime, x.mtime),
                        NULL, NULL, NULL,
-                       CASE WHEN EXISTS (SELECT 1 FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id)
-                            THEN (SELECT m.old_sha256 FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id ORDER BY m.scan_id LIMIT 1)
-                            ELSE x.sha256 END,
+                       CASE WHEN later.rowid IS NOT NULL THEN later.old_sha256 ELSE x.sha256 END,
                        NULL,
-                       coalesce((SELECT m.old_meta FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id AND m.old_meta IS NOT NULL ORDER BY m.scan_id LIMIT 1),
+                       coalesce(later.old_meta,
                                 coalesce(x.mode, '') || '|' || x.attributes || '|' || coalesce(x.uid, '') || '|' || coalesce(x.gid, '') || '|' || x.kind || '|' || x.is_link || '|' || coalesce(x.link_target, ''))
                 FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.first_scan_id = c.scan_id
+                LEFT JOIN file_changes later ON later.rowid = (
+                    SELECT m.rowid FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id ORDER BY m.scan_id LIMIT 1)
                 WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NULL AND c.change = 1
                   AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name)
                 UNION ALL

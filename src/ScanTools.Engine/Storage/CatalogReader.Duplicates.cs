@@ -19,11 +19,7 @@ public sealed partial class CatalogReader
     internal IEnumerable<DuplicateCandidate> DuplicateCandidates(IReadOnlyList<string> paths, long minSize, CancellationToken cancellationToken)
     {
         FindingSql filter = FindingSql.PathFilter(paths, Array.Empty<string>(), IsFolder);
-        if (filter.Matchers.Count > 0)
-        {
-            List<Matching.WildcardPattern> matchers = filter.Matchers;
-            _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => matchers[(int)index].IsMatch(text), isDeterministic: true);
-        }
+        RegisterMatchers(filter);
         return Stream();
 
         IEnumerable<DuplicateCandidate> Stream()

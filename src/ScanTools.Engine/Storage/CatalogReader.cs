@@ -38,11 +38,7 @@ public sealed partial class CatalogReader : IDisposable
 
     private IEnumerable<Finding> Stream(FindingSql sql, CancellationToken cancellationToken)
     {
-        if (sql.Matchers.Count > 0)
-        {
-            List<Matching.WildcardPattern> matchers = sql.Matchers;
-            _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => matchers[(int)index].IsMatch(text), isDeterministic: true);
-        }
+        RegisterMatchers(sql);
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = sql.Text;
         foreach (var p in sql.Parameters)
@@ -105,6 +101,16 @@ public sealed partial class CatalogReader : IDisposable
             plan.Add(r.GetString(3));
         }
         return plan;
+    }
+
+    /// <summary>Gives SQLite the wildcards of <paramref name="sql"/> that LIKE and GLOB cannot express.</summary>
+    private void RegisterMatchers(FindingSql sql)
+    {
+        if (sql.Matchers.Count > 0)
+        {
+            List<Matching.WildcardPattern> matchers = sql.Matchers;
+            _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => matchers[(int)index].IsMatch(text), isDeterministic: true);
+        }
     }
 
     private bool IsFolder(string path)

@@ -265,8 +265,8 @@ internal sealed partial class CatalogWriter
             c.Parameters.AddWithValue("$fm", from.Mtime);
             c.Parameters.AddWithValue("$tm", to.Mtime);
             c.Parameters.AddWithValue("$fields", (long)RenameFields(from, to));
-            c.Parameters.AddWithValue("$fmeta", ChangeMeta.Of(from.Mode, from.Attributes, from.Uid, from.Gid, from.Kind, from.IsLink, from.LinkTarget));
-            c.Parameters.AddWithValue("$tmeta", ChangeMeta.Of(to.Mode, to.Attributes, to.Uid, to.Gid, to.Kind, to.IsLink, to.LinkTarget));
+            c.Parameters.AddWithValue("$fmeta", Meta(from));
+            c.Parameters.AddWithValue("$tmeta", Meta(to));
             c.Parameters.AddWithValue("$fh", (object?)from.Sha256 ?? DBNull.Value);
             c.Parameters.AddWithValue("$th", (object?)to.Sha256 ?? DBNull.Value);
             c.ExecuteNonQuery();
@@ -314,10 +314,13 @@ internal sealed partial class CatalogWriter
             ? c.Btime is long birth ? (dev, ino, birth, long.MinValue) : (dev, ino, c.Size, c.Mtime)
             : null;
 
+    /// <summary>A candidate's mode, attributes, owner, kind and link target, as stored with its change.</summary>
+    private static string Meta(Candidate c) => ChangeMeta.Of(c.Mode, c.Attributes, c.Uid, c.Gid, c.Kind, c.IsLink, c.LinkTarget);
+
     /// <summary>What else changed in a rename (a move and a chmod in one run): compared like a modification.</summary>
     private static ChangedProperties RenameFields(Candidate from, Candidate to)
     {
-        var c = ChangedProperties.None;
+        ChangedProperties c = ChangeMeta.Compare(Meta(from), Meta(to));
         if (from.Size != to.Size)
         {
             c |= ChangedProperties.Length;
@@ -329,18 +332,6 @@ internal sealed partial class CatalogWriter
         if (from.Sha256 is not null && to.Sha256 is not null && !from.Sha256.AsSpan().SequenceEqual(to.Sha256))
         {
             c |= ChangedProperties.Hash;
-        }
-        if (from.Mode != to.Mode || from.Attributes != to.Attributes)
-        {
-            c |= ChangedProperties.Mode;
-        }
-        if (from.Uid != to.Uid || from.Gid != to.Gid)
-        {
-            c |= ChangedProperties.Owner;
-        }
-        if (!string.Equals(from.LinkTarget, to.LinkTarget, StringComparison.Ordinal))
-        {
-            c |= ChangedProperties.LinkTarget;
         }
         return c;
     }

@@ -626,15 +626,10 @@ internal sealed partial class CatalogWriter : IDisposable
     }
 
     /// <summary>
-    /// The id of a folder's row, creating it (and rows for its ancestors) when missing. NewInRun: the row
-    /// was created by this run (now, or earlier as the ancestor of a folder listed first).
+    /// A folder's row, created (with rows for its ancestors) when missing; <paramref name="existed"/> says
+    /// whether it was there before. Its FirstScanId tells a folder new in this run (created now, or earlier
+    /// as the ancestor of a folder listed first).
     /// </summary>
-    private (long Id, bool Existed, bool NewInRun) DirectoryId(string path, long run)
-    {
-        DirectoryEntry entry = Directory(path, run, out bool existed);
-        return (entry.Id, existed, existed && entry.FirstScanId == run);
-    }
-
     private DirectoryEntry Directory(string path, long run, out bool existed)
     {
         if (_directoryIds.TryGetValue(path, out DirectoryEntry? cached))

@@ -33,6 +33,23 @@ public sealed class ScanRunEnd : CatalogWrite
     /// </summary>
     public bool CountFromCatalog { get; init; }
 
+    /// <summary>
+    /// The end of a run that could not end itself (its catalog failed under it, or it did not stop in time),
+    /// with the counts of what the catalog holds for it.
+    /// </summary>
+    public static ScanRunEnd CountedFromCatalog(Guid runKey, ScanRunStatus status, string message) => new()
+    {
+        RunKey = runKey,
+        Status = status,
+        EndedUtc = DateTime.UtcNow,
+        Message = message,
+        CountFromCatalog = true,
+    };
+
+    /// <summary>The end of a run whose catalog failed under it (a full disk): Failed, with that reason.</summary>
+    public static ScanRunEnd AfterCatalogFailure(Guid runKey, CatalogException failed) => CountedFromCatalog(runKey, ScanRunStatus.Failed,
+        failed.Message.TrimEnd('.') + ". What was committed before is kept; the counts are what the catalog holds.");
+
     /// <inheritdoc />
     public override int RowCount => 1;
 
