@@ -11,6 +11,10 @@
     CmdletsToExport      = @(
         'Start-Scan'
         'Get-Finding'
+        'Get-FindingMatch'
+        'Export-FindingMatch'
+        'Export-FindingBaseline'
+        'Get-ScanRule'
         'Write-Finding'
         'Get-ScanRun'
         'Get-ScanError'

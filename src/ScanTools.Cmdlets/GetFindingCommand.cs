@@ -89,6 +89,47 @@ public sealed class GetFindingCommand : CatalogReadCommand
     [Parameter]
     public SwitchParameter Descending { get; set; }
 
+    /// <summary>Only files with open findings of these rules (wildcards); each file carries them in Matches.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Rule { get; set; } = Array.Empty<string>();
+
+    /// <summary>Only files with open findings of these severities.</summary>
+    [Parameter]
+    public ScanTools.Rules.RuleSeverity[] Severity { get; set; } = Array.Empty<ScanTools.Rules.RuleSeverity>();
+
+    /// <summary>Only files with open findings of this severity or worse.</summary>
+    [Parameter]
+    public ScanTools.Rules.RuleSeverity MinimumSeverity { get => (ScanTools.Rules.RuleSeverity)_minimumSeverity; set => _minimumSeverity = (int)value; }
+
+    private int _minimumSeverity; // an int, not the enum: value-type fields of engine types would load the engine before ModuleLifecycle can resolve it
+
+    /// <summary>A baseline file (Export-FindingBaseline): the findings it lists are accepted and hidden.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Baseline { get; set; }
+
+    /// <summary>Show baselined findings too (marked Baselined).</summary>
+    [Parameter]
+    public SwitchParameter IncludeBaselined { get; set; }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ScanTools.Rules.FindingMatchQuery? RuleFilter(Dictionary<string, object> bound)
+    {
+        if (Rule.Length == 0 && Severity.Length == 0 && !bound.ContainsKey(nameof(MinimumSeverity)))
+        {
+            return null;
+        }
+        return new ScanTools.Rules.FindingMatchQuery
+        {
+            Rule = Rule,
+            Severity = Severity,
+            MinimumSeverity = bound.ContainsKey(nameof(MinimumSeverity)) ? MinimumSeverity : null,
+            Baseline = RuleSupport.LoadBaseline(this, Baseline),
+            IncludeBaselined = IncludeBaselined,
+        };
+    }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -118,6 +159,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 First = bound.ContainsKey(nameof(First)) ? First : null,
                 SortBy = SortBy,
                 Descending = Descending,
+                Findings = RuleFilter(bound),
             };
             query.Validate();
         }
@@ -127,6 +169,11 @@ public sealed class GetFindingCommand : CatalogReadCommand
             return;
         }
 
+        if (query.Findings is null && (bound.ContainsKey(nameof(Baseline)) || IncludeBaselined))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Baseline and -IncludeBaselined apply to findings of rules: add -Rule, -Severity or -MinimumSeverity (or use Get-FindingMatch)."),
+                "InvalidFilter", ErrorCategory.InvalidArgument, null));
+        }
         QueryCatalog(reader =>
         {
             foreach (Finding f in reader.FindFiles(query))

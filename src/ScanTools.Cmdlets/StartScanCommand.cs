@@ -56,6 +56,26 @@ public sealed class StartScanCommand : CatalogWriteCommand
     [ValidateNotNullOrEmpty]
     public string[] IgnoreFileName { get; set; } = Array.Empty<string>();
 
+    /// <summary>Ids (wildcards) of the rules to apply: built-in ones and those of -RulePath. -Rule * applies them all.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Rule { get; set; } = Array.Empty<string>();
+
+    /// <summary>Rules files (.psd1) to read; without -Rule, their rules are the ones applied.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] RulePath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Ids (wildcards) of rules not to apply, out of those -Rule and -RulePath select.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] ExcludeRule { get; set; } = Array.Empty<string>();
+
+    /// <summary>Largest file, in bytes, whose content the rules read (10 MiB by default).</summary>
+    [Parameter]
+    [ValidateRange(1L, int.MaxValue - 64L)]
+    public long ContentSizeLimit { get; set; } = ScanTools.Rules.RuleSet.DefaultContentSizeLimit;
+
     /// <summary>Wildcards of names (or of paths relative to a root, with a separator) to leave out.</summary>
     [Parameter]
     [ValidateNotNull]
@@ -170,6 +190,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
             OneFileSystem = OneFileSystem,
             IgnoreFile = IgnoreFile.Select(ResolveIgnoreFile).ToList(),
             IgnoreFileName = IgnoreFileName,
+            Rules = RuleSupport.Load(this, Rule, RulePath, ExcludeRule),
+            RulePath = RulePath.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList(),
+            ContentSizeLimit = ContentSizeLimit,
         };
         try
         {

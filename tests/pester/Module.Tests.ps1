@@ -2,7 +2,8 @@
 
 BeforeDiscovery {
     $cmdletNames = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
-        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile')
+        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile',
+        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule')
     $cmdletClasses = @(
         @{ Name = 'Start-Scan'; Class = 'ScanTools.Commands.StartScanCommand' }
         @{ Name = 'Get-Finding'; Class = 'ScanTools.Commands.GetFindingCommand' }
@@ -38,7 +39,8 @@ BeforeAll {
     $trees = Join-Path $TestDrive 'trees'
     $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
     $expectedCmdlets = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
-        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile')
+        'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile',
+        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule')
 }
 
 Describe 'The ScanTools manifest' {

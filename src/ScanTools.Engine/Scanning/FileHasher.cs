@@ -36,12 +36,32 @@ internal sealed class FileHasher : IDisposable
     private static readonly HashSet<string> KernelStreams = new(StringComparer.Ordinal) { "/proc/kmsg" };
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _buffer;
+    private byte[] _captured = Array.Empty<byte>();
+
+    /// <summary>
+    /// The file's content as the last <see cref="Hash"/> with a capture limit read it: the whole file when
+    /// <see cref="CapturedAll"/>, else its first bytes. Valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> Captured => _captured.AsSpan(0, CapturedLength);
+
+    /// <summary>Bytes in <see cref="Captured"/>.</summary>
+    public int CapturedLength { get; private set; }
+
+    /// <summary>True when <see cref="Captured"/> holds the whole file (it was no longer than the capture limit).</summary>
+    public bool CapturedAll { get; private set; }
 
     /// <summary>Hashes the file <paramref name="path"/>, which <paramref name="stat"/> describes as listed.</summary>
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
     /// <exception cref="UnauthorizedAccessException">The content cannot be read.</exception>
-    public HashOutcome Hash(string path, in EntryStat stat, CancellationToken cancellationToken)
+    /// <param name="path">The file.</param>
+    /// <param name="stat">What the listing said of it.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    /// <param name="digest">Compute SHA-256; false when the content is read for rules only.</param>
+    /// <param name="capture">Keep up to this many leading bytes in <see cref="Captured"/> (0: none); the same read feeds hash and rules.</param>
+    public HashOutcome Hash(string path, in EntryStat stat, CancellationToken cancellationToken, bool digest = true, int capture = 0)
     {
+        CapturedLength = 0;
+        CapturedAll = false;
         if (stat.Length == 0 && !OperatingSystem.IsLinux())
         {
             // Only statx tells FIFOs and devices from files for sure; elsewhere an empty "file" is not opened.
@@ -59,7 +79,7 @@ internal sealed class FileHasher : IDisposable
             ? Platform.LinuxFile.OpenNonBlocking(path)
             : File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         long offset = 0;
-        byte[] digest;
+        byte[] result;
         try
         {
             while (true)
@@ -70,8 +90,19 @@ internal sealed class FileHasher : IDisposable
                 {
                     break;
                 }
-                _hash.AppendData(_buffer, 0, read);
+                if (digest)
+                {
+                    _hash.AppendData(_buffer, 0, read);
+                }
+                if (capture > 0 && offset < capture + 1L)
+                {
+                    Keep(_buffer.AsSpan(0, read), offset, capture);
+                }
                 offset += read;
+                if (!digest && offset > capture)
+                {
+                    break; // read for rules only, and past what they read: the rest is not needed
+                }
                 if (offset > limit)
                 {
                     _ = _hash.GetHashAndReset();
@@ -80,14 +111,33 @@ internal sealed class FileHasher : IDisposable
                     { BytesRead = offset };
                 }
             }
-            digest = _hash.GetHashAndReset();
+            result = _hash.GetHashAndReset();
         }
         catch
         {
             _ = _hash.GetHashAndReset(); // nothing of this file may leak into the next one
+            CapturedLength = 0;
             throw;
         }
-        return Settle(handle, stat, digest, offset);
+        CapturedAll = capture > 0 && offset <= capture;
+        if (!digest)
+        {
+            return new HashOutcome(null, offset) { BytesRead = offset };
+        }
+        return Settle(handle, stat, result, offset);
+    }
+
+    /// <summary>Copies a block read at <paramref name="offset"/> into the capture buffer, up to one byte past the limit (which tells a longer file).</summary>
+    private void Keep(ReadOnlySpan<byte> block, long offset, int capture)
+    {
+        int room = (int)Math.Min(block.Length, capture + 1L - offset);
+        int need = (int)offset + room;
+        if (_captured.Length < need)
+        {
+            Array.Resize(ref _captured, (int)Math.Min(Math.Max(need, Math.Min(_captured.Length * 2L, capture + 1L)), capture + 1L));
+        }
+        block[..room].CopyTo(_captured.AsSpan((int)offset));
+        CapturedLength = Math.Min(need, capture);
     }
 
     /// <summary>

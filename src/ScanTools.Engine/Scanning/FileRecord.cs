@@ -99,6 +99,15 @@ public sealed class FileRecord
     /// <summary>What kind of entry this is (file, link or special file).</summary>
     public EntryKind Kind { get; init; }
 
+    /// <summary>What the scan's rules found in the file (never the secrets themselves); null when none matched or no rules ran.</summary>
+    public IReadOnlyList<Rules.RuleMatch>? Matches { get; init; }
+
+    /// <summary>
+    /// The rules could not look at all of the file this time (its content was unreadable, a pattern timed
+    /// out): the file's open findings are kept as they are instead of being resolved.
+    /// </summary>
+    public bool KeepFindings { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => FullName;
 
@@ -126,9 +135,12 @@ public sealed class FileRecord
         };
     }
 
-    internal static FileRecord FromStat(string directory, string name, in EntryStat stat, bool isLink, string? linkTarget, byte[]? sha256) =>
+    internal static FileRecord FromStat(string directory, string name, in EntryStat stat, bool isLink, string? linkTarget, byte[]? sha256,
+        IReadOnlyList<Rules.RuleMatch>? matches = null, bool keepFindings = false) =>
         new(directory, name)
         {
+            Matches = matches,
+            KeepFindings = keepFindings,
             Length = stat.Length,
             LastWriteTimeUtc = new DateTime(stat.LastWriteTicksUtc, DateTimeKind.Utc),
             CreationTimeUtc = stat.CreationTicksUtc is long c ? new DateTime(c, DateTimeKind.Utc) : null,

@@ -95,6 +95,11 @@ public sealed class FileWalker
     /// <summary>The walk's live counters.</summary>
     public ScanProgress Progress { get; } = new();
 
+    /// <summary>What the rules did (when <see cref="ScanOptions.Rules"/> is set).</summary>
+    public Rules.RuleStatistics RuleStatistics { get; } = new();
+
+    private readonly DateTime _rulesNow = DateTime.UtcNow;
+
     /// <summary>
     /// Walks every root and returns when all folders are done, or soon after
     /// <paramref name="cancellationToken"/> fires (then <see cref="OperationCanceledException"/> is thrown).
@@ -171,7 +176,9 @@ public sealed class FileWalker
 
     private void WorkerLoop(IWalkSink sink, CancellationTokenSource stop)
     {
-        using var hasher = _options.Hashes ? new FileHasher() : null;
+        // One reader per thread serves hash and rules with one read of each file.
+        using var hasher = _options.Hashes || _options.Rules is { Rules.Count: > 0 } ? new FileHasher() : null;
+        var rules = _options.Rules is { Rules.Count: > 0 } set ? new Rules.RuleEvaluator(set, _options.ContentSizeLimit, _rulesNow, RuleStatistics) : null;
         while (true)
         {
             try
@@ -192,7 +199,7 @@ public sealed class FileWalker
             }
             try
             {
-                ListDirectory(work, sink, hasher, stop.Token);
+                ListDirectory(work, sink, hasher, rules, stop.Token);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -213,7 +220,7 @@ public sealed class FileWalker
         }
     }
 
-    private void ListDirectory(DirectoryWork work, IWalkSink sink, FileHasher? hasher, CancellationToken ct)
+    private void ListDirectory(DirectoryWork work, IWalkSink sink, FileHasher? hasher, Rules.RuleEvaluator? rules, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         string dir = work.Path;
@@ -269,7 +276,7 @@ public sealed class FileWalker
                 FileRecord? record;
                 try
                 {
-                    record = ReadEntry(work, folder, entries.Current, sink, hasher, subdirectories, ref unrecorded, ct);
+                    record = ReadEntry(work, folder, entries.Current, sink, hasher, rules, subdirectories, ref unrecorded, ct);
                 }
                 catch (Exception ex) when (IsFailureOfOneEntry(ex))
                 {
@@ -368,7 +375,7 @@ public sealed class FileWalker
     }
 
     /// <summary>Turns one listed entry into a record, a queued subfolder, or an error item.</summary>
-    private FileRecord? ReadEntry(DirectoryWork work, FolderContext folder, ListedEntry entry, IWalkSink sink, FileHasher? hasher,
+    private FileRecord? ReadEntry(DirectoryWork work, FolderContext folder, ListedEntry entry, IWalkSink sink, FileHasher? hasher, Rules.RuleEvaluator? rules,
         List<string> subdirectories, ref List<string>? unrecorded, CancellationToken ct)
     {
         string name = entry.Name;
@@ -462,26 +469,35 @@ public sealed class FileWalker
             ReportError(sink, new ScanError(Path.Join(work.Path, name), ScanErrorKind.ValueOutOfRange,
                 $"The file system reports a {clamped} that .NET cannot represent; the file is recorded with the nearest value it can."));
         }
-        if (hasher is not null && stat.Kind == EntryKind.File && KeptHash(work, folder, name, stat) is byte[] kept)
+        bool hashing = _options.Hashes && stat.Kind == EntryKind.File;
+        if (hashing && KeptHash(work, folder, name, stat) is byte[] kept)
         {
-            digest = kept; // unchanged since it was hashed: not read again
+            digest = kept; // unchanged since it was hashed: not read again (unless the rules need its content)
             folder.Kept++;
+            hashing = false;
         }
-        else if (hasher is not null && stat.Kind == EntryKind.File)
+        string? fullName = rules is not null || hashing ? Path.Join(work.Path, name) : null;
+        int capture = rules is not null && !isLink ? rules.CaptureLimit(fullName!, name, stat) : 0;
+        bool contentRead = false, keepFindings = false;
+        if (hashing || capture > 0)
         {
-            string full = Path.Join(work.Path, name);
+            string full = fullName!;
             try
             {
-                HashOutcome hashed = hasher.Hash(full, stat, ct);
-                Progress.AddHashed(hashed.BytesRead);
-                digest = hashed.Digest;
-                if (hashed.Problem is string problem)
+                HashOutcome hashed = hasher!.Hash(full, stat, ct, digest: hashing, capture: capture);
+                contentRead = capture > 0;
+                if (hashing)
                 {
-                    ReportError(sink, new ScanError(full, hashed.ProblemKind, problem));
-                }
-                else if (hashed.Length != stat.Length)
-                {
-                    stat = stat with { Length = hashed.Length }; // a pseudo-file: its size is what was read
+                    Progress.AddHashed(hashed.BytesRead);
+                    digest = hashed.Digest;
+                    if (hashed.Problem is string problem)
+                    {
+                        ReportError(sink, new ScanError(full, hashed.ProblemKind, problem));
+                    }
+                    else if (hashed.Length != stat.Length)
+                    {
+                        stat = stat with { Length = hashed.Length }; // a pseudo-file: its size is what was read
+                    }
                 }
             }
             catch (Exception ex) when (IsFileSystemError(ex))
@@ -491,12 +507,26 @@ public sealed class FileWalker
                     ReportError(sink, new ScanError(full, ScanErrorKind.FileVanished, "The file was deleted while it was being read."));
                     return null;
                 }
+                keepFindings = capture > 0;
                 ReportError(sink, new ScanError(full,
-                    ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.HashFailed,
-                    $"The content could not be read, so the file is recorded without a hash: {ex.Message}"));
+                    ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : hashing ? ScanErrorKind.HashFailed : ScanErrorKind.ContentUnreadable,
+                    hashing
+                        ? $"The content could not be read, so the file is recorded without a hash{(capture > 0 ? " and its content was not matched against the rules (its earlier findings stay open)" : string.Empty)}: {ex.Message}"
+                        : $"The content could not be read for the rules, so its earlier findings stay open: {ex.Message}"));
             }
         }
-        return FileRecord.FromStat(work.Path, name, stat, isLink, linkTarget, digest);
+        List<Rules.RuleMatch>? matches = null;
+        if (rules is not null && !isLink && stat.Kind == EntryKind.File)
+        {
+            var problems = new List<ScanError>(0);
+            matches = rules.Evaluate(fullName!, name, stat, contentRead ? hasher!.Captured : ReadOnlySpan<byte>.Empty, contentRead && hasher!.CapturedAll, problems);
+            foreach (ScanError problem in problems)
+            {
+                keepFindings = true;
+                ReportError(sink, problem);
+            }
+        }
+        return FileRecord.FromStat(work.Path, name, stat, isLink, linkTarget, digest, matches, keepFindings);
     }
 
     /// <summary>

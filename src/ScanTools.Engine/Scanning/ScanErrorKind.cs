@@ -39,4 +39,11 @@ public enum ScanErrorKind
     FileChangedWhileHashed = 14,
     /// <summary>A rule in an ignore file found in the tree (-IgnoreFileName) cannot work; the file's other rules apply.</summary>
     InvalidIgnoreRule = 15,
+    /// <summary>
+    /// A rule could not finish on a file (its pattern ran past its time limit, or matched too often): the
+    /// matches it found are kept, the file's earlier findings of that rule stay open, the scan goes on.
+    /// </summary>
+    RuleFailed = 16,
+    /// <summary>A file's content could not be read for the rules (permission denied, an I/O error); its earlier findings stay open.</summary>
+    ContentUnreadable = 17,
 }

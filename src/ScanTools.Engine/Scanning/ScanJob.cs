@@ -316,6 +316,8 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
                     Errors = p.Errors,
                     Skipped = p.Skipped,
                     Message = message,
+                    Rules = _options.Rules is null ? null : new RuleCounts(_walker.RuleStatistics.Matches, _walker.RuleStatistics.ContentFiles,
+                        _walker.RuleStatistics.BinarySkipped, _walker.RuleStatistics.OversizedSkipped),
                 });
                 FlushReportingRefusals();
                 using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);

@@ -57,6 +57,22 @@ public sealed record ScanOptions
     /// </summary>
     public IReadOnlyList<string> IgnoreFileName { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// The content and property rules to apply (<see cref="Rules.RuleSet"/>); null applies none. Their
+    /// matches are stored as findings, and a completed run resolves the findings of these rules it no longer sees.
+    /// </summary>
+    [JsonIgnore]
+    public Rules.RuleSet? Rules { get; init; }
+
+    /// <summary>The ids of <see cref="Rules"/>, stored with the run (the writer resolves findings of these rules only).</summary>
+    public IReadOnlyList<string> RuleIds => Rules?.Rules.Select(r => r.Id).ToArray() ?? Array.Empty<string>();
+
+    /// <summary>The rules files the rules were read from (for the record).</summary>
+    public IReadOnlyList<string> RulePath { get; init; } = Array.Empty<string>();
+
+    /// <summary>Largest file whose content the rules read, in bytes (a rule's MaximumFileSize overrides it); 10 MiB by default.</summary>
+    public long ContentSizeLimit { get; init; } = ScanTools.Rules.RuleSet.DefaultContentSizeLimit;
+
     /// <summary>How many records of one folder travel together to the writer; big folders are split.</summary>
     [JsonIgnore]
     public int ChunkSize { get; init; } = 2048;
@@ -102,6 +118,10 @@ public sealed record ScanOptions
             {
                 throw new ArgumentException($"The ignore file '{f}' is not a full path; resolve it before scanning.", nameof(IgnoreFile));
             }
+        }
+        if (ContentSizeLimit < 1 || ContentSizeLimit > Array.MaxLength - 1)
+        {
+            throw new ArgumentException($"ContentSizeLimit must be between 1 byte and {Array.MaxLength - 1:N0} bytes (2 GiB); it was {ContentSizeLimit:N0}.", nameof(ContentSizeLimit));
         }
         foreach (string n in IgnoreFileName)
         {

@@ -32,8 +32,30 @@ public sealed partial class CatalogReader : IDisposable
     /// <summary>The files matching <paramref name="query"/>, streamed.</summary>
     public IEnumerable<Finding> FindFiles(FindingQuery query, CancellationToken cancellationToken = default)
     {
-        FindingSql sql = FindingSql.Build(query, IsFolder); // validate now, not at first MoveNext
-        return Stream(sql, cancellationToken);
+        FindingSql sql = FindingSql.Build(query, IsFolder, HasMatchCondition); // validate now, not at first MoveNext
+        return query.Findings is { FiltersRules: true } rules ? WithMatches(Stream(sql, cancellationToken), rules) : Stream(sql, cancellationToken);
+    }
+
+    /// <summary>Each file with its findings attached; a file whose every finding is baselined is left out.</summary>
+    private IEnumerable<Finding> WithMatches(IEnumerable<Finding> files, Rules.FindingMatchQuery rules)
+    {
+        foreach (Finding f in files)
+        {
+            IReadOnlyList<Rules.FindingMatch> matches = MatchesOf(f.Directory, f.Name, rules);
+            if (matches.Count == 0)
+            {
+                continue;
+            }
+            yield return new Finding
+            {
+                Directory = f.Directory, Name = f.Name, FullName = f.FullName, Extension = f.Extension, Length = f.Length,
+                LastWriteTimeUtc = f.LastWriteTimeUtc, CreationTimeUtc = f.CreationTimeUtc, Attributes = f.Attributes,
+                UnixStatMode = f.UnixStatMode, IsLink = f.IsLink, LinkTarget = f.LinkTarget, Sha256 = f.Sha256,
+                FirstScanId = f.FirstScanId, LastScanId = f.LastScanId, RemovedScanId = f.RemovedScanId, Kind = f.Kind,
+                ChangeTimeUtc = f.ChangeTimeUtc, Device = f.Device, Inode = f.Inode, HardLinks = f.HardLinks,
+                UserId = f.UserId, GroupId = f.GroupId, Database = f.Database, Matches = matches,
+            };
+        }
     }
 
     private IEnumerable<Finding> Stream(FindingSql sql, CancellationToken cancellationToken)

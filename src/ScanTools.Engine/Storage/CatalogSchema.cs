@@ -136,5 +136,30 @@ public static class CatalogSchema
         ALTER TABLE scan_runs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE directories ADD COLUMN version INTEGER NOT NULL DEFAULT 0; -- bumped whenever the folder's file rows change
         """,
+
+        // v3 -> v4: what content and property rules found (Get-FindingMatch), one row per fingerprint, and
+        // what each run's rules did. The secret itself is never stored: a redacted excerpt and a fingerprint.
+        """
+        CREATE TABLE findings (
+            id               INTEGER PRIMARY KEY,
+            fingerprint      TEXT    NOT NULL UNIQUE,  -- 32 hex digits: SHA-256 of rule id, full path and secret, first 128 bits
+            dir_id           INTEGER NOT NULL,
+            name             TEXT    NOT NULL,
+            rule_id          TEXT    NOT NULL,
+            severity         INTEGER NOT NULL,         -- 0 Info, 1 Low, 2 Medium, 3 High, 4 Critical
+            line             INTEGER,                  -- 1-based; NULL for a property rule
+            col              INTEGER,
+            excerpt          TEXT,
+            first_scan_id    INTEGER NOT NULL,         -- the run that found it (again, after it was resolved)
+            last_scan_id     INTEGER NOT NULL,         -- the last run that saw it
+            resolved_scan_id INTEGER                   -- the completed run of its rule that no longer saw it
+        );
+        CREATE INDEX ix_findings_file ON findings (dir_id, name);
+        CREATE INDEX ix_findings_open ON findings (severity, rule_id) WHERE resolved_scan_id IS NULL;
+        ALTER TABLE scan_runs ADD COLUMN matches INTEGER;            -- NULL: the run applied no rules
+        ALTER TABLE scan_runs ADD COLUMN content_files INTEGER;
+        ALTER TABLE scan_runs ADD COLUMN binary_skipped INTEGER;
+        ALTER TABLE scan_runs ADD COLUMN oversized_skipped INTEGER;
+        """,
     };
 }

@@ -48,6 +48,7 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly RawStatement _insertError;
     private readonly RawStatement _addRemoved;
     private readonly RawStatement _updateProgress;
+    private readonly RawStatement _upsertFinding, _keepFindings;
     private readonly RawStatement _clientSeq;
     private readonly RawStatement _setClientSeq;
     private readonly List<RawStatement> _statements = new();
@@ -143,6 +144,20 @@ internal sealed partial class CatalogWriter : IDisposable
             _insertError = Prepare("INSERT INTO scan_errors (scan_id, path, kind, message, occurred_utc) VALUES (?1, ?2, ?3, ?4, ?5);");
             _addRemoved = Prepare("UPDATE scan_runs SET removed = removed + ?1 WHERE id = ?2;");
             _updateProgress = Prepare("UPDATE scan_runs SET files = ?1, bytes = ?2, directories = ?3, errors = ?4, skipped = ?6 WHERE id = ?5 AND status = 'Running';");
+            // The same fingerprint is the same finding: seen again it stays open (or opens again, as new, after it was resolved).
+            _upsertFinding = Prepare("""
+                INSERT INTO findings (fingerprint, dir_id, name, rule_id, severity, line, col, excerpt, first_scan_id, last_scan_id)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+                ON CONFLICT (fingerprint) DO UPDATE SET
+                    dir_id = excluded.dir_id, name = excluded.name, severity = excluded.severity,
+                    line = CASE WHEN findings.last_scan_id = excluded.last_scan_id THEN min(findings.line, excluded.line) ELSE excluded.line END,
+                    col = CASE WHEN findings.last_scan_id = excluded.last_scan_id AND findings.line <= excluded.line THEN findings.col ELSE excluded.col END,
+                    excerpt = CASE WHEN findings.last_scan_id = excluded.last_scan_id AND findings.line <= excluded.line THEN findings.excerpt ELSE excluded.excerpt END,
+                    first_scan_id = CASE WHEN findings.resolved_scan_id IS NOT NULL THEN excluded.first_scan_id ELSE findings.first_scan_id END,
+                    last_scan_id = excluded.last_scan_id,
+                    resolved_scan_id = NULL;
+                """);
+            _keepFindings = Prepare("UPDATE findings SET last_scan_id = ?1 WHERE dir_id = ?2 AND name = ?3 AND resolved_scan_id IS NULL AND last_scan_id < ?1;");
             _clientSeq = Prepare("SELECT last_seq FROM client_batches WHERE client_id = ?1;");
             _setClientSeq = Prepare("""
                 INSERT INTO client_batches (client_id, last_seq, updated_utc) VALUES (?1, ?2, ?3)
@@ -392,11 +407,45 @@ internal sealed partial class CatalogWriter : IDisposable
         c.Parameters.AddWithValue("$message", (object?)end.Message ?? DBNull.Value);
         c.Parameters.AddWithValue("$id", run);
         c.ExecuteNonQuery();
+        if (end.Rules is RuleCounts rules)
+        {
+            EndRules(run, end.Status, rules);
+        }
         // Listings of this run that never got their final chunk (a cancelled walk) will not get it now.
         foreach (var key in _openListings.Keys.Where(k => k.Run == run).ToList())
         {
             CloseListing(key);
         }
+    }
+
+    /// <summary>
+    /// Stores what the run's rules did and, when the run completed, resolves the open findings of its rules
+    /// that it no longer saw: those in folders it listed completely (or found gone) and did not see again.
+    /// A file the rules could not look at whole kept its findings (they were marked seen).
+    /// </summary>
+    private void EndRules(long run, ScanRunStatus status, RuleCounts rules)
+    {
+        using SqliteCommand c = _connection.CreateCommand();
+        c.CommandText = "UPDATE scan_runs SET matches = $m, content_files = $c, binary_skipped = $b, oversized_skipped = $o WHERE id = $id;";
+        c.Parameters.AddWithValue("$m", rules.Matches);
+        c.Parameters.AddWithValue("$c", rules.ContentFiles);
+        c.Parameters.AddWithValue("$b", rules.BinarySkipped);
+        c.Parameters.AddWithValue("$o", rules.OversizedSkipped);
+        c.Parameters.AddWithValue("$id", run);
+        c.ExecuteNonQuery();
+        if (status != ScanRunStatus.Completed)
+        {
+            return;
+        }
+        c.Parameters.Clear();
+        c.CommandText = """
+            UPDATE findings SET resolved_scan_id = $id
+            WHERE resolved_scan_id IS NULL AND last_scan_id < $id
+              AND rule_id IN (SELECT value FROM json_each((SELECT options FROM scan_runs WHERE id = $id), '$.RuleIds'))
+              AND dir_id IN (SELECT id FROM directories WHERE id = findings.dir_id AND (last_scan_id = $id OR removed_scan_id = $id));
+            """;
+        c.Parameters.AddWithValue("$id", run);
+        c.ExecuteNonQuery();
     }
 
     private void ApplyProgress(ScanRunProgress progress)
@@ -475,6 +524,10 @@ internal sealed partial class CatalogWriter : IDisposable
         bool wrote = false;
         foreach (FileRecord f in listing.Files)
         {
+            if (f.Matches is not null || f.KeepFindings)
+            {
+                RecordFindings(f, dirId, run);
+            }
             if (!known)
             {
                 BindFile(_insertFile, f, dirId, run);
@@ -530,6 +583,31 @@ internal sealed partial class CatalogWriter : IDisposable
         _completeDirectory.Bind(1, run);
         _completeDirectory.Bind(2, dirId);
         _completeDirectory.Execute();
+    }
+
+    /// <summary>Stores what the rules found in one file, or keeps its open findings when they could not look at all of it.</summary>
+    private void RecordFindings(FileRecord f, long dirId, long run)
+    {
+        if (f.KeepFindings)
+        {
+            _keepFindings.Bind(1, run);
+            _keepFindings.Bind(2, dirId);
+            _keepFindings.Bind(3, f.Name);
+            _keepFindings.Execute();
+        }
+        foreach (Rules.RuleMatch m in f.Matches ?? (IReadOnlyList<Rules.RuleMatch>)Array.Empty<Rules.RuleMatch>())
+        {
+            _upsertFinding.Bind(1, m.Fingerprint);
+            _upsertFinding.Bind(2, dirId);
+            _upsertFinding.Bind(3, f.Name);
+            _upsertFinding.Bind(4, m.RuleId);
+            _upsertFinding.Bind(5, (long)m.Severity);
+            _upsertFinding.Bind(6, (long?)m.Line);
+            _upsertFinding.Bind(7, (long?)m.Column);
+            _upsertFinding.Bind(8, m.Excerpt);
+            _upsertFinding.Bind(9, run);
+            _upsertFinding.Execute();
+        }
     }
 
     /// <summary>

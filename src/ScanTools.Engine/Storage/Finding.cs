@@ -96,6 +96,9 @@ public sealed class Finding
     /// <summary>True when a later scan of its folder no longer found the file.</summary>
     public bool Removed => RemovedScanId is not null;
 
+    /// <summary>The file's open findings that passed the query's rule filters (Get-Finding -Rule, -Severity, -MinimumSeverity); empty otherwise.</summary>
+    public IReadOnlyList<Rules.FindingMatch> Matches { get; init; } = Array.Empty<Rules.FindingMatch>();
+
     /// <inheritdoc />
     public override string ToString() => FullName;
 }

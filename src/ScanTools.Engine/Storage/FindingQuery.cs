@@ -80,6 +80,13 @@ public sealed record FindingQuery
     public int? First { get; init; }
 
     /// <summary>
+    /// Only files with open findings that pass these rule filters (-Rule, -Severity, -MinimumSeverity); each
+    /// file then carries them in <see cref="Finding.Matches"/>, its baselined ones left out unless included.
+    /// Null, or no rule filter set: files are not filtered by findings.
+    /// </summary>
+    public Rules.FindingMatchQuery? Findings { get; init; }
+
+    /// <summary>
     /// The stored form of an extension: with its dot. <c>log</c>, <c>.log</c> and <c>*.log</c> are the same.
     /// </summary>
     /// <exception cref="ArgumentException">A wildcard pattern, or a double extension the catalog cannot match.</exception>

@@ -38,11 +38,16 @@ internal sealed class FindingSql
 
     /// <param name="query">The filter.</param>
     /// <param name="isFolder">Whether the catalog knows a path as a folder; decides what a path without wildcards means.</param>
-    public static FindingSql Build(FindingQuery query, Func<string, bool> isFolder)
+    /// <param name="ruleCondition">Builds the condition for <see cref="FindingQuery.Findings"/> (the catalog's rule ids are needed).</param>
+    public static FindingSql Build(FindingQuery query, Func<string, bool> isFolder, Func<Rules.FindingMatchQuery, Func<object, string>, string>? ruleCondition = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         var sql = new FindingSql();
+        if (query.Findings is { FiltersRules: true } rules && ruleCondition is not null)
+        {
+            sql.And(ruleCondition(rules, sql.Bind));
+        }
         sql.AddPaths(query.Path, isFolder);
         sql.AddNames(query.Name);
         sql.AddExtensions(query.Extension);

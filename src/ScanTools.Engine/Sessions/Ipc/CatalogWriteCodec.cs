@@ -27,6 +27,8 @@ internal static class CatalogWriteCodec
         HasTarget = 8,
         HasHash = 16,
         HasIdentity = 32,
+        HasMatches = 64,
+        KeepFindings = 128,
     }
 
     /// <summary>Which of a file's identity fields follow (HasIdentity).</summary>
@@ -114,10 +116,17 @@ internal static class CatalogWriteCodec
                 w.Write(end.Directories);
                 w.Write(end.Errors);
                 w.Write(end.Skipped);
-                w.Write((byte)((end.Message is not null ? 1 : 0) | (end.CountFromCatalog ? 2 : 0)));
+                w.Write((byte)((end.Message is not null ? 1 : 0) | (end.CountFromCatalog ? 2 : 0) | (end.Rules is not null ? 4 : 0)));
                 if (end.Message is not null)
                 {
                     w.Write(end.Message);
+                }
+                if (end.Rules is RuleCounts rc)
+                {
+                    w.Write(rc.Matches);
+                    w.Write(rc.ContentFiles);
+                    w.Write(rc.BinarySkipped);
+                    w.Write(rc.OversizedSkipped);
                 }
                 break;
             case ScanRunProgress progress:
@@ -190,7 +199,7 @@ internal static class CatalogWriteCodec
                 DateTime ended = Ticks(r.ReadInt64());
                 long endFiles = r.ReadInt64(), endBytes = r.ReadInt64(), endDirectories = r.ReadInt64(), endErrors = r.ReadInt64(), endSkipped = NonNegative(r.ReadInt64());
                 byte endFlags = r.ReadByte();
-                if (endFlags > 3)
+                if (endFlags > 7)
                 {
                     throw new InvalidDataException($"Unknown run-end flags {endFlags}.");
                 }
@@ -206,6 +215,7 @@ internal static class CatalogWriteCodec
                     Skipped = endSkipped,
                     Message = (endFlags & 1) != 0 ? r.ReadString() : null,
                     CountFromCatalog = (endFlags & 2) != 0,
+                    Rules = (endFlags & 4) != 0 ? new RuleCounts(NonNegative(r.ReadInt64()), NonNegative(r.ReadInt64()), NonNegative(r.ReadInt64()), NonNegative(r.ReadInt64())) : null,
                 };
             case ProgressTag:
                 return new ScanRunProgress
@@ -252,6 +262,14 @@ internal static class CatalogWriteCodec
         {
             flags |= FileFlags.HasIdentity;
         }
+        if (f.Matches is { Count: > 0 })
+        {
+            flags |= FileFlags.HasMatches;
+        }
+        if (f.KeepFindings)
+        {
+            flags |= FileFlags.KeepFindings;
+        }
         w.Write((byte)flags);
         w.Write(f.Name);
         w.Write(f.Length);
@@ -284,6 +302,43 @@ internal static class CatalogWriteCodec
             if (f.UserId is uint uid) w.Write(uid);
             if (f.GroupId is uint gid) w.Write(gid);
         }
+        if (f.Matches is { Count: > 0 } matches)
+        {
+            w.Write(matches.Count);
+            foreach (Rules.RuleMatch match in matches)
+            {
+                w.Write(match.RuleId);
+                w.Write((byte)match.Severity);
+                w.Write(match.Line ?? 0);
+                w.Write(match.Column ?? 0);
+                w.Write(match.Excerpt ?? string.Empty);
+                w.Write(match.Fingerprint);
+            }
+        }
+    }
+
+    private static List<Rules.RuleMatch> ReadMatches(BinaryReader r)
+    {
+        int count = r.ReadInt32();
+        if (count is < 1 or > 1_000_000)
+        {
+            throw new InvalidDataException($"A file record claims {count} rule matches.");
+        }
+        var list = new List<Rules.RuleMatch>(Math.Min(count, 1024));
+        for (int i = 0; i < count; i++)
+        {
+            string rule = r.ReadString();
+            var severity = (Rules.RuleSeverity)Enum(r.ReadByte(), (int)Rules.RuleSeverity.Critical);
+            int line = r.ReadInt32(), column = r.ReadInt32();
+            string excerpt = r.ReadString();
+            string fingerprint = r.ReadString();
+            if (rule.Length == 0 || line < 0 || column < 0 || fingerprint.Length != 32 || !fingerprint.All(char.IsAsciiHexDigitLower))
+            {
+                throw new InvalidDataException("A rule match has no rule, a negative place or a malformed fingerprint.");
+            }
+            list.Add(new Rules.RuleMatch(rule, severity, line == 0 ? null : line, column == 0 ? null : column, excerpt.Length == 0 ? null : excerpt, fingerprint));
+        }
+        return list;
     }
 
     private static FileRecord ReadFile(BinaryReader r, string dir)
@@ -309,12 +364,15 @@ internal static class CatalogWriteCodec
         DateTime? changed = identity.HasFlag(IdentityFields.ChangeTime) ? Ticks(r.ReadInt64()) : null;
         uint? userId = identity.HasFlag(IdentityFields.UserId) ? r.ReadUInt32() : null;
         uint? groupId = identity.HasFlag(IdentityFields.GroupId) ? r.ReadUInt32() : null;
+        List<Rules.RuleMatch>? matches = (flags & FileFlags.HasMatches) != 0 ? ReadMatches(r) : null;
         if (name.Length == 0 || length < 0)
         {
             throw new InvalidDataException("A file record has no name or a negative size.");
         }
         return new FileRecord(dir, name)
         {
+            Matches = matches,
+            KeepFindings = (flags & FileFlags.KeepFindings) != 0,
             Length = length,
             LastWriteTimeUtc = mtime,
             CreationTimeUtc = ctime,

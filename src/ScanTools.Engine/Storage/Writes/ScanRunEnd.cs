@@ -1,5 +1,8 @@
 namespace ScanTools.Storage.Writes;
 
+/// <summary>What a run's rules did: matches found, files whose content was read, files left unread as binary or too large.</summary>
+public readonly record struct RuleCounts(long Matches, long ContentFiles, long BinarySkipped, long OversizedSkipped);
+
 /// <summary>Closes a scan run with its final status and counts. Applied again, it sets the same values.</summary>
 public sealed class ScanRunEnd : CatalogWrite
 {
@@ -23,6 +26,9 @@ public sealed class ScanRunEnd : CatalogWrite
 
     /// <summary>Entries left out (see <see cref="Scanning.ScanProgress.Skipped"/>).</summary>
     public long Skipped { get; init; }
+
+    /// <summary>What the run's rules did; null when it applied none.</summary>
+    public RuleCounts? Rules { get; init; }
 
     /// <summary>Why the run failed or was cancelled, when it did not complete.</summary>
     public string? Message { get; init; }

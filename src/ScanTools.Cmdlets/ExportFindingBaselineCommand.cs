@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using ScanTools.Rules;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Writes piped findings to a baseline file: findings it lists are accepted, and queries given it (-Baseline) hide them.</para>
+/// </summary>
+[Cmdlet(VerbsData.Export, "FindingBaseline", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportFindingBaselineCommand : PSCmdlet
+{
+    private readonly List<FindingMatch> _matches = new();
+
+    /// <summary>The baseline file to write (JSON).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>The findings to accept, from Get-FindingMatch.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [AllowEmptyCollection]
+    public FindingMatch[] InputObject { get; set; } = Array.Empty<FindingMatch>();
+
+    /// <summary>Why they are accepted (stored with each).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Reason { get; set; }
+
+    /// <summary>Add to the baseline file's findings instead of replacing them (a finding already there keeps its reason unless -Reason is given).</summary>
+    [Parameter]
+    public SwitchParameter Append { get; set; }
+
+    /// <summary>Return the file written.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => _matches.AddRange(InputObject.Where(m => m is not null));
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        if (Directory.Exists(path))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is a folder; give the path of the baseline file to write."), "InvalidBaselinePath", ErrorCategory.InvalidArgument, Path));
+        }
+        FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
+        foreach (FindingMatch m in _matches)
+        {
+            string? reason = Reason;
+            if (reason is null && baseline.Contains(m.Fingerprint, out string? earlier))
+            {
+                reason = earlier;
+            }
+            baseline.Add(new FindingBaseline.Entry(m.Fingerprint, m.RuleId, m.FullName, reason));
+        }
+        if (!ShouldProcess(path, $"Write a baseline of {baseline.Entries.Count:N0} findings"))
+        {
+            return;
+        }
+        try
+        {
+            baseline.Save(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(new IOException($"The baseline '{path}' could not be written: {ex.Message}", ex), "ExportFailed", ErrorCategory.WriteError, Path));
+        }
+        if (PassThru)
+        {
+            WriteObject(new FileInfo(path));
+        }
+    }
+}

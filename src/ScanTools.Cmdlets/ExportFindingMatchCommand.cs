@@ -1,0 +1,111 @@
+using System.Management.Automation;
+using System.Text;
+using ScanTools.Rules;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Writes piped findings (Get-FindingMatch) to a SARIF 2.1.0 or CSV file for the systems that collect findings.</para>
+/// </summary>
+[Cmdlet(VerbsData.Export, "FindingMatch", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportFindingMatchCommand : PSCmdlet
+{
+    private readonly List<FindingMatch> _matches = new();
+
+    /// <summary>The file to write.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>Sarif or Csv; by default from the file's extension (.sarif or .json: Sarif, .csv: Csv).</summary>
+    [Parameter]
+    public FindingExportFormat Format { get => (FindingExportFormat)_format; set => _format = (int)value; }
+
+    private int _format; // an int, not the enum: value-type fields of engine types would load the engine before ModuleLifecycle can resolve it
+
+    /// <summary>The findings, from Get-FindingMatch.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [AllowEmptyCollection]
+    public FindingMatch[] InputObject { get; set; } = Array.Empty<FindingMatch>();
+
+    /// <summary>Rules files whose descriptions the SARIF file should carry (built-in rules are described anyway).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] RulePath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Do not replace an existing file.</summary>
+    [Parameter]
+    public SwitchParameter NoClobber { get; set; }
+
+    /// <summary>Return the file written.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => _matches.AddRange(InputObject.Where(m => m is not null));
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        FindingExportFormat format;
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Format)))
+        {
+            format = Format;
+        }
+        else if (FindingExport.FormatOf(path) is FindingExportFormat f)
+        {
+            format = f;
+        }
+        else
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' does not say which format to write: name it .sarif or .csv, or add -Format Sarif or -Format Csv."),
+                "UnknownExportFormat", ErrorCategory.InvalidArgument, Path));
+            return;
+        }
+        if (Directory.Exists(path))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is a folder; give the path of the file to write."), "InvalidExportPath", ErrorCategory.InvalidArgument, Path));
+        }
+        if (NoClobber && File.Exists(path))
+        {
+            ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' exists and -NoClobber is set; choose another -Path or leave out -NoClobber."),
+                "FileExists", ErrorCategory.ResourceExists, Path));
+        }
+        if (!ShouldProcess(path, $"Write {_matches.Count:N0} findings as {format}"))
+        {
+            return;
+        }
+        RuleSet rules = RuleSupport.LoadAll(this, RulePath);
+        string temp = System.IO.Path.Join(System.IO.Path.GetDirectoryName(path), $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                if (format == FindingExportFormat.Sarif)
+                {
+                    FindingExport.WriteSarif(stream, _matches, rules, typeof(FindingExport).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+                }
+                else
+                {
+                    using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                    FindingExport.WriteCsv(writer, _matches);
+                }
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' could not be written: {ex.Message}", ex), "ExportFailed", ErrorCategory.WriteError, Path));
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+        if (PassThru)
+        {
+            WriteObject(new FileInfo(path));
+        }
+    }
+}

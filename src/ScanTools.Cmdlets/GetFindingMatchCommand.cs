@@ -1,0 +1,100 @@
+using System.Management.Automation;
+using ScanTools.Rules;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists what content and property rules found: one object per match, worst first, secrets redacted.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "FindingMatch", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(FindingMatch))]
+public sealed class GetFindingMatchCommand : CatalogReadCommand
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>Full-path wildcards, or folders (everything below them).</summary>
+    [Parameter(Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Paths taken as written (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Only these rules (wildcards, case ignored).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Rule { get; set; } = Array.Empty<string>();
+
+    /// <summary>Only these severities.</summary>
+    [Parameter]
+    public RuleSeverity[] Severity { get; set; } = Array.Empty<RuleSeverity>();
+
+    /// <summary>Only this severity or worse.</summary>
+    [Parameter]
+    public RuleSeverity MinimumSeverity { get => (RuleSeverity)_minimumSeverity; set => _minimumSeverity = (int)value; }
+
+    private int _minimumSeverity; // an int, not the enum: value-type fields of engine types would load the engine before ModuleLifecycle can resolve it
+
+    /// <summary>New, Open (both by default) or Resolved.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public FindingStatus[] Status { get; set; } = Array.Empty<FindingStatus>();
+
+    /// <summary>Only findings first found by this run. Binds a piped scan run's Id.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [ArgumentCompleter(typeof(ScanRunIdCompleter))]
+    public long ScanId { get; set; }
+
+    /// <summary>A baseline file (Export-FindingBaseline): the findings it lists are accepted and hidden.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Baseline { get; set; }
+
+    /// <summary>Return baselined findings too, marked Baselined.</summary>
+    [Parameter]
+    public SwitchParameter IncludeBaselined { get; set; }
+
+    /// <summary>At most this many.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int First { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var bound = MyInvocation.BoundParameters;
+        if (IncludeBaselined && !bound.ContainsKey(nameof(Baseline)))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeBaselined shows the findings a baseline accepts: give the baseline with -Baseline."),
+                "InvalidFilter", ErrorCategory.InvalidArgument, null));
+        }
+        var query = new FindingMatchQuery
+        {
+            Path = ParameterSetName == LiteralPathSet ? LiteralPatterns(LiteralPath) : Path.Select(PathPattern).ToArray(),
+            Rule = Rule,
+            Severity = Severity,
+            MinimumSeverity = bound.ContainsKey(nameof(MinimumSeverity)) ? MinimumSeverity : null,
+            Status = Status,
+            ScanId = bound.ContainsKey(nameof(ScanId)) ? ScanId : null,
+            Baseline = RuleSupport.LoadBaseline(this, Baseline),
+            IncludeBaselined = IncludeBaselined,
+            First = bound.ContainsKey(nameof(First)) ? First : null,
+        };
+        if (query.First == 0)
+        {
+            return;
+        }
+        QueryCatalog(reader =>
+        {
+            foreach (FindingMatch m in reader.FindMatches(query))
+            {
+                WriteObject(m);
+            }
+        });
+    }
+}

@@ -1,0 +1,103 @@
+using System.Management.Automation;
+using ScanTools.Rules;
+using ScanTools.Scanning;
+
+namespace ScanTools.Commands;
+
+/// <summary>Loading rules for the cmdlets: files resolved as PowerShell paths, every problem one InvalidRules error that says what to fix.</summary>
+internal static class RuleSupport
+{
+    /// <summary>
+    /// The rules a command asks for: with <paramref name="ruleIds"/>, those of the built-in set and of
+    /// <paramref name="rulePaths"/> whose ids match; with only <paramref name="rulePaths"/>, the rules of those
+    /// files; then less <paramref name="excludeRules"/>. Null when neither is given.
+    /// </summary>
+    public static RuleSet? Load(PSCmdlet cmdlet, string[]? ruleIds, string[]? rulePaths, string[]? excludeRules)
+    {
+        bool ids = ruleIds is { Length: > 0 }, files = rulePaths is { Length: > 0 };
+        if (!ids && !files)
+        {
+            if (excludeRules is { Length: > 0 })
+            {
+                Fail(cmdlet, "-ExcludeRule leaves rules out of those -Rule or -RulePath select, and neither is given. Add -Rule * to apply every built-in rule but those excluded.", null);
+            }
+            return null;
+        }
+        List<string> paths = (rulePaths ?? Array.Empty<string>()).Select(p => Resolve(cmdlet, p)).ToList();
+        try
+        {
+            RuleSet all = RuleSet.Load(paths, includeBuiltin: true);
+            RuleSet chosen = ids ? all.Select(ruleIds!)
+                : new RuleSet(all.Rules.Where(r => paths.Any(p => RuleSet.ReadFile(p).Any(f => f.Id.Equals(r.Id, StringComparison.OrdinalIgnoreCase)))));
+            return excludeRules is { Length: > 0 } ? chosen.Select(Array.Empty<string>(), excludeRules) : chosen;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            Fail(cmdlet, ex.Message, ex);
+            return null; // not reached
+        }
+    }
+
+    /// <summary>The built-in rules plus those of <paramref name="rulePaths"/> (for descriptions in reports and listings).</summary>
+    public static RuleSet LoadAll(PSCmdlet cmdlet, string[]? rulePaths)
+    {
+        List<string> paths = (rulePaths ?? Array.Empty<string>()).Select(p => Resolve(cmdlet, p)).ToList();
+        try
+        {
+            return RuleSet.Load(paths, includeBuiltin: true);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            Fail(cmdlet, ex.Message, ex);
+            return null!; // not reached
+        }
+    }
+
+    private static string Resolve(PSCmdlet cmdlet, string path)
+    {
+        string resolved;
+        try
+        {
+            resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        {
+            Fail(cmdlet, $"-RulePath '{path}' is not usable: {ex.Message}", ex);
+            throw; // not reached
+        }
+        if (Directory.Exists(resolved))
+        {
+            Fail(cmdlet, $"The rules file '{resolved}' is a folder. Give the path of a .psd1 rules file (Get-Help about_ScanTools shows the format).", null);
+        }
+        if (!File.Exists(resolved))
+        {
+            Fail(cmdlet, $"The rules file '{resolved}' does not exist. Give the path of a .psd1 rules file (Get-Help about_ScanTools shows the format).", null);
+        }
+        return resolved;
+    }
+
+    private static void Fail(PSCmdlet cmdlet, string message, Exception? inner) =>
+        cmdlet.ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(message, inner!), "InvalidRules", ErrorCategory.InvalidArgument, null));
+
+    /// <summary>A baseline file read for a query; a file that is missing or not a baseline is an InvalidBaseline error.</summary>
+    public static FindingBaseline? LoadBaseline(PSCmdlet cmdlet, string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+        string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        try
+        {
+            return FindingBaseline.Load(resolved);
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            string message = ex is FileNotFoundException or DirectoryNotFoundException
+                ? $"The baseline '{resolved}' does not exist. Export-FindingBaseline writes one."
+                : ex.Message;
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(message, ex), "InvalidBaseline", ErrorCategory.InvalidArgument, path));
+            return null; // not reached
+        }
+    }
+}

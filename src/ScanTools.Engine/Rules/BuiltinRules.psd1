@@ -1,0 +1,143 @@
+# The rules that ship with ScanTools. Copy this file as a start for your own rules and pass it to
+# Start-Scan -RulePath; a rule there replaces the built-in rule of the same Id.
+#
+# Keys of a rule (Get-Help about_ScanTools, "Rules"):
+#   Id, Description, Severity (Info, Low, Medium, High, Critical)
+#   Path, Name, ExcludePath     wildcards on the full path / the file name (any of several)
+#   MinimumSize, MaximumSize    bytes (1MB, 1GB allowed)
+#   Mode                        WorldWritable, SetUid, SetGid, Executable (any of several)
+#   OlderThanDays, OwnerId      last write older than N days; owner's user id
+#   Pattern                     a .NET regular expression run on the content (UTF-8 or UTF-16 text)
+#   Keywords                    one must appear (case ignored) before Pattern runs: keep rules cheap
+#   SecretGroup                 the group holding the secret (default: group 'secret', else 1)
+#   MinimumEntropy              least Shannon entropy of the secret, bits per character
+#   IncludeBinary, MaximumFileSize  read binary files / files larger than the scan's limit too
+#
+# Patterns follow the published rules of gitleaks (MIT) and the token formats their vendors document.
+@{
+    Rules = @(
+        @{
+            Id          = 'private-key'
+            Description = 'A private key in PEM or OpenSSH form'
+            Severity    = 'Critical'
+            Keywords    = 'PRIVATE KEY'
+            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----\s*(?<secret>[A-Za-z0-9+/=:,\s-]{32,20000}?)-----END'
+        }
+        @{
+            Id          = 'aws-access-key-id'
+            Description = 'An AWS access key id'
+            Severity    = 'High'
+            Keywords    = 'AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'
+            Pattern     = '\b(?<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b'
+        }
+        @{
+            Id             = 'aws-secret-access-key'
+            Description    = 'An AWS secret access key assigned to a setting'
+            Severity       = 'Critical'
+            Keywords       = 'aws'
+            Pattern        = '(?i)aws_?(?:secret)?_?(?:access)?_?key["'']?\s{0,5}[:=]\s{0,5}["'']?(?<secret>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)'
+            MinimumEntropy = 4.0
+        }
+        @{
+            Id          = 'azure-storage-account-key'
+            Description = 'An Azure storage account key in a connection string'
+            Severity    = 'Critical'
+            Keywords    = 'AccountKey'
+            Pattern     = '(?i)AccountKey\s*=\s*(?<secret>[A-Za-z0-9+/]{86}==)'
+        }
+        @{
+            Id          = 'gcp-service-account-key'
+            Description = 'A Google Cloud service account key file'
+            Severity    = 'Critical'
+            Keywords    = 'private_key_id'
+            Pattern     = '"private_key_id"\s*:\s*"(?<secret>[a-f0-9]{40})"'
+        }
+        @{
+            Id          = 'github-token'
+            Description = 'A GitHub personal access, OAuth, app or refresh token'
+            Severity    = 'High'
+            Keywords    = 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'
+            Pattern     = '\b(?<secret>gh[pousr]_[A-Za-z0-9]{36,255})\b'
+        }
+        @{
+            Id          = 'github-fine-grained-token'
+            Description = 'A GitHub fine-grained personal access token'
+            Severity    = 'High'
+            Keywords    = 'github_pat_'
+            Pattern     = '\b(?<secret>github_pat_[A-Za-z0-9_]{82})\b'
+        }
+        @{
+            Id          = 'gitlab-token'
+            Description = 'A GitLab personal access token'
+            Severity    = 'High'
+            Keywords    = 'glpat-'
+            Pattern     = '\b(?<secret>glpat-[A-Za-z0-9_-]{20})(?:[^A-Za-z0-9_-]|$)'
+        }
+        @{
+            Id          = 'slack-token'
+            Description = 'A Slack bot, user, app or refresh token'
+            Severity    = 'High'
+            Keywords    = 'xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'
+            Pattern     = '\b(?<secret>xox[abprs]-[A-Za-z0-9-]{10,250})'
+        }
+        @{
+            Id          = 'slack-webhook-url'
+            Description = 'A Slack incoming webhook URL'
+            Severity    = 'Medium'
+            Keywords    = 'hooks.slack.com'
+            Pattern     = 'https://hooks\.slack\.com/(?:services|workflows)/(?<secret>[A-Za-z0-9_]{1,20}/[A-Za-z0-9_]{1,20}/[A-Za-z0-9_]{8,64})'
+        }
+        @{
+            Id          = 'jwt'
+            Description = 'A JSON Web Token'
+            Severity    = 'Medium'
+            Keywords    = 'eyJ'
+            Pattern     = '\b(?<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})'
+        }
+        @{
+            Id          = 'connection-string-password'
+            Description = 'A password in a connection string or settings line (Password=... or Pwd=...)'
+            Severity    = 'High'
+            Keywords    = 'password', 'pwd'
+            Pattern     = '(?i)(?:^|[;\s"''])(?:password|pwd)\s*=\s*(?<secret>[^;"''\s]{4,200})'
+        }
+        @{
+            Id          = 'url-password'
+            Description = 'A password in a URL (scheme://user:password@host)'
+            Severity    = 'High'
+            Keywords    = '://'
+            Pattern     = '(?i)\b[a-z][a-z0-9+.-]{1,20}://[^:/?#\s@"'']{1,64}:(?<secret>[^@/?#\s"'']{3,128})@[a-z0-9.-]+'
+        }
+        @{
+            Id          = 'world-writable-file'
+            Description = 'A file anyone may write (mode o+w)'
+            Severity    = 'Medium'
+            Mode        = 'WorldWritable'
+        }
+        @{
+            Id          = 'setuid-file'
+            Description = 'A set-user-id file: it runs with its owner''s rights'
+            Severity    = 'High'
+            Mode        = 'SetUid'
+        }
+        @{
+            Id          = 'setgid-file'
+            Description = 'A set-group-id file: it runs with its group''s rights'
+            Severity    = 'Medium'
+            Mode        = 'SetGid'
+        }
+        @{
+            Id          = 'executable-in-temp'
+            Description = 'An executable file in a temporary folder, where malware is often dropped'
+            Severity    = 'Medium'
+            Mode        = 'Executable'
+            Path        = '/tmp/*', '/var/tmp/*', '/dev/shm/*', '*/AppData/Local/Temp/*', '*\AppData\Local\Temp\*', '*\Windows\Temp\*'
+        }
+        @{
+            Id          = 'large-file'
+            Description = 'A file larger than 1 GiB'
+            Severity    = 'Info'
+            MinimumSize = 1GB
+        }
+    )
+}

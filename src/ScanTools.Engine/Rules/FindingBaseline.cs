@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ScanTools.Rules;
+
+/// <summary>
+/// Accepted findings: a JSON file of fingerprints, each with the rule and path it was taken from (for the
+/// reader) and an optional reason. Queries hide the findings it lists. Format:
+/// <c>{ "version": 1, "findings": [ { "fingerprint": "...", "ruleId": "...", "path": "...", "reason": "..." } ] }</c>.
+/// </summary>
+public sealed class FindingBaseline
+{
+    /// <summary>One accepted finding.</summary>
+    public sealed record Entry(
+        [property: JsonPropertyName("fingerprint")] string Fingerprint,
+        [property: JsonPropertyName("ruleId")] string? RuleId,
+        [property: JsonPropertyName("path")] string? Path,
+        [property: JsonPropertyName("reason")] string? Reason);
+
+    private sealed record FileShape(
+        [property: JsonPropertyName("version")] int Version,
+        [property: JsonPropertyName("tool")] string? Tool,
+        [property: JsonPropertyName("created")] DateTime? Created,
+        [property: JsonPropertyName("findings")] List<Entry>? Findings);
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>An empty baseline.</summary>
+    public FindingBaseline()
+    {
+    }
+
+    /// <summary>The entries, by fingerprint.</summary>
+    public IReadOnlyCollection<Entry> Entries => _entries.Values;
+
+    /// <summary>Where it was read from, if it was.</summary>
+    public string? SourcePath { get; private init; }
+
+    /// <summary>True when <paramref name="fingerprint"/> is accepted; <paramref name="reason"/> says why, if the file does.</summary>
+    public bool Contains(string fingerprint, out string? reason)
+    {
+        bool found = _entries.TryGetValue(fingerprint, out Entry? e);
+        reason = e?.Reason;
+        return found;
+    }
+
+    /// <summary>Adds (or replaces) an entry.</summary>
+    /// <exception cref="ArgumentException">The fingerprint is not 32 hex digits.</exception>
+    public void Add(Entry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Fingerprint is not { Length: 32 } f || !f.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException($"'{entry.Fingerprint}' is not a finding fingerprint (32 hex digits).", nameof(entry));
+        }
+        _entries[f.ToLowerInvariant()] = entry with { Fingerprint = f.ToLowerInvariant() };
+    }
+
+    /// <summary>Reads a baseline file.</summary>
+    /// <exception cref="FormatException">The file is not a ScanTools baseline; the message says what is wrong.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static FindingBaseline Load(string path)
+    {
+        FileShape? shape;
+        try
+        {
+            using FileStream s = File.OpenRead(path);
+            shape = JsonSerializer.Deserialize<FileShape>(s, Json);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"'{path}' is not a ScanTools baseline (JSON with a \"findings\" list): {ex.Message}", ex);
+        }
+        if (shape is null || shape.Findings is null)
+        {
+            throw new FormatException($"'{path}' is not a ScanTools baseline: it has no \"findings\" list. Export-FindingBaseline writes one.");
+        }
+        if (shape.Version != 1)
+        {
+            throw new FormatException($"'{path}' is a baseline of version {shape.Version}; this ScanTools reads version 1.");
+        }
+        var baseline = new FindingBaseline { SourcePath = path };
+        foreach (Entry e in shape.Findings)
+        {
+            try
+            {
+                baseline.Add(e);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new FormatException($"'{path}': {ex.Message.Split(" (Parameter")[0]}", ex);
+            }
+        }
+        return baseline;
+    }
+
+    /// <summary>Writes the baseline as JSON (UTF-8), replacing the file through a temporary file in its folder.</summary>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path)
+    {
+        var shape = new FileShape(1, "ScanTools", DateTime.UtcNow, _entries.Values.OrderBy(e => e.Path, StringComparer.Ordinal).ThenBy(e => e.RuleId).ThenBy(e => e.Fingerprint).ToList());
+        string full = System.IO.Path.GetFullPath(path);
+        string temp = System.IO.Path.Join(System.IO.Path.GetDirectoryName(full), $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (FileStream s = new(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                JsonSerializer.Serialize(s, shape, Json);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using ScanTools.Platform;
+using ScanTools.Scanning;
+
+namespace ScanTools.Rules;
+
+/// <summary>Counts of what rules did in one run (added up over the workers).</summary>
+public sealed class RuleStatistics
+{
+    private long _contentFiles, _contentBytes, _binarySkipped, _oversizedSkipped, _matches;
+
+    /// <summary>Files whose content the rules read.</summary>
+    public long ContentFiles => Interlocked.Read(ref _contentFiles);
+
+    /// <summary>Bytes of content the rules read.</summary>
+    public long ContentBytes => Interlocked.Read(ref _contentBytes);
+
+    /// <summary>Files a content rule applied to but that look binary (a NUL byte in the first 8,000 bytes), so were not matched.</summary>
+    public long BinarySkipped => Interlocked.Read(ref _binarySkipped);
+
+    /// <summary>Files a content rule applied to but that are larger than its size limit, so were not read.</summary>
+    public long OversizedSkipped => Interlocked.Read(ref _oversizedSkipped);
+
+    /// <summary>Matches found (after entropy checks and redaction).</summary>
+    public long Matches => Interlocked.Read(ref _matches);
+
+    internal void AddContent(long bytes)
+    {
+        Interlocked.Increment(ref _contentFiles);
+        Interlocked.Add(ref _contentBytes, bytes);
+    }
+
+    internal void AddBinary() => Interlocked.Increment(ref _binarySkipped);
+
+    internal void AddOversized() => Interlocked.Increment(ref _oversizedSkipped);
+
+    internal void AddMatches(int n) => Interlocked.Add(ref _matches, n);
+}
+
+/// <summary>
+/// Applies a <see cref="RuleSet"/> to files on one walker thread (one instance per thread). The walker asks
+/// <see cref="CaptureLimit"/> how much content to read, reads it once for hash and rules together, and hands
+/// it to <see cref="Evaluate"/>. Secrets never leave this class: a match carries its place, a redacted
+/// excerpt and a fingerprint.
+/// </summary>
+internal sealed class RuleEvaluator
+{
+    /// <summary>git's test for binary content: a NUL byte in the first 8,000 bytes.</summary>
+    internal const int BinaryProbe = 8000;
+
+    /// <summary>At most this many matches of one rule in one file are kept; more are reported as one error item.</summary>
+    internal const int MaxMatchesPerRule = 1000;
+
+    private readonly RuleSet _set;
+    private readonly long _limit;
+    private readonly DateTime _nowUtc;
+    private readonly RuleStatistics _stats;
+    private readonly Dictionary<string, bool> _keywordSeen = new(StringComparer.OrdinalIgnoreCase);
+    private List<int>? _lineStarts;
+
+    public RuleEvaluator(RuleSet set, long contentSizeLimit, DateTime nowUtc, RuleStatistics stats)
+    {
+        _set = set;
+        _limit = contentSizeLimit;
+        _nowUtc = nowUtc;
+        _stats = stats;
+    }
+
+    /// <summary>True when the set holds rules of any kind.</summary>
+    public bool Active => _set.Rules.Count > 0;
+
+    /// <summary>
+    /// How many bytes of this file the content rules need (0: none apply, or the file is larger than every
+    /// applicable rule's limit, which is then counted as skipped).
+    /// </summary>
+    public int CaptureLimit(string fullPath, string name, in EntryStat stat)
+    {
+        if (stat.Kind != EntryKind.File || _set.ContentRules.Length == 0 || stat.Length == 0)
+        {
+            return 0;
+        }
+        long need = 0;
+        bool oversized = false;
+        foreach (ScanRule r in _set.ContentRules)
+        {
+            if (!Applies(r, fullPath, name, stat))
+            {
+                continue;
+            }
+            long limit = r.MaximumFileSize ?? _limit;
+            if (stat.Length > limit && stat.Length is not 4096)
+            {
+                oversized = true;
+                continue;
+            }
+            need = Math.Max(need, limit);
+        }
+        if (need == 0 && oversized)
+        {
+            _stats.AddOversized();
+        }
+        return (int)Math.Min(need, Array.MaxLength - 1);
+    }
+
+    private bool Applies(ScanRule r, string fullPath, string name, in EntryStat stat) =>
+        r.PropertiesHold(fullPath, name, stat.Length, stat.UnixMode, new DateTime(stat.LastWriteTicksUtc, DateTimeKind.Utc), stat.UserId, _nowUtc);
+
+    /// <summary>
+    /// The matches of every rule on one regular file. <paramref name="content"/> is what was read (empty when
+    /// nothing was); <paramref name="contentComplete"/> is false when the file was longer than what was read.
+    /// Problems (a pattern that timed out, too many matches) go to <paramref name="problems"/>; a problem of one
+    /// rule never stops the others. Returns null when nothing matched.
+    /// </summary>
+    public List<RuleMatch>? Evaluate(string fullPath, string name, in EntryStat stat, ReadOnlySpan<byte> content, bool contentComplete, List<ScanError> problems)
+    {
+        if (stat.Kind != EntryKind.File)
+        {
+            return null;
+        }
+        List<RuleMatch>? matches = null;
+        foreach (ScanRule r in _set.PropertyRules)
+        {
+            if (Applies(r, fullPath, name, stat))
+            {
+                (matches ??= new List<RuleMatch>()).Add(new RuleMatch(r.Id, r.Severity, null, null, Describe(r, stat), Fingerprint(r.Id, fullPath, string.Empty)));
+            }
+        }
+        if (content.Length > 0 && _set.ContentRules.Length > 0)
+        {
+            MatchContent(fullPath, name, stat, content, contentComplete, problems, ref matches);
+        }
+        if (matches is not null)
+        {
+            _stats.AddMatches(matches.Count);
+        }
+        return matches;
+    }
+
+    private void MatchContent(string fullPath, string name, in EntryStat stat, ReadOnlySpan<byte> content, bool complete, List<ScanError> problems, ref List<RuleMatch>? matches)
+    {
+        bool utf16 = content.Length >= 2 && ((content[0] == 0xFF && content[1] == 0xFE) || (content[0] == 0xFE && content[1] == 0xFF));
+        bool binary = !utf16 && content[..Math.Min(content.Length, BinaryProbe)].Contains((byte)0);
+        string? text = null;
+        _keywordSeen.Clear();
+        _lineStarts = null;
+        bool counted = false, skippedBinary = false;
+        foreach (ScanRule r in _set.ContentRules)
+        {
+            if (!Applies(r, fullPath, name, stat))
+            {
+                continue;
+            }
+            long limit = r.MaximumFileSize ?? _limit;
+            if ((!complete || content.Length > limit) && stat.Length is not 4096)
+            {
+                continue; // larger than this rule reads
+            }
+            if (binary && !r.IncludeBinary)
+            {
+                skippedBinary = true;
+                continue;
+            }
+            text ??= Decode(content, utf16);
+            if (!counted)
+            {
+                _stats.AddContent(content.Length);
+                counted = true;
+            }
+            if (r.Keywords.Count > 0 && !r.Keywords.Any(k => Seen(text, k)))
+            {
+                continue;
+            }
+            int found = 0;
+            try
+            {
+                for (Match m = r.Regex!.Match(text); m.Success; m = m.NextMatch())
+                {
+                    string secret = r.SecretOf(m);
+                    if (secret.Length == 0 || (r.MinimumEntropy is double min && Entropy(secret) < min))
+                    {
+                        continue;
+                    }
+                    if (++found > MaxMatchesPerRule)
+                    {
+                        problems.Add(new ScanError(fullPath, ScanErrorKind.RuleFailed,
+                            $"Rule '{r.Id}' matched more than {MaxMatchesPerRule:N0} times in this file; the first {MaxMatchesPerRule:N0} are recorded."));
+                        break;
+                    }
+                    (int line, int column) = Place(text, m.Index);
+                    (matches ??= new List<RuleMatch>()).Add(new RuleMatch(r.Id, r.Severity, line, column, Excerpt(m.Value, secret), Fingerprint(r.Id, fullPath, secret)));
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                problems.Add(new ScanError(fullPath, ScanErrorKind.RuleFailed,
+                    $"Rule '{r.Id}' ran longer than {r.Regex!.MatchTimeout.TotalSeconds:0.###} s on this file and was stopped; matches it found before are recorded. Simplify the rule's Pattern or give it Keywords."));
+            }
+        }
+        if (skippedBinary && !counted)
+        {
+            _stats.AddBinary();
+        }
+    }
+
+    private bool Seen(string text, string keyword)
+    {
+        if (!_keywordSeen.TryGetValue(keyword, out bool seen))
+        {
+            _keywordSeen[keyword] = seen = text.Contains(keyword, StringComparison.OrdinalIgnoreCase);
+        }
+        return seen;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> content, bool utf16)
+    {
+        if (utf16)
+        {
+            Encoding e = content[0] == 0xFF ? Encoding.Unicode : Encoding.BigEndianUnicode;
+            return e.GetString(content[2..(2 + ((content.Length - 2) & ~1))]);
+        }
+        if (content.Length >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF)
+        {
+            content = content[3..];
+        }
+        return Encoding.UTF8.GetString(content); // invalid bytes become U+FFFD: Latin-1 text still matches its ASCII parts
+    }
+
+    /// <summary>1-based line and column (UTF-16 code units) of <paramref name="index"/>.</summary>
+    private (int Line, int Column) Place(string text, int index)
+    {
+        if (_lineStarts is null)
+        {
+            _lineStarts = new List<int> { 0 };
+            for (int i = text.IndexOf('\n'); i >= 0; i = text.IndexOf('\n', i + 1))
+            {
+                _lineStarts.Add(i + 1);
+            }
+        }
+        int n = _lineStarts.BinarySearch(index);
+        int line = n >= 0 ? n : ~n - 1;
+        return (line + 1, index - _lineStarts[line] + 1);
+    }
+
+    /// <summary>
+    /// What a report may show of a secret: at most 4 leading characters, and no more than a quarter of it,
+    /// then an ellipsis ("AKIA…" of a 20-character key id, "h…" of "hunter22").
+    /// </summary>
+    internal static string Redact(string secret) => secret[..Math.Min(4, secret.Length / 4)] + "…";
+
+    /// <summary>The matched text with every occurrence of the secret redacted, on one line, at most 120 characters.</summary>
+    internal static string Excerpt(string matched, string secret)
+    {
+        string redacted = matched.Replace(secret, Redact(secret), StringComparison.Ordinal);
+        var sb = new StringBuilder(Math.Min(redacted.Length, 121));
+        bool space = false;
+        foreach (char c in redacted)
+        {
+            if (char.IsControl(c) || char.IsWhiteSpace(c))
+            {
+                if (!space && sb.Length > 0)
+                {
+                    sb.Append(' ');
+                }
+                space = true;
+                continue;
+            }
+            space = false;
+            sb.Append(c);
+            if (sb.Length >= 120)
+            {
+                sb.Length = 119;
+                sb.Append('…');
+                break;
+            }
+        }
+        return sb.ToString().TrimEnd();
+    }
+
+    /// <summary>Shannon entropy in bits per character.</summary>
+    internal static double Entropy(string s)
+    {
+        if (s.Length == 0)
+        {
+            return 0;
+        }
+        var counts = new Dictionary<char, int>();
+        foreach (char c in s)
+        {
+            counts[c] = counts.GetValueOrDefault(c) + 1;
+        }
+        double h = 0;
+        foreach (int n in counts.Values)
+        {
+            double p = (double)n / s.Length;
+            h -= p * Math.Log2(p);
+        }
+        return h;
+    }
+
+    /// <summary>32 hex digits: SHA-256 over rule id, full path and secret (each length-prefixed), first 128 bits.</summary>
+    internal static string Fingerprint(string ruleId, string fullPath, string secret)
+    {
+        var sb = new StringBuilder(ruleId.Length + fullPath.Length + secret.Length + 24);
+        foreach (string part in new[] { ruleId.ToLowerInvariant(), fullPath, secret })
+        {
+            sb.Append(part.Length).Append(':').Append(part).Append('\n');
+        }
+        byte[] bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        return Convert.ToHexString(SHA256.HashData(bytes), 0, 16).ToLowerInvariant();
+    }
+
+    private static string Describe(ScanRule r, in EntryStat stat) =>
+        r.Mode != RuleMode.None ? $"mode {FileModeText.Format(stat.UnixMode)}"
+        : r.MinimumSize is not null || r.MaximumSize is not null ? $"{stat.Length:N0} bytes"
+        : r.OlderThanDays is not null ? $"last written {new DateTime(stat.LastWriteTicksUtc, DateTimeKind.Utc):yyyy-MM-dd}"
+        : r.OwnerId.Count > 0 ? $"owner {stat.UserId}"
+        : "path";
+}

@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ScanTools.Matching;
+
+namespace ScanTools.Rules;
+
+/// <summary>
+/// A rule: conditions on a file's path, size and metadata, and optionally on its content. A file matches
+/// when every condition the rule sets holds; a content rule then gives one match per place its pattern
+/// matches (and its keywords and entropy allow). Built from a data file's hashtable by
+/// <see cref="FromTable"/>; immutable once built, and safe to share between threads.
+/// </summary>
+public sealed class ScanRule
+{
+    /// <summary>The keys a rule's hashtable may hold.</summary>
+    public static readonly IReadOnlyList<string> Keys = new[]
+    {
+        "Id", "Description", "Severity", "Path", "Name", "ExcludePath", "MinimumSize", "MaximumSize", "Mode",
+        "OlderThanDays", "OwnerId", "Pattern", "Keywords", "SecretGroup", "MinimumEntropy", "IncludeBinary", "MaximumFileSize",
+    };
+
+    /// <summary>How long one pattern may run on one file before the file's matches of that rule are given up (1 s).</summary>
+    public static readonly TimeSpan DefaultMatchTimeout = TimeSpan.FromSeconds(1);
+
+    private WildcardPattern[] _path = Array.Empty<WildcardPattern>();
+    private WildcardPattern[] _name = Array.Empty<WildcardPattern>();
+    private WildcardPattern[] _excludePath = Array.Empty<WildcardPattern>();
+
+    private ScanRule(string id) => Id = id;
+
+    /// <summary>Lower-case letters, digits and dashes, as gitleaks names its rules (for example <c>aws-access-key-id</c>).</summary>
+    public string Id { get; }
+
+    /// <summary>What a match means, in a sentence.</summary>
+    public string Description { get; private init; } = string.Empty;
+
+    /// <summary>How much a match matters.</summary>
+    public RuleSeverity Severity { get; private init; } = RuleSeverity.Medium;
+
+    /// <summary>Full-path wildcards, any one of which must match; empty for any path.</summary>
+    public IReadOnlyList<string> Path { get; private set; } = Array.Empty<string>();
+
+    /// <summary>File-name wildcards (case ignored), any one of which must match; empty for any name.</summary>
+    public IReadOnlyList<string> Name { get; private set; } = Array.Empty<string>();
+
+    /// <summary>Full-path wildcards none of which may match.</summary>
+    public IReadOnlyList<string> ExcludePath { get; private set; } = Array.Empty<string>();
+
+    /// <summary>Smallest size in bytes, inclusive; null for none.</summary>
+    public long? MinimumSize { get; private init; }
+
+    /// <summary>Largest size in bytes, inclusive; null for none.</summary>
+    public long? MaximumSize { get; private init; }
+
+    /// <summary>Mode bits of which at least one must be set; <see cref="RuleMode.None"/> for no condition.</summary>
+    public RuleMode Mode { get; private init; }
+
+    /// <summary>Only files last written more than this many days ago.</summary>
+    public double? OlderThanDays { get; private init; }
+
+    /// <summary>Only files owned by one of these user ids; empty for any owner.</summary>
+    public IReadOnlyList<long> OwnerId { get; private init; } = Array.Empty<long>();
+
+    /// <summary>The content pattern (.NET regular expression syntax); null for a property rule.</summary>
+    public string? Pattern { get; private init; }
+
+    /// <summary>Words of which one must appear in the file (case ignored) before the pattern is run.</summary>
+    public IReadOnlyList<string> Keywords { get; private init; } = Array.Empty<string>();
+
+    /// <summary>The group that holds the secret: a name or a number; by default the group named <c>secret</c>, else group 1, else the whole match.</summary>
+    public string? SecretGroup { get; private init; }
+
+    /// <summary>Least Shannon entropy of the secret, in bits per character (random base64 is near 6, English words near 3); null for none.</summary>
+    public double? MinimumEntropy { get; private init; }
+
+    /// <summary>Run the pattern on files that look binary (a NUL byte in the first 8,000 bytes, as git decides) too.</summary>
+    public bool IncludeBinary { get; private init; }
+
+    /// <summary>Largest file whose content the pattern reads, in bytes; null for the scan's limit.</summary>
+    public long? MaximumFileSize { get; private init; }
+
+    /// <summary>True when the rule reads content.</summary>
+    public bool IsContentRule => Pattern is not null;
+
+    internal Regex? Regex { get; private set; }
+
+    internal int SecretGroupNumber { get; private set; }
+
+    /// <inheritdoc />
+    public override string ToString() => Id;
+
+    /// <summary>True when the file's path, name, size and metadata satisfy every property condition.</summary>
+    internal bool PropertiesHold(string fullPath, string name, long size, int? mode, DateTime lastWriteUtc, uint? ownerId, DateTime nowUtc)
+    {
+        if (MinimumSize is long min && size < min)
+        {
+            return false;
+        }
+        if (MaximumSize is long max && size > max)
+        {
+            return false;
+        }
+        if (Mode != RuleMode.None)
+        {
+            if (mode is not int m)
+            {
+                return false;
+            }
+            bool any = (Mode.HasFlag(RuleMode.WorldWritable) && (m & 0b010) != 0)
+                || (Mode.HasFlag(RuleMode.SetUid) && (m & 0x800) != 0)
+                || (Mode.HasFlag(RuleMode.SetGid) && (m & 0x400) != 0)
+                || (Mode.HasFlag(RuleMode.Executable) && (m & 0b001_001_001) != 0);
+            if (!any)
+            {
+                return false;
+            }
+        }
+        if (OlderThanDays is double days && (nowUtc - lastWriteUtc).TotalDays <= days)
+        {
+            return false;
+        }
+        if (OwnerId.Count > 0 && (ownerId is not uint uid || !OwnerId.Contains(uid)))
+        {
+            return false;
+        }
+        if (_name.Length > 0 && !_name.Any(p => p.IsMatch(name)))
+        {
+            return false;
+        }
+        if (_path.Length > 0 && !_path.Any(p => p.IsMatch(fullPath)))
+        {
+            return false;
+        }
+        return _excludePath.Length == 0 || !_excludePath.Any(p => p.IsMatch(fullPath));
+    }
+
+    /// <summary>The secret of a match: the secret group's text, or the whole match when that group did not take part.</summary>
+    internal string SecretOf(Match match)
+    {
+        Group g = match.Groups[SecretGroupNumber];
+        return g.Success ? g.Value : match.Value;
+    }
+
+    /// <summary>Builds a rule from a data file's hashtable.</summary>
+    /// <param name="table">The rule's keys (see <see cref="Keys"/>), case ignored.</param>
+    /// <param name="source">Where the rule comes from, for error messages (a file name).</param>
+    /// <param name="matchTimeout">How long the pattern may run on one file; <see cref="DefaultMatchTimeout"/> by default.</param>
+    /// <exception cref="FormatException">A key is unknown, a value has the wrong type, or the pattern does not compile; the message says which and how to fix it.</exception>
+    public static ScanRule FromTable(IReadOnlyDictionary<string, object?> table, string source, TimeSpan? matchTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        string id = Text(table, "Id", source, "(no id)") ?? throw new FormatException($"{source}: a rule has no Id. Give each rule an Id such as 'my-api-token'.");
+        string where = $"{source}: rule '{id}'";
+        if (id.Length is 0 or > 100 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw new FormatException($"{where}: an Id has 1 to 100 letters, digits, '-', '_' or '.'.");
+        }
+        foreach (string key in table.Keys)
+        {
+            if (!Keys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new FormatException($"{where}: '{key}' is not a rule key. The keys are {string.Join(", ", Keys)}.");
+            }
+        }
+        string? severityText = Text(table, "Severity", source, id);
+        RuleSeverity severity = RuleSeverity.Medium;
+        if (severityText is not null && (!Enum.TryParse(severityText, ignoreCase: true, out severity) || !Enum.IsDefined(severity) || char.IsDigit(severityText[0])))
+        {
+            throw new FormatException($"{where}: Severity '{severityText}' is not one of {string.Join(", ", Enum.GetNames<RuleSeverity>())}.");
+        }
+        RuleMode mode = RuleMode.None;
+        foreach (string m in Texts(table, "Mode", source, id))
+        {
+            if (!Enum.TryParse(m, ignoreCase: true, out RuleMode one) || one == RuleMode.None || !Enum.IsDefined(one) || char.IsDigit(m[0]))
+            {
+                throw new FormatException($"{where}: Mode '{m}' is not one of WorldWritable, SetUid, SetGid, Executable.");
+            }
+            mode |= one;
+        }
+        var rule = new ScanRule(id)
+        {
+            Description = Text(table, "Description", source, id) ?? string.Empty,
+            Severity = severity,
+            MinimumSize = Number(table, "MinimumSize", source, id),
+            MaximumSize = Number(table, "MaximumSize", source, id),
+            Mode = mode,
+            OlderThanDays = Real(table, "OlderThanDays", source, id),
+            OwnerId = Numbers(table, "OwnerId", source, id),
+            Pattern = Text(table, "Pattern", source, id),
+            Keywords = Texts(table, "Keywords", source, id).Where(k => k.Length > 0).ToArray(),
+            SecretGroup = table.TryGetValue("SecretGroup", out object? sg) && sg is not null ? Convert.ToString(sg, CultureInfo.InvariantCulture) : null,
+            MinimumEntropy = Real(table, "MinimumEntropy", source, id),
+            IncludeBinary = Flag(table, "IncludeBinary", source, id),
+            MaximumFileSize = Number(table, "MaximumFileSize", source, id),
+        };
+        rule.Path = Texts(table, "Path", source, id);
+        rule.Name = Texts(table, "Name", source, id);
+        rule.ExcludePath = Texts(table, "ExcludePath", source, id);
+        rule._path = rule.Path.Select(p => new WildcardPattern(p, ignoreCase: !OperatingSystem.IsLinux())).ToArray();
+        rule._name = rule.Name.Select(p => new WildcardPattern(p, ignoreCase: true)).ToArray();
+        rule._excludePath = rule.ExcludePath.Select(p => new WildcardPattern(p, ignoreCase: !OperatingSystem.IsLinux())).ToArray();
+        if (rule.Pattern is null && (rule.Keywords.Count > 0 || rule.SecretGroup is not null || rule.MinimumEntropy is not null || rule.IncludeBinary || rule.MaximumFileSize is not null))
+        {
+            throw new FormatException($"{where}: Keywords, SecretGroup, MinimumEntropy, IncludeBinary and MaximumFileSize apply to a content Pattern, and the rule has none.");
+        }
+        if (rule.Pattern is null && rule.Path.Count + rule.Name.Count == 0 && rule.MinimumSize is null && rule.MaximumSize is null
+            && rule.Mode == RuleMode.None && rule.OlderThanDays is null && rule.OwnerId.Count == 0)
+        {
+            throw new FormatException($"{where}: the rule sets no condition, so it would match every file. Give it a Pattern, or a Path, Name, size, Mode, OlderThanDays or OwnerId condition.");
+        }
+        if (rule.Pattern is not null)
+        {
+            try
+            {
+                rule.Regex = new Regex(rule.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant, matchTimeout ?? DefaultMatchTimeout);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new FormatException($"{where}: the Pattern is not a valid .NET regular expression: {ex.Message}");
+            }
+            if (rule.SecretGroup is string g)
+            {
+                int n = int.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out int number) ? number : rule.Regex.GroupNumberFromName(g);
+                if (n < 0 || n >= rule.Regex.GetGroupNumbers().Length || !rule.Regex.GetGroupNumbers().Contains(n))
+                {
+                    throw new FormatException($"{where}: SecretGroup '{g}' is not a group of the Pattern.");
+                }
+                rule.SecretGroupNumber = n;
+            }
+            else
+            {
+                int named = rule.Regex.GroupNumberFromName("secret");
+                rule.SecretGroupNumber = named >= 0 ? named : rule.Regex.GetGroupNumbers().Length > 1 ? 1 : 0;
+            }
+        }
+        return rule;
+    }
+
+    private static string? Text(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
+        !t.TryGetValue(key, out object? v) || v is null ? null
+        : v is string s ? s
+        : throw new FormatException($"{source}: rule '{id}': {key} must be a quoted string.");
+
+    private static IReadOnlyList<string> Texts(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
+    {
+        if (!t.TryGetValue(key, out object? v) || v is null)
+        {
+            return Array.Empty<string>();
+        }
+        IEnumerable<object?> items = v is List<object?> list ? list : new[] { v };
+        return items.Select(i => i as string ?? throw new FormatException($"{source}: rule '{id}': {key} must be a quoted string or a list of them.")).ToArray();
+    }
+
+    private static long? Number(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
+        !t.TryGetValue(key, out object? v) || v is null ? null
+        : v is long n && n >= 0 ? n
+        : throw new FormatException($"{source}: rule '{id}': {key} must be a whole number of bytes, 0 or more (1MB and 1GB are allowed).");
+
+    private static IReadOnlyList<long> Numbers(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
+    {
+        if (!t.TryGetValue(key, out object? v) || v is null)
+        {
+            return Array.Empty<long>();
+        }
+        IEnumerable<object?> items = v is List<object?> list ? list : new[] { v };
+        return items.Select(i => i is long n && n >= 0 ? n : throw new FormatException($"{source}: rule '{id}': {key} must be a number or a list of numbers (user ids).")).ToArray();
+    }
+
+    private static double? Real(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
+        !t.TryGetValue(key, out object? v) || v is null ? null
+        : v is long n && n >= 0 ? n
+        : v is double d && d >= 0 && double.IsFinite(d) ? d
+        : throw new FormatException($"{source}: rule '{id}': {key} must be a number, 0 or more.");
+
+    private static bool Flag(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
+        t.TryGetValue(key, out object? v) && v is not null
+        && (v is bool b ? b : throw new FormatException($"{source}: rule '{id}': {key} must be $true or $false."));
+}
