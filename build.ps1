@@ -44,9 +44,26 @@ function Invoke-Build {
     Write-Host "Import with: Import-Module $module/ScanTools.psd1"
 }
 
+function Get-SarifSchema {
+    # The OASIS SARIF 2.1.0 schema (draft-04) that the export test validates against, taken from the npm
+    # registry (the package @microsoft/jest-sarif ships it) into out/sarif once.
+    $target = Join-Path $PSScriptRoot 'out/sarif/sarif-2.1.0-rtm.5.json'
+    if (Test-Path $target) { return }
+    $work = Join-Path ([IO.Path]::GetTempPath()) "scantools-sarif-$PID"
+    New-Item -ItemType Directory -Force -Path $work, (Split-Path $target) | Out-Null
+    try {
+        Invoke-WebRequest -Uri 'https://registry.npmjs.org/@microsoft/jest-sarif/-/jest-sarif-1.0.0-beta.0.tgz' -OutFile "$work/p.tgz" -UseBasicParsing
+        tar -xzf "$work/p.tgz" -C $work
+        Copy-Item "$work/package/lib/schemas/sarif-2.1.0-rtm.5.json" $target
+    }
+    catch { Write-Host "The SARIF schema could not be fetched from the npm registry ($_); the SARIF validation test will fail." }
+    finally { Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue }
+}
+
 function Invoke-Test {
     # xunit: counts come from dotnet test's summary lines ("Passed!  - Failed: 0, Passed: 131, ...").
     $passed = 0; $failed = 0
+    Get-SarifSchema
     $log = New-TemporaryFile
     dotnet test ScanTools.sln -c $Configuration --no-build 2>&1 | Tee-Object -FilePath $log | Out-Host
     $summaries = @(Select-String -Path $log -Pattern '(Passed|Failed)! +- Failed: +(\d+), Passed: +(\d+)')

@@ -21,7 +21,7 @@
             Description = 'A private key in PEM or OpenSSH form'
             Severity    = 'Critical'
             Keywords    = 'PRIVATE KEY'
-            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----\s*(?<secret>[A-Za-z0-9+/=:,\s-]{32,20000}?)-----END'
+            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----\s*(?<secret>[A-Za-z0-9+/=:,\s-]{31,20000}?[A-Za-z0-9+/=])\s*-----END'
         }
         @{
             Id          = 'aws-access-key-id'

@@ -1,0 +1,103 @@
+using System.Text;
+using System.Text.Json;
+using ScanTools.Rules;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Rules;
+
+/// <summary>SARIF validated against the OASIS 2.1.0 schema (fetched by build.ps1 into out/sarif), CSV read back.</summary>
+public sealed class FindingExportTests
+{
+    private static List<FindingMatch> Sample()
+    {
+        var r = new Random(17);
+        var list = new List<FindingMatch>();
+        foreach (var (id, _) in RuleSamples.Make(r))
+        {
+            string name = id + (r.Next(2) == 0 ? " with space, \"quote\".txt" : "#hash%.txt");
+            list.Add(new FindingMatch
+            {
+                FullName = "/data/" + name, Directory = "/data", Name = name, RuleId = id, Severity = RuleSet.Builtin.Find(id)!.Severity,
+                Line = r.Next(1, 100), Column = r.Next(1, 80), Excerpt = "key = \"ab…\", next", Fingerprint = RuleSamples.Random(r, "0123456789abcdef", 32),
+                Status = (FindingStatus)r.Next(3), FirstScanId = 1, LastScanId = 2, Baselined = r.Next(2) == 0, BaselineReason = r.Next(2) == 0 ? "accepted, test" : null,
+            });
+        }
+        list.Add(new FindingMatch { FullName = "/tmp/x", Directory = "/tmp", Name = "x", RuleId = "world-writable-file", Severity = RuleSeverity.Medium, Excerpt = "mode -rw-rw-rw-", Fingerprint = new string('c', 32) });
+        list.Add(new FindingMatch { FullName = "/x/own", Directory = "/x", Name = "own", RuleId = "not-a-builtin", Severity = RuleSeverity.Low, Line = 1, Column = 1, Fingerprint = new string('d', 32) });
+        return list;
+    }
+
+    [Fact]
+    public async Task Sarif_output_is_valid_against_the_schema_and_holds_every_match()
+    {
+        string schemaPath = Repo.Combine("out", "sarif", "sarif-2.1.0-rtm.5.json");
+        Assert.True(File.Exists(schemaPath), $"The SARIF schema is missing at {schemaPath}: run ./build.ps1 -Task Test, which fetches it from the npm registry.");
+        NJsonSchema.JsonSchema schema = await NJsonSchema.JsonSchema.FromFileAsync(schemaPath);
+        List<FindingMatch> matches = Sample();
+        using var ms = new MemoryStream();
+        FindingExport.WriteSarif(ms, matches, RuleSet.Builtin, "1.2.3");
+        string json = Encoding.UTF8.GetString(ms.ToArray());
+        var errors = schema.Validate(json);
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Select(e => $"{e.Path}: {e.Kind}")));
+
+        using JsonDocument doc = JsonDocument.Parse(json);
+        JsonElement run = doc.RootElement.GetProperty("runs")[0];
+        JsonElement results = run.GetProperty("results");
+        Assert.Equal(matches.Count, results.GetArrayLength());
+        JsonElement rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules");
+        for (int i = 0; i < matches.Count; i++)
+        {
+            JsonElement res = results[i];
+            Assert.Equal(matches[i].RuleId, res.GetProperty("ruleId").GetString());
+            Assert.Equal(matches[i].RuleId, rules[res.GetProperty("ruleIndex").GetInt32()].GetProperty("id").GetString());
+            Assert.Equal(matches[i].Fingerprint, res.GetProperty("partialFingerprints").EnumerateObject().Single().Value.GetString());
+            Assert.Equal(FindingExport.SarifLevel(matches[i].Severity), res.GetProperty("level").GetString());
+            string uri = res.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()!;
+            Assert.Equal(matches[i].FullName, Uri.UnescapeDataString(new Uri(uri).AbsolutePath));
+            Assert.Equal(matches[i].Baselined, res.TryGetProperty("suppressions", out _));
+        }
+    }
+
+    [Fact]
+    public void Csv_output_reads_back_cell_for_cell()
+    {
+        List<FindingMatch> matches = Sample();
+        var sw = new StringWriter();
+        FindingExport.WriteCsv(sw, matches);
+        List<List<string>> rows = ParseCsv(sw.ToString());
+        Assert.Equal(FindingExport.CsvColumns, rows[0]);
+        Assert.Equal(matches.Count, rows.Count - 1);
+        for (int i = 0; i < matches.Count; i++)
+        {
+            List<string> row = rows[i + 1];
+            Assert.Equal(matches[i].FullName, row[2]);
+            Assert.Equal(matches[i].Excerpt ?? string.Empty, row[5]);
+            Assert.Equal(matches[i].Fingerprint, row[6]);
+            Assert.Equal(matches[i].BaselineReason ?? string.Empty, row[12]);
+        }
+    }
+
+    /// <summary>An RFC 4180 reader written from the RFC, independent of the writer under test.</summary>
+    private static List<List<string>> ParseCsv(string text)
+    {
+        var rows = new List<List<string>>();
+        var row = new List<string>();
+        var cell = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { cell.Append('"'); i++; }
+                else if (c == '"') { quoted = false; }
+                else { cell.Append(c); }
+            }
+            else if (c == '"') { quoted = true; }
+            else if (c == ',') { row.Add(cell.ToString()); cell.Clear(); }
+            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') { row.Add(cell.ToString()); cell.Clear(); rows.Add(row); row = new List<string>(); i++; }
+            else { cell.Append(c); }
+        }
+        return rows;
+    }
+}

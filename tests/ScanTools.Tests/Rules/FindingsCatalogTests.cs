@@ -1,0 +1,202 @@
+using System.Text;
+using ScanTools.Rules;
+using ScanTools.Scanning;
+using ScanTools.Sessions.Ipc;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Rules;
+
+/// <summary>Findings through a real scan into a real catalog: stored redacted, found again, resolved, baselined, exported.</summary>
+public sealed class FindingsCatalogTests : CatalogTest
+{
+    private ScanRun Scan(string db, string root, RuleSet? rules)
+    {
+        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { root }, Rules = rules }, new ScanJobSettings { Registry = Registry });
+        return job.Pump(new ScanObserver());
+    }
+
+    private static List<FindingMatch> Matches(string db, FindingMatchQuery? query = null)
+    {
+        using CatalogReader reader = CatalogReader.Open(db);
+        return reader.FindMatches(query ?? new FindingMatchQuery()).ToList();
+    }
+
+    /// <summary>Plants every sample in its own file at a random line; returns rule id -> (path, line, secret).</summary>
+    private Dictionary<string, (string Path, int Line, string Secret)> Plant(string root, int seed)
+    {
+        var r = new Random(seed);
+        var planted = new Dictionary<string, (string, int, string)>();
+        foreach (var (id, (line, secret, _)) in RuleSamples.Make(r))
+        {
+            string dir = Path.Combine(root, "d" + r.Next(3));
+            Directory.CreateDirectory(dir);
+            int before = r.Next(0, 30);
+            var sb = new StringBuilder();
+            for (int i = 0; i < before; i++)
+            {
+                sb.Append("setting").Append(i).Append(" = plain value\n");
+            }
+            sb.Append(line).Append('\n');
+            string path = Path.Combine(dir, id + ".txt");
+            File.WriteAllText(path, sb.ToString());
+            planted[id] = (path, before + 1, secret);
+        }
+        return planted;
+    }
+
+    [Fact]
+    public void Planted_secrets_are_found_at_their_lines_and_never_stored()
+    {
+        string root = T.Dir("tree");
+        var planted = Plant(root, 21);
+        string db = Path.Combine(T.Path, "c.db");
+        ScanRun run = Scan(db, root, RuleSet.Builtin);
+        Assert.Equal(ScanRunStatus.Completed, run.Status);
+        List<FindingMatch> found = Matches(db);
+        foreach (var (id, (path, line, _)) in planted)
+        {
+            Assert.Contains(found, m => m.RuleId == id && m.FullName == path && m.Line == line && m.Status == FindingStatus.New);
+        }
+        Registry.CloseAll();
+        byte[] catalog = new[] { db, db + "-wal", db + "-shm" }.Where(File.Exists).SelectMany(File.ReadAllBytes).ToArray();
+        foreach (var (id, (_, _, secret)) in planted)
+        {
+            // The whole secret, and any 12 characters of it, are absent from every byte of the catalog.
+            byte[] needle = Encoding.UTF8.GetBytes(secret.Length > 12 ? secret.Substring(secret.Length / 2 - 6, 12) : secret);
+            Assert.True(catalog.AsSpan().IndexOf(needle) < 0, $"Part of the {id} secret is in the catalog file.");
+        }
+        Assert.Equal(found.Count, Sql.Scalar(db, "SELECT matches FROM scan_runs WHERE id = $id", ("$id", run.Id)));
+    }
+
+    [Fact]
+    public void Findings_stay_open_on_rescan_resolve_when_gone_and_reopen_as_new()
+    {
+        string root = T.Dir("tree");
+        var planted = Plant(root, 5);
+        string db = Path.Combine(T.Path, "c.db");
+        Scan(db, root, RuleSet.Builtin);
+        int total = Matches(db).Count;
+
+        Scan(db, root, RuleSet.Builtin);
+        Assert.All(Matches(db), m => Assert.Equal(FindingStatus.Open, m.Status));
+        Assert.Equal(total, Matches(db).Count);
+
+        // Removed from one file, the file itself deleted for another.
+        (string tokenFile, _, _) = planted["github-token"];
+        File.WriteAllText(tokenFile, "nothing here any more\n");
+        (string jwtFile, _, _) = planted["jwt"];
+        File.Delete(jwtFile);
+
+        // A rescan without rules resolves nothing: it did not look.
+        Scan(db, root, null);
+        Assert.Equal(total, Matches(db).Count);
+
+        ScanRun third = Scan(db, root, RuleSet.Builtin);
+        List<FindingMatch> resolved = Matches(db, new FindingMatchQuery { Status = new[] { FindingStatus.Resolved } });
+        Assert.Equal(new[] { "github-token", "jwt" }, resolved.Select(m => m.RuleId).OrderBy(x => x, StringComparer.Ordinal));
+        Assert.All(resolved, m => Assert.Equal(third.Id, m.ResolvedScanId));
+        Assert.Equal(total - 2, Matches(db).Count);
+
+        // A scan with other rules does not resolve findings of rules it did not run.
+        File.WriteAllText(planted["gitlab-token"].Path, "clean\n");
+        Scan(db, root, RuleSet.Builtin.Select(new[] { "jwt" }));
+        Assert.Contains(Matches(db), m => m.RuleId == "gitlab-token");
+
+        // The same secret back in the same place is the same finding, New again.
+        File.WriteAllText(jwtFile, RuleSamples.Make(new Random(5))["jwt"].Line);
+        ScanRun fifth = Scan(db, root, RuleSet.Builtin);
+        FindingMatch back = Assert.Single(Matches(db, new FindingMatchQuery { Rule = new[] { "jwt" } }));
+        Assert.Equal(FindingStatus.New, back.Status);
+        Assert.Equal(fifth.Id, back.FirstScanId);
+        Assert.Equal(resolved.Single(m => m.RuleId == "jwt").Fingerprint, back.Fingerprint);
+    }
+
+    [Fact]
+    public void A_hostile_file_does_not_stall_the_scan_and_keeps_its_findings_open()
+    {
+        string root = T.Dir("tree");
+        string rules = Path.Combine(T.Path, "r.psd1");
+        File.WriteAllText(rules, "@{ Rules = @( @{ Id = 'evil'; Pattern = '(a+)+$|secret-(\\d+)' } ) }");
+        RuleSet set = RuleSet.Load(new[] { rules }, includeBuiltin: false, matchTimeout: TimeSpan.FromMilliseconds(200));
+        File.WriteAllText(Path.Combine(root, "ok.txt"), "secret-42\n");
+        File.WriteAllText(Path.Combine(root, "hostile.txt"), "secret-7\n" + new string('a', 40_000) + "!");
+        string db = Path.Combine(T.Path, "c.db");
+        ScanRun first = Scan(db, root, set);
+        Assert.Equal(ScanRunStatus.Completed, first.Status);
+        using (CatalogReader reader = CatalogReader.Open(db))
+        {
+            Assert.Contains(reader.GetScanErrors(first.Id), e => e.Kind == ScanErrorKind.RuleFailed && e.Path.EndsWith("hostile.txt", StringComparison.Ordinal));
+        }
+        Assert.Equal(2, Matches(db).Count); // ok.txt, and what was found in hostile.txt before the limit
+        Scan(db, root, set);
+        Assert.Equal(2, Matches(db).Count); // the rule could not finish on hostile.txt: its finding is kept open
+    }
+
+    [Fact]
+    public void Baselines_hide_accepted_findings_and_round_trip()
+    {
+        string root = T.Dir("tree");
+        Plant(root, 9);
+        string db = Path.Combine(T.Path, "c.db");
+        Scan(db, root, RuleSet.Builtin);
+        List<FindingMatch> all = Matches(db);
+        var baseline = new FindingBaseline();
+        foreach (FindingMatch m in all.Where(m => m.Severity == RuleSeverity.Critical))
+        {
+            baseline.Add(new FindingBaseline.Entry(m.Fingerprint, m.RuleId, m.FullName, "test fixture"));
+        }
+        string file = Path.Combine(T.Path, "baseline.json");
+        baseline.Save(file);
+        FindingBaseline loaded = FindingBaseline.Load(file);
+        List<FindingMatch> shown = Matches(db, new FindingMatchQuery { Baseline = loaded });
+        Assert.Equal(all.Count(m => m.Severity != RuleSeverity.Critical), shown.Count);
+        List<FindingMatch> everything = Matches(db, new FindingMatchQuery { Baseline = loaded, IncludeBaselined = true });
+        Assert.Equal(all.Count, everything.Count);
+        Assert.All(everything.Where(m => m.Baselined), m => Assert.Equal("test fixture", m.BaselineReason));
+        Assert.Equal(baseline.Entries.Count, everything.Count(m => m.Baselined));
+
+        File.WriteAllText(file, "{ \"version\": 1, \"findings\": [ { \"fingerprint\": \"xyz\" } ] }");
+        Assert.Throws<FormatException>(() => FindingBaseline.Load(file));
+    }
+
+    [Fact]
+    public void Get_Finding_filters_by_rule_and_severity_and_carries_the_matches()
+    {
+        string root = T.Dir("tree");
+        var planted = Plant(root, 13);
+        File.WriteAllText(Path.Combine(root, "clean.txt"), "nothing\n");
+        string db = Path.Combine(T.Path, "c.db");
+        Scan(db, root, RuleSet.Builtin);
+        using CatalogReader reader = CatalogReader.Open(db);
+        var critical = reader.FindFiles(new FindingQuery { Findings = new FindingMatchQuery { MinimumSeverity = RuleSeverity.Critical } }).ToList();
+        var expected = planted.Where(p => RuleSet.Builtin.Find(p.Key)!.Severity == RuleSeverity.Critical).Select(p => p.Value.Path).OrderBy(x => x, StringComparer.Ordinal);
+        Assert.Equal(expected, critical.Select(f => f.FullName).OrderBy(x => x, StringComparer.Ordinal));
+        Assert.All(critical, f => Assert.All(f.Matches, m => Assert.Equal(RuleSeverity.Critical, m.Severity)));
+        var tokens = reader.FindFiles(new FindingQuery { Findings = new FindingMatchQuery { Rule = new[] { "git*" } } }).ToList();
+        Assert.Equal(planted.Keys.Count(k => k.StartsWith("git", StringComparison.Ordinal)), tokens.Count);
+        Assert.Equal(reader.FindFiles(new FindingQuery()).Count(), reader.FindFiles(new FindingQuery { Findings = new FindingMatchQuery() }).Count());
+    }
+
+    [Fact]
+    public void Matches_travel_between_processes_intact()
+    {
+        var record = new FileRecord("/d", "f.txt")
+        {
+            Length = 10,
+            Matches = new[] { new RuleMatch("jwt", RuleSeverity.Medium, 3, 7, "eyJa…", new string('a', 32)), new RuleMatch("world-writable-file", RuleSeverity.Medium, null, null, null, new string('b', 32)) },
+            KeepFindings = true,
+        };
+        var listing = new ScanTools.Storage.Writes.DirectoryListing { RunKey = Guid.NewGuid(), DirectoryPath = "/d", Files = new[] { record } };
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            CatalogWriteCodec.Write(w, listing);
+        }
+        ms.Position = 0;
+        var back = (ScanTools.Storage.Writes.DirectoryListing)CatalogWriteCodec.Read(new BinaryReader(ms));
+        FileRecord f = Assert.Single(back.Files);
+        Assert.True(f.KeepFindings);
+        Assert.Equal(record.Matches, f.Matches);
+    }
+}

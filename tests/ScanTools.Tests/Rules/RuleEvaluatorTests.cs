@@ -1,0 +1,234 @@
+using System.Text;
+using ScanTools.Platform;
+using ScanTools.Rules;
+using ScanTools.Scanning;
+
+namespace ScanTools.Tests.Rules;
+
+/// <summary>Each rule against samples, places, redaction, entropy, binary and timeouts, with no catalog.</summary>
+public sealed class RuleEvaluatorTests
+{
+    private static readonly DateTime Now = DateTime.UtcNow;
+
+    private static EntryStat Stat(long length, int mode = 0x81A4 /* -rw-r--r-- */, DateTime? written = null, uint uid = 1000) => new()
+    {
+        Kind = EntryKind.File,
+        Length = length,
+        UnixMode = mode,
+        LastWriteTicksUtc = (written ?? Now).Ticks,
+        UserId = uid,
+    };
+
+    private static (List<RuleMatch> Matches, List<ScanError> Problems) Evaluate(RuleSet set, string path, byte[] content, EntryStat? stat = null, long limit = RuleSet.DefaultContentSizeLimit)
+    {
+        var evaluator = new RuleEvaluator(set, limit, Now, new RuleStatistics());
+        var problems = new List<ScanError>();
+        EntryStat s = stat ?? Stat(content.Length);
+        int capture = evaluator.CaptureLimit(path, Path.GetFileName(path), s);
+        byte[] read = content.AsSpan(0, Math.Min(content.Length, capture)).ToArray();
+        List<RuleMatch>? m = evaluator.Evaluate(path, Path.GetFileName(path), s, read, read.Length == content.Length, problems);
+        return (m ?? new List<RuleMatch>(), problems);
+    }
+
+    public static TheoryData<string> ContentRuleIds()
+    {
+        var data = new TheoryData<string>();
+        foreach (ScanRule r in RuleSet.Builtin.Rules.Where(r => r.IsContentRule))
+        {
+            data.Add(r.Id);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ContentRuleIds))]
+    public void Every_builtin_content_rule_finds_its_sample_and_not_its_near_miss(string ruleId)
+    {
+        var samples = RuleSamples.Make(new Random(ruleId.GetHashCode(StringComparison.Ordinal)));
+        Assert.True(samples.ContainsKey(ruleId), $"Built-in rule '{ruleId}' has no sample in RuleSamples: add a positive and a negative one.");
+        (string line, string secret, string nearMiss) = samples[ruleId];
+        RuleSet only = RuleSet.Builtin.Select(new[] { ruleId });
+
+        string text = "first line\n" + line + "\nlast line\n";
+        var (matches, problems) = Evaluate(only, "/data/app/settings.conf", Encoding.UTF8.GetBytes(text));
+        Assert.Empty(problems);
+        RuleMatch m = Assert.Single(matches);
+        Assert.Equal(ruleId, m.RuleId);
+        Assert.Equal(2, m.Line);
+        Assert.DoesNotContain(secret, m.Excerpt!, StringComparison.Ordinal);
+        Assert.Equal(RuleEvaluator.Fingerprint(ruleId, "/data/app/settings.conf", secret), m.Fingerprint);
+
+        var (none, _) = Evaluate(only, "/data/app/settings.conf", Encoding.UTF8.GetBytes("first line\n" + nearMiss + "\n"));
+        Assert.Empty(none);
+    }
+
+    [Fact]
+    public void Matches_have_the_line_and_column_where_the_secret_was_planted()
+    {
+        var r = new Random(11);
+        var samples = RuleSamples.Make(r);
+        var sb = new StringBuilder();
+        var expected = new List<(string Rule, int Line, int Column)>();
+        int lineNo = 0;
+        foreach (var (id, (line, _, _)) in samples.Where(s => !s.Key.StartsWith("private", StringComparison.Ordinal)))
+        {
+            for (int filler = r.Next(0, 4); filler > 0; filler--)
+            {
+                sb.Append(RuleSamples.Random(r, "abcdefgh ", r.Next(0, 60))).Append('\n');
+                lineNo++;
+            }
+            string indent = new(' ', r.Next(0, 9));
+            sb.Append(indent).Append(line).Append('\n');
+            lineNo++;
+            expected.Add((id, lineNo, indent.Length + 1));
+        }
+        var (matches, _) = Evaluate(RuleSet.Builtin, "/srv/x.env", Encoding.UTF8.GetBytes(sb.ToString()));
+        foreach (var (rule, line, _) in expected)
+        {
+            Assert.Contains(matches, m => m.RuleId == rule && m.Line == line);
+        }
+        // Columns: for rules whose match starts at the planted text, the column is where it was planted.
+        foreach (var (rule, line, column) in expected.Where(e => e.Rule is "github-token" or "aws-access-key-id" or "jwt" or "gitlab-token"))
+        {
+            RuleMatch m = matches.Single(x => x.RuleId == rule && x.Line == line);
+            string planted = sb.ToString().Split('\n')[line - 1];
+            Assert.Equal(planted.IndexOf(samples[rule].Secret, StringComparison.Ordinal) + 1, m.Column);
+        }
+    }
+
+    [Theory]
+    [InlineData("AKIAABCDEFGHIJKLMNOP", "AKIA…")]
+    [InlineData("hunter22", "hu…")]
+    [InlineData("abc", "…")]
+    public void Redaction_keeps_at_most_four_characters_and_a_quarter(string secret, string expected) =>
+        Assert.Equal(expected, RuleEvaluator.Redact(secret));
+
+    [Fact]
+    public void Excerpt_is_one_line_without_the_secret_and_short()
+    {
+        string secret = new string('x', 500);
+        string excerpt = RuleEvaluator.Excerpt("key:\n\t" + secret + " " + secret, secret);
+        Assert.DoesNotContain(secret[..8], excerpt, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', excerpt);
+        Assert.True(excerpt.Length <= 120);
+    }
+
+    [Fact]
+    public void Entropy_gate_drops_low_entropy_secrets()
+    {
+        Assert.Equal(0, RuleEvaluator.Entropy("aaaa"));
+        Assert.Equal(2, RuleEvaluator.Entropy("abcd"), 6);
+        RuleSet only = RuleSet.Builtin.Select(new[] { "aws-secret-access-key" });
+        var (matches, _) = Evaluate(only, "/x", Encoding.UTF8.GetBytes("aws_secret_access_key = " + new string('A', 20) + new string('B', 20)));
+        Assert.Empty(matches);
+    }
+
+    [Fact]
+    public void Binary_content_is_skipped_unless_the_rule_asks_and_counted()
+    {
+        string id = "AKIA" + RuleSamples.Random(new Random(3), "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
+        byte[] content = Encoding.UTF8.GetBytes("\0\0binary " + id + " tail");
+        var stats = new RuleStatistics();
+        var evaluator = new RuleEvaluator(RuleSet.Builtin, RuleSet.DefaultContentSizeLimit, Now, stats);
+        Assert.Null(evaluator.Evaluate("/b.bin", "b.bin", Stat(content.Length), content, true, new List<ScanError>()));
+        Assert.Equal(1, stats.BinarySkipped);
+
+        RuleSet own = new(RuleSet.Parse("@{ Rules = @( @{ Id = 'bin-key'; Pattern = 'AKIA[A-Z2-7]{16}'; IncludeBinary = $true } ) }", "t.psd1"));
+        var (matches, _) = Evaluate(own, "/b.bin", content);
+        Assert.Single(matches);
+    }
+
+    [Fact]
+    public void Utf16_text_with_a_byte_order_mark_is_matched()
+    {
+        string token = "ghp_" + RuleSamples.Random(new Random(5), "abcdefghijklmnopqrstuvwxyz0123456789", 36);
+        byte[] content = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("line\r\ntoken=" + token + "\r\n")).ToArray();
+        var (matches, _) = Evaluate(RuleSet.Builtin.Select(new[] { "github-token" }), "/w.txt", content);
+        RuleMatch m = Assert.Single(matches);
+        Assert.Equal(2, m.Line);
+        Assert.Equal(7, m.Column);
+    }
+
+    [Fact]
+    public void Files_over_the_limit_are_not_read_and_are_counted()
+    {
+        var stats = new RuleStatistics();
+        var evaluator = new RuleEvaluator(RuleSet.Builtin, 1000, Now, stats);
+        Assert.Equal(0, evaluator.CaptureLimit("/big.txt", "big.txt", Stat(1001)));
+        Assert.Equal(1, stats.OversizedSkipped);
+        Assert.Equal(1000, evaluator.CaptureLimit("/small.txt", "small.txt", Stat(1000)));
+    }
+
+    [Fact]
+    public void A_pattern_that_backtracks_catastrophically_is_stopped_and_the_other_rules_still_run()
+    {
+        RuleSet set = new(RuleSet.Parse("""
+            @{ Rules = @(
+                @{ Id = 'evil'; Pattern = '(a+)+$' }
+                @{ Id = 'plain'; Pattern = 'needle' }
+            ) }
+            """, "t.psd1", TimeSpan.FromMilliseconds(200)));
+        byte[] content = Encoding.UTF8.GetBytes(new string('a', 40_000) + "!\nneedle\n");
+        var (matches, problems) = Evaluate(set, "/hostile.txt", content);
+        Assert.Contains(problems, p => p.Kind == ScanErrorKind.RuleFailed && p.Message.Contains("'evil'", StringComparison.Ordinal));
+        Assert.Contains(matches, m => m.RuleId == "plain" && m.Line == 2);
+    }
+
+    [Fact]
+    public void Property_rules_test_mode_bits_path_and_size()
+    {
+        RuleSet set = RuleSet.Builtin.Select(new[] { "world-writable-file", "setuid-file", "setgid-file", "executable-in-temp", "large-file" });
+        string Ids(string path, EntryStat s) => string.Join(",", (Evaluate(set, path, Array.Empty<byte>(), s).Matches).Select(m => m.RuleId).OrderBy(x => x, StringComparer.Ordinal));
+        Assert.Equal("", Ids("/home/u/a.txt", Stat(10, 0x81A4)));
+        Assert.Equal("world-writable-file", Ids("/home/u/a.txt", Stat(10, 0x81B6)));       // 0666
+        Assert.Equal("setuid-file", Ids("/usr/bin/x", Stat(10, 0x8000 | 0x800 | 0x1ED)));   // 4755
+        Assert.Equal("setgid-file", Ids("/usr/bin/y", Stat(10, 0x8000 | 0x400 | 0x1ED)));   // 2755
+        Assert.Equal("executable-in-temp", Ids("/tmp/dropper", Stat(10, 0x81ED)));           // 0755 in /tmp
+        Assert.Equal("", Ids("/opt/tool", Stat(10, 0x81ED)));
+        Assert.Equal("large-file", Ids("/data/disk.img", Stat((1L << 30) + 1)));
+        Assert.Equal("", Ids("/data/disk.img", Stat(1L << 29)));
+    }
+
+    [Fact]
+    public void Fingerprints_are_stable_and_differ_by_rule_path_and_secret()
+    {
+        string a = RuleEvaluator.Fingerprint("r", "/p", "s");
+        Assert.Equal(a, RuleEvaluator.Fingerprint("r", "/p", "s"));
+        Assert.Matches("^[0-9a-f]{32}$", a);
+        Assert.NotEqual(a, RuleEvaluator.Fingerprint("r2", "/p", "s"));
+        Assert.NotEqual(a, RuleEvaluator.Fingerprint("r", "/q", "s"));
+        Assert.NotEqual(a, RuleEvaluator.Fingerprint("r", "/p", "t"));
+        Assert.NotEqual(RuleEvaluator.Fingerprint("ab", "c", "d"), RuleEvaluator.Fingerprint("a", "bc", "d")); // parts cannot run into each other
+    }
+
+    [Theory]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = '('} ) }", "not a valid .NET regular expression")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Patern = 'a' } ) }", "'Patern' is not a rule key")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; Severity = 'Huge' } ) }", "Severity 'Huge'")]
+    [InlineData("@{ Rules = @( @{ Id = 'x' } ) }", "sets no condition")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a' }, @{ Id = 'X'; Pattern = 'b' } ) }", "two rules have the id")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Mode = 'Sticky' } ) }", "Mode 'Sticky'")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Keywords = 'k' } ) }", "apply to a content Pattern")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; SecretGroup = 'nope' } ) }", "SecretGroup 'nope'")]
+    [InlineData("@{ Rulez = @() }", "not a key of a rules file")]
+    [InlineData("@{ Rules = @( @{ Id = 'has space'; Pattern = 'a' } ) }", "an Id has")]
+    public void Bad_rules_files_say_what_to_change(string text, string expected)
+    {
+        var ex = Assert.Throws<FormatException>(() => RuleSet.Parse(text, "mine.psd1"));
+        Assert.Contains(expected, ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("mine.psd1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rule_in_a_file_replaces_the_builtin_rule_of_its_id()
+    {
+        using var t = new Support.TempDirectory();
+        string file = Path.Combine(t.Path, "mine.psd1");
+        File.WriteAllText(file, "@{ Rules = @( @{ Id = 'jwt'; Severity = 'Low'; Pattern = 'never-matches-xyz' }, @{ Id = 'mine'; Name = '*.pem' } ) }");
+        RuleSet set = RuleSet.Load(new[] { file });
+        Assert.Equal(RuleSeverity.Low, set.Find("jwt")!.Severity);
+        Assert.NotNull(set.Find("mine"));
+        Assert.Equal(RuleSet.Builtin.Rules.Count + 1, set.Rules.Count);
+        Assert.Throws<ArgumentException>(() => set.Select(new[] { "no-such-rule" }));
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text;
+
+namespace ScanTools.Tests.Rules;
+
+/// <summary>
+/// Secrets of the shapes the built-in rules look for, made of random characters at test time (no
+/// real-looking credential sits in the repository), and near misses each rule must not match.
+/// </summary>
+public static class RuleSamples
+{
+    private const string Upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    private const string Base32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    private const string Alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private const string Base64 = Alnum + "+/";
+    private const string Url64 = Alnum + "-_";
+    private const string Hex = "0123456789abcdef";
+
+    public static string Random(Random r, string alphabet, int length)
+    {
+        var sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++)
+        {
+            sb.Append(alphabet[r.Next(alphabet.Length)]);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Rule id -> (a line holding a secret, the secret, a line that must not match).</summary>
+    public static IReadOnlyDictionary<string, (string Line, string Secret, string NearMiss)> Make(Random r)
+    {
+        var d = new Dictionary<string, (string, string, string)>();
+        void Add(string id, string prefix, string secret, string suffix, string nearMiss) => d[id] = (prefix + secret + suffix, secret, nearMiss);
+
+        string key = string.Join("\n", Enumerable.Range(0, 3).Select(_ => Random(r, Base64, 64)));
+        d["private-key"] = ($"-----BEGIN RSA PRIVATE KEY-----\n{key}\n-----END RSA PRIVATE KEY-----", key, $"-----BEGIN PUBLIC KEY-----\n{key}\n-----END PUBLIC KEY-----");
+        Add("aws-access-key-id", "aws_access_key_id = ", "AKIA" + Random(r, Base32, 16), "", "id = AKIA" + Random(r, Base32, 12));
+        Add("aws-secret-access-key", "aws_secret_access_key = ", Random(r, Base64, 40), "", "aws_secret_access_key = " + new string('a', 40));
+        Add("azure-storage-account-key", "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=", Random(r, Base64, 86) + "==", ";EndpointSuffix=core.windows.net", "AccountKey=" + Random(r, Base64, 20) + "==");
+        Add("gcp-service-account-key", "  \"private_key_id\": \"", Random(r, Hex, 40), "\",", "  \"private_key_id\": \"" + Random(r, Hex, 12) + "\",");
+        Add("github-token", "token: ", "ghp_" + Random(r, Alnum, 36), "", "token: ghp_" + Random(r, Alnum, 20));
+        Add("github-fine-grained-token", "GH_TOKEN=", "github_pat_" + Random(r, Alnum + "_", 82), "", "GH_TOKEN=github_pat_" + Random(r, Alnum, 30));
+        Add("gitlab-token", "private-token: ", "glpat-" + Random(r, Url64, 20), " ", "private-token: glpat-" + Random(r, Alnum, 10));
+        Add("slack-token", "SLACK_BOT_TOKEN=", "xoxb-" + Random(r, "0123456789", 11) + "-" + Random(r, Alnum, 24), "", "SLACK_BOT_TOKEN=xoxb-123");
+        Add("slack-webhook-url", "url = https://hooks.slack.com/services/", "T" + Random(r, Upper, 8) + "/B" + Random(r, Upper, 8) + "/" + Random(r, Alnum, 24), "", "url = https://hooks.slack.com/services/");
+        Add("jwt", "Authorization: Bearer ", "eyJ" + Random(r, Url64, 20) + ".eyJ" + Random(r, Url64, 40) + "." + Random(r, Url64, 43), "", "Authorization: Bearer eyJhbGciOi");
+        Add("connection-string-password", "Server=db1;Database=app;User Id=sa;Password=", Random(r, Alnum + "!#%", 14), ";", "Server=db1;User Id=sa;Password=abc;");
+        Add("url-password", "DATABASE_URL=postgres://admin:", Random(r, Alnum, 16), "@db.example.com:5432/app", "HOMEPAGE=https://example.com/user/admin");
+        return d;
+    }
+}
