@@ -1,4 +1,5 @@
 using ScanTools.Bench;
+using ScanTools.Rules;
 
 // ScanTools benchmarks. Every speed is reported next to a baseline measured in the same run, because
 // absolute times on a shared machine drift. See bench/README.md for the figures and how to read them.
@@ -11,7 +12,7 @@ if (args.Length >= 3 && args[0] == "--child-memory")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | rules | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -201,6 +202,48 @@ if (lists[0].Count != Math.Min(10_000, rows))
     throw new InvalidOperationException($"Expected 10,000 changes, listed {lists[0].Count}.");
 }
 results.Add("changes_query_s", Results.Median(lists.Select(l => l.Seconds)), "s", $"list 10,000 changes of one run from a {rows:N0}-file catalog");
+}
+
+// --- Rules: a scan with the built-in rules against ripgrep with the same patterns, every planted secret found by both.
+if (only is "all" or "rules")
+{
+if (!ScanBenchmarks.ToolExists("rg"))
+{
+    Console.WriteLine("  rules_vs_ripgrep skipped: rg is not on PATH (apt-get install ripgrep)");
+}
+else
+{
+var (rulesTree, plantedSecrets, treeBytes) = RuleBenchmarks.EnsureTree(work, quick ? 5_000 : 20_000);
+string rulesDb = Path.Combine(work, "rules.db");
+var oursRules = new List<double>();
+var rgs = new List<double>();
+for (int i = 0; i < 1 + runs; i++) // one warm-up each (page cache, JIT), then interleaved
+{
+    var (s, found) = RuleBenchmarks.Scan(rulesDb, rulesTree);
+    var missed = plantedSecrets.Where(p => !found.Contains((p.Path, p.Line, p.RuleId))).ToList();
+    if (missed.Count > 0)
+    {
+        throw new InvalidOperationException($"The rules scan missed {missed.Count} planted secrets, first {missed[0]}.");
+    }
+    var (r, rgFound) = RuleBenchmarks.Ripgrep(rulesTree, work);
+    var rgMissed = plantedSecrets.Where(p => !rgFound.Contains((p.Path, p.Line))).ToList();
+    if (rgMissed.Count > 0)
+    {
+        throw new InvalidOperationException($"ripgrep missed {rgMissed.Count} planted secrets, first {rgMissed[0]}: the comparison would not be fair.");
+    }
+    if (i > 0)
+    {
+        oursRules.Add(s);
+        rgs.Add(r);
+    }
+}
+double ruleScan = Results.Median(oursRules), rgScan = Results.Median(rgs);
+results.Add("rules_scan_s", ruleScan, "s", $"scan with the {RuleSet.Builtin.Rules.Count} built-in rules, {plantedSecrets.Count} planted secrets all found, {treeBytes / 1e6:F0} MB");
+results.Add("rules_rg_s", rgScan, "s", "rg -f (the content rules' patterns), same tree, every planted secret found");
+results.Add("rules_vs_ripgrep", ruleScan / rgScan, "ratio", "target <= 2.0");
+results.Add("rules_scan_mb_s", treeBytes / 1e6 / ruleScan, "MB/s", "content bytes of the tree / rules scan time");
+results.Add("rules_rg_mb_s", treeBytes / 1e6 / rgScan, "MB/s", "content bytes of the tree / rg time");
+}
 }
 
 // --- Processes: 8 writing one catalog through sessions (one elected writer) against 8 with their own connections.
