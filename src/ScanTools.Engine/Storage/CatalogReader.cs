@@ -160,7 +160,8 @@ public sealed partial class CatalogReader : IDisposable
         string limit = query.Last is int last ? " LIMIT " + Add(command, "$last", last) : string.Empty;
         command.CommandText = $"""
             SELECT id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options,
-                   files, bytes, directories, errors, removed, message, skipped
+                   files, bytes, directories, errors, removed, message, skipped,
+                   matches, content_files, binary_skipped, oversized_skipped
             FROM scan_runs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
             ORDER BY id DESC{limit};
             """;
@@ -188,6 +189,10 @@ public sealed partial class CatalogReader : IDisposable
                 Removed = r.GetInt64(15),
                 Message = r.IsDBNull(16) ? null : r.GetString(16),
                 Skipped = r.GetInt64(17),
+                RuleMatches = r.IsDBNull(18) ? null : r.GetInt64(18),
+                ContentFiles = r.IsDBNull(19) ? null : r.GetInt64(19),
+                BinarySkipped = r.IsDBNull(20) ? null : r.GetInt64(20),
+                OversizedSkipped = r.IsDBNull(21) ? null : r.GetInt64(21),
                 Database = DatabasePath,
             });
         }

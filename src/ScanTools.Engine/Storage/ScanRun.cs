@@ -63,6 +63,18 @@ public sealed class ScanRun
     /// <summary>Why it failed or was cancelled.</summary>
     public string? Message { get; init; }
 
+    /// <summary>Matches the run's rules found (Start-Scan -Rule/-RulePath); null when it applied no rules.</summary>
+    public long? RuleMatches { get; init; }
+
+    /// <summary>Files whose content the rules read; null when the run applied no rules.</summary>
+    public long? ContentFiles { get; init; }
+
+    /// <summary>Files a content rule applied to that looked binary (a NUL byte in the first 8,000 bytes) and were not matched; null without rules.</summary>
+    public long? BinarySkipped { get; init; }
+
+    /// <summary>Files a content rule applied to that were larger than its limit (-ContentSizeLimit) and were not read; null without rules.</summary>
+    public long? OversizedSkipped { get; init; }
+
     /// <summary>The catalog the run is recorded in; cmdlets that read runs bind their -Database to it from the pipeline.</summary>
     public string? Database { get; init; }
 

@@ -66,7 +66,30 @@ public sealed class FindingsCatalogTests : CatalogTest
             byte[] needle = Encoding.UTF8.GetBytes(secret.Length > 12 ? secret.Substring(secret.Length / 2 - 6, 12) : secret);
             Assert.True(catalog.AsSpan().IndexOf(needle) < 0, $"Part of the {id} secret is in the catalog file.");
         }
-        Assert.Equal(found.Count, Sql.Scalar(db, "SELECT matches FROM scan_runs WHERE id = $id", ("$id", run.Id)));
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun stored = reader.GetScanRuns().Single(x => x.Id == run.Id);
+        Assert.Equal(found.Count, stored.RuleMatches);
+        Assert.Equal(planted.Count, stored.ContentFiles);
+        Assert.Equal(0, stored.BinarySkipped);
+    }
+
+    [Fact]
+    public void Binary_and_oversized_files_are_counted_on_the_run_and_a_run_without_rules_has_no_counts()
+    {
+        string root = T.Dir("tree");
+        File.WriteAllBytes(Path.Combine(root, "a.bin"), new byte[] { 1, 0, 2, 3 });
+        File.WriteAllText(Path.Combine(root, "big.txt"), new string('x', 5000));
+        File.WriteAllText(Path.Combine(root, "small.txt"), "x");
+        string db = Path.Combine(T.Path, "c.db");
+        using (ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { root }, Rules = RuleSet.Builtin, ContentSizeLimit = 1000 }, new ScanJobSettings { Registry = Registry }))
+        {
+            job.Pump(new ScanObserver());
+        }
+        Scan(db, root, null);
+        using CatalogReader reader = CatalogReader.Open(db);
+        List<ScanRun> runs = reader.GetScanRuns().OrderBy(r => r.Id).ToList();
+        Assert.Equal((1L, 1L, 1L), (runs[0].ContentFiles!.Value, runs[0].BinarySkipped!.Value, runs[0].OversizedSkipped!.Value));
+        Assert.Null(runs[1].RuleMatches);
     }
 
     [Fact]
