@@ -29,6 +29,33 @@ public sealed class RuleSet
         PropertyRules = Rules.Where(r => !r.IsContentRule).ToArray();
     }
 
+    /// <summary>
+    /// 63 bits that identify what the content rules look for (each rule's id, pattern, keywords, secret group,
+    /// entropy, binary and size settings, and the scan's content limit): a file read whole by rules with the
+    /// same key, and unchanged since, need not be read again. Computed per scan with <see cref="ContentKey"/>.
+    /// </summary>
+    /// <returns>The key, or 0 when a content rule depends on the date (OlderThanDays), so no reading may be reused.</returns>
+    public long ContentKey(long contentSizeLimit)
+    {
+        if (ContentRules.Length == 0 || ContentRules.Any(r => r.OlderThanDays is not null))
+        {
+            return 0;
+        }
+        var sb = new System.Text.StringBuilder();
+        sb.Append(contentSizeLimit).Append('\n');
+        foreach (ScanRule r in ContentRules.OrderBy(r => r.Id, StringComparer.OrdinalIgnoreCase))
+        {
+            sb.Append(r.Id).Append('\0').Append(r.Pattern).Append('\0').Append(string.Join("\u0001", r.Keywords)).Append('\0')
+              .Append(r.SecretGroup).Append('\0').Append(r.MinimumEntropy?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('\0')
+              .Append(r.IncludeBinary).Append('\0').Append(r.MaximumFileSize).Append('\0')
+              .Append(string.Join("\u0001", r.Path)).Append('\0').Append(string.Join("\u0001", r.Name)).Append('\0').Append(string.Join("\u0001", r.ExcludePath))
+              .Append('\0').Append(r.MinimumSize).Append('\0').Append(r.MaximumSize).Append('\0').Append(r.Mode).Append('\0').Append(r.OlderThanDays)
+              .Append('\0').Append(string.Join(",", r.OwnerId)).Append('\0').Append((int)r.Severity).Append('\n');
+        }
+        byte[] digest = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sb.ToString()));
+        return BitConverter.ToInt64(digest, 0) & long.MaxValue;
+    }
+
     /// <summary>The rules, in the order they were defined.</summary>
     public IReadOnlyList<ScanRule> Rules { get; }
 

@@ -108,6 +108,13 @@ public sealed class FileRecord
     /// </summary>
     public bool KeepFindings { get; init; }
 
+    /// <summary>
+    /// The content rules (<see cref="Rules.RuleSet.ContentKey"/>) that read the whole file this time, or whose
+    /// earlier reading still holds because the file did not change; null when none did. A rescan with the
+    /// same rules need not read the file again while its size, times and file id stay the same.
+    /// </summary>
+    public long? RulesKey { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => FullName;
 
@@ -136,9 +143,10 @@ public sealed class FileRecord
     }
 
     internal static FileRecord FromStat(string directory, string name, in EntryStat stat, bool isLink, string? linkTarget, byte[]? sha256,
-        IReadOnlyList<Rules.RuleMatch>? matches = null, bool keepFindings = false) =>
+        IReadOnlyList<Rules.RuleMatch>? matches = null, bool keepFindings = false, long? rulesKey = null) =>
         new(directory, name)
         {
+            RulesKey = rulesKey,
             Matches = matches,
             KeepFindings = keepFindings,
             Length = stat.Length,

@@ -100,6 +100,11 @@ public sealed class FileWalker
 
     private readonly DateTime _rulesNow = DateTime.UtcNow;
 
+    private long? _contentKeyValue;
+
+    /// <summary>The scan's <see cref="Rules.RuleSet.ContentKey"/>; 0 when readings may not be reused.</summary>
+    private long _contentKey => _contentKeyValue ??= _options.Rules?.ContentKey(_options.ContentSizeLimit) ?? 0;
+
     /// <summary>
     /// Walks every root and returns when all folders are done, or soon after
     /// <paramref name="cancellationToken"/> fires (then <see cref="OperationCanceledException"/> is thrown).
@@ -478,7 +483,12 @@ public sealed class FileWalker
         }
         string? fullName = rules is not null || hashing ? Path.Join(work.Path, name) : null;
         int capture = rules is not null && !isLink ? rules.CaptureLimit(fullName!, name, stat) : 0;
-        bool contentRead = false, keepFindings = false;
+        bool contentRead = false, keepFindings = false, contentKept = false;
+        if (capture > 0 && ContentUnchangedForRules(folder, name, stat))
+        {
+            capture = 0; // read whole by these same rules, and unchanged since: its findings stand, nothing is read
+            contentKept = keepFindings = true;
+        }
         if (hashing || capture > 0)
         {
             string full = fullName!;
@@ -516,17 +526,23 @@ public sealed class FileWalker
             }
         }
         List<Rules.RuleMatch>? matches = null;
+        long? rulesKey = null;
         if (rules is not null && !isLink && stat.Kind == EntryKind.File)
         {
             var problems = new List<ScanError>(0);
-            matches = rules.Evaluate(fullName!, name, stat, contentRead ? hasher!.Captured : ReadOnlySpan<byte>.Empty, contentRead && hasher!.CapturedAll, problems);
+            bool whole = contentRead && hasher!.CapturedAll;
+            matches = rules.Evaluate(fullName!, name, stat, contentRead ? hasher!.Captured : ReadOnlySpan<byte>.Empty, whole, problems);
             foreach (ScanError problem in problems)
             {
                 keepFindings = true;
                 ReportError(sink, problem);
             }
+            if (_contentKey != 0 && (contentKept || (whole && problems.Count == 0 && !keepFindings)))
+            {
+                rulesKey = _contentKey;
+            }
         }
-        return FileRecord.FromStat(work.Path, name, stat, isLink, linkTarget, digest, matches, keepFindings);
+        return FileRecord.FromStat(work.Path, name, stat, isLink, linkTarget, digest, matches, keepFindings, rulesKey);
     }
 
     /// <summary>
@@ -553,6 +569,20 @@ public sealed class FileWalker
             && s.Size == stat.Length && s.Mtime == stat.LastWriteTicksUtc && s.Ctime == ctime && s.Inode == inode
             ? sha
             : null;
+    }
+
+    /// <summary>
+    /// True when the catalog says the content rules of this scan (the same <see cref="Rules.RuleSet.ContentKey"/>)
+    /// read the whole file and it has the same size, last-write time, change time and file id since.
+    /// </summary>
+    private bool ContentUnchangedForRules(FolderContext folder, string name, in EntryStat stat)
+    {
+        if (_contentKey == 0 || _options.Rehash || folder.Snapshot is null || stat.ChangeTicksUtc is not long ctime || stat.Inode is not long inode)
+        {
+            return false;
+        }
+        return folder.Snapshot.Rows.TryGetValue(name, out StoredRow s) && s.RulesKey == _contentKey && s.RemovedScanId is null
+            && s.Size == stat.Length && s.Mtime == stat.LastWriteTicksUtc && s.Ctime == ctime && s.Inode == inode;
     }
 
     /// <summary>-OneFileSystem: true when the folder is on <paramref name="device"/>; a folder that cannot be stat'ed is entered (its listing reports the problem).</summary>

@@ -156,6 +156,7 @@ public static class CatalogSchema
         );
         CREATE INDEX ix_findings_file ON findings (dir_id, name);
         CREATE INDEX ix_findings_open ON findings (severity, rule_id) WHERE resolved_scan_id IS NULL;
+        ALTER TABLE files ADD COLUMN rules_key INTEGER;              -- the content rules (RuleSet.ContentKey) that last read the whole file; NULL: none did
         ALTER TABLE scan_runs ADD COLUMN matches INTEGER;            -- NULL: the run applied no rules
         ALTER TABLE scan_runs ADD COLUMN content_files INTEGER;
         ALTER TABLE scan_runs ADD COLUMN binary_skipped INTEGER;

@@ -163,7 +163,8 @@ internal sealed partial class CatalogWriter
             || o.Btime != f.CreationTimeUtc?.Ticks
             || o.Ctime != f.ChangeTimeUtc?.Ticks
             || o.Device != f.Device || o.Inode != f.Inode || o.Links != f.HardLinks
-            || (sha is not null && o.Sha256 is null);
+            || (sha is not null && o.Sha256 is null)
+            || (f.RulesKey is long key && o.RulesKey != key);
         return (c, differs);
     }
 

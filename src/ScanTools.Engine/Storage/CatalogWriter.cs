@@ -68,8 +68,8 @@ internal sealed partial class CatalogWriter : IDisposable
             _savepoint = Prepare("SAVEPOINT one_write;");
             _release = Prepare("RELEASE one_write;");
             _rollbackToSavepoint = Prepare("ROLLBACK TO one_write;");
-            const string fileColumns = "dir_id, name, extension, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, first_scan_id, last_scan_id, ctime, device, inode, links, uid, gid";
-            const string fileValues = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?15, ?16, ?17, ?18, ?19, ?20";
+            const string fileColumns = "dir_id, name, extension, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, first_scan_id, last_scan_id, ctime, device, inode, links, uid, gid, rules_key";
+            const string fileValues = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?15, ?16, ?17, ?18, ?19, ?20, ?21";
             // A folder new to the catalog cannot hold rows yet: a plain insert.
             _insertFile = Prepare($"INSERT INTO files ({fileColumns}) VALUES ({fileValues});");
             // Otherwise an upsert that writes nothing when nothing changed, so a rescan is mostly reads.
@@ -84,6 +84,11 @@ internal sealed partial class CatalogWriter : IDisposable
                                   WHEN files.size = excluded.size AND files.mtime = excluded.mtime
                                        AND files.ctime IS excluded.ctime AND files.inode IS excluded.inode THEN files.sha256
                                   ELSE NULL END,
+                    -- The same for the mark that the rules read the whole file: kept only while the content stamps hold.
+                    rules_key = CASE WHEN excluded.rules_key IS NOT NULL THEN excluded.rules_key
+                                     WHEN files.size = excluded.size AND files.mtime = excluded.mtime
+                                          AND files.ctime IS excluded.ctime AND files.inode IS excluded.inode THEN files.rules_key
+                                     ELSE NULL END,
                     ctime = excluded.ctime, device = excluded.device, inode = excluded.inode, links = excluded.links,
                     uid = excluded.uid, gid = excluded.gid,
                     last_scan_id = excluded.last_scan_id,
@@ -96,7 +101,8 @@ internal sealed partial class CatalogWriter : IDisposable
                    OR files.is_link IS NOT excluded.is_link OR files.link_target IS NOT excluded.link_target
                    OR files.ctime IS NOT excluded.ctime OR files.inode IS NOT excluded.inode OR files.device IS NOT excluded.device
                    OR files.links IS NOT excluded.links OR files.uid IS NOT excluded.uid OR files.gid IS NOT excluded.gid
-                   OR (excluded.sha256 IS NOT NULL AND files.sha256 IS NOT excluded.sha256);
+                   OR (excluded.sha256 IS NOT NULL AND files.sha256 IS NOT excluded.sha256)
+                   OR (excluded.rules_key IS NOT NULL AND files.rules_key IS NOT excluded.rules_key);
                 """);
             _findDirectory = Prepare("SELECT id, removed_scan_id, first_scan_id, version FROM directories WHERE path = ?1;");
             _bumpVersion = Prepare("UPDATE directories SET version = version + 1 WHERE id = ?1;");
@@ -649,6 +655,7 @@ internal sealed partial class CatalogWriter : IDisposable
         write.Bind(18, (long?)f.HardLinks);
         write.Bind(19, (long?)f.UserId);
         write.Bind(20, (long?)f.GroupId);
+        write.Bind(21, f.RulesKey);
     }
 
     private long RemoveVanishedSubdirectories(long dirId, IReadOnlyList<string> present, long run)

@@ -5,14 +5,14 @@ namespace ScanTools.Storage;
 /// <summary>A file's row as the catalog held it.</summary>
 internal readonly record struct StoredRow(
     long Size, long Mtime, long? Btime, long Attributes, long? Mode, long Kind, bool IsLink, string? LinkTarget,
-    byte[]? Sha256, long? Ctime, long? Device, long? Inode, long? Links, long? Uid, long? Gid, long? RemovedScanId);
+    byte[]? Sha256, long? Ctime, long? Device, long? Inode, long? Links, long? Uid, long? Gid, long? RemovedScanId, long? RulesKey = null);
 
 /// <summary>Reading <see cref="StoredRow"/>s.</summary>
 internal static class StoredRows
 {
     /// <summary>The columns of a <see cref="StoredRow"/>, after the name, in its order.</summary>
     public const string Columns =
-        "name, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, ctime, device, inode, links, uid, gid, removed_scan_id";
+        "name, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, ctime, device, inode, links, uid, gid, removed_scan_id, rules_key";
 
     /// <summary>Every row of one folder (?1 = dir_id), removed ones included.</summary>
     public const string FolderSql = $"SELECT {Columns} FROM files WHERE dir_id = ?1;";
@@ -20,7 +20,7 @@ internal static class StoredRows
     public static StoredRow Read(RawStatement r) => new(
         r.Int64(1), r.Int64(2), r.NullableInt64(3), r.Int64(4), r.NullableInt64(5), r.Int64(6), r.Int64(7) != 0,
         r.IsNull(8) ? null : r.Text(8), r.Blob(9), r.NullableInt64(10), r.NullableInt64(11), r.NullableInt64(12),
-        r.NullableInt64(13), r.NullableInt64(14), r.NullableInt64(15), r.NullableInt64(16));
+        r.NullableInt64(13), r.NullableInt64(14), r.NullableInt64(15), r.NullableInt64(16), r.NullableInt64(17));
 }
 
 /// <summary>

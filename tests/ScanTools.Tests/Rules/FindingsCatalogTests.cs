@@ -136,6 +136,38 @@ public sealed class FindingsCatalogTests : CatalogTest
     }
 
     [Fact]
+    public void A_rescan_with_the_same_rules_reads_only_what_changed()
+    {
+        string root = T.Dir("tree");
+        var planted = Plant(root, 31);
+        string db = Path.Combine(T.Path, "c.db");
+        ScanRun first = Scan(db, root, RuleSet.Builtin);
+        int total = Matches(db).Count;
+        ScanRun second = Scan(db, root, RuleSet.Builtin);
+        ScanRun Stored(ScanRun r)
+        {
+            using CatalogReader reader = CatalogReader.Open(db);
+            return reader.GetScanRuns().Single(x => x.Id == r.Id);
+        }
+        Assert.Equal(planted.Count, Stored(first).ContentFiles);
+        Assert.Equal(0, Stored(second).ContentFiles); // nothing changed: nothing read
+        Assert.Equal(total, Matches(db).Count(m => m.Status == FindingStatus.Open));
+
+        // One file edited (its secret gone): only it is read, and its finding resolves.
+        string edited = planted["slack-token"].Path;
+        File.WriteAllText(edited, "rotated\n");
+        File.SetLastWriteTimeUtc(edited, DateTime.UtcNow.AddMinutes(1));
+        ScanRun third = Scan(db, root, RuleSet.Builtin);
+        Assert.Equal(1, Stored(third).ContentFiles);
+        Assert.Equal(new[] { "slack-token" }, Matches(db, new FindingMatchQuery { Status = new[] { FindingStatus.Resolved } }).Select(m => m.RuleId));
+
+        // Other rules: everything is read again; a scan without rules in between does not let stale readings count.
+        Scan(db, root, null);
+        ScanRun fifth = Scan(db, root, RuleSet.Builtin.Select(new[] { "jwt", "github-token" }));
+        Assert.Equal(planted.Count, Stored(fifth).ContentFiles);
+    }
+
+    [Fact]
     public void A_hostile_file_does_not_stall_the_scan_and_keeps_its_findings_open()
     {
         string root = T.Dir("tree");

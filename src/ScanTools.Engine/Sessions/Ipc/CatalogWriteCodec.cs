@@ -42,6 +42,7 @@ internal static class CatalogWriteCodec
         ChangeTime = 8,
         UserId = 16,
         GroupId = 32,
+        RulesKey = 64,
     }
 
     public static void Write(BinaryWriter w, IReadOnlyList<CatalogWrite> writes)
@@ -257,7 +258,8 @@ internal static class CatalogWriteCodec
         }
         IdentityFields identity = (f.Device is null ? 0 : IdentityFields.Device) | (f.Inode is null ? 0 : IdentityFields.Inode)
             | (f.HardLinks is null ? 0 : IdentityFields.Links) | (f.ChangeTimeUtc is null ? 0 : IdentityFields.ChangeTime)
-            | (f.UserId is null ? 0 : IdentityFields.UserId) | (f.GroupId is null ? 0 : IdentityFields.GroupId);
+            | (f.UserId is null ? 0 : IdentityFields.UserId) | (f.GroupId is null ? 0 : IdentityFields.GroupId)
+            | (f.RulesKey is null ? 0 : IdentityFields.RulesKey);
         if (identity != IdentityFields.None)
         {
             flags |= FileFlags.HasIdentity;
@@ -301,6 +303,7 @@ internal static class CatalogWriteCodec
             if (f.ChangeTimeUtc is DateTime ct) w.Write(ct.Ticks);
             if (f.UserId is uint uid) w.Write(uid);
             if (f.GroupId is uint gid) w.Write(gid);
+            if (f.RulesKey is long rk) w.Write(rk);
         }
         if (f.Matches is { Count: > 0 } matches)
         {
@@ -354,7 +357,7 @@ internal static class CatalogWriteCodec
         string? target = (flags & FileFlags.HasTarget) != 0 ? r.ReadString() : null;
         byte[]? hash = (flags & FileFlags.HasHash) != 0 ? Exactly(r, 32) : null;
         var identity = (flags & FileFlags.HasIdentity) != 0 ? (IdentityFields)r.ReadByte() : IdentityFields.None;
-        if ((byte)identity > 63)
+        if ((byte)identity > 127)
         {
             throw new InvalidDataException("Unknown file identity fields.");
         }
@@ -364,6 +367,7 @@ internal static class CatalogWriteCodec
         DateTime? changed = identity.HasFlag(IdentityFields.ChangeTime) ? Ticks(r.ReadInt64()) : null;
         uint? userId = identity.HasFlag(IdentityFields.UserId) ? r.ReadUInt32() : null;
         uint? groupId = identity.HasFlag(IdentityFields.GroupId) ? r.ReadUInt32() : null;
+        long? rulesKey = identity.HasFlag(IdentityFields.RulesKey) ? r.ReadInt64() : null;
         List<Rules.RuleMatch>? matches = (flags & FileFlags.HasMatches) != 0 ? ReadMatches(r) : null;
         if (name.Length == 0 || length < 0)
         {
@@ -373,6 +377,7 @@ internal static class CatalogWriteCodec
         {
             Matches = matches,
             KeepFindings = (flags & FileFlags.KeepFindings) != 0,
+            RulesKey = rulesKey,
             Length = length,
             LastWriteTimeUtc = mtime,
             CreationTimeUtc = ctime,
