@@ -101,6 +101,21 @@ public static class RuleBenchmarks
         return (sw.Elapsed.TotalSeconds, found);
     }
 
+    /// <summary>Seconds for a rescan of <paramref name="root"/> into the existing <paramref name="db"/>, with or without rules.</summary>
+    public static double Rescan(string db, string root, RuleSet? rules)
+    {
+        var registry = new WriterSessionRegistry();
+        var sw = Stopwatch.StartNew();
+        ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, Rules = rules }, new ScanJobSettings { Registry = registry });
+        registry.CloseAll();
+        sw.Stop();
+        if (run.Status != ScanRunStatus.Completed)
+        {
+            throw new InvalidOperationException($"The rescan did not complete: {run.Status}.");
+        }
+        return sw.Elapsed.TotalSeconds;
+    }
+
     /// <summary>
     /// ripgrep with the built-in content rules' patterns (named groups made plain: rg joins the patterns into one), binaries skipped as
     /// it does by default, ignore files off; seconds and the (path, line) of each matching line.

@@ -48,7 +48,7 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly RawStatement _insertError;
     private readonly RawStatement _addRemoved;
     private readonly RawStatement _updateProgress;
-    private readonly RawStatement _upsertFinding, _keepFindings;
+    private readonly RawStatement _upsertFinding, _keepFindings, _openFindingNames;
     private readonly RawStatement _clientSeq;
     private readonly RawStatement _setClientSeq;
     private readonly List<RawStatement> _statements = new();
@@ -163,6 +163,7 @@ internal sealed partial class CatalogWriter : IDisposable
                     last_scan_id = excluded.last_scan_id,
                     resolved_scan_id = NULL;
                 """);
+            _openFindingNames = Prepare("SELECT name FROM findings WHERE dir_id = ?1 AND resolved_scan_id IS NULL;");
             _keepFindings = Prepare("UPDATE findings SET last_scan_id = ?1 WHERE dir_id = ?2 AND name = ?3 AND resolved_scan_id IS NULL AND last_scan_id < ?1;");
             _clientSeq = Prepare("SELECT last_seq FROM client_batches WHERE client_id = ?1;");
             _setClientSeq = Prepare("""
@@ -528,11 +529,12 @@ internal sealed partial class CatalogWriter : IDisposable
             RecordFolderChange(run, dirId, ScanChangeType.Added);
         }
         bool wrote = false;
+        HashSet<string>? withOpenFindings = null; // read once per listing, only when a file asks to keep its findings
         foreach (FileRecord f in listing.Files)
         {
             if (f.Matches is not null || f.KeepFindings)
             {
-                RecordFindings(f, dirId, run);
+                RecordFindings(f, dirId, run, ref withOpenFindings);
             }
             if (!known)
             {
@@ -592,9 +594,9 @@ internal sealed partial class CatalogWriter : IDisposable
     }
 
     /// <summary>Stores what the rules found in one file, or keeps its open findings when they could not look at all of it.</summary>
-    private void RecordFindings(FileRecord f, long dirId, long run)
+    private void RecordFindings(FileRecord f, long dirId, long run, ref HashSet<string>? withOpenFindings)
     {
-        if (f.KeepFindings)
+        if (f.KeepFindings && (withOpenFindings ??= OpenFindingNames(dirId)).Contains(f.Name))
         {
             _keepFindings.Bind(1, run);
             _keepFindings.Bind(2, dirId);
@@ -614,6 +616,19 @@ internal sealed partial class CatalogWriter : IDisposable
             _upsertFinding.Bind(9, run);
             _upsertFinding.Execute();
         }
+    }
+
+    /// <summary>The names in a folder that have open findings (most folders have none: one index probe).</summary>
+    private HashSet<string> OpenFindingNames(long dirId)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        _openFindingNames.Bind(1, dirId);
+        while (_openFindingNames.Step())
+        {
+            names.Add(_openFindingNames.Text(0));
+        }
+        _openFindingNames.Reset();
+        return names;
     }
 
     /// <summary>
