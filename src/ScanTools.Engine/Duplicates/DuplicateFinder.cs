@@ -409,6 +409,8 @@ public sealed class DuplicateFinder
                 }
                 return false;
             }
+            // Opened without following links: the stat taken from the open file is the name's own.
+            copy.StatOfFirstName |= ReferenceEquals(path, copy.First.FullName);
         }
         else
         {

@@ -12,7 +12,10 @@ namespace ScanTools.Platform;
 internal static unsafe partial class LinuxFile
 {
     private const int ORdonly = 0, ONonblock = 0x800, OCloexec = 0x80000; // the same on x86_64 and aarch64
-    private const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EACCES = 13, EPERM = 1, ENOTDIR = 20;
+    private const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EACCES = 13, EPERM = 1, ENOTDIR = 20, ELOOP = 40;
+
+    /// <summary>O_NOFOLLOW: 0400000 on x86_64, 0100000 on aarch64 (asm-generic/fcntl.h vs arm64's own).</summary>
+    private static readonly int ONofollow = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
 
     /// <summary>True where this path works (64-bit Linux with statx).</summary>
     public static bool IsSupported => LinuxDirectoryReader.IsSupported;
@@ -36,7 +39,8 @@ internal static unsafe partial class LinuxFile
     {
         stat = default;
         firstRead = lastRead = 0;
-        int fd = Open(path, out int errno);
+        // The name itself, never a link put in its place: the stat of the open file is then the stat of the name.
+        int fd = Open(path, out int errno, noFollow: true);
         if (fd < 0)
         {
             return Failure(errno);
@@ -119,7 +123,7 @@ internal static unsafe partial class LinuxFile
         return ReadFailure.None;
     }
 
-    private static int Open(string path, out int errno)
+    private static int Open(string path, out int errno, bool noFollow = false)
     {
         int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
         Span<byte> utf8 = max <= 4096 ? stackalloc byte[4096] : new byte[max];
@@ -127,7 +131,7 @@ internal static unsafe partial class LinuxFile
         utf8[n] = 0;
         fixed (byte* p = utf8)
         {
-            int fd = open(p, ORdonly | ONonblock | OCloexec);
+            int fd = open(p, ORdonly | ONonblock | OCloexec | (noFollow ? ONofollow : 0));
             errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
             return fd;
         }
@@ -135,7 +139,7 @@ internal static unsafe partial class LinuxFile
 
     private static ReadFailure Failure(int errno) => errno switch
     {
-        ENOENT or ENOTDIR => ReadFailure.NotFound,
+        ENOENT or ENOTDIR or ELOOP => ReadFailure.NotFound, // ELOOP with O_NOFOLLOW: a link is there now, not the file
         EACCES or EPERM => ReadFailure.AccessDenied,
         EAGAIN => ReadFailure.WouldBlock,
         _ => ReadFailure.Other,
