@@ -196,9 +196,16 @@ public sealed class ScanRule
         rule.Path = Texts(table, "Path", source, id);
         rule.Name = Texts(table, "Name", source, id);
         rule.ExcludePath = Texts(table, "ExcludePath", source, id);
-        rule._path = rule.Path.Select(p => new WildcardPattern(p, ignoreCase: !OperatingSystem.IsLinux())).ToArray();
-        rule._name = rule.Name.Select(p => new WildcardPattern(p, ignoreCase: true)).ToArray();
-        rule._excludePath = rule.ExcludePath.Select(p => new WildcardPattern(p, ignoreCase: !OperatingSystem.IsLinux())).ToArray();
+        try
+        {
+            rule._path = rule.Path.Select(p => new WildcardPattern(p, ignoreCase: !OperatingSystem.IsLinux())).ToArray();
+            rule._name = rule.Name.Select(p => new WildcardPattern(p, ignoreCase: true)).ToArray();
+            rule._excludePath = rule.ExcludePath.Select(p => new WildcardPattern(p, ignoreCase: !OperatingSystem.IsLinux())).ToArray();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException($"{where}: a Path, Name or ExcludePath wildcard is malformed: {ex.Message.Split(" (Parameter")[0]}");
+        }
         if (rule.Pattern is null && (rule.Keywords.Count > 0 || rule.SecretGroup is not null || rule.MinimumEntropy is not null || rule.IncludeBinary || rule.MaximumFileSize is not null))
         {
             throw new FormatException($"{where}: Keywords, SecretGroup, MinimumEntropy, IncludeBinary and MaximumFileSize apply to a content Pattern, and the rule has none.");

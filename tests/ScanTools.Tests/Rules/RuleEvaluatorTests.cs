@@ -212,6 +212,7 @@ public sealed class RuleEvaluatorTests
     [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; SecretGroup = 'nope' } ) }", "SecretGroup 'nope'")]
     [InlineData("@{ Rulez = @() }", "not a key of a rules file")]
     [InlineData("@{ Rules = @( @{ Id = 'has space'; Pattern = 'a' } ) }", "an Id has")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Path = '/tmp/[abc' } ) }", "wildcard is malformed")]
     public void Bad_rules_files_say_what_to_change(string text, string expected)
     {
         var ex = Assert.Throws<FormatException>(() => RuleSet.Parse(text, "mine.psd1"));
