@@ -28,7 +28,7 @@ internal static class RuleSupport
         {
             RuleSet all = RuleSet.Load(paths, includeBuiltin: true);
             RuleSet chosen = ids ? all.Select(ruleIds!)
-                : new RuleSet(all.Rules.Where(r => paths.Any(p => RuleSet.ReadFile(p).Any(f => f.Id.Equals(r.Id, StringComparison.OrdinalIgnoreCase)))));
+                : new RuleSet(all.Rules.Where(r => !ReferenceEquals(RuleSet.Builtin.Find(r.Id), r))); // the files' rules: each file read once
             return excludeRules is { Length: > 0 } ? chosen.Select(Array.Empty<string>(), excludeRules) : chosen;
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or UnauthorizedAccessException)
