@@ -45,7 +45,8 @@ public static class ErrorRecords
         ScanErrorKind.SymlinkLoop => ErrorCategory.InvalidResult,
         ScanErrorKind.NotAFile => ErrorCategory.InvalidArgument,
         ScanErrorKind.WriteRejected => ErrorCategory.WriteError,
-        ScanErrorKind.HashFailed or ScanErrorKind.IoError or ScanErrorKind.FileChangedWhileHashed => ErrorCategory.ReadError,
+        ScanErrorKind.HashFailed or ScanErrorKind.IoError or ScanErrorKind.FileChangedWhileHashed or ScanErrorKind.ContentUnreadable => ErrorCategory.ReadError,
+        ScanErrorKind.RuleFailed => ErrorCategory.LimitsExceeded, // a pattern past its time limit, or too many matches
         _ => ErrorCategory.NotSpecified, // a kind added without a category: the ErrorRecords Pester test fails on it
     };
 

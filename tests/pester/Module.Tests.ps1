@@ -16,6 +16,10 @@ BeforeDiscovery {
         @{ Name = 'Unregister-ScanSchedule'; Class = 'ScanTools.Commands.UnregisterScanScheduleCommand' }
         @{ Name = 'Get-ScanChange'; Class = 'ScanTools.Commands.GetScanChangeCommand' }
         @{ Name = 'Find-DuplicateFile'; Class = 'ScanTools.Commands.FindDuplicateFileCommand' }
+        @{ Name = 'Get-FindingMatch'; Class = 'ScanTools.Commands.GetFindingMatchCommand' }
+        @{ Name = 'Export-FindingMatch'; Class = 'ScanTools.Commands.ExportFindingMatchCommand' }
+        @{ Name = 'Export-FindingBaseline'; Class = 'ScanTools.Commands.ExportFindingBaselineCommand' }
+        @{ Name = 'Get-ScanRule'; Class = 'ScanTools.Commands.GetScanRuleCommand' }
     )
     # What each page in docs/help promises, for the Get-Help tests below (the help is built from these pages).
     $docs = Join-Path $PSScriptRoot '../../docs/help'
@@ -220,6 +224,8 @@ Describe 'Format and type data of the module' {
         'ScanTools.Scanning.ScanError'
         'ScanTools.Sessions.SessionStatistics'
         'ScanTools.Scheduling.ScanSchedule'
+        'ScanTools.Rules.FindingMatch'
+        'ScanTools.Rules.ScanRule'
     ) {
         Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
     }

@@ -145,7 +145,7 @@ internal sealed class RuleEvaluator
         string? text = null;
         _keywordSeen.Clear();
         _lineStarts = null;
-        bool counted = false, skippedBinary = false;
+        bool counted = false, skippedBinary = false, skippedOversized = false;
         foreach (ScanRule r in _set.ContentRules)
         {
             if (!Applies(r, fullPath, name, stat))
@@ -153,9 +153,12 @@ internal sealed class RuleEvaluator
                 continue;
             }
             long limit = r.MaximumFileSize ?? _limit;
-            if ((!complete || content.Length > limit) && stat.Length is not 4096)
+            if (!complete || content.Length > limit)
             {
-                continue; // larger than this rule reads
+                // Larger than this rule reads. A stat size of 4096 (a sysfs pseudo-file) was read up to the limit to
+                // find its true size; a regular file of 4096 bytes over the limit is not matched on its first bytes.
+                skippedOversized = true;
+                continue;
             }
             if (binary && !r.IncludeBinary)
             {
@@ -201,6 +204,10 @@ internal sealed class RuleEvaluator
         if (skippedBinary && !counted)
         {
             _stats.AddBinary();
+        }
+        else if (skippedOversized && !counted)
+        {
+            _stats.AddOversized();
         }
     }
 
