@@ -15,6 +15,18 @@ namespace ScanTools.Rules;
 /// </summary>
 public static class DataFile
 {
+    // Where each parsed hashtable and each of its keys sat in the text, for messages about their values.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Dictionary<string, object?>, Dictionary<string, int>> Lines = new();
+
+    /// <summary>
+    /// The 1-based line of <paramref name="key"/> in a hashtable this reader returned (of the table's <c>@{</c>
+    /// when <paramref name="key"/> is null or absent); null for a table it did not parse.
+    /// </summary>
+    public static int? LineOf(Dictionary<string, object?> table, string? key = null) =>
+        Lines.TryGetValue(table, out Dictionary<string, int>? lines)
+            ? key is not null && lines.TryGetValue(key, out int line) ? line : lines.GetValueOrDefault("")
+            : null;
+
     /// <summary>Reads the file at <paramref name="path"/>; its top level must be one hashtable.</summary>
     /// <exception cref="FormatException">The text is not a data file; the message names file, line and column.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
@@ -61,6 +73,23 @@ public static class DataFile
         private char Peek(int ahead) => _pos + ahead < _text.Length ? _text[_pos + ahead] : '\0';
 
         public bool At(string s) => string.CompareOrdinal(_text, _pos, s, 0, s.Length) == 0;
+
+        public int LineHere()
+        {
+            int line = 1;
+            for (int i = _lineScanned; i < _pos && i < _text.Length; i++)
+            {
+                if (_text[i] == '\n')
+                {
+                    _lineCount++;
+                }
+            }
+            _lineScanned = Math.Max(_lineScanned, _pos);
+            line += _lineCount;
+            return line;
+        }
+
+        private int _lineScanned, _lineCount;
 
         public FormatException Error(string what)
         {
@@ -201,8 +230,10 @@ public static class DataFile
 
         private object? ReadHashtable()
         {
+            var lines = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase) { [""] = LineHere() };
             _pos += 2;
             var table = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+            Lines.AddOrUpdate(table, lines);
             while (true)
             {
                 SkipTrivia(newlines: true);
@@ -221,7 +252,9 @@ public static class DataFile
                     return table;
                 }
                 int keyAt = _pos;
+                int keyLine = LineHere();
                 string key = ReadKey();
+                lines.TryAdd(key, keyLine);
                 SkipTrivia(newlines: false);
                 if (Current != '=')
                 {

@@ -77,6 +77,7 @@ internal sealed class RuleEvaluator
     /// </summary>
     public int CaptureLimit(string fullPath, string name, in EntryStat stat)
     {
+        ContentSkipped = false;
         if (stat.Kind != EntryKind.File || _set.ContentRules.Length == 0 || stat.Length == 0)
         {
             return 0;
@@ -97,12 +98,23 @@ internal sealed class RuleEvaluator
             }
             need = Math.Max(need, limit);
         }
-        if (need == 0 && oversized)
+        if (oversized)
         {
-            _stats.AddOversized();
+            ContentSkipped = true; // some content rule applied and could not read the file
+            if (need == 0)
+            {
+                _stats.AddOversized();
+            }
         }
         return (int)Math.Min(need, Array.MaxLength - 1);
     }
+
+    /// <summary>
+    /// After <see cref="CaptureLimit"/> and <see cref="Evaluate"/>: a content rule applied to the file but did not
+    /// look at its content (too large, binary, or read in part). Its earlier findings must then stay open: a
+    /// rule that did not look cannot say the secret is gone.
+    /// </summary>
+    public bool ContentSkipped { get; private set; }
 
     private bool Applies(ScanRule r, string fullPath, string name, in EntryStat stat) =>
         r.PropertiesHold(fullPath, name, stat.Length, stat.UnixMode, new DateTime(stat.LastWriteTicksUtc, DateTimeKind.Utc), stat.UserId, _nowUtc);
@@ -200,6 +212,10 @@ internal sealed class RuleEvaluator
                 problems.Add(new ScanError(fullPath, ScanErrorKind.RuleFailed,
                     $"Rule '{r.Id}' ran longer than {r.Regex!.MatchTimeout.TotalSeconds:0.###} s on this file and was stopped; matches it found before are recorded. Simplify the rule's Pattern or give it Keywords."));
             }
+        }
+        if (skippedBinary || skippedOversized)
+        {
+            ContentSkipped = true;
         }
         if (skippedBinary && !counted)
         {

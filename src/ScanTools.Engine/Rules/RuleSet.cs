@@ -115,7 +115,7 @@ public sealed class RuleSet
             {
                 throw new FormatException($"{source}: each item of Rules must be a hashtable @{{ Id = ...; ... }}.");
             }
-            ScanRule rule = ScanRule.FromTable(table, source, matchTimeout);
+            ScanRule rule = ScanRule.FromTable(table, source, matchTimeout, key => DataFile.LineOf(table, key));
             if (!ids.Add(rule.Id))
             {
                 throw new FormatException($"{source}: two rules have the id '{rule.Id}'.");

@@ -146,9 +146,26 @@ public sealed class ScanRule
     /// <param name="source">Where the rule comes from, for error messages (a file name).</param>
     /// <param name="matchTimeout">How long the pattern may run on one file; <see cref="DefaultMatchTimeout"/> by default.</param>
     /// <exception cref="FormatException">A key is unknown, a value has the wrong type, or the pattern does not compile; the message says which and how to fix it.</exception>
-    public static ScanRule FromTable(IReadOnlyDictionary<string, object?> table, string source, TimeSpan? matchTimeout = null)
+    /// <param name="lineOf">Where a key (null: the rule itself) sits in its file, for messages; from <see cref="DataFile.LineOf"/>.</param>
+    public static ScanRule FromTable(IReadOnlyDictionary<string, object?> table, string source, TimeSpan? matchTimeout = null, Func<string?, int?>? lineOf = null)
     {
         ArgumentNullException.ThrowIfNull(table);
+        try
+        {
+            return Build(table, source, matchTimeout);
+        }
+        catch (FormatException ex) when (lineOf is not null && ex.Message.StartsWith(source + ":", StringComparison.Ordinal))
+        {
+            // Name the line: of the key the message is about, else of the rule.
+            string? key = table.Keys.FirstOrDefault(k => ex.Message.Contains($"'{k}'", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains($": {k} ", StringComparison.OrdinalIgnoreCase)
+                || ex.Message.Contains($"{k} must", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains($"the {k}", StringComparison.OrdinalIgnoreCase));
+            int? line = lineOf(key) ?? lineOf(null);
+            throw line is int l ? new FormatException($"{source}:{l}:{ex.Message[(source.Length + 1)..]}", ex) : ex;
+        }
+    }
+
+    private static ScanRule Build(IReadOnlyDictionary<string, object?> table, string source, TimeSpan? matchTimeout)
+    {
         string id = Text(table, "Id", source, "(no id)") ?? throw new FormatException($"{source}: a rule has no Id. Give each rule an Id such as 'my-api-token'.");
         string where = $"{source}: rule '{id}'";
         if (id.Length is 0 or > 100 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))

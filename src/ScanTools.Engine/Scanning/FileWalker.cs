@@ -537,6 +537,10 @@ public sealed class FileWalker
                 keepFindings = true;
                 ReportError(sink, problem);
             }
+            if (rules.ContentSkipped)
+            {
+                keepFindings = true; // a rule that applied did not look at the content (too large, binary): nothing it found is resolved
+            }
             if (_contentKey != 0 && (contentKept || (whole && problems.Count == 0 && !keepFindings)))
             {
                 rulesKey = _contentKey;

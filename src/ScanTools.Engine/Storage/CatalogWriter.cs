@@ -556,6 +556,22 @@ internal sealed partial class CatalogWriter : IDisposable
             return;
         }
 
+        if (listing.UnrecordedNames.Count > 0 && RunHasRules(run))
+        {
+            // Files the walk left out (excluded, unreadable) keep their rows, and so their open findings: the rules did not look.
+            HashSet<string> open = withOpenFindings ?? OpenFindingNames(dirId);
+            foreach (string name in listing.UnrecordedNames)
+            {
+                if (open.Contains(name))
+                {
+                    _keepFindings.Bind(1, run);
+                    _keepFindings.Bind(2, dirId);
+                    _keepFindings.Bind(3, name);
+                    _keepFindings.Execute();
+                }
+            }
+        }
+
         long removed = 0;
         if (state!.Unseen.Count > 0)
         {
@@ -616,6 +632,21 @@ internal sealed partial class CatalogWriter : IDisposable
             _upsertFinding.Bind(9, run);
             _upsertFinding.Execute();
         }
+    }
+
+    private readonly Dictionary<long, bool> _runHasRules = new();
+
+    /// <summary>True when the run applies rules (its options list rule ids); remembered per run.</summary>
+    private bool RunHasRules(long run)
+    {
+        if (!_runHasRules.TryGetValue(run, out bool has))
+        {
+            using SqliteCommand c = _connection.CreateCommand();
+            c.CommandText = "SELECT coalesce(json_array_length(options, '$.RuleIds'), 0) FROM scan_runs WHERE id = $id;";
+            c.Parameters.AddWithValue("$id", run);
+            _runHasRules[run] = has = Convert.ToInt64(c.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }
+        return has;
     }
 
     /// <summary>The names in a folder that have open findings (most folders have none: one index probe).</summary>
