@@ -116,6 +116,44 @@ Describe 'Get-ScanChange' {
         }
     }
 
+    Context 'the default: every run after the scan before the newest scan' {
+        BeforeAll {
+            # The runs the default covers, by its definition, from what Get-ScanRun says.
+            function Get-RunsSinceLastTime([string] $Database) {
+                $runs = @(Get-ScanRun -Database $Database)
+                $cutoff = @($runs | Where-Object Kind -eq 'Scan' | Sort-Object Id -Descending | Select-Object -Skip 1 -First 1).Id
+                if ($null -eq $cutoff) { $cutoff = 0 }
+                @($runs | Where-Object Id -gt $cutoff | Sort-Object Id).Id
+            }
+            function Format-Change { process { '{0} {1} {2} {3}' -f $_.ScanId, $_.ChangeType, $_.FullName, $_.Properties } }
+            $r = Join-Path $TestDrive 'c7'
+            $c7 = New-CatalogPath -Directory $catalogs
+            $null = New-Item -ItemType Directory -Path $r
+            'same' > (Join-Path $r 'a'); 'same' > (Join-Path $r 'b'); 'diff' > (Join-Path $r 'c')
+        }
+
+        It 'includes the runs after the newest scan (duplicate searches, records), in the list and in -Summary' {
+            $null = Start-Scan -Path $r -Database $c7 -Hash
+            'same' > (Join-Path $r 'c')
+            $null = Find-DuplicateFile -Database $c7
+            $since = Get-RunsSinceLastTime $c7
+            $expected = Join-Sorted (Get-ScanChange -Database $c7 -ScanId $since | Format-Change)
+            Join-Sorted (Get-ScanChange -Database $c7 | Format-Change) | Should -Be $expected
+            (Get-ScanChange -Database $c7 -Summary).ScanId | Should -Be $since
+            (Get-ScanChange -Database $c7 | Where-Object FullName -eq (Join-Path $r 'c')).ScanId | Should -Contain ((Get-ScanRun -Database $c7 -Last 1).Id)
+
+            $null = Start-Scan -Path $r -Database $c7
+            'diff' > (Join-Path $r 'b'); 'diff' > (Join-Path $r 'c')
+            $null = Find-DuplicateFile -Database $c7
+            $since = Get-RunsSinceLastTime $c7
+            $expected = Join-Sorted (Get-ScanChange -Database $c7 -ScanId $since | Format-Change)
+            Join-Sorted (Get-ScanChange -Database $c7 | Format-Change) | Should -Be $expected
+            $summary = Get-ScanChange -Database $c7 -Summary
+            $summary.ScanId | Should -Be $since
+            $summary.Total | Should -Be @(Get-ScanChange -Database $c7 -ScanId $since).Count
+        }
+    }
+
     Context 'bad input' {
         It 'refuses a run the catalog does not hold with InvalidFilter, naming it' {
             { Get-ScanChange -Database $db -ScanId 999 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*no run 999*'

@@ -145,12 +145,12 @@ public sealed partial class CatalogReader
             command.Parameters.AddWithValue("$b", query.Before is DateTime b ? b.ToUniversalTime().Ticks : long.MaxValue);
             return Ids(command);
         }
-        // What changed since the scan before the newest: the newest scan, and every run since the one before
-        // it (records, duplicate searches, stopped scans), each change as that run found it.
+        // What changed since the scan before the newest ("since last time"): every run after that scan, each
+        // change as that run found it: the newest scan, and the records and duplicate searches before and after
+        // it. With fewer than two scans, every run.
         command.CommandText = """
             SELECT id FROM scan_runs
-            WHERE id <= (SELECT max(id) FROM scan_runs WHERE kind = 'Scan')
-              AND id > coalesce((SELECT max(id) FROM scan_runs WHERE kind = 'Scan' AND id < (SELECT max(id) FROM scan_runs WHERE kind = 'Scan')), 0)
+            WHERE id > coalesce((SELECT id FROM scan_runs WHERE kind = 'Scan' ORDER BY id DESC LIMIT 1 OFFSET 1), 0)
             ORDER BY id;
             """;
         return Ids(command);

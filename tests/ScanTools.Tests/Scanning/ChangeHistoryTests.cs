@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using ScanTools.Duplicates;
 using ScanTools.Scanning;
 using ScanTools.Storage;
 using ScanTools.Tests.Support;
@@ -333,6 +334,56 @@ public sealed class ChangeHistoryTests : CatalogTest
 
         using CatalogReader reader = CatalogReader.Open(db);
         Assert.Equal(new[] { "a.txt", "b.txt" }, reader.GetChanges(new ScanChangeQuery()).Select(c => c.Name).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The runs the default selection covers, by its definition: every run after the scan before the newest scan.</summary>
+    private static List<long> RunsSinceTheScanBeforeTheNewest(CatalogReader reader)
+    {
+        IReadOnlyList<ScanRun> runs = reader.GetScanRuns();
+        long cutoff = runs.Where(r => r.Kind == "Scan").Select(r => r.Id).OrderDescending().Skip(1).FirstOrDefault();
+        return runs.Where(r => r.Id > cutoff).Select(r => r.Id).Order().ToList();
+    }
+
+    private static List<string> DescribeWithRun(IEnumerable<ScanChange> changes) =>
+        changes.Select(c => $"{c.ScanId} {c.ChangeType} {c.FullName} {c.Properties}").Order(StringComparer.Ordinal).ToList();
+
+    [LinuxFact]
+    public void ByDefault_ChangesSinceTheScanBeforeTheNewest_IncludeRunsAfterTheNewestScan()
+    {
+        string root = T.Dir("c7");
+        File.WriteAllText(Path.Combine(root, "a"), "same\n");
+        File.WriteAllText(Path.Combine(root, "b"), "same\n");
+        File.WriteAllText(Path.Combine(root, "c"), "diff\n");
+        string db = T.Db();
+        Scan(db, root);
+        Dictionary<string, Entry> before = Snapshot(root);
+        File.WriteAllText(Path.Combine(root, "c"), "same\n");
+        Dictionary<string, Entry> after = Snapshot(root);
+        _ = new DuplicateFinder().Find(db, new DuplicateSearchOptions { Registry = Registry }).ToList(); // notices c changed
+
+        void Check()
+        {
+            using CatalogReader reader = CatalogReader.Open(db);
+            List<long> since = RunsSinceTheScanBeforeTheNewest(reader);
+            long newest = reader.GetScanRuns().Max(r => r.Id);
+            Assert.Contains(newest, since);
+            List<string> expected = DescribeWithRun(reader.GetChanges(new ScanChangeQuery { ScanId = since }));
+            Assert.Equal(expected, DescribeWithRun(reader.GetChanges(new ScanChangeQuery())));
+            ScanChangeSummary summary = reader.SummarizeChanges(new ScanChangeQuery());
+            Assert.Equal(since, summary.ScanId);
+            Assert.Equal(expected.Count, summary.Total);
+            // What the duplicate search found changed is among them (ground truth: the snapshots differ).
+            Assert.Contains(reader.GetChanges(new ScanChangeQuery()), c => c.ScanId == newest && c.FullName == Path.Combine(root, "c"));
+        }
+
+        Assert.Equal(new[] { Path.Combine(root, "c") }, Expected(before, after).Select(e => e.Split(' ')[1])); // the ground truth: only c changed
+        Check();
+
+        Scan(db, root);
+        File.WriteAllText(Path.Combine(root, "b"), "diff\n");
+        File.WriteAllText(Path.Combine(root, "c"), "diff\n");
+        _ = new DuplicateFinder().Find(db, new DuplicateSearchOptions { Registry = Registry }).ToList();
+        Check();
     }
 
     [LinuxFact]
