@@ -116,6 +116,50 @@ Describe 'Get-ScanChange' {
         }
     }
 
+    Context 'net changes of renamed files' {
+        BeforeAll {
+            # What the OS says about a file: which file it is and what it holds.
+            function Get-FileState([string] $Path) {
+                $item = Get-Item -LiteralPath $Path
+                [pscustomobject]@{
+                    Inode         = if ($IsWindows) { $null } else { (stat -c '%i' $Path) }
+                    Length        = $item.Length
+                    LastWriteTime = $item.LastWriteTimeUtc
+                    Hash          = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+                    Mode          = if ($IsWindows) { $item.Attributes } else { $item.UnixFileMode }
+                }
+            }
+            $rn = Join-Path $TestDrive 'renames'
+            $rdb = New-CatalogPath -Directory $catalogs
+            $null = New-Item -ItemType Directory -Path $rn
+            $rb = Join-Path $rn 'rb'; $rb2 = Join-Path $rn 'rb2'
+            $src = Join-Path $rn 'ren-src.txt'; $dst = Join-Path $rn 'ren-dst.txt'; $third = Join-Path $rn 'ren-third.txt'
+            'rb' > $rb; 'ren' > $src
+            $r1 = Start-Scan -Path $rn -Database $rdb -Hash
+            $rbAtRun1 = Get-FileState $rb
+            Move-Item -LiteralPath $rb -Destination $rb2
+            Move-Item -LiteralPath $src -Destination $dst
+            $r2 = Start-Scan -Path $rn -Database $rdb -Hash
+            Move-Item -LiteralPath $rb2 -Destination $rb
+            Move-Item -LiteralPath $dst -Destination $third
+            $r3 = Start-Scan -Path $rn -Database $rdb -Hash
+            $rbAtRun3 = Get-FileState $rb
+            function Format-Change { process { '{0} {1} <- {2} {3}' -f $_.ChangeType, $_.FullName, $_.OldFullName, $_.Properties } }
+        }
+
+        It 'folds a file renamed and renamed back into no change (or Modified if it changed)' {
+            $rbAtRun3.Inode | Should -Be $rbAtRun1.Inode -Because 'a rename keeps the file'
+            $changed = @($rbAtRun1.PSObject.Properties.Name | Where-Object { "$($rbAtRun1.$_)" -ne "$($rbAtRun3.$_)" })
+            $net = @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id | Where-Object { $_.FullName -in $rb, $rb2 -or $_.OldFullName -in $rb, $rb2 })
+            if ($changed.Count -eq 0) {
+                $net | Should -BeNullOrEmpty
+            }
+            else {
+                $net.ChangeType | Should -Be 'Modified'
+            }
+        }
+    }
+
     Context 'the default: every run after the scan before the newest scan' {
         BeforeAll {
             # The runs the default covers, by its definition, from what Get-ScanRun says.

@@ -296,10 +296,13 @@ public sealed partial class CatalogReader
     /// <summary>A rename in the compared runs: where the file was, and what it had been before that.</summary>
     private sealed record RenameStep(string From, long ScanId, ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, long? FromFirstScanId, string? OldMeta);
 
-    /// <summary>The renames of the runs by new full path (a file renamed twice is followed back to where it started).</summary>
-    private Dictionary<string, RenameStep> Renames(IReadOnlyList<long> runs)
+    /// <summary>
+    /// The renames of the runs by new full path, oldest first (a path can be the destination of several runs'
+    /// renames: a file renamed back and forth); a file renamed twice is followed back to where it started.
+    /// </summary>
+    private Dictionary<string, List<RenameStep>> Renames(IReadOnlyList<long> runs)
     {
-        var renames = new Dictionary<string, RenameStep>(StringComparer.Ordinal);
+        var renames = new Dictionary<string, List<RenameStep>>(StringComparer.Ordinal);
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = """
             SELECT d.path, c.name, fd.path, c.from_name, c.scan_id, c.fields, c.old_size, c.old_mtime, c.old_sha256, x.first_scan_id, c.old_meta
@@ -311,20 +314,47 @@ public sealed partial class CatalogReader
         using SqliteDataReader r = Execute(command);
         while (Read(r))
         {
-            renames[Path.Join(r.GetString(0), r.GetString(1))] = new RenameStep(Path.Join(r.GetString(2), r.GetString(3)), r.GetInt64(4),
+            string to = Path.Join(r.GetString(0), r.GetString(1));
+            if (!renames.TryGetValue(to, out List<RenameStep>? steps))
+            {
+                renames[to] = steps = new List<RenameStep>(1);
+            }
+            steps.Add(new RenameStep(Path.Join(r.GetString(2), r.GetString(3)), r.GetInt64(4),
                 (ChangedProperties)r.GetInt32(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
-                r.IsDBNull(8) ? null : (byte[])r.GetValue(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(10) ? null : r.GetString(10));
+                r.IsDBNull(8) ? null : (byte[])r.GetValue(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(10) ? null : r.GetString(10)));
+        }
+        foreach (List<RenameStep> steps in renames.Values)
+        {
+            steps.Sort((a, b) => a.ScanId.CompareTo(b.ScanId));
         }
         return renames;
     }
 
+    /// <summary>The latest rename to <paramref name="path"/> by run <paramref name="at"/> or earlier, if any.</summary>
+    private static RenameStep? RenameTo(Dictionary<string, List<RenameStep>> renames, string path, long at)
+    {
+        if (!renames.TryGetValue(path, out List<RenameStep>? steps))
+        {
+            return null;
+        }
+        for (int i = steps.Count - 1; i >= 0; i--)
+        {
+            if (steps[i].ScanId <= at)
+            {
+                return steps[i];
+            }
+        }
+        return null;
+    }
+
     /// <summary>
     /// A file that arrived at its path by a rename, followed back to where it was when the comparison starts:
-    /// that path (null when the file did not exist then: it was added within the runs), its values then, and
-    /// every property that changed on the way (at the earlier paths, and in the renames themselves).
+    /// that path (null when the file did not exist then: it was added within the runs; the path itself when
+    /// the renames came back to where they started), its values then, and every property that changed on the
+    /// way (at the earlier paths, and in the renames themselves).
     /// </summary>
     private (string? Origin, long? OldSize, long? OldMtime, byte[]? OldSha, string? OldMeta, ChangedProperties Fields) Trace(
-        string path, long scanId, long reference, IReadOnlyList<long> runs, Dictionary<string, RenameStep> renames)
+        string path, long scanId, long reference, IReadOnlyList<long> runs, Dictionary<string, List<RenameStep>> renames)
     {
         var fields = ChangedProperties.None;
         long? oldSize = null, oldMtime = null;
@@ -332,12 +362,19 @@ public sealed partial class CatalogReader
         string? oldMeta = null;
         string current = path;
         long at = scanId;
-        for (int hops = 0; hops <= renames.Count && renames.TryGetValue(current, out RenameStep? step) && step.ScanId <= at; hops++)
+        int hops = 0;
+        int steps = renames.Values.Sum(s => s.Count);
+        while (hops <= steps && RenameTo(renames, current, at) is RenameStep step)
         {
+            hops++;
             fields |= step.Fields;
             (oldSize, oldMtime, oldSha, oldMeta) = (step.OldSize, step.OldMtime, step.OldSha, step.OldMeta);
-            // Changes at the earlier path before it was renamed away, oldest last so its old values win.
-            foreach ((ChangedProperties f, long? size, long? mtime, byte[]? sha, string? meta, bool added) in Enumerable.Reverse(ChangesAt(step.From, step.ScanId, runs)))
+            // The file was at the earlier path from when it arrived there (by an earlier rename, or since before
+            // the runs) until this rename.
+            RenameStep? earlier = RenameTo(renames, step.From, step.ScanId - 1);
+            // Changes at the earlier path while the file was there, oldest last so its old values win.
+            foreach ((ChangedProperties f, long? size, long? mtime, byte[]? sha, string? meta, bool added) in
+                     Enumerable.Reverse(ChangesAt(step.From, earlier?.ScanId ?? 0, step.ScanId, runs)))
             {
                 if (added)
                 {
@@ -346,31 +383,31 @@ public sealed partial class CatalogReader
                 fields |= f;
                 (oldSize, oldMtime, oldSha, oldMeta) = (size ?? oldSize, mtime ?? oldMtime, sha ?? oldSha, meta ?? oldMeta);
             }
-            bool arrivedByRename = renames.TryGetValue(step.From, out RenameStep? earlier) && earlier.ScanId < step.ScanId;
-            if (!arrivedByRename && step.FromFirstScanId is long first && first > reference)
+            if (earlier is null && step.FromFirstScanId is long first && first > reference)
             {
                 return (null, null, null, null, null, ChangedProperties.None); // the origin was not in the catalog at the reference run
             }
             current = step.From;
             at = step.ScanId - 1;
         }
-        return (current == path ? null : current, oldSize, oldMtime, oldSha, oldMeta, fields);
+        return (hops == 0 ? null : current, oldSize, oldMtime, oldSha, oldMeta, fields);
     }
 
-    /// <summary>Modified and Added changes at a path in the runs before <paramref name="beforeScan"/>, oldest first.</summary>
-    private List<(ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, string? OldMeta, bool Added)> ChangesAt(string fullPath, long beforeScan, IReadOnlyList<long> runs)
+    /// <summary>Modified and Added changes at a path in the runs after <paramref name="afterScan"/> and before <paramref name="beforeScan"/>, oldest first.</summary>
+    private List<(ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, string? OldMeta, bool Added)> ChangesAt(string fullPath, long afterScan, long beforeScan, IReadOnlyList<long> runs)
     {
         var list = new List<(ChangedProperties, long?, long?, byte[]?, string?, bool)>();
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = """
             SELECT m.fields, m.old_size, m.old_mtime, m.old_sha256, m.change, m.old_meta
             FROM file_changes m JOIN directories d ON d.id = m.dir_id
-            WHERE d.path = $dir AND m.name = $name AND m.change IN (1, 3) AND m.scan_id < $before
+            WHERE d.path = $dir AND m.name = $name AND m.change IN (1, 3) AND m.scan_id > $after AND m.scan_id < $before
               AND m.scan_id IN (SELECT value FROM json_each($runs))
             ORDER BY m.scan_id;
             """;
         command.Parameters.AddWithValue("$dir", Path.GetDirectoryName(fullPath) ?? fullPath);
         command.Parameters.AddWithValue("$name", Path.GetFileName(fullPath));
+        command.Parameters.AddWithValue("$after", afterScan);
         command.Parameters.AddWithValue("$before", beforeScan);
         command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
         using SqliteDataReader r = Execute(command);
@@ -387,9 +424,10 @@ public sealed partial class CatalogReader
     /// with every property any run changed, and size, time or hash if they differ end to end), only after
     /// (Added, or Renamed when it arrived by a rename from a path it had at the reference run), only before
     /// (Removed; the old path of a rename is covered by its Renamed change), neither (nothing). A path whose
-    /// file was renamed away and that another file took is Added (or Renamed) for the new file.
+    /// file was renamed away and that another file took is Added (or Renamed) for the new file; a file whose
+    /// renames bring it back to where it was is the same file there (Modified, or nothing).
     /// </summary>
-    private IEnumerable<ScanChange> Fold(IEnumerable<ChangeRow> rows, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, RenameStep> renames)
+    private IEnumerable<ScanChange> Fold(IEnumerable<ChangeRow> rows, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
     {
         var group = new List<ChangeRow>();
         foreach (ChangeRow row in rows)
@@ -410,7 +448,7 @@ public sealed partial class CatalogReader
         }
     }
 
-    private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, RenameStep> renames)
+    private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
     {
         ChangeRow first = events[0];
         ChangeRow final = events[^1];
@@ -439,19 +477,28 @@ public sealed partial class CatalogReader
             oldSha = null;
             oldMeta = null;
             before = false;
+            bool traced = false;
             if (came.Change == 4)
             {
                 (string? origin, long? os, long? om, byte[]? oh, string? ometa, ChangedProperties f) = Trace(fullName, came.ScanId, reference, runs, renames);
                 if (origin is not null)
                 {
-                    type = ScanChangeType.Renamed;
-                    oldFullName = origin;
+                    traced = true;
+                    if (string.Equals(origin, fullName, StringComparison.Ordinal))
+                    {
+                        type = ScanChangeType.Modified; // renamed away and back: the same file at the same path
+                    }
+                    else
+                    {
+                        type = ScanChangeType.Renamed;
+                        oldFullName = origin;
+                    }
                     (oldSize, oldMtime, oldSha, oldMeta) = (os, om, oh, ometa);
                     fields = f;
                     before = true;
                 }
             }
-            if (type == ScanChangeType.Renamed)
+            if (traced)
             {
                 foreach (ChangeRow e in events.Skip(arrival + 1))
                 {
