@@ -158,6 +158,24 @@ Describe 'Get-ScanChange' {
                 $net.ChangeType | Should -Be 'Modified'
             }
         }
+        It 'selects with -Path among the unfiltered net changes, by their old or new path (<Name>)' -ForEach @(
+            @{ Name = 'ren-src.txt' }, @{ Name = 'ren-dst.txt' }, @{ Name = 'ren-third.txt' }, @{ Name = 'rb' }, @{ Name = 'rb2' }
+        ) {
+            $p = Join-Path $rn $Name
+            $all = @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id)
+            $expected = @($all | Where-Object { $_.FullName -eq $p -or $_.OldFullName -eq $p } | Format-Change)
+            @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path $p | Format-Change) | Should -Be $expected
+            @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -LiteralPath $p | Format-Change) | Should -Be $expected
+        }
+
+        It 'gives a file renamed twice the same net change with -Path of either end, and none with -Path of the name in between' {
+            $all = @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id | Where-Object OldFullName -eq $src)
+            $all | Should -HaveCount 1
+            $all[0].FullName | Should -Be $third -Because 'ren-src.txt went to ren-dst.txt, then to ren-third.txt (ground truth: the moves above)'
+            (Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path $src | Format-Change) | Should -Be ($all | Format-Change)
+            (Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path $third | Format-Change) | Should -Be ($all | Format-Change)
+            Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path $dst | Should -BeNullOrEmpty
+        }
     }
 
     Context 'the default: every run after the scan before the newest scan' {

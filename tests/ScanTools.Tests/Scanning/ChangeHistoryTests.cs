@@ -428,6 +428,57 @@ public sealed class ChangeHistoryTests : CatalogTest
     }
 
     [LinuxFact]
+    public void InAComparison_APathOrNameFilter_SelectsAmongTheUnfilteredNetChanges_ByEitherEnd()
+    {
+        string root = T.Dir("netfilter");
+        Trees.Sh("""
+            set -e
+            cd "$1"
+            mkdir d1 d2 d3
+            echo s > ren-src.txt; echo m > d1/m; echo b > d1/back; echo k > d1/keep; echo rb > rb; echo gone > d2/gone
+            """, root);
+        string db = T.Db();
+        string[] steps =
+        {
+            "true",
+            "mv ren-src.txt ren-dst.txt; mv d1/m d2/m; mv d1/back d2/back; printf more >> d1/keep; mv rb rb2; rm d2/gone",
+            "mv ren-dst.txt ren-third.txt; mv d2/m d3/m; mv d2/back d1/back; mv rb2 rb; echo new > d2/new",
+        };
+        var runs = new List<long>();
+        foreach (string step in steps)
+        {
+            Trees.Sh("set -e; cd \"$1\"; " + step, root);
+            runs.Add(Scan(db, root).Id);
+        }
+        // Every path any run saw, and the folders.
+        string[] names = { "ren-src.txt", "ren-dst.txt", "ren-third.txt", "d1/m", "d2/m", "d3/m", "d1/back", "d2/back", "d1/keep", "rb", "rb2", "d2/gone", "d2/new" };
+        var paths = names.Select(n => Path.Combine(root, n)).Concat(new[] { "d1", "d2", "d3" }.Select(d => Path.Combine(root, d))).ToList();
+        static bool Under(string? path, string filter) =>
+            path is not null && (path == filter || path.StartsWith(filter + "/", StringComparison.Ordinal));
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        for (int i = 0; i < runs.Count; i++)
+        {
+            for (int j = i + 1; j < runs.Count; j++)
+            {
+                var all = reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[i], DifferenceRun = runs[j] }).ToList();
+                foreach (string p in paths)
+                {
+                    string label = $"runs {runs[i]} to {runs[j]}, -Path {p}";
+                    Assert.Equal(Describe(all.Where(c => Under(c.FullName, p) || Under(c.OldFullName, p))).Prepend(label),
+                        Describe(reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[i], DifferenceRun = runs[j], Path = new[] { p } })).Prepend(label));
+                }
+                foreach (string n in names.Select(Path.GetFileName).Distinct())
+                {
+                    string label = $"runs {runs[i]} to {runs[j]}, -Name {n}";
+                    Assert.Equal(Describe(all.Where(c => Path.GetFileName(c.FullName) == n || (c.OldFullName is string o && Path.GetFileName(o) == n))).Prepend(label),
+                        Describe(reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[i], DifferenceRun = runs[j], Name = new[] { n } })).Prepend(label));
+                }
+            }
+        }
+    }
+
+    [LinuxFact]
     public void APathFilter_MatchesARenamedFile_ByWhereItWasToo()
     {
         string root = T.Dir("moved");
