@@ -62,7 +62,7 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public ScanChangeType[] ChangeType { get; set; } = Array.Empty<ScanChangeType>();
 
-    /// <summary>Only files modified in any of these properties: Length, LastWriteTime, Hash, Mode, Owner, LinkTarget, Kind.</summary>
+    /// <summary>Only Modified (and Renamed) changes in which any of these properties changed: Length, LastWriteTime, Hash, Mode, Owner, LinkTarget, Kind.</summary>
     [Parameter]
     public ChangedProperties Property { get => (ChangedProperties)_property; set => _property = (int)value; }
 
@@ -84,6 +84,11 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
         ScanChangeQuery query;
         try
         {
+            if (bound.ContainsKey(nameof(Property)) && _property == 0)
+            {
+                // None is no property: as a filter it would select nothing, and "every change" is what leaving it out means.
+                throw new ArgumentException("-Property None selects no property. To get every change, leave out -Property; for every modified file, use -ChangeType Modified.");
+            }
             query = new ScanChangeQuery
             {
                 ScanId = ScanId,

@@ -88,6 +88,17 @@ Describe 'Get-ScanChange' {
             @(Get-ScanChange -Database $db -ScanId $run2.Id -First 2) | Should -HaveCount 2
         }
 
+        It 'returns with -Property <Property> only the Modified and Renamed changes in which it changed' -ForEach @(
+            @{ Property = 'Length' }, @{ Property = 'Hash' }, @{ Property = 'Mode' }, @{ Property = 'Length, Mode' }
+        ) {
+            $wanted = [ScanTools.Storage.ChangedProperties]$Property
+            foreach ($selection in @{ ScanId = $run2.Id }, @{ ReferenceRun = $run1.Id; DifferenceRun = $run3.Id }) {
+                $expected = @(Get-ScanChange -Database $db @selection |
+                    Where-Object { $_.ChangeType -in 'Modified', 'Renamed' -and ($_.Properties -band $wanted) } | ForEach-Object FullName)
+                @(Get-ScanChange -Database $db @selection -Property $wanted | ForEach-Object FullName) | Should -Be $expected
+            }
+        }
+
         It 'counts the changes per type with -Summary' {
             $s = Get-ScanChange -Database $db -ScanId $run2.Id -Summary
             $s | Should -BeOfType ScanTools.Storage.ScanChangeSummary
@@ -227,6 +238,10 @@ Describe 'Get-ScanChange' {
 
         It 'refuses a reference run that is not earlier than the difference run' {
             { Get-ScanChange -Database $db -ReferenceRun 3 -DifferenceRun 2 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+
+        It 'refuses -Property None, which would select no change, saying how to get every change' {
+            { Get-ScanChange -Database $db -Property None } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*leave out -Property*'
         }
 
         It 'refuses an inverted time window' {
