@@ -77,6 +77,12 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    /// <summary>
+    /// The selections gathered from the input, one per catalog: piped runs are one selection, listed or
+    /// summarised once in EndProcessing, as if their ids had been given to -ScanId.
+    /// </summary>
+    private readonly List<(string? Database, ScanChangeQuery Query)> _selections = new();
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -110,17 +116,38 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
             return;
         }
 
-        QueryCatalog(reader =>
+        // Only -ScanId and -Database bind from the pipeline: for one catalog, the queries differ only in their runs.
+        int same = _selections.FindIndex(x => x.Database == Database && (x.Query.ScanId.Count > 0) == (query.ScanId.Count > 0));
+        if (same < 0)
         {
-            if (Summary)
+            _selections.Add((Database, query));
+        }
+        else if (query.ScanId.Count > 0)
+        {
+            ScanChangeQuery gathered = _selections[same].Query;
+            _selections[same] = (Database, gathered with { ScanId = gathered.ScanId.Concat(query.ScanId).Distinct().ToArray() });
+        }
+        // else: input without run ids asks for the same selection of the same catalog again.
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        foreach ((string? database, ScanChangeQuery query) in _selections)
+        {
+            Database = database;
+            QueryCatalog(reader =>
             {
-                WriteObject(reader.SummarizeChanges(query));
-                return;
-            }
-            foreach (ScanChange c in reader.GetChanges(query))
-            {
-                WriteObject(c);
-            }
-        });
+                if (Summary)
+                {
+                    WriteObject(reader.SummarizeChanges(query));
+                    return;
+                }
+                foreach (ScanChange c in reader.GetChanges(query))
+                {
+                    WriteObject(c);
+                }
+            });
+        }
     }
 }

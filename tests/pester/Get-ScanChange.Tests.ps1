@@ -111,6 +111,35 @@ Describe 'Get-ScanChange' {
         }
     }
 
+    Context 'piped runs' {
+        It 'gathers piped runs into one selection: one -Summary, one list, one -First, as with -ScanId' {
+            $piped = @(Get-ScanRun -Database $db -Last 2)
+            $ids = @($piped.Id)
+            $summaries = @($piped | Get-ScanChange -Summary)
+            $summaries | Should -HaveCount 1
+            $given = Get-ScanChange -Database $db -ScanId $ids -Summary
+            $summaries[0].ScanId | Should -Be $given.ScanId
+            foreach ($count in 'Total', 'Added', 'Removed', 'Modified', 'Renamed', 'Entries') {
+                $summaries[0].$count | Should -Be $given.$count -Because $count
+            }
+            @($piped | Get-ScanChange | ForEach-Object { "$($_.ScanId) $($_.FullName)" }) |
+                Should -Be @(Get-ScanChange -Database $db -ScanId $ids | ForEach-Object { "$($_.ScanId) $($_.FullName)" })
+            @($piped | Get-ScanChange -First 1) | Should -HaveCount 1
+        }
+
+        It 'summarises runs piped from two catalogs once per catalog' {
+            $otherRoot = Join-Path $TestDrive 'other'
+            $null = New-TestFile -Path (Join-Path $otherRoot 'o.txt') -Content 'o'
+            $other = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $otherRoot -Database $other
+            $summaries = @(@(Get-ScanRun -Database $db -Last 2) + @(Get-ScanRun -Database $other) | Get-ScanChange -Summary)
+            $summaries | Should -HaveCount 2
+            $summaries[0].Total | Should -Be (Get-ScanChange -Database $db -ScanId @(Get-ScanRun -Database $db -Last 2).Id -Summary).Total
+            $summaries[1].Total | Should -Be (Get-ScanChange -Database $other -ScanId @(Get-ScanRun -Database $other).Id -Summary).Total
+            $summaries.Database | Should -Be @((Get-ScanRun -Database $db -Last 1).Database, (Get-ScanRun -Database $other -Last 1).Database)
+        }
+    }
+
     Context 'comparing two runs' {
         It 'folds the runs between into each file''s net change' {
             $net = @(Get-ScanChange -Database $db -ReferenceRun $run1.Id -DifferenceRun $run3.Id)
