@@ -273,6 +273,13 @@ Describe 'Get-ScanChange' {
             { Get-ScanChange -Database $db -Property None } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*leave out -Property*'
         }
 
+        It 'says that -ReferenceRun alone cannot be the newest run, as nothing came after it' {
+            $newest = (Get-ScanRun -Database $db -Last 1).Id
+            $err = { Get-ScanChange -Database $db -ReferenceRun $newest } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -PassThru
+            $err.Exception.Message | Should -BeLike "*$newest*newest run*"
+            $err.Exception.Message | Should -Not -BeLike "*DifferenceRun ($newest)*"
+        }
+
         It 'refuses an inverted time window' {
             { Get-ScanChange -Database $db -After '2030-01-01' -Before '2020-01-01' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }

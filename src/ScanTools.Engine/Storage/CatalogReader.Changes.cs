@@ -196,6 +196,10 @@ public sealed partial class CatalogReader
             {
                 reference = RunBefore(difference) ?? 0; // the run before: the state it compares with
             }
+            if (reference >= difference && query.DifferenceRun is null)
+            {
+                throw new ArgumentException($"ReferenceRun ({reference}) is the newest run: there is no later run to compare it with. Give an earlier -ReferenceRun.");
+            }
             if (reference >= difference)
             {
                 throw new ArgumentException($"ReferenceRun ({reference}) must be an earlier run than DifferenceRun ({difference}).");
