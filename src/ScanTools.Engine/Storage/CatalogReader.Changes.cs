@@ -172,7 +172,7 @@ public sealed partial class CatalogReader
             var missing = wanted.Except(found).ToList();
             if (missing.Count > 0)
             {
-                throw NoRun(string.Join(", ", missing));
+                throw NoRunError(missing);
             }
             return found;
         }
@@ -181,14 +181,14 @@ public sealed partial class CatalogReader
             long difference = query.DifferenceRun ?? NewestRun() ?? 0;
             if (query.DifferenceRun is long d && !RunExists(d))
             {
-                throw NoRun(d);
+                throw NoRunError(new[] { d });
             }
             long reference;
             if (query.ReferenceRun is long r)
             {
                 if (!RunExists(r))
                 {
-                    throw NoRun(r);
+                    throw NoRunError(new[] { r });
                 }
                 reference = r;
             }
@@ -226,8 +226,6 @@ public sealed partial class CatalogReader
             """;
         return Ids(command);
     }
-
-    private static ArgumentException NoRun(object ids) => new($"The catalog holds no run {ids}. Get-ScanRun lists the runs.");
 
     private List<long> Ids(SqliteCommand command)
     {

@@ -256,7 +256,7 @@ public sealed class ChangeHistoryTests : CatalogTest
         Assert.All(hashOnly, c => Assert.True(c.Properties.HasFlag(ChangedProperties.Hash)));
         Assert.Contains(hashOnly, c => c.Name == "same-size.txt"); // same size and time, new content
         Assert.Single(reader.GetChanges(new ScanChangeQuery { First = 1 }));
-        Assert.Throws<ArgumentException>(() => reader.GetChanges(new ScanChangeQuery { ScanId = new[] { 999L } }));
+        Assert.Throws<ScanArgumentException>(() => reader.GetChanges(new ScanChangeQuery { ScanId = new[] { 999L } }));
     }
 
     [LinuxFact]
