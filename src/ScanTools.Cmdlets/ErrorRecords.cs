@@ -83,6 +83,13 @@ public static class ErrorRecords
             ErrorDetails = new ErrorDetails($"{error.Message} ({error.Path})"),
         };
 
+    /// <summary>
+    /// The error record of a run id the catalog does not hold, given to a reading command's -ScanId: the
+    /// error InvalidFilter (an InvalidArgument, exit code BadArguments), whose target is the id.
+    /// </summary>
+    public static ErrorRecord ForMissingRun(long scanId) =>
+        new(CatalogReader.NoRunError(new[] { scanId }), "InvalidFilter", ErrorCategory.InvalidArgument, scanId);
+
     /// <summary>The error record of an input Write-Finding could not record (non-terminating).</summary>
     public static ErrorRecord ForInput(ScanItemException ex, object input) =>
         new(ex, InputIdOf(ex.Kind), InputCategoryOf(ex.Kind), input);

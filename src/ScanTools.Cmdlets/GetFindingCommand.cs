@@ -176,6 +176,11 @@ public sealed class GetFindingCommand : CatalogReadCommand
         }
         QueryCatalog(reader =>
         {
+            if (query.ScanId is long run && reader.MissingRuns(new[] { run }).Count > 0)
+            {
+                WriteError(ErrorRecords.ForMissingRun(run)); // as Get-ScanChange: say so, rather than return nothing
+                return;
+            }
             foreach (Finding f in reader.FindFiles(query))
             {
                 WriteObject(f);

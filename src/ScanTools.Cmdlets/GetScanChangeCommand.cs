@@ -14,7 +14,7 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>Changes found by these runs. Binds a piped scan run. Default: the newest scan.</summary>
+    /// <summary>Changes found by these runs. Binds a piped scan run. Default: every run after the scan before the newest scan.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
@@ -62,7 +62,7 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public ScanChangeType[] ChangeType { get; set; } = Array.Empty<ScanChangeType>();
 
-    /// <summary>Only files modified in any of these properties: Length, LastWriteTime, Hash, Mode, Owner, LinkTarget, Kind.</summary>
+    /// <summary>Only Modified (and Renamed) changes in which any of these properties changed: Length, LastWriteTime, Hash, Mode, Owner, LinkTarget, Kind.</summary>
     [Parameter]
     public ChangedProperties Property { get => (ChangedProperties)_property; set => _property = (int)value; }
 
@@ -77,6 +77,12 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    /// <summary>
+    /// The selections gathered from the input, one per catalog: piped runs are one selection, listed or
+    /// summarised once in EndProcessing, as if their ids had been given to -ScanId.
+    /// </summary>
+    private readonly List<(string? Database, ScanChangeQuery Query)> _selections = new();
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -84,6 +90,11 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
         ScanChangeQuery query;
         try
         {
+            if (bound.ContainsKey(nameof(Property)) && _property == 0)
+            {
+                // None is no property: as a filter it would select nothing, and "every change" is what leaving it out means.
+                throw new ArgumentException("-Property None selects no property. To get every change, leave out -Property; for every modified file, use -ChangeType Modified.");
+            }
             query = new ScanChangeQuery
             {
                 ScanId = ScanId,
@@ -105,17 +116,38 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
             return;
         }
 
-        QueryCatalog(reader =>
+        // Only -ScanId and -Database bind from the pipeline: for one catalog, the queries differ only in their runs.
+        int same = _selections.FindIndex(x => x.Database == Database && (x.Query.ScanId.Count > 0) == (query.ScanId.Count > 0));
+        if (same < 0)
         {
-            if (Summary)
+            _selections.Add((Database, query));
+        }
+        else if (query.ScanId.Count > 0)
+        {
+            ScanChangeQuery gathered = _selections[same].Query;
+            _selections[same] = (Database, gathered with { ScanId = gathered.ScanId.Concat(query.ScanId).Distinct().ToArray() });
+        }
+        // else: input without run ids asks for the same selection of the same catalog again.
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        foreach ((string? database, ScanChangeQuery query) in _selections)
+        {
+            Database = database;
+            QueryCatalog(reader =>
             {
-                WriteObject(reader.SummarizeChanges(query));
-                return;
-            }
-            foreach (ScanChange c in reader.GetChanges(query))
-            {
-                WriteObject(c);
-            }
-        });
+                if (Summary)
+                {
+                    WriteObject(reader.SummarizeChanges(query));
+                    return;
+                }
+                foreach (ScanChange c in reader.GetChanges(query))
+                {
+                    WriteObject(c);
+                }
+            });
+        }
     }
 }

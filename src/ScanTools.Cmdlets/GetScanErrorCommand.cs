@@ -31,14 +31,25 @@ public sealed class GetScanErrorCommand : CatalogReadCommand
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var query = new ScanErrorQuery
-        {
-            ScanId = ScanId,
-            Kind = Kind,
-            First = MyInvocation.BoundParameters.ContainsKey(nameof(First)) ? First : null,
-        };
         ReadCatalog(reader =>
         {
+            // A run the catalog does not hold is an error, as in Get-ScanChange; the runs it holds are listed.
+            IReadOnlyList<long> missing = reader.MissingRuns(ScanId);
+            foreach (long run in missing)
+            {
+                WriteError(ErrorRecords.ForMissingRun(run));
+            }
+            long[] runs = ScanId.Except(missing).ToArray();
+            if (ScanId.Length > 0 && runs.Length == 0)
+            {
+                return;
+            }
+            var query = new ScanErrorQuery
+            {
+                ScanId = runs,
+                Kind = Kind,
+                First = MyInvocation.BoundParameters.ContainsKey(nameof(First)) ? First : null,
+            };
             foreach (ScanError e in reader.GetScanErrors(query))
             {
                 WriteObject(e);

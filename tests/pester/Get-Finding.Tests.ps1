@@ -645,8 +645,26 @@ Describe 'Get-Finding' {
             $result | Should -HaveCount (Get-TestFileCount -LiteralPath $folderA)
         }
 
-        It 'returns nothing for a run id the catalog does not have' {
-            Get-Finding -Database $pairDb -ScanId 99999 | Should -BeNullOrEmpty
+        It 'reports a run id the catalog does not have as the non-terminating error InvalidFilter, as Get-ScanChange does' {
+            $missing = (Get-ScanRun -Database $pairDb -Last 1).Id + 1   # after the newest run: not in the catalog
+            $result = @(Get-Finding -Database $pairDb -ScanId $missing -ErrorVariable errs -ErrorAction SilentlyContinue)
+
+            $result | Should -BeNullOrEmpty
+            $errs | Should -HaveCount 1
+            $errs[0].FullyQualifiedErrorId | Should -Be "InvalidFilter,$cmdlet"
+            $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $errs[0].TargetObject | Should -Be $missing
+            $errs[0].Exception.ExitCode | Should -Be ([ScanTools.Hosting.ScanExitCode]::BadArguments)
+            $change = { Get-ScanChange -Database $pairDb -ScanId $missing } | Should -Throw -ErrorId 'InvalidFilter,*' -PassThru
+            $errs[0].Exception.Message | Should -Be $change.Exception.Message
+        }
+
+        It 'goes on with the next piped run after a run id the catalog does not have' {
+            $missing = [pscustomobject]@{ ScanId = (Get-ScanRun -Database $pairDb -Last 1).Id + 1 }
+            $result = @($missing, $runA | Get-Finding -Database $pairDb -ErrorVariable errs -ErrorAction SilentlyContinue)
+
+            $errs | Should -HaveCount 1
+            Join-Sorted $result.FullName | Should -Be (Join-Sorted @(Get-ChildItem -LiteralPath $folderA -Recurse -File -Force).FullName)
         }
     }
 

@@ -88,6 +88,17 @@ Describe 'Get-ScanChange' {
             @(Get-ScanChange -Database $db -ScanId $run2.Id -First 2) | Should -HaveCount 2
         }
 
+        It 'returns with -Property <Property> only the Modified and Renamed changes in which it changed' -ForEach @(
+            @{ Property = 'Length' }, @{ Property = 'Hash' }, @{ Property = 'Mode' }, @{ Property = 'Length, Mode' }
+        ) {
+            $wanted = [ScanTools.Storage.ChangedProperties]$Property
+            foreach ($selection in @{ ScanId = $run2.Id }, @{ ReferenceRun = $run1.Id; DifferenceRun = $run3.Id }) {
+                $expected = @(Get-ScanChange -Database $db @selection |
+                    Where-Object { $_.ChangeType -in 'Modified', 'Renamed' -and ($_.Properties -band $wanted) } | ForEach-Object FullName)
+                @(Get-ScanChange -Database $db @selection -Property $wanted | ForEach-Object FullName) | Should -Be $expected
+            }
+        }
+
         It 'counts the changes per type with -Summary' {
             $s = Get-ScanChange -Database $db -ScanId $run2.Id -Summary
             $s | Should -BeOfType ScanTools.Storage.ScanChangeSummary
@@ -97,6 +108,35 @@ Describe 'Get-ScanChange' {
             $s.Modified | Should -Be $(if ($IsWindows) { 1 } else { 2 })
             $s.HashChanged | Should -Be 1
             $s.Entries | Should -Be $run2.Files
+        }
+    }
+
+    Context 'piped runs' {
+        It 'gathers piped runs into one selection: one -Summary, one list, one -First, as with -ScanId' {
+            $piped = @(Get-ScanRun -Database $db -Last 2)
+            $ids = @($piped.Id)
+            $summaries = @($piped | Get-ScanChange -Summary)
+            $summaries | Should -HaveCount 1
+            $given = Get-ScanChange -Database $db -ScanId $ids -Summary
+            $summaries[0].ScanId | Should -Be $given.ScanId
+            foreach ($count in 'Total', 'Added', 'Removed', 'Modified', 'Renamed', 'Entries') {
+                $summaries[0].$count | Should -Be $given.$count -Because $count
+            }
+            @($piped | Get-ScanChange | ForEach-Object { "$($_.ScanId) $($_.FullName)" }) |
+                Should -Be @(Get-ScanChange -Database $db -ScanId $ids | ForEach-Object { "$($_.ScanId) $($_.FullName)" })
+            @($piped | Get-ScanChange -First 1) | Should -HaveCount 1
+        }
+
+        It 'summarises runs piped from two catalogs once per catalog' {
+            $otherRoot = Join-Path $TestDrive 'other'
+            $null = New-TestFile -Path (Join-Path $otherRoot 'o.txt') -Content 'o'
+            $other = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $otherRoot -Database $other
+            $summaries = @(@(Get-ScanRun -Database $db -Last 2) + @(Get-ScanRun -Database $other) | Get-ScanChange -Summary)
+            $summaries | Should -HaveCount 2
+            $summaries[0].Total | Should -Be (Get-ScanChange -Database $db -ScanId @(Get-ScanRun -Database $db -Last 2).Id -Summary).Total
+            $summaries[1].Total | Should -Be (Get-ScanChange -Database $other -ScanId @(Get-ScanRun -Database $other).Id -Summary).Total
+            $summaries.Database | Should -Be @((Get-ScanRun -Database $db -Last 1).Database, (Get-ScanRun -Database $other -Last 1).Database)
         }
     }
 
@@ -116,6 +156,106 @@ Describe 'Get-ScanChange' {
         }
     }
 
+    Context 'net changes of renamed files' {
+        BeforeAll {
+            # What the OS says about a file: which file it is and what it holds.
+            function Get-FileState([string] $Path) {
+                $item = Get-Item -LiteralPath $Path
+                [pscustomobject]@{
+                    Inode         = if ($IsWindows) { $null } else { (stat -c '%i' $Path) }
+                    Length        = $item.Length
+                    LastWriteTime = $item.LastWriteTimeUtc
+                    Hash          = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+                    Mode          = if ($IsWindows) { $item.Attributes } else { $item.UnixFileMode }
+                }
+            }
+            $rn = Join-Path $TestDrive 'renames'
+            $rdb = New-CatalogPath -Directory $catalogs
+            $null = New-Item -ItemType Directory -Path $rn
+            $rb = Join-Path $rn 'rb'; $rb2 = Join-Path $rn 'rb2'
+            $src = Join-Path $rn 'ren-src.txt'; $dst = Join-Path $rn 'ren-dst.txt'; $third = Join-Path $rn 'ren-third.txt'
+            'rb' > $rb; 'ren' > $src
+            $r1 = Start-Scan -Path $rn -Database $rdb -Hash
+            $rbAtRun1 = Get-FileState $rb
+            Move-Item -LiteralPath $rb -Destination $rb2
+            Move-Item -LiteralPath $src -Destination $dst
+            $r2 = Start-Scan -Path $rn -Database $rdb -Hash
+            Move-Item -LiteralPath $rb2 -Destination $rb
+            Move-Item -LiteralPath $dst -Destination $third
+            $r3 = Start-Scan -Path $rn -Database $rdb -Hash
+            $rbAtRun3 = Get-FileState $rb
+            function Format-Change { process { '{0} {1} <- {2} {3}' -f $_.ChangeType, $_.FullName, $_.OldFullName, $_.Properties } }
+        }
+
+        It 'folds a file renamed and renamed back into no change (or Modified if it changed)' {
+            $rbAtRun3.Inode | Should -Be $rbAtRun1.Inode -Because 'a rename keeps the file'
+            $changed = @($rbAtRun1.PSObject.Properties.Name | Where-Object { "$($rbAtRun1.$_)" -ne "$($rbAtRun3.$_)" })
+            $net = @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id | Where-Object { $_.FullName -in $rb, $rb2 -or $_.OldFullName -in $rb, $rb2 })
+            if ($changed.Count -eq 0) {
+                $net | Should -BeNullOrEmpty
+            }
+            else {
+                $net.ChangeType | Should -Be 'Modified'
+            }
+        }
+        It 'selects with -Path among the unfiltered net changes, by their old or new path (<Name>)' -ForEach @(
+            @{ Name = 'ren-src.txt' }, @{ Name = 'ren-dst.txt' }, @{ Name = 'ren-third.txt' }, @{ Name = 'rb' }, @{ Name = 'rb2' }
+        ) {
+            $p = Join-Path $rn $Name
+            $all = @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id)
+            $expected = @($all | Where-Object { $_.FullName -eq $p -or $_.OldFullName -eq $p } | Format-Change)
+            @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path $p | Format-Change) | Should -Be $expected
+            @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -LiteralPath $p | Format-Change) | Should -Be $expected
+        }
+
+        It 'gives a file renamed twice the same net change with -Path of either end, and none with -Path of the name in between' {
+            $all = @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id | Where-Object OldFullName -eq $src)
+            $all | Should -HaveCount 1
+            $all[0].FullName | Should -Be $third -Because 'ren-src.txt went to ren-dst.txt, then to ren-third.txt (ground truth: the moves above)'
+            (Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path $src | Format-Change) | Should -Be ($all | Format-Change)
+            (Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path $third | Format-Change) | Should -Be ($all | Format-Change)
+            Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path $dst | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'the default: every run after the scan before the newest scan' {
+        BeforeAll {
+            # The runs the default covers, by its definition, from what Get-ScanRun says.
+            function Get-RunsSinceLastTime([string] $Database) {
+                $runs = @(Get-ScanRun -Database $Database)
+                $cutoff = @($runs | Where-Object Kind -eq 'Scan' | Sort-Object Id -Descending | Select-Object -Skip 1 -First 1).Id
+                if ($null -eq $cutoff) { $cutoff = 0 }
+                @($runs | Where-Object Id -gt $cutoff | Sort-Object Id).Id
+            }
+            function Format-Change { process { '{0} {1} {2} {3}' -f $_.ScanId, $_.ChangeType, $_.FullName, $_.Properties } }
+            $r = Join-Path $TestDrive 'c7'
+            $c7 = New-CatalogPath -Directory $catalogs
+            $null = New-Item -ItemType Directory -Path $r
+            'same' > (Join-Path $r 'a'); 'same' > (Join-Path $r 'b'); 'diff' > (Join-Path $r 'c')
+        }
+
+        It 'includes the runs after the newest scan (duplicate searches, records), in the list and in -Summary' {
+            $null = Start-Scan -Path $r -Database $c7 -Hash
+            'same' > (Join-Path $r 'c')
+            $null = Find-DuplicateFile -Database $c7
+            $since = Get-RunsSinceLastTime $c7
+            $expected = Join-Sorted (Get-ScanChange -Database $c7 -ScanId $since | Format-Change)
+            Join-Sorted (Get-ScanChange -Database $c7 | Format-Change) | Should -Be $expected
+            (Get-ScanChange -Database $c7 -Summary).ScanId | Should -Be $since
+            (Get-ScanChange -Database $c7 | Where-Object FullName -eq (Join-Path $r 'c')).ScanId | Should -Contain ((Get-ScanRun -Database $c7 -Last 1).Id)
+
+            $null = Start-Scan -Path $r -Database $c7
+            'diff' > (Join-Path $r 'b'); 'diff' > (Join-Path $r 'c')
+            $null = Find-DuplicateFile -Database $c7
+            $since = Get-RunsSinceLastTime $c7
+            $expected = Join-Sorted (Get-ScanChange -Database $c7 -ScanId $since | Format-Change)
+            Join-Sorted (Get-ScanChange -Database $c7 | Format-Change) | Should -Be $expected
+            $summary = Get-ScanChange -Database $c7 -Summary
+            $summary.ScanId | Should -Be $since
+            $summary.Total | Should -Be @(Get-ScanChange -Database $c7 -ScanId $since).Count
+        }
+    }
+
     Context 'bad input' {
         It 'refuses a run the catalog does not hold with InvalidFilter, naming it' {
             { Get-ScanChange -Database $db -ScanId 999 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*no run 999*'
@@ -127,6 +267,17 @@ Describe 'Get-ScanChange' {
 
         It 'refuses a reference run that is not earlier than the difference run' {
             { Get-ScanChange -Database $db -ReferenceRun 3 -DifferenceRun 2 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+
+        It 'refuses -Property None, which would select no change, saying how to get every change' {
+            { Get-ScanChange -Database $db -Property None } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*leave out -Property*'
+        }
+
+        It 'says that -ReferenceRun alone cannot be the newest run, as nothing came after it' {
+            $newest = (Get-ScanRun -Database $db -Last 1).Id
+            $err = { Get-ScanChange -Database $db -ReferenceRun $newest } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -PassThru
+            $err.Exception.Message | Should -BeLike "*$newest*newest run*"
+            $err.Exception.Message | Should -Not -BeLike "*DifferenceRun ($newest)*"
         }
 
         It 'refuses an inverted time window' {

@@ -114,6 +114,23 @@ Describe 'Get-ScanError' {
             @(Get-ScanError -ScanId $recordsRun.Id, $brokenRun.Id -Database $db) | Should -HaveCount 4
         }
 
+        It 'reports a run id the catalog does not have as the non-terminating error InvalidFilter, and lists the items of the others' {
+            $missing = (Get-ScanRun -Database $db -Last 1).Id + 1   # after the newest run: not in the catalog
+            $result = @(Get-ScanError -ScanId $brokenRun.Id, $missing -Database $db -ErrorVariable errs -ErrorAction SilentlyContinue)
+
+            @($result | ForEach-Object Path) | Should -Be @($allErrors | Where-Object ScanId -EQ $brokenRun.Id | ForEach-Object Path)
+            $errs | Should -HaveCount 1
+            $errs[0].FullyQualifiedErrorId | Should -Be "InvalidFilter,$cmdlet"
+            $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $errs[0].TargetObject | Should -Be $missing
+            $errs[0].Exception.ExitCode | Should -Be ([ScanTools.Hosting.ScanExitCode]::BadArguments)
+            $change = { Get-ScanChange -Database $db -ScanId $missing } | Should -Throw -ErrorId 'InvalidFilter,*' -PassThru
+            $errs[0].Exception.Message | Should -Be $change.Exception.Message
+
+            Get-ScanError -ScanId $missing -Database $db -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            { Get-ScanError -ScanId $missing -Database $db -ErrorAction Stop } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+        }
+
         It 'accepts the alias -Id' {
             @(Get-ScanError -Id $recordsRun.Id -Database $db) | Should -HaveCount 3
         }

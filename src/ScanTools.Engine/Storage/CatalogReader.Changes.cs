@@ -26,9 +26,76 @@ public sealed partial class CatalogReader
             return Array.Empty<ScanChange>();
         }
         IEnumerable<ScanChange> changes = query.IsComparison
-            ? Fold(Rows(runs, filter, query, comparison: true, cancellationToken), query, runs, ReferenceOf(runs), Renames(runs))
-            : Rows(runs, filter, query, comparison: false, cancellationToken).Select(ToChange);
+            ? Compare(runs, filter, query, cancellationToken)
+            : Rows(runs, filter, query, comparison: false, extra: null, cancellationToken).Select(ToChange);
         return query.First is int first ? changes.Take(first) : changes;
+    }
+
+    /// <summary>
+    /// The net changes of a comparison. A path filter selects among the net changes the comparison has
+    /// without it: by the new path, or by the old path of a Renamed change (where the file was at the
+    /// reference run), never by a path the file had only on the way.
+    /// </summary>
+    private IEnumerable<ScanChange> Compare(IReadOnlyList<long> runs, FindingSql filter, ScanChangeQuery query, CancellationToken cancellationToken)
+    {
+        Dictionary<string, List<RenameStep>> renames = Renames(runs);
+        HashSet<string>? origins = null;
+        List<RenameStep>? onward = null;
+        if (filter.Where.Length > 0)
+        {
+            // The rows at the paths the filter matches are all the rows there, so the net changes there are
+            // those of the whole comparison. A file renamed away from a matching path ends up where its
+            // renames lead: the rows there are read too, and its net change kept if it started at such a path.
+            origins = RenameOrigins(runs, filter);
+            onward = RenamesOnward(origins, renames);
+        }
+        return Fold(Rows(runs, filter, query, comparison: true, onward, cancellationToken), query, runs, ReferenceOf(runs), renames, origins);
+    }
+
+    /// <summary>The old paths of the renames of <paramref name="runs"/> that <paramref name="filter"/> matches.</summary>
+    private HashSet<string> RenameOrigins(IReadOnlyList<long> runs, FindingSql filter)
+    {
+        RegisterMatchers(filter);
+        string old = filter.Where.Replace("d.path", "fd.path", StringComparison.Ordinal).Replace("f.name", "f.from_name", StringComparison.Ordinal);
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT DISTINCT fd.path, f.from_name
+            FROM file_changes f JOIN directories fd ON fd.id = f.from_dir_id
+            WHERE f.scan_id IN (SELECT value FROM json_each($runs)) AND f.change = 4 AND ({old});
+            """;
+        command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
+        foreach (var p in filter.Parameters)
+        {
+            command.Parameters.AddWithValue(p.Key, p.Value);
+        }
+        var origins = new HashSet<string>(StringComparer.Ordinal);
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            origins.Add(Path.Join(r.GetString(0), r.GetString(1)));
+        }
+        return origins;
+    }
+
+    /// <summary>The renames that lead on from <paramref name="origins"/>, directly or through other renames.</summary>
+    private static List<RenameStep> RenamesOnward(HashSet<string> origins, Dictionary<string, List<RenameStep>> renames)
+    {
+        var byFrom = renames.Values.SelectMany(s => s).ToLookup(s => s.From, StringComparer.Ordinal);
+        var seen = new HashSet<string>(origins, StringComparer.Ordinal);
+        var pending = new Queue<string>(origins);
+        var onward = new List<RenameStep>();
+        while (pending.Count > 0)
+        {
+            foreach (RenameStep step in byFrom[pending.Dequeue()])
+            {
+                onward.Add(step);
+                if (seen.Add(step.To))
+                {
+                    pending.Enqueue(step.To);
+                }
+            }
+        }
+        return onward;
     }
 
     /// <summary>Counts per change type and property of what <paramref name="query"/> selects (its First is ignored).</summary>
@@ -105,7 +172,7 @@ public sealed partial class CatalogReader
             var missing = wanted.Except(found).ToList();
             if (missing.Count > 0)
             {
-                throw NoRun(string.Join(", ", missing));
+                throw NoRunError(missing);
             }
             return found;
         }
@@ -114,20 +181,24 @@ public sealed partial class CatalogReader
             long difference = query.DifferenceRun ?? NewestRun() ?? 0;
             if (query.DifferenceRun is long d && !RunExists(d))
             {
-                throw NoRun(d);
+                throw NoRunError(new[] { d });
             }
             long reference;
             if (query.ReferenceRun is long r)
             {
                 if (!RunExists(r))
                 {
-                    throw NoRun(r);
+                    throw NoRunError(new[] { r });
                 }
                 reference = r;
             }
             else
             {
                 reference = RunBefore(difference) ?? 0; // the run before: the state it compares with
+            }
+            if (reference >= difference && query.DifferenceRun is null)
+            {
+                throw new ArgumentException($"ReferenceRun ({reference}) is the newest run: there is no later run to compare it with. Give an earlier -ReferenceRun.");
             }
             if (reference >= difference)
             {
@@ -145,18 +216,16 @@ public sealed partial class CatalogReader
             command.Parameters.AddWithValue("$b", query.Before is DateTime b ? b.ToUniversalTime().Ticks : long.MaxValue);
             return Ids(command);
         }
-        // What changed since the scan before the newest: the newest scan, and every run since the one before
-        // it (records, duplicate searches, stopped scans), each change as that run found it.
+        // What changed since the scan before the newest ("since last time"): every run after that scan, each
+        // change as that run found it: the newest scan, and the records and duplicate searches before and after
+        // it. With fewer than two scans, every run.
         command.CommandText = """
             SELECT id FROM scan_runs
-            WHERE id <= (SELECT max(id) FROM scan_runs WHERE kind = 'Scan')
-              AND id > coalesce((SELECT max(id) FROM scan_runs WHERE kind = 'Scan' AND id < (SELECT max(id) FROM scan_runs WHERE kind = 'Scan')), 0)
+            WHERE id > coalesce((SELECT id FROM scan_runs WHERE kind = 'Scan' ORDER BY id DESC LIMIT 1 OFFSET 1), 0)
             ORDER BY id;
             """;
         return Ids(command);
     }
-
-    private static ArgumentException NoRun(object ids) => new($"The catalog holds no run {ids}. Get-ScanRun lists the runs.");
 
     private List<long> Ids(SqliteCommand command)
     {
@@ -193,19 +262,32 @@ public sealed partial class CatalogReader
     }
 
     /// <summary>One stored change, with its paths.</summary>
+    /// <remarks><see cref="Matched"/>: the path filter matches the row's path (always, without a filter).</remarks>
     private readonly record struct ChangeRow(long ScanId, int Change, int Fields, string Directory, string Name,
         long? OldSize, long? NewSize, long? OldMtime, long? NewMtime, string? FromDirectory, string? FromName, byte[]? OldSha, byte[]? NewSha,
-        string? OldMeta, string? NewMeta);
+        string? OldMeta, string? NewMeta, bool Matched);
 
     /// <summary>
     /// The stored changes of <paramref name="runs"/>: per-file rows, and the files of whole-folder rows
-    /// (Added: the folder's files first recorded by the run; Removed: those the run found gone).
+    /// (Added: the folder's files first recorded by the run; Removed: those the run found gone). Filtered, a
+    /// list has the rows at the paths the filter matches and the Renamed rows from them; a comparison, all the
+    /// rows at those paths and at the new paths of <paramref name="extra"/>.
     /// </summary>
-    private IEnumerable<ChangeRow> Rows(IReadOnlyList<long> runs, FindingSql filter, ScanChangeQuery query, bool comparison, CancellationToken cancellationToken)
+    private IEnumerable<ChangeRow> Rows(IReadOnlyList<long> runs, FindingSql filter, ScanChangeQuery query, bool comparison,
+        IReadOnlyList<RenameStep>? extra, CancellationToken cancellationToken)
     {
         RegisterMatchers(filter);
         var where = new List<string>();
-        if (filter.Where.Length > 0)
+        string matched = "1";
+        if (filter.Where.Length > 0 && comparison)
+        {
+            // Every row at a path, so that the fold sees all that happened there.
+            matched = $"CASE WHEN ({filter.Where}) THEN 1 ELSE 0 END";
+            where.Add(extra is { Count: > 0 }
+                ? $"(({filter.Where}) OR ((d.path, f.name) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($extra))))"
+                : $"({filter.Where})");
+        }
+        else if (filter.Where.Length > 0)
         {
             // A renamed file matches by where it went or by where it was: moved out of a folder is a change there too.
             string old = filter.Where.Replace("d.path", "fd.path", StringComparison.Ordinal).Replace("f.name", "f.from_name", StringComparison.Ordinal);
@@ -256,12 +338,17 @@ public sealed partial class CatalogReader
                   AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name AND o.change = 2)
                 {renamedAway}
             )
-            SELECT f.scan_id, f.change, f.fields, d.path, f.name, f.old_size, f.new_size, f.old_mtime, f.new_mtime, fd.path, f.from_name, f.old_sha, f.new_sha, f.old_meta, f.new_meta
+            SELECT f.scan_id, f.change, f.fields, d.path, f.name, f.old_size, f.new_size, f.old_mtime, f.new_mtime, fd.path, f.from_name, f.old_sha, f.new_sha, f.old_meta, f.new_meta,
+                   {matched}
             FROM f JOIN directories d ON d.id = f.dir_id LEFT JOIN directories fd ON fd.id = f.from_dir_id
             {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
             ORDER BY d.path, f.name, f.scan_id;
             """;
         command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
+        if (extra is { Count: > 0 })
+        {
+            command.Parameters.AddWithValue("$extra", JsonSerializer.Serialize(extra.Select(s => new[] { s.ToDirectory, s.ToName })));
+        }
         foreach (var p in filter.Parameters)
         {
             command.Parameters.AddWithValue(p.Key, p.Value);
@@ -275,7 +362,7 @@ public sealed partial class CatalogReader
                 r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : r.GetInt64(8),
                 r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
                 r.IsDBNull(11) ? null : (byte[])r.GetValue(11), r.IsDBNull(12) ? null : (byte[])r.GetValue(12),
-                r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14));
+                r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14), r.GetInt64(15) != 0);
         }
     }
 
@@ -294,12 +381,19 @@ public sealed partial class CatalogReader
     };
 
     /// <summary>A rename in the compared runs: where the file was, and what it had been before that.</summary>
-    private sealed record RenameStep(string From, long ScanId, ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, long? FromFirstScanId, string? OldMeta);
-
-    /// <summary>The renames of the runs by new full path (a file renamed twice is followed back to where it started).</summary>
-    private Dictionary<string, RenameStep> Renames(IReadOnlyList<long> runs)
+    private sealed record RenameStep(string From, long ScanId, ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, long? FromFirstScanId, string? OldMeta,
+        string ToDirectory, string ToName)
     {
-        var renames = new Dictionary<string, RenameStep>(StringComparer.Ordinal);
+        public string To => Path.Join(ToDirectory, ToName);
+    }
+
+    /// <summary>
+    /// The renames of the runs by new full path, oldest first (a path can be the destination of several runs'
+    /// renames: a file renamed back and forth); a file renamed twice is followed back to where it started.
+    /// </summary>
+    private Dictionary<string, List<RenameStep>> Renames(IReadOnlyList<long> runs)
+    {
+        var renames = new Dictionary<string, List<RenameStep>>(StringComparer.Ordinal);
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = """
             SELECT d.path, c.name, fd.path, c.from_name, c.scan_id, c.fields, c.old_size, c.old_mtime, c.old_sha256, x.first_scan_id, c.old_meta
@@ -311,20 +405,49 @@ public sealed partial class CatalogReader
         using SqliteDataReader r = Execute(command);
         while (Read(r))
         {
-            renames[Path.Join(r.GetString(0), r.GetString(1))] = new RenameStep(Path.Join(r.GetString(2), r.GetString(3)), r.GetInt64(4),
+            string toDirectory = r.GetString(0), toName = r.GetString(1);
+            string to = Path.Join(toDirectory, toName);
+            if (!renames.TryGetValue(to, out List<RenameStep>? steps))
+            {
+                renames[to] = steps = new List<RenameStep>(1);
+            }
+            steps.Add(new RenameStep(Path.Join(r.GetString(2), r.GetString(3)), r.GetInt64(4),
                 (ChangedProperties)r.GetInt32(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
-                r.IsDBNull(8) ? null : (byte[])r.GetValue(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(10) ? null : r.GetString(10));
+                r.IsDBNull(8) ? null : (byte[])r.GetValue(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(10) ? null : r.GetString(10),
+                toDirectory, toName));
+        }
+        foreach (List<RenameStep> steps in renames.Values)
+        {
+            steps.Sort((a, b) => a.ScanId.CompareTo(b.ScanId));
         }
         return renames;
     }
 
+    /// <summary>The latest rename to <paramref name="path"/> by run <paramref name="at"/> or earlier, if any.</summary>
+    private static RenameStep? RenameTo(Dictionary<string, List<RenameStep>> renames, string path, long at)
+    {
+        if (!renames.TryGetValue(path, out List<RenameStep>? steps))
+        {
+            return null;
+        }
+        for (int i = steps.Count - 1; i >= 0; i--)
+        {
+            if (steps[i].ScanId <= at)
+            {
+                return steps[i];
+            }
+        }
+        return null;
+    }
+
     /// <summary>
     /// A file that arrived at its path by a rename, followed back to where it was when the comparison starts:
-    /// that path (null when the file did not exist then: it was added within the runs), its values then, and
-    /// every property that changed on the way (at the earlier paths, and in the renames themselves).
+    /// that path (null when the file did not exist then: it was added within the runs; the path itself when
+    /// the renames came back to where they started), its values then, and every property that changed on the
+    /// way (at the earlier paths, and in the renames themselves).
     /// </summary>
     private (string? Origin, long? OldSize, long? OldMtime, byte[]? OldSha, string? OldMeta, ChangedProperties Fields) Trace(
-        string path, long scanId, long reference, IReadOnlyList<long> runs, Dictionary<string, RenameStep> renames)
+        string path, long scanId, long reference, IReadOnlyList<long> runs, Dictionary<string, List<RenameStep>> renames)
     {
         var fields = ChangedProperties.None;
         long? oldSize = null, oldMtime = null;
@@ -332,12 +455,19 @@ public sealed partial class CatalogReader
         string? oldMeta = null;
         string current = path;
         long at = scanId;
-        for (int hops = 0; hops <= renames.Count && renames.TryGetValue(current, out RenameStep? step) && step.ScanId <= at; hops++)
+        int hops = 0;
+        int steps = renames.Values.Sum(s => s.Count);
+        while (hops <= steps && RenameTo(renames, current, at) is RenameStep step)
         {
+            hops++;
             fields |= step.Fields;
             (oldSize, oldMtime, oldSha, oldMeta) = (step.OldSize, step.OldMtime, step.OldSha, step.OldMeta);
-            // Changes at the earlier path before it was renamed away, oldest last so its old values win.
-            foreach ((ChangedProperties f, long? size, long? mtime, byte[]? sha, string? meta, bool added) in Enumerable.Reverse(ChangesAt(step.From, step.ScanId, runs)))
+            // The file was at the earlier path from when it arrived there (by an earlier rename, or since before
+            // the runs) until this rename.
+            RenameStep? earlier = RenameTo(renames, step.From, step.ScanId - 1);
+            // Changes at the earlier path while the file was there, oldest last so its old values win.
+            foreach ((ChangedProperties f, long? size, long? mtime, byte[]? sha, string? meta, bool added) in
+                     Enumerable.Reverse(ChangesAt(step.From, earlier?.ScanId ?? 0, step.ScanId, runs)))
             {
                 if (added)
                 {
@@ -346,31 +476,31 @@ public sealed partial class CatalogReader
                 fields |= f;
                 (oldSize, oldMtime, oldSha, oldMeta) = (size ?? oldSize, mtime ?? oldMtime, sha ?? oldSha, meta ?? oldMeta);
             }
-            bool arrivedByRename = renames.TryGetValue(step.From, out RenameStep? earlier) && earlier.ScanId < step.ScanId;
-            if (!arrivedByRename && step.FromFirstScanId is long first && first > reference)
+            if (earlier is null && step.FromFirstScanId is long first && first > reference)
             {
                 return (null, null, null, null, null, ChangedProperties.None); // the origin was not in the catalog at the reference run
             }
             current = step.From;
             at = step.ScanId - 1;
         }
-        return (current == path ? null : current, oldSize, oldMtime, oldSha, oldMeta, fields);
+        return (hops == 0 ? null : current, oldSize, oldMtime, oldSha, oldMeta, fields);
     }
 
-    /// <summary>Modified and Added changes at a path in the runs before <paramref name="beforeScan"/>, oldest first.</summary>
-    private List<(ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, string? OldMeta, bool Added)> ChangesAt(string fullPath, long beforeScan, IReadOnlyList<long> runs)
+    /// <summary>Modified and Added changes at a path in the runs after <paramref name="afterScan"/> and before <paramref name="beforeScan"/>, oldest first.</summary>
+    private List<(ChangedProperties Fields, long? OldSize, long? OldMtime, byte[]? OldSha, string? OldMeta, bool Added)> ChangesAt(string fullPath, long afterScan, long beforeScan, IReadOnlyList<long> runs)
     {
         var list = new List<(ChangedProperties, long?, long?, byte[]?, string?, bool)>();
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = """
             SELECT m.fields, m.old_size, m.old_mtime, m.old_sha256, m.change, m.old_meta
             FROM file_changes m JOIN directories d ON d.id = m.dir_id
-            WHERE d.path = $dir AND m.name = $name AND m.change IN (1, 3) AND m.scan_id < $before
+            WHERE d.path = $dir AND m.name = $name AND m.change IN (1, 3) AND m.scan_id > $after AND m.scan_id < $before
               AND m.scan_id IN (SELECT value FROM json_each($runs))
             ORDER BY m.scan_id;
             """;
         command.Parameters.AddWithValue("$dir", Path.GetDirectoryName(fullPath) ?? fullPath);
         command.Parameters.AddWithValue("$name", Path.GetFileName(fullPath));
+        command.Parameters.AddWithValue("$after", afterScan);
         command.Parameters.AddWithValue("$before", beforeScan);
         command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
         using SqliteDataReader r = Execute(command);
@@ -387,16 +517,20 @@ public sealed partial class CatalogReader
     /// with every property any run changed, and size, time or hash if they differ end to end), only after
     /// (Added, or Renamed when it arrived by a rename from a path it had at the reference run), only before
     /// (Removed; the old path of a rename is covered by its Renamed change), neither (nothing). A path whose
-    /// file was renamed away and that another file took is Added (or Renamed) for the new file.
+    /// file was renamed away and that another file took is Added (or Renamed) for the new file; a file whose
+    /// renames bring it back to where it was is the same file there (Modified, or nothing). With a path
+    /// filter, <paramref name="origins"/> holds the old paths it matches: a net change at a path it does not
+    /// match is kept when it is a Renamed change from one of them.
     /// </summary>
-    private IEnumerable<ScanChange> Fold(IEnumerable<ChangeRow> rows, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, RenameStep> renames)
+    private IEnumerable<ScanChange> Fold(IEnumerable<ChangeRow> rows, ScanChangeQuery query, IReadOnlyList<long> runs, long reference,
+        Dictionary<string, List<RenameStep>> renames, HashSet<string>? origins)
     {
         var group = new List<ChangeRow>();
         foreach (ChangeRow row in rows)
         {
             if (group.Count > 0 && (group[0].Directory != row.Directory || group[0].Name != row.Name))
             {
-                if (Net(group, query, runs, reference, renames) is ScanChange c)
+                if (Net(group, query, runs, reference, renames) is ScanChange c && Selected(c, group[0].Matched))
                 {
                     yield return c;
                 }
@@ -404,13 +538,15 @@ public sealed partial class CatalogReader
             }
             group.Add(row);
         }
-        if (group.Count > 0 && Net(group, query, runs, reference, renames) is ScanChange last)
+        if (group.Count > 0 && Net(group, query, runs, reference, renames) is ScanChange last && Selected(last, group[0].Matched))
         {
             yield return last;
         }
+
+        bool Selected(ScanChange c, bool matched) => matched || (origins is not null && c.OldFullName is string from && origins.Contains(from));
     }
 
-    private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, RenameStep> renames)
+    private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
     {
         ChangeRow first = events[0];
         ChangeRow final = events[^1];
@@ -439,19 +575,28 @@ public sealed partial class CatalogReader
             oldSha = null;
             oldMeta = null;
             before = false;
+            bool traced = false;
             if (came.Change == 4)
             {
                 (string? origin, long? os, long? om, byte[]? oh, string? ometa, ChangedProperties f) = Trace(fullName, came.ScanId, reference, runs, renames);
                 if (origin is not null)
                 {
-                    type = ScanChangeType.Renamed;
-                    oldFullName = origin;
+                    traced = true;
+                    if (string.Equals(origin, fullName, StringComparison.Ordinal))
+                    {
+                        type = ScanChangeType.Modified; // renamed away and back: the same file at the same path
+                    }
+                    else
+                    {
+                        type = ScanChangeType.Renamed;
+                        oldFullName = origin;
+                    }
                     (oldSize, oldMtime, oldSha, oldMeta) = (os, om, oh, ometa);
                     fields = f;
                     before = true;
                 }
             }
-            if (type == ScanChangeType.Renamed)
+            if (traced)
             {
                 foreach (ChangeRow e in events.Skip(arrival + 1))
                 {

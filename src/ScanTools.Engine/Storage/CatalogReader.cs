@@ -221,6 +221,34 @@ public sealed partial class CatalogReader : IDisposable
         return result;
     }
 
+    /// <summary>The ids among <paramref name="ids"/> of runs the catalog does not hold, each once, in the order given.</summary>
+    public IReadOnlyList<long> MissingRuns(IEnumerable<long> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var wanted = ids.Distinct().ToList();
+        if (wanted.Count == 0)
+        {
+            return wanted;
+        }
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT id FROM scan_runs WHERE id IN (SELECT value FROM json_each($ids));";
+        command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(wanted));
+        var found = new HashSet<long>();
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            found.Add(r.GetInt64(0));
+        }
+        return wanted.Where(id => !found.Contains(id)).ToList();
+    }
+
+    /// <summary>
+    /// The error for run ids a catalog does not hold, as every reading command words it; a
+    /// <see cref="ScanArgumentException"/>, so a scheduled script exits with BadArguments.
+    /// </summary>
+    public static ScanArgumentException NoRunError(IEnumerable<long> ids) =>
+        new($"The catalog holds no run {string.Join(", ", ids)}. Get-ScanRun lists the runs.");
+
     /// <summary>The run with this key, or null.</summary>
     public ScanRun? GetScanRun(Guid runKey)
     {

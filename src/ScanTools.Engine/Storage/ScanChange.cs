@@ -106,7 +106,7 @@ public sealed class ScanChangeSummary
     /// <summary>The runs the summary covers.</summary>
     public IReadOnlyList<long> ScanId { get; init; } = Array.Empty<long>();
 
-    /// <summary>Files the last of those runs recorded (its Files count): the entries checked.</summary>
+    /// <summary>Files the newest scan of those runs recorded (else the newest run; its Files count): the entries checked.</summary>
     public long Entries { get; init; }
 
     /// <summary>Added files.</summary>

@@ -1,6 +1,6 @@
 namespace ScanTools.Storage;
 
-/// <summary>Which changes <see cref="CatalogReader.GetChanges"/> returns. Without runs, those of the newest scan.</summary>
+/// <summary>Which changes <see cref="CatalogReader.GetChanges"/> returns. Without runs, those of every run after the scan before the newest scan.</summary>
 public sealed record ScanChangeQuery
 {
     /// <summary>Changes found by these runs, each as it was found (a file changed by two runs is listed twice).</summary>
@@ -30,7 +30,10 @@ public sealed record ScanChangeQuery
     /// <summary>Only these kinds of change; all when empty.</summary>
     public IReadOnlyList<ScanChangeType> ChangeType { get; init; } = Array.Empty<ScanChangeType>();
 
-    /// <summary>Only Modified changes of any of these properties (and no other kinds) when not None.</summary>
+    /// <summary>
+    /// When not None: only the Modified changes, and the Renamed changes that came with a change, in which any
+    /// of these properties changed (no Added or Removed). None: no filter.
+    /// </summary>
     public ChangedProperties Property { get; init; }
 
     /// <summary>At most this many changes.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using ScanTools.Duplicates;
 using ScanTools.Scanning;
 using ScanTools.Storage;
 using ScanTools.Tests.Support;
@@ -255,7 +256,7 @@ public sealed class ChangeHistoryTests : CatalogTest
         Assert.All(hashOnly, c => Assert.True(c.Properties.HasFlag(ChangedProperties.Hash)));
         Assert.Contains(hashOnly, c => c.Name == "same-size.txt"); // same size and time, new content
         Assert.Single(reader.GetChanges(new ScanChangeQuery { First = 1 }));
-        Assert.Throws<ArgumentException>(() => reader.GetChanges(new ScanChangeQuery { ScanId = new[] { 999L } }));
+        Assert.Throws<ScanArgumentException>(() => reader.GetChanges(new ScanChangeQuery { ScanId = new[] { 999L } }));
     }
 
     [LinuxFact]
@@ -333,6 +334,148 @@ public sealed class ChangeHistoryTests : CatalogTest
 
         using CatalogReader reader = CatalogReader.Open(db);
         Assert.Equal(new[] { "a.txt", "b.txt" }, reader.GetChanges(new ScanChangeQuery()).Select(c => c.Name).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The runs the default selection covers, by its definition: every run after the scan before the newest scan.</summary>
+    private static List<long> RunsSinceTheScanBeforeTheNewest(CatalogReader reader)
+    {
+        IReadOnlyList<ScanRun> runs = reader.GetScanRuns();
+        long cutoff = runs.Where(r => r.Kind == "Scan").Select(r => r.Id).OrderDescending().Skip(1).FirstOrDefault();
+        return runs.Where(r => r.Id > cutoff).Select(r => r.Id).Order().ToList();
+    }
+
+    private static List<string> DescribeWithRun(IEnumerable<ScanChange> changes) =>
+        changes.Select(c => $"{c.ScanId} {c.ChangeType} {c.FullName} {c.Properties}").Order(StringComparer.Ordinal).ToList();
+
+    [LinuxFact]
+    public void ByDefault_ChangesSinceTheScanBeforeTheNewest_IncludeRunsAfterTheNewestScan()
+    {
+        string root = T.Dir("c7");
+        File.WriteAllText(Path.Combine(root, "a"), "same\n");
+        File.WriteAllText(Path.Combine(root, "b"), "same\n");
+        File.WriteAllText(Path.Combine(root, "c"), "diff\n");
+        string db = T.Db();
+        Scan(db, root);
+        Dictionary<string, Entry> before = Snapshot(root);
+        File.WriteAllText(Path.Combine(root, "c"), "same\n");
+        Dictionary<string, Entry> after = Snapshot(root);
+        _ = new DuplicateFinder().Find(db, new DuplicateSearchOptions { Registry = Registry }).ToList(); // notices c changed
+
+        void Check()
+        {
+            using CatalogReader reader = CatalogReader.Open(db);
+            List<long> since = RunsSinceTheScanBeforeTheNewest(reader);
+            long newest = reader.GetScanRuns().Max(r => r.Id);
+            Assert.Contains(newest, since);
+            List<string> expected = DescribeWithRun(reader.GetChanges(new ScanChangeQuery { ScanId = since }));
+            Assert.Equal(expected, DescribeWithRun(reader.GetChanges(new ScanChangeQuery())));
+            ScanChangeSummary summary = reader.SummarizeChanges(new ScanChangeQuery());
+            Assert.Equal(since, summary.ScanId);
+            Assert.Equal(expected.Count, summary.Total);
+            // What the duplicate search found changed is among them (ground truth: the snapshots differ).
+            Assert.Contains(reader.GetChanges(new ScanChangeQuery()), c => c.ScanId == newest && c.FullName == Path.Combine(root, "c"));
+        }
+
+        Assert.Equal(new[] { Path.Combine(root, "c") }, Expected(before, after).Select(e => e.Split(' ')[1])); // the ground truth: only c changed
+        Check();
+
+        Scan(db, root);
+        File.WriteAllText(Path.Combine(root, "b"), "diff\n");
+        File.WriteAllText(Path.Combine(root, "c"), "diff\n");
+        _ = new DuplicateFinder().Find(db, new DuplicateSearchOptions { Registry = Registry }).ToList();
+        Check();
+    }
+
+    [LinuxFact]
+    public void ComparingRuns_FoldsRenameChainsThatComeBack_IntoNothingOrAModification()
+    {
+        string root = T.Dir("back");
+        Trees.Sh("""
+            set -e
+            cd "$1"
+            echo rb > rb; echo rm > rm; echo cyc > cyc; echo tw > tw; echo pp > pp; echo stay > stay
+            """, root);
+        string db = T.Db();
+        // Each step is one run; after it, the tree as the OS reports it.
+        string[] steps =
+        {
+            "true",
+            "mv rb rb2; mv rm rm2; mv cyc cyc2; mv tw tw2; mv pp pp2",
+            "mv rb2 rb; printf more >> rm2; mv cyc2 cyc3; chmod 600 cyc3; mv tw2 tw; mv pp2 pp",
+            "mv rm2 rm; mv cyc3 cyc; mv tw tw2; mv pp pp3",
+            "mv tw2 tw",
+        };
+        // (A file renamed in the run that also changes its size or time is not one file to a scan: edits and renames are in separate runs.)
+        var runs = new List<long>();
+        var states = new List<Dictionary<string, Entry>>();
+        foreach (string step in steps)
+        {
+            Trees.Sh("set -e; cd \"$1\"; " + step, root);
+            runs.Add(Scan(db, root).Id);
+            states.Add(Snapshot(root));
+        }
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        for (int i = 0; i < runs.Count; i++)
+        {
+            for (int j = i + 1; j < runs.Count; j++)
+            {
+                string pair = $"runs {runs[i]} to {runs[j]}";
+                Assert.Equal(Expected(states[i], states[j]).Prepend(pair),
+                    Describe(reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[i], DifferenceRun = runs[j] })).Prepend(pair));
+            }
+        }
+    }
+
+    [LinuxFact]
+    public void InAComparison_APathOrNameFilter_SelectsAmongTheUnfilteredNetChanges_ByEitherEnd()
+    {
+        string root = T.Dir("netfilter");
+        Trees.Sh("""
+            set -e
+            cd "$1"
+            mkdir d1 d2 d3
+            echo s > ren-src.txt; echo m > d1/m; echo b > d1/back; echo k > d1/keep; echo rb > rb; echo gone > d2/gone
+            """, root);
+        string db = T.Db();
+        string[] steps =
+        {
+            "true",
+            "mv ren-src.txt ren-dst.txt; mv d1/m d2/m; mv d1/back d2/back; printf more >> d1/keep; mv rb rb2; rm d2/gone",
+            "mv ren-dst.txt ren-third.txt; mv d2/m d3/m; mv d2/back d1/back; mv rb2 rb; echo new > d2/new",
+        };
+        var runs = new List<long>();
+        foreach (string step in steps)
+        {
+            Trees.Sh("set -e; cd \"$1\"; " + step, root);
+            runs.Add(Scan(db, root).Id);
+        }
+        // Every path any run saw, and the folders.
+        string[] names = { "ren-src.txt", "ren-dst.txt", "ren-third.txt", "d1/m", "d2/m", "d3/m", "d1/back", "d2/back", "d1/keep", "rb", "rb2", "d2/gone", "d2/new" };
+        var paths = names.Select(n => Path.Combine(root, n)).Concat(new[] { "d1", "d2", "d3" }.Select(d => Path.Combine(root, d))).ToList();
+        static bool Under(string? path, string filter) =>
+            path is not null && (path == filter || path.StartsWith(filter + "/", StringComparison.Ordinal));
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        for (int i = 0; i < runs.Count; i++)
+        {
+            for (int j = i + 1; j < runs.Count; j++)
+            {
+                var all = reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[i], DifferenceRun = runs[j] }).ToList();
+                foreach (string p in paths)
+                {
+                    string label = $"runs {runs[i]} to {runs[j]}, -Path {p}";
+                    Assert.Equal(Describe(all.Where(c => Under(c.FullName, p) || Under(c.OldFullName, p))).Prepend(label),
+                        Describe(reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[i], DifferenceRun = runs[j], Path = new[] { p } })).Prepend(label));
+                }
+                foreach (string n in names.Select(Path.GetFileName).Distinct())
+                {
+                    string label = $"runs {runs[i]} to {runs[j]}, -Name {n}";
+                    Assert.Equal(Describe(all.Where(c => Path.GetFileName(c.FullName) == n || (c.OldFullName is string o && Path.GetFileName(o) == n))).Prepend(label),
+                        Describe(reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[i], DifferenceRun = runs[j], Name = new[] { n } })).Prepend(label));
+                }
+            }
+        }
     }
 
     [LinuxFact]
