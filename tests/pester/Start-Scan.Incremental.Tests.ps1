@@ -149,6 +149,12 @@ Describe 'Start-Scan -OneFileSystem' -Skip:(-not $canMount) {
         $run.Skipped | Should -Be 1
     }
 
+    It 'enters it when it is also given as a folder to scan' {
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $root, $mount -Database $db -OneFileSystem
+        Join-Sorted (Get-Finding -Database $db).FullName | Should -Be (Join-Sorted (Get-ChildItem -LiteralPath $root -Recurse -File -Force).FullName)
+    }
+
     It 'enters it without the switch' {
         $db = New-CatalogPath -Directory $catalogs
         $null = Start-Scan -Path $root -Database $db

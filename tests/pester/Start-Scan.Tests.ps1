@@ -144,13 +144,15 @@ Describe 'Start-Scan' {
             @(Get-Finding -Database $db) | Should -HaveCount $expectedFiles
         }
 
-        It 'merges a root nested in another root instead of scanning it twice' {
+        It 'keeps a root nested in another root as a root of its own, and still scans each file once' {
             $db = New-CatalogPath -Directory $catalogs
+            $nested = Join-Path $pipeRoot 'd1'
 
-            $run = Start-Scan -Path $pipeRoot, (Join-Path $pipeRoot 'd1') -Database $db
+            $run = Start-Scan -Path $pipeRoot, $nested -Database $db
 
-            $run.Roots | Should -Be @($pipeRoot)
+            $run.Roots | Should -Be @($pipeRoot, $nested)
             $run.Files | Should -Be (Get-TestFileCount -LiteralPath $pipeRoot)
+            @(Get-Finding -Database $db) | Should -HaveCount (Get-TestFileCount -LiteralPath $pipeRoot)
         }
     }
 
@@ -580,6 +582,45 @@ Describe 'Start-Scan' {
             $run.Status | Should -Be 'Completed'
             $run.Files | Should -Be $optionCount
             @(Get-Finding -Database $db) | Should -HaveCount $optionCount
+        }
+    }
+
+    Context 'a folder given inside another folder given' {
+        It 'scans the inner folder as a root of its own, with -MaxDepth counted from it, and lists each folder once' {
+            $nest = New-TestDirectory -Parent $trees
+            foreach ($f in 'top', 'a/one', 'a/b/c/deep', 'a/b/c/d/deeper') {
+                $null = New-TestFile -Path (Join-Path $nest $f) -Content $f
+            }
+            $inner = Join-Path $nest 'a/b/c'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $nest, $inner -Database $db -MaxDepth 0
+
+            $expected = @(Get-ChildItem -LiteralPath $nest -File -Force) + @(Get-ChildItem -LiteralPath $inner -File -Force)
+            Join-Sorted (Get-Finding -Database $db).FullName | Should -Be (Join-Sorted $expected.FullName)
+            Join-Sorted $run.Roots | Should -Be (Join-Sorted $nest, $inner)
+            $run.Directories | Should -Be 2
+        }
+
+        It 'scans a folder given by name even when the outer folder''s -Exclude leaves it out there' {
+            $project = New-TestDirectory -Parent $trees
+            foreach ($f in 'app.js', 'lib/a.js', 'node_modules/m.js', 'node_modules/dep/d.js', 'node_modules/dep/node_modules/n.js', 'lib/node_modules/l.js') {
+                $null = New-TestFile -Path (Join-Path $project $f) -Content $f
+            }
+            $modules = Join-Path $project 'node_modules'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $project, $modules -Exclude node_modules -Database $db
+
+            # -Exclude still applies below each folder given: only the named node_modules is scanned, and once.
+            $keptBelow = { param($folder, $file)
+                $relative = [IO.Path]::GetRelativePath($folder, $file.DirectoryName)
+                -not $relative.StartsWith('..') -and ($relative -split '[\\/]') -notcontains 'node_modules'
+            }
+            $expected = @(Get-ChildItem -LiteralPath $project -Recurse -File -Force |
+                    Where-Object { (& $keptBelow $project $_) -or (& $keptBelow $modules $_) })
+            Join-Sorted (Get-Finding -Database $db).FullName | Should -Be (Join-Sorted $expected.FullName)
+            $run.Files | Should -Be $expected.Count
         }
     }
 

@@ -230,6 +230,24 @@ public sealed class IgnoreRulesTests : CatalogTest
         Assert.Equal(new[] { Path.Combine(root, "here.txt"), Path.Combine(mount, "elsewhere.txt") }, Recorded(other));
     }
 
+    [MountFact]
+    public void OneFileSystem_EntersAMountGivenAsARootOfItsOwn_InsideAnotherRoot()
+    {
+        string root = T.Dir("onefs-roots");
+        File.WriteAllText(Path.Combine(root, "here.txt"), "x");
+        string mount = Path.Combine(root, "mnt");
+        using var mounts = new Mounts();
+        mounts.Tmpfs(mount, "1m");
+        File.WriteAllText(Path.Combine(mount, "elsewhere.txt"), "y");
+        Directory.CreateDirectory(Path.Combine(mount, "deeper"));
+        File.WriteAllText(Path.Combine(mount, "deeper", "below.txt"), "z");
+        string db = T.Db();
+
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { root, mount }, OneFileSystem = true }, new ScanJobSettings { Registry = Registry });
+
+        Assert.Equal(Find.NonDirectories(root).Order(StringComparer.Ordinal), Recorded(db));
+    }
+
     [LinuxFact]
     public void AFifoNamedLikeAnIgnoreFile_IsReported_NotOpened()
     {
