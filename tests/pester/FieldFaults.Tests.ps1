@@ -192,6 +192,22 @@ Describe 'Catalog paths and filters that are mistakes' {
         { Get-Finding -Database $fifo } | Should -Throw -ErrorId "CatalogNotACatalog,$find" -ExpectedMessage '*not a regular file*'
     }
 
+    It 'says an SQLite header over garbage is not a catalog, and to choose another -Database, as for any other file' {
+        $garbage = Join-Path $catalogs 'garbage.db'
+        $bytes = [byte[]]::new(8192)
+        [Random]::new(5).NextBytes($bytes)
+        [Text.Encoding]::ASCII.GetBytes("SQLite format 3`0").CopyTo($bytes, 0)
+        [IO.File]::WriteAllBytes($garbage, $bytes)
+        $text = Join-Path $catalogs 'text.db'
+        [IO.File]::WriteAllText($text, "a shopping list, not a catalog`n")
+
+        foreach ($path in $garbage, $text) {
+            { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $path } | Should -Throw -ErrorId "CatalogNotACatalog,$scan" -ExpectedMessage '*Choose another -Database*'
+            { Get-Finding -Database $path } | Should -Throw -ErrorId "CatalogNotACatalog,$find" -ExpectedMessage '*Choose another -Database*'
+        }
+        [IO.File]::ReadAllBytes($garbage) | Should -Be $bytes
+    }
+
     It 'says a damaged catalog is damaged when reading, as when writing' {
         $damaged = Join-Path $catalogs 'damaged.db'
         Copy-Item -LiteralPath $db -Destination $damaged

@@ -405,7 +405,7 @@ internal static class CatalogDatabase
         {
             SqliteReadOnly or SqlitePerm => ReadOnlyError(path, ex),
             SqliteNotADb => new CatalogException(CatalogErrorCode.NotACatalog, path,
-                $"'{path}' is not a ScanTools catalog (SQLite says: {ex.Message}).", ex),
+                $"'{path}' is not a ScanTools catalog (SQLite says: {ex.Message}). Choose another -Database; ScanTools does not overwrite other files.", ex),
             SqliteCorrupt => new CatalogException(CatalogErrorCode.Corrupt, path,
                 $"The catalog '{path}' is damaged ({ex.Message}). Restore it from a backup, or move it aside and scan again into a new catalog.", ex),
             SqliteFull => new CatalogException(CatalogErrorCode.WriteFailed, path,
