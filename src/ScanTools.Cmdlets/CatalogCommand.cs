@@ -30,9 +30,14 @@ public abstract class CatalogCommand : PSCmdlet
                 throw new ArgumentException($"$env:{CatalogLocation.EnvironmentVariable} is blank. Set it to the path of a catalog file, or remove it to use the per-user catalog.");
             }
             return CatalogLocation.Resolve(
-                string.IsNullOrWhiteSpace(DatabaseArgument) ? null : ToFileSystemPath(DatabaseArgument),
+                string.IsNullOrWhiteSpace(DatabaseArgument) ? null : CatalogPathOf(DatabaseArgument),
                 SessionState.Path.CurrentFileSystemLocation.ProviderPath,
-                string.IsNullOrWhiteSpace(environment) ? string.Empty : ToFileSystemPath(environment));
+                string.IsNullOrWhiteSpace(environment) ? string.Empty : CatalogPathOf(environment));
+        }
+        catch (CatalogException ex)
+        {
+            ThrowTerminatingError(CatalogError(ex)); // a path spelled as a folder
+            throw; // not reached
         }
         catch (InvalidOperationException ex)
         {
@@ -45,6 +50,18 @@ public abstract class CatalogCommand : PSCmdlet
                 "InvalidCatalogPath", ErrorCategory.InvalidArgument, DatabaseArgument));
             throw; // not reached
         }
+    }
+
+    /// <summary>
+    /// A -Database (or $env:SCANTOOLS_DATABASE) as a file-system path. One spelled as a folder keeps a trailing
+    /// separator, which PowerShell drops after "." or "..", so that CatalogLocation refuses it as a folder.
+    /// </summary>
+    private string CatalogPathOf(string spelling)
+    {
+        string resolved = ToFileSystemPath(spelling);
+        return CatalogLocation.NamesAFolder(spelling) && !System.IO.Path.EndsInDirectorySeparator(resolved)
+            ? resolved + System.IO.Path.DirectorySeparatorChar
+            : resolved;
     }
 
     /// <summary>Opens the catalog read-only for <paramref name="read"/>; a catalog that cannot be read is a terminating error.</summary>

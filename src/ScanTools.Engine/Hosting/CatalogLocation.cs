@@ -42,19 +42,28 @@ public sealed record CatalogLocation(string Path, CatalogSource Source)
     /// <param name="parameter">The -Database value, or null.</param>
     /// <param name="currentDirectory">Where relative paths start (PowerShell's current file-system location).</param>
     /// <param name="environmentValue">The value of SCANTOOLS_DATABASE; read from the process when not given.</param>
+    /// <exception cref="Storage.CatalogException">The path is spelled as a folder (it ends with a separator, or with "." or ".."): <see cref="Storage.CatalogErrorCode.NotACatalog"/>.</exception>
     public static CatalogLocation Resolve(string? parameter, string currentDirectory, string? environmentValue = null)
     {
         environmentValue ??= System.Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(parameter))
         {
+            Storage.CatalogDatabase.RefuseFolderSpelling(parameter, currentDirectory);
             return new CatalogLocation(System.IO.Path.GetFullPath(parameter, currentDirectory), CatalogSource.Parameter);
         }
         if (!string.IsNullOrWhiteSpace(environmentValue))
         {
+            Storage.CatalogDatabase.RefuseFolderSpelling(environmentValue, currentDirectory);
             return new CatalogLocation(System.IO.Path.GetFullPath(environmentValue, currentDirectory), CatalogSource.Environment);
         }
         return new CatalogLocation(DefaultPath, CatalogSource.Default);
     }
+
+    /// <summary>
+    /// True when <paramref name="spelling"/>, as the user wrote it, can only name a folder: it ends with a
+    /// separator, or with "." or "..". (PowerShell drops a trailing "." when it resolves a path: ask first.)
+    /// </summary>
+    public static bool NamesAFolder(string spelling) => Storage.CatalogDatabase.NamesAFolder(spelling);
 
     /// <summary>Creates the folder of the per-user default catalog on first use; other folders must exist.</summary>
     public void PrepareForWriting()

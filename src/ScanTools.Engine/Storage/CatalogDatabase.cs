@@ -116,6 +116,27 @@ internal static class CatalogDatabase
         }
     }
 
+    /// <summary>True when <paramref name="spelling"/> can only name a folder: it ends with a separator, or with "." or "..".</summary>
+    internal static bool NamesAFolder(string spelling) =>
+        Path.EndsInDirectorySeparator(spelling) || Path.GetFileName(spelling) is "." or "..";
+
+    /// <summary>
+    /// Refuses a catalog path spelled as a folder (see <see cref="NamesAFolder"/>), before anything resolves
+    /// it: resolving drops the trailing separator, and the folder's name would then be created as a file.
+    /// </summary>
+    internal static void RefuseFolderSpelling(string spelling, string? baseDirectory = null)
+    {
+        if (!NamesAFolder(spelling))
+        {
+            return;
+        }
+        string full = string.IsNullOrWhiteSpace(baseDirectory) ? Path.GetFullPath(spelling) : Path.GetFullPath(spelling, baseDirectory);
+        string folder = Path.TrimEndingDirectorySeparator(full);
+        throw new CatalogException(CatalogErrorCode.NotACatalog, full,
+            $"'{spelling}' names a folder, not a catalog file (it ends with {(Path.EndsInDirectorySeparator(spelling) ? "a separator" : $"'{Path.GetFileName(spelling)}'")}). " +
+            $"Give the path of a file, for example '{Path.Join(folder, "catalog.db")}'.");
+    }
+
     /// <summary>
     /// Refuses, without changing or creating anything, a file that is not a catalog or is a catalog of a
     /// newer ScanTools. Missing or empty files pass: they become catalogs.

@@ -1,3 +1,4 @@
+using ScanTools.Hosting;
 using ScanTools.Storage;
 using ScanTools.Tests.Support;
 
@@ -6,6 +7,43 @@ namespace ScanTools.Tests.Storage;
 /// <summary>Catalog paths that cannot work, and what each command says about them.</summary>
 public sealed class CatalogPathTests : CatalogTest
 {
+    /// <summary>Every file and folder under the test folder, to prove nothing was created.</summary>
+    private string[] Everything() =>
+        Directory.EnumerateFileSystemEntries(T.Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Order(StringComparer.Ordinal).ToArray();
+
+    [Theory]
+    [InlineData("cat/newdir/", false)]
+    [InlineData("cat/newdir/.", false)]
+    [InlineData("cat/existing/", true)]
+    public void APathSpelledAsAFolder_IsRefusedAsAFolder_ByEveryWayIn_AndNothingIsCreated(string spelled, bool exists)
+    {
+        T.Dir("cat");
+        if (exists)
+        {
+            T.Dir("cat/existing");
+        }
+        string given = Path.Combine(T.Path, spelled.Replace('/', Path.DirectorySeparatorChar));
+        string[] before = Everything();
+
+        var errors = new[]
+        {
+            Assert.Throws<CatalogException>(() => Registry.Acquire(given).Dispose()),
+            Assert.Throws<CatalogException>(() => CatalogReader.Open(given).Dispose()),
+            Assert.Throws<CatalogException>(() => CatalogLocation.Resolve(spelled, T.Path, environmentValue: "")),
+            Assert.Throws<CatalogException>(() => CatalogLocation.Resolve(null, T.Path, environmentValue: spelled)),
+        };
+
+        Assert.All(errors, e =>
+        {
+            Assert.Equal(CatalogErrorCode.NotACatalog, e.Code);
+            Assert.Equal(ScanExitCode.CatalogUnusable, e.ExitCode);
+            Assert.Contains("folder", e.Message, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(T.Path, "cat", exists ? "existing" : "newdir", "catalog.db"), e.Message, StringComparison.Ordinal);
+        });
+        Assert.Equal(before, Everything());
+    }
+
     [Fact]
     public void AnSqliteHeaderOverGarbage_IsNotACatalog_WithTheAdviceToChooseAnotherDatabase()
     {
