@@ -39,9 +39,11 @@ public abstract class CatalogCommand : PSCmdlet
             ThrowTerminatingError(CatalogError(ex)); // a path spelled as a folder
             throw; // not reached
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException ex) when (ex is not PSInvalidOperationException)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "NoDefaultCatalog", ErrorCategory.ObjectNotFound, null));
+            // No per-user folder: a catalog that cannot be used, so a scheduled scan exits with CatalogUnusable (6).
+            ThrowTerminatingError(new ErrorRecord(new CatalogException(CatalogErrorCode.FolderNotFound, string.Empty, ex.Message, ex),
+                "NoDefaultCatalog", ErrorCategory.ObjectNotFound, null));
             throw; // not reached
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)

@@ -808,6 +808,49 @@ Describe 'Start-Scan' {
             Test-Path -LiteralPath (Split-Path -Parent $db) | Should -BeFalse
         }
 
+        It 'stops with <Id> and exit code 6, saying to pass -Database, when the per-user catalog''s folder cannot be created (<Case>, -WhatIf <WhatIf>)' -Skip:$IsWindows -ForEach @(
+            @{ Case = 'HOME below a file'; Id = 'CatalogFolderNotFound'; WhatIf = $false }
+            @{ Case = 'HOME on a read-only file system'; Id = 'CatalogReadOnly'; WhatIf = $false }
+        ) {
+            $base = New-TestDirectory -Parent $trees
+            if ($Case -like '*read-only*') {
+                if (-not ($IsLinux -and (Test-IsRoot))) {
+                    Set-ItResult -Skipped -Because 'a read-only bind mount needs root on Linux'
+                    return
+                }
+                $readOnly = New-TestDirectory -Parent $base -Name 'ro'
+                mount --bind $readOnly $readOnly
+                if ($LASTEXITCODE -ne 0) {
+                    Set-ItResult -Skipped -Because 'this process may not mount'
+                    return
+                }
+                mount -o remount,bind,ro $readOnly
+                $userHome = Join-Path $readOnly 'nonexistent'
+            }
+            else {
+                $userHome = Join-Path (New-TestFile -Path (Join-Path $base 'a-file') -Content 'f') 'home'
+            }
+            try {
+                $result = Invoke-TestPwsh -Script @'
+param($ModulePath, $UserHome, $Folder, $WhatIf)
+trap { "ERRORID=$($_.FullyQualifiedErrorId)"; "MESSAGE=$($_.Exception.Message)"; exit [ScanTools.Hosting.ScanExitCodes]::ForException($_.Exception) }
+$env:HOME = $UserHome
+Remove-Item Env:XDG_DATA_HOME, Env:SCANTOOLS_DATABASE -ErrorAction SilentlyContinue
+Import-Module $ModulePath
+$null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
+'DONE'
+'@ -ArgumentList $modulePath, $userHome, $catalogRoot, $WhatIf
+            }
+            finally {
+                if ($Case -like '*read-only*') { umount $readOnly }
+            }
+
+            $result.ExitCode | Should -Be 6 -Because ($result.Output -join "`n")
+            $result.Output | Should -Contain "ERRORID=$Id,$cmdlet"
+            ($result.Output | Where-Object { $_ -like 'MESSAGE=*' }) | Should -BeLike '*Pass -Database*'
+            Test-Path -LiteralPath $userHome | Should -BeFalse
+        }
+
         It 'refuses a catalog in a read-only folder with CatalogReadOnly (Linux/macOS)' -Skip:$IsWindows {
             if (Test-IsRoot) {
                 Set-ItResult -Skipped -Because 'running as root: folder permissions do not stop root from writing'

@@ -66,13 +66,38 @@ public sealed record CatalogLocation(string Path, CatalogSource Source)
     public static bool NamesAFolder(string spelling) => Storage.CatalogDatabase.NamesAFolder(spelling);
 
     /// <summary>Creates the folder of the per-user default catalog on first use; other folders must exist.</summary>
+    /// <exception cref="Storage.CatalogException">
+    /// The per-user folder cannot be created (a home that cannot be created, a read-only file system, a file
+    /// in the way): <see cref="Storage.CatalogErrorCode.ReadOnly"/> or <see cref="Storage.CatalogErrorCode.FolderNotFound"/>,
+    /// whose message says to pass -Database.
+    /// </exception>
     public void PrepareForWriting()
     {
-        if (Source == CatalogSource.Default)
+        if (Source != CatalogSource.Default)
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            return;
+        }
+        string folder = System.IO.Path.GetDirectoryName(Path)!;
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw DefaultFolderError(Storage.CatalogErrorCode.ReadOnly, folder, ex.Message, ex);
+        }
+        catch (IOException ex)
+        {
+            throw DefaultFolderError(ex.HResult == Platform.UnixAccess.ReadOnlyFileSystem ? Storage.CatalogErrorCode.ReadOnly : Storage.CatalogErrorCode.FolderNotFound,
+                folder, ex.Message, ex);
         }
     }
+
+    private Storage.CatalogException DefaultFolderError(Storage.CatalogErrorCode code, string folder, string reason, Exception? inner) =>
+        new(code, Path,
+            $"The folder '{folder}' for the per-user catalog cannot be created: {reason.TrimEnd('.')}. " +
+            $"Pass -Database with the path of a catalog file in a folder this account can write, or set $env:{EnvironmentVariable} to one.",
+            inner);
 
     /// <inheritdoc />
     public override string ToString() => $"{Path} (from {Source switch { CatalogSource.Parameter => "-Database", CatalogSource.Environment => "$env:" + EnvironmentVariable, _ => "the per-user default" }})";

@@ -63,4 +63,36 @@ public sealed class CatalogPathTests : CatalogTest
         });
         Assert.Equal(content, File.ReadAllBytes(db));
     }
+
+    [UnixFact]
+    public void APerUserFolderThatCannotBeCreated_IsACatalogError_ThatSaysToPassDatabase()
+    {
+        string home = T.File("home-is-a-file", "not a folder");
+        var location = new CatalogLocation(Path.Combine(home, ".local", "share", "ScanTools", "catalog.db"), CatalogSource.Default);
+        string[] before = Everything();
+
+        var ex = Assert.Throws<CatalogException>(location.PrepareForWriting);
+
+        Assert.Equal(CatalogErrorCode.FolderNotFound, ex.Code);
+        Assert.Equal(ScanExitCode.CatalogUnusable, ex.ExitCode);
+        Assert.Equal((int)ScanExitCode.CatalogUnusable, ScanExitCodes.ForException(ex));
+        Assert.Contains("-Database", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Everything());
+    }
+
+    [MountFact]
+    public void APerUserFolderOnAReadOnlyFileSystem_IsCatalogReadOnly_ThatSaysToPassDatabase()
+    {
+        string mounted = T.Combine("ro");
+        using var mounts = new Mounts();
+        mounts.ReadOnlyBind(T.Dir("source"), mounted);
+        var location = new CatalogLocation(Path.Combine(mounted, "nonexistent", ".local", "share", "ScanTools", "catalog.db"), CatalogSource.Default);
+
+        var ex = Assert.Throws<CatalogException>(location.PrepareForWriting);
+
+        Assert.Equal(CatalogErrorCode.ReadOnly, ex.Code);
+        Assert.Equal((int)ScanExitCode.CatalogUnusable, ScanExitCodes.ForException(ex));
+        Assert.Contains("-Database", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(mounted));
+    }
 }
