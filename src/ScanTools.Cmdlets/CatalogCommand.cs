@@ -176,4 +176,28 @@ public abstract class CatalogWriteCommand : CatalogCommand
 
     /// <inheritdoc />
     protected override string? DatabaseArgument => Database;
+
+    /// <summary>
+    /// With -WhatIf (or $WhatIfPreference): the error the real command would stop with for this catalog (a
+    /// missing folder, a file that is not a catalog, a per-user folder that cannot be created), found without
+    /// creating anything, instead of a "What if" for a command that would fail.
+    /// </summary>
+    protected void ThrowIfCatalogUnusableForWhatIf(CatalogLocation catalog)
+    {
+        bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? given)
+            ? ((SwitchParameter)given).IsPresent
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        if (!whatIf)
+        {
+            return;
+        }
+        try
+        {
+            catalog.ThrowIfUnusableForWriting();
+        }
+        catch (CatalogException ex)
+        {
+            ThrowTerminatingError(CatalogError(ex));
+        }
+    }
 }

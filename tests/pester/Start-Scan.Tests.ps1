@@ -808,9 +808,53 @@ Describe 'Start-Scan' {
             Test-Path -LiteralPath (Split-Path -Parent $db) | Should -BeFalse
         }
 
+        It 'with -WhatIf, stops with the error the real <Command> gives for <Case>, and creates nothing' -ForEach @(
+            @{ Command = 'Start-Scan'; Case = 'a catalog in a missing folder' }
+            @{ Command = 'Start-Scan'; Case = 'a text file as the catalog' }
+            @{ Command = 'Write-Finding'; Case = 'a catalog in a missing folder' }
+            @{ Command = 'Write-Finding'; Case = 'a text file as the catalog' }
+        ) {
+            $parent = New-TestDirectory -Parent $catalogs
+            $db = if ($Case -like '*missing folder*') {
+                Join-Path $parent 'no-such-folder' 'catalog.db'
+            }
+            else {
+                New-TestFile -Path (Join-Path $parent 'notes.db') -Content "milk`neggs`n"
+            }
+            $toRecord = New-TestFile -Path (Join-Path $TestDrive 'record-me.txt') -Content 'r'
+            $run = if ($Command -eq 'Start-Scan') {
+                { param([switch] $WhatIf) Start-Scan -Path $catalogRoot -Database $db -WhatIf:$WhatIf }
+            }
+            else {
+                { param([switch] $WhatIf) Write-Finding -InputObject $toRecord -Database $db -WhatIf:$WhatIf }
+            }
+            $real = try { & $run; $null } catch { $_ }
+            $real | Should -Not -BeNullOrEmpty -Because 'the real command fails'
+            $before = @(Get-ChildItem -LiteralPath $parent -Recurse -Force | ForEach-Object { "$($_.FullName) $($_.Length)" })
+
+            $whatIfOutput = try { & $run -WhatIf } catch { $predicted = $_ }
+
+            $predicted.FullyQualifiedErrorId | Should -Be $real.FullyQualifiedErrorId
+            $predicted.Exception.Message | Should -Be $real.Exception.Message
+            [ScanTools.Hosting.ScanExitCodes]::ForException($predicted.Exception) | Should -Be 6
+            $whatIfOutput | Should -BeNullOrEmpty
+            @(Get-ChildItem -LiteralPath $parent -Recurse -Force | ForEach-Object { "$($_.FullName) $($_.Length)" }) | Should -Be $before
+        }
+
+        It 'says with -WhatIf what it would do for a catalog it can write, and creates nothing' {
+            $parent = New-TestDirectory -Parent $catalogs
+            $db = Join-Path $parent 'new.db'
+
+            $null = Start-Scan -Path $catalogRoot -Database $db -WhatIf
+
+            @(Get-ChildItem -LiteralPath $parent -Force) | Should -BeNullOrEmpty
+        }
+
         It 'stops with <Id> and exit code 6, saying to pass -Database, when the per-user catalog''s folder cannot be created (<Case>, -WhatIf <WhatIf>)' -Skip:$IsWindows -ForEach @(
             @{ Case = 'HOME below a file'; Id = 'CatalogFolderNotFound'; WhatIf = $false }
+            @{ Case = 'HOME below a file'; Id = 'CatalogFolderNotFound'; WhatIf = $true }
             @{ Case = 'HOME on a read-only file system'; Id = 'CatalogReadOnly'; WhatIf = $false }
+            @{ Case = 'HOME on a read-only file system'; Id = 'CatalogReadOnly'; WhatIf = $true }
         ) {
             $base = New-TestDirectory -Parent $trees
             if ($Case -like '*read-only*') {

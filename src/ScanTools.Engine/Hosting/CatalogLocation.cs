@@ -93,6 +93,52 @@ public sealed record CatalogLocation(string Path, CatalogSource Source)
         }
     }
 
+    /// <summary>
+    /// Checks, without creating or changing anything, what writing this catalog would refuse, and throws the
+    /// error the real command would give: a per-user folder that cannot be created, a missing folder, a folder
+    /// or a file that is not a catalog at the path, a catalog of a newer ScanTools. What -WhatIf reports.
+    /// (Permissions of an existing catalog, and other processes' locks, are only known by trying.)
+    /// </summary>
+    /// <exception cref="Storage.CatalogException">The catalog cannot be written; the message says what to do.</exception>
+    public void ThrowIfUnusableForWriting()
+    {
+        string folder = System.IO.Path.GetDirectoryName(Path)!;
+        if (Source == CatalogSource.Default && !Directory.Exists(folder))
+        {
+            ThrowIfDefaultFolderCannotBeCreated(folder);
+            return; // a new folder holds no catalog yet
+        }
+        Storage.CatalogDatabase.ThrowIfUnusableForWriting(Platform.CanonicalPath.Resolve(Path));
+    }
+
+    /// <summary>What creating the per-user folder would meet: the nearest existing ancestor must be a folder this process may write in.</summary>
+    private void ThrowIfDefaultFolderCannotBeCreated(string folder)
+    {
+        string firstToCreate = folder;
+        string? ancestor = folder;
+        while (ancestor is not null && !Directory.Exists(ancestor))
+        {
+            if (File.Exists(ancestor))
+            {
+                throw DefaultFolderError(Storage.CatalogErrorCode.FolderNotFound, folder, $"'{ancestor}' is a file, not a folder.", null);
+            }
+            firstToCreate = ancestor;
+            ancestor = System.IO.Path.GetDirectoryName(ancestor);
+        }
+        if (ancestor is not null)
+        {
+            int refused = Platform.UnixAccess.CannotCreateIn(ancestor);
+            if (refused == Platform.UnixAccess.ReadOnlyFileSystem)
+            {
+                throw DefaultFolderError(Storage.CatalogErrorCode.ReadOnly, folder, $"'{firstToCreate}' would be on a read-only file system.", null);
+            }
+            if (refused == Platform.UnixAccess.AccessDenied)
+            {
+                throw DefaultFolderError(Storage.CatalogErrorCode.ReadOnly, folder, $"Access to the path '{firstToCreate}' is denied.", null);
+            }
+        }
+    }
+
     private Storage.CatalogException DefaultFolderError(Storage.CatalogErrorCode code, string folder, string reason, Exception? inner) =>
         new(code, Path,
             $"The folder '{folder}' for the per-user catalog cannot be created: {reason.TrimEnd('.')}. " +
