@@ -30,13 +30,20 @@ public abstract class CatalogCommand : PSCmdlet
                 throw new ArgumentException($"$env:{CatalogLocation.EnvironmentVariable} is blank. Set it to the path of a catalog file, or remove it to use the per-user catalog.");
             }
             return CatalogLocation.Resolve(
-                string.IsNullOrWhiteSpace(DatabaseArgument) ? null : ToFileSystemPath(DatabaseArgument),
+                string.IsNullOrWhiteSpace(DatabaseArgument) ? null : CatalogPathOf(DatabaseArgument),
                 SessionState.Path.CurrentFileSystemLocation.ProviderPath,
-                string.IsNullOrWhiteSpace(environment) ? string.Empty : ToFileSystemPath(environment));
+                string.IsNullOrWhiteSpace(environment) ? string.Empty : CatalogPathOf(environment));
         }
-        catch (InvalidOperationException ex)
+        catch (CatalogException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "NoDefaultCatalog", ErrorCategory.ObjectNotFound, null));
+            ThrowTerminatingError(CatalogError(ex)); // a path spelled as a folder
+            throw; // not reached
+        }
+        catch (InvalidOperationException ex) when (ex is not PSInvalidOperationException)
+        {
+            // No per-user folder: a catalog that cannot be used, so a scheduled scan exits with CatalogUnusable (6).
+            ThrowTerminatingError(new ErrorRecord(new CatalogException(CatalogErrorCode.FolderNotFound, string.Empty, ex.Message, ex),
+                "NoDefaultCatalog", ErrorCategory.ObjectNotFound, null));
             throw; // not reached
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
@@ -45,6 +52,18 @@ public abstract class CatalogCommand : PSCmdlet
                 "InvalidCatalogPath", ErrorCategory.InvalidArgument, DatabaseArgument));
             throw; // not reached
         }
+    }
+
+    /// <summary>
+    /// A -Database (or $env:SCANTOOLS_DATABASE) as a file-system path. One spelled as a folder keeps a trailing
+    /// separator, which PowerShell drops after "." or "..", so that CatalogLocation refuses it as a folder.
+    /// </summary>
+    private string CatalogPathOf(string spelling)
+    {
+        string resolved = ToFileSystemPath(spelling);
+        return CatalogLocation.NamesAFolder(spelling) && !System.IO.Path.EndsInDirectorySeparator(resolved)
+            ? resolved + System.IO.Path.DirectorySeparatorChar
+            : resolved;
     }
 
     /// <summary>Opens the catalog read-only for <paramref name="read"/>; a catalog that cannot be read is a terminating error.</summary>
@@ -157,4 +176,28 @@ public abstract class CatalogWriteCommand : CatalogCommand
 
     /// <inheritdoc />
     protected override string? DatabaseArgument => Database;
+
+    /// <summary>
+    /// With -WhatIf (or $WhatIfPreference): the error the real command would stop with for this catalog (a
+    /// missing folder, a file that is not a catalog, a per-user folder that cannot be created), found without
+    /// creating anything, instead of a "What if" for a command that would fail.
+    /// </summary>
+    protected void ThrowIfCatalogUnusableForWhatIf(CatalogLocation catalog)
+    {
+        bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? given)
+            ? ((SwitchParameter)given).IsPresent
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        if (!whatIf)
+        {
+            return;
+        }
+        try
+        {
+            catalog.ThrowIfUnusableForWriting();
+        }
+        catch (CatalogException ex)
+        {
+            ThrowTerminatingError(CatalogError(ex));
+        }
+    }
 }

@@ -202,6 +202,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
         {
             ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(ex.Message, ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, options.ToJson()));
         }
+        ThrowIfCatalogUnusableForWhatIf(catalog);
         if (!ShouldProcess(catalog.Path, $"Scan {string.Join(", ", options.NormalizedRoots())}"))
         {
             return;

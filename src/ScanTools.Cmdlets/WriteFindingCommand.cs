@@ -40,6 +40,7 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
     protected override void BeginProcessing()
     {
         _catalog = ResolveCatalog();
+        ThrowIfCatalogUnusableForWhatIf(_catalog);
         _declined = !ShouldProcess(_catalog.Path, "Record files");
     }
 

@@ -192,6 +192,54 @@ Describe 'Catalog paths and filters that are mistakes' {
         { Get-Finding -Database $fifo } | Should -Throw -ErrorId "CatalogNotACatalog,$find" -ExpectedMessage '*not a regular file*'
     }
 
+    It 'refuses a -Database spelled as a folder (<Spelling>) as CatalogNotACatalog in every cmdlet that opens one, and creates nothing' -ForEach @(
+        @{ Spelling = 'newdir/' }
+        @{ Spelling = 'newdir/.' }
+        @{ Spelling = 'newdir\' ; WindowsOnly = $true }
+    ) {
+        if ($WindowsOnly -and -not $IsWindows) {
+            Set-ItResult -Skipped -Because '\ separates folders on Windows only'
+            return
+        }
+        $parent = New-TestDirectory -Parent $catalogs
+        $spelled = Join-Path $parent $Spelling
+        $aFile = New-TestFile -Path (Join-Path $TestDrive 'to-record.txt') -Content 'r'
+        $commands = [ordered]@{
+            'Start-Scan'            = { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $spelled }
+            'Write-Finding'         = { Write-Finding -InputObject $aFile -Database $spelled }
+            'Get-Finding'           = { Get-Finding -Database $spelled }
+            'Get-ScanRun'           = { Get-ScanRun -Database $spelled }
+            'Get-ScanError'         = { Get-ScanError -Database $spelled }
+            'Get-ScanChange'        = { Get-ScanChange -Database $spelled }
+            'Find-DuplicateFile'    = { Find-DuplicateFile -Database $spelled }
+            'Register-ScanSchedule' = { Register-ScanSchedule -Name 'never-registered' -Path $PSScriptRoot -Database $spelled -WhatIf }
+        }
+        # Every cmdlet with -Database is here, but Get-ScanSession, which only filters the sessions open in this process.
+        Join-Sorted (Get-Command -Module ScanTools -ParameterName Database).Name | Should -Be (Join-Sorted (@($commands.Keys) + 'Get-ScanSession'))
+
+        foreach ($name in $commands.Keys) {
+            $class = (Get-Command $name).ImplementingType.FullName
+            $commands[$name] | Should -Throw -ErrorId "CatalogNotACatalog,$class" -ExpectedMessage "*names a folder*$(Join-Path $parent 'newdir' 'catalog.db')*" -Because $name
+        }
+        @(Get-ChildItem -LiteralPath $parent -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'says an SQLite header over garbage is not a catalog, and to choose another -Database, as for any other file' {
+        $garbage = Join-Path $catalogs 'garbage.db'
+        $bytes = [byte[]]::new(8192)
+        [Random]::new(5).NextBytes($bytes)
+        [Text.Encoding]::ASCII.GetBytes("SQLite format 3`0").CopyTo($bytes, 0)
+        [IO.File]::WriteAllBytes($garbage, $bytes)
+        $text = Join-Path $catalogs 'text.db'
+        [IO.File]::WriteAllText($text, "a shopping list, not a catalog`n")
+
+        foreach ($path in $garbage, $text) {
+            { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $path } | Should -Throw -ErrorId "CatalogNotACatalog,$scan" -ExpectedMessage '*Choose another -Database*'
+            { Get-Finding -Database $path } | Should -Throw -ErrorId "CatalogNotACatalog,$find" -ExpectedMessage '*Choose another -Database*'
+        }
+        [IO.File]::ReadAllBytes($garbage) | Should -Be $bytes
+    }
+
     It 'says a damaged catalog is damaged when reading, as when writing' {
         $damaged = Join-Path $catalogs 'damaged.db'
         Copy-Item -LiteralPath $db -Destination $damaged

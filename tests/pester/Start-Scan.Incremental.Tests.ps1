@@ -77,6 +77,33 @@ Describe 'Start-Scan ignore rules' {
         (Get-Finding -Database $db).Name | Where-Object { $_ -like '*.txt' } | Should -BeNullOrEmpty
     }
 
+    It 'applies an anchored wildcard rule such as /*.log at the top only, as git does, with <Given>' -Skip:(-not (Get-Command git -ErrorAction SilentlyContinue)) -ForEach @(
+        @{ Given = '-IgnoreFileName' }
+        @{ Given = '-IgnoreFile' }
+    ) {
+        $tree = New-TestDirectory -Parent $TestDrive
+        foreach ($f in 'x.log', 'doc/y.log', 'doc/deeper/z.log', 'a1/f', 'doc/a2', 'top/x', 'top/mid/x', 'c.c', 'doc/c.c', 'doc/sub/c.c') {
+            $null = New-TestFile -Path (Join-Path $tree $f) -Content $f
+        }
+        $rules = "/*.log`n/a*`n/*/x`ndoc/*.c`n"
+        $null = git -C $tree init -q
+        if ($Given -eq '-IgnoreFileName') {
+            $null = New-TestFile -Path (Join-Path $tree '.gitignore') -Content $rules
+            $expected = git -C $tree ls-files -o --exclude-standard
+            $db = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $tree -Database $db -IgnoreFileName .gitignore -Exclude .git
+        }
+        else {
+            $ruleFile = New-TestFile -Path (Join-Path $TestDrive "anchored-$([guid]::NewGuid().ToString('N')).ignore") -Content $rules
+            $expected = git -C $tree -c "core.excludesFile=$ruleFile" ls-files -o --exclude-standard
+            $db = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $tree -Database $db -IgnoreFile $ruleFile -Exclude .git
+        }
+        @($expected) | Should -Contain 'doc/y.log' -Because 'git keeps a .log below the top'
+        $recorded = (Get-Finding -Database $db).FullName | ForEach-Object { [IO.Path]::GetRelativePath($tree, $_) -replace '\\', '/' }
+        Join-Sorted $recorded | Should -Be (Join-Sorted $expected)
+    }
+
     It 'stops before scanning when an -IgnoreFile is missing' {
         $db = New-CatalogPath -Directory $catalogs
         { Start-Scan -Path $root -Database $db -IgnoreFile (Join-Path $TestDrive 'nope.ignore') } |
@@ -120,6 +147,12 @@ Describe 'Start-Scan -OneFileSystem' -Skip:(-not $canMount) {
         $run = Start-Scan -Path $root -Database $db -OneFileSystem
         (Get-Finding -Database $db).Name | Should -Be 'here.txt'
         $run.Skipped | Should -Be 1
+    }
+
+    It 'enters it when it is also given as a folder to scan' {
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $root, $mount -Database $db -OneFileSystem
+        Join-Sorted (Get-Finding -Database $db).FullName | Should -Be (Join-Sorted (Get-ChildItem -LiteralPath $root -Recurse -File -Force).FullName)
     }
 
     It 'enters it without the switch' {

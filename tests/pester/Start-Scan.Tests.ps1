@@ -144,13 +144,15 @@ Describe 'Start-Scan' {
             @(Get-Finding -Database $db) | Should -HaveCount $expectedFiles
         }
 
-        It 'merges a root nested in another root instead of scanning it twice' {
+        It 'keeps a root nested in another root as a root of its own, and still scans each file once' {
             $db = New-CatalogPath -Directory $catalogs
+            $nested = Join-Path $pipeRoot 'd1'
 
-            $run = Start-Scan -Path $pipeRoot, (Join-Path $pipeRoot 'd1') -Database $db
+            $run = Start-Scan -Path $pipeRoot, $nested -Database $db
 
-            $run.Roots | Should -Be @($pipeRoot)
+            $run.Roots | Should -Be @($pipeRoot, $nested)
             $run.Files | Should -Be (Get-TestFileCount -LiteralPath $pipeRoot)
+            @(Get-Finding -Database $db) | Should -HaveCount (Get-TestFileCount -LiteralPath $pipeRoot)
         }
     }
 
@@ -583,6 +585,45 @@ Describe 'Start-Scan' {
         }
     }
 
+    Context 'a folder given inside another folder given' {
+        It 'scans the inner folder as a root of its own, with -MaxDepth counted from it, and lists each folder once' {
+            $nest = New-TestDirectory -Parent $trees
+            foreach ($f in 'top', 'a/one', 'a/b/c/deep', 'a/b/c/d/deeper') {
+                $null = New-TestFile -Path (Join-Path $nest $f) -Content $f
+            }
+            $inner = Join-Path $nest 'a/b/c'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $nest, $inner -Database $db -MaxDepth 0
+
+            $expected = @(Get-ChildItem -LiteralPath $nest -File -Force) + @(Get-ChildItem -LiteralPath $inner -File -Force)
+            Join-Sorted (Get-Finding -Database $db).FullName | Should -Be (Join-Sorted $expected.FullName)
+            Join-Sorted $run.Roots | Should -Be (Join-Sorted $nest, $inner)
+            $run.Directories | Should -Be 2
+        }
+
+        It 'scans a folder given by name even when the outer folder''s -Exclude leaves it out there' {
+            $project = New-TestDirectory -Parent $trees
+            foreach ($f in 'app.js', 'lib/a.js', 'node_modules/m.js', 'node_modules/dep/d.js', 'node_modules/dep/node_modules/n.js', 'lib/node_modules/l.js') {
+                $null = New-TestFile -Path (Join-Path $project $f) -Content $f
+            }
+            $modules = Join-Path $project 'node_modules'
+            $db = New-CatalogPath -Directory $catalogs
+
+            $run = Start-Scan -Path $project, $modules -Exclude node_modules -Database $db
+
+            # -Exclude still applies below each folder given: only the named node_modules is scanned, and once.
+            $keptBelow = { param($folder, $file)
+                $relative = [IO.Path]::GetRelativePath($folder, $file.DirectoryName)
+                -not $relative.StartsWith('..') -and ($relative -split '[\\/]') -notcontains 'node_modules'
+            }
+            $expected = @(Get-ChildItem -LiteralPath $project -Recurse -File -Force |
+                    Where-Object { (& $keptBelow $project $_) -or (& $keptBelow $modules $_) })
+            Join-Sorted (Get-Finding -Database $db).FullName | Should -Be (Join-Sorted $expected.FullName)
+            $run.Files | Should -Be $expected.Count
+        }
+    }
+
     Context 'stopping a scan from the pipeline' {
         BeforeAll {
             # Big enough that a hashed walk on one thread is still going when the pipeline stops it.
@@ -765,6 +806,93 @@ Describe 'Start-Scan' {
             { Start-Scan -Path $catalogRoot -Database $db } | Should -Throw -ErrorId "CatalogFolderNotFound,$cmdlet"
 
             Test-Path -LiteralPath (Split-Path -Parent $db) | Should -BeFalse
+        }
+
+        It 'with -WhatIf, stops with the error the real <Command> gives for <Case>, and creates nothing' -ForEach @(
+            @{ Command = 'Start-Scan'; Case = 'a catalog in a missing folder' }
+            @{ Command = 'Start-Scan'; Case = 'a text file as the catalog' }
+            @{ Command = 'Write-Finding'; Case = 'a catalog in a missing folder' }
+            @{ Command = 'Write-Finding'; Case = 'a text file as the catalog' }
+        ) {
+            $parent = New-TestDirectory -Parent $catalogs
+            $db = if ($Case -like '*missing folder*') {
+                Join-Path $parent 'no-such-folder' 'catalog.db'
+            }
+            else {
+                New-TestFile -Path (Join-Path $parent 'notes.db') -Content "milk`neggs`n"
+            }
+            $toRecord = New-TestFile -Path (Join-Path $TestDrive 'record-me.txt') -Content 'r'
+            $run = if ($Command -eq 'Start-Scan') {
+                { param([switch] $WhatIf) Start-Scan -Path $catalogRoot -Database $db -WhatIf:$WhatIf }
+            }
+            else {
+                { param([switch] $WhatIf) Write-Finding -InputObject $toRecord -Database $db -WhatIf:$WhatIf }
+            }
+            $real = try { & $run; $null } catch { $_ }
+            $real | Should -Not -BeNullOrEmpty -Because 'the real command fails'
+            $before = @(Get-ChildItem -LiteralPath $parent -Recurse -Force | ForEach-Object { "$($_.FullName) $($_.Length)" })
+
+            $whatIfOutput = try { & $run -WhatIf } catch { $predicted = $_ }
+
+            $predicted.FullyQualifiedErrorId | Should -Be $real.FullyQualifiedErrorId
+            $predicted.Exception.Message | Should -Be $real.Exception.Message
+            [ScanTools.Hosting.ScanExitCodes]::ForException($predicted.Exception) | Should -Be 6
+            $whatIfOutput | Should -BeNullOrEmpty
+            @(Get-ChildItem -LiteralPath $parent -Recurse -Force | ForEach-Object { "$($_.FullName) $($_.Length)" }) | Should -Be $before
+        }
+
+        It 'says with -WhatIf what it would do for a catalog it can write, and creates nothing' {
+            $parent = New-TestDirectory -Parent $catalogs
+            $db = Join-Path $parent 'new.db'
+
+            $null = Start-Scan -Path $catalogRoot -Database $db -WhatIf
+
+            @(Get-ChildItem -LiteralPath $parent -Force) | Should -BeNullOrEmpty
+        }
+
+        It 'stops with <Id> and exit code 6, saying to pass -Database, when the per-user catalog''s folder cannot be created (<Case>, -WhatIf <WhatIf>)' -Skip:$IsWindows -ForEach @(
+            @{ Case = 'HOME below a file'; Id = 'CatalogFolderNotFound'; WhatIf = $false }
+            @{ Case = 'HOME below a file'; Id = 'CatalogFolderNotFound'; WhatIf = $true }
+            @{ Case = 'HOME on a read-only file system'; Id = 'CatalogReadOnly'; WhatIf = $false }
+            @{ Case = 'HOME on a read-only file system'; Id = 'CatalogReadOnly'; WhatIf = $true }
+        ) {
+            $base = New-TestDirectory -Parent $trees
+            if ($Case -like '*read-only*') {
+                if (-not ($IsLinux -and (Test-IsRoot))) {
+                    Set-ItResult -Skipped -Because 'a read-only bind mount needs root on Linux'
+                    return
+                }
+                $readOnly = New-TestDirectory -Parent $base -Name 'ro'
+                mount --bind $readOnly $readOnly
+                if ($LASTEXITCODE -ne 0) {
+                    Set-ItResult -Skipped -Because 'this process may not mount'
+                    return
+                }
+                mount -o remount,bind,ro $readOnly
+                $userHome = Join-Path $readOnly 'nonexistent'
+            }
+            else {
+                $userHome = Join-Path (New-TestFile -Path (Join-Path $base 'a-file') -Content 'f') 'home'
+            }
+            try {
+                $result = Invoke-TestPwsh -Script @'
+param($ModulePath, $UserHome, $Folder, $WhatIf)
+trap { "ERRORID=$($_.FullyQualifiedErrorId)"; "MESSAGE=$($_.Exception.Message)"; exit [ScanTools.Hosting.ScanExitCodes]::ForException($_.Exception) }
+$env:HOME = $UserHome
+Remove-Item Env:XDG_DATA_HOME, Env:SCANTOOLS_DATABASE -ErrorAction SilentlyContinue
+Import-Module $ModulePath
+$null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
+'DONE'
+'@ -ArgumentList $modulePath, $userHome, $catalogRoot, $WhatIf
+            }
+            finally {
+                if ($Case -like '*read-only*') { umount $readOnly }
+            }
+
+            $result.ExitCode | Should -Be 6 -Because ($result.Output -join "`n")
+            $result.Output | Should -Contain "ERRORID=$Id,$cmdlet"
+            ($result.Output | Where-Object { $_ -like 'MESSAGE=*' }) | Should -BeLike '*Pass -Database*'
+            Test-Path -LiteralPath $userHome | Should -BeFalse
         }
 
         It 'refuses a catalog in a read-only folder with CatalogReadOnly (Linux/macOS)' -Skip:$IsWindows {

@@ -8,7 +8,9 @@ namespace ScanTools.Matching;
 /// a pattern (a literal '!', not a negation), <c>\ </c> at its end (a kept trailing space) and leading
 /// spaces (literal in git) are matched as <c>?</c> by the library and checked here; and paths that start
 /// or end with spaces, which the library trims, reach it with those spaces replaced by a private-use
-/// character that only <c>?</c> and <c>*</c> match.
+/// character that only <c>?</c> and <c>*</c> match. A rule anchored by a leading '/' with no other '/'
+/// (<c>/*.log</c>, <c>/a*</c>, <c>/build/</c>) matches only entries directly in the rule's folder, as in git;
+/// the library drops the '/' and then matches such a rule against every component of the path.
 /// </summary>
 internal sealed class IgnorePattern
 {
@@ -18,8 +20,9 @@ internal sealed class IgnorePattern
     private readonly bool _lastIsSpace;
     private readonly int _leadingSpaces;
     private readonly bool _anchored;
+    private readonly bool _inOwnFolderOnly;
 
-    private IgnorePattern(IgnoreRule rule, bool negated, bool firstIsBang, bool lastIsSpace, int leadingSpaces, bool anchored, string text)
+    private IgnorePattern(IgnoreRule rule, bool negated, bool firstIsBang, bool lastIsSpace, int leadingSpaces, bool anchored, bool inOwnFolderOnly, string text)
     {
         _rule = rule;
         Negated = negated;
@@ -27,6 +30,7 @@ internal sealed class IgnorePattern
         _lastIsSpace = lastIsSpace;
         _leadingSpaces = leadingSpaces;
         _anchored = anchored;
+        _inOwnFolderOnly = inOwnFolderOnly;
         Text = text;
     }
 
@@ -93,7 +97,10 @@ internal sealed class IgnorePattern
             throw new ArgumentException($"The ignore rule '{text}' has {stars} single '*' wildcards; ScanTools matches at most {MaxLoneStars} in one rule, because matching more can take minutes on long names. Split it into simpler rules.");
         }
         string body = negated ? p[1..] : p;
-        bool anchored = body.TrimEnd('/').Contains('/', StringComparison.Ordinal);
+        string trimmed = body.TrimEnd('/');
+        bool anchored = trimmed.Contains('/', StringComparison.Ordinal);
+        // "/name" with no other '/': the rule's own folder only (git matches it against the whole relative path).
+        bool inOwnFolderOnly = trimmed.StartsWith('/') && !trimmed[1..].Contains('/', StringComparison.Ordinal);
         IgnoreRule rule;
         try
         {
@@ -104,7 +111,7 @@ internal sealed class IgnorePattern
         {
             throw new ArgumentException($"The ignore rule '{text}' is not valid: check its brackets ([...] must be closed) and ranges.", ex);
         }
-        return new IgnorePattern(rule, negated, firstIsBang, lastIsSpace, leading, anchored, text);
+        return new IgnorePattern(rule, negated, firstIsBang, lastIsSpace, leading, anchored, inOwnFolderOnly, text);
     }
 
     /// <summary>
@@ -212,6 +219,10 @@ internal sealed class IgnorePattern
     /// <summary>True when the rule matches <paramref name="relativePath"/> (with '/', relative to the rule's folder).</summary>
     public bool IsMatch(string relativePath, string name, bool isDirectory)
     {
+        if (_inOwnFolderOnly && relativePath.Contains('/', StringComparison.Ordinal))
+        {
+            return false;
+        }
         if (!_rule.IsMatch(Protect(relativePath), isDirectory))
         {
             return false;

@@ -32,6 +32,8 @@ public sealed class FileWalker
     private readonly bool _ignoring;
     private static readonly bool IgnoreCase = !OperatingSystem.IsLinux(); // git's core.ignorecase default
     private readonly bool _nativeListing;
+    private readonly IReadOnlyList<string> _roots;
+    private readonly HashSet<string> _rootSet;
     private readonly ConcurrentStack<DirectoryWork> _pending = new();
     private readonly SemaphoreSlim _available = new(0);
     private int _outstanding;
@@ -54,6 +56,8 @@ public sealed class FileWalker
         _options = options;
         _runKey = runKey;
         _exclusions = new ExclusionMatcher(options.Exclude);
+        _roots = options.NormalizedRoots();
+        _rootSet = _roots.ToHashSet(PathComparison.Comparer);
         _nativeListing = nativeListing && LinuxDirectoryReader.IsSupported;
         _globalIgnores = LoadIgnoreFiles(options.IgnoreFile);
         _ignoring = _globalIgnores.Count > 0 || options.IgnoreFileName.Count > 0;
@@ -115,7 +119,7 @@ public sealed class FileWalker
     {
         ArgumentNullException.ThrowIfNull(sink);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        foreach (string root in _options.NormalizedRoots())
+        foreach (string root in _roots)
         {
             DirectoryWork? work = RootWork(root, sink);
             if (work is not null)
@@ -174,6 +178,10 @@ public sealed class FileWalker
 
     private void Enqueue(DirectoryWork work)
     {
+        if (work.Depth > 0 && _rootSet.Contains(work.Path))
+        {
+            return; // also a root of this walk: listed from there, with its own depth, device and rules, and once
+        }
         Interlocked.Increment(ref _outstanding);
         _pending.Push(work);
         _available.Release();

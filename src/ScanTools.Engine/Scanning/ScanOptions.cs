@@ -13,7 +13,10 @@ public sealed record ScanOptions
     /// <summary>The largest accepted <see cref="ThrottleLimit"/>.</summary>
     public const int MaxThrottleLimit = 256;
 
-    /// <summary>Folders to scan (full paths). Nested roots are merged into their outermost root.</summary>
+    /// <summary>
+    /// Folders to scan (full paths). A root inside another root is walked as a root of its own (its own
+    /// -MaxDepth, device and ignore rules, never left out by the outer root's) and only from there.
+    /// </summary>
     public IReadOnlyList<string> Roots { get; init; } = Array.Empty<string>();
 
     /// <summary>Wildcard patterns of names (or of paths relative to a root, when they contain a separator) to leave out.</summary>
@@ -133,26 +136,14 @@ public sealed record ScanOptions
     }
 
     /// <summary>
-    /// The roots to walk: full, without trailing separators, without duplicates, and without roots that
-    /// lie inside another root (they would be walked twice).
+    /// The roots to walk: full, without trailing separators and without duplicates, in the order given.
+    /// A root that lies inside another stays a root: each folder the user names is scanned with its own
+    /// options, and the walker does not enter it from the outer root, so nothing is walked twice.
     /// </summary>
-    public IReadOnlyList<string> NormalizedRoots()
-    {
-        var roots = Roots
-            .Select(r => TrimSeparator(Path.GetFullPath(r)))
-            .Distinct(Platform.PathComparison.Comparer)
-            .OrderBy(r => r.Length)
-            .ToList();
-        var kept = new List<string>();
-        foreach (string r in roots)
-        {
-            if (!kept.Exists(k => IsUnder(r, k)))
-            {
-                kept.Add(r);
-            }
-        }
-        return kept;
-    }
+    public IReadOnlyList<string> NormalizedRoots() => Roots
+        .Select(r => TrimSeparator(Path.GetFullPath(r)))
+        .Distinct(Platform.PathComparison.Comparer)
+        .ToList();
 
     /// <summary>The options as stored with a scan run.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
@@ -170,16 +161,5 @@ public sealed record ScanOptions
     {
         string trimmed = Path.TrimEndingDirectorySeparator(path);
         return trimmed.Length == 0 ? path : trimmed;
-    }
-
-    /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or lies below it.</summary>
-    internal static bool IsUnder(string path, string root)
-    {
-        if (path.Equals(root, Platform.PathComparison.Comparison))
-        {
-            return true;
-        }
-        string prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
-        return path.StartsWith(prefix, Platform.PathComparison.Comparison);
     }
 }

@@ -39,6 +39,7 @@ public sealed class WriterSessionRegistry
     public WriterSessionLease Acquire(string databasePath, WriterSessionOptions? options = null, string? baseDirectory = null)
     {
         options ??= new WriterSessionOptions();
+        CatalogDatabase.RefuseFolderSpelling(databasePath, baseDirectory);
         string canonical = CanonicalPath.Resolve(databasePath, baseDirectory);
         string key = CanonicalPath.KeyOf(canonical);
         while (true)

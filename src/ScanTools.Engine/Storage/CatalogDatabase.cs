@@ -16,11 +16,9 @@ internal static class CatalogDatabase
     public static SqliteConnection OpenForWriting(string path, Durability durability)
     {
         RefuseFolder(path);
-        string? folder = Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+        if (MissingFolder(path) is CatalogException missing)
         {
-            throw new CatalogException(CatalogErrorCode.FolderNotFound, path,
-                $"The folder '{folder}' for the catalog '{path}' does not exist. Create it, or choose another -Database.");
+            throw missing;
         }
         CheckHeader(path);
         if (!File.Exists(path))
@@ -116,11 +114,58 @@ internal static class CatalogDatabase
         }
     }
 
+    /// <summary>The error of a catalog whose folder does not exist, or null when it does.</summary>
+    internal static CatalogException? MissingFolder(string path)
+    {
+        string? folder = Path.GetDirectoryName(path);
+        return !string.IsNullOrEmpty(folder) && !Directory.Exists(folder)
+            ? new CatalogException(CatalogErrorCode.FolderNotFound, path,
+                $"The folder '{folder}' for the catalog '{path}' does not exist. Create it, or choose another -Database.")
+            : null;
+    }
+
+    /// <summary>
+    /// What opening <paramref name="path"/> (canonical) for writing refuses before it creates anything, checked
+    /// without creating or changing anything, with the same errors: a folder or special file at the path,
+    /// a missing folder, a file that is not a catalog, a catalog of a newer ScanTools. (What -WhatIf reports.)
+    /// </summary>
+    internal static void ThrowIfUnusableForWriting(string path)
+    {
+        RefuseFolder(path);
+        if (MissingFolder(path) is CatalogException missing)
+        {
+            throw missing;
+        }
+        ThrowIfForeign(path, createNothing: true);
+    }
+
+    /// <summary>True when <paramref name="spelling"/> can only name a folder: it ends with a separator, or with "." or "..".</summary>
+    internal static bool NamesAFolder(string spelling) =>
+        Path.EndsInDirectorySeparator(spelling) || Path.GetFileName(spelling) is "." or "..";
+
+    /// <summary>
+    /// Refuses a catalog path spelled as a folder (see <see cref="NamesAFolder"/>), before anything resolves
+    /// it: resolving drops the trailing separator, and the folder's name would then be created as a file.
+    /// </summary>
+    internal static void RefuseFolderSpelling(string spelling, string? baseDirectory = null)
+    {
+        if (!NamesAFolder(spelling))
+        {
+            return;
+        }
+        string full = string.IsNullOrWhiteSpace(baseDirectory) ? Path.GetFullPath(spelling) : Path.GetFullPath(spelling, baseDirectory);
+        string folder = Path.TrimEndingDirectorySeparator(full);
+        throw new CatalogException(CatalogErrorCode.NotACatalog, full,
+            $"'{spelling}' names a folder, not a catalog file (it ends with {(Path.EndsInDirectorySeparator(spelling) ? "a separator" : $"'{Path.GetFileName(spelling)}'")}). " +
+            $"Give the path of a file, for example '{Path.Join(folder, "catalog.db")}'.");
+    }
+
     /// <summary>
     /// Refuses, without changing or creating anything, a file that is not a catalog or is a catalog of a
-    /// newer ScanTools. Missing or empty files pass: they become catalogs.
+    /// newer ScanTools. Missing or empty files pass: they become catalogs. With <paramref name="createNothing"/>,
+    /// a catalog whose log is empty is read as immutable, so not even its -wal and -shm files are created.
     /// </summary>
-    public static void ThrowIfForeign(string path)
+    public static void ThrowIfForeign(string path, bool createNothing = false)
     {
         RefuseFolder(path);
         var info = new FileInfo(path);
@@ -129,7 +174,7 @@ internal static class CatalogDatabase
             return;
         }
         CheckHeader(path);
-        foreach (bool immutable in new[] { false, true })
+        foreach (bool immutable in createNothing && CatalogFiles.WalIsEmpty(path) ? new[] { true } : new[] { false, true })
         {
             using var connection = new SqliteConnection(immutable ? ImmutableConnectionString(path) : ConnectionString(path, SqliteOpenMode.ReadOnly));
             try
@@ -405,7 +450,7 @@ internal static class CatalogDatabase
         {
             SqliteReadOnly or SqlitePerm => ReadOnlyError(path, ex),
             SqliteNotADb => new CatalogException(CatalogErrorCode.NotACatalog, path,
-                $"'{path}' is not a ScanTools catalog (SQLite says: {ex.Message}).", ex),
+                $"'{path}' is not a ScanTools catalog (SQLite says: {ex.Message}). Choose another -Database; ScanTools does not overwrite other files.", ex),
             SqliteCorrupt => new CatalogException(CatalogErrorCode.Corrupt, path,
                 $"The catalog '{path}' is damaged ({ex.Message}). Restore it from a backup, or move it aside and scan again into a new catalog.", ex),
             SqliteFull => new CatalogException(CatalogErrorCode.WriteFailed, path,

@@ -25,6 +25,7 @@ public sealed partial class CatalogReader : IDisposable
     /// <exception cref="CatalogException">No catalog there, not a catalog, or from a newer ScanTools.</exception>
     public static CatalogReader Open(string databasePath, string? baseDirectory = null)
     {
+        CatalogDatabase.RefuseFolderSpelling(databasePath, baseDirectory);
         string path = Platform.CanonicalPath.Resolve(databasePath, baseDirectory);
         return new CatalogReader(path, CatalogDatabase.OpenForReading(path));
     }

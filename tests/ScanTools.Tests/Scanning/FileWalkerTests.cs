@@ -324,6 +324,79 @@ public sealed class FileWalkerTests : IDisposable
 
         Assert.Equal(3, sink.Records.Count);
         Assert.Equal(3, sink.Paths.Count);
+        AssertEachFolderListedOnce(sink);
+    }
+
+    /// <summary>Every folder's listing is handed over once: one final chunk per folder.</summary>
+    private static void AssertEachFolderListedOnce(RecordingSink sink)
+    {
+        var finals = sink.Listings.Where(l => l.IsFinalChunk).Select(l => l.DirectoryPath).ToList();
+        Assert.Equal(finals.Distinct(StringComparer.Ordinal).Count(), finals.Count);
+    }
+
+    /// <summary>The files directly in <paramref name="folder"/> and up to <paramref name="depth"/> levels below, where no folder on the way is named <paramref name="leftOut"/>.</summary>
+    private static IEnumerable<string> FilesBelow(string folder, int depth, string? leftOut = null) =>
+        Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Where(f =>
+            {
+                string[] parts = Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar);
+                return parts.Length - 1 <= depth && !parts.SkipLast(1).Contains(leftOut);
+            });
+
+    [Fact]
+    public void Walk_ARootInsideAnotherRoot_IsWalkedAsItsOwnRoot_WithMaxDepthCountedFromIt()
+    {
+        _t.File("nest/top");
+        _t.File("nest/a/one");
+        _t.File("nest/a/b/c/deep");
+        _t.File("nest/a/b/c/d/deeper");
+        _t.File("nest/a/b/c/d/e/deepest");
+        string outer = _t.Combine("nest"), inner = _t.Combine("nest", "a", "b", "c");
+
+        foreach (int depth in new[] { 0, 1 })
+        {
+            RecordingSink sink = Walk(new ScanOptions { Roots = new[] { outer, inner }, MaxDepth = depth });
+
+            var expected = FilesBelow(outer, depth).Union(FilesBelow(inner, depth)).Order(StringComparer.Ordinal);
+            Assert.Equal(expected, sink.Records.Select(r => r.FullName).Order(StringComparer.Ordinal));
+            AssertEachFolderListedOnce(sink);
+        }
+    }
+
+    [Fact]
+    public void Walk_ARootInsideAnotherRoot_IsNotLeftOutByTheOuterRootsExcludeOrIgnoreRules()
+    {
+        _t.File("proj/a.txt");
+        _t.File("proj/node_modules/m.js");
+        _t.File("proj/node_modules/dep/node_modules/n.js");
+        _t.File("proj/sub/node_modules/s.js");
+        File.WriteAllText(_t.Combine("proj", ".gitignore"), "/node_modules/\n");
+        string outer = _t.Combine("proj"), inner = _t.Combine("proj", "node_modules");
+
+        foreach (ScanOptions options in new[]
+        {
+            new ScanOptions { Roots = new[] { outer, inner }, Exclude = new[] { "node_modules" } },
+            new ScanOptions { Roots = new[] { inner, outer }, Exclude = new[] { "node_modules" } },
+            new ScanOptions { Roots = new[] { outer, inner }, Exclude = new[] { "node_modules" }, IgnoreFileName = new[] { ".gitignore" } },
+        })
+        {
+            RecordingSink sink = Walk(options);
+
+            // -Exclude applies within each root: the outer root leaves out every node_modules, the inner one those below it.
+            var expected = FilesBelow(outer, int.MaxValue, "node_modules").Union(FilesBelow(inner, int.MaxValue, "node_modules")).Order(StringComparer.Ordinal);
+            Assert.Equal(expected, sink.Records.Select(r => r.FullName).Order(StringComparer.Ordinal));
+            Assert.Contains(_t.Combine("proj", "node_modules", "m.js"), sink.Paths);
+            AssertEachFolderListedOnce(sink);
+        }
+    }
+
+    [Fact]
+    public void NormalizedRoots_KeepsARootInsideAnother_AndDropsOnlyRepeats()
+    {
+        string outer = _t.Combine("x"), inner = _t.Combine("x", "y");
+        var options = new ScanOptions { Roots = new[] { inner, outer, outer + Path.DirectorySeparatorChar, inner } };
+
+        Assert.Equal(new[] { inner, outer }.Order(StringComparer.Ordinal), options.NormalizedRoots().Order(StringComparer.Ordinal));
     }
 
     [Fact]

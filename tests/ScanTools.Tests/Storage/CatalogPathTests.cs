@@ -1,0 +1,168 @@
+using ScanTools.Hosting;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Storage;
+
+/// <summary>
+/// Catalog paths that cannot work: a path spelled as a folder, a per-user folder that cannot be created,
+/// a file with an SQLite header over garbage; and the check -WhatIf makes, which must refuse what the real
+/// open refuses, with the same error, and create nothing.
+/// </summary>
+public sealed class CatalogPathTests : CatalogTest
+{
+    /// <summary>Every file and folder under the test folder, to prove nothing was created.</summary>
+    private string[] Everything() =>
+        Directory.EnumerateFileSystemEntries(T.Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Order(StringComparer.Ordinal).ToArray();
+
+    [Theory]
+    [InlineData("cat/newdir/", false)]
+    [InlineData("cat/newdir/.", false)]
+    [InlineData("cat/existing/", true)]
+    public void APathSpelledAsAFolder_IsRefusedAsAFolder_ByEveryWayIn_AndNothingIsCreated(string spelled, bool exists)
+    {
+        T.Dir("cat");
+        if (exists)
+        {
+            T.Dir("cat/existing");
+        }
+        string given = Path.Combine(T.Path, spelled.Replace('/', Path.DirectorySeparatorChar));
+        string[] before = Everything();
+
+        var errors = new[]
+        {
+            Assert.Throws<CatalogException>(() => Registry.Acquire(given).Dispose()),
+            Assert.Throws<CatalogException>(() => CatalogReader.Open(given).Dispose()),
+            Assert.Throws<CatalogException>(() => CatalogLocation.Resolve(spelled, T.Path, environmentValue: "")),
+            Assert.Throws<CatalogException>(() => CatalogLocation.Resolve(null, T.Path, environmentValue: spelled)),
+        };
+
+        Assert.All(errors, e =>
+        {
+            Assert.Equal(CatalogErrorCode.NotACatalog, e.Code);
+            Assert.Equal(ScanExitCode.CatalogUnusable, e.ExitCode);
+            Assert.Contains("folder", e.Message, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(T.Path, "cat", exists ? "existing" : "newdir", "catalog.db"), e.Message, StringComparison.Ordinal);
+        });
+        Assert.Equal(before, Everything());
+    }
+
+    [Fact]
+    public void AnSqliteHeaderOverGarbage_IsNotACatalog_WithTheAdviceToChooseAnotherDatabase()
+    {
+        string db = T.Db("garbage.db");
+        byte[] content = new byte[8192];
+        new Random(5).NextBytes(content);
+        "SQLite format 3\0"u8.CopyTo(content);
+        File.WriteAllBytes(db, content);
+
+        var write = Assert.Throws<CatalogException>(() => Registry.Acquire(db).Dispose());
+        var read = Assert.Throws<CatalogException>(() => CatalogReader.Open(db).Dispose());
+
+        Assert.All(new[] { write, read }, e =>
+        {
+            Assert.Equal(CatalogErrorCode.NotACatalog, e.Code);
+            Assert.Contains("Choose another -Database", e.Message, StringComparison.Ordinal);
+        });
+        Assert.Equal(content, File.ReadAllBytes(db));
+    }
+
+    [UnixFact]
+    public void APerUserFolderThatCannotBeCreated_IsACatalogError_ThatSaysToPassDatabase()
+    {
+        string home = T.File("home-is-a-file", "not a folder");
+        var location = new CatalogLocation(Path.Combine(home, ".local", "share", "ScanTools", "catalog.db"), CatalogSource.Default);
+        string[] before = Everything();
+
+        var ex = Assert.Throws<CatalogException>(location.PrepareForWriting);
+
+        Assert.Equal(CatalogErrorCode.FolderNotFound, ex.Code);
+        Assert.Equal(ScanExitCode.CatalogUnusable, ex.ExitCode);
+        Assert.Equal((int)ScanExitCode.CatalogUnusable, ScanExitCodes.ForException(ex));
+        Assert.Contains("-Database", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Everything());
+        // What -WhatIf reports, without trying: the same error.
+        Assert.Equal(ex.Code, Assert.Throws<CatalogException>(location.ThrowIfUnusableForWriting).Code);
+    }
+
+    [MountFact]
+    public void APerUserFolderOnAReadOnlyFileSystem_IsCatalogReadOnly_ThatSaysToPassDatabase()
+    {
+        string mounted = T.Combine("ro");
+        using var mounts = new Mounts();
+        mounts.ReadOnlyBind(T.Dir("source"), mounted);
+        var location = new CatalogLocation(Path.Combine(mounted, "nonexistent", ".local", "share", "ScanTools", "catalog.db"), CatalogSource.Default);
+
+        var ex = Assert.Throws<CatalogException>(location.PrepareForWriting);
+
+        Assert.Equal(CatalogErrorCode.ReadOnly, ex.Code);
+        Assert.Equal((int)ScanExitCode.CatalogUnusable, ScanExitCodes.ForException(ex));
+        Assert.Contains("-Database", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(mounted));
+        Assert.Equal(ex.Code, Assert.Throws<CatalogException>(location.ThrowIfUnusableForWriting).Code);
+    }
+
+    /// <summary>Catalog paths that opening for writing refuses, each made by a setup that returns the path.</summary>
+    public static TheoryData<string> Refused => new() { "missing folder", "text file", "other database", "garbage after the header", "newer schema", "a folder" };
+
+    private string Make(string kind)
+    {
+        string db = T.Db();
+        switch (kind)
+        {
+            case "missing folder":
+                return T.Combine("no-such-folder", "catalog.db");
+            case "text file":
+                File.WriteAllText(db, "milk\neggs\nthis is a shopping list, not a catalog\n");
+                break;
+            case "other database":
+                Sql.Execute(db, "CREATE TABLE customers (id INTEGER PRIMARY KEY); INSERT INTO customers DEFAULT VALUES;");
+                break;
+            case "garbage after the header":
+                File.WriteAllBytes(db, "SQLite format 3\0"u8.ToArray().Concat(Enumerable.Repeat((byte)'x', 4096)).ToArray());
+                break;
+            case "newer schema":
+                Registry.Acquire(db).Dispose();
+                Registry.CloseAll();
+                Sql.Execute(db, $"PRAGMA user_version = {CatalogSchema.CurrentVersion + 1};");
+                break;
+            case "a folder":
+                return T.Dir("a-folder");
+        }
+        return db;
+    }
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public void TheCheckForWhatIf_RefusesWhatOpeningForWritingRefuses_WithTheSameError_AndCreatesNothing(string kind)
+    {
+        string db = Make(kind);
+        string[] before = Everything();
+        var location = new CatalogLocation(db, CatalogSource.Parameter);
+
+        var predicted = Assert.Throws<CatalogException>(location.ThrowIfUnusableForWriting);
+
+        Assert.Equal(before, Everything());
+        var real = Assert.Throws<CatalogException>(() => Registry.Acquire(db).Dispose());
+        Assert.Equal(real.Code, predicted.Code);
+        Assert.Equal(real.Message, predicted.Message);
+    }
+
+    [Fact]
+    public void TheCheckForWhatIf_PassesANewCatalogInAnExistingFolder_AndAnExistingCatalog_AndCreatesNothing()
+    {
+        string fresh = T.Db("fresh.db");
+        string existing = T.Db("existing.db");
+        Registry.Acquire(existing).Dispose();
+        Registry.CloseAll();
+        string[] before = Everything();
+
+        new CatalogLocation(fresh, CatalogSource.Parameter).ThrowIfUnusableForWriting();
+        new CatalogLocation(existing, CatalogSource.Environment).ThrowIfUnusableForWriting();
+        new CatalogLocation(T.Combine("per-user", "ScanTools", "catalog.db"), CatalogSource.Default).ThrowIfUnusableForWriting();
+
+        Assert.Equal(before, Everything());
+    }
+}
