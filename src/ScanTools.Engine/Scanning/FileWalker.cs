@@ -419,15 +419,21 @@ public sealed class FileWalker
         if (stat.Kind == EntryKind.Directory)
         {
             subdirectories.Add(name);
+            string full = Path.Join(work.Path, name);
             if (excluded || !CanDescend(work))
             {
-                Progress.AddSkipped(); // left out, or below -MaxDepth: counted, and kept as the catalog knew it
-                return null;
+                if (!_rootSet.Contains(full))
+                {
+                    Progress.AddSkipped(); // left out, or below -MaxDepth: counted, and kept as the catalog knew it
+                }
+                return null; // (a folder also given as a root is walked from there, not skipped)
             }
-            string full = Path.Join(work.Path, name);
             if (work.Device is long device && !OnDevice(full, device))
             {
-                Progress.AddSkipped(); // -OneFileSystem: another file system is mounted here
+                if (!_rootSet.Contains(full))
+                {
+                    Progress.AddSkipped(); // -OneFileSystem: another file system is mounted here
+                }
                 return null;
             }
             Enqueue(new DirectoryWork(full, relative ?? string.Empty, work.Depth + 1,
