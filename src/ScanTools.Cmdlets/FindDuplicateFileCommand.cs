@@ -51,7 +51,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
             return;
         }
         CatalogLocation catalog = ResolveCatalog();
@@ -72,7 +72,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
         }
         catch (OperationCanceledException)
         {

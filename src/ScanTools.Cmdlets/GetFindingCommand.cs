@@ -94,8 +94,8 @@ public sealed class GetFindingCommand : CatalogReadCommand
     {
         if (Removed && IncludeRemoved)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -Removed (only removed files) or -IncludeRemoved (present and removed), not both."),
-                "ConflictingStateFilters", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ScanTools.Scanning.ScanArgumentException("Use -Removed (only removed files) or -IncludeRemoved (present and removed), not both."),
+                "ConflictingStateFilters", null));
         }
         var bound = MyInvocation.BoundParameters;
         FindingQuery query;
@@ -123,7 +123,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
             return;
         }
 
