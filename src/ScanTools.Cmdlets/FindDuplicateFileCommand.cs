@@ -56,15 +56,21 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         }
         CatalogLocation catalog = ResolveCatalog();
         var finder = new DuplicateFinder();
-        var options = new DuplicateSearchOptions { Path = scope, MinSize = MinSize, ThrottleLimit = ThrottleLimit, StoreHashes = !NoStore };
+        var options = new DuplicateSearchOptions
+        {
+            Path = scope,
+            MinSize = MinSize,
+            ThrottleLimit = ThrottleLimit,
+            StoreHashes = !NoStore,
+            // Reported while the search runs, once stored: -ErrorAction Stop at one ends the run Cancelled.
+            ProblemFound = problem => WriteError(ErrorRecords.ForScanError(problem)),
+        };
         try
         {
             foreach (DuplicateGroup group in finder.Find(catalog.Path, options, _stop.Token))
             {
-                ReportProblems(finder);
                 WriteObject(group);
             }
-            ReportProblems(finder);
         }
         catch (CatalogException ex)
         {
@@ -83,15 +89,6 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         if (s.Stale > 0)
         {
             WriteWarning($"{s.Stale:N0} files the catalog holds are gone or changed size since they were scanned; they were left out. Scan again to bring the catalog up to date.");
-        }
-    }
-
-    /// <summary>Files that could not be read are non-terminating errors (AccessDenied, IoError), named.</summary>
-    private void ReportProblems(DuplicateFinder finder)
-    {
-        foreach (Scanning.ScanError problem in finder.TakeProblems())
-        {
-            WriteError(ErrorRecords.ForScanError(problem));
         }
     }
 

@@ -153,4 +153,33 @@ Describe 'Exit codes of a scan that meets a folder it cannot read (as an account
         $stopped.ExitCode | Should -Be ([int]$stoppedRun.ExitCode) -Because ($stopped.Output -join "`n")
         $stopped.ExitCode | Should -Be $documented['Cancelled']
     }
+
+    It 'exits Cancelled (4), the code of its Duplicates run, when -ErrorAction Stop stops Find-DuplicateFile at a file it cannot read' {
+        if ($user.Skip) {
+            Set-ItResult -Skipped -Because $user.Skip
+            return
+        }
+        $work = New-TestUserDirectory -Parent $TestDrive -User $user
+        $body = {
+            $tree = Join-Path $args[1] 'tree'
+            $null = New-Item -ItemType Directory -Path $tree -Force
+            foreach ($name in 'locked1.bin', 'locked2.bin') {
+                Set-Content -LiteralPath (Join-Path $tree $name) -Value ('x' * 1000) -NoNewline
+                [IO.File]::SetUnixFileMode((Join-Path $tree $name), [IO.UnixFileMode]::None)
+            }
+            $db = Join-Path $args[1] 'dups.db'
+            $null = Start-Scan -Path $tree -Database $db
+            Find-DuplicateFile -Database $db -ErrorAction Stop
+            exit 0
+        }.ToString()
+
+        $result = Invoke-ScheduledScript -Body $body -ArgumentList $work -User $user
+
+        $run = Get-ScanRun -Database (Join-Path $work 'dups.db') -Last 1
+        $run.Kind | Should -Be 'Duplicates'
+        $run.Status | Should -Be 'Cancelled'
+        $run.Errors | Should -BeGreaterOrEqual 1
+        $result.ExitCode | Should -Be ([int]$run.ExitCode) -Because ($result.Output -join "`n")
+        $result.ExitCode | Should -Be $documented['Cancelled']
+    }
 }

@@ -89,3 +89,46 @@ Describe 'A catalog of your own made read-only (chmod 444)' {
         $r.Scanned | Should -Be $r.Files
     }
 }
+
+Describe 'Find-DuplicateFile with identical files this account cannot read (chmod 000)' {
+    It 'reports each as AccessDenied, stores them with its Duplicates run and counts them, and does not call them gone or changed' {
+        if ($user.Skip) {
+            Set-ItResult -Skipped -Because $user.Skip
+            return
+        }
+        $work = New-TestUserDirectory -Parent $TestDrive -User $user
+        $body = {
+            $null = New-Item -ItemType Directory -Path tree -Force
+            foreach ($name in 'locked1.bin', 'locked2.bin', 'open1.bin', 'open2.bin') {
+                Set-Content -LiteralPath "tree/$name" -Value ($name.Substring(0, 4) * 1000) -NoNewline
+            }
+            foreach ($name in 'locked1.bin', 'locked2.bin') {
+                [IO.File]::SetUnixFileMode((Resolve-Path "tree/$name").ProviderPath, [IO.UnixFileMode]::None) # before the scan: unchanged since
+            }
+            Import-Module $module
+            $null = Start-Scan -Path tree -Database dups.db
+            $groups = @(Find-DuplicateFile -Database dups.db -ErrorAction SilentlyContinue -ErrorVariable problems -WarningVariable warned)
+            $run = Get-ScanRun -Database dups.db -Last 1
+            [ordered]@{
+                Groups    = @($groups | ForEach-Object { ($_.Files | ForEach-Object { Split-Path -Leaf $_ }) -join '+' })
+                Errors    = @($problems | ForEach-Object { '{0} {1}' -f $_.FullyQualifiedErrorId.Split(',')[0], (Split-Path -Leaf $_.TargetObject) })
+                Warnings  = @($warned | ForEach-Object { "$_" })
+                Kind      = $run.Kind
+                RunErrors = $run.Errors
+                ExitCode  = [int]$run.ExitCode
+                Stored    = @($run | Get-ScanError | ForEach-Object { '{0} {1}' -f $_.Kind, (Split-Path -Leaf $_.Path) })
+            } | ConvertTo-Json -Compress
+        }.ToString()
+
+        $r = Invoke-AsUser -Work $work -Body "& { $body } @args"
+
+        $locked = @('AccessDenied locked1.bin', 'AccessDenied locked2.bin')
+        $r.Groups | Should -Be @('open1.bin+open2.bin')
+        Join-Sorted $r.Errors | Should -Be (Join-Sorted $locked)
+        $r.Warnings | Should -BeNullOrEmpty -Because 'both files are there, as they were scanned'
+        $r.Kind | Should -Be 'Duplicates'
+        $r.RunErrors | Should -Be $locked.Count
+        $r.ExitCode | Should -Be ([int][ScanTools.Hosting.ScanExitCode]::CompletedWithErrors)
+        Join-Sorted $r.Stored | Should -Be (Join-Sorted $locked)
+    }
+}
