@@ -88,7 +88,9 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         WriteVerbose($"{s.Candidates:N0} files considered, {s.SizeMatched:N0} shared a size; read the first and last blocks of {s.Prefiltered:N0} and the whole of {s.FullyHashed:N0} ({ByteSize.Format(s.BytesRead)}); used {s.StoredHashesUsed:N0} stored hashes; stored {s.HashesStored:N0} new ones.");
         if (s.Stale > 0)
         {
-            WriteWarning($"{s.Stale:N0} files the catalog holds are gone or changed size since they were scanned; they were left out. Scan again to bring the catalog up to date.");
+            WriteWarning(s.Stale == 1
+                ? "1 file the catalog holds is gone or changed size since it was scanned; it was left out. Scan again to bring the catalog up to date."
+                : $"{s.Stale:N0} files the catalog holds are gone or changed size since they were scanned; they were left out. Scan again to bring the catalog up to date.");
         }
     }
 
