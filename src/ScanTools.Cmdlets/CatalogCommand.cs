@@ -133,7 +133,7 @@ public abstract class CatalogReadCommand : CatalogCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
         }
         catch (OperationCanceledException)
         {

@@ -76,9 +76,13 @@ public static class ErrorRecords
     public static ErrorRecord ForCatalog(CatalogException ex) =>
         new(ex, IdOf(ex.Code), CategoryOf(ex.Code), ex.DatabasePath);
 
-    /// <summary>The error record of one entry a scan could not handle (non-terminating).</summary>
+    /// <summary>
+    /// The error record of one entry a scan could not handle (non-terminating). Its exception, a
+    /// <see cref="ScanErrorException"/> (an IOException), carries exit code 4 (Cancelled): when the caller
+    /// stops at it (-ErrorAction Stop), the command's run ends Cancelled.
+    /// </summary>
     public static ErrorRecord ForScanError(ScanError error) =>
-        new(new IOException($"{error.Path}: {error.Message}"), IdOf(error.Kind), CategoryOf(error.Kind), error.Path)
+        new(new ScanErrorException(error), IdOf(error.Kind), CategoryOf(error.Kind), error.Path)
         {
             ErrorDetails = new ErrorDetails($"{error.Message} ({error.Path})"),
         };
@@ -89,6 +93,15 @@ public static class ErrorRecords
     /// </summary>
     public static ErrorRecord ForMissingRun(long scanId) =>
         new(CatalogReader.NoRunError(new[] { scanId }), "InvalidFilter", ErrorCategory.InvalidArgument, scanId);
+
+    /// <summary>
+    /// The error record of arguments a command cannot work with (InvalidFilter, ConflictingStateFilters,
+    /// PathIsFile, InvalidPath...). Its exception is a <see cref="ScanArgumentException"/> (an ArgumentException
+    /// with the same message, the original as its inner exception), so a script that ends on it exits with
+    /// 2 (BadArguments).
+    /// </summary>
+    public static ErrorRecord ForBadArgument(Exception ex, string errorId, object? target) =>
+        new(ex as ScanArgumentException ?? new ScanArgumentException(ex.Message, ex), errorId, ErrorCategory.InvalidArgument, target);
 
     /// <summary>The error record of an input Write-Finding could not record (non-terminating).</summary>
     public static ErrorRecord ForInput(ScanItemException ex, object input) =>

@@ -44,7 +44,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
         string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         if (Directory.Exists(path))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is a folder; give the path of the baseline file to write."), "InvalidBaselinePath", ErrorCategory.InvalidArgument, Path));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' is a folder; give the path of the baseline file to write."), "InvalidBaselinePath", Path));
         }
         FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
         foreach (FindingMatch m in _matches)

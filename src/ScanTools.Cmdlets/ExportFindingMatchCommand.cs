@@ -60,13 +60,12 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
         }
         else
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' does not say which format to write: name it .sarif or .csv, or add -Format Sarif or -Format Csv."),
-                "UnknownExportFormat", ErrorCategory.InvalidArgument, Path));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' does not say which format to write: name it .sarif or .csv, or add -Format Sarif or -Format Csv."), "UnknownExportFormat", Path));
             return;
         }
         if (Directory.Exists(path))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is a folder; give the path of the file to write."), "InvalidExportPath", ErrorCategory.InvalidArgument, Path));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' is a folder; give the path of the file to write."), "InvalidExportPath", Path));
         }
         if (NoClobber && File.Exists(path))
         {

@@ -51,20 +51,26 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
             return;
         }
         CatalogLocation catalog = ResolveCatalog();
         var finder = new DuplicateFinder();
-        var options = new DuplicateSearchOptions { Path = scope, MinSize = MinSize, ThrottleLimit = ThrottleLimit, StoreHashes = !NoStore };
+        var options = new DuplicateSearchOptions
+        {
+            Path = scope,
+            MinSize = MinSize,
+            ThrottleLimit = ThrottleLimit,
+            StoreHashes = !NoStore,
+            // Reported while the search runs, once stored: -ErrorAction Stop at one ends the run Cancelled.
+            ProblemFound = problem => WriteError(ErrorRecords.ForScanError(problem)),
+        };
         try
         {
             foreach (DuplicateGroup group in finder.Find(catalog.Path, options, _stop.Token))
             {
-                ReportProblems(finder);
                 WriteObject(group);
             }
-            ReportProblems(finder);
         }
         catch (CatalogException ex)
         {
@@ -72,7 +78,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
         }
         catch (OperationCanceledException)
         {
@@ -82,16 +88,9 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         WriteVerbose($"{s.Candidates:N0} files considered, {s.SizeMatched:N0} shared a size; read the first and last blocks of {s.Prefiltered:N0} and the whole of {s.FullyHashed:N0} ({ByteSize.Format(s.BytesRead)}); used {s.StoredHashesUsed:N0} stored hashes; stored {s.HashesStored:N0} new ones.");
         if (s.Stale > 0)
         {
-            WriteWarning($"{s.Stale:N0} files the catalog holds are gone or changed size since they were scanned; they were left out. Scan again to bring the catalog up to date.");
-        }
-    }
-
-    /// <summary>Files that could not be read are non-terminating errors (AccessDenied, IoError), named.</summary>
-    private void ReportProblems(DuplicateFinder finder)
-    {
-        foreach (Scanning.ScanError problem in finder.TakeProblems())
-        {
-            WriteError(ErrorRecords.ForScanError(problem));
+            WriteWarning(s.Stale == 1
+                ? "1 file the catalog holds is gone or changed size since it was scanned; it was left out. Scan again to bring the catalog up to date."
+                : $"{s.Stale:N0} files the catalog holds are gone or changed size since they were scanned; they were left out. Scan again to bring the catalog up to date.");
         }
     }
 

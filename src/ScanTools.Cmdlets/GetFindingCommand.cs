@@ -135,8 +135,8 @@ public sealed class GetFindingCommand : CatalogReadCommand
     {
         if (Removed && IncludeRemoved)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -Removed (only removed files) or -IncludeRemoved (present and removed), not both."),
-                "ConflictingStateFilters", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ScanTools.Scanning.ScanArgumentException("Use -Removed (only removed files) or -IncludeRemoved (present and removed), not both."),
+                "ConflictingStateFilters", null));
         }
         var bound = MyInvocation.BoundParameters;
         FindingQuery query;
@@ -165,14 +165,13 @@ public sealed class GetFindingCommand : CatalogReadCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
             return;
         }
 
         if (query.Findings is null && (bound.ContainsKey(nameof(Baseline)) || IncludeBaselined))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Baseline and -IncludeBaselined apply to findings of rules: add -Rule, -Severity or -MinimumSeverity (or use Get-FindingMatch)."),
-                "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException("-Baseline and -IncludeBaselined apply to findings of rules: add -Rule, -Severity or -MinimumSeverity (or use Get-FindingMatch)."), "InvalidFilter", null));
         }
         QueryCatalog(reader =>
         {

@@ -70,8 +70,7 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
         var bound = MyInvocation.BoundParameters;
         if (IncludeBaselined && !bound.ContainsKey(nameof(Baseline)))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeBaselined shows the findings a baseline accepts: give the baseline with -Baseline."),
-                "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException("-IncludeBaselined shows the findings a baseline accepts: give the baseline with -Baseline."), "InvalidFilter", null));
         }
         var query = new FindingMatchQuery
         {

@@ -112,7 +112,7 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidFilter", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
             return;
         }
 

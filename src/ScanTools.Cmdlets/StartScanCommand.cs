@@ -121,7 +121,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                         : throw new ArgumentException($"'{p}' is a path of the {provider.Name} provider; Start-Scan scans file-system folders.");
                 if (!literal && !resolved.Any())
                 {
-                    WriteError(new ErrorRecord(new ItemNotFoundException($"No folder matches '{p}'."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                    WriteError(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
                     continue;
                 }
                 bool pattern = !literal && WildcardPattern.ContainsWildcardCharacters(p);
@@ -139,27 +139,27 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     }
                     else if (File.Exists(folder))
                     {
-                        WriteError(new ErrorRecord(new ArgumentException($"'{folder}' is a file, not a folder. Give its folder, or record the file with Write-Finding."),
-                            "PathIsFile", ErrorCategory.InvalidArgument, folder));
+                        WriteError(ErrorRecords.ForBadArgument(new ScanArgumentException($"'{folder}' is a file, not a folder. Give its folder, or record the file with Write-Finding."),
+                            "PathIsFile", folder));
                     }
                     else
                     {
-                        WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the folder '{folder}' because it does not exist."),
+                        WriteError(new ErrorRecord(new FolderNotFoundException($"Cannot find the folder '{folder}' because it does not exist."),
                             "PathNotFound", ErrorCategory.ObjectNotFound, folder));
                     }
                 }
                 if (pattern && folders == 0 && resolved.Any())
                 {
-                    WriteError(new ErrorRecord(new ItemNotFoundException($"No folder matches '{p}' (only files do)."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                    WriteError(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}' (only files do)."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
                 }
             }
             catch (ItemNotFoundException ex)
             {
-                WriteError(new ErrorRecord(ex, "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                WriteError(new ErrorRecord(ex as FolderNotFoundException ?? new FolderNotFoundException(ex.Message, ex), "PathNotFound", ErrorCategory.ObjectNotFound, p));
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
             {
-                WriteError(new ErrorRecord(ex, "InvalidPath", ErrorCategory.InvalidArgument, p));
+                WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", p));
             }
         }
     }

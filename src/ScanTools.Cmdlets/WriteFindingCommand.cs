@@ -215,11 +215,14 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
             : throw new NoFullNameException($"The input ({input.BaseObject.GetType().Name}) has no FullName property. Pipe files from Get-ChildItem, findings, or paths.");
     }
 
-    private sealed class NoFullNameException : Exception
+    /// <summary>NoFullName: with -ErrorAction Stop it ends Write-Finding, whose run then ends Cancelled.</summary>
+    private sealed class NoFullNameException : Exception, IScanExitCode
     {
         public NoFullNameException(string message)
             : base(message)
         {
         }
+
+        public ScanExitCode ExitCode => ScanExitCode.Cancelled;
     }
 }

@@ -23,6 +23,7 @@ internal static class Program
                 "open-writer" => OpenWriter(args[1]),
                 "scan" => Scan(args[1], args[2..]),
                 "read" => Read(args[1]),
+                "duplicates" => Duplicates(args[1]),
                 "write" => Write(args[1], args[2..]),
                 "connect" => Connect(args[1], args.Length > 2 ? args[2] : "x"),
                 "naive" => Naive(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3]),
@@ -38,7 +39,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: walk ROOT [--follow] [--exclude P]... [--max-depth N] | open-writer DB | scan DB ROOT... | read DB | write DB [--records N] [--per-listing N] [--prefix P] [--report-every N] [--hold] [--hold-open]");
+        Console.Error.WriteLine("usage: walk ROOT [--follow] [--exclude P]... [--max-depth N] | open-writer DB | scan DB ROOT... | read DB | duplicates DB | write DB [--records N] [--per-listing N] [--prefix P] [--report-every N] [--hold] [--hold-open]");
         return 2;
     }
 
@@ -281,6 +282,22 @@ internal static class Program
     {
         using CatalogReader reader = CatalogReader.Open(db);
         Emit(new { files = reader.FindFiles(new FindingQuery()).Count(), runs = reader.GetScanRuns().Count });
+        return 0;
+    }
+
+    /// <summary>Finds duplicates as Find-DuplicateFile does (hashes stored); prints {"groups", "stale", "problems"}.</summary>
+    private static int Duplicates(string db)
+    {
+        var finder = new ScanTools.Duplicates.DuplicateFinder();
+        var problems = new List<ScanError>();
+        int groups = 0;
+        foreach (ScanTools.Duplicates.DuplicateGroup unused in finder.Find(db, new ScanTools.Duplicates.DuplicateSearchOptions()))
+        {
+            problems.AddRange(finder.TakeProblems());
+            groups++;
+        }
+        problems.AddRange(finder.TakeProblems());
+        Emit(new { groups, stale = finder.Statistics.Stale, problems = problems.Select(p => new { path = p.Path, kind = p.Kind.ToString() }) });
         return 0;
     }
 

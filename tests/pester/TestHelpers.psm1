@@ -323,24 +323,124 @@ function Get-PwshPath {
     throw 'pwsh was not found on PATH; child PowerShell processes cannot be started.'
 }
 
+function Get-TestUser {
+    <#
+    .SYNOPSIS
+    How to start a child pwsh as an account that file permissions apply to (root ignores them), for tests of
+    read-only and unreadable files. Not root: the current account, as it is. Root: the user nobody, through
+    runuser, with copies of PowerShell and of the module under -WorkDirectory when nobody cannot read them
+    where they are (a .NET global tool lives under root's home). Returns Uid, Command (what starts pwsh),
+    ModulePath (the ScanTools.psd1 that account imports) and Skip (why it cannot be done here, else $null).
+    Pass it to Invoke-TestPwsh -User.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $WorkDirectory)
+
+    $modulePath = Get-ScanToolsTestModulePath
+    $user = [pscustomobject]@{ Uid = $null; Command = @(); ModulePath = $modulePath; Skip = $null }
+    if ($IsWindows) {
+        $user.Skip = 'needs Unix file permissions'
+        return $user
+    }
+    if (-not (Test-IsRoot)) {
+        $user.Uid = [int](id -u)
+        $user.Command = @(Get-PwshPath)
+        return $user
+    }
+    $runuser = Get-Command -Name runuser -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $runuser) {
+        $user.Skip = 'running as root, where permissions stop nothing, and runuser is not available to run the test as another account'
+        return $user
+    }
+    $name = 'nobody'
+    $uid = id -u $name 2>$null
+    if ($LASTEXITCODE -ne 0) {
+        $user.Skip = "running as root, and there is no user '$name' to run the test as"
+        return $user
+    }
+    $null = [IO.Directory]::CreateDirectory($WorkDirectory)
+    # Every folder from / down to the work folder must let that account through.
+    for ($d = [IO.DirectoryInfo]::new($WorkDirectory); $null -ne $d; $d = $d.Parent) {
+        $d.UnixFileMode = $d.UnixFileMode -bor [IO.UnixFileMode]'OtherExecute'
+    }
+    $canRead = { param($path) & $runuser.Source -u $name -- test -r $path; $LASTEXITCODE -eq 0 }
+
+    # The dotnet host runs pwsh.dll when PowerShell is a .NET global tool; otherwise pwsh is its own executable.
+    $process = [Environment]::ProcessPath
+    $hosted = [IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet'
+    $pwshHome = $PSHOME
+    if (-not (& $canRead (Join-Path $pwshHome 'pwsh.dll'))) {
+        $pwshHome = Join-Path $WorkDirectory 'pwsh'
+        Copy-Item -LiteralPath $PSHOME -Destination $pwshHome -Recurse
+    }
+    $user.Command = if ($hosted) { @($process, (Join-Path $pwshHome 'pwsh.dll')) } else { @((Join-Path $pwshHome ([IO.Path]::GetFileName($process)))) }
+    if (-not (& $canRead $modulePath)) {
+        $moduleCopy = Join-Path $WorkDirectory 'module/ScanTools'
+        $null = New-Item -ItemType Directory -Path $moduleCopy -Force
+        Copy-Item -Path (Join-Path (Split-Path -Parent $modulePath) '*') -Destination $moduleCopy -Recurse
+        $user.ModulePath = Join-Path $moduleCopy 'ScanTools.psd1'
+    }
+    $userHome = [IO.Directory]::CreateDirectory((Join-Path $WorkDirectory 'home')).FullName
+    & chown $name $userHome
+    $user.Uid = [int]$uid
+    # runuser sets HOME to the account's own (often /nonexistent): env gives it one it can write.
+    $user.Command = @($runuser.Source, '-u', $name, '--', 'env', '-u', 'XDG_CONFIG_HOME', '-u', 'XDG_DATA_HOME', '-u', 'XDG_CACHE_HOME', "HOME=$userHome") + $user.Command
+    foreach ($path in @($user.Command[-1], $user.ModulePath)) {
+        if (-not (& $canRead $path)) {
+            $user.Skip = "running as root, and the user '$name' cannot read '$path' even after copying it"
+        }
+    }
+    & $runuser.Source -u $name -- test -x $process
+    if ($LASTEXITCODE -ne 0) {
+        $user.Skip = "running as root, and the user '$name' cannot run '$process'"
+    }
+    $user
+}
+
+function New-TestUserDirectory {
+    <#
+    .SYNOPSIS
+    Creates a folder that the account of a Get-TestUser object owns (root gives it away), so that its
+    child pwsh creates catalogs there as their owner.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [string] $Parent,
+        [Parameter(Mandatory)] $User
+    )
+
+    $folder = New-TestDirectory -Parent $Parent
+    if (Test-IsRoot) {
+        & chown $User.Uid $folder
+    }
+    $folder
+}
+
 function Invoke-TestPwsh {
     <#
     .SYNOPSIS
     Runs -Script in a new pwsh process (-NoProfile -NonInteractive) and returns an object with its ExitCode
-    and Output (stdout and stderr lines, in order). -ArgumentList values reach the script as $args.
+    and Output (stdout and stderr lines, in order). -ArgumentList values reach the script as $args. With
+    -User (from Get-TestUser), the process runs as that account.
     #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [string] $Script,
         [object[]] $ArgumentList = @(),
-        [int] $TimeoutSeconds = 120
+        [int] $TimeoutSeconds = 120,
+        $User
     )
 
     $file = Join-Path ([IO.Path]::GetTempPath()) ("scantools-child-" + [guid]::NewGuid().ToString('N') + '.ps1')
     [IO.File]::WriteAllText($file, $Script)
     try {
-        $psi = [System.Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
-        foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $file) + @($ArgumentList | ForEach-Object { [string]$_ })) {
+        $command = @(if ($User) { $User.Command } else { Get-PwshPath })
+        if ($User) {
+            [IO.File]::SetUnixFileMode($file, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+        }
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($command[0])
+        foreach ($a in @($command | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $file) + @($ArgumentList | ForEach-Object { [string]$_ })) {
             $psi.ArgumentList.Add($a)
         }
         $psi.RedirectStandardOutput = $true
@@ -442,4 +542,4 @@ function Invoke-TestSql {
 
 Export-ModuleMember -Function Get-ScanToolsTestModulePath, New-TestDirectory, New-TestFile, New-TestTree, Get-TestFileCount,
     New-CatalogPath, Get-RealPath, Test-IsRoot, Join-Sorted, Send-TestSignal, Wait-TestSignal, Get-TestJobFailure,
-    Get-PwshPath, Invoke-TestPwsh, Start-TestPwsh, Get-NuGetPackageFolder, Invoke-TestSql
+    Get-PwshPath, Invoke-TestPwsh, Start-TestPwsh, Get-NuGetPackageFolder, Invoke-TestSql, Get-TestUser, New-TestUserDirectory

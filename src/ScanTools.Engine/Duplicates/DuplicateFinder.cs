@@ -25,6 +25,14 @@ public sealed record DuplicateSearchOptions
 
     /// <summary>The writer session registry (tests); the process-wide one by default.</summary>
     public WriterSessionRegistry? Registry { get; init; }
+
+    /// <summary>
+    /// Called with each file that could not be read, on the thread that enumerates the search, after the
+    /// item is stored with the run and before the groups of its batch are returned. If it throws (a caller
+    /// that stops at errors), the search stops and its run ends Cancelled. Without it, the items wait for
+    /// <see cref="DuplicateFinder.TakeProblems"/>.
+    /// </summary>
+    public Action<ScanError>? ProblemFound { get; init; }
 }
 
 /// <summary>
@@ -52,7 +60,12 @@ public sealed class DuplicateFinder
         public EntryStat Stat;
         public byte[]? Sha256;
         public ulong Prefilter;
+
+        /// <summary>Left out: gone, changed or replaced since the scan (Stale), or unreadable (<see cref="Failed"/>).</summary>
         public bool Unreadable;
+
+        /// <summary>Left out because it could not be read (permission denied, an I/O error): an error item, not stale.</summary>
+        public bool Failed;
 
         /// <summary>Stat was taken from the first name without following links (not from an opened file).</summary>
         public bool StatOfFirstName;
@@ -62,7 +75,22 @@ public sealed class DuplicateFinder
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<ScanError> _problems = new();
 
-    /// <summary>Files that could not be read (permission denied, an I/O error), each as an error item; taken once.</summary>
+    /// <summary>Problems not yet stored with the Duplicates run; the search's own thread stores them.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ScanError> _unstored = new();
+
+    /// <summary>A file that could not be read (any thread): stored with the run and reported by <see cref="SettleProblems"/>.</summary>
+    private void Problem(Copy copy, ScanError error)
+    {
+        copy.Unreadable = true;
+        copy.Failed = true;
+        _unstored.Enqueue(error);
+    }
+
+    /// <summary>
+    /// Files that could not be read (permission denied, an I/O error), each as an error item; taken once.
+    /// With <see cref="DuplicateSearchOptions.StoreHashes"/> they are also stored with the Duplicates run and
+    /// counted in its Errors, before the search yields the groups of their batch.
+    /// </summary>
     public IReadOnlyList<ScanError> TakeProblems()
     {
         var list = new List<ScanError>();
@@ -245,7 +273,8 @@ public sealed class DuplicateFinder
                 copy.Unreadable = true; // the name that was read is gone or replaced: what was read is not of these names
             }
         });
-        Statistics.Stale += all.Count(c => c.Unreadable);
+        Statistics.Stale += all.Count(c => c.Unreadable && !c.Failed);
+        Statistics.Unreadable += all.Count(c => c.Failed);
         Statistics.StoredHashesUsed += all.Count(c => !c.Unreadable && c.Sha256 is not null && c.First.Size > 0);
 
         // 2. In groups that mix stored and unknown digests, one file per stored digest is read too, so that a
@@ -270,6 +299,7 @@ public sealed class DuplicateFinder
             }
             copy.Stat = stat;
         });
+        Statistics.Unreadable += representatives.Count(c => c.Failed);
         Statistics.Prefiltered += prefiltered;
 
         Statistics.CheckTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -318,9 +348,14 @@ public sealed class DuplicateFinder
                     copy.Unreadable = true; // it changed while read: not a duplicate we can vouch for
                 }
             }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                copy.Unreadable = true; // gone since it was checked
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                copy.Unreadable = true;
+                Problem(copy, new ScanError(copy.First.FullName, ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
+                    $"This file could not be read, so it was left out of the search for duplicates: {ex.Message}"));
             }
             return hasher;
         }, hasher => hasher.Dispose());
@@ -332,18 +367,21 @@ public sealed class DuplicateFinder
             {
                 Store(computed, ref recorder, options, database);
             }
+            SettleProblems(ref recorder, options, database, deliver: false);
             throw;
         }
         Statistics.FullyHashed += needFull.Count;
+        Statistics.Unreadable += needFull.Count(c => c.Failed);
         Statistics.BytesRead += prefilterBytes + fullBytes;
 
         Statistics.HashTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
 
-        // 4. Store what was computed; group by digest.
+        // 4. Store what was computed, and the files that could not be read; group by digest.
         if (options.StoreHashes && !computed.IsEmpty)
         {
             Store(computed, ref recorder, options, database);
         }
+        SettleProblems(ref recorder, options, database, deliver: true);
         var groups = new List<DuplicateGroup>();
         foreach (List<Copy> group in batch)
         {
@@ -386,6 +424,33 @@ public sealed class DuplicateFinder
     }
 
     /// <summary>
+    /// On the enumerating thread: stores each file that could not be read as an error item of the Duplicates
+    /// run (started for it if no hash was stored yet), so that Get-ScanError lists it and the run's Errors
+    /// counts it, then hands it to <see cref="DuplicateSearchOptions.ProblemFound"/> (when
+    /// <paramref name="deliver"/>) or keeps it for <see cref="TakeProblems"/>. Without
+    /// <see cref="DuplicateSearchOptions.StoreHashes"/> (-NoStore) nothing is stored.
+    /// </summary>
+    private void SettleProblems(ref FileRecorder? recorder, DuplicateSearchOptions options, string database, bool deliver)
+    {
+        while (_unstored.TryDequeue(out ScanError? error))
+        {
+            if (options.StoreHashes)
+            {
+                recorder ??= FileRecorder.Start(database, registry: options.Registry, kind: "Duplicates");
+                recorder.AddError(error);
+            }
+            if (deliver && options.ProblemFound is Action<ScanError> report)
+            {
+                report(error);
+            }
+            else
+            {
+                _problems.Enqueue(error);
+            }
+        }
+    }
+
+    /// <summary>
     /// Reads a copy's first and last <see cref="BlockSize"/> bytes (all of it when smaller than two blocks)
     /// into its XxHash3 prefilter, taking its stat from the same open file. False, and the copy unreadable,
     /// when it cannot be read (gone, denied, a file that would block).
@@ -404,7 +469,7 @@ public sealed class DuplicateFinder
                 copy.Unreadable = true;
                 if (failure is LinuxFile.ReadFailure.AccessDenied or LinuxFile.ReadFailure.Other)
                 {
-                    _problems.Enqueue(new ScanError(path, failure == LinuxFile.ReadFailure.AccessDenied ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
+                    Problem(copy, new ScanError(path, failure == LinuxFile.ReadFailure.AccessDenied ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
                         "This file could not be read, so it was left out of the search for duplicates."));
                 }
                 return false;
@@ -434,10 +499,14 @@ public sealed class DuplicateFinder
                     last = RandomAccess.Read(handle, buffer.Slice(WholeUpTo / 2, BlockSize), size - BlockSize);
                 }
             }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                copy.Unreadable = true; // gone since the scan
+                return false;
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                copy.Unreadable = true;
-                _problems.Enqueue(new ScanError(path, ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
+                Problem(copy, new ScanError(path, ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
                     $"This file could not be read, so it was left out of the search for duplicates: {ex.Message}"));
                 return false;
             }

@@ -53,8 +53,14 @@ public sealed class DuplicateSearchStatistics
     /// <summary>Files whose stored SHA-256 was used without reading them (unchanged since it was taken).</summary>
     public long StoredHashesUsed { get; set; }
 
-    /// <summary>Catalog entries no longer on disk, or changed in size since the scan: left out.</summary>
+    /// <summary>
+    /// Catalog entries no longer on disk, changed in size or replaced by another file since the scan: left
+    /// out. Files that could not be read are not stale; they are counted in <see cref="Unreadable"/>.
+    /// </summary>
     public long Stale { get; set; }
+
+    /// <summary>Files that could not be read (permission denied, an I/O error): left out, each an error item.</summary>
+    public long Unreadable { get; set; }
 
     /// <summary>SHA-256 digests written back to the catalog.</summary>
     public long HashesStored { get; set; }

@@ -10,13 +10,19 @@ public enum ScanExitCode
     /// <summary>The run completed and met no error item.</summary>
     Completed = 0,
 
-    /// <summary>Wrong parameters, or nothing to scan: every path given was missing, a file, or not a file-system path.</summary>
+    /// <summary>
+    /// Wrong parameters, or nothing to scan: every path given was missing, a file, or not a file-system path;
+    /// scan options or query filters that cannot work.
+    /// </summary>
     BadArguments = 2,
 
     /// <summary>The run completed, but met error items (an unreadable folder, a vanished file); Get-ScanError lists them.</summary>
     CompletedWithErrors = 3,
 
-    /// <summary>The run was stopped (Ctrl+C, SIGTERM, a pipeline that stopped early); what it found until then is kept.</summary>
+    /// <summary>
+    /// The run was stopped (Ctrl+C, SIGTERM, a pipeline that stopped early, -ErrorAction Stop at an error item);
+    /// what it found until then is kept.
+    /// </summary>
     Cancelled = 4,
 
     /// <summary>The run failed, for example when the catalog could not be written mid-scan (disk full).</summary>
@@ -26,19 +32,30 @@ public enum ScanExitCode
     CatalogUnusable = 6,
 }
 
+/// <summary>
+/// An exception that knows what a scheduled script that ends on it exits with. Every exception a ScanTools
+/// command ends with carries one: catalog failures, wrong arguments, and error items (an error item ends a
+/// command only when the caller stops at errors, -ErrorAction Stop, and its run then ends Cancelled).
+/// </summary>
+public interface IScanExitCode
+{
+    /// <summary>The process exit code for this exception.</summary>
+    ScanExitCode ExitCode { get; }
+}
+
 /// <summary>Maps outcomes and exceptions to <see cref="ScanExitCode"/>; what a schedule's script uses in its trap.</summary>
 public static class ScanExitCodes
 {
     /// <summary>The code of an exception that ended a command: its own ExitCode when it has one.</summary>
     /// <remarks>
-    /// PowerShell's ParameterBindingException (a parameter name or value PowerShell rejected) maps to
+    /// Exceptions of ScanTools carry their code (<see cref="IScanExitCode"/>). PowerShell's
+    /// ParameterBindingException (a parameter name or value PowerShell rejected) maps to
     /// <see cref="ScanExitCode.BadArguments"/>; anything else unknown to <see cref="ScanExitCode.Failed"/>.
     /// </remarks>
     public static int ForException(Exception? exception) => exception switch
     {
         null => (int)ScanExitCode.Failed,
-        Storage.CatalogException c => (int)c.ExitCode,
-        Scanning.ScanArgumentException a => (int)a.ExitCode,
+        IScanExitCode carrier => (int)carrier.ExitCode,
         _ when exception.GetType().FullName is "System.Management.Automation.ParameterBindingException"
             or "System.Management.Automation.ValidationMetadataException" => (int)ScanExitCode.BadArguments,
         _ => (int)ScanExitCode.Failed,

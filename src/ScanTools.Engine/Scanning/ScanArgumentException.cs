@@ -4,7 +4,7 @@ namespace ScanTools.Scanning;
 /// A command cannot run with what it was given: scan options that cannot work, or no folder left to
 /// scan. Carries <see cref="Hosting.ScanExitCode.BadArguments"/> for scheduled scripts.
 /// </summary>
-public sealed class ScanArgumentException : ArgumentException
+public sealed class ScanArgumentException : ArgumentException, Hosting.IScanExitCode
 {
     /// <summary>Creates the exception.</summary>
     public ScanArgumentException(string message, Exception? innerException = null)

@@ -21,10 +21,16 @@ internal static class CatalogDatabase
             throw missing;
         }
         CheckHeader(path);
+        if (CatalogFiles.UnwritableCatalog(path) is string readOnly)
+        {
+            // Before SQLite opens it: it would create side files with the catalog's read-only mode.
+            throw new CatalogException(CatalogErrorCode.ReadOnly, path, $"The catalog '{path}' cannot be written: {readOnly}");
+        }
         if (!File.Exists(path))
         {
             CreateWhole(path);
         }
+        CatalogFiles.MakeOwnCompanionsWritable(path);
 
         var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadWriteCreate));
         try
@@ -174,7 +180,7 @@ internal static class CatalogDatabase
             return;
         }
         CheckHeader(path);
-        foreach (bool immutable in createNothing && CatalogFiles.WalIsEmpty(path) ? new[] { true } : new[] { false, true })
+        foreach (bool immutable in CatalogFiles.WalIsEmpty(path) && (createNothing || IsFrozen(path)) ? new[] { true } : new[] { false, true })
         {
             using var connection = new SqliteConnection(immutable ? ImmutableConnectionString(path) : ConnectionString(path, SqliteOpenMode.ReadOnly));
             try
@@ -197,8 +203,9 @@ internal static class CatalogDatabase
 
     /// <summary>
     /// Opens a read-only connection to an existing catalog of the current schema. It creates nothing next
-    /// to a catalog of another account, and reads a catalog on read-only media: in both cases, when the
-    /// write-ahead log holds nothing, it opens the catalog file as immutable (no index file needed).
+    /// to a catalog of another account or next to a catalog file that is read-only, and reads a catalog on
+    /// read-only media: in these cases, when the write-ahead log holds nothing, it opens the catalog file as
+    /// immutable (no index file needed).
     /// </summary>
     public static SqliteConnection OpenForReading(string path)
     {
@@ -220,7 +227,10 @@ internal static class CatalogDatabase
                 $"'{path}' is an empty file, not a catalog yet. Start-Scan or Write-Finding with -Database '{path}' turns an empty file into a new catalog; or give the right -Database.");
         }
         // A reader of another account must not create the index file: its owner could not write it afterwards.
-        bool immutable = !File.Exists(CatalogFiles.Shm(path)) && CatalogFiles.WalIsEmpty(path) && IsSomeoneElses(path);
+        // Nor may a reader of a read-only catalog file open it normally: SQLite would give the side files it
+        // creates, and an empty log it opens, the catalog's read-only mode, and its owner's writer could not
+        // open them once the catalog is writable again.
+        bool immutable = CatalogFiles.WalIsEmpty(path) && (IsFrozen(path) || (!File.Exists(CatalogFiles.Shm(path)) && IsSomeoneElses(path)));
         try
         {
             return OpenReader(path, immutable);
@@ -249,6 +259,12 @@ internal static class CatalogDatabase
             throw Translate(ex, path, writing: false); // damaged, not a database: the same errors a writer gives
         }
     }
+
+    /// <summary>
+    /// A catalog file without any write permission that this account cannot write either (root can: its
+    /// own writer may be using the file, so root reads it normally): no writer can change it.
+    /// </summary>
+    private static bool IsFrozen(string path) => CatalogFiles.IsReadOnlyFile(path) && !CatalogFiles.CanWrite(path);
 
     private static bool IsSomeoneElses(string path) =>
         !OperatingSystem.IsWindows() && Sessions.Ipc.UnixUser.EffectiveUserId != 0
@@ -465,7 +481,7 @@ internal static class CatalogDatabase
     }
 
     private static CatalogException ReadOnlyError(string path, Exception? inner) =>
-        CatalogFiles.UnwritableCompanion(path) is string why
+        (CatalogFiles.UnwritableCatalog(path) ?? CatalogFiles.UnwritableCompanion(path)) is string why
             ? new(CatalogErrorCode.ReadOnly, path, $"The catalog '{path}' cannot be written: {why}", inner)
             : new(CatalogErrorCode.ReadOnly, path,
                 $"The catalog '{path}' is read-only: ScanTools cannot write to it or to its folder. Give your account write access, or choose another -Database.",

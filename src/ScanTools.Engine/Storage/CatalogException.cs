@@ -1,7 +1,7 @@
 namespace ScanTools.Storage;
 
 /// <summary>A catalog could not be opened, read or written. The message says what to do.</summary>
-public sealed class CatalogException : Exception
+public sealed class CatalogException : Exception, Hosting.IScanExitCode
 {
     /// <summary>Creates the exception.</summary>
     public CatalogException(CatalogErrorCode code, string databasePath, string message, Exception? innerException = null)

@@ -39,8 +39,83 @@ internal static partial class CatalogFiles
     public static uint? OwnerOf(string path) => OperatingSystem.IsWindows() ? null : Sessions.Ipc.UnixUser.OwnerOf(path);
 
     /// <summary>
+    /// True when nobody but root may write the file: no write permission bit (Unix), or the ReadOnly
+    /// attribute (Windows). False when it cannot be told (missing, unreadable metadata).
+    /// </summary>
+    public static bool IsReadOnlyFile(string path)
+    {
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return (File.GetAttributes(path) & FileAttributes.ReadOnly) != 0;
+            }
+            const UnixFileMode anyWrite = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+            return (File.GetUnixFileMode(path) & anyWrite) == 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Why this account cannot write the catalog file itself, as the end of a sentence that says what to
+    /// do; null when it can (or the file does not exist yet).
+    /// </summary>
+    public static string? UnwritableCatalog(string catalog)
+    {
+        if (!File.Exists(catalog) || CanWrite(catalog))
+        {
+            return null;
+        }
+        if (OperatingSystem.IsWindows())
+        {
+            return (File.GetAttributes(catalog) & FileAttributes.ReadOnly) != 0
+                ? $"the catalog file itself is read-only (its Read-only attribute is set). Clear it (attrib -r \"{catalog}\"), or choose another -Database."
+                : "this account may not write the catalog file itself. Give it write access, or choose another -Database.";
+        }
+        uint? owner = OwnerOf(catalog);
+        string mode = ModeOf(catalog);
+        if (owner is uint uid && uid != Sessions.Ipc.UnixUser.EffectiveUserId)
+        {
+            return $"the catalog file itself belongs to user id {uid} and this account may not write it (mode {mode}). " +
+                "Run the command as that user, give this account write access to the file, or choose another -Database.";
+        }
+        return $"the catalog file itself is read-only (mode {mode}). Make it writable (chmod u+w '{catalog}'), or choose another -Database.";
+    }
+
+    /// <summary>
+    /// Gives the -wal and -shm files that belong to this account but that it cannot write (left read-only
+    /// by a reader of an earlier ScanTools, when the catalog file was read-only) the catalog file's own mode,
+    /// which is what SQLite gives the side files it creates. Unix only; a file it cannot change is left for
+    /// <see cref="UnwritableCompanion"/> to name.
+    /// </summary>
+    public static void MakeOwnCompanionsWritable(string catalog)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(catalog))
+        {
+            return;
+        }
+        foreach (string companion in new[] { Shm(catalog), Wal(catalog) })
+        {
+            try
+            {
+                if (File.Exists(companion) && OwnerOf(companion) == Sessions.Ipc.UnixUser.EffectiveUserId && !CanWrite(companion))
+                {
+                    File.SetUnixFileMode(companion, File.GetUnixFileMode(catalog) | UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Reported by the open that follows, with UnwritableCompanion's sentence.
+            }
+        }
+    }
+
+    /// <summary>
     /// A companion file this account cannot write, which makes SQLite refuse to write the catalog: the
-    /// sentence naming it and its owner, or null. (A process of another account created it.)
+    /// sentence naming it and its owner, or null. (A process of another account created it, or it is read-only.)
     /// </summary>
     public static string? UnwritableCompanion(string catalog)
     {
@@ -48,15 +123,39 @@ internal static partial class CatalogFiles
         {
             if (File.Exists(companion) && !CanWrite(companion))
             {
-                string owner = OwnerOf(companion) is uint uid ? $"user id {uid}" : "another account";
-                return $"its file '{companion}' belongs to {owner} and this account cannot write it (a process of that account opened the catalog when no writer kept the file). " +
+                uint? owner = OwnerOf(companion);
+                if (owner is uint own && own == Sessions.Ipc.UnixUser.EffectiveUserId && !OperatingSystem.IsWindows())
+                {
+                    return $"its file '{companion}' belongs to this account but is read-only (mode {ModeOf(companion)}), and ScanTools could not make it writable. " +
+                        $"Make it writable (chmod u+w '{companion}'), or remove it when no process uses the catalog.";
+                }
+                string who = owner is uint uid ? $"user id {uid}" : "another account";
+                return $"its file '{companion}' belongs to {who} and this account cannot write it (a process of that account opened the catalog when no writer kept the file). " +
                     $"When no process uses the catalog, remove '{companion}' as that user or root, or give this account write access to it.";
             }
         }
         return null;
     }
 
-    private static bool CanWrite(string path)
+    /// <summary>The permission bits in octal, as chmod takes them (0444); "unknown" when they cannot be read.</summary>
+    private static string ModeOf(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return "unknown";
+        }
+        try
+        {
+            return Convert.ToString((int)File.GetUnixFileMode(path) & 0xFFF, 8).PadLeft(4, '0');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
+
+    /// <summary>True when this account may open the file for writing (also when it is missing, locked or busy).</summary>
+    public static bool CanWrite(string path)
     {
         try
         {

@@ -166,6 +166,29 @@ public sealed class ModuleLayoutTests
         Assert.True(offenders.Count == 0, "Hold these in a field of a framework type instead:\n" + string.Join('\n', offenders));
     }
 
+    /// <summary>
+    /// For the same reason, no public type of the cmdlet assembly may derive from or implement an engine
+    /// type (an exception carrying an exit code, for example): loading the type loads those.
+    /// </summary>
+    [Fact]
+    public void PublicTypesOfTheCmdletAssembly_NeitherDeriveFromNorImplementAnEngineType()
+    {
+        using MetadataLoadContext context = CmdletContext(out Assembly cmdlets);
+        var offenders = new List<string>();
+        foreach (Type type in cmdlets.GetExportedTypes())
+        {
+            for (Type? t = type.BaseType; t is not null; t = t.BaseType)
+            {
+                if (t.Assembly.GetName().Name == "ScanTools.Engine")
+                {
+                    offenders.Add($"{type.FullName} : {t.FullName}");
+                }
+            }
+            offenders.AddRange(type.GetInterfaces().Where(i => i.Assembly.GetName().Name == "ScanTools.Engine").Select(i => $"{type.FullName} : {i.FullName}"));
+        }
+        Assert.True(offenders.Count == 0, "Make these types internal, or move them to the engine:\n" + string.Join('\n', offenders));
+    }
+
     private static MetadataLoadContext CmdletContext(out Assembly cmdlets)
     {
         var paths = new List<string>

@@ -154,5 +154,10 @@ public sealed class ScheduleTests : IDisposable
         Assert.Equal(5, ScanExitCodes.ForException(new CatalogException(CatalogErrorCode.WriteFailed, "/x", "m")));
         Assert.Equal(2, ScanExitCodes.ForException(new ScanArgumentException("m")));
         Assert.Equal(5, ScanExitCodes.ForException(new InvalidOperationException("m")));
+        // An error item ends a command only under -ErrorAction Stop, which ends the command's run Cancelled.
+        var item = new ScanError("/x", ScanErrorKind.DirectoryUnreadable, "m");
+        Assert.Equal((int)new ScanRun { Id = 1, RunKey = Guid.NewGuid(), Status = ScanRunStatus.Cancelled }.ExitCode, ScanExitCodes.ForException(new ScanErrorException(item)));
+        Assert.IsAssignableFrom<IOException>(new ScanErrorException(item));
+        Assert.Equal(4, ScanExitCodes.ForException(new ScanItemException(ScanErrorKind.FileVanished, "/x", "m")));
     }
 }

@@ -213,4 +213,44 @@ public sealed class DuplicateFinderTests : CatalogTest
         Assert.Empty(finder.Find(db, new DuplicateSearchOptions { Registry = Registry }));
         Assert.Equal(1, finder.Statistics.Stale);
     }
+
+    /// <summary>
+    /// Identical files this account cannot read, unchanged since the scan: each is an error item (reported,
+    /// stored with the Duplicates run and counted in its Errors), and none is "gone or changed". Run as nobody:
+    /// root may read anything.
+    /// </summary>
+    [RootFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void FilesThisAccountCannotRead_AreErrorItemsOfTheDuplicatesRun_NotGoneOrChanged()
+    {
+        string folder = T.Dir("shared");
+        File.SetUnixFileMode(folder, (UnixFileMode)0x1FF); // 0777: nobody's catalog goes here
+        string root = T.Dir("locked");
+        byte[] content = new byte[10_000];
+        new Random(5).NextBytes(content);
+        var locked = new[] { Path.Combine(root, "one.bin"), Path.Combine(root, "two.bin") };
+        foreach (string f in locked)
+        {
+            File.WriteAllBytes(f, content);
+            File.SetUnixFileMode(f, UnixFileMode.None); // before the scan: unchanged since
+        }
+        string db = Path.Combine(folder, "catalog.db");
+        var scan = ChildProcess.Run(new[] { "scan", db, root }, ChildProcess.NobodyId);
+        Assert.True(scan.ExitCode == 0, string.Join(" ", scan.Lines) + scan.Stderr);
+
+        var (exit, lines, stderr) = ChildProcess.Run(new[] { "duplicates", db }, ChildProcess.NobodyId);
+
+        Assert.True(exit == 0, string.Join(" ", lines) + stderr);
+        System.Text.Json.JsonElement found = lines.Single();
+        Assert.Equal(0, found.GetProperty("groups").GetInt32());
+        Assert.Equal(0, found.GetProperty("stale").GetInt64()); // both are there, as scanned
+        var reported = found.GetProperty("problems").EnumerateArray().Select(p => (p.GetProperty("path").GetString(), p.GetProperty("kind").GetString())).OrderBy(p => p.Item1, StringComparer.Ordinal);
+        Assert.Equal(locked.Select(f => ((string?)f, (string?)nameof(ScanErrorKind.AccessDenied))), reported);
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun run = Assert.Single(reader.GetScanRuns(), r => r.Kind == "Duplicates");
+        Assert.Equal(ScanRunStatus.Completed, run.Status);
+        Assert.Equal(locked.Length, run.Errors);
+        Assert.Equal(ScanTools.Hosting.ScanExitCode.CompletedWithErrors, run.ExitCode);
+        Assert.Equal(locked, reader.GetScanErrors(run.Id).Where(e => e.Kind == ScanErrorKind.AccessDenied).Select(e => e.Path).Order(StringComparer.Ordinal));
+    }
 }

@@ -26,6 +26,22 @@ public sealed class UnixTheoryAttribute : TheoryAttribute
     }
 }
 
+/// <summary>A theory about file permissions on Unix, which root ignores (RootFact tests run those cases as nobody).</summary>
+public sealed class UnixNotRootTheoryAttribute : TheoryAttribute
+{
+    public UnixNotRootTheoryAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = "needs Unix file semantics";
+        }
+        else if (ChildProcess.IsRoot)
+        {
+            Skip = "runs as root, which may write any file (the RootFact tests cover this as nobody)";
+        }
+    }
+}
+
 /// <summary>A fact that needs Linux (statx, arbitrary name bytes, PATH_MAX of 4096).</summary>
 public sealed class LinuxFactAttribute : FactAttribute
 {

@@ -1,0 +1,134 @@
+# Files and catalogs an account may not read or write, as that account meets them: run as a user that
+# permissions apply to (root ignores them; as root, the tests run a child pwsh as nobody).
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-ScanToolsTestModulePath) -Force
+    $user = Get-TestUser -WorkDirectory (Join-Path $TestDrive 'user')
+
+    # Runs -Body as that account in a new pwsh, in a folder of its own; the body's last output line is
+    # JSON, returned as an object.
+    function Invoke-AsUser {
+        param([Parameter(Mandatory)] [string] $Body, [Parameter(Mandatory)] [string] $Work)
+        $script = "`$ErrorActionPreference = 'Stop'`n`$module = `$args[0]`nSet-Location -LiteralPath `$args[1]`n$Body"
+        $result = Invoke-TestPwsh -Script $script -ArgumentList $user.ModulePath, $Work -User $user
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        $result.Output[-1] | ConvertFrom-Json
+    }
+}
+
+Describe 'A catalog of your own made read-only (chmod 444)' {
+    BeforeAll {
+        # Each step imports the module afresh and removes it afterwards (the last removal closes the
+        # process's writer session), as separate commands in separate sessions would.
+        $body = {
+            function Get-SideFile {
+                foreach ($f in Get-ChildItem -LiteralPath . -Filter 'ro.db-*' | Where-Object Name -In 'ro.db-wal', 'ro.db-shm') {
+                    '{0} {1}' -f $f.Name, [int]$f.UnixFileMode
+                }
+            }
+            $null = New-Item -ItemType Directory -Path d/sub -Force
+            Set-Content -LiteralPath d/a.txt -Value 'a'
+            Set-Content -LiteralPath d/sub/b.txt -Value 'b'
+            $out = [ordered]@{ Files = @(Get-ChildItem -LiteralPath d -File -Recurse).Count }
+
+            Import-Module $module
+            $null = Start-Scan -Path d -Database ro.db
+            Remove-Module ScanTools
+            if ($args[2] -eq 'CatalogAlone') { Remove-Item -LiteralPath ro.db-wal, ro.db-shm }
+            [IO.File]::SetUnixFileMode((Resolve-Path ro.db).ProviderPath, [IO.UnixFileMode]'UserRead, GroupRead, OtherRead')
+
+            $out.SideFilesBefore = @(Get-SideFile)
+            if ($args[3] -eq 'ReadFirst') {
+                Import-Module $module
+                $out.Found = (Get-Finding -Database ro.db -First 1).FullName
+                Remove-Module ScanTools
+                $out.SideFilesAfterReading = @(Get-SideFile)
+            }
+            Import-Module $module
+            try { $null = Start-Scan -Path d -Database ro.db } catch { $out.ErrorId = $_.FullyQualifiedErrorId; $out.Message = $_.Exception.Message }
+            Remove-Module ScanTools
+            $out.Database = (Resolve-Path ro.db).ProviderPath
+            $out.SideFilesAfterRefusal = @(Get-SideFile)
+
+            [IO.File]::SetUnixFileMode($out.Database, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+            Import-Module $module
+            $run = Start-Scan -Path d -Database ro.db
+            $out.Status = [string]$run.Status
+            $out.Scanned = $run.Files
+            $out | ConvertTo-Json -Compress
+        }.ToString()
+    }
+
+    It 'is read without side files it could not write, refused by Start-Scan naming the catalog file, and scanned once writable (<Side>, <Read>)' -ForEach @(
+        @{ Side = 'CatalogAlone'; Read = 'ReadFirst' }
+        @{ Side = 'CatalogAlone'; Read = 'NoReader' }
+        @{ Side = 'SideFilesKept'; Read = 'ReadFirst' }
+    ) {
+        if ($user.Skip) {
+            Set-ItResult -Skipped -Because $user.Skip
+            return
+        }
+        $work = New-TestUserDirectory -Parent $TestDrive -User $user
+
+        $r = Invoke-AsUser -Work $work -Body "& { $body } @args $Side $Read"
+
+        if ($Read -eq 'ReadFirst') {
+            $r.Found | Should -Be (Get-ChildItem -LiteralPath (Join-Path $work 'd') -File -Recurse | Sort-Object FullName | Select-Object -First 1).FullName
+            $r.SideFilesAfterReading | Should -Be $r.SideFilesBefore -Because 'reading a read-only catalog creates and changes nothing next to it'
+        }
+        $r.ErrorId | Should -Be 'CatalogReadOnly,ScanTools.Commands.StartScanCommand'
+        $r.Message | Should -BeLike "*'$($r.Database)'*read-only*chmod u+w*"
+        $r.Message | Should -Not -BeLike '*-shm*'
+        $r.Message | Should -Not -BeLike '*belongs to*'
+        foreach ($side in $r.SideFilesAfterRefusal) {
+            $name, $mode = $side -split ' '
+            ([IO.UnixFileMode][int]$mode).HasFlag([IO.UnixFileMode]::UserWrite) | Should -BeTrue -Because "$name must stay writable by its owner"
+        }
+        $r.Status | Should -Be 'Completed'
+        $r.Scanned | Should -Be $r.Files
+    }
+}
+
+Describe 'Find-DuplicateFile with identical files this account cannot read (chmod 000)' {
+    It 'reports each as AccessDenied, stores them with its Duplicates run and counts them, and does not call them gone or changed' {
+        if ($user.Skip) {
+            Set-ItResult -Skipped -Because $user.Skip
+            return
+        }
+        $work = New-TestUserDirectory -Parent $TestDrive -User $user
+        $body = {
+            $null = New-Item -ItemType Directory -Path tree -Force
+            foreach ($name in 'locked1.bin', 'locked2.bin', 'open1.bin', 'open2.bin') {
+                Set-Content -LiteralPath "tree/$name" -Value ($name.Substring(0, 4) * 1000) -NoNewline
+            }
+            foreach ($name in 'locked1.bin', 'locked2.bin') {
+                [IO.File]::SetUnixFileMode((Resolve-Path "tree/$name").ProviderPath, [IO.UnixFileMode]::None) # before the scan: unchanged since
+            }
+            Import-Module $module
+            $null = Start-Scan -Path tree -Database dups.db
+            $groups = @(Find-DuplicateFile -Database dups.db -ErrorAction SilentlyContinue -ErrorVariable problems -WarningVariable warned)
+            $run = Get-ScanRun -Database dups.db -Last 1
+            [ordered]@{
+                Groups    = @($groups | ForEach-Object { ($_.Files | ForEach-Object { Split-Path -Leaf $_ }) -join '+' })
+                Errors    = @($problems | ForEach-Object { '{0} {1}' -f $_.FullyQualifiedErrorId.Split(',')[0], (Split-Path -Leaf $_.TargetObject) })
+                Warnings  = @($warned | ForEach-Object { "$_" })
+                Kind      = $run.Kind
+                RunErrors = $run.Errors
+                ExitCode  = [int]$run.ExitCode
+                Stored    = @($run | Get-ScanError | ForEach-Object { '{0} {1}' -f $_.Kind, (Split-Path -Leaf $_.Path) })
+            } | ConvertTo-Json -Compress
+        }.ToString()
+
+        $r = Invoke-AsUser -Work $work -Body "& { $body } @args"
+
+        $locked = @('AccessDenied locked1.bin', 'AccessDenied locked2.bin')
+        $r.Groups | Should -Be @('open1.bin+open2.bin')
+        Join-Sorted $r.Errors | Should -Be (Join-Sorted $locked)
+        $r.Warnings | Should -BeNullOrEmpty -Because 'both files are there, as they were scanned'
+        $r.Kind | Should -Be 'Duplicates'
+        $r.RunErrors | Should -Be $locked.Count
+        $r.ExitCode | Should -Be ([int][ScanTools.Hosting.ScanExitCode]::CompletedWithErrors)
+        Join-Sorted $r.Stored | Should -Be (Join-Sorted $locked)
+    }
+}
