@@ -212,6 +212,7 @@ Describe 'Catalog paths and filters that are mistakes' {
             'Get-ScanError'         = { Get-ScanError -Database $spelled }
             'Get-ScanChange'        = { Get-ScanChange -Database $spelled }
             'Find-DuplicateFile'    = { Find-DuplicateFile -Database $spelled }
+            'Get-FindingMatch'      = { Get-FindingMatch -Database $spelled }
             'Register-ScanSchedule' = { Register-ScanSchedule -Name 'never-registered' -Path $PSScriptRoot -Database $spelled -WhatIf }
         }
         # Every cmdlet with -Database is here, but Get-ScanSession, which only filters the sessions open in this process.
