@@ -21,7 +21,7 @@
             Description = 'A private key in PEM or OpenSSH form'
             Severity    = 'Critical'
             Keywords    = 'PRIVATE KEY'
-            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----\s*(?<secret>[A-Za-z0-9+/=:,\s-]{31,20000}?[A-Za-z0-9+/=])\s*-----END'
+            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n|\\r)*(?<secret>[A-Za-z0-9+/=:,\s\\-]{31,20000}?[A-Za-z0-9+/=])(?:\s|\\n|\\r)*-----END'
         }
         @{
             Id          = 'aws-access-key-id'
@@ -96,17 +96,17 @@
         }
         @{
             Id          = 'connection-string-password'
-            Description = 'A password in a connection string or settings line (Password=... or Pwd=...)'
+            Description = 'A password in a connection string or settings line (Password=..., Pwd=..., DB_PASSWORD=..., quoted or not)'
             Severity    = 'High'
-            Keywords    = 'password', 'pwd'
-            Pattern     = '(?i)(?:^|[;\s"''])(?:password|pwd)\s*=\s*(?<secret>[^;"''\s]{4,200})'
+            Keywords    = 'password', 'pwd', 'passwd'
+            Pattern     = '(?i)(?:^|[^a-z0-9])(?:[a-z0-9]+_)*(?:password|passwd|pwd)\s*=\s*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>[^;"''\s&<>]{4,200}))'
         }
         @{
             Id          = 'url-password'
             Description = 'A password in a URL (scheme://user:password@host)'
             Severity    = 'High'
             Keywords    = '://'
-            Pattern     = '(?i)\b[a-z][a-z0-9+.-]{1,20}://[^:/?#\s@"'']{1,64}:(?<secret>[^@/?#\s"'']{3,128})@[a-z0-9.-]+'
+            Pattern     = '(?i)\b[a-z][a-z0-9+.-]{1,20}://[^:/?#\s@"'']{1,64}:(?<secret>[^/?#\s"'']{3,128})@[a-z0-9.-]+'
         }
         @{
             Id          = 'world-writable-file'

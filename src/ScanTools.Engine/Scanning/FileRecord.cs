@@ -109,6 +109,12 @@ public sealed class FileRecord
     public bool KeepFindings { get; init; }
 
     /// <summary>
+    /// The content rules did not read the file because the same rules read it whole before and it has not
+    /// changed since: its open findings are still there, and count as seen by this run.
+    /// </summary>
+    public bool FindingsUnchanged { get; init; }
+
+    /// <summary>
     /// The content rules (<see cref="Rules.RuleSet.ContentKey"/>) that read the whole file this time, or whose
     /// earlier reading still holds because the file did not change; null when none did. A rescan with the
     /// same rules need not read the file again while its size, times and file id stay the same.
@@ -143,9 +149,10 @@ public sealed class FileRecord
     }
 
     internal static FileRecord FromStat(string directory, string name, in EntryStat stat, bool isLink, string? linkTarget, byte[]? sha256,
-        IReadOnlyList<Rules.RuleMatch>? matches = null, bool keepFindings = false, long? rulesKey = null) =>
+        IReadOnlyList<Rules.RuleMatch>? matches = null, bool keepFindings = false, long? rulesKey = null, bool findingsUnchanged = false) =>
         new(directory, name)
         {
+            FindingsUnchanged = findingsUnchanged,
             RulesKey = rulesKey,
             Matches = matches,
             KeepFindings = keepFindings,

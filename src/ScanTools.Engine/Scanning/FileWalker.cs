@@ -501,7 +501,7 @@ public sealed class FileWalker
         if (capture > 0 && ContentUnchangedForRules(folder, name, stat))
         {
             capture = 0; // read whole by these same rules, and unchanged since: its findings stand, nothing is read
-            contentKept = keepFindings = true;
+            contentKept = true;
         }
         if (hashing || capture > 0)
         {
@@ -560,7 +560,7 @@ public sealed class FileWalker
                 rulesKey = _contentKey;
             }
         }
-        return FileRecord.FromStat(work.Path, name, stat, isLink, linkTarget, digest, matches, keepFindings, rulesKey);
+        return FileRecord.FromStat(work.Path, name, stat, isLink, linkTarget, digest, matches, keepFindings, rulesKey, findingsUnchanged: contentKept);
     }
 
     /// <summary>

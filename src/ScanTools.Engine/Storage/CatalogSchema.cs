@@ -152,7 +152,8 @@ public static class CatalogSchema
             excerpt          TEXT,
             first_scan_id    INTEGER NOT NULL,         -- the run that found it (again, after it was resolved)
             last_scan_id     INTEGER NOT NULL,         -- the last run that saw it
-            resolved_scan_id INTEGER                   -- the completed run of its rule that no longer saw it
+            resolved_scan_id INTEGER,                  -- the completed run of its rule that no longer saw it
+            kept_scan_id     INTEGER                   -- the last run that could not look (file too large, binary, left out): not resolved by it
         );
         CREATE INDEX ix_findings_file ON findings (dir_id, name);
         CREATE INDEX ix_findings_open ON findings (severity, rule_id) WHERE resolved_scan_id IS NULL;

@@ -48,7 +48,7 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly RawStatement _insertError;
     private readonly RawStatement _addRemoved;
     private readonly RawStatement _updateProgress;
-    private readonly RawStatement _upsertFinding, _keepFindings, _openFindingNames;
+    private readonly RawStatement _upsertFinding, _keepFindings, _findingsSeen, _openFindingNames;
     private readonly RawStatement _clientSeq;
     private readonly RawStatement _setClientSeq;
     private readonly List<RawStatement> _statements = new();
@@ -164,7 +164,10 @@ internal sealed partial class CatalogWriter : IDisposable
                     resolved_scan_id = NULL;
                 """);
             _openFindingNames = Prepare("SELECT name FROM findings WHERE dir_id = ?1 AND resolved_scan_id IS NULL;");
-            _keepFindings = Prepare("UPDATE findings SET last_scan_id = ?1 WHERE dir_id = ?2 AND name = ?3 AND resolved_scan_id IS NULL AND last_scan_id < ?1;");
+            // Not looked at this time (too large, binary, excluded, a rule failed): kept from resolution, not seen.
+            _keepFindings = Prepare("UPDATE findings SET kept_scan_id = ?1 WHERE dir_id = ?2 AND name = ?3 AND resolved_scan_id IS NULL AND last_scan_id < ?1;");
+            // Unchanged since the same rules read it: its findings are still there, seen again.
+            _findingsSeen = Prepare("UPDATE findings SET last_scan_id = ?1 WHERE dir_id = ?2 AND name = ?3 AND resolved_scan_id IS NULL AND last_scan_id < ?1;");
             _clientSeq = Prepare("SELECT last_seq FROM client_batches WHERE client_id = ?1;");
             _setClientSeq = Prepare("""
                 INSERT INTO client_batches (client_id, last_seq, updated_utc) VALUES (?1, ?2, ?3)
@@ -418,6 +421,10 @@ internal sealed partial class CatalogWriter : IDisposable
         {
             EndRules(run, end.Status, rules);
         }
+        if (end.Status != ScanRunStatus.Completed)
+        {
+            ForgetRuleReadings(run);
+        }
         // Listings of this run that never got their final chunk (a cancelled walk) will not get it now.
         foreach (var key in _openListings.Keys.Where(k => k.Run == run).ToList())
         {
@@ -447,7 +454,7 @@ internal sealed partial class CatalogWriter : IDisposable
         c.Parameters.Clear();
         c.CommandText = """
             UPDATE findings SET resolved_scan_id = $id
-            WHERE resolved_scan_id IS NULL AND last_scan_id < $id
+            WHERE resolved_scan_id IS NULL AND last_scan_id < $id AND coalesce(kept_scan_id, 0) < $id
               AND rule_id IN (SELECT value FROM json_each((SELECT options FROM scan_runs WHERE id = $id), '$.RuleIds'))
               AND dir_id IN (SELECT id FROM directories WHERE id = findings.dir_id AND (last_scan_id = $id OR removed_scan_id = $id));
             """;
@@ -532,7 +539,7 @@ internal sealed partial class CatalogWriter : IDisposable
         HashSet<string>? withOpenFindings = null; // read once per listing, only when a file asks to keep its findings
         foreach (FileRecord f in listing.Files)
         {
-            if (f.Matches is not null || f.KeepFindings)
+            if (f.Matches is not null || f.KeepFindings || f.FindingsUnchanged)
             {
                 RecordFindings(f, dirId, run, ref withOpenFindings);
             }
@@ -612,12 +619,13 @@ internal sealed partial class CatalogWriter : IDisposable
     /// <summary>Stores what the rules found in one file, or keeps its open findings when they could not look at all of it.</summary>
     private void RecordFindings(FileRecord f, long dirId, long run, ref HashSet<string>? withOpenFindings)
     {
-        if (f.KeepFindings && (withOpenFindings ??= OpenFindingNames(dirId)).Contains(f.Name))
+        if ((f.KeepFindings || f.FindingsUnchanged) && (withOpenFindings ??= OpenFindingNames(dirId)).Contains(f.Name))
         {
-            _keepFindings.Bind(1, run);
-            _keepFindings.Bind(2, dirId);
-            _keepFindings.Bind(3, f.Name);
-            _keepFindings.Execute();
+            RawStatement keep = f.FindingsUnchanged && !f.KeepFindings ? _findingsSeen : _keepFindings;
+            keep.Bind(1, run);
+            keep.Bind(2, dirId);
+            keep.Bind(3, f.Name);
+            keep.Execute();
         }
         foreach (Rules.RuleMatch m in f.Matches ?? (IReadOnlyList<Rules.RuleMatch>)Array.Empty<Rules.RuleMatch>())
         {
@@ -632,6 +640,23 @@ internal sealed partial class CatalogWriter : IDisposable
             _upsertFinding.Bind(9, run);
             _upsertFinding.Execute();
         }
+    }
+
+    /// <summary>
+    /// A run that did not complete resolves nothing, so what its rules read must not count as read either: the
+    /// files it marked read (rules_key) are read again by the next scan with rules, which can then resolve
+    /// what is gone from them.
+    /// </summary>
+    private void ForgetRuleReadings(long run)
+    {
+        if (!RunHasRules(run))
+        {
+            return;
+        }
+        using SqliteCommand c = _connection.CreateCommand();
+        c.CommandText = "UPDATE files SET rules_key = NULL WHERE last_scan_id = $id AND rules_key IS NOT NULL;";
+        c.Parameters.AddWithValue("$id", run);
+        c.ExecuteNonQuery();
     }
 
     private readonly Dictionary<long, bool> _runHasRules = new();
@@ -879,6 +904,7 @@ internal sealed partial class CatalogWriter : IDisposable
         }
         foreach ((long id, int pid) in dead)
         {
+            ForgetRuleReadings(id);
             using SqliteCommand u = _connection.CreateCommand();
             u.CommandText = EndCountedFromCatalog;
             u.Parameters.AddWithValue("$status", nameof(ScanRunStatus.Failed));

@@ -168,6 +168,76 @@ public sealed class FindingsCatalogTests : CatalogTest
     }
 
     [Fact]
+    public void What_a_cancelled_run_read_is_read_again_so_the_next_completed_run_resolves_it()
+    {
+        string root = T.Dir("tree");
+        var random = new Random(77);
+        var files = new List<string>();
+        for (int i = 0; i < 300; i++)
+        {
+            string dir = Path.Combine(root, "d" + (i % 10));
+            Directory.CreateDirectory(dir);
+            string path = Path.Combine(dir, $"f{i:D3}.txt");
+            File.WriteAllText(path, "id = AKIA" + RuleSamples.Random(random, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16) + "\n");
+            files.Add(path);
+        }
+        string db = Path.Combine(T.Path, "c.db");
+        RuleSet rules = RuleSet.Builtin.Select(new[] { "aws-access-key-id" });
+        Scan(db, root, rules);
+        Assert.Equal(300, Matches(db).Count);
+        foreach (string f in files)
+        {
+            File.WriteAllText(f, "clean\n"); // every secret removed
+        }
+
+        // A run that reads part of the tree and is cancelled: it resolves nothing...
+        int listed = 0;
+        using var release = new ManualResetEventSlim();
+        ScanJob? job = null;
+        var settings = new ScanJobSettings
+        {
+            Registry = Registry,
+            ReportErrors = false,
+            EntryListed = path =>
+            {
+                if (Interlocked.Increment(ref listed) == 120)
+                {
+                    job!.Cancel();
+                }
+            },
+        };
+        using (job = ScanJob.Start(db, new ScanOptions { Roots = new[] { root }, Rules = rules, ThrottleLimit = 1 }, settings))
+        {
+            Assert.Equal(ScanRunStatus.Cancelled, job.Pump(new ScanObserver()).Status);
+        }
+        Assert.Equal(300, Matches(db).Count);
+
+        // ...and what it read is not taken as read: the next completed run reads those files and resolves all.
+        ScanRun done = Scan(db, root, rules);
+        Assert.Empty(Matches(db));
+        Assert.Equal(300, Matches(db, new FindingMatchQuery { Status = new[] { FindingStatus.Resolved } }).Count);
+        Assert.All(Matches(db, new FindingMatchQuery { Status = new[] { FindingStatus.Resolved } }), m => Assert.Equal(done.Id, m.ResolvedScanId));
+    }
+
+    [Fact]
+    public void Files_the_rules_did_not_look_at_keep_their_findings_unchanged()
+    {
+        string root = T.Dir("tree");
+        var planted = Plant(root, 41);
+        string db = Path.Combine(T.Path, "c.db");
+        Scan(db, root, RuleSet.Builtin);
+        List<FindingMatch> before = Matches(db);
+        // Too large for the limit now: not looked at, so neither resolved nor seen (still New, same LastScanId).
+        using (ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { root }, Rules = RuleSet.Builtin, ContentSizeLimit = 10 }, new ScanJobSettings { Registry = Registry }))
+        {
+            job.Pump(new ScanObserver());
+        }
+        List<FindingMatch> after = Matches(db);
+        Assert.Equal(before.Select(m => (m.Fingerprint, m.Status, m.LastScanId)).OrderBy(x => x.Fingerprint), after.Select(m => (m.Fingerprint, m.Status, m.LastScanId)).OrderBy(x => x.Fingerprint));
+        Assert.Equal(planted.Count, before.Count);
+    }
+
+    [Fact]
     public void A_hostile_file_does_not_stall_the_scan_and_keeps_its_findings_open()
     {
         string root = T.Dir("tree");

@@ -97,6 +97,21 @@ public sealed class RuleEvaluatorTests
     }
 
     [Theory]
+    [InlineData("connection-string-password", "Server=x;Password=\"Quoted Pass 123\";", "Quoted Pass 123")]
+    [InlineData("connection-string-password", "PASSWORD='hunter2hunter2'", "hunter2hunter2")]
+    [InlineData("connection-string-password", "DB_PASSWORD=xyz12345", "xyz12345")]
+    [InlineData("connection-string-password", "<add connectionString=\"Server=x;Password=&quot;s3cr3t!!&quot;;\" />", "s3cr3t!!")]
+    [InlineData("url-password", "DATABASE_URL=postgres://admin:Winter2024@TailOfSecret9@db.example.com/app", "Winter2024@TailOfSecret9")]
+    [InlineData("private-key", "{\"key\": \"-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAx1y2z3abcdefghijklmnopqrstuvwx\\nABCDEFGHIJ\\n-----END RSA PRIVATE KEY-----\\n\"}", "MIIEowIBAAKCAQEAx1y2z3abcdefghijklmnopqrstuvwx\\nABCDEFGHIJ")]
+    public void Secrets_in_the_shapes_found_in_the_field_are_whole_and_never_in_the_excerpt(string rule, string line, string secret)
+    {
+        var (matches, _) = Evaluate(RuleSet.Builtin.Select(new[] { rule }), "/etc/app.conf", Encoding.UTF8.GetBytes(line + "\n"));
+        RuleMatch m = Assert.Single(matches);
+        Assert.Equal(RuleEvaluator.Fingerprint(rule, "/etc/app.conf", secret), m.Fingerprint);
+        Assert.DoesNotContain(secret[Math.Min(4, secret.Length / 4)..], m.Excerpt!, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("AKIAABCDEFGHIJKLMNOP", "AKIA…")]
     [InlineData("hunter22", "hu…")]
     [InlineData("abc", "…")]

@@ -43,6 +43,7 @@ internal static class CatalogWriteCodec
         UserId = 16,
         GroupId = 32,
         RulesKey = 64,
+        FindingsUnchanged = 128,
     }
 
     public static void Write(BinaryWriter w, IReadOnlyList<CatalogWrite> writes)
@@ -259,7 +260,7 @@ internal static class CatalogWriteCodec
         IdentityFields identity = (f.Device is null ? 0 : IdentityFields.Device) | (f.Inode is null ? 0 : IdentityFields.Inode)
             | (f.HardLinks is null ? 0 : IdentityFields.Links) | (f.ChangeTimeUtc is null ? 0 : IdentityFields.ChangeTime)
             | (f.UserId is null ? 0 : IdentityFields.UserId) | (f.GroupId is null ? 0 : IdentityFields.GroupId)
-            | (f.RulesKey is null ? 0 : IdentityFields.RulesKey);
+            | (f.RulesKey is null ? 0 : IdentityFields.RulesKey) | (f.FindingsUnchanged ? IdentityFields.FindingsUnchanged : 0);
         if (identity != IdentityFields.None)
         {
             flags |= FileFlags.HasIdentity;
@@ -357,10 +358,7 @@ internal static class CatalogWriteCodec
         string? target = (flags & FileFlags.HasTarget) != 0 ? r.ReadString() : null;
         byte[]? hash = (flags & FileFlags.HasHash) != 0 ? Exactly(r, 32) : null;
         var identity = (flags & FileFlags.HasIdentity) != 0 ? (IdentityFields)r.ReadByte() : IdentityFields.None;
-        if ((byte)identity > 127)
-        {
-            throw new InvalidDataException("Unknown file identity fields.");
-        }
+        // All eight bits of the identity byte are defined (the last two are rule flags, not identity).
         long? device = identity.HasFlag(IdentityFields.Device) ? r.ReadInt64() : null;
         long? inode = identity.HasFlag(IdentityFields.Inode) ? r.ReadInt64() : null;
         int? hardLinks = identity.HasFlag(IdentityFields.Links) ? r.ReadInt32() : null;
@@ -378,6 +376,7 @@ internal static class CatalogWriteCodec
             Matches = matches,
             KeepFindings = (flags & FileFlags.KeepFindings) != 0,
             RulesKey = rulesKey,
+            FindingsUnchanged = identity.HasFlag(IdentityFields.FindingsUnchanged),
             Length = length,
             LastWriteTimeUtc = mtime,
             CreationTimeUtc = ctime,
