@@ -17,10 +17,10 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
-    /// <summary>The findings to accept, from Get-FindingMatch.</summary>
+    /// <summary>The findings to accept: from Get-FindingMatch, or files from Get-Finding -Rule/-Severity/-MinimumSeverity (their Matches).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowEmptyCollection]
-    public FindingMatch[] InputObject { get; set; } = Array.Empty<FindingMatch>();
+    public PSObject[] InputObject { get; set; } = Array.Empty<PSObject>();
 
     /// <summary>Why they are accepted (stored with each).</summary>
     [Parameter]
@@ -36,12 +36,12 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _matches.AddRange(InputObject.Where(m => m is not null));
+    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject));
 
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        string path = RuleSupport.FileSystemPath(this, Path, "InvalidBaselinePath");
         if (Directory.Exists(path))
         {
             ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' is a folder; give the path of the baseline file to write."), "InvalidBaselinePath", Path));
@@ -49,7 +49,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
         FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
         foreach (FindingMatch m in _matches)
         {
-            string? reason = Reason;
+            string? reason = Reason ?? m.BaselineReason;
             if (reason is null && baseline.Contains(m.Fingerprint, out string? earlier))
             {
                 reason = earlier;

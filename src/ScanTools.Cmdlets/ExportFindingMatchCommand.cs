@@ -24,10 +24,10 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
 
     private int _format; // an int, not the enum: value-type fields of engine types would load the engine before ModuleLifecycle can resolve it
 
-    /// <summary>The findings, from Get-FindingMatch.</summary>
+    /// <summary>The findings: from Get-FindingMatch, or files from Get-Finding -Rule/-Severity/-MinimumSeverity (their Matches).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowEmptyCollection]
-    public FindingMatch[] InputObject { get; set; } = Array.Empty<FindingMatch>();
+    public PSObject[] InputObject { get; set; } = Array.Empty<PSObject>();
 
     /// <summary>Rules files whose descriptions the SARIF file should carry (built-in rules are described anyway).</summary>
     [Parameter]
@@ -43,12 +43,16 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _matches.AddRange(InputObject.Where(m => m is not null));
+    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject));
 
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        string path = RuleSupport.FileSystemPath(this, Path, "InvalidExportPath");
+        if (Directory.Exists(path))
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' is a folder; give the path of the file to write."), "InvalidExportPath", Path));
+        }
         FindingExportFormat format;
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Format)))
         {
@@ -62,10 +66,6 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
         {
             ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' does not say which format to write: name it .sarif or .csv, or add -Format Sarif or -Format Csv."), "UnknownExportFormat", Path));
             return;
-        }
-        if (Directory.Exists(path))
-        {
-            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' is a folder; give the path of the file to write."), "InvalidExportPath", Path));
         }
         if (NoClobber && File.Exists(path))
         {

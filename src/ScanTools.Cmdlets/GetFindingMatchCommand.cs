@@ -90,6 +90,11 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
         }
         QueryCatalog(reader =>
         {
+            if (query.ScanId is long run && reader.MissingRuns(new[] { run }).Count > 0)
+            {
+                WriteError(ErrorRecords.ForMissingRun(run)); // as Get-Finding: say so, rather than return nothing
+                return;
+            }
             foreach (FindingMatch m in reader.FindMatches(query))
             {
                 WriteObject(m);

@@ -23,13 +23,18 @@ internal static class RuleSupport
             }
             return null;
         }
-        List<string> paths = (rulePaths ?? Array.Empty<string>()).Select(p => Resolve(cmdlet, p)).ToList();
+        List<string> paths = (rulePaths ?? Array.Empty<string>()).Select(p => Resolve(cmdlet, p)).Distinct(ScanTools.Platform.PathComparison.Comparer).ToList();
         try
         {
             RuleSet all = RuleSet.Load(paths, includeBuiltin: true);
             RuleSet chosen = ids ? all.Select(ruleIds!)
                 : new RuleSet(all.Rules.Where(r => !ReferenceEquals(RuleSet.Builtin.Find(r.Id), r))); // the files' rules: each file read once
-            return excludeRules is { Length: > 0 } ? chosen.Select(Array.Empty<string>(), excludeRules) : chosen;
+            RuleSet result = excludeRules is { Length: > 0 } ? chosen.Select(Array.Empty<string>(), excludeRules) : chosen;
+            if (result.Rules.Count == 0)
+            {
+                Fail(cmdlet, "No rule is left to apply: -ExcludeRule leaves out every rule that -Rule and -RulePath select. Leave out -Rule and -RulePath to scan without rules.", null);
+            }
+            return result;
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or UnauthorizedAccessException)
         {
@@ -41,7 +46,7 @@ internal static class RuleSupport
     /// <summary>The built-in rules plus those of <paramref name="rulePaths"/> (for descriptions in reports and listings).</summary>
     public static RuleSet LoadAll(PSCmdlet cmdlet, string[]? rulePaths)
     {
-        List<string> paths = (rulePaths ?? Array.Empty<string>()).Select(p => Resolve(cmdlet, p)).ToList();
+        List<string> paths = (rulePaths ?? Array.Empty<string>()).Select(p => Resolve(cmdlet, p)).Distinct(ScanTools.Platform.PathComparison.Comparer).ToList();
         try
         {
             return RuleSet.Load(paths, includeBuiltin: true);
@@ -76,6 +81,53 @@ internal static class RuleSupport
         return resolved;
     }
 
+    /// <summary>A -Path as a file-system path; another provider's path (env:, Function:) is an error with <paramref name="errorId"/>.</summary>
+    public static string FileSystemPath(PSCmdlet cmdlet, string path, string errorId)
+    {
+        try
+        {
+            string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+            if (provider.Name != "FileSystem")
+            {
+                throw new ArgumentException($"'{path}' is a path of the {provider.Name} provider; give a file-system path.");
+            }
+            return resolved;
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, errorId, path));
+            throw; // not reached
+        }
+    }
+
+    /// <summary>
+    /// The findings in piped objects: FindingMatch objects as they are, files from Get-Finding with their
+    /// Matches; anything else is a non-terminating InvalidInput error.
+    /// </summary>
+    public static IEnumerable<FindingMatch> MatchesOf(PSCmdlet cmdlet, IEnumerable<PSObject?> input)
+    {
+        var list = new List<FindingMatch>();
+        foreach (PSObject? o in input)
+        {
+            switch (o?.BaseObject)
+            {
+                case null:
+                    break;
+                case FindingMatch m:
+                    list.Add(m);
+                    break;
+                case ScanTools.Storage.Finding f:
+                    list.AddRange(f.Matches);
+                    break;
+                default:
+                    cmdlet.WriteError(new ErrorRecord(new ArgumentException($"'{o}' is not a finding: pipe the output of Get-FindingMatch, or of Get-Finding with -Rule, -Severity or -MinimumSeverity."),
+                        "InvalidInput", ErrorCategory.InvalidType, o));
+                    break;
+            }
+        }
+        return list;
+    }
+
     private static void Fail(PSCmdlet cmdlet, string message, Exception? inner) =>
         cmdlet.ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(message, inner!), "InvalidRules", ErrorCategory.InvalidArgument, null));
 
@@ -86,7 +138,11 @@ internal static class RuleSupport
         {
             return null;
         }
-        string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        string resolved = FileSystemPath(cmdlet, path, "InvalidBaseline");
+        if (Directory.Exists(resolved))
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"The baseline '{resolved}' is a folder; give the path of a baseline file (Export-FindingBaseline writes one)."), "InvalidBaseline", path));
+        }
         try
         {
             return FindingBaseline.Load(resolved);
@@ -96,7 +152,7 @@ internal static class RuleSupport
             string message = ex is FileNotFoundException or DirectoryNotFoundException
                 ? $"The baseline '{resolved}' does not exist. Export-FindingBaseline writes one."
                 : ex.Message;
-            cmdlet.ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(message, ex), "InvalidBaseline", ErrorCategory.InvalidArgument, path));
+            cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ScanArgumentException(message, ex), "InvalidBaseline", path));
             return null; // not reached
         }
     }

@@ -547,13 +547,14 @@ Describe 'New, Open and Resolved' {
     It 'keeps the findings of a file on which a rule timed out (RuleFailed), though its secret is gone' {
         $slowRules = Write-RulesFile (Join-Path $TestDrive 'slow-rules.psd1') "@{ Rules = @( @{ Id = 'slow'; Pattern = '(a+)+`$' } ) }"
         [IO.File]::WriteAllText($fixed.Path, ('a' * 30000) + '!')
+        $lastSeen = (Get-FindingMatch -Database $db -LiteralPath $fixed.Path).LastScanId
 
         $rescan = Start-Scan -Path $root -Rule * -RulePath $slowRules -Database $db -ErrorAction SilentlyContinue
 
         $rescan.Status | Should -Be 'Completed'
         @(Get-ScanError -Database $db -ScanId $rescan.Id | Where-Object { $_.Kind -eq 'RuleFailed' -and $_.Path -eq $fixed.Path }) | Should -HaveCount 1
         @(Get-FindingMatch -Database $db -Status Resolved) | Should -BeNullOrEmpty
-        (Get-FindingMatch -Database $db -LiteralPath $fixed.Path).LastScanId | Should -Be $rescan.Id
+        (Get-FindingMatch -Database $db -LiteralPath $fixed.Path).LastScanId | Should -Be $lastSeen -Because 'a rule that did not finish did not see the secret again: kept, not seen'
     }
 
     It 'does not resolve the findings of a file that -Exclude left out (the catalog keeps what it knew of it)' {
@@ -1006,5 +1007,74 @@ Describe 'Property rules' -Skip:$IsWindows {
         $resolved = @(Get-FindingMatch -Database $db -Status Resolved)
         @($resolved.FullName) | Should -Be @($writable)
         $resolved[0].ResolvedScanId | Should -Be $rescan.Id
+    }
+}
+
+Describe 'Mistakes a user makes with rules and findings' {
+    BeforeAll {
+        $root = Join-Path $trees 'mistakes'
+        $key = Write-Planted -Path (Join-Path $root 'a/key.ini') -Before 'id = ' -Secret (New-AwsKeyId)
+        $db = New-CatalogPath -Directory $catalogs
+        $run = Start-Scan -Path $root -Rule aws-* -Database $db
+        $out = New-TestDirectory -Parent $TestDrive -Name 'mistakes-out'
+    }
+
+    It 'refuses an export path of another provider (<Path>) instead of writing into the current folder' -ForEach @(
+        @{ Path = 'env:/Report.csv'; Command = 'Export-FindingMatch' }
+        @{ Path = 'Function:/X.sarif'; Command = 'Export-FindingMatch' }
+        @{ Path = 'env:/X.json'; Command = 'Export-FindingBaseline' }
+    ) {
+        Push-Location $out
+        try {
+            $class = (Get-Command $Command).ImplementingType.FullName
+            $id = if ($Command -eq 'Export-FindingMatch') { 'InvalidExportPath' } else { 'InvalidBaselinePath' }
+            { Get-FindingMatch -Database $db | & $Command -Path $Path } | Should -Throw -ErrorId "$id,$class" -ExpectedMessage '*provider*'
+            @(Get-ChildItem -LiteralPath $out) | Should -BeNullOrEmpty
+        }
+        finally { Pop-Location }
+    }
+
+    It 'says a folder given as the export path is a folder, whatever its name' {
+        $folder = New-TestDirectory -Parent $out -Name 'a-folder'
+        { Get-FindingMatch -Database $db | Export-FindingMatch -Path $folder } | Should -Throw -ErrorId 'InvalidExportPath*' -ExpectedMessage '*is a folder*'
+    }
+
+    It 'exports the findings that files from Get-Finding -Rule carry' {
+        $csv = Join-Path $out 'from-files.csv'
+        Get-Finding -Database $db -Rule * | Export-FindingMatch -Path $csv
+        @(Import-Csv -LiteralPath $csv).Fingerprint | Should -Be @(Get-FindingMatch -Database $db).Fingerprint
+    }
+
+    It 'refuses -ExcludeRule that leaves no rule, rather than scanning without rules' {
+        { Start-Scan -Path $root -Rule aws-* -ExcludeRule * -Database $db } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage '*No rule is left*'
+        @(Get-ScanRun -Database $db).Count | Should -Be 1
+    }
+
+    It 'reports a -ScanId the catalog does not hold' {
+        $missing = $run.Id + 1000
+        $found = Get-FindingMatch -Database $db -ScanId $missing -ErrorVariable problems -ErrorAction SilentlyContinue
+        $found | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidFilter*'
+        $problems[0].TargetObject | Should -Be $missing
+    }
+
+    It 'accepts the same rules file given twice' {
+        $file = Write-RulesFile (Join-Path $TestDrive 'twice.psd1') "@{ Rules = @( @{ Id = 'twice'; Pattern = 'zzz-never' } ) }"
+        @(Get-ScanRule -RulePath $file, $file -ExcludeBuiltin).Id | Should -Be 'twice'
+    }
+
+    It 'refuses a rule that could never match (<Case>)' -ForEach @(
+        @{ Case = 'MinimumSize above MaximumSize'; Text = "@{ Rules = @( @{ Id = 'r'; MinimumSize = 10; MaximumSize = 5 } ) }"; Message = '*larger than MaximumSize*' }
+        @{ Case = 'empty Pattern'; Text = "@{ Rules = @( @{ Id = 'r'; Pattern = '' } ) }"; Message = '*Pattern is empty*' }
+        @{ Case = 'Pattern matching empty text'; Text = "@{ Rules = @( @{ Id = 'r'; Pattern = 'x*' } ) }"; Message = '*matches empty text*' }
+        @{ Case = 'MaximumFileSize 0'; Text = "@{ Rules = @( @{ Id = 'r'; Pattern = 'x'; MaximumFileSize = 0 } ) }"; Message = '*MaximumFileSize is 0*' }
+    ) {
+        $file = Write-RulesFile (Join-Path $TestDrive "never-$([guid]::NewGuid()).psd1") $Text
+        { Get-ScanRule -RulePath $file } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage $Message
+    }
+
+    It 'takes 1.5KB as 1536 bytes' {
+        $file = Write-RulesFile (Join-Path $TestDrive 'kb.psd1') "@{ Rules = @( @{ Id = 'kb'; Pattern = 'x'; MaximumFileSize = 1.5KB } ) }"
+        (Get-ScanRule -RulePath $file -Id kb).MaximumFileSize | Should -Be 1536
     }
 }

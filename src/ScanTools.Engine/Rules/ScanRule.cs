@@ -232,6 +232,22 @@ public sealed class ScanRule
         {
             throw new FormatException($"{where}: the rule sets no condition, so it would match every file. Give it a Pattern, or a Path, Name, size, Mode, OlderThanDays or OwnerId condition.");
         }
+        if (rule.MinimumSize is long lo && rule.MaximumSize is long hi && lo > hi)
+        {
+            throw new FormatException($"{where}: MinimumSize ({lo:N0}) is larger than MaximumSize ({hi:N0}), so the rule could never match.");
+        }
+        if (rule.MaximumFileSize is 0)
+        {
+            throw new FormatException($"{where}: MaximumFileSize is 0, so the rule would never read a file. Leave it out to use the scan's -ContentSizeLimit.");
+        }
+        if (rule.MinimumEntropy is > 16)
+        {
+            throw new FormatException($"{where}: MinimumEntropy {rule.MinimumEntropy} bits per character cannot be reached (random text of any alphabet a file holds stays below 16); random base64 is near 6.");
+        }
+        if (rule.Pattern is { Length: 0 })
+        {
+            throw new FormatException($"{where}: the Pattern is empty.");
+        }
         if (rule.Pattern is not null)
         {
             try
@@ -256,6 +272,10 @@ public sealed class ScanRule
                 int named = rule.Regex.GroupNumberFromName("secret");
                 rule.SecretGroupNumber = named >= 0 ? named : rule.Regex.GetGroupNumbers().Length > 1 ? 1 : 0;
             }
+            if (rule.Regex.Match(string.Empty).Success)
+            {
+                throw new FormatException($"{where}: the Pattern matches empty text, so it would match everywhere without finding anything. Make it require at least one character.");
+            }
         }
         return rule;
     }
@@ -278,6 +298,7 @@ public sealed class ScanRule
     private static long? Number(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
         !t.TryGetValue(key, out object? v) || v is null ? null
         : v is long n && n >= 0 ? n
+        : v is double d && d >= 0 && d <= long.MaxValue && Math.Floor(d) == d ? (long)d // 1.5KB is 1536 bytes
         : throw new FormatException($"{source}: rule '{id}': {key} must be a whole number of bytes, 0 or more (1MB and 1GB are allowed).");
 
     private static IReadOnlyList<long> Numbers(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
