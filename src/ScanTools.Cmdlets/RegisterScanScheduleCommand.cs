@@ -59,6 +59,44 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
     [ValidateRange(1, ScanOptions.MaxThrottleLimit)]
     public int ThrottleLimit { get; set; }
 
+    /// <summary>Start-Scan -Rehash.</summary>
+    [Parameter]
+    public SwitchParameter Rehash { get; set; }
+
+    /// <summary>Start-Scan -OneFileSystem.</summary>
+    [Parameter]
+    public SwitchParameter OneFileSystem { get; set; }
+
+    /// <summary>Start-Scan -IgnoreFile: resolved to full paths now; each must exist.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] IgnoreFile { get; set; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -IgnoreFileName.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] IgnoreFileName { get; set; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -Rule.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Rule { get; set; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -RulePath: resolved to full paths now; the files are checked now and read at each run.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] RulePath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -ExcludeRule.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] ExcludeRule { get; set; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -ContentSizeLimit.</summary>
+    [Parameter]
+    [ValidateRange(1L, int.MaxValue - 64L)]
+    public long ContentSizeLimit { get; set; }
+
     /// <summary>The log every run appends a line to. Default: ScanTools/logs/NAME.log beside the per-user catalog.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -96,6 +134,14 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
             MaxDepth = bound.ContainsKey(nameof(MaxDepth)) ? MaxDepth : null,
             FollowSymlink = FollowSymlink,
             ThrottleLimit = bound.ContainsKey(nameof(ThrottleLimit)) ? ThrottleLimit : null,
+            Rehash = Rehash,
+            OneFileSystem = OneFileSystem,
+            IgnoreFile = IgnoreFile.Select(f => ScheduleSupport.FullPath(this, f, "IgnoreFile")).ToList(),
+            IgnoreFileName = IgnoreFileName,
+            Rule = Rule,
+            RulePath = RulePath.Select(f => ScheduleSupport.FullPath(this, f, "RulePath")).ToList(),
+            ExcludeRule = ExcludeRule,
+            ContentSizeLimit = bound.ContainsKey(nameof(ContentSizeLimit)) ? ContentSizeLimit : null,
             ModuleManifest = System.IO.Path.Combine(MyInvocation.MyCommand.Module?.ModuleBase ?? ScheduleSupport.ThisModuleFolder, "ScanTools.psd1"),
             PowerShell = PowerShellLauncher.Command(Environment.ProcessPath ?? "pwsh", (string)SessionState.PSVariable.GetValue("PSHOME")),
             ScriptPath = store.ScriptPath(Name),
@@ -115,12 +161,22 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
         try
         {
             schedule.Validate();
-            new ScanOptions { Roots = roots, Exclude = Exclude, ThrottleLimit = schedule.ThrottleLimit ?? 1, MaxDepth = schedule.MaxDepth }.Validate();
+            foreach (string f in schedule.IgnoreFile.Where(f => !File.Exists(f)))
+            {
+                throw new ScanArgumentException($"The ignore file '{f}' does not exist. Give the path of a file of .gitignore-syntax rules.");
+            }
+            new ScanOptions
+            {
+                Roots = roots, Exclude = Exclude, ThrottleLimit = schedule.ThrottleLimit ?? 1, MaxDepth = schedule.MaxDepth,
+                OneFileSystem = OneFileSystem, IgnoreFile = schedule.IgnoreFile, IgnoreFileName = IgnoreFileName,
+                ContentSizeLimit = schedule.ContentSizeLimit ?? ScanTools.Rules.RuleSet.DefaultContentSizeLimit,
+            }.Validate();
         }
         catch (ArgumentException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex is ScanArgumentException ? ex : new ScanArgumentException(ex.Message, ex), "InvalidSchedule", ErrorCategory.InvalidArgument, Name));
         }
+        _ = RuleSupport.Load(this, Rule, RulePath, ExcludeRule); // a rules mistake is found now (InvalidRules), not at 2 am
         ScanSchedule? existing = ScheduleSupport.Get(this, store, Name);
         if (existing is not null && !Force)
         {

@@ -84,6 +84,34 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         Get-Content -LiteralPath $schedule.LogPath -Tail 1 | Should -Match "$name`: run $($run.Id) Completed: .* exit 0$"
     }
 
+    It 'passes the rule, ignore and rehash options to the scheduled scan, which really applies them' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'rules'
+        $rulesTree = New-TestDirectory -Parent $TestDrive -Name "rules-tree-$name"
+        $token = 'ghp_' + -join (1..36 | ForEach-Object { [char[]]'abcdefghijklmnopqrstuvwxyz0123456789' | Get-Random })
+        Set-Content -LiteralPath (Join-Path $rulesTree 'app.env') -Value "TOKEN=$token"
+        Set-Content -LiteralPath (Join-Path $rulesTree 'skip.log') -Value 'left out'
+        $ignore = Join-Path $TestDrive "ignore-$name.txt"
+        Set-Content -LiteralPath $ignore -Value '*.log'
+        $db = Join-Path $catalogs "$name.db"
+
+        $schedule = Register-ScanSchedule -Name $name -Path $rulesTree -Database $db -Scheduler Cron -Rule github-* -IgnoreFile $ignore -Rehash -ContentSizeLimit 4096
+
+        $schedule.Rule | Should -Be 'github-*'
+        $schedule.IgnoreFile | Should -Be (Resolve-Path -LiteralPath $ignore).ProviderPath
+        Invoke-CronLine $name | Should -Be 0
+        @(Get-Finding -Database $db).Name | Should -Be 'app.env' -Because 'the ignore file left skip.log out'
+        @(Get-FindingMatch -Database $db).RuleId | Should -Be 'github-token'
+        ((Get-ScanRun -Database $db -Last 1).Options | ConvertFrom-Json).ContentSizeLimit | Should -Be 4096
+        Unregister-ScanSchedule -Name $name
+    }
+
+    It 'refuses rules and ignore files that cannot work now, not at the scheduled time' {
+        $name = New-ScheduleName 'badrules'
+        { Register-ScanSchedule -Name $name -Path $tree -Scheduler Cron -Rule no-such-rule -WhatIf } | Should -Throw -ErrorId 'InvalidRules*'
+        { Register-ScanSchedule -Name $name -Path $tree -Scheduler Cron -IgnoreFile (Join-Path $TestDrive 'missing.ignore') -WhatIf } | Should -Throw -ErrorId 'InvalidSchedule*' -ExpectedMessage '*does not exist*'
+    }
+
     It 'lists it with Get-ScanSchedule as registered, and Unregister-ScanSchedule removes the line and the script' {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $name = New-ScheduleName 'listed'

@@ -44,6 +44,30 @@ public sealed partial record ScanSchedule
     /// <summary>Start-Scan -ThrottleLimit, or null for the default (the number of cores).</summary>
     public int? ThrottleLimit { get; init; }
 
+    /// <summary>Start-Scan -Rehash.</summary>
+    public bool Rehash { get; init; }
+
+    /// <summary>Start-Scan -OneFileSystem.</summary>
+    public bool OneFileSystem { get; init; }
+
+    /// <summary>Start-Scan -IgnoreFile (full paths).</summary>
+    public IReadOnlyList<string> IgnoreFile { get; init; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -IgnoreFileName.</summary>
+    public IReadOnlyList<string> IgnoreFileName { get; init; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -Rule.</summary>
+    public IReadOnlyList<string> Rule { get; init; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -RulePath (full paths).</summary>
+    public IReadOnlyList<string> RulePath { get; init; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -ExcludeRule.</summary>
+    public IReadOnlyList<string> ExcludeRule { get; init; } = Array.Empty<string>();
+
+    /// <summary>Start-Scan -ContentSizeLimit in bytes, or null for its default.</summary>
+    public long? ContentSizeLimit { get; init; }
+
     /// <summary>The module manifest the script imports (full path): the module that registered the schedule.</summary>
     public required string ModuleManifest { get; init; }
 

@@ -54,6 +54,30 @@ public static class ScheduleText
         {
             scan.Add("    ThrottleLimit = " + throttle.ToString(CultureInfo.InvariantCulture));
         }
+        if (s.Rehash)
+        {
+            scan.Add("    Rehash = $true");
+        }
+        if (s.OneFileSystem)
+        {
+            scan.Add("    OneFileSystem = $true");
+        }
+        void List(string parameter, IReadOnlyList<string> values)
+        {
+            if (values.Count > 0)
+            {
+                scan.Add($"    {parameter} = @(" + string.Join(", ", values.Select(PowerShellQuote)) + ")");
+            }
+        }
+        List("IgnoreFile", s.IgnoreFile);
+        List("IgnoreFileName", s.IgnoreFileName);
+        List("Rule", s.Rule);
+        List("RulePath", s.RulePath);
+        List("ExcludeRule", s.ExcludeRule);
+        if (s.ContentSizeLimit is long limit)
+        {
+            scan.Add("    ContentSizeLimit = " + limit.ToString(CultureInfo.InvariantCulture));
+        }
         string name = PowerShellQuote(s.Name);
         return $$"""
             # ScanTools scheduled scan {{s.Name}}, written by Register-ScanSchedule ({{s.RegisteredUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}}).
