@@ -22,6 +22,7 @@ internal static class Program
                 "walk" => Walk(args[1..]),
                 "open-writer" => OpenWriter(args[1]),
                 "scan" => Scan(args[1], args[2..]),
+                "consume" => Consume(args[1], args[2]),
                 "read" => Read(args[1]),
                 "duplicates" => Duplicates(args[1]),
                 "write" => Write(args[1], args[2..]),
@@ -270,10 +271,47 @@ internal static class Program
         public void Dispose() => _leases.ForEach(l => l.Dispose());
     }
 
+    /// <summary>
+    /// Runs a remote catalog's consumer until stdin closes: prints {"state"} when it changes and {"committed"}
+    /// after each round that committed batches (a test kills it mid-stream).
+    /// </summary>
+    private static int Consume(string db, string address)
+    {
+        var consumer = new ScanTools.Remote.RemoteConsumer(ScanTools.Remote.RemoteCatalogAddress.Parse(address, out string? password), password, db);
+        using var stop = new CancellationTokenSource();
+        var run = new Thread(() => consumer.Run(stop.Token)) { IsBackground = true };
+        run.Start();
+        var reader = new Thread(() => { Console.In.ReadToEnd(); stop.Cancel(); }) { IsBackground = true };
+        reader.Start();
+        ScanTools.Remote.RemoteConsumerState last = ScanTools.Remote.RemoteConsumerState.Starting;
+        long lastCommitted = -1;
+        while (!run.Join(20))
+        {
+            ScanTools.Remote.RemoteConsumerStatus s = consumer.Status();
+            if (s.State != last)
+            {
+                last = s.State;
+                Emit(new { state = s.State.ToString() });
+            }
+            if (s.CommittedBatches != lastCommitted)
+            {
+                lastCommitted = s.CommittedBatches;
+                Emit(new { committed = s.CommittedBatches, rows = s.CommittedRows, duplicates = s.DuplicateBatches });
+            }
+        }
+        Emit(new { state = "Stopped", committed = consumer.Status().CommittedBatches });
+        WriterSessionRegistry.Shared.CloseAll();
+        return 0;
+    }
+
     private static int Scan(string db, string[] roots)
     {
+        if (Environment.GetEnvironmentVariable("SCANTOOLS_TEST_RESEND_MS") is string ms)
+        {
+            ScanTools.Remote.RemotePublishers.Options = new ScanTools.Remote.RemotePublisherOptions { ResendAfter = TimeSpan.FromMilliseconds(int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)) };
+        }
         ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = roots });
-        Emit(new { id = run.Id, status = run.Status.ToString(), files = run.Files, errors = run.Errors });
+        Emit(new { id = run.Id, status = run.Status.ToString(), files = run.Files, errors = run.Errors, host = Environment.MachineName });
         return 0;
     }
 

@@ -15,7 +15,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
 {
     private const int BatchRows = 1_000;
 
-    private readonly WriterSessionLease _lease;
+    private readonly ICatalogSink _lease;
     private readonly Dictionary<string, Dictionary<string, FileRecord>> _pending = new(PathComparison.Comparer);
     private readonly FileHasher? _hasher;
     private int _pendingCount;
@@ -31,7 +31,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
 
     private WriterSessionRegistry _registry = WriterSessionRegistry.Shared;
 
-    private FileRecorder(WriterSessionLease lease, bool hash)
+    private FileRecorder(ICatalogSink lease, bool hash)
     {
         _lease = lease;
         _hasher = hash ? new FileHasher() : null;
@@ -50,9 +50,10 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
     /// <param name="registry">The session registry; the process-wide one by default.</param>
     /// <param name="kind">The run's kind: Records (Write-Finding), or Duplicates (hashes Find-DuplicateFile computed).</param>
     /// <exception cref="CatalogException">The catalog cannot be written.</exception>
-    public static FileRecorder Start(string databasePath, bool hash = false, WriterSessionOptions? sessionOptions = null, WriterSessionRegistry? registry = null, string kind = "Records")
+    /// <param name="brokerPassword">For a redis:// catalog: the broker's password (else $env:SCANTOOLS_REDIS_PASSWORD).</param>
+    public static FileRecorder Start(string databasePath, bool hash = false, WriterSessionOptions? sessionOptions = null, WriterSessionRegistry? registry = null, string kind = "Records", string? brokerPassword = null)
     {
-        WriterSessionLease lease = (registry ?? WriterSessionRegistry.Shared).Acquire(databasePath, sessionOptions);
+        ICatalogSink lease = (registry ?? WriterSessionRegistry.Shared).AcquireSink(databasePath, sessionOptions, brokerPassword);
         var recorder = new FileRecorder(lease, hash) { _registry = registry ?? WriterSessionRegistry.Shared };
         try
         {

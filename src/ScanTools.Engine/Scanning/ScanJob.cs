@@ -15,7 +15,8 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
 {
     private readonly CancellationTokenSource _cancel = new();
     private readonly Channel<ScanEvent> _events;
-    private readonly WriterSessionLease _lease;
+    private readonly ICatalogSink _lease;
+    private readonly DateTime _startedUtc = DateTime.UtcNow;
     private readonly FileWalker _walker;
     private readonly ScanOptions _options;
     private readonly bool _passThru;
@@ -26,7 +27,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     private readonly WriterSessionRegistry _registry;
     private readonly FolderSnapshots _snapshots;
 
-    private ScanJob(WriterSessionLease lease, ScanOptions options, ScanJobSettings settings)
+    private ScanJob(ICatalogSink lease, ScanOptions options, ScanJobSettings settings)
     {
         _lease = lease;
         _registry = settings.Registry ?? WriterSessionRegistry.Shared;
@@ -37,7 +38,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         _walker = new FileWalker(options, RunKey) { EntryListed = settings.EntryListed };
         // The walker threads read what the catalog holds per folder: the writer then needs not, and an
         // incremental -Hash keeps the hashes of unchanged files without reading them.
-        _snapshots = new FolderSnapshots(lease.DatabasePath);
+        _snapshots = new FolderSnapshots(lease is WriterSessionLease ? lease.DatabasePath : null); // a remote catalog has no local rows to read
         _walker.Snapshots = _snapshots;
         _events = Channel.CreateBounded<ScanEvent>(new BoundedChannelOptions(4096)
         {
@@ -70,7 +71,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         ArgumentNullException.ThrowIfNull(options);
         settings ??= new ScanJobSettings();
         options.Validate();
-        WriterSessionLease lease = (settings.Registry ?? WriterSessionRegistry.Shared).Acquire(databasePath, settings.SessionOptions);
+        ICatalogSink lease = (settings.Registry ?? WriterSessionRegistry.Shared).AcquireSink(databasePath, settings.SessionOptions, settings.BrokerPassword);
         try
         {
             var job = new ScanJob(lease, options, settings);
@@ -320,8 +321,22 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
                         _walker.RuleStatistics.BinarySkipped, _walker.RuleStatistics.OversizedSkipped),
                 });
                 FlushReportingRefusals();
-                using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
-                run = reader.GetScanRun(RunKey);
+                if (_lease is Remote.RemotePublisherLease)
+                {
+                    // The catalog is on another computer: the run as sent (its id there is the consumer's to give).
+                    run = new ScanRun
+                    {
+                        Id = 0, RunKey = RunKey, Kind = "Scan", Status = status, StartedUtc = _startedUtc, EndedUtc = DateTime.UtcNow,
+                        Host = Environment.MachineName, User = Environment.UserName, ProcessId = Environment.ProcessId,
+                        Roots = _options.NormalizedRoots(), Options = _options.ToJson(), Files = p.Files, Bytes = p.Bytes,
+                        Directories = p.Directories, Errors = p.Errors, Skipped = p.Skipped, Message = message, Database = _lease.DatabasePath,
+                    };
+                }
+                else
+                {
+                    using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
+                    run = reader.GetScanRun(RunKey);
+                }
             }
         }
         catch (Exception ex)
@@ -495,6 +510,9 @@ public sealed record ScanJobSettings
 
     /// <summary>The session registry; the process-wide one by default.</summary>
     public WriterSessionRegistry? Registry { get; init; }
+
+    /// <summary>For a redis:// catalog: the broker's password (else $env:SCANTOOLS_REDIS_PASSWORD). Never stored.</summary>
+    public string? BrokerPassword { get; init; }
 
     /// <summary>Test seam: passed to the walker's <see cref="FileWalker.EntryListed"/>.</summary>
     internal Action<string>? EntryListed { get; init; }

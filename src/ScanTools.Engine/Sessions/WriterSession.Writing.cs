@@ -126,6 +126,8 @@ public sealed partial class WriterSession : IBatchSink
         var acks = new Dictionary<ConnectedClient, long>();
         var refused = new List<(IWriteProducer? Producer, RejectedWrite Write)>();
         var remoteRefusals = new List<(ConnectedClient Client, long Sequence, int Index, string Reason, int Rows)>();
+        var brokerRefusals = new List<(SessionItem Item, int Rows, string Reason)>();
+        var brokerDone = new List<SessionItem>();
         var applied = new List<SessionItem>(); // the writes of the open transaction, in order, for a replay
 
         // Applies one queued write or forwarded batch. Isolated, each write is a unit that SQLite may refuse
@@ -146,6 +148,11 @@ public sealed partial class WriterSession : IBatchSink
                 refused.Add((item.Producer, new RejectedWrite(item.Write!, reason)));
                 return item.Rows;
             }
+            if (item.Kind == ItemKind.BrokerBatch)
+            {
+                return ApplyBatch(item.BrokerClient!, item.Sequence, item.Writes!, isolate,
+                    (index, write, why) => brokerRefusals.Add((item, write.RowCount, why)));
+            }
             ConnectedClient client = item.Client!;
             long sequence = item.Sequence;
             return ApplyBatch(client.ClientId, sequence, item.Writes!, isolate,
@@ -160,6 +167,7 @@ public sealed partial class WriterSession : IBatchSink
             _applied.Clear();
             refused.Clear();
             remoteRefusals.Clear();
+            brokerRefusals.Clear();
             writer.Begin();
             long refusedInReplay = 0;
             foreach (SessionItem item in applied)
@@ -185,7 +193,12 @@ public sealed partial class WriterSession : IBatchSink
                     {
                         case ItemKind.Write:
                         case ItemKind.RemoteBatch:
+                        case ItemKind.BrokerBatch:
                             rows += item.Rows; // counted first: if Apply throws, these rows failed too
+                            if (item.Kind == ItemKind.BrokerBatch)
+                            {
+                                brokerDone.Add(item);
+                            }
                             if (item.Kind == ItemKind.RemoteBatch)
                             {
                                 forwardedRows += item.Rows;
@@ -241,6 +254,12 @@ public sealed partial class WriterSession : IBatchSink
                 _applied.Clear();
                 refused.Clear();
                 remoteRefusals.Clear();
+                brokerRefusals.Clear();
+                foreach (SessionItem b in brokerDone)
+                {
+                    b.Committed!.TrySetException(new CatalogException(CatalogErrorCode.WriteFailed, DatabasePath, $"Writing the catalog '{DatabasePath}' failed: {ex.Message}", ex));
+                }
+                brokerDone.Clear();
                 Interlocked.Add(ref _failed, rows); // forwarded rows too: accepted here, not committed
                 _budget.Return(rows - forwardedRows);
                 _forwardedBudget.Return(forwardedRows);
@@ -276,6 +295,26 @@ public sealed partial class WriterSession : IBatchSink
                 client.Reject(sequence, index, reason);
             }
             remoteRefusals.Clear();
+            foreach (SessionItem b in brokerDone)
+            {
+                int refusedHere = 0;
+                foreach ((SessionItem item, int n, string _) in brokerRefusals)
+                {
+                    if (ReferenceEquals(item.Committed, b.Committed))
+                    {
+                        refusedHere += n;
+                    }
+                }
+                if (refusedHere > 0)
+                {
+                    Interlocked.Add(ref _rejected, refusedHere);
+                    Interlocked.Increment(ref _rejectedWrites);
+                    _lastRejection = brokerRefusals.First(r => ReferenceEquals(r.Item.Committed, b.Committed)).Reason;
+                }
+                b.Committed!.TrySetResult(refusedHere);
+            }
+            brokerDone.Clear();
+            brokerRefusals.Clear();
             foreach (TaskCompletionSource f in flushes)
             {
                 f.TrySetResult();

@@ -134,6 +134,36 @@ public sealed partial class WriterSession
         }
     }
 
+    /// <summary>
+    /// Queues a batch that arrived through a broker, identified by its producer's client id and sequence: it is
+    /// applied in one transaction with the record of that sequence, and skipped if that client's sequence shows it
+    /// is committed already (a resend). Only the writer applies such batches: in a forwarding session it is an error.
+    /// The task completes once the batch is committed (or skipped), with the number of rows the catalog refused.
+    /// </summary>
+    /// <exception cref="CatalogException">The session failed or is closed, or this process is not the catalog's writer.</exception>
+    internal Task<int> EnqueueBrokerBatch(string clientId, long sequence, List<CatalogWrite> writes, CancellationToken cancellationToken)
+    {
+        ThrowIfUnusable();
+        if (_role != SessionRole.Writer)
+        {
+            throw new CatalogException(CatalogErrorCode.WriterUnavailable, DatabasePath,
+                $"Another process is the writer of '{DatabasePath}'; batches from the broker are applied only by the catalog's writer.");
+        }
+        int rows = Math.Max(1, writes.Sum(w => w.RowCount));
+        _budget.Take(rows, cancellationToken);
+        MarkAccepted(rows);
+        var committed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!TryAdd(SessionItem.ForBroker(clientId, sequence, writes, rows, committed)))
+        {
+            Interlocked.Add(ref _failed, rows);
+            _budget.Return(rows);
+            _stopped.Wait();
+            ThrowIfUnusable();
+            throw Closed();
+        }
+        return committed.Task;
+    }
+
     /// <summary>Completes when everything queued before the call is committed; faults if it cannot be.</summary>
     internal Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -300,6 +330,12 @@ public sealed partial class WriterSession
                 Interlocked.Add(ref _failed, item.Rows); // the client also hears of the fault and counts them
                 _forwardedBudget.Return(item.Rows);
             }
+            else if (item.Kind == ItemKind.BrokerBatch)
+            {
+                Interlocked.Add(ref _failed, item.Rows);
+                _budget.Return(item.Rows);
+                item.Committed!.TrySetException(new CatalogException(CatalogErrorCode.WriteFailed, DatabasePath, $"Writing the catalog '{DatabasePath}' failed: {ex.Message}", ex));
+            }
             if (item.Flushed is not null)
             {
                 waiting.Add(item.Flushed);
@@ -321,6 +357,7 @@ public sealed partial class WriterSession
         Flush,
         Durability,
         RemoteBatch,
+        BrokerBatch,
     }
 
     private readonly record struct SessionItem(
@@ -332,7 +369,9 @@ public sealed partial class WriterSession
         ConnectedClient? Client = null,
         long Sequence = 0,
         List<CatalogWrite>? Writes = null,
-        IWriteProducer? Producer = null)
+        IWriteProducer? Producer = null,
+        string? BrokerClient = null,
+        TaskCompletionSource<int>? Committed = null)
     {
         public static SessionItem ForWrite(CatalogWrite w, int rows, IWriteProducer? producer) => new(ItemKind.Write, w, rows, null, default, Producer: producer);
 
@@ -342,6 +381,9 @@ public sealed partial class WriterSession
 
         public static SessionItem ForRemote(ConnectedClient client, long sequence, List<CatalogWrite> writes, int rows) =>
             new(ItemKind.RemoteBatch, null, rows, null, default, client, sequence, writes);
+
+        public static SessionItem ForBroker(string client, long sequence, List<CatalogWrite> writes, int rows, TaskCompletionSource<int> committed) =>
+            new(ItemKind.BrokerBatch, null, rows, null, default, null, sequence, writes, null, client, committed);
 
     }
 }

@@ -6,7 +6,7 @@ namespace ScanTools.Sessions;
 /// One producer's hold on a shared <see cref="WriterSession"/>. Writes go through it; disposing it
 /// releases the hold, and the last release drains, commits and closes the session.
 /// </summary>
-public sealed class WriterSessionLease : IDisposable, IWriteProducer
+public sealed class WriterSessionLease : ICatalogSink, IWriteProducer
 {
     private readonly WriterSessionRegistry _registry;
     private readonly System.Collections.Concurrent.ConcurrentQueue<RejectedWrite> _rejected = new();

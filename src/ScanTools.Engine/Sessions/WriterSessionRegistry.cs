@@ -29,6 +29,26 @@ public sealed class WriterSessionRegistry
     }
 
     /// <summary>
+    /// Where writes to <paramref name="databasePath"/> go: this computer's writer session of a catalog file, or, for
+    /// a redis:// or rediss:// address, this process's publisher to that broker (password: <paramref name="brokerPassword"/>,
+    /// else $env:SCANTOOLS_REDIS_PASSWORD).
+    /// </summary>
+    /// <exception cref="CatalogException">The catalog or the broker cannot be used.</exception>
+    /// <exception cref="ArgumentException">A broker address that does not parse.</exception>
+    /// <param name="databasePath">A catalog file, or a broker address.</param>
+    /// <param name="options">For a catalog file's session.</param>
+    /// <param name="brokerPassword">For a broker: its password, never stored.</param>
+    public ICatalogSink AcquireSink(string databasePath, WriterSessionOptions? options = null, string? brokerPassword = null)
+    {
+        if (Remote.RemoteCatalogAddress.IsRemote(databasePath))
+        {
+            Remote.RemoteCatalogAddress address = Remote.RemoteCatalogAddress.Parse(databasePath, out string? fromUrl);
+            return Remote.RemotePublishers.Acquire(address, Remote.RemotePublishers.PasswordFor(brokerPassword, fromUrl));
+        }
+        return Acquire(databasePath, options);
+    }
+
+    /// <summary>
     /// Takes a hold on the session of <paramref name="databasePath"/>, opening it if this is the first.
     /// Opening creates and migrates the catalog, so an unusable one fails here.
     /// </summary>
@@ -123,6 +143,10 @@ public sealed class WriterSessionRegistry
     /// </summary>
     internal void RememberUnwrittenEnd(string databasePath, ScanRunEnd end)
     {
+        if (Remote.RemoteCatalogAddress.IsRemote(databasePath))
+        {
+            return; // the consumer's catalog marks runs whose end never arrives when their process is gone
+        }
         string key = CanonicalPath.KeyOf(CanonicalPath.Resolve(databasePath));
         lock (_gate)
         {

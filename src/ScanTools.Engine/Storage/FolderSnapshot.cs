@@ -53,15 +53,16 @@ internal interface IFolderSnapshotSource
 internal sealed class FolderSnapshots : IFolderSnapshotSource, IDisposable
 {
     private const string DirectorySql = "SELECT id, version FROM directories WHERE path = ?1;";
-    private readonly string _catalog;
+    private readonly string? _catalog;
     private readonly ThreadLocal<Reader?> _perThread;
     private volatile bool _unavailable;
 
     private sealed record Reader(SqliteConnection Connection, RawStatement Directory, RawStatement Rows);
 
-    public FolderSnapshots(string catalog)
+    public FolderSnapshots(string? catalog)
     {
         _catalog = catalog;
+        _unavailable = catalog is null;
         _perThread = new ThreadLocal<Reader?>(Open, trackAllValues: true);
     }
 
@@ -69,7 +70,7 @@ internal sealed class FolderSnapshots : IFolderSnapshotSource, IDisposable
     {
         try
         {
-            SqliteConnection connection = CatalogDatabase.OpenForReading(_catalog);
+            SqliteConnection connection = CatalogDatabase.OpenForReading(_catalog!);
             return new Reader(connection, new RawStatement(connection, DirectorySql), new RawStatement(connection, StoredRows.FolderSql));
         }
         catch (Exception ex) when (ex is CatalogException or SqliteException)

@@ -1,0 +1,348 @@
+using Microsoft.Data.Sqlite;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+using StackExchange.Redis;
+
+namespace ScanTools.Remote;
+
+/// <summary>Where a consumer is.</summary>
+public enum RemoteConsumerState
+{
+    /// <summary>Connecting, or creating the consumer group.</summary>
+    Starting,
+    /// <summary>Another consumer of this catalog runs on this computer: this one waits to take over.</summary>
+    Standby,
+    /// <summary>Another process on this computer is the catalog's writer: waiting until it hands over.</summary>
+    WaitingForWriter,
+    /// <summary>Reading the stream and committing.</summary>
+    Active,
+    /// <summary>Stopped (cancelled, or failed: see LastError).</summary>
+    Stopped,
+}
+
+/// <summary>A consumer's counters, as Start-ScanConsumer reports them.</summary>
+public sealed record RemoteConsumerStatus
+{
+    /// <summary>The broker and catalog name (no credentials).</summary>
+    public required string Broker { get; init; }
+    /// <summary>The catalog file the batches are committed to.</summary>
+    public required string Database { get; init; }
+    /// <summary>Where the consumer is.</summary>
+    public RemoteConsumerState State { get; init; }
+    /// <summary>This consumer's name in the group (host:process id).</summary>
+    public required string Consumer { get; init; }
+    /// <summary>Batches committed to the catalog.</summary>
+    public long CommittedBatches { get; init; }
+    /// <summary>Rows (files, errors, run records) in them.</summary>
+    public long CommittedRows { get; init; }
+    /// <summary>Batches received again that the catalog already had (resends): acknowledged, not applied twice.</summary>
+    public long DuplicateBatches { get; init; }
+    /// <summary>Batches that came before an earlier one of their producer (after a broker restart): left for the producer to resend in order.</summary>
+    public long OutOfOrderBatches { get; init; }
+    /// <summary>Entries that were not ScanTools batches (refused, removed from the stream).</summary>
+    public long RejectedEntries { get; init; }
+    /// <summary>Writes the catalog refused (each alone; the rest of its batch was committed).</summary>
+    public long RefusedRows { get; init; }
+    /// <summary>Pending entries taken over from a consumer that stopped.</summary>
+    public long ClaimedEntries { get; init; }
+    /// <summary>Entries on the stream not yet consumed and deleted.</summary>
+    public long Backlog { get; init; }
+    /// <summary>The last problem (a refused entry, a lost connection), without credentials.</summary>
+    public string? LastError { get; init; }
+}
+
+/// <summary>Settings of a consumer.</summary>
+public sealed record RemoteConsumerOptions
+{
+    /// <summary>Entries read per round.</summary>
+    public int BatchEntries { get; init; } = 128;
+    /// <summary>The longest pause between reads of an empty stream.</summary>
+    public TimeSpan MaxIdleWait { get; init; } = TimeSpan.FromMilliseconds(100);
+}
+
+/// <summary>
+/// The catalog's consumer: reads a remote catalog's stream through the consumer group, commits each batch
+/// through the catalog's writer session together with its producer's sequence, and only then publishes the
+/// producer's committed sequence and acknowledges (XACK) and deletes (XDEL) the entries. A producer's batches are
+/// applied in sequence: a resend of one the catalog has is acknowledged without applying it again, one that comes
+/// before its predecessor is left for the producer to send again in order. One consumer per catalog runs on the
+/// computer that holds it; a second waits (Standby) and, when the first stops, takes over its pending entries.
+/// </summary>
+public sealed class RemoteConsumer
+{
+    private readonly RemoteCatalogAddress _address;
+    private readonly string? _password;
+    private readonly string _database;
+    private readonly WriterSessionRegistry _registry;
+    private readonly RemoteConsumerOptions _options;
+    private readonly string _name = $"{Environment.MachineName}:{Environment.ProcessId}";
+    private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
+    private long _batches, _rows, _duplicates, _outOfOrder, _rejected, _refused, _claimed, _backlog;
+    private volatile RemoteConsumerState _state = RemoteConsumerState.Starting;
+    private volatile string? _lastError;
+
+    /// <param name="address">The remote catalog (broker and name).</param>
+    /// <param name="password">The broker's password, or null for $env:SCANTOOLS_REDIS_PASSWORD / none.</param>
+    /// <param name="databasePath">The catalog file (full path) the batches are committed to.</param>
+    /// <param name="registry">The session registry; the process-wide one by default.</param>
+    /// <param name="options">Settings.</param>
+    public RemoteConsumer(RemoteCatalogAddress address, string? password, string databasePath, WriterSessionRegistry? registry = null, RemoteConsumerOptions? options = null)
+    {
+        _address = address;
+        _password = password;
+        _database = databasePath;
+        _registry = registry ?? WriterSessionRegistry.Shared;
+        _options = options ?? new RemoteConsumerOptions();
+    }
+
+    /// <summary>Raised with each entry the consumer refused (not a ScanTools batch), with the reason.</summary>
+    public event Action<string>? EntryRejected;
+
+    /// <summary>A snapshot of the counters.</summary>
+    public RemoteConsumerStatus Status() => new()
+    {
+        Broker = _address.ToString(),
+        Database = _database,
+        State = _state,
+        Consumer = _name,
+        CommittedBatches = Interlocked.Read(ref _batches),
+        CommittedRows = Interlocked.Read(ref _rows),
+        DuplicateBatches = Interlocked.Read(ref _duplicates),
+        OutOfOrderBatches = Interlocked.Read(ref _outOfOrder),
+        RejectedEntries = Interlocked.Read(ref _rejected),
+        RefusedRows = Interlocked.Read(ref _refused),
+        ClaimedEntries = Interlocked.Read(ref _claimed),
+        Backlog = Interlocked.Read(ref _backlog),
+        LastError = _lastError,
+    };
+
+    /// <summary>
+    /// Runs until <paramref name="cancellationToken"/> is cancelled: what was read is committed and acknowledged
+    /// first. Entries read but not committed stay pending on the broker for the next consumer.
+    /// </summary>
+    /// <exception cref="CatalogException">The catalog cannot be written, or the broker cannot be reached at the start.</exception>
+    public void Run(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using FileStream consumerLock = TakeConsumerLock(cancellationToken);
+            using WriterSessionLease lease = _registry.Acquire(_database);
+            WaitForWriterRole(lease, cancellationToken);
+            using ConnectionMultiplexer redis = RemoteConnection.Open(_address, _password);
+            IDatabase db = redis.GetDatabase();
+            EnsureGroup(db);
+            _state = RemoteConsumerState.Active;
+            ClaimPending(db, lease, cancellationToken);
+            TimeSpan idle = TimeSpan.FromMilliseconds(1);
+            var sinceClaim = System.Diagnostics.Stopwatch.StartNew();
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (sinceClaim.Elapsed > TimeSpan.FromSeconds(5))
+                {
+                    // Entries this consumer read but could not acknowledge (the broker went away meanwhile) are read again.
+                    sinceClaim.Restart();
+                    try
+                    {
+                        ClaimPending(db, lease, cancellationToken);
+                    }
+                    catch (RedisException ex)
+                    {
+                        _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying.";
+                    }
+                }
+                StreamEntry[] entries;
+                try
+                {
+                    entries = db.StreamReadGroup(_address.StreamKey, RemoteCatalogAddress.Group, _name, StreamPosition.NewMessages, _options.BatchEntries);
+                }
+                catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
+                {
+                    _lastError = "The broker lost the stream and its group (a restart without persistence?); the group was created again, and producers resend what is not committed.";
+                    EnsureGroup(db);
+                    continue;
+                }
+                catch (RedisException ex)
+                {
+                    _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying.";
+                    cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
+                    continue;
+                }
+                if (entries.Length == 0)
+                {
+                    UpdateBacklog(db);
+                    cancellationToken.WaitHandle.WaitOne(idle);
+                    idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _options.MaxIdleWait.Ticks));
+                    continue;
+                }
+                idle = TimeSpan.FromMilliseconds(1);
+                Process(db, lease, entries, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _state = RemoteConsumerState.Stopped;
+        }
+    }
+
+    private void UpdateBacklog(IDatabase db)
+    {
+        try
+        {
+            Interlocked.Exchange(ref _backlog, db.StreamLength(_address.StreamKey));
+        }
+        catch (RedisException)
+        {
+        }
+    }
+
+    /// <summary>One consumer per catalog on this computer: the others wait here as standby.</summary>
+    private FileStream TakeConsumerLock(CancellationToken ct)
+    {
+        string path = _database + "-consumer.lock";
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                _state = RemoteConsumerState.Standby;
+                if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100)))
+                {
+                    throw new OperationCanceledException(ct);
+                }
+            }
+        }
+    }
+
+    private void WaitForWriterRole(WriterSessionLease lease, CancellationToken ct)
+    {
+        while (lease.Session.Role != SessionRole.Writer)
+        {
+            _state = RemoteConsumerState.WaitingForWriter;
+            if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100)))
+            {
+                throw new OperationCanceledException(ct);
+            }
+        }
+    }
+
+    private void EnsureGroup(IDatabase db)
+    {
+        try
+        {
+            db.StreamCreateConsumerGroup(_address.StreamKey, RemoteCatalogAddress.Group, "0-0", createStream: true);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+        {
+        }
+    }
+
+    /// <summary>Takes over entries that a consumer read but did not commit (it stopped): they are this one's now.</summary>
+    private void ClaimPending(IDatabase db, WriterSessionLease lease, CancellationToken ct)
+    {
+        RedisValue start = "0-0";
+        while (!ct.IsCancellationRequested)
+        {
+            StreamAutoClaimResult claimed = db.StreamAutoClaim(_address.StreamKey, RemoteCatalogAddress.Group, _name, 0, start, _options.BatchEntries);
+            if (claimed.ClaimedEntries.Length > 0)
+            {
+                Interlocked.Add(ref _claimed, claimed.ClaimedEntries.Length);
+                Process(db, lease, claimed.ClaimedEntries, ct);
+            }
+            if (claimed.NextStartId.IsNull || claimed.NextStartId == "0-0")
+            {
+                return;
+            }
+            start = claimed.NextStartId;
+        }
+    }
+
+    private long Applied(string client)
+    {
+        if (!_applied.TryGetValue(client, out long last))
+        {
+            using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            c.Open();
+            using SqliteCommand q = c.CreateCommand();
+            q.CommandText = "SELECT last_seq FROM client_batches WHERE client_id = $c;";
+            q.Parameters.AddWithValue("$c", client);
+            last = q.ExecuteScalar() is long l ? l : 0;
+            _applied[client] = last;
+        }
+        return last;
+    }
+
+    private void Process(IDatabase db, WriterSessionLease lease, StreamEntry[] entries, CancellationToken ct)
+    {
+        var done = new List<RedisValue>();
+        var commits = new List<(Task<int> Task, int Rows)>();
+        var committed = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (StreamEntry e in entries)
+        {
+            if (e.IsNull)
+            {
+                continue; // deleted meanwhile
+            }
+            done.Add(e.Id);
+            RemoteEntry entry;
+            try
+            {
+                entry = RemoteEntry.Decode(e);
+            }
+            catch (InvalidDataException ex)
+            {
+                Interlocked.Increment(ref _rejected);
+                _lastError = ex.Message;
+                EntryRejected?.Invoke(ex.Message);
+                continue;
+            }
+            long last = Applied(entry.ClientId);
+            if (entry.Sequence <= last)
+            {
+                Interlocked.Increment(ref _duplicates);
+                committed[entry.ClientId] = last; // say so again: the producer may have missed it
+                continue;
+            }
+            if (entry.Sequence > last + 1)
+            {
+                Interlocked.Increment(ref _outOfOrder); // an earlier batch is missing: the producer resends them in order
+                continue;
+            }
+            commits.Add((lease.Session.EnqueueBrokerBatch(entry.ClientId, entry.Sequence, entry.Writes, ct), entry.Writes.Sum(w => w.RowCount)));
+            _applied[entry.ClientId] = entry.Sequence;
+            committed[entry.ClientId] = entry.Sequence;
+        }
+        foreach (var (task, rows) in commits)
+        {
+            int refused = task.GetAwaiter().GetResult(); // committed, or the catalog failed (thrown: nothing is acknowledged)
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _rows, rows - refused);
+            Interlocked.Add(ref _refused, refused);
+        }
+        // Committed: now the producers may forget these batches, and the stream may drop them. If the broker is
+        // away, the entries stay pending here and are read again (as resends, not applied twice) once it is back.
+        try
+        {
+            if (committed.Count > 0)
+            {
+                db.HashSet(_address.CommittedKey, committed.Select(c => new HashEntry(c.Key, c.Value)).ToArray());
+            }
+            if (done.Count > 0)
+            {
+                RedisValue[] ids = done.ToArray();
+                db.StreamAcknowledge(_address.StreamKey, RemoteCatalogAddress.Group, ids);
+                db.StreamDelete(_address.StreamKey, ids);
+            }
+        }
+        catch (RedisException ex)
+        {
+            _lastError = $"Committed, but the broker did not take the acknowledgement ({ex.GetType().Name}); it is given again later.";
+        }
+        UpdateBacklog(db);
+    }
+}
