@@ -15,6 +15,7 @@
         'Export-FindingMatch'
         'Export-FindingBaseline'
         'Get-ScanRule'
+        'Start-ScanConsumer'
         'Write-Finding'
         'Get-ScanRun'
         'Get-ScanError'

@@ -17,6 +17,13 @@ public abstract class CatalogCommand : PSCmdlet
     /// </summary>
     protected CatalogLocation ResolveCatalog()
     {
+        string? remote = ScanTools.Remote.RemoteCatalogAddress.IsRemote(DatabaseArgument) ? DatabaseArgument
+            : string.IsNullOrWhiteSpace(DatabaseArgument) && ScanTools.Remote.RemoteCatalogAddress.IsRemote(Environment.GetEnvironmentVariable(CatalogLocation.EnvironmentVariable))
+                ? Environment.GetEnvironmentVariable(CatalogLocation.EnvironmentVariable) : null;
+        if (remote is not null)
+        {
+            return ResolveRemote(remote);
+        }
         try
         {
             string? environment = Environment.GetEnvironmentVariable(CatalogLocation.EnvironmentVariable);
@@ -64,6 +71,51 @@ public abstract class CatalogCommand : PSCmdlet
         return CatalogLocation.NamesAFolder(spelling) && !System.IO.Path.EndsInDirectorySeparator(resolved)
             ? resolved + System.IO.Path.DirectorySeparatorChar
             : resolved;
+    }
+
+    /// <summary>Whether this command can send to a catalog on another computer (redis://): Start-Scan and Write-Finding.</summary>
+    protected virtual bool AcceptsRemoteCatalog => false;
+
+    /// <summary>The broker password for a redis:// catalog: -Credential, else $env:SCANTOOLS_REDIS_PASSWORD, else the URL's (with a warning).</summary>
+    protected string? BrokerPassword { get; private set; }
+
+    /// <summary>The -Credential of commands that take one (its user name becomes the broker's ACL user).</summary>
+    protected virtual PSCredential? BrokerCredential => null;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private CatalogLocation ResolveRemote(string text)
+    {
+        if (!AcceptsRemoteCatalog)
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                $"'{ScanTools.Remote.RemoteCatalogAddress.Redacted(text)}' is a broker address: Start-Scan and Write-Finding send to it, and Start-ScanConsumer commits what arrives into the catalog file on the computer that holds it. Read that catalog file there (its -Database)."),
+                "InvalidCatalogPath", text));
+        }
+        ScanTools.Remote.RemoteCatalogAddress address;
+        string? fromUrl;
+        try
+        {
+            address = ScanTools.Remote.RemoteCatalogAddress.Parse(text, out fromUrl);
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidCatalogPath", ScanTools.Remote.RemoteCatalogAddress.Redacted(text)));
+            throw; // not reached
+        }
+        if (address.PasswordWasInUrl)
+        {
+            WriteWarning($"The address of '{address}' holds a password, which stays in your command history and process list. Use -Credential or ${ScanTools.Remote.RemoteCatalogAddress.PasswordVariable} instead.");
+        }
+        if (BrokerCredential is PSCredential credential)
+        {
+            address = address with { User = string.IsNullOrEmpty(credential.UserName) || credential.UserName == "default" ? address.User : credential.UserName };
+            BrokerPassword = credential.GetNetworkCredential().Password;
+        }
+        else
+        {
+            BrokerPassword = ScanTools.Remote.RemotePublishers.PasswordFor(null, fromUrl);
+        }
+        return new CatalogLocation(address.ToString(), CatalogSource.Parameter) { IsRemote = true };
     }
 
     /// <summary>Opens the catalog read-only for <paramref name="read"/>; a catalog that cannot be read is a terminating error.</summary>

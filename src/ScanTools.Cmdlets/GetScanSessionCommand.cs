@@ -8,7 +8,7 @@ namespace ScanTools.Commands;
 /// <para type="synopsis">Shows the writer sessions open in this PowerShell process, with their counters.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ScanSession")]
-[OutputType(typeof(SessionStatistics))]
+[OutputType(typeof(SessionStatistics), typeof(ScanTools.Remote.RemoteStatistics))]
 public sealed class GetScanSessionCommand : PSCmdlet
 {
     /// <summary>Only the session of this catalog (any spelling of its path; a PowerShell path, ~ and drives resolved).</summary>
@@ -20,6 +20,11 @@ public sealed class GetScanSessionCommand : PSCmdlet
     /// <inheritdoc />
     protected override void EndProcessing()
     {
+        if (ScanTools.Remote.RemoteCatalogAddress.IsRemote(Database))
+        {
+            WriteRemote(Database!);
+            return;
+        }
         string? key = Database is null
             ? null
             : CanonicalPath.KeyOf(CanonicalPath.Resolve(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Database), SessionState.Path.CurrentFileSystemLocation.ProviderPath));
@@ -28,6 +33,35 @@ public sealed class GetScanSessionCommand : PSCmdlet
             if (key is null || CanonicalPath.KeyOf(s.DatabasePath) == key)
             {
                 WriteObject(s);
+            }
+        }
+        if (Database is null)
+        {
+            WriteRemote(null);
+        }
+    }
+
+    /// <summary>This process's publishers to remote catalogs: broker, backlog, published / acknowledged / resent batches.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void WriteRemote(string? address)
+    {
+        string? wanted = null;
+        if (address is not null)
+        {
+            try
+            {
+                wanted = ScanTools.Remote.RemoteCatalogAddress.Parse(address, out _).ToString();
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidCatalogPath", ScanTools.Remote.RemoteCatalogAddress.Redacted(address)));
+            }
+        }
+        foreach (ScanTools.Remote.RemotePublisher p in ScanTools.Remote.RemotePublishers.All())
+        {
+            if (wanted is null || string.Equals(p.Address.ToString(), wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                WriteObject(p.Statistics());
             }
         }
     }

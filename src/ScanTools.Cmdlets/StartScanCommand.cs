@@ -56,6 +56,17 @@ public sealed class StartScanCommand : CatalogWriteCommand
     [ValidateNotNullOrEmpty]
     public string[] IgnoreFileName { get; set; } = Array.Empty<string>();
 
+    /// <summary>For a redis:// catalog: the broker's user and password (else $env:SCANTOOLS_REDIS_PASSWORD).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <inheritdoc />
+    protected override PSCredential? BrokerCredential => Credential;
+
+    /// <inheritdoc />
+    protected override bool AcceptsRemoteCatalog => true;
+
     /// <summary>Ids (wildcards) of the rules to apply: built-in ones and those of -RulePath. -Rule * applies them all.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -218,6 +229,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
             {
                 started = ScanJob.Start(catalog.Path, options, new ScanJobSettings
                 {
+                    BrokerPassword = BrokerPassword,
                     PassThru = PassThru,
                     ReportErrors = true,
                     SessionOptions = new WriterSessionOptions { Durability = Durability },

@@ -26,6 +26,17 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
     [Parameter]
     public SwitchParameter Hash { get; set; }
 
+    /// <summary>For a redis:// catalog: the broker's user and password (else $env:SCANTOOLS_REDIS_PASSWORD).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <inheritdoc />
+    protected override PSCredential? BrokerCredential => Credential;
+
+    /// <inheritdoc />
+    protected override bool AcceptsRemoteCatalog => true;
+
     /// <summary>Full makes every commit wait for the disk; Normal is faster.</summary>
     [Parameter]
     public Durability Durability { get => (Durability)_durability; set => _durability = (int)value; }
@@ -147,7 +158,7 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
             try
             {
                 _catalog!.PrepareForWriting();
-                _recorder = FileRecorder.Start(_catalog.Path, Hash, new WriterSessionOptions { Durability = Durability });
+                _recorder = FileRecorder.Start(_catalog.Path, Hash, new WriterSessionOptions { Durability = Durability }, brokerPassword: BrokerPassword);
             }
             catch (CatalogException ex)
             {

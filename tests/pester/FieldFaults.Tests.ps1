@@ -213,6 +213,7 @@ Describe 'Catalog paths and filters that are mistakes' {
             'Get-ScanChange'        = { Get-ScanChange -Database $spelled }
             'Find-DuplicateFile'    = { Find-DuplicateFile -Database $spelled }
             'Get-FindingMatch'      = { Get-FindingMatch -Database $spelled }
+            'Start-ScanConsumer'    = { Start-ScanConsumer -Broker 'redis://127.0.0.1:1/never' -Database $spelled }
             'Register-ScanSchedule' = { Register-ScanSchedule -Name 'never-registered' -Path $PSScriptRoot -Database $spelled -WhatIf }
         }
         # Every cmdlet with -Database is here, but Get-ScanSession, which only filters the sessions open in this process.

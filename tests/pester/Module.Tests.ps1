@@ -3,7 +3,7 @@
 BeforeDiscovery {
     $cmdletNames = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
         'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile',
-        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule')
+        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule', 'Start-ScanConsumer')
     $cmdletClasses = @(
         @{ Name = 'Start-Scan'; Class = 'ScanTools.Commands.StartScanCommand' }
         @{ Name = 'Get-Finding'; Class = 'ScanTools.Commands.GetFindingCommand' }
@@ -44,7 +44,7 @@ BeforeAll {
     $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
     $expectedCmdlets = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
         'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile',
-        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule')
+        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule', 'Start-ScanConsumer')
 }
 
 Describe 'The ScanTools manifest' {

@@ -21,6 +21,9 @@ public sealed record CatalogLocation(string Path, CatalogSource Source)
     /// <summary>The environment variable that names the default catalog.</summary>
     public const string EnvironmentVariable = "SCANTOOLS_DATABASE";
 
+    /// <summary>True when <see cref="Path"/> is a broker address (redis://host:port/catalog, without credentials), not a file.</summary>
+    public bool IsRemote { get; init; }
+
     /// <summary>The per-user default catalog file: <c>ScanTools/catalog.db</c> under the local application-data folder.</summary>
     /// <exception cref="InvalidOperationException">The platform reports no such folder (no home directory).</exception>
     public static string DefaultPath
@@ -73,7 +76,7 @@ public sealed record CatalogLocation(string Path, CatalogSource Source)
     /// </exception>
     public void PrepareForWriting()
     {
-        if (Source != CatalogSource.Default)
+        if (Source != CatalogSource.Default || IsRemote)
         {
             return;
         }
@@ -102,6 +105,10 @@ public sealed record CatalogLocation(string Path, CatalogSource Source)
     /// <exception cref="Storage.CatalogException">The catalog cannot be written; the message says what to do.</exception>
     public void ThrowIfUnusableForWriting()
     {
+        if (IsRemote)
+        {
+            return; // the broker is reached when the command runs
+        }
         string folder = System.IO.Path.GetDirectoryName(Path)!;
         if (Source == CatalogSource.Default && !Directory.Exists(folder))
         {

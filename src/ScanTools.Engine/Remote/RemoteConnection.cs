@@ -15,7 +15,8 @@ internal static class RemoteConnection
             Password = password,
             Ssl = address.Tls,
             AbortOnConnectFail = false, // keep reconnecting: a broker restart is expected, not fatal
-            ConnectTimeout = 5000,
+            ConnectTimeout = 3000,
+            ConnectRetry = 1,
             SyncTimeout = 10000,
             ClientName = "ScanTools-" + Environment.MachineName,
         };

@@ -1,0 +1,117 @@
+# Remote catalogs through a real redis-server that the tests start on 127.0.0.1 and a free port, without
+# persistence: Start-Scan -Database redis://... on "scanning hosts" (child pwsh processes), and
+# Start-ScanConsumer committing into the catalog file here.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $modulePath = Get-ScanToolsTestModulePath
+    Import-Module $modulePath -Force
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $trees = Join-Path $TestDrive 'trees'
+    $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
+
+    function Start-TestRedis([string] $Password) {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $arguments = @('--port', $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no')
+        if ($Password) { $arguments += @('--requirepass', $Password) }
+        $process = Start-Process -FilePath (Get-Command redis-server).Source -ArgumentList ($arguments | ForEach-Object { if ($_ -eq '') { "''" } else { "$_" } }) -PassThru -RedirectStandardOutput (Join-Path $TestDrive "redis-$port.log")
+        $deadline = [datetime]::UtcNow.AddSeconds(20)
+        while ([datetime]::UtcNow -lt $deadline) {
+            try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port); $c.Dispose(); break } catch { Start-Sleep -Milliseconds 20 } # polling a port: no event to wait on
+        }
+        [pscustomobject]@{ Process = $process; Port = $port }
+    }
+}
+
+Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not (Get-Command redis-server -ErrorAction SilentlyContinue)) {
+    BeforeAll {
+        $redis = Start-TestRedis
+        $address = "redis://127.0.0.1:$($redis.Port)/estate"
+    }
+    AfterAll {
+        if ($redis.Process -and -not $redis.Process.HasExited) { $redis.Process.Kill(); $redis.Process.WaitForExit() }
+    }
+
+    It 'lands the scans of two hosts in the catalog, once each, with their runs Completed' {
+        $counts = @{}
+        $roots = foreach ($h in 'hostA', 'hostB') {
+            $r = New-TestDirectory -Parent $trees -Name $h
+            $counts[$r] = New-TestTree -Path $r -Folders 3 -FilesPerFolder 40
+            $r
+        }
+        $db = New-CatalogPath -Directory $catalogs
+        # Each host is another pwsh process (a job) that sends its scan to the broker.
+        $jobs = foreach ($r in $roots) {
+            Start-Job -ScriptBlock { param($m, $a, $r) Import-Module $m; $run = Start-Scan -Path $r -Database $a -ErrorAction Stop; "STATUS=$($run.Status) FILES=$($run.Files)" } -ArgumentList $modulePath, $address, $r
+        }
+        $status = Start-ScanConsumer -Broker $address -Database $db -IdleTimeout '00:00:04'
+        $results = @($jobs | Receive-Job -Wait -AutoRemoveJob)
+
+        Join-Sorted $results | Should -Be (Join-Sorted @($roots | ForEach-Object { "STATUS=Completed FILES=$($counts[$_])" }))
+        $status | Should -BeOfType ScanTools.Remote.RemoteConsumerStatus
+        $status.RejectedEntries | Should -Be 0
+        $status.State | Should -Be 'Stopped'
+        $expected = @($roots | ForEach-Object { Get-ChildItem -LiteralPath $_ -File -Recurse -Force }).FullName
+        Join-Sorted @(Get-Finding -Database $db).FullName | Should -Be (Join-Sorted $expected)
+        $runs = @(Get-ScanRun -Database $db)
+        $runs | Should -HaveCount 2
+        $runs.Status | Sort-Object -Unique | Should -Be 'Completed'
+        Join-Sorted $runs.Files | Should -Be (Join-Sorted $counts.Values)
+    }
+
+    It 'refuses a broker address in a reading command, saying where the catalog is read' {
+        { Get-Finding -Database $address } | Should -Throw -ErrorId 'InvalidCatalogPath,ScanTools.Commands.GetFindingCommand' -ExpectedMessage '*broker address*'
+    }
+
+    It 'warns of a password in the address, and never stores or shows it' {
+        $secret = 'pw-' + [guid]::NewGuid().ToString('N')
+        $withPassword = "redis://default:$secret@127.0.0.1:$($redis.Port)/estate"
+        $root = New-TestDirectory -Parent $trees -Name 'pw'
+        $null = New-TestTree -Path $root -Folders 1 -FilesPerFolder 5
+        $db = New-CatalogPath -Directory $catalogs
+        $job = Start-Job -ScriptBlock { param($m, $a, $r) Import-Module $m; Start-Scan -Path $r -Database $a -WarningVariable w 3>$null | Out-Null; $w } -ArgumentList $modulePath, $withPassword, $root
+        $status = Start-ScanConsumer -Broker $address -Database $db -IdleTimeout '00:00:04'
+        $warnings = $job | Receive-Job -Wait -AutoRemoveJob
+        ($warnings -join ' ') | Should -Match 'holds a password'
+        ($warnings -join ' ') | Should -Not -Match $secret
+        (Get-ScanRun -Database $db -Last 1).Options | Should -Not -Match $secret
+        [IO.File]::ReadAllText($db) | Should -Not -Match $secret
+        $status.CommittedBatches | Should -BeGreaterThan 0
+    }
+
+    It 'refuses an address it cannot parse as InvalidBroker, without the password' {
+        { Start-ScanConsumer -Broker 'redis://u:hunter22@broker' -Database (New-CatalogPath -Directory $catalogs) } |
+            Should -Throw -ErrorId 'InvalidBroker,ScanTools.Commands.StartScanConsumerCommand' -ExpectedMessage '*redis://host*'
+        try { Start-ScanConsumer -Broker 'redis://u:hunter22@broker' -Database (New-CatalogPath -Directory $catalogs) } catch { $_.Exception.Message | Should -Not -Match 'hunter22' }
+    }
+
+    It 'says the broker does not answer, naming host and port, when nothing listens there' {
+        $closed = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $closed.Start(); $port = $closed.LocalEndpoint.Port; $closed.Stop()
+        { Start-ScanConsumer -Broker "redis://127.0.0.1:$port/x" -Database (New-CatalogPath -Directory $catalogs) } | Should -Throw -ExpectedMessage "*127.0.0.1:$port*"
+    }
+}
+
+Describe 'A broker that wants a password' -Skip:(-not (Get-Command redis-server -ErrorAction SilentlyContinue)) {
+    BeforeAll {
+        $password = 'pw-' + [guid]::NewGuid().ToString('N')
+        $redis = Start-TestRedis -Password $password
+        $address = "redis://127.0.0.1:$($redis.Port)/secured"
+    }
+    AfterAll {
+        if ($redis.Process -and -not $redis.Process.HasExited) { $redis.Process.Kill(); $redis.Process.WaitForExit() }
+    }
+
+    It 'takes the password from -Credential, and says when it is refused' {
+        $db = New-CatalogPath -Directory $catalogs
+        $wrong = [pscredential]::new('default', (ConvertTo-SecureString 'wrong' -AsPlainText -Force))
+        { Start-ScanConsumer -Broker $address -Database $db -Credential $wrong -IdleTimeout '00:00:01' } | Should -Throw -ExpectedMessage '*refused the credentials*'
+        $root = New-TestDirectory -Parent $trees -Name 'secured'
+        $count = New-TestTree -Path $root -Folders 1 -FilesPerFolder 3
+        $job = Start-Job -ScriptBlock { param($m, $a, $r, $p) Import-Module $m; $env:SCANTOOLS_REDIS_PASSWORD = $p; "$((Start-Scan -Path $r -Database $a).Status)" } -ArgumentList $modulePath, $address, $root, $password
+        $right = [pscredential]::new('default', (ConvertTo-SecureString $password -AsPlainText -Force))
+        $null = Start-ScanConsumer -Broker $address -Database $db -Credential $right -IdleTimeout '00:00:04'
+        $job | Receive-Job -Wait -AutoRemoveJob | Should -Be 'Completed'
+        @(Get-Finding -Database $db) | Should -HaveCount $count
+    }
+}
