@@ -48,7 +48,7 @@ public static class MultiProcessBenchmarks
     }
 
     /// <summary>A TestHost child whose JSON lines can be waited for.</summary>
-    private sealed class Child : IDisposable
+    internal sealed class Child : IDisposable
     {
         private readonly Process _process;
         private readonly System.Collections.Concurrent.BlockingCollection<JsonElement> _lines = new();

@@ -12,7 +12,7 @@ if (args.Length >= 3 && args[0] == "--child-memory")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | rules | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | rules | remote | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -252,6 +252,51 @@ for (int i = 0; i < runs; i++)
     plainRescans.Add(RuleBenchmarks.Rescan(rulesDb, rulesTree, null));
 }
 results.Add("rules_rescan_vs_rescan", Results.Median(ruleRescans) / Results.Median(plainRescans), "ratio", "rescan with the built-in rules of the unchanged tree / metadata rescan (nothing is read again)");
+}
+}
+
+// --- Many machines, one catalog: 4 hosts -> Redis -> 1 consumer, against the same 4 hosts into a local catalog.
+if (only is "all" or "remote")
+{
+if (!ScanBenchmarks.ToolExists("redis-server"))
+{
+    Console.WriteLine("  remote figures skipped: redis-server is not on PATH (apt-get install redis-server)");
+}
+else
+{
+string remoteTree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
+var hosts = RemoteBenchmarks.Split(remoteTree, 4);
+long expectedFiles = Directory.EnumerateFiles(remoteTree, "*", SearchOption.AllDirectories).LongCount();
+string central = Path.Combine(work, "central.db");
+using var broker = new RemoteBenchmarks.Redis();
+var remotes = new List<double>();
+var locals = new List<double>();
+for (int i = 0; i < 1 + runs; i++) // one warm-up, then interleaved
+{
+    var (r, rf) = RemoteBenchmarks.Run(broker.Address("bench" + i), central, hosts, broker);
+    var (l, lf) = RemoteBenchmarks.Run(central, central, hosts, null);
+    if (rf != expectedFiles || lf != expectedFiles)
+    {
+        throw new InvalidOperationException($"Expected {expectedFiles:N0} files; remote {rf:N0}, local {lf:N0}.");
+    }
+    if (i > 0)
+    {
+        remotes.Add(r);
+        locals.Add(l);
+    }
+}
+double remoteS = Results.Median(remotes), localS = Results.Median(locals);
+results.Add("remote_4_hosts", expectedFiles / remoteS, "rows/s", $"4 scanning processes -> redis-server -> 1 consumer, {expectedFiles:N0} files, until every host's scan is committed");
+results.Add("remote_local_4_hosts", expectedFiles / localS, "rows/s", "the same 4 processes into a local catalog file (one elected writer)");
+results.Add("remote_vs_local", localS / remoteS, "ratio", "target >= 0.7");
+// The broker killed and started again, empty, while the hosts scan: nothing may be missing.
+var (_, afterRestart) = RemoteBenchmarks.Run(broker.Address("restart"), central, hosts, broker, () =>
+{
+    Thread.Sleep(TimeSpan.FromMilliseconds(300)); // mid-run by the clock: the hosts are scanning
+    broker.Kill();
+    broker.Start();
+});
+results.Add("redis_restart_loss", expectedFiles - afterRestart, "files", "files missing after redis-server was killed and restarted without persistence mid-run; target 0");
 }
 }
 

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ScanTools.Remote;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+
+namespace ScanTools.Bench;
+
+/// <summary>
+/// Many machines, one catalog: 4 scanning processes ("hosts") send their scans through a redis-server to one
+/// consumer that commits them, against the same 4 processes scanning into a local catalog file (one elected
+/// writer, the others forwarding). And a broker restart without persistence in the middle of a run: how many
+/// files are missing from the catalog afterwards.
+/// </summary>
+public static class RemoteBenchmarks
+{
+    /// <summary>A redis-server on 127.0.0.1 and a free port, no persistence.</summary>
+    public sealed class Redis : IDisposable
+    {
+        private Process? _process;
+
+        public Redis()
+        {
+            var l = new TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            Port = ((IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+            Start();
+        }
+
+        public int Port { get; }
+
+        public string Address(string catalog) => $"redis://127.0.0.1:{Port}/{catalog}";
+
+        public void Start()
+        {
+            var psi = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true };
+            foreach (string a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+            _process = Process.Start(psi)!;
+            _process.OutputDataReceived += (_, _) => { };
+            _process.BeginOutputReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    using var c = new TcpClient();
+                    c.Connect(IPAddress.Loopback, Port);
+                    return;
+                }
+                catch (SocketException)
+                {
+                    Thread.Sleep(20); // a port that is not open yet: nothing to wait on
+                }
+            }
+            throw new InvalidOperationException("redis-server did not start.");
+        }
+
+        public void Kill()
+        {
+            if (_process is { HasExited: false })
+            {
+                _process.Kill();
+                _process.WaitForExit();
+            }
+        }
+
+        public void Dispose() => Kill();
+    }
+
+    /// <summary>The tree's top folders dealt out to <paramref name="hosts"/> hosts.</summary>
+    public static List<string[]> Split(string tree, int hosts)
+    {
+        string[] tops = Directory.GetDirectories(tree).OrderBy(d => d, StringComparer.Ordinal).ToArray();
+        return Enumerable.Range(0, hosts).Select(h => tops.Where((_, i) => i % hosts == h).ToArray()).ToList();
+    }
+
+    /// <summary>Seconds until every host's scan ended (remote: committed by the consumer), and the files the catalog holds then.</summary>
+    public static (double Seconds, long Files) Run(string catalogOrAddress, string localCatalog, List<string[]> hosts, Redis? redis, Action? midway = null)
+    {
+        foreach (string f in new[] { localCatalog, localCatalog + "-wal", localCatalog + "-shm" })
+        {
+            File.Delete(f);
+        }
+        var registry = new WriterSessionRegistry();
+        using var stop = new CancellationTokenSource();
+        Thread? consumer = null;
+        if (redis is not null)
+        {
+            var c = new RemoteConsumer(RemoteCatalogAddress.Parse(catalogOrAddress, out _), null, localCatalog, registry);
+            consumer = new Thread(() => c.Run(stop.Token)) { IsBackground = true };
+            consumer.Start();
+        }
+        var sw = Stopwatch.StartNew();
+        var children = hosts.Select(roots => MultiProcessBenchmarks.Child.Start(new[] { "scan", catalogOrAddress }.Concat(roots))).ToList();
+        midway?.Invoke();
+        foreach (var child in children)
+        {
+            var line = child.WaitFor(l => l.TryGetProperty("status", out _));
+            if (line.GetProperty("status").GetString() != "Completed")
+            {
+                throw new InvalidOperationException($"A host's scan ended {line}.");
+            }
+            child.Dispose();
+        }
+        sw.Stop();
+        stop.Cancel();
+        consumer?.Join();
+        registry.CloseAll();
+        using CatalogReader reader = CatalogReader.Open(localCatalog);
+        return (sw.Elapsed.TotalSeconds, reader.CountFiles().Present);
+    }
+}
