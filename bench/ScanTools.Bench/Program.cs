@@ -292,7 +292,7 @@ results.Add("remote_vs_local", localS / remoteS, "ratio", "target >= 0.7");
 // The broker killed and started again, empty, while the hosts scan: nothing may be missing.
 var (_, afterRestart) = RemoteBenchmarks.Run(broker.Address("restart"), central, hosts, broker, () =>
 {
-    Thread.Sleep(TimeSpan.FromMilliseconds(300)); // mid-run by the clock: the hosts are scanning
+    broker.WaitForTraffic("restart"); // mid-run: the hosts are connected and batches are flowing
     broker.Kill();
     broker.Start();
 });

@@ -60,6 +60,18 @@ public static class RemoteBenchmarks
             throw new InvalidOperationException("redis-server did not start.");
         }
 
+        /// <summary>Returns once producers have committed batches of <paramref name="catalog"/> (its committed hash has entries).</summary>
+        public void WaitForTraffic(string catalog)
+        {
+            using var mux = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{Port}");
+            string key = RemoteCatalogAddress.Parse(Address(catalog), out _).CommittedKey;
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (mux.GetDatabase().HashLength(key) < 2 && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(5); // polling the broker: there is no event to wait on from here
+            }
+        }
+
         public void Kill()
         {
             if (_process is { HasExited: false })
