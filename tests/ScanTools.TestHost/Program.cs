@@ -23,6 +23,7 @@ internal static class Program
                 "open-writer" => OpenWriter(args[1]),
                 "scan" => Scan(args[1], args[2..]),
                 "consume" => Consume(args[1], args[2]),
+                "publish-and-hold" => PublishAndHold(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)),
                 "read" => Read(args[1]),
                 "duplicates" => Duplicates(args[1]),
                 "write" => Write(args[1], args[2..]),
@@ -301,6 +302,29 @@ internal static class Program
         }
         Emit(new { state = "Stopped", committed = consumer.Status().CommittedBatches });
         WriterSessionRegistry.Shared.CloseAll();
+        return 0;
+    }
+
+    /// <summary>
+    /// Starts a run in DB (a file or a redis:// catalog), writes RECORDS records, flushes (committed), prints
+    /// {"flushed"}, then waits for a line on stdin before it ends the run: a test kills it while it waits.
+    /// </summary>
+    private static int PublishAndHold(string db, int records)
+    {
+        using ICatalogSink sink = WriterSessionRegistry.Shared.AcquireSink(db);
+        var run = Guid.NewGuid();
+        sink.Write(new ScanRunStart { RunKey = run, StartedUtc = DateTime.UtcNow });
+        for (int d = 0; d * 1000 < records; d++)
+        {
+            var files = Enumerable.Range(0, Math.Min(1000, records - d * 1000))
+                .Select(i => new FileRecord($"/held/d{d:D4}", $"f{i:D4}") { Length = i, LastWriteTimeUtc = DateTime.UtcNow }).ToList();
+            sink.Write(new DirectoryListing { RunKey = run, DirectoryPath = $"/held/d{d:D4}", Files = files, Mode = ListingMode.Records });
+        }
+        sink.Flush();
+        Emit(new { flushed = records });
+        Console.In.ReadLine();
+        sink.Write(new ScanRunEnd { RunKey = run, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow, Files = records });
+        sink.Flush();
         return 0;
     }
 

@@ -40,6 +40,9 @@ public sealed partial record RemoteCatalogAddress
     /// <summary>The hash of each producer's committed sequence, which the consumer keeps current.</summary>
     public string CommittedKey => $"scantools:{{{Catalog}}}:committed";
 
+    /// <summary>The hash of each producer's last sign of life (UTC ticks), which its publisher refreshes every second.</summary>
+    public string AliveKey => $"scantools:{{{Catalog}}}:alive";
+
     /// <summary>The consumer group of the catalog's consumers.</summary>
     public const string Group = "scantools-catalog";
 

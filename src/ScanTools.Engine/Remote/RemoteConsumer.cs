@@ -47,6 +47,8 @@ public sealed record RemoteConsumerStatus
     public long ClaimedEntries { get; init; }
     /// <summary>Entries on the stream not yet consumed and deleted.</summary>
     public long Backlog { get; init; }
+    /// <summary>Runs ended Failed because their producer stopped sending before it ended them.</summary>
+    public long AbandonedRuns { get; init; }
     /// <summary>The last problem (a refused entry, a lost connection), without credentials.</summary>
     public string? LastError { get; init; }
 }
@@ -58,6 +60,9 @@ public sealed record RemoteConsumerOptions
     public int BatchEntries { get; init; } = 128;
     /// <summary>The longest pause between reads of an empty stream.</summary>
     public TimeSpan MaxIdleWait { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A producer silent this long (no sign of life, nothing pending) has stopped: its open runs are ended Failed.</summary>
+    public TimeSpan ProducerTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
@@ -77,6 +82,9 @@ public sealed class RemoteConsumer
     private readonly RemoteConsumerOptions _options;
     private readonly string _name = $"{Environment.MachineName}:{Environment.ProcessId}";
     private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<Guid>> _openRuns = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> _lastHeard = new(StringComparer.Ordinal);
+    private long _abandoned;
     private long _batches, _rows, _duplicates, _outOfOrder, _rejected, _refused, _claimed, _backlog;
     private volatile RemoteConsumerState _state = RemoteConsumerState.Starting;
     private volatile string? _lastError;
@@ -113,6 +121,7 @@ public sealed class RemoteConsumer
         RefusedRows = Interlocked.Read(ref _refused),
         ClaimedEntries = Interlocked.Read(ref _claimed),
         Backlog = Interlocked.Read(ref _backlog),
+        AbandonedRuns = Interlocked.Read(ref _abandoned),
         LastError = _lastError,
     };
 
@@ -137,8 +146,9 @@ public sealed class RemoteConsumer
             var sinceClaim = System.Diagnostics.Stopwatch.StartNew();
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (sinceClaim.Elapsed > TimeSpan.FromSeconds(5))
+                if (sinceClaim.Elapsed > TimeSpan.FromSeconds(Math.Min(5, _options.ProducerTimeout.TotalSeconds / 2)))
                 {
+                    EndRunsOfStoppedProducers(db, lease);
                     // Entries this consumer read but could not acknowledge (the broker went away meanwhile) are read again.
                     sinceClaim.Restart();
                     try
@@ -277,6 +287,54 @@ public sealed class RemoteConsumer
         return last;
     }
 
+    /// <summary>Remembers which runs each producer has open, to end them if it stops without ending them.</summary>
+    private void TrackRuns(RemoteEntry entry)
+    {
+        _lastHeard[entry.ClientId] = DateTime.UtcNow;
+        foreach (Storage.Writes.CatalogWrite w in entry.Writes)
+        {
+            if (w is Storage.Writes.ScanRunStart start)
+            {
+                if (!_openRuns.TryGetValue(entry.ClientId, out HashSet<Guid>? runs))
+                {
+                    _openRuns[entry.ClientId] = runs = new HashSet<Guid>();
+                }
+                runs.Add(start.RunKey);
+            }
+            else if (w is Storage.Writes.ScanRunEnd end && _openRuns.TryGetValue(entry.ClientId, out HashSet<Guid>? open))
+            {
+                open.Remove(end.RunKey);
+            }
+        }
+    }
+
+    /// <summary>Runs a producer that stopped (killed, its host down) left open: ended Failed, with the counts the catalog holds.</summary>
+    private void EndRunsOfStoppedProducers(IDatabase db, WriterSessionLease lease)
+    {
+        foreach (var (client, runs) in _openRuns.Where(r => r.Value.Count > 0).ToList())
+        {
+            DateTime heard = _lastHeard.GetValueOrDefault(client);
+            RedisValue alive = db.HashGet(_address.AliveKey, client);
+            if (alive.TryParse(out long ticks) && ticks > heard.Ticks && ticks <= DateTime.UtcNow.Ticks)
+            {
+                heard = new DateTime(ticks, DateTimeKind.Utc);
+                _lastHeard[client] = heard;
+            }
+            if (DateTime.UtcNow - heard < _options.ProducerTimeout)
+            {
+                continue;
+            }
+            foreach (Guid run in runs)
+            {
+                lease.Write(Storage.Writes.ScanRunEnd.CountedFromCatalog(run, Storage.ScanRunStatus.Failed,
+                    $"The scanning process stopped sending (killed, or its computer went down) for more than {_options.ProducerTimeout.TotalSeconds:0} s before the run ended; the counts are what reached the catalog."));
+                Interlocked.Increment(ref _abandoned);
+            }
+            lease.Flush();
+            runs.Clear();
+        }
+    }
+
     private void Process(IDatabase db, WriterSessionLease lease, StreamEntry[] entries, CancellationToken ct)
     {
         var done = new List<RedisValue>();
@@ -314,6 +372,7 @@ public sealed class RemoteConsumer
                 continue;
             }
             commits.Add((lease.Session.EnqueueBrokerBatch(entry.ClientId, entry.Sequence, entry.Writes, ct), entry.Writes.Sum(w => w.RowCount)));
+            TrackRuns(entry);
             _applied[entry.ClientId] = entry.Sequence;
             committed[entry.ClientId] = entry.Sequence;
         }

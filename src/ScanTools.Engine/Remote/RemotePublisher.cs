@@ -180,10 +180,7 @@ public sealed class RemotePublisher : IDisposable
                     flush.TrySetResult(Interlocked.Read(ref _nextSequence));
                 }
                 Settle();
-                if (got && _queue.IsAddingCompleted && _queue.Count == 0 && batch.Count == 0)
-                {
-                    // closing: keep settling until everything is committed or we are told to stop
-                }
+                Heartbeat();
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -199,6 +196,26 @@ public sealed class RemotePublisher : IDisposable
             }
         }
         catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private long _lastHeartbeat;
+
+    /// <summary>Tells the consumer this producer is alive (every second): runs of a producer that stopped are ended Failed.</summary>
+    private void Heartbeat()
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (Stopwatch.GetElapsedTime(_lastHeartbeat, now) < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+        _lastHeartbeat = now;
+        try
+        {
+            _db.HashSet(_address.AliveKey, _clientId, DateTime.UtcNow.Ticks, flags: CommandFlags.FireAndForget);
+        }
+        catch (RedisException)
         {
         }
     }

@@ -264,4 +264,31 @@ public sealed class RemoteCatalogTests : CatalogTest
         using RemotePublisherLease lease = RemotePublishers.Acquire(address, redis.Password);
         Assert.Equal(address.ToString(), lease.DatabasePath);
     }
+
+    [Fact]
+    public void The_run_of_a_scanning_host_killed_mid_scan_ends_Failed_with_what_reached_the_catalog()
+    {
+        using var redis = new RedisServer();
+        string db = Path.Combine(T.Path, "central.db");
+        var consumer = new RemoteConsumer(RemoteCatalogAddress.Parse(redis.Address("dead"), out _), null, db, Registry,
+            new RemoteConsumerOptions { ProducerTimeout = TimeSpan.FromSeconds(2) });
+        using var stop = new CancellationTokenSource();
+        var thread = new Thread(() => consumer.Run(stop.Token)) { IsBackground = true };
+        thread.Start();
+        using (var host = new ChildWriter(new[] { "publish-and-hold", redis.Address("dead"), "2500" }))
+        {
+            host.WaitFor(l => l.TryGetProperty("flushed", out _)); // committed, its run still open
+            host.Kill(); // SIGKILL: its run never ends by itself
+            host.WaitForExit();
+        }
+        Assert.True(SpinWait.SpinUntil(() => consumer.Status().AbandonedRuns == 1, TimeSpan.FromSeconds(60)), $"the run was not ended: {consumer.Status()}");
+        stop.Cancel();
+        thread.Join();
+        Registry.CloseAll();
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun run = Assert.Single(reader.GetScanRuns());
+        Assert.Equal(ScanRunStatus.Failed, run.Status);
+        Assert.Contains("stopped sending", run.Message, StringComparison.Ordinal);
+        Assert.Equal(2_500, run.Files); // the counts of what reached the catalog
+    }
 }
