@@ -60,6 +60,30 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         Join-Sorted $runs.Files | Should -Be (Join-Sorted $counts.Values)
     }
 
+    It 'shows this process''s publisher in Get-ScanSession: broker, published, acknowledged and resent batches, backlog' {
+        $lease = [ScanTools.Sessions.WriterSessionRegistry]::Shared.AcquireSink($address, $null, $null)
+        try {
+            $start = [ScanTools.Storage.Writes.ScanRunStart]@{ RunKey = [guid]::NewGuid(); StartedUtc = [datetime]::UtcNow }
+            $lease.Write($start, [System.Threading.CancellationToken]::None)
+            $db = New-CatalogPath -Directory $catalogs
+            $job = Start-Job -ScriptBlock { param($m, $a, $d) Import-Module $m; Start-ScanConsumer -Broker $a -Database $d -IdleTimeout '00:00:03' | Out-Null } -ArgumentList $modulePath, $address, $db
+            $lease.Flush([System.Threading.CancellationToken]::None)   # committed by the consumer in the job
+            $s = @(Get-ScanSession -Database $address)
+            $s | Should -HaveCount 1
+            $s[0] | Should -BeOfType ScanTools.Remote.RemoteStatistics
+            $s[0].Broker | Should -Be $address
+            $s[0].PublishedBatches | Should -BeGreaterOrEqual 1
+            $s[0].AcknowledgedBatches | Should -Be $s[0].PublishedBatches
+            $s[0].UnacknowledgedBatches | Should -Be 0
+            $s[0].Backlog | Should -BeGreaterOrEqual 0
+            @(Get-ScanSession) | Where-Object { $_ -is [ScanTools.Remote.RemoteStatistics] } | Should -HaveCount 1
+            $job | Receive-Job -Wait -AutoRemoveJob
+            @(Get-ScanRun -Database $db) | Should -HaveCount 1
+        }
+        finally { $lease.Dispose() }
+        @(Get-ScanSession -Database $address) | Should -BeNullOrEmpty -Because 'the publisher closes with its last holder'
+    }
+
     It 'refuses a broker address in a reading command, saying where the catalog is read' {
         { Get-Finding -Database $address } | Should -Throw -ErrorId 'InvalidCatalogPath,ScanTools.Commands.GetFindingCommand' -ExpectedMessage '*broker address*'
     }
