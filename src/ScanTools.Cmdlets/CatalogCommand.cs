@@ -36,10 +36,16 @@ public abstract class CatalogCommand : PSCmdlet
             {
                 throw new ArgumentException($"$env:{CatalogLocation.EnvironmentVariable} is blank. Set it to the path of a catalog file, or remove it to use the per-user catalog.");
             }
+            bool explicitPath = !string.IsNullOrWhiteSpace(DatabaseArgument);
+            if (explicitPath && LooksLikeAnAddress(DatabaseArgument!))
+            {
+                throw new ArgumentException($"'{ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument!.Trim())}' is not a catalog file, and the only catalog addresses are redis://host[:port]/catalog and rediss://host[:port]/catalog.");
+            }
             return CatalogLocation.Resolve(
-                string.IsNullOrWhiteSpace(DatabaseArgument) ? null : CatalogPathOf(DatabaseArgument),
+                explicitPath ? CatalogPathOf(DatabaseArgument!) : null,
                 SessionState.Path.CurrentFileSystemLocation.ProviderPath,
-                string.IsNullOrWhiteSpace(environment) ? string.Empty : CatalogPathOf(environment));
+                // An explicit -Database wins: the variable is not read (it may hold a broker address other commands use).
+                explicitPath || string.IsNullOrWhiteSpace(environment) ? string.Empty : CatalogPathOf(environment!));
         }
         catch (CatalogException ex)
         {
@@ -73,6 +79,29 @@ public abstract class CatalogCommand : PSCmdlet
             : resolved;
     }
 
+    /// <summary>
+    /// For a remote catalog: holds this process's publisher for the command (so the scan shares it) and warns when
+    /// no consumer reads the catalog's stream: the writes then wait on the broker, and so does the end of the command.
+    /// </summary>
+    /// <exception cref="CatalogException">The broker cannot be reached.</exception>
+    protected IDisposable? OpenRemote(CatalogLocation catalog)
+    {
+        if (!catalog.IsRemote)
+        {
+            return null;
+        }
+        ScanTools.Remote.RemotePublisherLease lease = ScanTools.Remote.RemotePublishers.Acquire(ScanTools.Remote.RemoteCatalogAddress.Parse(catalog.Path, out _), BrokerPassword);
+        if (!lease.Publisher.HasActiveConsumer(TimeSpan.FromSeconds(30)))
+        {
+            WriteWarning($"No consumer has read {catalog.Path} in the last 30 seconds: the writes wait on the broker until Start-ScanConsumer runs on the computer that holds the catalog, and this command waits up to 10 minutes for them to be committed.");
+        }
+        return lease;
+    }
+
+    /// <summary>A URL of another scheme (http://), or a broker address mistyped (redis:/host): not a file path. C:\ and C:/ are paths.</summary>
+    private static bool LooksLikeAnAddress(string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text.Trim(), @"^[A-Za-z][A-Za-z0-9+.-]+:/");
+
     /// <summary>Whether this command can send to a catalog on another computer (redis://): Start-Scan and Write-Finding.</summary>
     protected virtual bool AcceptsRemoteCatalog => false;
 
@@ -87,9 +116,13 @@ public abstract class CatalogCommand : PSCmdlet
     {
         if (!AcceptsRemoteCatalog)
         {
+            string fromWhere = string.IsNullOrWhiteSpace(DatabaseArgument) ? $" ($env:{CatalogLocation.EnvironmentVariable})" : string.Empty;
+            string what = this is StartScanConsumerCommand
+                ? "Start-ScanConsumer commits into a catalog file on this computer: give its path with -Database (the broker's address is -Broker)."
+                : "Start-Scan and Write-Finding send to it, and Start-ScanConsumer commits what arrives into the catalog file on the computer that holds it. Read that catalog file there (its -Database).";
             ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
-                $"'{ScanTools.Remote.RemoteCatalogAddress.Redacted(text)}' is a broker address: Start-Scan and Write-Finding send to it, and Start-ScanConsumer commits what arrives into the catalog file on the computer that holds it. Read that catalog file there (its -Database)."),
-                "InvalidCatalogPath", text));
+                $"'{ScanTools.Remote.RemoteCatalogAddress.Redacted(text)}'{fromWhere} is a broker address: {what}"),
+                "InvalidCatalogPath", ScanTools.Remote.RemoteCatalogAddress.Redacted(text)));
         }
         ScanTools.Remote.RemoteCatalogAddress address;
         string? fromUrl;

@@ -224,6 +224,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
         try
         {
             catalog.PrepareForWriting();
+            using IDisposable? remote = OpenRemote(catalog);
             ScanJob started;
             try
             {

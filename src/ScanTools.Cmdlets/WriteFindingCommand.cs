@@ -15,6 +15,7 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
 {
     private CatalogLocation? _catalog;
     private FileRecorder? _recorder;
+    private IDisposable? _remote;
     private bool _declined;
 
     /// <summary>FileInfo objects (Get-ChildItem), findings (Get-Finding), records (Start-Scan -PassThru), paths, or any objects with FullName.</summary>
@@ -158,6 +159,7 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
             try
             {
                 _catalog!.PrepareForWriting();
+                _remote = OpenRemote(_catalog);
                 _recorder = FileRecorder.Start(_catalog.Path, Hash, new WriterSessionOptions { Durability = Durability }, brokerPassword: BrokerPassword);
             }
             catch (CatalogException ex)
@@ -204,6 +206,8 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
     {
         _recorder?.Dispose();
         _recorder = null;
+        _remote?.Dispose();
+        _remote = null;
     }
 
     /// <summary>The FullName property of an object, or the FullName key of a hashtable (@{ FullName = ... }).</summary>

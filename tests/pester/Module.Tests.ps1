@@ -20,6 +20,7 @@ BeforeDiscovery {
         @{ Name = 'Export-FindingMatch'; Class = 'ScanTools.Commands.ExportFindingMatchCommand' }
         @{ Name = 'Export-FindingBaseline'; Class = 'ScanTools.Commands.ExportFindingBaselineCommand' }
         @{ Name = 'Get-ScanRule'; Class = 'ScanTools.Commands.GetScanRuleCommand' }
+        @{ Name = 'Start-ScanConsumer'; Class = 'ScanTools.Commands.StartScanConsumerCommand' }
     )
     # What each page in docs/help promises, for the Get-Help tests below (the help is built from these pages).
     $docs = Join-Path $PSScriptRoot '../../docs/help'
@@ -226,6 +227,7 @@ Describe 'Format and type data of the module' {
         'ScanTools.Scheduling.ScanSchedule'
         'ScanTools.Rules.FindingMatch'
         'ScanTools.Rules.ScanRule'
+        'ScanTools.Remote.RemoteStatistics'
     ) {
         Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
     }

@@ -84,6 +84,63 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         @(Get-ScanSession -Database $address) | Should -BeNullOrEmpty -Because 'the publisher closes with its last holder'
     }
 
+    It 'lets an explicit -Database win over a broker address in $env:SCANTOOLS_DATABASE' {
+        $root = New-TestDirectory -Parent $trees -Name 'envwins'
+        $count = New-TestTree -Path $root -Folders 1 -FilesPerFolder 4
+        $db = New-CatalogPath -Directory $catalogs
+        $saved = $env:SCANTOOLS_DATABASE
+        try {
+            $env:SCANTOOLS_DATABASE = $address
+            (Start-Scan -Path $root -Database $db).Files | Should -Be $count
+            @(Get-Finding -Database $db) | Should -HaveCount $count
+            { Start-ScanConsumer -Broker $address -WhatIf } | Should -Throw -ErrorId 'InvalidCatalogPath*' -ExpectedMessage '*give its path with -Database*'
+        }
+        finally { $env:SCANTOOLS_DATABASE = $saved }
+    }
+
+    It 'records with Write-Finding into a remote catalog, and the run arrives' {
+        $db = New-CatalogPath -Directory $catalogs
+        $file = New-TestFile -Path (Join-Path $TestDrive 'remote-record.txt') -Content 'r'
+        $job = Start-Job -ScriptBlock { param($m, $a, $d) Import-Module $m; Start-ScanConsumer -Broker $a -Database $d -IdleTimeout '00:00:03' | Out-Null } -ArgumentList $modulePath, $address, $db
+        Get-Item -LiteralPath $file | Write-Finding -Database $address -ErrorVariable problems
+        $problems | Should -BeNullOrEmpty
+        $job | Receive-Job -Wait -AutoRemoveJob
+        (Get-ScanRun -Database $db -Last 1).Kind | Should -Be 'Records'
+        (Get-Finding -Database $db).FullName | Should -Be (Get-Item -LiteralPath $file).FullName
+    }
+
+    It 'warns when no consumer reads the stream, and keeps one copy of each batch on it meanwhile' {
+        $lonely = "redis://127.0.0.1:$($redis.Port)/lonely"
+        $root = New-TestDirectory -Parent $trees -Name 'lonely'
+        $null = New-TestTree -Path $root -Folders 1 -FilesPerFolder 3
+        $db = New-CatalogPath -Directory $catalogs
+        $job = Start-Job -ScriptBlock { param($m, $a, $r) Import-Module $m; Start-Scan -Path $r -Database $a 3>&1 | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object Message } -ArgumentList $modulePath, $lonely, $root
+        $key = 'scantools:{lonely}:writes'
+        # Poll the broker (its entries and its clock, not a sleep) until the batch has sat there unread for longer
+        # than a sender's resend period (3 s): a sender that copied it would have added a second entry by then.
+        $deadline = [datetime]::UtcNow.AddSeconds(60)
+        $age = 0
+        while ([datetime]::UtcNow -lt $deadline -and $age -lt 3500) {
+            $entry = @(redis-cli -p $redis.Port XRANGE $key - + COUNT 1)
+            if ($entry.Count -gt 0 -and $entry[0] -match '^(\d+)-') {
+                $now = @(redis-cli -p $redis.Port TIME)
+                $age = [long]$now[0] * 1000 + [long]$now[1] / 1000 - [long]$Matches[1]
+            }
+            if ($age -lt 3500) { Start-Sleep -Milliseconds 50 }
+        }
+        $age | Should -BeGreaterOrEqual 3500
+        [int](redis-cli -p $redis.Port XLEN $key) | Should -Be 1 -Because 'one batch, sent once while nobody read it'
+        $status = Start-ScanConsumer -Broker $lonely -Database $db -IdleTimeout '00:00:04'
+        $warnings = $job | Receive-Job -Wait -AutoRemoveJob
+        ($warnings -join ' ') | Should -Match 'No consumer has read'
+        $status.DuplicateBatches | Should -Be 0
+        (Get-ScanRun -Database $db).Status | Should -Be 'Completed'
+    }
+
+    It 'refuses a URL of another scheme, or a mistyped broker address, saying what addresses are' -ForEach @('http://127.0.0.1/x', 'redis:/127.0.0.1/x') {
+        { Start-Scan -Path $TestDrive -Database $_ -MaxDepth 0 } | Should -Throw -ErrorId 'InvalidCatalogPath*' -ExpectedMessage '*redis://host*'
+    }
+
     It 'refuses a broker address in a reading command, saying where the catalog is read' {
         { Get-Finding -Database $address } | Should -Throw -ErrorId 'InvalidCatalogPath,ScanTools.Commands.GetFindingCommand' -ExpectedMessage '*broker address*'
     }

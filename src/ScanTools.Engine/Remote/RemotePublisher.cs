@@ -61,6 +61,9 @@ public sealed class RemotePublisher : IDisposable
     private sealed record Pending(long Sequence, byte[] Body, int Rows)
     {
         public bool Sent { get; set; }
+
+        /// <summary>The stream entry it was last added as.</summary>
+        public RedisValue EntryId { get; set; }
     }
 
     private RemotePublisher(RemoteCatalogAddress address, ConnectionMultiplexer redis, RemotePublisherOptions options)
@@ -139,7 +142,7 @@ public sealed class RemotePublisher : IDisposable
                 outstanding = _unacked.Count;
             }
             throw new CatalogException(CatalogErrorCode.WriterUnavailable, _address.ToString(),
-                $"The catalog's consumer did not commit this process's writes within {_options.CommitTimeout.TotalMinutes:0.#} minutes: {outstanding:N0} batches are on the broker's stream " +
+                $"The catalog's consumer did not commit this process's writes within {_options.CommitTimeout.TotalMinutes:0.#} minutes: {outstanding:N0} {(outstanding == 1 ? "batch is" : "batches are")} on the broker's stream " +
                 $"'{_address.StreamKey}' but not yet in the catalog. Start the consumer (Start-ScanConsumer) on the computer that holds the catalog; " +
                 "it commits them from the stream, unless the broker loses them first (a restart without persistence).");
         }
@@ -262,7 +265,7 @@ public sealed class RemotePublisher : IDisposable
     {
         try
         {
-            _db.StreamAdd(_address.StreamKey, RemoteEntry.Encode(_clientId, p.Sequence, Environment.MachineName, p.Body));
+            p.EntryId = _db.StreamAdd(_address.StreamKey, RemoteEntry.Encode(_clientId, p.Sequence, Environment.MachineName, p.Body));
             if (!p.Sent)
             {
                 Interlocked.Increment(ref _published);
@@ -331,6 +334,12 @@ public sealed class RemotePublisher : IDisposable
             {
                 again = _unacked.ToList();
             }
+            if (again.Count > 0 && again[0].Sent && StillOnStream(again[0]))
+            {
+                // Nothing lost: the consumer is slow or not running. A copy would only fill the broker.
+                Interlocked.Exchange(ref _lastProgressTicks, Stopwatch.GetTimestamp());
+                return;
+            }
             foreach (Pending p in again) // in order: the consumer applies a client's batches in sequence only
             {
                 if (p.Sent)
@@ -343,6 +352,39 @@ public sealed class RemotePublisher : IDisposable
                 }
             }
             Interlocked.Exchange(ref _lastProgressTicks, Stopwatch.GetTimestamp());
+        }
+    }
+
+    /// <summary>True when the oldest batch not yet committed is still on the stream (not lost with a broker restart, nor dropped out of order).</summary>
+    private bool StillOnStream(Pending p)
+    {
+        try
+        {
+            return !p.EntryId.IsNull && _db.StreamRange(_address.StreamKey, p.EntryId, p.EntryId, 1).Length == 1;
+        }
+        catch (RedisException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// True when a consumer of the catalog has read the stream in the last <paramref name="within"/>: writes will be
+    /// committed. False when no consumer group exists yet or its consumers are all idle longer (none runs).
+    /// </summary>
+    public bool HasActiveConsumer(TimeSpan within)
+    {
+        try
+        {
+            if (!_db.StreamGroupInfo(_address.StreamKey).Any(g => g.Name == RemoteCatalogAddress.Group))
+            {
+                return false;
+            }
+            return _db.StreamConsumerInfo(_address.StreamKey, RemoteCatalogAddress.Group).Any(c => c.IdleTimeInMilliseconds < within.TotalMilliseconds);
+        }
+        catch (RedisException)
+        {
+            return false; // no stream yet, or the broker is away
         }
     }
 

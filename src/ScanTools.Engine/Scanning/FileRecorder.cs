@@ -31,6 +31,9 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
 
     private WriterSessionRegistry _registry = WriterSessionRegistry.Shared;
 
+    private string _kind = "Records";
+    private readonly DateTime _startedUtc = DateTime.UtcNow;
+
     private FileRecorder(ICatalogSink lease, bool hash)
     {
         _lease = lease;
@@ -54,7 +57,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
     public static FileRecorder Start(string databasePath, bool hash = false, WriterSessionOptions? sessionOptions = null, WriterSessionRegistry? registry = null, string kind = "Records", string? brokerPassword = null)
     {
         ICatalogSink lease = (registry ?? WriterSessionRegistry.Shared).AcquireSink(databasePath, sessionOptions, brokerPassword);
-        var recorder = new FileRecorder(lease, hash) { _registry = registry ?? WriterSessionRegistry.Shared };
+        var recorder = new FileRecorder(lease, hash) { _registry = registry ?? WriterSessionRegistry.Shared, _kind = kind };
         try
         {
             lease.Write(new ScanRunStart { RunKey = recorder.RunKey, StartedUtc = DateTime.UtcNow, Kind = kind });
@@ -290,6 +293,16 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         lock (_gate)
         {
             End(ScanRunStatus.Completed, null);
+        }
+        if (_lease is Remote.RemotePublisherLease)
+        {
+            // The catalog is on another computer: the run as sent (its id there is the consumer's to give; 0 here).
+            return new ScanRun
+            {
+                Id = 0, RunKey = RunKey, Kind = _kind, Status = ScanRunStatus.Completed, StartedUtc = _startedUtc, EndedUtc = DateTime.UtcNow,
+                Host = Environment.MachineName, User = Environment.UserName, ProcessId = Environment.ProcessId,
+                Files = _files, Bytes = _bytes, Errors = _errors, Database = _lease.DatabasePath,
+            };
         }
         using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
         return reader.GetScanRun(RunKey) ?? throw new InvalidOperationException("The run was not found after it was committed.");
