@@ -99,8 +99,22 @@ public abstract class CatalogCommand : PSCmdlet
     }
 
     /// <summary>A URL of another scheme (http://), or a broker address mistyped (redis:/host): not a file path. C:\ and C:/ are paths.</summary>
-    private static bool LooksLikeAnAddress(string text) =>
-        System.Text.RegularExpressions.Regex.IsMatch(text.Trim(), @"^[A-Za-z][A-Za-z0-9+.-]+:/");
+    private bool LooksLikeAnAddress(string text)
+    {
+        System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^([A-Za-z][A-Za-z0-9+.-]+):/");
+        if (!m.Success)
+        {
+            return false;
+        }
+        try
+        {
+            return SessionState.Drive.Get(m.Groups[1].Value) is null; // TestDrive:/x, Temp:/x are paths
+        }
+        catch (System.Management.Automation.DriveNotFoundException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>Whether this command can send to a catalog on another computer (redis://): Start-Scan and Write-Finding.</summary>
     protected virtual bool AcceptsRemoteCatalog => false;
