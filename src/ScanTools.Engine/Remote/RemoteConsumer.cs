@@ -134,10 +134,11 @@ public sealed class RemoteConsumer
     {
         try
         {
+            // The broker first: one that cannot be reached leaves nothing created next to the catalog.
+            using ConnectionMultiplexer redis = RemoteConnection.Open(_address, _password);
             using FileStream consumerLock = TakeConsumerLock(cancellationToken);
             using WriterSessionLease lease = _registry.Acquire(_database);
             WaitForWriterRole(lease, cancellationToken);
-            using ConnectionMultiplexer redis = RemoteConnection.Open(_address, _password);
             IDatabase db = redis.GetDatabase();
             EnsureGroup(db);
             _state = RemoteConsumerState.Active;
