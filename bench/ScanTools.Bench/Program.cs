@@ -268,7 +268,7 @@ string remoteTree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
 var hosts = RemoteBenchmarks.Split(remoteTree, 4);
 long expectedFiles = Directory.EnumerateFiles(remoteTree, "*", SearchOption.AllDirectories).LongCount();
 string central = Path.Combine(work, "central.db");
-using var broker = new RemoteBenchmarks.Redis();
+using var broker = new ScanTools.Tests.Support.RedisServer();
 var remotes = new List<double>();
 var locals = new List<double>();
 for (int i = 0; i < 1 + runs; i++) // one warm-up, then interleaved
@@ -292,7 +292,7 @@ results.Add("remote_vs_local", localS / remoteS, "ratio", "target >= 0.7");
 // The broker killed and started again, empty, while the hosts scan: nothing may be missing.
 var (_, afterRestart) = RemoteBenchmarks.Run(broker.Address("restart"), central, hosts, broker, () =>
 {
-    broker.WaitForTraffic("restart"); // mid-run: the hosts are connected and batches are flowing
+    RemoteBenchmarks.WaitForTraffic(broker, "restart"); // mid-run: the hosts are connected and batches are flowing
     broker.Kill();
     broker.Start();
 });

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using ScanTools.Remote;
 using ScanTools.Sessions;
 using ScanTools.Storage;
+using ScanTools.Tests.Support;
 
 namespace ScanTools.Bench;
 
@@ -15,73 +14,16 @@ namespace ScanTools.Bench;
 /// </summary>
 public static class RemoteBenchmarks
 {
-    /// <summary>A redis-server on 127.0.0.1 and a free port, no persistence.</summary>
-    public sealed class Redis : IDisposable
+    /// <summary>Returns once producers have committed batches of <paramref name="catalog"/> (its committed hash has entries).</summary>
+    public static void WaitForTraffic(RedisServer redis, string catalog)
     {
-        private Process? _process;
-
-        public Redis()
+        using var mux = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{redis.Port}");
+        string key = RemoteCatalogAddress.Parse(redis.Address(catalog), out _).CommittedKey;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (mux.GetDatabase().HashLength(key) < 2 && DateTime.UtcNow < deadline)
         {
-            var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            Port = ((IPEndPoint)l.LocalEndpoint).Port;
-            l.Stop();
-            Start();
+            Thread.Sleep(5); // polling the broker: there is no event to wait on from here
         }
-
-        public int Port { get; }
-
-        public string Address(string catalog) => $"redis://127.0.0.1:{Port}/{catalog}";
-
-        public void Start()
-        {
-            var psi = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true };
-            foreach (string a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
-            {
-                psi.ArgumentList.Add(a);
-            }
-            _process = Process.Start(psi)!;
-            _process.OutputDataReceived += (_, _) => { };
-            _process.BeginOutputReadLine();
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (DateTime.UtcNow < deadline)
-            {
-                try
-                {
-                    using var c = new TcpClient();
-                    c.Connect(IPAddress.Loopback, Port);
-                    return;
-                }
-                catch (SocketException)
-                {
-                    Thread.Sleep(20); // a port that is not open yet: nothing to wait on
-                }
-            }
-            throw new InvalidOperationException("redis-server did not start.");
-        }
-
-        /// <summary>Returns once producers have committed batches of <paramref name="catalog"/> (its committed hash has entries).</summary>
-        public void WaitForTraffic(string catalog)
-        {
-            using var mux = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{Port}");
-            string key = RemoteCatalogAddress.Parse(Address(catalog), out _).CommittedKey;
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (mux.GetDatabase().HashLength(key) < 2 && DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(5); // polling the broker: there is no event to wait on from here
-            }
-        }
-
-        public void Kill()
-        {
-            if (_process is { HasExited: false })
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-        }
-
-        public void Dispose() => Kill();
     }
 
     /// <summary>The tree's top folders dealt out to <paramref name="hosts"/> hosts.</summary>
@@ -92,7 +34,7 @@ public static class RemoteBenchmarks
     }
 
     /// <summary>Seconds until every host's scan ended (remote: committed by the consumer), and the files the catalog holds then.</summary>
-    public static (double Seconds, long Files) Run(string catalogOrAddress, string localCatalog, List<string[]> hosts, Redis? redis, Action? midway = null)
+    public static (double Seconds, long Files) Run(string catalogOrAddress, string localCatalog, List<string[]> hosts, RedisServer? redis, Action? midway = null)
     {
         foreach (string f in new[] { localCatalog, localCatalog + "-wal", localCatalog + "-shm" })
         {

@@ -297,12 +297,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         if (_lease is Remote.RemotePublisherLease)
         {
             // The catalog is on another computer: the run as sent (its id there is the consumer's to give; 0 here).
-            return new ScanRun
-            {
-                Id = 0, RunKey = RunKey, Kind = _kind, Status = ScanRunStatus.Completed, StartedUtc = _startedUtc, EndedUtc = DateTime.UtcNow,
-                Host = Environment.MachineName, User = Environment.UserName, ProcessId = Environment.ProcessId,
-                Files = _files, Bytes = _bytes, Errors = _errors, Database = _lease.DatabasePath,
-            };
+            return ScanRun.AsSent(RunKey, _kind, ScanRunStatus.Completed, _startedUtc, _lease.DatabasePath, _files, _bytes, _errors);
         }
         using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
         return reader.GetScanRun(RunKey) ?? throw new InvalidOperationException("The run was not found after it was committed.");

@@ -324,13 +324,8 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
                 if (_lease is Remote.RemotePublisherLease)
                 {
                     // The catalog is on another computer: the run as sent (its id there is the consumer's to give).
-                    run = new ScanRun
-                    {
-                        Id = 0, RunKey = RunKey, Kind = "Scan", Status = status, StartedUtc = _startedUtc, EndedUtc = DateTime.UtcNow,
-                        Host = Environment.MachineName, User = Environment.UserName, ProcessId = Environment.ProcessId,
-                        Roots = _options.NormalizedRoots(), Options = _options.ToJson(), Files = p.Files, Bytes = p.Bytes,
-                        Directories = p.Directories, Errors = p.Errors, Skipped = p.Skipped, Message = message, Database = _lease.DatabasePath,
-                    };
+                    run = ScanRun.AsSent(RunKey, "Scan", status, _startedUtc, _lease.DatabasePath, p.Files, p.Bytes, p.Errors,
+                        p.Directories, p.Skipped, _options.NormalizedRoots(), _options.ToJson(), message);
                 }
                 else
                 {

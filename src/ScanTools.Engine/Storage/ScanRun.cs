@@ -97,4 +97,17 @@ public sealed class ScanRun
 
     /// <inheritdoc />
     public override string ToString() => $"Scan {Id} ({Status})";
+
+    /// <summary>
+    /// A run as this process sent it to a catalog on another computer (a redis:// catalog): the catalog gives the
+    /// run its id there, so <see cref="Id"/> is 0 here and <see cref="RunKey"/> identifies it.
+    /// </summary>
+    internal static ScanRun AsSent(Guid runKey, string kind, ScanRunStatus status, DateTime startedUtc, string database,
+        long files, long bytes, long errors, long directories = 0, long skipped = 0, IReadOnlyList<string>? roots = null, string options = "{}", string? message = null) => new()
+    {
+        Id = 0, RunKey = runKey, Kind = kind, Status = status, StartedUtc = startedUtc, EndedUtc = DateTime.UtcNow,
+        Host = Environment.MachineName, User = Environment.UserName, ProcessId = Environment.ProcessId,
+        Roots = roots ?? Array.Empty<string>(), Options = options, Files = files, Bytes = bytes, Directories = directories,
+        Errors = errors, Skipped = skipped, Message = message, Database = database,
+    };
 }
