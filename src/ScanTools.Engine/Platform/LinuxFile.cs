@@ -123,6 +123,7 @@ internal static unsafe partial class LinuxFile
         return ReadFailure.None;
     }
 
+    [System.Runtime.CompilerServices.SkipLocalsInit] // the name's buffer is read only up to the terminator written
     private static int Open(string path, out int errno, bool noFollow = false)
     {
         int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
