@@ -90,8 +90,22 @@ public abstract class CatalogCommand : PSCmdlet
         {
             return null;
         }
-        ScanTools.Remote.RemotePublisherLease lease = ScanTools.Remote.RemotePublishers.Acquire(ScanTools.Remote.RemoteCatalogAddress.Parse(catalog.Path, out _), BrokerPassword);
-        if (!lease.Publisher.HasActiveConsumer(TimeSpan.FromSeconds(30)))
+        var address = ScanTools.Remote.RemoteCatalogAddress.Parse(catalog.Path, out _);
+        ScanTools.Sessions.WriterSessionLease lease = ScanTools.Sessions.WriterSessionRegistry.Shared.AcquireRemote(address, BrokerPassword);
+        bool consumed;
+        try
+        {
+            // This computer's publisher may be another process: then the broker is asked over a connection of our own.
+            consumed = lease.Session.Publisher is ScanTools.Remote.RemotePublisher publisher
+                ? publisher.HasActiveConsumer(TimeSpan.FromSeconds(30))
+                : ScanTools.Remote.RemotePublisher.HasActiveConsumer(address, BrokerPassword, TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+        if (!consumed)
         {
             WriteWarning($"No consumer has read {catalog.Path} in the last 30 seconds: the writes wait on the broker until Start-ScanConsumer runs on the computer that holds the catalog, and this command waits up to 10 minutes for them to be committed.");
         }

@@ -57,7 +57,7 @@ public sealed class GetScanSessionCommand : PSCmdlet
                 ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidCatalogPath", ScanTools.Remote.RemoteCatalogAddress.Redacted(address)));
             }
         }
-        foreach (ScanTools.Remote.RemotePublisher p in ScanTools.Remote.RemotePublishers.All())
+        foreach (ScanTools.Remote.RemotePublisher p in ScanTools.Sessions.WriterSessionRegistry.Shared.Publishers())
         {
             if (wanted is null || string.Equals(p.Address.ToString(), wanted, StringComparison.OrdinalIgnoreCase))
             {

@@ -317,14 +317,17 @@ internal static class Program
         for (int d = 0; d * 1000 < records; d++)
         {
             var files = Enumerable.Range(0, Math.Min(1000, records - d * 1000))
-                .Select(i => new FileRecord($"/held/d{d:D4}", $"f{i:D4}") { Length = i, LastWriteTimeUtc = DateTime.UtcNow }).ToList();
-            sink.Write(new DirectoryListing { RunKey = run, DirectoryPath = $"/held/d{d:D4}", Files = files, Mode = ListingMode.Records });
+                .Select(i => new FileRecord($"/held/{Environment.ProcessId}/d{d:D4}", $"f{i:D4}") { Length = i, LastWriteTimeUtc = DateTime.UtcNow }).ToList();
+            sink.Write(new DirectoryListing { RunKey = run, DirectoryPath = $"/held/{Environment.ProcessId}/d{d:D4}", Files = files, Mode = ListingMode.Records });
         }
         sink.Flush();
-        Emit(new { flushed = records });
+        SessionStatistics? session = (sink as WriterSessionLease)?.Session.Statistics();
+        Emit(new { flushed = records, role = session?.Role.ToString(), writer = session?.WriterProcessId ?? 0, pid = Environment.ProcessId });
         Console.In.ReadLine();
         sink.Write(new ScanRunEnd { RunKey = run, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow, Files = records });
         sink.Flush();
+        ScanTools.Remote.RemoteStatistics? published = ((sink as WriterSessionLease)?.Session.Publisher)?.Statistics();
+        Emit(new { ended = records, role = (sink as WriterSessionLease)?.Session.Role.ToString(), relayed = published?.RelayedBatches ?? 0 });
         return 0;
     }
 

@@ -41,10 +41,26 @@ internal static class RemoteConnection
         return redis;
     }
 
+    /// <summary>The messages of an exception and its inner exceptions (StackExchange.Redis puts the TLS failure inside).</summary>
+    private static string AllMessages(Exception ex)
+    {
+        var text = new System.Text.StringBuilder();
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            text.Append(e.GetType().Name).Append(": ").Append(e.Message).Append(' ');
+        }
+        return text.ToString();
+    }
+
     private static CatalogException Unreachable(RemoteCatalogAddress address, RedisException ex)
     {
-        string why = ex.Message.Contains("NOAUTH", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("WRONGPASS", StringComparison.OrdinalIgnoreCase)
-            || ex.Message.Contains("AuthenticationFailure", StringComparison.OrdinalIgnoreCase)
+        string text = AllMessages(ex);
+        string why = address.Tls && (text.Contains("certificate", StringComparison.OrdinalIgnoreCase) || text.Contains("SSL", StringComparison.Ordinal) || text.Contains("TLS", StringComparison.Ordinal))
+                && !text.Contains("WRONGPASS", StringComparison.OrdinalIgnoreCase) && !text.Contains("NOAUTH", StringComparison.OrdinalIgnoreCase)
+            ? "its TLS certificate was not accepted (not signed by an authority this computer trusts, or issued for another name). " +
+              $"Add the broker's certificate authority to this computer's trusted store, and connect by the name in the certificate ({address.Host} was used)"
+            : text.Contains("NOAUTH", StringComparison.OrdinalIgnoreCase) || text.Contains("WRONGPASS", StringComparison.OrdinalIgnoreCase)
+                || text.Contains("AuthenticationFailure", StringComparison.OrdinalIgnoreCase)
             ? $"it refused the credentials: give the password in ${RemoteCatalogAddress.PasswordVariable} or -Credential"
             : "it did not answer";
         return new CatalogException(CatalogErrorCode.OpenFailed, address.ToString(),

@@ -302,9 +302,13 @@ public sealed class RemoteConsumer
                 }
                 runs.Add(start.RunKey);
             }
-            else if (w is Storage.Writes.ScanRunEnd end && _openRuns.TryGetValue(entry.ClientId, out HashSet<Guid>? open))
+            else if (w is Storage.Writes.ScanRunEnd end)
             {
-                open.Remove(end.RunKey);
+                // Under any client id: a process that became its computer's publisher mid-run ends it under another one.
+                foreach (HashSet<Guid> open in _openRuns.Values)
+                {
+                    open.Remove(end.RunKey);
+                }
             }
         }
     }

@@ -38,7 +38,8 @@ public sealed record RemotePublisherOptions
 /// committed (its committed sequence for this client, in the catalog's committed hash). Batches not committed
 /// are sent again after a reconnect, a broker restart or a pause in progress; the consumer skips those it has,
 /// by the catalog's record of each client's sequence. So nothing is lost that the scan was not told is lost,
-/// and nothing is applied twice. One instance per process and catalog (<see cref="RemotePublisherLease"/>).
+/// and nothing is applied twice. One instance per computer and catalog: the process elected by the catalog's
+/// <see cref="Sessions.WriterSession"/> on this computer publishes, and the others forward to it.
 /// </summary>
 public sealed class RemotePublisher : IDisposable
 {
@@ -47,18 +48,25 @@ public sealed class RemotePublisher : IDisposable
     private readonly IDatabase _db;
     private readonly RemotePublisherOptions _options;
     private readonly string _clientId = Guid.NewGuid().ToString("D");
-    private readonly BlockingCollection<(CatalogWrite? Write, TaskCompletionSource<long>? Flush)> _queue = new(new ConcurrentQueue<(CatalogWrite?, TaskCompletionSource<long>?)>(), 10_000);
+    private readonly BlockingCollection<QueueItem> _queue = new(new ConcurrentQueue<QueueItem>(), 10_000);
     private readonly LinkedList<Pending> _unacked = new();
     private readonly List<(long Sequence, TaskCompletionSource Done)> _waiters = new();
     private readonly object _gate = new();
     private readonly Thread _sender;
     private readonly CancellationTokenSource _stop = new();
     private long _nextSequence, _committed, _unackedRows;
-    private long _published, _acknowledged, _resent, _acceptedRows, _committedRows;
+    private long _published, _acknowledged, _resent, _acceptedRows, _committedRows, _relayed;
     private long _lastProgressTicks = Stopwatch.GetTimestamp();
     private volatile Exception? _fault;
 
-    private sealed record Pending(long Sequence, byte[] Body, int Rows)
+    /// <summary>A write of this process, a flush of them, or a batch relayed for another process of this computer.</summary>
+    private readonly record struct QueueItem(CatalogWrite? Write, TaskCompletionSource<long>? Flush, Relayed? Relay);
+
+    /// <summary>Another process's batch, published under its own client id and sequence; <see cref="Committed"/> runs once the consumer committed it.</summary>
+    private sealed record Relayed(string ClientId, long Sequence, List<CatalogWrite> Writes, int Rows, Action Committed);
+
+    /// <summary>A batch on its way: this publisher's own (<see cref="Relay"/> null) or relayed.</summary>
+    private sealed record Pending(string ClientId, long Sequence, byte[] Body, int Rows, Relayed? Relay = null)
     {
         public bool Sent { get; set; }
 
@@ -102,7 +110,11 @@ public sealed class RemotePublisher : IDisposable
         lock (_gate)
         {
             return new RemoteStatistics(_address.ToString(), _clientId, Interlocked.Read(ref _published), Interlocked.Read(ref _acknowledged),
-                Interlocked.Read(ref _resent), _unacked.Count, _unackedRows, Interlocked.Read(ref _acceptedRows), Interlocked.Read(ref _committedRows), backlog, _fault?.Message);
+                Interlocked.Read(ref _resent), _unacked.Count, _unackedRows, Interlocked.Read(ref _acceptedRows), Interlocked.Read(ref _committedRows), backlog, _fault?.Message)
+            {
+                RelayedBatches = Interlocked.Read(ref _relayed),
+                RelayingFor = RelayedClients?.Invoke().Count ?? 0,
+            };
         }
     }
 
@@ -110,14 +122,35 @@ public sealed class RemotePublisher : IDisposable
     {
         ThrowIfFaulted();
         Interlocked.Add(ref _acceptedRows, write.RowCount);
-        _queue.Add((write, null), cancellationToken);
+        _queue.Add(new QueueItem(write, null, null), cancellationToken);
     }
+
+    /// <summary>
+    /// Publishes a batch of another process of this computer (which forwards to this one, the computer's elected
+    /// publisher) under that process's client id and sequence, so the consumer's record of each client's sequence
+    /// also drops the copies a failover resends. <paramref name="committed"/> is called, on the publisher's thread,
+    /// once the consumer has committed it; until then the other process keeps it too.
+    /// </summary>
+    /// <exception cref="CatalogException">The publisher failed earlier.</exception>
+    internal void Relay(string clientId, long sequence, List<CatalogWrite> writes, Action committed, CancellationToken cancellationToken)
+    {
+        ThrowIfFaulted();
+        int rows = Math.Max(1, writes.Sum(w => w.RowCount));
+        Interlocked.Add(ref _acceptedRows, rows);
+        _queue.Add(new QueueItem(null, null, new Relayed(clientId, sequence, writes, rows, committed)), cancellationToken);
+    }
+
+    /// <summary>The client ids of the processes relaying through this one, told to the consumer as alive with this one's.</summary>
+    internal Func<IReadOnlyList<string>>? RelayedClients { get; set; }
+
+    /// <summary>The forwarding id of the session that publishes: its runs begun before it was elected carry it, so it is told alive too.</summary>
+    internal string? SessionClientId { get; set; }
 
     internal void Flush(CancellationToken cancellationToken)
     {
         ThrowIfFaulted();
         var sealedAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _queue.Add((null, sealedAt), cancellationToken);
+        _queue.Add(new QueueItem(null, sealedAt, null), cancellationToken);
         long sequence = sealedAt.Task.WaitAsync(cancellationToken).GetAwaiter().GetResult();
         Task done;
         lock (_gate)
@@ -139,14 +172,18 @@ public sealed class RemotePublisher : IDisposable
             long outstanding;
             lock (_gate)
             {
-                outstanding = _unacked.Count;
+                outstanding = _unackedRows;
             }
-            throw new CatalogException(CatalogErrorCode.WriterUnavailable, _address.ToString(),
-                $"The catalog's consumer did not commit this process's writes within {_options.CommitTimeout.TotalMinutes:0.#} minutes: {outstanding:N0} {(outstanding == 1 ? "batch is" : "batches are")} on the broker's stream " +
-                $"'{_address.StreamKey}' but not yet in the catalog. Start the consumer (Start-ScanConsumer) on the computer that holds the catalog; " +
-                "it commits them from the stream, unless the broker loses them first (a restart without persistence).");
+            throw NotCommitted(_address, _options.CommitTimeout, outstanding);
         }
     }
+
+    /// <summary>The error of writes the consumer did not commit within <paramref name="limit"/>.</summary>
+    internal static CatalogException NotCommitted(RemoteCatalogAddress address, TimeSpan limit, long rows) =>
+        new(CatalogErrorCode.WriterUnavailable, address.ToString(),
+            $"The catalog's consumer did not commit this computer's writes within {limit.TotalMinutes:0.#} minutes: {rows:N0} {(rows == 1 ? "row is" : "rows are")} kept for the broker's stream " +
+            $"'{address.StreamKey}' but not yet in the catalog. Start the consumer (Start-ScanConsumer) on the computer that holds the catalog; " +
+            "it commits them from the stream, unless the broker loses them first (a restart without persistence).");
 
     private void ThrowIfFaulted()
     {
@@ -171,12 +208,21 @@ public sealed class RemotePublisher : IDisposable
                     batch.Add(w);
                     rows += w.RowCount;
                 }
+                if (!got && batch.Count == 0 && _queue.IsCompleted)
+                {
+                    break; // disposing: everything handed over is on the stream (or kept for nobody: the process ends)
+                }
                 bool seal = batch.Count > 0 && (!got || rows >= _options.MaxBatchRows || item.Flush is not null);
                 if (seal)
                 {
-                    Publish(batch, rows);
+                    Publish(new Pending(_clientId, Interlocked.Read(ref _nextSequence) + 1, RemoteEntry.Body(batch), Math.Max(rows, 1)));
                     batch = new List<CatalogWrite>();
                     rows = 0;
+                }
+                if (got && item.Relay is Relayed relay)
+                {
+                    Publish(new Pending(relay.ClientId, relay.Sequence, RemoteEntry.Body(relay.Writes), relay.Rows, relay));
+                    Interlocked.Increment(ref _relayed);
                 }
                 if (got && item.Flush is TaskCompletionSource<long> flush)
                 {
@@ -216,15 +262,25 @@ public sealed class RemotePublisher : IDisposable
         _lastHeartbeat = now;
         try
         {
-            _db.HashSet(_address.AliveKey, _clientId, DateTime.UtcNow.Ticks, flags: CommandFlags.FireAndForget);
+            long ticks = DateTime.UtcNow.Ticks;
+            var alive = new List<HashEntry> { new(_clientId, ticks) };
+            if (SessionClientId is string session)
+            {
+                alive.Add(new HashEntry(session, ticks));
+            }
+            foreach (string relayed in RelayedClients?.Invoke() ?? Array.Empty<string>())
+            {
+                alive.Add(new HashEntry(relayed, ticks));
+            }
+            _db.HashSet(_address.AliveKey, alive.ToArray(), CommandFlags.FireAndForget);
         }
         catch (RedisException)
         {
         }
     }
 
-    /// <summary>Numbers the batch, keeps it, and adds it to the stream, waiting while the consumer is far behind.</summary>
-    private void Publish(List<CatalogWrite> writes, int rows)
+    /// <summary>Keeps the batch (an own one numbered next) and adds it to the stream, waiting while the consumer is far behind.</summary>
+    private void Publish(Pending pending)
     {
         while (!_stop.IsCancellationRequested)
         {
@@ -240,7 +296,10 @@ public sealed class RemotePublisher : IDisposable
             }
             Thread.Sleep(_options.PollInterval); // backpressure: the consumer is behind; wait for its commits
         }
-        var pending = new Pending(Interlocked.Increment(ref _nextSequence), RemoteEntry.Body(writes), Math.Max(rows, 1));
+        if (pending.Relay is null)
+        {
+            pending = pending with { Sequence = Interlocked.Increment(ref _nextSequence) };
+        }
         lock (_gate)
         {
             _unacked.AddLast(pending);
@@ -265,7 +324,7 @@ public sealed class RemotePublisher : IDisposable
     {
         try
         {
-            p.EntryId = _db.StreamAdd(_address.StreamKey, RemoteEntry.Encode(_clientId, p.Sequence, Environment.MachineName, p.Body));
+            p.EntryId = _db.StreamAdd(_address.StreamKey, RemoteEntry.Encode(p.ClientId, p.Sequence, Environment.MachineName, p.Body));
             if (!p.Sent)
             {
                 Interlocked.Increment(ref _published);
@@ -279,42 +338,65 @@ public sealed class RemotePublisher : IDisposable
         }
     }
 
-    /// <summary>Reads the consumer's committed sequence for this client; drops what it covers; resends when stuck.</summary>
+    /// <summary>
+    /// Reads the consumer's committed sequence of each client with a batch on its way (this one, and those it relays
+    /// for); drops what it covers, telling relayed clients; resends when stuck.
+    /// </summary>
     private void Settle()
     {
-        if (_unacked.Count == 0)
+        string[] clients;
+        lock (_gate)
         {
-            return;
+            if (_unacked.Count == 0)
+            {
+                return;
+            }
+            clients = _unacked.Select(p => p.ClientId).Distinct(StringComparer.Ordinal).ToArray();
         }
-        long committed = -1;
+        var committedOf = new Dictionary<string, long>(StringComparer.Ordinal);
         try
         {
-            RedisValue v = _db.HashGet(_address.CommittedKey, _clientId);
-            if (v.TryParse(out long c))
+            RedisValue[] values = _db.HashGet(_address.CommittedKey, clients.Select(c => (RedisValue)c).ToArray());
+            for (int i = 0; i < clients.Length; i++)
             {
-                committed = c;
+                if (values[i].TryParse(out long c))
+                {
+                    committedOf[clients[i]] = c;
+                }
             }
         }
         catch (RedisException)
         {
         }
         var done = new List<TaskCompletionSource>();
+        var relayedDone = new List<Relayed>();
         lock (_gate)
         {
-            if (committed > _committed)
+            bool progress = false;
+            for (LinkedListNode<Pending>? node = _unacked.First; node is not null;)
             {
-                _committed = committed;
-                Interlocked.Exchange(ref _lastProgressTicks, Stopwatch.GetTimestamp());
-                while (_unacked.First is { } first && first.Value.Sequence <= committed)
+                LinkedListNode<Pending>? next = node.Next;
+                Pending p = node.Value;
+                if (committedOf.TryGetValue(p.ClientId, out long c) && p.Sequence <= c)
                 {
-                    _unackedRows -= first.Value.Rows;
-                    Interlocked.Add(ref _committedRows, first.Value.Rows);
+                    _unackedRows -= p.Rows;
+                    Interlocked.Add(ref _committedRows, p.Rows);
                     Interlocked.Increment(ref _acknowledged);
-                    _unacked.RemoveFirst();
+                    _unacked.Remove(node);
+                    progress = true;
+                    if (p.Relay is Relayed r)
+                    {
+                        relayedDone.Add(r);
+                    }
                 }
+                node = next;
+            }
+            if (committedOf.TryGetValue(_clientId, out long own) && own > _committed)
+            {
+                _committed = own;
                 _waiters.RemoveAll(w =>
                 {
-                    if (w.Sequence <= committed)
+                    if (w.Sequence <= own)
                     {
                         done.Add(w.Done);
                         return true;
@@ -322,10 +404,18 @@ public sealed class RemotePublisher : IDisposable
                     return false;
                 });
             }
+            if (progress)
+            {
+                Interlocked.Exchange(ref _lastProgressTicks, Stopwatch.GetTimestamp());
+            }
         }
         foreach (TaskCompletionSource d in done)
         {
             d.TrySetResult();
+        }
+        foreach (Relayed r in relayedDone)
+        {
+            r.Committed();
         }
         if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastProgressTicks)) > _options.ResendAfter)
         {
@@ -340,7 +430,7 @@ public sealed class RemotePublisher : IDisposable
                 Interlocked.Exchange(ref _lastProgressTicks, Stopwatch.GetTimestamp());
                 return;
             }
-            foreach (Pending p in again) // in order: the consumer applies a client's batches in sequence only
+            foreach (Pending p in again) // in order: the consumer applies each client's batches in sequence only
             {
                 if (p.Sent)
                 {
@@ -372,15 +462,28 @@ public sealed class RemotePublisher : IDisposable
     /// True when a consumer of the catalog has read the stream in the last <paramref name="within"/>: writes will be
     /// committed. False when no consumer group exists yet or its consumers are all idle longer (none runs).
     /// </summary>
-    public bool HasActiveConsumer(TimeSpan within)
+    public bool HasActiveConsumer(TimeSpan within) => HasActiveConsumer(_db, _address, within);
+
+    /// <summary>
+    /// <see cref="HasActiveConsumer(TimeSpan)"/> from a process that does not publish itself (it forwards to the one of
+    /// this computer that does): asks the broker over a connection of its own, closed at once.
+    /// </summary>
+    /// <exception cref="CatalogException">The broker cannot be reached or refuses the credentials.</exception>
+    public static bool HasActiveConsumer(RemoteCatalogAddress address, string? password, TimeSpan within)
+    {
+        using ConnectionMultiplexer redis = RemoteConnection.Open(address, password);
+        return HasActiveConsumer(redis.GetDatabase(), address, within);
+    }
+
+    private static bool HasActiveConsumer(IDatabase db, RemoteCatalogAddress address, TimeSpan within)
     {
         try
         {
-            if (!_db.StreamGroupInfo(_address.StreamKey).Any(g => g.Name == RemoteCatalogAddress.Group))
+            if (!db.StreamGroupInfo(address.StreamKey).Any(g => g.Name == RemoteCatalogAddress.Group))
             {
                 return false;
             }
-            return _db.StreamConsumerInfo(_address.StreamKey, RemoteCatalogAddress.Group).Any(c => c.IdleTimeInMilliseconds < within.TotalMilliseconds);
+            return db.StreamConsumerInfo(address.StreamKey, RemoteCatalogAddress.Group).Any(c => c.IdleTimeInMilliseconds < within.TotalMilliseconds);
         }
         catch (RedisException)
         {
@@ -388,12 +491,18 @@ public sealed class RemotePublisher : IDisposable
         }
     }
 
-    /// <summary>Stops sending. Call <see cref="Flush"/> first to wait for the consumer's commit.</summary>
+    /// <summary>
+    /// Stops sending, after adding to the stream what was handed over (for up to 5 seconds, while the broker answers and
+    /// the backlog allows). Does not wait for the consumer: call <see cref="Flush"/> first for that.
+    /// </summary>
     public void Dispose()
     {
         _queue.CompleteAdding();
-        _stop.Cancel();
-        _sender.Join();
+        if (!_sender.Join(TimeSpan.FromSeconds(5)))
+        {
+            _stop.Cancel();
+            _sender.Join();
+        }
         _redis.Dispose();
         _stop.Dispose();
     }
@@ -401,4 +510,14 @@ public sealed class RemotePublisher : IDisposable
 
 /// <summary>What a publisher did: batches published, acknowledged (committed by the consumer) and sent again.</summary>
 public sealed record RemoteStatistics(string Broker, string ClientId, long PublishedBatches, long AcknowledgedBatches, long ResentBatches,
-    int UnacknowledgedBatches, long UnacknowledgedRows, long AcceptedRows, long CommittedRows, long Backlog, string? LastError);
+    int UnacknowledgedBatches, long UnacknowledgedRows, long AcceptedRows, long CommittedRows, long Backlog, string? LastError)
+{
+    /// <summary>Of <see cref="PublishedBatches"/>, the batches of other processes of this computer that forward to this one, the computer's elected publisher.</summary>
+    public long RelayedBatches { get; init; }
+
+    /// <summary>How many other processes of this computer forward to this publisher now.</summary>
+    public int RelayingFor { get; init; }
+
+    /// <summary>The process that publishes (this one).</summary>
+    public int ProcessId { get; init; } = Environment.ProcessId;
+}

@@ -294,7 +294,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         {
             End(ScanRunStatus.Completed, null);
         }
-        if (_lease is Remote.RemotePublisherLease)
+        if (Remote.RemoteCatalogAddress.IsRemote(_lease.DatabasePath))
         {
             // The catalog is on another computer: the run as sent (its id there is the consumer's to give; 0 here).
             return ScanRun.AsSent(RunKey, _kind, ScanRunStatus.Completed, _startedUtc, _lease.DatabasePath, _files, _bytes, _errors);

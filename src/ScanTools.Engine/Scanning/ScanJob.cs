@@ -321,7 +321,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
                         _walker.RuleStatistics.BinarySkipped, _walker.RuleStatistics.OversizedSkipped),
                 });
                 FlushReportingRefusals();
-                if (_lease is Remote.RemotePublisherLease)
+                if (Remote.RemoteCatalogAddress.IsRemote(_lease.DatabasePath))
                 {
                     // The catalog is on another computer: the run as sent (its id there is the consumer's to give).
                     run = ScanRun.AsSent(RunKey, "Scan", status, _startedUtc, _lease.DatabasePath, p.Files, p.Bytes, p.Errors,
@@ -366,6 +366,19 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     {
         try
         {
+            if (Remote.RemoteCatalogAddress.IsRemote(_lease.DatabasePath))
+            {
+                // The consumer may be minutes away: a stop (Ctrl+C) ends the wait. What was written stays with this
+                // computer's publisher, which keeps sending it.
+                try
+                {
+                    _lease.Flush(_cancel.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return;
+            }
             _lease.Flush();
         }
         catch (CatalogException ex) when (ex.Code == CatalogErrorCode.WriteRejected)

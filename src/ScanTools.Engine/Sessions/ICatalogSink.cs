@@ -4,7 +4,7 @@ namespace ScanTools.Sessions;
 
 /// <summary>
 /// Where a producer's catalog writes go: the catalog's writer session on this computer (<see cref="WriterSessionLease"/>),
-/// or a broker that carries them to the catalog's consumer on another (<see cref="Remote.RemotePublisherLease"/>).
+/// or a broker that carries them to the catalog's consumer on another (a <see cref="WriterSessionLease"/> of a remote catalog).
 /// </summary>
 public interface ICatalogSink : IDisposable
 {

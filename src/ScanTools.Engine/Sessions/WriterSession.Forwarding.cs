@@ -55,6 +55,10 @@ public sealed partial class WriterSession
     /// </summary>
     private void WarmUpOnce()
     {
+        if (_remote is not null)
+        {
+            return; // no catalog file on this computer
+        }
         if (Interlocked.Exchange(ref _warmedUp, 1) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static session => session.KeepWalIndexOpen(), this, preferLocal: false);
@@ -305,12 +309,15 @@ public sealed partial class WriterSession
     /// <summary>At close: returns false once everything is acknowledged, true if this process had to become the writer.</summary>
     private bool WaitForAllAcknowledged()
     {
+        // A remote catalog's consumer may not run for hours: a closing process waits a little for it, and leaves the
+        // rest with this computer's publisher, which has them already (a scan that was not stopped flushed before).
+        long deadline = _remote is null ? long.MaxValue : Environment.TickCount64 + (long)RemoteCloseWait.TotalMilliseconds;
         while (true)
         {
             ForwardingLink? link = _link;
             lock (_forwardGate)
             {
-                if (_unacked.Count == 0)
+                if (_unacked.Count == 0 || Environment.TickCount64 > deadline)
                 {
                     return false;
                 }
@@ -381,6 +388,18 @@ public sealed partial class WriterSession
         }
         if (batches.Count == 0)
         {
+            return;
+        }
+        if (_publisher is global::ScanTools.Remote.RemotePublisher publisher)
+        {
+            // Published under this session's client id and sequences, as forwarded before: the consumer drops any copy
+            // the previous publisher already put on the stream. Acknowledged once the consumer committed each.
+            foreach (PendingBatch b in batches)
+            {
+                long sequence = b.Sequence;
+                publisher.Relay(ClientId, sequence, b.Sources.Select(x => x.Write).ToList(), () => OnAck(sequence), CancellationToken.None);
+            }
+            Interlocked.Add(ref _resentBatches, batches.Count);
             return;
         }
         var refusals = new List<(PendingBatch Batch, int Index, string Reason)>();

@@ -21,6 +21,14 @@ public sealed partial class WriterSession : IBatchSink
     /// <summary>At open: becomes the writer if the lock is free, else forwards to the writer.</summary>
     private void Elect()
     {
+        if (_remote is not null)
+        {
+            if (!ElectWriter(takingOver: false))
+            {
+                SetRole(SessionRole.Forwarder);
+            }
+            return;
+        }
         string? folder = Path.GetDirectoryName(DatabasePath);
         if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
         {
@@ -47,7 +55,7 @@ public sealed partial class WriterSession : IBatchSink
         int backoffMs = 1;
         while (true)
         {
-            if (WriterLock.TryAcquire(DatabasePath) is WriterLock held)
+            if (WriterLock.TryAcquire(LockTarget) is WriterLock held)
             {
                 BecomeWriter(held, takingOver);
                 return true;
@@ -86,10 +94,21 @@ public sealed partial class WriterSession : IBatchSink
     {
         try
         {
-            _writer = new CatalogWriter(DatabasePath, _durability, _options.CacheSizeMiB);
-            if (_options.MaxPageCount is long pages)
+            if (_remote is not null)
             {
-                _writer.LimitPages(pages);
+                _publisher = global::ScanTools.Remote.RemotePublisher.Connect(_remote, _brokerPassword, global::ScanTools.Remote.RemotePublishers.Options);
+                // Alive for the consumer: the processes forwarding here, and this session's own forwarding id, under which
+                // it sent the writes of runs it started before it was elected (they must not be taken for a dead producer's).
+                _publisher.RelayedClients = () => _server?.ClientIds ?? Array.Empty<string>();
+                _publisher.SessionClientId = ClientId;
+            }
+            else
+            {
+                _writer = new CatalogWriter(DatabasePath, _durability, _options.CacheSizeMiB);
+                if (_options.MaxPageCount is long pages)
+                {
+                    _writer.LimitPages(pages);
+                }
             }
             try
             {
@@ -105,6 +124,8 @@ public sealed partial class WriterSession : IBatchSink
         {
             _writer?.Dispose();
             _writer = null;
+            _publisher?.Dispose();
+            _publisher = null;
             held.Dispose();
             throw;
         }
@@ -430,6 +451,7 @@ public sealed partial class WriterSession : IBatchSink
         _server?.Dispose();
         CloseWalKeeper(); // first: the write connection stays the last one, and closes the catalog as it always does
         _writer?.Dispose();
+        _publisher?.Dispose();
         _lock?.Dispose();
         _link?.Dispose();
     }

@@ -40,10 +40,30 @@ public sealed partial class WriterSession
     internal int References;
 
     internal WriterSession(string databasePath, string key, WriterSessionOptions options)
+        : this(databasePath, key, options, remote: null, brokerPassword: null)
+    {
+    }
+
+    /// <summary>
+    /// The session of a remote catalog on this computer: the process that wins the election publishes to the broker
+    /// (its own writes and those the others forward to it); the others forward to it as they would to a catalog's writer.
+    /// </summary>
+    /// <exception cref="CatalogException">The broker cannot be reached (by the process elected to publish).</exception>
+    internal WriterSession(Remote.RemoteCatalogAddress remote, string? brokerPassword, WriterSessionOptions options)
+        : this(remote.ToString(), RemoteKeyOf(remote), options, remote, brokerPassword)
+    {
+    }
+
+    /// <summary>The registry key of a remote catalog: its address without credentials, in one case.</summary>
+    internal static string RemoteKeyOf(Remote.RemoteCatalogAddress remote) => "remote:" + remote.ToString().ToLowerInvariant();
+
+    private WriterSession(string databasePath, string key, WriterSessionOptions options, Remote.RemoteCatalogAddress? remote, string? brokerPassword)
     {
         options.Validate();
         DatabasePath = databasePath;
         Key = key;
+        _remote = remote;
+        _brokerPassword = brokerPassword;
         _options = options;
         _durability = options.Durability;
         _budget = new RowBudget(options.MaxPendingRows);
@@ -58,8 +78,14 @@ public sealed partial class WriterSession
         _consumer.Start();
     }
 
-    /// <summary>The canonical path of the catalog.</summary>
+    /// <summary>The canonical path of the catalog, or the address (without credentials) of a remote one.</summary>
     public string DatabasePath { get; }
+
+    /// <summary>The remote catalog this session publishes or forwards to; null for a catalog file.</summary>
+    public global::ScanTools.Remote.RemoteCatalogAddress? Remote => _remote;
+
+    /// <summary>This computer's publisher of the remote catalog, when this process is the one elected to publish.</summary>
+    public global::ScanTools.Remote.RemotePublisher? Publisher => _publisher;
 
     internal string Key { get; }
 
@@ -144,7 +170,7 @@ public sealed partial class WriterSession
     internal Task<int> EnqueueBrokerBatch(string clientId, long sequence, List<CatalogWrite> writes, CancellationToken cancellationToken)
     {
         ThrowIfUnusable();
-        if (_role != SessionRole.Writer)
+        if (_role != SessionRole.Writer || _remote is not null)
         {
             throw new CatalogException(CatalogErrorCode.WriterUnavailable, DatabasePath,
                 $"Another process is the writer of '{DatabasePath}'; batches from the broker are applied only by the catalog's writer.");
@@ -285,7 +311,14 @@ public sealed partial class WriterSession
             {
                 return; // closed or failed as a forwarder
             }
-            RunWriter();
+            if (_remote is not null)
+            {
+                RunPublisher();
+            }
+            else
+            {
+                RunWriter();
+            }
         }
         catch (Exception ex)
         {

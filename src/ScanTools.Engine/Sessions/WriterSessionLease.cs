@@ -21,8 +21,11 @@ public sealed class WriterSessionLease : ICatalogSink, IWriteProducer
     /// <summary>The shared session.</summary>
     public WriterSession Session { get; }
 
-    /// <summary>The canonical path of the catalog.</summary>
+    /// <summary>The canonical path of the catalog, or the address (without credentials) of a remote one.</summary>
     public string DatabasePath => Session.DatabasePath;
+
+    /// <summary>True for a remote catalog (a broker address): what is written goes to the catalog's consumer on another computer.</summary>
+    public bool IsRemote => Session.Remote is not null;
 
     /// <summary>Hands a write to the session; waits while its queue is full.</summary>
     /// <exception cref="Storage.CatalogException">The session failed (the error says why) or is closed.</exception>
@@ -49,6 +52,19 @@ public sealed class WriterSessionLease : ICatalogSink, IWriteProducer
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfReleased();
+        if (Session.Remote is Remote.RemoteCatalogAddress remote)
+        {
+            TimeSpan limit = Remote.RemotePublishers.Options.CommitTimeout;
+            try
+            {
+                await Session.FlushAsync(cancellationToken).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw Remote.RemotePublisher.NotCommitted(remote, limit, Session.Statistics().PendingRows);
+            }
+            return;
+        }
         await Session.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (!_rejected.IsEmpty)
         {

@@ -43,9 +43,34 @@ public sealed class WriterSessionRegistry
         if (Remote.RemoteCatalogAddress.IsRemote(databasePath))
         {
             Remote.RemoteCatalogAddress address = Remote.RemoteCatalogAddress.Parse(databasePath, out string? fromUrl);
-            return Remote.RemotePublishers.Acquire(address, Remote.RemotePublishers.PasswordFor(brokerPassword, fromUrl));
+            return AcquireRemote(address, Remote.RemotePublishers.PasswordFor(brokerPassword, fromUrl), options);
         }
         return Acquire(databasePath, options);
+    }
+
+    /// <summary>
+    /// Takes a hold on this computer's session of a remote catalog: the processes of this user elect one that
+    /// publishes to the broker (connecting it if this process wins), and the others forward their writes to it
+    /// through the same local endpoint as a catalog file's writer, each batch kept until the consumer committed it.
+    /// </summary>
+    /// <exception cref="CatalogException">The broker cannot be reached or refuses the credentials (the message never holds the password).</exception>
+    /// <param name="address">The remote catalog.</param>
+    /// <param name="password">For the broker, if this process publishes; never stored.</param>
+    /// <param name="options">The session's limits.</param>
+    public WriterSessionLease AcquireRemote(Remote.RemoteCatalogAddress address, string? password, WriterSessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        options ??= new WriterSessionOptions();
+        return AcquireKey(WriterSession.RemoteKeyOf(address), options, () => new WriterSession(address, password, options));
+    }
+
+    /// <summary>The publishers of remote catalogs that this process publishes for its computer (Get-ScanSession).</summary>
+    public IReadOnlyList<Remote.RemotePublisher> Publishers()
+    {
+        lock (_gate)
+        {
+            return _open.Values.Select(s => s.Publisher).OfType<Remote.RemotePublisher>().ToList();
+        }
     }
 
     /// <summary>
@@ -62,6 +87,11 @@ public sealed class WriterSessionRegistry
         CatalogDatabase.RefuseFolderSpelling(databasePath, baseDirectory);
         string canonical = CanonicalPath.Resolve(databasePath, baseDirectory);
         string key = CanonicalPath.KeyOf(canonical);
+        return AcquireKey(key, options, () => new WriterSession(canonical, key, options));
+    }
+
+    private WriterSessionLease AcquireKey(string key, WriterSessionOptions options, Func<WriterSession> create)
+    {
         while (true)
         {
             Task? wait = null;
@@ -95,20 +125,20 @@ public sealed class WriterSessionRegistry
             }
             if (opened is not null)
             {
-                return Open(canonical, key, options, opened);
+                return Open(key, create, opened);
             }
             wait!.GetAwaiter().GetResult(); // throws the opener's CatalogException to those who asked at the same time
         }
     }
 
-    private WriterSessionLease Open(string canonical, string key, WriterSessionOptions options, TaskCompletionSource opened)
+    private WriterSessionLease Open(string key, Func<WriterSession> create, TaskCompletionSource opened)
     {
         // Opening elects the writer, which may wait up to the election timeout for another process: it
         // happens outside the registry's lock, so nothing else in this process waits on it.
         WriterSession session;
         try
         {
-            session = new WriterSession(canonical, key, options);
+            session = create();
         }
         catch (Exception ex)
         {

@@ -258,10 +258,10 @@ public sealed class RemoteCatalogTests : CatalogTest
     {
         using var redis = new RedisServer(password: "p-" + Guid.NewGuid().ToString("N"));
         var address = RemoteCatalogAddress.Parse(redis.Address("auth"), out _);
-        var ex = Assert.Throws<CatalogException>(() => RemotePublishers.Acquire(address, "wrong-password"));
+        var ex = Assert.Throws<CatalogException>(() => new ScanTools.Sessions.WriterSessionRegistry().AcquireRemote(address, "wrong-password"));
         Assert.Contains("credentials", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-password", ex.Message, StringComparison.Ordinal);
-        using RemotePublisherLease lease = RemotePublishers.Acquire(address, redis.Password);
+        using ScanTools.Sessions.WriterSessionLease lease = new ScanTools.Sessions.WriterSessionRegistry().AcquireRemote(address, redis.Password);
         Assert.Equal(address.ToString(), lease.DatabasePath);
     }
 
@@ -290,5 +290,67 @@ public sealed class RemoteCatalogTests : CatalogTest
         Assert.Equal(ScanRunStatus.Failed, run.Status);
         Assert.Contains("stopped sending", run.Message, StringComparison.Ordinal);
         Assert.Equal(2_500, run.Files); // the counts of what reached the catalog
+    }
+
+    [Fact]
+    public void The_processes_of_one_computer_publish_through_one_elected_publisher_and_survive_its_kill()
+    {
+        using var redis = new RedisServer();
+        string db = Path.Combine(T.Path, "central.db");
+        string address = redis.Address("one-host");
+        var consumer = new RemoteConsumer(RemoteCatalogAddress.Parse(address, out _), null, db, Registry,
+            new RemoteConsumerOptions { ProducerTimeout = TimeSpan.FromSeconds(3) });
+        using var stop = new CancellationTokenSource();
+        var thread = new Thread(() => consumer.Run(stop.Token)) { IsBackground = true };
+        thread.Start();
+
+        // One computer and user: the children share a private socket folder, so they elect one publisher.
+        var env = new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = T.Dir("runtime") };
+        int[] counts = { 2_000, 2_500, 3_000 };
+        var hosts = counts.Select(n => new ChildWriter(new[] { "publish-and-hold", address, n.ToString(System.Globalization.CultureInfo.InvariantCulture) }, env: env)).ToList();
+        try
+        {
+            var held = hosts.Select(h => h.WaitFor(l => l.TryGetProperty("flushed", out _), TimeSpan.FromMinutes(2))).ToList();
+            int publisher = Assert.Single(held, l => l.GetProperty("role").GetString() == "Writer").GetProperty("pid").GetInt32();
+            Assert.All(held.Where(l => l.GetProperty("role").GetString() != "Writer"), l =>
+            {
+                Assert.Equal("Forwarder", l.GetProperty("role").GetString());
+                Assert.Equal(publisher, l.GetProperty("writer").GetInt32());
+            });
+            Assert.Equal(counts.Sum(), Files(db).Count); // a forwarder's flush returns once the consumer committed its rows
+
+            // SIGKILL of the computer's publisher: the others elect another one and end their runs; nothing is lost or doubled.
+            ChildWriter victim = hosts.Single(h => h.Pid == publisher);
+            victim.Kill();
+            victim.WaitForExit();
+            // The consumer ends the dead publisher's run once it has been silent past the timeout; by then the survivors'
+            // runs, open all along, must have been told alive by the publisher they elected (one of them).
+            Assert.True(SpinWait.SpinUntil(() => consumer.Status().AbandonedRuns >= 1, TimeSpan.FromSeconds(60)), $"the killed publisher's run was not ended: {consumer.Status()}");
+            foreach (ChildWriter survivor in hosts.Where(h => h != victim))
+            {
+                survivor.SendLine("end");
+                survivor.WaitFor(l => l.TryGetProperty("ended", out _), TimeSpan.FromMinutes(2));
+                Assert.Equal(0, survivor.WaitForExit());
+            }
+            Assert.Equal(1, consumer.Status().AbandonedRuns);
+        }
+        finally
+        {
+            foreach (ChildWriter h in hosts)
+            {
+                h.Dispose();
+            }
+            stop.Cancel();
+            thread.Join();
+            Registry.CloseAll();
+        }
+        Assert.Equal(counts.Sum(), Files(db).Count);
+        using CatalogReader reader = CatalogReader.Open(db);
+        List<ScanRun> runs = reader.GetScanRuns().ToList();
+        Assert.Equal(3, runs.Count);
+        Assert.Equal(counts.Select(c => (long)c).Order(), runs.Select(r => r.Files).Order());
+        Assert.Equal(2, runs.Count(r => r.Status == ScanRunStatus.Completed));
+        Assert.Single(runs, r => r.Status == ScanRunStatus.Failed);
+        Assert.Equal(0, consumer.Status().RejectedEntries);
     }
 }

@@ -16,9 +16,9 @@ public sealed class ChildWriter : IDisposable
     private readonly List<JsonElement> _seen = new();
     private readonly StringBuilder _stderr = new();
 
-    public ChildWriter(IEnumerable<string> args, bool asNobody = false)
+    public ChildWriter(IEnumerable<string> args, bool asNobody = false, IDictionary<string, string>? env = null)
     {
-        _process = ChildProcess.Start(args, asNobody);
+        _process = ChildProcess.Start(args, asNobody, env);
         _process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)

@@ -52,6 +52,9 @@ internal sealed class EndpointServer : IDisposable
     /// <summary>Process ids of the connected clients.</summary>
     public IReadOnlyList<int> ClientProcessIds => _clients.Keys.Select(c => c.ProcessId).Order().ToList();
 
+    /// <summary>The client ids of the connected clients that said Hello.</summary>
+    public IReadOnlyList<string> ClientIds => _clients.Keys.Select(c => c.ClientId).Where(id => id.Length > 0).ToList();
+
     /// <summary>Clients connected now.</summary>
     public int ClientCount => _clients.Count;
 
