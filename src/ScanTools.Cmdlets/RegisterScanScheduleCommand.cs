@@ -12,6 +12,9 @@ namespace ScanTools.Commands;
 [OutputType(typeof(ScanSchedule))]
 public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
 {
+    /// <summary>A scheduled scan may send to a catalog on another computer (redis://); its password is never stored.</summary>
+    protected override bool AcceptsRemoteCatalog => true;
+
     /// <summary>The schedule's name: letters, digits, '.', '-' and '_'.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -153,7 +156,12 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
                 $"-LogPath '{schedule.LogPath}' is a folder; give the path of a log file, for example '{System.IO.Path.Join(schedule.LogPath, Name + ".log")}'."),
                 "InvalidSchedule", ErrorCategory.InvalidArgument, LogPath));
         }
-        string? catalogFolder = System.IO.Path.GetDirectoryName(schedule.Database);
+        bool remote = ScanTools.Remote.RemoteCatalogAddress.IsRemote(schedule.Database);
+        if (remote && BrokerPassword is not null)
+        {
+            WriteWarning($"The schedule does not store the broker's password: the scheduled scan reads it from $env:{ScanTools.Remote.RemoteCatalogAddress.PasswordVariable} where it runs (set it in the scheduler's environment for that account), or connects without one.");
+        }
+        string? catalogFolder = remote ? null : System.IO.Path.GetDirectoryName(schedule.Database);
         if (!string.IsNullOrEmpty(catalogFolder) && !Directory.Exists(catalogFolder))
         {
             WriteWarning($"The catalog's folder '{catalogFolder}' does not exist now; the scheduled scan fails with CatalogFolderNotFound (exit code 6) unless it exists when the scan runs.");

@@ -198,6 +198,18 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
         Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
+
+    It 'schedules a scan into a remote catalog (redis://) without ever storing its password' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'remote'
+
+        $text = Get-WhatIfText "-Name $name -Path '$tree' -Database 'redis://:s3cret-pw@127.0.0.1:6390/estate' -Scheduler Cron 3>&1"
+
+        $text | Should -Match ([regex]::Escape("Database = 'redis://127.0.0.1:6390/estate'"))
+        $text | Should -Match 'SCANTOOLS_REDIS_PASSWORD'
+        $text | Should -Not -Match 's3cret-pw'
+        Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Register-ScanSchedule with systemd and launchd (Linux/macOS)' -Skip:$IsWindows {

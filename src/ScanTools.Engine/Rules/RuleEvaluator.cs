@@ -203,7 +203,7 @@ internal sealed class RuleEvaluator
                             $"Rule '{r.Id}' matched more than {MaxMatchesPerRule:N0} times in this file; the first {MaxMatchesPerRule:N0} are recorded."));
                         break;
                     }
-                    (int line, int column) = Place(text, m.Index);
+                    (int line, int column) = Place(text, ScanRule.PlaceOf(text, m));
                     (matches ??= new List<RuleMatch>()).Add(new RuleMatch(r.Id, r.Severity, line, column, Excerpt(m.Value, secret), Fingerprint(r.Id, fullPath, secret)));
                 }
             }

@@ -141,6 +141,21 @@ public sealed class ScanRule
         return g.Success ? g.Value : match.Value;
     }
 
+    /// <summary>
+    /// Where a finding is placed: the match's first character that is not white space. A pattern may begin with a
+    /// character before the key (connection-string-password's <c>(?:^|[^a-z0-9])</c>), which at the start of a line is
+    /// the line break ending the line before.
+    /// </summary>
+    internal static int PlaceOf(string text, Match match)
+    {
+        int at = match.Index, end = match.Index + match.Length;
+        while (at < end - 1 && char.IsWhiteSpace(text[at]))
+        {
+            at++;
+        }
+        return at;
+    }
+
     /// <summary>Builds a rule from a data file's hashtable.</summary>
     /// <param name="table">The rule's keys (see <see cref="Keys"/>), case ignored.</param>
     /// <param name="source">Where the rule comes from, for error messages (a file name).</param>

@@ -115,9 +115,17 @@ public sealed partial record ScanSchedule
                 throw new Scanning.ScanArgumentException($"A path of the schedule contains a line break or NUL, which no scheduler can carry: '{p.ReplaceLineEndings(" ")}'.");
             }
         }
-        if (!Path.IsPathFullyQualified(Database))
+        if (!Path.IsPathFullyQualified(Database) && !Remote.RemoteCatalogAddress.IsRemote(Database))
         {
-            throw new Scanning.ScanArgumentException("A schedule's catalog must be a full path.");
+            throw new Scanning.ScanArgumentException("A schedule's catalog must be a full path, or a broker address (redis://host:port/catalog).");
+        }
+        if (Remote.RemoteCatalogAddress.IsRemote(Database))
+        {
+            _ = Remote.RemoteCatalogAddress.Parse(Database, out string? password);
+            if (password is not null)
+            {
+                throw new Scanning.ScanArgumentException("A schedule never stores a broker password: give the address without one, and set $env:SCANTOOLS_REDIS_PASSWORD where the scheduled scan runs.");
+            }
         }
     }
 

@@ -96,6 +96,18 @@ public sealed class RuleEvaluatorTests
         }
     }
 
+    [Fact]
+    public void A_finding_is_placed_on_its_own_line_even_when_the_pattern_begins_with_the_line_break_before_it()
+    {
+        // connection-string-password begins with (?:^|[^a-z0-9]): at the start of a line it takes the '\n' before it.
+        string text = "first line\nDB_PASSWORD=xyz12345\n  Password=\"Quoted Pass 123\";\n";
+        var (matches, _) = Evaluate(RuleSet.Builtin, "/srv/app.env", Encoding.UTF8.GetBytes(text));
+        RuleMatch[] found = matches.Where(m => m.RuleId == "connection-string-password").OrderBy(m => m.Line).ToArray();
+        Assert.Equal(2, found.Length);
+        Assert.Equal((2, 1), (found[0].Line!.Value, found[0].Column!.Value)); // at the key
+        Assert.Equal((3, 3), (found[1].Line!.Value, found[1].Column!.Value));
+    }
+
     [Theory]
     [InlineData("connection-string-password", "Server=x;Password=\"Quoted Pass 123\";", "Quoted Pass 123")]
     [InlineData("connection-string-password", "PASSWORD='hunter2hunter2'", "hunter2hunter2")]
