@@ -12,7 +12,7 @@ namespace ScanTools.Platform;
 internal static unsafe partial class LinuxFile
 {
     private const int ORdonly = 0, ONonblock = 0x800, OCloexec = 0x80000; // the same on x86_64 and aarch64
-    private const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EACCES = 13, EPERM = 1, ENOTDIR = 20, ELOOP = 40;
+    private const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EACCES = 13, EPERM = 1, ENOTDIR = 20, ELOOP = 40, EISDIR = 21, ESPIPE = 29;
 
     /// <summary>O_NOFOLLOW: 0400000 on x86_64, 0100000 on aarch64 (asm-generic/fcntl.h vs arm64's own).</summary>
     private static readonly int ONofollow = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
@@ -28,6 +28,36 @@ internal static unsafe partial class LinuxFile
         AccessDenied,
         WouldBlock,
         Other,
+    }
+
+    /// <summary>
+    /// Like <see cref="TryReadEnds"/> for a file expected to be <paramref name="expectedSize"/> bytes long, without a stat:
+    /// three system calls (open, read, close; a read more for both ends). The caller stats what it keeps. What is
+    /// no longer a regular file here (a folder, a FIFO, a link) is <see cref="ReadFailure.NotFound"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
+    public static ReadFailure TryReadEndsUnstatted(string path, long expectedSize, Span<byte> buffer, int block, out int firstRead, out int lastRead)
+    {
+        firstRead = lastRead = 0;
+        int fd = Open(path, out int errno, noFollow: true);
+        if (fd < 0)
+        {
+            return Failure(errno);
+        }
+        try
+        {
+            int half = buffer.Length / 2;
+            if (expectedSize <= buffer.Length)
+            {
+                return ReadAll(fd, buffer[..(int)expectedSize], 0, out firstRead);
+            }
+            ReadFailure f = ReadAll(fd, buffer[..block], 0, out firstRead);
+            return f != ReadFailure.None ? f : ReadAll(fd, buffer.Slice(half, block), expectedSize - block, out lastRead);
+        }
+        finally
+        {
+            close(fd);
+        }
     }
 
     /// <summary>
@@ -111,7 +141,8 @@ internal static unsafe partial class LinuxFile
                     {
                         continue;
                     }
-                    return Failure(errno);
+                    // A folder or a pipe where a file was (only an unstatted read meets one): not a file any more.
+                    return errno is EISDIR or ESPIPE ? ReadFailure.NotFound : Failure(errno);
                 }
                 if (n == 0)
                 {

@@ -285,6 +285,16 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         }
     }
 
+    /// <summary>Ends the run Completed and waits for its commit, without reading it back (a caller that does not need it).</summary>
+    /// <exception cref="CatalogException">The catalog could not be written.</exception>
+    internal void Finish()
+    {
+        lock (_gate)
+        {
+            End(ScanRunStatus.Completed, null);
+        }
+    }
+
     /// <summary>Hands over what is queued, ends the run as Completed and waits until all of it is committed.</summary>
     /// <returns>The run as recorded.</returns>
     /// <exception cref="CatalogException">The catalog could not be written.</exception>
