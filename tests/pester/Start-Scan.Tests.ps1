@@ -15,6 +15,22 @@ BeforeAll {
 
 Describe 'Start-Scan' {
 
+    Context 'scanning the folder that holds its catalog' {
+        It 'leaves out the catalog, its -wal, -shm and lock files, scan after scan' {
+            $root = Join-Path $trees 'holds-catalog'
+            $created = New-TestTree -Path $root -Folders 2 -FilesPerFolder 4
+            $db = Join-Path $root 'estate.db'
+
+            $first = Start-Scan -Path $root -Database $db
+            $second = Start-Scan -Path $root -Database $db
+
+            Test-Path -LiteralPath "$db-wal" | Should -BeTrue -Because 'the catalog is still open in this session'
+            $first.Files | Should -Be $created
+            $second.Files | Should -Be $created
+            @(Get-Finding -Database $db -Path $root -Name 'estate.db*') | Should -BeNullOrEmpty
+        }
+    }
+
     Context 'scanning a generated tree with hidden and dot files' {
         BeforeAll {
             $root = Join-Path $trees 'basic'

@@ -96,6 +96,9 @@ public sealed class FileWalker
     /// <summary>Test seam: runs after an entry is listed and before it is stat'ed (native Linux listing only).</summary>
     internal Action<string>? EntryListed { get; set; }
 
+    /// <summary>The files of the catalog this scan writes, left out where the walk meets them (see <see cref="OwnCatalogFiles"/>).</summary>
+    internal OwnCatalogFiles? OwnCatalog { get; set; }
+
     /// <summary>The walk's live counters.</summary>
     public ScanProgress Progress { get; } = new();
 
@@ -399,6 +402,10 @@ public sealed class FileWalker
             // The name did not survive decoding, so it cannot be stored or opened by the path we hold.
             ReportError(sink, new ScanError(Path.Join(work.Path, name), ScanErrorKind.InvalidName, EntryNames.InvalidMessage));
             return null;
+        }
+        if (OwnCatalog is OwnCatalogFiles own && own.IsOwn(work.Path, name))
+        {
+            return null; // the scan's own catalog: it changes with every commit of this scan
         }
         if (failure != StatFailure.None)
         {

@@ -41,6 +41,32 @@ public sealed class ScanJobTests : CatalogTest
         Assert.All(Find(db), f => Assert.Equal(run.Id, f.FirstScanId));
     }
 
+    [UnixFact]
+    public void A_scan_of_the_folder_holding_its_catalog_leaves_the_catalogs_files_out_whatever_path_leads_there()
+    {
+        Trees.BuildMixed(T);
+        string tree = T.Combine("tree");
+        string db = Path.Combine(tree, "inside.db");
+        // Files named like the catalog's, but not its: recorded as any other.
+        File.WriteAllText(Path.Combine(tree, "inside.db.bak"), "x");
+        File.WriteAllText(Path.Combine(tree, "inside.db-wal.txt"), "x");
+        string link = T.Combine("link-to-tree");
+        Directory.CreateSymbolicLink(link, tree);
+        ISet<string> expected = Support.Find.NonDirectories(tree); // before the catalog exists
+
+        ScanRun first = Scan(db, Root("tree"));
+        File.WriteAllText(db + ".creating-1-x", "a draft of a catalog being made"); // as CatalogDatabase names its drafts
+        ScanRun second = Scan(db, Root("link-to-tree")); // the same folder by another path
+        ScanRun third = Scan(db, Root("tree"));
+
+        Assert.True(File.Exists(db + "-wal") && File.Exists(db + "-scantools.lock"), "the catalog's companions exist while it is open");
+        Assert.Equal(expected.Count, first.Files);
+        Assert.Equal(expected.Count, second.Files);
+        Assert.Equal(expected.Count, third.Files);
+        Assert.Equal(expected.OrderBy(p => p, StringComparer.Ordinal),
+            Find(db).Where(f => f.FullName.StartsWith(tree + "/", StringComparison.Ordinal)).Select(f => f.FullName).OrderBy(p => p, StringComparer.Ordinal));
+    }
+
     [Fact]
     public void Rescan_OfAnUnchangedTree_DuplicatesNothing_AndRecordsTheNewSighting()
     {
