@@ -25,6 +25,8 @@
         'Unregister-ScanSchedule'
         'Get-ScanChange'
         'Find-DuplicateFile'
+        'Optimize-ScanCatalog'
+        'Backup-ScanCatalog'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -3,7 +3,8 @@
 BeforeDiscovery {
     $cmdletNames = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
         'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile',
-        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule', 'Start-ScanConsumer')
+        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule', 'Start-ScanConsumer',
+        'Optimize-ScanCatalog', 'Backup-ScanCatalog')
     $cmdletClasses = @(
         @{ Name = 'Start-Scan'; Class = 'ScanTools.Commands.StartScanCommand' }
         @{ Name = 'Get-Finding'; Class = 'ScanTools.Commands.GetFindingCommand' }
@@ -21,6 +22,8 @@ BeforeDiscovery {
         @{ Name = 'Export-FindingBaseline'; Class = 'ScanTools.Commands.ExportFindingBaselineCommand' }
         @{ Name = 'Get-ScanRule'; Class = 'ScanTools.Commands.GetScanRuleCommand' }
         @{ Name = 'Start-ScanConsumer'; Class = 'ScanTools.Commands.StartScanConsumerCommand' }
+        @{ Name = 'Optimize-ScanCatalog'; Class = 'ScanTools.Commands.OptimizeScanCatalogCommand' }
+        @{ Name = 'Backup-ScanCatalog'; Class = 'ScanTools.Commands.BackupScanCatalogCommand' }
     )
     # What each page in docs/help promises, for the Get-Help tests below (the help is built from these pages).
     $docs = Join-Path $PSScriptRoot '../../docs/help'
@@ -45,7 +48,8 @@ BeforeAll {
     $null = New-Item -ItemType Directory -Path $catalogs, $trees -Force
     $expectedCmdlets = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
         'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile',
-        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule', 'Start-ScanConsumer')
+        'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule', 'Start-ScanConsumer',
+        'Optimize-ScanCatalog', 'Backup-ScanCatalog')
 }
 
 Describe 'The ScanTools manifest' {

@@ -86,6 +86,10 @@ internal sealed record RemoteEntry(string ClientId, long Sequence, string Host, 
         {
             throw new InvalidDataException($"The body of stream entry {entry.Id} (client {client}, sequence {sequence}) is not a batch of catalog writes: {ex.Message}", ex);
         }
+        if (writes.Any(w => w is CatalogPrune))
+        {
+            throw new InvalidDataException($"Stream entry {entry.Id} (client {client}, sequence {sequence}) asks to prune the catalog's history, which only Optimize-ScanCatalog on the catalog's computer does.");
+        }
         return new RemoteEntry(client, sequence, Truncate(host), writes);
     }
 

@@ -84,6 +84,8 @@ internal static class CatalogDatabase
             using (var connection = new SqliteConnection(ConnectionString(draft, SqliteOpenMode.ReadWriteCreate)))
             {
                 connection.Open();
+                // Before any table: pages freed by pruning can go back to the file system (Optimize-ScanCatalog).
+                Execute(connection, "PRAGMA auto_vacuum = INCREMENTAL;");
                 Execute(connection, "PRAGMA journal_mode = WAL;"); // stored in the file: every later opener gets WAL
                 Migrate(connection, path);
             }

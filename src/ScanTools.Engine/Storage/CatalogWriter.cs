@@ -284,6 +284,9 @@ internal sealed partial class CatalogWriter : IDisposable
             case ScanRunProgress progress:
                 ApplyProgress(progress);
                 break;
+            case CatalogPrune prune:
+                ApplyPrune(prune);
+                break;
             default:
                 throw new ArgumentException($"Unknown catalog write {write.GetType().Name}.", nameof(write));
         }
@@ -460,6 +463,81 @@ internal sealed partial class CatalogWriter : IDisposable
             """;
         c.Parameters.AddWithValue("$id", run);
         c.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Removes the history of the listed runs (see <see cref="CatalogPrune"/>). A run still Running is never touched,
+    /// whatever the list says. The rows of present files do not change, so the walkers' folder snapshots stay valid.
+    /// </summary>
+    private void ApplyPrune(CatalogPrune prune)
+    {
+        if (prune.RunIds.Count > 0)
+        {
+            using SqliteCommand c = _connection.CreateCommand();
+            c.CommandText = "CREATE TEMP TABLE IF NOT EXISTS pruned_runs (id INTEGER PRIMARY KEY); DELETE FROM temp.pruned_runs;";
+            c.ExecuteNonQuery();
+            using (SqliteCommand add = _connection.CreateCommand())
+            {
+                add.CommandText = "INSERT OR IGNORE INTO temp.pruned_runs (id) SELECT id FROM scan_runs WHERE id = $id AND status <> 'Running';";
+                SqliteParameter p = add.Parameters.Add("$id", SqliteType.Integer);
+                foreach (long id in prune.RunIds)
+                {
+                    p.Value = id;
+                    add.ExecuteNonQuery();
+                }
+            }
+            // Folders a chunked listing is in the middle of keep their rows: the listing's state holds them.
+            c.CommandText = "CREATE TEMP TABLE IF NOT EXISTS listing_dirs (id INTEGER PRIMARY KEY); DELETE FROM temp.listing_dirs;";
+            c.ExecuteNonQuery();
+            using (SqliteCommand open = _connection.CreateCommand())
+            {
+                open.CommandText = "INSERT OR IGNORE INTO temp.listing_dirs (id) VALUES ($id);";
+                SqliteParameter p = open.Parameters.Add("$id", SqliteType.Integer);
+                foreach ((long _, long dirId) in _openListings.Keys)
+                {
+                    p.Value = dirId;
+                    open.ExecuteNonQuery();
+                }
+            }
+            c.CommandText = """
+                CREATE TEMP TABLE IF NOT EXISTS pruned_files AS SELECT dir_id, name FROM files WHERE 0;
+                DELETE FROM temp.pruned_files;
+                INSERT INTO temp.pruned_files SELECT dir_id, name FROM files
+                    WHERE removed_scan_id IN (SELECT id FROM temp.pruned_runs) AND dir_id NOT IN (SELECT id FROM temp.listing_dirs);
+                -- Walkers' snapshots of these folders, taken before, must be read again: a row they hold is gone.
+                UPDATE directories SET version = version + 1 WHERE id IN (SELECT DISTINCT dir_id FROM temp.pruned_files);
+                DELETE FROM scan_errors WHERE scan_id IN (SELECT id FROM temp.pruned_runs);
+                DELETE FROM file_changes WHERE scan_id IN (SELECT id FROM temp.pruned_runs);
+                DELETE FROM findings WHERE resolved_scan_id IN (SELECT id FROM temp.pruned_runs);
+                DELETE FROM findings WHERE EXISTS (SELECT 1 FROM temp.pruned_files f WHERE f.dir_id = findings.dir_id AND f.name = findings.name);
+                DELETE FROM files WHERE EXISTS (SELECT 1 FROM temp.pruned_files f WHERE f.dir_id = files.dir_id AND f.name = files.name);
+                DELETE FROM directories WHERE removed_scan_id IN (SELECT id FROM temp.pruned_runs)
+                    AND NOT EXISTS (SELECT 1 FROM files f WHERE f.dir_id = directories.id)
+                    AND NOT EXISTS (SELECT 1 FROM directories d WHERE d.parent_id = directories.id)
+                    AND NOT EXISTS (SELECT 1 FROM findings x WHERE x.dir_id = directories.id)
+                    AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.dir_id = directories.id OR x.from_dir_id = directories.id);
+                DELETE FROM scan_runs WHERE id IN (SELECT id FROM temp.pruned_runs);
+                DELETE FROM temp.pruned_runs;
+                DELETE FROM temp.pruned_files;
+                """;
+            c.ExecuteNonQuery();
+            _runIds.Clear(); // the keys of pruned runs must not resolve to their old ids
+            _directoryIds.Clear(); // versions were bumped and removed folders deleted: read them again
+        }
+        if (prune.Optimize)
+        {
+            // Statistics for the planner on the tables that changed (SQLite decides which need them), and free pages
+            // back to the file system where the catalog was made with auto_vacuum = INCREMENTAL.
+            using SqliteCommand o = _connection.CreateCommand();
+            o.CommandText = "PRAGMA optimize = 0x10002;";
+            o.ExecuteNonQuery();
+            o.CommandText = "PRAGMA auto_vacuum;";
+            if (Convert.ToInt64(o.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 2)
+            {
+                o.CommandText = "PRAGMA incremental_vacuum;";
+                o.ExecuteNonQuery();
+            }
+        }
     }
 
     private void ApplyProgress(ScanRunProgress progress)

@@ -12,7 +12,10 @@ namespace ScanTools.Sessions.Ipc;
 /// </summary>
 internal static class CatalogWriteCodec
 {
-    private const byte StartTag = 1, ListingTag = 2, ErrorsTag = 3, EndTag = 4, ProgressTag = 5;
+    private const byte StartTag = 1, ListingTag = 2, ErrorsTag = 3, EndTag = 4, ProgressTag = 5, PruneTag = 6;
+
+    /// <summary>The most runs one prune may list (a frame of 8 MB).</summary>
+    private const int MaxPrunedRuns = 1_000_000;
     private const int MaxItems = 1 << 20;
     private static readonly int MaxErrorKind = System.Enum.GetValues<ScanErrorKind>().Max(k => (int)k);
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -140,6 +143,16 @@ internal static class CatalogWriteCodec
                 w.Write(progress.Errors);
                 w.Write(progress.Skipped);
                 break;
+            case CatalogPrune prune:
+                w.Write(PruneTag);
+                w.Write(prune.RunKey.ToByteArray());
+                w.Write(prune.Optimize);
+                w.Write(prune.RunIds.Count);
+                foreach (long id in prune.RunIds)
+                {
+                    w.Write(id);
+                }
+                break;
             default:
                 throw new ArgumentException($"Cannot forward a {write.GetType().Name}.", nameof(write));
         }
@@ -229,6 +242,19 @@ internal static class CatalogWriteCodec
                     Errors = NonNegative(r.ReadInt64()),
                     Skipped = NonNegative(r.ReadInt64()),
                 };
+            case PruneTag:
+                bool optimize = r.ReadBoolean();
+                int pruned = r.ReadInt32();
+                if (pruned < 0 || pruned > MaxPrunedRuns)
+                {
+                    throw new InvalidDataException($"A prune of {pruned} runs is out of range.");
+                }
+                var ids = new long[pruned];
+                for (int i = 0; i < pruned; i++)
+                {
+                    ids[i] = r.ReadInt64() is long id and > 0 ? id : throw new InvalidDataException("A run id to prune is not positive.");
+                }
+                return new CatalogPrune { RunKey = run, Optimize = optimize, RunIds = ids };
             default:
                 throw new InvalidDataException($"Unknown catalog write tag {tag}.");
         }

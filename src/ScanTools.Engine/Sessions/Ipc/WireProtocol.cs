@@ -30,8 +30,8 @@ internal enum FrameType : byte
 }
 
 /// <summary>
-/// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 5
-/// (version 4 had no rule matches in file records and no rule counts in run ends; version 3 had no skipped counts in run ends and progress; version 2's HelloAck carried a committed sequence that was always -1; version 1 had no Rejected frame,
+/// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 6
+/// (version 5 had no catalog prune writes; version 4 had no rule matches in file records and no rule counts in run ends; version 3 had no skipped counts in run ends and progress; version 2's HelloAck carried a committed sequence that was always -1; version 1 had no Rejected frame,
 /// in which a refused write failed the whole session, and no run progress writes).
 /// A peer with another magic or version receives an Error frame saying so, never a misread.
 /// </summary>
@@ -41,7 +41,7 @@ internal static class WireProtocol
     public const uint Magic = 0x50575453;
 
     /// <summary>The protocol version this build speaks.</summary>
-    public const ushort Version = 5;
+    public const ushort Version = 6;
 
     /// <summary>Frames larger than this are refused as malformed.</summary>
     public const int MaxFrameBytes = 64 << 20;

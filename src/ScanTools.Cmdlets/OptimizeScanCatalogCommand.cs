@@ -1,0 +1,51 @@
+using System.Management.Automation;
+using ScanTools.Hosting;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Prunes a catalog's old history and optimizes it, while scans go on writing it.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Optimize, "ScanCatalog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CatalogPruneResult))]
+public sealed class OptimizeScanCatalogCommand : CatalogWriteCommand
+{
+    /// <summary>Remove runs that ended more than this many days ago, with what they found removed, their error items and changes.</summary>
+    [Parameter]
+    [ValidateRange(0, 36_500)]
+    public int OlderThanDays { get; set; }
+
+    /// <summary>Keep at least the newest this many runs, whatever their age (with -OlderThanDays), or exactly these (alone).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int KeepRuns { get; set; }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        CatalogLocation catalog = ResolveCatalog();
+        var bound = MyInvocation.BoundParameters;
+        var options = new CatalogPruneOptions
+        {
+            OlderThanDays = bound.ContainsKey(nameof(OlderThanDays)) ? OlderThanDays : null,
+            KeepRuns = bound.ContainsKey(nameof(KeepRuns)) ? KeepRuns : null,
+        };
+        try
+        {
+            CatalogPruneResult plan = CatalogMaintenance.Prune(catalog.Path, options with { WhatIf = true });
+            string action = plan.Runs == 0
+                ? "Optimize (no run is old enough to prune)"
+                : $"Prune {plan.Runs:N0} run(s) ({plan.RemovedFiles:N0} removed files, {plan.ErrorItems:N0} error items, {plan.Changes:N0} changes, {plan.ResolvedFindings:N0} resolved findings) and optimize";
+            if (!ShouldProcess(plan.Database, action))
+            {
+                return;
+            }
+            WriteObject(CatalogMaintenance.Prune(catalog.Path, options));
+        }
+        catch (CatalogException ex)
+        {
+            ThrowTerminatingError(CatalogError(ex));
+        }
+    }
+}

@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using ScanTools.Platform;
+using ScanTools.Scanning;
+using ScanTools.Sessions;
+using ScanTools.Storage.Writes;
+
+namespace ScanTools.Storage;
+
+/// <summary>What <see cref="CatalogMaintenance.Prune"/> removes: each limit applies only when given.</summary>
+public sealed record CatalogPruneOptions
+{
+    /// <summary>Runs that ended more than this many days ago (and the files they found removed) go; null: any age.</summary>
+    public int? OlderThanDays { get; init; }
+
+    /// <summary>The newest this many runs stay, whatever their age; null: no such floor.</summary>
+    public int? KeepRuns { get; init; }
+
+    /// <summary>Refresh SQLite's statistics and return free pages after pruning (PRAGMA optimize, incremental_vacuum).</summary>
+    public bool Optimize { get; init; } = true;
+
+    /// <summary>Count what would go, and change nothing.</summary>
+    public bool WhatIf { get; init; }
+
+    /// <summary>"Now" for <see cref="OlderThanDays"/> (tests); the clock by default.</summary>
+    public DateTime? NowUtc { get; init; }
+
+    /// <summary>The writer session registry (tests); the process-wide one by default.</summary>
+    public WriterSessionRegistry? Registry { get; init; }
+}
+
+/// <summary>What a prune removed (or, with -WhatIf, would remove).</summary>
+public sealed record CatalogPruneResult
+{
+    /// <summary>The catalog's full path.</summary>
+    public required string Database { get; init; }
+
+    /// <summary>The ids of the runs removed, oldest first.</summary>
+    public required IReadOnlyList<long> RunIds { get; init; }
+
+    /// <summary>How many runs.</summary>
+    public int Runs => RunIds.Count;
+
+    /// <summary>Rows of files those runs found removed.</summary>
+    public long RemovedFiles { get; init; }
+
+    /// <summary>Error items of those runs.</summary>
+    public long ErrorItems { get; init; }
+
+    /// <summary>Change records (Get-ScanChange) of those runs.</summary>
+    public long Changes { get; init; }
+
+    /// <summary>Findings those runs resolved.</summary>
+    public long ResolvedFindings { get; init; }
+
+    /// <summary>Whether statistics were refreshed and free pages returned.</summary>
+    public bool Optimized { get; init; }
+
+    /// <summary>True when nothing was changed (-WhatIf).</summary>
+    public bool WhatIf { get; init; }
+}
+
+/// <summary>A consistent copy of a catalog (see <see cref="CatalogMaintenance.Backup"/>).</summary>
+public sealed record CatalogBackupResult
+{
+    /// <summary>The catalog copied.</summary>
+    public required string Database { get; init; }
+
+    /// <summary>The copy's full path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The copy's size in bytes.</summary>
+    public long Length { get; init; }
+
+    /// <summary>Present files the copy holds.</summary>
+    public long Files { get; init; }
+
+    /// <summary>Runs the copy holds.</summary>
+    public long Runs { get; init; }
+
+    /// <summary>The newest run id in the copy (0 when none).</summary>
+    public long LastRunId { get; init; }
+
+    /// <summary>How long the copy took.</summary>
+    public TimeSpan Duration { get; init; }
+}
+
+/// <summary>Keeping a catalog healthy for years: pruning history, optimizing, and consistent online backups.</summary>
+public static class CatalogMaintenance
+{
+    /// <summary>
+    /// Removes the history of old runs: runs that have ended (never one still running, never the newest completed
+    /// scan) beyond the limits of <paramref name="options"/>, with their error items, change records and the findings
+    /// they resolved, and the rows of files they found removed; then optimizes. The removal is one write through the
+    /// catalog's writer session, so it commits between the batches of scans that run meanwhile, in any process.
+    /// </summary>
+    /// <exception cref="CatalogException">The catalog cannot be read or written.</exception>
+    /// <exception cref="ArgumentException">A limit is out of range.</exception>
+    public static CatalogPruneResult Prune(string databasePath, CatalogPruneOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.OlderThanDays is < 0 || options.KeepRuns is < 0)
+        {
+            throw new ArgumentException("OlderThanDays and KeepRuns cannot be negative.", nameof(options));
+        }
+        DateTime? cutoff = options.OlderThanDays is int days ? (options.NowUtc ?? DateTime.UtcNow).AddDays(-days) : null;
+        bool pruning = options.OlderThanDays is not null || options.KeepRuns is not null;
+        PrunePlan plan;
+        string path;
+        using (CatalogReader reader = CatalogReader.Open(databasePath))
+        {
+            path = reader.DatabasePath;
+            plan = pruning ? reader.PlanPrune(cutoff, options.KeepRuns) : new PrunePlan(Array.Empty<long>(), 0, 0, 0, 0);
+        }
+        var result = new CatalogPruneResult
+        {
+            Database = path,
+            RunIds = plan.RunIds,
+            RemovedFiles = plan.RemovedFiles,
+            ErrorItems = plan.ErrorItems,
+            Changes = plan.Changes,
+            ResolvedFindings = plan.ResolvedFindings,
+            Optimized = options.Optimize && !options.WhatIf,
+            WhatIf = options.WhatIf,
+        };
+        if (options.WhatIf || (plan.RunIds.Count == 0 && !options.Optimize))
+        {
+            return result;
+        }
+        using WriterSessionLease lease = (options.Registry ?? WriterSessionRegistry.Shared).Acquire(path);
+        lease.Write(new CatalogPrune { RunKey = Guid.NewGuid(), RunIds = plan.RunIds, Optimize = options.Optimize });
+        lease.Flush();
+        return result;
+    }
+
+    /// <summary>
+    /// Copies the catalog to <paramref name="destination"/> while scans go on writing it: SQLite's backup API copies
+    /// every page in one read transaction of a read-only connection, so the copy holds exactly what was committed
+    /// when it started, and the catalog's writer (in any process) is never paused and no second write connection is
+    /// opened on the catalog. The copy is written next to the destination, checked (PRAGMA quick_check, and opened as
+    /// a catalog), and only then moved into place.
+    /// </summary>
+    /// <exception cref="CatalogException">The catalog cannot be read, or the copy cannot be written or is not sound.</exception>
+    /// <exception cref="ScanArgumentException">The destination is the catalog, a folder, in a missing folder, or exists without <paramref name="overwrite"/>.</exception>
+    public static CatalogBackupResult Backup(string databasePath, string destination, bool overwrite = false)
+    {
+        string source = CanonicalPath.Resolve(databasePath);
+        string target = System.IO.Path.GetFullPath(destination);
+        if (Directory.Exists(target))
+        {
+            throw new ScanArgumentException($"The destination '{target}' is a folder. Give the path of the backup file, for example '{System.IO.Path.Join(target, System.IO.Path.GetFileName(source))}'.");
+        }
+        string? folder = System.IO.Path.GetDirectoryName(target);
+        if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
+        {
+            throw new ScanArgumentException($"The folder '{folder}' for the backup does not exist. Create it, or choose another -Destination.");
+        }
+        if (string.Equals(CanonicalPath.KeyOf(CanonicalPath.Resolve(target)), CanonicalPath.KeyOf(source), StringComparison.Ordinal))
+        {
+            throw new ScanArgumentException($"The destination '{target}' is the catalog itself. Give another file.");
+        }
+        if (File.Exists(target) && !overwrite)
+        {
+            throw new ScanArgumentException($"The destination '{target}' exists. Use -Force to replace it, or choose another file.");
+        }
+        using (CatalogReader check = CatalogReader.Open(source))
+        {
+            // A missing file, or one that is not a catalog, is refused before anything is written.
+        }
+        string draft = $"{target}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using (SqliteConnection from = CatalogDatabase.OpenForReading(source))
+            using (var to = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = draft, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString()))
+            {
+                to.Open();
+                from.BackupDatabase(to); // one step: every page under one read transaction of the catalog
+                using SqliteCommand c = to.CreateCommand();
+                c.CommandText = "PRAGMA journal_mode = DELETE;"; // one self-contained file
+                c.ExecuteNonQuery();
+                c.CommandText = "PRAGMA quick_check;";
+                string verdict = c.ExecuteScalar() as string ?? string.Empty;
+                if (verdict != "ok")
+                {
+                    throw new CatalogException(CatalogErrorCode.Corrupt, source,
+                        $"The copy of '{source}' failed SQLite's check ({verdict}); it was not kept. Run Optimize-ScanCatalog, then try again; if it fails again, the catalog may be damaged.");
+                }
+            }
+            long files, runs, last;
+            using (CatalogReader copy = CatalogReader.Open(draft))
+            {
+                (files, runs, last) = copy.Totals();
+            }
+            File.Move(draft, target, overwrite);
+            return new CatalogBackupResult
+            {
+                Database = source,
+                Path = target,
+                Length = new FileInfo(target).Length,
+                Files = files,
+                Runs = runs,
+                LastRunId = last,
+                Duration = clock.Elapsed,
+            };
+        }
+        catch (SqliteException ex)
+        {
+            throw new CatalogException(CatalogErrorCode.WriteFailed, source, $"The backup of '{source}' to '{target}' failed: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CatalogException(CatalogErrorCode.ReadOnly, source, $"The backup of '{source}' could not be written to '{target}': {ex.Message}", ex);
+        }
+        finally
+        {
+            foreach (string leftover in new[] { draft, draft + "-journal", draft + "-wal", draft + "-shm" })
+            {
+                try
+                {
+                    File.Delete(leftover);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Only a leftover draft.
+                }
+            }
+        }
+    }
+}

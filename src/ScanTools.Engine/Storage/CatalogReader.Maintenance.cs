@@ -1,0 +1,82 @@
+using Microsoft.Data.Sqlite;
+
+namespace ScanTools.Storage;
+
+public sealed partial class CatalogReader
+{
+    /// <summary>The runs a prune takes; parameters $cutoff (ticks, or NULL) and $keep (a count, or NULL).</summary>
+    private const string PrunedRunsSql = """
+        SELECT id FROM scan_runs
+        WHERE status <> 'Running'
+          AND ($cutoff IS NULL OR COALESCE(ended_utc, started_utc) < $cutoff)
+          AND ($keep IS NULL OR id NOT IN (SELECT id FROM scan_runs ORDER BY id DESC LIMIT $keep))
+          AND id IS NOT (SELECT max(id) FROM scan_runs WHERE status = 'Completed' AND kind = 'Scan')
+        """;
+
+    /// <summary>
+    /// What pruning with these limits would remove, as of now: runs that have ended (never one still running, and
+    /// never the newest completed scan) that ended before <paramref name="endedBeforeUtc"/> and are not among the
+    /// newest <paramref name="keepRuns"/> runs; each limit applies only when given. The counts of what goes with
+    /// them come from the same read.
+    /// </summary>
+    /// <exception cref="CatalogException">The catalog cannot be read.</exception>
+    internal PrunePlan PlanPrune(DateTime? endedBeforeUtc, int? keepRuns)
+    {
+        try
+        {
+            using SqliteTransaction snapshot = _connection.BeginTransaction(deferred: true); // one read for every count
+            using SqliteCommand c = _connection.CreateCommand();
+            c.Transaction = snapshot;
+            c.Parameters.AddWithValue("$cutoff", endedBeforeUtc is DateTime cut ? cut.Ticks : DBNull.Value);
+            c.Parameters.AddWithValue("$keep", keepRuns is int k ? k : DBNull.Value);
+            c.CommandText = PrunedRunsSql + " ORDER BY id;";
+            var ids = new List<long>();
+            using (SqliteDataReader r = c.ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    ids.Add(r.GetInt64(0));
+                }
+            }
+            if (ids.Count == 0)
+            {
+                return new PrunePlan(ids, 0, 0, 0, 0);
+            }
+            long Count(string table, string column)
+            {
+                c.CommandText = $"SELECT count(*) FROM {table} WHERE {column} IN ({PrunedRunsSql});";
+                return (long)c.ExecuteScalar()!;
+            }
+            return new PrunePlan(ids, Count("files", "removed_scan_id"), Count("scan_errors", "scan_id"),
+                Count("file_changes", "scan_id"), Count("findings", "resolved_scan_id"));
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+}
+
+/// <summary>The runs a prune removes, and what goes with them.</summary>
+internal sealed record PrunePlan(IReadOnlyList<long> RunIds, long RemovedFiles, long ErrorItems, long Changes, long ResolvedFindings);
+
+public sealed partial class CatalogReader
+{
+    /// <summary>Present files, runs, and the newest run id, in one read.</summary>
+    /// <exception cref="CatalogException">The catalog cannot be read.</exception>
+    internal (long Files, long Runs, long LastRunId) Totals()
+    {
+        try
+        {
+            using SqliteCommand c = _connection.CreateCommand();
+            c.CommandText = "SELECT (SELECT count(*) FROM files WHERE removed_scan_id IS NULL), (SELECT count(*) FROM scan_runs), (SELECT COALESCE(max(id), 0) FROM scan_runs);";
+            using SqliteDataReader r = c.ExecuteReader();
+            r.Read();
+            return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+}

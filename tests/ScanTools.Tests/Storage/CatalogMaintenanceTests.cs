@@ -1,0 +1,175 @@
+using ScanTools.Scanning;
+using ScanTools.Storage;
+using ScanTools.Storage.Writes;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Storage;
+
+/// <summary>Optimize-ScanCatalog's pruning and Backup-ScanCatalog, against ground truth and while other processes write.</summary>
+public sealed class CatalogMaintenanceTests : CatalogTest
+{
+    private ScanRun Scan(string db, string root) => ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry });
+
+    private static List<string> Present(string db)
+    {
+        using CatalogReader reader = CatalogReader.Open(db);
+        return reader.FindFiles(new FindingQuery()).Select(f => f.FullName).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Five scans of a tree that loses one file before each of the last four; returns the catalog and the runs.</summary>
+    private (string Db, string Root, List<ScanRun> Runs) History()
+    {
+        string root = T.Dir("tree");
+        for (int i = 0; i < 12; i++)
+        {
+            File.WriteAllText(Path.Combine(root, $"f{i:D2}.txt"), new string('x', i));
+        }
+        string db = T.Db();
+        var runs = new List<ScanRun> { Scan(db, root) };
+        for (int i = 0; i < 4; i++)
+        {
+            File.Delete(Path.Combine(root, $"f{i:D2}.txt"));
+            runs.Add(Scan(db, root));
+        }
+        return (db, root, runs);
+    }
+
+    [UnixFact]
+    public void Pruning_keeps_the_newest_runs_and_removes_exactly_the_history_of_the_others()
+    {
+        (string db, string root, List<ScanRun> runs) = History();
+        List<string> present = Present(db);
+        long errorsOfKept = Sql.Scalar(db, "SELECT count(*) FROM scan_errors WHERE scan_id >= $k;", ("$k", runs[3].Id));
+        long changesOfKept = Sql.Scalar(db, "SELECT count(*) FROM file_changes WHERE scan_id >= $k;", ("$k", runs[3].Id));
+        long removedByPruned = Sql.Scalar(db, "SELECT count(*) FROM files WHERE removed_scan_id < $k;", ("$k", runs[3].Id));
+        Assert.Equal(2, removedByPruned); // runs 2 and 3 each found one file gone
+
+        CatalogPruneResult planned = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 2, WhatIf = true, Registry = Registry });
+        Assert.Equal(5, Sql.Scalar(db, "SELECT count(*) FROM scan_runs;")); // -WhatIf changed nothing
+        CatalogPruneResult done = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 2, Registry = Registry });
+        Registry.CloseAll();
+
+        Assert.Equal(runs.Take(3).Select(r => r.Id), done.RunIds);
+        Assert.Equal(planned.RunIds, done.RunIds);
+        Assert.Equal(2, done.RemovedFiles);
+        Assert.Equal(runs.Skip(3).Select(r => r.Id), Sql.Text(db, "SELECT group_concat(id) FROM (SELECT id FROM scan_runs ORDER BY id);").Split(',').Select(long.Parse));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM files WHERE removed_scan_id < $k;", ("$k", runs[3].Id)));
+        Assert.Equal(2, Sql.Scalar(db, "SELECT count(*) FROM files WHERE removed_scan_id IS NOT NULL;")); // the kept runs' removals stay
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM file_changes WHERE scan_id < $k;", ("$k", runs[3].Id)));
+        Assert.Equal(changesOfKept, Sql.Scalar(db, "SELECT count(*) FROM file_changes;"));
+        Assert.Equal(errorsOfKept, Sql.Scalar(db, "SELECT count(*) FROM scan_errors;"));
+        Assert.Equal(present, Present(db)); // what is there now is untouched
+        Assert.Equal(Find.NonDirectories(root).Order(StringComparer.Ordinal), Present(db));
+    }
+
+    [UnixFact]
+    public void Pruning_by_age_never_takes_a_running_run_nor_the_newest_completed_scan()
+    {
+        (string db, _, List<ScanRun> runs) = History();
+        using FileRecorder open = FileRecorder.Start(db, registry: Registry); // a run still going
+        open.Add(new FileRecord("/records", "r1") { Length = 1, LastWriteTimeUtc = DateTime.UtcNow });
+
+        CatalogPruneResult done = CatalogMaintenance.Prune(db, new CatalogPruneOptions { OlderThanDays = 1, NowUtc = DateTime.UtcNow.AddDays(30), Registry = Registry });
+
+        Assert.Equal(runs.Take(4).Select(r => r.Id), done.RunIds);
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM scan_runs WHERE id = $id;", ("$id", runs[4].Id)));
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM scan_runs WHERE status = 'Running';"));
+        Assert.Empty(CatalogMaintenance.Prune(db, new CatalogPruneOptions { OlderThanDays = 1, Registry = Registry }).RunIds); // nothing ended a day ago
+    }
+
+    [UnixFact]
+    public void A_file_whose_removal_was_pruned_is_recorded_again_when_it_comes_back()
+    {
+        (string db, string root, List<ScanRun> runs) = History();
+        Scan(db, root); // a sixth scan: the runs that found f00..f02 gone are now old
+        CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 1, Registry = Registry });
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM files WHERE name = 'f00.txt';"));
+
+        File.WriteAllText(Path.Combine(root, "f00.txt"), "back");
+        ScanRun again = Scan(db, root);
+
+        Assert.Equal(9, again.Files);
+        Assert.Contains(Path.Combine(root, "f00.txt"), Present(db));
+    }
+
+    [UnixFact]
+    public void Pruning_while_another_process_writes_the_catalog_loses_nothing_of_its_writes()
+    {
+        (string db, _, _) = History();
+        using ChildWriter writer = ChildWriter.Write(db, 60_000, "busy", "--per-listing", "500");
+        writer.Written(5_000); // writing now, through its own session or forwarding to ours
+
+        CatalogPruneResult done = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 1, Registry = Registry });
+
+        writer.Done(TimeSpan.FromMinutes(3));
+        Assert.Equal(0, writer.WaitForExit());
+        Registry.CloseAll();
+        Assert.NotEmpty(done.RunIds);
+        Assert.Equal(60_000, Sql.Scalar(db, "SELECT count(*) FROM files f JOIN directories d ON d.id = f.dir_id WHERE d.path LIKE '/mp/busy/%';"));
+    }
+
+    [UnixFact]
+    public void A_backup_taken_while_another_process_writes_opens_as_a_catalog_holding_everything_committed_before_it()
+    {
+        (string db, string root, _) = History();
+        using ChildWriter writer = ChildWriter.Write(db, 200_000, "live", "--per-listing", "500");
+        writer.Written(20_000);
+        long committedBefore = Sql.Scalar(db, "SELECT count(*) FROM files;"); // every row committed before the backup starts
+        long runsBefore = Sql.Scalar(db, "SELECT count(*) FROM scan_runs;");
+        string copy = Path.Combine(T.Dir("backups"), "estate-backup.db");
+
+        CatalogBackupResult backup = CatalogMaintenance.Backup(db, copy);
+
+        writer.Done(TimeSpan.FromMinutes(3));
+        Assert.Equal(0, writer.WaitForExit());
+        Assert.Equal(copy, backup.Path);
+        using (CatalogReader reader = CatalogReader.Open(copy)) // a catalog: identity and schema checked
+        {
+            Assert.NotEmpty(reader.GetScanRuns());
+        }
+        long inCopy = Sql.Scalar(copy, "SELECT count(*) FROM files;");
+        Assert.InRange(inCopy, committedBefore, Sql.Scalar(db, "SELECT count(*) FROM files;"));
+        Assert.True(Sql.Scalar(copy, "SELECT count(*) FROM scan_runs;") >= runsBefore);
+        Assert.Equal("ok", Sql.Text(copy, "PRAGMA integrity_check;"));
+        Assert.Equal(Find.NonDirectories(root).Count, Sql.Scalar(copy, "SELECT count(*) FROM files f JOIN directories d ON d.id = f.dir_id WHERE d.path = $p AND f.removed_scan_id IS NULL;", ("$p", root)));
+        Assert.Empty(Directory.GetFiles(T.Combine("backups"), "*.partial-*")); // no draft left behind
+    }
+
+    [UnixFact]
+    public void A_backup_refuses_the_catalog_itself_an_existing_file_a_folder_and_a_missing_folder()
+    {
+        (string db, _, _) = History();
+        string folder = T.Dir("out");
+        string existing = Path.Combine(folder, "exists.db");
+        File.WriteAllText(existing, "keep me");
+
+        Assert.Contains("the catalog itself", Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, db)).Message, StringComparison.Ordinal);
+        Assert.Contains("-Force", Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, existing)).Message, StringComparison.Ordinal);
+        Assert.Equal("keep me", File.ReadAllText(existing));
+        Assert.Contains("is a folder", Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, folder)).Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, Path.Combine(folder, "no", "x.db"))).Message, StringComparison.Ordinal);
+        Assert.Equal(CatalogErrorCode.NotFound, Assert.Throws<CatalogException>(() => CatalogMaintenance.Backup(Path.Combine(folder, "none.db"), Path.Combine(folder, "y.db"))).Code);
+        CatalogBackupResult replaced = CatalogMaintenance.Backup(db, existing, overwrite: true);
+        Assert.Equal(5, replaced.Runs);
+    }
+
+    [Fact]
+    public void A_prune_travels_between_processes_but_is_refused_from_a_broker_stream()
+    {
+        var prune = new CatalogPrune { RunKey = Guid.NewGuid(), RunIds = new long[] { 3, 7 }, Optimize = true };
+        using var ms = new MemoryStream();
+        using (BinaryWriter w = ScanTools.Sessions.Ipc.CatalogWriteCodec.Writer(ms))
+        {
+            ScanTools.Sessions.Ipc.CatalogWriteCodec.Write(w, prune);
+        }
+        ms.Position = 0;
+        using BinaryReader r = ScanTools.Sessions.Ipc.CatalogWriteCodec.Reader(ms);
+        var back = Assert.IsType<CatalogPrune>(ScanTools.Sessions.Ipc.CatalogWriteCodec.Read(r));
+        Assert.Equal(prune.RunIds, back.RunIds);
+        Assert.True(back.Optimize);
+
+        var entry = new StackExchange.Redis.StreamEntry("1-1", ScanTools.Remote.RemoteEntry.Encode(Guid.NewGuid().ToString("D"), 1, "host", ScanTools.Remote.RemoteEntry.Body(new CatalogWrite[] { prune })));
+        var ex = Assert.Throws<InvalidDataException>(() => ScanTools.Remote.RemoteEntry.Decode(entry));
+        Assert.Contains("prune", ex.Message, StringComparison.Ordinal);
+    }
+}

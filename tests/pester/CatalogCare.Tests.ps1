@@ -1,0 +1,139 @@
+# Optimize-ScanCatalog and Backup-ScanCatalog, as a user calls them.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $modulePath = Get-ScanToolsTestModulePath
+    Import-Module $modulePath -Force
+
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $trees = Join-Path $TestDrive 'trees'
+    $backups = Join-Path $TestDrive 'backups'
+    $null = New-Item -ItemType Directory -Path $catalogs, $trees, $backups -Force
+
+    # Four scans of a tree that loses one file before each of the last three.
+    function New-History {
+        $root = Join-Path $trees ([guid]::NewGuid().ToString('N'))
+        $null = New-TestTree -Path $root -Folders 1 -FilesPerFolder 10
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $root -Database $db
+        foreach ($i in 1..3) {
+            Get-ChildItem -LiteralPath $root -Recurse -File | Select-Object -First 1 | Remove-Item
+            $null = Start-Scan -Path $root -Database $db
+        }
+        [pscustomobject]@{ Root = $root; Database = $db }
+    }
+}
+
+Describe 'Optimize-ScanCatalog' {
+    It 'says what -WhatIf would prune and changes nothing' {
+        $h = New-History
+        $result = Optimize-ScanCatalog -Database $h.Database -KeepRuns 1 -WhatIf
+        $result | Should -BeNullOrEmpty
+        @(Get-ScanRun -Database $h.Database) | Should -HaveCount 4
+    }
+
+    It 'keeps the newest runs, removes the others with what they found removed, and leaves the present files' {
+        $h = New-History
+        $before = @(Get-Finding -Database $h.Database | ForEach-Object FullName | Sort-Object)
+
+        $result = Optimize-ScanCatalog -Database $h.Database -KeepRuns 2 -Confirm:$false
+
+        $result | Should -BeOfType ScanTools.Storage.CatalogPruneResult
+        $result.Runs | Should -Be 2
+        $result.RemovedFiles | Should -Be 1 # the second run found one file gone; the first found none
+        $result.Optimized | Should -BeTrue
+        @(Get-ScanRun -Database $h.Database).Id | Sort-Object | Should -Be @(3, 4)
+        @(Get-Finding -Database $h.Database | ForEach-Object FullName | Sort-Object) | Should -Be $before
+        { Get-ScanChange -Database $h.Database -ScanId 2 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
+    }
+
+    It 'only optimizes without limits' {
+        $h = New-History
+        $result = Optimize-ScanCatalog -Database $h.Database
+        $result.Runs | Should -Be 0
+        $result.Optimized | Should -BeTrue
+        @(Get-ScanRun -Database $h.Database) | Should -HaveCount 4
+    }
+
+    It 'never prunes the newest completed scan, even with -KeepRuns 0' {
+        $h = New-History
+        $null = Optimize-ScanCatalog -Database $h.Database -KeepRuns 0
+        @(Get-ScanRun -Database $h.Database).Id | Should -Be @(4)
+    }
+
+    It 'reports a missing catalog as CatalogNotFound and a broker address as InvalidCatalogPath' {
+        { Optimize-ScanCatalog -Database (Join-Path $catalogs 'none.db') -ErrorAction Stop } | Should -Throw -ErrorId 'CatalogNotFound*'
+        { Optimize-ScanCatalog -Database 'redis://127.0.0.1:6390/estate' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCatalogPath*'
+    }
+
+    It 'refuses a negative limit' {
+        { Optimize-ScanCatalog -Database (New-CatalogPath -Directory $catalogs) -OlderThanDays -1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+}
+
+Describe 'Backup-ScanCatalog' {
+    It 'writes a copy that every command reads as a catalog' {
+        $h = New-History
+        $target = Join-Path $backups 'copy.db'
+
+        $result = Backup-ScanCatalog -Database $h.Database -Destination $target
+
+        $result | Should -BeOfType ScanTools.Storage.CatalogBackupResult
+        $result.Path | Should -Be $target
+        $result.Runs | Should -Be 4
+        $result.Files | Should -Be (Get-TestFileCount -LiteralPath $h.Root)
+        (Get-Item -LiteralPath $target).Length | Should -Be $result.Length
+        @(Get-ScanRun -Database $target).Id | Sort-Object | Should -Be @(1, 2, 3, 4)
+        @(Get-Finding -Database $target).Count | Should -Be $result.Files
+        Test-Path -LiteralPath "$target-wal" | Should -BeFalse
+    }
+
+    It 'refuses an existing file without -Force, keeps it, and replaces it with -Force' {
+        $h = New-History
+        $target = Join-Path $backups 'exists.db'
+        Set-Content -LiteralPath $target -Value 'keep me'
+        { Backup-ScanCatalog -Database $h.Database -Destination $target -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+        Get-Content -LiteralPath $target | Should -Be 'keep me'
+        (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 4
+    }
+
+    It 'refuses a missing folder, a folder and the catalog itself with InvalidDestination' -ForEach @(
+        @{ Case = 'missing folder'; Target = { Join-Path $backups 'no/such/x.db' } }
+        @{ Case = 'folder'; Target = { $backups } }
+        @{ Case = 'catalog itself'; Target = { $h.Database } }
+    ) {
+        $h = New-History
+        { Backup-ScanCatalog -Database $h.Database -Destination (& $Target) -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+    }
+
+    It 'writes nothing with -WhatIf' {
+        $h = New-History
+        $target = Join-Path $backups 'whatif.db'
+        Backup-ScanCatalog -Database $h.Database -Destination $target -WhatIf | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $target | Should -BeFalse
+    }
+
+    It 'copies consistently while another process scans into the catalog' {
+        $h = New-History
+        $big = Join-Path $trees 'big'
+        $null = New-TestTree -Path $big -Folders 40 -FilesPerFolder 250
+        $bigCount = Get-TestFileCount -LiteralPath $big
+        $out = Join-Path $TestDrive 'scanner.txt'
+        $scanner = Start-TestPwsh -OutputPath $out -ArgumentList $modulePath, $big, $h.Database -Script @'
+param($module, $tree, $db)
+Import-Module $module
+$run = Start-Scan -Path $tree -Database $db
+"status=$($run.Status) files=$($run.Files)"
+'@
+        $target = Join-Path $backups 'during.db'
+        $runsBefore = @(Get-ScanRun -Database $h.Database).Count
+
+        $result = Backup-ScanCatalog -Database $h.Database -Destination $target
+
+        $scanner.WaitForExit(180000) | Should -BeTrue
+        Get-Content -LiteralPath $out | Should -Contain "status=Completed files=$bigCount"
+        $result.Runs | Should -BeGreaterOrEqual $runsBefore
+        @(Get-ScanRun -Database $target).Count | Should -Be $result.Runs
+        Invoke-TestSql -Database $target -Sql 'PRAGMA integrity_check;' | Should -Be 'ok'
+    }
+}
