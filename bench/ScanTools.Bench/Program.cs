@@ -12,7 +12,7 @@ if (args.Length >= 3 && args[0] == "--child-memory")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | rules | remote | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | care | rules | remote | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -202,6 +202,19 @@ if (lists[0].Count != Math.Min(10_000, rows))
     throw new InvalidOperationException($"Expected 10,000 changes, listed {lists[0].Count}.");
 }
 results.Add("changes_query_s", Results.Median(lists.Select(l => l.Seconds)), "s", $"list 10,000 changes of one run from a {rows:N0}-file catalog");
+}
+
+// --- Catalog care: a consistent online backup while a rescan writes the catalog.
+if (only is "all" or "care")
+{
+string tree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
+var care = Enumerable.Range(0, runs).Select(_ => CareBenchmarks.BackupDuringScan(work, tree, treeFiles)).ToList();
+if (care.Any(c => c.FilesInBackup != treeFiles))
+{
+    throw new InvalidOperationException($"A backup did not hold the {treeFiles:N0} files committed before it started: {string.Join(", ", care.Select(c => c.FilesInBackup))}.");
+}
+results.Add("backup_during_scan_s", Results.Median(care.Select(c => c.Backup)), "s", $"Backup-ScanCatalog of the {treeFiles:N0}-file catalog while a rescan writes it; every file committed before it is in the copy");
+results.Add("rescan_with_backup_vs_alone", Results.Median(care.Select(c => c.RescanWithBackup)) / Results.Median(care.Select(c => c.RescanAlone)), "ratio", "what the backup costs the scan running meanwhile");
 }
 
 // --- Rules: a scan with the built-in rules against ripgrep with the same patterns, every planted secret found by both.

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using ScanTools.Scanning;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+
+namespace ScanTools.Bench;
+
+/// <summary>Catalog care: an online backup while a scan writes the catalog, and a prune of old history.</summary>
+public static class CareBenchmarks
+{
+    /// <summary>
+    /// Scans <paramref name="tree"/> into a fresh catalog, then rescans it and, once the rescan has handed over a
+    /// third of the files, backs the catalog up. Returns the backup's seconds, the rescan's seconds, a rescan's seconds
+    /// alone (for the ratio), and the backup's file count (checked against the first scan's).
+    /// </summary>
+    public static (double Backup, double RescanWithBackup, double RescanAlone, long FilesInBackup) BackupDuringScan(string work, string tree, int treeFiles)
+    {
+        string db = WriteBenchmarks.NewCatalog(work, "care.db");
+        string copy = Path.Combine(work, "care-backup.db");
+        var registry = new WriterSessionRegistry();
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { tree } }, new ScanJobSettings { Registry = registry });
+        var alone = Stopwatch.StartNew();
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { tree } }, new ScanJobSettings { Registry = registry });
+        alone.Stop();
+
+        var sw = Stopwatch.StartNew();
+        ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { tree } }, new ScanJobSettings { Registry = registry });
+        SpinWait.SpinUntil(() => job.Progress.Files >= treeFiles / 3 || job.Completion.IsCompleted);
+        var b = Stopwatch.StartNew();
+        CatalogBackupResult backup = CatalogMaintenance.Backup(db, copy, overwrite: true);
+        b.Stop();
+        bool overlapped = !job.Completion.IsCompleted;
+        ScanRun run = job.Completion.GetAwaiter().GetResult();
+        sw.Stop();
+        registry.CloseAll();
+        if (run.Status != ScanRunStatus.Completed || !overlapped)
+        {
+            throw new InvalidOperationException($"The rescan did not complete while the backup ran ({run.Status}, overlapped {overlapped}).");
+        }
+        return (b.Elapsed.TotalSeconds, sw.Elapsed.TotalSeconds, alone.Elapsed.TotalSeconds, backup.Files);
+    }
+}
