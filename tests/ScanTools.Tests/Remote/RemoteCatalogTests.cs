@@ -353,4 +353,33 @@ public sealed class RemoteCatalogTests : CatalogTest
         Assert.Single(runs, r => r.Status == ScanRunStatus.Failed);
         Assert.Equal(0, consumer.Status().RejectedEntries);
     }
+
+    [Fact]
+    public void Over_TLS_a_broker_whose_certificate_is_not_trusted_is_refused_as_such_and_a_trusted_one_carries_a_scan()
+    {
+        using var redis = new RedisServer(tlsFolder: T.Dir("tls"));
+        string address = redis.Address("secure");
+        Assert.StartsWith("rediss://", address, StringComparison.Ordinal);
+
+        // This process does not trust the test's authority: the error says so, and does not blame the credentials.
+        var refused = Assert.Throws<CatalogException>(() => new ScanTools.Sessions.WriterSessionRegistry().AcquireRemote(RemoteCatalogAddress.Parse(address, out _), null));
+        Assert.Contains("TLS certificate was not accepted", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("credentials", refused.Message, StringComparison.Ordinal);
+
+        // Processes told to trust it (SSL_CERT_FILE, which .NET reads on Linux) scan and commit through it.
+        var trust = new Dictionary<string, string> { ["SSL_CERT_FILE"] = redis.Tls!.Authority };
+        string db = Path.Combine(T.Path, "central.db");
+        string root = Tree("tls-tree", 1_200);
+        using var consumer = new ChildWriter(new[] { "consume", db, address }, env: trust);
+        consumer.WaitFor(l => l.TryGetProperty("state", out var st) && st.GetString() == "Active", TimeSpan.FromMinutes(1));
+        using (var host = new ChildWriter(new[] { "scan", address, root }, env: trust))
+        {
+            JsonElementAssert(host.WaitFor(l => l.TryGetProperty("status", out _), TimeSpan.FromMinutes(2)), "Completed");
+            Assert.Equal(0, host.WaitForExit());
+        }
+        consumer.CloseInput();
+        consumer.WaitFor(l => l.TryGetProperty("state", out var st) && st.GetString() == "Stopped", TimeSpan.FromMinutes(1));
+        Assert.Equal(0, consumer.WaitForExit());
+        Assert.Equal(Find.NonDirectories(root), Files(db));
+    }
 }

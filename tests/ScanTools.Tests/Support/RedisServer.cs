@@ -12,12 +12,19 @@ public sealed class RedisServer : IDisposable
 {
     private Process? _process;
 
-    public RedisServer(string? password = null)
+    public RedisServer(string? password = null, string? tlsFolder = null)
     {
         Password = password;
         Port = FreePort();
+        if (tlsFolder is not null)
+        {
+            Tls = TestCertificates.Create(tlsFolder);
+        }
         Start();
     }
+
+    /// <summary>With TLS: the certificate files the server uses (its authority, which no one trusts by default).</summary>
+    public TestCertificates? Tls { get; }
 
     public int Port { get; }
 
@@ -25,7 +32,15 @@ public sealed class RedisServer : IDisposable
 
     public static bool IsAvailable => File.Exists("/usr/bin/redis-server");
 
-    public string Address(string catalog) => $"redis://127.0.0.1:{Port}/{catalog}";
+    public string Address(string catalog) => $"{(Tls is null ? "redis" : "rediss")}://127.0.0.1:{Port}/{catalog}";
+
+    /// <summary>A TLS client stream for the readiness check (the server's certificate is the test's own).</summary>
+    private static Stream Handshake(NetworkStream stream)
+    {
+        var ssl = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        ssl.AuthenticateAsClient("127.0.0.1");
+        return ssl;
+    }
 
     private static int FreePort()
     {
@@ -40,7 +55,11 @@ public sealed class RedisServer : IDisposable
     public void Start()
     {
         var psi = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" })
+        string port = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] listen = Tls is TestCertificates tls
+            ? new[] { "--port", "0", "--tls-port", port, "--tls-cert-file", tls.ServerCertificate, "--tls-key-file", tls.ServerKey, "--tls-ca-cert-file", tls.Authority, "--tls-auth-clients", "no" }
+            : new[] { "--port", port };
+        foreach (string a in listen.Concat(new[] { "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" }))
         {
             psi.ArgumentList.Add(a);
         }
@@ -61,7 +80,7 @@ public sealed class RedisServer : IDisposable
             {
                 using var c = new TcpClient();
                 c.Connect(IPAddress.Loopback, Port);
-                using NetworkStream s = c.GetStream();
+                using Stream s = Tls is null ? c.GetStream() : Handshake(c.GetStream());
                 byte[] ping = "PING\r\n"u8.ToArray();
                 s.Write(ping);
                 var buffer = new byte[64];
@@ -72,7 +91,7 @@ public sealed class RedisServer : IDisposable
                     return;
                 }
             }
-            catch (SocketException)
+            catch (Exception ex) when (ex is SocketException or IOException or System.Security.Authentication.AuthenticationException)
             {
             }
             Thread.Sleep(20); // polling a port that is not yet open: there is no event to wait on
