@@ -137,7 +137,9 @@ public sealed class RemoteConsumer
             // The broker first: one that cannot be reached leaves nothing created next to the catalog.
             using ConnectionMultiplexer redis = RemoteConnection.Open(_address, _password);
             using FileStream consumerLock = TakeConsumerLock(cancellationToken);
-            using WriterSessionLease lease = _registry.Acquire(_database);
+            // Durability Full: a batch is deleted from the broker once committed, so its commit must be on disk first
+            // (a power failure would otherwise lose what the broker no longer holds).
+            using WriterSessionLease lease = _registry.Acquire(_database, new WriterSessionOptions { Durability = Durability.Full });
             WaitForWriterRole(lease, cancellationToken);
             IDatabase db = redis.GetDatabase();
             EnsureGroup(db);

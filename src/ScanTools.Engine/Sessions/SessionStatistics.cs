@@ -9,6 +9,9 @@ public sealed record SessionStatistics
     /// <summary>Writer, or forwarder to another process's writer.</summary>
     public SessionRole Role { get; init; }
 
+    /// <summary>How the session commits: Normal, or Full (each commit synced to disk) once any holder asked for it.</summary>
+    public Storage.Durability Durability { get; init; }
+
     /// <summary>Producers holding the session open (cmdlets, runspaces, jobs in this process).</summary>
     public int References { get; init; }
 

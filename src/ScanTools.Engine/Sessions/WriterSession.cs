@@ -116,6 +116,7 @@ public sealed partial class WriterSession
         {
             DatabasePath = DatabasePath,
             Role = role,
+            Durability = _durability,
             References = Volatile.Read(ref References),
             AcceptedRows = accepted,
             CommittedRows = committed,

@@ -51,6 +51,8 @@ public sealed class RemoteCatalogTests : CatalogTest
         ScanRun run = ScanJob.Run(redis.Address("estate"), new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = new ScanTools.Sessions.WriterSessionRegistry() });
         Assert.Equal(ScanRunStatus.Completed, run.Status);
 
+        // The consumer commits durably: the broker lets a batch go once it is committed.
+        Assert.Equal(Durability.Full, Assert.Single(Registry.Sessions()).Durability);
         stop.Cancel();
         thread.Join();
         Registry.CloseAll();
@@ -167,6 +169,8 @@ public sealed class RemoteCatalogTests : CatalogTest
         };
         ScanRun run = ScanJob.Run(redis.Address("restart"), new ScanOptions { Roots = new[] { root }, ThrottleLimit = 1 }, settings);
         Assert.Equal(ScanRunStatus.Completed, run.Status);
+        // The consumer commits durably: the broker lets a batch go once it is committed.
+        Assert.Equal(Durability.Full, Assert.Single(Registry.Sessions()).Durability);
         stop.Cancel();
         thread.Join();
         Registry.CloseAll();
