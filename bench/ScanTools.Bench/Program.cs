@@ -76,8 +76,15 @@ if (pipeline)
 var scans = new List<double>();
 var rescans = new List<double>();
 var finds = new List<double>();
+var walks = new List<double>();
 for (int i = 0; i < runs; i++)
 {
+    (double walked, long walkedFiles) = ScanBenchmarks.WalkOnlySeconds(tree);
+    if (walkedFiles != treeFiles)
+    {
+        throw new InvalidOperationException($"The bare walk saw {walkedFiles:N0} files, not {treeFiles:N0}.");
+    }
+    walks.Add(walked);
     scans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: true));
     rescans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: false));
     if (pipeline)
@@ -90,6 +97,9 @@ double rescan = Results.Median(rescans);
 results.Add("scan_engine_s", scan, "s", $"{treeFiles:N0} files, 2,000 folders, metadata only");
 results.Add("rescan_engine_s", rescan, "s", "same tree, unchanged");
 results.Add("rescan_vs_scan", rescan / scan, "ratio", "target <= 1.2");
+double walk = Results.Median(walks);
+results.Add("walk_only_s", walk, "s", "the engine's walker (parallel listing and stat) with a sink that drops every record");
+results.Add("scan_vs_walk_limit", scan / walk, "ratio", "target <= 1.25 (issue 14)");
 if (pipeline)
 {
     double find = Results.Median(finds);
