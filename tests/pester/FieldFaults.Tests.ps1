@@ -215,6 +215,8 @@ Describe 'Catalog paths and filters that are mistakes' {
             'Get-FindingMatch'      = { Get-FindingMatch -Database $spelled }
             'Start-ScanConsumer'    = { Start-ScanConsumer -Broker 'redis://127.0.0.1:1/never' -Database $spelled }
             'Register-ScanSchedule' = { Register-ScanSchedule -Name 'never-registered' -Path $PSScriptRoot -Database $spelled -WhatIf }
+            'Optimize-ScanCatalog'  = { Optimize-ScanCatalog -Database $spelled -KeepRuns 1 }
+            'Backup-ScanCatalog'    = { Backup-ScanCatalog -Database $spelled -Destination (Join-Path $TestDrive 'never-backup.db') }
         }
         # Every cmdlet with -Database is here, but Get-ScanSession, which only filters the sessions open in this process.
         Join-Sorted (Get-Command -Module ScanTools -ParameterName Database).Name | Should -Be (Join-Sorted (@($commands.Keys) + 'Get-ScanSession'))

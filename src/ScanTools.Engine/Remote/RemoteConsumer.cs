@@ -142,9 +142,16 @@ public sealed class RemoteConsumer
             using WriterSessionLease lease = _registry.Acquire(_database, new WriterSessionOptions { Durability = Durability.Full });
             WaitForWriterRole(lease, cancellationToken);
             IDatabase db = redis.GetDatabase();
-            EnsureGroup(db);
+            EnsureGroup(db, cancellationToken);
             _state = RemoteConsumerState.Active;
-            ClaimPending(db, lease, cancellationToken);
+            try
+            {
+                ClaimPending(db, lease, cancellationToken);
+            }
+            catch (RedisException ex)
+            {
+                _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying."; // claimed again below
+            }
             TimeSpan idle = TimeSpan.FromMilliseconds(1);
             var sinceClaim = System.Diagnostics.Stopwatch.StartNew();
             while (!cancellationToken.IsCancellationRequested)
@@ -171,7 +178,7 @@ public sealed class RemoteConsumer
                 catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
                 {
                     _lastError = "The broker lost the stream and its group (a restart without persistence?); the group was created again, and producers resend what is not committed.";
-                    EnsureGroup(db);
+                    EnsureGroup(db, cancellationToken);
                     continue;
                 }
                 catch (RedisException ex)
@@ -188,7 +195,16 @@ public sealed class RemoteConsumer
                     continue;
                 }
                 idle = TimeSpan.FromMilliseconds(1);
-                Process(db, lease, entries, cancellationToken);
+                try
+                {
+                    Process(db, lease, entries, cancellationToken);
+                }
+                catch (RedisException ex)
+                {
+                    // Committed or not, the entries stay pending on the broker: claimed again and skipped by their sequence.
+                    _lastError = $"The broker went away while entries were acknowledged ({ex.GetType().Name}); they are read again.";
+                    cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -244,14 +260,29 @@ public sealed class RemoteConsumer
         }
     }
 
-    private void EnsureGroup(IDatabase db)
+    /// <summary>Creates the consumer group if it is missing, retrying while the broker does not answer (a restart).</summary>
+    /// <exception cref="OperationCanceledException">Stopped while the broker did not answer.</exception>
+    private void EnsureGroup(IDatabase db, CancellationToken ct)
     {
-        try
+        while (true)
         {
-            db.StreamCreateConsumerGroup(_address.StreamKey, RemoteCatalogAddress.Group, "0-0", createStream: true);
-        }
-        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
-        {
+            try
+            {
+                db.StreamCreateConsumerGroup(_address.StreamKey, RemoteCatalogAddress.Group, "0-0", createStream: true);
+                return;
+            }
+            catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+            {
+                return;
+            }
+            catch (RedisException ex) when (ex is not RedisServerException)
+            {
+                _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying.";
+                if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))
+                {
+                    throw new OperationCanceledException(ct);
+                }
+            }
         }
     }
 

@@ -10,7 +10,32 @@ public sealed class RemoteCatalogTests : CatalogTest
 {
     private static readonly RemotePublisherOptions FastResend = new() { ResendAfter = TimeSpan.FromMilliseconds(300), CommitTimeout = TimeSpan.FromSeconds(60) };
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Exception> _consumerFailures = new();
+
     public RemoteCatalogTests() => RemotePublishers.Options = FastResend;
+
+    /// <summary>
+    /// A thread that runs <paramref name="consumer"/> (not started). A consumer that fails is a failed test, not a
+    /// crashed test host: its error is kept and reported when the test ends.
+    /// </summary>
+    private Thread ConsumerThread(RemoteConsumer consumer, CancellationToken stop) => new(() =>
+    {
+        try
+        {
+            consumer.Run(stop);
+        }
+        catch (Exception ex)
+        {
+            _consumerFailures.Enqueue(ex);
+        }
+    }) { IsBackground = true };
+
+    /// <summary>Fails the test when a consumer thread failed (checked when the test class is disposed, after each test).</summary>
+    public override void Dispose()
+    {
+        base.Dispose();
+        Assert.True(_consumerFailures.IsEmpty, "a consumer failed: " + string.Join("; ", _consumerFailures));
+    }
 
     private string Tree(string name, int files)
     {
@@ -34,7 +59,7 @@ public sealed class RemoteCatalogTests : CatalogTest
     {
         var consumer = new RemoteConsumer(RemoteCatalogAddress.Parse(redis.Address(catalog), out _), redis.Password, db, Registry);
         var stop = new CancellationTokenSource();
-        var t = new Thread(() => consumer.Run(stop.Token)) { IsBackground = true };
+        Thread t = ConsumerThread(consumer, stop.Token);
         t.Start();
         return (t, stop, consumer);
     }
@@ -190,7 +215,7 @@ public sealed class RemoteCatalogTests : CatalogTest
         var consumer = new RemoteConsumer(RemoteCatalogAddress.Parse(redis.Address("hostile"), out _), null, db, Registry);
         consumer.EntryRejected += rejected.Enqueue;
         using var stop = new CancellationTokenSource();
-        var thread = new Thread(() => consumer.Run(stop.Token)) { IsBackground = true };
+        Thread thread = ConsumerThread(consumer, stop.Token);
         thread.Start();
         using (var mux = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{redis.Port}"))
         {
@@ -277,7 +302,7 @@ public sealed class RemoteCatalogTests : CatalogTest
         var consumer = new RemoteConsumer(RemoteCatalogAddress.Parse(redis.Address("dead"), out _), null, db, Registry,
             new RemoteConsumerOptions { ProducerTimeout = TimeSpan.FromSeconds(2) });
         using var stop = new CancellationTokenSource();
-        var thread = new Thread(() => consumer.Run(stop.Token)) { IsBackground = true };
+        Thread thread = ConsumerThread(consumer, stop.Token);
         thread.Start();
         using (var host = new ChildWriter(new[] { "publish-and-hold", redis.Address("dead"), "2500" }))
         {
@@ -305,7 +330,7 @@ public sealed class RemoteCatalogTests : CatalogTest
         var consumer = new RemoteConsumer(RemoteCatalogAddress.Parse(address, out _), null, db, Registry,
             new RemoteConsumerOptions { ProducerTimeout = TimeSpan.FromSeconds(3) });
         using var stop = new CancellationTokenSource();
-        var thread = new Thread(() => consumer.Run(stop.Token)) { IsBackground = true };
+        Thread thread = ConsumerThread(consumer, stop.Token);
         thread.Start();
 
         // One computer and user: the children share a private socket folder, so they elect one publisher.
