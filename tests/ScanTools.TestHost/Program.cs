@@ -22,6 +22,7 @@ internal static class Program
                 "walk" => Walk(args[1..]),
                 "open-writer" => OpenWriter(args[1]),
                 "scan" => Scan(args[1], args[2..]),
+                "scan-loop" => ScanLoop(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)),
                 "consume" => Consume(args[1], args[2]),
                 "publish-and-hold" => PublishAndHold(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)),
                 "read" => Read(args[1]),
@@ -339,6 +340,21 @@ internal static class Program
         }
         ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = roots });
         Emit(new { id = run.Id, status = run.Status.ToString(), files = run.Files, errors = run.Errors, host = Environment.MachineName });
+        return 0;
+    }
+
+    /// <summary>
+    /// Scans ROOT into DB N times, each a new session (as N Start-Scan commands of one pwsh do); prints each run's
+    /// status and files, then {"loops"}. Two of these at once on one catalog elect and hand over the writer again and again.
+    /// </summary>
+    private static int ScanLoop(string db, string root, int times)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root } });
+            Emit(new { status = run.Status.ToString(), files = run.Files });
+        }
+        Emit(new { loops = times });
         return 0;
     }
 

@@ -370,8 +370,32 @@ internal static class CatalogDatabase
         }
     }
 
-    /// <summary>Rejects a file that is not SQLite before SQLite itself gets a chance to misreport it.</summary>
+    /// <summary>Catalog files whose header this process has read: SQLite may hold locks on them now.</summary>
+    private static readonly HashSet<string> HeaderChecked = new(Platform.PathComparison.Comparer);
+
+    /// <summary>
+    /// Rejects a file that is not SQLite before SQLite itself gets a chance to misreport it. Only once per file
+    /// and process: the header is read through a descriptor of our own, and closing any descriptor of a file
+    /// releases every POSIX lock the process holds on it, SQLite's included (SQLite's connections of this process
+    /// would lose their locks, and another process could then rebuild a -shm file mapped here: SIGBUS). Every
+    /// SQLite connection to a catalog opens after this check, which is done under one lock, so none is open while
+    /// the header is read.
+    /// </summary>
     private static void CheckHeader(string path)
+    {
+        string key = Path.GetFullPath(path);
+        lock (HeaderChecked)
+        {
+            if (HeaderChecked.Contains(key))
+            {
+                return;
+            }
+            ReadHeader(path);
+            HeaderChecked.Add(key);
+        }
+    }
+
+    private static void ReadHeader(string path)
     {
         var header = new byte[SqliteHeader.Length];
         int read;

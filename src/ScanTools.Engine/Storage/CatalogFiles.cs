@@ -155,8 +155,22 @@ internal static partial class CatalogFiles
     }
 
     /// <summary>True when this account may open the file for writing (also when it is missing, locked or busy).</summary>
+    /// <remarks>
+    /// On Unix the permission is asked of the kernel (faccessat with the effective ids), never by opening the file:
+    /// closing a descriptor of a catalog, or of its -wal or -shm file, would release the POSIX locks SQLite holds on
+    /// it in this process, and another process could then rebuild a -shm file this one has mapped (SIGBUS).
+    /// </remarks>
     public static bool CanWrite(string path)
     {
+        if (!OperatingSystem.IsWindows())
+        {
+            if (faccessat(AtFdCwd, path, WriteOk, AtEaccess) == 0)
+            {
+                return true;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            return errno is not (EACCES or EROFS or EPERM); // missing or otherwise unknown: not forbidden
+        }
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
@@ -171,6 +185,11 @@ internal static partial class CatalogFiles
             return true; // locked or busy, not forbidden
         }
     }
+
+    private const int AtFdCwd = -100, WriteOk = 2, AtEaccess = 0x200, EACCES = 13, EROFS = 30, EPERM = 1;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int faccessat(int dirfd, string path, int mode, int flags);
 
     [LibraryImport("e_sqlite3", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int sqlite3_file_control(IntPtr db, string name, int op, ref int arg);
