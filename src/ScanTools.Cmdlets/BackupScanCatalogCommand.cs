@@ -1,6 +1,6 @@
 using System.Management.Automation;
-using ScanTools.Scanning;
 using ScanTools.Hosting;
+using ScanTools.Scanning;
 using ScanTools.Storage;
 
 namespace ScanTools.Commands;
@@ -12,6 +12,9 @@ namespace ScanTools.Commands;
 [OutputType(typeof(CatalogBackupResult))]
 public sealed class BackupScanCatalogCommand : CatalogReadCommand
 {
+    private readonly List<string> _catalogs = new();
+    private readonly CancellationTokenSource _stop = new();
+
     /// <summary>The backup file to write (a PowerShell path); its folder must exist.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -21,27 +24,57 @@ public sealed class BackupScanCatalogCommand : CatalogReadCommand
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <inheritdoc />
+    /// <summary>Notes the catalog of each piped object (runs, findings): the copy is made once, at the end.</summary>
     protected override void ProcessRecord()
     {
-        CatalogLocation catalog = ResolveCatalog();
+        string catalog = ResolveCatalog().Path;
+        if (!_catalogs.Contains(catalog, Platform.PathComparison.Comparer))
+        {
+            _catalogs.Add(catalog);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (_catalogs.Count > 1)
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ScanArgumentException(
+                $"The objects come from {_catalogs.Count} catalogs ({string.Join(", ", _catalogs)}), and one -Destination holds one catalog. Back them up one by one."),
+                "InvalidDestination", Destination));
+        }
+        string catalog = _catalogs.Count == 1 ? _catalogs[0] : ResolveCatalog().Path;
         string target;
         try
         {
             target = ToFileSystemPath(Destination);
+            // What the copy would stop at, found before -WhatIf says it would copy.
+            CatalogMaintenance.CheckBackupDestination(catalog, target, Force.IsPresent);
+            using (CatalogReader.Open(catalog))
+            {
+            }
         }
         catch (ArgumentException ex)
         {
             ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidDestination", Destination));
             return;
         }
-        if (!ShouldProcess(target, $"Back up the catalog '{catalog.Path}'"))
+        catch (CatalogException ex)
+        {
+            ThrowTerminatingError(CatalogError(ex));
+            return;
+        }
+        if (!ShouldProcess(target, $"Back up the catalog '{catalog}'"))
         {
             return;
         }
         try
         {
-            WriteObject(CatalogMaintenance.Backup(catalog.Path, target, Force.IsPresent));
+            WriteObject(CatalogMaintenance.Backup(catalog, target, Force.IsPresent, _stop.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: the copy was dropped; PowerShell is stopping the pipeline.
         }
         catch (ScanArgumentException ex)
         {
@@ -52,4 +85,7 @@ public sealed class BackupScanCatalogCommand : CatalogReadCommand
             ThrowTerminatingError(CatalogError(ex));
         }
     }
+
+    /// <summary>Ctrl+C: the copy running now is not moved into place.</summary>
+    protected override void StopProcessing() => _stop.Cancel();
 }

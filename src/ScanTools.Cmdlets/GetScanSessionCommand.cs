@@ -22,7 +22,7 @@ public sealed class GetScanSessionCommand : PSCmdlet
     {
         if (ScanTools.Remote.RemoteCatalogAddress.IsRemote(Database))
         {
-            WriteRemote(Database!);
+            WriteRemoteSessions(Database!);
             return;
         }
         string? key = Database is null
@@ -39,6 +39,30 @@ public sealed class GetScanSessionCommand : PSCmdlet
         {
             WriteRemote(null);
         }
+    }
+
+    /// <summary>The session of a remote catalog in this process (publishing, or forwarding to the computer's publisher), then its publisher.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void WriteRemoteSessions(string address)
+    {
+        string wanted;
+        try
+        {
+            wanted = ScanTools.Remote.RemoteCatalogAddress.Parse(address, out _).ToString();
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidCatalogPath", ScanTools.Remote.RemoteCatalogAddress.Redacted(address)));
+            return;
+        }
+        foreach (SessionStatistics s in WriterSessionRegistry.Shared.Sessions())
+        {
+            if (string.Equals(s.DatabasePath, wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                WriteObject(s);
+            }
+        }
+        WriteRemote(address);
     }
 
     /// <summary>This process's publishers to remote catalogs: broker, backlog, published / acknowledged / resent batches.</summary>

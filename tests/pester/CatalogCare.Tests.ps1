@@ -106,6 +106,21 @@ Describe 'Backup-ScanCatalog' {
         { Backup-ScanCatalog -Database $h.Database -Destination (& $Target) -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
     }
 
+    It 'copies once when runs of one catalog are piped to it' {
+        $h = New-History
+        $target = Join-Path $backups 'piped.db'
+        $result = @(Get-ScanRun -Database $h.Database | Backup-ScanCatalog -Destination $target)
+        $result | Should -HaveCount 1
+        $result[0].Runs | Should -Be 4
+    }
+
+    It 'says with -WhatIf what the real command would refuse' {
+        $h = New-History
+        { Backup-ScanCatalog -Database $h.Database -Destination (Join-Path $backups 'no/such/x.db') -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+        { Backup-ScanCatalog -Database "$($h.Database)-wal" -Destination (Join-Path $backups 'w.db') -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'Catalog*'
+        { Backup-ScanCatalog -Database $h.Database -Destination "$($h.Database)-wal" -Force -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+    }
+
     It 'writes nothing with -WhatIf' {
         $h = New-History
         $target = Join-Path $backups 'whatif.db'

@@ -68,9 +68,13 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
             $db = New-CatalogPath -Directory $catalogs
             $job = Start-Job -ScriptBlock { param($m, $a, $d) Import-Module $m; Start-ScanConsumer -Broker $a -Database $d -IdleTimeout '00:00:03' | Out-Null } -ArgumentList $modulePath, $address, $db
             $lease.Flush([System.Threading.CancellationToken]::None)   # committed by the consumer in the job
-            $s = @(Get-ScanSession -Database $address)
+            $all = @(Get-ScanSession -Database $address)
+            $all | Should -HaveCount 2
+            $all[0] | Should -BeOfType ScanTools.Sessions.SessionStatistics # this process's session of the remote catalog
+            $all[0].Role | Should -Be 'Writer' # the one process here: it publishes for the computer
+            $all[0].DatabasePath | Should -Be $address
+            $s = @($all | Where-Object { $_ -is [ScanTools.Remote.RemoteStatistics] })
             $s | Should -HaveCount 1
-            $s[0] | Should -BeOfType ScanTools.Remote.RemoteStatistics
             $s[0].Broker | Should -Be $address
             $s[0].PublishedBatches | Should -BeGreaterOrEqual 1
             $s[0].AcknowledgedBatches | Should -Be $s[0].PublishedBatches
@@ -78,9 +82,14 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
             $s[0].Backlog | Should -BeGreaterOrEqual 0
             @(Get-ScanSession) | Where-Object { $_ -is [ScanTools.Remote.RemoteStatistics] } | Should -HaveCount 1
             $job | Receive-Job -Wait -AutoRemoveJob
+            $job = $null
             @(Get-ScanRun -Database $db) | Should -HaveCount 1
         }
-        finally { $lease.Dispose() }
+        finally {
+            $lease.Dispose()
+            # A failed assertion must not leave this consumer running into the next test's batches.
+            if ($job) { $job | Stop-Job -PassThru | Remove-Job -Force }
+        }
         @(Get-ScanSession -Database $address) | Should -BeNullOrEmpty -Because 'the publisher closes with its last holder'
     }
 

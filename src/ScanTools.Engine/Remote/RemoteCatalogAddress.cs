@@ -93,12 +93,13 @@ public sealed partial record RemoteCatalogAddress
     /// <summary>An address as text with any password replaced by ***, for messages about text that did not parse.</summary>
     public static string Redacted(string? text) => text is null ? string.Empty : PasswordPart().Replace(text, "$1***@");
 
-    [GeneratedRegex(@"^(?<scheme>rediss?)://(?:(?<user>[^:@/]*)(?::(?<password>[^@/]*))?@)?(?<host>\[[0-9a-fA-F:.]+\]|[^:/@\[\]]+)(?::(?<port>\d{1,5}))?/(?<catalog>[^/?#]+)/?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?<scheme>rediss?)://(?:(?<user>[^:@/]*)(?::(?<password>[^@]*))?@)?(?<host>\[[0-9a-fA-F:.]+\]|[^:/@\[\]]+)(?::(?<port>\d{1,5}))?/(?<catalog>[^/?#]+)/?$", RegexOptions.IgnoreCase)]
     private static partial Regex Shape();
 
     [GeneratedRegex(@"^[A-Za-z0-9._-]{1,100}$")]
     private static partial Regex CatalogName();
 
-    [GeneratedRegex(@"^([a-z][a-z0-9+.-]*://[^:@/]*:)[^@/]*@", RegexOptions.IgnoreCase)]
+    // Up to the last '@': a password may hold '/', '?' and '#' (and '@' only percent-encoded, as URLs require).
+    [GeneratedRegex(@"^([a-z][a-z0-9+.-]*://[^:@/]*:).*@", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex PasswordPart();
 }

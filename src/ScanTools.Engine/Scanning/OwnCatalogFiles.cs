@@ -4,14 +4,15 @@ namespace ScanTools.Scanning;
 
 /// <summary>
 /// The files of the catalog a scan writes into, which the scan leaves out when it walks the folder that holds
-/// them: the catalog itself, its -wal, -shm and -journal files, its writer lock (-scantools.lock) and a catalog
+/// them: the catalog itself, its -wal, -shm and -journal files, its writer and consumer locks (-scantools.lock,
+/// -consumer.lock) and a catalog
 /// being created (.creating-...). They change while the scan runs, so recording them would only report the
 /// scan's own writes (a 1,000,000-file scan of a folder holding its catalog reported 1,000,004 files).
 /// The folder is recognised by its identity (device and inode), whatever path leads to it.
 /// </summary>
 internal sealed class OwnCatalogFiles
 {
-    private static readonly string[] Suffixes = { string.Empty, "-wal", "-shm", "-journal", "-scantools.lock" };
+    private static readonly string[] Suffixes = { string.Empty, "-wal", "-shm", "-journal", "-scantools.lock", "-consumer.lock" };
     private readonly string _name;
     private readonly string _folder;
     private readonly long? _device, _inode;

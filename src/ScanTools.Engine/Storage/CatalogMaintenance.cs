@@ -142,31 +142,14 @@ public static class CatalogMaintenance
     /// </summary>
     /// <exception cref="CatalogException">The catalog cannot be read, or the copy cannot be written or is not sound.</exception>
     /// <exception cref="ScanArgumentException">The destination is the catalog, a folder, in a missing folder, or exists without <paramref name="overwrite"/>.</exception>
-    public static CatalogBackupResult Backup(string databasePath, string destination, bool overwrite = false)
+    public static CatalogBackupResult Backup(string databasePath, string destination, bool overwrite = false, CancellationToken cancellationToken = default)
     {
-        string source = CanonicalPath.Resolve(databasePath);
-        string target = System.IO.Path.GetFullPath(destination);
-        if (Directory.Exists(target))
-        {
-            throw new ScanArgumentException($"The destination '{target}' is a folder. Give the path of the backup file, for example '{System.IO.Path.Join(target, System.IO.Path.GetFileName(source))}'.");
-        }
-        string? folder = System.IO.Path.GetDirectoryName(target);
-        if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
-        {
-            throw new ScanArgumentException($"The folder '{folder}' for the backup does not exist. Create it, or choose another -Destination.");
-        }
-        if (string.Equals(CanonicalPath.KeyOf(CanonicalPath.Resolve(target)), CanonicalPath.KeyOf(source), StringComparison.Ordinal))
-        {
-            throw new ScanArgumentException($"The destination '{target}' is the catalog itself. Give another file.");
-        }
-        if (File.Exists(target) && !overwrite)
-        {
-            throw new ScanArgumentException($"The destination '{target}' exists. Use -Force to replace it, or choose another file.");
-        }
+        (string source, string target) = CheckBackupDestination(databasePath, destination, overwrite);
         using (CatalogReader check = CatalogReader.Open(source))
         {
             // A missing file, or one that is not a catalog, is refused before anything is written.
         }
+        RemoveDeadDrafts(target);
         string draft = $"{target}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}";
         var clock = Stopwatch.StartNew();
         try
@@ -192,6 +175,8 @@ public static class CatalogMaintenance
             {
                 (files, runs, last) = copy.Totals();
             }
+            // Stopped meanwhile (Ctrl+C): the copy is dropped, and a previous backup at the destination stays.
+            cancellationToken.ThrowIfCancellationRequested();
             File.Move(draft, target, overwrite);
             return new CatalogBackupResult
             {
@@ -225,6 +210,73 @@ public static class CatalogMaintenance
                     // Only a leftover draft.
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The catalog's full path and the destination's, or the error a backup there would end with, found without
+    /// writing anything (what -WhatIf checks): a folder, a folder that does not exist or that this account cannot
+    /// write, the catalog itself or one of its files (-wal, -shm, -journal, its locks), an existing file without
+    /// <paramref name="overwrite"/>.
+    /// </summary>
+    /// <exception cref="ScanArgumentException">The destination cannot take the backup; the message says why.</exception>
+    public static (string Source, string Target) CheckBackupDestination(string databasePath, string destination, bool overwrite)
+    {
+        string source = CanonicalPath.Resolve(databasePath);
+        string target = System.IO.Path.GetFullPath(destination);
+        if (Directory.Exists(target))
+        {
+            throw new ScanArgumentException($"The destination '{target}' is a folder. Give the path of the backup file, for example '{System.IO.Path.Join(target, System.IO.Path.GetFileName(source))}'.");
+        }
+        string? folder = System.IO.Path.GetDirectoryName(target);
+        if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
+        {
+            throw new ScanArgumentException($"The folder '{folder}' for the backup does not exist. Create it, or choose another -Destination.");
+        }
+        string targetKey = CanonicalPath.KeyOf(CanonicalPath.Resolve(target));
+        if (string.Equals(targetKey, CanonicalPath.KeyOf(source), StringComparison.Ordinal))
+        {
+            throw new ScanArgumentException($"The destination '{target}' is the catalog itself. Give another file.");
+        }
+        foreach (string companion in new[] { "-wal", "-shm", "-journal", "-scantools.lock", "-consumer.lock" })
+        {
+            if (string.Equals(targetKey, CanonicalPath.KeyOf(source + companion), StringComparison.Ordinal))
+            {
+                throw new ScanArgumentException($"The destination '{target}' is one of the catalog's own files ({companion}); replacing it would damage the catalog. Give another file.");
+            }
+        }
+        if (File.Exists(target) && !overwrite)
+        {
+            throw new ScanArgumentException($"The destination '{target}' exists. Use -Force to replace it, or choose another file.");
+        }
+        if (!CatalogFiles.CanWrite(folder))
+        {
+            throw new ScanArgumentException($"This account cannot write in the folder '{folder}'. Choose a folder it can write, or give it write access.");
+        }
+        return (source, target);
+    }
+
+    /// <summary>Drafts left next to <paramref name="target"/> by backups whose process died (killed mid-copy): removed.</summary>
+    private static void RemoveDeadDrafts(string target)
+    {
+        string folder = System.IO.Path.GetDirectoryName(target)!;
+        string prefix = System.IO.Path.GetFileName(target) + ".partial-";
+        try
+        {
+            foreach (string draft in Directory.EnumerateFiles(folder, prefix + "*"))
+            {
+                string rest = System.IO.Path.GetFileName(draft)[prefix.Length..];
+                int dash = rest.IndexOf('-', StringComparison.Ordinal);
+                if (dash > 0 && int.TryParse(rest[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+                    && !ProcessLiveness.IsAlive(pid, File.GetLastWriteTimeUtc(draft)))
+                {
+                    File.Delete(draft);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Only leftovers: the backup goes on.
         }
     }
 }

@@ -11,11 +11,13 @@ public sealed partial class CatalogReader
           AND ($cutoff IS NULL OR COALESCE(ended_utc, started_utc) < $cutoff)
           AND ($keep IS NULL OR id NOT IN (SELECT id FROM scan_runs ORDER BY id DESC LIMIT $keep))
           AND id IS NOT (SELECT max(id) FROM scan_runs WHERE status = 'Completed' AND kind = 'Scan')
+          AND id IS NOT (SELECT max(id) FROM scan_runs)
         """;
 
     /// <summary>
-    /// What pruning with these limits would remove, as of now: runs that have ended (never one still running, and
-    /// never the newest completed scan) that ended before <paramref name="endedBeforeUtc"/> and are not among the
+    /// What pruning with these limits would remove, as of now: runs that have ended (never one still running, never
+    /// the newest completed scan, and never the newest run, whose id keeps SQLite from giving a pruned id to the next
+    /// run) that ended before <paramref name="endedBeforeUtc"/> and are not among the
     /// newest <paramref name="keepRuns"/> runs; each limit applies only when given. The counts of what goes with
     /// them come from the same read.
     /// </summary>

@@ -263,12 +263,14 @@ public sealed class RemoteCatalogTests : CatalogTest
     [InlineData("rediss://scan@broker:6380/estate-1", "broker", 6380, true, "scan", "estate-1", false)]
     [InlineData("redis://scan:s3cret@broker:6379/x", "broker", 6379, false, "scan", "x", true)]
     [InlineData("redis://[::1]:7000/x", "::1", 7000, false, null, "x", false)]
+    [InlineData("redis://u:s3cret/Cr?Et#66@127.0.0.1:30240/estate", "127.0.0.1", 30240, false, "u", "estate", true)]
     public void Broker_addresses_parse_and_never_show_a_password(string text, string host, int port, bool tls, string? user, string catalog, bool hadPassword)
     {
         RemoteCatalogAddress a = RemoteCatalogAddress.Parse(text, out string? password);
         Assert.Equal((host, port, tls, user, catalog, hadPassword), (a.Host, a.Port, a.Tls, a.User, a.Catalog, a.PasswordWasInUrl));
-        Assert.Equal(hadPassword ? "s3cret" : null, password);
+        Assert.Equal(hadPassword ? text[(text.IndexOf(':', 8) + 1)..text.LastIndexOf('@')] : null, password);
         Assert.DoesNotContain("s3cret", a.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", RemoteCatalogAddress.Redacted(text), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -278,8 +280,12 @@ public sealed class RemoteCatalogTests : CatalogTest
     [InlineData("http://broker/x")]
     public void Bad_broker_addresses_are_refused_without_showing_a_password(string text)
     {
-        var ex = Assert.Throws<ArgumentException>(() => RemoteCatalogAddress.Parse(text.Replace("broker", "u:pw@broker", StringComparison.Ordinal), out _));
-        Assert.DoesNotContain(":pw@", ex.Message, StringComparison.Ordinal);
+        foreach (string password in new[] { "pw", "p/w?x#y" })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => RemoteCatalogAddress.Parse(text.Replace("broker", $"u:{password}@broker", StringComparison.Ordinal), out _));
+            Assert.DoesNotContain($":{password}@", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, ex.Message.Replace("broker", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -56,6 +56,7 @@ public sealed class ScanJobTests : CatalogTest
 
         ScanRun first = Scan(db, Root("tree"));
         File.WriteAllText(db + ".creating-1-x", "a draft of a catalog being made"); // as CatalogDatabase names its drafts
+        File.WriteAllText(db + "-consumer.lock", string.Empty); // as Start-ScanConsumer leaves it
         ScanRun second = Scan(db, Root("link-to-tree")); // the same folder by another path
         ScanRun third = Scan(db, Root("tree"));
 

@@ -153,6 +153,53 @@ public sealed class CatalogMaintenanceTests : CatalogTest
         Assert.Equal(5, replaced.Runs);
     }
 
+    [UnixFact]
+    public void Pruning_never_takes_the_newest_run_so_no_run_id_is_given_twice()
+    {
+        (string db, string root, List<ScanRun> runs) = History();
+        ScanRun records;
+        using (FileRecorder r = FileRecorder.Start(db, registry: Registry))
+        {
+            r.Add(new FileRecord("/records", "one") { Length = 1, LastWriteTimeUtc = DateTime.UtcNow });
+            records = r.Complete();
+        }
+
+        CatalogPruneResult done = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 0, Registry = Registry });
+        ScanRun next = Scan(db, root);
+
+        Assert.Equal(runs.Take(4).Select(r => r.Id), done.RunIds); // not the newest completed scan, not the newest run
+        Assert.Equal(records.Id + 1, next.Id);
+    }
+
+    [UnixFact]
+    public void A_backup_refuses_the_catalogs_own_files_drops_a_cancelled_copy_and_clears_drafts_of_dead_backups()
+    {
+        (string db, _, _) = History();
+        foreach (string companion in new[] { "-wal", "-shm", "-journal", "-scantools.lock", "-consumer.lock" })
+        {
+            var ex = Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, db + companion, overwrite: true));
+            Assert.Contains("catalog's own files", ex.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(5, Sql.Scalar(db, "SELECT count(*) FROM scan_runs;")); // the catalog is untouched
+
+        string folder = T.Dir("copies");
+        string target = Path.Combine(folder, "estate.db");
+        File.WriteAllText(target, "the previous backup");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => CatalogMaintenance.Backup(db, target, overwrite: true, cancelled.Token));
+        Assert.Equal("the previous backup", File.ReadAllText(target));
+
+        string dead = target + ".partial-999999-0123456789abcdef"; // no such process
+        File.WriteAllText(dead, "left by a killed backup");
+        string live = target + $".partial-{Environment.ProcessId}-fedcba9876543210"; // a backup running now
+        File.WriteAllText(live, "in progress");
+        CatalogMaintenance.Backup(db, target, overwrite: true);
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(live));
+        Assert.Equal(5, Sql.Scalar(target, "SELECT count(*) FROM scan_runs;"));
+    }
+
     [Fact]
     public void A_prune_travels_between_processes_but_is_refused_from_a_broker_stream()
     {
