@@ -38,7 +38,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         _walker = new FileWalker(options, RunKey) { EntryListed = settings.EntryListed };
         // The walker threads read what the catalog holds per folder: the writer then needs not, and an
         // incremental -Hash keeps the hashes of unchanged files without reading them.
-        _snapshots = new FolderSnapshots(lease is WriterSessionLease ? lease.DatabasePath : null); // a remote catalog has no local rows to read
+        _snapshots = new FolderSnapshots(lease is WriterSessionLease { IsRemote: false } ? lease.DatabasePath : null); // a remote catalog has no local rows to read
         _walker.Snapshots = _snapshots;
         _walker.OwnCatalog = lease is WriterSessionLease { IsRemote: false } ? OwnCatalogFiles.For(lease.DatabasePath) : null;
         _events = Channel.CreateBounded<ScanEvent>(new BoundedChannelOptions(4096)
