@@ -12,7 +12,7 @@ if (args.Length >= 3 && args[0] == "--child-memory")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | care | rules | remote | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -212,6 +212,54 @@ if (lists[0].Count != Math.Min(10_000, rows))
     throw new InvalidOperationException($"Expected 10,000 changes, listed {lists[0].Count}.");
 }
 results.Add("changes_query_s", Results.Median(lists.Select(l => l.Seconds)), "s", $"list 10,000 changes of one run from a {rows:N0}-file catalog");
+}
+
+// --- Queries of a large catalog (issue 14): five hard-linked copies of the tree, against plocate.
+if (only is "all" or "query")
+{
+string tree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
+string big = QueryBenchmarks.EnsureCopies(work, tree, 5);
+long bigFiles = 5L * treeFiles;
+var bigScan = System.Diagnostics.Stopwatch.StartNew();
+string bigDb = QueryBenchmarks.EnsureCatalog(work, big, bigFiles);
+bigScan.Stop();
+results.Add("query_catalog_files", bigFiles, "files", $"five hard-linked copies of the {treeFiles:N0}-file tree ({bigScan.Elapsed.TotalSeconds:F1} s to scan, or reused)");
+string copy3 = Path.Combine(big, "copy3", "top07");
+var nameQuery = new ScanTools.Storage.FindingQuery { Name = new[] { "*e0001.*" } }; // file0001.* only: no folder name holds it
+var pathQuery = new ScanTools.Storage.FindingQuery { Path = new[] { copy3 } };
+QueryBenchmarks.Engine(bigDb, nameQuery); // warm: page cache, JIT
+var names = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Engine(bigDb, nameQuery)).ToList();
+var paths = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Engine(bigDb, pathQuery)).ToList();
+results.Add("name_search_s", Results.Median(names.Select(n => n.Seconds)), "s", $"engine query (Get-Finding -Name *e0001.*), {names[0].Count:N0} files of {bigFiles:N0}");
+results.Add("path_search_s", Results.Median(paths.Select(n => n.Seconds)), "s", $"engine query (Get-Finding -Path <one top folder of one copy>), {paths[0].Count:N0} files");
+if (ScanBenchmarks.ToolExists("plocate") && ScanBenchmarks.ToolExists("updatedb"))
+{
+    string index = QueryBenchmarks.EnsureLocateIndex(work, big);
+    QueryBenchmarks.Plocate(index, "-b e0001.");
+    var locNames = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Plocate(index, "-b e0001.")).ToList();
+    var locPaths = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Plocate(index, $"'{copy3}/'")).ToList();
+    int folders = Directory.GetDirectories(copy3).Length; // plocate lists the folders too
+    if (locNames[0].Count != names[0].Count || locPaths[0].Count != paths[0].Count + folders)
+    {
+        throw new InvalidOperationException($"plocate found other files than the engine: names {locNames[0].Count:N0} vs {names[0].Count:N0}, paths {locPaths[0].Count:N0} vs {paths[0].Count:N0}.");
+    }
+    results.Add("name_search_vs_plocate", Results.Median(names.Select(n => n.Seconds)) / Results.Median(locNames.Select(n => n.Seconds)), "ratio", "plocate -b on an updatedb index of the same tree; target <= 2.0 (issue 14)");
+    results.Add("path_search_vs_plocate", Results.Median(paths.Select(n => n.Seconds)) / Results.Median(locPaths.Select(n => n.Seconds)), "ratio", "plocate with the folder's path; target <= 2.0 (issue 14)");
+}
+else
+{
+    Console.WriteLine("  name_search_vs_plocate skipped: plocate is not on PATH (apt-get install plocate)");
+}
+var ext = new ScanTools.Storage.FindingQuery { Extension = new[] { "txt" } };
+var size = new ScanTools.Storage.FindingQuery { MinSize = 100, MaxSize = 120 };
+DateTime newest = File.GetLastWriteTimeUtc(Path.Combine(tree, "top00", "folder00000", "file0000.txt"));
+var time = new ScanTools.Storage.FindingQuery { ModifiedAfter = newest.AddMinutes(-1), ModifiedBefore = newest.AddSeconds(1) };
+foreach (var (label, q) in new[] { ("extension", ext), ("size", size), ("time", time) })
+{
+    QueryBenchmarks.Engine(bigDb, q, take: 1_000);
+    var firsts = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Engine(bigDb, q, take: 1_000)).ToList();
+    results.Add($"filtered_query_{label}_s", Results.Median(firsts.Select(f => f.Seconds)), "s", $"first {firsts[0].Count:N0} rows of {bigFiles:N0}; target <= 0.05 (issue 14)");
+}
 }
 
 // --- Catalog care: a consistent online backup while a rescan writes the catalog.
