@@ -215,7 +215,7 @@ public sealed class RemotePublisher : IDisposable
                 bool seal = batch.Count > 0 && (!got || rows >= _options.MaxBatchRows || item.Flush is not null);
                 if (seal)
                 {
-                    Publish(new Pending(_clientId, Interlocked.Read(ref _nextSequence) + 1, RemoteEntry.Body(batch), Math.Max(rows, 1)));
+                    Publish(new Pending(_clientId, 0, RemoteEntry.Body(batch), Math.Max(rows, 1))); // numbered by Publish
                     batch = new List<CatalogWrite>();
                     rows = 0;
                 }
