@@ -62,7 +62,7 @@ public abstract class CatalogCommand : PSCmdlet
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
         {
             ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"The catalog path is not usable: {ex.Message}", ex),
-                "InvalidCatalogPath", ErrorCategory.InvalidArgument, DatabaseArgument));
+                "InvalidCatalogPath", ErrorCategory.InvalidArgument, ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument)));
             throw; // not reached
         }
     }

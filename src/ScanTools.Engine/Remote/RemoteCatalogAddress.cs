@@ -99,7 +99,8 @@ public sealed partial record RemoteCatalogAddress
     [GeneratedRegex(@"^[A-Za-z0-9._-]{1,100}$")]
     private static partial Regex CatalogName();
 
-    // Up to the last '@': a password may hold '/', '?' and '#' (and '@' only percent-encoded, as URLs require).
-    [GeneratedRegex(@"^([a-z][a-z0-9+.-]*://[^:@/]*:).*@", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    // Up to the last '@': a password may hold '/', '?' and '#' (and '@' only percent-encoded, as URLs require); also
+    // in a mistyped address (redis:/user:password@host, one slash) and after leading blanks.
+    [GeneratedRegex(@"^(\s*[a-z][a-z0-9+.-]*:/{0,3}[^:@/\s]*:).*@", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex PasswordPart();
 }

@@ -38,7 +38,33 @@ internal static class RemoteConnection
             redis.Dispose();
             throw Unreachable(address, ex);
         }
+        if (address.User is string user && !IsUser(redis, user))
+        {
+            // The client library goes on as the default user when AUTH fails, which works where that user needs no
+            // password: a mistyped password would go unnoticed, and the commands would run with the default user's rights.
+            redis.Dispose();
+            throw new CatalogException(CatalogErrorCode.OpenFailed, address.ToString(),
+                $"The broker of '{address}' could not be used: it refused the credentials of the user '{user}' (the connection fell back to the default user). " +
+                $"Check the password in ${RemoteCatalogAddress.PasswordVariable} or -Credential, and that the ACL user exists and is on.");
+        }
         return redis;
+    }
+
+    /// <summary>
+    /// True when the connection is authenticated as <paramref name="user"/> (ACL WHOAMI). A broker without ACLs
+    /// (before Redis 6), or a user not allowed to ask, is taken at its word: only the default user answers otherwise.
+    /// </summary>
+    private static bool IsUser(ConnectionMultiplexer redis, string user)
+    {
+        try
+        {
+            string? whoami = (string?)redis.GetDatabase().Execute("ACL", "WHOAMI");
+            return whoami is null || string.Equals(whoami, user, StringComparison.Ordinal);
+        }
+        catch (RedisServerException)
+        {
+            return true; // NOPERM (a restricted user, so not the default one) or an older broker
+        }
     }
 
     /// <summary>The messages of an exception and its inner exceptions (StackExchange.Redis puts the TLS failure inside).</summary>

@@ -245,6 +245,11 @@ public static class CatalogMaintenance
                 throw new ScanArgumentException($"The destination '{target}' is one of the catalog's own files ({companion}); replacing it would damage the catalog. Give another file.");
             }
         }
+        if (System.IO.Path.GetFileName(target).StartsWith(System.IO.Path.GetFileName(source) + ".creating-", Platform.PathComparison.Comparison)
+            && string.Equals(System.IO.Path.GetDirectoryName(CanonicalPath.Resolve(target)), System.IO.Path.GetDirectoryName(source), Platform.PathComparison.Comparison))
+        {
+            throw new ScanArgumentException($"The destination '{target}' is named as a draft of the catalog (NAME.creating-...), which ScanTools deletes. Give another file.");
+        }
         if (File.Exists(target) && !overwrite)
         {
             throw new ScanArgumentException($"The destination '{target}' exists. Use -Force to replace it, or choose another file.");

@@ -566,6 +566,24 @@ internal sealed partial class CatalogWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// The listing's files, less this catalog's own (the file, -wal, -shm, -journal, its locks, drafts) when the
+    /// listing is of the catalog's folder: a scan that could not tell them (one on another computer, sending through
+    /// a broker to this catalog's consumer) would otherwise record files that change with every commit.
+    /// </summary>
+    private IEnumerable<FileRecord> WithoutOwnFiles(DirectoryListing listing)
+    {
+        string? folder = System.IO.Path.GetDirectoryName(_path);
+        if (folder is null || !string.Equals(System.IO.Path.TrimEndingDirectorySeparator(listing.DirectoryPath), folder, Platform.PathComparison.Comparison))
+        {
+            return listing.Files;
+        }
+        string name = System.IO.Path.GetFileName(_path);
+        return listing.Files.Where(f => !(f.Name.StartsWith(name, Platform.PathComparison.Comparison)
+            && (f.Name.Length == name.Length || f.Name[name.Length..] is "-wal" or "-shm" or "-journal" or "-scantools.lock" or "-consumer.lock"
+                || f.Name[name.Length..].StartsWith(".creating-", StringComparison.Ordinal))));
+    }
+
     private void ApplyListing(DirectoryListing listing)
     {
         long run = RunId(listing.RunKey);
@@ -615,7 +633,7 @@ internal sealed partial class CatalogWriter : IDisposable
         }
         bool wrote = false;
         HashSet<string>? withOpenFindings = null; // read once per listing, only when a file asks to keep its findings
-        foreach (FileRecord f in listing.Files)
+        foreach (FileRecord f in WithoutOwnFiles(listing))
         {
             if (f.Matches is not null || f.KeepFindings || f.FindingsUnchanged)
             {

@@ -278,6 +278,8 @@ public sealed class RemoteCatalogTests : CatalogTest
     [InlineData("redis://broker/bad name")]
     [InlineData("redis://broker:99999/x")]
     [InlineData("http://broker/x")]
+    [InlineData("redis:/broker/x")]
+    [InlineData(" redis:broker/x")]
     public void Bad_broker_addresses_are_refused_without_showing_a_password(string text)
     {
         foreach (string password in new[] { "pw", "p/w?x#y" })
@@ -285,6 +287,7 @@ public sealed class RemoteCatalogTests : CatalogTest
             var ex = Assert.Throws<ArgumentException>(() => RemoteCatalogAddress.Parse(text.Replace("broker", $"u:{password}@broker", StringComparison.Ordinal), out _));
             Assert.DoesNotContain($":{password}@", ex.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(password, ex.Message.Replace("broker", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.DoesNotContain(password, RemoteCatalogAddress.Redacted(text.Replace("broker", $"u:{password}@broker", StringComparison.Ordinal)), StringComparison.Ordinal);
         }
     }
 
@@ -297,6 +300,25 @@ public sealed class RemoteCatalogTests : CatalogTest
         Assert.Contains("credentials", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-password", ex.Message, StringComparison.Ordinal);
         using ScanTools.Sessions.WriterSessionLease lease = new ScanTools.Sessions.WriterSessionRegistry().AcquireRemote(address, redis.Password);
+        Assert.Equal(address.ToString(), lease.DatabasePath);
+    }
+
+    [Fact]
+    public void A_wrong_password_of_an_ACL_user_is_refused_even_where_the_default_user_needs_none()
+    {
+        using var redis = new RedisServer(); // its default user needs no password, as out of the box
+        using (var admin = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{redis.Port}"))
+        {
+            admin.GetDatabase().Execute("ACL", "SETUSER", "scanner", "on", ">right-pw", "~*", "&*", "+@all");
+        }
+        var address = RemoteCatalogAddress.Parse($"redis://scanner@127.0.0.1:{redis.Port}/acl", out _);
+
+        var wrong = Assert.Throws<CatalogException>(() => new ScanTools.Sessions.WriterSessionRegistry().AcquireRemote(address, "wrong-pw"));
+        Assert.Contains("refused the credentials of the user 'scanner'", wrong.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-pw", wrong.Message, StringComparison.Ordinal);
+        var nobody = RemoteCatalogAddress.Parse($"redis://nosuchuser@127.0.0.1:{redis.Port}/acl", out _);
+        Assert.Throws<CatalogException>(() => new ScanTools.Sessions.WriterSessionRegistry().AcquireRemote(nobody, "right-pw"));
+        using ScanTools.Sessions.WriterSessionLease lease = new ScanTools.Sessions.WriterSessionRegistry().AcquireRemote(address, "right-pw");
         Assert.Equal(address.ToString(), lease.DatabasePath);
     }
 

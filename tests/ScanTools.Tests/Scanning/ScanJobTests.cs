@@ -69,6 +69,32 @@ public sealed class ScanJobTests : CatalogTest
     }
 
     [Fact]
+    public void The_writer_leaves_out_its_catalogs_files_from_a_listing_of_their_folder_that_a_remote_scan_sends()
+    {
+        string db = T.Db();
+        string folder = Path.GetDirectoryName(db)!;
+        string name = Path.GetFileName(db);
+        var run = Guid.NewGuid();
+        var now = DateTime.UtcNow;
+        using (ScanTools.Sessions.WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = run, StartedUtc = now });
+            lease.Write(new ScanTools.Storage.Writes.DirectoryListing
+            {
+                RunKey = run,
+                DirectoryPath = folder,
+                Mode = ScanTools.Storage.Writes.ListingMode.Walk,
+                Files = new[] { name, name + "-wal", name + "-shm", name + "-scantools.lock", name + "-consumer.lock", name + ".creating-9-x", name + ".bak", "other.txt" }
+                    .Select(n => new FileRecord(folder, n) { Length = 1, LastWriteTimeUtc = now }).ToList(),
+            });
+            lease.Write(new ScanTools.Storage.Writes.ScanRunEnd { RunKey = run, Status = ScanRunStatus.Completed, EndedUtc = now });
+            lease.Flush();
+        }
+
+        Assert.Equal(new[] { name + ".bak", "other.txt" }, Find(db).Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Rescan_OfAnUnchangedTree_DuplicatesNothing_AndRecordsTheNewSighting()
     {
         for (int i = 0; i < 30; i++)
