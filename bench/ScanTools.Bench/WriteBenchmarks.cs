@@ -167,6 +167,82 @@ public static class WriteBenchmarks
         return rows / sw.Elapsed.TotalSeconds;
     }
 
+    /// <summary>
+    /// The same load with multi-row statements: <paramref name="perStatement"/> rows per INSERT ... VALUES (...), (...),
+    /// so SQLite starts and resets its program once per group of rows, not per row. The rows of a folder that do not
+    /// fill a group go one statement each.
+    /// </summary>
+    public static double RawMultiRowInsert(string folder, List<DirectoryListing> listings, int perStatement = 32)
+    {
+        string db = NewCatalog(folder, "raw-multi.db");
+        using SqliteConnection c = Open(db, "NORMAL");
+        sqlite3 h = c.Handle!;
+        const int Columns = 13;
+        string values = string.Join(", ", Enumerable.Range(0, perStatement).Select(r =>
+            "(" + string.Join(", ", Enumerable.Range(1, Columns).Select(k => "?" + (r * Columns + k))) + $", ?{r * Columns + Columns})"));
+        Check(h, raw.sqlite3_prepare_v2(h, "INSERT INTO files (dir_id, name, extension, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, first_scan_id, last_scan_id) VALUES " + values + ";", out sqlite3_stmt multi));
+        Check(h, raw.sqlite3_prepare_v2(h, InsertFileAllBound, out sqlite3_stmt single));
+        Check(h, raw.sqlite3_prepare_v2(h, "INSERT INTO directories (path, first_scan_id) VALUES (?1, 1) RETURNING id;", out sqlite3_stmt dirInsert));
+        long rows = 0, sinceCommit = 0;
+        var utf8 = new byte[1024];
+        int Utf8(ReadOnlySpan<char> text) => System.Text.Encoding.UTF8.GetBytes(text, utf8);
+        void Bind(sqlite3_stmt st, int at, long dir, FileRecord f)
+        {
+            raw.sqlite3_bind_int64(st, at + 1, dir);
+            raw.sqlite3_bind_text(st, at + 2, utf8.AsSpan(0, Utf8(f.Name)));
+            raw.sqlite3_bind_text(st, at + 3, utf8.AsSpan(0, Utf8(Path.GetExtension(f.Name.AsSpan()))));
+            raw.sqlite3_bind_int64(st, at + 4, f.Length);
+            raw.sqlite3_bind_int64(st, at + 5, f.LastWriteTimeUtc.Ticks);
+            raw.sqlite3_bind_int64(st, at + 6, f.CreationTimeUtc!.Value.Ticks);
+            raw.sqlite3_bind_int64(st, at + 7, (long)f.Attributes);
+            raw.sqlite3_bind_int64(st, at + 8, f.UnixStatMode!.Value);
+            raw.sqlite3_bind_int64(st, at + 9, (long)f.Kind);
+            raw.sqlite3_bind_int64(st, at + 10, f.IsLink ? 1 : 0);
+            raw.sqlite3_bind_null(st, at + 11);
+            raw.sqlite3_bind_null(st, at + 12);
+            raw.sqlite3_bind_int64(st, at + 13, 1);
+        }
+        var sw = Stopwatch.StartNew();
+        raw.sqlite3_exec(h, "BEGIN");
+        foreach (DirectoryListing l in listings)
+        {
+            raw.sqlite3_bind_text(dirInsert, 1, utf8.AsSpan(0, Utf8(l.DirectoryPath)));
+            raw.sqlite3_step(dirInsert);
+            long dir = raw.sqlite3_column_int64(dirInsert, 0);
+            raw.sqlite3_reset(dirInsert);
+            int i = 0;
+            for (; i + perStatement <= l.Files.Count; i += perStatement)
+            {
+                for (int r = 0; r < perStatement; r++)
+                {
+                    Bind(multi, r * Columns, dir, l.Files[i + r]);
+                }
+                Check(h, raw.sqlite3_step(multi), raw.SQLITE_DONE);
+                raw.sqlite3_reset(multi);
+            }
+            for (; i < l.Files.Count; i++)
+            {
+                Bind(single, 0, dir, l.Files[i]);
+                Check(h, raw.sqlite3_step(single), raw.SQLITE_DONE);
+                raw.sqlite3_reset(single);
+            }
+            rows += l.Files.Count;
+            sinceCommit += l.Files.Count;
+            if (sinceCommit >= 10_000)
+            {
+                raw.sqlite3_exec(h, "COMMIT");
+                raw.sqlite3_exec(h, "BEGIN");
+                sinceCommit = 0;
+            }
+        }
+        raw.sqlite3_exec(h, "COMMIT");
+        sw.Stop();
+        raw.sqlite3_finalize(multi);
+        raw.sqlite3_finalize(single);
+        raw.sqlite3_finalize(dirInsert);
+        return rows / sw.Elapsed.TotalSeconds;
+    }
+
     private static void Check(sqlite3 h, int rc, int expected = 0)
     {
         if (rc != expected)
