@@ -12,7 +12,6 @@ namespace ScanTools.Scanning;
 /// </summary>
 internal sealed class OwnCatalogFiles
 {
-    private static readonly string[] Suffixes = { string.Empty, "-wal", "-shm", "-journal", "-scantools.lock", "-consumer.lock" };
     private readonly string _name;
     private readonly string _folder;
     private readonly long? _device, _inode;
@@ -39,12 +38,7 @@ internal sealed class OwnCatalogFiles
     /// <summary>True when <paramref name="name"/> in the folder <paramref name="folderPath"/> is one of the catalog's files.</summary>
     public bool IsOwn(string folderPath, string name)
     {
-        if (!name.StartsWith(_name, PathComparison.Comparison))
-        {
-            return false;
-        }
-        string rest = name[_name.Length..];
-        if (!Suffixes.Contains(rest, StringComparer.Ordinal) && !rest.StartsWith(".creating-", StringComparison.Ordinal))
+        if (!Storage.CatalogFiles.IsCatalogOrCompanionName(_name, name))
         {
             return false;
         }

@@ -78,7 +78,7 @@ internal static class CatalogDatabase
     /// </summary>
     private static void CreateWhole(string path)
     {
-        string draft = $"{path}.creating-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string draft = $"{path}{CatalogFiles.DraftInfix}{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
             using (var connection = new SqliteConnection(ConnectionString(draft, SqliteOpenMode.ReadWriteCreate)))

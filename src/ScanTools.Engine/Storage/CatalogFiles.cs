@@ -154,6 +154,26 @@ internal static partial class CatalogFiles
         }
     }
 
+    /// <summary>The files a catalog NAME keeps next to it, as suffixes of NAME: its log and index, its journal, its locks.</summary>
+    public static readonly IReadOnlyList<string> CompanionSuffixes = new[] { "-wal", "-shm", "-journal", "-scantools.lock", "-consumer.lock" };
+
+    /// <summary>The prefix (after NAME) of a catalog being created, a draft that ScanTools deletes.</summary>
+    public const string DraftInfix = ".creating-";
+
+    /// <summary>
+    /// True when <paramref name="fileName"/> is the catalog <paramref name="catalogName"/> itself, one of its
+    /// <see cref="CompanionSuffixes"/> files, or a draft of it (NAME.creating-...): names only, folders aside.
+    /// </summary>
+    public static bool IsCatalogOrCompanionName(string catalogName, string fileName)
+    {
+        if (!fileName.StartsWith(catalogName, Platform.PathComparison.Comparison))
+        {
+            return false;
+        }
+        string rest = fileName[catalogName.Length..];
+        return rest.Length == 0 || CompanionSuffixes.Contains(rest, StringComparer.Ordinal) || rest.StartsWith(DraftInfix, StringComparison.Ordinal);
+    }
+
     /// <summary>True when this account may open the file for writing (also when it is missing, locked or busy).</summary>
     /// <remarks>
     /// On Unix the permission is asked of the kernel (faccessat with the effective ids), never by opening the file:

@@ -238,14 +238,14 @@ public static class CatalogMaintenance
         {
             throw new ScanArgumentException($"The destination '{target}' is the catalog itself. Give another file.");
         }
-        foreach (string companion in new[] { "-wal", "-shm", "-journal", "-scantools.lock", "-consumer.lock" })
+        foreach (string companion in CatalogFiles.CompanionSuffixes)
         {
             if (string.Equals(targetKey, CanonicalPath.KeyOf(source + companion), StringComparison.Ordinal))
             {
                 throw new ScanArgumentException($"The destination '{target}' is one of the catalog's own files ({companion}); replacing it would damage the catalog. Give another file.");
             }
         }
-        if (System.IO.Path.GetFileName(target).StartsWith(System.IO.Path.GetFileName(source) + ".creating-", Platform.PathComparison.Comparison)
+        if (System.IO.Path.GetFileName(target).StartsWith(System.IO.Path.GetFileName(source) + CatalogFiles.DraftInfix, Platform.PathComparison.Comparison)
             && string.Equals(System.IO.Path.GetDirectoryName(CanonicalPath.Resolve(target)), System.IO.Path.GetDirectoryName(source), Platform.PathComparison.Comparison))
         {
             throw new ScanArgumentException($"The destination '{target}' is named as a draft of the catalog (NAME.creating-...), which ScanTools deletes. Give another file.");

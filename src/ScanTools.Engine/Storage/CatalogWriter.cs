@@ -591,9 +591,7 @@ internal sealed partial class CatalogWriter : IDisposable
             return listing.Files;
         }
         string name = System.IO.Path.GetFileName(_path);
-        return listing.Files.Where(f => !(f.Name.StartsWith(name, Platform.PathComparison.Comparison)
-            && (f.Name.Length == name.Length || f.Name[name.Length..] is "-wal" or "-shm" or "-journal" or "-scantools.lock" or "-consumer.lock"
-                || f.Name[name.Length..].StartsWith(".creating-", StringComparison.Ordinal))));
+        return listing.Files.Where(f => !CatalogFiles.IsCatalogOrCompanionName(name, f.Name));
     }
 
     private void ApplyListing(DirectoryListing listing)
