@@ -11,8 +11,13 @@ if (args.Length >= 3 && args[0] == "--child-memory")
     return MemoryBenchmark.RunChild(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 }
 
+if (args.Length >= 3 && args[0] == "--child-scan")
+{
+    return ScaleBenchmark.RunChild(args[1], args[2]);
+}
+
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | writes | scan | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | scale (10,000,000 files; only when asked) | writes | scan | index | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -114,6 +119,34 @@ if (pipeline)
 else
 {
     Console.WriteLine("  scan_find_sqlite3_s skipped: find, sqlite3 or sh is not on PATH (apt-get install sqlite3)");
+}
+}
+
+// --- What the name index costs a first scan (issue 14): the same scan with the writer's name index on and off,
+// interleaved, on the tree whose folders share 100 names and on one whose 200,000 names are all different.
+if (only is "all" or "scan" or "index")
+{
+foreach (bool distinct in new[] { false, true })
+{
+    string tree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000, distinct);
+    string withDb = Path.Combine(work, "index-with.db");
+    string withoutDb = Path.Combine(work, "index-without.db");
+    var off = new ScanTools.Sessions.WriterSessionOptions { MaintainNameIndex = false };
+    ScanBenchmarks.EngineScanSeconds(withDb, tree, fresh: true); // warm-up
+    var with = new List<double>();
+    var without = new List<double>();
+    for (int i = 0; i < runs; i++)
+    {
+        without.Add(ScanBenchmarks.EngineScanSeconds(withoutDb, tree, fresh: true, off));
+        with.Add(ScanBenchmarks.EngineScanSeconds(withDb, tree, fresh: true));
+    }
+    string label = distinct ? "_distinct_names" : string.Empty;
+    long names = ScanBenchmarks.CountRows(withDb, "names");
+    results.Add($"scan_with_indexes_s{label}", Results.Median(with), "s", $"first scan into a fresh catalog with the name index ({names:N0} names)");
+    results.Add($"scan_without_indexes_s{label}", Results.Median(without), "s", "the same scan, the writer's name index off");
+    results.Add($"scan_with_indexes_vs_without{label}", Results.Median(without) / Results.Median(with), "ratio", "target >= 0.85 (issue 14)");
+    long bytes = long.Parse(ScanBenchmarks.RunShell($"sqlite3 '{withDb}' 'SELECT page_count * page_size FROM pragma_page_count, pragma_page_size;'").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    results.Add($"catalog_bytes_per_file{label}", bytes / (double)treeFiles, "bytes", "the catalog's pages (its log folded in) with the name index, after the first scan; target <= 120 (issue 14)");
 }
 }
 
@@ -264,6 +297,43 @@ foreach (var (label, q) in new[] { ("extension", ext), ("size", size), ("time", 
     var firsts = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Engine(bigDb, q, take: 1_000)).ToList();
     results.Add($"filtered_query_{label}_s", Results.Median(firsts.Select(f => f.Seconds)), "s", $"first {firsts[0].Count:N0} rows of {bigFiles:N0}; target <= 0.05 (issue 14)");
 }
+}
+
+// --- Scale (issue 14): 10,000,000 files, first scan, rescan and queries, peak memory of the scanning process.
+// Only when asked (--only scale): building the tree takes minutes once, each scan most of a minute.
+if (only == "scale")
+{
+string tree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
+string five = QueryBenchmarks.EnsureCopies(work, tree, 5);
+string ten = QueryBenchmarks.EnsureCopies(work, five, 10);
+long expected = 50L * treeFiles;
+string db = Path.Combine(work, "scale.db");
+foreach (string f in new[] { db, db + "-wal", db + "-shm" })
+{
+    File.Delete(f);
+}
+(double first, double firstRss, long files) = ScaleBenchmark.ScanInChild(db, ten);
+if (files != expected)
+{
+    throw new InvalidOperationException($"The 10M scan recorded {files:N0} files, not {expected:N0}.");
+}
+(double again, double againRss, _) = ScaleBenchmark.ScanInChild(db, ten);
+results.Add("scan_10m_files", files, "files", "ten hard-linked copies of the five-copy query tree");
+results.Add("scan_10m_s", first, "s", "first scan into a fresh catalog, in a child process (as Start-Scan), name index included");
+results.Add("rescan_10m_s", again, "s", "the same tree again, unchanged");
+results.Add("scan_10m_peak_rss_mb", Math.Max(firstRss, againRss), "MB", $"peak RSS of the scanning process (first {firstRss:F0}, rescan {againRss:F0}); target <= 300 (issue 14)");
+long bytes = long.Parse(ScanBenchmarks.RunShell($"sqlite3 '{db}' 'SELECT page_count * page_size FROM pragma_page_count, pragma_page_size;'").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+results.Add("catalog_bytes_per_file_10m", bytes / (double)files, "bytes", "catalog pages with the name index; target <= 120 (issue 14)");
+var nameQuery = new ScanTools.Storage.FindingQuery { Name = new[] { "*e0001.*" } };
+var pathQuery = new ScanTools.Storage.FindingQuery { Path = new[] { Path.Combine(ten, "copy7", "copy3", "top07") } };
+var extQuery = new ScanTools.Storage.FindingQuery { Extension = new[] { "txt" } };
+QueryBenchmarks.Engine(db, nameQuery);
+var name10 = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Engine(db, nameQuery)).ToList();
+var path10 = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Engine(db, pathQuery)).ToList();
+var ext10 = Enumerable.Range(0, runs).Select(_ => QueryBenchmarks.Engine(db, extQuery, take: 1_000)).ToList();
+results.Add("name_search_10m_s", Results.Median(name10.Select(n => n.Seconds)), "s", $"Get-Finding -Name *e0001.*, {name10[0].Count:N0} files of {files:N0}");
+results.Add("path_search_10m_s", Results.Median(path10.Select(n => n.Seconds)), "s", $"Get-Finding -Path <one top folder>, {path10[0].Count:N0} files");
+results.Add("filtered_query_10m_s", Results.Median(ext10.Select(n => n.Seconds)), "s", "Get-Finding -Extension txt -First 1000");
 }
 
 // --- Catalog care: a consistent online backup while a rescan writes the catalog.

@@ -39,10 +39,17 @@ public static class QueryBenchmarks
         string db = Path.Combine(work, Path.GetFileName(root) + ".db");
         if (File.Exists(db))
         {
-            using CatalogReader reader = CatalogReader.Open(db);
-            if (reader.Totals().Files == files)
+            try
             {
-                return db;
+                using CatalogReader reader = CatalogReader.Open(db);
+                if (reader.Totals().Files == files)
+                {
+                    return db;
+                }
+            }
+            catch (CatalogException)
+            {
+                // An older schema: scanned again.
             }
         }
         foreach (string f in new[] { db, db + "-wal", db + "-shm" })

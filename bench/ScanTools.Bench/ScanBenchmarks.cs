@@ -11,11 +11,15 @@ namespace ScanTools.Bench;
 /// </summary>
 public static class ScanBenchmarks
 {
-    /// <summary>Creates (or reuses) a tree of <paramref name="files"/> files spread over <paramref name="folders"/> folders.</summary>
-    public static string EnsureTree(string parent, int files, int folders)
+    /// <summary>
+    /// Creates (or reuses) a tree of <paramref name="files"/> files spread over <paramref name="folders"/> folders. Its
+    /// folders hold the same names (file0000.txt ...) unless <paramref name="distinctNames"/>: then every name is unique.
+    /// </summary>
+    public static string EnsureTree(string parent, int files, int folders, bool distinctNames = false)
     {
-        string root = Path.Combine(parent, $"tree-{files}-{folders}");
-        string marker = Path.Combine(parent, $"tree-{files}-{folders}.complete");
+        string suffix = distinctNames ? "-distinct" : string.Empty;
+        string root = Path.Combine(parent, $"tree-{files}-{folders}{suffix}");
+        string marker = Path.Combine(parent, $"tree-{files}-{folders}{suffix}.complete");
         if (File.Exists(marker))
         {
             return root;
@@ -33,14 +37,14 @@ public static class ScanBenchmarks
             Directory.CreateDirectory(dir);
             for (int i = 0; i < perFolder; i++)
             {
-                File.WriteAllBytes(Path.Combine(dir, $"file{i:D4}.{(i % 4) switch { 0 => "txt", 1 => "log", 2 => "bin", _ => "dat" }}"), content.AsSpan(0, (i * 37) % content.Length).ToArray());
+                File.WriteAllBytes(Path.Combine(dir, $"{(distinctNames ? $"f{f:D5}-" : "file")}{i:D4}.{(i % 4) switch { 0 => "txt", 1 => "log", 2 => "bin", _ => "dat" }}"), content.AsSpan(0, (i * 37) % content.Length).ToArray());
             }
         });
         File.WriteAllText(marker, DateTime.UtcNow.ToString("o"));
         return root;
     }
 
-    public static double EngineScanSeconds(string db, string root, bool fresh)
+    public static double EngineScanSeconds(string db, string root, bool fresh, WriterSessionOptions? options = null)
     {
         if (fresh)
         {
@@ -50,7 +54,7 @@ public static class ScanBenchmarks
             }
         }
         var sw = Stopwatch.StartNew();
-        ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = new WriterSessionRegistry() });
+        ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = new WriterSessionRegistry(), SessionOptions = options });
         sw.Stop();
         if (run.Status != ScanRunStatus.Completed || run.Errors != 0)
         {

@@ -167,6 +167,32 @@ public sealed class WildcardPattern
         return true;
     }
 
+    /// <summary>
+    /// A LIKE operand (no escape character) for an FTS5 trigram index that matches every name this pattern
+    /// matches ignoring case, and maybe more: each set, non-ASCII letter, <c>%</c> and <c>_</c> becomes <c>_</c>,
+    /// so the index narrows and the pattern itself decides. False when no run of three plain ASCII characters
+    /// is left, since the index cannot narrow such a pattern (SQLite would read the whole index).
+    /// </summary>
+    public bool TryToTrigramLike(out string like)
+    {
+        var sb = new StringBuilder();
+        int run = 0, longest = 0;
+        foreach (Token t in _tokens)
+        {
+            bool plain = t.Kind == TokenKind.Literal && t.Char is > ' ' and < (char)127 and not ('%' or '_');
+            sb.Append(t.Kind switch
+            {
+                TokenKind.AnyRun => '%',
+                TokenKind.Literal when plain => t.Char,
+                _ => '_',
+            });
+            run = plain ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+        like = longest >= 3 ? sb.ToString() : string.Empty;
+        return longest >= 3;
+    }
+
     /// <inheritdoc />
     public override string ToString() => Pattern;
 

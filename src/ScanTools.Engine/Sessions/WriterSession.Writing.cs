@@ -104,7 +104,7 @@ public sealed partial class WriterSession : IBatchSink
             }
             else
             {
-                _writer = new CatalogWriter(DatabasePath, _durability, _options.CacheSizeMiB);
+                _writer = new CatalogWriter(DatabasePath, _durability, _options.CacheSizeMiB) { MaintainNameIndex = _options.MaintainNameIndex };
                 if (_options.MaxPageCount is long pages)
                 {
                     _writer.LimitPages(pages);

@@ -14,6 +14,12 @@ public sealed record WriterSessionOptions
     /// </summary>
     public int CacheSizeMiB { get; init; } = 16;
 
+    /// <summary>
+    /// False only to measure what the name index costs a scan (bench: scan_with_indexes_vs_without): the writer then
+    /// neither adds names nor makes ix_files_name. A catalog written so answers -Name queries wrongly; never in use.
+    /// </summary>
+    internal bool MaintainNameIndex { get; init; } = true;
+
     /// <summary>Rows queued before producers wait (the memory bound).</summary>
     public int MaxPendingRows { get; init; } = 32_768;
 

@@ -460,6 +460,7 @@ internal static class CatalogDatabase
             for (int v = version; v < CatalogSchema.CurrentVersion; v++)
             {
                 Execute(connection, CatalogSchema.Migrations[v]);
+                CatalogSchema.AfterMigration(v, connection);
             }
             if (version < CatalogSchema.CurrentVersion)
             {

@@ -18,6 +18,15 @@ public static class CatalogSchema
     /// <summary>The schema version this build writes and reads.</summary>
     public static int CurrentVersion => Migrations.Length;
 
+    /// <summary>What a migration needs beyond its script, run after migration <paramref name="index"/> in the same transaction.</summary>
+    internal static void AfterMigration(int index, Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        if (index == 4)
+        {
+            FolderNames.Build(connection);
+        }
+    }
+
     /// <summary>Migration i takes a catalog from version i to i + 1.</summary>
     internal static readonly string[] Migrations =
     {
@@ -162,6 +171,38 @@ public static class CatalogSchema
         ALTER TABLE scan_runs ADD COLUMN content_files INTEGER;
         ALTER TABLE scan_runs ADD COLUMN binary_skipped INTEGER;
         ALTER TABLE scan_runs ADD COLUMN oversized_skipped INTEGER;
+        """,
+
+        // v4 -> v5: a name index (issue 14). Every distinct file name once, under a trigram index, and per folder the
+        // ids of its files' names (FolderNames): a -Name substring or wildcard finds the names, then their folders, then
+        // the files by primary key. The writer notes each folder that gets new files (name_index_pending) and brings the
+        // index up to date in bulk when a run ends (CatalogWriter.Names); a query reads the files of noted folders
+        // itself, so answers are exact at any time. Measured on 1,000,000 names: LIKE '%0012%' over a narrow table
+        // 0.067-0.074 s, through the trigram index 0.002-0.007 s; detail=none keeps only the trigrams LIKE needs.
+        // folder_names is filled from the files after this script (CatalogSchema.AfterMigration).
+        """
+        CREATE TABLE names (
+            id    INTEGER PRIMARY KEY,
+            name  TEXT    NOT NULL UNIQUE
+        );
+        CREATE VIRTUAL TABLE names_fts USING fts5(name, content = 'names', content_rowid = 'id', tokenize = 'trigram', detail = none);
+        CREATE TABLE folder_names (
+            dir_id    INTEGER PRIMARY KEY,
+            name_ids  BLOB    NOT NULL       -- unsigned LEB128 varints: ids of names the folder's files have had
+        );
+        -- Folders that got files since the index was last brought up to date (at the end of each run, in bulk): a
+        -- -Name query reads their files itself.
+        CREATE TABLE name_index_pending (
+            dir_id    INTEGER PRIMARY KEY
+        );
+        -- The names up to this id are in the trigram index; a query matches the later ones itself.
+        CREATE TABLE name_index_state (
+            id                INTEGER PRIMARY KEY CHECK (id = 1),
+            trigrams_through  INTEGER NOT NULL
+        );
+        INSERT INTO names (name) SELECT DISTINCT name FROM files;
+        INSERT INTO names_fts (rowid, name) SELECT id, name FROM names;
+        INSERT INTO name_index_state (id, trigrams_through) SELECT 1, coalesce(max(id), 0) FROM names;
         """,
     };
 }

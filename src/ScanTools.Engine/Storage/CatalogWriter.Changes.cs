@@ -89,6 +89,7 @@ internal sealed partial class CatalogWriter
     {
         if (old is not StoredRow o)
         {
+            NoteNewFile(dirId, f.Name);
             RecordFileChange(run, dirId, f.Name, ScanChangeType.Added, ChangedProperties.None, null, f);
         }
         else if (o.RemovedScanId is long goneIn)

@@ -181,6 +181,11 @@ internal sealed partial class CatalogWriter : IDisposable
             // Unchanged since the same rules read it: its findings are still there, seen again.
             _findingsSeen = Prepare("UPDATE findings SET last_scan_id = ?1 WHERE dir_id = ?2 AND name = ?3 AND resolved_scan_id IS NULL AND last_scan_id < ?1;");
             _clientSeq = Prepare("SELECT last_seq FROM client_batches WHERE client_id = ?1;");
+            _notePending = Prepare("INSERT OR IGNORE INTO name_index_pending (dir_id) VALUES (?1);");
+            _nameId = Prepare("SELECT id FROM names WHERE name = ?1;");
+            _insertName = Prepare("INSERT INTO names (name) VALUES (?1) RETURNING id;");
+            _folderNames = Prepare("SELECT name_ids FROM folder_names WHERE dir_id = ?1;");
+            _setFolderNames = Prepare("INSERT OR REPLACE INTO folder_names (dir_id, name_ids) VALUES (?1, ?2);");
             _setClientSeq = Prepare("""
                 INSERT INTO client_batches (client_id, last_seq, updated_utc) VALUES (?1, ?2, ?3)
                 ON CONFLICT (client_id) DO UPDATE SET last_seq = excluded.last_seq, updated_utc = excluded.updated_utc;
@@ -221,6 +226,7 @@ internal sealed partial class CatalogWriter : IDisposable
         _commit.Execute();
         _inTransaction = false;
         _closedListings.Clear();
+        EndTransactionNames();
     }
 
     /// <summary>
@@ -235,6 +241,7 @@ internal sealed partial class CatalogWriter : IDisposable
             _inTransaction = false;
             _rollback.Execute();
         }
+        ForgetNameIds();
         _runIds.Clear();
         _directoryIds.Clear();
         foreach (((long Run, long Dir) key, FolderState state) in _closedListings)
@@ -270,6 +277,7 @@ internal sealed partial class CatalogWriter : IDisposable
             }
         }
         // A failed transaction may have cached ids of rows that no longer exist.
+        ForgetNameIds();
         _runIds.Clear();
         _directoryIds.Clear();
         _openListings.Clear();
@@ -358,6 +366,7 @@ internal sealed partial class CatalogWriter : IDisposable
     {
         _runIds.Clear();
         _directoryIds.Clear();
+        ForgetNameIds();
         if (write is DirectoryListing && _applyingListing is { } key)
         {
             // The folder's tracking may have lost names of the refused chunk: infer nothing about it this run.
@@ -445,6 +454,7 @@ internal sealed partial class CatalogWriter : IDisposable
         {
             CloseListing(key);
         }
+        CatchUpNameIndex();
     }
 
     /// <summary>
@@ -530,10 +540,11 @@ internal sealed partial class CatalogWriter : IDisposable
                     AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.dir_id = directories.id OR x.from_dir_id = directories.id);
                 DELETE FROM scan_runs WHERE id IN (SELECT id FROM temp.pruned_runs);
                 DELETE FROM temp.pruned_runs;
-                DELETE FROM temp.pruned_files;
                 """;
             c.ExecuteNonQuery();
+            PruneNames(); // and empties temp.pruned_files
             _runIds.Clear(); // the keys of pruned runs must not resolve to their old ids
+            ForgetNameIds(); // names may have gone
             _directoryIds.Clear(); // versions were bumped and removed folders deleted: read them again
         }
         if (prune.Optimize)
@@ -597,6 +608,7 @@ internal sealed partial class CatalogWriter : IDisposable
     private void ApplyListing(DirectoryListing listing)
     {
         _newFiles.Clear(); // a listing that failed midway (refused, then replayed) leaves no rows for the next one
+        BeginListingNames();
         long run = RunId(listing.RunKey);
         DirectoryEntry directory = Directory(listing.DirectoryPath, run, out bool existed);
         long dirId = directory.Id;
@@ -652,6 +664,7 @@ internal sealed partial class CatalogWriter : IDisposable
             }
             if (!known)
             {
+                NoteNewFile(dirId, f.Name);
                 if (f.Matches is null && !f.KeepFindings && !f.FindingsUnchanged)
                 {
                     _newFiles.Add(f);
@@ -677,6 +690,7 @@ internal sealed partial class CatalogWriter : IDisposable
             InsertNew(f, dirId, run);
         }
         _newFiles.Clear();
+        EndListingNames(dirId, existed);
         if (wrote)
         {
             BumpVersion(listing.DirectoryPath, dirId);

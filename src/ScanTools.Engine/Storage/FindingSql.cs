@@ -39,7 +39,9 @@ internal sealed class FindingSql
     /// <param name="query">The filter.</param>
     /// <param name="isFolder">Whether the catalog knows a path as a folder; decides what a path without wildcards means.</param>
     /// <param name="ruleCondition">Builds the condition for <see cref="FindingQuery.Findings"/> (the catalog's rule ids are needed).</param>
-    public static FindingSql Build(FindingQuery query, Func<string, bool> isFolder, Func<Rules.FindingMatchQuery, Func<object, string>, string>? ruleCondition = null)
+    /// <param name="nameIndex">The files (folder id, name) whose names match the -Name patterns, from the name index; null where the index cannot answer.</param>
+    public static FindingSql Build(FindingQuery query, Func<string, bool> isFolder, Func<Rules.FindingMatchQuery, Func<object, string>, string>? ruleCondition = null,
+        Func<IReadOnlyList<WildcardPattern>, NameIndexMatches?>? nameIndex = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
@@ -49,7 +51,7 @@ internal sealed class FindingSql
             sql.And(ruleCondition(rules, sql.Bind));
         }
         sql.AddPaths(query.Path, isFolder);
-        sql.AddNames(query.Name);
+        sql.AddNames(query.Name, nameIndex);
         sql.AddExtensions(query.Extension);
         if (query.MinSize is long min)
         {
@@ -83,16 +85,26 @@ internal sealed class FindingSql
         order = string.Format(System.Globalization.CultureInfo.InvariantCulture, order, query.Descending ? " DESC" : string.Empty);
         string limit = query.First is int first ? $" LIMIT {sql.Bind((long)first)}" : string.Empty;
         sql.Text = $"""
-            SELECT d.path, f.name, f.extension, f.size, f.mtime, f.btime, f.attributes, f.mode, f.is_link,
+            SELECT d.path, f.name, f.extension, f.size, f.mtime, {OrNone("f.btime")}, f.attributes, {OrNone("f.mode")}, f.is_link,
                    f.link_target, f.sha256, f.first_scan_id,
                    CASE WHEN f.removed_scan_id IS NULL THEN max(f.last_scan_id, coalesce(d.last_scan_id, 0)) ELSE f.last_scan_id END,
-                   f.removed_scan_id, f.kind, f.ctime, f.device, f.inode, f.links, f.uid, f.gid
+                   {OrNone("f.removed_scan_id")}, f.kind, {OrNone("f.ctime")}, {OrNone("f.device")}, {OrNone("f.inode")}, {OrNone("f.links")},
+                   {OrNone("f.uid")}, {OrNone("f.gid")}, f.dir_id
             FROM files f JOIN directories d ON d.id = f.dir_id
             {(sql._where.Length > 0 ? "WHERE " + sql._where : string.Empty)}
             ORDER BY {order}{limit};
             """;
         return sql;
     }
+
+    /// <summary>
+    /// Stands for NULL in the integer columns of a file row: one native call a column instead of two (type, then
+    /// value) when reading (CatalogReader.Stream). No stored value is this: times are ticks, ids count from 1, and
+    /// device and inode numbers would need their top bit alone set.
+    /// </summary>
+    internal const long NoValue = long.MinValue;
+
+    private static string OrNone(string column) => $"coalesce({column}, {NoValue})";
 
     /// <summary>
     /// Only the path and name filters, as a condition on <c>d.path</c> and <c>f.name</c> (for queries of
@@ -170,18 +182,36 @@ internal sealed class FindingSql
     internal static (string Low, string High) PrefixRange(string path) =>
         (path, path[..^1] + (char)(path[^1] + 1));
 
-    private void AddNames(IReadOnlyList<string> patterns)
+    private void AddNames(IReadOnlyList<string> patterns, Func<IReadOnlyList<WildcardPattern>, NameIndexMatches?>? nameIndex = null)
     {
         if (patterns.Count == 0)
         {
             return;
         }
-        var alternatives = new List<string>();
-        foreach (string raw in patterns)
+        var parsed = patterns.Select(raw => new WildcardPattern(raw, ignoreCase: true)).ToList();
+        string match = string.Join(" OR ", parsed.Select(p => Match(p, "f.name")));
+        if (nameIndex?.Invoke(parsed) is { } index)
         {
-            alternatives.Add(Match(new WildcardPattern(raw, ignoreCase: true), "f.name"));
+            // The matching files, found through the name index, fetched by primary key; and the files of folders the
+            // index has not taken in yet, read and matched here.
+            var json = new StringBuilder("[");
+            foreach ((long dir, string name) in index.Files)
+            {
+                json.Append(json.Length > 1 ? ",[" : "[").Append(dir).Append(',').Append(System.Text.Json.JsonSerializer.Serialize(name)).Append(']');
+            }
+            var alternatives = new List<string>();
+            if (index.Files.Count > 0)
+            {
+                alternatives.Add($"(f.dir_id, f.name) IN (SELECT value ->> 0, value ->> 1 FROM json_each({Bind(json.Append(']').ToString())}))");
+            }
+            if (index.PendingFolders.Count > 0)
+            {
+                alternatives.Add($"(f.dir_id IN (SELECT value FROM json_each({Bind(System.Text.Json.JsonSerializer.Serialize(index.PendingFolders))})) AND ({match}))");
+            }
+            And(alternatives.Count == 0 ? "0" : string.Join(" OR ", alternatives));
+            return;
         }
-        And(string.Join(" OR ", alternatives));
+        And(match);
     }
 
     private void AddExtensions(IReadOnlyList<string> extensions)
@@ -197,24 +227,25 @@ internal sealed class FindingSql
 
     private void AddState(FindingState state, long? scanId)
     {
-        string present = scanId is long s1
+        // Built only when used: every bound parameter must appear in the statement (RawStatement refuses others).
+        string Present() => scanId is long s1
             ? $"(f.removed_scan_id IS NULL AND ((d.last_scan_id = {Bind(s1)} AND f.last_scan_id <= {Bind(s1)}) OR (f.last_scan_id = {Bind(s1)} AND coalesce(d.last_scan_id, 0) <= {Bind(s1)})))"
             : "f.removed_scan_id IS NULL";
-        string removed = scanId is long s2
+        string Removed() => scanId is long s2
             ? $"f.removed_scan_id = {Bind(s2)}"
             : "f.removed_scan_id IS NOT NULL";
         switch (state)
         {
             case FindingState.Present:
-                And(present);
+                And(Present());
                 break;
             case FindingState.Removed:
-                And(removed);
+                And(Removed());
                 break;
             default:
                 if (scanId is not null)
                 {
-                    And($"({present} OR {removed})");
+                    And($"({Present()} OR {Removed()})");
                 }
                 break;
         }
@@ -258,3 +289,9 @@ internal sealed class FindingSql
         _ => t,
     };
 }
+
+/// <summary>
+/// What the name index answers for a -Name query: the matching files it holds (folder id, name), and the folders it
+/// has not taken in yet, whose files the query must match itself.
+/// </summary>
+internal sealed record NameIndexMatches(IReadOnlyCollection<(long Dir, string Name)> Files, IReadOnlyList<long> PendingFolders);

@@ -43,6 +43,15 @@ internal sealed class RawStatement : IDisposable
         }
     }
 
+    /// <summary>Binds a named parameter if the statement has it (a filter may bind a value its SQL left out); see <see cref="Bind(string, object)"/>.</summary>
+    public void BindIfUsed(string name, object value)
+    {
+        if (raw.sqlite3_bind_parameter_index(_stmt, name) != 0)
+        {
+            Bind(name, value);
+        }
+    }
+
     public void Bind(int index, long? value) => Check(value is long v ? raw.sqlite3_bind_int64(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
 
     /// <summary>Binds text as UTF-8 from a reused buffer (SQLite copies it), or NULL.</summary>

@@ -1,0 +1,196 @@
+using FsCheck;
+using FsCheck.Fluent;
+using ScanTools.Matching;
+using ScanTools.Scanning;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Storage;
+
+/// <summary>
+/// The name index (issue 14): -Name queries answered through the names table, its trigram index and ix_files_name
+/// return exactly what reading every row returns, stay current as scans add and prune files, and reach old catalogs.
+/// </summary>
+public sealed class NameIndexTests : CatalogTest
+{
+    /// <summary>Names that trip LIKE and trigram matching: case, LIKE's own wildcards, non-ASCII letters, short names.</summary>
+    private static readonly string[] Names =
+    {
+        "Report2024.XLSX", "report_final.docx", "REPORT-final.DOCX", "ab", "x%y_z.txt", "x_y%z.txt", "Ünïcode.TXT", "ünïcode.txt",
+        "straße.md", "STRASSE.md", "Kelvin-\u212A.txt", "data[1].csv", "data1.csv", "e0012e0012.bin", "file0001.log", "file0012.log",
+        "a b c.txt", "naïve résumé.pdf", "日本語のファイル.txt", ".hidden", "noext",
+    };
+
+    private ScanRun Scan(string db, string root) => ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry });
+
+    private string Tree(string name, int folders)
+    {
+        string root = T.Dir(name);
+        for (int d = 0; d < folders; d++)
+        {
+            string dir = Directory.CreateDirectory(Path.Combine(root, $"folder{d}")).FullName;
+            foreach (string n in Names.Where((_, i) => (i + d) % 3 != 0))
+            {
+                File.WriteAllText(Path.Combine(dir, n), n);
+            }
+        }
+        return root;
+    }
+
+    private static List<string> Found(string db, params string[] names)
+    {
+        using CatalogReader reader = CatalogReader.Open(db);
+        return reader.FindFiles(new FindingQuery { Name = names }).Select(f => f.FullName).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>What reading every present row and matching it in memory finds.</summary>
+    private static List<string> Model(string db, params string[] names)
+    {
+        var patterns = names.Select(n => new WildcardPattern(n, ignoreCase: true)).ToList();
+        using CatalogReader reader = CatalogReader.Open(db);
+        return reader.FindFiles(new FindingQuery()).Where(f => patterns.Any(p => p.IsMatch(f.Name)))
+            .Select(f => f.FullName).Order(StringComparer.Ordinal).ToList();
+    }
+
+    [UnixFact]
+    public void A_scan_fills_the_index_and_name_queries_use_it()
+    {
+        string db = T.Db();
+        Scan(db, Tree("tree", 4));
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(Names.Length, Sql.Scalar(db, "SELECT count(*) FROM names;"));
+        Assert.Equal(4, Sql.Scalar(db, "SELECT count(*) FROM folder_names;"));
+        IReadOnlyList<string> plan = reader.ExplainFindFiles(new FindingQuery { Name = new[] { "*port*" } });
+        Assert.Contains(plan, step => step.Contains("json_each", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN f", StringComparison.Ordinal));
+        // Too few plain characters for a trigram: every row is read, as before.
+        Assert.Contains(reader.ExplainFindFiles(new FindingQuery { Name = new[] { "*.md" } }), step => step.StartsWith("SCAN", StringComparison.Ordinal));
+    }
+
+    [UnixFact]
+    public void Name_queries_through_the_index_find_exactly_what_reading_every_row_finds()
+    {
+        string db = T.Db();
+        Scan(db, Tree("tree", 3));
+        string[] fixedPatterns =
+        {
+            "*port*", "REPORT*", "*final.doc?", "x%y*", "x_y*", "*ünï*", "ÜNÏCODE.TXT", "*straße*", "*STRASSE*", "*kelvin*", "data`[1`].csv",
+            "data[0-9].csv", "*0012*", "*e0012e0*", "file00?1.log", "a b c.txt", "*résumé*", "*日本語*", ".hid*", "noext", "nothing-like-this*", "*.txt",
+        };
+        foreach (string p in fixedPatterns)
+        {
+            Assert.Equal(Model(db, p), Found(db, p));
+        }
+
+        // With other filters, sorted and cut: the same rows as the model, in the asked order.
+        using (CatalogReader reader = CatalogReader.Open(db))
+        {
+            var q = new FindingQuery { Name = new[] { "*port*", "*.csv" }, Path = new[] { Path.Combine(Path.GetDirectoryName(db)!, "tree", "folder1") }, Extension = new[] { "docx", "csv" } };
+            List<string> both = reader.FindFiles(q).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
+            Assert.NotEmpty(both);
+            Assert.Equal(Model(db, "*port*", "*.csv").Where(f => f.Contains("/folder1/", StringComparison.Ordinal) && (f.EndsWith(".docx", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".csv", StringComparison.Ordinal)))
+                .Select(Path.GetFileName).Order(StringComparer.Ordinal), both);
+            var bySize = new FindingQuery { Name = new[] { "*port*", "*0012*" }, SortBy = FindingSort.Size, Descending = true, First = 3 };
+            Assert.Equal(3, reader.FindFiles(bySize).Count());
+            Assert.Contains(reader.ExplainFindFiles(new FindingQuery { Name = new[] { "*port*", "*0012*" } }), step => step.Contains("json_each", StringComparison.Ordinal));
+        }
+
+        // Random pieces of the names with wildcards around and inside them.
+        Gen<string> patterns =
+            from name in Gen.Elements(Names)
+            from start in Gen.Choose(0, Math.Max(0, name.Length - 1))
+            from length in Gen.Choose(1, Math.Max(1, name.Length - start))
+            from lead in Gen.Elements("", "*", "?")
+            from trail in Gen.Elements("", "*", "?*")
+            from upper in Gen.Elements(false, true)
+            let piece = WildcardPattern.Escape(name.Substring(start, Math.Min(length, name.Length - start)))
+            select lead + (upper ? piece.ToUpperInvariant() : piece) + trail;
+        Prop.ForAll(Arb.From(patterns), p => Model(db, p).SequenceEqual(Found(db, p)))
+            .Check(Config.QuickThrowOnFailure.WithMaxTest(200));
+    }
+
+    [UnixFact]
+    public void Files_added_by_a_later_scan_are_found_at_once_and_pruned_names_leave_the_index()
+    {
+        string db = T.Db();
+        string root = Tree("tree", 2);
+        Scan(db, root);
+        File.WriteAllText(Path.Combine(root, "folder0", "brand-new-name.txt"), "x");
+        string newFolder = Directory.CreateDirectory(Path.Combine(root, "newfolder")).FullName;
+        File.WriteAllText(Path.Combine(newFolder, "another-new-one.log"), "x");
+        Scan(db, root);
+
+        Assert.Equal(new[] { Path.Combine(root, "folder0", "brand-new-name.txt") }, Found(db, "*new-name*"));
+        Assert.Equal(new[] { Path.Combine(newFolder, "another-new-one.log") }, Found(db, "*other-new*"));
+
+        File.Delete(Path.Combine(root, "folder0", "brand-new-name.txt"));
+        Scan(db, root);
+        Scan(db, root); // pruning keeps the newest run, and with it what it found gone: one more
+        Assert.Empty(Found(db, "*new-name*"));
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM names WHERE name = 'brand-new-name.txt';")); // removed files keep their rows, and their names
+
+        CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 1, Registry = Registry });
+        Registry.CloseAll();
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM names WHERE name = 'brand-new-name.txt';"));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM names_fts WHERE name LIKE '%new-name%';"));
+        Assert.Equal(new[] { Path.Combine(newFolder, "another-new-one.log") }, Found(db, "*other-new*"));
+        Assert.Equal(Model(db, "*port*"), Found(db, "*port*"));
+    }
+
+    [UnixFact]
+    public void Files_of_a_run_that_has_not_ended_are_found_before_the_index_takes_them_in()
+    {
+        string db = T.Db();
+        Scan(db, Tree("tree", 2));
+        var run = Guid.NewGuid();
+        using (ScanTools.Sessions.WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(Writes.Start(run));
+            lease.Write(Writes.Listing(run, "/elsewhere/few", 5, prefix: "inline-"));
+            lease.Write(Writes.Listing(run, "/elsewhere/many", CatalogWriter.InlineNamesPerTransaction + 50, prefix: "pending-"));
+        }
+        Registry.CloseAll();
+
+        // The few names were written with their files, past the trigram index; the many left their folder noted.
+        Assert.True(Sql.Scalar(db, "SELECT trigrams_through FROM name_index_state;") < Sql.Scalar(db, "SELECT max(id) FROM names;"));
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM name_index_pending;"));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"/elsewhere/few/inline-{i:D6}.dat"), Found(db, "*line-*"));
+        Assert.Equal(CatalogWriter.InlineNamesPerTransaction + 50, Found(db, "*ending-*").Count);
+        Assert.Equal(Model(db, "*port*"), Found(db, "*port*"));
+        Assert.NotEmpty(Found(db, "*port*"));
+
+        Scan(db, Tree("tree2", 1)); // the next run's end takes the noted folder in
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM name_index_pending;"));
+        Assert.Equal(Sql.Scalar(db, "SELECT max(id) FROM names;"), Sql.Scalar(db, "SELECT trigrams_through FROM name_index_state;"));
+        Assert.Equal(CatalogWriter.InlineNamesPerTransaction + 50, Found(db, "*ending-*").Count);
+        Assert.Equal(5, Found(db, "*line-*").Count);
+    }
+
+    [UnixFact]
+    public void A_version_4_catalog_gets_its_names_when_it_is_next_written()
+    {
+        string db = T.Db();
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = string.Join("\n", CatalogSchema.Migrations.Take(4)) + "\n" + $$"""
+                PRAGMA application_id = {{CatalogSchema.ApplicationId}}; PRAGMA user_version = 4; PRAGMA journal_mode = WAL;
+                INSERT INTO scan_runs (id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options)
+                    VALUES (1, '{{Guid.NewGuid()}}', 'Scan', 'Completed', 1, 2, 'h', 'u', 1, '[]', '{}');
+                INSERT INTO directories (id, path, first_scan_id, last_scan_id) VALUES (1, '/old', 1, 1);
+                INSERT INTO files (dir_id, name, extension, size, mtime, attributes, kind, is_link, first_scan_id, last_scan_id)
+                    VALUES (1, 'legacy-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        Scan(db, Tree("tree", 1));
+
+        Assert.Equal(CatalogSchema.CurrentVersion, Sql.Scalar(db, "PRAGMA user_version;"));
+        Assert.Equal(new[] { "/old/legacy-report.txt" }, Found(db, "*legacy-rep*"));
+        Assert.Equal(Model(db, "*port*"), Found(db, "*port*"));
+    }
+}
