@@ -27,6 +27,9 @@
         'Find-DuplicateFile'
         'Optimize-ScanCatalog'
         'Backup-ScanCatalog'
+        'Measure-ScanFolder'
+        'Measure-ScanFile'
+        'Export-ScanReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -287,6 +287,48 @@ else
 {
     Console.WriteLine("  name_search_vs_plocate skipped: plocate is not on PATH (apt-get install plocate)");
 }
+// Issue 15: every folder's size from the catalog against du -sb on the disk (warm cache), and the HTML report.
+if (ScanBenchmarks.ToolExists("du"))
+{
+    var everyFolder = new ScanTools.Storage.FolderSizeQuery { Depth = 1000 };
+    double Sizes()
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using var reader = ScanTools.Storage.CatalogReader.Open(bigDb);
+        int n = reader.MeasureFolders(everyFolder).Count;
+        return n > 0 ? sw.Elapsed.TotalSeconds : throw new InvalidOperationException("No folders measured.");
+    }
+    double Du()
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        ScanBenchmarks.RunShell($"du -b '{big}' > /dev/null");
+        return sw.Elapsed.TotalSeconds;
+    }
+    Sizes();
+    Du();
+    var sizes = new List<double>();
+    var dus = new List<double>();
+    for (int i = 0; i < runs; i++)
+    {
+        sizes.Add(Sizes());
+        dus.Add(Du());
+    }
+    results.Add("foldersize_s", Results.Median(sizes), "s", $"Measure-ScanFolder of every folder of the {bigFiles:N0}-file catalog (hard links counted once)");
+    results.Add("du_s", Results.Median(dus), "s", "du -b of the same tree, every folder, warm cache");
+    results.Add("foldersize_vs_du", Results.Median(sizes) / Results.Median(dus), "ratio", "target <= 0.1 (issue 15)");
+    var reports = new List<double>();
+    string reportFile = Path.Combine(work, "report.html");
+    for (int i = 0; i < runs; i++)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using (var reader = ScanTools.Storage.CatalogReader.Open(bigDb))
+        {
+            ScanTools.Reports.ScanReport.WriteFile(reader, reportFile, new ScanTools.Reports.ScanReportOptions(), force: true);
+        }
+        reports.Add(sw.Elapsed.TotalSeconds);
+    }
+    results.Add("report_s", Results.Median(reports), "s", $"Export-ScanReport of the {bigFiles:N0}-file catalog ({new FileInfo(reportFile).Length / 1024:N0} KiB); target <= 5 (issue 15)");
+}
 var ext = new ScanTools.Storage.FindingQuery { Extension = new[] { "txt" } };
 var size = new ScanTools.Storage.FindingQuery { MinSize = 100, MaxSize = 120 };
 DateTime newest = File.GetLastWriteTimeUtc(Path.Combine(tree, "top00", "folder00000", "file0000.txt"));

@@ -217,6 +217,9 @@ Describe 'Catalog paths and filters that are mistakes' {
             'Register-ScanSchedule' = { Register-ScanSchedule -Name 'never-registered' -Path $PSScriptRoot -Database $spelled -WhatIf }
             'Optimize-ScanCatalog'  = { Optimize-ScanCatalog -Database $spelled -KeepRuns 1 }
             'Backup-ScanCatalog'    = { Backup-ScanCatalog -Database $spelled -Destination (Join-Path $TestDrive 'never-backup.db') }
+            'Measure-ScanFolder'    = { Measure-ScanFolder -Database $spelled }
+            'Measure-ScanFile'      = { Measure-ScanFile -Database $spelled }
+            'Export-ScanReport'     = { Export-ScanReport -Database $spelled -Path (Join-Path $TestDrive 'never-report.html') }
         }
         # Every cmdlet with -Database is here, but Get-ScanSession, which only filters the sessions open in this process.
         Join-Sorted (Get-Command -Module ScanTools -ParameterName Database).Name | Should -Be (Join-Sorted (@($commands.Keys) + 'Get-ScanSession'))

@@ -4,7 +4,7 @@ BeforeDiscovery {
     $cmdletNames = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
         'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile',
         'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule', 'Start-ScanConsumer',
-        'Optimize-ScanCatalog', 'Backup-ScanCatalog')
+        'Optimize-ScanCatalog', 'Backup-ScanCatalog', 'Measure-ScanFolder', 'Measure-ScanFile', 'Export-ScanReport')
     $cmdletClasses = @(
         @{ Name = 'Start-Scan'; Class = 'ScanTools.Commands.StartScanCommand' }
         @{ Name = 'Get-Finding'; Class = 'ScanTools.Commands.GetFindingCommand' }
@@ -49,7 +49,7 @@ BeforeAll {
     $expectedCmdlets = @('Start-Scan', 'Get-Finding', 'Write-Finding', 'Get-ScanRun', 'Get-ScanError', 'Get-ScanSession',
         'Register-ScanSchedule', 'Get-ScanSchedule', 'Unregister-ScanSchedule', 'Get-ScanChange', 'Find-DuplicateFile',
         'Get-FindingMatch', 'Export-FindingMatch', 'Export-FindingBaseline', 'Get-ScanRule', 'Start-ScanConsumer',
-        'Optimize-ScanCatalog', 'Backup-ScanCatalog')
+        'Optimize-ScanCatalog', 'Backup-ScanCatalog', 'Measure-ScanFolder', 'Measure-ScanFile', 'Export-ScanReport')
 }
 
 Describe 'The ScanTools manifest' {

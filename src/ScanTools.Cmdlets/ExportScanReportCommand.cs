@@ -1,0 +1,91 @@
+using System.Management.Automation;
+using ScanTools.Reports;
+using ScanTools.Storage;
+
+namespace ScanTools.Commands;
+
+/// <summary>
+/// <para type="synopsis">Writes a self-contained HTML report of a catalog or a run: totals, a treemap of where the space goes, size by extension and owner, changes, findings, duplicates and errors.</para>
+/// </summary>
+[Cmdlet(VerbsData.Export, "ScanReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportScanReportCommand : CatalogReadCommand
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>The HTML file to write (a PowerShell path); its folder must exist.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>Report on this run: sizes as of it, its changes and errors. Default: the present files and the newest completed run.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ScanRunIdCompleter))]
+    [ValidateRange(1, long.MaxValue)]
+    public long ScanId { get; set; }
+
+    /// <summary>Levels of folders in the treemap (1 to 6).</summary>
+    [Parameter]
+    [ValidateRange(1, 6)]
+    public int Depth { get; set; } = 3;
+
+    /// <summary>The page's title.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Title { get; set; }
+
+    /// <summary>Replace the file if it exists.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Also output the report's file (FileInfo).</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        string catalog = ResolveCatalog().Path;
+        string target;
+        try
+        {
+            target = ToFileSystemPath(Path);
+            ScanReport.CheckDestination(catalog, target, Force.IsPresent);
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidDestination", Path));
+            return;
+        }
+        if (!ShouldProcess(target, $"Write a report of the catalog '{catalog}'"))
+        {
+            return;
+        }
+        var options = new ScanReportOptions
+        {
+            ScanId = MyInvocation.BoundParameters.ContainsKey(nameof(ScanId)) ? ScanId : null,
+            Depth = Depth,
+            Title = Title,
+        };
+        QueryCatalog(reader =>
+        {
+            if (options.ScanId is long run && reader.MissingRuns(new[] { run }).Count > 0)
+            {
+                WriteError(ErrorRecords.ForMissingRun(run));
+                return;
+            }
+            FileInfo written = ScanReport.WriteFile(reader, target, options, Force.IsPresent, _stop.Token);
+            if (PassThru)
+            {
+                WriteObject(written);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    protected override void StopProcessing()
+    {
+        _stop.Cancel();
+        base.StopProcessing();
+    }
+}

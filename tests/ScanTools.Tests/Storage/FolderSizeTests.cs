@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using ScanTools.Reports;
+using ScanTools.Scanning;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Storage;
+
+/// <summary>
+/// Measure-ScanFolder and Measure-ScanFile (issue 15) against du on generated trees with hard links and symbolic links,
+/// as of past runs, and the HTML report's handling of hostile names.
+/// </summary>
+public sealed class FolderSizeTests : CatalogTest
+{
+    private ScanRun Scan(string db, string root) => ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry });
+
+    /// <summary>
+    /// A random tree: nested folders, files of random sizes, hard links (in the same folder only, or anywhere when
+    /// <paramref name="crossLinks"/>), and symbolic links.
+    /// </summary>
+    private string RandomTree(string name, int seed, bool crossLinks)
+    {
+        var random = new Random(seed);
+        string root = T.Dir(name);
+        var folders = new List<string> { root };
+        for (int i = 0; i < 12; i++)
+        {
+            string parent = folders[random.Next(folders.Count)];
+            folders.Add(Directory.CreateDirectory(Path.Combine(parent, $"d{i}")).FullName);
+        }
+        var files = new List<string>();
+        for (int i = 0; i < 80; i++)
+        {
+            string folder = folders[random.Next(folders.Count)];
+            string file = Path.Combine(folder, $"f{i}.{(i % 3 == 0 ? "txt" : i % 3 == 1 ? "LOG" : "bin")}");
+            File.WriteAllBytes(file, new byte[random.Next(0, 5000)]);
+            files.Add(file);
+        }
+        for (int i = 0; i < 25; i++)
+        {
+            string target = files[random.Next(files.Count)];
+            string folder = crossLinks ? folders[random.Next(folders.Count)] : Path.GetDirectoryName(target)!;
+            string link = Path.Combine(folder, $"hard{i}");
+            if (!File.Exists(link))
+            {
+                Link(target, link);
+            }
+        }
+        for (int i = 0; i < 5; i++)
+        {
+            File.CreateSymbolicLink(Path.Combine(folders[random.Next(folders.Count)], $"sym{i}"), files[random.Next(files.Count)]);
+        }
+        return root;
+    }
+
+    private static void Link(string target, string link)
+    {
+        using Process p = Process.Start(new ProcessStartInfo("ln", new[] { target, link }) { RedirectStandardError = true })!;
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    /// <summary>du -sb --apparent-size of <paramref name="folder"/>, less its folders' own sizes (the catalog counts files).</summary>
+    private static long Du(string folder)
+    {
+        long total = long.Parse(Run("du", "-sb", "--apparent-size", folder).Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+        long folders = Run("find", folder, "-type", "d", "-printf", "%s\\n")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(l => long.Parse(l, System.Globalization.CultureInfo.InvariantCulture));
+        return total - folders;
+    }
+
+    private static string Run(string file, params string[] args)
+    {
+        using Process p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true })!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return output;
+    }
+
+    private static IReadOnlyList<FolderSize> Measure(string db, FolderSizeQuery query)
+    {
+        using CatalogReader reader = CatalogReader.Open(db);
+        return reader.MeasureFolders(query);
+    }
+
+    [UnixTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Every_folder_matches_du_when_hard_links_stay_in_their_folder(int seed)
+    {
+        string root = RandomTree("tree", seed, crossLinks: false);
+        string db = T.Db();
+        Scan(db, root);
+
+        IReadOnlyList<FolderSize> sizes = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 100 });
+
+        Assert.Equal(Directory.GetDirectories(root, "*", SearchOption.AllDirectories).Length + 1, sizes.Count);
+        foreach (FolderSize f in sizes)
+        {
+            Assert.True(Du(f.Path) == f.Bytes, $"{f.Path}: catalog {f.Bytes}, du {Du(f.Path)}");
+        }
+        Assert.Equal(100, sizes[0].PercentOfParent);
+        Assert.Equal(Directory.GetDirectories(root, "*", SearchOption.AllDirectories).Length, sizes[0].Folders);
+    }
+
+    [UnixTheory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void The_whole_tree_matches_du_with_hard_links_across_folders_and_subfolders_split_it_exactly(int seed)
+    {
+        string root = RandomTree("tree", seed, crossLinks: true);
+        string db = T.Db();
+        Scan(db, root);
+
+        IReadOnlyList<FolderSize> sizes = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 100 });
+
+        FolderSize top = sizes[0];
+        Assert.Equal(Du(root), top.Bytes);
+        // A hard-linked file is counted once, in one folder: no folder holds less than its subfolders together.
+        foreach (FolderSize f in sizes)
+        {
+            var children = sizes.Where(c => Path.GetDirectoryName(c.Path) == f.Path).ToList();
+            Assert.True(f.Bytes >= children.Sum(c => c.Bytes) && f.Files >= children.Sum(c => c.Files), f.Path);
+            Assert.Equal(children.Select(c => c.Bytes).OrderByDescending(b => b), children.Select(c => c.Bytes)); // largest first
+        }
+        long files = Run("find", root, "-type", "f", "-o", "-type", "l").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(f => Run("stat", "-c", "%d:%i", f).Trim()).Distinct().Count();
+        Assert.Equal(files, top.Files);
+        Assert.True(Run("find", root, "-type", "f", "-links", "+1").Length > 0); // the tree has hard links
+    }
+
+    private static int Nlink(string path) => int.Parse(Run("stat", "-c", "%h", path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    [UnixFact]
+    public void Sizes_as_of_a_past_run_and_growth_since_it()
+    {
+        string root = T.Dir("tree");
+        Directory.CreateDirectory(Path.Combine(root, "a"));
+        Directory.CreateDirectory(Path.Combine(root, "b"));
+        File.WriteAllBytes(Path.Combine(root, "a", "grows.bin"), new byte[100]);
+        File.WriteAllBytes(Path.Combine(root, "a", "goes.bin"), new byte[50]);
+        File.WriteAllBytes(Path.Combine(root, "b", "stays.bin"), new byte[10]);
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        IReadOnlyList<FolderSize> then = Measure(db, new FolderSizeQuery { Path = new[] { root } });
+
+        File.WriteAllBytes(Path.Combine(root, "a", "grows.bin"), new byte[1000]);
+        File.Delete(Path.Combine(root, "a", "goes.bin"));
+        Directory.CreateDirectory(Path.Combine(root, "c"));
+        File.WriteAllBytes(Path.Combine(root, "c", "new.bin"), new byte[7]);
+        Scan(db, root);
+
+        IReadOnlyList<FolderSize> asOfFirst = Measure(db, new FolderSizeQuery { Path = new[] { root }, ScanId = first.Id });
+        Assert.Equal(then.Select(f => (f.Path, f.Bytes, f.Files)), asOfFirst.Select(f => (f.Path, f.Bytes, f.Files)));
+        Assert.Equal(160, asOfFirst[0].Bytes);
+
+        IReadOnlyList<FolderSize> now = Measure(db, new FolderSizeQuery { Path = new[] { root }, ComparedToScanId = first.Id, SortBy = FolderSort.Growth });
+        Assert.Equal(1017, now[0].Bytes);
+        Assert.Equal(857, now[0].GrowthBytes);
+        Assert.Equal(new[] { ("a", 850L), ("c", 7L), ("b", 0L) }, now.Skip(1).Select(f => (f.Name, f.GrowthBytes!.Value)));
+        Assert.Equal(new[] { "a" }, Measure(db, new FolderSizeQuery { Path = new[] { root }, Top = 1 }).Select(f => f.Name));
+    }
+
+    [UnixFact]
+    public void Groups_by_extension_owner_and_year_add_up_to_the_whole()
+    {
+        string root = RandomTree("tree", 7, crossLinks: true);
+        string db = T.Db();
+        Scan(db, root);
+        using CatalogReader reader = CatalogReader.Open(db);
+        long total = reader.MeasureFolders(new FolderSizeQuery { Path = new[] { root }, Depth = 0 })[0].Bytes;
+
+        foreach (FileGrouping by in Enum.GetValues<FileGrouping>())
+        {
+            IReadOnlyList<FileGroupSize> groups = reader.MeasureFiles(by, new[] { root });
+            Assert.Equal(total, groups.Sum(g => g.Bytes));
+            Assert.Equal(groups.Select(g => g.Bytes).OrderByDescending(b => b), groups.Select(g => g.Bytes));
+        }
+        IReadOnlyList<FileGroupSize> byExtension = reader.MeasureFiles(FileGrouping.Extension, new[] { root });
+        Assert.Contains(byExtension, g => g.Key == ".log"); // .LOG and .log are one group
+        Assert.Equal(Environment.UserName, Assert.Single(reader.MeasureFiles(FileGrouping.Owner, new[] { root })).Key);
+        Assert.Equal(DateTime.UtcNow.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(reader.MeasureFiles(FileGrouping.Year, new[] { root })).Key);
+        Assert.Throws<ArgumentException>(() => reader.MeasureFolders(new FolderSizeQuery { Path = new[] { root + "/no-such-folder" } }));
+        Assert.Throws<ArgumentException>(() => reader.MeasureFolders(new FolderSizeQuery { SortBy = FolderSort.Growth }));
+    }
+
+    [UnixFact]
+    public void The_report_carries_hostile_names_as_data_never_as_markup()
+    {
+        string root = T.Dir("tree");
+        // A folder "<" holding "script><img ...>": the path reads "</script><img ...>".
+        string hostile = Directory.CreateDirectory(Path.Combine(root, "<", "script><img src=x onerror=alert(1)>")).FullName;
+        File.WriteAllText(Path.Combine(hostile, "<b>\"quoted\" & 'apos'<b>.txt"), "x");
+        File.WriteAllText(Path.Combine(root, "\u2028line\u2029sep.txt"), "y");
+        string db = T.Db();
+        Scan(db, root);
+        string html = T.Combine("report.html");
+        using (CatalogReader reader = CatalogReader.Open(db))
+        {
+            ScanReport.WriteFile(reader, html, new ScanReportOptions(), force: false);
+            Assert.Throws<ArgumentException>(() => ScanReport.WriteFile(reader, html, new ScanReportOptions(), force: false)); // exists
+            Assert.Throws<ArgumentException>(() => ScanReport.WriteFile(reader, db + "-wal", new ScanReportOptions(), force: true)); // the catalog's own
+        }
+        string text = File.ReadAllText(html);
+        Assert.DoesNotContain("<img", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>", text, StringComparison.Ordinal);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(text, "</script>").Count); // the page's own three
+        Assert.DoesNotContain("\u2028", text, StringComparison.Ordinal);
+        Assert.Contains("d3-hierarchy 3.1.3", text, StringComparison.Ordinal);
+        Assert.Contains("Copyright 2010-2026 Mike Bostock", text, StringComparison.Ordinal); // the licence travels with the code
+        Assert.DoesNotContain("http://", text.Replace("http://www.w3.org", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal); // nothing fetched
+        Assert.Empty(Directory.GetFiles(T.Combine("."), ".report.html.*")); // no draft left
+    }
+}

@@ -1,0 +1,181 @@
+# Measure-ScanFolder, Measure-ScanFile and Export-ScanReport, as a user calls them; the report rendered in headless Chromium.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-ScanToolsTestModulePath) -Force
+    $catalogs = Join-Path $TestDrive 'catalogs'
+    $null = New-Item -ItemType Directory -Path $catalogs -Force
+
+    # big/ holds 3 files of 40,000 bytes, small/ 2 of 1,000, small/deeper/ 1 of 500; top.txt 10 bytes; big/b2 is also
+    # hard-linked into small/ (counted once).
+    function New-SpaceTree([string] $Root) {
+        $null = New-Item -ItemType Directory -Path (Join-Path $Root 'big'), (Join-Path $Root 'small/deeper') -Force
+        foreach ($i in 1..3) { $null = New-TestFile -Path (Join-Path $Root "big/b$i.bin") -Size 40000 }
+        foreach ($i in 1..2) { $null = New-TestFile -Path (Join-Path $Root "small/s$i.txt") -Size 1000 }
+        $null = New-TestFile -Path (Join-Path $Root 'small/deeper/d1.log') -Size 500
+        $null = New-TestFile -Path (Join-Path $Root 'top.txt') -Size 10
+        if (-not $IsWindows) { ln (Join-Path $Root 'big/b2.bin') (Join-Path $Root 'small/b2-link.bin') }
+    }
+
+    $root = Join-Path $TestDrive 'space'
+    New-SpaceTree $root
+    $db = New-CatalogPath -Directory $catalogs
+    $firstRun = Start-Scan -Path $root -Database $db
+}
+
+Describe 'Measure-ScanFolder' {
+    It 'returns the folder and its subfolders, largest first, with totals that count a hard-linked file once' {
+        $sizes = @(Measure-ScanFolder -Database $db -Path $root)
+        $sizes | Should -HaveCount 3
+        $sizes[0] | Should -BeOfType ScanTools.Storage.FolderSize
+        $sizes[0].Path | Should -Be (Get-RealPath $root)
+        $sizes[0].Bytes | Should -Be (120000 + 2000 + 500 + 10)
+        $sizes[0].Files | Should -Be 7
+        $sizes[0].Folders | Should -Be 3
+        $sizes[0].PercentOfParent | Should -Be 100
+        $sizes[1].Name | Should -Be 'big'
+        $sizes[1].Depth | Should -Be 1
+        $sizes[2].Name | Should -Be 'small'
+        $sizes[2].Bytes | Should -Be 2500   # the link to big/b2.bin counts in big
+        $sizes[1].PercentOfParent | Should -Be ([math]::Round(100 * 120000 / 122510, 1))
+    }
+
+    It 'matches du -sb --apparent-size, less the folders'' own entries' -Skip:$IsWindows {
+        $du = [long]((du -sb --apparent-size $root) -split "`t")[0]
+        $dirs = (find $root -type d -printf '%s\n' | Measure-Object -Sum).Sum
+        (Measure-ScanFolder -Database $db -Path $root -Depth 0).Bytes | Should -Be ($du - $dirs)
+    }
+
+    It 'defaults to the scanned folder, takes piped folders and relative paths, and goes as deep as asked' {
+        (Measure-ScanFolder -Database $db -Depth 0).Path | Should -Be (Get-RealPath $root)
+        # Measured alone, small/ counts the hard link to big/b2.bin, as du -sb small/ does.
+        @(Get-Item -LiteralPath (Join-Path $root 'small') | Measure-ScanFolder -Database $db -Depth 0).Bytes | Should -Be 42500
+        Push-Location $root
+        try { (Measure-ScanFolder -Database $db -Path ./small -Depth 0).Bytes | Should -Be 42500 } finally { Pop-Location }
+        @(Measure-ScanFolder -Database $db -Path $root -Depth 5) | Should -HaveCount 4
+    }
+
+    It 'shows a table with sizes, shares and bars' {
+        $text = Measure-ScanFolder -Database $db -Path $root | Out-String -Width 200
+        $text | Should -Match '120 KB'
+        $text | Should -Match ([char]0x2588)
+        $text | Should -Match '  big'
+    }
+
+    It 'measures as of a past run, and growth since it' {
+        $null = New-TestFile -Path (Join-Path $root 'small/new.bin') -Size 7000
+        $null = Start-Scan -Path $root -Database $db
+        try {
+            (Measure-ScanFolder -Database $db -Path $root -Depth 0 -ScanId $firstRun.Id).Bytes | Should -Be 122510
+            $growth = @(Measure-ScanFolder -Database $db -Path $root -ComparedTo $firstRun.Id -SortBy Growth -Top 1)
+            $growth[0].Name | Should -Be 'small'
+            $growth[0].GrowthBytes | Should -Be 7000
+            (Measure-ScanFolder -Database $db -Path $root -ComparedTo $firstRun.Id | Out-String -Width 200) | Should -Match '\+6\.8 KB'
+        }
+        finally {
+            Remove-Item -LiteralPath (Join-Path $root 'small/new.bin')
+            $null = Start-Scan -Path $root -Database $db
+        }
+    }
+
+    It 'refuses a folder the catalog does not hold, a run it does not have, and growth without a run to compare' {
+        { Measure-ScanFolder -Database $db -Path (Join-Path $TestDrive 'nowhere') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
+        { Measure-ScanFolder -Database $db -ScanId 999 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
+        { Measure-ScanFolder -Database $db -SortBy Growth -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
+        { Measure-ScanFolder -Database $db -Depth -1 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { Measure-ScanFolder -Database (Join-Path $TestDrive 'none.db') -ErrorAction Stop } | Should -Throw -ErrorId 'Catalog*'
+    }
+}
+
+Describe 'Measure-ScanFile' {
+    It 'totals by extension, largest first, case ignored' {
+        $groups = @(Measure-ScanFile -Database $db)
+        $groups[0] | Should -BeOfType ScanTools.Storage.FileGroupSize
+        $groups[0].Key | Should -Be '.bin'
+        $groups[0].Bytes | Should -Be 120000
+        ($groups | Measure-Object Bytes -Sum).Sum | Should -Be 122510
+        ($groups | Measure-Object Percent -Sum).Sum | Should -BeGreaterThan 99.8
+        @(Measure-ScanFile -Database $db -Top 2) | Should -HaveCount 2
+    }
+
+    It 'totals by owner and by year, under a folder' {
+        $owner = @(Measure-ScanFile Owner -Database $db -Path (Join-Path $root 'small'))
+        $owner | Should -HaveCount 1
+        $owner[0].Key | Should -Be ([Environment]::UserName)
+        $owner[0].Bytes | Should -Be 42500
+        (Measure-ScanFile Year -Database $db).Key | Should -Be ([datetime]::UtcNow.Year.ToString())
+    }
+}
+
+Describe 'Export-ScanReport' {
+    BeforeAll {
+        $reports = Join-Path $TestDrive 'reports'
+        $null = New-Item -ItemType Directory -Path $reports -Force
+        # A folder "<" holding "script>..." makes a path that reads "</script>...": it must stay text.
+        $null = New-Item -ItemType Directory -Path (Join-Path $root '<' 'script><img src=x onerror=alert(1)>') -Force
+        $null = New-TestFile -Path (Join-Path $root '<' 'script><img src=x onerror=alert(1)>' '"quoted" & <b>.txt') -Size 30
+        $null = Start-Scan -Path $root -Database $db
+        $report = Join-Path $reports 'report.html'
+        $file = Export-ScanReport -Database $db -Path $report -Title 'Pester report' -PassThru
+        $chromium = (Get-Command chromium, chromium-browser, google-chrome -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+        $profileDir = Join-Path $TestDrive 'chromium-profile'
+        function Invoke-Chromium([string[]] $Arguments) {
+            & $chromium --headless --no-sandbox --disable-gpu --no-first-run "--user-data-dir=$profileDir" @Arguments 2>$null
+        }
+    }
+
+    It 'writes one self-contained page and returns its file' {
+        $file | Should -BeOfType System.IO.FileInfo
+        $file.FullName | Should -Be (Get-RealPath $report)
+        $html = Get-Content -LiteralPath $report -Raw
+        $html | Should -Match '<title>Pester report</title>'
+        $html | Should -Not -Match '<script[^>]+src='
+        $html | Should -Not -Match '<link[^>]+href='
+        $html | Should -Match 'd3-hierarchy 3\.1\.3'
+        $html | Should -Not -Match '<img src=x'
+    }
+
+    It 'renders in Chromium without script errors, with the treemap''s boxes and the totals' {
+        $chromium | Should -Not -BeNullOrEmpty -Because '.ci/run installs Debian''s chromium'
+        $dom = (Invoke-Chromium @('--virtual-time-budget=5000', '--dump-dom', [uri]::new($report).AbsoluteUri)) -join "`n"
+        $html = [regex]::Match($dom, '<html[^>]*>').Value   # the page marks its root element when done, or on a script error
+        $html | Should -Match 'data-status="rendered"'
+        $html | Should -Not -Match 'data-script-errors'
+        ([regex]::Matches($dom, 'class="tm-box"')).Count | Should -BeGreaterThan 3
+        $measured = Measure-ScanFolder -Database $db -Depth 0
+        $dom | Should -Match ('id="total-size">' + [regex]::Escape($measured.Size) + '<')
+        $dom | Should -Match ('id="total-files">' + $measured.Files.ToString('N0', [cultureinfo]'en-US') + '<')
+        $measured.Files | Should -Be 8
+        $dom | Should -Match 'data-path="[^"]*/big"'
+        $dom | Should -Not -Match '<img src="x"'   # the hostile path stayed text
+        $dom | Should -Match '&lt;/script&gt;&lt;img src=x'
+
+        # One screenshot kept as the test's artifact.
+        $out = Join-Path $PSScriptRoot '../../out'
+        $null = New-Item -ItemType Directory -Path $out -Force
+        $shot = Join-Path (Resolve-Path $out) 'report-screenshot.png'
+        Remove-Item -LiteralPath $shot -ErrorAction SilentlyContinue
+        $null = Invoke-Chromium @('--hide-scrollbars', '--window-size=1280,1400', '--virtual-time-budget=5000', "--screenshot=$shot", [uri]::new($report).AbsoluteUri)
+        (Get-Item -LiteralPath $shot).Length | Should -BeGreaterThan 10000
+    }
+
+    It 'refuses an existing file without -Force, a missing folder, and the catalog''s own files; -WhatIf writes nothing' {
+        { Export-ScanReport -Database $db -Path $report -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+        { Export-ScanReport -Database $db -Path (Join-Path $TestDrive 'no/such/folder/r.html') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+        { Export-ScanReport -Database $db -Path "$db-wal" -Force -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+        { Export-ScanReport -Database $db -Path $reports -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+        Export-ScanReport -Database $db -Path (Join-Path $reports 'whatif.html') -WhatIf
+        Test-Path -LiteralPath (Join-Path $reports 'whatif.html') | Should -BeFalse
+        $before = (Get-Item -LiteralPath $report).LastWriteTimeUtc
+        Export-ScanReport -Database $db -Path $report -Force
+        (Get-Item -LiteralPath $report).LastWriteTimeUtc | Should -BeGreaterOrEqual $before
+        @(Get-ChildItem -LiteralPath $reports -Force -Filter '*.partial') | Should -HaveCount 0
+    }
+
+    It 'reports on an earlier run' {
+        $old = Join-Path $reports 'run1.html'
+        Export-ScanReport -Database $db -ScanId $firstRun.Id -Path $old
+        Get-Content -LiteralPath $old -Raw | Should -Match '"asOf":"as of scan run 1"'
+        { Export-ScanReport -Database $db -ScanId 999 -Path (Join-Path $reports 'x.html') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
+    }
+}
