@@ -124,7 +124,9 @@ public sealed class RemoteCatalogTests : CatalogTest
     {
         using var redis = new RedisServer();
         string db = Path.Combine(T.Path, "central.db");
-        string root = Tree("big", 12_000);
+        // Long enough a stream that the kill lands in its middle even on a loaded host (with 12,000 files the first consumer
+        // could commit the rest between its second report and the kill, leaving the successor nothing to do).
+        string root = Tree("big", 40_000);
         using var first = new ChildWriter(new[] { "consume", db, redis.Address("kill") });
         first.WaitFor(l => l.TryGetProperty("state", out var s) && s.GetString() == "Active");
         using var host = new ChildWriter(new[] { "scan", redis.Address("kill"), root });
@@ -142,7 +144,7 @@ public sealed class RemoteCatalogTests : CatalogTest
         using CatalogReader reader = CatalogReader.Open(db);
         ScanRun run = Assert.Single(reader.GetScanRuns());
         Assert.Equal(ScanRunStatus.Completed, run.Status);
-        Assert.Equal(12_000, run.Files);
+        Assert.Equal(40_000, run.Files);
         // Every batch of the host was applied once: the successor applied only batches after those the first consumer
         // committed (what the first committed after its last report came back as duplicates, skipped), and the catalog's
         // record of the host's sequence is its last batch.
