@@ -64,7 +64,22 @@ public sealed class MeasureScanFileCommand : CatalogReadCommand
                 WriteError(ErrorRecords.ForMissingRun(run));
                 return;
             }
-            WriteObject(reader.MeasureFiles(GroupBy, _paths, scanId, bound.ContainsKey(nameof(Top)) ? Top : null), enumerateCollection: true);
+            var usable = new List<string>();
+            foreach (string path in _paths)
+            {
+                if (reader.FolderProblem(path, scanId) is string problem)
+                {
+                    WriteError(ErrorRecords.ForBadArgument(new ArgumentException(problem), "InvalidFilter", path));
+                    continue;
+                }
+                usable.Add(path);
+                MeasureScanFolderCommand.WarnAboveScanRoots(this, reader, path, scanId);
+            }
+            if (_paths.Count > 0 && usable.Count == 0)
+            {
+                return;
+            }
+            WriteObject(reader.MeasureFiles(GroupBy, usable, scanId, bound.ContainsKey(nameof(Top)) ? Top : null), enumerateCollection: true);
         });
     }
 }

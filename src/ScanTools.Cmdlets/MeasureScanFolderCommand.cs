@@ -46,6 +46,16 @@ public sealed class MeasureScanFolderCommand : CatalogReadCommand
     [ValidateRange(1, int.MaxValue)]
     public int Top { get; set; }
 
+    /// <summary>Warns when <paramref name="path"/> lies above the folders scans started at: only what they recorded below it counts.</summary>
+    internal static void WarnAboveScanRoots(PSCmdlet cmdlet, CatalogReader reader, string path, long? scanId)
+    {
+        IReadOnlyList<string> below = reader.ScanRootsBelow(path, scanId);
+        if (below.Count > 0)
+        {
+            cmdlet.WriteWarning($"'{path}' lies above the folders scans started at ({string.Join(", ", below.Take(5))}{(below.Count > 5 ? ", ..." : string.Empty)}): only what they recorded below it is counted, not the rest of the folder.");
+        }
+    }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -96,7 +106,23 @@ public sealed class MeasureScanFolderCommand : CatalogReadCommand
                 }
                 return;
             }
-            WriteObject(reader.MeasureFolders(query), enumerateCollection: true);
+            // Each path on its own: one the catalog cannot measure is reported, and the others are measured.
+            var usable = new List<string>();
+            foreach (string path in query.Path)
+            {
+                if (reader.FolderProblem(path, query.ScanId) is string problem)
+                {
+                    WriteError(ErrorRecords.ForBadArgument(new ArgumentException(problem), "InvalidFilter", path));
+                    continue;
+                }
+                usable.Add(path);
+                WarnAboveScanRoots(this, reader, path, query.ScanId);
+            }
+            if (query.Path.Count > 0 && usable.Count == 0)
+            {
+                return;
+            }
+            WriteObject(reader.MeasureFolders(query with { Path = usable }), enumerateCollection: true);
         });
     }
 }

@@ -78,6 +78,19 @@ Describe 'Measure-ScanFolder' {
         }
     }
 
+    It 'reports each path it cannot measure and measures the others; warns about a folder above the scanned one' {
+        $sizes = @(Measure-ScanFolder -Database $db -Path (Join-Path $root 'big'), (Join-Path $TestDrive 'nowhere'), (Join-Path $root 'small') -Depth 0 -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $sizes.Name | Should -Be @((Get-RealPath (Join-Path $root 'big')), (Get-RealPath (Join-Path $root 'small')))
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidFilter*'
+        $fromItems = @(Get-ChildItem -LiteralPath $root | Measure-ScanFolder -Database $db -Depth 0 -ErrorVariable itemErrs -ErrorAction SilentlyContinue)
+        $fromItems.Count | Should -BeGreaterOrEqual 2            # the folders
+        ($itemErrs | ForEach-Object { $_.Exception.Message }) -join "`n" | Should -Match 'is a file, not a folder'   # top.txt
+        $above = Measure-ScanFolder -Database $db -Path $TestDrive -Depth 0 -WarningVariable warnings -WarningAction SilentlyContinue
+        $above.Bytes | Should -BeGreaterThan 0
+        "$warnings" | Should -Match 'lies above the folders scans started at'
+    }
+
     It 'refuses a folder the catalog does not hold, a run it does not have, and growth without a run to compare' {
         { Measure-ScanFolder -Database $db -Path (Join-Path $TestDrive 'nowhere') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
         { Measure-ScanFolder -Database $db -ScanId 999 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'

@@ -50,6 +50,12 @@ public sealed class WildcardPattern
     /// <summary>True when the pattern has at least one unescaped wildcard.</summary>
     public bool HasWildcards { get; }
 
+    /// <summary>
+    /// True when the pattern has a <c>?</c>: one UTF-16 unit here and in PowerShell's -like, but one code point in SQLite's
+    /// GLOB and LIKE, which differ on characters outside the BMP; such a pattern is matched by the pattern itself.
+    /// </summary>
+    public bool HasAnyOne => _tokens.Exists(t => t.Kind == TokenKind.AnyOne);
+
     /// <summary>The characters before the first wildcard, unescaped.</summary>
     public string LiteralPrefix { get; }
 
@@ -131,7 +137,7 @@ public sealed class WildcardPattern
 
     /// <summary>
     /// The pattern as an SQLite LIKE operand with <c>\</c> as escape, when LIKE can express it exactly:
-    /// no character sets, and, when case is ignored, only ASCII letters (LIKE folds only ASCII).
+    /// no character sets, no <c>?</c> (see below), and, when case is ignored, only ASCII letters (LIKE folds only ASCII).
     /// </summary>
     public bool TryToLike(out string like)
     {
@@ -144,8 +150,10 @@ public sealed class WildcardPattern
                     like = string.Empty;
                     return false;
                 case TokenKind.AnyOne:
-                    sb.Append('_');
-                    break;
+                    // ? is one UTF-16 unit (as PowerShell's -like); SQLite's _ is one code point: they differ on
+                    // characters outside the BMP (emoji), so ? is left to the pattern itself.
+                    like = string.Empty;
+                    return false;
                 case TokenKind.AnyRun:
                     sb.Append('%');
                     break;
@@ -169,8 +177,8 @@ public sealed class WildcardPattern
 
     /// <summary>
     /// A LIKE operand (no escape character) for an FTS5 trigram index that matches every name this pattern
-    /// matches ignoring case, and maybe more: each set, non-ASCII letter, <c>%</c> and <c>_</c> becomes <c>_</c>,
-    /// so the index narrows and the pattern itself decides. False when no run of three plain ASCII characters
+    /// matches ignoring case, and maybe more: each wildcard, set, non-ASCII character, <c>%</c> and <c>_</c> becomes
+    /// <c>%</c>, so the index narrows and the pattern itself decides. False when no run of three plain ASCII characters
     /// is left, since the index cannot narrow such a pattern (SQLite would read the whole index).
     /// </summary>
     public bool TryToTrigramLike(out string like)
@@ -180,12 +188,8 @@ public sealed class WildcardPattern
         foreach (Token t in _tokens)
         {
             bool plain = t.Kind == TokenKind.Literal && t.Char is > ' ' and < (char)127 and not ('%' or '_');
-            sb.Append(t.Kind switch
-            {
-                TokenKind.AnyRun => '%',
-                TokenKind.Literal when plain => t.Char,
-                _ => '_',
-            });
+            // Not '_': SQLite's _ is one code point, and a character outside the BMP is two UTF-16 units here.
+            sb.Append(plain ? t.Char : '%');
             run = plain ? run + 1 : 0;
             longest = Math.Max(longest, run);
         }

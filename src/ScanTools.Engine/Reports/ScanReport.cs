@@ -202,8 +202,17 @@ public static class ScanReport
             }
             if (folder is not null)
             {
-                // The folder's own files: what its boxes do not cover.
-                node["value"] = Math.Max(0, folder.Bytes - keptBytes - otherBytes);
+                // The folder's own files: what its boxes do not cover; a box of their own when it has subfolders too.
+                long own = Math.Max(0, folder.Bytes - keptBytes - otherBytes);
+                var children = (JsonArray)node["children"]!;
+                if (children.Count == 0)
+                {
+                    node["value"] = own;
+                }
+                else if (own > 0)
+                {
+                    children.Add(new JsonObject { ["name"] = "(files in " + folder.Name + ")", ["path"] = folder.Path, ["value"] = own, ["size"] = Hosting.ByteSize.Format(own) });
+                }
             }
         }
         foreach (FolderSize f in folders)
@@ -328,7 +337,7 @@ public static class ScanReport
         table { border-collapse: collapse; width: 100%; }
         th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e6e8eb; vertical-align: top; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-        td.path { word-break: break-all; font-family: ui-monospace, monospace; font-size: 12px; }
+        td.path { word-break: break-all; font-family: ui-monospace, monospace; font-size: 12px; white-space: pre-wrap; }
         .bar { background: #4c78a8; height: 10px; }
         .empty { color: #667; font-style: italic; }
         .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }

@@ -22,90 +22,210 @@ public sealed partial class CatalogReader
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
-        var roots = query.Path.Select(p => Scanning.ScanOptions.TrimSeparator(p)).Distinct(Platform.PathComparison.Comparer).ToList();
-        foreach (string root in roots)
+        var asked = query.Path.Select(p => Scanning.ScanOptions.TrimSeparator(p)).Distinct(Platform.PathComparison.Comparer).ToList();
+        foreach (string root in asked)
         {
-            if (!IsFolder(root))
+            if (FolderProblem(root, query.ScanId) is string problem)
             {
-                throw new ArgumentException($"The catalog holds no folder '{root}'. Give a folder a scan recorded (Get-ScanRun shows the roots), or leave -Path out for every top folder.");
+                throw new ArgumentException(problem);
             }
         }
-        Dictionary<long, SpaceNode> tree = Measure(roots, query.ScanId, cancellationToken);
-        Dictionary<string, long>? before = null;
-        if (query.ComparedToScanId is long compared)
+        // Each top folder is measured on its own, so its totals do not depend on what else is asked (a file hard-linked
+        // into two of them counts in both, as du run on each would count it).
+        var measured = new List<(SpaceNode Top, Dictionary<string, long>? Before)>();
+        IReadOnlyList<string> tops = asked.Count > 0 ? asked : ScanRoots(query.ScanId);
+        if (tops.Count == 0)
         {
-            before = Measure(roots, compared, cancellationToken).Values.ToDictionary(n => n.Path, n => n.Bytes, Platform.PathComparison.Comparer);
-        }
-
-        foreach (SpaceNode n in tree.Values)
-        {
-            if (tree.TryGetValue(n.ParentId, out SpaceNode? parent))
-            {
-                (parent.Children ??= new List<SpaceNode>()).Add(n);
-            }
-        }
-        List<SpaceNode> tops;
-        if (roots.Count > 0)
-        {
-            tops = tree.Values.Where(n => roots.Contains(n.Path, Platform.PathComparison.Comparer)).ToList();
-        }
-        else
-        {
-            // The catalog's top folders are the scans' roots, not the folders above them that it keeps to link them:
-            // from each topmost folder, down through folders that hold one subfolder and no file of their own.
-            tops = new List<SpaceNode>();
-            foreach (SpaceNode top in tree.Values.Where(n => !tree.ContainsKey(n.ParentId)))
+            // No scan roots (records only): from each topmost folder, down through folders that hold one subfolder and
+            // no file of their own (the folders above them the catalog keeps only to link them).
+            Dictionary<long, SpaceNode> all = Measure(Array.Empty<string>(), query.ScanId, cancellationToken);
+            Dictionary<string, long>? allBefore = query.ComparedToScanId is long c ? Before(Array.Empty<string>(), c, all, cancellationToken) : null;
+            foreach (SpaceNode top in all.Values.Where(n => !all.ContainsKey(n.ParentId)).ToList())
             {
                 SpaceNode t = top;
                 while (t.Children is [SpaceNode only] && only.Files == t.Files)
                 {
                     t = only;
                 }
-                tops.Add(t);
+                measured.Add((t, allBefore));
             }
         }
-        Comparison<SpaceNode> order = Order(query.SortBy, before);
-        var result = new List<FolderSize>();
-        void Emit(SpaceNode n, int depth, long parentBytes)
+        foreach (string root in tops)
         {
-            result.Add(new FolderSize
+            Dictionary<long, SpaceNode> tree = Measure(new[] { root }, query.ScanId, cancellationToken);
+            Dictionary<string, long>? before = query.ComparedToScanId is long c ? Before(new[] { root }, c, tree, cancellationToken) : null;
+            if (tree.Values.FirstOrDefault(n => Platform.PathComparison.Comparer.Equals(n.Path, root)) is SpaceNode top)
             {
-                Path = n.Path,
-                Name = depth == 0 ? n.Path : System.IO.Path.GetFileName(n.Path),
-                Depth = depth,
-                Bytes = n.Bytes,
-                Files = n.Files,
-                Folders = n.Folders,
-                NewestWriteTimeUtc = n.HasTimes ? new DateTime(n.Newest, DateTimeKind.Utc) : null,
-                OldestWriteTimeUtc = n.HasTimes ? new DateTime(n.Oldest, DateTimeKind.Utc) : null,
-                PercentOfParent = depth == 0 ? 100 : parentBytes > 0 ? Math.Round(100.0 * n.Bytes / parentBytes, 1) : 0,
-                PreviousBytes = before is null ? null : before.TryGetValue(n.Path, out long b) ? b : 0,
-                ScanId = query.ScanId,
-                Database = DatabasePath,
-            });
-            if (depth < query.Depth && n.Children is { } children)
+                measured.Add((top, before));
+            }
+        }
+
+        var result = new List<FolderSize>();
+        var nodes = new Dictionary<FolderSize, SpaceNode>(ReferenceEqualityComparer.Instance);
+        Comparison<SpaceNode> topOrder = Order(query.SortBy, MergedBefore(measured));
+        measured.Sort((a, b) => topOrder(a.Top, b.Top));
+        foreach ((SpaceNode top, Dictionary<string, long>? before) in measured)
+        {
+            Comparison<SpaceNode> order = Order(query.SortBy, before);
+            void Emit(SpaceNode n, int depth, long parentBytes)
             {
-                children.Sort(order);
-                foreach (SpaceNode c in children)
+                var size = new FolderSize
                 {
-                    Emit(c, depth + 1, n.Bytes);
+                    Path = n.Path,
+                    Name = depth == 0 ? n.Path : System.IO.Path.GetFileName(n.Path),
+                    Depth = depth,
+                    Bytes = n.Bytes,
+                    Files = n.Files,
+                    Folders = n.Folders,
+                    NewestWriteTimeUtc = n.HasTimes ? new DateTime(n.Newest, DateTimeKind.Utc) : null,
+                    OldestWriteTimeUtc = n.HasTimes ? new DateTime(n.Oldest, DateTimeKind.Utc) : null,
+                    PercentOfParent = depth == 0 ? 100 : parentBytes > 0 ? Math.Round(100.0 * n.Bytes / parentBytes, 1) : 0,
+                    PreviousBytes = before is null ? null : before.TryGetValue(n.Path, out long b) ? b : 0,
+                    ScanId = query.ScanId,
+                    Database = DatabasePath,
+                };
+                result.Add(size);
+                nodes[size] = n;
+                if (depth < query.Depth && n.Children is { } children)
+                {
+                    children.Sort(order);
+                    foreach (SpaceNode c in children)
+                    {
+                        Emit(c, depth + 1, n.Bytes);
+                    }
                 }
             }
-        }
-        tops.Sort(order);
-        foreach (SpaceNode top in tops)
-        {
             Emit(top, 0, top.Bytes);
         }
         if (query.Top is int first)
         {
             // A top list of the folders below the ones asked for (of those themselves with -Depth 0).
-            var byPath = tree.Values.ToDictionary(n => n.Path, Platform.PathComparison.Comparer);
+            Comparison<SpaceNode> order = Order(query.SortBy, MergedBefore(measured));
             List<FolderSize> ranked = result.Where(f => f.Depth > 0 || query.Depth == 0).ToList();
-            ranked.Sort((a, b) => order(byPath[a.Path], byPath[b.Path]));
+            ranked.Sort((a, b) => order(nodes[a], nodes[b]));
             return ranked.Take(first).ToList();
         }
         return result;
+    }
+
+    private static Dictionary<string, long>? MergedBefore(List<(SpaceNode Top, Dictionary<string, long>? Before)> measured)
+    {
+        if (measured.All(m => m.Before is null))
+        {
+            return null;
+        }
+        var merged = new Dictionary<string, long>(Platform.PathComparison.Comparer);
+        foreach (var (_, before) in measured)
+        {
+            foreach (var (path, bytes) in before ?? new Dictionary<string, long>())
+            {
+                merged.TryAdd(path, bytes);
+            }
+        }
+        return merged;
+    }
+
+    /// <summary>
+    /// The bytes of each folder as of run <paramref name="compared"/>, by path; folders that held files then and are gone
+    /// now join <paramref name="tree"/> as empty folders, so their loss shows (-ComparedTo, -SortBy Growth).
+    /// </summary>
+    private Dictionary<string, long> Before(IReadOnlyList<string> roots, long compared, Dictionary<long, SpaceNode> tree, CancellationToken cancellationToken)
+    {
+        Dictionary<long, SpaceNode> then = Measure(roots, compared, cancellationToken);
+        var before = then.Values.ToDictionary(n => n.Path, n => n.Bytes, Platform.PathComparison.Comparer);
+        var byPath = tree.Values.ToDictionary(n => n.Path, Platform.PathComparison.Comparer);
+        long ghost = -1;
+        foreach (SpaceNode old in then.Values.Where(n => !byPath.ContainsKey(n.Path)).OrderBy(n => n.Path.Length))
+        {
+            if (byPath.TryGetValue(System.IO.Path.GetDirectoryName(old.Path) ?? string.Empty, out SpaceNode? parent))
+            {
+                var gone = new SpaceNode(old.Path, parent.Id) { Id = ghost--, Rank = int.MaxValue };
+                (parent.Children ??= new List<SpaceNode>()).Add(gone);
+                byPath[gone.Path] = gone;
+            }
+        }
+        return before;
+    }
+
+    /// <summary>Why <paramref name="path"/> cannot be measured (as of <paramref name="scanId"/>); null when it can.</summary>
+    public string? FolderProblem(string path, long? scanId = null)
+    {
+        path = Scanning.ScanOptions.TrimSeparator(path);
+        using SqliteCommand command = Command(
+            "SELECT first_scan_id, removed_scan_id FROM directories WHERE path = $path" + (Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty) + " LIMIT 1;");
+        command.Parameters.AddWithValue("$path", path);
+        using SqliteDataReader r = Execute(command);
+        if (!Read(r))
+        {
+            bool isFile = FindFiles(new FindingQuery { Path = new[] { Matching.WildcardPattern.Escape(path) }, State = FindingState.All, First = 1 }).Any();
+            return isFile
+                ? $"'{path}' is a file, not a folder. Measure-ScanFolder measures folders; Get-Finding -LiteralPath '{path}' shows the file."
+                : $"The catalog holds no folder '{path}'. Give a folder a scan recorded (Get-ScanRun shows the roots), or leave -Path out for every top folder.";
+        }
+        long first = r.GetInt64(0);
+        long? removed = r.IsDBNull(1) ? null : r.GetInt64(1);
+        if (scanId is long s)
+        {
+            if (first > s)
+            {
+                return $"The folder '{path}' was first recorded by run {first}, after run {s}: it has no size as of run {s}.";
+            }
+            if (removed is long gone && gone <= s)
+            {
+                return $"The folder '{path}' was found gone by run {gone}: it has no size as of run {s}.";
+            }
+            return null;
+        }
+        return removed is long g
+            ? $"The folder '{path}' was found gone by run {g}. Measure it as of an earlier run with -ScanId (Get-ScanRun lists them)."
+            : null;
+    }
+
+    /// <summary>
+    /// The scan roots below <paramref name="path"/> when it lies above them (not in or at a scan root): a measure of it
+    /// counts only what they recorded. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> ScanRootsBelow(string path, long? scanId = null)
+    {
+        string trimmed = Scanning.ScanOptions.TrimSeparator(path);
+        IReadOnlyList<string> roots = ScanRoots(scanId);
+        if (roots.Any(r => Platform.PathComparison.Comparer.Equals(r, trimmed) || IsUnder(trimmed, r)))
+        {
+            return Array.Empty<string>();
+        }
+        return roots.Where(r => IsUnder(r, trimmed)).ToList();
+    }
+
+    private static bool IsUnder(string path, string folder)
+    {
+        string sep = System.IO.Path.DirectorySeparatorChar.ToString();
+        return path.StartsWith(folder.EndsWith(sep, StringComparison.Ordinal) ? folder : folder + sep,
+            Platform.PathComparison.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The folders scans started at that the catalog holds (as of <paramref name="scanId"/>), outermost only: the top
+    /// folders of a measure without -Path. Empty when no run recorded a root the catalog holds as a folder.
+    /// </summary>
+    public IReadOnlyList<string> ScanRoots(long? scanId = null)
+    {
+        var roots = new List<string>();
+        foreach (ScanRun run in GetScanRuns())
+        {
+            if (scanId is long s && run.Id > s)
+            {
+                continue;
+            }
+            foreach (string root in run.Roots)
+            {
+                string r = Scanning.ScanOptions.TrimSeparator(root);
+                if (!roots.Contains(r, Platform.PathComparison.Comparer) && IsFolder(r) && FolderProblem(r, scanId) is null)
+                {
+                    roots.Add(r);
+                }
+            }
+        }
+        return roots.Where(r => !roots.Any(o => !ReferenceEquals(o, r) && IsUnder(r, o))).Order(StringComparer.Ordinal).ToList();
     }
 
     private static Comparison<SpaceNode> Order(FolderSort sort, Dictionary<string, long>? before)
@@ -149,7 +269,7 @@ public sealed partial class CatalogReader
         {
             var found = new FileTotals();
             using var files = new RawStatement(connection, $"""
-                SELECT f.dir_id, {scope.Size}, {scope.Mtime}, coalesce(f.links, 1), coalesce(f.device, 0), coalesce(f.inode, 0)
+                SELECT f.dir_id, {scope.Size}, {scope.Mtime}, {scope.Links}, coalesce(f.device, 0), coalesce(f.inode, 0)
                 FROM files f{scope.Join} WHERE {scope.Files} AND f.dir_id >= $fromDir AND f.dir_id < $toDir;
                 """);
             scope.Bind(files);
@@ -213,6 +333,7 @@ public sealed partial class CatalogReader
             if (tree.TryGetValue(n.ParentId, out SpaceNode? parent))
             {
                 parent.AddSubtree(n);
+                (parent.Children ??= new List<SpaceNode>()).Add(n);
             }
         }
         return tree;
@@ -228,9 +349,9 @@ public sealed partial class CatalogReader
         var roots = paths.Select(p => Scanning.ScanOptions.TrimSeparator(p)).Distinct(Platform.PathComparison.Comparer).ToList();
         foreach (string root in roots)
         {
-            if (!IsFolder(root))
+            if (FolderProblem(root, scanId) is string problem)
             {
-                throw new ArgumentException($"The catalog holds no folder '{root}'. Give a folder a scan recorded, or leave -Path out for the whole catalog.");
+                throw new ArgumentException(problem);
             }
         }
         var scope = new SpaceScope(roots, scanId, joinAlways: roots.Count > 0);
@@ -244,7 +365,7 @@ public sealed partial class CatalogReader
         SpaceNode Group(string k) => groups.TryGetValue(k, out SpaceNode? g) ? g : groups[k] = new SpaceNode(k, 0);
         using (RawStatement sums = Prepare($"""
             SELECT {key}, sum({scope.Size}), count(*), max({scope.Mtime}), min({scope.Mtime})
-            FROM files f{scope.Join} WHERE {scope.Files} AND coalesce(f.links, 1) <= 1 GROUP BY 1;
+            FROM files f{scope.Join} WHERE {scope.Files} AND {scope.Links} <= 1 GROUP BY 1;
             """))
         {
             scope.Bind(sums);
@@ -256,7 +377,7 @@ public sealed partial class CatalogReader
         var seen = new HashSet<(long, long)>();
         using (RawStatement linked = Prepare($"""
             SELECT {key}, {scope.Size}, {scope.Mtime}, coalesce(f.device, 0), coalesce(f.inode, 0)
-            FROM files f{scope.Join} WHERE {scope.Files} AND f.links > 1;
+            FROM files f{scope.Join} WHERE {scope.Files} AND {scope.Links} > 1;
             """))
         {
             scope.Bind(linked);
@@ -454,6 +575,8 @@ public sealed partial class CatalogReader
                 Folders = $"d.first_scan_id <= $scan AND (d.removed_scan_id IS NULL OR d.removed_scan_id > $scan) AND {inScope}";
                 Files = "f.first_scan_id <= $scan AND (f.removed_scan_id IS NULL OR f.removed_scan_id > $scan)";
                 // The size and time the run saw: the change history's "before" of the first change after it, else the row's.
+                // A past run's link counts are not kept: every file with an identity is counted once by it.
+                Links = "CASE WHEN f.inode IS NULL THEN 1 ELSE 2 END";
                 Size = "coalesce((SELECT c.old_size FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.old_size IS NOT NULL ORDER BY c.scan_id LIMIT 1), f.size)";
                 Mtime = "coalesce((SELECT c.old_mtime FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.old_mtime IS NOT NULL ORDER BY c.scan_id LIMIT 1), f.mtime)";
             }
@@ -461,6 +584,7 @@ public sealed partial class CatalogReader
             {
                 Folders = $"d.removed_scan_id IS NULL AND {inScope}";
                 Files = "f.removed_scan_id IS NULL";
+                Links = "coalesce(f.links, 1)";
                 Size = "f.size";
                 Mtime = "f.mtime";
             }
@@ -479,6 +603,7 @@ public sealed partial class CatalogReader
         public string Files { get; }
         public string Size { get; }
         public string Mtime { get; }
+        public string Links { get; }
         public string Join { get; }
 
         public void Bind(RawStatement statement)

@@ -360,7 +360,7 @@ public sealed partial class CatalogReader : IDisposable
     /// <see cref="ScanArgumentException"/>, so a scheduled script exits with BadArguments.
     /// </summary>
     public static ScanArgumentException NoRunError(IEnumerable<long> ids) =>
-        new($"The catalog holds no run {string.Join(", ", ids)}. Get-ScanRun lists the runs.");
+        new($"The catalog holds no run {string.Join(", ", ids)} (never, or pruned by Optimize-ScanCatalog). Get-ScanRun lists the runs.");
 
     /// <summary>The run with this key, or null.</summary>
     public ScanRun? GetScanRun(Guid runKey)

@@ -254,11 +254,11 @@ internal sealed class FindingSql
     /// <summary>The SQL that matches <paramref name="pattern"/> against <paramref name="operand"/>.</summary>
     private string Match(WildcardPattern pattern, string operand)
     {
-        if (!pattern.IgnoreCase)
+        if (!pattern.IgnoreCase && !pattern.HasAnyOne)
         {
             return $"{operand} GLOB {Bind(pattern.ToGlob())}";
         }
-        if (pattern.TryToLike(out string like))
+        if (pattern.IgnoreCase && pattern.TryToLike(out string like))
         {
             return $"{operand} LIKE {Bind(like)} ESCAPE '\\'";
         }

@@ -164,6 +164,81 @@ public sealed class FolderSizeTests : CatalogTest
     }
 
     [UnixFact]
+    public void Without_a_path_the_tops_are_the_folders_scans_started_at()
+    {
+        string root = T.Dir("t10");
+        Directory.CreateDirectory(Path.Combine(root, "only", "deeper"));
+        File.WriteAllText(Path.Combine(root, "only", "g"), "g");
+        File.WriteAllText(Path.Combine(root, "only", "deeper", "f"), "f");
+        string other = T.Dir("t1/a/b");
+        File.WriteAllText(Path.Combine(other, "x"), "xx");
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        Scan(db, other);
+
+        IReadOnlyList<FolderSize> tops = Measure(db, new FolderSizeQuery { Depth = 0 });
+        Assert.Equal(new[] { other, root }.Order(StringComparer.Ordinal), tops.Select(t => t.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { root }, Measure(db, new FolderSizeQuery { Depth = 0, ScanId = first.Id }).Select(t => t.Path));
+        Directory.Delete(Path.Combine(root, "only"), recursive: true);
+        Scan(db, root);
+        Assert.Contains(root, Measure(db, new FolderSizeQuery { Depth = 0 }).Select(t => t.Path)); // still the root, not what is left in it
+    }
+
+    [UnixFact]
+    public void A_past_run_counts_a_hard_link_once_though_its_link_count_dropped_since()
+    {
+        string root = T.Dir("t8");
+        Directory.CreateDirectory(Path.Combine(root, "c"));
+        Directory.CreateDirectory(Path.Combine(root, "d"));
+        File.WriteAllBytes(Path.Combine(root, "c", "h"), new byte[500]);
+        File.WriteAllBytes(Path.Combine(root, "c", "other"), new byte[1100]);
+        Link(Path.Combine(root, "c", "h"), Path.Combine(root, "d", "h"));
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        Assert.Equal(1600, Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0 })[0].Bytes);
+        File.Delete(Path.Combine(root, "c", "h"));
+        Scan(db, root);
+
+        Assert.Equal(1600, Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = first.Id })[0].Bytes);
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(1600, reader.MeasureFiles(FileGrouping.Owner, new[] { root }, first.Id).Sum(g => g.Bytes));
+    }
+
+    [UnixFact]
+    public void Growth_lists_folders_that_are_gone_and_each_path_is_measured_on_its_own()
+    {
+        string root = T.Dir("t9");
+        Directory.CreateDirectory(Path.Combine(root, "x"));
+        Directory.CreateDirectory(Path.Combine(root, "y"));
+        File.WriteAllBytes(Path.Combine(root, "x", "big"), new byte[1000]);
+        File.WriteAllBytes(Path.Combine(root, "y", "small"), new byte[10]);
+        Link(Path.Combine(root, "x", "big"), Path.Combine(root, "y", "big-link"));
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        // Side by side, each as du would measure it alone: the hard link counts in both.
+        IReadOnlyList<FolderSize> both = Measure(db, new FolderSizeQuery { Path = new[] { Path.Combine(root, "y"), Path.Combine(root, "x") }, Depth = 0 });
+        Assert.Equal(new[] { 1000L, 1010L }, both.Select(f => f.Bytes).Order());
+        Directory.Delete(Path.Combine(root, "x"), recursive: true);
+        Scan(db, root);
+
+        // The bytes stayed (y holds the other link), but they moved: x lost them all, y gained them.
+        IReadOnlyList<FolderSize> growth = Measure(db, new FolderSizeQuery { Path = new[] { root }, ComparedToScanId = first.Id, SortBy = FolderSort.Growth });
+        Assert.Equal(0, growth[0].GrowthBytes);
+        FolderSize x = Assert.Single(growth, f => f.Name == "x");
+        Assert.Equal((0L, 1000L, -1000L), (x.Bytes, x.PreviousBytes!.Value, x.GrowthBytes!.Value));
+        Assert.Equal(growth[0].GrowthBytes, growth.Skip(1).Sum(f => f.GrowthBytes));
+        Assert.Equal(new[] { "y", "x" }, growth.Skip(1).Select(f => f.Name)); // most growth first, the gone folder last
+        Assert.Equal("y", Measure(db, new FolderSizeQuery { Path = new[] { root }, ComparedToScanId = first.Id, SortBy = FolderSort.Growth, Top = 1 }).Single().Name);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Contains("found gone by run", reader.FolderProblem(Path.Combine(root, "x")));
+        Assert.Null(reader.FolderProblem(Path.Combine(root, "x"), first.Id));
+        Assert.Contains("is a file", reader.FolderProblem(Path.Combine(root, "y", "small")));
+        Assert.Contains("holds no folder", reader.FolderProblem(Path.Combine(root, "nowhere")));
+        Assert.Throws<ArgumentException>(() => reader.MeasureFolders(new FolderSizeQuery { Path = new[] { Path.Combine(root, "x") } }));
+    }
+
+    [UnixFact]
     public void Groups_by_extension_owner_and_year_add_up_to_the_whole()
     {
         string root = RandomTree("tree", 7, crossLinks: true);
