@@ -262,6 +262,11 @@ public sealed partial class CatalogReader
         // counted once, in the folder whose path sorts first (whatever order the threads read in), and its last-write
         // time counts in every folder that holds a link. Against SQLite summing the one-link files with GROUP BY and the
         // linked ones streamed beside it: 0.49 s serial, 0.31 s on two threads, 0.2x s so (bench: foldersize_vs_du).
+        // The files are read by ranges of folder ids and kept only for folders of the tree; a folder that holds most of
+        // the catalog's folders reads them without the join to the folders' paths (a join per range read the whole table
+        // once per range: 2.3 s instead of 0.28 s for the bench's 1,000,000 files).
+        long allFolders = Convert.ToInt64(ExecuteScalar(Command("SELECT count(*) FROM directories;")), System.Globalization.CultureInfo.InvariantCulture);
+        SpaceScope fileScope = roots.Count > 0 && tree.Count * 2 >= allFolders ? new SpaceScope(Array.Empty<string>(), scanId) : scope;
         long[] ids = tree.Keys.Order().ToArray();
         long[] bounds = Enumerable.Range(0, 33).Select(i => i == 32 || ids.Length == 0 ? long.MaxValue : i == 0 ? long.MinValue : ids[(int)((long)ids.Length * i / 32)]).ToArray();
         int nextRange = -1;
@@ -269,10 +274,10 @@ public sealed partial class CatalogReader
         {
             var found = new FileTotals();
             using var files = new RawStatement(connection, $"""
-                SELECT f.dir_id, {scope.Size}, {scope.Mtime}, {scope.Links}, coalesce(f.device, 0), coalesce(f.inode, 0)
-                FROM files f{scope.Join} WHERE {scope.Files} AND f.dir_id >= $fromDir AND f.dir_id < $toDir;
+                SELECT f.dir_id, {fileScope.Size}, {fileScope.Mtime}, {fileScope.Links}, coalesce(f.device, 0), coalesce(f.inode, 0)
+                FROM files f{fileScope.Join} WHERE {fileScope.Files} AND f.dir_id >= $fromDir AND f.dir_id < $toDir{(fileScope.Join.Length > 0 ? " AND d.id >= $fromDir AND d.id < $toDir" : string.Empty)};
                 """);
-            scope.Bind(files);
+            fileScope.Bind(files);
             for (int r = Interlocked.Increment(ref nextRange); r < 32; r = Interlocked.Increment(ref nextRange))
             {
                 if (bounds[r] < bounds[r + 1])
