@@ -56,6 +56,28 @@ public sealed class WildcardPattern
     /// </summary>
     public bool HasAnyOne => _tokens.Exists(t => t.Kind == TokenKind.AnyOne);
 
+    /// <summary>True when a literal is half of a character outside the BMP (a lone surrogate): SQLite's UTF-8 cannot hold it.</summary>
+    public bool HasLoneSurrogate
+    {
+        get
+        {
+            for (int i = 0; i < _tokens.Count; i++)
+            {
+                if (_tokens[i].Kind == TokenKind.Literal && char.IsHighSurrogate(_tokens[i].Char)
+                    && i + 1 < _tokens.Count && _tokens[i + 1].Kind == TokenKind.Literal && char.IsLowSurrogate(_tokens[i + 1].Char))
+                {
+                    i++;
+                    continue;
+                }
+                if (_tokens[i].Kind == TokenKind.Literal && char.IsSurrogate(_tokens[i].Char))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /// <summary>The characters before the first wildcard, unescaped.</summary>
     public string LiteralPrefix { get; }
 
@@ -141,6 +163,11 @@ public sealed class WildcardPattern
     /// </summary>
     public bool TryToLike(out string like)
     {
+        if (HasLoneSurrogate)
+        {
+            like = string.Empty; // half a character outside the BMP cannot travel as UTF-8
+            return false;
+        }
         var sb = new StringBuilder();
         foreach (Token t in _tokens)
         {

@@ -254,7 +254,7 @@ internal sealed class FindingSql
     /// <summary>The SQL that matches <paramref name="pattern"/> against <paramref name="operand"/>.</summary>
     private string Match(WildcardPattern pattern, string operand)
     {
-        if (!pattern.IgnoreCase && !pattern.HasAnyOne)
+        if (!pattern.IgnoreCase && !pattern.HasAnyOne && !pattern.HasLoneSurrogate)
         {
             return $"{operand} GLOB {Bind(pattern.ToGlob())}";
         }
