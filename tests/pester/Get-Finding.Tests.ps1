@@ -37,6 +37,25 @@ BeforeAll {
     $run = Start-Scan -Path $root -Hash -Database $db
 }
 
+Describe 'Get-Finding -Name against -like' {
+    It 'finds exactly the names Where-Object -like finds, through the name index or row by row' {
+        $tree = Join-Path $TestDrive 'like-tree'
+        $names = @('Report2024.XLSX', 'report_final.docx', 'x%y_z.txt', 'ΣΣΣ.txt', 'σσς.log', 'μ.txt', 'Μ.txt', 'µ.dat',
+            "a$([char]::ConvertFromUtf32(0x1F600)).txt", "$([char]::ConvertFromUtf32(0x10400))abc.txt", "$([char]::ConvertFromUtf32(0x10428))abc.txt",
+            "emoji$([char]::ConvertFromUtf32(0x1F600))$([char]::ConvertFromUtf32(0x1F525)).txt", 'data[1].csv', 'naïve résumé.pdf', 'straße.md', 'STRASSE.md')
+        foreach ($n in $names) { $null = New-TestFile -Path (Join-Path $tree $n) -Content $n }
+        $likeDb = New-CatalogPath -Directory (Join-Path $TestDrive 'like-catalogs')
+        $null = Start-Scan -Path $tree -Database $likeDb
+        $patterns = @('*port*', 'REPORT*', 'x%y*', 'σσς*', '*σσ*', 'µ*', 'Μ*', "*$([char]::ConvertFromUtf32(0x1F600))*", "a$([char]::ConvertFromUtf32(0x1F600)).txt",
+            "$([char]::ConvertFromUtf32(0x10428))abc.txt", 'emoji????.txt', 'emoji??.txt', 'data`[1`].csv', 'data[0-9].csv', '*résumé*', '*strasse*', '*.md', '*abc.txt')
+        foreach ($p in $patterns) {
+            $expected = @(Get-ChildItem -LiteralPath $tree -File | Where-Object Name -like $p | ForEach-Object Name | Sort-Object)
+            $actual = @(Get-Finding -Database $likeDb -Name $p | ForEach-Object Name | Sort-Object)
+            ($actual -join '|') | Should -Be ($expected -join '|') -Because "pattern $p"
+        }
+    }
+}
+
 Describe 'Get-Finding' {
 
     Context 'output' {

@@ -38,7 +38,43 @@ public sealed class WildcardPattern
         {
             options |= RegexOptions.IgnoreCase;
         }
-        _regex = new Regex(ToRegex(_tokens), options);
+        try
+        {
+            // Ignoring case, the literals are compared in upper case (invariant), as PowerShell's -like compares them:
+            // σ, ς and Σ are one letter, µ and μ too, and so are the cases of letters outside the BMP (𐐨 and 𐐀).
+            _regex = new Regex(ToRegex(ignoreCase ? UpperLiterals(_tokens) : _tokens), options);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"The wildcard pattern '{pattern}' has a set that cannot match: a range runs from the lower character to the higher, as [a-z]. ({ex.Message})");
+        }
+    }
+
+    /// <summary>The tokens with each run of literals in upper case (invariant; a surrogate pair stays a pair).</summary>
+    private static List<Token> UpperLiterals(List<Token> tokens)
+    {
+        var result = new List<Token>(tokens.Count);
+        var run = new StringBuilder();
+        void Flush()
+        {
+            foreach (char c in run.ToString().ToUpperInvariant())
+            {
+                result.Add(Token.Lit(c));
+            }
+            run.Clear();
+        }
+        foreach (Token t in tokens)
+        {
+            if (t.Kind == TokenKind.Literal)
+            {
+                run.Append(t.Char);
+                continue;
+            }
+            Flush();
+            result.Add(t);
+        }
+        Flush();
+        return result;
     }
 
     /// <summary>The pattern as written.</summary>
@@ -85,7 +121,8 @@ public sealed class WildcardPattern
     public string? Literal { get; }
 
     /// <summary>True when <paramref name="input"/> matches the whole pattern.</summary>
-    public bool IsMatch(string input) => _regex.IsMatch(input);
+    public bool IsMatch(string input) =>
+        _regex.IsMatch(IgnoreCase && !System.Text.Ascii.IsValid(input) ? input.ToUpperInvariant() : input);
 
     /// <summary>True when <paramref name="text"/> holds a character that makes it a wildcard pattern.</summary>
     public static bool ContainsWildcards(string text)

@@ -277,8 +277,8 @@ public static class ScanReport
             }
         }
         c.CommandText = """
-            SELECT d.path, f.name FROM files f JOIN directories d ON d.id = f.dir_id
-            WHERE f.sha256 = $hash AND f.removed_scan_id IS NULL ORDER BY d.path, f.name LIMIT 10;
+            SELECT d.path, f.name, count(*) OVER () FROM files f JOIN directories d ON d.id = f.dir_id
+            WHERE f.sha256 = $hash AND f.removed_scan_id IS NULL AND f.kind = 0 AND f.is_link = 0 ORDER BY d.path, f.name LIMIT 10;
             """;
         c.Parameters.Clear();
         SqliteParameter hash = c.Parameters.Add("$hash", SqliteType.Blob);
@@ -286,11 +286,13 @@ public static class ScanReport
         {
             hash.Value = h;
             var paths = new JsonArray();
+            long all = 0;
             using (SqliteDataReader r = c.ExecuteReader())
             {
                 while (r.Read())
                 {
                     paths.Add(Path.Join(r.GetString(0), r.GetString(1)));
+                    all = r.GetInt64(2);
                 }
             }
             groups.Add(new JsonObject
@@ -300,6 +302,7 @@ public static class ScanReport
                 ["copies"] = copies,
                 ["wasted"] = Hosting.ByteSize.Format(size * (copies - 1)),
                 ["paths"] = paths,
+                ["more"] = Math.Max(0, all - paths.Count), // paths beyond the first 10
             });
         }
         return groups;
@@ -369,7 +372,14 @@ public static class ScanReport
           var root = document.documentElement, errors = [];
           window.addEventListener("error", function (e) { errors.push(String(e.message)); root.setAttribute("data-script-errors", errors.join(" | ")); });
           var data = JSON.parse(document.getElementById("report-data").textContent);
-          function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text); if (cls) e.className = cls; return e; }
+          // Control characters, line separators and direction overrides in names are shown as escapes, so a name cannot
+          // fake a line of its own or turn text around.
+          function shown(text) {
+            return String(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, function (c) {
+              return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
+            });
+          }
+          function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = shown(text); if (cls) e.className = cls; return e; }
           function table(id, columns, rows, empty) {
             var host = document.getElementById(id);
             if (!rows || rows.length === 0) { host.appendChild(el("p", empty, "empty")); return; }
@@ -382,7 +392,8 @@ public static class ScanReport
                 var td = el("td", null, c.num ? "num" : c.path ? "path" : "");
                 if (c.bar) { var b = el("div", null, "bar"); b.style.width = Math.max(1, Math.round(r[c.key])) + "%"; td.appendChild(b); }
                 else if (typeof r[c.key] === "number") td.textContent = r[c.key].toLocaleString("en-US");
-                else td.textContent = r[c.key] === undefined || r[c.key] === null ? "" : String(r[c.key]);
+                else if (c.lines) td.textContent = r[c.key].map(shown).join("\n");
+                else td.textContent = r[c.key] === undefined || r[c.key] === null ? "" : shown(r[c.key]);
                 tr.appendChild(td);
               });
               t.appendChild(tr);
@@ -433,8 +444,10 @@ public static class ScanReport
             document.getElementById("changes").appendChild(el("p", "No scan run.", "empty"));
           }
           table("findings", [{ key: "severity", label: "Severity" }, { key: "rule", label: "Rule" }, { key: "location", label: "Where", path: true }, { key: "excerpt", label: "Excerpt (redacted)" }], data.findings, "No open findings.");
-          table("duplicates", [{ key: "size", label: "Size", num: true }, { key: "copies", label: "Copies", num: true }, { key: "wasted", label: "To gain", num: true }, { key: "first", label: "Paths", path: true }],
-            (data.duplicates || []).map(function (g) { return { size: g.size, copies: g.copies, wasted: g.wasted, first: g.paths.join("\n") }; }), "No duplicate groups among hashed files (Start-Scan -Hash records hashes).");
+          table("duplicates", [{ key: "size", label: "Size", num: true }, { key: "copies", label: "Copies", num: true }, { key: "wasted", label: "To gain", num: true }, { key: "paths", label: "Paths", path: true, lines: true }],
+            (data.duplicates || []).map(function (g) {
+              return { size: g.size, copies: g.copies, wasted: g.wasted, paths: g.more > 0 ? g.paths.concat(["(" + g.more + " more: Find-DuplicateFile lists them all)"]) : g.paths };
+            }), "No duplicate groups among hashed files (Start-Scan -Hash records hashes).");
           table("errors", [{ key: "kind", label: "Kind" }, { key: "path", label: "Path", path: true }, { key: "message", label: "Message" }], data.errors, "No errors.");
           root.setAttribute("data-status", "rendered");
         })();

@@ -27,6 +27,13 @@ public sealed class WildcardPatternTests : IDisposable
     [InlineData("100%_done", "100x_done", false)]
     [InlineData("*", "", true)]
     [InlineData("dir/*", "dir/sub/file", true)]
+    [InlineData("σσς*", "ΣΣΣ.txt", true)]                        // one letter in upper case, as -like compares
+    [InlineData("µ*", "μ.txt", true)]                            // the micro sign and mu
+    [InlineData("µ*", "Μ.txt", true)]
+    [InlineData("\U00010428abc.txt", "\U00010400abc.txt", true)] // Deseret small and capital, outside the BMP
+    [InlineData("x\U00010428y.txt", "x\U00010400y.txt", true)]
+    [InlineData("emoji????.txt", "emoji\U0001F600\U0001F525.txt", true)] // ? is a UTF-16 unit, as in -like
+    [InlineData("emoji??.txt", "emoji\U0001F600\U0001F525.txt", false)]
     public void IsMatch_FollowsPowerShellWildcards_IgnoringCaseWhenAsked(string pattern, string input, bool expected)
     {
         Assert.Equal(expected, new WildcardPattern(pattern, ignoreCase: true).IsMatch(input));
@@ -37,6 +44,9 @@ public sealed class WildcardPatternTests : IDisposable
     {
         Assert.Contains("`[", Assert.Throws<ArgumentException>(() => new WildcardPattern("abc[", true)).Message);
         Assert.Contains("``", Assert.Throws<ArgumentException>(() => new WildcardPattern("abc`", true)).Message);
+        string backwards = Assert.Throws<ArgumentException>(() => new WildcardPattern("[b-a]*", true)).Message;
+        Assert.Contains("'[b-a]*'", backwards);
+        Assert.Contains("[a-z]", backwards);
     }
 
     [Fact]
