@@ -16,7 +16,7 @@ public sealed record WriterSessionOptions
 
     /// <summary>
     /// False only to measure what the name index costs a scan (bench: scan_with_indexes_vs_without): the writer then
-    /// neither adds names nor makes ix_files_name. A catalog written so answers -Name queries wrongly; never in use.
+    /// neither adds names nor notes folders for the name index. A catalog written so answers -Name queries wrongly; never in use.
     /// </summary>
     internal bool MaintainNameIndex { get; init; } = true;
 

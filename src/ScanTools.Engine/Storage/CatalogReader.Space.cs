@@ -12,10 +12,10 @@ public sealed partial class CatalogReader
     /// sorts first; folders' own entries are not counted (du adds their sizes, 4 KiB a folder on ext4).
     /// </summary>
     /// <remarks>
-    /// SQLite sums each folder's files with one GROUP BY over the files table; files with more than one link are
-    /// streamed and counted once per (device, inode) here, since SQLite could only do that by sorting them all
-    /// (0.88 s against 0.17 s for the 1,000,000 links of the query bench tree); the folders' totals are then added
-    /// up the tree once, children before parents.
+    /// Each top folder is measured on its own: its folders in path order, then its files in one pass by ranges of folder
+    /// ids on two threads (<see cref="Measure"/>), a file with several links counted once per (device, inode) as it streams
+    /// (SQLite could only do that by sorting them all: 0.88 s against 0.28 s for the 1,000,000 links of the query bench
+    /// tree), and the folders' totals added up the tree once, children before parents.
     /// </remarks>
     /// <exception cref="ArgumentException">An invalid query, or a -Path the catalog does not hold as a folder.</exception>
     public IReadOnlyList<FolderSize> MeasureFolders(FolderSizeQuery query, CancellationToken cancellationToken = default)

@@ -175,9 +175,9 @@ public static class CatalogSchema
 
         // v4 -> v5: a name index (issue 14). Every distinct file name once, under a trigram index, and per folder the
         // ids of its files' names (FolderNames): a -Name substring or wildcard finds the names, then their folders, then
-        // the files by primary key. The writer notes each folder that gets new files (name_index_pending) and brings the
-        // index up to date in bulk when a run ends (CatalogWriter.Names); a query reads the files of noted folders
-        // itself, so answers are exact at any time. Measured on 1,000,000 names: LIKE '%0012%' over a narrow table
+        // the files by primary key. The writer adds known names with their files, notes a folder with many new names
+        // (name_index_pending) and takes it in, in bulk, when a run ends (CatalogWriter.Names); a query reads the files
+        // of noted folders, and names past the trigram index, itself, so answers are exact at any time. Measured on 1,000,000 names: LIKE '%0012%' over a narrow table
         // 0.067-0.074 s, through the trigram index 0.002-0.007 s; detail=none keeps only the trigrams LIKE needs.
         // folder_names is filled from the files after this script (CatalogSchema.AfterMigration).
         """
