@@ -160,7 +160,9 @@ public sealed partial class CatalogReader
             bool isFile = FindFiles(new FindingQuery { Path = new[] { Matching.WildcardPattern.Escape(path) }, State = FindingState.All, First = 1 }).Any();
             return isFile
                 ? $"'{path}' is a file, not a folder. Measure-ScanFolder measures folders; Get-Finding -LiteralPath '{path}' shows the file."
-                : $"The catalog holds no folder '{path}'. Give a folder a scan recorded (Get-ScanRun shows the roots), or leave -Path out for every top folder.";
+                : RealPathOf(path) is string real && IsFolder(real)
+                    ? $"The catalog holds no folder '{path}', but it holds '{real}', where that path leads (through a link). Give -Path '{real}'."
+                    : $"The catalog holds no folder '{path}'. Give a folder a scan recorded (Get-ScanRun shows the roots), or leave -Path out for every top folder.";
         }
         long first = r.GetInt64(0);
         long? removed = r.IsDBNull(1) ? null : r.GetInt64(1);
@@ -179,6 +181,20 @@ public sealed partial class CatalogReader
         return removed is long g
             ? $"The folder '{path}' was found gone by run {g}. Measure it as of an earlier run with -ScanId (Get-ScanRun lists them)."
             : null;
+    }
+
+    /// <summary>The path with its links resolved, when it exists here and differs; else null.</summary>
+    private static string? RealPathOf(string path)
+    {
+        try
+        {
+            string real = Platform.CanonicalPath.Resolve(path);
+            return Directory.Exists(real) && !Platform.PathComparison.Comparer.Equals(real, path) ? real : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

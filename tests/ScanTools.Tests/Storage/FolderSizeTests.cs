@@ -235,6 +235,9 @@ public sealed class FolderSizeTests : CatalogTest
         Assert.Null(reader.FolderProblem(Path.Combine(root, "x"), first.Id));
         Assert.Contains("is a file", reader.FolderProblem(Path.Combine(root, "y", "small")));
         Assert.Contains("holds no folder", reader.FolderProblem(Path.Combine(root, "nowhere")));
+        string link = T.Combine("link-to-y");
+        Directory.CreateSymbolicLink(link, Path.Combine(root, "y"));
+        Assert.Contains($"it holds '{Path.Combine(root, "y")}', where that path leads", reader.FolderProblem(link));
         Assert.Throws<ArgumentException>(() => reader.MeasureFolders(new FolderSizeQuery { Path = new[] { Path.Combine(root, "x") } }));
     }
 
