@@ -257,8 +257,7 @@ public static class ScanReport
     private static JsonArray Duplicates(string database, int max)
     {
         var groups = new JsonArray();
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly }.ToString());
-        connection.Open();
+        using SqliteConnection connection = CatalogDatabase.OpenForReading(database); // as every reader: read-only catalogs, busy waits
         using SqliteCommand c = connection.CreateCommand();
         c.CommandText = """
             SELECT sha256, max(size), count(DISTINCT coalesce(device, 0) || ':' || coalesce(inode, rowid_like)) AS copies
