@@ -42,6 +42,9 @@ Describe 'A catalog of your own made read-only (chmod 444)' {
             if ($args[3] -eq 'ReadFirst') {
                 Import-Module $module
                 $out.Found = (Get-Finding -Database ro.db -First 1).FullName
+                $out.Measured = (Measure-ScanFolder -Database ro.db -Depth 0).Files
+                Export-ScanReport -Database ro.db -Path report.html
+                $out.Report = (Get-Item -LiteralPath report.html).Length
                 Remove-Module ScanTools
                 $out.SideFilesAfterReading = @(Get-SideFile)
             }
@@ -75,6 +78,8 @@ Describe 'A catalog of your own made read-only (chmod 444)' {
 
         if ($Read -eq 'ReadFirst') {
             $r.Found | Should -Be (Get-ChildItem -LiteralPath (Join-Path $work 'd') -File -Recurse | Sort-Object FullName | Select-Object -First 1).FullName
+            $r.Measured | Should -Be $r.Files -Because 'Measure-ScanFolder reads a read-only catalog'
+            $r.Report | Should -BeGreaterThan 10000 -Because 'Export-ScanReport reads a read-only catalog'
             $r.SideFilesAfterReading | Should -Be $r.SideFilesBefore -Because 'reading a read-only catalog creates and changes nothing next to it'
         }
         $r.ErrorId | Should -Be 'CatalogReadOnly,ScanTools.Commands.StartScanCommand'
