@@ -110,7 +110,7 @@ public sealed class MeasureScanFolderCommand : CatalogReadCommand
             var usable = new List<string>();
             foreach (string path in query.Path)
             {
-                if (reader.FolderProblem(path, query.ScanId) is string problem)
+                if (reader.MeasureProblem(path, query) is string problem)
                 {
                     WriteError(ErrorRecords.ForBadArgument(new ArgumentException(problem), "InvalidFilter", path));
                     continue;

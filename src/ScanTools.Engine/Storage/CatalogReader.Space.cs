@@ -25,7 +25,7 @@ public sealed partial class CatalogReader
         var asked = query.Path.Select(p => Scanning.ScanOptions.TrimSeparator(p)).Distinct(Platform.PathComparison.Comparer).ToList();
         foreach (string root in asked)
         {
-            if (FolderProblem(root, query.ScanId) is string problem)
+            if (MeasureProblem(root, query) is string problem)
             {
                 throw new ArgumentException(problem);
             }
@@ -53,6 +53,11 @@ public sealed partial class CatalogReader
         foreach (string root in tops)
         {
             Dictionary<long, SpaceNode> tree = Measure(new[] { root }, query.ScanId, cancellationToken);
+            if (!tree.Values.Any(n => Platform.PathComparison.Comparer.Equals(n.Path, root)))
+            {
+                // Gone since the run compared to (MeasureProblem let it through): an empty folder now, its loss below.
+                tree[long.MinValue] = new SpaceNode(root, 0) { Id = long.MinValue, Rank = int.MaxValue };
+            }
             Dictionary<string, long>? before = query.ComparedToScanId is long c ? Before(new[] { root }, c, tree, cancellationToken) : null;
             if (tree.Values.FirstOrDefault(n => Platform.PathComparison.Comparer.Equals(n.Path, root)) is SpaceNode top)
             {
@@ -145,6 +150,19 @@ public sealed partial class CatalogReader
             }
         }
         return before;
+    }
+
+    /// <summary>
+    /// Why <paramref name="path"/> cannot be measured by <paramref name="query"/>; null when it can: as of its run, or gone
+    /// since the run it is compared to (then it shows its loss).
+    /// </summary>
+    public string? MeasureProblem(string path, FolderSizeQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        string? problem = FolderProblem(path, query.ScanId);
+        return problem is not null && query.ComparedToScanId is long compared && FolderProblem(path, compared) is null && IsFolder(Scanning.ScanOptions.TrimSeparator(path))
+            ? null
+            : problem;
     }
 
     /// <summary>Why <paramref name="path"/> cannot be measured (as of <paramref name="scanId"/>); null when it can.</summary>

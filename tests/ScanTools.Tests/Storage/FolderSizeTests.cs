@@ -239,6 +239,9 @@ public sealed class FolderSizeTests : CatalogTest
         Directory.CreateSymbolicLink(link, Path.Combine(root, "y"));
         Assert.Contains($"it holds '{Path.Combine(root, "y")}', where that path leads", reader.FolderProblem(link));
         Assert.Throws<ArgumentException>(() => reader.MeasureFolders(new FolderSizeQuery { Path = new[] { Path.Combine(root, "x") } }));
+        // Gone since the run compared to: measured as empty, with its loss.
+        FolderSize gone = Assert.Single(reader.MeasureFolders(new FolderSizeQuery { Path = new[] { Path.Combine(root, "x") }, ComparedToScanId = first.Id }));
+        Assert.Equal((0L, 1000L, -1000L), (gone.Bytes, gone.PreviousBytes!.Value, gone.GrowthBytes!.Value));
     }
 
     [UnixFact]
