@@ -124,18 +124,14 @@ public static class WriteBenchmarks
         using SqliteConnection c = Open(db, "NORMAL");
         sqlite3 h = c.Handle!;
         Check(h, raw.sqlite3_prepare_v2(h, InsertFileAllBound, out sqlite3_stmt insert));
-        Check(h, raw.sqlite3_prepare_v2(h, "INSERT INTO directories (path, first_scan_id) VALUES (?1, 1) RETURNING id;", out sqlite3_stmt dirInsert));
+        Check(h, raw.sqlite3_prepare_v2(h, InsertDirectoryReturningId, out sqlite3_stmt dirInsert));
         long rows = 0;
         var utf8 = new byte[1024];
-        int Utf8(ReadOnlySpan<char> text) => System.Text.Encoding.UTF8.GetBytes(text, utf8); // the encoding the session uses: no allocation
         var sw = Stopwatch.StartNew();
         raw.sqlite3_exec(h, "BEGIN");
         foreach (DirectoryListing l in listings)
         {
-            raw.sqlite3_bind_text(dirInsert, 1, utf8.AsSpan(0, Utf8(l.DirectoryPath)));
-            raw.sqlite3_step(dirInsert);
-            long dir = raw.sqlite3_column_int64(dirInsert, 0);
-            raw.sqlite3_reset(dirInsert);
+            long dir = InsertDirectoryRaw(dirInsert, l.DirectoryPath, utf8);
             foreach (FileRecord f in l.Files)
             {
                 BindRaw(insert, 0, dir, f, utf8);
@@ -170,18 +166,14 @@ public static class WriteBenchmarks
             "(" + string.Join(", ", Enumerable.Range(1, Columns).Select(k => "?" + (r * Columns + k))) + $", ?{r * Columns + Columns})"));
         Check(h, raw.sqlite3_prepare_v2(h, "INSERT INTO files (dir_id, name, extension, size, mtime, btime, attributes, mode, kind, is_link, link_target, sha256, first_scan_id, last_scan_id) VALUES " + values + ";", out sqlite3_stmt multi));
         Check(h, raw.sqlite3_prepare_v2(h, InsertFileAllBound, out sqlite3_stmt single));
-        Check(h, raw.sqlite3_prepare_v2(h, "INSERT INTO directories (path, first_scan_id) VALUES (?1, 1) RETURNING id;", out sqlite3_stmt dirInsert));
+        Check(h, raw.sqlite3_prepare_v2(h, InsertDirectoryReturningId, out sqlite3_stmt dirInsert));
         long rows = 0, sinceCommit = 0;
         var utf8 = new byte[1024];
-        int Utf8(ReadOnlySpan<char> text) => System.Text.Encoding.UTF8.GetBytes(text, utf8);
         var sw = Stopwatch.StartNew();
         raw.sqlite3_exec(h, "BEGIN");
         foreach (DirectoryListing l in listings)
         {
-            raw.sqlite3_bind_text(dirInsert, 1, utf8.AsSpan(0, Utf8(l.DirectoryPath)));
-            raw.sqlite3_step(dirInsert);
-            long dir = raw.sqlite3_column_int64(dirInsert, 0);
-            raw.sqlite3_reset(dirInsert);
+            long dir = InsertDirectoryRaw(dirInsert, l.DirectoryPath, utf8);
             int i = 0;
             for (; i + perStatement <= l.Files.Count; i += perStatement)
             {
@@ -213,6 +205,18 @@ public static class WriteBenchmarks
         raw.sqlite3_finalize(single);
         raw.sqlite3_finalize(dirInsert);
         return rows / sw.Elapsed.TotalSeconds;
+    }
+
+    private const string InsertDirectoryReturningId = "INSERT INTO directories (path, first_scan_id) VALUES (?1, 1) RETURNING id;";
+
+    /// <summary>Inserts a folder with <see cref="InsertDirectoryReturningId"/>, its path as UTF-8 from <paramref name="utf8"/> (the encoding the session uses: no allocation); its id.</summary>
+    private static long InsertDirectoryRaw(sqlite3_stmt dirInsert, string path, byte[] utf8)
+    {
+        raw.sqlite3_bind_text(dirInsert, 1, utf8.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(path, utf8)));
+        raw.sqlite3_step(dirInsert);
+        long dir = raw.sqlite3_column_int64(dirInsert, 0);
+        raw.sqlite3_reset(dirInsert);
+        return dir;
     }
 
     /// <summary>Binds one file's 13 columns at parameters <paramref name="at"/> + 1..13, its text as UTF-8 from <paramref name="utf8"/> (SQLite copies it).</summary>

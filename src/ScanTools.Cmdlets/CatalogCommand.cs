@@ -314,3 +314,58 @@ public abstract class CatalogWriteCommand : CatalogCommand
         }
     }
 }
+
+/// <summary>
+/// A cmdlet that measures folders of a catalog (Measure-ScanFolder, Measure-ScanFile): it gathers -Path from arguments and
+/// piped items, and measures the paths it can, reporting each other one on its own.
+/// </summary>
+public abstract class CatalogFolderCommand : CatalogReadCommand
+{
+    private readonly List<string> _paths = new();
+
+    /// <summary>The -Path values of the current input.</summary>
+    protected abstract string[] PathArgument { get; }
+
+    /// <summary>Gathers the folders of each input; a path of another provider is an error of its own.</summary>
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            _paths.AddRange(PathArgument.Select(ToFileSystemPath));
+        }
+        catch (ArgumentException ex)
+        {
+            WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", PathArgument));
+        }
+    }
+
+    /// <summary>Whether -Path was given (bound, or piped) and every value was refused: nothing is left to measure.</summary>
+    protected bool NoPathLeft => MyInvocation.BoundParameters.ContainsKey("Path") && _paths.Count == 0;
+
+    /// <summary>
+    /// The gathered paths the catalog can measure; each other one is a non-terminating InvalidFilter saying why
+    /// (<paramref name="problem"/>), and one above the folders scans started at gets a warning. Null when paths were
+    /// given and none can be measured.
+    /// </summary>
+    protected List<string>? MeasurablePaths(CatalogReader reader, Func<string, string?> problem, long? scanId)
+    {
+        var usable = new List<string>();
+        IReadOnlyList<string>? roots = null;
+        foreach (string path in _paths)
+        {
+            if (problem(path) is string why)
+            {
+                WriteError(ErrorRecords.ForBadArgument(new ArgumentException(why), "InvalidFilter", path));
+                continue;
+            }
+            usable.Add(path);
+            roots ??= reader.ScanRoots(scanId);
+            IReadOnlyList<string> below = CatalogReader.ScanRootsBelow(path, roots);
+            if (below.Count > 0)
+            {
+                WriteWarning($"'{path}' lies above the folders scans started at ({string.Join(", ", below.Take(5))}{(below.Count > 5 ? ", ..." : string.Empty)}): only what they recorded below it is counted, not the rest of the folder.");
+            }
+        }
+        return _paths.Count > 0 && usable.Count == 0 ? null : usable;
+    }
+}

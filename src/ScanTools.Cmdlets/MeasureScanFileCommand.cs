@@ -8,10 +8,8 @@ namespace ScanTools.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "ScanFile")]
 [OutputType(typeof(FileGroupSize))]
-public sealed class MeasureScanFileCommand : CatalogReadCommand
+public sealed class MeasureScanFileCommand : CatalogFolderCommand
 {
-    private readonly List<string> _paths = new();
-
     /// <summary>What to group by: Extension (default), Owner or Year.</summary>
     [Parameter(Position = 0)]
     public FileGrouping GroupBy { get => (FileGrouping)_groupBy; set => _groupBy = (int)value; }
@@ -36,26 +34,16 @@ public sealed class MeasureScanFileCommand : CatalogReadCommand
     public int Top { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
-    {
-        try
-        {
-            _paths.AddRange(Path.Select(ToFileSystemPath));
-        }
-        catch (ArgumentException ex)
-        {
-            WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", Path));
-        }
-    }
+    protected override string[] PathArgument => Path;
 
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        var bound = MyInvocation.BoundParameters;
-        if (bound.ContainsKey(nameof(Path)) && _paths.Count == 0)
+        if (NoPathLeft)
         {
-            return;
+            return; // every path given was refused
         }
+        var bound = MyInvocation.BoundParameters;
         long? scanId = bound.ContainsKey(nameof(ScanId)) ? ScanId : null;
         QueryCatalog(reader =>
         {
@@ -64,18 +52,7 @@ public sealed class MeasureScanFileCommand : CatalogReadCommand
                 WriteError(ErrorRecords.ForMissingRun(run));
                 return;
             }
-            var usable = new List<string>();
-            foreach (string path in _paths)
-            {
-                if (reader.FolderProblem(path, scanId) is string problem)
-                {
-                    WriteError(ErrorRecords.ForBadArgument(new ArgumentException(problem), "InvalidFilter", path));
-                    continue;
-                }
-                usable.Add(path);
-                MeasureScanFolderCommand.WarnAboveScanRoots(this, reader, path, scanId);
-            }
-            if (_paths.Count > 0 && usable.Count == 0)
+            if (MeasurablePaths(reader, path => reader.FolderProblem(path, scanId), scanId) is not { } usable)
             {
                 return;
             }

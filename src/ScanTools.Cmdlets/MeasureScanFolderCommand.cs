@@ -8,10 +8,8 @@ namespace ScanTools.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "ScanFolder")]
 [OutputType(typeof(FolderSize))]
-public sealed class MeasureScanFolderCommand : CatalogReadCommand
+public sealed class MeasureScanFolderCommand : CatalogFolderCommand
 {
-    private readonly List<string> _paths = new();
-
     /// <summary>Folders to measure; default: each top folder of the catalog. Binds piped folders (Get-Item, Get-ChildItem -Directory).</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LiteralPath")]
@@ -46,40 +44,19 @@ public sealed class MeasureScanFolderCommand : CatalogReadCommand
     [ValidateRange(1, int.MaxValue)]
     public int Top { get; set; }
 
-    /// <summary>Warns when <paramref name="path"/> lies above the folders scans started at: only what they recorded below it counts.</summary>
-    internal static void WarnAboveScanRoots(PSCmdlet cmdlet, CatalogReader reader, string path, long? scanId)
-    {
-        IReadOnlyList<string> below = reader.ScanRootsBelow(path, scanId);
-        if (below.Count > 0)
-        {
-            cmdlet.WriteWarning($"'{path}' lies above the folders scans started at ({string.Join(", ", below.Take(5))}{(below.Count > 5 ? ", ..." : string.Empty)}): only what they recorded below it is counted, not the rest of the folder.");
-        }
-    }
-
     /// <inheritdoc />
-    protected override void ProcessRecord()
-    {
-        try
-        {
-            _paths.AddRange(Path.Select(ToFileSystemPath));
-        }
-        catch (ArgumentException ex)
-        {
-            WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", Path));
-        }
-    }
+    protected override string[] PathArgument => Path;
 
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        var bound = MyInvocation.BoundParameters;
-        if (bound.ContainsKey(nameof(Path)) && _paths.Count == 0)
+        if (NoPathLeft)
         {
             return; // every path given was refused above
         }
+        var bound = MyInvocation.BoundParameters;
         var query = new FolderSizeQuery
         {
-            Path = _paths,
             Depth = Depth,
             ScanId = bound.ContainsKey(nameof(ScanId)) ? ScanId : null,
             ComparedToScanId = bound.ContainsKey(nameof(ComparedTo)) ? ComparedTo : null,
@@ -107,18 +84,7 @@ public sealed class MeasureScanFolderCommand : CatalogReadCommand
                 return;
             }
             // Each path on its own: one the catalog cannot measure is reported, and the others are measured.
-            var usable = new List<string>();
-            foreach (string path in query.Path)
-            {
-                if (reader.MeasureProblem(path, query) is string problem)
-                {
-                    WriteError(ErrorRecords.ForBadArgument(new ArgumentException(problem), "InvalidFilter", path));
-                    continue;
-                }
-                usable.Add(path);
-                WarnAboveScanRoots(this, reader, path, query.ScanId);
-            }
-            if (query.Path.Count > 0 && usable.Count == 0)
+            if (MeasurablePaths(reader, path => reader.MeasureProblem(path, query), query.ScanId) is not { } usable)
             {
                 return;
             }

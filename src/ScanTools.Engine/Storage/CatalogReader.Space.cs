@@ -160,7 +160,7 @@ public sealed partial class CatalogReader
     {
         ArgumentNullException.ThrowIfNull(query);
         string? problem = FolderProblem(path, query.ScanId);
-        return problem is not null && query.ComparedToScanId is long compared && FolderProblem(path, compared) is null && IsFolder(Scanning.ScanOptions.TrimSeparator(path))
+        return problem is not null && query.ComparedToScanId is long compared && FolderProblem(path, compared) is null
             ? null
             : problem;
     }
@@ -216,13 +216,13 @@ public sealed partial class CatalogReader
     }
 
     /// <summary>
-    /// The scan roots below <paramref name="path"/> when it lies above them (not in or at a scan root): a measure of it
-    /// counts only what they recorded. Empty otherwise.
+    /// The scan roots (of <see cref="ScanRoots"/>) below <paramref name="path"/> when it lies above them (not in or at a
+    /// scan root): a measure of it counts only what they recorded. Empty otherwise.
     /// </summary>
-    public IReadOnlyList<string> ScanRootsBelow(string path, long? scanId = null)
+    public static IReadOnlyList<string> ScanRootsBelow(string path, IReadOnlyList<string> roots)
     {
+        ArgumentNullException.ThrowIfNull(roots);
         string trimmed = Scanning.ScanOptions.TrimSeparator(path);
-        IReadOnlyList<string> roots = ScanRoots(scanId);
         if (roots.Any(r => Platform.PathComparison.Comparer.Equals(r, trimmed) || IsUnder(trimmed, r)))
         {
             return Array.Empty<string>();
@@ -233,8 +233,7 @@ public sealed partial class CatalogReader
     private static bool IsUnder(string path, string folder)
     {
         string sep = System.IO.Path.DirectorySeparatorChar.ToString();
-        return path.StartsWith(folder.EndsWith(sep, StringComparison.Ordinal) ? folder : folder + sep,
-            Platform.PathComparison.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        return path.StartsWith(folder.EndsWith(sep, StringComparison.Ordinal) ? folder : folder + sep, Platform.PathComparison.Comparison);
     }
 
     /// <summary>
@@ -253,7 +252,7 @@ public sealed partial class CatalogReader
             foreach (string root in run.Roots)
             {
                 string r = Scanning.ScanOptions.TrimSeparator(root);
-                if (!roots.Contains(r, Platform.PathComparison.Comparer) && IsFolder(r) && FolderProblem(r, scanId) is null)
+                if (!roots.Contains(r, Platform.PathComparison.Comparer) && FolderProblem(r, scanId) is null)
                 {
                     roots.Add(r);
                 }

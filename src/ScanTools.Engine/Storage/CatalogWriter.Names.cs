@@ -28,8 +28,11 @@ internal sealed partial class CatalogWriter
 
     private int _inlineNames;
 
-    /// <summary>Ids of the names of the files the listing being applied inserts; null once its folder is noted instead.</summary>
-    private List<long>? _listingNameIds = new();
+    /// <summary>Ids of the names of the files the listing being applied inserts (one list, reused).</summary>
+    private readonly List<long> _listingNameIds = new();
+
+    /// <summary>Whether the listing being applied takes names into its folder's list (not when its folder is noted instead).</summary>
+    private bool _listingListsNames;
 
     /// <summary>Folders noted in name_index_pending by this writer since the last catch-up (a rollback forgets them).</summary>
     private readonly HashSet<long> _pendingFolders = new();
@@ -38,19 +41,23 @@ internal sealed partial class CatalogWriter
     internal bool MaintainNameIndex { get; init; } = true;
 
     /// <summary>Starts a listing: no names of it yet.</summary>
-    private void BeginListingNames() => _listingNameIds = MaintainNameIndex ? new List<long>() : null;
+    private void BeginListingNames()
+    {
+        _listingNameIds.Clear();
+        _listingListsNames = MaintainNameIndex;
+    }
 
     /// <summary>A file named <paramref name="name"/> is being inserted into folder <paramref name="dirId"/>.</summary>
     private void NoteNewFile(long dirId, string name)
     {
-        if (_listingNameIds is null)
+        if (!_listingListsNames)
         {
             return;
         }
         if (_pendingFolders.Contains(dirId) || NameIdOrNone(name) is not long id)
         {
             NotePending(dirId);
-            _listingNameIds = null;
+            _listingListsNames = false;
             return;
         }
         _listingNameIds.Add(id);
@@ -101,9 +108,10 @@ internal sealed partial class CatalogWriter
     /// <summary>Ends a listing of folder <paramref name="dirId"/>: the ids of its new files' names join the folder's list.</summary>
     private void EndListingNames(long dirId, bool existed)
     {
-        List<long>? ids = _listingNameIds;
-        _listingNameIds = null;
-        if (ids is null || ids.Count == 0)
+        List<long> ids = _listingNameIds;
+        bool lists = _listingListsNames;
+        _listingListsNames = false;
+        if (!lists || ids.Count == 0)
         {
             return;
         }

@@ -189,29 +189,30 @@ internal sealed class FindingSql
             return;
         }
         var parsed = patterns.Select(raw => new WildcardPattern(raw, ignoreCase: true)).ToList();
-        string match = string.Join(" OR ", parsed.Select(p => Match(p, "f.name")));
+        // Built only when used: it registers matchers and binds values.
+        string Matching() => string.Join(" OR ", parsed.Select(p => Match(p, "f.name")));
         if (nameIndex?.Invoke(parsed) is { } index)
         {
             // The matching files, found through the name index, fetched by primary key; and the files of folders the
             // index has not taken in yet, read and matched here.
-            var json = new StringBuilder("[");
-            foreach ((long dir, string name) in index.Files)
-            {
-                json.Append(json.Length > 1 ? ",[" : "[").Append(dir).Append(',').Append(System.Text.Json.JsonSerializer.Serialize(name)).Append(']');
-            }
             var alternatives = new List<string>();
             if (index.Files.Count > 0)
             {
+                var json = new StringBuilder("[");
+                foreach ((long dir, string name) in index.Files)
+                {
+                    json.Append(json.Length > 1 ? ",[" : "[").Append(dir).Append(',').Append(System.Text.Json.JsonSerializer.Serialize(name)).Append(']');
+                }
                 alternatives.Add($"(f.dir_id, f.name) IN (SELECT value ->> 0, value ->> 1 FROM json_each({Bind(json.Append(']').ToString())}))");
             }
             if (index.PendingFolders.Count > 0)
             {
-                alternatives.Add($"(f.dir_id IN (SELECT value FROM json_each({Bind(System.Text.Json.JsonSerializer.Serialize(index.PendingFolders))})) AND ({match}))");
+                alternatives.Add($"(f.dir_id IN (SELECT value FROM json_each({Bind(System.Text.Json.JsonSerializer.Serialize(index.PendingFolders))})) AND ({Matching()}))");
             }
             And(alternatives.Count == 0 ? "0" : string.Join(" OR ", alternatives));
             return;
         }
-        And(match);
+        And(Matching());
     }
 
     private void AddExtensions(IReadOnlyList<string> extensions)
