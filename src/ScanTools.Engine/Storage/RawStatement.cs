@@ -149,8 +149,8 @@ internal sealed unsafe class RawStatement : IDisposable
     /// <summary>Runs a statement that returns no rows; returns the number of rows it changed.</summary>
     public int Execute()
     {
-        int rc = raw.sqlite3_step(_stmt);
-        raw.sqlite3_reset(_stmt);
+        int rc = StepOnce();
+        Reset();
         if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
         {
             Check(rc);
@@ -161,12 +161,12 @@ internal sealed unsafe class RawStatement : IDisposable
     /// <summary>Advances to the next row; false (and reset) when there are no more.</summary>
     public bool Step()
     {
-        int rc = raw.sqlite3_step(_stmt);
+        int rc = StepOnce();
         if (rc == raw.SQLITE_ROW)
         {
             return true;
         }
-        raw.sqlite3_reset(_stmt);
+        Reset();
         if (rc != raw.SQLITE_DONE)
         {
             Check(rc);
@@ -175,7 +175,19 @@ internal sealed unsafe class RawStatement : IDisposable
     }
 
     /// <summary>Ends a row-returning execution early.</summary>
-    public void Reset() => raw.sqlite3_reset(_stmt);
+    public void Reset()
+    {
+        if (SqliteNative.Available)
+        {
+            SqliteNative.Reset(_handle);
+        }
+        else
+        {
+            raw.sqlite3_reset(_stmt);
+        }
+    }
+
+    private int StepOnce() => SqliteNative.Available ? SqliteNative.Step(_handle) : raw.sqlite3_step(_stmt);
 
     public long Int64(int column) => SqliteNative.Available ? SqliteNative.ColumnInt64(_handle, column) : raw.sqlite3_column_int64(_stmt, column);
 

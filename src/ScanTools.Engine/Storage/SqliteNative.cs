@@ -30,6 +30,8 @@ internal static unsafe class SqliteNative
     public static readonly delegate* unmanaged<IntPtr, int, int> ColumnType;
     public static readonly delegate* unmanaged<IntPtr, int, byte*> ColumnBlob;
     public static readonly delegate* unmanaged<IntPtr, int, int> ColumnBytes;
+    public static readonly delegate* unmanaged<IntPtr, int> Step;
+    public static readonly delegate* unmanaged<IntPtr, int> Reset;
 
     static SqliteNative()
     {
@@ -43,8 +45,9 @@ internal static unsafe class SqliteNative
             IntPtr bindInt64 = Export(library, "sqlite3_bind_int64"), bindNull = Export(library, "sqlite3_bind_null"),
                 bindText = Export(library, "sqlite3_bind_text"), bindBlob = Export(library, "sqlite3_bind_blob"),
                 columnInt64 = Export(library, "sqlite3_column_int64"), columnType = Export(library, "sqlite3_column_type"),
-                columnBlob = Export(library, "sqlite3_column_blob"), columnBytes = Export(library, "sqlite3_column_bytes");
-            if (bindInt64 == 0 || bindNull == 0 || bindText == 0 || bindBlob == 0 || columnInt64 == 0 || columnType == 0 || columnBlob == 0 || columnBytes == 0)
+                columnBlob = Export(library, "sqlite3_column_blob"), columnBytes = Export(library, "sqlite3_column_bytes"),
+                step = Export(library, "sqlite3_step"), reset = Export(library, "sqlite3_reset");
+            if (bindInt64 == 0 || bindNull == 0 || bindText == 0 || bindBlob == 0 || columnInt64 == 0 || columnType == 0 || columnBlob == 0 || columnBytes == 0 || step == 0 || reset == 0)
             {
                 return;
             }
@@ -56,6 +59,8 @@ internal static unsafe class SqliteNative
             ColumnType = (delegate* unmanaged<IntPtr, int, int>)columnType;
             ColumnBlob = (delegate* unmanaged<IntPtr, int, byte*>)columnBlob;
             ColumnBytes = (delegate* unmanaged<IntPtr, int, int>)columnBytes;
+            Step = (delegate* unmanaged<IntPtr, int>)step;
+            Reset = (delegate* unmanaged<IntPtr, int>)reset;
             Available = true;
         }
         catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or FileLoadException)
