@@ -76,6 +76,62 @@ public static class ScanBenchmarks
         return (sw.Elapsed.TotalSeconds, Interlocked.Read(ref sink.Files));
     }
 
+    /// <summary>The listings of one walk of <paramref name="root"/>, kept in memory (for <see cref="WriterOnlySeconds"/>).</summary>
+    public static List<ScanTools.Storage.Writes.DirectoryListing> CollectListings(string root)
+    {
+        var sink = new CollectingSink();
+        new FileWalker(new ScanOptions { Roots = new[] { root } }, Guid.NewGuid()).Walk(sink);
+        return sink.Listings;
+    }
+
+    /// <summary>
+    /// The other half of a scan: the writer alone applying a walk's listings (collected beforehand) to a fresh catalog,
+    /// run start to run end and session closed, with no walk beside it. On 2 cores a scan can be no faster than the walk
+    /// plus this work spread over both cores, so 1 + this / (cores x walk_only_s) bounds scan_vs_walk_limit from below.
+    /// </summary>
+    public static double WriterOnlySeconds(string db, string root, List<ScanTools.Storage.Writes.DirectoryListing> listings)
+    {
+        foreach (string f in new[] { db, db + "-wal", db + "-shm" })
+        {
+            File.Delete(f);
+        }
+        var run = Guid.NewGuid();
+        var sw = Stopwatch.StartNew();
+        using (WriterSessionLease lease = new WriterSessionRegistry().Acquire(db))
+        {
+            lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = run, StartedUtc = DateTime.UtcNow, Roots = new[] { root } });
+            foreach (ScanTools.Storage.Writes.DirectoryListing l in listings)
+            {
+                lease.Write(new ScanTools.Storage.Writes.DirectoryListing
+                {
+                    RunKey = run, DirectoryPath = l.DirectoryPath, Files = l.Files, Mode = l.Mode, IsComplete = l.IsComplete,
+                    SubdirectoryNames = l.SubdirectoryNames, UnrecordedNames = l.UnrecordedNames,
+                });
+            }
+            lease.Write(new ScanTools.Storage.Writes.ScanRunEnd { RunKey = run, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Flush();
+        }
+        sw.Stop();
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    private sealed class CollectingSink : IWalkSink
+    {
+        public List<ScanTools.Storage.Writes.DirectoryListing> Listings { get; } = new();
+
+        public void OnListing(ScanTools.Storage.Writes.DirectoryListing listing)
+        {
+            lock (Listings)
+            {
+                Listings.Add(listing);
+            }
+        }
+
+        public void OnError(ScanError error)
+        {
+        }
+    }
+
     private sealed class DroppingSink : IWalkSink
     {
         public long Files;
