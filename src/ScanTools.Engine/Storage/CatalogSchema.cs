@@ -204,5 +204,14 @@ public static class CatalogSchema
         INSERT INTO names_fts (rowid, name) SELECT id, name FROM names;
         INSERT INTO name_index_state (id, trigrams_through) SELECT 1, coalesce(max(id), 0) FROM names;
         """,
+
+        // v5 -> v6: the trigram index keeps no size per name (columnsize=0). FTS5 stores them for ranking (bm25), which
+        // -Name never asks for; without them feeding the index 200,000 new names took 0.12 s instead of 0.30 s (sqlite3
+        // here, the bench's distinct-names tree) and 10 bytes a name less. The index is built again from the names it held.
+        """
+        DROP TABLE names_fts;
+        CREATE VIRTUAL TABLE names_fts USING fts5(name, content = 'names', content_rowid = 'id', tokenize = 'trigram', detail = none, columnsize = 0);
+        INSERT INTO names_fts (rowid, name) SELECT id, name FROM names WHERE id <= (SELECT trigrams_through FROM name_index_state);
+        """,
     };
 }

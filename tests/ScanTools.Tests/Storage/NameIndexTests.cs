@@ -194,4 +194,49 @@ public sealed class NameIndexTests : CatalogTest
         Assert.Equal(new[] { "/old/legacy-report.txt" }, Found(db, "*legacy-rep*"));
         Assert.Equal(Model(db, "*port*"), Found(db, "*port*"));
     }
+
+    [UnixFact]
+    public void A_version_5_catalog_keeps_its_name_index_when_its_trigrams_are_built_again()
+    {
+        // A version-5 catalog: the trigram index with its sizes, one name past it and one folder noted.
+        string db = T.Db();
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = string.Join("\n", CatalogSchema.Migrations.Take(5)) + "\n" + $$"""
+                PRAGMA application_id = {{CatalogSchema.ApplicationId}}; PRAGMA user_version = 5; PRAGMA journal_mode = WAL;
+                INSERT INTO scan_runs (id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options)
+                    VALUES (1, '{{Guid.NewGuid()}}', 'Scan', 'Completed', 1, 2, 'h', 'u', 1, '[]', '{}');
+                INSERT INTO directories (id, path, first_scan_id, last_scan_id) VALUES (1, '/old', 1, 1), (2, '/noted', 1, 1);
+                INSERT INTO files (dir_id, name, extension, size, mtime, attributes, kind, is_link, first_scan_id, last_scan_id)
+                    VALUES (1, 'indexed-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1), (1, 'later-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1),
+                           (2, 'noted-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1);
+                INSERT INTO names (id, name) VALUES (1, 'indexed-report.txt'), (2, 'later-report.txt');
+                INSERT INTO names_fts (rowid, name) VALUES (1, 'indexed-report.txt');
+                UPDATE name_index_state SET trigrams_through = 1;
+                INSERT INTO folder_names (dir_id, name_ids) VALUES (1, X'0102');
+                INSERT INTO name_index_pending (dir_id) VALUES (2);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        // The next write migrates: the trigram index is built again without sizes, from what it held.
+        using (ScanTools.Sessions.WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Flush();
+        }
+        Registry.CloseAll();
+        Assert.Equal(CatalogSchema.CurrentVersion, Sql.Scalar(db, "PRAGMA user_version;"));
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM names_fts WHERE name LIKE '%indexed%';"));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM names_fts WHERE name LIKE '%later%';")); // past the index still, matched by the query itself
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'names_fts_docsize';"));
+        Assert.Equal(new[] { "/noted/noted-report.txt", "/old/indexed-report.txt", "/old/later-report.txt" }, Found(db, "*-rep*"));
+
+        Scan(db, Tree("tree", 1)); // a run's end takes the rest in
+        Assert.Equal(Sql.Scalar(db, "SELECT max(id) FROM names;"), Sql.Scalar(db, "SELECT trigrams_through FROM name_index_state;"));
+        Assert.Equal(Model(db, "*port*"), Found(db, "*port*"));
+        Assert.Contains("/old/later-report.txt", Found(db, "*port*"));
+    }
 }
