@@ -101,6 +101,7 @@ public static class IncrementalBenchmarks
     public static (double Seconds, List<List<string>> Groups) Rmlint(string root, string work)
     {
         string output = Path.Combine(work, "rmlint-groups.txt");
+        File.Delete(output); // rmlint keeps an existing output file under a time-stamped name: one more per run
         var sw = Stopwatch.StartNew();
         ScanBenchmarks.RunShell($"cd '{work}' && rmlint -T df -o fdupes:'{output}' '{root}' > /dev/null");
         sw.Stop();
