@@ -436,6 +436,19 @@ Describe 'Get-Finding' {
             (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('log')
         }
 
+        It 'keeps spaces after an extension: only -Extension ".txt " selects "notes.txt "' {
+            $tree = Join-Path $TestDrive 'trailing-space'
+            New-Item -ItemType Directory -Path $tree | Out-Null
+            Set-Content -LiteralPath (Join-Path $tree 'notes.txt ') -Value 'x'
+            Set-Content -LiteralPath (Join-Path $tree 'plain.txt') -Value 'x'
+            $spaceDb = Join-Path $TestDrive 'trailing-space.db'
+            Start-Scan -Path $tree -Database $spaceDb | Out-Null
+
+            (Get-Finding -Database $spaceDb -Extension '.txt ').Name | Should -BeExactly 'notes.txt '
+            (Get-Finding -Database $spaceDb -Extension 'txt').Name | Should -BeExactly 'plain.txt'
+            (Get-Finding -Database $spaceDb -Extension ' .txt').Name | Should -BeExactly 'plain.txt' -Because 'spaces before an extension are dropped'
+        }
+
         It 'matches files without an extension with an empty -Extension' {
             $expected = @($allFiles | Where-Object { $_.Extension -eq '' })
 

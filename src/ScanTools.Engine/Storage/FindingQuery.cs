@@ -87,13 +87,15 @@ public sealed record FindingQuery
     public Rules.FindingMatchQuery? Findings { get; init; }
 
     /// <summary>
-    /// The stored form of an extension: with its dot. <c>log</c>, <c>.log</c> and <c>*.log</c> are the same.
+    /// The stored form of an extension: with its dot. <c>log</c>, <c>.log</c> and <c>*.log</c> are the same. Spaces
+    /// after it are part of it (a file named <c>'a.txt '</c> has the extension <c>'.txt '</c>, which only <c>'.txt '</c>
+    /// selects); spaces before it are dropped.
     /// </summary>
     /// <exception cref="ArgumentException">A wildcard pattern, or a double extension the catalog cannot match.</exception>
     public static string NormalizeExtension(string extension)
     {
         ArgumentNullException.ThrowIfNull(extension);
-        string e = extension.Trim();
+        string e = extension.TrimStart();
         if (e.StartsWith("*.", StringComparison.Ordinal))
         {
             e = e[1..];
