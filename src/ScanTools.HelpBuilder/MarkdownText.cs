@@ -7,7 +7,11 @@ namespace ScanTools.HelpBuilder;
 /// <summary>Turns Markdig blocks into the plain text a console shows: no markup, paragraphs unwrapped.</summary>
 internal static class MarkdownText
 {
-    /// <summary>The text of a heading or paragraph: code spans and emphasis without their marks, links as their text.</summary>
+    /// <summary>
+    /// The text of a heading or paragraph: code spans without their marks, links as their text. What Markdown reads as
+    /// emphasis keeps its asterisks or underscores: in these pages they are wildcards (*.pst, -Name '*.tar.gz'), and a
+    /// pair of them on one line would otherwise lose both.
+    /// </summary>
     public static string Inline(ContainerInline? inlines)
     {
         var sb = new StringBuilder();
@@ -47,6 +51,12 @@ internal static class MarkdownText
                     break;
                 case HtmlInline html:
                     sb.Append(html.Tag);
+                    break;
+                case EmphasisInline emphasis:
+                    string marks = new(emphasis.DelimiterChar, emphasis.DelimiterCount);
+                    sb.Append(marks);
+                    Append(sb, emphasis.FirstChild);
+                    sb.Append(marks);
                     break;
                 case ContainerInline container:
                     Append(sb, container.FirstChild);

@@ -16,7 +16,7 @@ public sealed class HelpBuilderTests
         # Get-Thing
 
         ## SYNOPSIS
-        Gets `things` from a *catalog*.
+        Gets `things` from a catalog of *.log files, as -Name '*.log' finds them.
 
         ## SYNTAX
 
@@ -133,7 +133,7 @@ public sealed class HelpBuilderTests
 
         Assert.Equal("Get-Thing", help.Name);
         Assert.Equal(("Get", "Thing"), (help.Verb, help.Noun));
-        Assert.Equal("Gets things from a catalog.", help.Synopsis);
+        Assert.Equal("Gets things from a catalog of *.log files, as -Name '*.log' finds them.", help.Synopsis); // wildcards, not emphasis
         Assert.Equal(new[] { "First paragraph wrapped in the source.", "- one item", "- two items" }, help.Description);
         Assert.Equal(new[] { "Name", "Count", "Force", "Mode", "Database" }, help.Parameters.Select(p => p.Name));
         Assert.True(help.SupportsCommonParameters);
@@ -189,7 +189,7 @@ public sealed class HelpBuilderTests
         XNamespace command = "http://schemas.microsoft.com/maml/dev/command/2004/10", maml2 = "http://schemas.microsoft.com/maml/2004/10", dev = "http://schemas.microsoft.com/maml/dev/2004/10";
 
         XElement c = Assert.Single(maml.Descendants(command + "command"));
-        Assert.Equal("Gets things from a catalog.", c.Element(command + "details")!.Element(maml2 + "description")!.Value);
+        Assert.Equal("Gets things from a catalog of *.log files, as -Name '*.log' finds them.", c.Element(command + "details")!.Element(maml2 + "description")!.Value);
         XElement name = c.Element(command + "parameters")!.Elements(command + "parameter").First();
         Assert.Equal(("true", "0", "N, Names", "True (ByValue, ByPropertyName)", "true"),
             ((string)name.Attribute("required")!, (string)name.Attribute("position")!, (string)name.Attribute("aliases")!, (string)name.Attribute("pipelineInput")!, (string)name.Attribute("globbing")!));
