@@ -307,7 +307,7 @@ public sealed partial class CatalogReader
         {
             var found = new FileTotals();
             using var files = new RawStatement(connection, $"""
-                SELECT f.dir_id, {fileScope.Size}, {fileScope.Mtime}, {fileScope.InodeOfLinked}, coalesce(f.device, 0)
+                SELECT f.dir_id, {fileScope.Size}, {fileScope.Mtime}, {fileScope.InodeOfLinked}, coalesce({fileScope.Device}, 0)
                 FROM files f{fileScope.Join} WHERE {fileScope.Files} AND f.dir_id >= $fromDir AND f.dir_id < $toDir{(fileScope.Join.Length > 0 ? " AND d.id >= $fromDir AND d.id < $toDir" : string.Empty)};
                 """);
             fileScope.Bind(files);
@@ -395,7 +395,7 @@ public sealed partial class CatalogReader
         var scope = new SpaceScope(roots, scanId, joinAlways: roots.Count > 0);
         string key = groupBy switch
         {
-            FileGrouping.Owner => "coalesce(f.uid, -1)",
+            FileGrouping.Owner => $"coalesce({scope.Uid}, -1)",
             FileGrouping.Year => $"CAST(strftime('%Y', ({scope.Mtime} - 621355968000000000) / 10000000, 'unixepoch') AS INTEGER)",
             _ => "lower(f.extension)",
         };
@@ -414,7 +414,7 @@ public sealed partial class CatalogReader
         }
         var seen = new HashSet<(long, long)>();
         using (RawStatement linked = Prepare($"""
-            SELECT {key}, {scope.Size}, {scope.Mtime}, coalesce(f.device, 0), coalesce(f.inode, 0)
+            SELECT {key}, {scope.Size}, {scope.Mtime}, coalesce({scope.Device}, 0), coalesce({scope.Inode}, 0)
             FROM files f{scope.Join} WHERE {scope.Files} AND {scope.Links} > 1;
             """))
         {
@@ -615,11 +615,23 @@ public sealed partial class CatalogReader
                 _values.Add(("$scan", s));
                 Folders = $"d.first_scan_id <= $scan AND (d.removed_scan_id IS NULL OR d.removed_scan_id > $scan) AND {inScope}";
                 Files = "f.first_scan_id <= $scan AND (f.removed_scan_id IS NULL OR f.removed_scan_id > $scan)";
-                // The size and time the run saw: the change history's "before" of the first change after it, else the row's.
-                // A past run's link counts are not kept: every file with an identity is counted once by it.
-                Links = "CASE WHEN f.inode IS NULL THEN 1 ELSE 2 END";
-                Size = "coalesce((SELECT c.old_size FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.old_size IS NOT NULL ORDER BY c.scan_id LIMIT 1), f.size)";
-                Mtime = "coalesce((SELECT c.old_mtime FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.old_mtime IS NOT NULL ORDER BY c.scan_id LIMIT 1), f.mtime)";
+                // What the run saw: the change history's "before" of the first change after it that recorded one, else the row's:
+                // size, time, identity (schema 7: a file replaced since may have today's inode from another of that run's
+                // files) and owner (the third field of old_meta). Every file with an identity is counted once by it.
+                static string Before(string column, string current) =>
+                    $"coalesce((SELECT c.{column} FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.{column} IS NOT NULL ORDER BY c.scan_id LIMIT 1), {current})";
+                Size = Before("old_size", "f.size");
+                Mtime = Before("old_mtime", "f.mtime");
+                Inode = Before("old_inode", "f.inode");
+                Device = Before("old_device", "f.device");
+                Links = $"CASE WHEN {Inode} IS NULL THEN 1 ELSE 2 END";
+                Uid = """
+                    coalesce((SELECT CAST(nullif(substr(r2, 1, instr(r2, '|') - 1), '') AS INTEGER)
+                              FROM (SELECT substr(r1, instr(r1, '|') + 1) AS r2
+                                    FROM (SELECT substr(c.old_meta, instr(c.old_meta, '|') + 1) AS r1 FROM file_changes c
+                                          WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.old_meta IS NOT NULL
+                                          ORDER BY c.scan_id LIMIT 1))), f.uid)
+                    """;
             }
             else
             {
@@ -628,6 +640,9 @@ public sealed partial class CatalogReader
                 Links = "coalesce(f.links, 1)";
                 Size = "f.size";
                 Mtime = "f.mtime";
+                Inode = "f.inode";
+                Device = "f.device";
+                Uid = "f.uid";
             }
             if (under.Count > 0 || joinAlways)
             {
@@ -646,8 +661,13 @@ public sealed partial class CatalogReader
         public string Mtime { get; }
         public string Links { get; }
 
+        /// <summary>The file's inode, device and owner's user id (then, for a past run).</summary>
+        public string Inode { get; }
+        public string Device { get; }
+        public string Uid { get; }
+
         /// <summary>-1 for a file counted as it is; its inode for one counted once by (device, inode).</summary>
-        public string InodeOfLinked => $"CASE WHEN {Links} <= 1 OR f.inode IS NULL THEN -1 ELSE f.inode END";
+        public string InodeOfLinked => $"CASE WHEN {Links} <= 1 OR {Inode} IS NULL THEN -1 ELSE {Inode} END";
         public string Join { get; }
 
         public void Bind(RawStatement statement)

@@ -213,5 +213,15 @@ public static class CatalogSchema
         CREATE VIRTUAL TABLE names_fts USING fts5(name, content = 'names', content_rowid = 'id', tokenize = 'trigram', detail = none, columnsize = 0);
         INSERT INTO names_fts (rowid, name) SELECT id, name FROM names WHERE id <= (SELECT trigrams_through FROM name_index_state);
         """,
+
+        // v6 -> v7: a modified or removed file's identity before the change (device, inode, link count). A past run's
+        // folder sizes count a hard-linked file once by the identity it had then: by today's, a file replaced since by a
+        // new one (an editor's save, sed -i) could share an inode with another file of that run, reused, and vanish
+        // from its totals. Rows recorded before this version have none: there today's identity stands in.
+        """
+        ALTER TABLE file_changes ADD COLUMN old_device INTEGER;
+        ALTER TABLE file_changes ADD COLUMN old_inode INTEGER;
+        ALTER TABLE file_changes ADD COLUMN old_links INTEGER;
+        """,
     };
 }

@@ -184,6 +184,9 @@ internal sealed partial class CatalogWriter
         _insertChange.Bind(11, now?.Sha256Bytes);
         _insertChange.Bind(12, old is StoredRow o ? ChangeMeta.Of(o) : null);
         _insertChange.Bind(13, now is null ? null : ChangeMeta.Of(now));
+        _insertChange.Bind(14, old?.Device); // the identity before: a past run's sizes count hard links by it
+        _insertChange.Bind(15, old?.Inode);
+        _insertChange.Bind(16, old?.Links);
         _insertChange.Execute();
     }
 

@@ -126,8 +126,8 @@ internal sealed partial class CatalogWriter : IDisposable
             _folderRows = Prepare(StoredRows.FolderSql);
             _oneRow = Prepare($"SELECT {StoredRows.Columns} FROM files WHERE dir_id = ?1 AND name = ?2;");
             _insertChange = Prepare("""
-                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, old_meta, new_meta)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
+                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, old_meta, new_meta, old_device, old_inode, old_links)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16);
                 """);
             _insertFolderChange = Prepare("""
                 INSERT INTO file_changes (scan_id, dir_id, name, change)

@@ -205,6 +205,49 @@ public sealed class FolderSizeTests : CatalogTest
     }
 
     [UnixFact]
+    public void A_past_run_counts_each_file_by_the_identity_it_had_then()
+    {
+        // q is replaced by a hard link to p: today q shares p's inode, but in the first run they were two files.
+        string root = T.Dir("t8b");
+        File.WriteAllBytes(Path.Combine(root, "p"), new byte[5]);
+        File.WriteAllBytes(Path.Combine(root, "q"), new byte[7]);
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        File.Delete(Path.Combine(root, "q"));
+        Link(Path.Combine(root, "p"), Path.Combine(root, "q"));
+        ScanRun second = Scan(db, root);
+        Assert.Equal((2L, 12L, 5L), (first.Files, first.Bytes, second.Bytes));
+
+        FolderSize then = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = first.Id })[0];
+        Assert.Equal((12L, 2L), (then.Bytes, then.Files));
+        FolderSize growth = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ComparedToScanId = first.Id })[0];
+        Assert.Equal((5L, 12L, -7L), (growth.Bytes, growth.PreviousBytes!.Value, growth.GrowthBytes!.Value));
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(12, reader.MeasureFiles(FileGrouping.Extension, new[] { root }, first.Id).Sum(g => g.Bytes));
+        Assert.Equal(5, reader.MeasureFiles(FileGrouping.Extension, new[] { root }).Sum(g => g.Bytes));
+    }
+
+    [RootFact]
+    public void A_past_run_groups_files_by_the_owner_they_had_then()
+    {
+        string root = T.Dir("t8c");
+        string file = Path.Combine(root, "e.txt");
+        File.WriteAllBytes(file, new byte[10]);
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        Run("chown", "12345", file);
+        File.AppendAllText(file, "x"); // a change the history records, with the owner before it
+        Scan(db, root);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        FileGroupSize then = Assert.Single(reader.MeasureFiles(FileGrouping.Owner, new[] { root }, first.Id));
+        Assert.Equal(("root", 10L), (then.Key, then.Bytes));
+        FileGroupSize now = Assert.Single(reader.MeasureFiles(FileGrouping.Owner, new[] { root }));
+        Assert.Equal(11, now.Bytes);
+        Assert.NotEqual("root", now.Key);
+    }
+
+    [UnixFact]
     public void Growth_lists_folders_that_are_gone_and_each_path_is_measured_on_its_own()
     {
         string root = T.Dir("t9");
