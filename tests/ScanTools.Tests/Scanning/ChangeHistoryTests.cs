@@ -238,6 +238,33 @@ public sealed class ChangeHistoryTests : CatalogTest
     }
 
     [LinuxFact]
+    public void A_content_change_between_hashed_runs_shows_as_Hash_though_a_run_between_did_not_hash()
+    {
+        string root = T.Dir("hashgap");
+        string file = Path.Combine(root, "data.bin");
+        File.WriteAllText(file, "before");
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        File.WriteAllText(file, "after, longer");
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry }); // no -Hash
+        ScanRun third = Scan(db, root); // hashes the file again; it did not change since the run before, so no change row
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanChange net = Assert.Single(reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = third.Id }));
+        Assert.Equal(ScanChangeType.Modified, net.ChangeType);
+        Assert.Equal(ChangedProperties.Length | ChangedProperties.LastWriteTime | ChangedProperties.Hash, net.Properties);
+
+        // Written back as it was: end to end only its time changed; the same hash at both ends is no change.
+        File.WriteAllText(file, "before");
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry });
+        ScanRun fifth = Scan(db, root);
+        Assert.Equal(ChangedProperties.Length | ChangedProperties.LastWriteTime | ChangedProperties.Hash,
+            Assert.Single(reader.GetChanges(new ScanChangeQuery { ReferenceRun = third.Id, DifferenceRun = fifth.Id })).Properties);
+        Assert.Equal(ChangedProperties.LastWriteTime,
+            Assert.Single(reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = fifth.Id })).Properties);
+    }
+
+    [LinuxFact]
     public void Filters_SelectByPathAndType_AndFirstStops()
     {
         string root = BuildTree();
