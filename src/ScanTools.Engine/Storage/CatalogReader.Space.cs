@@ -625,6 +625,7 @@ public sealed partial class CatalogReader
                 Inode = Before("old_inode", "f.inode");
                 Device = Before("old_device", "f.device");
                 Links = $"CASE WHEN {Inode} IS NULL THEN 1 ELSE 2 END";
+                InodeOfLinked = $"coalesce({Inode}, -1)"; // the same as below, with the history read once a row
                 Uid = """
                     coalesce((SELECT CAST(nullif(substr(r2, 1, instr(r2, '|') - 1), '') AS INTEGER)
                               FROM (SELECT substr(r1, instr(r1, '|') + 1) AS r2
@@ -643,6 +644,7 @@ public sealed partial class CatalogReader
                 Inode = "f.inode";
                 Device = "f.device";
                 Uid = "f.uid";
+                InodeOfLinked = $"CASE WHEN {Links} <= 1 OR {Inode} IS NULL THEN -1 ELSE {Inode} END";
             }
             if (under.Count > 0 || joinAlways)
             {
@@ -667,7 +669,7 @@ public sealed partial class CatalogReader
         public string Uid { get; }
 
         /// <summary>-1 for a file counted as it is; its inode for one counted once by (device, inode).</summary>
-        public string InodeOfLinked => $"CASE WHEN {Links} <= 1 OR {Inode} IS NULL THEN -1 ELSE {Inode} END";
+        public string InodeOfLinked { get; }
         public string Join { get; }
 
         public void Bind(RawStatement statement)
