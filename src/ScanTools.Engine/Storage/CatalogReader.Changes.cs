@@ -546,26 +546,6 @@ public sealed partial class CatalogReader
         bool Selected(ScanChange c, bool matched) => matched || (origins is not null && c.OldFullName is string from && origins.Contains(from));
     }
 
-    /// <summary>
-    /// The SHA-256 the file at a path had after <paramref name="run"/>, as far as the catalog knows: the old hash of its
-    /// first change after that run (null when that change did not know it), else its row's hash (kept only while the
-    /// file is unchanged); null when the path holds no file now or its hash was never read.
-    /// </summary>
-    private byte[]? HashAfter(string directory, string name, long run)
-    {
-        using SqliteCommand c = Command("""
-            SELECT CASE WHEN later.rowid IS NOT NULL THEN later.old_sha256 ELSE f.sha256 END
-            FROM directories d JOIN files f ON f.dir_id = d.id AND f.name = $name
-            LEFT JOIN file_changes later ON later.rowid = (
-                SELECT m.rowid FROM file_changes m WHERE m.dir_id = f.dir_id AND m.name = f.name AND m.scan_id > $run ORDER BY m.scan_id LIMIT 1)
-            WHERE d.path = $dir AND f.first_scan_id <= $run AND (f.removed_scan_id IS NULL OR f.removed_scan_id > $run);
-            """);
-        c.Parameters.AddWithValue("$dir", directory);
-        c.Parameters.AddWithValue("$name", name);
-        c.Parameters.AddWithValue("$run", run);
-        return ExecuteScalar(c) as byte[];
-    }
-
     private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
     {
         ChangeRow first = events[0];
@@ -655,10 +635,10 @@ public sealed partial class CatalogReader
             {
                 fields = ot != nt ? fields | ChangedProperties.LastWriteTime : fields & ~ChangedProperties.LastWriteTime;
             }
-            // A run without -Hash records no new hash; a later one that hashed the unchanged file records no change. The
-            // hash the file had after the last run compared is then the catalog's: see HashAfter.
-            byte[]? endSha = final.NewSha ?? (oldSha is not null ? HashAfter(final.Directory, final.Name, runs.Max()) : null);
-            if (oldSha is byte[] oh2 && endSha is byte[] nh)
+            // Both ends' hashes from the history only. A run without -Hash leaves the end's hash unknown, and the hash
+            // stored later need not be the one the file had then: its content can change with its size and time kept
+            // (only its change time moves, which the history does not keep), so the stored hash may be of later bytes.
+            if (oldSha is byte[] oh2 && final.NewSha is byte[] nh)
             {
                 fields = !oh2.AsSpan().SequenceEqual(nh) ? fields | ChangedProperties.Hash : fields & ~ChangedProperties.Hash;
             }
