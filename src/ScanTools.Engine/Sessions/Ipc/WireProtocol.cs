@@ -30,8 +30,10 @@ internal enum FrameType : byte
 }
 
 /// <summary>
-/// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 6
-/// (version 5 had no catalog prune writes; version 4 had no rule matches in file records and no rule counts in run ends; version 3 had no skipped counts in run ends and progress; version 2's HelloAck carried a committed sequence that was always -1; version 1 had no Rejected frame,
+/// Length-prefixed frames: a 4-byte little-endian length, then a type byte and the body. Version 7
+/// (its frames are version 6's, but version 6 writers leave a catalog at schema 5, which a version 7 process cannot
+/// read: joined to one, it wrote its run and then failed to read it back. The version tells them apart at Hello,
+/// before anything is written. Version 5 had no catalog prune writes; version 4 had no rule matches in file records and no rule counts in run ends; version 3 had no skipped counts in run ends and progress; version 2's HelloAck carried a committed sequence that was always -1; version 1 had no Rejected frame,
 /// in which a refused write failed the whole session, and no run progress writes).
 /// A peer with another magic or version receives an Error frame saying so, never a misread.
 /// </summary>
@@ -41,7 +43,7 @@ internal static class WireProtocol
     public const uint Magic = 0x50575453;
 
     /// <summary>The protocol version this build speaks.</summary>
-    public const ushort Version = 6;
+    public const ushort Version = 7;
 
     /// <summary>Frames larger than this are refused as malformed.</summary>
     public const int MaxFrameBytes = 64 << 20;
