@@ -281,10 +281,11 @@ internal static class CatalogDatabase
             WaitWhenBusy(connection);
             Execute(connection, "PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;");
             int version = CheckIdentity(connection, path);
-            if (version < CatalogSchema.CurrentVersion)
+            if (version < CatalogSchema.OldestReadableVersion)
             {
                 throw new CatalogException(CatalogErrorCode.OpenFailed, path,
-                    $"The catalog '{path}' has schema version {version}; this ScanTools reads version {CatalogSchema.CurrentVersion}. It is upgraded the next time ScanTools writes to it (for example Start-Scan).");
+                    $"The catalog '{path}' has schema version {version}; this ScanTools reads versions {CatalogSchema.OldestReadableVersion} to {CatalogSchema.CurrentVersion}. " +
+                    "It is upgraded the next time ScanTools writes to it (for example Start-Scan or Optimize-ScanCatalog); where it cannot be written, copy it to writable storage and write to the copy once.");
             }
             return connection;
         }

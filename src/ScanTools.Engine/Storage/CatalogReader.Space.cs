@@ -278,7 +278,7 @@ public sealed partial class CatalogReader
     /// <summary>The folders of the scope as of a run (or now), each with the totals of its subtree.</summary>
     private Dictionary<long, SpaceNode> Measure(IReadOnlyList<string> roots, long? scanId, CancellationToken cancellationToken)
     {
-        var scope = new SpaceScope(roots, scanId);
+        var scope = new SpaceScope(roots, scanId, identityHistory: CatalogSchema.HasIdentityHistory(SchemaVersion));
         var tree = new Dictionary<long, SpaceNode>();
         // In path order (the path index gives it): a folder's rank in it decides which folder counts a hard-linked file.
         using (RawStatement dirs = Prepare($"SELECT d.id, d.path, coalesce(d.parent_id, 0) FROM directories d WHERE {scope.Folders} ORDER BY d.path;"))
@@ -299,7 +299,7 @@ public sealed partial class CatalogReader
         // the catalog's folders reads them without the join to the folders' paths (a join per range read the whole table
         // once per range: 2.3 s instead of 0.28 s for the bench's 1,000,000 files).
         long allFolders = Convert.ToInt64(ExecuteScalar(Command("SELECT count(*) FROM directories;")), System.Globalization.CultureInfo.InvariantCulture);
-        SpaceScope fileScope = roots.Count > 0 && tree.Count * 2 >= allFolders ? new SpaceScope(Array.Empty<string>(), scanId) : scope;
+        SpaceScope fileScope = roots.Count > 0 && tree.Count * 2 >= allFolders ? new SpaceScope(Array.Empty<string>(), scanId, identityHistory: CatalogSchema.HasIdentityHistory(SchemaVersion)) : scope;
         long[] ids = tree.Keys.Order().ToArray();
         long[] bounds = Enumerable.Range(0, 33).Select(i => i == 32 || ids.Length == 0 ? long.MaxValue : i == 0 ? long.MinValue : ids[(int)((long)ids.Length * i / 32)]).ToArray();
         int nextRange = -1;
@@ -392,7 +392,7 @@ public sealed partial class CatalogReader
                 throw new ArgumentException(problem);
             }
         }
-        var scope = new SpaceScope(roots, scanId, joinAlways: roots.Count > 0);
+        var scope = new SpaceScope(roots, scanId, CatalogSchema.HasIdentityHistory(SchemaVersion), joinAlways: roots.Count > 0);
         string key = groupBy switch
         {
             FileGrouping.Owner => $"coalesce({scope.Uid}, -1)",
@@ -594,7 +594,7 @@ public sealed partial class CatalogReader
     {
         private readonly List<(string Name, object Value)> _values = new();
 
-        public SpaceScope(IReadOnlyList<string> roots, long? scanId, bool joinAlways = false)
+        public SpaceScope(IReadOnlyList<string> roots, long? scanId, bool identityHistory, bool joinAlways = false)
         {
             string collate = Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
             string sep = System.IO.Path.DirectorySeparatorChar.ToString();
@@ -622,8 +622,8 @@ public sealed partial class CatalogReader
                     $"coalesce((SELECT c.{column} FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.{column} IS NOT NULL ORDER BY c.scan_id LIMIT 1), {current})";
                 Size = Before("old_size", "f.size");
                 Mtime = Before("old_mtime", "f.mtime");
-                Inode = Before("old_inode", "f.inode");
-                Device = Before("old_device", "f.device");
+                Inode = identityHistory ? Before("old_inode", "f.inode") : "f.inode"; // a catalog before schema 7 kept none
+                Device = identityHistory ? Before("old_device", "f.device") : "f.device";
                 Links = $"CASE WHEN {Inode} IS NULL THEN 1 ELSE 2 END";
                 InodeOfLinked = $"coalesce({Inode}, -1)"; // the same as below, with the history read once a row
                 Uid = """

@@ -16,7 +16,11 @@ public sealed partial class CatalogReader : IDisposable
     {
         DatabasePath = path;
         _connection = connection;
+        SchemaVersion = CatalogDatabase.Scalar<int>(connection, "PRAGMA user_version;");
     }
+
+    /// <summary>The catalog's schema version (from <see cref="CatalogSchema.OldestReadableVersion"/> to the current one).</summary>
+    internal int SchemaVersion { get; }
 
     /// <summary>The catalog read.</summary>
     public string DatabasePath { get; }

@@ -18,6 +18,17 @@ public static class CatalogSchema
     /// <summary>The schema version this build writes and reads.</summary>
     public static int CurrentVersion => Migrations.Length;
 
+    /// <summary>
+    /// The oldest schema version this build reads without upgrading it first, so that a catalog kept where nothing
+    /// may write it (read-only media, another account's) stays readable after the module is updated. Versions 6 and 7
+    /// add nothing a query of version 5 cannot do without: 6 only rebuilt the trigram index, and without 7's file
+    /// identities in the change history a past run's sizes use today's (<see cref="HasIdentityHistory"/>).
+    /// </summary>
+    public const int OldestReadableVersion = 5;
+
+    /// <summary>Whether the change history records a file's identity before each change (schema 7).</summary>
+    internal static bool HasIdentityHistory(int version) => version >= 7;
+
     /// <summary>What a migration needs beyond its script, run after migration <paramref name="index"/> in the same transaction.</summary>
     internal static void AfterMigration(int index, Microsoft.Data.Sqlite.SqliteConnection connection)
     {

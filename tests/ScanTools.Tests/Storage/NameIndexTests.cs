@@ -195,10 +195,9 @@ public sealed class NameIndexTests : CatalogTest
         Assert.Equal(Model(db, "*port*"), Found(db, "*port*"));
     }
 
-    [UnixFact]
-    public void A_version_5_catalog_keeps_its_name_index_when_its_trigrams_are_built_again()
+    /// <summary>A version-5 catalog: the trigram index with its sizes, one name past it, one folder noted, a run of three files.</summary>
+    private string Version5Catalog()
     {
-        // A version-5 catalog: the trigram index with its sizes, one name past it and one folder noted.
         string db = T.Db();
         using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}"))
         {
@@ -221,6 +220,13 @@ public sealed class NameIndexTests : CatalogTest
             cmd.ExecuteNonQuery();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return db;
+    }
+
+    [UnixFact]
+    public void A_version_5_catalog_keeps_its_name_index_when_its_trigrams_are_built_again()
+    {
+        string db = Version5Catalog();
 
         // The next write migrates: the trigram index is built again without sizes, from what it held.
         using (ScanTools.Sessions.WriterSessionLease lease = Registry.Acquire(db))
@@ -238,5 +244,27 @@ public sealed class NameIndexTests : CatalogTest
         Assert.Equal(Sql.Scalar(db, "SELECT max(id) FROM names;"), Sql.Scalar(db, "SELECT trigrams_through FROM name_index_state;"));
         Assert.Equal(Model(db, "*port*"), Found(db, "*port*"));
         Assert.Contains("/old/later-report.txt", Found(db, "*port*"));
+    }
+
+    [UnixFact]
+    public void A_version_5_catalog_is_read_as_it_is_without_being_upgraded()
+    {
+        // What a catalog on read-only media needs after the module is updated: readers take it as it is.
+        string db = Version5Catalog();
+        Assert.Equal(new[] { "/noted/noted-report.txt", "/old/indexed-report.txt", "/old/later-report.txt" }, Found(db, "*-rep*"));
+        using (CatalogReader reader = CatalogReader.Open(db))
+        {
+            Assert.Equal(3, reader.MeasureFolders(new FolderSizeQuery { Depth = 0 }).Sum(f => f.Files));
+            Assert.Equal(3, reader.MeasureFolders(new FolderSizeQuery { Depth = 0, ScanId = 1 }).Sum(f => f.Files)); // no identities in its history: today's stand in
+            Assert.Equal(3, reader.MeasureFiles(FileGrouping.Owner, Array.Empty<string>(), 1).Sum(g => g.Files));
+        }
+        Assert.Equal(5, Sql.Scalar(db, "PRAGMA user_version;"));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM pragma_table_info('file_changes') WHERE name = 'old_inode';"));
+
+        // Older than that: the error says how to upgrade it, also where it cannot be written.
+        Sql.Execute(db, "PRAGMA user_version = 4;");
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        CatalogException e = Assert.Throws<CatalogException>(() => CatalogReader.Open(db));
+        Assert.Contains("copy it to writable storage", e.Message);
     }
 }
