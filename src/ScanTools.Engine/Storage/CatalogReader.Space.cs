@@ -622,8 +622,18 @@ public sealed partial class CatalogReader
                     $"coalesce((SELECT c.{column} FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.{column} IS NOT NULL ORDER BY c.scan_id LIMIT 1), {current})";
                 Size = Before("old_size", "f.size");
                 Mtime = Before("old_mtime", "f.mtime");
-                Inode = identityHistory ? Before("old_inode", "f.inode") : "f.inode"; // a catalog before schema 7 kept none
-                Device = identityHistory ? Before("old_device", "f.device") : "f.device";
+                // The identity before the first change after the run, reported or of identity alone (schema 8); a catalog
+                // before schema 8 is read with today's.
+                static string IdentityBefore(string column, string current) => $"""
+                    coalesce((SELECT v FROM (
+                        SELECT c.scan_id AS s, c.{column} AS v FROM file_changes c
+                        WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change = 3 AND c.old_inode IS NOT NULL
+                        UNION ALL
+                        SELECT i.scan_id, i.{column} FROM file_identities i WHERE i.dir_id = f.dir_id AND i.name = f.name AND i.scan_id > $scan)
+                      ORDER BY s LIMIT 1), {current})
+                    """;
+                Inode = identityHistory ? IdentityBefore("old_inode", "f.inode") : "f.inode";
+                Device = identityHistory ? IdentityBefore("old_device", "f.device") : "f.device";
                 Links = $"CASE WHEN {Inode} IS NULL THEN 1 ELSE 2 END";
                 InodeOfLinked = $"coalesce({Inode}, -1)"; // the same as below, with the history read once a row
                 Uid = """

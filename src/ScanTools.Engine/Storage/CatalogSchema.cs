@@ -20,14 +20,14 @@ public static class CatalogSchema
 
     /// <summary>
     /// The oldest schema version this build reads without upgrading it first, so that a catalog kept where nothing
-    /// may write it (read-only media, another account's) stays readable after the module is updated. Versions 6 and 7
-    /// add nothing a query of version 5 cannot do without: 6 only rebuilt the trigram index, and without 7's file
-    /// identities in the change history a past run's sizes use today's (<see cref="HasIdentityHistory"/>).
+    /// may write it (read-only media, another account's) stays readable after the module is updated. Versions 6 to 8
+    /// add nothing a query of version 5 cannot do without: 6 only rebuilt the trigram index, and without 7's and 8's
+    /// file identities in the history a past run's sizes use today's (<see cref="HasIdentityHistory"/>).
     /// </summary>
     public const int OldestReadableVersion = 5;
 
-    /// <summary>Whether the change history records a file's identity before each change (schema 7).</summary>
-    internal static bool HasIdentityHistory(int version) => version >= 7;
+    /// <summary>Whether the history records a file's identity before each change (schema 7) and before each change of identity alone (8).</summary>
+    internal static bool HasIdentityHistory(int version) => version >= 8;
 
     /// <summary>What a migration needs beyond its script, run after migration <paramref name="index"/> in the same transaction.</summary>
     internal static void AfterMigration(int index, Microsoft.Data.Sqlite.SqliteConnection connection)
@@ -233,6 +233,21 @@ public static class CatalogSchema
         ALTER TABLE file_changes ADD COLUMN old_device INTEGER;
         ALTER TABLE file_changes ADD COLUMN old_inode INTEGER;
         ALTER TABLE file_changes ADD COLUMN old_links INTEGER;
+        """,
+
+        // v7 -> v8: a file whose identity changed while nothing Get-ScanChange reports did (a deduplicating tool that
+        // replaces a copy by a hard link with the same size and time), its identity before, for a past run's sizes.
+        // Not a change: Get-ScanChange never reads it. Keyed for the as-of-run lookup (folder, name, run).
+        """
+        CREATE TABLE file_identities (
+            dir_id      INTEGER NOT NULL,
+            name        TEXT    NOT NULL,
+            scan_id     INTEGER NOT NULL,   -- the run that found the new identity
+            old_device  INTEGER,
+            old_inode   INTEGER,
+            old_links   INTEGER,
+            PRIMARY KEY (dir_id, name, scan_id)
+        ) WITHOUT ROWID;
         """,
     };
 }

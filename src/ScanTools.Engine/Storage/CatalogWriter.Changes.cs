@@ -113,6 +113,18 @@ internal sealed partial class CatalogWriter
             {
                 RecordFileChange(run, dirId, f.Name, ScanChangeType.Modified, changed, o, f);
             }
+            else if (o.Inode != f.Inode || o.Device != f.Device)
+            {
+                // Another file under the same name and stamps (a copy replaced by a hard link to its twin): no change to
+                // report, but a past run's sizes must count it as the file it was then.
+                _insertIdentity.Bind(1, dirId);
+                _insertIdentity.Bind(2, f.Name);
+                _insertIdentity.Bind(3, run);
+                _insertIdentity.Bind(4, o.Device);
+                _insertIdentity.Bind(5, o.Inode);
+                _insertIdentity.Bind(6, o.Links);
+                _insertIdentity.Execute();
+            }
             if (!differs && !force)
             {
                 return false;

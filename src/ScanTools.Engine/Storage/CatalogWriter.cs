@@ -47,7 +47,7 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly RawStatement _findDirectory;
     private readonly RawStatement _insertDirectory;
     private readonly RawStatement _bumpVersion, _bumpSubtreeVersions;
-    private readonly RawStatement _folderRows, _oneRow, _insertChange, _insertFolderChange, _subtreeRemovedFolders, _folderRemovedIn;
+    private readonly RawStatement _folderRows, _oneRow, _insertChange, _insertIdentity, _insertFolderChange, _subtreeRemovedFolders, _folderRemovedIn;
     private readonly RawStatement _removeFile;
     private readonly RawStatement _childDirectories;
     private readonly RawStatement _removeSubtreeFiles;
@@ -129,6 +129,8 @@ internal sealed partial class CatalogWriter : IDisposable
                 INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, old_meta, new_meta, old_device, old_inode, old_links)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16);
                 """);
+            // The first identity a run replaced is the one it had before that run (a file written twice in one run keeps it).
+            _insertIdentity = Prepare("INSERT OR IGNORE INTO file_identities (dir_id, name, scan_id, old_device, old_inode, old_links) VALUES (?1, ?2, ?3, ?4, ?5, ?6);");
             _insertFolderChange = Prepare("""
                 INSERT INTO file_changes (scan_id, dir_id, name, change)
                 SELECT ?1, ?2, NULL, ?3
@@ -532,6 +534,8 @@ internal sealed partial class CatalogWriter : IDisposable
                 UPDATE directories SET version = version + 1 WHERE id IN (SELECT DISTINCT dir_id FROM temp.pruned_files);
                 DELETE FROM scan_errors WHERE scan_id IN (SELECT id FROM temp.pruned_runs);
                 DELETE FROM file_changes WHERE scan_id IN (SELECT id FROM temp.pruned_runs);
+                DELETE FROM file_identities WHERE scan_id IN (SELECT id FROM temp.pruned_runs)
+                    OR EXISTS (SELECT 1 FROM temp.pruned_files f WHERE f.dir_id = file_identities.dir_id AND f.name = file_identities.name);
                 DELETE FROM findings WHERE resolved_scan_id IN (SELECT id FROM temp.pruned_runs);
                 DELETE FROM findings WHERE EXISTS (SELECT 1 FROM temp.pruned_files f WHERE f.dir_id = findings.dir_id AND f.name = findings.name);
                 DELETE FROM files WHERE EXISTS (SELECT 1 FROM temp.pruned_files f WHERE f.dir_id = files.dir_id AND f.name = files.name);
@@ -539,7 +543,8 @@ internal sealed partial class CatalogWriter : IDisposable
                     AND NOT EXISTS (SELECT 1 FROM files f WHERE f.dir_id = directories.id)
                     AND NOT EXISTS (SELECT 1 FROM directories d WHERE d.parent_id = directories.id)
                     AND NOT EXISTS (SELECT 1 FROM findings x WHERE x.dir_id = directories.id)
-                    AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.dir_id = directories.id OR x.from_dir_id = directories.id);
+                    AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.dir_id = directories.id OR x.from_dir_id = directories.id)
+                    AND NOT EXISTS (SELECT 1 FROM file_identities x WHERE x.dir_id = directories.id);
                 DELETE FROM scan_runs WHERE id IN (SELECT id FROM temp.pruned_runs);
                 DELETE FROM temp.pruned_runs;
                 """;

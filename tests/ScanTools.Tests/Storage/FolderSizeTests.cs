@@ -227,6 +227,38 @@ public sealed class FolderSizeTests : CatalogTest
         Assert.Equal(5, reader.MeasureFiles(FileGrouping.Extension, new[] { root }).Sum(g => g.Bytes));
     }
 
+    [UnixFact]
+    public void A_past_run_counts_a_copy_that_a_hard_link_to_its_twin_replaced_since()
+    {
+        // What a deduplicating tool does: m7 (a copy of m6, same size and time) becomes a hard link to m6. Nothing a user
+        // would call a change, so Get-ScanChange lists none; the first run still held two files.
+        string root = T.Dir("t8d");
+        string m6 = Path.Combine(root, "m6.c"), m7 = Path.Combine(root, "m7.c");
+        File.WriteAllBytes(m6, new byte[23]);
+        File.WriteAllBytes(m7, new byte[23]);
+        File.SetLastWriteTimeUtc(m7, File.GetLastWriteTimeUtc(m6));
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        Run("ln", "-f", m6, m7);
+        ScanRun second = Scan(db, root);
+        Assert.Equal((46L, 23L), (first.Bytes, second.Bytes));
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Empty(reader.GetChanges(new ScanChangeQuery { ScanId = new[] { second.Id } }));
+        FolderSize then = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = first.Id })[0];
+        Assert.Equal((46L, 2L), (then.Bytes, then.Files));
+        Assert.Equal(46, reader.MeasureFiles(FileGrouping.Extension, new[] { root }, first.Id).Sum(g => g.Bytes));
+        FolderSize now = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0 })[0];
+        Assert.Equal((23L, 1L), (now.Bytes, now.Files)); // one file, two names
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM file_identities;"));
+
+        // Pruning the run that recorded an identity takes it with it.
+        Scan(db, root);
+        CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 1, Registry = Registry });
+        Registry.CloseAll();
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM file_identities;"));
+    }
+
     [RootFact]
     public void A_past_run_groups_files_by_the_owner_they_had_then()
     {
