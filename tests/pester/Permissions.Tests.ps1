@@ -137,3 +137,41 @@ Describe 'Find-DuplicateFile with identical files this account cannot read (chmo
         Join-Sorted $r.Stored | Should -Be (Join-Sorted $locked)
     }
 }
+
+BeforeDiscovery {
+    # chattr +i needs root and a file system with the attribute (ext4, xfs, btrfs; not tmpfs or overlayfs).
+    $probe = Join-Path ([IO.Path]::GetTempPath()) "scantools-immutable-$PID"
+    Set-Content -LiteralPath $probe -Value 'x'
+    $canImmutable = $false
+    if ((& id -u) -eq '0' -and (Get-Command chattr -ErrorAction Ignore)) {
+        & chattr +i $probe 2>$null
+        $canImmutable = $LASTEXITCODE -eq 0
+        if ($canImmutable) { & chattr -i $probe }
+    }
+    Remove-Item -LiteralPath $probe -Force
+}
+
+Describe 'A catalog made immutable (chattr +i) while its mode allows writing' -Skip:(-not $canImmutable) {
+    It 'refuses Start-Scan with CatalogReadOnly, naming the attribute rather than the mode, and reads it' {
+        $tree = Join-Path $TestDrive 'imm'
+        $null = New-Item -ItemType Directory -Path $tree
+        Set-Content -LiteralPath (Join-Path $tree 'a.txt') -Value 'a'
+        $db = Join-Path $TestDrive 'imm.db'
+        $null = Start-Scan -Path $tree -Database $db
+        Remove-Module ScanTools
+        Import-Module (Get-ScanToolsTestModulePath) -Force # the writer session closed: the next command opens the file anew
+        & chattr +i $db
+        try {
+            $failure = $null
+            try { Start-Scan -Path $tree -Database $db -ErrorAction Stop } catch { $failure = $_ }
+
+            $failure.FullyQualifiedErrorId | Should -Be 'CatalogReadOnly,ScanTools.Commands.StartScanCommand'
+            $failure.Exception.Message | Should -BeLike '*immutable*lsattr*'
+            $failure.Exception.Message | Should -Not -BeLike '*chmod*'
+            (Get-Finding -Database $db).Name | Should -Be 'a.txt'
+        }
+        finally {
+            & chattr -i $db
+        }
+    }
+}

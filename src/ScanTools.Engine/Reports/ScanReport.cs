@@ -355,8 +355,8 @@ public static class ScanReport
         <section><h2>Size by owner</h2><div id="owners"></div></section>
         </div>
         <section><h2 id="changes-title">Changes</h2><div id="changes"></div></section>
-        <section><h2>Open findings</h2><div id="findings"></div></section>
-        <section><h2>Duplicate groups (stored hashes)</h2><div id="duplicates"></div></section>
+        <section><h2>Open findings now</h2><div id="findings"></div></section>
+        <section><h2>Duplicate groups now (stored hashes)</h2><div id="duplicates"></div></section>
         <section><h2>Errors of the run</h2><div id="errors"></div></section>
         </main>
         <script>

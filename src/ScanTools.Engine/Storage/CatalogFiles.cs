@@ -82,7 +82,13 @@ internal static partial class CatalogFiles
             return $"the catalog file itself belongs to user id {uid} and this account may not write it (mode {mode}). " +
                 "Run the command as that user, give this account write access to the file, or choose another -Database.";
         }
-        return $"the catalog file itself is read-only (mode {mode}). Make it writable (chmod u+w '{catalog}'), or choose another -Database.";
+        if (!File.GetUnixFileMode(catalog).HasFlag(UnixFileMode.UserWrite))
+        {
+            return $"the catalog file itself is read-only (mode {mode}). Make it writable (chmod u+w '{catalog}'), or choose another -Database.";
+        }
+        // Its mode allows writing: the file system refuses (mounted read-only) or the file is immutable (chattr +i).
+        return $"the catalog file cannot be written although its mode allows it (mode {mode}): its file system is mounted read-only, " +
+            $"or the file is immutable or append-only (lsattr '{catalog}' shows i or a; chattr -i -a removes them). Choose another -Database, or copy the catalog to writable storage.";
     }
 
     /// <summary>
