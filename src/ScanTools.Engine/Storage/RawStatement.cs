@@ -19,8 +19,20 @@ internal sealed unsafe class RawStatement : IDisposable
     private byte[] _utf8 = new byte[256];
     private readonly bool[] _boundNull; // per parameter: NULL is bound now (SQLite keeps bindings across resets), so binding NULL again is skipped
 
-    public RawStatement(SqliteConnection connection, string sql)
+    /// <summary>Whether this statement's per-row calls go by pointer (false: through SQLitePCLRaw, as where <see cref="SqliteNative"/> finds no library).</summary>
+    private readonly bool _native;
+
+    public RawStatement(SqliteConnection connection, string sql) : this(connection, sql, native: true)
     {
+    }
+
+    /// <summary>Prepares <paramref name="sql"/> (its first statement) on <paramref name="connection"/>.</summary>
+    /// <param name="connection">An open connection; the statement must not outlive it.</param>
+    /// <param name="sql">The statement, with ?N or $name parameters.</param>
+    /// <param name="native">False to use SQLitePCLRaw's calls even where the pointers are found (tests of that path).</param>
+    internal RawStatement(SqliteConnection connection, string sql, bool native)
+    {
+        _native = native && SqliteNative.Available;
         _db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
         int rc = raw.sqlite3_prepare_v3(_db, sql, raw.SQLITE_PREPARE_PERSISTENT, out _stmt);
         Check(rc);
@@ -32,7 +44,7 @@ internal sealed unsafe class RawStatement : IDisposable
 
     public void Bind(int index, long value)
     {
-        Check(SqliteNative.Available ? SqliteNative.BindInt64(_handle, index, value) : raw.sqlite3_bind_int64(_stmt, index, value));
+        Check(_native ? SqliteNative.BindInt64(_handle, index, value) : raw.sqlite3_bind_int64(_stmt, index, value));
         _boundNull[index] = false;
     }
 
@@ -42,7 +54,7 @@ internal sealed unsafe class RawStatement : IDisposable
         {
             return raw.SQLITE_OK;
         }
-        int rc = SqliteNative.Available ? SqliteNative.BindNull(_handle, index) : raw.sqlite3_bind_null(_stmt, index);
+        int rc = _native ? SqliteNative.BindNull(_handle, index) : raw.sqlite3_bind_null(_stmt, index);
         if (rc == raw.SQLITE_OK)
         {
             _boundNull[index] = true;
@@ -110,7 +122,7 @@ internal sealed unsafe class RawStatement : IDisposable
             _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
         }
         int n = Encoding.UTF8.GetBytes(value, _utf8);
-        if (!SqliteNative.Available)
+        if (!_native)
         {
             Check(raw.sqlite3_bind_text(_stmt, index, _utf8.AsSpan(0, n)));
         }
@@ -130,7 +142,7 @@ internal sealed unsafe class RawStatement : IDisposable
         {
             Check(BindNull(index));
         }
-        else if (!SqliteNative.Available)
+        else if (!_native)
         {
             Check(raw.sqlite3_bind_blob(_stmt, index, value));
             _boundNull[index] = false;
@@ -177,7 +189,7 @@ internal sealed unsafe class RawStatement : IDisposable
     /// <summary>Ends a row-returning execution early.</summary>
     public void Reset()
     {
-        if (SqliteNative.Available)
+        if (_native)
         {
             SqliteNative.Reset(_handle);
         }
@@ -187,12 +199,12 @@ internal sealed unsafe class RawStatement : IDisposable
         }
     }
 
-    private int StepOnce() => SqliteNative.Available ? SqliteNative.Step(_handle) : raw.sqlite3_step(_stmt);
+    private int StepOnce() => _native ? SqliteNative.Step(_handle) : raw.sqlite3_step(_stmt);
 
-    public long Int64(int column) => SqliteNative.Available ? SqliteNative.ColumnInt64(_handle, column) : raw.sqlite3_column_int64(_stmt, column);
+    public long Int64(int column) => _native ? SqliteNative.ColumnInt64(_handle, column) : raw.sqlite3_column_int64(_stmt, column);
 
     public bool IsNull(int column) =>
-        (SqliteNative.Available ? SqliteNative.ColumnType(_handle, column) : raw.sqlite3_column_type(_stmt, column)) == raw.SQLITE_NULL;
+        (_native ? SqliteNative.ColumnType(_handle, column) : raw.sqlite3_column_type(_stmt, column)) == raw.SQLITE_NULL;
 
     public string Text(int column)
     {
@@ -210,7 +222,7 @@ internal sealed unsafe class RawStatement : IDisposable
     /// <summary>The column's bytes, valid until the next step, reset or conversion of that column.</summary>
     private ReadOnlySpan<byte> ColumnBytes(int column)
     {
-        if (!SqliteNative.Available)
+        if (!_native)
         {
             return raw.sqlite3_column_blob(_stmt, column);
         }

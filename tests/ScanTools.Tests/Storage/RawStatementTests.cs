@@ -29,8 +29,10 @@ public sealed class RawStatementTests : IDisposable
         Assert.True(SqliteNative.Available);
     }
 
-    [Fact]
-    public void Values_alternating_with_nulls_are_stored_as_bound_on_every_row()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // SQLitePCLRaw's calls, as where the library is not found by pointer
+    public void Values_alternating_with_nulls_are_stored_as_bound_on_every_row(bool native)
     {
         var rows = new List<(long I, long? N, string? S, byte[]? B)>();
         var random = new Random(7);
@@ -41,7 +43,7 @@ public sealed class RawStatementTests : IDisposable
                 random.Next(3) switch { 0 => null, 1 => string.Empty, _ => "名前-" + new string('x', random.Next(0, 600)) + "-😀" },
                 random.Next(3) switch { 0 => null, 1 => Array.Empty<byte>(), _ => Enumerable.Range(0, random.Next(1, 40)).Select(x => (byte)x).ToArray() }));
         }
-        using (var insert = new RawStatement(_connection, "INSERT INTO t VALUES (?1, ?2, ?3, ?4);"))
+        using (var insert = new RawStatement(_connection, "INSERT INTO t VALUES (?1, ?2, ?3, ?4);", native))
         {
             foreach (var row in rows)
             {
@@ -52,7 +54,7 @@ public sealed class RawStatementTests : IDisposable
                 Assert.Equal(1, insert.Execute());
             }
         }
-        using var read = new RawStatement(_connection, "SELECT i, n, s, b, typeof(s), typeof(b) FROM t ORDER BY i;");
+        using var read = new RawStatement(_connection, "SELECT i, n, s, b, typeof(s), typeof(b) FROM t ORDER BY i;", native);
         int k = 0;
         while (read.Step())
         {
@@ -71,10 +73,12 @@ public sealed class RawStatementTests : IDisposable
         Assert.Equal(rows.Count, k);
     }
 
-    [Fact]
-    public void A_parameter_out_of_range_is_SQLites_range_error()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_parameter_out_of_range_is_SQLites_range_error(bool native)
     {
-        using var insert = new RawStatement(_connection, "INSERT INTO t (i) VALUES (?1);");
+        using var insert = new RawStatement(_connection, "INSERT INTO t (i) VALUES (?1);", native);
         foreach (Action bind in new Action[] { () => insert.Bind(2, 1L), () => insert.Bind(2, "x"), () => insert.Bind(2, new byte[] { 1 }), () => insert.Bind(0, (long?)null) })
         {
             SqliteException e = Assert.Throws<SqliteException>(bind);
