@@ -4,21 +4,32 @@ namespace ScanTools.Storage;
 
 public sealed partial class CatalogReader
 {
-    /// <summary>The runs a prune takes; parameters $cutoff (ticks, or NULL) and $keep (a count, or NULL).</summary>
-    private const string PrunedRunsSql = """
-        SELECT id FROM scan_runs
-        WHERE status <> 'Running'
-          AND ($cutoff IS NULL OR COALESCE(ended_utc, started_utc) < $cutoff)
-          AND ($keep IS NULL OR id NOT IN (SELECT id FROM scan_runs ORDER BY id DESC LIMIT $keep))
-          AND id IS NOT (SELECT max(id) FROM scan_runs WHERE status = 'Completed' AND kind = 'Scan')
-          AND id IS NOT (SELECT max(id) FROM scan_runs)
+    /// <summary>A run the limits let go (a run still running, the newest completed scan and the newest run never); alias r.</summary>
+    private const string PrunableRunSql = """
+        r.status <> 'Running'
+          AND ($cutoff IS NULL OR COALESCE(r.ended_utc, r.started_utc) < $cutoff)
+          AND ($keep IS NULL OR r.id NOT IN (SELECT id FROM scan_runs ORDER BY id DESC LIMIT $keep))
+          AND r.id IS NOT (SELECT max(id) FROM scan_runs WHERE status = 'Completed' AND kind = 'Scan')
+          AND r.id IS NOT (SELECT max(id) FROM scan_runs)
+        """;
+
+    /// <summary>
+    /// The runs a prune takes; parameters $cutoff (ticks, or NULL) and $keep (a count, or NULL). Runs go from the oldest
+    /// up to the first the limits keep: a kept run's past state is rebuilt from the changes of the runs after it (a
+    /// file's size then is the old size of its first later change), so no run after a kept one is taken.
+    /// </summary>
+    private static readonly string PrunedRunsSql = $"""
+        SELECT r.id FROM scan_runs r
+        WHERE {PrunableRunSql}
+          AND r.id < coalesce((SELECT min(k.id) FROM scan_runs k WHERE NOT ({PrunableRunSql.Replace("r.", "k.", StringComparison.Ordinal)})), 9223372036854775807)
         """;
 
     /// <summary>
     /// What pruning with these limits would remove, as of now: runs that have ended (never one still running, never
     /// the newest completed scan, and never the newest run, whose id keeps SQLite from giving a pruned id to the next
     /// run) that ended before <paramref name="endedBeforeUtc"/> and are not among the
-    /// newest <paramref name="keepRuns"/> runs; each limit applies only when given. The counts of what goes with
+    /// newest <paramref name="keepRuns"/> runs, each limit applying only when given, and that are older than every run
+    /// kept (see <see cref="PrunedRunsSql"/>). The counts of what goes with
     /// them come from the same read.
     /// </summary>
     /// <exception cref="CatalogException">The catalog cannot be read.</exception>

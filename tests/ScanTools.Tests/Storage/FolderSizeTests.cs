@@ -259,6 +259,35 @@ public sealed class FolderSizeTests : CatalogTest
         Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM file_identities;"));
     }
 
+    [UnixFact]
+    public void Pruning_never_takes_a_run_after_one_it_keeps_whose_past_the_later_changes_rebuild()
+    {
+        // Run 1 is the newest completed scan, so it stays; runs 2 and 3 (Write-Finding) changed A and B after it.
+        string root = T.Dir("t8e");
+        string a = Path.Combine(root, "A"), b = Path.Combine(root, "B");
+        File.WriteAllBytes(a, new byte[100]);
+        File.WriteAllBytes(b, new byte[200]);
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        foreach ((string file, int size) in new[] { (a, 500), (b, 700) })
+        {
+            File.WriteAllBytes(file, new byte[size]);
+            using FileRecorder recorder = FileRecorder.Start(db, registry: Registry); // what Write-Finding runs
+            recorder.Add(recorder.Capture(file, out _));
+            Assert.Equal(ScanRunStatus.Completed, recorder.Complete().Status);
+        }
+        Registry.CloseAll();
+        Assert.Equal(300, Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = first.Id })[0].Bytes);
+
+        CatalogPruneResult pruned = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 1, Registry = Registry });
+        Registry.CloseAll();
+
+        Assert.Empty(pruned.RunIds); // run 2 lies after the kept run 1: taking it would lose A's size then
+        Assert.Equal(300, Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = first.Id })[0].Bytes);
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(2, reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = first.Id + 2 }).Count());
+    }
+
     [RootFact]
     public void A_past_run_groups_files_by_the_owner_they_had_then()
     {
