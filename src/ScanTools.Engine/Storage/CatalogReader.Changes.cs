@@ -546,6 +546,39 @@ public sealed partial class CatalogReader
         bool Selected(ScanChange c, bool matched) => matched || (origins is not null && c.OldFullName is string from && origins.Contains(from));
     }
 
+    /// <summary>
+    /// A file's hash after the reference run and after the last run compared, where an unreported change of its stored
+    /// hash (file_identities) lies between the reference and its first reported change, or after its last one: the
+    /// earliest such change's old hash, and the latest's new hash. Otherwise the hashes the reported changes give.
+    /// </summary>
+    private (byte[]? AtReference, byte[]? AtEnd) SilentHashes(string directory, string name, long reference, long firstChange, long lastChange, long end, byte[]? atReference, byte[]? atEnd)
+    {
+        using SqliteCommand c = Command("""
+            SELECT i.scan_id, i.old_sha256, i.new_sha256 FROM file_identities i JOIN directories d ON d.id = i.dir_id
+            WHERE d.path = $dir AND i.name = $name AND i.scan_id > $reference AND i.scan_id <= $end ORDER BY i.scan_id;
+            """);
+        c.Parameters.AddWithValue("$dir", directory);
+        c.Parameters.AddWithValue("$name", name);
+        c.Parameters.AddWithValue("$reference", reference);
+        c.Parameters.AddWithValue("$end", end);
+        bool first = true;
+        using SqliteDataReader r = Execute(c);
+        while (Read(r))
+        {
+            long run = r.GetInt64(0);
+            if (run < firstChange && first)
+            {
+                atReference = r.IsDBNull(1) ? null : (byte[])r.GetValue(1);
+            }
+            first = false;
+            if (run > lastChange)
+            {
+                atEnd = r.IsDBNull(2) ? null : (byte[])r.GetValue(2);
+            }
+        }
+        return (atReference, atEnd);
+    }
+
     private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
     {
         ChangeRow first = events[0];
@@ -635,10 +668,16 @@ public sealed partial class CatalogReader
             {
                 fields = ot != nt ? fields | ChangedProperties.LastWriteTime : fields & ~ChangedProperties.LastWriteTime;
             }
-            // Both ends' hashes from the history only. A run without -Hash leaves the end's hash unknown, and the hash
-            // stored later need not be the one the file had then: its content can change with its size and time kept
-            // (only its change time moves, which the history does not keep), so the stored hash may be of later bytes.
-            if (oldSha is byte[] oh2 && final.NewSha is byte[] nh)
+            // Both ends' hashes from the history only. The old hash of the first reported change is the hash just before
+            // it; a hash that went or came unreported in between (the content changed with its size and time kept, and
+            // the run did not hash; or a first read) is in file_identities (schema 9), and decides instead. A run
+            // without -Hash leaves a hash unknown: then no Hash, whatever the bytes.
+            byte[]? endSha = final.NewSha;
+            if (CatalogSchema.HasSilentHashHistory(SchemaVersion))
+            {
+                (oldSha, endSha) = SilentHashes(first.Directory, first.Name, reference, first.ScanId, final.ScanId, runs.Max(), oldSha, endSha);
+            }
+            if (oldSha is byte[] oh2 && endSha is byte[] nh)
             {
                 fields = !oh2.AsSpan().SequenceEqual(nh) ? fields | ChangedProperties.Hash : fields & ~ChangedProperties.Hash;
             }

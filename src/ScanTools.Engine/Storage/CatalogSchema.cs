@@ -29,6 +29,9 @@ public static class CatalogSchema
     /// <summary>Whether the history records a file's identity before each change (schema 7) and before each change of identity alone (8).</summary>
     internal static bool HasIdentityHistory(int version) => version >= 8;
 
+    /// <summary>Whether the history records a stored hash that changed while nothing reported did (schema 9).</summary>
+    internal static bool HasSilentHashHistory(int version) => version >= 9;
+
     /// <summary>What a migration needs beyond its script, run after migration <paramref name="index"/> in the same transaction.</summary>
     internal static void AfterMigration(int index, Microsoft.Data.Sqlite.SqliteConnection connection)
     {
@@ -248,6 +251,15 @@ public static class CatalogSchema
             old_links   INTEGER,
             PRIMARY KEY (dir_id, name, scan_id)
         ) WITHOUT ROWID;
+        """,
+
+        // v8 -> v9: the same rows for a stored SHA-256 that changed while nothing reported did (dropped because the file's
+        // change time or id moved, in a run without -Hash, or first read). A comparison of runs takes a file's hash at
+        // either end from them too: the old hash of a later reported change is the hash just before it, not
+        // necessarily at the run compared.
+        """
+        ALTER TABLE file_identities ADD COLUMN old_sha256 BLOB;
+        ALTER TABLE file_identities ADD COLUMN new_sha256 BLOB;
         """,
     };
 }

@@ -113,17 +113,25 @@ internal sealed partial class CatalogWriter
             {
                 RecordFileChange(run, dirId, f.Name, ScanChangeType.Modified, changed, o, f);
             }
-            else if (o.Inode != f.Inode || o.Device != f.Device)
+            else if (differs)
             {
-                // Another file under the same name and stamps (a copy replaced by a hard link to its twin): no change to
-                // report, but a past run's sizes must count it as the file it was then.
-                _insertIdentity.Bind(1, dirId);
-                _insertIdentity.Bind(2, f.Name);
-                _insertIdentity.Bind(3, run);
-                _insertIdentity.Bind(4, o.Device);
-                _insertIdentity.Bind(5, o.Inode);
-                _insertIdentity.Bind(6, o.Links);
-                _insertIdentity.Execute();
+                // Nothing to report, but another file under the same name and stamps (a copy replaced by a hard link to
+                // its twin), or a stored hash that goes (the change time moved and this run does not hash) or comes:
+                // kept aside, for a past run's sizes and for comparisons of runs.
+                byte[]? sha = StoredHash(o, f);
+                bool hashMoved = o.Sha256 is null ? sha is not null : sha is null || !o.Sha256.AsSpan().SequenceEqual(sha);
+                if (hashMoved || o.Inode != f.Inode || o.Device != f.Device)
+                {
+                    _insertIdentity.Bind(1, dirId);
+                    _insertIdentity.Bind(2, f.Name);
+                    _insertIdentity.Bind(3, run);
+                    _insertIdentity.Bind(4, o.Device);
+                    _insertIdentity.Bind(5, o.Inode);
+                    _insertIdentity.Bind(6, o.Links);
+                    _insertIdentity.Bind(7, o.Sha256);
+                    _insertIdentity.Bind(8, sha);
+                    _insertIdentity.Execute();
+                }
             }
             if (!differs && !force)
             {
@@ -135,6 +143,13 @@ internal sealed partial class CatalogWriter
         _upsertFile.Execute();
         return true;
     }
+
+    /// <summary>
+    /// The hash the files row holds after <paramref name="f"/> is written over <paramref name="o"/>: the new one if read,
+    /// else the old one while the file is the same file with the same content stamps (the upsert's rule), else none.
+    /// </summary>
+    private static byte[]? StoredHash(in StoredRow o, FileRecord f) =>
+        f.Sha256Bytes ?? (o.Size == f.Length && o.Mtime == f.LastWriteTimeUtc.Ticks && o.Ctime == f.ChangeTimeUtc?.Ticks && o.Inode == f.Inode ? o.Sha256 : null);
 
     /// <summary>
     /// What a user would call a change (size, time, content, mode, owner, link target, kind), and whether

@@ -130,7 +130,7 @@ internal sealed partial class CatalogWriter : IDisposable
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16);
                 """);
             // The first identity a run replaced is the one it had before that run (a file written twice in one run keeps it).
-            _insertIdentity = Prepare("INSERT OR IGNORE INTO file_identities (dir_id, name, scan_id, old_device, old_inode, old_links) VALUES (?1, ?2, ?3, ?4, ?5, ?6);");
+            _insertIdentity = Prepare("INSERT OR IGNORE INTO file_identities (dir_id, name, scan_id, old_device, old_inode, old_links, old_sha256, new_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);");
             _insertFolderChange = Prepare("""
                 INSERT INTO file_changes (scan_id, dir_id, name, change)
                 SELECT ?1, ?2, NULL, ?3

@@ -238,7 +238,7 @@ public sealed class ChangeHistoryTests : CatalogTest
     }
 
     [LinuxFact]
-    public void A_comparison_lists_Hash_only_from_hashes_the_history_holds_for_both_ends()
+    public void A_comparison_lists_Hash_only_from_hashes_known_at_both_ends()
     {
         string root = T.Dir("hashgap");
         string file = Path.Combine(root, "f.txt");
@@ -253,12 +253,44 @@ public sealed class ChangeHistoryTests : CatalogTest
         ScanRun third = Scan(db, root); // hashes the new bytes; the history records no change
 
         // At the second run the bytes were those of the first: no Hash, though the hash stored now differs from the first.
+        // At the third they differ: its hash, read then and kept aside as a hash that came unreported, says so.
         using CatalogReader reader = CatalogReader.Open(db);
         Assert.Equal(ChangedProperties.LastWriteTime,
             Assert.Single(reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = second.Id })).Properties);
-        Assert.Equal(ChangedProperties.LastWriteTime,
+        Assert.Equal(ChangedProperties.LastWriteTime | ChangedProperties.Hash,
             Assert.Single(reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = third.Id })).Properties);
         Assert.Empty(reader.GetChanges(new ScanChangeQuery { ScanId = new[] { third.Id } }));
+    }
+
+    [LinuxFact]
+    public void A_comparison_finds_no_Hash_change_for_bytes_that_came_back_though_a_hash_went_and_came_unreported_between()
+    {
+        // Third newcomer test: new bytes with size and time kept (rsync -t), a run without -Hash (the stored hash goes,
+        // unreported), a hashed run (a hash comes, unreported), then the first bytes back (reported: Hash).
+        string root = T.Dir("hashback");
+        string file = Path.Combine(root, "B");
+        byte[] original = RandomNumberGenerator.GetBytes(1000);
+        File.WriteAllBytes(file, original);
+        DateTime time = new(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(file, time);
+        string db = T.Db();
+        void Rewrite(byte[] bytes)
+        {
+            File.WriteAllBytes(file, bytes);
+            File.SetLastWriteTimeUtc(file, time);
+        }
+        ScanRun first = Scan(db, root);
+        Rewrite(RandomNumberGenerator.GetBytes(1000));
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry }); // no -Hash
+        ScanRun third = Scan(db, root);
+        Rewrite(original);
+        ScanRun fourth = Scan(db, root);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(ChangedProperties.Hash, Assert.Single(reader.GetChanges(new ScanChangeQuery { ScanId = new[] { fourth.Id } })).Properties);
+        Assert.Empty(reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = fourth.Id })); // the same bytes at both ends
+        Assert.Equal(ChangedProperties.Hash,
+            Assert.Single(reader.GetChanges(new ScanChangeQuery { ReferenceRun = third.Id, DifferenceRun = fourth.Id })).Properties);
     }
 
     [LinuxFact]
