@@ -4,13 +4,13 @@ namespace ScanTools.Storage;
 
 public sealed partial class CatalogReader
 {
-    /// <summary>A run the limits let go (a run still running, the newest completed scan and the newest run never); alias r.</summary>
-    private const string PrunableRunSql = """
-        r.status <> 'Running'
-          AND ($cutoff IS NULL OR COALESCE(r.ended_utc, r.started_utc) < $cutoff)
-          AND ($keep IS NULL OR r.id NOT IN (SELECT id FROM scan_runs ORDER BY id DESC LIMIT $keep))
-          AND r.id IS NOT (SELECT max(id) FROM scan_runs WHERE status = 'Completed' AND kind = 'Scan')
-          AND r.id IS NOT (SELECT max(id) FROM scan_runs)
+    /// <summary>A run <paramref name="r"/> (an alias of scan_runs) the limits let go: never one still running, the newest completed scan or the newest run.</summary>
+    private static string Prunable(string r) => $"""
+        {r}.status <> 'Running'
+          AND ($cutoff IS NULL OR COALESCE({r}.ended_utc, {r}.started_utc) < $cutoff)
+          AND ($keep IS NULL OR {r}.id NOT IN (SELECT id FROM scan_runs ORDER BY id DESC LIMIT $keep))
+          AND {r}.id IS NOT (SELECT max(id) FROM scan_runs WHERE status = 'Completed' AND kind = 'Scan')
+          AND {r}.id IS NOT (SELECT max(id) FROM scan_runs)
         """;
 
     /// <summary>
@@ -20,8 +20,8 @@ public sealed partial class CatalogReader
     /// </summary>
     private static readonly string PrunedRunsSql = $"""
         SELECT r.id FROM scan_runs r
-        WHERE {PrunableRunSql}
-          AND r.id < coalesce((SELECT min(k.id) FROM scan_runs k WHERE NOT ({PrunableRunSql.Replace("r.", "k.", StringComparison.Ordinal)})), 9223372036854775807)
+        WHERE {Prunable("r")}
+          AND r.id < coalesce((SELECT min(k.id) FROM scan_runs k WHERE NOT ({Prunable("k")})), 9223372036854775807)
         """;
 
     /// <summary>
