@@ -311,6 +311,15 @@ public sealed partial class CatalogReader
               FROM file_changes c WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.change = 4
               """
             : string.Empty;
+        // In a comparison, a stored hash that went or came (and a file id that changed) without a reported change is an
+        // event too: Modified with no property, carrying the hashes before and after (schema 9). Only the fold reads it.
+        string silent = comparison && CatalogSchema.HasSilentHashHistory(SchemaVersion)
+            ? """
+              UNION ALL
+              SELECT i.scan_id, 3, 0, i.dir_id, i.name, NULL, NULL, NULL, NULL, NULL, NULL, i.old_sha256, i.new_sha256, NULL, NULL
+              FROM file_identities i WHERE i.scan_id IN (SELECT value FROM json_each($runs))
+              """
+            : string.Empty;
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = $"""
             WITH f (scan_id, change, fields, dir_id, name, old_size, new_size, old_mtime, new_mtime, from_dir_id, from_name, old_sha, new_sha, old_meta, new_meta) AS (
@@ -337,6 +346,7 @@ public sealed partial class CatalogReader
                   AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.change = 4 AND o.from_dir_id = x.dir_id AND o.from_name = x.name)
                   AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name AND o.change = 2)
                 {renamedAway}
+                {silent}
             )
             SELECT f.scan_id, f.change, f.fields, d.path, f.name, f.old_size, f.new_size, f.old_mtime, f.new_mtime, fd.path, f.from_name, f.old_sha, f.new_sha, f.old_meta, f.new_meta,
                    {matched}
@@ -546,39 +556,6 @@ public sealed partial class CatalogReader
         bool Selected(ScanChange c, bool matched) => matched || (origins is not null && c.OldFullName is string from && origins.Contains(from));
     }
 
-    /// <summary>
-    /// A file's hash after the reference run and after the last run compared, where an unreported change of its stored
-    /// hash (file_identities) lies between the reference and its first reported change, or after its last one: the
-    /// earliest such change's old hash, and the latest's new hash. Otherwise the hashes the reported changes give.
-    /// </summary>
-    private (byte[]? AtReference, byte[]? AtEnd) SilentHashes(string directory, string name, long reference, long firstChange, long lastChange, long end, byte[]? atReference, byte[]? atEnd)
-    {
-        using SqliteCommand c = Command("""
-            SELECT i.scan_id, i.old_sha256, i.new_sha256 FROM file_identities i JOIN directories d ON d.id = i.dir_id
-            WHERE d.path = $dir AND i.name = $name AND i.scan_id > $reference AND i.scan_id <= $end ORDER BY i.scan_id;
-            """);
-        c.Parameters.AddWithValue("$dir", directory);
-        c.Parameters.AddWithValue("$name", name);
-        c.Parameters.AddWithValue("$reference", reference);
-        c.Parameters.AddWithValue("$end", end);
-        bool first = true;
-        using SqliteDataReader r = Execute(c);
-        while (Read(r))
-        {
-            long run = r.GetInt64(0);
-            if (run < firstChange && first)
-            {
-                atReference = r.IsDBNull(1) ? null : (byte[])r.GetValue(1);
-            }
-            first = false;
-            if (run > lastChange)
-            {
-                atEnd = r.IsDBNull(2) ? null : (byte[])r.GetValue(2);
-            }
-        }
-        return (atReference, atEnd);
-    }
-
     private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
     {
         ChangeRow first = events[0];
@@ -590,9 +567,15 @@ public sealed partial class CatalogReader
         bool after = final.Change is 1 or 3 or 4;
         ScanChangeType type;
         var fields = ChangedProperties.None;
-        long? oldSize = first.OldSize, oldMtime = first.OldMtime;
+        // An unreported hash move (see Rows) carries hashes only: the size, time and properties at either end come from the
+        // first and last events that carry them; the hash from the first and last events of all.
+        int sizedAt = events.FindIndex(e => e.OldSize is not null || e.OldMeta is not null);
+        ChangeRow sized = sizedAt >= 0 ? events[sizedAt] : first;
+        long? oldSize = sized.OldSize, oldMtime = sized.OldMtime;
         byte[]? oldSha = first.OldSha;
-        string? oldMeta = first.OldMeta;
+        string? oldMeta = sized.OldMeta;
+        int lastAt = events.FindLastIndex(e => e.NewSize is not null || e.NewMeta is not null);
+        ChangeRow last = lastAt >= 0 ? events[lastAt] : final;
         string? oldFullName = null;
         if (after && (left >= 0 || !before))
         {
@@ -660,28 +643,27 @@ public sealed partial class CatalogReader
         if (before && after)
         {
             // End to end, where both ends are known: a value changed and changed back is no change.
-            if (oldSize is long os2 && final.NewSize is long ns)
+            if (oldSize is long os2 && last.NewSize is long ns)
             {
                 fields = os2 != ns ? fields | ChangedProperties.Length : fields & ~ChangedProperties.Length;
             }
-            if (oldMtime is long ot && final.NewMtime is long nt)
+            if (oldMtime is long ot && last.NewMtime is long nt)
             {
                 fields = ot != nt ? fields | ChangedProperties.LastWriteTime : fields & ~ChangedProperties.LastWriteTime;
             }
-            // Both ends' hashes from the history only. The old hash of the first reported change is the hash just before
-            // it; a hash that went or came unreported in between (the content changed with its size and time kept, and
-            // the run did not hash; or a first read) is in file_identities (schema 9), and decides instead. A run
-            // without -Hash leaves a hash unknown: then no Hash, whatever the bytes.
+            // The hash at either end: the one just before the first event and just after the last, reported or not (an
+            // unreported move of the stored hash is an event, see Rows). Hash is listed only when both are known and
+            // differ: a run without -Hash that left it unknown at an end lists no Hash, whatever the runs between said.
             byte[]? endSha = final.NewSha;
-            if (CatalogSchema.HasSilentHashHistory(SchemaVersion))
+            if (oldSha is null || endSha is null)
             {
-                (oldSha, endSha) = SilentHashes(first.Directory, first.Name, reference, first.ScanId, final.ScanId, runs.Max(), oldSha, endSha);
+                fields &= ~ChangedProperties.Hash;
             }
             if (oldSha is byte[] oh2 && endSha is byte[] nh)
             {
                 fields = !oh2.AsSpan().SequenceEqual(nh) ? fields | ChangedProperties.Hash : fields & ~ChangedProperties.Hash;
             }
-            if (oldMeta is string om3 && final.NewMeta is string nm3)
+            if (oldMeta is string om3 && last.NewMeta is string nm3)
             {
                 // End to end: a mode changed and changed back is no change.
                 const ChangedProperties meta = ChangedProperties.Mode | ChangedProperties.Owner | ChangedProperties.Kind | ChangedProperties.LinkTarget;
@@ -708,9 +690,9 @@ public sealed partial class CatalogReader
             FullName = fullName,
             OldFullName = oldFullName,
             OldLength = before ? oldSize : null,
-            Length = after ? final.NewSize : null,
+            Length = after ? last.NewSize : null,
             OldLastWriteTimeUtc = before && oldMtime is long om2 ? new DateTime(om2, DateTimeKind.Utc) : null,
-            LastWriteTimeUtc = after && final.NewMtime is long nm ? new DateTime(nm, DateTimeKind.Utc) : null,
+            LastWriteTimeUtc = after && last.NewMtime is long nm ? new DateTime(nm, DateTimeKind.Utc) : null,
             Database = DatabasePath,
         };
     }

@@ -294,6 +294,38 @@ public sealed class ChangeHistoryTests : CatalogTest
     }
 
     [LinuxFact]
+    public void Every_pair_of_runs_lists_Hash_exactly_when_the_bytes_are_known_at_both_ends_and_differ()
+    {
+        // Fourth newcomer test: bytes changed with size and time kept, between runs with and without -Hash.
+        string root = T.Dir("hashpairs");
+        string file = Path.Combine(root, "x.txt");
+        DateTime time = new(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        string db = T.Db();
+        var runs = new List<(long Id, string Bytes, bool Hashed)>();
+        foreach ((string bytes, bool hashed) in new[] { ("XXXX", true), ("YYYY", false), ("ZZZZ", true), ("YYYY", true), ("XXXX", false), ("XXXX", true) })
+        {
+            File.WriteAllText(file, bytes);
+            File.SetLastWriteTimeUtc(file, time);
+            ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, Hash = hashed }, new ScanJobSettings { Registry = Registry });
+            runs.Add((run.Id, bytes, hashed));
+        }
+        // Each run's bytes were written anew (the change time moves), so a run's hash is known only if it read them.
+        bool[] known = runs.Select(r => r.Hashed).ToArray();
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        for (int a = 0; a < runs.Count; a++)
+        {
+            for (int b = a + 1; b < runs.Count; b++)
+            {
+                bool expected = known[a] && known[b] && runs[a].Bytes != runs[b].Bytes;
+                ScanChange? c = reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[a].Id, DifferenceRun = runs[b].Id }).SingleOrDefault();
+                Assert.True(expected == (c is not null && c.Properties.HasFlag(ChangedProperties.Hash)),
+                    $"runs {a + 1} -> {b + 1}: {runs[a].Bytes} ({(known[a] ? "known" : "unknown")}) -> {runs[b].Bytes} ({(known[b] ? "known" : "unknown")}), listed {c?.Properties.ToString() ?? "nothing"}");
+            }
+        }
+    }
+
+    [LinuxFact]
     public void Filters_SelectByPathAndType_AndFirstStops()
     {
         string root = BuildTree();

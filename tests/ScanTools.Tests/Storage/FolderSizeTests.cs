@@ -288,6 +288,36 @@ public sealed class FolderSizeTests : CatalogTest
         Assert.Equal(2, reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = first.Id + 2 }).Count());
     }
 
+    [UnixFact]
+    public void A_file_found_gone_and_back_since_is_absent_from_the_runs_between_and_its_old_size_in_the_runs_before()
+    {
+        string root = T.Dir("t8f");
+        File.WriteAllBytes(Path.Combine(root, "x.txt"), new byte[5]);
+        string g = Path.Combine(root, "g.txt");
+        File.WriteAllBytes(g, new byte[24]);
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        File.Delete(g);
+        ScanRun second = Scan(db, root);
+        ScanRun third = Scan(db, root);
+        File.WriteAllBytes(g, new byte[4]); // back, another size
+        ScanRun fourth = Scan(db, root);
+
+        (long, long) Then(ScanRun run)
+        {
+            FolderSize f = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = run.Id })[0];
+            return (f.Bytes, f.Files);
+        }
+        Assert.Equal((29L, 2L), Then(first));
+        Assert.Equal((5L, 1L), Then(second));
+        Assert.Equal((5L, 1L), Then(third));
+        Assert.Equal((9L, 2L), Then(fourth));
+        FolderSize growth = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ComparedToScanId = second.Id })[0];
+        Assert.Equal((9L, 5L, 4L), (growth.Bytes, growth.PreviousBytes!.Value, growth.GrowthBytes!.Value));
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(29, reader.MeasureFiles(FileGrouping.Extension, new[] { root }, first.Id).Sum(x => x.Bytes));
+    }
+
     [RootFact]
     public void A_past_run_groups_files_by_the_owner_they_had_then()
     {
