@@ -556,6 +556,24 @@ public sealed partial class CatalogReader
         bool Selected(ScanChange c, bool matched) => matched || (origins is not null && c.OldFullName is string from && origins.Contains(from));
     }
 
+    /// <summary>The size and last-write time a file had after <paramref name="run"/>: the old values of its first change after it, else its row's.</summary>
+    private (long? Size, long? Mtime) SizeAfter(string directory, string name, long run)
+    {
+        using SqliteCommand c = Command("""
+            SELECT coalesce(later.old_size, f.size), coalesce(later.old_mtime, f.mtime)
+            FROM directories d JOIN files f ON f.dir_id = d.id AND f.name = $name
+            LEFT JOIN file_changes later ON later.rowid = (
+                SELECT m.rowid FROM file_changes m WHERE m.dir_id = f.dir_id AND m.name = f.name AND m.scan_id > $run AND m.change IN (2, 3) AND m.old_size IS NOT NULL
+                ORDER BY m.scan_id LIMIT 1)
+            WHERE d.path = $dir;
+            """);
+        c.Parameters.AddWithValue("$dir", directory);
+        c.Parameters.AddWithValue("$name", name);
+        c.Parameters.AddWithValue("$run", run);
+        using SqliteDataReader r = Execute(c);
+        return Read(r) ? (r.GetInt64(0), r.GetInt64(1)) : (null, null);
+    }
+
     private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
     {
         ChangeRow first = events[0];
@@ -576,6 +594,14 @@ public sealed partial class CatalogReader
         string? oldMeta = sized.OldMeta;
         int lastAt = events.FindLastIndex(e => e.NewSize is not null || e.NewMeta is not null);
         ChangeRow last = lastAt >= 0 ? events[lastAt] : final;
+        if (sizedAt < 0 && lastAt < 0 && first.Change == 3)
+        {
+            // Only unreported hash moves: nothing a user sees changed, so the size and time are the same at both ends,
+            // those the file had after the last run compared.
+            (long? size, long? mtime) = SizeAfter(first.Directory, first.Name, runs.Max());
+            (oldSize, oldMtime) = (size, mtime);
+            last = last with { NewSize = size, NewMtime = mtime };
+        }
         string? oldFullName = null;
         if (after && (left >= 0 || !before))
         {

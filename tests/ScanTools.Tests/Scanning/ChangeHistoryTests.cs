@@ -321,6 +321,11 @@ public sealed class ChangeHistoryTests : CatalogTest
                 ScanChange? c = reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[a].Id, DifferenceRun = runs[b].Id }).SingleOrDefault();
                 Assert.True(expected == (c is not null && c.Properties.HasFlag(ChangedProperties.Hash)),
                     $"runs {a + 1} -> {b + 1}: {runs[a].Bytes} ({(known[a] ? "known" : "unknown")}) -> {runs[b].Bytes} ({(known[b] ? "known" : "unknown")}), listed {c?.Properties.ToString() ?? "nothing"}");
+                if (c is not null)
+                {
+                    // Size and time did not change: both ends say so, also where only unreported hash moves lie between.
+                    Assert.Equal((4L, 4L, time, time), (c.OldLength, c.Length, c.OldLastWriteTimeUtc, c.LastWriteTimeUtc));
+                }
             }
         }
     }
