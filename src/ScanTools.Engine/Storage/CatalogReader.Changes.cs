@@ -556,22 +556,21 @@ public sealed partial class CatalogReader
         bool Selected(ScanChange c, bool matched) => matched || (origins is not null && c.OldFullName is string from && origins.Contains(from));
     }
 
-    /// <summary>The size and last-write time a file had after <paramref name="run"/>: the old values of its first change after it, else its row's.</summary>
+    /// <summary>The size and last-write time a file had after <paramref name="run"/>, as a past run's folder sizes read them.</summary>
     private (long? Size, long? Mtime) SizeAfter(string directory, string name, long run)
     {
-        using SqliteCommand c = Command("""
-            SELECT coalesce(later.old_size, f.size), coalesce(later.old_mtime, f.mtime)
-            FROM directories d JOIN files f ON f.dir_id = d.id AND f.name = $name
-            LEFT JOIN file_changes later ON later.rowid = (
-                SELECT m.rowid FROM file_changes m WHERE m.dir_id = f.dir_id AND m.name = f.name AND m.scan_id > $run AND m.change IN (2, 3) AND m.old_size IS NOT NULL
-                ORDER BY m.scan_id LIMIT 1)
-            WHERE d.path = $dir;
-            """);
-        c.Parameters.AddWithValue("$dir", directory);
-        c.Parameters.AddWithValue("$name", name);
-        c.Parameters.AddWithValue("$run", run);
-        using SqliteDataReader r = Execute(c);
-        return Read(r) ? (r.GetInt64(0), r.GetInt64(1)) : (null, null);
+        SpaceScope scope = Scope(Array.Empty<string>(), run, joinAlways: true);
+        using RawStatement row = Prepare($"SELECT {scope.Size}, {scope.Mtime} FROM files f{scope.Join} WHERE d.path = $dir AND f.name = $name;");
+        scope.Bind(row);
+        row.Bind("$dir", directory);
+        row.Bind("$name", name);
+        if (!Step(row))
+        {
+            return (null, null);
+        }
+        (long? size, long? mtime) = (row.Int64(0), row.Int64(1));
+        row.Reset();
+        return (size, mtime);
     }
 
     private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
@@ -680,15 +679,9 @@ public sealed partial class CatalogReader
             // The hash at either end: the one just before the first event and just after the last, reported or not (an
             // unreported move of the stored hash is an event, see Rows). Hash is listed only when both are known and
             // differ: a run without -Hash that left it unknown at an end lists no Hash, whatever the runs between said.
-            byte[]? endSha = final.NewSha;
-            if (oldSha is null || endSha is null)
-            {
-                fields &= ~ChangedProperties.Hash;
-            }
-            if (oldSha is byte[] oh2 && endSha is byte[] nh)
-            {
-                fields = !oh2.AsSpan().SequenceEqual(nh) ? fields | ChangedProperties.Hash : fields & ~ChangedProperties.Hash;
-            }
+            fields = oldSha is byte[] oh2 && final.NewSha is byte[] nh && !oh2.AsSpan().SequenceEqual(nh)
+                ? fields | ChangedProperties.Hash
+                : fields & ~ChangedProperties.Hash;
             if (oldMeta is string om3 && last.NewMeta is string nm3)
             {
                 // End to end: a mode changed and changed back is no change.

@@ -278,7 +278,7 @@ public sealed partial class CatalogReader
     /// <summary>The folders of the scope as of a run (or now), each with the totals of its subtree.</summary>
     private Dictionary<long, SpaceNode> Measure(IReadOnlyList<string> roots, long? scanId, CancellationToken cancellationToken)
     {
-        var scope = new SpaceScope(roots, scanId, identityHistory: CatalogSchema.HasIdentityHistory(SchemaVersion));
+        SpaceScope scope = Scope(roots, scanId);
         var tree = new Dictionary<long, SpaceNode>();
         // In path order (the path index gives it): a folder's rank in it decides which folder counts a hard-linked file.
         using (RawStatement dirs = Prepare($"SELECT d.id, d.path, coalesce(d.parent_id, 0) FROM directories d WHERE {scope.Folders} ORDER BY d.path;"))
@@ -299,7 +299,7 @@ public sealed partial class CatalogReader
         // the catalog's folders reads them without the join to the folders' paths (a join per range read the whole table
         // once per range: 2.3 s instead of 0.28 s for the bench's 1,000,000 files).
         long allFolders = Convert.ToInt64(ExecuteScalar(Command("SELECT count(*) FROM directories;")), System.Globalization.CultureInfo.InvariantCulture);
-        SpaceScope fileScope = roots.Count > 0 && tree.Count * 2 >= allFolders ? new SpaceScope(Array.Empty<string>(), scanId, identityHistory: CatalogSchema.HasIdentityHistory(SchemaVersion)) : scope;
+        SpaceScope fileScope = roots.Count > 0 && tree.Count * 2 >= allFolders ? Scope(Array.Empty<string>(), scanId) : scope;
         long[] ids = tree.Keys.Order().ToArray();
         long[] bounds = Enumerable.Range(0, 33).Select(i => i == 32 || ids.Length == 0 ? long.MaxValue : i == 0 ? long.MinValue : ids[(int)((long)ids.Length * i / 32)]).ToArray();
         int nextRange = -1;
@@ -392,7 +392,7 @@ public sealed partial class CatalogReader
                 throw new ArgumentException(problem);
             }
         }
-        var scope = new SpaceScope(roots, scanId, CatalogSchema.HasIdentityHistory(SchemaVersion), joinAlways: roots.Count > 0);
+        SpaceScope scope = Scope(roots, scanId, joinAlways: roots.Count > 0);
         string key = groupBy switch
         {
             FileGrouping.Owner => $"coalesce({scope.Uid}, -1)",
@@ -588,6 +588,10 @@ public sealed partial class CatalogReader
             Folders += 1 + child.Folders;
         }
     }
+
+    /// <summary>The files and folders under <paramref name="roots"/>, now or as of a run, as this catalog's schema can tell them.</summary>
+    private SpaceScope Scope(IReadOnlyList<string> roots, long? scanId, bool joinAlways = false) =>
+        new(roots, scanId, CatalogSchema.HasIdentityHistory(SchemaVersion), joinAlways);
 
     /// <summary>The SQL of "the folders and files under these roots, now or as of a run".</summary>
     private sealed class SpaceScope

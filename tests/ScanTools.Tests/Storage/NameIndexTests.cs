@@ -171,22 +171,11 @@ public sealed class NameIndexTests : CatalogTest
     [UnixFact]
     public void A_version_4_catalog_gets_its_names_when_it_is_next_written()
     {
-        string db = T.Db();
-        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = string.Join("\n", CatalogSchema.Migrations.Take(4)) + "\n" + $$"""
-                PRAGMA application_id = {{CatalogSchema.ApplicationId}}; PRAGMA user_version = 4; PRAGMA journal_mode = WAL;
-                INSERT INTO scan_runs (id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options)
-                    VALUES (1, '{{Guid.NewGuid()}}', 'Scan', 'Completed', 1, 2, 'h', 'u', 1, '[]', '{}');
-                INSERT INTO directories (id, path, first_scan_id, last_scan_id) VALUES (1, '/old', 1, 1);
-                INSERT INTO files (dir_id, name, extension, size, mtime, attributes, kind, is_link, first_scan_id, last_scan_id)
-                    VALUES (1, 'legacy-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1);
-                """;
-            cmd.ExecuteNonQuery();
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        string db = CatalogAtVersion(4, """
+            INSERT INTO directories (id, path, first_scan_id, last_scan_id) VALUES (1, '/old', 1, 1);
+            INSERT INTO files (dir_id, name, extension, size, mtime, attributes, kind, is_link, first_scan_id, last_scan_id)
+                VALUES (1, 'legacy-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1);
+            """);
 
         Scan(db, Tree("tree", 1));
 
@@ -195,33 +184,40 @@ public sealed class NameIndexTests : CatalogTest
         Assert.Equal(Model(db, "*port*"), Found(db, "*port*"));
     }
 
-    /// <summary>A version-5 catalog: the trigram index with its sizes, one name past it, one folder noted, a run of three files.</summary>
-    private string Version5Catalog()
+    /// <summary>
+    /// A catalog as ScanTools of schema <paramref name="version"/> left it: the migrations up to that version, one completed
+    /// run (id 1), and <paramref name="rows"/> (SQL).
+    /// </summary>
+    private string CatalogAtVersion(int version, string rows)
     {
         string db = T.Db();
         using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}"))
         {
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = string.Join("\n", CatalogSchema.Migrations.Take(5)) + "\n" + $$"""
-                PRAGMA application_id = {{CatalogSchema.ApplicationId}}; PRAGMA user_version = 5; PRAGMA journal_mode = WAL;
+            cmd.CommandText = string.Join("\n", CatalogSchema.Migrations.Take(version)) + "\n" + $$"""
+                PRAGMA application_id = {{CatalogSchema.ApplicationId}}; PRAGMA user_version = {{version}}; PRAGMA journal_mode = WAL;
                 INSERT INTO scan_runs (id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options)
                     VALUES (1, '{{Guid.NewGuid()}}', 'Scan', 'Completed', 1, 2, 'h', 'u', 1, '[]', '{}');
-                INSERT INTO directories (id, path, first_scan_id, last_scan_id) VALUES (1, '/old', 1, 1), (2, '/noted', 1, 1);
-                INSERT INTO files (dir_id, name, extension, size, mtime, attributes, kind, is_link, first_scan_id, last_scan_id)
-                    VALUES (1, 'indexed-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1), (1, 'later-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1),
-                           (2, 'noted-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1);
-                INSERT INTO names (id, name) VALUES (1, 'indexed-report.txt'), (2, 'later-report.txt');
-                INSERT INTO names_fts (rowid, name) VALUES (1, 'indexed-report.txt');
-                UPDATE name_index_state SET trigrams_through = 1;
-                INSERT INTO folder_names (dir_id, name_ids) VALUES (1, X'0102');
-                INSERT INTO name_index_pending (dir_id) VALUES (2);
-                """;
+                """ + rows;
             cmd.ExecuteNonQuery();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         return db;
     }
+
+    /// <summary>A version-5 catalog: the trigram index with its sizes, one name past it, one folder noted, a run of three files.</summary>
+    private string Version5Catalog() => CatalogAtVersion(5, """
+        INSERT INTO directories (id, path, first_scan_id, last_scan_id) VALUES (1, '/old', 1, 1), (2, '/noted', 1, 1);
+        INSERT INTO files (dir_id, name, extension, size, mtime, attributes, kind, is_link, first_scan_id, last_scan_id)
+            VALUES (1, 'indexed-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1), (1, 'later-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1),
+                   (2, 'noted-report.txt', '.txt', 1, 1, 128, 0, 0, 1, 1);
+        INSERT INTO names (id, name) VALUES (1, 'indexed-report.txt'), (2, 'later-report.txt');
+        INSERT INTO names_fts (rowid, name) VALUES (1, 'indexed-report.txt');
+        UPDATE name_index_state SET trigrams_through = 1;
+        INSERT INTO folder_names (dir_id, name_ids) VALUES (1, X'0102');
+        INSERT INTO name_index_pending (dir_id) VALUES (2);
+        """);
 
     [UnixFact]
     public void A_version_5_catalog_keeps_its_name_index_when_its_trigrams_are_built_again()
