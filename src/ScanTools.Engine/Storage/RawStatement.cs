@@ -44,8 +44,19 @@ internal sealed unsafe class RawStatement : IDisposable
 
     public void Bind(int index, long value)
     {
-        Check(_native ? SqliteNative.BindInt64(_handle, index, value) : raw.sqlite3_bind_int64(_stmt, index, value));
+        Check(_native ? Alive(SqliteNative.BindInt64(_handle, index, value)) : raw.sqlite3_bind_int64(_stmt, index, value));
         _boundNull[index] = false;
+    }
+
+    /// <summary>
+    /// Passes a native call's result through while keeping the statement's SafeHandle reachable until the call has
+    /// returned: by pointer, nothing else keeps it (SQLitePCLRaw's marshalling did), and its finalizer would finalize the
+    /// statement under a call still running.
+    /// </summary>
+    private T Alive<T>(T result)
+    {
+        GC.KeepAlive(_stmt);
+        return result;
     }
 
     private int BindNull(int index)
@@ -54,7 +65,7 @@ internal sealed unsafe class RawStatement : IDisposable
         {
             return raw.SQLITE_OK;
         }
-        int rc = _native ? SqliteNative.BindNull(_handle, index) : raw.sqlite3_bind_null(_stmt, index);
+        int rc = _native ? Alive(SqliteNative.BindNull(_handle, index)) : raw.sqlite3_bind_null(_stmt, index);
         if (rc == raw.SQLITE_OK)
         {
             _boundNull[index] = true;
@@ -130,7 +141,7 @@ internal sealed unsafe class RawStatement : IDisposable
         {
             fixed (byte* p = _utf8)
             {
-                Check(SqliteNative.BindText(_handle, index, p, n, SqliteNative.Transient));
+                Check(Alive(SqliteNative.BindText(_handle, index, p, n, SqliteNative.Transient)));
             }
         }
         _boundNull[index] = false; // after Check: an index out of range is SQLite's error, not ours
@@ -152,7 +163,7 @@ internal sealed unsafe class RawStatement : IDisposable
             fixed (byte* p = value)
             {
                 byte empty = 0; // a zero-length blob is an empty value, not NULL: SQLite needs a pointer for it
-                Check(SqliteNative.BindBlob(_handle, index, value.Length == 0 ? &empty : p, value.Length, SqliteNative.Transient));
+                Check(Alive(SqliteNative.BindBlob(_handle, index, value.Length == 0 ? &empty : p, value.Length, SqliteNative.Transient)));
             }
             _boundNull[index] = false;
         }
@@ -191,7 +202,7 @@ internal sealed unsafe class RawStatement : IDisposable
     {
         if (_native)
         {
-            SqliteNative.Reset(_handle);
+            Alive(SqliteNative.Reset(_handle));
         }
         else
         {
@@ -199,22 +210,22 @@ internal sealed unsafe class RawStatement : IDisposable
         }
     }
 
-    private int StepOnce() => _native ? SqliteNative.Step(_handle) : raw.sqlite3_step(_stmt);
+    private int StepOnce() => _native ? Alive(SqliteNative.Step(_handle)) : raw.sqlite3_step(_stmt);
 
-    public long Int64(int column) => _native ? SqliteNative.ColumnInt64(_handle, column) : raw.sqlite3_column_int64(_stmt, column);
+    public long Int64(int column) => _native ? Alive(SqliteNative.ColumnInt64(_handle, column)) : raw.sqlite3_column_int64(_stmt, column);
 
     public bool IsNull(int column) =>
-        (_native ? SqliteNative.ColumnType(_handle, column) : raw.sqlite3_column_type(_stmt, column)) == raw.SQLITE_NULL;
+        (_native ? Alive(SqliteNative.ColumnType(_handle, column)) : raw.sqlite3_column_type(_stmt, column)) == raw.SQLITE_NULL;
 
     public string Text(int column)
     {
         // The column's UTF-8 bytes decoded directly: SQLitePCL's utf8_to_string measures the length again.
         ReadOnlySpan<byte> bytes = ColumnBytes(column);
-        return bytes.Length == 0 ? string.Empty : Encoding.UTF8.GetString(bytes);
+        return Alive(bytes.Length == 0 ? string.Empty : Encoding.UTF8.GetString(bytes)); // the bytes are the statement's until decoded
     }
 
     /// <summary>A column as a copied byte array; null for NULL.</summary>
-    public byte[]? Blob(int column) => IsNull(column) ? null : ColumnBytes(column).ToArray();
+    public byte[]? Blob(int column) => IsNull(column) ? null : Alive(ColumnBytes(column).ToArray());
 
     /// <summary>A column as a long, or null for NULL.</summary>
     public long? NullableInt64(int column) => IsNull(column) ? null : Int64(column);
@@ -227,7 +238,7 @@ internal sealed unsafe class RawStatement : IDisposable
             return raw.sqlite3_column_blob(_stmt, column);
         }
         byte* p = SqliteNative.ColumnBlob(_handle, column); // first the pointer, then its length (SQLite's documented order)
-        return p is null ? ReadOnlySpan<byte>.Empty : new ReadOnlySpan<byte>(p, SqliteNative.ColumnBytes(_handle, column));
+        return p is null ? ReadOnlySpan<byte>.Empty : new ReadOnlySpan<byte>(p, Alive(SqliteNative.ColumnBytes(_handle, column)));
     }
 
     public void Dispose()
