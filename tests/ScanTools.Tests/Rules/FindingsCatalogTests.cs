@@ -192,7 +192,7 @@ public sealed class FindingsCatalogTests : CatalogTest
 
         // A run that reads part of the tree and is cancelled: it resolves nothing...
         int listed = 0;
-        using var release = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
         ScanJob? job = null;
         var settings = new ScanJobSettings
         {
@@ -202,12 +202,14 @@ public sealed class FindingsCatalogTests : CatalogTest
             {
                 if (Interlocked.Increment(ref listed) == 120)
                 {
+                    started.Wait(); // the walk can get here before Start has returned the job
                     job!.Cancel();
                 }
             },
         };
         using (job = ScanJob.Start(db, new ScanOptions { Roots = new[] { root }, Rules = rules, ThrottleLimit = 1 }, settings))
         {
+            started.Set();
             ScanRun cancelled = job.Pump(new ScanObserver());
             Assert.True(cancelled.Status == ScanRunStatus.Cancelled, $"{cancelled.Status}: {cancelled.Message}");
         }
