@@ -63,17 +63,48 @@ public sealed class ScanProgress
     /// <summary>Files whose stored hash was kept without reading them (unchanged size, times and file id).</summary>
     public long HashesKept => Interlocked.Read(ref _hashesKept);
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Device, long Inode), byte> _linked = new();
+    private readonly LinkTally _linked = new();
 
     /// <summary>
     /// The bytes a record adds to the run's total: its size the first time the run meets its content, 0 for
     /// another name (hard link) of content already counted, as du counts. Only hard-linked files are
-    /// remembered, so memory stays small.
+    /// remembered, and only until all their names are met, so memory stays small.
     /// </summary>
     internal long BytesOnce(FileRecord record) =>
-        record.HardLinks is > 1 && record.Inode is long inode && !record.IsLink
-            ? (_linked.TryAdd((record.Device ?? 0, inode), 0) ? record.Length : 0)
+        record.HardLinks is int links && links > 1 && record.Inode is long inode && !record.IsLink
+            ? (_linked.FirstOfLinks(record.Device ?? 0, inode, links) ? record.Length : 0)
             : record.Length;
+
+    /// <summary>
+    /// The hard-linked files met so far, as (device, inode) with the names met, for every walker thread at once.
+    /// Locked stripes of plain dictionaries: a dictionary of value types holds its entries in arrays the collector
+    /// never traces. A ConcurrentDictionary allocates an object per entry; on the bench's tree, where every file
+    /// has links, those 200,000 young objects made each walk's collections take 110-125 ms instead of 1-2 ms.
+    /// </summary>
+    private sealed class LinkTally
+    {
+        private const int Stripes = 64; // a power of 2, well above any walker count: threads rarely meet on a stripe
+        private readonly Dictionary<(long Device, long Inode), int>[] _stripes =
+            Enumerable.Range(0, Stripes).Select(_ => new Dictionary<(long Device, long Inode), int>()).ToArray();
+
+        /// <summary>
+        /// True the first time (device, inode) is met. Forgets it once <paramref name="links"/> names have been
+        /// met: no other name can follow (unless a link is made during the walk, when its bytes count again).
+        /// </summary>
+        public bool FirstOfLinks(long device, long inode, int links)
+        {
+            Dictionary<(long Device, long Inode), int> stripe = _stripes[(int)((ulong)(inode * -7046029254386353131L ^ device) >> 58)];
+            lock (stripe)
+            {
+                ref int met = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(stripe, (device, inode), out bool exists);
+                if (++met >= links)
+                {
+                    stripe.Remove((device, inode));
+                }
+                return !exists;
+            }
+        }
+    }
 
     /// <summary>Takes back files the catalog refused to store, so the counts match what is stored.</summary>
     internal void RemoveFiles(long files, long bytes)
