@@ -106,7 +106,7 @@
             Description = 'A password in a URL (scheme://user:password@host)'
             Severity    = 'High'
             Keywords    = '://'
-            Pattern     = '(?i)\b[a-z][a-z0-9+.-]{1,20}://[^:/?#\s@"'']{1,64}:(?<secret>[^/?#\s"'']{3,128})@[a-z0-9.-]+'
+            Pattern     = '(?i)\b[a-z][a-z0-9+.-]{1,20}://(?<redact>[^:/?#\s@"'']{1,64}):(?<secret>[^/?#\s"'']{3,128})@[a-z0-9.-]+'
         }
         @{
             Id          = 'world-writable-file'

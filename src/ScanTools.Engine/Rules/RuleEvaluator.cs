@@ -204,7 +204,12 @@ internal sealed class RuleEvaluator
                         break;
                     }
                     (int line, int column) = Place(text, ScanRule.PlaceOf(text, m));
-                    (matches ??= new List<RuleMatch>()).Add(new RuleMatch(r.Id, r.Severity, line, column, Excerpt(m.Value, secret), Fingerprint(r.Id, fullPath, secret)));
+                    _found.Add((r, line, column, m.Value, secret, Fingerprint(r.Id, fullPath, secret)));
+                    AddHidden(secret);
+                    if (r.Regex.GroupNumberFromName(HiddenGroup) is int hidden and >= 0 && m.Groups[hidden] is { Success: true, Length: > 0 } g)
+                    {
+                        AddHidden(g.Value);
+                    }
                 }
             }
             catch (RegexMatchTimeoutException)
@@ -213,6 +218,15 @@ internal sealed class RuleEvaluator
                     $"Rule '{r.Id}' ran longer than {r.Regex!.MatchTimeout.TotalSeconds:0.###} s on this file and was stopped; matches it found before are recorded. Simplify the rule's Pattern or give it Keywords."));
             }
         }
+        // Every excerpt hides every secret found in the file, by any rule: a URL's user name can be a token another rule
+        // found (https://ghp_...:x-oauth-basic@github.com), which url-password's excerpt would otherwise show whole.
+        string[] hide = _hidden.OrderByDescending(h => h.Length).ToArray();
+        foreach (var f in _found)
+        {
+            (matches ??= new List<RuleMatch>()).Add(new RuleMatch(f.Rule.Id, f.Rule.Severity, f.Line, f.Column, Excerpt(f.Matched, hide), f.Fingerprint));
+        }
+        _found.Clear();
+        _hidden.Clear();
         if (skippedBinary || skippedOversized)
         {
             ContentSkipped = true;
@@ -268,14 +282,56 @@ internal sealed class RuleEvaluator
 
     /// <summary>
     /// What a report may show of a secret: at most 4 leading characters, and no more than a quarter of it,
-    /// then an ellipsis ("AKIA…" of a 20-character key id, "h…" of "hunter22").
+    /// then an ellipsis ("AKIA…" of a 20-character key id, "hu…" of "hunter22").
     /// </summary>
     internal static string Redact(string secret) => secret[..Math.Min(4, secret.Length / 4)] + "…";
 
-    /// <summary>The matched text with every occurrence of the secret redacted, on one line, at most 120 characters.</summary>
-    internal static string Excerpt(string matched, string secret)
+    /// <summary>
+    /// The name of a Pattern's group whose text an excerpt hides like the secret's, without it being the secret
+    /// (url-password's user name, which is often a token).
+    /// </summary>
+    internal const string HiddenGroup = "redact";
+
+    /// <summary>The most texts one file's excerpts hide (its secrets and redact groups); past it, the excerpts say only where.</summary>
+    private const int MaxHidden = 4_096;
+
+    private readonly List<(ScanRule Rule, int Line, int Column, string Matched, string Secret, string Fingerprint)> _found = new();
+    private readonly HashSet<string> _hidden = new(StringComparer.Ordinal);
+
+    private void AddHidden(string text)
     {
-        string redacted = matched.Replace(secret, Redact(secret), StringComparison.Ordinal);
+        if (_hidden.Count < MaxHidden)
+        {
+            _hidden.Add(text);
+        }
+        else if (!_hidden.Contains(text))
+        {
+            _hidden.Add(string.Empty); // the marker: too many to hide one by one
+        }
+    }
+
+    /// <summary>The matched text with the secret redacted, on one line, at most 120 characters.</summary>
+    internal static string Excerpt(string matched, string secret) => Excerpt(matched, new[] { secret });
+
+    /// <summary>
+    /// The matched text with every occurrence of each of <paramref name="hide"/> redacted (longest first), on one line, at
+    /// most 120 characters. An empty text in <paramref name="hide"/> means more were found than can be checked one by one:
+    /// the excerpt is then only an ellipsis.
+    /// </summary>
+    internal static string Excerpt(string matched, IReadOnlyList<string> hide)
+    {
+        string redacted = matched;
+        foreach (string h in hide)
+        {
+            if (h.Length == 0)
+            {
+                return "…";
+            }
+            if (redacted.Contains(h, StringComparison.Ordinal))
+            {
+                redacted = redacted.Replace(h, Redact(h), StringComparison.Ordinal);
+            }
+        }
         var sb = new StringBuilder(Math.Min(redacted.Length, 121));
         bool space = false;
         foreach (char c in redacted)

@@ -130,6 +130,40 @@ public sealed class RuleEvaluatorTests
     public void Redaction_keeps_at_most_four_characters_and_a_quarter(string secret, string expected) =>
         Assert.Equal(expected, RuleEvaluator.Redact(secret));
 
+    [Theory]
+    [InlineData("url = https://ghp_zymMlopiWfqUyHRSIf8NFmAUNLnY5Yx0y3Rn:x-oauth-basic@github.com/o/r.git", "ghp_zymMlopiWfqUyHRSIf8NFmAUNLnY5Yx0y3Rn")]
+    [InlineData("s3://AKIAJ5LVFF6UZCRA3NXF:Zq8sd7f6g5h4j3k2@bucket.example.com/x", "AKIAJ5LVFF6UZCRA3NXF")]
+    public void A_token_in_a_urls_user_name_is_in_no_excerpt_of_any_rule(string line, string token)
+    {
+        // url-password's secret is the password; the user name before it is a token that other rules find. Every excerpt of
+        // the file hides every secret found in it, and url-password's hides its user name (the group named redact) too.
+        var (matches, _) = Evaluate(RuleSet.Builtin, "/srv/remote.txt", Encoding.UTF8.GetBytes(line + "\n"));
+        Assert.Contains(matches, m => m.RuleId == "url-password");
+        Assert.True(matches.Count >= 2, string.Join(", ", matches.Select(m => m.RuleId)));
+        Assert.All(matches, m => Assert.DoesNotContain(token[4..], m.Excerpt!, StringComparison.Ordinal));
+        RuleMatch url = matches.Single(m => m.RuleId == "url-password");
+        Assert.Contains(RuleEvaluator.Redact(token), url.Excerpt!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_user_name_no_other_rule_knows_is_hidden_in_url_passwords_excerpt_too()
+    {
+        var (matches, _) = Evaluate(RuleSet.Builtin.Select(new[] { "url-password" }), "/srv/x.env",
+            Encoding.UTF8.GetBytes("REPO=https://deploy-7f3kq9z2:Tr0ub4dor-and-3@git.example.com/r\n"));
+        RuleMatch m = Assert.Single(matches);
+        Assert.DoesNotContain("7f3kq9z2", m.Excerpt!, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tr0ub4dor-and-3"[3..], m.Excerpt!, StringComparison.Ordinal);
+        Assert.StartsWith("https://", m.Excerpt!, StringComparison.Ordinal);
+        Assert.EndsWith("@git.example.com", m.Excerpt!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void More_texts_to_hide_than_can_be_checked_leave_only_an_ellipsis()
+    {
+        Assert.Equal("…", RuleEvaluator.Excerpt("token=abcdefgh", new[] { "zzzzzzzz", string.Empty }));
+        Assert.Equal("token=ab…", RuleEvaluator.Excerpt("token=abcdefgh", new[] { "abcdefgh", "cdef" }));
+    }
+
     [Fact]
     public void Excerpt_is_one_line_without_the_secret_and_short()
     {
