@@ -106,14 +106,18 @@ internal static unsafe partial class LinuxFile
     }
 
     /// <summary>
-    /// Opens a file for reading without blocking: a pseudo-file that waits for data (a kernel stream) fails a
-    /// read with EAGAIN (an <see cref="IOException"/> from RandomAccess) instead of hanging the reader.
+    /// Opens a file the caller stat'd as a regular file, for reading, without blocking and without following a link
+    /// (unless <paramref name="followLink"/>), and checks what was opened is still a regular file. Between the stat and
+    /// the open anyone who can write the folder can put a FIFO there, whose open would wait for a writer forever, or a
+    /// link to a file the scan should not read.
     /// </summary>
-    /// <exception cref="IOException">The file cannot be opened.</exception>
+    /// <exception cref="FileNotFoundException">The file is gone, or a link is there now.</exception>
+    /// <exception cref="FileReplacedException">Something else than a regular file is there now (a FIFO, a device, a folder).</exception>
     /// <exception cref="UnauthorizedAccessException">Permission denied.</exception>
-    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenNonBlocking(string path)
+    /// <exception cref="IOException">The file cannot be opened.</exception>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRegularFile(string path, bool followLink)
     {
-        int fd = Open(path, out int errno);
+        int fd = Open(path, out int errno, noFollow: !followLink);
         if (fd < 0)
         {
             throw Failure(errno) switch
@@ -123,7 +127,13 @@ internal static unsafe partial class LinuxFile
                 _ => new IOException($"Could not open '{path}' (errno {errno}).", errno),
             };
         }
-        return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        if (LinuxStat.TryStatFd(fd, path, out EntryStat opened) != StatFailure.None || opened.Kind != EntryKind.File)
+        {
+            handle.Dispose();
+            throw new FileReplacedException(path);
+        }
+        return handle;
     }
 
     private static ReadFailure ReadAll(int fd, Span<byte> into, long offset, out int read)
@@ -185,4 +195,14 @@ internal static unsafe partial class LinuxFile
 
     [LibraryImport("libc")]
     private static partial int close(int fd);
+}
+
+/// <summary>A file was replaced, between its stat and its open, by something that is not a regular file; nothing was read.</summary>
+public sealed class FileReplacedException : IOException
+{
+    /// <summary>Says which file, and that it is recorded as what it is at the next scan.</summary>
+    public FileReplacedException(string path)
+        : base($"'{path}' was replaced by something that is not a regular file (a pipe, a device or a folder) while it was being read, so nothing of it was read or recorded this time; the next scan records what is there then.")
+    {
+    }
 }

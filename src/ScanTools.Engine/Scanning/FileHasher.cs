@@ -57,8 +57,10 @@ internal sealed class FileHasher : IDisposable
     /// <param name="stat">What the listing said of it.</param>
     /// <param name="cancellationToken">Stops the read.</param>
     /// <param name="digest">Compute SHA-256; false when the content is read for rules only.</param>
+    /// <param name="followLink">The path is a link the scan follows (-FollowSymlink): read its target. Otherwise a link found
+    /// there now is not followed (<see cref="FileNotFoundException"/>).</param>
     /// <param name="capture">Keep up to this many leading bytes in <see cref="Captured"/> (0: none); the same read feeds hash and rules.</param>
-    public HashOutcome Hash(string path, in EntryStat stat, CancellationToken cancellationToken, bool digest = true, int capture = 0)
+    public HashOutcome Hash(string path, in EntryStat stat, CancellationToken cancellationToken, bool digest = true, int capture = 0, bool followLink = false)
     {
         CapturedLength = 0;
         CapturedAll = false;
@@ -74,9 +76,10 @@ internal sealed class FileHasher : IDisposable
         {
             return new HashOutcome(null, stat.Length, "Reading this file would consume the kernel's messages (it is a stream, not content), so it is recorded without a hash.");
         }
-        // A pseudo-file may wait for data that never comes: opened non-blocking, it answers EAGAIN instead.
-        using SafeFileHandle handle = pseudo && Platform.LinuxFile.IsSupported
-            ? Platform.LinuxFile.OpenNonBlocking(path)
+        // Opened non-blocking: a pseudo-file that waits for data that never comes answers EAGAIN instead; and checked to be
+        // a regular file still, so a FIFO put in its place since the stat cannot hold the scan forever.
+        using SafeFileHandle handle = Platform.LinuxFile.IsSupported
+            ? Platform.LinuxFile.OpenRegularFile(path, followLink)
             : File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         long offset = 0;
         byte[] result;

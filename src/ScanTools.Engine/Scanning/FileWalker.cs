@@ -96,6 +96,9 @@ public sealed class FileWalker
     /// <summary>Test seam: runs after an entry is listed and before it is stat'ed (native Linux listing only).</summary>
     internal Action<string>? EntryListed { get; set; }
 
+    /// <summary>Test seam: runs after a file is stat'ed and before its content is read for the hash or the rules.</summary>
+    internal Action<string>? ContentOpening { get; set; }
+
     /// <summary>The files of the catalog this scan writes, left out where the walk meets them (see <see cref="OwnCatalogFiles"/>).</summary>
     internal OwnCatalogFiles? OwnCatalog { get; set; }
 
@@ -515,7 +518,8 @@ public sealed class FileWalker
             string full = fullName!;
             try
             {
-                HashOutcome hashed = hasher!.Hash(full, stat, ct, digest: hashing, capture: capture);
+                ContentOpening?.Invoke(full);
+                HashOutcome hashed = hasher!.Hash(full, stat, ct, digest: hashing, capture: capture, followLink: isLink);
                 contentRead = capture > 0;
                 if (hashing)
                 {
@@ -535,7 +539,12 @@ public sealed class FileWalker
             {
                 if (ex is FileNotFoundException or DirectoryNotFoundException)
                 {
-                    ReportError(sink, new ScanError(full, ScanErrorKind.FileVanished, "The file was deleted while it was being read."));
+                    ReportError(sink, new ScanError(full, ScanErrorKind.FileVanished, "The file was deleted (or replaced by a link) while it was being read."));
+                    return null;
+                }
+                if (ex is Platform.FileReplacedException)
+                {
+                    ReportError(sink, new ScanError(full, ScanErrorKind.FileVanished, ex.Message));
                     return null;
                 }
                 keepFindings = capture > 0;

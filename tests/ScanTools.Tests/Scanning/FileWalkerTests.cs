@@ -42,6 +42,72 @@ public sealed class FileWalkerTests : IDisposable
         Assert.Empty(sink.Errors);
     }
 
+    [LinuxFact]
+    public void AFileReplacedByAFifoBetweenItsStatAndItsRead_IsReportedAndSkipped_AndTheWalkGoesOn()
+    {
+        // A FIFO without a writer makes open(2) wait forever: anyone who can write a scanned folder could stall a scan.
+        string swapped = _t.File("tree/swapped.txt", "x\n");
+        _t.File("tree/other.txt", "y\n");
+        var options = Options("tree", o => o with { Hash = true, Rules = ScanTools.Rules.RuleSet.Builtin });
+        var sink = new RecordingSink();
+        var walker = new FileWalker(options, Guid.NewGuid()) { ContentOpening = path =>
+        {
+            if (path == swapped)
+            {
+                File.Delete(path);
+                Trees.MkFifo(path);
+            }
+        } };
+        Task walk = Task.Run(() => walker.Walk(sink));
+        Assert.True(walk.Wait(TimeSpan.FromSeconds(60)), "The walk hangs on the FIFO put where a file was.");
+
+        FileRecord other = Assert.Single(sink.Records);
+        Assert.Equal("other.txt", other.Name);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData("y\n"u8)), Convert.ToHexString(other.Sha256Bytes!));
+        ScanError error = Assert.Single(sink.Errors);
+        Assert.Equal(ScanErrorKind.FileVanished, error.Kind);
+        Assert.Equal(swapped, error.Path);
+        Assert.Contains("not a regular file", error.Message, StringComparison.Ordinal);
+    }
+
+    [LinuxFact]
+    public void AFileReplacedByALinkBetweenItsStatAndItsRead_IsNotReadThroughTheLink()
+    {
+        // Between the stat and the read a link to a file the scan should not read (/etc/shadow when root scans) takes the file's
+        // place: its content must not be hashed or matched under the file's name.
+        string swapped = _t.File("tree/swapped.txt", "x\n");
+        string secret = _t.File("elsewhere/secret.txt", "password = Tr0ub4dor&3xyz\n");
+        var options = Options("tree", o => o with { Hash = true });
+        var sink = new RecordingSink();
+        var walker = new FileWalker(options, Guid.NewGuid()) { ContentOpening = path =>
+        {
+            if (path == swapped)
+            {
+                File.Delete(path);
+                File.CreateSymbolicLink(path, secret);
+            }
+        } };
+        walker.Walk(sink);
+
+        Assert.Empty(sink.Records);
+        ScanError error = Assert.Single(sink.Errors);
+        Assert.Equal(ScanErrorKind.FileVanished, error.Kind);
+    }
+
+    [LinuxFact]
+    public void WithFollowSymlink_AFollowedLinkToAFileIsStillReadThroughTheLink()
+    {
+        _t.File("target/real.txt", "z\n");
+        Directory.CreateDirectory(_t.Combine("tree"));
+        File.CreateSymbolicLink(_t.Combine("tree", "link.txt"), _t.Combine("target", "real.txt"));
+
+        RecordingSink sink = Walk(Options("tree", o => o with { Hash = true, FollowSymlinks = true }));
+
+        FileRecord link = Assert.Single(sink.Records);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData("z\n"u8)), Convert.ToHexString(link.Sha256Bytes!));
+        Assert.Empty(sink.Errors);
+    }
+
     [Fact]
     public void Walk_IncludesHiddenFilesAndDotFolders()
     {
