@@ -12,6 +12,7 @@ namespace ScanTools.Commands;
 public sealed class ExportFindingMatchCommand : PSCmdlet
 {
     private readonly List<FindingMatch> _matches = new();
+    private readonly HashSet<string> _fingerprints = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The file to write.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -43,7 +44,16 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject));
+    protected override void ProcessRecord()
+    {
+        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject))
+        {
+            if (_fingerprints.Add(m.Fingerprint))
+            {
+                _matches.Add(m); // a finding piped twice is one result, as it is one finding
+            }
+        }
+    }
 
     /// <inheritdoc />
     protected override void EndProcessing()

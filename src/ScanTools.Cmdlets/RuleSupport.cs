@@ -32,7 +32,9 @@ internal static class RuleSupport
             RuleSet result = excludeRules is { Length: > 0 } ? chosen.Select(Array.Empty<string>(), excludeRules) : chosen;
             if (result.Rules.Count == 0)
             {
-                Fail(cmdlet, "No rule is left to apply: -ExcludeRule leaves out every rule that -Rule and -RulePath select. Leave out -Rule and -RulePath to scan without rules.", null);
+                Fail(cmdlet, chosen.Rules.Count > 0
+                    ? "No rule is left to apply: -ExcludeRule leaves out every rule that -Rule and -RulePath select. Leave out -Rule and -RulePath to scan without rules."
+                    : $"No rule to apply: the -RulePath file{(paths.Count == 1 ? $" '{paths[0]}' holds" : "s hold")} no rules (Rules = @()). Add rules to {(paths.Count == 1 ? "it" : "them")}, add -Rule * for the built-in rules, or leave out -RulePath to scan without rules.", null);
             }
             return result;
         }

@@ -205,6 +205,10 @@ public sealed class StartScanCommand : CatalogWriteCommand
             RulePath = RulePath.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToList(),
             ContentSizeLimit = ContentSizeLimit,
         };
+        if (options.Rules is null && MyInvocation.BoundParameters.ContainsKey(nameof(ContentSizeLimit)))
+        {
+            WriteWarning("-ContentSizeLimit sets how much of a file the content rules read, and no rule is applied (neither -Rule nor -RulePath is given), so it changes nothing. Add -Rule * to apply the built-in rules.");
+        }
         try
         {
             options.Validate();

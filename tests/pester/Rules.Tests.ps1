@@ -1045,9 +1045,34 @@ Describe 'Mistakes a user makes with rules and findings' {
         @(Import-Csv -LiteralPath $csv).Fingerprint | Should -Be @(Get-FindingMatch -Database $db).Fingerprint
     }
 
+    It 'writes a finding piped twice once' {
+        $sarif = Join-Path $out 'twice.sarif'
+        $found = @(Get-FindingMatch -Database $db)
+        $found.Count | Should -BeGreaterThan 0
+        @($found; $found) | Export-FindingMatch -Path $sarif
+        $results = (Get-Content -LiteralPath $sarif -Raw | ConvertFrom-Json).runs[0].results
+        @($results).Count | Should -Be $found.Count
+    }
+
     It 'refuses -ExcludeRule that leaves no rule, rather than scanning without rules' {
         { Start-Scan -Path $root -Rule aws-* -ExcludeRule * -Database $db } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage '*No rule is left*'
         @(Get-ScanRun -Database $db).Count | Should -Be 1
+    }
+
+    It 'refuses a -RulePath file without rules, and says so rather than blaming -ExcludeRule' {
+        $empty = Join-Path $out 'empty-rules.psd1'
+        Set-Content -LiteralPath $empty -Value '@{ Rules = @() }'
+        { Start-Scan -Path $root -RulePath $empty -Database $db } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage "*'$empty' holds no rules*"
+        @(Get-ScanRun -Database $db).Count | Should -Be 1
+    }
+
+    It 'warns that -ContentSizeLimit changes nothing in a scan without rules' {
+        $scratch = Join-Path $out 'no-rules.db'
+        $null = Start-Scan -Path $root -ContentSizeLimit 1MB -Database $scratch -WarningVariable warned -WarningAction SilentlyContinue
+        $warned.Count | Should -Be 1
+        "$($warned[0])" | Should -BeLike '*-ContentSizeLimit*changes nothing*'
+        $null = Start-Scan -Path $root -Rule private-key -ContentSizeLimit 1MB -Database $scratch -WarningVariable none -WarningAction SilentlyContinue
+        $none.Count | Should -Be 0
     }
 
     It 'reports a -ScanId the catalog does not hold' {

@@ -93,7 +93,7 @@ public static class FindingExport
             w.WriteString("level", SarifLevel(m.Severity));
             w.WriteStartObject("message");
             string? description = rules?.Find(m.RuleId)?.Description;
-            w.WriteString("text", string.IsNullOrEmpty(description) ? $"Rule {m.RuleId} matched." : $"{description}.".Replace("..", ".", StringComparison.Ordinal));
+            w.WriteString("text", string.IsNullOrEmpty(description) ? $"Rule {m.RuleId} matched." : Sentence(description));
             w.WriteEndObject();
             w.WriteStartArray("locations");
             w.WriteStartObject();
@@ -150,10 +150,22 @@ public static class FindingExport
         w.WriteEndObject();
     }
 
-    /// <summary>A file URI for a full path, each segment percent-encoded (RFC 8089), so that any name survives.</summary>
+    /// <summary>A description as a message: with a full stop at its end unless it ends in one, or in other punctuation, already.</summary>
+    internal static string Sentence(string description)
+    {
+        string d = description.TrimEnd();
+        return d.Length > 0 && d[^1] is '.' or '!' or '?' or '…' ? d : d + ".";
+    }
+
+    /// <summary>
+    /// A file URI for a full path, each segment percent-encoded (RFC 8089), so that any name survives. A backslash separates
+    /// folders in a Windows path (C:\x, \\server\share, or any path on Windows); elsewhere it is part of a name (%5C).
+    /// </summary>
     public static string FileUri(string fullPath)
     {
-        string path = fullPath.Replace('\\', '/');
+        bool windows = OperatingSystem.IsWindows() || fullPath.StartsWith(@"\\", StringComparison.Ordinal)
+            || (fullPath.Length >= 3 && char.IsAsciiLetter(fullPath[0]) && fullPath[1] == ':' && fullPath[2] is '\\' or '/');
+        string path = windows ? fullPath.Replace('\\', '/') : fullPath;
         var sb = new StringBuilder("file://");
         if (!path.StartsWith('/'))
         {

@@ -22,6 +22,11 @@ public sealed class FindingExportTests
                 Status = (FindingStatus)r.Next(3), FirstScanId = 1, LastScanId = 2, Baselined = r.Next(2) == 0, BaselineReason = r.Next(2) == 0 ? "accepted, test" : null,
             });
         }
+        if (!OperatingSystem.IsWindows())
+        {
+            // A backslash is part of a name here, not a separator: the URI must not turn it into another folder.
+            list.Add(new FindingMatch { FullName = "/data/back\\slash.txt", Directory = "/data", Name = "back\\slash.txt", RuleId = "private-key", Severity = RuleSeverity.High, Line = 1, Column = 1, Fingerprint = new string('e', 32) });
+        }
         list.Add(new FindingMatch { FullName = "/tmp/x", Directory = "/tmp", Name = "x", RuleId = "world-writable-file", Severity = RuleSeverity.Medium, Excerpt = "mode -rw-rw-rw-", Fingerprint = new string('c', 32) });
         list.Add(new FindingMatch { FullName = "/x/own", Directory = "/x", Name = "own", RuleId = "not-a-builtin", Severity = RuleSeverity.Low, Line = 1, Column = 1, Fingerprint = new string('d', 32) });
         return list;
@@ -56,6 +61,29 @@ public sealed class FindingExportTests
             Assert.Equal(matches[i].FullName, Uri.UnescapeDataString(new Uri(uri).AbsolutePath));
             Assert.Equal(matches[i].Baselined, res.TryGetProperty("suppressions", out _));
         }
+    }
+
+    [Theory]
+    [InlineData("A password in a URL (scheme://user:password@host)", "A password in a URL (scheme://user:password@host).")]
+    [InlineData("A password in a connection string or settings line (Password=..., Pwd=..., DB_PASSWORD=..., quoted or not)", "A password in a connection string or settings line (Password=..., Pwd=..., DB_PASSWORD=..., quoted or not).")]
+    [InlineData("Ends in an ellipsis...", "Ends in an ellipsis...")]
+    [InlineData("Already a sentence. ", "Already a sentence.")]
+    public void A_results_message_is_its_rules_description_as_one_sentence_with_its_dots_kept(string description, string message) =>
+        Assert.Equal(message, FindingExport.Sentence(description));
+
+    [Theory]
+    [InlineData("/data/back\\slash.txt", "file:///data/back%5Cslash.txt")]
+    [InlineData("/data/a b/#x%.txt", "file:///data/a%20b/%23x%25.txt")]
+    [InlineData("C:\\Users\\me\\a b.txt", "file:///C:/Users/me/a%20b.txt")]
+    public void File_uris_encode_each_name_and_split_only_at_separators(string path, string uri) =>
+        Assert.Equal(uri, FindingExport.FileUri(path));
+
+    [Fact]
+    public void The_tool_version_SARIF_names_is_the_modules()
+    {
+        string manifest = File.ReadAllText(Repo.Combine("module", "ScanTools.psd1"));
+        string declared = System.Text.RegularExpressions.Regex.Match(manifest, @"ModuleVersion\s*=\s*'([^']+)'").Groups[1].Value;
+        Assert.Equal(declared, typeof(FindingExport).Assembly.GetName().Version!.ToString(3));
     }
 
     [Fact]
