@@ -572,6 +572,21 @@ Describe 'New, Open and Resolved' {
 
         @(Get-FindingMatch -Database $db -Status Resolved) | Should -BeNullOrEmpty -Because 'the secret is still in the file; the rules did not read it'
     }
+
+    It 'calls a finding that a later run kept without looking Open, not New' {
+        $late = Write-Planted -Path (Join-Path $root 'late.txt') -Before 'k=' -Secret (New-AwsKeyId)
+        $null = Start-Scan -Path $root -Rule * -ContentSizeLimit 4000 -Database $db
+        @(Get-FindingMatch -Database $db -LiteralPath $late.Path).Status | Should -Be 'New'
+
+        [IO.File]::AppendAllText($late.Path, 'x' * 5000)
+        $null = Start-Scan -Path $root -Rule * -ContentSizeLimit 4000 -Database $db
+
+        $kept = @(Get-FindingMatch -Database $db -LiteralPath $late.Path)
+        $kept | Should -HaveCount 1
+        $kept[0].Status | Should -Be 'Open' -Because 'a run with its rule carried it forward; it is not new to that run'
+        @(Get-FindingMatch -Database $db -Status New -LiteralPath $late.Path) | Should -BeNullOrEmpty
+        @(Get-FindingMatch -Database $db -Status Open -LiteralPath $late.Path) | Should -HaveCount 1
+    }
 }
 
 Describe 'Baselines' {

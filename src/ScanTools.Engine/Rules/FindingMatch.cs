@@ -3,9 +3,9 @@ namespace ScanTools.Rules;
 /// <summary>Where a finding stands.</summary>
 public enum FindingStatus
 {
-    /// <summary>Seen first by the latest run that saw it.</summary>
+    /// <summary>Seen first by the latest run that saw it, and no later run kept it without looking.</summary>
     New = 0,
-    /// <summary>Seen by more than one run, and by the latest of its rule's runs that covered its folder.</summary>
+    /// <summary>Seen by more than one run, or kept open by a later run with its rule that could not look at the file.</summary>
     Open = 1,
     /// <summary>A completed rescan with its rule no longer saw it.</summary>
     Resolved = 2,

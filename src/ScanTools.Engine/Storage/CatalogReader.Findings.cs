@@ -99,11 +99,11 @@ public sealed partial class CatalogReader
         var states = new List<string>();
         if (statuses.Contains(FindingStatus.New))
         {
-            states.Add("(f.resolved_scan_id IS NULL AND f.first_scan_id = f.last_scan_id)");
+            states.Add("(f.resolved_scan_id IS NULL AND f.first_scan_id = f.last_scan_id AND coalesce(f.kept_scan_id, 0) <= f.last_scan_id)");
         }
         if (statuses.Contains(FindingStatus.Open))
         {
-            states.Add("(f.resolved_scan_id IS NULL AND f.first_scan_id <> f.last_scan_id)");
+            states.Add("(f.resolved_scan_id IS NULL AND (f.first_scan_id <> f.last_scan_id OR coalesce(f.kept_scan_id, 0) > f.last_scan_id))");
         }
         if (statuses.Contains(FindingStatus.Resolved))
         {
@@ -115,7 +115,7 @@ public sealed partial class CatalogReader
             where.Append(" AND f.first_scan_id = ").Append(Bind(scan));
         }
         string sql = $"""
-            SELECT d.path, f.name, f.rule_id, f.severity, f.line, f.col, f.excerpt, f.fingerprint, f.first_scan_id, f.last_scan_id, f.resolved_scan_id
+            SELECT d.path, f.name, f.rule_id, f.severity, f.line, f.col, f.excerpt, f.fingerprint, f.first_scan_id, f.last_scan_id, f.resolved_scan_id, f.kept_scan_id
             FROM findings f JOIN directories d ON d.id = f.dir_id
             WHERE {where}
             ORDER BY f.severity DESC, d.path, f.name, f.line, f.col;
@@ -148,6 +148,9 @@ public sealed partial class CatalogReader
             string name = r.GetString(1);
             long first = r.GetInt64(8), last = r.GetInt64(9);
             long? resolved = r.IsDBNull(10) ? null : r.GetInt64(10);
+            // Kept by a later run that could not look (the file unreadable, too large, binary): still there as far as is
+            // known, and no longer new.
+            bool keptSince = !r.IsDBNull(11) && r.GetInt64(11) > last;
             yield return new FindingMatch
             {
                 Directory = dir,
@@ -162,7 +165,7 @@ public sealed partial class CatalogReader
                 FirstScanId = first,
                 LastScanId = last,
                 ResolvedScanId = resolved,
-                Status = resolved is not null ? FindingStatus.Resolved : first == last ? FindingStatus.New : FindingStatus.Open,
+                Status = resolved is not null ? FindingStatus.Resolved : first == last && !keptSince ? FindingStatus.New : FindingStatus.Open,
                 Baselined = baselined,
                 BaselineReason = reason,
                 Database = DatabasePath,
