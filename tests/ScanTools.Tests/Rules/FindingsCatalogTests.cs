@@ -230,13 +230,16 @@ public sealed class FindingsCatalogTests : CatalogTest
         string db = Path.Combine(T.Path, "c.db");
         Scan(db, root, RuleSet.Builtin);
         List<FindingMatch> before = Matches(db);
-        // Too large for the limit now: not looked at, so neither resolved nor seen (still New, same LastScanId).
+        // Too large for the limit now: not looked at, so neither resolved nor seen (same LastScanId), but carried forward by
+        // that run, so no longer New to it: Open.
         using (ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { root }, Rules = RuleSet.Builtin, ContentSizeLimit = 10 }, new ScanJobSettings { Registry = Registry }))
         {
             job.Pump(new ScanObserver());
         }
         List<FindingMatch> after = Matches(db);
-        Assert.Equal(before.Select(m => (m.Fingerprint, m.Status, m.LastScanId)).OrderBy(x => x.Fingerprint), after.Select(m => (m.Fingerprint, m.Status, m.LastScanId)).OrderBy(x => x.Fingerprint));
+        Assert.Equal(before.Select(m => (m.Fingerprint, m.LastScanId)).OrderBy(x => x.Fingerprint), after.Select(m => (m.Fingerprint, m.LastScanId)).OrderBy(x => x.Fingerprint));
+        Assert.All(before, m => Assert.Equal(FindingStatus.New, m.Status));
+        Assert.All(after, m => Assert.Equal(FindingStatus.Open, m.Status));
         Assert.Equal(planted.Count, before.Count);
     }
 
