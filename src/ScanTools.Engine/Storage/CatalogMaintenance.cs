@@ -167,7 +167,7 @@ public static class CatalogMaintenance
                 if (verdict != "ok")
                 {
                     throw new CatalogException(CatalogErrorCode.Corrupt, source,
-                        $"The copy of '{source}' failed SQLite's check ({verdict}); it was not kept. Run Optimize-ScanCatalog, then try again; if it fails again, the catalog may be damaged.");
+                        $"The copy of '{source}' failed SQLite's check ({verdict}); it was not kept, and the destination is as it was. The catalog itself is damaged: keep your last good backup, then restore the catalog from it, or move the catalog aside and scan into a new one (about_ScanTools, CatalogCorrupt).");
                 }
             }
             long files, runs, last;
@@ -177,7 +177,10 @@ public static class CatalogMaintenance
             }
             // Stopped meanwhile (Ctrl+C): the copy is dropped, and a previous backup at the destination stays.
             cancellationToken.ThrowIfCancellationRequested();
-            File.Move(draft, target, overwrite);
+            using (Sessions.WriterLock? held = TakeDestination(target))
+            {
+                File.Move(draft, target, overwrite);
+            }
             return new CatalogBackupResult
             {
                 Database = source,
@@ -259,6 +262,28 @@ public static class CatalogMaintenance
             throw new ScanArgumentException($"This account cannot write in the folder '{folder}'. Choose a folder it can write, or give it write access.");
         }
         return (source, target);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="target"/> ready to be replaced by a backup: refused while a ScanTools writer holds it (a
+    /// catalog being scanned into), then its old -wal, -shm and -journal are deleted. SQLite would otherwise apply the
+    /// old log's pages to the new file, damaging it. Returns the writer lock, held until the backup is in place; null
+    /// when no ScanTools writer ever used the destination.
+    /// </summary>
+    /// <exception cref="CatalogException">A writer holds the destination (<see cref="CatalogErrorCode.WriterUnavailable"/>).</exception>
+    private static Sessions.WriterLock? TakeDestination(string target)
+    {
+        Sessions.WriterLock? held = null;
+        if (File.Exists(Sessions.WriterLock.PathFor(target)))
+        {
+            held = Sessions.WriterLock.TryAcquire(target) ?? throw new CatalogException(CatalogErrorCode.WriterUnavailable, target,
+                $"The destination '{target}' is a catalog in use: a ScanTools writer (a scan, a consumer, Write-Finding) is writing it. Let it finish or stop it, or choose another -Destination.");
+        }
+        foreach (string stale in new[] { CatalogFiles.Wal(target), CatalogFiles.Shm(target), target + "-journal" })
+        {
+            File.Delete(stale);
+        }
+        return held;
     }
 
     /// <summary>Drafts left next to <paramref name="target"/> by backups whose process died (killed mid-copy): removed.</summary>

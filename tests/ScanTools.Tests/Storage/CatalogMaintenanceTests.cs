@@ -1,4 +1,5 @@
 using ScanTools.Scanning;
+using ScanTools.Sessions;
 using ScanTools.Storage;
 using ScanTools.Storage.Writes;
 using ScanTools.Tests.Support;
@@ -151,6 +152,43 @@ public sealed class CatalogMaintenanceTests : CatalogTest
         Assert.Equal(CatalogErrorCode.NotFound, Assert.Throws<CatalogException>(() => CatalogMaintenance.Backup(Path.Combine(folder, "none.db"), Path.Combine(folder, "y.db"))).Code);
         CatalogBackupResult replaced = CatalogMaintenance.Backup(db, existing, overwrite: true);
         Assert.Equal(5, replaced.Runs);
+    }
+
+    [UnixFact]
+    public void A_backup_over_a_catalog_replaces_its_log_too_and_is_refused_while_a_writer_writes_it()
+    {
+        (string db, _, _) = History();
+        // The destination: another catalog whose writer died, so its -wal holds commits (WAL frames that SQLite would
+        // apply to whatever file is at that name next, damaging the backup).
+        string old = Path.Combine(T.Dir("old"), "old.db");
+        string other = T.Dir("other");
+        File.WriteAllText(Path.Combine(other, "o.txt"), "o");
+        Scan(old, other);
+        using (WriterSessionLease lease = Registry.Acquire(old))
+        {
+            var run = Guid.NewGuid();
+            lease.Write(new ScanRunStart { RunKey = run, StartedUtc = DateTime.UtcNow, Roots = new[] { "/x" } });
+            lease.Write(new DirectoryListing { RunKey = run, DirectoryPath = "/x", Files = Enumerable.Range(0, 3000).Select(i => new FileRecord("/x", $"n{i}") { Length = i, LastWriteTimeUtc = DateTime.UtcNow }).ToList() });
+            lease.Flush();
+
+            // Its writer is alive: the backup does not take its place.
+            var busy = Assert.Throws<CatalogException>(() => CatalogMaintenance.Backup(db, old, overwrite: true));
+            Assert.Equal(CatalogErrorCode.WriterUnavailable, busy.Code);
+            Assert.Contains("in use", busy.Message, StringComparison.Ordinal);
+            // The log as a killed writer leaves it: frames not yet folded into the file.
+            File.Copy(old + "-wal", old + ".wal-kept", overwrite: true);
+        }
+        Registry.CloseAll();
+        File.Copy(old + ".wal-kept", old + "-wal", overwrite: true);
+        Assert.True(new FileInfo(old + "-wal").Length > 0);
+
+        CatalogBackupResult done = CatalogMaintenance.Backup(db, old, overwrite: true);
+
+        Assert.False(File.Exists(old + "-wal"));
+        Assert.Equal("ok", Sql.Text(old, "PRAGMA integrity_check;"));
+        Assert.Equal(5, Sql.Scalar(old, "SELECT count(*) FROM scan_runs;"));
+        Assert.Equal(Present(db), Present(old));
+        Assert.Equal(5, done.Runs);
     }
 
     [UnixFact]
