@@ -16,6 +16,7 @@ internal static class CatalogDatabase
     public static SqliteConnection OpenForWriting(string path, Durability durability)
     {
         RefuseFolder(path);
+        RefuseSeveralNames(path);
         if (MissingFolder(path) is CatalogException missing)
         {
             throw missing;
@@ -140,6 +141,7 @@ internal static class CatalogDatabase
     internal static void ThrowIfUnusableForWriting(string path)
     {
         RefuseFolder(path);
+        RefuseSeveralNames(path);
         if (MissingFolder(path) is CatalogException missing)
         {
             throw missing;
@@ -350,6 +352,22 @@ internal static class CatalogDatabase
         {
             throw new CatalogException(CatalogErrorCode.NotACatalog, path,
                 $"'{path}' is not a regular file (a FIFO, socket or device), so it cannot be a catalog. Give the path of a catalog file.");
+        }
+    }
+
+    /// <summary>
+    /// Refuses to write a catalog file that has more than one name (hard links). SQLite keeps a database's log, its
+    /// shared memory and ScanTools its writer lock beside the name it was opened by, so a writer through each name would
+    /// both write at once and damage the file (sqlite.org/howtocorrupt.html, 2.5). Reading through any name is allowed.
+    /// </summary>
+    internal static void RefuseSeveralNames(string path)
+    {
+        if (!OperatingSystem.IsWindows() && Platform.FileStat.TryStat(path, follow: true, out Platform.EntryStat stat) == Platform.StatFailure.None
+            && stat.Kind == Platform.EntryKind.File && stat.Links is > 1)
+        {
+            throw new CatalogException(CatalogErrorCode.OpenFailed, path,
+                $"The catalog '{path}' has {stat.Links} names (hard links), so ScanTools cannot keep one writer for it: SQLite keeps its log and locks beside each name, and writers through two names would damage it. " +
+                $"Keep one name and remove the others (find / -xdev -samefile '{path}' lists them), or scan into a copy (cp). Reading through any name works.");
         }
     }
 

@@ -17,6 +17,41 @@ public sealed class CatalogPathTests : CatalogTest
         Directory.EnumerateFileSystemEntries(T.Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Order(StringComparer.Ordinal).ToArray();
 
+    [UnixFact]
+    public void ACatalogWithTwoNames_HardLinks_IsRefusedForWritingThroughEither_AndReadsThroughBoth()
+    {
+        // Each name would get its own -wal and writer lock: two writers at once, a damaged file.
+        string one = T.Db();
+        using (WriterSessionLease lease = Registry.Acquire(one))
+        {
+            lease.Write(Writes.Start(Guid.NewGuid()));
+            lease.Flush();
+        }
+        Registry.CloseAll();
+        string two = Path.Combine(T.Dir("elsewhere"), "two.db");
+        Trees.HardLink(one, two);
+        long runs = Sql.Scalar(one, "SELECT count(*) FROM scan_runs;");
+
+        foreach (string name in new[] { one, two })
+        {
+            var ex = Assert.Throws<CatalogException>(() => Registry.Acquire(name).Dispose());
+            Assert.Equal(CatalogErrorCode.OpenFailed, ex.Code);
+            Assert.Contains("2 names (hard links)", ex.Message, StringComparison.Ordinal);
+            Assert.Equal(CatalogErrorCode.OpenFailed, Assert.Throws<CatalogException>(() => CatalogLocation.Resolve(name, T.Path, environmentValue: "").ThrowIfUnusableForWriting()).Code);
+            using CatalogReader reader = CatalogReader.Open(name);
+            Assert.Equal(runs, reader.GetScanRuns().Count);
+        }
+        Assert.False(File.Exists(two + "-scantools.lock"));
+
+        File.Delete(two); // one name again: writable
+        using (WriterSessionLease lease = Registry.Acquire(one))
+        {
+            lease.Write(Writes.Start(Guid.NewGuid()));
+            lease.Flush();
+        }
+        Assert.Equal(runs + 1, Sql.Scalar(one, "SELECT count(*) FROM scan_runs;"));
+    }
+
     [Theory]
     [InlineData("cat/newdir/", false)]
     [InlineData("cat/newdir/.", false)]

@@ -46,6 +46,9 @@ public static class Trees
 
     public static void MkFifo(string path) => Run("mkfifo", path);
 
+    /// <summary>Gives the file at <paramref name="path"/> a second name (a hard link, ln).</summary>
+    public static void HardLink(string path, string link) => Run("ln", path, link);
+
     /// <summary>Creates a file whose name is not valid UTF-8 (byte 0xFF), which .NET cannot represent.</summary>
     public static void CreateInvalidUtf8Name(string directory) =>
         Run("sh", "-c", "cd \"$1\" && touch \"$(printf 'bad\\377name')\"", "sh", directory);
