@@ -79,7 +79,7 @@ internal static class CatalogDatabase
     /// </summary>
     private static void CreateWhole(string path)
     {
-        string draft = $"{path}{CatalogFiles.DraftInfix}{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string draft = CatalogFiles.DraftFor(path);
         try
         {
             using (var connection = new SqliteConnection(ConnectionString(draft, SqliteOpenMode.ReadWriteCreate)))
@@ -362,6 +362,10 @@ internal static class CatalogDatabase
     /// </summary>
     internal static void RefuseSeveralNames(string path)
     {
+        if (CatalogFiles.NameTooLong(path) is string tooLong)
+        {
+            throw new CatalogException(CatalogErrorCode.OpenFailed, path, tooLong);
+        }
         if (!OperatingSystem.IsWindows() && Platform.FileStat.TryStat(path, follow: true, out Platform.EntryStat stat) == Platform.StatFailure.None
             && stat.Kind == Platform.EntryKind.File && stat.Links is > 1)
         {

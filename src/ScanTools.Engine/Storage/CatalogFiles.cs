@@ -166,12 +166,49 @@ internal static partial class CatalogFiles
     /// <summary>The prefix (after NAME) of a catalog being created, a draft that ScanTools deletes.</summary>
     public const string DraftInfix = ".creating-";
 
+    /// <summary>The name of a draft whose catalog's name leaves no room for NAME.creating-...: .scantools.creating-...</summary>
+    public const string ShortDraftPrefix = ".scantools" + DraftInfix;
+
+    /// <summary>The longest file name in bytes (UTF-8) the file systems ScanTools runs on take (NAME_MAX, and NTFS's 255 characters).</summary>
+    private const int NameMax = 255;
+
+    /// <summary>
+    /// Why the catalog's file name is too long to write it: with its longest companion (-scantools.lock) it must fit in
+    /// 255 bytes; null when it fits.
+    /// </summary>
+    public static string? NameTooLong(string catalog)
+    {
+        string name = Path.GetFileName(catalog);
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        int room = NameMax - CompanionSuffixes.Max(c => c.Length);
+        return bytes <= room ? null
+            : $"The catalog's file name is {bytes} bytes long, and ScanTools keeps files beside it whose names add up to {NameMax - room} bytes (NAME-scantools.lock), over the {NameMax} a file name can have. Give the catalog a name of at most {room} bytes (UTF-8; fewer characters for non-Latin scripts).";
+    }
+
+    /// <summary>
+    /// The private file a new catalog is built in before it takes its name: NAME.creating-PID-ID in the catalog's folder,
+    /// or .scantools.creating-PID-ID when NAME leaves no room for that and SQLite's -journal after it.
+    /// </summary>
+    public static string DraftFor(string catalog)
+    {
+        string unique = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..^16]; // pid and 16 hex digits
+        string draft = catalog + DraftInfix + unique;
+        return System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(draft)) + "-journal".Length <= NameMax
+            ? draft
+            : Path.Join(Path.GetDirectoryName(catalog), ShortDraftPrefix + unique);
+    }
+
     /// <summary>
     /// True when <paramref name="fileName"/> is the catalog <paramref name="catalogName"/> itself, one of its
-    /// <see cref="CompanionSuffixes"/> files, or a draft of it (NAME.creating-...): names only, folders aside.
+    /// <see cref="CompanionSuffixes"/> files, or a draft of it (NAME.creating-..., or .scantools.creating-...): names only,
+    /// folders aside.
     /// </summary>
     public static bool IsCatalogOrCompanionName(string catalogName, string fileName)
     {
+        if (fileName.StartsWith(ShortDraftPrefix, StringComparison.Ordinal))
+        {
+            return true;
+        }
         if (!fileName.StartsWith(catalogName, Platform.PathComparison.Comparison))
         {
             return false;

@@ -17,6 +17,37 @@ public sealed class CatalogPathTests : CatalogTest
         Directory.EnumerateFileSystemEntries(T.Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Order(StringComparer.Ordinal).ToArray();
 
+    [Theory]
+    [InlineData(200)]
+    [InlineData(240)] // the longest: NAME-scantools.lock is 255 bytes
+    public void ACatalogNameUpTo240Bytes_IsCreatedAndWritten(int length)
+    {
+        string db = Path.Combine(T.Path, new string('c', length - 3) + ".db");
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(Writes.Start(Guid.NewGuid()));
+            lease.Flush();
+        }
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM scan_runs;"));
+        Assert.DoesNotContain(Directory.EnumerateFiles(T.Path), f => f.Contains(CatalogFiles.DraftInfix, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(241, "c")]
+    [InlineData(81, "\u732b")] // 81 CJK characters: 243 bytes of UTF-8
+    public void ACatalogNameTooLongForItsCompanions_IsRefusedAsTooLong_NotAsReadOnly(int count, string letter)
+    {
+        string name = string.Concat(Enumerable.Repeat(letter, count));
+        string db = Path.Combine(T.Path, name);
+        string[] before = Everything();
+
+        var ex = Assert.Throws<CatalogException>(() => Registry.Acquire(db).Dispose());
+
+        Assert.Equal(CatalogErrorCode.OpenFailed, ex.Code);
+        Assert.Contains("at most 240 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Everything());
+    }
+
     [UnixFact]
     public void ACatalogWithTwoNames_HardLinks_IsRefusedForWritingThroughEither_AndReadsThroughBoth()
     {
