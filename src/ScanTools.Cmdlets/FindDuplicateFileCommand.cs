@@ -72,6 +72,12 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
                 WriteObject(group);
             }
         }
+        catch (CatalogException ex) when (ex.Code == CatalogErrorCode.ReadOnly && !NoStore)
+        {
+            // Only the hashes it computes are written: a catalog that cannot be written is still searched with -NoStore.
+            ThrowTerminatingError(CatalogError(new CatalogException(ex.Code, ex.DatabasePath,
+                $"{ex.Message} Find-DuplicateFile stores the hashes it computes in the catalog; add -NoStore to search a catalog it cannot write without storing them.", ex)));
+        }
         catch (CatalogException ex)
         {
             ThrowTerminatingError(CatalogError(ex));

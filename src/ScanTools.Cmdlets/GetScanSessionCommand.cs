@@ -25,9 +25,22 @@ public sealed class GetScanSessionCommand : PSCmdlet
             WriteRemoteSessions(Database!);
             return;
         }
-        string? key = Database is null
-            ? null
-            : CanonicalPath.KeyOf(CanonicalPath.Resolve(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Database), SessionState.Path.CurrentFileSystemLocation.ProviderPath));
+        string? key = null;
+        if (Database is not null)
+        {
+            try
+            {
+                key = CanonicalPath.KeyOf(CanonicalPath.Resolve(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Database), SessionState.Path.CurrentFileSystemLocation.ProviderPath));
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+            {
+                // redis:/host/x, rediss:x: a broker address mistyped, or a drive that does not exist.
+                string redacted = ScanTools.Remote.RemoteCatalogAddress.Redacted(Database);
+                ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                    $"'{redacted}' is neither a catalog file nor a catalog address ({ex.Message}). Give the path of a catalog file, or an address redis://host[:port]/catalog or rediss://host[:port]/catalog.", ex),
+                    "InvalidCatalogPath", redacted));
+            }
+        }
         foreach (SessionStatistics s in WriterSessionRegistry.Shared.Sessions())
         {
             if (key is null || CanonicalPath.KeyOf(s.DatabasePath) == key)

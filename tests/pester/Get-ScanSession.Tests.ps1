@@ -270,6 +270,10 @@ Describe 'Get-ScanSession' {
         It 'rejects an empty -Database by validation' {
             { Get-ScanSession -Database '' } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
         }
+
+        It 'calls a mistyped broker address <_> an invalid catalog path, as the other commands do' -ForEach @('redis:/host/x', 'rediss:/b/e', 'redis:x') {
+            { Get-ScanSession -Database $_ } | Should -Throw -ErrorId "InvalidCatalogPath,$cmdlet" -ExpectedMessage '*redis://host*'
+        }
     }
 
     Context 'a writer in another process' {

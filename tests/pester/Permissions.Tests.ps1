@@ -174,4 +174,29 @@ Describe 'A catalog made immutable (chattr +i) while its mode allows writing' -S
             & chattr -i $db
         }
     }
+
+    It 'lets Find-DuplicateFile search it with -NoStore, and says so when it cannot store its hashes' {
+        $tree = Join-Path $TestDrive 'imm-dups'
+        $null = New-Item -ItemType Directory -Path $tree
+        Set-Content -LiteralPath (Join-Path $tree 'a.txt') -Value 'same'
+        Set-Content -LiteralPath (Join-Path $tree 'b.txt') -Value 'same'
+        $db = Join-Path $TestDrive 'imm-dups.db'
+        $null = Start-Scan -Path $tree -Database $db
+        Remove-Module ScanTools
+        Import-Module (Get-ScanToolsTestModulePath) -Force
+        & chattr +i $db
+        try {
+            $failure = $null
+            try { Find-DuplicateFile -Database $db -MinSize 0 -ErrorAction Stop } catch { $failure = $_ }
+            $failure.FullyQualifiedErrorId | Should -Be 'CatalogReadOnly,ScanTools.Commands.FindDuplicateFileCommand'
+            $failure.Exception.Message | Should -BeLike '*-NoStore*'
+
+            $groups = @(Find-DuplicateFile -Database $db -MinSize 0 -NoStore)
+            $groups | Should -HaveCount 1
+            @($groups[0].Files).Count | Should -Be 2
+        }
+        finally {
+            & chattr -i $db
+        }
+    }
 }
