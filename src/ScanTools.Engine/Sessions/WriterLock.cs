@@ -98,6 +98,50 @@ internal sealed partial class WriterLock : IDisposable
         (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out bool disabled) && disabled)
         || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is "1" or "true";
 
+    /// <summary>
+    /// Who holds a catalog's writer lock, for a message: "process 1234 (pwsh, stopped)"; null where it cannot be told
+    /// (not Linux, or the lock is not listed in /proc/locks, as for a holder in another PID namespace).
+    /// </summary>
+    public static string? DescribeHolder(string catalogPath)
+    {
+        if (!OperatingSystem.IsLinux()
+            || Platform.FileStat.TryStat(PathFor(catalogPath), follow: true, out Platform.EntryStat stat) != Platform.StatFailure.None
+            || stat.Inode is not long inode || stat.Device is not long device)
+        {
+            return null;
+        }
+        try
+        {
+            // "1: FLOCK  ADVISORY  WRITE 11350 fe:00:11971300 0 EOF": the holder's pid, then major:minor (hex):inode.
+            string want = $"{device >> 32:x2}:{device & 0xFFFFFFFF:x2}:{inode}";
+            foreach (string line in File.ReadLines("/proc/locks"))
+            {
+                string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length >= 6 && f[1] == "FLOCK" && f[3] == "WRITE" && f[5] == want && int.TryParse(f[4], out int pid))
+                {
+                    string? comm = null, state = null;
+                    try
+                    {
+                        string procStat = File.ReadAllText($"/proc/{pid}/stat");
+                        int open = procStat.IndexOf('('), close = procStat.LastIndexOf(')');
+                        comm = procStat[(open + 1)..close];
+                        state = procStat[(close + 2)..].Split(' ')[0] is "T" or "t" ? ", stopped: resume it with kill -CONT " + pid + " or fg" : null;
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+                    {
+                        // Gone meanwhile, or not ours to look at.
+                    }
+                    return $"process {pid}{(comm is null ? string.Empty : $" ({comm}{state})")}";
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // No /proc/locks.
+        }
+        return null;
+    }
+
     /// <summary>Releases the lock (closing the file releases it).</summary>
     public void Dispose() => _file.Dispose();
 

@@ -75,8 +75,8 @@ public sealed partial class WriterSession : IBatchSink
     }
 
     private CatalogException WriterUnavailable() => new(CatalogErrorCode.WriterUnavailable, DatabasePath,
-        $"Another process holds the writer lock of '{DatabasePath}' but no writer answered at {Endpoint} within {_options.ElectionTimeout.TotalSeconds:0} s. " +
-        "ScanTools forwards only between processes of the same user: if that process runs as another account, wait for it to finish or use another catalog.");
+        $"{(WriterLock.DescribeHolder(LockTarget) is string holder ? char.ToUpperInvariant(holder[0]) + holder[1..] : "Another process")} holds the writer lock of '{DatabasePath}' but no writer answered at {Endpoint} within {_options.ElectionTimeout.TotalSeconds:0} s. " +
+        "It may be stopped (Ctrl+Z, SIGSTOP) or busy past answering; and ScanTools forwards only between processes of the same user, so if it runs as another account, wait for it to finish or use another catalog.");
 
     /// <summary>For tests: how many rows this process's own producers may have queued now.</summary>
     internal long OwnQueueLimit => _budget.Limit;

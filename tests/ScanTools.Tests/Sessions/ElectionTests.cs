@@ -131,7 +131,52 @@ public sealed class ElectionTests : CatalogTest
         Assert.True(((IAsyncResult)electing).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60)), "the election waited forever on a writer that never answered");
         var error = Assert.IsType<CatalogException>(electing.Exception?.InnerException);
         Assert.Equal(CatalogErrorCode.WriterUnavailable, error.Code);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.StartsWith($"Process {Environment.ProcessId} (", error.Message, StringComparison.Ordinal); // the lock's holder, from /proc/locks
+        }
         Assert.True(silent.Connected.IsSet);
         Assert.Empty(Registry.Sessions());
+    }
+
+    [LinuxFact]
+    public void TheHolderOfAWriterLock_IsNamedWithItsProcessId_AndWhetherItIsStopped()
+    {
+        string db = CreatedCatalog("held.db");
+        Assert.Null(WriterLock.DescribeHolder(db)); // nobody holds it
+        // Another process holds the lock (flock(1) on the lock file, as .NET's FileShare.None does), then is stopped (Ctrl+Z).
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock", new[] { "-x", WriterLock.PathFor(db), "sh", "-c", "echo locked; exec cat" })
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            Assert.Equal("locked", holder.StandardOutput.ReadLine()); // flock(1) runs its command once it holds the lock
+            string? described = WriterLock.DescribeHolder(db);
+            Assert.NotNull(described);
+            Assert.Matches(@"^process \d+ \((flock|cat|sh)\)$", described);
+            Assert.Null(WriterLock.TryAcquire(db));
+
+            Assert.Equal(0, Kill("-STOP", holder.Id));
+            string? stopped = null;
+            for (int i = 0; i < 600 && (stopped = WriterLock.DescribeHolder(db)) is not null && !stopped.Contains("stopped", StringComparison.Ordinal); i++)
+            {
+                Thread.Sleep(10); // the kernel stops the process after kill returns; nothing signals when it has
+            }
+            Assert.Contains("stopped: resume it with kill -CONT", stopped, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Kill("-KILL", holder.Id);
+            holder.WaitForExit();
+        }
+    }
+
+    private static int Kill(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", new[] { signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture) })!;
+        kill.WaitForExit();
+        return kill.ExitCode;
     }
 }
