@@ -195,6 +195,7 @@ public sealed class FileWalker
 
     private void WorkerLoop(IWalkSink sink, CancellationTokenSource stop)
     {
+        WalkerPriority.LowerCurrentThread(); // the catalog's writer, which these threads feed, goes first (WalkerPriority)
         // One reader per thread serves hash and rules with one read of each file.
         using var hasher = _options.Hashes || _options.Rules is { Rules.Count: > 0 } ? new FileHasher() : null;
         var rules = _options.Rules is { Rules.Count: > 0 } set ? new Rules.RuleEvaluator(set, _options.ContentSizeLimit, _rulesNow, RuleStatistics) : null;

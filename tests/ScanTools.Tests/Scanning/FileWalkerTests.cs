@@ -108,6 +108,20 @@ public sealed class FileWalkerTests : IDisposable
         Assert.Empty(sink.Errors);
     }
 
+    [LinuxFact]
+    public void WalkerThreadsRunFiveNiceLevelsBelowTheProcess_SoTheWriterTheyFeedGoesFirst()
+    {
+        _t.File("tree/a.txt", "a");
+        int before = WalkerPriority.CurrentNice()!.Value;
+        var seen = new System.Collections.Concurrent.ConcurrentBag<int>();
+
+        Walk(Options("tree"), entryListed: _ => seen.Add(WalkerPriority.CurrentNice()!.Value));
+
+        Assert.NotEmpty(seen);
+        Assert.All(seen, nice => Assert.Equal(Math.Min(19, before + WalkerPriority.NiceLevels), nice));
+        Assert.Equal(before, WalkerPriority.CurrentNice()); // the caller's thread (a writer's, a pipeline's) keeps its own
+    }
+
     [Fact]
     public void Walk_IncludesHiddenFilesAndDotFolders()
     {
