@@ -109,7 +109,14 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     /// <summary>Asks the scan to stop; it commits what was accepted and ends the run Cancelled.</summary>
     public void Cancel() => Cancel(null);
 
-    void ProcessShutdown.IStoppableRun.Stop(string reason) => Cancel(reason);
+    void ProcessShutdown.IStoppableRun.Stop(string reason)
+    {
+        _endingProcess = true;
+        Cancel(reason);
+    }
+
+    /// <summary>Stopped because the process is ending (SIGTERM, SIGHUP): nothing will send what is left after the run.</summary>
+    private volatile bool _endingProcess;
 
     Task ProcessShutdown.IStoppableRun.Ended => _completion.Task;
 
@@ -370,10 +377,19 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
             if (Remote.RemoteCatalogAddress.IsRemote(_lease.DatabasePath))
             {
                 // The consumer may be minutes away: a stop (Ctrl+C) ends the wait. What was written stays with this
-                // computer's publisher, which keeps sending it.
+                // computer's publisher, which keeps sending it. Unless the process is ending (SIGTERM): then nothing
+                // would, so the run's end is waited for, within the shutdown's grace period, to reach the consumer.
                 try
                 {
-                    _lease.Flush(_cancel.Token);
+                    if (_endingProcess)
+                    {
+                        using var grace = new CancellationTokenSource(ProcessShutdown.GracePeriod - TimeSpan.FromSeconds(Math.Min(5, ProcessShutdown.GracePeriod.TotalSeconds / 4)));
+                        _lease.Flush(grace.Token);
+                    }
+                    else
+                    {
+                        _lease.Flush(_cancel.Token);
+                    }
                 }
                 catch (OperationCanceledException)
                 {
