@@ -107,6 +107,36 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         finally { $env:SCANTOOLS_DATABASE = $saved }
     }
 
+    It 'ends a remote scan stopped by SIGTERM Cancelled in the catalog, its end sent before the process exits (143)' -Skip:$IsWindows {
+        $slow = New-TestDirectory -Parent $trees -Name 'slow-remote'
+        $null = New-TestTree -Path $slow -Folders 5 -FilesPerFolder 20
+        $big = [IO.File]::Create((Join-Path $slow 'd1/huge-sparse.bin')); $big.SetLength(64GB); $big.Dispose() # tens of seconds to hash
+        $db = New-CatalogPath -Directory $catalogs
+        $remote = "redis://127.0.0.1:$($redis.Port)/sigterm"
+        $consumer = Start-Job -ScriptBlock { param($m, $a, $d) Import-Module $m; Start-ScanConsumer -Broker $a -Database $d -IdleTimeout '00:00:05' } -ArgumentList $modulePath, $remote, $db
+        $pidFile = Join-Path $TestDrive 'sigterm-remote.pid'
+        $script = { param($m, $t, $a, $p) Import-Module $m; [IO.File]::WriteAllText($p, [string]$PID); Start-Scan -Path $t -Database $a -Hash }.ToString()
+        $launcher = Start-TestPwsh -Script "& { $script } @args" -OutputPath (Join-Path $TestDrive 'sigterm-remote.txt') -ArgumentList $modulePath, $slow, $remote, $pidFile
+        $scanPid = [int](Wait-TestSignal -Path $pidFile -TimeoutSeconds 120)
+        # Signalled once the run is under way in the catalog, its counts committed by the consumer.
+        $deadline = [datetime]::UtcNow.AddSeconds(120)
+        do {
+            $running = try { Get-ScanRun -Database $db | Where-Object { $_.Status -eq 'Running' -and $_.Files -gt 0 } } catch { $null } # the consumer has not created the catalog yet
+            if (-not $running) { Start-Sleep -Milliseconds 100 }
+        } until ($running -or [datetime]::UtcNow -gt $deadline)
+        $running | Should -Not -BeNullOrEmpty -Because 'the scan must be running in the catalog before it is signalled'
+
+        & kill -TERM $scanPid
+        $launcher.WaitForExit(60000) | Should -BeTrue
+        $launcher.ExitCode | Should -Be 143
+        $null = $consumer | Receive-Job -Wait -AutoRemoveJob # ends 5 s after the last commit
+
+        $run = Get-ScanRun -Database $db -Last 1
+        $run.Status | Should -Be 'Cancelled' -Because 'the end was sent before the process ended (not Failed later, for a producer gone silent)'
+        $run.Message | Should -Match 'SIGTERM'
+        $run.Files | Should -Be @(Get-Finding -Database $db).Count
+    }
+
     It 'records with Write-Finding into a remote catalog, and the run arrives' {
         $db = New-CatalogPath -Directory $catalogs
         $file = New-TestFile -Path (Join-Path $TestDrive 'remote-record.txt') -Content 'r'
@@ -138,12 +168,91 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
             if ($age -lt 3500) { Start-Sleep -Milliseconds 50 }
         }
         $age | Should -BeGreaterOrEqual 3500
-        [int](redis-cli -p $redis.Port XLEN $key) | Should -Be 1 -Because 'one batch, sent once while nobody read it'
+        # Each batch once: no (client, sequence) twice on the stream (the scan may seal its writes in one batch or two).
+        $fields = @(redis-cli -p $redis.Port XRANGE $key - +)
+        $batches = for ($i = 0; $i -lt $fields.Count - 1; $i++) { if ($fields[$i] -eq 'client') { $client = $fields[$i + 1] } elseif ($fields[$i] -eq 'seq') { "$client/$($fields[$i + 1])" } }
+        @($batches).Count | Should -BeGreaterThan 0
+        @($batches | Sort-Object -Unique).Count | Should -Be @($batches).Count -Because 'each batch sent once while nobody read it'
         $status = Start-ScanConsumer -Broker $lonely -Database $db -IdleTimeout '00:00:04'
         $warnings = $job | Receive-Job -Wait -AutoRemoveJob
         ($warnings -join ' ') | Should -Match 'No consumer has read'
         $status.DuplicateBatches | Should -Be 0
         (Get-ScanRun -Database $db).Status | Should -Be 'Completed'
+    }
+
+    It 'does not warn of a missing consumer while one runs, however long the stream was idle (Redis 7.0 keeps idle readers idle)' {
+        $watched = "redis://127.0.0.1:$($redis.Port)/watched"
+        $root = New-TestDirectory -Parent $trees -Name 'watched'
+        $null = New-TestTree -Path $root -Folders 1 -FilesPerFolder 3
+        $db = New-CatalogPath -Directory $catalogs
+        $consumer = Start-Job -ScriptBlock { param($m, $a, $d) Import-Module $m; Start-ScanConsumer -Broker $a -Database $d -IdleTimeout '00:00:04' } -ArgumentList $modulePath, $watched, $db
+        # The consumer runs once it tells the broker so (every second, under the catalog's alive hash); nothing is on the stream.
+        $deadline = [datetime]::UtcNow.AddSeconds(60)
+        while ([datetime]::UtcNow -lt $deadline -and -not (@(redis-cli -p $redis.Port HKEYS 'scantools:{watched}:alive') -like 'consumer:*')) {
+            Start-Sleep -Milliseconds 50 # polling the broker: no event to wait on
+        }
+        @(redis-cli -p $redis.Port HKEYS 'scantools:{watched}:alive') -like 'consumer:*' | Should -Not -BeNullOrEmpty
+
+        $run = Start-Scan -Path $root -Database $watched -WarningVariable warned -WarningAction SilentlyContinue
+        $null = $consumer | Receive-Job -Wait -AutoRemoveJob
+
+        ($warned -join ' ') | Should -Not -Match 'No consumer'
+        $run.Status | Should -Be 'Completed'
+        (Get-ScanRun -Database $db).Status | Should -Be 'Completed'
+    }
+
+    It 'scans and consumes as an ACL user made with the command about_ScanTools gives, word for word' {
+        # The command as the help prints it: a permission ScanTools needs and the help leaves out fails here.
+        $about = Get-Content -LiteralPath (Join-Path $PSScriptRoot '../../docs/help/about_ScanTools.md') -Raw
+        $documented = [regex]::Match($about, "redis-cli ACL SETUSER scanner (?<rules>(?:[^\n]*\\\n)*[^\n]*)").Groups['rules'].Value
+        $documented | Should -Not -BeNullOrEmpty
+        $rules = @([regex]::Matches(($documented -replace '\\\n', ' '), "'[^']*'|\S+") | ForEach-Object { $_.Value.Trim("'") }) -replace '^>PASSWORD$', '>acl-secret-7'
+        redis-cli -p $redis.Port ACL SETUSER scanner @rules | Should -Be 'OK'
+        $null = redis-cli -p $redis.Port ACL LOG RESET
+        $acl = "redis://scanner@127.0.0.1:$($redis.Port)/acl"
+        $root = New-TestDirectory -Parent $trees -Name 'acl'
+        $files = New-TestTree -Path $root -Folders 2 -FilesPerFolder 5
+        $db = New-CatalogPath -Directory $catalogs
+        $env:SCANTOOLS_REDIS_PASSWORD = 'acl-secret-7'
+        try {
+            $consumer = Start-Job -ScriptBlock { param($m, $a, $d) $env:SCANTOOLS_REDIS_PASSWORD = 'acl-secret-7'; Import-Module $m; Start-ScanConsumer -Broker $a -Database $d -IdleTimeout '00:00:04' } -ArgumentList $modulePath, $acl, $db
+            $run = Start-Scan -Path $root -Database $acl -WarningAction SilentlyContinue -ErrorAction Stop
+            $status = $consumer | Receive-Job -Wait -AutoRemoveJob
+        }
+        finally {
+            Remove-Item Env:SCANTOOLS_REDIS_PASSWORD
+        }
+        $run.Status | Should -Be 'Completed'
+        $status.LastError | Should -BeNullOrEmpty
+        (Get-ScanRun -Database $db).Status | Should -Be 'Completed'
+        @(Get-Finding -Database $db).Count | Should -Be $files
+        # What the broker refused: only what the help says the client library tries on connecting.
+        $refused = @(redis-cli -p $redis.Port ACL LOG 100) | Select-String -Pattern '^(?i)(h\w+|x\w+|ping|echo|info)$'
+        $refused | Should -BeNullOrEmpty
+    }
+
+    It 'stops a consumer and a scan that meet a key of the wrong type, saying which keys and what to do, instead of retrying' {
+        $bad = "redis://127.0.0.1:$($redis.Port)/wrongtype"
+        $root = New-TestDirectory -Parent $trees -Name 'wrongtype'
+        $null = New-TestTree -Path $root -Folders 1 -FilesPerFolder 3
+        $db = New-CatalogPath -Directory $catalogs
+        $null = redis-cli -p $redis.Port SET 'scantools:{wrongtype}:writes' 'not a stream'
+
+        $failure = $null
+        try { Start-Scan -Path $root -Database $bad -ErrorAction Stop -WarningAction SilentlyContinue } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty
+        $failure.FullyQualifiedErrorId | Should -BeLike 'CatalogWriteFailed*'
+        $failure.Exception.Message | Should -BeLike '*WRONGTYPE*scantools:{wrongtype}:writes*DEL*'
+
+        $null = redis-cli -p $redis.Port DEL 'scantools:{wrongtype}:writes'
+        $null = redis-cli -p $redis.Port SET 'scantools:{wrongtype}:committed' 'not a hash'
+        $scan = Start-Job -ScriptBlock { param($m, $a, $r) Import-Module $m; try { Start-Scan -Path $r -Database $a -ErrorAction Stop -WarningAction SilentlyContinue } catch { "FAILED $($_.FullyQualifiedErrorId)" } } -ArgumentList $modulePath, $bad, $root
+        $consumerFailure = $null
+        try { Start-ScanConsumer -Broker $bad -Database $db -IdleTimeout '00:00:30' -ErrorAction Stop } catch { $consumerFailure = $_ }
+        $consumerFailure.FullyQualifiedErrorId | Should -BeLike 'ConsumerFailed*'
+        $consumerFailure.Exception.Message | Should -BeLike '*WRONGTYPE*'
+        $scanResult = $scan | Receive-Job -Wait -AutoRemoveJob
+        "$scanResult" | Should -BeLike 'FAILED CatalogWriteFailed*'
     }
 
     It 'refuses a URL of another scheme, or a mistyped broker address, saying what addresses are' -ForEach @('http://127.0.0.1/x', 'redis:/127.0.0.1/x') {

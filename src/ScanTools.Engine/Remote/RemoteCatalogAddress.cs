@@ -43,6 +43,9 @@ public sealed partial record RemoteCatalogAddress
     /// <summary>The hash of each producer's last sign of life (UTC ticks), which its publisher refreshes every second.</summary>
     public string AliveKey => $"scantools:{{{Catalog}}}:alive";
 
+    /// <summary>The field prefix under which a consumer tells <see cref="AliveKey"/> it runs (its name follows), every second.</summary>
+    public const string ConsumerAlivePrefix = "consumer:";
+
     /// <summary>The consumer group of the catalog's consumers.</summary>
     public const string Group = "scantools-catalog";
 

@@ -6,6 +6,22 @@ namespace ScanTools.Remote;
 /// <summary>Opens StackExchange.Redis connections for a <see cref="RemoteCatalogAddress"/>; errors never carry the password.</summary>
 internal static class RemoteConnection
 {
+    /// <summary>
+    /// True for an answer of the broker that waiting and retrying never changes: WRONGTYPE (a key of the catalog holds
+    /// another type of data than ScanTools keeps there) and NOPERM (the ACL user may not run a command ScanTools needs).
+    /// </summary>
+    public static bool IsRefusal(RedisException ex) =>
+        ex is RedisServerException && (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal) || ex.Message.StartsWith("NOPERM", StringComparison.Ordinal));
+
+    /// <summary>What a refusal (<see cref="IsRefusal"/>) means and what to do; the command that meets it stops with this message.</summary>
+    public static string RefusalMessage(RemoteCatalogAddress address, RedisException ex) =>
+        ex.Message.StartsWith("NOPERM", StringComparison.Ordinal)
+            ? $"The broker of '{address}' refused a command ScanTools needs ({ex.Message}): its ACL user lacks a permission. " +
+              "Give the user what about_ScanTools lists (ACL SETUSER ... +@stream +hget +hmget +hgetall +hset +hmset ...); nothing that was committed is lost."
+            : $"A key of the catalog '{address}' on the broker holds another type of data than ScanTools keeps there (WRONGTYPE): " +
+              $"another program, or a hand, wrote to {address.StreamKey} (a stream), {address.CommittedKey} or {address.AliveKey} (hashes). " +
+              "Delete the wrong key (redis-cli TYPE names the type, DEL removes it) or give the catalog another name; nothing that was committed is lost.";
+
     public static ConnectionMultiplexer Open(RemoteCatalogAddress address, string? password)
     {
         var options = new ConfigurationOptions

@@ -148,7 +148,7 @@ public sealed class RemoteConsumer
             {
                 ClaimPending(db, lease, cancellationToken);
             }
-            catch (RedisException ex)
+            catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
             {
                 _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying."; // claimed again below
             }
@@ -156,16 +156,24 @@ public sealed class RemoteConsumer
             var sinceClaim = System.Diagnostics.Stopwatch.StartNew();
             while (!cancellationToken.IsCancellationRequested)
             {
+                SignLife(db);
                 if (sinceClaim.Elapsed > TimeSpan.FromSeconds(Math.Min(5, _options.ProducerTimeout.TotalSeconds / 2)))
                 {
-                    EndRunsOfStoppedProducers(db, lease);
+                    try
+                    {
+                        EndRunsOfStoppedProducers(db, lease);
+                    }
+                    catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
+                    {
+                        _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying."; // no run is ended while producers cannot be heard
+                    }
                     // Entries this consumer read but could not acknowledge (the broker went away meanwhile) are read again.
                     sinceClaim.Restart();
                     try
                     {
                         ClaimPending(db, lease, cancellationToken);
                     }
-                    catch (RedisException ex)
+                    catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
                     {
                         _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying.";
                     }
@@ -181,7 +189,7 @@ public sealed class RemoteConsumer
                     EnsureGroup(db, cancellationToken);
                     continue;
                 }
-                catch (RedisException ex)
+                catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
                 {
                     _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying.";
                     cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
@@ -199,7 +207,7 @@ public sealed class RemoteConsumer
                 {
                     Process(db, lease, entries, cancellationToken);
                 }
-                catch (RedisException ex)
+                catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
                 {
                     // Committed or not, the entries stay pending on the broker: claimed again and skipped by their sequence.
                     _lastError = $"The broker went away while entries were acknowledged ({ex.GetType().Name}); they are read again.";
@@ -210,9 +218,37 @@ public sealed class RemoteConsumer
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
+        {
+            throw new InvalidDataException(RemoteConnection.RefusalMessage(_address, ex), ex); // ConsumerFailed: retrying never helps
+        }
         finally
         {
             _state = RemoteConsumerState.Stopped;
+        }
+    }
+
+    private long _lastSignOfLife;
+
+    /// <summary>
+    /// Tells the catalog's alive hash this consumer runs (every second), so a scan that starts can tell a consumer is there
+    /// (RemotePublisher.HasActiveConsumer) however long the stream was empty.
+    /// </summary>
+    private void SignLife(IDatabase db)
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(_lastSignOfLife, now) < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+        _lastSignOfLife = now;
+        try
+        {
+            db.HashSet(_address.AliveKey, RemoteCatalogAddress.ConsumerAlivePrefix + _name, DateTime.UtcNow.Ticks, flags: CommandFlags.FireAndForget);
+        }
+        catch (RedisException)
+        {
+            // The broker is away: the reads below say so.
         }
     }
 
@@ -436,7 +472,7 @@ public sealed class RemoteConsumer
                 db.StreamDelete(_address.StreamKey, ids);
             }
         }
-        catch (RedisException ex)
+        catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
         {
             _lastError = $"Committed, but the broker did not take the acknowledgement ({ex.GetType().Name}); it is given again later.";
         }

@@ -122,7 +122,21 @@ public sealed class RemotePublisher : IDisposable
     {
         ThrowIfFaulted();
         Interlocked.Add(ref _acceptedRows, write.RowCount);
-        _queue.Add(new QueueItem(write, null, null), cancellationToken);
+        Add(new QueueItem(write, null, null), cancellationToken);
+    }
+
+    /// <summary>Queues for the sender; a sender that failed meanwhile is reported as that failure.</summary>
+    private void Add(QueueItem item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _queue.Add(item, cancellationToken);
+        }
+        catch (InvalidOperationException) when (_queue.IsAddingCompleted)
+        {
+            ThrowIfFaulted();
+            throw new ObjectDisposedException(nameof(RemotePublisher), "The publisher has stopped sending.");
+        }
     }
 
     /// <summary>
@@ -137,7 +151,7 @@ public sealed class RemotePublisher : IDisposable
         ThrowIfFaulted();
         int rows = Math.Max(1, writes.Sum(w => w.RowCount));
         Interlocked.Add(ref _acceptedRows, rows);
-        _queue.Add(new QueueItem(null, null, new Relayed(clientId, sequence, writes, rows, committed)), cancellationToken);
+        Add(new QueueItem(null, null, new Relayed(clientId, sequence, writes, rows, committed)), cancellationToken);
     }
 
     /// <summary>The client ids of the processes relaying through this one, told to the consumer as alive with this one's.</summary>
@@ -150,7 +164,7 @@ public sealed class RemotePublisher : IDisposable
     {
         ThrowIfFaulted();
         var sealedAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _queue.Add(new QueueItem(null, sealedAt, null), cancellationToken);
+        Add(new QueueItem(null, sealedAt, null), cancellationToken);
         long sequence = sealedAt.Task.WaitAsync(cancellationToken).GetAwaiter().GetResult();
         Task done;
         lock (_gate)
@@ -159,6 +173,7 @@ public sealed class RemotePublisher : IDisposable
             {
                 return;
             }
+            ThrowIfFaulted(); // the sender is gone: nobody would answer this waiter
             var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((sequence, tcs));
             done = tcs.Task;
@@ -185,6 +200,10 @@ public sealed class RemotePublisher : IDisposable
             $"'{address.StreamKey}' but not yet in the catalog. Start the consumer (Start-ScanConsumer) on the computer that holds the catalog; " +
             "it commits them from the stream, unless the broker loses them first (a restart without persistence).");
 
+    /// <summary>The publisher's failure when the broker refuses what retrying never changes (<see cref="RemoteConnection.IsRefusal"/>): it stops, and the command fails with this.</summary>
+    private CatalogException Refused(RedisException ex) =>
+        new(CatalogErrorCode.WriteFailed, _address.ToString(), RemoteConnection.RefusalMessage(_address, ex), ex);
+
     private void ThrowIfFaulted()
     {
         if (_fault is Exception f)
@@ -197,12 +216,14 @@ public sealed class RemotePublisher : IDisposable
     {
         var batch = new List<CatalogWrite>();
         int rows = 0;
+        TaskCompletionSource<long>? flushing = null; // taken from the queue and not answered yet
         try
         {
             while (!_stop.IsCancellationRequested)
             {
                 TimeSpan wait = batch.Count == 0 ? (_unacked.Count > 0 ? _options.PollInterval : TimeSpan.FromMilliseconds(200)) : _options.Linger;
                 bool got = _queue.TryTake(out var item, wait);
+                flushing = got ? item.Flush : null;
                 if (got && item.Write is CatalogWrite w)
                 {
                     batch.Add(w);
@@ -242,6 +263,14 @@ public sealed class RemotePublisher : IDisposable
                     done.TrySetException(ex);
                 }
                 _waiters.Clear();
+            }
+            // Nobody takes from the queue any more: later adds fail (and report the fault), and a flush already queued
+            // hears of it instead of waiting for a sender that is gone.
+            flushing?.TrySetException(ex);
+            _queue.CompleteAdding();
+            while (_queue.TryTake(out QueueItem left))
+            {
+                left.Flush?.TrySetException(ex);
             }
         }
         catch (OperationCanceledException)
@@ -314,6 +343,10 @@ public sealed class RemotePublisher : IDisposable
         {
             return _db.StreamLength(_address.StreamKey);
         }
+        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
+        {
+            throw Refused(ex);
+        }
         catch (RedisException)
         {
             return 0; // the broker is away: sending fails too, and is retried
@@ -331,6 +364,10 @@ public sealed class RemotePublisher : IDisposable
             }
             p.Sent = true;
             return true;
+        }
+        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
+        {
+            throw Refused(ex);
         }
         catch (RedisException)
         {
@@ -364,6 +401,10 @@ public sealed class RemotePublisher : IDisposable
                     committedOf[clients[i]] = c;
                 }
             }
+        }
+        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
+        {
+            throw Refused(ex);
         }
         catch (RedisException)
         {
@@ -479,6 +520,16 @@ public sealed class RemotePublisher : IDisposable
     {
         try
         {
+            // A consumer tells the alive hash every second (RemoteConsumer.SignLife). XINFO CONSUMERS' idle time is the
+            // fallback for consumers of earlier versions: on Redis 7.0 a consumer's empty reads do not reset it.
+            long since = (DateTime.UtcNow - within).Ticks;
+            foreach (HashEntry e in db.HashGetAll(address.AliveKey))
+            {
+                if (e.Name.ToString().StartsWith(RemoteCatalogAddress.ConsumerAlivePrefix, StringComparison.Ordinal) && e.Value.TryParse(out long ticks) && ticks >= since)
+                {
+                    return true;
+                }
+            }
             if (!db.StreamGroupInfo(address.StreamKey).Any(g => g.Name == RemoteCatalogAddress.Group))
             {
                 return false;
