@@ -157,7 +157,15 @@ public sealed class ScheduleInstaller
         _ => false,
     };
 
-    private static bool IsEntryOf(string line, string name) => line.TrimEnd().EndsWith(ScheduleText.CronMarker(name), StringComparison.Ordinal);
+    /// <summary>
+    /// True for the crontab line Register-ScanSchedule wrote for <paramref name="name"/>: a job (not a comment) that ends
+    /// with its marker. A comment of the user's own that happens to end with the marker is left alone.
+    /// </summary>
+    internal static bool IsEntryOf(string line, string name)
+    {
+        string trimmed = line.Trim();
+        return !trimmed.StartsWith('#') && trimmed.EndsWith(" " + ScheduleText.CronMarker(name), StringComparison.Ordinal);
+    }
 
     /// <summary>The lines of the user's crontab; none when the user has no crontab yet.</summary>
     internal static List<string> ReadCrontab()

@@ -40,6 +40,18 @@ public sealed class ScheduleTests : IDisposable
         Assert.StartsWith("5 2 * * 1,5 ", ScheduleText.CronLine(Schedule(SchedulerKind.Cron, DayOfWeek.Friday, DayOfWeek.Monday)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void OnlyTheJobLineOfASchedule_IsTakenForIt_NotAUsersCommentEndingLikeIt_NorAnotherSchedulesLine()
+    {
+        string job = ScheduleText.CronLine(Schedule());
+        Assert.True(ScheduleInstaller.IsEntryOf(job, "srv-nightly"));
+        Assert.True(ScheduleInstaller.IsEntryOf("  " + job + "  ", "srv-nightly"));
+        Assert.False(ScheduleInstaller.IsEntryOf("# my own comment line # ScanTools schedule srv-nightly", "srv-nightly"));
+        Assert.False(ScheduleInstaller.IsEntryOf("# " + job, "srv-nightly")); // commented out by its user: theirs now
+        Assert.False(ScheduleInstaller.IsEntryOf(job, "nightly")); // "...schedule srv-nightly" is not the schedule "nightly"
+        Assert.False(ScheduleInstaller.IsEntryOf(job.Replace("srv-nightly", "x-srv-nightly", StringComparison.Ordinal), "srv-nightly"));
+    }
+
     [Theory]
     [InlineData("plain", "'plain'")]
     [InlineData("it's", "'it'\\''s'")]
