@@ -111,7 +111,9 @@ public static class ScheduleText
             }
             $run = Start-Scan @scan
             Write-EntryErrors
-            Write-ScheduleLog ('run {0} {1}: {2:N0} files, {3:N0} errors, exit {4}' -f $run.Id, $run.Status, $run.Files, $run.Errors, [int]$run.ExitCode)
+            # A run sent to a remote catalog has no id here (its consumer gives it one): its key names it.
+            $which = if ($run.Id -gt 0) { $run.Id } else { "$($run.RunKey) (sent to $($run.Database))" }
+            Write-ScheduleLog ('run {0} {1}: {2:N0} files, {3:N0} errors, exit {4}' -f $which, $run.Status, $run.Files, $run.Errors, [int]$run.ExitCode)
             exit ([int]$run.ExitCode)
 
             """;
