@@ -157,6 +157,8 @@ internal sealed class RuleEvaluator
         string? text = null;
         _keywordSeen.Clear();
         _lineStarts = null;
+        _found.Clear(); // never another file's matches, even after a failure that left the last file's here
+        _hidden.Clear();
         bool counted = false, skippedBinary = false, skippedOversized = false;
         foreach (ScanRule r in _set.ContentRules)
         {
