@@ -52,6 +52,13 @@ public sealed class StartScanConsumerCommand : CatalogWriteCommand
         {
             address = address with { User = c.UserName };
         }
+        if (IdleTimeout < TimeSpan.Zero || (IdleTimeout > TimeSpan.Zero && IdleTimeout < TimeSpan.FromSeconds(1)))
+        {
+            // A bare number binds as ticks: -IdleTimeout 90 is 9 microseconds, not 90 seconds.
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                $"-IdleTimeout {IdleTimeout} is {(IdleTimeout < TimeSpan.Zero ? "negative" : "less than a second")}: give a time span such as '00:01:30' or (New-TimeSpan -Minutes 2). A bare number is read as ticks of 100 ns."),
+                "InvalidIdleTimeout", IdleTimeout));
+        }
         CatalogLocation catalog = ResolveCatalog();
         ThrowIfCatalogUnusableForWhatIf(catalog);
         if (!ShouldProcess(catalog.Path, $"Commit what arrives on {address} into the catalog"))

@@ -227,7 +227,7 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         (Get-ScanRun -Database $db).Status | Should -Be 'Completed'
         @(Get-Finding -Database $db).Count | Should -Be $files
         # What the broker refused: only what the help says the client library tries on connecting.
-        $refused = @(redis-cli -p $redis.Port ACL LOG 100) | Select-String -Pattern '^(?i)(h\w+|x\w+|ping|echo|info)$'
+        $refused = @(redis-cli -p $redis.Port ACL LOG 100) | Select-String -Pattern '^(?i)(h\w+|x\w+|ping|echo|info|acl\|whoami)$'
         $refused | Should -BeNullOrEmpty
     }
 
@@ -253,6 +253,22 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         $consumerFailure.Exception.Message | Should -BeLike '*WRONGTYPE*'
         $scanResult = $scan | Receive-Job -Wait -AutoRemoveJob
         "$scanResult" | Should -BeLike 'FAILED CatalogWriteFailed*'
+
+        # The alive hash, which scans and consumers tell each second that they run.
+        $null = redis-cli -p $redis.Port DEL 'scantools:{wrongtype}:committed' 'scantools:{wrongtype}:alive'
+        $null = redis-cli -p $redis.Port LPUSH 'scantools:{wrongtype}:alive' 'not a hash'
+        redis-cli -p $redis.Port TYPE 'scantools:{wrongtype}:alive' | Should -Be 'list'
+        $failure = $null
+        try { Start-Scan -Path $root -Database $bad -ErrorAction Stop -WarningAction SilentlyContinue } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'CatalogWriteFailed*'
+        $failure.Exception.Message | Should -BeLike '*WRONGTYPE*:alive*'
+        $consumerFailure = $null
+        try { Start-ScanConsumer -Broker $bad -Database $db -IdleTimeout '00:00:30' -ErrorAction Stop } catch { $consumerFailure = $_ }
+        $consumerFailure.FullyQualifiedErrorId | Should -BeLike 'ConsumerFailed*'
+    }
+
+    It 'refuses an -IdleTimeout under a second, which a bare number gives (ticks), saying how to write one' -ForEach @(90, '-00:00:05') {
+        { Start-ScanConsumer -Broker $address -Database (New-CatalogPath -Directory $catalogs) -IdleTimeout $_ } | Should -Throw -ErrorId 'InvalidIdleTimeout*' -ExpectedMessage '*00:01:30*'
     }
 
     It 'refuses a URL of another scheme, or a mistyped broker address, saying what addresses are' -ForEach @('http://127.0.0.1/x', 'redis:/127.0.0.1/x') {

@@ -244,9 +244,9 @@ public sealed class RemoteConsumer
         _lastSignOfLife = now;
         try
         {
-            db.HashSet(_address.AliveKey, RemoteCatalogAddress.ConsumerAlivePrefix + _name, DateTime.UtcNow.Ticks, flags: CommandFlags.FireAndForget);
+            db.HashSet(_address.AliveKey, RemoteCatalogAddress.ConsumerAlivePrefix + _name, DateTime.UtcNow.Ticks); // answered: a refusal is seen
         }
-        catch (RedisException)
+        catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
         {
             // The broker is away: the reads below say so.
         }

@@ -301,7 +301,11 @@ public sealed class RemotePublisher : IDisposable
             {
                 alive.Add(new HashEntry(relayed, ticks));
             }
-            _db.HashSet(_address.AliveKey, alive.ToArray(), CommandFlags.FireAndForget);
+            _db.HashSet(_address.AliveKey, alive.ToArray()); // answered (once a second): a refusal is seen, not lost
+        }
+        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
+        {
+            throw Refused(ex);
         }
         catch (RedisException)
         {
@@ -535,6 +539,10 @@ public sealed class RemotePublisher : IDisposable
                 return false;
             }
             return db.StreamConsumerInfo(address.StreamKey, RemoteCatalogAddress.Group).Any(c => c.IdleTimeInMilliseconds < within.TotalMilliseconds);
+        }
+        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
+        {
+            throw new CatalogException(CatalogErrorCode.WriteFailed, address.ToString(), RemoteConnection.RefusalMessage(address, ex), ex);
         }
         catch (RedisException)
         {

@@ -141,6 +141,10 @@ public static class FindingExport
             w.WriteString("status", m.Status.ToString());
             w.WriteNumber("firstScanId", m.FirstScanId);
             w.WriteNumber("lastScanId", m.LastScanId);
+            if (m.ResolvedScanId is long resolved)
+            {
+                w.WriteNumber("resolvedScanId", resolved);
+            }
             w.WriteEndObject();
             w.WriteEndObject();
         }

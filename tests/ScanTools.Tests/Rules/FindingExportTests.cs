@@ -79,6 +79,20 @@ public sealed class FindingExportTests
         Assert.Equal(uri, FindingExport.FileUri(path));
 
     [Fact]
+    public void A_resolved_findings_result_names_the_run_that_resolved_it()
+    {
+        var open = new FindingMatch { FullName = "/a", Directory = "/", Name = "a", RuleId = "jwt", Severity = RuleSeverity.Medium, Fingerprint = new string('a', 32), Status = FindingStatus.Open, FirstScanId = 1, LastScanId = 2 };
+        var resolved = new FindingMatch { FullName = "/b", Directory = "/", Name = "b", RuleId = "jwt", Severity = RuleSeverity.Medium, Fingerprint = new string('b', 32), Status = FindingStatus.Resolved, FirstScanId = 1, LastScanId = 2, ResolvedScanId = 3 };
+        using var ms = new MemoryStream();
+        FindingExport.WriteSarif(ms, new[] { open, resolved }, RuleSet.Builtin, "0.1.0");
+        using JsonDocument doc = JsonDocument.Parse(ms.ToArray());
+        JsonElement results = doc.RootElement.GetProperty("runs")[0].GetProperty("results");
+        Assert.False(results[0].GetProperty("properties").TryGetProperty("resolvedScanId", out _));
+        Assert.Equal(3, results[1].GetProperty("properties").GetProperty("resolvedScanId").GetInt64());
+        Assert.Equal("absent", results[1].GetProperty("baselineState").GetString());
+    }
+
+    [Fact]
     public void The_tool_version_SARIF_names_is_the_modules()
     {
         string manifest = File.ReadAllText(Repo.Combine("module", "ScanTools.psd1"));
