@@ -150,7 +150,12 @@ public static class CatalogMaintenance
             // A missing file, or one that is not a catalog, is refused before anything is written.
         }
         RemoveDeadDrafts(target);
-        string draft = $"{target}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string draft = $"{target}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^16];
+        if (System.Text.Encoding.UTF8.GetByteCount(System.IO.Path.GetFileName(draft)) + "-journal".Length > 255)
+        {
+            // A long destination name leaves no room for NAME.partial-...: a short draft name in the same folder.
+            draft = System.IO.Path.Join(System.IO.Path.GetDirectoryName(target), ShortDraftPrefix + System.IO.Path.GetFileName(draft)[(System.IO.Path.GetFileName(target).Length + ".partial-".Length)..]);
+        }
         var clock = Stopwatch.StartNew();
         try
         {
@@ -253,6 +258,16 @@ public static class CatalogMaintenance
         {
             throw new ScanArgumentException($"The destination '{target}' is named as a draft of the catalog (NAME.creating-...), which ScanTools deletes. Give another file.");
         }
+        if (Platform.FileStat.TryStat(target, follow: true, out Platform.EntryStat there) == Platform.StatFailure.None
+            && Platform.FileStat.TryStat(source, follow: true, out Platform.EntryStat catalog) == Platform.StatFailure.None
+            && there.Inode is long inode && inode == catalog.Inode && there.Device == catalog.Device)
+        {
+            throw new ScanArgumentException($"The destination '{target}' is the catalog itself, under another name (a hard link). Give another file.");
+        }
+        if (CatalogFiles.NameTooLong(target) is string tooLong)
+        {
+            throw new ScanArgumentException($"The destination's name cannot be a catalog's: {tooLong}");
+        }
         if (File.Exists(target) && !overwrite)
         {
             throw new ScanArgumentException($"The destination '{target}' exists. Use -Force to replace it, or choose another file.");
@@ -286,11 +301,21 @@ public static class CatalogMaintenance
         return held;
     }
 
+    /// <summary>The name of a backup's draft when the destination's name leaves no room for NAME.partial-...</summary>
+    private const string ShortDraftPrefix = ".scantools.partial-";
+
     /// <summary>Drafts left next to <paramref name="target"/> by backups whose process died (killed mid-copy): removed.</summary>
     private static void RemoveDeadDrafts(string target)
     {
         string folder = System.IO.Path.GetDirectoryName(target)!;
-        string prefix = System.IO.Path.GetFileName(target) + ".partial-";
+        foreach (string prefix in new[] { System.IO.Path.GetFileName(target) + ".partial-", ShortDraftPrefix })
+        {
+            RemoveDeadDrafts(folder, prefix);
+        }
+    }
+
+    private static void RemoveDeadDrafts(string folder, string prefix)
+    {
         try
         {
             foreach (string draft in Directory.EnumerateFiles(folder, prefix + "*"))

@@ -192,6 +192,25 @@ public sealed class CatalogMaintenanceTests : CatalogTest
     }
 
     [UnixFact]
+    public void A_backup_refuses_another_name_of_the_catalog_and_takes_any_destination_name_a_catalog_can_have()
+    {
+        (string db, _, _) = History();
+        string linked = Path.Combine(T.Dir("links"), "same-file.db");
+        Trees.HardLink(db, linked);
+        var ex = Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, linked, overwrite: true));
+        Assert.Contains("the catalog itself, under another name", ex.Message, StringComparison.Ordinal);
+        File.Delete(linked);
+
+        string folder = T.Dir("long");
+        string longest = Path.Combine(folder, new string('b', 237) + ".db"); // 240 bytes: the longest catalog name
+        Assert.Equal(5, CatalogMaintenance.Backup(db, longest).Runs);
+        Assert.Equal(5, Sql.Scalar(longest, "SELECT count(*) FROM scan_runs;"));
+        Assert.Equal(new[] { longest }, Directory.GetFiles(folder).Where(f => !f.EndsWith("-scantools.lock", StringComparison.Ordinal)));
+        var tooLong = Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, Path.Combine(folder, new string('b', 238) + ".db")));
+        Assert.Contains("at most 240 bytes", tooLong.Message, StringComparison.Ordinal);
+    }
+
+    [UnixFact]
     public void Pruning_never_takes_the_newest_run_so_no_run_id_is_given_twice()
     {
         (string db, string root, List<ScanRun> runs) = History();
