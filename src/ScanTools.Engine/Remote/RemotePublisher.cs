@@ -253,8 +253,11 @@ public sealed class RemotePublisher : IDisposable
                 Heartbeat();
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception failure) when (failure is not OperationCanceledException)
         {
+            // A refusal of the broker (a key of the wrong type, a command the ACL user may not run) left every call below
+            // this loop: retrying never helps, so the publisher stops with what it means.
+            Exception ex = failure is RedisException r && RemoteConnection.IsRefusal(r) ? Refused(r) : failure;
             _fault = ex;
             lock (_gate)
             {
@@ -303,11 +306,7 @@ public sealed class RemotePublisher : IDisposable
             }
             _db.HashSet(_address.AliveKey, alive.ToArray()); // answered (once a second): a refusal is seen, not lost
         }
-        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
-        {
-            throw Refused(ex);
-        }
-        catch (RedisException)
+        catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
         {
         }
     }
@@ -347,11 +346,7 @@ public sealed class RemotePublisher : IDisposable
         {
             return _db.StreamLength(_address.StreamKey);
         }
-        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
-        {
-            throw Refused(ex);
-        }
-        catch (RedisException)
+        catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
         {
             return 0; // the broker is away: sending fails too, and is retried
         }
@@ -369,11 +364,7 @@ public sealed class RemotePublisher : IDisposable
             p.Sent = true;
             return true;
         }
-        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
-        {
-            throw Refused(ex);
-        }
-        catch (RedisException)
+        catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
         {
             return false; // kept: sent again when the broker answers
         }
@@ -406,11 +397,7 @@ public sealed class RemotePublisher : IDisposable
                 }
             }
         }
-        catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
-        {
-            throw Refused(ex);
-        }
-        catch (RedisException)
+        catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
         {
         }
         var done = new List<TaskCompletionSource>();

@@ -206,7 +206,7 @@ internal sealed class RuleEvaluator
                         break;
                     }
                     (int line, int column) = Place(text, ScanRule.PlaceOf(text, m));
-                    _found.Add((r, line, column, m.Value, secret, Fingerprint(r.Id, fullPath, secret)));
+                    _found.Add((r, line, column, m.Value, Fingerprint(r.Id, fullPath, secret)));
                     AddHidden(secret);
                     if (r.Regex.GroupNumberFromName(HiddenGroup) is int hidden and >= 0 && m.Groups[hidden] is { Success: true, Length: > 0 } g)
                     {
@@ -297,7 +297,7 @@ internal sealed class RuleEvaluator
     /// <summary>The most texts one file's excerpts hide (its secrets and redact groups); past it, the excerpts say only where.</summary>
     private const int MaxHidden = 4_096;
 
-    private readonly List<(ScanRule Rule, int Line, int Column, string Matched, string Secret, string Fingerprint)> _found = new();
+    private readonly List<(ScanRule Rule, int Line, int Column, string Matched, string Fingerprint)> _found = new();
     private readonly HashSet<string> _hidden = new(StringComparer.Ordinal);
 
     private void AddHidden(string text)

@@ -86,7 +86,7 @@ public sealed class WriterSessionRegistry
         options ??= new WriterSessionOptions();
         CatalogDatabase.RefuseFolderSpelling(databasePath, baseDirectory);
         string canonical = CanonicalPath.Resolve(databasePath, baseDirectory);
-        CatalogDatabase.RefuseSeveralNames(canonical); // before the writer lock is made beside one of the names
+        CatalogDatabase.RefuseUnwritableName(canonical); // before the writer lock is made beside one of the names
         string key = CanonicalPath.KeyOf(canonical);
         return AcquireKey(key, options, () => new WriterSession(canonical, key, options));
     }

@@ -16,7 +16,7 @@ internal static class CatalogDatabase
     public static SqliteConnection OpenForWriting(string path, Durability durability)
     {
         RefuseFolder(path);
-        RefuseSeveralNames(path);
+        RefuseUnwritableName(path);
         if (MissingFolder(path) is CatalogException missing)
         {
             throw missing;
@@ -141,7 +141,7 @@ internal static class CatalogDatabase
     internal static void ThrowIfUnusableForWriting(string path)
     {
         RefuseFolder(path);
-        RefuseSeveralNames(path);
+        RefuseUnwritableName(path);
         if (MissingFolder(path) is CatalogException missing)
         {
             throw missing;
@@ -356,11 +356,12 @@ internal static class CatalogDatabase
     }
 
     /// <summary>
-    /// Refuses to write a catalog file that has more than one name (hard links). SQLite keeps a database's log, its
+    /// Refuses to write a catalog whose name is too long for the files ScanTools keeps beside it
+    /// (<see cref="CatalogFiles.NameTooLong"/>), or a catalog file that has more than one name (hard links). SQLite keeps a database's log, its
     /// shared memory and ScanTools its writer lock beside the name it was opened by, so a writer through each name would
     /// both write at once and damage the file (sqlite.org/howtocorrupt.html, 2.5). Reading through any name is allowed.
     /// </summary>
-    internal static void RefuseSeveralNames(string path)
+    internal static void RefuseUnwritableName(string path)
     {
         if (CatalogFiles.NameTooLong(path) is string tooLong)
         {

@@ -167,7 +167,7 @@ internal static partial class CatalogFiles
     public const string DraftInfix = ".creating-";
 
     /// <summary>The name of a draft whose catalog's name leaves no room for NAME.creating-...: .scantools.creating-...</summary>
-    public const string ShortDraftPrefix = ".scantools" + DraftInfix;
+    public static readonly string ShortDraftPrefix = ShortDraftPrefixFor(DraftInfix);
 
     /// <summary>The longest file name in bytes (UTF-8) the file systems ScanTools runs on take (NAME_MAX, and NTFS's 255 characters).</summary>
     private const int NameMax = 255;
@@ -186,17 +186,21 @@ internal static partial class CatalogFiles
     }
 
     /// <summary>
-    /// The private file a new catalog is built in before it takes its name: NAME.creating-PID-ID in the catalog's folder,
-    /// or .scantools.creating-PID-ID when NAME leaves no room for that and SQLite's -journal after it.
+    /// The private file a catalog file is built in before it takes its name: NAME{infix}PID-ID in its folder (a new catalog:
+    /// <see cref="DraftInfix"/>; a backup: .partial-), or .scantools{infix}PID-ID when NAME leaves no room for that and
+    /// SQLite's -journal after it.
     /// </summary>
-    public static string DraftFor(string catalog)
+    public static string DraftFor(string file, string infix = DraftInfix)
     {
         string unique = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..^16]; // pid and 16 hex digits
-        string draft = catalog + DraftInfix + unique;
+        string draft = file + infix + unique;
         return System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(draft)) + "-journal".Length <= NameMax
             ? draft
-            : Path.Join(Path.GetDirectoryName(catalog), ShortDraftPrefix + unique);
+            : Path.Join(Path.GetDirectoryName(file), ShortDraftPrefixFor(infix) + unique);
     }
+
+    /// <summary>The start of a draft's name when the file's own name leaves no room (see <see cref="DraftFor"/>).</summary>
+    public static string ShortDraftPrefixFor(string infix) => ".scantools" + infix;
 
     /// <summary>
     /// True when <paramref name="fileName"/> is the catalog <paramref name="catalogName"/> itself, one of its

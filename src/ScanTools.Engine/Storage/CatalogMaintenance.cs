@@ -150,12 +150,7 @@ public static class CatalogMaintenance
             // A missing file, or one that is not a catalog, is refused before anything is written.
         }
         RemoveDeadDrafts(target);
-        string draft = $"{target}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^16];
-        if (System.Text.Encoding.UTF8.GetByteCount(System.IO.Path.GetFileName(draft)) + "-journal".Length > 255)
-        {
-            // A long destination name leaves no room for NAME.partial-...: a short draft name in the same folder.
-            draft = System.IO.Path.Join(System.IO.Path.GetDirectoryName(target), ShortDraftPrefix + System.IO.Path.GetFileName(draft)[(System.IO.Path.GetFileName(target).Length + ".partial-".Length)..]);
-        }
+        string draft = CatalogFiles.DraftFor(target, PartialInfix);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -301,14 +296,14 @@ public static class CatalogMaintenance
         return held;
     }
 
-    /// <summary>The name of a backup's draft when the destination's name leaves no room for NAME.partial-...</summary>
-    private const string ShortDraftPrefix = ".scantools.partial-";
+    /// <summary>What a backup's draft adds to the destination's name (DESTINATION.partial-PID-ID).</summary>
+    private const string PartialInfix = ".partial-";
 
     /// <summary>Drafts left next to <paramref name="target"/> by backups whose process died (killed mid-copy): removed.</summary>
     private static void RemoveDeadDrafts(string target)
     {
         string folder = System.IO.Path.GetDirectoryName(target)!;
-        foreach (string prefix in new[] { System.IO.Path.GetFileName(target) + ".partial-", ShortDraftPrefix })
+        foreach (string prefix in new[] { System.IO.Path.GetFileName(target) + PartialInfix, CatalogFiles.ShortDraftPrefixFor(PartialInfix) })
         {
             RemoveDeadDrafts(folder, prefix);
         }
