@@ -182,7 +182,7 @@ internal static partial class CatalogFiles
         int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
         int room = NameMax - CompanionSuffixes.Max(c => c.Length);
         return bytes <= room ? null
-            : $"The catalog's file name is {bytes} bytes long, and ScanTools keeps files beside it whose names add up to {NameMax - room} bytes (NAME-scantools.lock), over the {NameMax} a file name can have. Give the catalog a name of at most {room} bytes (UTF-8; fewer characters for non-Latin scripts).";
+            : $"The name '{name}' is {bytes} bytes long: with the {NameMax - room} bytes ScanTools adds for a file it keeps beside a catalog (NAME-scantools.lock), that is over the {NameMax} a file name can have. Give a name of at most {room} bytes (UTF-8; fewer characters for non-Latin scripts).";
     }
 
     /// <summary>
