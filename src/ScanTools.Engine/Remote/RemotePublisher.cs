@@ -48,7 +48,7 @@ public sealed class RemotePublisher : IDisposable
     private readonly IDatabase _db;
     private readonly RemotePublisherOptions _options;
     private readonly string _clientId = Guid.NewGuid().ToString("D");
-    private readonly BlockingCollection<QueueItem> _queue = new(new ConcurrentQueue<QueueItem>(), 10_000);
+    private readonly BlockingCollection<QueueItem> _queue = new(new LockedQueue<QueueItem>(), 10_000); // not ConcurrentQueue: see LockedQueue
     private readonly LinkedList<Pending> _unacked = new();
     private readonly List<(long Sequence, TaskCompletionSource Done)> _waiters = new();
     private readonly object _gate = new();

@@ -20,7 +20,7 @@ namespace ScanTools.Sessions;
 /// <remarks>Obtain one through <see cref="WriterSessionRegistry.Acquire"/>, never directly.</remarks>
 public sealed partial class WriterSession
 {
-    private readonly BlockingCollection<SessionItem> _queue = new(new ConcurrentQueue<SessionItem>());
+    private readonly BlockingCollection<SessionItem> _queue = new(new LockedQueue<SessionItem>()); // not ConcurrentQueue: see LockedQueue
     private readonly RowBudget _budget;
     private readonly RowBudget _forwardedBudget;
     private readonly WriterSessionOptions _options;

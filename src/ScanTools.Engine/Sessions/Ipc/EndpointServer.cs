@@ -270,7 +270,7 @@ internal sealed class EndpointServer : IDisposable
 /// <summary>One client process connected to the writer. Acknowledgements go out through its own sender thread.</summary>
 internal sealed class ConnectedClient
 {
-    private readonly BlockingCollection<Action<Stream>> _outgoing = new();
+    private readonly BlockingCollection<Action<Stream>> _outgoing = new(new LockedQueue<Action<Stream>>()); // not ConcurrentQueue: see LockedQueue
     private readonly ManualResetEventSlim _readerDone = new();
     private Thread? _sender;
     private int _closed;
