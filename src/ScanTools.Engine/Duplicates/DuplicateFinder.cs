@@ -133,7 +133,7 @@ public sealed class DuplicateFinder
         // The catalog is read on a thread of its own, one batch ahead of the checks and hashes: the query of a
         // large catalog (about a tenth of a whole search measured in bench/) then overlaps them.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var batches = new System.Collections.Concurrent.BlockingCollection<List<List<Copy>>>(boundedCapacity: 1);
+        using var batches = new System.Collections.Concurrent.BlockingCollection<List<List<Copy>>>(new LockedQueue<List<List<Copy>>>(), boundedCapacity: 1); // see LockedQueue
         Task query = Task.Factory.StartNew(() => ReadBatches(reader, options, batches, stop.Token),
             stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
