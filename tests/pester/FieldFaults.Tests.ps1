@@ -98,6 +98,22 @@ Describe 'Hard links' -Skip:$IsWindows {
         $run.Bytes | Should -Be (2 * 1MB)
     }
 
+    It 'counts a symlink with two names (ln -P) once too, as du and Measure-ScanFolder do' {
+        $tree = Join-Path $TestDrive 'linked-symlinks'
+        $null = New-Item -ItemType Directory -Path $tree
+        Set-Content -LiteralPath (Join-Path $tree 'f') -Value 'hello' -NoNewline
+        ln (Join-Path $tree 'f') (Join-Path $tree 'f2')
+        ln -s 'some/long/target/path' (Join-Path $tree 'l1')
+        ln -P (Join-Path $tree 'l1') (Join-Path $tree 'l2')
+        $du = [long]((du -sb --apparent-size $tree) -split "`t")[0] - [long](stat -c %s $tree) # less the folder's own entry
+        $linkedDb = New-CatalogPath -Directory $catalogs
+        $r = Start-Scan -Path $tree -Database $linkedDb
+        $r.Files | Should -Be 4
+        $r.Bytes | Should -Be (5 + 'some/long/target/path'.Length)
+        $r.Bytes | Should -Be $du
+        (Measure-ScanFolder -Database $linkedDb -Path $tree -Depth 0).Bytes | Should -Be $r.Bytes
+    }
+
     It 'records the file id and link count, so links can be told from copies' {
         $links = @($findings | Where-Object Name -NE 'copy.bin')
         $links.HardLinks | Sort-Object -Unique | Should -Be 3

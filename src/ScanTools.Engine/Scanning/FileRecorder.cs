@@ -193,7 +193,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         folder.Add(record.Name, record);
         _files++;
         // A file's bytes once per run: another name (hard link) of content already counted adds nothing.
-        bool linked = record.HardLinks is > 1 && record.Inode is long inode && !record.IsLink;
+        bool linked = record.HardLinks is > 1 && record.Inode is long inode; // a symlink with several names too, as du counts
         if (!linked || _linkedContent.Add((record.Device ?? 0, record.Inode!.Value)))
         {
             _bytes += record.Length;

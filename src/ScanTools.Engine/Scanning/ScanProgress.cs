@@ -68,10 +68,12 @@ public sealed class ScanProgress
     /// <summary>
     /// The bytes a record adds to the run's total: its size the first time the run meets its content, 0 for
     /// another name (hard link) of content already counted, as du counts. Only hard-linked files are
-    /// remembered, and only until all their names are met, so memory stays small.
+    /// remembered, and only until all their names are met, so memory stays small. A symlink with several names
+    /// (ln -P) counts once too, as in du and <c>Measure-ScanFolder</c>; a link followed with -FollowSymlink carries
+    /// its target's identity and counts with the target's names.
     /// </summary>
     internal long BytesOnce(FileRecord record) =>
-        record.HardLinks is int links && links > 1 && record.Inode is long inode && !record.IsLink
+        record.HardLinks is int links && links > 1 && record.Inode is long inode
             ? (_linked.FirstOfLinks(record.Device ?? 0, inode, links) ? record.Length : 0)
             : record.Length;
 

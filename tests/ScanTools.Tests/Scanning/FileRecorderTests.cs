@@ -110,6 +110,23 @@ public sealed class FileRecorderTests : CatalogTest
         Assert.Equal(1, Sql.Files(db));
     }
 
+    [UnixFact]
+    public void ASymlinkWithTwoNames_IsCountedOnce_AsDuCountsIt()
+    {
+        string db = T.Db();
+        string l1 = T.Combine("links", "l1");
+        Directory.CreateDirectory(Path.GetDirectoryName(l1)!);
+        File.CreateSymbolicLink(l1, "some/long/target/path");
+        string l2 = T.Combine("links", "l2");
+        Trees.Sh("ln -P \"$1\" \"$2\"", l1, l2); // the link itself gets a second name
+        using FileRecorder rec = FileRecorder.Start(db, registry: Registry);
+        rec.Add(rec.Capture(l1));
+        rec.Add(rec.Capture(l2));
+        ScanRun run = rec.Complete();
+        Assert.Equal(2, run.Files);
+        Assert.Equal("some/long/target/path".Length, run.Bytes);
+    }
+
     [Fact]
     public void ErrorsOfARecordsRun_AreStoredAndCounted()
     {

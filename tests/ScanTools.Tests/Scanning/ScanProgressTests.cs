@@ -1,3 +1,4 @@
+using ScanTools.Platform;
 using ScanTools.Scanning;
 using Xunit;
 
@@ -30,17 +31,25 @@ public class ScanProgressTests
     }
 
     [Fact]
-    public void FilesWithOneName_Symlinks_AndFilesWithoutAnId_CountEveryTime()
+    public void FilesWithOneName_AndFilesWithoutAnId_CountEveryTime()
     {
         var progress = new ScanProgress();
         Assert.Equal(10, progress.BytesOnce(Name(1, 7, links: 1, length: 10, 0)));
         Assert.Equal(10, progress.BytesOnce(Name(1, 7, links: 1, length: 10, 1)));
-        var link = new FileRecord("/tree", "sym") { Device = 1, Inode = 8, HardLinks = 2, Length = 5, IsLink = true };
-        Assert.Equal(5, progress.BytesOnce(link));
-        Assert.Equal(5, progress.BytesOnce(link));
         var noId = new FileRecord("/tree", "remote") { HardLinks = 2, Length = 3 };
         Assert.Equal(3, progress.BytesOnce(noId));
         Assert.Equal(3, progress.BytesOnce(noId));
+    }
+
+    [Fact]
+    public void ASymlinkWithTwoNames_CountsItsBytesOnce_AsDuAndMeasureScanFolderDo()
+    {
+        // ln of a symlink (ln -P) gives the link itself a second name: du counts its bytes (the target's path) once.
+        var progress = new ScanProgress();
+        var first = new FileRecord("/tree", "l1") { Device = 1, Inode = 8, HardLinks = 2, Length = 21, IsLink = true, Kind = EntryKind.Symlink };
+        var second = new FileRecord("/tree", "l2") { Device = 1, Inode = 8, HardLinks = 2, Length = 21, IsLink = true, Kind = EntryKind.Symlink };
+        Assert.Equal(21, progress.BytesOnce(first));
+        Assert.Equal(0, progress.BytesOnce(second));
     }
 
     [Fact]
