@@ -114,6 +114,21 @@ Describe 'Hard links' -Skip:$IsWindows {
         (Measure-ScanFolder -Database $linkedDb -Path $tree -Depth 0).Bytes | Should -Be $r.Bytes
     }
 
+    It 'counts a file with two names once with -FollowSymlink, however many links to it are followed, as du -L does' {
+        $tree = Join-Path $TestDrive 'followed-links'
+        $null = New-Item -ItemType Directory -Path $tree
+        [IO.File]::WriteAllBytes((Join-Path $tree 'a.bin'), [byte[]]::new(1000))
+        ln (Join-Path $tree 'a.bin') (Join-Path $tree 'b.bin')
+        foreach ($n in 1..3) { ln -s 'a.bin' (Join-Path $tree "s$n") }
+        $du = [long]((du -sbL --apparent-size $tree) -split "`t")[0] - [long](stat -c %s $tree)
+        $followedDb = New-CatalogPath -Directory $catalogs
+        $r = Start-Scan -Path $tree -Database $followedDb -FollowSymlink
+        $r.Files | Should -Be 5
+        $r.Bytes | Should -Be 1000
+        $r.Bytes | Should -Be $du
+        (Measure-ScanFolder -Database $followedDb -Path $tree -Depth 0).Bytes | Should -Be $r.Bytes
+    }
+
     It 'records the file id and link count, so links can be told from copies' {
         $links = @($findings | Where-Object Name -NE 'copy.bin')
         $links.HardLinks | Sort-Object -Unique | Should -Be 3

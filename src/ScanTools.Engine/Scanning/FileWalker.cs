@@ -55,6 +55,7 @@ public sealed class FileWalker
         options.Validate();
         _options = options;
         _runKey = runKey;
+        Progress = new ScanProgress { RemembersEveryLinkedFile = options.FollowSymlinks };
         _exclusions = new ExclusionMatcher(options.Exclude);
         _roots = options.NormalizedRoots();
         _rootSet = _roots.ToHashSet(PathComparison.Comparer);
@@ -103,7 +104,7 @@ public sealed class FileWalker
     internal OwnCatalogFiles? OwnCatalog { get; set; }
 
     /// <summary>The walk's live counters.</summary>
-    public ScanProgress Progress { get; } = new();
+    public ScanProgress Progress { get; }
 
     /// <summary>What the rules did (when <see cref="ScanOptions.Rules"/> is set).</summary>
     public Rules.RuleStatistics RuleStatistics { get; } = new();

@@ -63,14 +63,25 @@ public sealed class ScanProgress
     /// <summary>Files whose stored hash was kept without reading them (unchanged size, times and file id).</summary>
     public long HashesKept => Interlocked.Read(ref _hashesKept);
 
-    private readonly LinkTally _linked = new();
+    private readonly LinkTally _linked = new(forget: true);
+
+    /// <summary>
+    /// Keep every hard-linked file met until the walk ends, instead of forgetting one once all its names are met. For
+    /// -FollowSymlink: a followed link carries its target's identity, one more name than the target's link count, so
+    /// the count cannot tell when the last name has been met.
+    /// </summary>
+    internal bool RemembersEveryLinkedFile
+    {
+        get => !_linked.Forgets;
+        init => _linked = new LinkTally(forget: !value);
+    }
 
     /// <summary>
     /// The bytes a record adds to the run's total: its size the first time the run meets its content, 0 for
     /// another name (hard link) of content already counted, as du counts. Only hard-linked files are
     /// remembered, and only until all their names are met, so memory stays small. A symlink with several names
     /// (ln -P) counts once too, as in du and <c>Measure-ScanFolder</c>; a link followed with -FollowSymlink carries
-    /// its target's identity and counts with the target's names.
+    /// its target's identity and counts with the target's names (see <see cref="RemembersEveryLinkedFile"/>).
     /// </summary>
     internal long BytesOnce(FileRecord record) =>
         record.HardLinks is int links && links > 1 && record.Inode is long inode
@@ -83,8 +94,10 @@ public sealed class ScanProgress
     /// never traces. A ConcurrentDictionary allocates an object per entry; on the bench's tree, where every file
     /// has links, those 200,000 young objects made each walk's collections take 110-125 ms instead of 4-15 ms.
     /// </summary>
-    private sealed class LinkTally
+    private sealed class LinkTally(bool forget)
     {
+        public bool Forgets => forget;
+
         private const int Stripes = 64; // a power of 2, well above any walker count: threads rarely meet on a stripe
         private readonly Dictionary<(long Device, long Inode), int>[] _stripes =
             Enumerable.Range(0, Stripes).Select(_ => new Dictionary<(long Device, long Inode), int>()).ToArray();
@@ -99,7 +112,7 @@ public sealed class ScanProgress
             lock (stripe)
             {
                 ref int met = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(stripe, (device, inode), out bool exists);
-                if (++met >= links)
+                if (++met >= links && forget)
                 {
                     stripe.Remove((device, inode));
                 }

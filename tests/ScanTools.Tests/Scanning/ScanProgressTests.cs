@@ -53,6 +53,17 @@ public class ScanProgressTests
     }
 
     [Fact]
+    public void FollowingSymlinks_EveryLinkedFileIsRemembered_SoALinkToItCountsNothingWhicheverComesFirst()
+    {
+        // Two names of a file and a followed link to it (the link carries the file's identity and link count, 2):
+        // three meetings. Forgetting after two would count the third again.
+        var progress = new ScanProgress { RemembersEveryLinkedFile = true };
+        Assert.Equal(100, progress.BytesOnce(Name(1, 42, links: 2, length: 100, 0)));
+        Assert.Equal(0, progress.BytesOnce(Name(1, 42, links: 2, length: 100, 1)));
+        Assert.Equal(0, progress.BytesOnce(Name(1, 42, links: 2, length: 100, 2)));
+    }
+
+    [Fact]
     public void AFileIsForgottenOnceAllItsNamesAreMet_SoANameAddedDuringTheWalkCountsAgain()
     {
         // Two links: the first name counts, the second does not, and then nothing of it is kept. A third name (a link
