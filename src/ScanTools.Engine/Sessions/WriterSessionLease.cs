@@ -9,7 +9,7 @@ namespace ScanTools.Sessions;
 public sealed class WriterSessionLease : ICatalogSink, IWriteProducer
 {
     private readonly WriterSessionRegistry _registry;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<RejectedWrite> _rejected = new();
+    private readonly LockedQueue<RejectedWrite> _rejected = new(); // not ConcurrentQueue: a flush must never see it empty while it holds a refusal (see LockedQueue)
     private int _released;
 
     internal WriterSessionLease(WriterSessionRegistry registry, WriterSession session)
@@ -66,7 +66,7 @@ public sealed class WriterSessionLease : ICatalogSink, IWriteProducer
             return;
         }
         await Session.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (!_rejected.IsEmpty)
+        if (_rejected.Count > 0)
         {
             IReadOnlyList<RejectedWrite> rejected = TakeRejected();
             if (rejected.Count > 0)
@@ -87,14 +87,14 @@ public sealed class WriterSessionLease : ICatalogSink, IWriteProducer
     public IReadOnlyList<RejectedWrite> TakeRejected()
     {
         var taken = new List<RejectedWrite>();
-        while (_rejected.TryDequeue(out RejectedWrite? r))
+        while (_rejected.TryTake(out RejectedWrite? r))
         {
             taken.Add(r);
         }
         return taken;
     }
 
-    void IWriteProducer.OnRejected(RejectedWrite rejected) => _rejected.Enqueue(rejected);
+    void IWriteProducer.OnRejected(RejectedWrite rejected) => _rejected.TryAdd(rejected);
 
     /// <summary>Releases the hold; the last one closes the session after committing everything queued.</summary>
     public void Dispose()
