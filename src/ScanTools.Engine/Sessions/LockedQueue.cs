@@ -4,9 +4,10 @@ using System.Collections.Concurrent;
 namespace ScanTools.Sessions;
 
 /// <summary>
-/// A first-in, first-out store for <see cref="BlockingCollection{T}"/> that never reports itself empty while it
-/// holds an item: a <see cref="Queue{T}"/> behind one lock. Use it instead of the default
-/// <see cref="ConcurrentQueue{T}"/> wherever one thread takes while others add.
+/// A first-in, first-out queue that never reports itself empty while it holds an item: a <see cref="Queue{T}"/>
+/// behind one lock, used alone or as the store of a <see cref="BlockingCollection{T}"/>. Use it instead of
+/// <see cref="ConcurrentQueue{T}"/> (BlockingCollection's default) wherever one thread takes while others add and
+/// a false "empty" would matter.
 /// </summary>
 /// <remarks>
 /// <para>
