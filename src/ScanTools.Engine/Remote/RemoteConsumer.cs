@@ -150,7 +150,7 @@ public sealed class RemoteConsumer
             }
             catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
             {
-                _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying."; // claimed again below
+                _lastError = Retrying(ex); // claimed again below
             }
             TimeSpan idle = TimeSpan.FromMilliseconds(1);
             var sinceClaim = System.Diagnostics.Stopwatch.StartNew();
@@ -165,7 +165,7 @@ public sealed class RemoteConsumer
                     }
                     catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
                     {
-                        _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying."; // no run is ended while producers cannot be heard
+                        _lastError = Retrying(ex); // no run is ended while producers cannot be heard
                     }
                     // Entries this consumer read but could not acknowledge (the broker went away meanwhile) are read again.
                     sinceClaim.Restart();
@@ -175,7 +175,7 @@ public sealed class RemoteConsumer
                     }
                     catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
                     {
-                        _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying.";
+                        _lastError = Retrying(ex);
                     }
                 }
                 StreamEntry[] entries;
@@ -191,7 +191,7 @@ public sealed class RemoteConsumer
                 }
                 catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
                 {
-                    _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying.";
+                    _lastError = Retrying(ex);
                     cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
                     continue;
                 }
@@ -227,6 +227,9 @@ public sealed class RemoteConsumer
             _state = RemoteConsumerState.Stopped;
         }
     }
+
+    /// <summary>What <see cref="Status"/> says while the broker does not answer.</summary>
+    private static string Retrying(RedisException ex) => $"The broker did not answer ({ex.GetType().Name}); retrying.";
 
     private long _lastSignOfLife;
 
@@ -313,7 +316,7 @@ public sealed class RemoteConsumer
             }
             catch (RedisException ex) when (ex is not RedisServerException)
             {
-                _lastError = $"The broker did not answer ({ex.GetType().Name}); retrying.";
+                _lastError = Retrying(ex);
                 if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))
                 {
                     throw new OperationCanceledException(ct);

@@ -201,8 +201,8 @@ public sealed class RemotePublisher : IDisposable
             "it commits them from the stream, unless the broker loses them first (a restart without persistence).");
 
     /// <summary>The publisher's failure when the broker refuses what retrying never changes (<see cref="RemoteConnection.IsRefusal"/>): it stops, and the command fails with this.</summary>
-    private CatalogException Refused(RedisException ex) =>
-        new(CatalogErrorCode.WriteFailed, _address.ToString(), RemoteConnection.RefusalMessage(_address, ex), ex);
+    private static CatalogException Refused(RemoteCatalogAddress address, RedisException ex) =>
+        new(CatalogErrorCode.WriteFailed, address.ToString(), RemoteConnection.RefusalMessage(address, ex), ex);
 
     private void ThrowIfFaulted()
     {
@@ -257,7 +257,7 @@ public sealed class RemotePublisher : IDisposable
         {
             // A refusal of the broker (a key of the wrong type, a command the ACL user may not run) left every call below
             // this loop: retrying never helps, so the publisher stops with what it means.
-            Exception ex = failure is RedisException r && RemoteConnection.IsRefusal(r) ? Refused(r) : failure;
+            Exception ex = failure is RedisException r && RemoteConnection.IsRefusal(r) ? Refused(_address, r) : failure;
             _fault = ex;
             lock (_gate)
             {
@@ -529,7 +529,7 @@ public sealed class RemotePublisher : IDisposable
         }
         catch (RedisException ex) when (RemoteConnection.IsRefusal(ex))
         {
-            throw new CatalogException(CatalogErrorCode.WriteFailed, address.ToString(), RemoteConnection.RefusalMessage(address, ex), ex);
+            throw Refused(address, ex);
         }
         catch (RedisException)
         {
