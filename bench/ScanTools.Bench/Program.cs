@@ -93,6 +93,8 @@ var rescans = new List<double>();
 var finds = new List<double>();
 var walks = new List<double>();
 var writes = new List<double>();
+var floors = new List<double>();
+var passes = new List<double>();
 for (int i = 0; i < runs; i++)
 {
     (double walked, long walkedFiles) = ScanBenchmarks.WalkOnlySeconds(tree);
@@ -102,6 +104,9 @@ for (int i = 0; i < runs; i++)
     }
     walks.Add(walked);
     writes.Add(ScanBenchmarks.WriterOnlySeconds(scanDb, tree, listed));
+    (double insertSelect, double cursorPass) = ScanBenchmarks.InsertSelectFloorSeconds(scanDb, work);
+    floors.Add(insertSelect - cursorPass);
+    passes.Add(cursorPass);
     scans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: true));
     rescans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: false));
     if (pipeline)
@@ -121,6 +126,11 @@ double writerOnly = Results.Median(writes);
 results.Add("writer_only_s", writerOnly, "s", "the writer alone applying the same walk's listings (collected first) to a fresh catalog");
 results.Add("scan_vs_walk_bound", 1 + writerOnly / (Environment.ProcessorCount * walk), "ratio",
     $"1 + writer_only_s / ({Environment.ProcessorCount} cores x walk_only_s): the least scan_vs_walk_limit with the walk and this writer sharing the cores perfectly");
+double floor = Results.Median(floors);
+results.Add("sqlite_insert_floor_s", floor, "s",
+    $"SQLite's own work for the same files rows: INSERT ... SELECT from a copy in one transaction, nothing bound, no managed code a row, less a cursor pass over the copy ({Results.Median(passes):F3} s)");
+results.Add("scan_vs_walk_floor", 1 + floor / (Environment.ProcessorCount * walk), "ratio",
+    $"1 + sqlite_insert_floor_s / ({Environment.ProcessorCount} cores x walk_only_s): the least scan_vs_walk_limit of any writer keeping one SQLite row a file");
 if (pipeline)
 {
     double find = Results.Median(finds);
