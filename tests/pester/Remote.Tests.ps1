@@ -301,6 +301,16 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         try { Start-ScanConsumer -Broker 'redis://u:hunter22@broker' -Database (New-CatalogPath -Directory $catalogs) } catch { $_.Exception.Message | Should -Not -Match 'hunter22' }
     }
 
+    It 'refuses a catalog whose folder is missing as Start-Scan does (CatalogFolderNotFound, exit code 6), creating nothing' {
+        $missing = Join-Path $catalogs "no-such-$([guid]::NewGuid().ToString('N'))"
+        $err = $null
+        try { Start-ScanConsumer -Broker $address -Database (Join-Path $missing 'central.db') -IdleTimeout '00:00:01' } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CatalogFolderNotFound*'
+        $err.Exception.Message | Should -BeLike '*does not exist. Create it*'
+        [ScanTools.Hosting.ScanExitCodes]::ForException($err.Exception) | Should -Be 6
+        Test-Path -LiteralPath $missing | Should -BeFalse
+    }
+
     It 'says the broker does not answer, naming host and port, when nothing listens there' {
         $closed = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $closed.Start(); $port = $closed.LocalEndpoint.Port; $closed.Stop()
         { Start-ScanConsumer -Broker "redis://127.0.0.1:$port/x" -Database (New-CatalogPath -Directory $catalogs) } | Should -Throw -ExpectedMessage "*127.0.0.1:$port*"

@@ -267,8 +267,15 @@ public sealed class RemoteConsumer
     }
 
     /// <summary>One consumer per catalog on this computer: the others wait here as standby.</summary>
+    /// <exception cref="CatalogException">The catalog's folder is missing (<see cref="CatalogErrorCode.FolderNotFound"/>), or
+    /// the path is a folder or a file that is not a catalog: refused before the lock file is made next to it.</exception>
     private FileStream TakeConsumerLock(CancellationToken ct)
     {
+        if (CatalogDatabase.MissingFolder(_database) is CatalogException missing)
+        {
+            throw missing;
+        }
+        CatalogDatabase.ThrowIfForeign(_database);
         string path = _database + "-consumer.lock";
         while (true)
         {

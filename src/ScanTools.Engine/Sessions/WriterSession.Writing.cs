@@ -29,11 +29,9 @@ public sealed partial class WriterSession : IBatchSink
             }
             return;
         }
-        string? folder = Path.GetDirectoryName(DatabasePath);
-        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+        if (CatalogDatabase.MissingFolder(DatabasePath) is CatalogException missing)
         {
-            throw new CatalogException(CatalogErrorCode.FolderNotFound, DatabasePath,
-                $"The folder '{folder}' for the catalog '{DatabasePath}' does not exist. Create it, or choose another -Database.");
+            throw missing;
         }
         CatalogDatabase.ThrowIfForeign(DatabasePath); // before the lock file is created next to someone else's file
         if (!ElectWriter(takingOver: false))

@@ -260,6 +260,25 @@ public sealed class RemoteCatalogTests : CatalogTest
         Assert.Equal(Find.NonDirectories(root), Files(db));
     }
 
+    [Fact]
+    public void A_consumer_whose_catalog_folder_is_missing_or_whose_catalog_is_not_one_is_refused_as_Start_Scan_refuses_it_and_creates_nothing()
+    {
+        using var redis = new RedisServer();
+        var address = RemoteCatalogAddress.Parse(redis.Address("refused"), out _);
+        string missing = Path.Combine(T.Path, "no-such-folder", "central.db");
+        var folder = Assert.Throws<CatalogException>(() => new RemoteConsumer(address, redis.Password, missing, Registry).Run(CancellationToken.None));
+        Assert.Equal(CatalogErrorCode.FolderNotFound, folder.Code);
+        Assert.Contains("Create it", folder.Message);
+        Assert.Equal(6, ScanTools.Hosting.ScanExitCodes.ForException(folder));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(missing)));
+
+        string foreign = Path.Combine(T.Path, "notes.txt");
+        File.WriteAllText(foreign, "not a catalog, and long enough to have a header's worth of bytes: 0123456789 0123456789 0123456789 0123456789 0123456789");
+        var notCatalog = Assert.Throws<CatalogException>(() => new RemoteConsumer(address, redis.Password, foreign, Registry).Run(CancellationToken.None));
+        Assert.Equal(CatalogErrorCode.NotACatalog, notCatalog.Code);
+        Assert.Equal(new[] { "notes.txt" }, Directory.GetFiles(T.Path).Select(Path.GetFileName).ToArray());
+    }
+
     [Theory]
     [InlineData("redis://broker/estate", "broker", 6379, false, null, "estate", false)]
     [InlineData("rediss://scan@broker:6380/estate-1", "broker", 6380, true, "scan", "estate-1", false)]
