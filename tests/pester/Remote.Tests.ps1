@@ -65,6 +65,12 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         try {
             $start = [ScanTools.Storage.Writes.ScanRunStart]@{ RunKey = [guid]::NewGuid(); StartedUtc = [datetime]::UtcNow }
             $lease.Write($start, [System.Threading.CancellationToken]::None)
+            $deadline = [datetime]::UtcNow.AddSeconds(30)
+            while (@(Get-ScanSession -Database $address | Where-Object PublishedBatches -ge 1).Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { }
+            $sent = @(Get-ScanSession -Database $address)[0]
+            $sent.AcceptedRows | Should -Be 1
+            $sent.CommittedRows | Should -Be 0 -Because 'on the broker, before any consumer ran, nothing is committed'
+            $sent.PendingRows | Should -Be 1
             $db = New-CatalogPath -Directory $catalogs
             $job = Start-Job -ScriptBlock { param($m, $a, $d) Import-Module $m; Start-ScanConsumer -Broker $a -Database $d -IdleTimeout '00:00:03' | Out-Null } -ArgumentList $modulePath, $address, $db
             $lease.Flush([System.Threading.CancellationToken]::None)   # committed by the consumer in the job
@@ -73,6 +79,8 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
             $all[0] | Should -BeOfType ScanTools.Sessions.SessionStatistics # this process's session of the remote catalog
             $all[0].Role | Should -Be 'Writer' # the one process here: it publishes for the computer
             $all[0].DatabasePath | Should -Be $address
+            $all[0].CommittedRows | Should -Be $all[0].AcceptedRows -Because 'the consumer committed it'
+            $all[0].PendingRows | Should -Be 0
             $s = @($all | Where-Object { $_ -is [ScanTools.Remote.RemoteStatistics] })
             $s | Should -HaveCount 1
             $s[0].Broker | Should -Be $address

@@ -118,6 +118,9 @@ public sealed class RemotePublisher : IDisposable
         }
     }
 
+    /// <summary>Rows the consumer has reported committed, of this process's writes and those it relays (read without the broker).</summary>
+    internal long CommittedRows => Interlocked.Read(ref _committedRows);
+
     internal void Write(CatalogWrite write, CancellationToken cancellationToken)
     {
         ThrowIfFaulted();

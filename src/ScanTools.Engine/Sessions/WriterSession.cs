@@ -107,6 +107,11 @@ public sealed partial class WriterSession
     {
         long accepted = Interlocked.Read(ref _accepted);
         long committed = Interlocked.Read(ref _committed);
+        if (_publisher is global::ScanTools.Remote.RemotePublisher publisher)
+        {
+            // Handed to the publisher is not committed: only what the catalog's consumer reported committed is.
+            committed = Math.Min(committed, publisher.CommittedRows);
+        }
         long failed = Interlocked.Read(ref _failed);
         long first = Interlocked.Read(ref _firstAcceptTicks);
         long last = Interlocked.Read(ref _lastCommitTicks);
