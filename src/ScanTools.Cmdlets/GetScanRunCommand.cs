@@ -36,6 +36,14 @@ public sealed class GetScanRunCommand : CatalogReadCommand
             Status = Status,
             Last = MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null,
         };
-        ReadCatalog(reader => WriteObject(reader.GetScanRuns(query), enumerateCollection: true));
+        ReadCatalog(reader =>
+        {
+            // As Get-Process -Id: an id the catalog does not hold is an error of its own, the others are returned.
+            foreach (long missing in Id.Length == 0 ? Array.Empty<long>() : reader.MissingRuns(Id))
+            {
+                WriteError(new ErrorRecord(CatalogReader.NoRunError(new[] { missing }), "ScanRunNotFound", ErrorCategory.ObjectNotFound, missing));
+            }
+            WriteObject(reader.GetScanRuns(query), enumerateCollection: true);
+        });
     }
 }

@@ -101,8 +101,15 @@ Describe 'Get-ScanRun' {
             ($result | ForEach-Object { $_.Id }) -join ',' | Should -Be "$($runB.Id),$($runA.Id)"
         }
 
-        It 'returns nothing for an id the catalog does not have' {
-            Get-ScanRun -Id 99999 -Database $db | Should -BeNullOrEmpty
+        It 'reports an id the catalog does not have as ScanRunNotFound, on its own, and returns the runs of the other ids' {
+            $result = @(Get-ScanRun -Id 99999, $runA.Id, -1 -Database $db -ErrorAction SilentlyContinue -ErrorVariable missing)
+
+            $result.Id | Should -Be @($runA.Id)
+            @($missing) | Should -HaveCount 2
+            $missing.FullyQualifiedErrorId | Should -Be @('ScanRunNotFound,ScanTools.Commands.GetScanRunCommand', 'ScanRunNotFound,ScanTools.Commands.GetScanRunCommand')
+            ($missing.TargetObject | Sort-Object) | Should -Be @(-1, 99999)
+            $missing[0].Exception.Message | Should -BeLike '*holds no run*Get-ScanRun lists the runs*'
+            { Get-ScanRun -Id 99999 -Database $db -ErrorAction Stop } | Should -Throw -ErrorId 'ScanRunNotFound*'
         }
 
         It 'binds Id by property name from piped runs' {
