@@ -35,19 +35,30 @@ public sealed class GetScanRuleCommand : PSCmdlet
             rules = rules.Where(r => !ReferenceEquals(builtin.Find(r.Id), r));
         }
         var patterns = Id.Select(p => new ScanTools.Matching.WildcardPattern(p, ignoreCase: true)).ToList();
-        bool any = false;
+        var matched = new bool[patterns.Count];
         foreach (ScanRule r in rules)
         {
-            if (patterns.Count == 0 || patterns.Any(p => p.IsMatch(r.Id)))
+            bool wanted = patterns.Count == 0;
+            for (int i = 0; i < patterns.Count; i++)
             {
-                any = true;
+                if (patterns[i].IsMatch(r.Id))
+                {
+                    matched[i] = wanted = true;
+                }
+            }
+            if (wanted)
+            {
                 WriteObject(r);
             }
         }
-        if (!any && patterns.Count > 0 && Id.All(i => !ScanTools.Matching.WildcardPattern.ContainsWildcards(i)))
+        // As Get-Process -Name: each id without wildcards that names no rule is an error of its own; a pattern may match none.
+        for (int i = 0; i < patterns.Count; i++)
         {
-            WriteError(new ErrorRecord(new ItemNotFoundException($"No rule has the id '{string.Join("', '", Id)}'. Get-ScanRule without -Id lists them all."),
-                "RuleNotFound", ErrorCategory.ObjectNotFound, Id));
+            if (!matched[i] && !ScanTools.Matching.WildcardPattern.ContainsWildcards(Id[i]))
+            {
+                WriteError(new ErrorRecord(new ItemNotFoundException($"No rule has the id '{Id[i]}'. Get-ScanRule without -Id lists them all."),
+                    "RuleNotFound", ErrorCategory.ObjectNotFound, Id[i]));
+            }
         }
     }
 }

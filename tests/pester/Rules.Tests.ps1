@@ -137,6 +137,18 @@ Describe 'Get-ScanRule' {
         $notFound[0].FullyQualifiedErrorId | Should -Be 'RuleNotFound,ScanTools.Commands.GetScanRuleCommand'
         $wild | Should -BeNullOrEmpty
         $wildErrors | Should -BeNullOrEmpty
+        $notFound[0].TargetObject | Should -Be $missing
+    }
+
+    It 'reports each exact -Id that no rule has on its own, among ids and patterns that do match' {
+        $missing = 'no-such-rule-' + (Get-RandomText $lowerWords 6)
+        $rules = @(Get-ScanRule -Id 'aws-*', $missing, 'jwt' -ErrorAction SilentlyContinue -ErrorVariable notFound)
+        $rules.Id | Should -Contain 'jwt'
+        @($rules | Where-Object Id -like 'aws-*').Count | Should -BeGreaterThan 0
+        @($notFound) | Should -HaveCount 1
+        $notFound[0].FullyQualifiedErrorId | Should -Be 'RuleNotFound,ScanTools.Commands.GetScanRuleCommand'
+        $notFound[0].TargetObject | Should -Be $missing
+        $notFound[0].Exception.Message | Should -BeLike "*'$missing'*"
     }
 
     Context 'a rules file of the user' {
