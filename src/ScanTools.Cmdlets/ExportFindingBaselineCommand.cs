@@ -11,6 +11,7 @@ namespace ScanTools.Commands;
 public sealed class ExportFindingBaselineCommand : PSCmdlet
 {
     private readonly List<FindingMatch> _matches = new();
+    private int _withoutMatches;
 
     /// <summary>The baseline file to write (JSON).</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -36,16 +37,13 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject));
+    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches));
 
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        string path = RuleSupport.FileSystemPath(this, Path, "InvalidBaselinePath");
-        if (Directory.Exists(path))
-        {
-            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' is a folder; give the path of the baseline file to write."), "InvalidBaselinePath", Path));
-        }
+        RuleSupport.WarnOfFilesWithoutMatches(this, _withoutMatches);
+        string path = RuleSupport.OutputFilePath(this, Path, "InvalidBaselinePath");
         FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
         foreach (FindingMatch m in _matches)
         {
@@ -70,7 +68,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
         }
         if (PassThru)
         {
-            WriteObject(new FileInfo(path));
+            FileOutput.WriteItem(this, path);
         }
     }
 }

@@ -13,6 +13,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
 {
     private readonly List<FindingMatch> _matches = new();
     private readonly HashSet<string> _fingerprints = new(StringComparer.OrdinalIgnoreCase);
+    private int _withoutMatches;
 
     /// <summary>The file to write.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -46,7 +47,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject))
+        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches))
         {
             if (_fingerprints.Add(m.Fingerprint))
             {
@@ -58,11 +59,8 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        string path = RuleSupport.FileSystemPath(this, Path, "InvalidExportPath");
-        if (Directory.Exists(path))
-        {
-            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' is a folder; give the path of the file to write."), "InvalidExportPath", Path));
-        }
+        RuleSupport.WarnOfFilesWithoutMatches(this, _withoutMatches);
+        string path = RuleSupport.OutputFilePath(this, Path, "InvalidExportPath");
         FindingExportFormat format;
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Format)))
         {
@@ -114,7 +112,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
         }
         if (PassThru)
         {
-            WriteObject(new FileInfo(path));
+            FileOutput.WriteItem(this, path);
         }
     }
 }

@@ -77,7 +77,7 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
             FileInfo written = ScanReport.WriteFile(reader, target, options, Force.IsPresent, _stop.Token);
             if (PassThru)
             {
-                WriteObject(written);
+                FileOutput.WriteItem(this, written.FullName);
             }
         });
     }

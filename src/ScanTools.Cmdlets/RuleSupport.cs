@@ -103,10 +103,30 @@ internal static class RuleSupport
     }
 
     /// <summary>
+    /// A -Path of a file to write, as a file-system path: a folder there, or a folder of it that does not exist, is an
+    /// error with <paramref name="errorId"/> that says what to give instead (before anything is written).
+    /// </summary>
+    public static string OutputFilePath(PSCmdlet cmdlet, string path, string errorId)
+    {
+        string resolved = FileSystemPath(cmdlet, path, errorId);
+        if (Directory.Exists(resolved))
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{resolved}' is a folder; give the path of the file to write."), errorId, path));
+        }
+        string? folder = System.IO.Path.GetDirectoryName(resolved);
+        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                $"The folder of '{resolved}' does not exist. Create it first, or give a -Path in an existing folder."), errorId, path));
+        }
+        return resolved;
+    }
+
+    /// <summary>
     /// The findings in piped objects: FindingMatch objects as they are, files from Get-Finding with their
     /// Matches; anything else is a non-terminating InvalidInput error.
     /// </summary>
-    public static IEnumerable<FindingMatch> MatchesOf(PSCmdlet cmdlet, IEnumerable<PSObject?> input)
+    public static List<FindingMatch> MatchesOf(PSCmdlet cmdlet, IEnumerable<PSObject?> input, ref int filesWithoutMatches)
     {
         var list = new List<FindingMatch>();
         foreach (PSObject? o in input)
@@ -120,6 +140,10 @@ internal static class RuleSupport
                     break;
                 case ScanTools.Storage.Finding f:
                     list.AddRange(f.Matches);
+                    if (f.Matches.Count == 0)
+                    {
+                        filesWithoutMatches++;
+                    }
                     break;
                 default:
                     cmdlet.WriteError(new ErrorRecord(new ArgumentException($"'{o}' is not a finding: pipe the output of Get-FindingMatch, or of Get-Finding with -Rule, -Severity or -MinimumSeverity."),
@@ -128,6 +152,18 @@ internal static class RuleSupport
             }
         }
         return list;
+    }
+
+    /// <summary>
+    /// Warns, once, of files piped in without findings in Matches: Get-Finding fills Matches only with -Rule, -Severity
+    /// or -MinimumSeverity, so a plain Get-Finding piped in would otherwise write an empty file without a word.
+    /// </summary>
+    public static void WarnOfFilesWithoutMatches(PSCmdlet cmdlet, int files)
+    {
+        if (files > 0)
+        {
+            cmdlet.WriteWarning($"{files:N0} file(s) piped in carried no findings in Matches and were left out. Get-Finding gives a file's findings only with -Rule, -Severity or -MinimumSeverity; pipe that, or Get-FindingMatch.");
+        }
     }
 
     private static void Fail(PSCmdlet cmdlet, string message, Exception? inner) =>

@@ -678,6 +678,7 @@ Describe 'Baselines' {
 
         $file | Should -BeOfType System.IO.FileInfo
         $file.FullName | Should -Be $baseline
+        $file.PSPath | Should -Be (Get-Item -LiteralPath $baseline).PSPath -Because 'it is the file as Get-Item gives it, shown as Get-ChildItem shows it'
         Test-Path -LiteralPath $whatIf | Should -BeFalse
     }
 
@@ -833,6 +834,7 @@ Describe 'Export-FindingMatch' {
         (Get-Content -Raw -LiteralPath $path).Trim() | Should -Be 'earlier'
         Test-Path -LiteralPath $whatIf | Should -BeFalse
         $file | Should -BeOfType System.IO.FileInfo
+        $file.PSParentPath | Should -Be (Get-Item -LiteralPath $out).PSPath
         $file.Name | Should -Be 'passthru.csv'
     }
 
@@ -1064,6 +1066,29 @@ Describe 'Mistakes a user makes with rules and findings' {
     It 'says a folder given as the export path is a folder, whatever its name' {
         $folder = New-TestDirectory -Parent $out -Name 'a-folder'
         { Get-FindingMatch -Database $db | Export-FindingMatch -Path $folder } | Should -Throw -ErrorId 'InvalidExportPath*' -ExpectedMessage '*is a folder*'
+    }
+
+    It 'says the folder of the export path does not exist (<Command>), naming the path, and writes nothing' -ForEach @(
+        @{ Command = 'Export-FindingMatch'; Id = 'InvalidExportPath'; Name = 'x.sarif' }
+        @{ Command = 'Export-FindingBaseline'; Id = 'InvalidBaselinePath'; Name = 'x.json' }
+    ) {
+        $missing = Join-Path $out "no-such-folder-$Command"
+        { Get-FindingMatch -Database $db | & $Command -Path (Join-Path $missing $Name) } | Should -Throw -ErrorId "$Id*" -ExpectedMessage "The folder of '$missing/$Name' does not exist. Create it first*"
+        Test-Path -LiteralPath $missing | Should -BeFalse
+    }
+
+    It 'warns when files piped in carry no findings (<Command> of a plain Get-Finding), instead of writing an empty file without a word' -ForEach @(
+        @{ Command = 'Export-FindingMatch'; Name = 'plain.csv' }
+        @{ Command = 'Export-FindingBaseline'; Name = 'plain.json' }
+    ) {
+        $files = @(Get-Finding -Database $db)
+        $files.Count | Should -BeGreaterThan 0
+        $target = Join-Path $out $Name
+        $files | & $Command -Path $target -WarningVariable warned 3>$null
+        $warned | Should -HaveCount 1
+        "$warned" | Should -BeLike "$($files.Count) file(s) piped in carried no findings*-Rule, -Severity or -MinimumSeverity*Get-FindingMatch*"
+        Get-FindingMatch -Database $db | & $Command -Path $target -WarningVariable quiet 3>$null
+        $quiet | Should -BeNullOrEmpty
     }
 
     It 'exports the findings that files from Get-Finding -Rule carry' {

@@ -131,6 +131,7 @@ Describe 'Export-ScanReport' {
         $null = Start-Scan -Path $root -Database $db
         $report = Join-Path $reports 'report.html'
         $file = Export-ScanReport -Database $db -Path $report -Title 'Pester report' -PassThru
+        $file.PSPath | Should -Be (Get-Item -LiteralPath $report).PSPath -Because 'it is the file as Get-Item gives it, shown as Get-ChildItem shows it'
         $chromium = (Get-Command chromium, chromium-browser, google-chrome -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
         $profileDir = Join-Path $TestDrive 'chromium-profile'
         function Invoke-Chromium([string[]] $Arguments) {
