@@ -47,6 +47,9 @@ public sealed class MeasureScanFolderCommand : CatalogFolderCommand
     /// <inheritdoc />
     protected override string[] PathArgument => Path;
 
+    /// <summary>The type name of the folders of a -Top list, which the format file shows by path.</summary>
+    internal const string RankedTypeName = "ScanTools.Storage.FolderSize#Ranked";
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {
@@ -88,7 +91,18 @@ public sealed class MeasureScanFolderCommand : CatalogFolderCommand
             {
                 return;
             }
-            WriteObject(reader.MeasureFolders(query with { Path = usable }), enumerateCollection: true);
+            foreach (FolderSize folder in reader.MeasureFolders(query with { Path = usable }))
+            {
+                if (query.Top is null)
+                {
+                    WriteObject(folder);
+                    continue;
+                }
+                // One ranked list, not a tree: its view shows each folder's path, where the tree's indents its name.
+                var ranked = PSObject.AsPSObject(folder);
+                ranked.TypeNames.Insert(0, RankedTypeName);
+                WriteObject(ranked);
+            }
         });
     }
 }

@@ -185,6 +185,18 @@ Describe 'Get-Help' {
         $helped.Keys | Where-Object { $_ -notin $parameters } | Should -BeNullOrEmpty -Because 'help must not describe parameters the cmdlet lacks'
     }
 
+    It 'lists every value an enum parameter of <Name> accepts, and no other' -ForEach $helpPages {
+        $text = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot "../../docs/help/$Name.md")
+        $blocks = [regex]::Matches($text, '(?ms)^### -(\w+)\r?\n.*?```yaml(.*?)```')
+        foreach ($b in $blocks) {
+            $parameter = (Get-Command -Name $Name).Parameters[$b.Groups[1].Value]
+            $type = if ($parameter.ParameterType.IsArray) { $parameter.ParameterType.GetElementType() } else { $parameter.ParameterType }
+            if (-not $type.IsEnum) { continue }
+            $listed = [regex]::Match($b.Groups[2].Value, 'Accepted values: *(.+)').Groups[1].Value.Trim() -split ', *' | Sort-Object
+            $listed | Should -Be ([enum]::GetNames($type) | Sort-Object) -Because "the help of -$($b.Groups[1].Value) of $Name lists its values"
+        }
+    }
+
     It 'shows every example of <Name>, each with its code' -ForEach $helpPages {
         $help = Get-Help -Name $Name -Examples -ErrorAction Stop
         $shown = @($help.examples.example)

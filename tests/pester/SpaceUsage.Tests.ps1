@@ -62,6 +62,19 @@ Describe 'Measure-ScanFolder' {
         $text | Should -Match '  big'
     }
 
+    It 'shows a -Top list by full paths, not as a tree (its rows are ranked, not nested)' {
+        $real = Get-RealPath $root
+        $ranked = @(Measure-ScanFolder -Database $db -Path $root -Depth 1 -Top 2)
+        $ranked | Should -HaveCount 2
+        $ranked[0] | Should -BeOfType ScanTools.Storage.FolderSize
+        $lines = @((Measure-ScanFolder -Database $db -Path $root -Depth 1 -Top 2 | Out-String -Width 200) -split '\r?\n' | Where-Object { $_ -match '%' })
+        $lines | Should -HaveCount 2
+        $lines[0] | Should -Match "\s$([regex]::Escape((Join-Path $real 'big')))\s*$"
+        $lines[1] | Should -Match "\s$([regex]::Escape((Join-Path $real 'small')))\s*$"
+        (Measure-ScanFolder -Database $db -Path $root -Depth 1 -Top 2 | Out-String -Width 200) | Should -Match 'OfParent'
+        (Measure-ScanFolder -Database $db -Path $root -Depth 1 | Out-String -Width 200) | Should -Match '(?m)  big\s*$' -Because 'the tree still indents names'
+    }
+
     It 'measures as of a past run, and growth since it' {
         $null = New-TestFile -Path (Join-Path $root 'small/new.bin') -Size 7000
         $null = Start-Scan -Path $root -Database $db
