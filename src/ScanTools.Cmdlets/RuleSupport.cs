@@ -103,8 +103,9 @@ internal static class RuleSupport
     }
 
     /// <summary>
-    /// A -Path of a file to write, as a file-system path: a folder there, or a folder of it that does not exist, is an
-    /// error with <paramref name="errorId"/> that says what to give instead (before anything is written).
+    /// A -Path of a file to write, as a file-system path: a folder there, a folder of it that does not exist, or a
+    /// catalog's own file (<see cref="ScanTools.Storage.CatalogFileGuard.OwnFileProblem"/>) is an error with
+    /// <paramref name="errorId"/> that says what to give instead (before anything is written).
     /// </summary>
     public static string OutputFilePath(PSCmdlet cmdlet, string path, string errorId)
     {
@@ -118,6 +119,10 @@ internal static class RuleSupport
         {
             cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
                 $"The folder of '{resolved}' does not exist. Create it first, or give a -Path in an existing folder."), errorId, path));
+        }
+        if (ScanTools.Storage.CatalogFileGuard.OwnFileProblem(resolved) is string own)
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(own), errorId, path));
         }
         return resolved;
     }

@@ -1077,6 +1077,20 @@ Describe 'Mistakes a user makes with rules and findings' {
         Test-Path -LiteralPath $missing | Should -BeFalse
     }
 
+    It 'refuses to write <Command> over the catalog it reads, or its -wal or lock file, even through a link, and leaves the catalog whole' -ForEach @(
+        @{ Command = 'Export-FindingMatch'; Id = 'InvalidExportPath'; Format = @{ Format = 'Sarif' } }
+        @{ Command = 'Export-FindingBaseline'; Id = 'InvalidBaselinePath'; Format = @{} }
+    ) {
+        $before = @(Get-FindingMatch -Database $db).Count
+        $link = Join-Path $out "link-to-catalog-$Command.sarif"
+        $null = New-Item -ItemType SymbolicLink -Path $link -Target $db
+        foreach ($target in $db, "$db-wal", "$db-scantools.lock", $link) {
+            { Get-FindingMatch -Database $db | & $Command -Path $target @Format } | Should -Throw -ErrorId "$Id*" -ExpectedMessage '*catalog*Choose another -Path*'
+        }
+        @(Get-FindingMatch -Database $db).Count | Should -Be $before
+        @(Get-ScanRun -Database $db).Count | Should -BeGreaterThan 0
+    }
+
     It 'warns when files piped in carry no findings (<Command> of a plain Get-Finding), instead of writing an empty file without a word' -ForEach @(
         @{ Command = 'Export-FindingMatch'; Name = 'plain.csv' }
         @{ Command = 'Export-FindingBaseline'; Name = 'plain.json' }

@@ -103,6 +103,10 @@ public static class ScanReport
         {
             throw new ArgumentException($"'{path}' is one of the catalog's own files; a report cannot replace it. Choose another -Path.");
         }
+        if (CatalogFileGuard.OwnFileProblem(path) is string own)
+        {
+            throw new ArgumentException(own);
+        }
         if (File.Exists(path) && !force)
         {
             throw new ArgumentException($"The file '{path}' exists. Add -Force to replace it, or choose another -Path.");

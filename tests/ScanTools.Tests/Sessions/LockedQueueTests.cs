@@ -33,7 +33,7 @@ public sealed class LockedQueueTests
                 taken.Add(item);
             }
             Assert.Equal(items, taken);
-            Assert.Equal(0, queue.Count);
+            Assert.Empty(queue);
         }).QuickCheckThrowOnFailure();
     }
 

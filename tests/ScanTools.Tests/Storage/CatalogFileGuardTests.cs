@@ -1,0 +1,60 @@
+using ScanTools.Sessions;
+using ScanTools.Storage;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Storage;
+
+/// <summary>The guard that keeps exports, baselines and reports off a catalog's own files.</summary>
+public sealed class CatalogFileGuardTests : CatalogTest
+{
+    private string NewCatalog(string name)
+    {
+        string db = Path.Combine(T.Path, name);
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(Writes.Start(Guid.NewGuid()));
+            lease.Flush();
+        }
+        Registry.CloseAll();
+        return db;
+    }
+
+    [Fact]
+    public void A_catalog_its_companions_and_a_link_to_it_are_refused_and_other_files_are_not()
+    {
+        string db = NewCatalog("estate.db");
+        Assert.Contains("is a ScanTools catalog", CatalogFileGuard.OwnFileProblem(db));
+        foreach (string suffix in new[] { "-wal", "-shm", "-journal", "-scantools.lock", "-consumer.lock" })
+        {
+            // Whether or not the companion exists now: the next writer makes it.
+            Assert.Contains($"({suffix})", CatalogFileGuard.OwnFileProblem(db + suffix));
+        }
+        string link = Path.Combine(T.Dir("links"), "report.sarif");
+        File.CreateSymbolicLink(link, db);
+        Assert.Contains("is a ScanTools catalog", CatalogFileGuard.OwnFileProblem(link));
+        Assert.Contains("draft", CatalogFileGuard.OwnFileProblem(Path.Combine(T.Path, ".scantools.creating-1234")));
+
+        Assert.Null(CatalogFileGuard.OwnFileProblem(Path.Combine(T.Path, "estate.db.sarif")));
+        Assert.Null(CatalogFileGuard.OwnFileProblem(Path.Combine(T.Path, "missing.db")));
+        Assert.Null(CatalogFileGuard.OwnFileProblem(Path.Combine(T.Path, "missing.db-wal")));
+        string other = Path.Combine(T.Path, "other.sqlite");
+        Sql.Execute(other, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+        Assert.False(CatalogFileGuard.IsCatalogFile(other));
+        Assert.Null(CatalogFileGuard.OwnFileProblem(other));
+        Assert.Null(CatalogFileGuard.OwnFileProblem(other + "-wal"));
+    }
+
+    [Fact]
+    public void A_FIFO_or_a_device_is_not_read_so_the_guard_never_blocks()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        string fifo = Path.Combine(T.Path, "pipe");
+        Trees.MkFifo(fifo);
+        Assert.False(CatalogFileGuard.IsCatalogFile(fifo)); // a read would wait for a writer forever
+        Assert.Null(CatalogFileGuard.OwnFileProblem(fifo));
+        Assert.False(CatalogFileGuard.IsCatalogFile("/dev/zero"));
+    }
+}
