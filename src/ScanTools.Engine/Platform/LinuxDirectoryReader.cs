@@ -12,10 +12,27 @@ namespace ScanTools.Platform;
 /// </summary>
 internal sealed unsafe partial class LinuxDirectoryReader : IDisposable
 {
-    private const int ODirectory = 0x10000, OCloexec = 0x80000, ORdonly = 0; // x86_64 and aarch64 values
+    private const int ODirectory = 0x10000, OCloexec = 0x80000, ORdonly = 0, ONofollow = 0x20000, OPath = 0x200000; // x86_64 values
+    private const int OAarch64Directory = 0x4000, OAarch64Nofollow = 0x8000; // aarch64 differs for these two
+    private const long SysOpenat2 = 437; // the same number on every architecture (it came after they were unified)
+    private const ulong ResolveNoSymlinks = 0x04;
     private const int DirentTypeOffset = 18, DirentNameOffset = 19;
     private const byte DtDir = 4;
-    private const int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENAMETOOLONG = 36, EPERM = 1;
+    private const int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENAMETOOLONG = 36, EPERM = 1, ELOOP = 40, ENOSYS = 38, E2BIG = 7, EINVAL = 22;
+
+    private static int DirectoryFlag => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? OAarch64Directory : ODirectory;
+
+    private static int NofollowFlag => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? OAarch64Nofollow : ONofollow;
+
+    /// <summary>0 until openat2 was tried, 1 when the kernel has it, -1 when not (before Linux 5.6, or a seccomp filter refuses it).</summary>
+    private static int _openat2;
+
+    /// <summary>Test seam: false makes <see cref="OpenBeneath"/> act as on a kernel without openat2 (O_NOFOLLOW only).</summary>
+    internal static bool Openat2Allowed
+    {
+        get => Volatile.Read(ref _openat2) >= 0;
+        set => Volatile.Write(ref _openat2, value ? 0 : -1);
+    }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
@@ -43,18 +60,100 @@ internal sealed unsafe partial class LinuxDirectoryReader : IDisposable
         utf8[n] = 0;
         fixed (byte* p = utf8)
         {
-            fd = open(p, ORdonly | ODirectory | OCloexec);
+            fd = open(p, ORdonly | DirectoryFlag | OCloexec);
         }
+        return FromDescriptor(fd, fd < 0 ? Marshal.GetLastPInvokeError() : 0, path);
+    }
+
+    /// <summary>
+    /// A descriptor of the folder <paramref name="path"/> (links followed, as a walk's root is), for
+    /// <see cref="OpenBeneath"/>; -1 when it cannot be opened (the walk then reports the folder as it lists it).
+    /// </summary>
+    public static int OpenRoot(string path)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = utf8)
+        {
+            return open(p, OPath | DirectoryFlag | OCloexec);
+        }
+    }
+
+    /// <summary>Closes a descriptor from <see cref="OpenRoot"/>.</summary>
+    public static void CloseRoot(int fd)
+    {
+        if (fd >= 0)
+        {
+            close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/>, a folder below the root whose descriptor is <paramref name="rootFd"/> and whose
+    /// path is <paramref name="rootPath"/>, without following a symbolic link anywhere below the root: a folder
+    /// listed as a folder and replaced by a link to elsewhere before it is opened (or one of its parents replaced so)
+    /// is refused (ELOOP, reported as a folder that vanished), so a walk never leaves its tree through a link it was
+    /// told not to follow. openat2(RESOLVE_NO_SYMLINKS) (Linux 5.6) checks every component; where the kernel lacks it,
+    /// O_NOFOLLOW checks the last one.
+    /// </summary>
+    public static LinuxDirectoryReader OpenBeneath(int rootFd, string rootPath, string path)
+    {
+        string relative = path.Length > rootPath.Length && path.StartsWith(rootPath, StringComparison.Ordinal)
+            ? path[rootPath.Length..].TrimStart('/')
+            : string.Empty;
+        if (rootFd < 0 || relative.Length == 0)
+        {
+            return OpenNoFollow(path);
+        }
+        byte[] utf8 = Encoding.UTF8.GetBytes(relative + "\0");
+        if (Volatile.Read(ref _openat2) >= 0)
+        {
+            var how = new OpenHow { Flags = (ulong)(ORdonly | DirectoryFlag | OCloexec | NofollowFlag), Mode = 0, Resolve = ResolveNoSymlinks };
+            long fd;
+            fixed (byte* p = utf8)
+            {
+                fd = syscall(SysOpenat2, rootFd, (IntPtr)p, (IntPtr)(&how), sizeof(OpenHow));
+            }
+            int errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            if (fd >= 0 || errno is not (ENOSYS or EPERM or E2BIG or EINVAL))
+            {
+                Volatile.Write(ref _openat2, 1);
+                return FromDescriptor((int)fd, errno, path);
+            }
+            if (Volatile.Read(ref _openat2) == 0)
+            {
+                Volatile.Write(ref _openat2, -1); // never answered: not this kernel's (EPERM of a seccomp filter counts)
+            }
+            else if (errno == EPERM)
+            {
+                return FromDescriptor(-1, errno, path); // openat2 works here: EPERM is the folder's
+            }
+        }
+        return OpenNoFollow(path);
+    }
+
+    private static LinuxDirectoryReader OpenNoFollow(string path)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        fixed (byte* p = utf8)
+        {
+            fd = open(p, ORdonly | DirectoryFlag | OCloexec | NofollowFlag);
+        }
+        return FromDescriptor(fd, fd < 0 ? Marshal.GetLastPInvokeError() : 0, path);
+    }
+
+    private static LinuxDirectoryReader FromDescriptor(int fd, int errno, string path)
+    {
         if (fd < 0)
         {
-            throw ErrnoException(Marshal.GetLastPInvokeError(), path);
+            throw ErrnoException(errno, path);
         }
         IntPtr dir = fdopendir(fd);
         if (dir == IntPtr.Zero)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            int failed = Marshal.GetLastPInvokeError();
             close(fd);
-            throw ErrnoException(errno, path);
+            throw ErrnoException(failed, path);
         }
         return new LinuxDirectoryReader(dir);
     }
@@ -125,11 +224,24 @@ internal sealed unsafe partial class LinuxDirectoryReader : IDisposable
         ENOENT or ENOTDIR => new DirectoryNotFoundException($"Could not find a part of the path '{path}'."),
         EACCES or EPERM => new UnauthorizedAccessException($"Access to the path '{path}' is denied."),
         ENAMETOOLONG => new PathTooLongException($"The path '{path}' is too long."),
+        ELOOP => new DirectoryNotFoundException($"'{path}' is no longer a folder of the tree: it, or a folder above it, was replaced by a symbolic link while the scan ran, and links are not followed without -FollowSymlink."),
         _ => new IOException($"Listing '{path}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
     };
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int open(byte* path, int flags);
+
+    /// <summary>struct open_how of openat2(2).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow
+    {
+        public ulong Flags;
+        public ulong Mode;
+        public ulong Resolve;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long syscall(long number, int dirfd, IntPtr path, IntPtr how, nint size);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial IntPtr fdopendir(int fd);

@@ -32,6 +32,9 @@ public sealed class FileWalker
     private readonly bool _ignoring;
     private static readonly bool IgnoreCase = !OperatingSystem.IsLinux(); // git's core.ignorecase default
     private readonly bool _nativeListing;
+
+    /// <summary>The roots held open during <see cref="Walk"/>, closed when it returns.</summary>
+    private readonly List<RootHandle> _rootHandles = new();
     private readonly IReadOnlyList<string> _roots;
     private readonly HashSet<string> _rootSet;
     private readonly ConcurrentStack<DirectoryWork> _pending = new();
@@ -125,6 +128,22 @@ public sealed class FileWalker
     public void Walk(IWalkSink sink, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        try
+        {
+            WalkRoots(sink, cancellationToken);
+        }
+        finally
+        {
+            foreach (RootHandle root in _rootHandles)
+            {
+                LinuxDirectoryReader.CloseRoot(root.Descriptor);
+            }
+            _rootHandles.Clear();
+        }
+    }
+
+    private void WalkRoots(IWalkSink sink, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         foreach (string root in _roots)
         {
@@ -176,10 +195,17 @@ public sealed class FileWalker
             return null;
         }
         RealPathChain? chain = _options.FollowSymlinks ? new RealPathChain(CanonicalPath.Resolve(root), null) : null;
+        RootHandle? handle = null;
+        if (_nativeListing && !_options.FollowSymlinks)
+        {
+            handle = new RootHandle(root, LinuxDirectoryReader.OpenRoot(root));
+            _rootHandles.Add(handle);
+        }
         return new DirectoryWork(root, string.Empty, 0, chain)
         {
             Device = _options.OneFileSystem ? stat.Device : null,
             Ignore = _ignoring ? IgnoreChain.ForRoot(_globalIgnores) : null,
+            Root = handle,
         };
     }
 
@@ -256,7 +282,7 @@ public sealed class FileWalker
         IEntrySource? entries = null;
         try
         {
-            entries = _nativeListing ? new NativeEntrySource(dir, EntryListed) : new PortableEntrySource(dir);
+            entries = _nativeListing ? new NativeEntrySource(work, EntryListed) : new PortableEntrySource(dir);
         }
         catch (Exception ex) when (IsFileSystemError(ex))
         {
@@ -453,6 +479,7 @@ public sealed class FileWalker
             {
                 Device = work.Device,
                 Ignore = folder.Ignore,
+                Root = work.Root,
             });
             return null;
         }
@@ -697,7 +724,16 @@ public sealed class FileWalker
 
         /// <summary>The ignore rules of the folder's parent (the folder adds its own); null when no ignore rules are in play.</summary>
         public IgnoreChain? Ignore { get; init; }
+
+        /// <summary>
+        /// The walk's root this folder is below, and its descriptor (-1 when links are followed, or listing is not
+        /// native): folders below it are opened through it without following a link (LinuxDirectoryReader.OpenBeneath).
+        /// </summary>
+        public RootHandle? Root { get; init; }
     }
+
+    /// <summary>A root of the walk held open while the walk runs (see <see cref="DirectoryWork.Root"/>).</summary>
+    private sealed record RootHandle(string Path, int Descriptor);
 
     /// <summary>The real (link-free) paths of a folder and its ancestors, kept only when following links.</summary>
     private sealed record RealPathChain(string RealPath, RealPathChain? Parent);
@@ -721,10 +757,13 @@ public sealed class FileWalker
         private readonly string _dir;
         private readonly Action<string>? _listed;
 
-        public NativeEntrySource(string dir, Action<string>? listed)
+        public NativeEntrySource(DirectoryWork work, Action<string>? listed)
         {
-            _reader = LinuxDirectoryReader.Open(dir);
-            _dir = dir;
+            // A root as given (links in it followed); below it, without following a link when links are not followed.
+            _reader = work.Depth > 0 && work.Root is RootHandle root
+                ? LinuxDirectoryReader.OpenBeneath(root.Descriptor, root.Path, work.Path)
+                : LinuxDirectoryReader.Open(work.Path);
+            _dir = work.Path;
             _listed = listed;
         }
 

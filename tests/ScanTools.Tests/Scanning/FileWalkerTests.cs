@@ -42,6 +42,69 @@ public sealed class FileWalkerTests : IDisposable
         Assert.Empty(sink.Errors);
     }
 
+    [LinuxTheory]
+    [InlineData(false)] // the folder itself becomes a link
+    [InlineData(true)]  // a folder above it becomes a link after it was listed
+    public void AFolderSwappedForALinkAfterItWasListed_IsNotFollowed_ItIsReportedAsVanished_AndNothingOutsideTheTreeIsRead(bool parentSwapped)
+    {
+        _t.File("tree/a/b/f1.txt", "1");
+        _t.File("tree/keep.txt", "k");
+        string outside = _t.Dir("outside");
+        _t.File("outside/b/SECRET.txt", "secret");
+        _t.File("outside/SECRET.txt", "secret");
+        string a = _t.Combine("tree", "a");
+        string b = _t.Combine("tree", "a", "b");
+        string trigger = parentSwapped ? b : a; // listed, not yet opened
+        int swaps = 0;
+        RecordingSink sink = Walk(Options("tree"), entryListed: path =>
+        {
+            if (path == trigger && Interlocked.Increment(ref swaps) == 1)
+            {
+                Directory.Move(a, a + ".moved");
+                File.CreateSymbolicLink(a, outside);
+            }
+        });
+
+        Assert.Equal(1, swaps);
+        AssertSwapRefused(sink, parentSwapped ? b : a);
+    }
+
+    [LinuxFact]
+    public void OnAKernelWithoutOpenat2_AFolderSwappedForALink_IsStillNotFollowed()
+    {
+        _t.File("tree/a/f1.txt", "1");
+        _t.File("tree/keep.txt", "k");
+        string outside = _t.Dir("outside");
+        _t.File("outside/SECRET.txt", "secret");
+        string a = _t.Combine("tree", "a");
+        LinuxDirectoryReader.Openat2Allowed = false;
+        try
+        {
+            RecordingSink sink = Walk(Options("tree"), entryListed: path =>
+            {
+                if (path == a && !File.Exists(a + ".moved/f1.txt"))
+                {
+                    Directory.Move(a, a + ".moved");
+                    File.CreateSymbolicLink(a, outside);
+                }
+            });
+            AssertSwapRefused(sink, a);
+        }
+        finally
+        {
+            LinuxDirectoryReader.Openat2Allowed = true;
+        }
+    }
+
+    private void AssertSwapRefused(RecordingSink sink, string swapped)
+    {
+        Assert.DoesNotContain(sink.Paths, p => p.Contains("SECRET", StringComparison.Ordinal));
+        Assert.Contains(_t.Combine("tree", "keep.txt"), sink.Paths);
+        ScanError vanished = Assert.Single(sink.Errors);
+        Assert.Equal(swapped, vanished.Path);
+        Assert.Equal(ScanErrorKind.DirectoryVanished, vanished.Kind);
+    }
+
     [LinuxFact]
     public void AFileReplacedByAFifoBetweenItsStatAndItsRead_IsReportedAndSkipped_AndTheWalkGoesOn()
     {
