@@ -419,6 +419,39 @@ Describe 'Get-FindingMatch filters' {
         { Get-FindingMatch -Database $db -IncludeBaselined } | Should -Throw -ErrorId 'InvalidFilter,ScanTools.Commands.GetFindingMatchCommand'
         { Get-FindingMatch -Database $db -Baseline (Join-Path $TestDrive 'none.json') } | Should -Throw -ErrorId 'InvalidBaseline,ScanTools.Commands.GetFindingMatchCommand'
     }
+
+    It 'refuses a FIFO, a device or a huge file as -RulePath or -Baseline, saying what it is, instead of hanging or running out of memory' -Skip:$IsWindows {
+        $fifo = Join-Path $TestDrive 'rules-fifo'
+        mkfifo $fifo
+        $huge = Join-Path $TestDrive 'huge.psd1'
+        $hugeBaseline = Join-Path $TestDrive 'huge.json'
+        truncate -s 17M $huge
+        truncate -s 513M $hugeBaseline
+        # In a thread job with a deadline: a command that reads the FIFO would wait for a writer forever.
+        $job = Start-ThreadJob -ArgumentList $modulePath, $db, $fifo, $huge, $hugeBaseline -ScriptBlock {
+            param($m, $db, $fifo, $huge, $hugeBaseline)
+            Import-Module $m
+            foreach ($case in @(
+                    @{ Run = { Get-ScanRule -RulePath $fifo }; Id = 'InvalidRules' }
+                    @{ Run = { Get-ScanRule -RulePath /dev/zero }; Id = 'InvalidRules' }
+                    @{ Run = { Get-ScanRule -RulePath $huge }; Id = 'InvalidRules' }
+                    @{ Run = { Get-FindingMatch -Database $db -Baseline $fifo }; Id = 'InvalidBaseline' }
+                    @{ Run = { Get-FindingMatch -Database $db -Baseline $hugeBaseline }; Id = 'InvalidBaseline' })) {
+                try { & $case.Run | Out-Null; "no error: $($case.Run)" }
+                catch { '{0}|{1}|{2}' -f $case.Id, $_.FullyQualifiedErrorId, $_.Exception.Message }
+            }
+        }
+        $finished = $job | Wait-Job -Timeout 60
+        $results = @($job | Receive-Job)
+        $job | Remove-Job -Force
+        $finished | Should -Not -BeNullOrEmpty -Because 'no input file may block the command'
+        $results | Should -HaveCount 5
+        foreach ($r in $results) {
+            $id, $fqid, $message = $r -split '\|', 3
+            $fqid | Should -BeLike "$id,*"
+            $message | Should -Match 'not a regular file|is at most'
+        }
+    }
 }
 
 Describe 'Get-Finding -Rule, -Severity and -MinimumSeverity' {

@@ -65,10 +65,11 @@ public sealed class FindingBaseline
 
     /// <summary>Reads a baseline file.</summary>
     /// <exception cref="FormatException">The file is not a ScanTools baseline; the message says what is wrong.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="IOException">The file cannot be read, or is not a regular file of at most 512 MiB (<see cref="Platform.InputFile"/>).</exception>
     public static FindingBaseline Load(string path)
     {
         FileShape? shape;
+        Platform.InputFile.Check(path, "baseline (Export-FindingBaseline writes one)", Platform.InputFile.MaxBaselineBytes);
         try
         {
             using FileStream s = File.OpenRead(path);

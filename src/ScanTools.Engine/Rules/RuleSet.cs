@@ -79,7 +79,7 @@ public sealed class RuleSet
 
     /// <summary>Reads the rules of one data file.</summary>
     /// <exception cref="FormatException">The file is not a rules file; the message names the file, the rule and what to change.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="IOException">The file cannot be read, or is not a regular file of at most 16 MiB (<see cref="Platform.InputFile"/>).</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
     public static IReadOnlyList<ScanRule> ReadFile(string path, TimeSpan? matchTimeout = null)
     {
@@ -87,6 +87,7 @@ public sealed class RuleSet
         {
             throw new FormatException($"'{path}' is a folder; give the path of a rules file (.psd1).");
         }
+        Platform.InputFile.Check(path, "rules file (.psd1)", Platform.InputFile.MaxRulesBytes);
         return Parse(File.ReadAllText(path), path, matchTimeout);
     }
 
