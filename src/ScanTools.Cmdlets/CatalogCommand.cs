@@ -200,13 +200,15 @@ public abstract class CatalogCommand : PSCmdlet
     protected static ErrorRecord ScanErrorRecord(ScanError error) => ErrorRecords.ForScanError(error);
 
     /// <summary>
-    /// A -Path as PowerShell's own cmdlets take it: with a wildcard character (escaped or not) it is a
-    /// pattern, where a backtick escapes; without one it is the path as written, backticks included.
+    /// A -Path as PowerShell's own cmdlets take it: with a wildcard character (escaped or not), or a doubled
+    /// backtick (what [WildcardPattern]::Escape makes of a backtick in a name), it is a pattern, where a backtick
+    /// escapes; otherwise it is the path as written, a lone backtick included.
     /// </summary>
     protected string PathPattern(string path)
     {
         string resolved = ToFileSystemPath(path);
-        return path.IndexOfAny(new[] { '*', '?', '[', ']' }) >= 0 ? resolved : ScanTools.Matching.WildcardPattern.Escape(resolved);
+        bool pattern = path.IndexOfAny(new[] { '*', '?', '[', ']' }) >= 0 || path.Contains("``", StringComparison.Ordinal);
+        return pattern ? resolved : ScanTools.Matching.WildcardPattern.Escape(resolved);
     }
 
     /// <summary>-LiteralPath values as patterns that match only themselves.</summary>

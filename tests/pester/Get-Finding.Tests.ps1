@@ -288,6 +288,11 @@ Describe 'Get-Finding' {
             # With a wildcard character, escaped or not, it is a pattern, where the backtick escapes.
             @(Get-Finding -Database $tickDb -Path (Join-Path $folder 'b`[1`].txt')).FullName | Should -Be @($bracket)
             @(Get-Finding -Database $tickDb -Path (Join-Path $folder 'back?tick.txt')).FullName | Should -Be @($tick)
+            # What [WildcardPattern]::Escape makes of the name (a doubled backtick) is a pattern too, as for Get-ChildItem.
+            $escaped = Join-Path $folder ([WildcardPattern]::Escape('back`tick.txt'))
+            @(Get-ChildItem -Path $escaped).FullName | Should -Be @($tick)
+            @(Get-Finding -Database $tickDb -Path $escaped).FullName | Should -Be @($tick)
+            @(Get-Finding -Database $tickDb -Path $folder -Name ([WildcardPattern]::Escape('back`tick.txt'))).FullName | Should -Be @($tick)
         }
 
         It 'takes an asterisk in a name literally (Linux/macOS)' -Skip:$IsWindows {
