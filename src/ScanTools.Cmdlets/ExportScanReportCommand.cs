@@ -74,7 +74,16 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
                 WriteError(ErrorRecords.ForMissingRun(run));
                 return;
             }
-            FileInfo written = ScanReport.WriteFile(reader, target, options, Force.IsPresent, _stop.Token);
+            FileInfo written;
+            try
+            {
+                written = ScanReport.WriteFile(reader, target, options, Force.IsPresent, _stop.Token);
+            }
+            catch (IOException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "ExportFailed", ErrorCategory.WriteError, Path));
+                return;
+            }
             if (PassThru)
             {
                 FileOutput.WriteItem(this, written.FullName);

@@ -138,6 +138,38 @@ Describe 'Find-DuplicateFile with identical files this account cannot read (chmo
     }
 }
 
+Describe 'Export-ScanReport into a folder this account cannot write (chmod 555)' {
+    It 'fails as ExportFailed naming the report and the folder, not its draft, and leaves nothing there' {
+        if ($user.Skip) {
+            Set-ItResult -Skipped -Because $user.Skip
+            return
+        }
+        $work = New-TestUserDirectory -Parent $TestDrive -User $user
+        $body = {
+            $null = New-Item -ItemType Directory -Path tree, out -Force
+            Set-Content -LiteralPath tree/a.txt -Value 'a'
+            [IO.File]::SetUnixFileMode((Resolve-Path out).ProviderPath, [IO.UnixFileMode]'UserRead, UserExecute, GroupRead, GroupExecute, OtherRead, OtherExecute')
+            Import-Module $module
+            $null = Start-Scan -Path tree -Database r.db
+            $failure = $null
+            try { Export-ScanReport -Database r.db -Path out/report.html } catch { $failure = $_ }
+            [ordered]@{
+                ErrorId = $failure.FullyQualifiedErrorId
+                Message = $failure.Exception.Message
+                Left    = @(Get-ChildItem -LiteralPath out -Force).Count
+                Report  = (Resolve-Path out).ProviderPath + '/report.html'
+            } | ConvertTo-Json -Compress
+        }.ToString()
+
+        $r = Invoke-AsUser -Work $work -Body "& { $body } @args"
+
+        $r.ErrorId | Should -Be 'ExportFailed,ScanTools.Commands.ExportScanReportCommand'
+        $r.Message | Should -BeLike "The report '$($r.Report)' could not be written: permission denied in the folder*"
+        $r.Message | Should -Not -BeLike '*.partial*'
+        $r.Left | Should -Be 0
+    }
+}
+
 BeforeDiscovery {
     # chattr +i needs root and a file system with the attribute (ext4, xfs, btrfs; not tmpfs or overlayfs).
     $probe = Join-Path ([IO.Path]::GetTempPath()) "scantools-immutable-$PID"

@@ -66,6 +66,7 @@ public static class ScanReport
     /// The folder does not exist, the path is a folder, it is one of the catalog's own files, or the file exists and
     /// <paramref name="force"/> is false.
     /// </exception>
+    /// <exception cref="IOException">The report could not be written (its folder not writable, the disk full); the message names the report.</exception>
     public static FileInfo WriteFile(CatalogReader reader, string path, ScanReportOptions options, bool force, CancellationToken cancellationToken = default)
     {
         CheckDestination(reader.DatabasePath, path, force);
@@ -77,6 +78,13 @@ public static class ScanReport
                 Write(reader, options, writer, cancellationToken);
             }
             File.Move(draft, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Name the report, not the draft beside it that the error was about.
+            throw new IOException(ex is UnauthorizedAccessException
+                ? $"The report '{path}' could not be written: permission denied in the folder '{Path.GetDirectoryName(path)}'. Give a -Path in a folder you can write."
+                : $"The report '{path}' could not be written: {ex.Message}", ex);
         }
         finally
         {
