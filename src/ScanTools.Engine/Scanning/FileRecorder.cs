@@ -309,8 +309,8 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
             // The catalog is on another computer: the run as sent (its id there is the consumer's to give; 0 here).
             return ScanRun.AsSent(RunKey, _kind, ScanRunStatus.Completed, _startedUtc, _lease.DatabasePath, _files, _bytes, _errors);
         }
-        using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
-        return reader.GetScanRun(RunKey) ?? throw new InvalidOperationException("The run was not found after it was committed.");
+        return ScanJob.ReadBack(_lease.DatabasePath, RunKey, out CatalogException? unreadable)
+            ?? throw ScanJob.CommittedRunNotSeen(_lease.DatabasePath, unreadable);
     }
 
     /// <summary>Ends the run as Cancelled if it was not completed (what was handed over stays), and releases the session.</summary>

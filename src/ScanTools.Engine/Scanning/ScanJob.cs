@@ -308,6 +308,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         }
 
         ScanRun? run = null;
+        CatalogException? unseen = null;
         try
         {
             if (fatal is not CatalogException)
@@ -337,8 +338,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
                 }
                 else
                 {
-                    using CatalogReader reader = CatalogReader.Open(_lease.DatabasePath);
-                    run = reader.GetScanRun(RunKey);
+                    run = ReadBack(_lease.DatabasePath, RunKey, out unseen);
                 }
             }
         }
@@ -365,9 +365,39 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         }
         else
         {
-            _completion.TrySetException(fatal ?? new InvalidOperationException("The scan run was not found after it was committed."));
+            _completion.TrySetException(fatal ?? CommittedRunNotSeen(_lease.DatabasePath, unseen));
         }
     }
+
+    /// <summary>
+    /// The run <paramref name="runKey"/> as a new connection reads it after its end was committed; null, with
+    /// <paramref name="unreadable"/> set when that connection cannot read the catalog (see <see cref="CommittedRunNotSeen"/>).
+    /// </summary>
+    internal static ScanRun? ReadBack(string databasePath, Guid runKey, out CatalogException? unreadable)
+    {
+        unreadable = null;
+        try
+        {
+            using CatalogReader reader = CatalogReader.Open(databasePath);
+            return reader.GetScanRun(runKey);
+        }
+        catch (CatalogException ex) when (ex.Code is CatalogErrorCode.OpenFailed or CatalogErrorCode.Corrupt)
+        {
+            unreadable = ex; // not the run's failure: it is committed (SQLite's "disk I/O error" when its -wal went missing)
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A run committed through the writer that a new connection to the catalog does not see: its -wal file was
+    /// deleted or replaced while the writer held it (the writer still writes the log it opened, which a new
+    /// connection cannot find). What was committed is folded into the catalog when the writer closes.
+    /// </summary>
+    internal static CatalogException CommittedRunNotSeen(string databasePath, CatalogException? unreadable = null) => new(CatalogErrorCode.WriteFailed, databasePath,
+        $"The run was committed, but a new connection to '{databasePath}' " + (unreadable is null ? "does not see it" : $"cannot read it back ({unreadable.Message})") +
+        ": the catalog's -wal file was most likely deleted or replaced while it was written. Never delete a catalog's -wal or -shm file " +
+        "while a command uses it. What was committed is folded into the catalog when its writer closes; check with Get-ScanRun once the " +
+        "commands using the catalog have ended.", unreadable);
 
     /// <summary>Flushes; writes the catalog refused on their own become error items instead of failing the run.</summary>
     private void FlushReportingRefusals()

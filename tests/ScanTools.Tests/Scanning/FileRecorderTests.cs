@@ -15,6 +15,33 @@ public sealed class FileRecorderTests : CatalogTest
         return r.FindFiles(q ?? new FindingQuery { State = FindingState.All }).ToList();
     }
 
+    [UnixFact]
+    public void AWalDeletedWhileTheWriterHoldsIt_EndsTheCommandWithACatalogError_ThatSaysSo_AndTheRunLandsWhenTheWriterCloses()
+    {
+        string a = T.File("in/a.txt", "alpha");
+        string db = T.Db();
+        using (FileRecorder first = FileRecorder.Start(db, registry: Registry))
+        {
+            first.Add(first.Capture(a));
+            first.Complete();
+        }
+        CatalogException refused;
+        using (FileRecorder rec = FileRecorder.Start(db, registry: Registry))
+        {
+            rec.Add(rec.Capture(a));
+            Assert.True(File.Exists(db + "-wal"), "the writer holds its log open from the start of its session");
+            File.Delete(db + "-wal"); // what a user's clean-up script did while the command ran
+            refused = Assert.Throws<CatalogException>(() => rec.Complete());
+        }
+        Assert.True(refused.Code == CatalogErrorCode.WriteFailed, refused.Code + ": " + refused.Message);
+        Assert.Contains("-wal file", refused.Message);
+        Assert.Contains("Get-ScanRun", refused.Message);
+        Registry.CloseAll();
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(2, reader.GetScanRuns().Count);
+        Assert.All(reader.GetScanRuns(), r => Assert.Equal(ScanRunStatus.Completed, r.Status));
+    }
+
     [Fact]
     public void CapturedFiles_AreRecordedWithTheirMetadataAndHash_AsOneRecordsRun()
     {
