@@ -561,7 +561,7 @@ public sealed class ChangeHistoryTests : CatalogTest
                     Assert.Equal(Describe(all.Where(c => Under(c.FullName, p) || Under(c.OldFullName, p))).Prepend(label),
                         Describe(reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[i], DifferenceRun = runs[j], Path = new[] { p } })).Prepend(label));
                 }
-                foreach (string n in names.Select(Path.GetFileName).Distinct())
+                foreach (string n in names.Select(f => Path.GetFileName(f)!).Distinct())
                 {
                     string label = $"runs {runs[i]} to {runs[j]}, -Name {n}";
                     Assert.Equal(Describe(all.Where(c => Path.GetFileName(c.FullName) == n || (c.OldFullName is string o && Path.GetFileName(o) == n))).Prepend(label),
