@@ -117,7 +117,7 @@ internal sealed unsafe partial class LinuxDirectoryReader : IDisposable
             if (fd >= 0 || errno is not (ENOSYS or EPERM or E2BIG or EINVAL))
             {
                 Volatile.Write(ref _openat2, 1);
-                return FromDescriptor((int)fd, errno, path);
+                return FromDescriptor((int)fd, errno, path, linksRefused: true);
             }
             if (Volatile.Read(ref _openat2) == 0)
             {
@@ -139,13 +139,18 @@ internal sealed unsafe partial class LinuxDirectoryReader : IDisposable
         {
             fd = open(p, ORdonly | DirectoryFlag | OCloexec | NofollowFlag);
         }
-        return FromDescriptor(fd, fd < 0 ? Marshal.GetLastPInvokeError() : 0, path);
+        return FromDescriptor(fd, fd < 0 ? Marshal.GetLastPInvokeError() : 0, path, linksRefused: true);
     }
 
-    private static LinuxDirectoryReader FromDescriptor(int fd, int errno, string path)
+    private static LinuxDirectoryReader FromDescriptor(int fd, int errno, string path, bool linksRefused = false)
     {
         if (fd < 0)
         {
+            // A link where a folder was: O_NOFOLLOW with O_DIRECTORY says ENOTDIR for the last component, ELOOP above it.
+            if (linksRefused && (errno == ELOOP || (errno == ENOTDIR && FileStat.TryStat(path, follow: false, out EntryStat now) == StatFailure.None && now.Kind == EntryKind.Symlink)))
+            {
+                throw new FolderReplacedException(path);
+            }
             throw ErrnoException(errno, path);
         }
         IntPtr dir = fdopendir(fd);
@@ -224,7 +229,6 @@ internal sealed unsafe partial class LinuxDirectoryReader : IDisposable
         ENOENT or ENOTDIR => new DirectoryNotFoundException($"Could not find a part of the path '{path}'."),
         EACCES or EPERM => new UnauthorizedAccessException($"Access to the path '{path}' is denied."),
         ENAMETOOLONG => new PathTooLongException($"The path '{path}' is too long."),
-        ELOOP => new DirectoryNotFoundException($"'{path}' is no longer a folder of the tree: it, or a folder above it, was replaced by a symbolic link while the scan ran, and links are not followed without -FollowSymlink."),
         _ => new IOException($"Listing '{path}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
     };
 
@@ -257,4 +261,16 @@ internal sealed unsafe partial class LinuxDirectoryReader : IDisposable
 
     [LibraryImport("libc")]
     private static partial int close(int fd);
+}
+
+/// <summary>
+/// A folder below a walk's root that, by the time it was opened, was reached only through a symbolic link: it, or a
+/// folder above it, was replaced by one while the walk ran (ELOOP from <see cref="LinuxDirectoryReader.OpenBeneath"/>).
+/// </summary>
+internal sealed class FolderReplacedException : DirectoryNotFoundException
+{
+    public FolderReplacedException(string path)
+        : base($"'{path}' is no longer a folder of the tree: it, or a folder above it, was replaced by a symbolic link while the scan ran.")
+    {
+    }
 }

@@ -701,6 +701,8 @@ public sealed class FileWalker
     {
         UnauthorizedAccessException => new ScanError(dir, ScanErrorKind.DirectoryUnreadable,
             "Permission denied: this folder cannot be listed. Run as an account that can read it, or exclude it."),
+        FolderReplacedException => new ScanError(dir, ScanErrorKind.DirectoryVanished,
+            "The folder, or one above it, was replaced by a symbolic link while the scan ran; links are not followed without -FollowSymlink, so it was not listed."),
         DirectoryNotFoundException when isRoot => new ScanError(dir, ScanErrorKind.RootNotFound, "This folder does not exist."),
         DirectoryNotFoundException => new ScanError(dir, ScanErrorKind.DirectoryVanished, "The folder was deleted or moved while the scan was running."),
         PathTooLongException => new ScanError(dir, ScanErrorKind.PathTooLong, "The path is longer than the operating system accepts; it cannot be listed."),

@@ -103,6 +103,7 @@ public sealed class FileWalkerTests : IDisposable
         ScanError vanished = Assert.Single(sink.Errors);
         Assert.Equal(swapped, vanished.Path);
         Assert.Equal(ScanErrorKind.DirectoryVanished, vanished.Kind);
+        Assert.Contains("replaced by a symbolic link", vanished.Message);
     }
 
     [LinuxFact]
