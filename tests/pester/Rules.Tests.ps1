@@ -1118,7 +1118,7 @@ Describe 'Mistakes a user makes with rules and findings' {
         $link = Join-Path $out "link-to-catalog-$Command.sarif"
         $null = New-Item -ItemType SymbolicLink -Path $link -Target $db
         foreach ($target in $db, "$db-wal", "$db-scantools.lock", $link) {
-            { Get-FindingMatch -Database $db | & $Command -Path $target @Format } | Should -Throw -ErrorId "$Id*" -ExpectedMessage '*catalog*Choose another -Path*'
+            { Get-FindingMatch -Database $db | & $Command -Path $target @Format } | Should -Throw -ErrorId "$Id*" -ExpectedMessage '*catalog*Choose another*'
         }
         @(Get-FindingMatch -Database $db).Count | Should -Be $before
         @(Get-ScanRun -Database $db).Count | Should -BeGreaterThan 0

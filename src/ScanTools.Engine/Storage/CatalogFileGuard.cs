@@ -4,7 +4,7 @@ namespace ScanTools.Storage;
 public static class CatalogFileGuard
 {
     /// <summary>
-    /// Why a command that writes a file of its own (an export, a baseline, a report) must not write
+    /// Why a command that writes a file of its own (an export, a baseline, a report, a schedule's log) must not write
     /// <paramref name="path"/>, or null: the path (through any symlinks) is a ScanTools catalog, or the -wal, -shm,
     /// -journal or lock file of one, or a catalog's draft. Writing there would destroy the catalog. Nothing is opened
     /// but a regular file's first 72 bytes (a catalog is a SQLite file whose header holds ScanTools' application id).
@@ -12,20 +12,31 @@ public static class CatalogFileGuard
     public static string? OwnFileProblem(string path)
     {
         string resolved = Platform.CanonicalPath.Resolve(path);
+        return IsCatalogFile(resolved)
+            ? $"'{path}' is a ScanTools catalog; writing this file there would destroy it. Choose another -Path."
+            : CompanionProblem(path, resolved);
+    }
+
+    /// <summary>
+    /// As <see cref="OwnFileProblem"/>, but a catalog itself passes: for a backup, which may replace an earlier backup
+    /// (-Force) but never another catalog's -wal, -shm, -journal or lock file, nor a catalog's draft.
+    /// </summary>
+    public static string? CompanionProblem(string path) => CompanionProblem(path, Platform.CanonicalPath.Resolve(path));
+
+    private static string? CompanionProblem(string path, string resolved)
+    {
         string name = Path.GetFileName(resolved);
-        if (name.StartsWith(CatalogFiles.ShortDraftPrefix, StringComparison.Ordinal))
+        int draft = name.IndexOf(CatalogFiles.DraftInfix, StringComparison.Ordinal);
+        if (name.StartsWith(CatalogFiles.ShortDraftPrefix, StringComparison.Ordinal)
+            || (draft > 0 && IsCatalogFile(Path.Join(Path.GetDirectoryName(resolved), name[..draft]))))
         {
-            return $"'{path}' is named as a draft of a catalog (.scantools.creating-...), which ScanTools deletes. Choose another -Path.";
-        }
-        if (IsCatalogFile(resolved))
-        {
-            return $"'{path}' is a ScanTools catalog; writing this file there would destroy it. Choose another -Path.";
+            return $"'{path}' is named as a draft of a catalog (NAME.creating-..., .scantools.creating-...), which ScanTools deletes. Choose another name.";
         }
         foreach (string suffix in CatalogFiles.CompanionSuffixes)
         {
             if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal) && IsCatalogFile(resolved[..^suffix.Length]))
             {
-                return $"'{path}' is one of the catalog '{resolved[..^suffix.Length]}''s own files ({suffix}); writing there would damage the catalog. Choose another -Path.";
+                return $"'{path}' is one of the catalog '{resolved[..^suffix.Length]}''s own files ({suffix}); writing there would damage the catalog. Choose another name.";
             }
         }
         return null;

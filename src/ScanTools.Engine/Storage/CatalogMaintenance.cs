@@ -259,6 +259,10 @@ public static class CatalogMaintenance
         {
             throw new ScanArgumentException($"The destination '{target}' is the catalog itself, under another name (a hard link). Give another file.");
         }
+        if (CatalogFileGuard.CompanionProblem(target) is string otherCatalogs)
+        {
+            throw new ScanArgumentException(otherCatalogs); // another catalog's -wal, -shm or lock file, or a draft
+        }
         if (CatalogFiles.NameTooLong(target) is string tooLong)
         {
             throw new ScanArgumentException($"The destination's name cannot be a catalog's: {tooLong}");

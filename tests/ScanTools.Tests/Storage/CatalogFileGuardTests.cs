@@ -1,3 +1,4 @@
+using ScanTools.Scanning;
 using ScanTools.Sessions;
 using ScanTools.Storage;
 using ScanTools.Tests.Support;
@@ -33,6 +34,8 @@ public sealed class CatalogFileGuardTests : CatalogTest
         File.CreateSymbolicLink(link, db);
         Assert.Contains("is a ScanTools catalog", CatalogFileGuard.OwnFileProblem(link));
         Assert.Contains("draft", CatalogFileGuard.OwnFileProblem(Path.Combine(T.Path, ".scantools.creating-1234")));
+        Assert.Contains("draft", CatalogFileGuard.OwnFileProblem(db + ".creating-x"));
+        Assert.Null(CatalogFileGuard.OwnFileProblem(Path.Combine(T.Path, "notes.creating-x"))); // no catalog notes
 
         Assert.Null(CatalogFileGuard.OwnFileProblem(Path.Combine(T.Path, "estate.db.sarif")));
         Assert.Null(CatalogFileGuard.OwnFileProblem(Path.Combine(T.Path, "missing.db")));
@@ -56,5 +59,24 @@ public sealed class CatalogFileGuardTests : CatalogTest
         Assert.False(CatalogFileGuard.IsCatalogFile(fifo)); // a read would wait for a writer forever
         Assert.Null(CatalogFileGuard.OwnFileProblem(fifo));
         Assert.False(CatalogFileGuard.IsCatalogFile("/dev/zero"));
+    }
+
+    [Fact]
+    public void A_backup_may_replace_an_earlier_backup_but_never_another_catalogs_log_index_or_lock_file()
+    {
+        string db = NewCatalog("estate.db");
+        string other = NewCatalog("other.db");
+        string earlier = NewCatalog("backup.db");
+        Assert.Null(CatalogFileGuard.CompanionProblem(earlier));
+        foreach (string suffix in new[] { "-wal", "-shm", "-journal", "-scantools.lock" })
+        {
+            File.WriteAllText(other + suffix, "kept");
+            var refused = Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, other + suffix, overwrite: true));
+            Assert.Contains($"({suffix})", refused.Message);
+            Assert.Equal("kept", File.ReadAllText(other + suffix));
+        }
+        Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, other + ".creating-1", overwrite: true));
+        CatalogMaintenance.Backup(db, earlier, overwrite: true);
+        Assert.True(CatalogFileGuard.IsCatalogFile(earlier));
     }
 }
