@@ -266,6 +266,38 @@ public sealed class IgnoreRulesTests : CatalogTest
         Assert.Contains("not a regular file", refused.Message, StringComparison.Ordinal);
     }
 
+    [LinuxFact]
+    public void AnIgnoreFileOverItsLimits_IsAnErrorItemInTheTree_AndRefusedAsIgnoreFile_ButOneAtTheLimitApplies()
+    {
+        string root = T.Dir("big-ignore");
+        T.Dir("big-ignore/huge");
+        T.Dir("big-ignore/many");
+        T.Dir("big-ignore/most");
+        using (FileStream sparse = File.Create(Path.Combine(root, "huge", ".gitignore")))
+        {
+            sparse.SetLength(3L << 30); // 3 GiB of nothing: read whole, it took 8.5 GB of memory
+        }
+        File.WriteAllLines(Path.Combine(root, "many", ".gitignore"), Enumerable.Range(0, IgnoreChain.MaxRules + 1).Select(i => $"build{i}/*.o"));
+        File.WriteAllLines(Path.Combine(root, "most", ".gitignore"), Enumerable.Range(0, IgnoreChain.MaxRules - 1).Select(i => $"build{i}/*.o")
+            .Append("*.tmp").Append("# a comment and a blank line do not count").Append(string.Empty));
+        foreach (string dir in new[] { "huge", "many", "most" })
+        {
+            File.WriteAllText(Path.Combine(root, dir, "a.tmp"), "a");
+        }
+        string db = T.Db();
+
+        ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, IgnoreFileName = new[] { ".gitignore" } }, new ScanJobSettings { Registry = Registry });
+
+        Assert.Equal(2, run.Errors);
+        string messages = Sql.Text(db, "SELECT group_concat(message, ' | ') FROM scan_errors;");
+        Assert.Contains("an ignore file is at most 1,048,576", messages, StringComparison.Ordinal);
+        Assert.Contains("has more than 1,000 rules", messages, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.Combine(root, "most", "a.tmp"), Recorded(db)); // its 1,000th rule applies
+        Assert.Contains(Path.Combine(root, "many", "a.tmp"), Recorded(db)); // its rules do not
+        var refused = Assert.Throws<ArgumentException>(() => new FileWalker(new ScanOptions { Roots = new[] { root }, IgnoreFile = new[] { Path.Combine(root, "huge", ".gitignore") } }, Guid.NewGuid()));
+        Assert.Contains("at most 1,048,576", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ARuleWithTooManyWildcards_IsRefused_RatherThanMatchedForMinutes()
     {
