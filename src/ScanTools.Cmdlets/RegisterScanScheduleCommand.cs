@@ -157,6 +157,10 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
                 "InvalidSchedule", ErrorCategory.InvalidArgument, LogPath));
         }
         bool remote = ScanTools.Remote.RemoteCatalogAddress.IsRemote(schedule.Database);
+        if (LogPath is not null && store.LogPathProblem(schedule) is string logProblem)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(logProblem), "InvalidSchedule", ErrorCategory.InvalidArgument, LogPath));
+        }
         if (remote && BrokerPassword is not null)
         {
             WriteWarning($"The schedule does not store the broker's password: the scheduled scan reads it from $env:{ScanTools.Remote.RemoteCatalogAddress.PasswordVariable} where it runs (set it in the scheduler's environment for that account), or connects without one.");

@@ -277,6 +277,26 @@ Describe 'Register-ScanSchedule parameters' {
         "$warned" | Should -BeLike '*does not exist now*'
     }
 
+    It 'refuses as -LogPath the catalog or its -wal or lock file, another catalog, or a file of the schedules themselves' {
+        $name = New-ScheduleName 'logguard'
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $trees -Database $db -MaxDepth 0
+        $other = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $trees -Database $other -MaxDepth 0
+        $ownScript = [ScanTools.Scheduling.ScheduleStore]::ForCurrentUser().ScriptPath($name)
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $ownScript)
+        foreach ($case in @(
+                @{ Log = $db; Message = '*is a ScanTools catalog*' }
+                @{ Log = "$db-wal"; Message = '*catalog*' }
+                @{ Log = "$db-scantools.lock"; Message = '*catalog*' }
+                @{ Log = $other; Message = '*is a ScanTools catalog*' }
+                @{ Log = $ownScript; Message = '*own script*' })) {
+            { Register-ScanSchedule -Name $name -Path $trees -Database $db -LogPath $case.Log -WhatIf } |
+                Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage $case.Message
+        }
+        (Get-Item -LiteralPath $db).Length | Should -BeGreaterThan 0
+    }
+
     It 'reports an unknown schedule as ScheduleNotFound' {
         Get-ScanSchedule -Name "$prefix-none" -ErrorAction SilentlyContinue -ErrorVariable e
         $e[0].FullyQualifiedErrorId | Should -Be 'ScheduleNotFound,ScanTools.Commands.GetScanScheduleCommand'

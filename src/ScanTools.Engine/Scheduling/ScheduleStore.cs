@@ -39,6 +39,33 @@ public sealed class ScheduleStore
     /// <summary>The default log of a schedule.</summary>
     public string DefaultLogPath(string name) => Path.Combine(Root, "logs", name + ".log");
 
+    /// <summary>
+    /// Why <paramref name="schedule"/>'s log, given by the user, may not be where it is, or null: the scheduler appends
+    /// every run's output to it (cron with >>), so it must not be a catalog or one of a catalog's files (its own
+    /// catalog's before that exists too), nor one of the schedules' own files (a run would append to its own script
+    /// and break every later run). Its folder need not exist: <see cref="Save"/> creates it.
+    /// </summary>
+    public string? LogPathProblem(ScanSchedule schedule)
+    {
+        string log = schedule.LogPath;
+        if (Storage.CatalogFileGuard.OwnFileProblem(log) is string own)
+        {
+            return own;
+        }
+        string resolved = Platform.CanonicalPath.Resolve(log);
+        if (!Remote.RemoteCatalogAddress.IsRemote(schedule.Database)
+            && string.Equals(Path.GetDirectoryName(resolved), Path.GetDirectoryName(Platform.CanonicalPath.Resolve(schedule.Database)), StringComparison.Ordinal)
+            && Storage.CatalogFiles.IsCatalogOrCompanionName(Path.GetFileName(schedule.Database), Path.GetFileName(resolved)))
+        {
+            return $"-LogPath '{log}' is the schedule's catalog or one of its files; the log would be appended to it. Choose another file.";
+        }
+        if (string.Equals(Path.GetDirectoryName(resolved), Platform.CanonicalPath.Resolve(SchedulesFolder), StringComparison.Ordinal))
+        {
+            return $"-LogPath '{log}' is in the folder of the schedules' own files ({SchedulesFolder}); a run would append to its own script. Choose another file.";
+        }
+        return null;
+    }
+
     private string DescriptionPath(string name) => Path.Combine(SchedulesFolder, name + ".json");
 
     /// <summary>Writes the script and the description (creating the folders of both and of the log).</summary>

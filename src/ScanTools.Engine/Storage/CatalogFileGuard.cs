@@ -13,7 +13,7 @@ public static class CatalogFileGuard
     {
         string resolved = Platform.CanonicalPath.Resolve(path);
         return IsCatalogFile(resolved)
-            ? $"'{path}' is a ScanTools catalog; writing this file there would destroy it. Choose another -Path."
+            ? $"'{path}' is a ScanTools catalog; writing this file there would destroy it. Choose another file."
             : CompanionProblem(path, resolved);
     }
 
@@ -30,13 +30,13 @@ public static class CatalogFileGuard
         if (name.StartsWith(CatalogFiles.ShortDraftPrefix, StringComparison.Ordinal)
             || (draft > 0 && IsCatalogFile(Path.Join(Path.GetDirectoryName(resolved), name[..draft]))))
         {
-            return $"'{path}' is named as a draft of a catalog (NAME.creating-..., .scantools.creating-...), which ScanTools deletes. Choose another name.";
+            return $"'{path}' is named as a draft of a catalog (NAME.creating-..., .scantools.creating-...), which ScanTools deletes. Choose another file.";
         }
         foreach (string suffix in CatalogFiles.CompanionSuffixes)
         {
             if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal) && IsCatalogFile(resolved[..^suffix.Length]))
             {
-                return $"'{path}' is one of the catalog '{resolved[..^suffix.Length]}''s own files ({suffix}); writing there would damage the catalog. Choose another name.";
+                return $"'{path}' is one of the catalog '{resolved[..^suffix.Length]}''s own files ({suffix}); writing there would damage the catalog. Choose another file.";
             }
         }
         return null;
