@@ -41,11 +41,19 @@ public abstract class CatalogCommand : PSCmdlet
             {
                 throw new ArgumentException($"'{ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument!.Trim())}' is not a catalog file, and the only catalog addresses are redis://host[:port]/catalog and rediss://host[:port]/catalog.");
             }
-            return CatalogLocation.Resolve(
+            CatalogLocation location = CatalogLocation.Resolve(
                 explicitPath ? CatalogPathOf(DatabaseArgument!) : null,
                 SessionState.Path.CurrentFileSystemLocation.ProviderPath,
                 // An explicit -Database wins: the variable is not read (it may hold a broker address other commands use).
                 explicitPath || string.IsNullOrWhiteSpace(environment) ? string.Empty : CatalogPathOf(environment!));
+            _ = ScanTools.Platform.CanonicalPath.Resolve(location.Path); // a loop of links is a path mistake, said here
+            return location;
+        }
+        catch (IOException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"The catalog path is not usable: {ex.Message}", ex),
+                "InvalidCatalogPath", ErrorCategory.InvalidArgument, ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument)));
+            throw; // not reached
         }
         catch (CatalogException ex)
         {

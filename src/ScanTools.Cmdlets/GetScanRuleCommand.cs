@@ -34,7 +34,18 @@ public sealed class GetScanRuleCommand : PSCmdlet
             var builtin = RuleSet.Builtin;
             rules = rules.Where(r => !ReferenceEquals(builtin.Find(r.Id), r));
         }
-        var patterns = Id.Select(p => new ScanTools.Matching.WildcardPattern(p, ignoreCase: true)).ToList();
+        var patterns = new List<ScanTools.Matching.WildcardPattern>();
+        foreach (string id in Id)
+        {
+            try
+            {
+                patterns.Add(new ScanTools.Matching.WildcardPattern(id, ignoreCase: true));
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", id)); // as Get-Finding says of -Name 'f[1'
+            }
+        }
         var matched = new bool[patterns.Count];
         foreach (ScanRule r in rules)
         {

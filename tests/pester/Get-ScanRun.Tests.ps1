@@ -195,6 +195,12 @@ Describe 'Get-ScanRun' {
             Test-Path -LiteralPath $missing | Should -BeFalse
         }
 
+        It 'reports a -Database that is a loop of symbolic links as InvalidCatalogPath, naming it' -Skip:$IsWindows {
+            $loop = Join-Path $TestDrive 'loop.db'
+            $null = New-Item -ItemType SymbolicLink -Path $loop -Target $loop
+            { Get-ScanRun -Database $loop } | Should -Throw -ErrorId 'InvalidCatalogPath,ScanTools.Commands.GetScanRunCommand' -ExpectedMessage "*symbolic links*$loop*"
+        }
+
         It 'reports a file that is not a catalog as CatalogNotACatalog' {
             $notCatalog = New-CatalogPath -Directory $catalogs
             [IO.File]::WriteAllText($notCatalog, 'plain text')

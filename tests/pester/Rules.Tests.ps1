@@ -140,6 +140,10 @@ Describe 'Get-ScanRule' {
         $notFound[0].TargetObject | Should -Be $missing
     }
 
+    It 'refuses a malformed -Id pattern as InvalidFilter, saying how to escape a bracket' {
+        { Get-ScanRule -Id 'aws[' } | Should -Throw -ErrorId 'InvalidFilter,ScanTools.Commands.GetScanRuleCommand' -ExpectedMessage "*without a closing*Escape a literal bracket*"
+    }
+
     It 'reports each exact -Id that no rule has on its own, among ids and patterns that do match' {
         $missing = 'no-such-rule-' + (Get-RandomText $lowerWords 6)
         $rules = @(Get-ScanRule -Id 'aws-*', $missing, 'jwt' -ErrorAction SilentlyContinue -ErrorVariable notFound)

@@ -11,7 +11,10 @@ public static class CatalogFileGuard
     /// </summary>
     public static string? OwnFileProblem(string path)
     {
-        string resolved = Platform.CanonicalPath.Resolve(path);
+        if (Resolve(path, out string? unusable) is not string resolved)
+        {
+            return unusable;
+        }
         return IsCatalogFile(resolved)
             ? $"'{path}' is a ScanTools catalog; writing this file there would destroy it. Choose another file."
             : CompanionProblem(path, resolved);
@@ -21,7 +24,23 @@ public static class CatalogFileGuard
     /// As <see cref="OwnFileProblem"/>, but a catalog itself passes: for a backup, which may replace an earlier backup
     /// (-Force) but never another catalog's -wal, -shm, -journal or lock file, nor a catalog's draft.
     /// </summary>
-    public static string? CompanionProblem(string path) => CompanionProblem(path, Platform.CanonicalPath.Resolve(path));
+    public static string? CompanionProblem(string path) =>
+        Resolve(path, out string? unusable) is string resolved ? CompanionProblem(path, resolved) : unusable;
+
+    /// <summary>The path with its links resolved, or null and why not (a loop of links).</summary>
+    private static string? Resolve(string path, out string? unusable)
+    {
+        try
+        {
+            unusable = null;
+            return Platform.CanonicalPath.Resolve(path);
+        }
+        catch (IOException ex)
+        {
+            unusable = $"'{path}' cannot be used: {ex.Message} Choose another file.";
+            return null;
+        }
+    }
 
     private static string? CompanionProblem(string path, string resolved)
     {
