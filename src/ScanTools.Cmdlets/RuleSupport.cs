@@ -120,7 +120,7 @@ internal static class RuleSupport
             cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
                 $"The folder of '{resolved}' does not exist. Create it first, or give a -Path in an existing folder."), errorId, path));
         }
-        if (ScanTools.Storage.CatalogFileGuard.OwnFileProblem(resolved) is string own)
+        if ((ScanTools.Storage.CatalogFileGuard.OwnFileProblem(resolved) ?? ScanTools.Storage.CatalogFileGuard.SpecialFileProblem(resolved)) is string own)
         {
             cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(own), errorId, path));
         }

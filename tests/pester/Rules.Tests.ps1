@@ -1128,6 +1128,19 @@ Describe 'Mistakes a user makes with rules and findings' {
         @(Get-ScanRun -Database $db).Count | Should -BeGreaterThan 0
     }
 
+    It 'refuses a FIFO or a device as the <Command> -Path, which the written file would replace, and leaves it' -ForEach @(
+        @{ Command = 'Export-FindingMatch'; Id = 'InvalidExportPath'; Format = @{ Format = 'Csv' } }
+        @{ Command = 'Export-FindingBaseline'; Id = 'InvalidBaselinePath'; Format = @{} }
+    ) -Skip:$IsWindows {
+        $fifo = Join-Path $out "fifo-$Command"
+        mkfifo $fifo
+        foreach ($target in $fifo, '/dev/null') {
+            { Get-FindingMatch -Database $db | & $Command -Path $target @Format } | Should -Throw -ErrorId "$Id*" -ExpectedMessage '*not a regular file*'
+        }
+        stat -c %F $fifo | Should -Be 'fifo' # (PowerShell's UnixMode shows a FIFO as a file)
+        stat -c %F /dev/null | Should -Be 'character special file'
+    }
+
     It 'warns when files piped in carry no findings (<Command> of a plain Get-Finding), instead of writing an empty file without a word' -ForEach @(
         @{ Command = 'Export-FindingMatch'; Name = 'plain.csv' }
         @{ Command = 'Export-FindingBaseline'; Name = 'plain.json' }

@@ -111,7 +111,7 @@ public static class ScanReport
         {
             throw new ArgumentException($"'{path}' is one of the catalog's own files; a report cannot replace it. Choose another -Path.");
         }
-        if (CatalogFileGuard.OwnFileProblem(path) is string own)
+        if ((CatalogFileGuard.OwnFileProblem(path) ?? CatalogFileGuard.SpecialFileProblem(path)) is string own)
         {
             throw new ArgumentException(own);
         }

@@ -27,6 +27,17 @@ public static class CatalogFileGuard
     public static string? CompanionProblem(string path) =>
         Resolve(path, out string? unusable) is string resolved ? CompanionProblem(path, resolved) : unusable;
 
+    /// <summary>
+    /// Why a file written whole and moved into place (an export, a report, a backup) must not replace what is at
+    /// <paramref name="path"/>, or null: a FIFO, socket or device (through links too). The move would put a regular file
+    /// in its place, and as root -Path /dev/null would replace the system's device.
+    /// </summary>
+    public static string? SpecialFileProblem(string path) =>
+        Platform.FileStat.TryStat(path, follow: true, out Platform.EntryStat stat) == Platform.StatFailure.None
+        && stat.Kind is not (Platform.EntryKind.File or Platform.EntryKind.Directory)
+            ? $"'{path}' is not a regular file (a FIFO, socket or device); the file written would replace it. Give the path of a file."
+            : null;
+
     /// <summary>The path with its links resolved, or null and why not (a loop of links).</summary>
     private static string? Resolve(string path, out string? unusable)
     {

@@ -259,7 +259,7 @@ public static class CatalogMaintenance
         {
             throw new ScanArgumentException($"The destination '{target}' is the catalog itself, under another name (a hard link). Give another file.");
         }
-        if (CatalogFileGuard.CompanionProblem(target) is string otherCatalogs)
+        if ((CatalogFileGuard.CompanionProblem(target) ?? CatalogFileGuard.SpecialFileProblem(target)) is string otherCatalogs)
         {
             throw new ScanArgumentException(otherCatalogs); // another catalog's -wal, -shm or lock file, or a draft
         }

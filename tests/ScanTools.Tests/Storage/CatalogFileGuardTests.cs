@@ -59,6 +59,18 @@ public sealed class CatalogFileGuardTests : CatalogTest
         Assert.False(CatalogFileGuard.IsCatalogFile(fifo)); // a read would wait for a writer forever
         Assert.Null(CatalogFileGuard.OwnFileProblem(fifo));
         Assert.False(CatalogFileGuard.IsCatalogFile("/dev/zero"));
+        Assert.Contains("not a regular file", CatalogFileGuard.SpecialFileProblem(fifo));
+        Assert.Contains("not a regular file", CatalogFileGuard.SpecialFileProblem("/dev/null"));
+        Assert.Null(CatalogFileGuard.SpecialFileProblem(Path.Combine(T.Path, "missing.sarif")));
+        string db = NewCatalog("backup-source.db");
+        Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, fifo, overwrite: true));
+        Assert.Equal(ScanTools.Platform.EntryKind.Special, EntryKindOf(fifo)); // still the FIFO
+    }
+
+    private static ScanTools.Platform.EntryKind EntryKindOf(string path)
+    {
+        ScanTools.Platform.FileStat.TryStat(path, follow: false, out ScanTools.Platform.EntryStat stat);
+        return stat.Kind;
     }
 
     [Fact]
