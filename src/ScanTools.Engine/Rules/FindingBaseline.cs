@@ -77,7 +77,9 @@ public sealed class FindingBaseline
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"'{path}' is not a ScanTools baseline (JSON with a \"findings\" list): {ex.Message}", ex);
+            // System.Text.Json's own message names .NET types; say where instead.
+            string where = ex.LineNumber is long line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty;
+            throw new FormatException($"'{path}' is not a ScanTools baseline (JSON in UTF-8 with a \"findings\" list, as Export-FindingBaseline writes it): it cannot be read{where}.", ex);
         }
         if (shape is null || shape.Findings is null)
         {

@@ -289,6 +289,12 @@ public sealed class FindingsCatalogTests : CatalogTest
 
         File.WriteAllText(file, "{ \"version\": 1, \"findings\": [ { \"fingerprint\": \"xyz\" } ] }");
         Assert.Throws<FormatException>(() => FindingBaseline.Load(file));
+
+        // A byte that is not UTF-8 in a reason: said where, without the .NET types of the reader's own message.
+        File.WriteAllBytes(file, "{ \"version\": 1,\n  \"findings\": [ { \"fingerprint\": \"ab\", \"reason\": \"~\" } ] }"u8.ToArray().Select(b => b == (byte)'~' ? (byte)0xFF : b).ToArray());
+        var bad = Assert.Throws<FormatException>(() => FindingBaseline.Load(file));
+        Assert.Contains("at line 2", bad.Message);
+        Assert.DoesNotContain("ScanTools.Rules.FindingBaseline+", bad.Message);
     }
 
     [Fact]
