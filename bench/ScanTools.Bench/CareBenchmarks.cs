@@ -50,4 +50,39 @@ public static class CareBenchmarks
             }
         }
     }
+
+    /// <summary>
+    /// A prune of history that removed half a tree: a hard-linked copy of <paramref name="tree"/> is scanned, half its
+    /// top folders are deleted and it is scanned twice more; then Optimize-ScanCatalog -KeepRuns 1 (what
+    /// CatalogMaintenance.Prune runs) drops the first two runs and with them every file the second found gone. Returns
+    /// the prune's seconds, a rescan's seconds of the same catalog (for the ratio), and the files the prune removed.
+    /// </summary>
+    public static (double Prune, double Rescan, long Removed) PruneRemovedHalf(string work, string tree)
+    {
+        string copy = Path.Combine(work, "prune-tree");
+        if (Directory.Exists(copy))
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+        ScanBenchmarks.RunShell($"cp -al '{tree}' '{copy}'");
+        string db = WriteBenchmarks.NewCatalog(work, "prune.db");
+        var registry = new WriterSessionRegistry();
+        var options = new ScanOptions { Roots = new[] { copy } };
+        ScanJob.Run(db, options, new ScanJobSettings { Registry = registry });
+        string[] tops = Directory.GetDirectories(copy).Order(StringComparer.Ordinal).ToArray();
+        foreach (string top in tops.Take(tops.Length / 2))
+        {
+            Directory.Delete(top, recursive: true);
+        }
+        ScanJob.Run(db, options, new ScanJobSettings { Registry = registry });
+        var rescan = Stopwatch.StartNew();
+        ScanJob.Run(db, options, new ScanJobSettings { Registry = registry });
+        rescan.Stop();
+        registry.CloseAll();
+        var sw = Stopwatch.StartNew();
+        CatalogPruneResult pruned = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 1 });
+        sw.Stop();
+        Directory.Delete(copy, recursive: true);
+        return (sw.Elapsed.TotalSeconds, rescan.Elapsed.TotalSeconds, pruned.RemovedFiles);
+    }
 }

@@ -411,6 +411,10 @@ if (care.Any(c => c.FilesInBackup != treeFiles))
 }
 results.Add("backup_during_scan_s", Results.Median(care.Select(c => c.Backup)), "s", $"Backup-ScanCatalog of the {treeFiles:N0}-file catalog while a rescan writes it; every file committed before it is in the copy");
 results.Add("rescan_with_backup_vs_alone", Results.Median(care.Select(c => c.RescanWithBackup)) / Results.Median(care.Select(c => c.RescanAlone)), "ratio", "what the backup costs the scan running meanwhile");
+var prunes = Enumerable.Range(0, runs).Select(_ => CareBenchmarks.PruneRemovedHalf(work, tree)).ToList();
+results.Add("prune_removed_half_s", Results.Median(prunes.Select(p => p.Prune)), "s",
+    $"Optimize-ScanCatalog -KeepRuns 1 of a catalog of the tree whose second run found half of it gone ({prunes[0].Removed:N0} files pruned)");
+results.Add("prune_vs_rescan", Results.Median(prunes.Select(p => p.Prune)) / Results.Median(prunes.Select(p => p.Rescan)), "ratio", "the prune against a rescan of the same catalog");
 }
 
 // --- Rules: a scan with the built-in rules against ripgrep with the same patterns, every planted secret found by both.

@@ -583,7 +583,9 @@ internal sealed partial class CatalogWriter : IDisposable
                 }
             }
             c.CommandText = """
-                CREATE TEMP TABLE IF NOT EXISTS pruned_files AS SELECT dir_id, name FROM files WHERE 0;
+                -- Keyed as files is: the deletes below look each row up in it. Without the key every row of files
+                -- scanned it whole: pruning 4 runs of a 500,000-file catalog that removed 400,000 ran for minutes.
+                CREATE TEMP TABLE IF NOT EXISTS pruned_files (dir_id INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (dir_id, name)) WITHOUT ROWID;
                 DELETE FROM temp.pruned_files;
                 INSERT INTO temp.pruned_files SELECT dir_id, name FROM files
                     WHERE removed_scan_id IN (SELECT id FROM temp.pruned_runs) AND dir_id NOT IN (SELECT id FROM temp.listing_dirs);
@@ -600,7 +602,8 @@ internal sealed partial class CatalogWriter : IDisposable
                     AND NOT EXISTS (SELECT 1 FROM files f WHERE f.dir_id = directories.id)
                     AND NOT EXISTS (SELECT 1 FROM directories d WHERE d.parent_id = directories.id)
                     AND NOT EXISTS (SELECT 1 FROM findings x WHERE x.dir_id = directories.id)
-                    AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.dir_id = directories.id OR x.from_dir_id = directories.id)
+                    AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.dir_id = directories.id)
+                    AND NOT EXISTS (SELECT 1 FROM file_changes x WHERE x.from_dir_id = directories.id)
                     AND NOT EXISTS (SELECT 1 FROM file_identities x WHERE x.dir_id = directories.id);
                 DELETE FROM scan_runs WHERE id IN (SELECT id FROM temp.pruned_runs);
                 DELETE FROM temp.pruned_runs;
