@@ -83,9 +83,20 @@ Describe 'Backup-ScanCatalog' {
         $result.Runs | Should -Be 4
         $result.Files | Should -Be (Get-TestFileCount -LiteralPath $h.Root)
         (Get-Item -LiteralPath $target).Length | Should -Be $result.Length
+        Test-Path -LiteralPath "$target-wal" | Should -BeFalse -Because 'the copy is one file'
         @(Get-ScanRun -Database $target).Id | Sort-Object | Should -Be @(1, 2, 3, 4)
         @(Get-Finding -Database $target).Count | Should -Be $result.Files
-        Test-Path -LiteralPath "$target-wal" | Should -BeFalse
+    }
+
+    It 'writes a copy in WAL journaling, which a command reading it while it writes it can use as the catalog' {
+        $h = New-History
+        $target = Join-Path $backups 'restored.db'
+        $null = Backup-ScanCatalog -Database $h.Database -Destination $target
+        $header = [IO.File]::ReadAllBytes($target)[18..19]
+        $header | Should -Be @(2, 2) -Because 'SQLite marks a WAL database with 2 in bytes 18 and 19 of its header'
+        # Reads every file and writes one record each, in one pipeline: the reader and the writer side by side.
+        Get-Finding -Database $target | Write-Finding -Database $target -ErrorAction Stop
+        (Get-ScanRun -Database $target -Last 1).Files | Should -Be (Get-TestFileCount -LiteralPath $h.Root)
     }
 
     It 'refuses an existing file without -Force, keeps it, and replaces it with -Force' {

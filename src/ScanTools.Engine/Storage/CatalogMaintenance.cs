@@ -160,8 +160,16 @@ public static class CatalogMaintenance
                 to.Open();
                 from.BackupDatabase(to); // one step: every page under one read transaction of the catalog
                 using SqliteCommand c = to.CreateCommand();
-                c.CommandText = "PRAGMA journal_mode = DELETE;"; // one self-contained file
-                c.ExecuteNonQuery();
+                // WAL, as every catalog is: a command that reads the copy while it writes it (Find-DuplicateFile,
+                // Get-Finding | Write-Finding) works as on the catalog. In DELETE mode its reading held off its own
+                // writer's switch to WAL for 30 s, then 'database is locked'. Closing this connection folds the log
+                // back and removes it, so the copy is still one self-contained file.
+                c.CommandText = "PRAGMA journal_mode = WAL;";
+                if (!string.Equals(c.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new CatalogException(CatalogErrorCode.WriteFailed, target,
+                        $"The copy of '{source}' could not be switched to WAL journaling. Write the backup to a local disk; network shares do not support it.");
+                }
                 c.CommandText = "PRAGMA quick_check;";
                 string verdict = c.ExecuteScalar() as string ?? string.Empty;
                 if (verdict != "ok")

@@ -204,8 +204,8 @@ public sealed class CatalogMaintenanceTests : CatalogTest
         string folder = T.Dir("long");
         string longest = Path.Combine(folder, new string('b', 237) + ".db"); // 240 bytes: the longest catalog name
         Assert.Equal(5, CatalogMaintenance.Backup(db, longest).Runs);
+        Assert.Equal(new[] { longest }, Directory.GetFiles(folder).Where(f => !f.EndsWith("-scantools.lock", StringComparison.Ordinal))); // one file
         Assert.Equal(5, Sql.Scalar(longest, "SELECT count(*) FROM scan_runs;"));
-        Assert.Equal(new[] { longest }, Directory.GetFiles(folder).Where(f => !f.EndsWith("-scantools.lock", StringComparison.Ordinal)));
         var tooLong = Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, Path.Combine(folder, new string('b', 238) + ".db")));
         Assert.Contains("at most 240 bytes", tooLong.Message, StringComparison.Ordinal);
     }
