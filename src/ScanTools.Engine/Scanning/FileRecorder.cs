@@ -320,7 +320,9 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         {
             lock (_gate)
             {
-                End(ScanRunStatus.Cancelled, "Stopped before the input ended; what was recorded is kept.");
+                End(ScanRunStatus.Cancelled, _kind == "Records"
+                    ? "Stopped before the input ended; what was recorded is kept."
+                    : "Stopped before it ended; what was recorded is kept."); // a Duplicates run takes no input
             }
         }
         catch (CatalogException)

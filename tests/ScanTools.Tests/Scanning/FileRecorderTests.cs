@@ -15,6 +15,24 @@ public sealed class FileRecorderTests : CatalogTest
         return r.FindFiles(q ?? new FindingQuery { State = FindingState.All }).ToList();
     }
 
+    [Theory]
+    [InlineData("Records", "Stopped before the input ended; what was recorded is kept.")]
+    [InlineData("Duplicates", "Stopped before it ended; what was recorded is kept.")] // Find-DuplicateFile takes no input
+    public void ARunStoppedBeforeItCompleted_EndsCancelled_WithAMessageThatFitsItsKind(string kind, string message)
+    {
+        string db = T.Db();
+        using (FileRecorder rec = FileRecorder.Start(db, registry: Registry, kind: kind))
+        {
+            rec.Add(rec.Capture(T.File("in/a.txt", "alpha")));
+        }
+        Registry.CloseAll();
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun run = Assert.Single(reader.GetScanRuns());
+        Assert.Equal(ScanRunStatus.Cancelled, run.Status);
+        Assert.Equal(kind, run.Kind);
+        Assert.Equal(message, run.Message);
+    }
+
     [UnixFact]
     public void AWalDeletedWhileTheWriterHoldsIt_EndsTheCommandWithACatalogError_ThatSaysSo_AndTheRunLandsWhenTheWriterCloses()
     {
