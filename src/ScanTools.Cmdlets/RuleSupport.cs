@@ -103,9 +103,10 @@ internal static class RuleSupport
     }
 
     /// <summary>
-    /// A -Path of a file to write, as a file-system path: a folder there, a folder of it that does not exist, or a
-    /// catalog's own file (<see cref="ScanTools.Storage.CatalogFileGuard.OwnFileProblem"/>) is an error with
-    /// <paramref name="errorId"/> that says what to give instead (before anything is written).
+    /// A -Path of a file to write, as a file-system path: a folder there, a folder of it that does not exist, a
+    /// catalog's own file (<see cref="ScanTools.Storage.CatalogFileGuard.OwnFileProblem"/>), or a FIFO, socket or device
+    /// (<see cref="ScanTools.Storage.CatalogFileGuard.SpecialFileProblem"/>) is an error with <paramref name="errorId"/>
+    /// that says what to give instead (before anything is written).
     /// </summary>
     public static string OutputFilePath(PSCmdlet cmdlet, string path, string errorId)
     {

@@ -284,17 +284,23 @@ Describe 'Register-ScanSchedule parameters' {
         $other = New-CatalogPath -Directory $catalogs
         $null = Start-Scan -Path $trees -Database $other -MaxDepth 0
         $ownScript = [ScanTools.Scheduling.ScheduleStore]::ForCurrentUser().ScriptPath($name)
+        $fifo = Join-Path $TestDrive "log-fifo-$name"
+        if (-not $IsWindows) { mkfifo $fifo } else { $fifo = $ownScript }
         $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $ownScript)
         foreach ($case in @(
                 @{ Log = $db; Message = '*is a ScanTools catalog*' }
                 @{ Log = "$db-wal"; Message = '*catalog*' }
                 @{ Log = "$db-scantools.lock"; Message = '*catalog*' }
                 @{ Log = $other; Message = '*is a ScanTools catalog*' }
-                @{ Log = $ownScript; Message = '*own script*' })) {
+                @{ Log = $ownScript; Message = '*own script*' }
+                @{ Log = $fifo; Message = '*not a regular file*or /dev/null*' })) {
             { Register-ScanSchedule -Name $name -Path $trees -Database $db -LogPath $case.Log -WhatIf } |
                 Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage $case.Message
         }
         (Get-Item -LiteralPath $db).Length | Should -BeGreaterThan 0
+        if (-not $IsWindows) {
+            $null = Register-ScanSchedule -Name $name -Path $trees -Database $db -LogPath /dev/null -WhatIf # discarding the log is allowed
+        }
     }
 
     It 'reports an unknown schedule as ScheduleNotFound' {

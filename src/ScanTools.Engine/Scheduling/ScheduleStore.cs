@@ -43,7 +43,8 @@ public sealed class ScheduleStore
     /// Why <paramref name="schedule"/>'s log, given by the user, may not be where it is, or null: the scheduler appends
     /// every run's output to it (cron with >>), so it must not be a catalog or one of a catalog's files (its own
     /// catalog's before that exists too), nor one of the schedules' own files (a run would append to its own script
-    /// and break every later run). Its folder need not exist: <see cref="Save"/> creates it.
+    /// and break every later run), nor a FIFO, socket or device other than /dev/null (a FIFO would hang every run).
+    /// Its folder need not exist: <see cref="Save"/> creates it.
     /// </summary>
     public string? LogPathProblem(ScanSchedule schedule)
     {
@@ -51,6 +52,11 @@ public sealed class ScheduleStore
         if (Storage.CatalogFileGuard.OwnFileProblem(log) is string own)
         {
             return own;
+        }
+        // A FIFO without a reader would hang every run on opening its log; a device is never a log. /dev/null discards it.
+        if (log != "/dev/null" && Storage.CatalogFileGuard.SpecialFileProblem(log) is string special)
+        {
+            return special.Replace("Give the path of a file.", "Give the path of a log file, or /dev/null.", StringComparison.Ordinal);
         }
         string resolved = Platform.CanonicalPath.Resolve(log);
         if (!Remote.RemoteCatalogAddress.IsRemote(schedule.Database)

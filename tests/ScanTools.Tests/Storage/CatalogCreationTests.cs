@@ -78,7 +78,8 @@ public sealed class CatalogCreationTests : ChildProcessTest
             {
                 r.CloseAll();
             }
-            Assert.Equal(2, Sql.Scalar(db, "SELECT count(*) FROM scan_runs;"));
+            long runs = Sql.Scalar(db, "SELECT count(*) FROM scan_runs;");
+            Assert.True(runs == 2, $"round {round}: {runs} runs in the catalog, not 2; {string.Join("; ", failures)}; files: {string.Join(", ", Directory.GetFiles(T.Path, $"round{round}*").Select(Path.GetFileName))}");
         }
         Assert.Empty(failures);
     }
