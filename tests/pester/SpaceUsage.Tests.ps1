@@ -195,10 +195,19 @@ Describe 'Export-ScanReport' {
         { Export-ScanReport -Database $db -Path $reports -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
         Export-ScanReport -Database $db -Path (Join-Path $reports 'whatif.html') -WhatIf
         Test-Path -LiteralPath (Join-Path $reports 'whatif.html') | Should -BeFalse
+        # A draft a killed or SIGTERMed report left (its process gone) is removed by the next report to that file;
+        # one of a process still alive (this one) is left to it.
+        $gone = Start-Process -FilePath sh -ArgumentList '-c', 'exit 0' -PassThru -Wait
+        $dead = "$report.partial-$($gone.Id)-0123456789abcdef"
+        $alive = "$report.partial-$PID-fedcba9876543210"
+        Set-Content -LiteralPath $dead, $alive -Value 'half a report'
         $before = (Get-Item -LiteralPath $report).LastWriteTimeUtc
         Export-ScanReport -Database $db -Path $report -Force
         (Get-Item -LiteralPath $report).LastWriteTimeUtc | Should -BeGreaterOrEqual $before
-        @(Get-ChildItem -LiteralPath $reports -Force -Filter '*.partial') | Should -HaveCount 0
+        Test-Path -LiteralPath $dead | Should -BeFalse
+        Test-Path -LiteralPath $alive | Should -BeTrue
+        Remove-Item -LiteralPath $alive
+        @(Get-ChildItem -LiteralPath $reports -Force -Filter '*.partial*') | Should -HaveCount 0
     }
 
     It 'lists the paths of a large duplicate group up to 10, and says how many more' {

@@ -70,7 +70,9 @@ public static class ScanReport
     public static FileInfo WriteFile(CatalogReader reader, string path, ScanReportOptions options, bool force, CancellationToken cancellationToken = default)
     {
         CheckDestination(reader.DatabasePath, path, force);
-        string draft = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8] + ".partial");
+        // NAME.partial-PID-ID, as a backup's: a draft a killed process left is removed by the next report to NAME.
+        CatalogMaintenance.RemoveDeadDrafts(path);
+        string draft = CatalogFiles.DraftFor(path, CatalogMaintenance.PartialInfix);
         try
         {
             using (var writer = new StreamWriter(draft, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))

@@ -309,10 +309,11 @@ public static class CatalogMaintenance
     }
 
     /// <summary>What a backup's draft adds to the destination's name (DESTINATION.partial-PID-ID).</summary>
-    private const string PartialInfix = ".partial-";
+    /// <summary>The infix of a backup's or a report's draft: NAME.partial-PID-ID.</summary>
+    internal const string PartialInfix = ".partial-";
 
-    /// <summary>Drafts left next to <paramref name="target"/> by backups whose process died (killed mid-copy): removed.</summary>
-    private static void RemoveDeadDrafts(string target)
+    /// <summary>Drafts left next to <paramref name="target"/> by backups or reports whose process died (killed or stopped by SIGTERM mid-write): removed.</summary>
+    internal static void RemoveDeadDrafts(string target)
     {
         string folder = System.IO.Path.GetDirectoryName(target)!;
         foreach (string prefix in new[] { System.IO.Path.GetFileName(target) + PartialInfix, CatalogFiles.ShortDraftPrefixFor(PartialInfix) })
