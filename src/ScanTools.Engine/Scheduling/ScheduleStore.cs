@@ -54,9 +54,9 @@ public sealed class ScheduleStore
             return own;
         }
         // A FIFO without a reader would hang every run on opening its log; a device is never a log. /dev/null discards it.
-        if (log != "/dev/null" && Storage.CatalogFileGuard.SpecialFileProblem(log) is string special)
+        if (log != "/dev/null" && Storage.CatalogFileGuard.SpecialFileProblem(log, "the path of a log file, or /dev/null") is string special)
         {
-            return special.Replace("Give the path of a file.", "Give the path of a log file, or /dev/null.", StringComparison.Ordinal);
+            return special;
         }
         string resolved = Platform.CanonicalPath.Resolve(log);
         if (!Remote.RemoteCatalogAddress.IsRemote(schedule.Database)

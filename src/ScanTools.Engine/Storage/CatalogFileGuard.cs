@@ -32,10 +32,12 @@ public static class CatalogFileGuard
     /// <paramref name="path"/>, or null: a FIFO, socket or device (through links too). The move would put a regular file
     /// in its place, and as root -Path /dev/null would replace the system's device.
     /// </summary>
-    public static string? SpecialFileProblem(string path) =>
+    /// <param name="path">The file to write.</param>
+    /// <param name="instead">What the message asks for instead.</param>
+    public static string? SpecialFileProblem(string path, string instead = "the path of a file") =>
         Platform.FileStat.TryStat(path, follow: true, out Platform.EntryStat stat) == Platform.StatFailure.None
         && stat.Kind is not (Platform.EntryKind.File or Platform.EntryKind.Directory)
-            ? $"'{path}' is not a regular file (a FIFO, socket or device); the file written would replace it. Give the path of a file."
+            ? $"'{path}' is not a regular file (a FIFO, socket or device); the file written would replace it. Give {instead}."
             : null;
 
     /// <summary>The path with its links resolved, or null and why not (a loop of links).</summary>

@@ -5,16 +5,12 @@ using ScanTools.Tests.Support;
 namespace ScanTools.Tests.Storage;
 
 /// <summary>The writer keeps the write-ahead log bounded while readers keep reading (as a -Hash scan's walkers do).</summary>
-public sealed class WriteAheadLogBoundTests : IDisposable
+public sealed class WriteAheadLogBoundTests : CatalogTest
 {
-    private readonly TempDirectory _t = new();
-
-    public void Dispose() => _t.Dispose();
-
     [Fact]
     public void WithAReaderAlwaysInATransaction_TheWriterStillEmptiesTheLogPastItsLimit_AndLosesNothing()
     {
-        string db = _t.Combine("catalog.db");
+        string db = T.Combine("catalog.db");
         var run = Guid.NewGuid();
         long maxLog = 0;
         int rows = 0;
