@@ -56,6 +56,7 @@ internal sealed class IpcListener : IDisposable
     private readonly EndpointAddress _address;
     private readonly Socket? _socket;
     private volatile bool _closed;
+    private int _disposed;
     private NamedPipeServerStream? _pendingPipe;
 
     public IpcListener(EndpointAddress address)
@@ -66,12 +67,20 @@ internal sealed class IpcListener : IDisposable
             // Only the holder of the writer lock listens, so a socket file left here is stale.
             File.Delete(path);
             _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            _socket.Bind(new UnixDomainSocketEndPoint(path));
-            if (!OperatingSystem.IsWindows())
+            try
             {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                _socket.Bind(new UnixDomainSocketEndPoint(path));
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+                _socket.Listen(128);
             }
-            _socket.Listen(128);
+            catch
+            {
+                _socket.Dispose();
+                throw;
+            }
         }
     }
 
@@ -105,9 +114,22 @@ internal sealed class IpcListener : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Stops listening and removes the socket file, the first time only. A session disposes its listener while
+    /// it holds the writer lock (Close, Fail) and again after it released it (releasing its resources); by the
+    /// second time the next writer may have bound its own socket at the same path, and deleting that left the
+    /// next writer unreachable (seen in a test: "cannot open its local endpoint: Could not find file"). While
+    /// this process lives it holds the lock from bind to first dispose, so no other listener binds meanwhile.
+    /// (Checking the file's inode instead would not do: ext4 gives a freed inode number to the next file, and
+    /// the change time of two sockets bound within one clock tick is the same.)
+    /// </summary>
     public void Dispose()
     {
         _closed = true;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _socket?.Dispose();
         _pendingPipe?.Dispose();
         if (_address.SocketPath is string path)
