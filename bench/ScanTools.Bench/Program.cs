@@ -17,7 +17,7 @@ if (args.Length >= 3 && args[0] == "--child-scan")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | scale (10,000,000 files; only when asked) | writes | scan | index | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | scale (10,000,000 files; only when asked) | writes | scan | index | ignore | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -169,6 +169,56 @@ foreach (bool distinct in new[] { false, true })
     results.Add($"scan_with_indexes_vs_without{label}", Results.Median(without) / Results.Median(with), "ratio", "target >= 0.85 (issue 14)");
     long bytes = long.Parse(ScanBenchmarks.RunShell($"sqlite3 '{withDb}' 'SELECT page_count * page_size FROM pragma_page_count, pragma_page_size;'").Trim(), System.Globalization.CultureInfo.InvariantCulture);
     results.Add($"catalog_bytes_per_file{label}", bytes / (double)treeFiles, "bytes", "the catalog's pages (its log folded in) with the name index, after the first scan; target <= 120 (issue 14)");
+}
+}
+
+// --- Ignore rules: the bare walk (nothing written) with a 300-rule .gitignore against the same walk without it,
+// with and without the plain-text check that spares the library's regular expression; fd with the same rules
+// as a reference for what a tuned walker pays for them.
+if (only is "all" or "scan" or "ignore")
+{
+string tree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
+string rules = ScanBenchmarks.WriteTemplateLikeIgnoreFile(work);
+string[] ignoreFiles = { rules };
+var plain = new List<double>();
+var withRules = new List<double>();
+var libraryOnly = new List<double>();
+ScanBenchmarks.WalkOnlySeconds(tree, ignoreFiles); // warm-up
+for (int i = 0; i < runs; i++)
+{
+    plain.Add(ScanBenchmarks.WalkOnlySeconds(tree).Seconds);
+    (double seconds, long seen) = ScanBenchmarks.WalkOnlySeconds(tree, ignoreFiles);
+    if (seen != treeFiles)
+    {
+        throw new InvalidOperationException($"The walk with the template-like rules saw {seen:N0} files, not {treeFiles:N0}.");
+    }
+    withRules.Add(seconds);
+    ScanTools.Matching.IgnorePattern.UseRequiredText = false;
+    try
+    {
+        libraryOnly.Add(ScanBenchmarks.WalkOnlySeconds(tree, ignoreFiles).Seconds);
+    }
+    finally
+    {
+        ScanTools.Matching.IgnorePattern.UseRequiredText = true;
+    }
+}
+results.Add("walk_ignore_300_rules_s", Results.Median(withRules), "s", $"the bare walk of {treeFiles:N0} files with a 300-rule template-like .gitignore (-IgnoreFile)");
+results.Add("walk_ignore_vs_plain", Results.Median(withRules) / Results.Median(plain), "ratio", "what trying the 300 rules on every entry costs the walk");
+results.Add("walk_ignore_library_only_vs_plain", Results.Median(libraryOnly) / Results.Median(plain), "ratio", "the same, every rule matched by MAB.DotIgnore's regular expression (no plain-text check first)");
+if (ScanBenchmarks.ToolExists("fdfind"))
+{
+    double Fd(string extra) => Results.Median(Enumerable.Range(0, runs).Select(_ =>
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        ScanBenchmarks.RunShell($"fdfind --unrestricted --type f {extra} . '{tree}' > /dev/null");
+        return sw.Elapsed.TotalSeconds;
+    }));
+    results.Add("fd_ignore_vs_plain", Fd($"--ignore-file '{rules}'") / Fd(string.Empty), "ratio", "fd (apt: fd-find) listing the same tree with the same rules against without them: a tuned walker's cost of them");
+}
+else
+{
+    Console.WriteLine("  fd_ignore_vs_plain skipped: fdfind is not on PATH (apt-get install fd-find)");
 }
 }
 

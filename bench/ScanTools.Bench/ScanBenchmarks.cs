@@ -67,13 +67,49 @@ public static class ScanBenchmarks
     /// The physical limit of a metadata scan here: the engine's own walker (parallel listing and stat, records built)
     /// with a sink that drops every record, nothing written. Seconds and the files seen.
     /// </summary>
-    public static (double Seconds, long Files) WalkOnlySeconds(string root)
+    public static (double Seconds, long Files) WalkOnlySeconds(string root, IReadOnlyList<string>? ignoreFiles = null)
     {
         var sink = new DroppingSink();
         var sw = Stopwatch.StartNew();
-        new FileWalker(new ScanOptions { Roots = new[] { root } }, Guid.NewGuid()).Walk(sink);
+        new FileWalker(new ScanOptions { Roots = new[] { root }, IgnoreFile = ignoreFiles ?? Array.Empty<string>() }, Guid.NewGuid()).Walk(sink);
         sw.Stop();
         return (sw.Elapsed.TotalSeconds, Interlocked.Read(ref sink.Files));
+    }
+
+    /// <summary>
+    /// A .gitignore of 300 rules in the shapes of the widely used templates (extensions, bracketed folder names,
+    /// prefixes, "**/" folders, negations, anchored paths), none of which matches a file of the bench's tree,
+    /// so a walk with them sees every file and pays only for trying the rules.
+    /// </summary>
+    public static string WriteTemplateLikeIgnoreFile(string work)
+    {
+        var rules = new List<string>();
+        string[] words = { "cache", "debug", "release", "build", "publish", "artifacts", "coverage", "packages", "vendor", "dist" };
+        for (int i = 0; i < 180; i++)
+        {
+            rules.Add($"*.{(char)('a' + i % 26)}{(char)('a' + i / 26 % 26)}x{i}");
+        }
+        for (int i = 0; i < 50; i++)
+        {
+            string w = words[i % words.Length];
+            rules.Add($"[{char.ToUpperInvariant(w[0])}{w[0]}]{w[1..]}{i}/");
+        }
+        for (int i = 0; i < 30; i++)
+        {
+            rules.Add($"{words[i % words.Length]}-tmp{i}*");
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            rules.Add($"**/{words[i % words.Length]}{i}/*");
+        }
+        for (int i = 0; i < 10; i++)
+        {
+            rules.Add($"!keep{i}.ax{i}");
+            rules.Add($"tools/{words[i % words.Length]}/");
+        }
+        string path = Path.Combine(work, "template-like.gitignore");
+        File.WriteAllLines(path, rules);
+        return path;
     }
 
     /// <summary>The listings of one walk of <paramref name="root"/>, kept in memory (for <see cref="WriterOnlySeconds"/>).</summary>

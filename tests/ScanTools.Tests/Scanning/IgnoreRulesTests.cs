@@ -17,6 +17,8 @@ public sealed class IgnoreRulesTests : CatalogTest
         "sp\\ ace/", "\\#hash", "\\!bang", "logs/*", "!logs/keep.log", "trailing\\ ", " lead", "[Tt]emp*", "a?c.txt", "deep/**/x",
         // Anchored by a leading '/': they match in the rule's own folder only, whatever their wildcards.
         "/*.lg", "/*/x.an", "/**/y.an", "/ab", "/?z*/",
+        // A literal '!' or '^' (the library took every '!' for '^', and '^' for a regular expression's anchor).
+        "we!rd*", "ca^ret", "[^z]ip!", "*\\^up", "!in[!!]o",
     };
 
     private static readonly string[] NestedRules = { "*.txt", "!keep*.txt", "/local-only", "sub/", "/*.tmp", "/*/w" };
@@ -30,6 +32,7 @@ public sealed class IgnoreRulesTests : CatalogTest
         "nested/inner/sub/z", "nested/inner/two.txt", "plain/file.md", "plain/sub/file.md",
         "r.lg", "doc/r.lg", "doc/deeper/r.lg", "top/x.an", "top/mid/x.an", "y.an", "q/y.an", "q/r/y.an", "ab", "abc/ab",
         "zz1/f", "w/zz2/f", "nested/t.tmp", "nested/inner/t.tmp", "nested/p/w", "nested/p/q/w",
+        "we!rd1", "we^rd1", "werd", "ca^ret", "ca!ret", "caret", "zip!", "yip!", "yip^", "hi^up", "hi!up", "inxo", "in!o",
     };
 
     private string BuildTree(bool nested)
