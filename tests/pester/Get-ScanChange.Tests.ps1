@@ -50,6 +50,20 @@ Describe 'Get-ScanChange' {
             $a.OldLength | Should -BeLessThan $a.Length
         }
 
+        It 'shows a size change in the table, and the exact difference when both sizes round alike' {
+            $table = $byName['a.txt'] | Format-Table | Out-String -Width 200
+            $table | Should -Match ([regex]::Escape("Length $($byName['a.txt'].OldLength) B -> $($byName['a.txt'].Length) B"))
+
+            $big = Join-Path $TestDrive 'grows'
+            $null = New-TestFile -Path (Join-Path $big 'g.bin') -Content ('x' * 5000)
+            $bigDb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $big -Database $bigDb
+            Add-Content -LiteralPath (Join-Path $big 'g.bin') -Value '12 bytes mor' -NoNewline
+            $grown = Start-Scan -Path $big -Database $bigDb
+            $view = Get-ScanChange -Database $bigDb -ScanId $grown.Id | Format-Table | Out-String -Width 200
+            $view | Should -Match ([regex]::Escape('Length 4.9 KB (+12 B)'))
+        }
+
         It 'reports a permission change as Mode (Unix)' -Skip:$IsWindows {
             $byName['b.txt'].ChangeType | Should -Be 'Modified'
             $byName['b.txt'].Properties | Should -Be 'Mode'

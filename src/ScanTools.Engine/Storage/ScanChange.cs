@@ -93,11 +93,23 @@ public sealed class ScanChange
         ScanChangeType.Modified => string.Join(", ", Enum.GetValues<ChangedProperties>()
             .Where(p => p != ChangedProperties.None && Properties.HasFlag(p))
             .Select(p => p == ChangedProperties.Length && OldLength is long o && Length is long n
-                ? $"Length {Hosting.ByteSize.Format(o)} -> {Hosting.ByteSize.Format(n)}"
+                ? LengthChange(o, n)
                 : p.ToString())),
         ScanChangeType.Renamed => "from " + OldFullName,
         _ => string.Empty,
     };
+
+    /// <summary>
+    /// "Length 3 B -> 12 B"; where both sizes round to the same text ("5.0 KB"), the new size and the exact
+    /// difference instead: "Length 5.0 KB (+12 B)".
+    /// </summary>
+    internal static string LengthChange(long oldLength, long newLength)
+    {
+        string before = Hosting.ByteSize.Format(oldLength), after = Hosting.ByteSize.Format(newLength);
+        return before != after
+            ? $"Length {before} -> {after}"
+            : $"Length {after} ({(newLength - oldLength).ToString("+#,0;-#,0", System.Globalization.CultureInfo.InvariantCulture)} B)";
+    }
 }
 
 /// <summary>Counts of changes per type and per property, AIDE-style.</summary>
