@@ -490,6 +490,16 @@ Describe 'Get-Finding -Rule, -Severity and -MinimumSeverity' {
         Join-Sorted ($files | Where-Object FullName -EQ $both.Path).Matches.RuleId | Should -Be (Join-Sorted 'aws-access-key-id', 'github-token')
     }
 
+    It 'writes a file''s findings into Export-Csv as rule ids and lines, not as a type name' {
+        $csv = Join-Path $TestDrive 'matches.csv'
+        Get-Finding -Database $db -Rule 'aws-*', 'github-*' | Export-Csv -LiteralPath $csv
+        $row = Import-Csv -LiteralPath $csv | Where-Object FullName -EQ $both.Path
+        $expected = (Get-Finding -Database $db -Rule 'aws-*', 'github-*' | Where-Object FullName -EQ $both.Path).Matches |
+            ForEach-Object { '{0}:{1}' -f $_.RuleId, $_.Line }
+        $row.Matches | Should -Be ($expected -join '; ')
+        $row.Matches | Should -Match '^(aws-access-key-id|github-token):\d+; (aws-access-key-id|github-token):\d+$'
+    }
+
     It 'returns only files with findings of exactly -Severity' -Skip:$IsWindows {
         $files = @(Get-Finding -Database $db -Severity Medium)
 

@@ -75,6 +75,25 @@ public sealed class FindingMatch
     public override string ToString() => $"{Location} {RuleId}";
 }
 
+/// <summary>
+/// A file's findings (Finding.Matches). As text (ToString, which Export-Csv and ConvertTo-Csv use), the rule ids and
+/// lines, "private-key:1; aws-access-key:12", rather than the collection's type name.
+/// </summary>
+public sealed class FindingMatchList : System.Collections.ObjectModel.ReadOnlyCollection<FindingMatch>
+{
+    /// <summary>No findings.</summary>
+    public static FindingMatchList None { get; } = new(Array.Empty<FindingMatch>());
+
+    /// <summary>Wraps <paramref name="matches"/> (not copied).</summary>
+    public FindingMatchList(IList<FindingMatch> matches)
+        : base(matches)
+    {
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Join("; ", this.Select(m => m.Line is int line ? $"{m.RuleId}:{line}" : m.RuleId));
+}
+
 /// <summary>A filter over stored findings; every set filter must hold, several values of one filter are alternatives.</summary>
 public sealed record FindingMatchQuery
 {

@@ -20,7 +20,7 @@ public sealed partial class CatalogReader
     }
 
     /// <summary>The open findings of one file that satisfy the rule filters of <paramref name="query"/> (baseline applied).</summary>
-    internal IReadOnlyList<FindingMatch> MatchesOf(string directory, string name, FindingMatchQuery query)
+    internal List<FindingMatch> MatchesOf(string directory, string name, FindingMatchQuery query)
     {
         (string sql, List<KeyValuePair<string, object>> parameters, FindingSql paths) = BuildMatchSql(query with { Path = Array.Empty<string>(), First = null },
             fileCondition: "d.path = $file_dir AND f.name = $file_name");

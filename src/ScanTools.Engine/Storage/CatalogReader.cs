@@ -46,7 +46,7 @@ public sealed partial class CatalogReader : IDisposable
     {
         foreach (Finding f in files)
         {
-            IReadOnlyList<Rules.FindingMatch> matches = MatchesOf(f.Directory, f.Name, rules);
+            List<Rules.FindingMatch> matches = MatchesOf(f.Directory, f.Name, rules);
             if (matches.Count == 0)
             {
                 continue;
@@ -58,7 +58,7 @@ public sealed partial class CatalogReader : IDisposable
                 UnixStatMode = f.UnixStatMode, IsLink = f.IsLink, LinkTarget = f.LinkTarget, Sha256 = f.Sha256,
                 FirstScanId = f.FirstScanId, LastScanId = f.LastScanId, RemovedScanId = f.RemovedScanId, Kind = f.Kind,
                 ChangeTimeUtc = f.ChangeTimeUtc, Device = f.Device, Inode = f.Inode, HardLinks = f.HardLinks,
-                UserId = f.UserId, GroupId = f.GroupId, Database = f.Database, Matches = matches,
+                UserId = f.UserId, GroupId = f.GroupId, Database = f.Database, Matches = new Rules.FindingMatchList(matches),
             };
         }
     }

@@ -97,7 +97,8 @@ public sealed class Finding
     public bool Removed => RemovedScanId is not null;
 
     /// <summary>The file's open findings that passed the query's rule filters (Get-Finding -Rule, -Severity, -MinimumSeverity); empty otherwise.</summary>
-    public IReadOnlyList<Rules.FindingMatch> Matches { get; init; } = Array.Empty<Rules.FindingMatch>();
+    /// <remarks>A <see cref="Rules.FindingMatchList"/>: as text (ToString, which Export-Csv uses) "rule-id:line; ...".</remarks>
+    public IReadOnlyList<Rules.FindingMatch> Matches { get; init; } = Rules.FindingMatchList.None;
 
     /// <inheritdoc />
     public override string ToString() => FullName;
