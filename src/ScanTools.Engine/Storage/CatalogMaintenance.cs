@@ -47,7 +47,7 @@ public sealed record CatalogPruneResult
     /// <summary>Error items of those runs.</summary>
     public long ErrorItems { get; init; }
 
-    /// <summary>Change records (Get-ScanChange) of those runs.</summary>
+    /// <summary>Changes those runs recorded, counted as Get-ScanChange -ScanId lists them (a folder found new is one change a file).</summary>
     public long Changes { get; init; }
 
     /// <summary>Findings those runs resolved.</summary>

@@ -47,6 +47,13 @@ public sealed class CatalogMaintenanceTests : CatalogTest
 
         CatalogPruneResult planned = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 2, WhatIf = true, Registry = Registry });
         Assert.Equal(5, Sql.Scalar(db, "SELECT count(*) FROM scan_runs;")); // -WhatIf changed nothing
+        using (CatalogReader reader = CatalogReader.Open(db))
+        {
+            // The first run found every file new: one row a folder, a change a file, as Get-ScanChange lists them.
+            long listed = reader.GetChanges(new ScanChangeQuery { ScanId = planned.RunIds }).LongCount();
+            Assert.True(listed > Sql.Scalar(db, "SELECT count(*) FROM file_changes WHERE scan_id < $k;", ("$k", runs[3].Id)));
+            Assert.Equal(listed, planned.Changes);
+        }
         CatalogPruneResult done = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 2, Registry = Registry });
         Registry.CloseAll();
 
