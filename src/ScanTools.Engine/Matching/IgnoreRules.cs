@@ -3,28 +3,38 @@ using MAB.DotIgnore;
 namespace ScanTools.Matching;
 
 /// <summary>
-/// One rule of a <c>.gitignore</c>-syntax file. Matching is MAB.DotIgnore's; this adds what git does and
-/// the library does not (found by checking it against <c>git check-ignore</c>): <c>\!</c> at the start of
-/// a pattern (a literal '!', not a negation), <c>\ </c> at its end (a kept trailing space) and leading
-/// spaces (literal in git) are matched as <c>?</c> by the library and checked here; and paths that start
-/// or end with spaces, which the library trims, reach it with those spaces replaced by a private-use
-/// character that only <c>?</c> and <c>*</c> match. A rule anchored by a leading '/' with no other '/'
+/// One rule of a <c>.gitignore</c>-syntax file. Matching is MAB.DotIgnore's; the rule reaches it rewritten
+/// (<see cref="Translate"/>) so that it means what git means, as checked against <c>git check-ignore</c> on
+/// generated rules and names (IgnoreGitDifferentialTests): characters the library mishandles travel as
+/// private-use stand-ins in patterns and paths alike (<see cref="Mapped"/>), a literal space matches the
+/// stand-in of a path's leading or trailing space (the library trims paths), runs of '*' and bracket expressions
+/// are written the way the library reads them. A rule anchored by a leading '/' with no other '/'
 /// (<c>/*.log</c>, <c>/a*</c>, <c>/build/</c>) matches only entries directly in the rule's folder, as in git;
-/// the library drops the '/' and then matches such a rule against every component of the path. The library
-/// also turns every '!' of a pattern into '^' (its bracket negation) and leaves '^' unescaped in its regular
-/// expression, so a literal '!' or '^' (<c>we!rd*</c>, <c>a^b</c>) matched nothing or, in <c>*!*</c>,
-/// everything: both reach it, in patterns and paths, as private-use characters that mean only themselves.
+/// the library drops the '/' and then matches such a rule against every component of the path. Known
+/// differences from git: ScanTools matches characters where git matches bytes ('?' is one 'é' here, two bytes
+/// there), and a "**" that is not a whole path segment but is followed by '/' (<c>a**/b</c>) is a plain '*' here.
 /// </summary>
 internal sealed class IgnorePattern
 {
     private readonly IgnoreRule _rule;
     private const char SpaceStandIn = '\uE000';
-    private const char BangStandIn = '\uE001';
-    private const char CaretStandIn = '\uE002';
-    private readonly bool _firstIsBang;
-    private readonly bool _lastIsSpace;
-    private readonly int _leadingSpaces;
-    private readonly bool _anchored;
+
+    /// <summary>
+    /// Characters the library gets wrong in patterns and in paths: it turns every '!' into '^', leaves '^' and ':'
+    /// to its regular expression (a name with ':' never matched), reads '\\' in a path as '/', and trims all white space from paths and
+    /// patterns where git trims only spaces (so rule "a" matched "a&lt;TAB&gt;"). Each reaches it, in patterns and
+    /// in paths alike, as its own private-use character (<see cref="StandIn"/>), which only itself, '?' and '*' match.
+    /// </summary>
+    private static readonly char[] Mapped = ['!', '^', ':', '\\', '\t', '\n', '\v', '\f', '\r', '\u0085', '\u00A0', '\u1680',
+        '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200A',
+        '\u2028', '\u2029', '\u202F', '\u205F', '\u3000'];
+
+    private static readonly System.Buffers.SearchValues<char> MappedValues = System.Buffers.SearchValues.Create(Mapped);
+
+    /// <summary>The stand-in of a <see cref="Mapped"/> character (U+E001 on), or the character itself.</summary>
+    private static char StandIn(char c) => Array.IndexOf(Mapped, c) is int i and >= 0 ? (char)('\uE001' + i) : c;
+
+    private static bool IsStandIn(char c) => c is >= '\uE000' and <= '\uE0FF';
     private readonly bool _inOwnFolderOnly;
     private readonly bool _ignoreCase;
 
@@ -41,17 +51,13 @@ internal sealed class IgnorePattern
     /// <summary>Bench seam: false leaves every path to the library, to measure what <see cref="RequiredText"/> saves.</summary>
     internal static bool UseRequiredText { get; set; } = true;
 
-    private IgnorePattern(IgnoreRule rule, bool negated, bool firstIsBang, bool lastIsSpace, int leadingSpaces, bool anchored, bool inOwnFolderOnly, string text, string requiredText, bool ignoreCase)
+    private IgnorePattern(IgnoreRule rule, bool negated, bool inOwnFolderOnly, string text, string requiredText, bool ignoreCase)
     {
         _rule = rule;
         RequiredText = requiredText;
         _requiredSketch = TextSketch.Of(requiredText);
         _ignoreCase = ignoreCase;
         Negated = negated;
-        _firstIsBang = firstIsBang;
-        _lastIsSpace = lastIsSpace;
-        _leadingSpaces = leadingSpaces;
-        _anchored = anchored;
         _inOwnFolderOnly = inOwnFolderOnly;
         Text = text;
     }
@@ -69,59 +75,32 @@ internal sealed class IgnorePattern
     public static IgnorePattern? Parse(string line, bool ignoreCase)
     {
         string text = line.TrimEnd('\r');
-        // Trailing spaces are dropped unless the last one is escaped with a backslash.
-        bool lastIsSpace = false;
+        // Trailing spaces are dropped unless the last one is escaped ("\\ " is an escaped backslash and a dropped space).
         string p = text;
         int end = p.Length;
         while (end > 0 && p[end - 1] == ' ')
         {
             end--;
         }
-        if (end < p.Length && end > 0 && p[end - 1] == '\\')
+        int backslashes = 0;
+        while (end - backslashes > 0 && p[end - 1 - backslashes] == '\\')
         {
-            p = p[..(end - 1)] + "?";
-            lastIsSpace = true;
+            backslashes++;
         }
-        else
-        {
-            p = p[..end];
-        }
+        p = end < p.Length && backslashes % 2 == 1 ? p[..(end + 1)] : p[..end];
         if (p.Length == 0 || p[0] == '#')
         {
             return null;
         }
-        bool firstIsBang = false;
-        bool negated = false;
-        if (p.StartsWith("\\!", StringComparison.Ordinal))
-        {
-            p = "?" + p[2..];
-            firstIsBang = true;
-        }
-        else if (p[0] == '!')
-        {
-            negated = true;
-        }
-        int leading = 0;
-        int start = negated ? 1 : 0;
-        while (start + leading < p.Length && p[start + leading] == ' ')
-        {
-            leading++;
-        }
-        if (leading > 0)
-        {
-            p = p[..start] + new string('?', leading) + p[(start + leading)..];
-        }
-        // Outside brackets, "\." is a literal dot, as a plain dot is in a glob (the library does not take it).
-        p = UnescapeDots(p);
-        p = ReplaceCarets(p, negated ? 1 : 0);
+        bool negated = p[0] == '!';
+        p = Translate(p, negated ? 1 : 0, text);
         int stars = LoneStars(p);
         if (stars > MaxLoneStars)
         {
-            throw new ArgumentException($"The ignore rule '{text}' has {stars} single '*' wildcards; ScanTools matches at most {MaxLoneStars} in one rule, because matching more can take minutes on long names. Split it into simpler rules.");
+            throw new ArgumentException($"The ignore rule '{Printable(text)}' has {stars} single '*' wildcards; ScanTools matches at most {MaxLoneStars} in one rule, because matching more can take minutes on long names. Split it into simpler rules.");
         }
         string body = negated ? p[1..] : p;
         string trimmed = body.TrimEnd('/');
-        bool anchored = trimmed.Contains('/', StringComparison.Ordinal);
         // "/name" with no other '/': the rule's own folder only (git matches it against the whole relative path).
         bool inOwnFolderOnly = trimmed.StartsWith('/') && !trimmed[1..].Contains('/', StringComparison.Ordinal);
         IgnoreRule rule;
@@ -132,9 +111,9 @@ internal sealed class IgnorePattern
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or IndexOutOfRangeException)
         {
-            throw new ArgumentException($"The ignore rule '{text}' is not valid: check its brackets ([...] must be closed) and ranges.", ex);
+            throw new ArgumentException($"The ignore rule '{Printable(text)}' is not valid: check its brackets ([...] must be closed) and ranges.", ex);
         }
-        return new IgnorePattern(rule, negated, firstIsBang, lastIsSpace, leading, anchored, inOwnFolderOnly, text, LongestPlainRun(p, negated ? 1 : 0, ignoreCase), ignoreCase);
+        return new IgnorePattern(rule, negated, inOwnFolderOnly, text, LongestPlainRun(p, negated ? 1 : 0, ignoreCase), ignoreCase);
     }
 
     /// <summary>
@@ -151,7 +130,7 @@ internal sealed class IgnorePattern
         for (int i = start; i <= pattern.Length; i++)
         {
             char c = i < pattern.Length ? pattern[i] : '*';
-            if (c is not ('*' or '?' or '/' or '\\' or '[' or BangStandIn or CaretStandIn))
+            if (c is not ('*' or '?' or '/' or '\\' or '[') && !IsStandIn(c))
             {
                 continue;
             }
@@ -220,9 +199,11 @@ internal sealed class IgnorePattern
 
     /// <summary>
     /// The most single '*' one rule may have. The library matches through backtracking regular expressions:
-    /// measured on a 255-character name, 3 took 3 ms, 4 took 45 ms, 5 took 2 s and 6 took 100 s.
+    /// measured on a 255-character name, 3 took 3 ms, 4 took 45 ms, 5 took 2 s and 6 took 100 s. Four, because
+    /// GitHub's Node.gitignore template has <c>report.[0-9]*.[0-9]*.[0-9]*.[0-9]*.json</c>; the worst case, 45 ms,
+    /// is paid only by a long name that holds the rule's <see cref="RequiredText"/>.
     /// </summary>
-    internal const int MaxLoneStars = 3;
+    internal const int MaxLoneStars = 4;
 
     /// <summary>How many '*' stand alone (not part of '**'), outside brackets and escapes.</summary>
     private static int LoneStars(string p)
@@ -260,95 +241,254 @@ internal sealed class IgnorePattern
     }
 
     /// <summary>
-    /// The pattern with each literal '!' and '^' (escaped or not, in or out of brackets, but not the rule's
-    /// leading negation nor a bracket's own negation right after '[') replaced by its stand-in.
+    /// The pattern as the library must get it to mean what git means (from <paramref name="start"/>, after a
+    /// negation's '!'): <see cref="Mapped"/> characters as their stand-ins, escaped or not; "\." as "." (the
+    /// library does not take the escape); a run of '*' as "**" only where git gives "**" its meaning (a whole
+    /// path segment) and as "*" elsewhere (the library matched nothing for "**.pyc" or "a**b"); and bracket
+    /// expressions written out member by member (<see cref="TranslateBracket"/>).
     /// </summary>
-    private static string ReplaceCarets(string p, int start)
+    /// <exception cref="ArgumentException">A '[' is never closed, or a bracket names an unknown class.</exception>
+    private static string Translate(string p, int start, string text)
     {
-        if (p.AsSpan(start).IndexOfAny('!', '^') < 0)
-        {
-            return p;
-        }
-        var sb = new System.Text.StringBuilder(p.Length);
+        var sb = new System.Text.StringBuilder(p.Length + 8);
         sb.Append(p, 0, start);
-        int bracketEnd = -1; // inside a bracket expression up to this index
         for (int i = start; i < p.Length; i++)
         {
             char c = p[i];
             if (c == '\\' && i + 1 < p.Length)
             {
                 char next = p[++i];
-                if (next is '!' or '^')
+                if (Array.IndexOf(Mapped, next) >= 0)
                 {
-                    sb.Append(next == '!' ? BangStandIn : CaretStandIn);
+                    sb.Append(StandIn(next));
+                }
+                else if (next == ' ')
+                {
+                    sb.Append(AnySpace);
+                }
+                else if (next is '*' or '?' or '[')
+                {
+                    sb.Append('[').Append('\\').Append(next).Append(']'); // "\**" is "\" and "**" to the library
                 }
                 else
                 {
-                    sb.Append(c).Append(next);
+                    sb.Append(next); // the library does not take escapes of plain characters ("/\a" never matched)
                 }
                 continue;
             }
-            if (i > bracketEnd && c == '[' && BracketEnd(p, i) is int close and > 0)
+            if (c == '*')
             {
-                bracketEnd = close;
-                sb.Append(c);
-                if (p[i + 1] is '!' or '^')
+                int run = 1;
+                while (i + run < p.Length && p[i + run] == '*')
                 {
-                    sb.Append(p[++i]); // the bracket's own negation
+                    run++;
                 }
-                continue;
-            }
-            sb.Append(c switch { '!' => BangStandIn, '^' => CaretStandIn, _ => c });
-        }
-        return sb.ToString();
-    }
-
-    private static string UnescapeDots(string p)
-    {
-        if (!p.Contains("\\.", StringComparison.Ordinal))
-        {
-            return p;
-        }
-        var sb = new System.Text.StringBuilder(p.Length);
-        bool inBracket = false;
-        for (int i = 0; i < p.Length; i++)
-        {
-            char c = p[i];
-            if (c == '\\' && i + 1 < p.Length)
-            {
-                if (!inBracket && p[i + 1] == '.')
-                {
-                    sb.Append('.');
-                }
-                else
-                {
-                    sb.Append(c).Append(p[i + 1]);
-                }
-                i++;
+                bool segment = (i == start || p[i - 1] == '/') && (i + run == p.Length || p[i + run] == '/');
+                sb.Append(run >= 2 && segment ? "**" : "*");
+                i += run - 1;
                 continue;
             }
             if (c == '[')
             {
-                inBracket = true;
+                int close = BracketEnd(p, i);
+                if (close < 0)
+                {
+                    throw new ArgumentException($"The ignore rule '{Printable(text)}' has a '[' that is never closed, so git never matches it. Close the bracket, or write \\[ for a literal '['.");
+                }
+                TranslateBracket(p, i, close, sb, text);
+                i = close;
+                continue;
             }
-            else if (c == ']')
+            if (c == ' ')
             {
-                inBracket = false;
+                sb.Append(AnySpace);
+                continue;
             }
+            sb.Append(StandIn(c));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A literal space of a pattern: a space, or the stand-in a path's leading or trailing space gets (<see cref="Protect"/>).</summary>
+    private const string AnySpace = "[ \uE000]";
+
+    /// <summary>
+    /// Writes the bracket expression p[open..close] for the library: its negation as '!', then every member as a
+    /// character the library takes literally (escaped when it is '*', '?', '[', ']', '-' or '\\', a stand-in when
+    /// <see cref="Mapped"/>), ranges as they are unless they hold a mapped character (then written out), and
+    /// POSIX classes as the ASCII characters git's wildmatch gives them (the library used .NET's Unicode
+    /// categories: [:punct:] missed '$' and ':', [:print:] matched nothing).
+    /// </summary>
+    private static void TranslateBracket(string p, int open, int close, System.Text.StringBuilder sb, string text)
+    {
+        sb.Append('[');
+        int i = open + 1;
+        if (p[i] is '!' or '^')
+        {
+            sb.Append('!');
+            i++;
+        }
+        bool first = true;
+        while (i < close)
+        {
+            char c = p[i];
+            if (c == '[' && i + 1 < close && p[i + 1] == ':' && p.IndexOf(":]", i + 2, StringComparison.Ordinal) is int classEnd and > 0 && classEnd < close)
+            {
+                string name = p[(i + 2)..classEnd];
+                string members = PosixClass(name)
+                    ?? throw new ArgumentException($"The ignore rule '{Printable(text)}' names the class [:{Printable(name)}:], which git does not know; use alnum, alpha, blank, cntrl, digit, graph, lower, print, punct, space, upper or xdigit.");
+                foreach (char m in members)
+                {
+                    AppendMember(sb, m);
+                }
+                i = classEnd + 2;
+                first = false;
+                continue;
+            }
+            char low = c;
+            int next = i + 1;
+            if (c == '\\' && i + 1 < close)
+            {
+                low = p[i + 1];
+                next = i + 2;
+            }
+            else if (c == ']' && !first)
+            {
+                break; // not reached: close is the bracket's end
+            }
+            first = false;
+            if (next + 1 < close && p[next] == '-' && p[next + 1] != ']')
+            {
+                char high = p[next + 1];
+                int after = next + 2;
+                if (high == '\\' && next + 2 < close)
+                {
+                    high = p[next + 2];
+                    after = next + 3;
+                }
+                if (high < low)
+                {
+                    throw new ArgumentException($"The ignore rule '{Printable(text)}' has the range {Printable(low.ToString())}-{Printable(high.ToString())}, which runs backwards; write it low to high.");
+                }
+                // Written out when it holds a mapped character or '/' (which a bracket never matches, and which the
+                // library would take for the pattern's own '/', anchoring it), or is only a few characters wide.
+                bool holdsSlash = low <= '/' && '/' <= high;
+                if (high - low < 3 || (high - low <= 1024 && (holdsSlash || Mapped.Any(m => m >= low && m <= high))))
+                {
+                    for (char m = low; m <= high && m >= low; m++)
+                    {
+                        AppendMember(sb, m);
+                    }
+                }
+                else
+                {
+                    AppendMember(sb, low);
+                    sb.Append('-');
+                    AppendMember(sb, high);
+                    foreach (char m in Mapped.Where(m => m >= low && m <= high))
+                    {
+                        sb.Append(StandIn(m));
+                    }
+                }
+                i = after;
+                continue;
+            }
+            AppendMember(sb, low, written: true);
+            i = next;
+        }
+        sb.Append(']');
+    }
+
+    /// <summary>
+    /// Writes one member. <paramref name="written"/>: the rule's text has it, rather than a range or class that
+    /// holds it. A '/' is kept only then: git anchors a rule whose text has a '/' anywhere, brackets included, and
+    /// so does the library; a range or class never matches '/' in a path anyway (git's FNM_PATHNAME).
+    /// </summary>
+    private static void AppendMember(System.Text.StringBuilder sb, char c, bool written = false)
+    {
+        if (c == '/' && !written)
+        {
+            return;
+        }
+        if (c == ' ')
+        {
+            sb.Append(' ').Append(SpaceStandIn);
+        }
+        else if (Array.IndexOf(Mapped, c) >= 0)
+        {
+            sb.Append(StandIn(c));
+        }
+        else if (c is '*' or '?' or '[' or ']' or '-' or '\\')
+        {
+            sb.Append('\\').Append(c);
+        }
+        else
+        {
             sb.Append(c);
+        }
+    }
+
+    /// <summary>The ASCII members of a POSIX class as git's wildmatch has them; null for a name it does not know.</summary>
+    private static string? PosixClass(string name)
+    {
+        static string Range(int low, int high) => new(Enumerable.Range(low, high - low + 1).Select(c => (char)c).ToArray());
+        const string digits = "0123456789", upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", lower = "abcdefghijklmnopqrstuvwxyz";
+        return name switch
+        {
+            "alnum" => digits + upper + lower,
+            "alpha" => upper + lower,
+            "blank" => " \t",
+            "cntrl" => Range(0, 31) + "\u007F",
+            "digit" => digits,
+            "graph" => Range(33, 126),
+            "lower" => lower,
+            "print" => Range(32, 126),
+            "punct" => new string(Range(33, 126).Where(c => !char.IsAsciiLetterOrDigit(c)).ToArray()),
+            "space" => " \t\n\r", // git's sane_ctype: not \v nor \f
+            "upper" => upper,
+            "xdigit" => digits + "ABCDEFabcdef",
+            _ => null,
+        };
+    }
+
+    /// <summary>A rule's text for a message: control characters as \xNN (a rule from someone else's file must not drive the terminal), at most 200 characters.</summary>
+    internal static string Printable(string text)
+    {
+        var sb = new System.Text.StringBuilder(Math.Min(text.Length, 200) + 8);
+        foreach (char c in text)
+        {
+            if (sb.Length >= 200)
+            {
+                sb.Append('…');
+                break;
+            }
+            if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\u202E' or '\u202D')
+            {
+                sb.Append("\\x").Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb.Append(c);
+            }
         }
         return sb.ToString();
     }
 
     /// <summary>
-    /// The path with its leading and trailing spaces replaced, so the library does not trim them, and its '!'
-    /// and '^' replaced as the pattern's are.
+    /// The path with its leading and trailing spaces replaced, so the library does not trim them, and its
+    /// <see cref="Mapped"/> characters replaced as the pattern's are.
     /// </summary>
     private static string Protect(string path)
     {
-        if (path.AsSpan().IndexOfAny('!', '^') >= 0)
+        if (path.AsSpan().IndexOfAny(MappedValues) >= 0)
         {
-            path = path.Replace('!', BangStandIn).Replace('^', CaretStandIn);
+            path = string.Create(path.Length, path, static (span, source) =>
+            {
+                for (int i = 0; i < source.Length; i++)
+                {
+                    span[i] = StandIn(source[i]);
+                }
+            });
         }
         if (path.Length == 0 || (path[0] != ' ' && path[^1] != ' '))
         {
@@ -413,23 +553,7 @@ internal sealed class IgnorePattern
         {
             return false;
         }
-        if (!LibraryMatches(relativePath, isDirectory))
-        {
-            return false;
-        }
-        string subject = _anchored ? relativePath : name;
-        if (_firstIsBang && (subject.Length == 0 || subject[0] != '!'))
-        {
-            return false;
-        }
-        for (int i = 0; i < _leadingSpaces; i++)
-        {
-            if (i >= subject.Length || subject[i] != ' ')
-            {
-                return false;
-            }
-        }
-        return !_lastIsSpace || (subject.Length > 0 && subject[^1] == ' ');
+        return LibraryMatches(relativePath, isDirectory);
     }
 }
 
@@ -551,16 +675,12 @@ internal sealed class IgnoreChain
         }
         var patterns = new List<IgnorePattern>();
         invalid = new List<string>();
-        foreach (string line in File.ReadLines(path))
+        foreach (string line in ReadLines(path))
         {
-            IgnorePattern? p;
-            try
+            (IgnorePattern? p, string? problem) = ParseCached(line, ignoreCase);
+            if (problem is not null)
             {
-                p = IgnorePattern.Parse(line, ignoreCase);
-            }
-            catch (ArgumentException ex)
-            {
-                invalid.Add(ex.Message);
+                invalid.Add(problem);
                 continue;
             }
             if (p is not null)
@@ -573,5 +693,62 @@ internal sealed class IgnoreChain
             }
         }
         return new IgnoreFileRules(baseRelativePath, patterns, path);
+    }
+
+    /// <summary>
+    /// The lines of an ignore file as git reads them: bytes as UTF-8 (a UTF-8 byte order mark skipped, nothing
+    /// taken for UTF-16), split at '\n' only (a lone '\r' is part of a line; one before '\n' is dropped by
+    /// <see cref="IgnorePattern.Parse"/>). At most <see cref="MaxFileBytes"/>, even if the file grew since its stat.
+    /// </summary>
+    private static string[] ReadLines(string path)
+    {
+        byte[] buffer = new byte[MaxFileBytes + 1];
+        int length = 0;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan))
+        {
+            int read;
+            while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+            {
+                length += read;
+            }
+        }
+        if (length > MaxFileBytes)
+        {
+            throw new IOException($"'{path}' grew past {MaxFileBytes:N0} bytes (1 MiB), the most an ignore file may hold.");
+        }
+        int skip = length >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0;
+        return new System.Text.UTF8Encoding(false, false).GetString(buffer, skip, length - skip).Split('\n');
+    }
+
+    /// <summary>
+    /// Parsed rules by their line, for the whole process: the library compiles a regular expression for each rule,
+    /// 0.4-2.5 ms (measured), so a tree of projects that share one .gitignore template paid it again in every
+    /// project (100 copies of a 360-rule file: 16.8 s against 0.66 s without them). At most 4,096 lines are kept.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Line, bool IgnoreCase), (IgnorePattern? Pattern, string? Problem)> Parsed = new();
+
+    private const int MaxParsed = 4096;
+
+    /// <summary>The rule of a line (null for a blank line or comment), or why it cannot work.</summary>
+    internal static (IgnorePattern? Pattern, string? Problem) ParseCached(string line, bool ignoreCase)
+    {
+        if (Parsed.TryGetValue((line, ignoreCase), out var known))
+        {
+            return known;
+        }
+        (IgnorePattern?, string?) parsed;
+        try
+        {
+            parsed = (IgnorePattern.Parse(line, ignoreCase), null);
+        }
+        catch (ArgumentException ex)
+        {
+            parsed = (null, ex.Message);
+        }
+        if (Parsed.Count < MaxParsed)
+        {
+            Parsed.TryAdd((line, ignoreCase), parsed);
+        }
+        return parsed;
     }
 }

@@ -84,7 +84,7 @@ public sealed class FileWalker
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new ArgumentException($"The ignore file '{path}' cannot be read: {ex.Message}", ex);
+                throw new ArgumentException($"The ignore file '{path}' cannot be used: {ex.Message}", ex);
             }
         }
         return loaded;
@@ -404,7 +404,7 @@ public sealed class FileWalker
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 ReportError(sink, new ScanError(path, ex is UnauthorizedAccessException ? ScanErrorKind.AccessDenied : ScanErrorKind.IoError,
-                    $"This ignore file cannot be read, so its rules do not apply: {ex.Message}"));
+                    $"This ignore file is not used, so its rules do not apply: {ex.Message}"));
             }
         }
         return chain;

@@ -19,6 +19,9 @@ public sealed class IgnoreRulesTests : CatalogTest
         "/*.lg", "/*/x.an", "/**/y.an", "/ab", "/?z*/",
         // A literal '!' or '^' (the library took every '!' for '^', and '^' for a regular expression's anchor).
         "we!rd*", "ca^ret", "[^z]ip!", "*\\^up", "!in[!!]o",
+        // Found by a newcomer against git: ':' in names, "**" inside a segment, wildcards in brackets, POSIX classes,
+        // white space other than spaces (the library trimmed it from names).
+        "f:.t", "**.pyc", "n[*?]n", "we[[:punct:]]x", "tab",
     };
 
     private static readonly string[] NestedRules = { "*.txt", "!keep*.txt", "/local-only", "sub/", "/*.tmp", "/*/w" };
@@ -33,6 +36,7 @@ public sealed class IgnoreRulesTests : CatalogTest
         "r.lg", "doc/r.lg", "doc/deeper/r.lg", "top/x.an", "top/mid/x.an", "y.an", "q/y.an", "q/r/y.an", "ab", "abc/ab",
         "zz1/f", "w/zz2/f", "nested/t.tmp", "nested/inner/t.tmp", "nested/p/w", "nested/p/q/w",
         "we!rd1", "we^rd1", "werd", "ca^ret", "ca!ret", "caret", "zip!", "yip!", "yip^", "hi^up", "hi!up", "inxo", "in!o",
+        "f:.t", "fx.t", "x.pyc", "d/y.pyc", "n*n", "n?n", "n]n", "we$x", "we:x", "wedx", "tab\t", "tab",
     };
 
     private string BuildTree(bool nested)
@@ -302,10 +306,57 @@ public sealed class IgnoreRulesTests : CatalogTest
     }
 
     [Fact]
+    public void AnIgnoreFile_IsReadAsGitReadsIt_Utf8_LinesEndingInLineFeed()
+    {
+        string dir = T.Dir("read");
+        string oldMac = Path.Combine(dir, "old-mac");
+        File.WriteAllText(oldMac, "*.log\ra.txt\r\nb.txt\n"); // a lone CR is part of the rule, as in git
+        IgnoreFileRules rules = IgnoreChain.Load(oldMac, string.Empty, ignoreCase: false, out List<string> invalid);
+        Assert.Empty(invalid);
+        Assert.Equal(new[] { "*.log\ra.txt", "b.txt" }, rules.Patterns.Select(r => r.Text));
+
+        string utf16 = Path.Combine(dir, "utf16");
+        File.WriteAllBytes(utf16, new byte[] { 0xFF, 0xFE }.Concat(System.Text.Encoding.ASCII.GetBytes("b.txt\nc.txt\n")).ToArray());
+        IgnoreChain chain = IgnoreChain.ForRoot(new[] { IgnoreChain.Load(utf16, string.Empty, false, out _) });
+        Assert.False(chain.IsIgnored("b.txt", "b.txt", false)); // the first line is bytes FF FE "b.txt", as git reads it
+        Assert.True(chain.IsIgnored("c.txt", "c.txt", false));
+
+        string bom = Path.Combine(dir, "bom");
+        File.WriteAllBytes(bom, new byte[] { 0xEF, 0xBB, 0xBF }.Concat(System.Text.Encoding.ASCII.GetBytes("d.txt\n")).ToArray());
+        Assert.True(IgnoreChain.ForRoot(new[] { IgnoreChain.Load(bom, string.Empty, false, out _) }).IsIgnored("d.txt", "d.txt", false));
+    }
+
+    [Fact]
+    public void ARuleThatCannotWork_IsQuotedWithItsControlCharactersShown_NotSentToTheTerminal()
+    {
+        string dir = T.Dir("hostile");
+        string file = Path.Combine(dir, ".gitignore");
+        File.WriteAllText(file, "\u001b]0;PWNED\u0007[unclosed\u001b[31mRED\n");
+        IgnoreChain.Load(file, string.Empty, ignoreCase: false, out List<string> invalid);
+        string message = Assert.Single(invalid);
+        Assert.DoesNotContain('\u001b', message);
+        Assert.DoesNotContain('\u0007', message);
+        Assert.Contains("\\x1B]0;PWNED\\x07[unclosed", message, StringComparison.Ordinal);
+        Assert.Contains("never closed", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSameRuleInManyIgnoreFiles_IsParsedOnce()
+    {
+        (IgnorePattern? first, _) = IgnoreChain.ParseCached("**/shared-template-rule-*.tmp", ignoreCase: false);
+        (IgnorePattern? again, _) = IgnoreChain.ParseCached("**/shared-template-rule-*.tmp", ignoreCase: false);
+        Assert.NotNull(first);
+        Assert.Same(first, again);
+        Assert.NotSame(first, IgnoreChain.ParseCached("**/shared-template-rule-*.tmp", ignoreCase: true).Pattern);
+    }
+
+    [Fact]
     public void ARuleWithTooManyWildcards_IsRefused_RatherThanMatchedForMinutes()
     {
         var ex = Assert.Throws<ArgumentException>(() => IgnorePattern.Parse("*a*a*a*a*a*a*a*a*a*a*a*a*b", ignoreCase: false));
-        Assert.Contains("at most 3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 4", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => IgnorePattern.Parse("a*b*c*d*e*f", ignoreCase: false));
+        Assert.NotNull(IgnorePattern.Parse("report.[0-9]*.[0-9]*.[0-9]*.[0-9]*.json", ignoreCase: false)); // GitHub's Node.gitignore
         Assert.NotNull(IgnorePattern.Parse("**/build/**/*.o", ignoreCase: false)); // double stars are cheap
         Assert.NotNull(IgnorePattern.Parse("*.*.bak*", ignoreCase: false));
     }
