@@ -382,10 +382,11 @@ public sealed class RemoteCatalogTests : CatalogTest
         Thread thread = ConsumerThread(consumer, stop.Token);
         thread.Start();
 
-        // One computer and user: the children share a private socket folder, so they elect one publisher.
-        var env = new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = T.Dir("runtime") };
+        // One computer and user: the children share the user's private socket folder, so they elect one publisher,
+        // whatever their environments say (one has its own XDG_RUNTIME_DIR and TMPDIR, as a login shell would).
+        var env = new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = T.Dir("runtime"), ["TMPDIR"] = T.Dir("tmp") };
         int[] counts = { 2_000, 2_500, 3_000 };
-        var hosts = counts.Select(n => new ChildWriter(new[] { "publish-and-hold", address, n.ToString(System.Globalization.CultureInfo.InvariantCulture) }, env: env)).ToList();
+        var hosts = counts.Select((n, i) => new ChildWriter(new[] { "publish-and-hold", address, n.ToString(System.Globalization.CultureInfo.InvariantCulture) }, env: i == 0 ? env : null)).ToList();
         try
         {
             var held = hosts.Select(h => h.WaitFor(l => l.TryGetProperty("flushed", out _), TimeSpan.FromMinutes(2))).ToList();

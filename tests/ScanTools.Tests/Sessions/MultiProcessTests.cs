@@ -19,6 +19,29 @@ public sealed class MultiProcessTests : ChildProcessTest
         Sql.Text(db, "SELECT status FROM scan_runs WHERE run_key = $k;", ("$k", run));
 
     [UnixFact]
+    public void ProcessesWithDifferentEnvironments_FindTheSameWriter()
+    {
+        // A scan from cron has no XDG_RUNTIME_DIR, one from a login shell has it, and TMPDIR may differ too: the
+        // socket folder came from them, so the second process never reached the first and failed its election.
+        string db = T.Db();
+        ChildWriter writer = Track(new ChildWriter(new[] { "write", db, "--records", "2000", "--prefix", "w", "--report-every", "1", "--hold" },
+            env: new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = T.Dir("login-runtime"), ["TMPDIR"] = T.Dir("login-tmp") }));
+        Assert.Equal("Writer", writer.Role().GetProperty("role").GetString());
+        ChildWriter cron = Track(new ChildWriter(new[] { "write", db, "--records", "3000", "--prefix", "c", "--report-every", "1" },
+            env: new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = string.Empty, ["TMPDIR"] = T.Dir("cron-tmp") }));
+        JsonElement role = cron.Role();
+        Assert.Equal("Forwarder", role.GetProperty("role").GetString());
+        Assert.Equal(writer.Role().GetProperty("pid").GetInt32(), role.GetProperty("writerPid").GetInt32());
+        cron.Done();
+        Assert.Equal(0, cron.WaitForExit());
+        writer.WaitFor(l => l.TryGetProperty("holding", out _));
+        writer.SendLine("finish");
+        writer.Done();
+        Assert.Equal(3_000, RowsOf(db, "c"));
+        Assert.Equal(2_000, RowsOf(db, "w"));
+    }
+
+    [UnixFact]
     public void TwoProcesses_ScanningOneCatalogAgainAndAgain_NeitherCrashes_AndEveryRunCompletes()
     {
         // Each scan opens a new session, so the writer is elected and handed over again and again. A process that

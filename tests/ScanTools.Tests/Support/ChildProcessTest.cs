@@ -23,7 +23,7 @@ public abstract class ChildProcessTest : CatalogTest
         base.Dispose();
     }
 
-    private ChildWriter Track(ChildWriter child)
+    protected ChildWriter Track(ChildWriter child)
     {
         _children.Add(child);
         return child;

@@ -42,18 +42,18 @@ internal sealed class EndpointAddress
     }
 
     /// <summary>
-    /// The current user's private socket folder: $XDG_RUNTIME_DIR/scantools when that exists, else
-    /// /tmp/scantools-&lt;uid&gt;. Created with mode 0700; refused when it is a link, or owned by someone
-    /// else, or open to others (someone could otherwise pose as the writer).
+    /// The current user's private socket folder: /tmp/scantools-&lt;uid&gt;, whatever the environment says.
+    /// Every process of the user must find the same folder, or a forwarder never reaches the writer: a scan from
+    /// cron (no XDG_RUNTIME_DIR) and one from a login shell (with it) waited out the election and failed. Nor is
+    /// $XDG_RUNTIME_DIR a place for a writer that outlives the session: logind deletes it at logout. TMPDIR is not
+    /// read for the same reason. Created with mode 0700; refused when it is a link, or owned by someone else, or
+    /// open to others (someone could otherwise pose as the writer).
     /// </summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public static string PrivateFolder()
     {
         uint uid = UnixUser.EffectiveUserId;
-        string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        string folder = !string.IsNullOrEmpty(runtime) && Directory.Exists(runtime)
-            ? Path.Combine(runtime, "scantools")
-            : Path.Combine(Path.GetTempPath(), "scantools-" + uid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string folder = Path.Combine("/tmp", "scantools-" + uid.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (!Directory.Exists(folder))
         {
             try
