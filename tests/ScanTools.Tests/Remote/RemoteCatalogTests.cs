@@ -151,14 +151,17 @@ public sealed class RemoteCatalogTests : CatalogTest
         long lastSeq = Sql.Scalar(db, "SELECT max(last_seq) FROM client_batches;");
         RemoteConsumerStatus successor = consumer.Status();
         long reported = CommittedBy(first);
+        // No lower bound on what the successor saw: the first may have committed and acknowledged batches after its last
+        // report, and those never come back (seen once: reported 4, successor 1, 8 batches). That every batch landed is
+        // the files' equality above.
         Assert.InRange(successor.CommittedBatches, 1, lastSeq - reported);
-        Assert.True(successor.CommittedBatches + reported + successor.DuplicateBatches >= lastSeq, $"{successor} reported {reported} last {lastSeq}");
     }
 
     private static long CommittedBy(ChildWriter consumer)
     {
         // The killed consumer's last report is a lower bound of what it committed; batches it committed after that
-        // report and before the kill come back to the successor as resends (counted there as duplicates, not applied).
+        // report and before the kill either come back to the successor as resends (counted there as duplicates, not
+        // applied) or, when it acknowledged them to the broker too, never come back.
         long last = 0;
         try
         {
