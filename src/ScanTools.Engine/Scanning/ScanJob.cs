@@ -72,25 +72,34 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         ArgumentNullException.ThrowIfNull(options);
         settings ??= new ScanJobSettings();
         options.Validate();
-        ICatalogSink lease = (settings.Registry ?? WriterSessionRegistry.Shared).AcquireSink(databasePath, settings.SessionOptions, settings.BrokerPassword);
+        ProcessShutdown.BeginStart();
+        ScanJob? started = null;
         try
         {
-            var job = new ScanJob(lease, options, settings);
-            lease.Write(new ScanRunStart
+            ICatalogSink lease = (settings.Registry ?? WriterSessionRegistry.Shared).AcquireSink(databasePath, settings.SessionOptions, settings.BrokerPassword);
+            try
             {
-                RunKey = job.RunKey,
-                StartedUtc = DateTime.UtcNow,
-                Roots = options.NormalizedRoots(),
-                OptionsJson = options.ToJson(),
-            });
-            job._thread.Start();
-            ProcessShutdown.Track(job);
-            return job;
+                var job = new ScanJob(lease, options, settings);
+                lease.Write(new ScanRunStart
+                {
+                    RunKey = job.RunKey,
+                    StartedUtc = DateTime.UtcNow,
+                    Roots = options.NormalizedRoots(),
+                    OptionsJson = options.ToJson(),
+                });
+                job._thread.Start();
+                started = job;
+                return job;
+            }
+            catch
+            {
+                lease.Dispose();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            lease.Dispose();
-            throw;
+            ProcessShutdown.EndStart(started); // tracked from here; stopped at once if a signal came meanwhile
         }
     }
 

@@ -57,4 +57,43 @@ public sealed class ProcessShutdownTests : CatalogTest
         Assert.Equal(1, records.Files);
         Assert.Equal(scan.Files + records.Files, Sql.Files(db)); // the counts are what was committed
     }
+
+    [LinuxFact]
+    public void AShutdownSignalWhileARunOpensItsCatalog_WaitsForItToStart_AndEndsItCancelledOnRecord()
+    {
+        // A SIGTERM 40-200 ms into Start-Scan, while the catalog was created and its writer elected, ended the
+        // process with no run recorded (8 of 20 tries). Now the signal waits for starting runs, then stops them.
+        for (int d = 0; d < 50; d++)
+        {
+            T.File($"tree/d{d:D3}/f.txt");
+        }
+        string db = T.Db();
+        ProcessShutdown.BeginStart(); // a run opening its catalog: the signal must wait for it
+        Task<bool> stopping;
+        try
+        {
+            stopping = Task.Run(() => ProcessShutdown.Shutdown("Stopped by a test signal", TimeSpan.FromSeconds(60)));
+            Assert.True(SpinWait.SpinUntil(() => ProcessShutdown.StopReason is not null, TimeSpan.FromSeconds(60)));
+            Assert.False(stopping.IsCompleted, "the signal did not wait for the run that was starting");
+
+            using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") } }, new ScanJobSettings { Registry = Registry, ReportErrors = false });
+            ScanRun run = job.Completion.Result;
+            Assert.Equal(ScanRunStatus.Cancelled, run.Status);
+            Assert.StartsWith("Stopped by a test signal", run.Message);
+        }
+        finally
+        {
+            ProcessShutdown.EndStart(null);
+        }
+        try
+        {
+            Assert.True(stopping.Result);
+        }
+        finally
+        {
+            ProcessShutdown.ForgetSignal();
+        }
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(ScanRunStatus.Cancelled, Assert.Single(reader.GetScanRuns()).Status);
+    }
 }
