@@ -27,6 +27,8 @@ internal static class CatalogDatabase
             // Before SQLite opens it: it would create side files with the catalog's read-only mode.
             throw new CatalogException(CatalogErrorCode.ReadOnly, path, $"The catalog '{path}' cannot be written: {readOnly}");
         }
+        // A creation killed mid-way left its draft (NAME.creating-PID-ID): the writer, alone here, removes the dead ones.
+        CatalogMaintenance.RemoveDeadDrafts(path, CatalogFiles.DraftInfix);
         if (!File.Exists(path))
         {
             CreateWhole(path);

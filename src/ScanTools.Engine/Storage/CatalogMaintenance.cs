@@ -308,21 +308,24 @@ public static class CatalogMaintenance
         return held;
     }
 
-    /// <summary>What a backup's draft adds to the destination's name (DESTINATION.partial-PID-ID).</summary>
     /// <summary>The infix of a backup's or a report's draft: NAME.partial-PID-ID.</summary>
     internal const string PartialInfix = ".partial-";
 
-    /// <summary>Drafts left next to <paramref name="target"/> by backups or reports whose process died (killed or stopped by SIGTERM mid-write): removed.</summary>
-    internal static void RemoveDeadDrafts(string target)
+    /// <summary>
+    /// Drafts left next to <paramref name="target"/> by backups or reports (<paramref name="infix"/> .partial-) or by the
+    /// creation of the catalog (.creating-), whose process died (killed or stopped by SIGTERM mid-write), with their
+    /// -wal, -shm and -journal files: removed.
+    /// </summary>
+    internal static void RemoveDeadDrafts(string target, string infix = PartialInfix)
     {
         string folder = System.IO.Path.GetDirectoryName(target)!;
-        foreach (string prefix in new[] { System.IO.Path.GetFileName(target) + PartialInfix, CatalogFiles.ShortDraftPrefixFor(PartialInfix) })
+        foreach (string prefix in new[] { System.IO.Path.GetFileName(target) + infix, CatalogFiles.ShortDraftPrefixFor(infix) })
         {
-            RemoveDeadDrafts(folder, prefix);
+            RemoveDeadDraftsIn(folder, prefix);
         }
     }
 
-    private static void RemoveDeadDrafts(string folder, string prefix)
+    private static void RemoveDeadDraftsIn(string folder, string prefix)
     {
         try
         {

@@ -35,6 +35,28 @@ public sealed class CatalogCreationTests : ChildProcessTest
         }
     }
 
+    [UnixFact]
+    public void TheWriter_RemovesTheDraftsOfCreationsWhoseProcessDied_AndKeepsLiveOnes()
+    {
+        string db = T.Db();
+        string dead = db + ".creating-999999-0123456789abcdef"; // no such process: a creation killed mid-way
+        string live = db + $".creating-{Environment.ProcessId}-fedcba9876543210";
+        foreach (string f in new[] { dead, dead + "-journal", dead + "-shm", live })
+        {
+            File.WriteAllText(f, "draft");
+        }
+
+        using (Registry.Acquire(db))
+        {
+        }
+
+        Assert.True(File.Exists(db));
+        Assert.False(File.Exists(dead));
+        Assert.False(File.Exists(dead + "-journal"));
+        Assert.False(File.Exists(dead + "-shm"));
+        Assert.True(File.Exists(live), "a draft of a live process was removed");
+    }
+
     [Fact]
     public void ReadersAndWritersRacingANewCatalog_InOneProcess_NeverSeeItHalfMade()
     {
