@@ -1,3 +1,4 @@
+using ScanTools.Sessions;
 using ScanTools.Sessions.Ipc;
 using ScanTools.Tests.Support;
 
@@ -31,6 +32,55 @@ public sealed class EndpointListenerTests : CatalogTest
 
         Assert.True(File.Exists(address.SocketPath), "the next writer's socket file was deleted");
         Assert.True(Reachable(address), "the next writer cannot be reached");
+    }
+
+    [UnixFact]
+    public void ASocketFileDeletedUnderTheListener_IsBoundAgain_AndClientsReachIt()
+    {
+        EndpointAddress address = Address();
+        using var listener = new IpcListener(address);
+        var accepted = new System.Collections.Concurrent.BlockingCollection<IpcConnection>();
+        var acceptor = new Thread(() =>
+        {
+            while (listener.Accept() is IpcConnection c)
+            {
+                accepted.Add(c);
+            }
+            accepted.CompleteAdding();
+        }) { IsBackground = true };
+        acceptor.Start();
+        Assert.False(listener.RestoreIfRemoved()); // there: nothing to do
+
+        File.Delete(address.SocketPath!); // a /tmp cleaner
+        Assert.False(Reachable(address));
+        Assert.True(listener.RestoreIfRemoved());
+
+        using IpcConnection? client = IpcListener.TryConnect(address, TimeSpan.FromSeconds(5));
+        Assert.NotNull(client);
+        Assert.True(accepted.TryTake(out IpcConnection? served, TimeSpan.FromSeconds(30)), "the accept loop did not go on with the new socket");
+        served!.Dispose();
+        listener.Dispose();
+        Assert.True(acceptor.Join(TimeSpan.FromSeconds(30)));
+    }
+
+    [UnixFact]
+    public void AWriterWhoseSocketFileWasDeleted_IsFoundByTheNextProcess()
+    {
+        string db = T.Db();
+        using WriterSessionLease writer = Registry.Acquire(db);
+        Assert.Equal(SessionRole.Writer, writer.Session.Role);
+        File.Delete(writer.Session.Endpoint.SocketPath!);
+
+        var other = new WriterSessionRegistry(); // another process, as far as the sessions go
+        try
+        {
+            using WriterSessionLease second = other.Acquire(db, new WriterSessionOptions { ElectionTimeout = TimeSpan.FromSeconds(20) });
+            Assert.Equal(SessionRole.Forwarder, second.Session.Role);
+        }
+        finally
+        {
+            other.CloseAll();
+        }
     }
 
     [UnixFact]

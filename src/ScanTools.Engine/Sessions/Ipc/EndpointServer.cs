@@ -45,7 +45,16 @@ internal sealed class EndpointServer : IDisposable
         _listener = new IpcListener(address);
         _acceptor = new Thread(AcceptLoop) { IsBackground = true, Name = "ScanTools endpoint " + address.Name };
         _acceptor.Start();
+        if (address.SocketPath is not null)
+        {
+            _watch = new Timer(static l => ((IpcListener)l!).RestoreIfRemoved(), _listener, SocketCheckInterval, SocketCheckInterval);
+        }
     }
+
+    /// <summary>How often the writer checks that its socket file is still there (see <see cref="IpcListener.RestoreIfRemoved"/>).</summary>
+    internal static readonly TimeSpan SocketCheckInterval = TimeSpan.FromSeconds(2);
+
+    private readonly Timer? _watch;
 
     public EndpointAddress Address { get; }
 
@@ -222,6 +231,7 @@ internal sealed class EndpointServer : IDisposable
     public void StopReceiving()
     {
         _stopping = true;
+        _watch?.Dispose();
         _listener.Dispose();
         foreach (ConnectedClient c in _clients.Keys)
         {
@@ -248,6 +258,7 @@ internal sealed class EndpointServer : IDisposable
     {
         _stopping = true;
         _stoppingToken.Cancel(); // readers waiting for room give up; their clients hear of the failure
+        _watch?.Dispose();
         _listener.Dispose();
         foreach (ConnectedClient c in _clients.Keys)
         {
@@ -259,6 +270,7 @@ internal sealed class EndpointServer : IDisposable
     public void Dispose()
     {
         _stopping = true;
+        _watch?.Dispose();
         _listener.Dispose();
         foreach (ConnectedClient c in _clients.Keys)
         {

@@ -54,8 +54,9 @@ internal sealed class IpcConnection : IDisposable
 internal sealed class IpcListener : IDisposable
 {
     private readonly EndpointAddress _address;
-    private readonly Socket? _socket;
+    private volatile Socket? _socket;
     private volatile bool _closed;
+    private readonly object _bindGate = new();
     private int _disposed;
     private NamedPipeServerStream? _pendingPipe;
 
@@ -66,21 +67,60 @@ internal sealed class IpcListener : IDisposable
         {
             // Only the holder of the writer lock listens, so a socket file left here is stale.
             File.Delete(path);
-            _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            _socket = Bind(path);
+        }
+    }
+
+    private static Socket Bind(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            socket.Listen(128);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Binds the endpoint again when its socket file is gone: a /tmp cleaner (systemd-tmpfiles removes what is
+    /// older than 10 days), or someone, deleted it under a writer that runs for weeks (Start-ScanConsumer), and
+    /// every new process waited out its election and failed, as if the writer had stopped. Called with the writer
+    /// lock held. True when it bound again.
+    /// </summary>
+    public bool RestoreIfRemoved()
+    {
+        if (_address.SocketPath is not string path || _closed || File.Exists(path))
+        {
+            return false;
+        }
+        lock (_bindGate)
+        {
+            if (_closed || File.Exists(path) || _socket is not Socket old)
+            {
+                return false;
+            }
+            // First: .NET unlinks a Unix socket's path when the socket is disposed, which after the bind below would
+            // be the new socket's file. Its blocked Accept fails, and the loop goes on with the new socket.
+            old.Dispose();
             try
             {
-                _socket.Bind(new UnixDomainSocketEndPoint(path));
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
-                _socket.Listen(128);
+                _socket = Bind(path);
             }
-            catch
+            catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
             {
-                _socket.Dispose();
-                throw;
+                return false; // the folder itself is gone or refused: the next check tries again
             }
+            return true;
         }
     }
 
@@ -91,9 +131,9 @@ internal sealed class IpcListener : IDisposable
         {
             try
             {
-                if (_socket is not null)
+                if (_socket is Socket listening)
                 {
-                    Socket client = _socket.Accept();
+                    Socket client = listening.Accept();
                     return new IpcConnection(new NetworkStream(client, ownsSocket: false), client);
                 }
                 var pipe = new NamedPipeServerStream(_address.Name, PipeDirection.InOut, NamedPipeServerStream.MaxAllowedServerInstances,
@@ -108,6 +148,10 @@ internal sealed class IpcListener : IDisposable
                 if (_closed)
                 {
                     return null;
+                }
+                if (ex is ObjectDisposedException)
+                {
+                    Thread.Sleep(20); // the socket is being bound again (RestoreIfRemoved); do not spin meanwhile
                 }
             }
         }
@@ -130,7 +174,10 @@ internal sealed class IpcListener : IDisposable
         {
             return;
         }
-        _socket?.Dispose();
+        lock (_bindGate)
+        {
+            _socket?.Dispose();
+        }
         _pendingPipe?.Dispose();
         if (_address.SocketPath is string path)
         {
