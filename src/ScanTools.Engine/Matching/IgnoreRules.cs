@@ -119,7 +119,7 @@ internal sealed class IgnorePattern
     /// <summary>
     /// The longest run of characters in the pattern (as the library gets it, from <paramref name="start"/>) that
     /// any match must contain as they are. A run ends at a wildcard ('*', '?', a bracket expression), a '/' (which
-    /// "**/" lets match nothing), a stand-in for '!' or '^', and a backslash (the escaped character is left out);
+    /// "**/" lets match nothing), a stand-in (<see cref="Mapped"/>), and a backslash (the escaped character is left out);
     /// nothing after an unclosed '[' counts. Leaving characters out only makes the check weaker, never wrong.
     /// Under case folding only ASCII runs count, since the library's folding may pair an ASCII letter with
     /// another (k and the Kelvin sign).
@@ -242,8 +242,9 @@ internal sealed class IgnorePattern
 
     /// <summary>
     /// The pattern as the library must get it to mean what git means (from <paramref name="start"/>, after a
-    /// negation's '!'): <see cref="Mapped"/> characters as their stand-ins, escaped or not; "\." as "." (the
-    /// library does not take the escape); a run of '*' as "**" only where git gives "**" its meaning (a whole
+    /// negation's '!'): <see cref="Mapped"/> characters as their stand-ins, escaped or not; other escaped characters
+    /// bare ("\." as ".": the library does not take escapes of plain characters), '*', '?' and '[' as one-member
+    /// brackets; a literal space as <see cref="AnySpace"/>; a run of '*' as "**" only where git gives "**" its meaning (a whole
     /// path segment) and as "*" elsewhere (the library matched nothing for "**.pyc" or "a**b"); and bracket
     /// expressions written out member by member (<see cref="TranslateBracket"/>).
     /// </summary>
@@ -328,7 +329,6 @@ internal sealed class IgnorePattern
             sb.Append('!');
             i++;
         }
-        bool first = true;
         while (i < close)
         {
             char c = p[i];
@@ -342,7 +342,6 @@ internal sealed class IgnorePattern
                     AppendMember(sb, m);
                 }
                 i = classEnd + 2;
-                first = false;
                 continue;
             }
             char low = c;
@@ -352,11 +351,6 @@ internal sealed class IgnorePattern
                 low = p[i + 1];
                 next = i + 2;
             }
-            else if (c == ']' && !first)
-            {
-                break; // not reached: close is the bracket's end
-            }
-            first = false;
             if (next + 1 < close && p[next] == '-' && p[next + 1] != ']')
             {
                 char high = p[next + 1];
