@@ -63,7 +63,7 @@ internal static class FolderNames
     {
         CatalogDatabase.Execute(connection, "DELETE FROM folder_names;");
         using SqliteCommand read = connection.CreateCommand();
-        read.CommandText = "SELECT f.dir_id, n.id FROM files f JOIN names n ON n.name = f.name ORDER BY f.dir_id;";
+        read.CommandText = "SELECT f.dir_id, n.id FROM files f JOIN names n INDEXED BY sqlite_autoindex_names_1 ON n.name = f.name ORDER BY f.dir_id;";
         using SqliteCommand write = connection.CreateCommand();
         write.CommandText = "INSERT INTO folder_names (dir_id, name_ids) VALUES ($dir, $ids);";
         SqliteParameter dirParameter = write.Parameters.Add("$dir", SqliteType.Integer);
