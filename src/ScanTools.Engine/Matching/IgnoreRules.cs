@@ -74,7 +74,7 @@ internal sealed class IgnorePattern
     /// <exception cref="ArgumentException">The pattern is malformed (an unclosed '[', for example).</exception>
     public static IgnorePattern? Parse(string line, bool ignoreCase)
     {
-        string text = line.TrimEnd('\r');
+        string text = line.EndsWith('\r') ? line[..^1] : line; // git drops one CR before the line's end, not more
         // Trailing spaces are dropped unless the last one is escaped ("\\ " is an escaped backslash and a dropped space).
         string p = text;
         int end = p.Length;
@@ -97,7 +97,7 @@ internal sealed class IgnorePattern
         int stars = LoneStars(p);
         if (stars > MaxLoneStars)
         {
-            throw new ArgumentException($"The ignore rule '{Printable(text)}' has {stars} single '*' wildcards; ScanTools matches at most {MaxLoneStars} in one rule, because matching more can take minutes on long names. Split it into simpler rules.");
+            throw new ArgumentException($"The ignore rule '{Printable(text)}' has {stars} single '*' wildcards (a '**' inside a name counts as one); ScanTools matches at most {MaxLoneStars} in one rule, because matching more can take minutes on long names. Split it into simpler rules.");
         }
         string body = negated ? p[1..] : p;
         string trimmed = body.TrimEnd('/');
@@ -276,6 +276,10 @@ internal sealed class IgnorePattern
                     sb.Append(next); // the library does not take escapes of plain characters ("/\a" never matched)
                 }
                 continue;
+            }
+            if (c == '\\')
+            {
+                throw new ArgumentException($"The ignore rule '{Printable(text)}' ends with a lone backslash, so git never matches it. Write \\\\ for a literal backslash.");
             }
             if (c == '*')
             {

@@ -315,6 +315,12 @@ public sealed class IgnoreRulesTests : CatalogTest
         Assert.Empty(invalid);
         Assert.Equal(new[] { "*.log\ra.txt", "b.txt" }, rules.Patterns.Select(r => r.Text));
 
+        string crs = Path.Combine(dir, "crs");
+        File.WriteAllText(crs, "cr\r\r\ntb\\\n"); // git drops one CR only; a lone trailing backslash never matches
+        IgnoreFileRules some = IgnoreChain.Load(crs, string.Empty, ignoreCase: false, out List<string> refused);
+        Assert.Equal(new[] { "cr\r" }, some.Patterns.Select(r => r.Text));
+        Assert.Contains("lone backslash", Assert.Single(refused), StringComparison.Ordinal);
+
         string utf16 = Path.Combine(dir, "utf16");
         File.WriteAllBytes(utf16, new byte[] { 0xFF, 0xFE }.Concat(System.Text.Encoding.ASCII.GetBytes("b.txt\nc.txt\n")).ToArray());
         IgnoreChain chain = IgnoreChain.ForRoot(new[] { IgnoreChain.Load(utf16, string.Empty, false, out _) });
