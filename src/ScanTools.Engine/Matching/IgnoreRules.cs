@@ -534,14 +534,14 @@ internal sealed class IgnorePattern
         : !System.Text.Ascii.IsValid(path) || path.Contains(text, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when the rule matches <paramref name="relativePath"/> (with '/', relative to the rule's folder).</summary>
-    public bool IsMatch(string relativePath, string name, bool isDirectory) =>
-        IsMatch(relativePath, name, isDirectory, TextSketch.Of(relativePath));
+    public bool IsMatch(string relativePath, bool isDirectory) =>
+        IsMatch(relativePath, isDirectory, TextSketch.Of(relativePath));
 
     /// <summary>
-    /// As <see cref="IsMatch(string, string, bool)"/>, with the sketch of a text that contains
+    /// As <see cref="IsMatch(string, bool)"/>, with the sketch of a text that contains
     /// <paramref name="relativePath"/> (the path from the scan root), made once for all the rules tried on it.
     /// </summary>
-    public bool IsMatch(string relativePath, string name, bool isDirectory, in TextSketch pathSketch)
+    public bool IsMatch(string relativePath, bool isDirectory, in TextSketch pathSketch)
     {
         if (_inOwnFolderOnly && relativePath.Contains('/', StringComparison.Ordinal))
         {
@@ -592,7 +592,7 @@ internal sealed class IgnoreChain
     /// <summary>
     /// True when the entry at <paramref name="relativePath"/> (from the scan root, with '/') is ignored.
     /// </summary>
-    public bool IsIgnored(string relativePath, string name, bool isDirectory)
+    public bool IsIgnored(string relativePath, bool isDirectory)
     {
         TextSketch sketch = TextSketch.Of(relativePath); // covers every rule file's local part of the path
         // Deepest first: the first rule that matches, reading each file from its end, is the last in git's order.
@@ -620,7 +620,7 @@ internal sealed class IgnoreChain
             for (int i = rules.Patterns.Count - 1; i >= 0; i--)
             {
                 IgnorePattern p = rules.Patterns[i];
-                if (p.IsMatch(local, name, isDirectory, sketch))
+                if (p.IsMatch(local, isDirectory, sketch))
                 {
                     return !p.Negated;
                 }

@@ -71,8 +71,8 @@ public static class ScanReport
     {
         CheckDestination(reader.DatabasePath, path, force);
         // NAME.partial-PID-ID, as a backup's: a draft a killed process left is removed by the next report to NAME.
-        CatalogMaintenance.RemoveDeadDrafts(path);
-        string draft = CatalogFiles.DraftFor(path, CatalogMaintenance.PartialInfix);
+        CatalogFiles.RemoveDeadDrafts(path);
+        string draft = CatalogFiles.DraftFor(path, CatalogFiles.PartialInfix);
         try
         {
             using (var writer = new StreamWriter(draft, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))

@@ -452,7 +452,7 @@ public sealed class FileWalker
             ? (work.RelativePath.Length == 0 ? name : work.RelativePath + "/" + name)
             : null;
         bool excluded = (!_exclusions.IsEmpty && _exclusions.IsExcluded(name, relative))
-            || (folder.Ignore is not null && folder.Ignore.IsIgnored(relative!, name, stat.Kind == EntryKind.Directory));
+            || (folder.Ignore is not null && folder.Ignore.IsIgnored(relative!, stat.Kind == EntryKind.Directory));
 
         if (stat.Kind == EntryKind.Directory)
         {

@@ -28,7 +28,7 @@ internal static class CatalogDatabase
             throw new CatalogException(CatalogErrorCode.ReadOnly, path, $"The catalog '{path}' cannot be written: {readOnly}");
         }
         // A creation killed mid-way left its draft (NAME.creating-PID-ID): the writer, alone here, removes the dead ones.
-        CatalogMaintenance.RemoveDeadDrafts(path, CatalogFiles.DraftInfix);
+        CatalogFiles.RemoveDeadDrafts(path, CatalogFiles.DraftInfix);
         if (!File.Exists(path))
         {
             CreateWhole(path);

@@ -199,6 +199,44 @@ internal static partial class CatalogFiles
             : Path.Join(Path.GetDirectoryName(file), ShortDraftPrefixFor(infix) + unique);
     }
 
+    /// <summary>The infix of a backup's or a report's draft: NAME.partial-PID-ID.</summary>
+    public const string PartialInfix = ".partial-";
+
+    /// <summary>
+    /// Drafts left next to <paramref name="target"/> by backups or reports (<paramref name="infix"/> .partial-) or by the
+    /// creation of the catalog (.creating-), whose process died (killed or stopped by SIGTERM mid-write), with their
+    /// -wal, -shm and -journal files: removed.
+    /// </summary>
+    public static void RemoveDeadDrafts(string target, string infix = PartialInfix)
+    {
+        string folder = System.IO.Path.GetDirectoryName(target)!;
+        foreach (string prefix in new[] { System.IO.Path.GetFileName(target) + infix, CatalogFiles.ShortDraftPrefixFor(infix) })
+        {
+            RemoveDeadDraftsIn(folder, prefix);
+        }
+    }
+
+    private static void RemoveDeadDraftsIn(string folder, string prefix)
+    {
+        try
+        {
+            foreach (string draft in Directory.EnumerateFiles(folder, prefix + "*"))
+            {
+                string rest = System.IO.Path.GetFileName(draft)[prefix.Length..];
+                int dash = rest.IndexOf('-', StringComparison.Ordinal);
+                if (dash > 0 && int.TryParse(rest[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+                    && !Platform.ProcessLiveness.IsAlive(pid, File.GetLastWriteTimeUtc(draft)))
+                {
+                    File.Delete(draft);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Only leftovers: the backup goes on.
+        }
+    }
+
     /// <summary>The start of a draft's name when the file's own name leaves no room (see <see cref="DraftFor"/>).</summary>
     public static string ShortDraftPrefixFor(string infix) => ".scantools" + infix;
 

@@ -149,8 +149,8 @@ public static class CatalogMaintenance
         {
             // A missing file, or one that is not a catalog, is refused before anything is written.
         }
-        RemoveDeadDrafts(target);
-        string draft = CatalogFiles.DraftFor(target, PartialInfix);
+        CatalogFiles.RemoveDeadDrafts(target);
+        string draft = CatalogFiles.DraftFor(target, CatalogFiles.PartialInfix);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -306,43 +306,5 @@ public static class CatalogMaintenance
             File.Delete(stale);
         }
         return held;
-    }
-
-    /// <summary>The infix of a backup's or a report's draft: NAME.partial-PID-ID.</summary>
-    internal const string PartialInfix = ".partial-";
-
-    /// <summary>
-    /// Drafts left next to <paramref name="target"/> by backups or reports (<paramref name="infix"/> .partial-) or by the
-    /// creation of the catalog (.creating-), whose process died (killed or stopped by SIGTERM mid-write), with their
-    /// -wal, -shm and -journal files: removed.
-    /// </summary>
-    internal static void RemoveDeadDrafts(string target, string infix = PartialInfix)
-    {
-        string folder = System.IO.Path.GetDirectoryName(target)!;
-        foreach (string prefix in new[] { System.IO.Path.GetFileName(target) + infix, CatalogFiles.ShortDraftPrefixFor(infix) })
-        {
-            RemoveDeadDraftsIn(folder, prefix);
-        }
-    }
-
-    private static void RemoveDeadDraftsIn(string folder, string prefix)
-    {
-        try
-        {
-            foreach (string draft in Directory.EnumerateFiles(folder, prefix + "*"))
-            {
-                string rest = System.IO.Path.GetFileName(draft)[prefix.Length..];
-                int dash = rest.IndexOf('-', StringComparison.Ordinal);
-                if (dash > 0 && int.TryParse(rest[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
-                    && !ProcessLiveness.IsAlive(pid, File.GetLastWriteTimeUtc(draft)))
-                {
-                    File.Delete(draft);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Only leftovers: the backup goes on.
-        }
     }
 }

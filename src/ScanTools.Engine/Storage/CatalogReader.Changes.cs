@@ -238,6 +238,41 @@ public sealed partial class CatalogReader
         return ids;
     }
 
+    /// <summary>
+    /// "WITH f (...) AS (...)": every change the runs in $runs (a JSON array) recorded, one row a file: per-file rows,
+    /// and whole-folder Added and Removed rows expanded to their files, less those the same run recorded on their own;
+    /// then <paramref name="renamedAway"/> and <paramref name="silent"/> (comparisons only). Shared by the listing and
+    /// by the prune's count of what it removes (<see cref="PlanPrune"/>).
+    /// </summary>
+    private static string ChangeRowsCte(string renamedAway, string silent) => $"""
+        WITH f (scan_id, change, fields, dir_id, name, old_size, new_size, old_mtime, new_mtime, from_dir_id, from_name, old_sha, new_sha, old_meta, new_meta) AS (
+            SELECT c.scan_id, c.change, c.fields, c.dir_id, c.name, c.old_size, c.new_size, c.old_mtime, c.new_mtime, c.from_dir_id, c.from_name, c.old_sha256, c.new_sha256, c.old_meta, c.new_meta
+            FROM file_changes c WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NOT NULL
+            UNION ALL
+            -- A whole-folder Added row: each file as it was then, which the first later change row of the
+            -- file recorded as its old values (one probe of ix_file_changes_file); else as it is now.
+            SELECT c.scan_id, 1, 0, x.dir_id, x.name, NULL, coalesce(later.old_size, x.size), NULL, coalesce(later.old_mtime, x.mtime),
+                   NULL, NULL, NULL,
+                   CASE WHEN later.rowid IS NOT NULL THEN later.old_sha256 ELSE x.sha256 END,
+                   NULL,
+                   coalesce(later.old_meta,
+                            coalesce(x.mode, '') || '|' || x.attributes || '|' || coalesce(x.uid, '') || '|' || coalesce(x.gid, '') || '|' || x.kind || '|' || x.is_link || '|' || coalesce(x.link_target, ''))
+            FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.first_scan_id = c.scan_id
+            LEFT JOIN file_changes later ON later.rowid = (
+                SELECT m.rowid FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id ORDER BY m.scan_id LIMIT 1)
+            WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NULL AND c.change = 1
+              AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name)
+            UNION ALL
+            SELECT c.scan_id, 2, 0, x.dir_id, x.name, x.size, NULL, x.mtime, NULL, NULL, NULL, x.sha256, NULL, coalesce(x.mode, '') || '|' || x.attributes || '|' || coalesce(x.uid, '') || '|' || coalesce(x.gid, '') || '|' || x.kind || '|' || x.is_link || '|' || coalesce(x.link_target, ''), NULL
+            FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.removed_scan_id = c.scan_id
+            WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NULL AND c.change = 2
+              AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.change = 4 AND o.from_dir_id = x.dir_id AND o.from_name = x.name)
+              AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name AND o.change = 2)
+            {renamedAway}
+            {silent}
+        )
+        """;
+
     private long? NewestRun()
     {
         using SqliteCommand c = _connection.CreateCommand();
@@ -322,32 +357,7 @@ public sealed partial class CatalogReader
             : string.Empty;
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = $"""
-            WITH f (scan_id, change, fields, dir_id, name, old_size, new_size, old_mtime, new_mtime, from_dir_id, from_name, old_sha, new_sha, old_meta, new_meta) AS (
-                SELECT c.scan_id, c.change, c.fields, c.dir_id, c.name, c.old_size, c.new_size, c.old_mtime, c.new_mtime, c.from_dir_id, c.from_name, c.old_sha256, c.new_sha256, c.old_meta, c.new_meta
-                FROM file_changes c WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NOT NULL
-                UNION ALL
-                -- A whole-folder Added row: each file as it was then, which the first later change row of the
-                -- file recorded as its old values (one probe of ix_file_changes_file); else as it is now.
-                SELECT c.scan_id, 1, 0, x.dir_id, x.name, NULL, coalesce(later.old_size, x.size), NULL, coalesce(later.old_mtime, x.mtime),
-                       NULL, NULL, NULL,
-                       CASE WHEN later.rowid IS NOT NULL THEN later.old_sha256 ELSE x.sha256 END,
-                       NULL,
-                       coalesce(later.old_meta,
-                                coalesce(x.mode, '') || '|' || x.attributes || '|' || coalesce(x.uid, '') || '|' || coalesce(x.gid, '') || '|' || x.kind || '|' || x.is_link || '|' || coalesce(x.link_target, ''))
-                FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.first_scan_id = c.scan_id
-                LEFT JOIN file_changes later ON later.rowid = (
-                    SELECT m.rowid FROM file_changes m WHERE m.dir_id = x.dir_id AND m.name = x.name AND m.scan_id > c.scan_id ORDER BY m.scan_id LIMIT 1)
-                WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NULL AND c.change = 1
-                  AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name)
-                UNION ALL
-                SELECT c.scan_id, 2, 0, x.dir_id, x.name, x.size, NULL, x.mtime, NULL, NULL, NULL, x.sha256, NULL, coalesce(x.mode, '') || '|' || x.attributes || '|' || coalesce(x.uid, '') || '|' || coalesce(x.gid, '') || '|' || x.kind || '|' || x.is_link || '|' || coalesce(x.link_target, ''), NULL
-                FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.removed_scan_id = c.scan_id
-                WHERE c.scan_id IN (SELECT value FROM json_each($runs)) AND c.name IS NULL AND c.change = 2
-                  AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.change = 4 AND o.from_dir_id = x.dir_id AND o.from_name = x.name)
-                  AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name AND o.change = 2)
-                {renamedAway}
-                {silent}
-            )
+            {ChangeRowsCte(renamedAway, silent)}
             SELECT f.scan_id, f.change, f.fields, d.path, f.name, f.old_size, f.new_size, f.old_mtime, f.new_mtime, fd.path, f.from_name, f.old_sha, f.new_sha, f.old_meta, f.new_meta,
                    {matched}
             FROM f JOIN directories d ON d.id = f.dir_id LEFT JOIN directories fd ON fd.id = f.from_dir_id

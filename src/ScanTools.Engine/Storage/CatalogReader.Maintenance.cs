@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace ScanTools.Storage;
@@ -60,19 +61,10 @@ public sealed partial class CatalogReader
                 c.CommandText = $"SELECT count(*) FROM {table} WHERE {column} IN ({PrunedRunsSql});";
                 return (long)c.ExecuteScalar()!;
             }
-            // Changes as Get-ScanChange lists them: a row stands for one file, or (name NULL) for every file of a
-            // folder the run found new or gone, less those the same run also recorded on their own.
-            c.CommandText = $"""
-                WITH runs (id) AS ({PrunedRunsSql})
-                SELECT (SELECT count(*) FROM file_changes WHERE scan_id IN (SELECT id FROM runs) AND name IS NOT NULL)
-                     + (SELECT count(*) FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.first_scan_id = c.scan_id
-                        WHERE c.scan_id IN (SELECT id FROM runs) AND c.name IS NULL AND c.change = 1
-                          AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name))
-                     + (SELECT count(*) FROM file_changes c JOIN files x ON x.dir_id = c.dir_id AND x.removed_scan_id = c.scan_id
-                        WHERE c.scan_id IN (SELECT id FROM runs) AND c.name IS NULL AND c.change = 2
-                          AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.change = 4 AND o.from_dir_id = x.dir_id AND o.from_name = x.name)
-                          AND NOT EXISTS (SELECT 1 FROM file_changes o WHERE o.scan_id = c.scan_id AND o.dir_id = x.dir_id AND o.name = x.name AND o.change = 2));
-                """;
+            // Changes as Get-ScanChange -ScanId lists them: a row stands for one file, or (name NULL) for every file of a
+            // folder the run found new or gone.
+            c.CommandText = ChangeRowsCte(renamedAway: string.Empty, silent: string.Empty) + " SELECT count(*) FROM f;";
+            c.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(ids));
             long changes = (long)c.ExecuteScalar()!;
             return new PrunePlan(ids, Count("files", "removed_scan_id"), Count("scan_errors", "scan_id"),
                 changes, Count("findings", "resolved_scan_id"));

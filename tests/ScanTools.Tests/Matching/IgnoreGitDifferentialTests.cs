@@ -96,7 +96,7 @@ public sealed class IgnoreGitDifferentialTests : IDisposable
             string[] parts = path.Split('/');
             for (int depth = 1; depth <= parts.Length; depth++)
             {
-                if (chain.IsIgnored(string.Join('/', parts[..depth]), parts[depth - 1], isDirectory: depth < parts.Length))
+                if (chain.IsIgnored(string.Join('/', parts[..depth]), isDirectory: depth < parts.Length))
                 {
                     return true;
                 }

@@ -59,9 +59,9 @@ public sealed class IgnorePatternTextTests
     {
         // The Kelvin sign folds to k in .NET's regular expressions; an ordinal check would refuse it.
         IgnorePattern pattern = IgnorePattern.Parse("kube*", ignoreCase: true)!;
-        Assert.Equal(pattern.LibraryMatches("\u212Aube.yaml", false), pattern.IsMatch("\u212Aube.yaml", "\u212Aube.yaml", false));
-        Assert.True(pattern.IsMatch("KUBE.yaml", "KUBE.yaml", false));
-        Assert.False(pattern.IsMatch("cube.yaml", "cube.yaml", false));
+        Assert.Equal(pattern.LibraryMatches("\u212Aube.yaml", false), pattern.IsMatch("\u212Aube.yaml", false));
+        Assert.True(pattern.IsMatch("KUBE.yaml", false));
+        Assert.False(pattern.IsMatch("cube.yaml", false));
     }
 
     private static readonly string[] RuleParts = { "a", "b", "A", "k", "\u212A", ".", "*", "**", "?", "/", "\\", "\\ ", "[ab]", "[!a]", "[^b]", "[!!]", "[]a]", "[[:alpha:]]", "[\\]]", "[a-c]", "[", "]", " ", "!", "^", "\\!", "#", "x.y" };
