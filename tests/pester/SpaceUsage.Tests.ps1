@@ -193,6 +193,7 @@ Describe 'Export-ScanReport' {
         { Export-ScanReport -Database $db -Path (Join-Path $TestDrive 'no/such/folder/r.html') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
         { Export-ScanReport -Database $db -Path "$db-wal" -Force -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
         { Export-ScanReport -Database $db -Path $reports -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
+        if (-not $IsWindows) { { Export-ScanReport -Database $db -Path '/' -ErrorAction Stop } | Should -Throw -ExpectedMessage "*'/' is a folder*" }
         Export-ScanReport -Database $db -Path (Join-Path $reports 'whatif.html') -WhatIf
         Test-Path -LiteralPath (Join-Path $reports 'whatif.html') | Should -BeFalse
         # A draft a killed or SIGTERMed report left (its process gone) is removed by the next report to that file;

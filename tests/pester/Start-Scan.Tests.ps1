@@ -439,6 +439,16 @@ Describe 'Start-Scan' {
             Test-Path -LiteralPath $db | Should -BeFalse
         }
 
+        It 'rejects an -IgnoreFile with a rule that cannot work with InvalidScanOptions and creates no catalog' {
+            $db = New-CatalogPath -Directory $catalogs
+            $rules = Join-Path $TestDrive 'lone-backslash.gitignore'
+            Set-Content -LiteralPath $rules -Value 'foo\'
+
+            { Start-Scan -Path $validationRoot -IgnoreFile $rules -Database $db } |
+                Should -Throw -ErrorId "InvalidScanOptions,$cmdlet"
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
         It 'rejects an empty -Database by validation' {
             { Start-Scan -Path $validationRoot -Database '' } |
                 Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"

@@ -99,14 +99,14 @@ public static class ScanReport
     /// <exception cref="ArgumentException">See <see cref="WriteFile"/>.</exception>
     public static void CheckDestination(string catalog, string path, bool force)
     {
+        if (Directory.Exists(path)) // first: the root folder '/' has no folder of its own
+        {
+            throw new ArgumentException($"'{path}' is a folder. Give the report's file name, for example '{Path.Join(path, "scan-report.html")}'.");
+        }
         string? folder = Path.GetDirectoryName(path);
         if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
         {
             throw new ArgumentException($"The folder of the report '{path}' does not exist. Create it first, or give a -Path in an existing folder.");
-        }
-        if (Directory.Exists(path))
-        {
-            throw new ArgumentException($"'{path}' is a folder. Give the report's file name, for example '{Path.Join(path, "scan-report.html")}'.");
         }
         if (Platform.PathComparison.Comparer.Equals(Path.GetDirectoryName(catalog), folder)
             && CatalogFiles.IsCatalogOrCompanionName(Path.GetFileName(catalog), Path.GetFileName(path)))

@@ -27,6 +27,9 @@ public sealed class FileWalker
 
     private readonly ScanOptions _options;
     private readonly Guid _runKey;
+
+    /// <summary>The run the walk's records belong to.</summary>
+    internal Guid RunKey => _runKey;
     private readonly ExclusionMatcher _exclusions;
     private readonly IReadOnlyList<IgnoreFileRules> _globalIgnores;
     private readonly bool _ignoring;

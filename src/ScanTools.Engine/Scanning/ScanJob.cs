@@ -27,15 +27,15 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     private readonly WriterSessionRegistry _registry;
     private readonly FolderSnapshots _snapshots;
 
-    private ScanJob(ICatalogSink lease, ScanOptions options, ScanJobSettings settings)
+    private ScanJob(ICatalogSink lease, ScanOptions options, ScanJobSettings settings, FileWalker walker)
     {
         _lease = lease;
         _registry = settings.Registry ?? WriterSessionRegistry.Shared;
         _options = options;
         _passThru = settings.PassThru;
         _reportErrors = settings.ReportErrors;
-        RunKey = Guid.NewGuid();
-        _walker = new FileWalker(options, RunKey) { EntryListed = settings.EntryListed };
+        RunKey = walker.RunKey;
+        _walker = walker;
         // The walker threads read what the catalog holds per folder: the writer then needs not, and an
         // incremental -Hash keeps the hashes of unchanged files without reading them.
         _snapshots = new FolderSnapshots(lease is WriterSessionLease { IsRemote: false } ? lease.DatabasePath : null); // a remote catalog has no local rows to read
@@ -72,6 +72,8 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         ArgumentNullException.ThrowIfNull(options);
         settings ??= new ScanJobSettings();
         options.Validate();
+        // Before the catalog is opened: an -IgnoreFile the walker refuses must not leave a new, empty catalog behind.
+        var walker = new FileWalker(options, Guid.NewGuid()) { EntryListed = settings.EntryListed };
         ProcessShutdown.BeginStart();
         ScanJob? started = null;
         try
@@ -79,7 +81,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
             ICatalogSink lease = (settings.Registry ?? WriterSessionRegistry.Shared).AcquireSink(databasePath, settings.SessionOptions, settings.BrokerPassword);
             try
             {
-                var job = new ScanJob(lease, options, settings);
+                var job = new ScanJob(lease, options, settings, walker);
                 lease.Write(new ScanRunStart
                 {
                     RunKey = job.RunKey,

@@ -68,7 +68,7 @@ public static class CatalogFileGuard
         {
             if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal) && IsCatalogFile(resolved[..^suffix.Length]))
             {
-                return $"'{path}' is one of the catalog '{resolved[..^suffix.Length]}''s own files ({suffix}); writing there would damage the catalog. Choose another file.";
+                return $"'{path}' is one of the own files ({suffix}) of the catalog '{resolved[..^suffix.Length]}'; writing there would damage the catalog. Choose another file.";
             }
         }
         return null;
