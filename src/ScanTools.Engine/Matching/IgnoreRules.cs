@@ -320,7 +320,7 @@ internal sealed class IgnorePattern
     /// <summary>
     /// Writes the bracket expression p[open..close] for the library: its negation as '!', then every member as a
     /// character the library takes literally (escaped when it is '*', '?', '[', ']', '-' or '\\', a stand-in when
-    /// <see cref="Mapped"/>), ranges as they are unless they hold a mapped character (then written out), and
+    /// <see cref="Mapped"/>), ranges as they are unless they hold a mapped character (then written out), a range that runs backwards as its first character alone (as git: [z-a] is z), and
     /// POSIX classes as the ASCII characters git's wildmatch gives them (the library used .NET's Unicode
     /// categories: [:punct:] missed '$' and ':', [:print:] matched nothing).
     /// </summary>
@@ -366,7 +366,11 @@ internal sealed class IgnorePattern
                 }
                 if (high < low)
                 {
-                    throw new ArgumentException($"The ignore rule '{Printable(text)}' has the range {Printable(low.ToString())}-{Printable(high.ToString())}, which runs backwards; write it low to high.");
+                    // git's wildmatch compares the range's first character on its own before the range, which
+                    // holds nothing when it runs backwards: [z-a] matches 'z' and nothing else.
+                    AppendMember(sb, low, written: true);
+                    i = after;
+                    continue;
                 }
                 // Written out when it holds a mapped character or '/' (which a bracket never matches, and which the
                 // library would take for the pattern's own '/', anchoring it), or is only a few characters wide.

@@ -17,7 +17,7 @@ public sealed class IgnoreGitDifferentialTests : IDisposable
     private static readonly string[] RuleParts =
     {
         "a", "b", "A", ".", ":", "!", "^", "\t", "\v", " ", "-", "*", "**", "***", "?", "[ab]", "[!a]", "[^a]", "[]a]", "[*?]",
-        "[a-c]", "[[:punct:]]", "[[:alpha:]]", "[[:space:]]", "[[:print:]]", "[[:graph:]]", "[ -~]", "[!-/]", "[:]", "[\\]]",
+        "[a-c]", "[c-a]", "[b-A]", "[z-a]", "[[:punct:]]", "[[:alpha:]]", "[[:space:]]", "[[:print:]]", "[[:graph:]]", "[ -~]", "[!-/]", "[:]", "[\\]]",
         "\\*", "\\?", "\\!", "\\:", "\\[", "\\\\", "\\ ", "\\a", "x.y", "#", "/", "a/", "**/", "/**", "/**/",
     };
 
