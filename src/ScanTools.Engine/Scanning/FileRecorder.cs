@@ -396,6 +396,12 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
 
     Task ProcessShutdown.IStoppableRun.Ended => _endedTask.Task;
 
+    string? ProcessShutdown.IStoppableRun.StoppedText => _endedTask.Task.IsCompleted
+        ? string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            "Recording ({0}) into '{1}' stopped: kept {2:N0} file{3} ({4}). Get-ScanRun -Database '{1}' -Status Cancelled lists the run.",
+            _kind, _lease.DatabasePath, _files, _files == 1 ? string.Empty : "s", Hosting.ByteSize.Format(_bytes))
+        : null;
+
     /// <summary>A recording ends as soon as it is stopped; there is nothing it can be stuck in.</summary>
     void ProcessShutdown.IStoppableRun.Abandon(string reason, TimeSpan wait)
     {

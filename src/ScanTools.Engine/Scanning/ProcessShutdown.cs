@@ -34,6 +34,12 @@ public static class ProcessShutdown
         /// Cancelled, with the counts the catalog holds. Bounded by <paramref name="wait"/>.
         /// </summary>
         void Abandon(string reason, TimeSpan wait);
+
+        /// <summary>
+        /// One line for the process's error stream once the run has ended after a signal: what it kept, and where
+        /// to look (<see cref="Hosting.ProgressText.Stopped"/> for a scan); null when there is nothing to say.
+        /// </summary>
+        string? StoppedText { get; }
     }
 
     /// <summary>Tracks a run until it ends; installs the signal handlers on first use.</summary>
@@ -88,11 +94,33 @@ public static class ProcessShutdown
     /// What a signal does: remembers why, waits (at most half of <paramref name="grace"/>) for runs that are opening
     /// their catalog, then stops every run (<see cref="StopAll"/>). Tests call it directly.
     /// </summary>
-    internal static bool Shutdown(string reason, TimeSpan grace)
+    /// <param name="reason">Why: the run's message starts with it.</param>
+    /// <param name="grace">How long the runs have to end before they are ended on record (<see cref="StopAll"/>).</param>
+    /// <param name="report">
+    /// Where to write one line for each run stopped, what it kept (the process's error stream for a signal): under cron
+    /// or a service manager it is the only trace a signal leaves besides the catalog, as Ctrl+C's line is at a console.
+    /// </param>
+    internal static bool Shutdown(string reason, TimeSpan grace, TextWriter? report = null)
     {
         _stopReason = reason;
         WaitForStarts(TimeSpan.FromTicks(grace.Ticks / 2));
-        return StopAll(reason, grace);
+        List<IStoppableRun> runs = Active.Keys.ToList();
+        bool ended = StopAll(reason, grace);
+        foreach (IStoppableRun run in runs)
+        {
+            try
+            {
+                if (report is not null && run.StoppedText is string line)
+                {
+                    report.WriteLine(line);
+                }
+            }
+            catch (IOException)
+            {
+                // The error stream is closed (the terminal went away on SIGHUP): the catalog has the record.
+            }
+        }
+        return ended;
     }
 
     /// <summary>For tests: why the process was asked to end, or null.</summary>
@@ -175,7 +203,7 @@ public static class ProcessShutdown
             PosixSignal.SIGHUP => OperatingSystem.IsWindows() ? "the console window closing" : "SIGHUP (the terminal closed or the user logged off)",
             _ => context.Signal.ToString(),
         };
-        Shutdown("Stopped by " + what, GracePeriod);
+        Shutdown("Stopped by " + what, GracePeriod, Console.Error);
         // context.Cancel stays false: the process ends as asked, once the runs have ended.
     }
 }

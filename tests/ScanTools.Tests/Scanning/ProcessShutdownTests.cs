@@ -45,10 +45,24 @@ public sealed class ProcessShutdownTests : CatalogTest
 
         // The walk goes on only once the shutdown has asked the scan to stop: the scan is mid-way when it does.
         using CancellationTokenRegistration release = job.StopRequested.Register(() => asked.Set());
-        var stopping = Task.Run(() => ProcessShutdown.StopAll("Stopped by a test signal", TimeSpan.FromSeconds(60)));
-
-        Assert.True(stopping.Result, "the runs did not end within the grace period");
+        var report = new StringWriter();
+        Task<bool> stopping;
+        try
+        {
+            stopping = Task.Run(() => ProcessShutdown.Shutdown("Stopped by a test signal", TimeSpan.FromSeconds(60), report));
+            Assert.True(stopping.Result, "the runs did not end within the grace period");
+        }
+        finally
+        {
+            ProcessShutdown.ForgetSignal();
+        }
         ScanRun scan = job.Completion.Result;
+        // One line a run on the process's error stream, as Ctrl+C's: under cron it is all the signal leaves in the log.
+        string[] lines = report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith($"Scan {scan.Id} stopped after ", StringComparison.Ordinal)
+            && l.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"kept {scan.Files:N0} files"), StringComparison.Ordinal) && l.Contains("Stopped by a test signal", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"Recording (Records) into '{db}' stopped: kept 1 file (", StringComparison.Ordinal));
         Assert.Equal(ScanRunStatus.Cancelled, scan.Status);
         Assert.StartsWith("Stopped by a test signal", scan.Message);
         using CatalogReader reader = CatalogReader.Open(db);
