@@ -74,7 +74,7 @@ public static class ErrorRecords
 
     /// <summary>The error record of a catalog that cannot be used; its message says what to do.</summary>
     public static ErrorRecord ForCatalog(CatalogException ex) =>
-        new(ex, IdOf(ex.Code), CategoryOf(ex.Code), ex.DatabasePath);
+        Shown(new(ex, IdOf(ex.Code), CategoryOf(ex.Code), ex.DatabasePath));
 
     /// <summary>
     /// The error record of one entry a scan could not handle (non-terminating). Its exception, a
@@ -84,7 +84,8 @@ public static class ErrorRecords
     public static ErrorRecord ForScanError(ScanError error) =>
         new(new ScanErrorException(error), IdOf(error.Kind), CategoryOf(error.Kind), error.Path)
         {
-            ErrorDetails = new ErrorDetails($"{error.Message} ({error.Path})"),
+            // Shown with the estate's control characters escaped (DisplayText); the exception and target keep the true path.
+            ErrorDetails = new ErrorDetails(Hosting.DisplayText.Escape($"{error.Message} ({error.Path})")),
         };
 
     /// <summary>
@@ -101,9 +102,24 @@ public static class ErrorRecords
     /// 2 (BadArguments).
     /// </summary>
     public static ErrorRecord ForBadArgument(Exception ex, string errorId, object? target) =>
-        new(ex as ScanArgumentException ?? new ScanArgumentException(ex.Message, ex), errorId, ErrorCategory.InvalidArgument, target);
+        Shown(new(ex as ScanArgumentException ?? new ScanArgumentException(ex.Message, ex), errorId, ErrorCategory.InvalidArgument, target));
 
     /// <summary>The error record of an input Write-Finding could not record (non-terminating).</summary>
     public static ErrorRecord ForInput(ScanItemException ex, object input) =>
-        new(ex, InputIdOf(ex.Kind), InputCategoryOf(ex.Kind), input);
+        Shown(new(ex, InputIdOf(ex.Kind), InputCategoryOf(ex.Kind), input));
+
+    /// <summary>
+    /// <paramref name="record"/>, shown with control characters escaped (<see cref="Hosting.DisplayText"/>) where its
+    /// message holds any: a file name from the estate must not drive the terminal. The exception keeps the true text.
+    /// </summary>
+    public static ErrorRecord Shown(ErrorRecord record)
+    {
+        string message = record.ErrorDetails?.Message ?? record.Exception.Message;
+        string? shown = Hosting.DisplayText.Escape(message);
+        if (!ReferenceEquals(shown, message))
+        {
+            record.ErrorDetails = new ErrorDetails(shown);
+        }
+        return record;
+    }
 }

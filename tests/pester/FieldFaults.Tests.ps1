@@ -79,6 +79,58 @@ Describe 'Pseudo-files of /proc' -Skip:(-not $IsLinux) {
     }
 }
 
+Describe 'Names that would drive a terminal' -Skip:$IsWindows {
+    # A name may hold any character but '/' and NUL. ESC sequences (clear the screen, retitle the window) and newlines
+    # (forge a line) in a hostile name must reach the screen as text; the objects keep the true names.
+    BeforeAll {
+        $esc = [char]27
+        $root = Join-Path $TestDrive 'hostile'
+        $evilFolder = Join-Path $root "dir${esc}]0;owned$([char]7)"
+        $null = New-Item -ItemType Directory -Path $evilFolder -Force
+        $clear = "x${esc}[2Jy.txt"
+        'same' | Set-Content -LiteralPath (Join-Path $evilFolder $clear)
+        'same' | Set-Content -LiteralPath (Join-Path $root "line`nforged.txt")
+        '[' | Set-Content -LiteralPath (Join-Path $evilFolder '.gitignore') # an unclosed '[': an error item whose path holds ESC
+        $db = New-CatalogPath -Directory $catalogs
+        $run = Start-Scan -Path $root -Database $db -Hash -IgnoreFileName .gitignore -ErrorVariable scanErrors -ErrorAction SilentlyContinue
+        function Show($InputObject) { $InputObject | Out-String -Width 400 }
+    }
+
+    It 'shows them escaped in Get-Finding''s table, and emits the true names' {
+        $found = @(Get-Finding -Database $db -Extension txt)
+        $found.Name | Should -Contain $clear
+        $text = Show $found
+        $text | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]' -Because 'no control character but line ends reaches the terminal'
+        $text | Should -Match ([regex]::Escape('x\x1B[2Jy.txt'))
+        $text | Should -Match ([regex]::Escape('line\x0Aforged.txt'))
+        $text | Should -Match ([regex]::Escape('dir\x1B]0;owned\x07')) -Because 'the folder heading is escaped too'
+    }
+
+    It 'shows them escaped in error records and in Get-ScanError' {
+        $run.Errors | Should -Be 1
+        $scanErrors.Count | Should -Be 1
+        $scanErrors[0].TargetObject | Should -BeLike "*${esc}]0;owned*" -Because 'the record''s target keeps the true path'
+        Show $scanErrors[0] | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
+        Show (Get-ScanError -Database $db) | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
+        Show (Get-ScanError -Database $db) | Should -Match ([regex]::Escape('dir\x1B]0;owned\x07'))
+        Write-Finding -InputObject (Join-Path $root "gone${esc}[31m.txt") -Database $db -ErrorVariable inputErrors -ErrorAction SilentlyContinue
+        $inputErrors.Count | Should -Be 1
+        Show $inputErrors[0] | Should -Match ([regex]::Escape('gone\x1B[31m.txt'))
+        Show $inputErrors[0] | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
+    }
+
+    It 'shows them escaped in Find-DuplicateFile and Get-ScanChange' {
+        $copies = Show (Find-DuplicateFile -Database $db)
+        $copies | Should -Match ([regex]::Escape('x\x1B[2Jy.txt'))
+        $copies | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
+        Remove-Item -LiteralPath (Join-Path $evilFolder $clear)
+        $null = Start-Scan -Path $root -Database $db -IgnoreFileName .gitignore -ErrorAction SilentlyContinue
+        $changes = Show (Get-ScanChange -Database $db)
+        $changes | Should -Match ([regex]::Escape('x\x1B[2Jy.txt'))
+        $changes | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
+    }
+}
+
 Describe 'Hard links' -Skip:$IsWindows {
     BeforeAll {
         $root = Join-Path $TestDrive 'links'

@@ -14,21 +14,21 @@ public static class ProgressText
     public static string Activity(IReadOnlyList<string> roots) =>
         "Start-Scan " + (roots.Count == 1 ? roots[0] : string.Create(CultureInfo.InvariantCulture, $"{roots[0]} and {roots.Count - 1} more"));
 
-    /// <summary>The status line: elapsed time, files, bytes, rate, errors so far, and the current folder.</summary>
+    /// <summary>The status line: elapsed time, files, bytes, rate, errors so far, and the current folder (control characters escaped: <see cref="DisplayText"/>).</summary>
     public static string Status(ScanProgressSnapshot p) =>
         string.Format(CultureInfo.InvariantCulture, "{0} {1:N0} files, {2}, {3:N0} files/s, {4:N0} error{5} - {6}",
             Elapsed(p.Elapsed), p.Files, ByteSize.Format(p.Bytes), p.FilesPerSecond, p.Errors, p.Errors == 1 ? string.Empty : "s",
-            p.CurrentDirectory ?? "starting");
+            DisplayText.Escape(p.CurrentDirectory) ?? "starting");
 
     /// <summary>The current operation: the folder being listed (shown by the classic progress view).</summary>
-    public static string CurrentOperation(ScanProgressSnapshot p) => p.CurrentDirectory ?? string.Empty;
+    public static string CurrentOperation(ScanProgressSnapshot p) => DisplayText.Escape(p.CurrentDirectory) ?? string.Empty;
 
     /// <summary>One line for a run that was stopped: what it kept, and how to see the rest.</summary>
-    public static string Stopped(Storage.ScanRun run) =>
+    public static string Stopped(Storage.ScanRun run) => DisplayText.Escape(
         string.Format(CultureInfo.InvariantCulture,
             "Scan {0} stopped after {1}: kept {2:N0} file{8} ({3}) in {4:N0} folder{9}, {5:N0} error item{6}. {7}",
             run.Id, Elapsed(run.Duration), run.Files, ByteSize.Format(run.Bytes), run.Directories, run.Errors, run.Errors == 1 ? string.Empty : "s",
-            run.Message ?? string.Empty, run.Files == 1 ? string.Empty : "s", run.Directories == 1 ? string.Empty : "s").TrimEnd();
+            run.Message ?? string.Empty, run.Files == 1 ? string.Empty : "s", run.Directories == 1 ? string.Empty : "s").TrimEnd())!;
 
     /// <summary>h:mm:ss, hours not limited to 24.</summary>
     public static string Elapsed(TimeSpan t) =>

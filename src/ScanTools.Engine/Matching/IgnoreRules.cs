@@ -456,24 +456,8 @@ internal sealed class IgnorePattern
     /// <summary>A rule's text for a message: control characters as \xNN (a rule from someone else's file must not drive the terminal), at most 200 characters.</summary>
     internal static string Printable(string text)
     {
-        var sb = new System.Text.StringBuilder(Math.Min(text.Length, 200) + 8);
-        foreach (char c in text)
-        {
-            if (sb.Length >= 200)
-            {
-                sb.Append('…');
-                break;
-            }
-            if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\u202E' or '\u202D')
-            {
-                sb.Append("\\x").Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-        return sb.ToString();
+        string shown = Hosting.DisplayText.Escape(text)!;
+        return shown.Length > 200 ? shown[..200] + "…" : shown;
     }
 
     /// <summary>
