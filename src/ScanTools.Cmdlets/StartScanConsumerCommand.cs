@@ -106,6 +106,11 @@ public sealed class StartScanConsumerCommand : CatalogWriteCommand
                 lastCommitted = s.CommittedBatches;
                 quietSince = DateTime.UtcNow;
             }
+            else if (s.LastPublisherSignUtc is DateTime sign && sign > quietSince)
+            {
+                // A scan that is sending, or has started and not sent yet (its process starts slowly): not idle.
+                quietSince = sign;
+            }
             else if (IdleTimeout > TimeSpan.Zero && DateTime.UtcNow - quietSince >= IdleTimeout)
             {
                 _stop.Cancel();

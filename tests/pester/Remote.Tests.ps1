@@ -41,9 +41,13 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
             $r
         }
         $db = New-CatalogPath -Directory $catalogs
-        # Each host is another pwsh process (a job) that sends its scan to the broker.
+        # Each host is another pwsh process (a job) that sends its scan to the broker. The consumer starts once both are
+        # about to scan: on a loaded host a job's pwsh took longer to start than -IdleTimeout, the consumer stopped before
+        # anything arrived, and the scans waited for one at their end. From their start on, their signs of life hold it.
         $jobs = foreach ($r in $roots) {
-            Start-Job -ScriptBlock { param($m, $a, $r) Import-Module $m; $run = Start-Scan -Path $r -Database $a -ErrorAction Stop; "STATUS=$($run.Status) FILES=$($run.Files)" } -ArgumentList $modulePath, $address, $r
+            $ready = Join-Path $TestDrive ("ready-" + [guid]::NewGuid().ToString('N'))
+            Start-Job -ScriptBlock { param($m, $a, $r, $p) Import-Module $m; [IO.File]::WriteAllText($p, ''); $run = Start-Scan -Path $r -Database $a -ErrorAction Stop; "STATUS=$($run.Status) FILES=$($run.Files)" } -ArgumentList $modulePath, $address, $r, $ready
+            $null = Wait-TestSignal -Path $ready -TimeoutSeconds 120
         }
         $status = Start-ScanConsumer -Broker $address -Database $db -IdleTimeout '00:00:04'
         $results = @($jobs | Receive-Job -Wait -AutoRemoveJob)
@@ -154,6 +158,35 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         $job | Receive-Job -Wait -AutoRemoveJob
         (Get-ScanRun -Database $db -Last 1).Kind | Should -Be 'Records'
         (Get-Finding -Database $db).FullName | Should -Be (Get-Item -LiteralPath $file).FullName
+    }
+
+    It 'keeps a consumer with -IdleTimeout running while a scanning process is alive but sends nothing for longer' {
+        $db = New-CatalogPath -Directory $catalogs
+        $first = New-TestFile -Path (Join-Path $TestDrive 'paused-1.txt') -Content 'a'
+        $second = New-TestFile -Path (Join-Path $TestDrive 'paused-2.txt') -Content 'b'
+        $ready = Join-Path $TestDrive 'paused-ready'
+        # A producer that pauses (a slow share, a pipeline that waits on another command): the pause is the case
+        # under test, not a wait for something. Its process tells the broker it lives every second meanwhile.
+        $producer = Start-Job -ScriptBlock {
+            param($m, $a, $f1, $f2, $p)
+            Import-Module $m
+            & { Get-Item -LiteralPath $f1; [IO.File]::WriteAllText($p, ''); Start-Sleep -Seconds 8; Get-Item -LiteralPath $f2 } | Write-Finding -Database $a -ErrorAction Stop
+            'DONE'
+        } -ArgumentList $modulePath, $address, $first, $second, $ready
+        $null = Wait-TestSignal -Path $ready -Job $producer -TimeoutSeconds 120
+
+        try {
+            $status = Start-ScanConsumer -Broker $address -Database $db -IdleTimeout '00:00:03'
+            $producer | Wait-Job -Timeout 60 | Out-Null
+            $producer.State | Should -Be 'Completed' -Because 'the consumer ran until the producer''s run was committed (before, it stopped 3 s into the pause and the producer waited for one)'
+            $producer | Receive-Job | Should -Be 'DONE'
+        }
+        finally {
+            $producer | Remove-Job -Force
+        }
+        $status.LastPublisherSignUtc | Should -Not -BeNullOrEmpty
+        Join-Sorted @(Get-Finding -Database $db).FullName | Should -Be (Join-Sorted @((Get-Item -LiteralPath $first).FullName, (Get-Item -LiteralPath $second).FullName))
+        (Get-ScanRun -Database $db -Last 1).Status | Should -Be 'Completed'
     }
 
     It 'warns when no consumer reads the stream, and keeps one copy of each batch on it meanwhile' {

@@ -51,6 +51,12 @@ public sealed record RemoteConsumerStatus
     public long AbandonedRuns { get; init; }
     /// <summary>The last problem (a refused entry, a lost connection), without credentials.</summary>
     public string? LastError { get; init; }
+    /// <summary>
+    /// When (UTC, this computer's clock) the consumer last saw a scanning process's sign of life change in the
+    /// catalog's alive hash: a process that publishes, or is about to, tells it every second. Null until one is seen.
+    /// -IdleTimeout counts from it too, so a draining consumer waits for scans that started but have sent nothing yet.
+    /// </summary>
+    public DateTime? LastPublisherSignUtc { get; init; }
 }
 
 /// <summary>Settings of a consumer.</summary>
@@ -123,6 +129,7 @@ public sealed class RemoteConsumer
         Backlog = Interlocked.Read(ref _backlog),
         AbandonedRuns = Interlocked.Read(ref _abandoned),
         LastError = _lastError,
+        LastPublisherSignUtc = Interlocked.Read(ref _lastPublisherSign) is long t and > 0 ? new DateTime(t, DateTimeKind.Utc) : null,
     };
 
     /// <summary>
@@ -232,6 +239,13 @@ public sealed class RemoteConsumer
     private static string Retrying(RedisException ex) => $"The broker did not answer ({ex.GetType().Name}); retrying.";
 
     private long _lastSignOfLife;
+    private long _lastPublisherSign;
+
+    /// <summary>Each publisher field of the alive hash: its last value, and when (this computer's clock) it last changed.</summary>
+    private readonly Dictionary<string, (RedisValue Value, DateTime Changed)> _publisherSigns = new(StringComparer.Ordinal);
+
+    /// <summary>A publisher field unchanged this long is a process long gone (publishers never remove theirs): removed.</summary>
+    private static readonly TimeSpan StaleSign = TimeSpan.FromHours(1);
 
     /// <summary>
     /// Tells the catalog's alive hash this consumer runs (every second), so a scan that starts can tell a consumer is there
@@ -248,10 +262,49 @@ public sealed class RemoteConsumer
         try
         {
             db.HashSet(_address.AliveKey, RemoteCatalogAddress.ConsumerAlivePrefix + _name, DateTime.UtcNow.Ticks); // answered: a refusal is seen
+            WatchPublishers(db.HashGetAll(_address.AliveKey), DateTime.UtcNow, db);
         }
         catch (RedisException ex) when (!RemoteConnection.IsRefusal(ex))
         {
             // The broker is away: the reads below say so.
+        }
+    }
+
+    /// <summary>
+    /// Notes a publisher whose sign of life changed since the last look (every second) as heard now. A change, not the
+    /// value, tells: the value is the publisher's clock, which on another computer may run minutes off this one. Fields
+    /// unchanged for <see cref="StaleSign"/> (the processes of past scans) are removed, so the hash does not grow forever.
+    /// </summary>
+    internal void WatchPublishers(HashEntry[] signs, DateTime now, IDatabase? db)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (HashEntry e in signs)
+        {
+            string field = e.Name.ToString();
+            if (field.StartsWith(RemoteCatalogAddress.ConsumerAlivePrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            seen.Add(field);
+            if (!_publisherSigns.TryGetValue(field, out var known))
+            {
+                _publisherSigns[field] = (e.Value, now);
+                continue; // first look: it tells nothing yet of when the process last told it
+            }
+            if (known.Value != e.Value)
+            {
+                _publisherSigns[field] = (e.Value, now);
+                Interlocked.Exchange(ref _lastPublisherSign, now.Ticks);
+            }
+            else if (now - known.Changed > StaleSign)
+            {
+                db?.HashDelete(_address.AliveKey, field, CommandFlags.FireAndForget);
+                _publisherSigns.Remove(field);
+            }
+        }
+        foreach (string gone in _publisherSigns.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            _publisherSigns.Remove(gone);
         }
     }
 
