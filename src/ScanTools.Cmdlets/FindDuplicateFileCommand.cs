@@ -21,11 +21,35 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
 
-    /// <summary>Folders taken literally.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("LP")]
+    /// <summary>
+    /// Folders or files taken literally. Binds the PSPath of piped findings and files: the search is then among the
+    /// piped files alone. (Before, nothing bound them and the whole catalog was searched, so
+    /// <c>Get-Finding -Path X | Find-DuplicateFile | Remove-Item</c> removed copies outside X.)
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("LP", "PSPath")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>The most paths the search takes from the pipeline: each is one condition of the catalog query.</summary>
+    public const int MaxPipedPaths = 10_000;
+
+    private readonly List<string> _literal = new();
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == LiteralPathSet)
+        {
+            _literal.AddRange(LiteralPath);
+            if (_literal.Count > MaxPipedPaths)
+            {
+                ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                    $"Find-DuplicateFile takes at most {MaxPipedPaths:N0} paths; more were given or piped. Give their folders with -Path instead (Find-DuplicateFile -Path /srv/share)."),
+                    "InvalidFilter", null));
+            }
+        }
+    }
 
     /// <summary>Smallest file size considered, in bytes (1MB works). Default 1: empty files are left out; 0 includes them.</summary>
     [Parameter]
@@ -47,7 +71,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         string[] scope;
         try
         {
-            scope = ParameterSetName == LiteralPathSet ? LiteralPatterns(LiteralPath) : Path.Select(PathPattern).ToArray();
+            scope = ParameterSetName == LiteralPathSet ? LiteralPatterns(_literal.Distinct(StringComparer.Ordinal)) : Path.Select(PathPattern).ToArray();
         }
         catch (ArgumentException ex)
         {

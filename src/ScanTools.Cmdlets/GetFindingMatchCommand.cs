@@ -18,9 +18,13 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
 
-    /// <summary>Paths taken as written (no wildcards).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP")]
+    /// <summary>
+    /// Paths taken as written (no wildcards). Binds PSPath and FullName, so findings, files (Get-ChildItem) and matches
+    /// pipe in: each piped object gives the matches of its own file. (Before, nothing bound them: a piped object ran the
+    /// query without a path, and every match of the catalog came out once for each object.)
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP", "FullName")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 

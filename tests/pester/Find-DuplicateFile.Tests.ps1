@@ -120,6 +120,22 @@ Describe 'Find-DuplicateFile' {
             $scoped[0].Count | Should -Be 2
         }
 
+        It 'searches among piped findings and files alone (before, it searched the whole catalog)' {
+            # b holds copy1 and its hard link (one file): alone, no copies. b and c: copy1 and copy2.
+            @(Get-Finding -Database $db -Path (Join-Path $root 'b') | Find-DuplicateFile -NoStore) | Should -BeNullOrEmpty
+            $piped = @(Get-ChildItem -LiteralPath (Join-Path $root 'b'), (Join-Path $root 'c') -File | Find-DuplicateFile -Database $db -NoStore)
+            $piped | Should -HaveCount 1
+            $paths = @($piped[0].Keep) + @($piped[0].LiteralPath)
+            $paths | Should -Contain (Join-Path $root 'c/copy2.bin')
+            $paths | Should -Not -Contain (Join-Path $root 'a/original.bin') -Because 'a was not piped'
+            $piped[0].Count | Should -Be 2
+        }
+
+        It 'refuses more than 10,000 paths, saying to give their folders with -Path' {
+            $many = 1..10001 | ForEach-Object { [pscustomobject]@{ PSPath = Join-Path $root "a/none$_" } }
+            { $many | Find-DuplicateFile -Database $db -NoStore } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*at most 10,000 paths*-Path*'
+        }
+
         It 'reads nothing the second time: -Verbose says so' {
             $null = Find-DuplicateFile -Database $db
             $verbose = Find-DuplicateFile -Database $db -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }

@@ -402,6 +402,13 @@ Describe 'Get-FindingMatch filters' {
         @(Get-FindingMatch -Database $db (Join-Path $root 'one/*.txt')).FullName | Should -Be @($keyA.Path)
     }
 
+    It 'gives the matches of piped findings, files and matches only, each once (the whole catalog came out once per object)' {
+        $piped = @(Get-Finding -Database $db -Path (Join-Path $root 'two') | Get-FindingMatch)
+        Join-Sorted $piped.FullName | Should -Be (Join-Sorted $keyB.Path, $token.Path) -Because 'each piped finding gives its own file''s matches, brackets in names taken literally'
+        @(Get-Item -LiteralPath $keyA.Path | Get-FindingMatch -Database $db).FullName | Should -Be @($keyA.Path)
+        @(Get-FindingMatch -Database $db -Rule github-token | Get-FindingMatch -Database $db).FullName | Should -Be @($token.Path)
+    }
+
     It 'returns at most -First findings' {
         @(Get-FindingMatch -Database $db -First 2) | Should -HaveCount 2
         @(Get-FindingMatch -Database $db -First 0) | Should -BeNullOrEmpty
@@ -1222,6 +1229,15 @@ Describe 'Mistakes a user makes with rules and findings' {
     ) {
         $file = Write-RulesFile (Join-Path $TestDrive "never-$([guid]::NewGuid()).psd1") $Text
         { Get-ScanRule -RulePath $file } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage $Message
+    }
+
+    It 'refuses a Pattern over 32,768 characters, which .NET could not compile without overflowing the stack, saying how to split it' {
+        # 200,000 alternatives (2.6 MB) ended the process with a stack overflow at the scan's first file.
+        $words = (1..40000 | ForEach-Object { "word$_" }) -join '|'
+        $file = Write-RulesFile (Join-Path $TestDrive 'huge-pattern.psd1') "@{ Rules = @( @{ Id = 'huge'; Pattern = '(?:$words)' } ) }"
+        { Get-ScanRule -RulePath $file } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage '*Pattern is * characters long; at most 32,768*Keywords*'
+        $limit = Write-RulesFile (Join-Path $TestDrive 'limit-pattern.psd1') "@{ Rules = @( @{ Id = 'limit'; Pattern = 'a$('b' * 32766)c' } ) }"
+        (Get-ScanRule -RulePath $limit -ExcludeBuiltin).Pattern.Length | Should -Be 32768
     }
 
     It 'takes 1.5KB as 1536 bytes' {

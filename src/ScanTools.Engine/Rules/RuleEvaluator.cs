@@ -90,7 +90,7 @@ internal sealed class RuleEvaluator
             {
                 continue;
             }
-            long limit = r.MaximumFileSize ?? _limit;
+            long limit = Math.Min(r.MaximumFileSize ?? _limit, RuleSet.MaxContentLength);
             if (stat.Length > limit && stat.Length is not 4096)
             {
                 oversized = true;
@@ -106,7 +106,7 @@ internal sealed class RuleEvaluator
                 _stats.AddOversized();
             }
         }
-        return (int)Math.Min(need, Array.MaxLength - 1);
+        return (int)Math.Min(need, RuleSet.MaxContentLength);
     }
 
     /// <summary>
@@ -166,7 +166,7 @@ internal sealed class RuleEvaluator
             {
                 continue;
             }
-            long limit = r.MaximumFileSize ?? _limit;
+            long limit = Math.Min(r.MaximumFileSize ?? _limit, RuleSet.MaxContentLength);
             if (!complete || content.Length > limit)
             {
                 // Larger than this rule reads. A stat size of 4096 (a sysfs pseudo-file) was read up to the limit to
@@ -179,7 +179,23 @@ internal sealed class RuleEvaluator
                 skippedBinary = true;
                 continue;
             }
-            text ??= Decode(content, utf16);
+            if (text is null)
+            {
+                try
+                {
+                    text = Decode(content, utf16);
+                }
+                catch (OutOfMemoryException)
+                {
+                    // Several workers each decoding a file near the limit at once: this file goes unread, the scan goes on.
+                    problems.Add(new ScanError(fullPath, ScanErrorKind.ContentUnreadable,
+                        $"The file's text ({content.Length:N0} bytes) did not fit in memory to be matched by the rules; its content was not read. Lower -ContentSizeLimit or -ThrottleLimit."));
+                    ContentSkipped = true;
+                    _found.Clear();
+                    _hidden.Clear();
+                    return;
+                }
+            }
             if (!counted)
             {
                 _stats.AddContent(content.Length);

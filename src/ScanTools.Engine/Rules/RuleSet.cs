@@ -13,6 +13,14 @@ public sealed class RuleSet
     /// <summary>Content larger than this is not read for rules unless a rule's MaximumFileSize says otherwise: 10 MiB.</summary>
     public const long DefaultContentSizeLimit = 10L << 20;
 
+    /// <summary>
+    /// The largest file the content rules ever read, whatever -ContentSizeLimit or a rule's MaximumFileSize allow:
+    /// 1,073,741,791 bytes (1 GiB less 33 bytes), the longest string .NET holds (0x3FFFFFDF characters), since patterns
+    /// match decoded text. A larger file was decoded into a string that could not exist, and the OutOfMemoryException
+    /// failed the whole scan; now it is counted as too large (OversizedSkipped), unread.
+    /// </summary>
+    public const int MaxContentLength = 0x3FFFFFDF;
+
     private static readonly Lazy<RuleSet> BuiltinRules = new(LoadBuiltin);
 
     /// <summary>Wraps <paramref name="rules"/>; ids must be distinct.</summary>

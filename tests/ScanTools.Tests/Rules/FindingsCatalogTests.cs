@@ -93,6 +93,33 @@ public sealed class FindingsCatalogTests : CatalogTest
     }
 
     [Fact]
+    public void A_file_longer_than_any_string_is_counted_oversized_unread_and_the_scan_records_the_rest()
+    {
+        // A newcomer's 1.2 GB file under -ContentSizeLimit 2000MB: its text could not become a .NET string, and the
+        // OutOfMemoryException failed the whole scan with no file recorded. Sparse, so it costs no disk.
+        string root = T.Dir("tree");
+        var planted = Plant(root, 3);
+        using (FileStream big = File.Create(Path.Combine(root, "huge.txt")))
+        {
+            big.Write(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("hello ", 2000)))); // text, not binary, where rules look
+            big.SetLength(RuleSet.MaxContentLength + 1L);
+        }
+        string db = Path.Combine(T.Path, "c.db");
+        ScanRun run;
+        using (ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { root }, Rules = RuleSet.Builtin, ContentSizeLimit = 2000L << 20 }, new ScanJobSettings { Registry = Registry }))
+        {
+            job.Pump(new ScanObserver());
+            run = job.Completion.Result;
+        }
+        Assert.Equal(ScanRunStatus.Completed, run.Status);
+        Assert.Equal(planted.Count + 1, run.Files);
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun stored = reader.GetScanRuns().Single();
+        Assert.Equal(1L, stored.OversizedSkipped);
+        Assert.Equal(planted.Count, Matches(db).Select(m => m.FullName).Distinct().Count());
+    }
+
+    [Fact]
     public void Findings_stay_open_on_rescan_resolve_when_gone_and_reopen_as_new()
     {
         string root = T.Dir("tree");
