@@ -17,6 +17,13 @@ public sealed class StartScanCommand : CatalogWriteCommand
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
     private readonly List<string> _roots = new();
+
+    /// <summary>
+    /// Folders given by name that do not exist (an unmounted share): reported as PathNotFound, and scanned as roots all the
+    /// same, so that the run records them (RootNotFound error items, its Roots, exit code 3). A night that missed a share
+    /// looked clean before: Completed, no error, exit 0.
+    /// </summary>
+    private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
     private int _pathsReceived;
     private volatile ScanJob? _job;
 
@@ -155,8 +162,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     }
                     else
                     {
-                        WriteError(new ErrorRecord(new FolderNotFoundException($"Cannot find the folder '{folder}' because it does not exist."),
+                        WriteError(new ErrorRecord(new FolderNotFoundException($"Cannot find the folder '{folder}' because it does not exist; the run records it as a RootNotFound error item."),
                             "PathNotFound", ErrorCategory.ObjectNotFound, folder));
+                        RecordMissing(folder);
                     }
                 }
                 if (pattern && folders == 0 && resolved.Any())
@@ -167,6 +175,10 @@ public sealed class StartScanCommand : CatalogWriteCommand
             catch (ItemNotFoundException ex)
             {
                 WriteError(new ErrorRecord(ex as FolderNotFoundException ?? new FolderNotFoundException(ex.Message, ex), "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                if (!literal && !WildcardPattern.ContainsWildcardCharacters(p))
+                {
+                    RecordMissing(ToFileSystemPath(p)); // a folder by name, not a pattern that matched nothing
+                }
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
             {
@@ -175,10 +187,18 @@ public sealed class StartScanCommand : CatalogWriteCommand
         }
     }
 
+    private void RecordMissing(string folder)
+    {
+        if (_missing.Add(System.IO.Path.TrimEndingDirectorySeparator(folder)))
+        {
+            _roots.Add(folder);
+        }
+    }
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        if (_roots.Count == 0)
+        if (_roots.Count == _missing.Count)
         {
             // Every path failed and was reported; a scheduled scan must not end as if it had scanned.
             ThrowTerminatingError(new ErrorRecord(
@@ -253,7 +273,13 @@ public sealed class StartScanCommand : CatalogWriteCommand
                 run = job.Pump(new ScanObserver
                 {
                     OnRecord = WriteObject,
-                    OnError = e => WriteError(ScanErrorRecord(e)),
+                    OnError = e =>
+                    {
+                        if (e.Kind != ScanErrorKind.RootNotFound || !_missing.Contains(System.IO.Path.TrimEndingDirectorySeparator(e.Path)))
+                        {
+                            WriteError(ScanErrorRecord(e)); // a missing root was reported as PathNotFound already
+                        }
+                    },
                     OnProgress = p =>
                     {
                         progress.StatusDescription = ProgressText.Status(p);

@@ -272,8 +272,14 @@ Describe 'Start-Scan' {
             $scanErrors[0].TargetObject | Should -Be $missing
             $run | Should -BeOfType ScanTools.Storage.ScanRun
             $run.Status | Should -Be 'Completed'
-            $run.Roots | Should -Be @($errorRoot)
             $run.Files | Should -Be (Get-TestFileCount -LiteralPath $errorRoot)
+            # An unmounted share must not make a clean night: the run records the folder and counts the error (exit code 3).
+            Join-Sorted $run.Roots | Should -Be (Join-Sorted $missing, $errorRoot)
+            $run.Errors | Should -Be 1
+            $run.ExitCode | Should -Be 'CompletedWithErrors'
+            $stored = @(Get-ScanError -Database $db -ScanId $run.Id)
+            $stored.Kind | Should -Be @('RootNotFound')
+            $stored.Path | Should -Be @($missing)
         }
 
         It 'turns PathNotFound into a terminating error with -ErrorAction Stop' {
