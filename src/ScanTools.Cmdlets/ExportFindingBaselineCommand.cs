@@ -32,6 +32,10 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Append { get; set; }
 
+    /// <summary>Replace a baseline that lists findings even when none came through the pipeline (empty it).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Return the file written.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -44,6 +48,14 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     {
         RuleSupport.WarnOfFilesWithoutMatches(this, _withoutMatches);
         string path = RuleSupport.OutputFilePath(this, Path, "InvalidBaselinePath");
+        if (_matches.Count == 0 && !Append && !Force && FindingBaseline.EntriesIn(path) is int kept and > 0)
+        {
+            // An upstream query that found nothing (a mistyped -Rule) emptied the list of accepted findings without a word.
+            WriteError(new ErrorRecord(new InvalidOperationException(
+                $"No findings came through the pipeline, so the baseline '{path}' was kept as it was ({kept:N0} accepted finding{(kept == 1 ? "" : "s")}). Check the command before the pipe; to empty the baseline, add -Force."),
+                "NoFindingsPiped", ErrorCategory.InvalidData, Path));
+            return;
+        }
         FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
         foreach (FindingMatch m in _matches)
         {

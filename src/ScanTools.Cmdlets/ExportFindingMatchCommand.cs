@@ -40,6 +40,10 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoClobber { get; set; }
 
+    /// <summary>Replace -Path even when it is a ScanTools baseline (Export-FindingBaseline's file).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Return the file written.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -74,6 +78,13 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
         {
             ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{path}' does not say which format to write: name it .sarif or .csv, or add -Format Sarif or -Format Csv."), "UnknownExportFormat", Path));
             return;
+        }
+        if (!Force && FindingBaseline.EntriesIn(path) is int accepted)
+        {
+            // .json means SARIF: a baseline named accepted.json was replaced by a report, its accepted findings gone.
+            ThrowTerminatingError(new ErrorRecord(new IOException(
+                $"'{path}' is a ScanTools baseline ({accepted:N0} accepted finding{(accepted == 1 ? "" : "s")}); Export-FindingMatch would replace it with a report. Choose another -Path, or add -Force to replace it."),
+                "FileIsBaseline", ErrorCategory.ResourceExists, Path));
         }
         if (NoClobber && File.Exists(path))
         {

@@ -1178,6 +1178,34 @@ Describe 'Mistakes a user makes with rules and findings' {
         @(Import-Csv -LiteralPath $csv).Fingerprint | Should -Be @(Get-FindingMatch -Database $db).Fingerprint
     }
 
+    It 'keeps a baseline that lists findings when none come through the pipe, unless -Force (a mistyped -Rule emptied it)' {
+        $baseline = Join-Path $out 'kept.json'
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $baseline -Reason 'accepted'
+        $before = Get-Content -LiteralPath $baseline -Raw
+        $accepted = @(Get-FindingMatch -Database $db).Count
+
+        Get-FindingMatch -Database $db -Rule 'no-such-rule' | Export-FindingBaseline -Path $baseline -ErrorVariable refused -ErrorAction SilentlyContinue
+
+        $refused | Should -HaveCount 1
+        $refused[0].FullyQualifiedErrorId | Should -Be 'NoFindingsPiped,ScanTools.Commands.ExportFindingBaselineCommand'
+        "$refused" | Should -BeLike "*($accepted accepted finding*-Force*"
+        Get-Content -LiteralPath $baseline -Raw | Should -Be $before
+        Get-FindingMatch -Database $db -Rule 'no-such-rule' | Export-FindingBaseline -Path $baseline -Force
+        (Get-Content -LiteralPath $baseline -Raw | ConvertFrom-Json).findings | Should -BeNullOrEmpty
+    }
+
+    It 'does not replace a baseline with a report (.json means SARIF) unless -Force' {
+        $baseline = Join-Path $out 'accepted.json'
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $baseline
+        $before = Get-Content -LiteralPath $baseline -Raw
+
+        { Get-FindingMatch -Database $db | Export-FindingMatch -Path $baseline } | Should -Throw -ErrorId 'FileIsBaseline,ScanTools.Commands.ExportFindingMatchCommand' -ExpectedMessage '*is a ScanTools baseline*-Force*'
+
+        Get-Content -LiteralPath $baseline -Raw | Should -Be $before
+        Get-FindingMatch -Database $db | Export-FindingMatch -Path $baseline -Force
+        (Get-Content -LiteralPath $baseline -Raw | ConvertFrom-Json).runs | Should -Not -BeNullOrEmpty
+    }
+
     It 'writes a finding piped twice once' {
         $sarif = Join-Path $out 'twice.sarif'
         $found = @(Get-FindingMatch -Database $db)

@@ -104,6 +104,27 @@ public sealed class FindingBaseline
         return baseline;
     }
 
+    /// <summary>
+    /// The number of findings <paramref name="path"/> lists when it is a ScanTools baseline of at most 64 MiB, else null
+    /// (missing, unreadable, or anything else). Commands that would replace a file ask it first.
+    /// </summary>
+    public static int? EntriesIn(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length > (64L << 20))
+            {
+                return null;
+            }
+            return Load(path).Entries.Count;
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Writes the baseline as JSON (UTF-8), replacing the file through a temporary file in its folder.</summary>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
