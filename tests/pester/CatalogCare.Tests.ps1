@@ -99,13 +99,27 @@ Describe 'Backup-ScanCatalog' {
         (Get-ScanRun -Database $target -Last 1).Files | Should -Be (Get-TestFileCount -LiteralPath $h.Root)
     }
 
-    It 'refuses an existing file without -Force, keeps it, and replaces it with -Force' {
+    It 'refuses an existing backup without -Force, keeps it, and replaces it with -Force' {
         $h = New-History
         $target = Join-Path $backups 'exists.db'
-        Set-Content -LiteralPath $target -Value 'keep me'
+        $null = Backup-ScanCatalog -Database $h.Database -Destination $target
+        $null = Start-Scan -Path $h.Root -Database $h.Database
         { Backup-ScanCatalog -Database $h.Database -Destination $target -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
-        Get-Content -LiteralPath $target | Should -Be 'keep me'
-        (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 4
+        (Get-ScanRun -Database $target).Count | Should -Be 4 -Because 'the earlier backup is kept'
+        (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 5
+    }
+
+    It 'refuses with -Force too a file that is not a ScanTools catalog (a text file, another SQLite database), and keeps it' -ForEach @(
+        @{ Case = 'text'; Make = { param($p) Set-Content -LiteralPath $p -Value 'keep me' } }
+        @{ Case = 'other SQLite'; Make = { param($p) Invoke-TestSql -Database $p -Sql 'CREATE TABLE t (x); INSERT INTO t VALUES (1);' } }
+    ) {
+        $h = New-History
+        $target = Join-Path $backups "foreign-$([guid]::NewGuid().ToString('N')).db"
+        & $Make $target
+        $before = [IO.File]::ReadAllBytes($target)
+        { Backup-ScanCatalog -Database $h.Database -Destination $target -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidDestination*' -ExpectedMessage '*is not a ScanTools catalog or backup; -Force replaces only those*'
+        [IO.File]::ReadAllBytes($target) | Should -Be $before
     }
 
     It 'refuses a missing folder, a folder and the catalog itself with InvalidDestination' -ForEach @(
