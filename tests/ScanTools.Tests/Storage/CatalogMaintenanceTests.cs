@@ -157,7 +157,12 @@ public sealed class CatalogMaintenanceTests : CatalogTest
         Assert.Contains("is a folder", Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, folder)).Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, Path.Combine(folder, "no", "x.db"))).Message, StringComparison.Ordinal);
         Assert.Equal(CatalogErrorCode.NotFound, Assert.Throws<CatalogException>(() => CatalogMaintenance.Backup(Path.Combine(folder, "none.db"), Path.Combine(folder, "y.db"))).Code);
-        CatalogBackupResult replaced = CatalogMaintenance.Backup(db, existing, overwrite: true);
+        // -Force replaces an earlier backup, never a file that is not a catalog.
+        Assert.Contains("not a ScanTools catalog", Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, existing, overwrite: true)).Message, StringComparison.Ordinal);
+        Assert.Equal("keep me", File.ReadAllText(existing));
+        string earlier = Path.Combine(folder, "earlier.db");
+        Assert.Equal(5, CatalogMaintenance.Backup(db, earlier).Runs);
+        CatalogBackupResult replaced = CatalogMaintenance.Backup(db, earlier, overwrite: true);
         Assert.Equal(5, replaced.Runs);
     }
 
@@ -248,11 +253,12 @@ public sealed class CatalogMaintenanceTests : CatalogTest
 
         string folder = T.Dir("copies");
         string target = Path.Combine(folder, "estate.db");
-        File.WriteAllText(target, "the previous backup");
+        CatalogMaintenance.Backup(db, target);
+        byte[] previous = File.ReadAllBytes(target);
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         Assert.Throws<OperationCanceledException>(() => CatalogMaintenance.Backup(db, target, overwrite: true, cancelled.Token));
-        Assert.Equal("the previous backup", File.ReadAllText(target));
+        Assert.Equal(previous, File.ReadAllBytes(target)); // the previous backup stays
 
         string dead = target + ".partial-999999-0123456789abcdef"; // no such process
         File.WriteAllText(dead, "left by a killed backup");
