@@ -304,7 +304,7 @@ Describe 'Start-Scan -Rule: planted secrets' {
 
         $aws.Excerpt | Should -BeExactly (Get-Redacted $planted.settings.Secret)
         $password | Should -HaveCount 1
-        $password[0].Excerpt | Should -BeExactly (';Password=' + (Get-Redacted $passwordSecret))
+        $password[0].Excerpt | Should -BeExactly ('Password=' + (Get-Redacted $passwordSecret)) -Because 'the match starts at the key, not at the separator before it'
     }
 
     It 'does not match a file with a NUL byte in its first 8,000 bytes' {

@@ -92,14 +92,19 @@
             Description = 'A JSON Web Token'
             Severity    = 'Medium'
             Keywords    = 'eyJ'
-            Pattern     = '\b(?<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})'
+            # Starts only where a run of token characters starts: from every 'eyJ' inside a run, as \b allowed after '-',
+            # 1 MB of '-eyJ' took quadratic time and the 1 s limit hid a real token after it.
+            Pattern     = '(?<![A-Za-z0-9_-])(?<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})'
         }
         @{
             Id          = 'connection-string-password'
             Description = 'A password in a connection string or settings line (Password=..., Pwd=..., DB_PASSWORD=..., quoted or not)'
             Severity    = 'High'
             Keywords    = 'password', 'pwd', 'passwd'
-            Pattern     = '(?i)(?:^|[^a-z0-9])(?:[a-z0-9]+_)*(?:password|passwd|pwd)\s*=\s*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>[^;"''\s&<>]{4,200}))'
+            # The key from its start (DB_PASSWORD: 'word_' parts tried only where a run of letters, digits and '_'
+            # begins), or the keyword alone after any other character. The former prefix tried the parts from every
+            # '_': 100 KB of 'a_' before a password took quadratic time, and the 1 s limit hid the password.
+            Pattern     = '(?i)(?:(?<![a-z0-9_])(?:[a-z0-9]+_)+|(?<![a-z0-9]))(?:password|passwd|pwd)\s*=\s*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>[^;"''\s&<>]{4,200}))'
         }
         @{
             Id          = 'url-password'

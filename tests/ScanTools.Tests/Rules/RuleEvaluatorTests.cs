@@ -108,6 +108,23 @@ public sealed class RuleEvaluatorTests
         Assert.Equal((3, 3), (found[1].Line!.Value, found[1].Column!.Value));
     }
 
+    /// <summary>
+    /// Padding a newcomer put before a real secret: the patterns were tried from every position inside it, each try
+    /// running to its end, so 100 KB took quadratic time, the 1 s limit stopped the rule (RuleFailed) and the secret
+    /// went unreported. The rules must find it, whatever the padding.
+    /// </summary>
+    [Theory]
+    [InlineData("connection-string-password", "a_", 51_200, "\nPassword=RealSecretPass99\n", "RealSecretPass99")]
+    [InlineData("connection-string-password", "db_", 40_000, "password=RealSecretPass99\n", "RealSecretPass99")]
+    [InlineData("jwt", "-eyJ", 250_000, " eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")]
+    public void Padding_before_a_secret_does_not_hide_it(string rule, string pad, int times, string tail, string secret)
+    {
+        string text = string.Concat(Enumerable.Repeat(pad, times)) + tail;
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { rule }), "/srv/app/padded.txt", Encoding.UTF8.GetBytes(text));
+        Assert.Empty(problems);
+        Assert.Contains(matches, m => m.Fingerprint == RuleEvaluator.Fingerprint(rule, "/srv/app/padded.txt", secret));
+    }
+
     [Theory]
     [InlineData("connection-string-password", "Server=x;Password=\"Quoted Pass 123\";", "Quoted Pass 123")]
     [InlineData("connection-string-password", "PASSWORD='hunter2hunter2'", "hunter2hunter2")]
