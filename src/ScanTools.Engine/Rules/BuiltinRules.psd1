@@ -21,7 +21,9 @@
             Description = 'A private key in PEM or OpenSSH form'
             Severity    = 'Critical'
             Keywords    = 'PRIVATE KEY'
-            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n|\\r)*(?<secret>[A-Za-z0-9+/=:,\s\\-]{31,20000}?[A-Za-z0-9+/=])(?:\s|\\n|\\r)*-----END'
+            # The body stops at the next '-----' (its END, or another BEGIN): 60 KB of BEGIN lines without an END took each
+            # 20,000 characters ahead, past the 1 s limit, and a real key after them went unreported.
+            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n|\\r)*(?<secret>(?:(?!-----)[A-Za-z0-9+/=:,\s\\-]){31,20000}?[A-Za-z0-9+/=])(?:\s|\\n|\\r)*-----END'
         }
         @{
             Id          = 'aws-access-key-id'

@@ -125,6 +125,17 @@ public sealed class RuleEvaluatorTests
         Assert.Contains(matches, m => m.Fingerprint == RuleEvaluator.Fingerprint(rule, "/srv/app/padded.txt", secret));
     }
 
+    [Fact]
+    public void Key_headers_without_an_end_before_a_key_do_not_hide_it()
+    {
+        string body = string.Join("\n", Enumerable.Range(0, 10).Select(i => new string((char)('A' + i), 64)));
+        string text = string.Concat(Enumerable.Repeat("-----BEGIN RSA PRIVATE KEY-----", 2000))
+            + "\n-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n-----END RSA PRIVATE KEY-----\n";
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { "private-key" }), "/srv/app/padded.pem", Encoding.UTF8.GetBytes(text));
+        Assert.Empty(problems);
+        Assert.Contains(matches, m => m.Fingerprint == RuleEvaluator.Fingerprint("private-key", "/srv/app/padded.pem", body));
+    }
+
     [Theory]
     [InlineData("connection-string-password", "Server=x;Password=\"Quoted Pass 123\";", "Quoted Pass 123")]
     [InlineData("connection-string-password", "PASSWORD='hunter2hunter2'", "hunter2hunter2")]
