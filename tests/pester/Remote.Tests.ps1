@@ -93,12 +93,15 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
             $s[0].UnacknowledgedBatches | Should -Be 0
             $s[0].Backlog | Should -BeGreaterOrEqual 0
             @(Get-ScanSession) | Where-Object { $_ -is [ScanTools.Remote.RemoteStatistics] } | Should -HaveCount 1
+            # The publisher tells the broker it lives while it is open, and a consumer with -IdleTimeout waits for it: close it first.
+            $lease.Dispose()
+            $lease = $null
             $job | Receive-Job -Wait -AutoRemoveJob
             $job = $null
             @(Get-ScanRun -Database $db) | Should -HaveCount 1
         }
         finally {
-            $lease.Dispose()
+            if ($lease) { $lease.Dispose() }
             # A failed assertion must not leave this consumer running into the next test's batches.
             if ($job) { $job | Stop-Job -PassThru | Remove-Job -Force }
         }
