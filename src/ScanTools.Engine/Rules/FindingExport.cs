@@ -197,8 +197,8 @@ public static class FindingExport
         {
             string?[] cells =
             {
-                m.Severity.ToString(), m.RuleId, m.FullName, Num(m.Line), Num(m.Column), m.Excerpt, m.Fingerprint, m.Status.ToString(),
-                Num(m.FirstScanId), Num(m.LastScanId), Num(m.ResolvedScanId), m.Baselined ? "True" : "False", m.BaselineReason,
+                m.Severity.ToString(), m.RuleId, m.FullName, Num(m.Line), Num(m.Column), Inert(m.Excerpt), m.Fingerprint, m.Status.ToString(),
+                Num(m.FirstScanId), Num(m.LastScanId), Num(m.ResolvedScanId), m.Baselined ? "True" : "False", Inert(m.BaselineReason),
             };
             output.Write(string.Join(",", cells.Select(Quote)));
             output.Write("\r\n");
@@ -206,6 +206,15 @@ public static class FindingExport
     }
 
     private static string? Num(long? n) => n?.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Free text from scanned files (Excerpt) or from whoever wrote the baseline (BaselineReason), made inert for
+    /// spreadsheets: a cell that starts with '=', '+', '-', '@', a tab or a CR is a formula to Excel and LibreOffice
+    /// (CSV injection; a file holding "=HYPERLINK(...)" put one in the report), so it gets a leading apostrophe, as
+    /// OWASP recommends. Paths start with '/' or a drive letter and are left as they are.
+    /// </summary>
+    internal static string? Inert(string? cell) =>
+        cell is { Length: > 0 } && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + cell : cell;
 
     private static string Quote(string? cell)
     {

@@ -32,6 +32,24 @@ public sealed class FindingExportTests
         return list;
     }
 
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")")]
+    [InlineData("+cmd", "'+cmd")]
+    [InlineData("-----BEGIN RSA PRIVATE KEY…", "'-----BEGIN RSA PRIVATE KEY…")]
+    [InlineData("@SUM(1)", "'@SUM(1)")]
+    [InlineData("\tx", "'\tx")]
+    [InlineData("key = \"ab…\"", "key = \"ab…\"")]
+    public void Csv_cells_of_free_text_never_start_as_a_spreadsheet_formula(string excerpt, string cell)
+    {
+        var m = new FindingMatch { FullName = "/data/a.txt", Directory = "/data", Name = "a.txt", RuleId = "jwt", Severity = RuleSeverity.Medium, Line = 1, Column = 1, Excerpt = excerpt, Fingerprint = new string('a', 32), BaselineReason = excerpt };
+        var w = new StringWriter();
+        FindingExport.WriteCsv(w, new[] { m });
+        string row = w.ToString().Split("\r\n")[1];
+        string quoted = cell.IndexOfAny(new[] { ',', '"' }) >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
+        Assert.Contains("," + quoted + "," + m.Fingerprint + ",", row, StringComparison.Ordinal);
+        Assert.EndsWith("," + quoted, row, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Sarif_output_is_valid_against_the_schema_and_holds_every_match()
     {
