@@ -47,6 +47,11 @@ public abstract class CatalogCommand : PSCmdlet
                 // An explicit -Database wins: the variable is not read (it may hold a broker address other commands use).
                 explicitPath || string.IsNullOrWhiteSpace(environment) ? string.Empty : CatalogPathOf(environment!));
             _ = ScanTools.Platform.CanonicalPath.Resolve(location.Path); // a loop of links is a path mistake, said here
+            if (location.Path.IndexOfAny(new[] { '*', '?' }) >= 0 && !File.Exists(location.Path))
+            {
+                // Start-Scan -Database ./c*.db created a catalog named 'c*.db' (with its -wal, -shm and lock files).
+                throw new ArgumentException($"'{location.Path}' has a wildcard character ('*' or '?') and names no existing catalog: -Database takes one literal path, not a pattern. Give the catalog's full name.");
+            }
             return location;
         }
         catch (IOException ex)

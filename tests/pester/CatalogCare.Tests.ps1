@@ -126,6 +126,7 @@ Describe 'Backup-ScanCatalog' {
         @{ Case = 'missing folder'; Target = { Join-Path $backups 'no/such/x.db' } }
         @{ Case = 'folder'; Target = { $backups } }
         @{ Case = 'catalog itself'; Target = { $h.Database } }
+        @{ Case = 'wildcard'; Target = { Join-Path $backups 'b*.db' } }
     ) {
         $h = New-History
         { Backup-ScanCatalog -Database $h.Database -Destination (& $Target) -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'

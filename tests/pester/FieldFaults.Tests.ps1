@@ -243,6 +243,13 @@ Describe 'Catalog paths and filters that are mistakes' {
         $null = Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $db
     }
 
+    It 'refuses a -Database with * or ? that names no catalog, creating nothing (a file named ''c*.db'' was made)' {
+        $pattern = Join-Path $catalogs 'c*.db'
+        { Start-Scan -Path $PSScriptRoot -Database $pattern -ErrorAction Stop } | Should -Throw -ErrorId "InvalidCatalogPath,$scan" -ExpectedMessage '*wildcard character*literal path*'
+        { Get-Finding -Database (Join-Path $catalogs 'what?.db') -ErrorAction Stop } | Should -Throw -ErrorId "InvalidCatalogPath,$find"
+        @(Get-ChildItem -LiteralPath $catalogs -Filter 'c`**' -Force) | Should -BeNullOrEmpty
+    }
+
     It 'refuses a blank -Database instead of using another catalog' {
         { Get-Finding -Database '   ' } | Should -Throw -ErrorId "InvalidCatalogPath,$find" -ExpectedMessage '*blank*'
         { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database '  ' } | Should -Throw -ErrorId "InvalidCatalogPath,$scan"

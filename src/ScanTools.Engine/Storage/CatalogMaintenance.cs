@@ -235,6 +235,10 @@ public static class CatalogMaintenance
     {
         string source = CanonicalPath.Resolve(databasePath);
         string target = System.IO.Path.GetFullPath(destination);
+        if (target.IndexOfAny(new[] { '*', '?' }) >= 0 && !File.Exists(target))
+        {
+            throw new ScanArgumentException($"The destination '{target}' has a wildcard character ('*' or '?'): -Destination takes one literal path, not a pattern. Give the backup file's full name.");
+        }
         if (Directory.Exists(target))
         {
             throw new ScanArgumentException($"The destination '{target}' is a folder. Give the path of the backup file, for example '{System.IO.Path.Join(target, System.IO.Path.GetFileName(source))}'.");
