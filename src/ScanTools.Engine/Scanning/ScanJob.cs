@@ -395,7 +395,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
             using CatalogReader reader = CatalogReader.Open(databasePath);
             return reader.GetScanRun(runKey);
         }
-        catch (CatalogException ex) when (ex.Code is CatalogErrorCode.OpenFailed or CatalogErrorCode.Corrupt)
+        catch (CatalogException ex) when (ex.Code is CatalogErrorCode.OpenFailed or CatalogErrorCode.Corrupt or CatalogErrorCode.NotFound)
         {
             unreadable = ex; // not the run's failure: it is committed (SQLite's "disk I/O error" when its -wal went missing)
             return null;
@@ -407,7 +407,12 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     /// deleted or replaced while the writer held it (the writer still writes the log it opened, which a new
     /// connection cannot find). What was committed is folded into the catalog when the writer closes.
     /// </summary>
-    internal static CatalogException CommittedRunNotSeen(string databasePath, CatalogException? unreadable = null) => new(CatalogErrorCode.WriteFailed, databasePath,
+    internal static CatalogException CommittedRunNotSeen(string databasePath, CatalogException? unreadable = null) => unreadable?.Code == CatalogErrorCode.NotFound
+        // The file was moved or deleted under the writer, which went on writing the file it had open: "there is no catalog,
+        // run Start-Scan to create one" (what opening it said) sent a newcomer looking for a scan that had in fact completed.
+        ? new(CatalogErrorCode.WriteFailed, databasePath,
+            $"The run was committed, but '{databasePath}' is gone: the catalog file was moved or deleted while the command wrote it. If it was moved, the run is in the file at its new place (Get-ScanRun -Database NEWPATH); if it was deleted, what the run wrote went with it. Scan again to record the files at '{databasePath}'.", unreadable)
+        : new(CatalogErrorCode.WriteFailed, databasePath,
         $"The run was committed, but a new connection to '{databasePath}' " + (unreadable is null ? "does not see it" : $"cannot read it back ({unreadable.Message})") +
         ": the catalog's -wal file was most likely deleted or replaced while it was written. Never delete a catalog's -wal or -shm file " +
         "while a command uses it. What was committed is folded into the catalog when its writer closes; check with Get-ScanRun once the " +

@@ -131,6 +131,44 @@ public sealed class FieldFaultTests : CatalogTest
         Assert.Equal(kept, Sql.Scalar(db, "SELECT bytes FROM scan_runs;"));
     }
 
+    [LinuxFact]
+    public void ACatalogMovedWhileAScanWritesIt_IsSaidToBeGone_AndTheRunIsInTheMovedFile()
+    {
+        // A newcomer's mv of the catalog mid-scan ended with "There is no catalog ... Run Start-Scan to create one",
+        // while the moved file held the run, Completed, with every file.
+        for (int d = 0; d < 40; d++)
+        {
+            T.File($"tree/d{d:D2}/f.txt");
+        }
+        string db = T.Db();
+        string moved = db + ".moved";
+        using var release = new ManualResetEventSlim();
+        int listed = 0;
+        var settings = new ScanJobSettings
+        {
+            Registry = Registry,
+            ReportErrors = false,
+            EntryListed = path =>
+            {
+                if (Path.GetFileName(path) == "f.txt" && Interlocked.Increment(ref listed) == 10)
+                {
+                    release.Wait(TimeSpan.FromSeconds(60));
+                }
+            },
+        };
+        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, settings);
+        SpinWait.SpinUntil(() => Volatile.Read(ref listed) >= 10, TimeSpan.FromSeconds(60));
+        File.Move(db, moved);
+        release.Set();
+
+        var failure = Assert.IsType<CatalogException>(Assert.Throws<AggregateException>(() => job.Completion.Wait(TimeSpan.FromSeconds(60))).InnerException);
+        Assert.Contains("is gone: the catalog file was moved or deleted", failure.Message, StringComparison.Ordinal);
+        Registry.CloseAll();
+        using CatalogReader reader = CatalogReader.Open(moved);
+        ScanRun run = reader.GetScanRuns().Single();
+        Assert.Equal((ScanRunStatus.Completed, 40L), (run.Status, run.Files));
+    }
+
     [Fact]
     public void AnEmptyFile_IsReportedAsEmpty_NotAsAnOldSchema_AndBecomesACatalogOnFirstWrite()
     {
