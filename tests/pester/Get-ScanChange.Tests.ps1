@@ -18,7 +18,10 @@ BeforeAll {
     Move-Item -LiteralPath (Join-Path $root 'docs/report2.txt') -Destination (Join-Path $root 'src/report2.txt')
     Remove-Item -LiteralPath (Join-Path $root 'docs/report3.txt')
     $null = New-TestFile -Path (Join-Path $root 'src/new.txt') -Content 'new'
-    if (-not $IsWindows) { chmod 600 (Join-Path $root 'src/b.txt') }
+    if (-not $IsWindows) {
+        chmod 600 (Join-Path $root 'src/b.txt')
+        chmod 640 (Join-Path $root 'src/report2.txt') # moved and changed in one run: Renamed, with Mode
+    }
     $run2 = Start-Scan -Path $root -Database $db -Hash
     $aLengthAtRun2 = (Get-Item -LiteralPath (Join-Path $root 'src/a.txt')).Length
 
@@ -122,6 +125,11 @@ Describe 'Get-ScanChange' {
             $s.Modified | Should -Be $(if ($IsWindows) { 1 } else { 2 })
             $s.HashChanged | Should -Be 1
             $s.Entries | Should -Be $run2.Files
+            # Each property count is what -Property of that name selects, renamed files included.
+            foreach ($p in 'Length', 'LastWriteTime', 'Hash', 'Mode', 'Owner', 'LinkTarget', 'Kind') {
+                $s."${p}Changed" | Should -Be @(Get-ScanChange -Database $db -ScanId $run2.Id -Property $p).Count -Because "$p"
+            }
+            if (-not $IsWindows) { $s.ModeChanged | Should -Be 2 -Because 'b.txt was modified, report2.txt moved, and both chmodded' }
         }
     }
 

@@ -114,16 +114,15 @@ public sealed partial class CatalogReader
                 case ScanChangeType.Added: added++; break;
                 case ScanChangeType.Removed: removed++; break;
                 case ScanChangeType.Renamed: renamed++; break;
-                default:
-                    modified++;
-                    for (int bit = 0; bit < byProperty.Length; bit++)
-                    {
-                        if (((int)c.Properties & (1 << bit)) != 0)
-                        {
-                            byProperty[bit]++;
-                        }
-                    }
-                    break;
+                default: modified++; break;
+            }
+            // As -Property selects them: a file moved and changed in one run is Renamed with the properties that changed.
+            for (int bit = 0; bit < byProperty.Length; bit++)
+            {
+                if (((int)c.Properties & (1 << bit)) != 0)
+                {
+                    byProperty[bit]++;
+                }
             }
         }
         long entries = 0;

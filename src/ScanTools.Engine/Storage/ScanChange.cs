@@ -136,25 +136,25 @@ public sealed class ScanChangeSummary
     /// <summary>All changes.</summary>
     public long Total => Added + Removed + Modified + Renamed;
 
-    /// <summary>Modified files whose size changed.</summary>
+    /// <summary>Modified or renamed files whose size changed (what -Property selects).</summary>
     public long LengthChanged { get; init; }
 
-    /// <summary>Modified files whose last-write time changed.</summary>
+    /// <summary>Modified or renamed files whose last-write time changed (what -Property selects).</summary>
     public long LastWriteTimeChanged { get; init; }
 
-    /// <summary>Modified files whose content hash changed.</summary>
+    /// <summary>Modified or renamed files whose content hash changed (what -Property selects).</summary>
     public long HashChanged { get; init; }
 
-    /// <summary>Modified files whose mode or attributes changed.</summary>
+    /// <summary>Modified or renamed files whose mode or attributes changed (what -Property selects).</summary>
     public long ModeChanged { get; init; }
 
-    /// <summary>Modified files whose owner or group changed.</summary>
+    /// <summary>Modified or renamed files whose owner or group changed.</summary>
     public long OwnerChanged { get; init; }
 
-    /// <summary>Modified links whose target changed.</summary>
+    /// <summary>Modified or renamed links whose target changed.</summary>
     public long LinkTargetChanged { get; init; }
 
-    /// <summary>Modified entries whose kind changed.</summary>
+    /// <summary>Modified or renamed entries whose kind changed.</summary>
     public long KindChanged { get; init; }
 
     /// <summary>The catalog it was read from.</summary>
