@@ -76,6 +76,11 @@ internal static class RuleSupport
         {
             Fail(cmdlet, $"The rules file '{resolved}' is a folder. Give the path of a .psd1 rules file (Get-Help about_ScanTools shows the format).", null);
         }
+        if (!File.Exists(resolved) && WildcardPattern.ContainsWildcardCharacters(path))
+        {
+            // "does not exist" while two files matched the pattern sent a newcomer looking for missing files.
+            Fail(cmdlet, $"-RulePath takes the paths of rules files as they are, without wildcards, and there is no file named '{resolved}'. To give every file a pattern matches, pass them: -RulePath (Resolve-Path '{path}').", null);
+        }
         if (!File.Exists(resolved))
         {
             Fail(cmdlet, $"The rules file '{resolved}' does not exist. Give the path of a .psd1 rules file (Get-Help about_ScanTools shows the format).", null);

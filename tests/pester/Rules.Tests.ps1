@@ -394,6 +394,8 @@ Describe 'Get-FindingMatch filters' {
         $high = @(Get-FindingMatch -Database $db -MinimumSeverity High)
         Join-Sorted $high.FullName | Should -Be (Join-Sorted $keyA.Path, $keyB.Path, $token.Path)
         @(Get-FindingMatch -Database $db -Severity Critical, Info) | Should -BeNullOrEmpty
+        { Get-FindingMatch -Database $db -Severity Medium -MinimumSeverity High } | Should -Throw -ErrorId 'InvalidFilter,ScanTools.Commands.GetFindingMatchCommand' -ExpectedMessage '*no finding can match*'
+        { Get-Finding -Database $db -Severity Low, Medium -MinimumSeverity High } | Should -Throw -ErrorId 'InvalidFilter,ScanTools.Commands.GetFindingCommand'
     }
 
     It 'filters by -Path (a folder means everything below it) and -LiteralPath (brackets are characters)' {
@@ -1242,6 +1244,15 @@ Describe 'Mistakes a user makes with rules and findings' {
         $found | Should -BeNullOrEmpty
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidFilter*'
         $problems[0].TargetObject | Should -Be $missing
+    }
+
+    It 'says -RulePath takes no wildcards, and how to pass every file a pattern matches' {
+        $folder = New-TestDirectory -Parent $TestDrive -Name 'wild-rules'
+        $one = Write-RulesFile (Join-Path $folder 'r-one.psd1') "@{ Rules = @( @{ Id = 'wild-one'; Pattern = 'zzz-one' } ) }"
+        $two = Write-RulesFile (Join-Path $folder 'r-two.psd1') "@{ Rules = @( @{ Id = 'wild-two'; Pattern = 'zzz-two' } ) }"
+        $pattern = Join-Path $folder 'r-*.psd1'
+        { Get-ScanRule -RulePath $pattern } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage '*without wildcards*Resolve-Path*'
+        Join-Sorted @(Get-ScanRule -RulePath (Resolve-Path $pattern) -ExcludeBuiltin).Id | Should -Be (Join-Sorted 'wild-one', 'wild-two')
     }
 
     It 'accepts the same rules file given twice' {

@@ -40,8 +40,13 @@ public sealed partial class CatalogReader
         return $"EXISTS (SELECT 1 FROM findings m WHERE {where})";
     }
 
+    /// <exception cref="ArgumentException">-Severity and -MinimumSeverity exclude each other: no finding could match (said, as other impossible filters are, rather than an empty answer).</exception>
     private void AppendRuleFilters(FindingMatchQuery query, StringBuilder where, Func<object, string> bind)
     {
+        if (query.Severity.Count > 0 && query.MinimumSeverity is RuleSeverity floor && query.Severity.All(s => s < floor))
+        {
+            throw new ArgumentException($"-Severity {string.Join(", ", query.Severity.Distinct())} is below -MinimumSeverity {floor}: no finding can match. Give one of them, or a -Severity of {floor} or worse.");
+        }
         if (query.Rule.Count > 0)
         {
             var patterns = query.Rule.Select(p => new WildcardPattern(p, ignoreCase: true)).ToList();
