@@ -130,7 +130,7 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         $remote = "redis://127.0.0.1:$($redis.Port)/sigterm"
         $consumer = Start-Job -ScriptBlock { param($m, $a, $d) Import-Module $m; Start-ScanConsumer -Broker $a -Database $d -IdleTimeout '00:00:05' } -ArgumentList $modulePath, $remote, $db
         $pidFile = Join-Path $TestDrive 'sigterm-remote.pid'
-        $script = { param($m, $t, $a, $p) Import-Module $m; [IO.File]::WriteAllText($p, [string]$PID); Start-Scan -Path $t -Database $a -Hash }.ToString()
+        $script = { param($m, $t, $a, $p) Import-Module $m; [IO.File]::WriteAllText("$p.tmp", [string]$PID); [IO.File]::Move("$p.tmp", $p, $true); Start-Scan -Path $t -Database $a -Hash }.ToString()
         $launcher = Start-TestPwsh -Script "& { $script } @args" -OutputPath (Join-Path $TestDrive 'sigterm-remote.txt') -ArgumentList $modulePath, $slow, $remote, $pidFile
         $scanPid = [int](Wait-TestSignal -Path $pidFile -TimeoutSeconds 120)
         # Signalled once the run is under way in the catalog, its counts committed by the consumer.
@@ -141,6 +141,7 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         } until ($running -or [datetime]::UtcNow -gt $deadline)
         $running | Should -Not -BeNullOrEmpty -Because 'the scan must be running in the catalog before it is signalled'
 
+        $scanPid | Should -BeGreaterThan 1 -Because 'a signal to PID 0 reaches the whole process group'
         & kill -TERM $scanPid
         $launcher.WaitForExit(60000) | Should -BeTrue
         $launcher.ExitCode | Should -Be 143

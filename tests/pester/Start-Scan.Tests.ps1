@@ -1027,7 +1027,9 @@ $null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
             $scanScript = {
                 param($modulePath, $tree, $db, $pidFile)
                 Import-Module $modulePath
-                [IO.File]::WriteAllText($pidFile, [string]$PID)
+                # Written, then renamed into place: a reader that saw the file empty took PID 0, and 'kill -TERM 0' ended
+                # every process of the group, the whole CI run with it.
+                [IO.File]::WriteAllText("$pidFile.tmp", [string]$PID); [IO.File]::Move("$pidFile.tmp", $pidFile, $true)
                 $run = Start-Scan -Path $tree -Database $db -Hash
                 "SCRIPT-CONTINUED $($run.Status)"
             }.ToString()
@@ -1038,6 +1040,8 @@ $null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
                 $launcher = Start-TestPwsh -Script "& { $scanScript } @args" -OutputPath $out -ArgumentList $modulePath, $slowTree, $Database, $pidFile
                 # The process that runs PowerShell reports itself; signalling the launcher would prove nothing.
                 $powershellPid = [int](Wait-TestSignal -Path $pidFile -TimeoutSeconds 120)
+                $powershellPid | Should -BeGreaterThan 1 -Because 'a signal to PID 0 or 1 reaches the whole process group, or init'
+
                 # Wait until the run is visibly under way: its counts are kept current in the catalog.
                 $deadline = [datetime]::UtcNow.AddSeconds(120)
                 do {
