@@ -201,6 +201,8 @@ Describe 'A catalog made immutable (chattr +i) while its mode allows writing' -S
             $failure.Exception.Message | Should -BeLike '*immutable*lsattr*'
             $failure.Exception.Message | Should -Not -BeLike '*chmod*'
             (Get-Finding -Database $db).Name | Should -Be 'a.txt'
+            # -WhatIf stops with the same error, as the help says (it printed "What if" before).
+            { Start-Scan -Path $tree -Database $db -WhatIf } | Should -Throw -ErrorId 'CatalogReadOnly,ScanTools.Commands.StartScanCommand'
         }
         finally {
             & chattr -i $db

@@ -149,6 +149,11 @@ internal static class CatalogDatabase
             throw missing;
         }
         ThrowIfForeign(path, createNothing: true);
+        if (CatalogFiles.UnwritableCatalog(path) is string readOnly)
+        {
+            // What OpenForWriting refuses: -WhatIf said "What if" over an immutable catalog the real command refuses.
+            throw new CatalogException(CatalogErrorCode.ReadOnly, path, $"The catalog '{path}' cannot be written: {readOnly}");
+        }
     }
 
     /// <summary>True when <paramref name="spelling"/> can only name a folder: it ends with a separator, or with "." or "..".</summary>
