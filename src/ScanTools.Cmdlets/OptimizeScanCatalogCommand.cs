@@ -31,11 +31,14 @@ public sealed class OptimizeScanCatalogCommand : CatalogWriteCommand
             OlderThanDays = bound.ContainsKey(nameof(OlderThanDays)) ? OlderThanDays : null,
             KeepRuns = bound.ContainsKey(nameof(KeepRuns)) ? KeepRuns : null,
         };
+        ThrowIfCatalogUnusableForWhatIf(catalog); // -WhatIf on a catalog the real command cannot write says so, as it would
         try
         {
             CatalogPruneResult plan = CatalogMaintenance.Prune(catalog.Path, options with { WhatIf = true });
             string action = plan.Runs == 0
-                ? "Optimize (no run is old enough to prune)"
+                ? options.OlderThanDays is null && options.KeepRuns is null
+                    ? "Optimize (no -OlderThanDays or -KeepRuns: nothing to prune)"
+                    : "Optimize (no run matches -OlderThanDays or -KeepRuns: nothing to prune)"
                 : $"Prune {plan.Runs:N0} run(s) ({plan.RemovedFiles:N0} removed files, {plan.ErrorItems:N0} error items, {plan.Changes:N0} changes, {plan.ResolvedFindings:N0} resolved findings) and optimize";
             if (!ShouldProcess(plan.Database, action))
             {

@@ -203,6 +203,7 @@ Describe 'A catalog made immutable (chattr +i) while its mode allows writing' -S
             (Get-Finding -Database $db).Name | Should -Be 'a.txt'
             # -WhatIf stops with the same error, as the help says (it printed "What if" before).
             { Start-Scan -Path $tree -Database $db -WhatIf } | Should -Throw -ErrorId 'CatalogReadOnly,ScanTools.Commands.StartScanCommand'
+            { Optimize-ScanCatalog -Database $db -KeepRuns 1 -WhatIf } | Should -Throw -ErrorId 'CatalogReadOnly,ScanTools.Commands.OptimizeScanCatalogCommand'
         }
         finally {
             & chattr -i $db
