@@ -233,7 +233,13 @@ Describe 'A catalog on a read-only mount' -Skip:(-not $canMount) {
 
     It 'refuses writes at once with CatalogReadOnly, naming the read-only file system' {
         { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $readOnly } |
-            Should -Throw -ErrorId "CatalogReadOnly,$scan" -ExpectedMessage '*read-only file system*'
+            Should -Throw -ErrorId "CatalogReadOnly,$scan" -ExpectedMessage '*read-only file system*can still be read*'
+    }
+
+    It 'refuses a new catalog there without saying one can be read' {
+        $new = Join-Path $mounted 'new.db'
+        { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $new } |
+            Should -Throw -ErrorId "CatalogReadOnly,$scan" -ExpectedMessage '*folder of*read-only file system, so no catalog can be created there*'
     }
 }
 

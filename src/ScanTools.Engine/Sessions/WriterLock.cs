@@ -58,9 +58,11 @@ internal sealed partial class WriterLock : IDisposable
         catch (IOException ex)
         {
             // Not a lock someone holds: a read-only file system, or another failure of the file itself.
-            string why = ex.HResult == ReadOnlyFileSystem
-                ? $"the catalog '{catalogPath}' is on a read-only file system, so it cannot be written (it can still be read, for example with Get-Finding). Copy it to writable storage to scan into it"
-                : $"ScanTools cannot open the catalog's lock file '{path}': {ex.Message}";
+            string why = ex.HResult != ReadOnlyFileSystem
+                ? $"ScanTools cannot open the catalog's lock file '{path}': {ex.Message}"
+                : File.Exists(catalogPath)
+                    ? $"the catalog '{catalogPath}' is on a read-only file system, so it cannot be written (it can still be read, for example with Get-Finding). Copy it to writable storage to scan into it"
+                    : $"the folder of '{catalogPath}' is on a read-only file system, so no catalog can be created there. Choose a -Database on writable storage";
             throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath, char.ToUpperInvariant(why[0]) + why[1..] + ".", ex);
         }
         if (!OperatingSystem.IsWindows() && RuntimeFileLockingDisabled)
