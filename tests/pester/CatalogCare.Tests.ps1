@@ -178,3 +178,33 @@ $run = Start-Scan -Path $tree -Database $db
         Invoke-TestSql -Database $target -Sql 'PRAGMA integrity_check;' | Should -Be 'ok'
     }
 }
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $canMount = $IsLinux -and (Test-IsRoot) -and (Get-Command mount -ErrorAction SilentlyContinue)
+}
+
+Describe 'Backup-ScanCatalog onto a full disk' -Skip:(-not $canMount) {
+    BeforeAll {
+        $small = Join-Path $TestDrive 'small-disk'
+        $null = New-Item -ItemType Directory -Path $small
+        mount -t tmpfs -o size=64k tmpfs $small
+        if ($LASTEXITCODE -ne 0) { throw "mount -t tmpfs failed with exit code $LASTEXITCODE" }
+    }
+    AfterAll {
+        umount $small
+    }
+
+    It 'says the disk is full, how much it needs and what to do, leaves no draft, and keeps an earlier backup' {
+        $h = New-History
+        $target = Join-Path $small 'estate.db'
+        Set-Content -LiteralPath $target -Value $null # an empty file: what -Force may replace
+        $failure = $null
+        try { Backup-ScanCatalog -Database $h.Database -Destination $target -Force -ErrorAction Stop } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty
+        $failure.FullyQualifiedErrorId | Should -BeLike 'CatalogWriteFailed*'
+        "$failure" | Should -BeLike "*is full. It needs about * free*choose another -Destination*"
+        @(Get-ChildItem -LiteralPath $small -Force).Name | Should -Be @('estate.db')
+        (Get-Item -LiteralPath $target).Length | Should -Be 0
+    }
+}

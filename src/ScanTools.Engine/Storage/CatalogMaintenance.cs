@@ -200,6 +200,13 @@ public static class CatalogMaintenance
                 Duration = clock.Elapsed,
             };
         }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == 13)
+        {
+            // SQLITE_FULL: said with what to do, not as SQLite's "database or disk is full" alone. The draft is removed below.
+            long need = new FileInfo(source).Length;
+            throw new CatalogException(CatalogErrorCode.WriteFailed, source,
+                $"The backup of '{source}' to '{target}' failed: the disk of '{System.IO.Path.GetDirectoryName(target)}' is full. It needs about {Hosting.ByteSize.Format(need)} free (the catalog's size); free space there or choose another -Destination. The destination is as it was.", ex);
+        }
         catch (SqliteException ex)
         {
             throw new CatalogException(CatalogErrorCode.WriteFailed, source, $"The backup of '{source}' to '{target}' failed: {ex.Message}", ex);
