@@ -18,8 +18,12 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
-    /// <summary>Report on this run: sizes as of it, its changes and errors. Default: the present files and the newest completed run.</summary>
-    [Parameter]
+    /// <summary>
+    /// Report on this run: sizes as of it, its changes and errors. Default: the present files and the newest completed
+    /// run. Binds a piped run's Id (before, a piped run bound only -Database, and the report was of the newest run).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
     [ValidateRange(1, long.MaxValue)]
     public long ScanId { get; set; }
@@ -42,9 +46,26 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    private readonly SortedSet<long> _runs = new();
+
+    /// <summary>Notes the run of each piped object: one report is of one run.</summary>
+    protected override void ProcessRecord()
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(ScanId)))
+        {
+            _runs.Add(ScanId);
+        }
+    }
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {
+        if (_runs.Count > 1)
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                $"The objects piped in are of {_runs.Count} runs ({string.Join(", ", _runs.Take(10))}{(_runs.Count > 10 ? ", ..." : "")}), and a report is of one run. Pipe one run (Get-ScanRun -Last 1), or give -ScanId."),
+                "InvalidFilter", null));
+        }
         string catalog = ResolveCatalog().Path;
         string target;
         try

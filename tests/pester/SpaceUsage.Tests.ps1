@@ -229,4 +229,12 @@ Describe 'Export-ScanReport' {
         Get-Content -LiteralPath $old -Raw | Should -Match '"asOf":"as of scan run 1"'
         { Export-ScanReport -Database $db -ScanId 999 -Path (Join-Path $reports 'x.html') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
     }
+
+    It 'reports on a piped run, and refuses runs of several (a piped run bound only -Database before)' {
+        $piped = Join-Path $reports 'piped-run1.html'
+        Get-ScanRun -Database $db -Id $firstRun.Id | Export-ScanReport -Path $piped
+        Get-Content -LiteralPath $piped -Raw | Should -Match '"asOf":"as of scan run 1"'
+        { Get-ScanRun -Database $db | Export-ScanReport -Path (Join-Path $reports 'two.html') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidFilter*' -ExpectedMessage '*runs*a report is of one run*'
+    }
 }
