@@ -31,8 +31,8 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
-    /// <summary>The most paths the search takes from the pipeline: each is one condition of the catalog query.</summary>
-    public const int MaxPipedPaths = 10_000;
+    /// <summary>The most paths the search takes, given or piped: each is a condition of the catalog query (<see cref="FindingQuery.MaxPaths"/>).</summary>
+    public const int MaxPipedPaths = FindingQuery.MaxPaths;
 
     private readonly List<string> _literal = new();
 

@@ -131,9 +131,15 @@ Describe 'Find-DuplicateFile' {
             $piped[0].Count | Should -Be 2
         }
 
-        It 'refuses more than 10,000 paths, saying to give their folders with -Path' {
-            $many = 1..10001 | ForEach-Object { [pscustomobject]@{ PSPath = Join-Path $root "a/none$_" } }
-            { $many | Find-DuplicateFile -Database $db -NoStore } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*at most 10,000 paths*-Path*'
+        It 'takes thousands of piped paths (SQLite refused 1,000 as too deep an expression), and refuses more than 8,000, saying to give their folders' {
+            $paths = @(Get-ChildItem -LiteralPath (Join-Path $root 'b'), (Join-Path $root 'c') -File).FullName
+            $many = @(1..3000 | ForEach-Object { [pscustomobject]@{ PSPath = Join-Path $root "a/none$_" } }) + @($paths | ForEach-Object { [pscustomobject]@{ PSPath = $_ } })
+            $found = @($many | Find-DuplicateFile -Database $db -NoStore -ErrorAction Stop)
+            $found | Should -HaveCount 1
+            @(Get-Finding -Database $db -LiteralPath ($many.PSPath) -ErrorAction Stop).Count | Should -Be $paths.Count
+            $tooMany = 1..8001 | ForEach-Object { [pscustomobject]@{ PSPath = Join-Path $root "a/none$_" } }
+            { $tooMany | Find-DuplicateFile -Database $db -NoStore } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*at most 8,000 paths*-Path*'
+            { Get-Finding -Database $db -LiteralPath ($tooMany.PSPath) } | Should -Throw -ErrorId 'InvalidFilter*' -ExpectedMessage '*at most 8,000*'
         }
 
         It 'reads nothing the second time: -Verbose says so' {

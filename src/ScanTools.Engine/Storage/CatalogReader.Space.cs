@@ -613,7 +613,7 @@ public sealed partial class CatalogReader
                 _values.Add(($"$lo{i}", lo));
                 _values.Add(($"$hi{i}", hi));
             }
-            string inScope = under.Count > 0 ? "(" + string.Join(" OR ", under) + ")" : "1";
+            string inScope = under.Count > 0 ? FindingSql.AnyOf(under) : "1";
             if (scanId is long s)
             {
                 _values.Add(("$scan", s));

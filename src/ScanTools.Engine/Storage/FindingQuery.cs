@@ -115,6 +115,12 @@ public sealed record FindingQuery
         return e;
     }
 
+    /// <summary>
+    /// The most -Path or -LiteralPath values one query takes: 8,000. Each binds up to 4 values, and SQLite binds at most
+    /// 32,766 in one statement (SQLITE_MAX_VARIABLE_NUMBER).
+    /// </summary>
+    public const int MaxPaths = 8_000;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the filter that cannot work.</summary>
     public void Validate()
     {

@@ -124,11 +124,30 @@ internal sealed class FindingSql
     /// <summary>Adds a condition with a bound value; returns the parameter's name.</summary>
     public string BindValue(object value) => Bind(value);
 
+    /// <inheritdoc cref="FindingQuery.MaxPaths"/>
+    public const int MaxPaths = FindingQuery.MaxPaths;
+
+    /// <summary>
+    /// The terms joined by OR as a balanced tree: SQLite parses "a OR b OR c ..." into a chain as deep as the list, and
+    /// refuses one deeper than 1,000 ("Expression tree is too large"): 1,000 piped files failed a query.
+    /// </summary>
+    internal static string AnyOf(IReadOnlyList<string> terms)
+    {
+        return terms.Count == 0 ? "0" : Half(0, terms.Count);
+
+        string Half(int low, int high) => high - low == 1 ? terms[low] : $"({Half(low, (low + high) / 2)} OR {Half((low + high) / 2, high)})";
+    }
+
+    /// <exception cref="ArgumentException">More than <see cref="MaxPaths"/> patterns.</exception>
     private void AddPaths(IReadOnlyList<string> patterns, Func<string, bool> isFolder)
     {
         if (patterns.Count == 0)
         {
             return;
+        }
+        if (patterns.Count > MaxPaths)
+        {
+            throw new ArgumentException($"{patterns.Count:N0} paths were given, and one query takes at most {MaxPaths:N0} (SQLite binds at most 32,766 values). Give their folders instead, for example -Path /srv/share.");
         }
         string collate = PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
         var alternatives = new List<string>();
@@ -172,7 +191,7 @@ internal sealed class FindingSql
             string high = folder + (char)(Sep + 1);
             alternatives.Add($"(d.path >= {Bind(low)}{collate} AND d.path < {Bind(high)}{collate} AND {match})");
         }
-        And(string.Join(" OR ", alternatives));
+        And(AnyOf(alternatives));
     }
 
     /// <summary>
@@ -190,7 +209,7 @@ internal sealed class FindingSql
         }
         var parsed = patterns.Select(raw => new WildcardPattern(raw, ignoreCase: true)).ToList();
         // Built only when used: it registers matchers and binds values.
-        string Matching() => string.Join(" OR ", parsed.Select(p => Match(p, "f.name")));
+        string Matching() => AnyOf(parsed.Select(p => Match(p, "f.name")).ToList());
         if (nameIndex?.Invoke(parsed) is { } index)
         {
             // The matching files, found through the name index, fetched by primary key; and the files of folders the
