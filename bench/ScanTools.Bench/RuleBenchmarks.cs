@@ -142,11 +142,12 @@ public static class RuleBenchmarks
         return (sw.Elapsed.TotalSeconds, found);
     }
 
-    /// <summary>A .NET pattern as ripgrep's Rust regex reads it: named groups plain, look-behinds dropped, a negative look-ahead before a character class dropped.</summary>
+    /// <summary>A .NET pattern as ripgrep's Rust regex reads it: named groups plain, look-behinds dropped, a negative look-ahead before a character class dropped, atomic groups plain.</summary>
     internal static string ForRipgrep(string pattern)
     {
         string p = System.Text.RegularExpressions.Regex.Replace(pattern, @"\(\?<[A-Za-z][A-Za-z0-9_]*>", "(");
         p = System.Text.RegularExpressions.Regex.Replace(p, @"\(\?<[!=]\[[^\]]*\]\)", string.Empty);
-        return System.Text.RegularExpressions.Regex.Replace(p, @"\(\?!-----\)", string.Empty);
+        p = System.Text.RegularExpressions.Regex.Replace(p, @"\(\?!-----\)", string.Empty);
+        return p.Replace("(?>", "(?:", StringComparison.Ordinal); // atomic groups: the same match in an automaton
     }
 }

@@ -22,8 +22,10 @@
             Severity    = 'Critical'
             Keywords    = 'PRIVATE KEY'
             # The body stops at the next '-----' (its END, or another BEGIN): 60 KB of BEGIN lines without an END took each
-            # 20,000 characters ahead, past the 1 s limit, and a real key after them went unreported.
-            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n|\\r)*(?<secret>(?:(?!-----)[A-Za-z0-9+/=:,\s\\-]){31,20000}?[A-Za-z0-9+/=])(?:\s|\\n|\\r)*-----END'
+            # 20,000 characters ahead, past the 1 s limit, and a real key after them went unreported. The blanks around
+            # the body are taken whole (atomic groups): 10,000 newlines after a BEGIN line were handed back and forth
+            # between them and the body's own white space until the limit.
+            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?>(?:\s|\\n|\\r)*)(?<secret>(?:(?!-----)[A-Za-z0-9+/=:,\s\\-]){31,20000}?[A-Za-z0-9+/=])(?>(?:\s|\\n|\\r)*)-----END'
         }
         @{
             Id          = 'aws-access-key-id'
@@ -105,8 +107,9 @@
             Keywords    = 'password', 'pwd', 'passwd'
             # The key from its start (DB_PASSWORD: 'word_' parts tried only where a run of letters, digits and '_'
             # begins), or the keyword alone after any other character. The former prefix tried the parts from every
-            # '_': 100 KB of 'a_' before a password took quadratic time, and the 1 s limit hid the password.
-            Pattern     = '(?i)(?:(?<![a-z0-9_])(?:[a-z0-9]+_)+|(?<![a-z0-9]))(?:password|passwd|pwd)\s*=\s*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>[^;"''\s&<>]{4,200}))'
+            # '_': 100 KB of 'a_' before a password took quadratic time, and the 1 s limit hid the password. Blanks
+            # around '=' stay on the line: 'db_password=' with nothing after it took the next line for the password.
+            Pattern     = '(?i)(?:(?<![a-z0-9_])(?:[a-z0-9]+_)+|(?<![a-z0-9]))(?:password|passwd|pwd)[ \t]*=[ \t]*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>[^;"''\s&<>]{4,200}))'
         }
         @{
             Id          = 'url-password'

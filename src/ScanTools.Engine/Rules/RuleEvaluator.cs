@@ -58,6 +58,14 @@ internal sealed class RuleEvaluator
     private readonly DateTime _nowUtc;
     private readonly RuleStatistics _stats;
     private readonly Dictionary<string, bool> _keywordSeen = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _secretsOfRule = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The most matches one rule is followed through in one file, repeats of a secret included: 100,000, so that a file
+    /// of the same fake secret repeated costs bounded time (each match is a few µs) while repeats no longer fill
+    /// <see cref="MaxMatchesPerRule"/>.
+    /// </summary>
+    internal const int MaxMatchesTried = 100_000;
     private List<int>? _lineStarts;
 
     public RuleEvaluator(RuleSet set, long contentSizeLimit, DateTime nowUtc, RuleStatistics stats)
@@ -205,24 +213,38 @@ internal sealed class RuleEvaluator
             {
                 continue;
             }
-            int found = 0;
+            int found = 0, tried = 0;
+            _secretsOfRule.Clear();
             try
             {
                 for (Match m = r.Regex!.Match(text); m.Success; m = m.NextMatch())
                 {
+                    if (++tried > MaxMatchesTried)
+                    {
+                        problems.Add(new ScanError(fullPath, ScanErrorKind.RuleFailed,
+                            $"Rule '{r.Id}' matched more than {MaxMatchesTried:N0} times in this file; the rest of the file was not checked by it. What it found before is recorded."));
+                        break;
+                    }
                     string secret = r.SecretOf(m);
                     if (secret.Length == 0 || (r.MinimumEntropy is double min && Entropy(secret) < min))
+                    {
+                        continue;
+                    }
+                    // Only new secrets count: the same one repeated 1,000 times (15 KB of 'pwd=fake;') filled the cap and
+                    // hid a real one after it. Repeats are one finding anyway (one fingerprint).
+                    string fingerprint = Fingerprint(r.Id, fullPath, secret);
+                    if (!_secretsOfRule.Add(fingerprint))
                     {
                         continue;
                     }
                     if (++found > MaxMatchesPerRule)
                     {
                         problems.Add(new ScanError(fullPath, ScanErrorKind.RuleFailed,
-                            $"Rule '{r.Id}' matched more than {MaxMatchesPerRule:N0} times in this file; the first {MaxMatchesPerRule:N0} are recorded."));
+                            $"Rule '{r.Id}' found more than {MaxMatchesPerRule:N0} different secrets in this file; the first {MaxMatchesPerRule:N0} are recorded, and the rest of the file was not checked by it."));
                         break;
                     }
                     (int line, int column) = Place(text, ScanRule.PlaceOf(text, m));
-                    _found.Add((r, line, column, m.Value, Fingerprint(r.Id, fullPath, secret)));
+                    _found.Add((r, line, column, m.Value, fingerprint));
                     AddHidden(secret);
                     if (r.Regex.GroupNumberFromName(HiddenGroup) is int hidden and >= 0 && m.Groups[hidden] is { Success: true, Length: > 0 } g)
                     {

@@ -125,6 +125,30 @@ public sealed class RuleEvaluatorTests
         Assert.Contains(matches, m => m.Fingerprint == RuleEvaluator.Fingerprint(rule, "/srv/app/padded.txt", secret));
     }
 
+    [Theory]
+    [InlineData("connection-string-password", "pwd=samefake1;\n", 1_100, "Password=R3alS3cretPass;\n", "R3alS3cretPass")]
+    [InlineData("jwt", "t=eyJhbGciOiJub25lIn0.eyJzdWIiOiJmYWtlZmFrZSJ9.ZmFrZWZha2VmYWtl\n", 1_100, "real=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")]
+    [InlineData("private-key", "-----BEGIN RSA PRIVATE KEY-----\n", 1, "\n\n\n\n\n\n\n\n\n\n", null)]
+    public void Repeats_of_one_fake_secret_and_blank_padding_do_not_hide_a_real_one(string rule, string pad, int times, string tail, string? secret)
+    {
+        string body = string.Join("\n", Enumerable.Range(0, 10).Select(i => new string((char)('A' + i), 64)));
+        string text = rule == "private-key"
+            ? pad + new string('\n', 10_000) + "-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n" + tail + "-----END RSA PRIVATE KEY-----\n" // a header, 10,000 blank lines, then a whole key
+            : string.Concat(Enumerable.Repeat(pad, times)) + tail;
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { rule }), "/srv/app/repeats.txt", Encoding.UTF8.GetBytes(text));
+        Assert.Empty(problems);
+        Assert.Contains(matches, m => m.Fingerprint == RuleEvaluator.Fingerprint(rule, "/srv/app/repeats.txt", secret ?? body));
+    }
+
+    [Theory]
+    [InlineData("db_password=\nusername=admin_account\n")]
+    [InlineData("password=      \n   next line of text\n")]
+    public void A_password_key_with_nothing_after_it_does_not_take_the_next_line(string text)
+    {
+        var (matches, _) = Evaluate(RuleSet.Builtin.Select(new[] { "connection-string-password" }), "/etc/app.ini", Encoding.UTF8.GetBytes(text));
+        Assert.Empty(matches);
+    }
+
     [Fact]
     public void Key_headers_without_an_end_before_a_key_do_not_hide_it()
     {
