@@ -139,7 +139,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                         : throw new ArgumentException($"'{p}' is a path of the {provider.Name} provider; Start-Scan scans file-system folders.");
                 if (!literal && !resolved.Any())
                 {
-                    WriteError(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                    WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
                     continue;
                 }
                 bool pattern = !literal && WildcardPattern.ContainsWildcardCharacters(p);
@@ -162,19 +162,19 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     }
                     else
                     {
-                        WriteError(new ErrorRecord(new FolderNotFoundException($"Cannot find the folder '{folder}' because it does not exist; the run records it as a RootNotFound error item."),
-                            "PathNotFound", ErrorCategory.ObjectNotFound, folder));
+                        WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"Cannot find the folder '{folder}' because it does not exist; the run records it as a RootNotFound error item."),
+                            "PathNotFound", ErrorCategory.ObjectNotFound, folder)));
                         RecordMissing(folder);
                     }
                 }
                 if (pattern && folders == 0 && resolved.Any())
                 {
-                    WriteError(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}' (only files do)."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                    WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}' (only files do)."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
                 }
             }
             catch (ItemNotFoundException ex)
             {
-                WriteError(new ErrorRecord(ex as FolderNotFoundException ?? new FolderNotFoundException(ex.Message, ex), "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                WriteError(ErrorRecords.Shown(new ErrorRecord(ex as FolderNotFoundException ?? new FolderNotFoundException(ex.Message, ex), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
                 if (!literal && !WildcardPattern.ContainsWildcardCharacters(p))
                 {
                     RecordMissing(ToFileSystemPath(p)); // a folder by name, not a pattern that matched nothing
@@ -238,7 +238,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(ex.Message, ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, options.ToJson()));
         }
         ThrowIfCatalogUnusableForWhatIf(catalog);
-        if (!ShouldProcess(catalog.Path, $"Scan {string.Join(", ", options.NormalizedRoots())}"))
+        if (!ShouldProcess(DisplayText.Escape(catalog.Path)!, DisplayText.Escape($"Scan {string.Join(", ", options.NormalizedRoots())}")!))
         {
             return;
         }

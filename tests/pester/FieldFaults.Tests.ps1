@@ -119,6 +119,20 @@ Describe 'Names that would drive a terminal' -Skip:$IsWindows {
         Show $inputErrors[0] | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
     }
 
+    It 'shows them escaped in Start-Scan''s path errors and in the message of a run stopped at one' {
+        $gone = Join-Path $root "gone${esc}[31m"
+        $other = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -LiteralPath $gone, $root -Database $other -IgnoreFileName .gitignore -ErrorVariable pathErrors -ErrorAction SilentlyContinue
+        $missing = @($pathErrors | Where-Object { $_.FullyQualifiedErrorId -like 'PathNotFound*' })
+        $missing | Should -HaveCount 1
+        Show $missing[0] | Should -Match ([regex]::Escape('gone\x1B[31m'))
+        Show $missing[0] | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]'
+        try { $null = Start-Scan -Path $root -Database $other -IgnoreFileName .gitignore -ErrorAction Stop } catch { }
+        $message = (Get-ScanRun -Database $other -Last 1).Message
+        $message | Should -Match ([regex]::Escape('dir\x1B]0;owned\x07'))
+        $message | Should -Not -Match '[\x00-\x1F\x7F]'
+    }
+
     It 'shows them escaped in Find-DuplicateFile and Get-ScanChange' {
         $copies = Show (Find-DuplicateFile -Database $db)
         $copies | Should -Match ([regex]::Escape('x\x1B[2Jy.txt'))

@@ -12,7 +12,7 @@ public static class ProgressText
 {
     /// <summary>The activity: the command and the folders it scans.</summary>
     public static string Activity(IReadOnlyList<string> roots) =>
-        "Start-Scan " + (roots.Count == 1 ? roots[0] : string.Create(CultureInfo.InvariantCulture, $"{roots[0]} and {roots.Count - 1} more"));
+        "Start-Scan " + DisplayText.Escape(roots.Count == 1 ? roots[0] : string.Create(CultureInfo.InvariantCulture, $"{roots[0]} and {roots.Count - 1} more"));
 
     /// <summary>The status line: elapsed time, files, bytes, rate, errors so far, and the current folder (control characters escaped: <see cref="DisplayText"/>).</summary>
     public static string Status(ScanProgressSnapshot p) =>
