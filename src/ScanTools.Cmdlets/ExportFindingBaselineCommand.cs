@@ -56,6 +56,11 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
                 "NoFindingsPiped", ErrorCategory.InvalidData, Path));
             return;
         }
+        if (_matches.Count == 0 && Append && File.Exists(path))
+        {
+            WriteWarning($"No findings came through the pipeline; the baseline '{path}' was left as it was.");
+            return;
+        }
         FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
         foreach (FindingMatch m in _matches)
         {

@@ -1192,6 +1192,9 @@ Describe 'Mistakes a user makes with rules and findings' {
         $refused[0].FullyQualifiedErrorId | Should -Be 'NoFindingsPiped,ScanTools.Commands.ExportFindingBaselineCommand'
         "$refused" | Should -BeLike "*($accepted accepted finding*-Force*"
         Get-Content -LiteralPath $baseline -Raw | Should -Be $before
+        Get-FindingMatch -Database $db -Rule 'no-such-rule' | Export-FindingBaseline -Path $baseline -Append -WarningVariable appended 3>$null
+        "$appended" | Should -BeLike '*No findings came through the pipeline*left as it was*'
+        Get-Content -LiteralPath $baseline -Raw | Should -Be $before -Because '-Append with nothing to add does not rewrite the file'
         Get-FindingMatch -Database $db -Rule 'no-such-rule' | Export-FindingBaseline -Path $baseline -Force
         (Get-Content -LiteralPath $baseline -Raw | ConvertFrom-Json).findings | Should -BeNullOrEmpty
     }

@@ -197,7 +197,7 @@ public static class FindingExport
         {
             string?[] cells =
             {
-                m.Severity.ToString(), m.RuleId, m.FullName, Num(m.Line), Num(m.Column), Inert(m.Excerpt), m.Fingerprint, m.Status.ToString(),
+                m.Severity.ToString(), Inert(m.RuleId), m.FullName, Num(m.Line), Num(m.Column), Inert(m.Excerpt), m.Fingerprint, m.Status.ToString(),
                 Num(m.FirstScanId), Num(m.LastScanId), Num(m.ResolvedScanId), m.Baselined ? "True" : "False", Inert(m.BaselineReason),
             };
             output.Write(string.Join(",", cells.Select(Quote)));
@@ -208,7 +208,7 @@ public static class FindingExport
     private static string? Num(long? n) => n?.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Free text from scanned files (Excerpt) or from whoever wrote the baseline (BaselineReason), made inert for
+    /// Free text from scanned files (Excerpt), from whoever wrote the baseline (BaselineReason) or a rules file (RuleId), made inert for
     /// spreadsheets: a cell that starts with '=', '+', '-', '@', a tab or a CR is a formula to Excel and LibreOffice
     /// (CSV injection; a file holding "=HYPERLINK(...)" put one in the report), so it gets a leading apostrophe, as
     /// OWASP recommends. Paths start with '/' or a drive letter and are left as they are.

@@ -48,6 +48,10 @@ public sealed class FindingExportTests
         string quoted = cell.IndexOfAny(new[] { ',', '"' }) >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
         Assert.Contains("," + quoted + "," + m.Fingerprint + ",", row, StringComparison.Ordinal);
         Assert.EndsWith("," + quoted, row, StringComparison.Ordinal);
+        var ruled = new FindingMatch { FullName = m.FullName, Directory = m.Directory, Name = m.Name, RuleId = excerpt, Severity = RuleSeverity.Medium, Fingerprint = m.Fingerprint }; // a rules file's id is free text too
+        var w2 = new StringWriter();
+        FindingExport.WriteCsv(w2, new[] { ruled });
+        Assert.StartsWith("Medium," + quoted + ",", w2.ToString().Split("\r\n")[1], StringComparison.Ordinal);
     }
 
     [Fact]
