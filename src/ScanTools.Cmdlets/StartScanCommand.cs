@@ -19,7 +19,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
     private readonly List<string> _roots = new();
 
     /// <summary>
-    /// Folders given by name that do not exist (an unmounted share): reported as PathNotFound, and scanned as roots all the
+    /// Folders given by name that do not exist (an unmounted share), and patterns that match nothing: reported as PathNotFound, and scanned as roots all the
     /// same, so that the run records them (RootNotFound error items, its Roots, exit code 3). A night that missed a share
     /// looked clean before: Completed, no error, exit 0.
     /// </summary>
@@ -139,7 +139,8 @@ public sealed class StartScanCommand : CatalogWriteCommand
                         : throw new ArgumentException($"'{p}' is a path of the {provider.Name} provider; Start-Scan scans file-system folders.");
                 if (!literal && !resolved.Any())
                 {
-                    WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
+                    WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'; the run records it as a RootNotFound error item."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
+                    RecordMissing(ToFileSystemPath(p)); // /mnt/share* with the share unmounted must not make a clean night either
                     continue;
                 }
                 bool pattern = !literal && WildcardPattern.ContainsWildcardCharacters(p);
@@ -175,9 +176,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
             catch (ItemNotFoundException ex)
             {
                 WriteError(ErrorRecords.Shown(new ErrorRecord(ex as FolderNotFoundException ?? new FolderNotFoundException(ex.Message, ex), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
-                if (!literal && !WildcardPattern.ContainsWildcardCharacters(p))
+                if (!literal)
                 {
-                    RecordMissing(ToFileSystemPath(p)); // a folder by name, not a pattern that matched nothing
+                    RecordMissing(ToFileSystemPath(p)); // a folder by name, or a pattern that matched nothing
                 }
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)

@@ -302,9 +302,10 @@ Describe 'Start-Scan' {
             $scanErrors[0].TargetObject | Should -Be $pattern
             $scanErrors[0].Exception.Message | Should -BeLike 'No folder matches*'
             $run.Status | Should -Be 'Completed'
-            $run.Roots | Should -Be @($errorRoot)
-            $run.Errors | Should -Be 0 -Because 'errors before the scan starts are not error items of the run'
-            Get-ScanError -Database $db | Should -BeNullOrEmpty
+            Join-Sorted $run.Roots | Should -Be (Join-Sorted $pattern, $errorRoot)
+            $run.Errors | Should -Be 1 -Because 'a pattern that matches nothing (an unmounted /mnt/share*) must not make a clean run'
+            $run.ExitCode | Should -Be 'CompletedWithErrors'
+            @(Get-ScanError -Database $db -ScanId $run.Id).Kind | Should -Be @('RootNotFound')
         }
 
         It 'reports a wildcard path that matches nothing, on its own, without creating a catalog' {
