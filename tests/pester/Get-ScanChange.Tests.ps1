@@ -72,6 +72,11 @@ Describe 'Get-ScanChange' {
             $byName['b.txt'].Properties | Should -Be 'Mode'
         }
 
+        It 'shows in the table what changed with a move (a moved and chmodded file showed only where it was)' -Skip:$IsWindows {
+            $table = $byName['report2.txt'] | Format-Table | Out-String -Width 300
+            $table | Should -Match ([regex]::Escape("from $(Join-Path $root 'docs/report2.txt'); Mode"))
+        }
+
         It 'reports a move as Renamed, with where the file was' {
             $r = $byName['report2.txt']
             $r.ChangeType | Should -Be 'Renamed'

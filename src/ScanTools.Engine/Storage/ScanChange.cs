@@ -86,18 +86,21 @@ public sealed class ScanChange
 
     /// <summary>
     /// What changed, in words for the table view: for Modified the properties (a size change with its
-    /// before and after), for Renamed where the file was; empty for Added and Removed.
+    /// before and after), for Renamed where the file was, then the properties that changed with the move
+    /// (a moved file whose mode changed showed only "from ..."); empty for Added and Removed.
     /// </summary>
     public string Detail => ChangeType switch
     {
-        ScanChangeType.Modified => string.Join(", ", Enum.GetValues<ChangedProperties>()
-            .Where(p => p != ChangedProperties.None && Properties.HasFlag(p))
-            .Select(p => p == ChangedProperties.Length && OldLength is long o && Length is long n
-                ? LengthChange(o, n)
-                : p.ToString())),
-        ScanChangeType.Renamed => "from " + OldFullName,
+        ScanChangeType.Modified => PropertiesText(),
+        ScanChangeType.Renamed => "from " + OldFullName + (Properties == ChangedProperties.None ? string.Empty : "; " + PropertiesText()),
         _ => string.Empty,
     };
+
+    private string PropertiesText() => string.Join(", ", Enum.GetValues<ChangedProperties>()
+        .Where(p => p != ChangedProperties.None && Properties.HasFlag(p))
+        .Select(p => p == ChangedProperties.Length && OldLength is long o && Length is long n
+            ? LengthChange(o, n)
+            : p.ToString()));
 
     /// <summary>
     /// "Length 3 B -> 12 B"; where both sizes round to the same text ("5.0 KB"), the new size and the exact
