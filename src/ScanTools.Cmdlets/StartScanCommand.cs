@@ -139,7 +139,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                         : throw new ArgumentException($"'{p}' is a path of the {provider.Name} provider; Start-Scan scans file-system folders.");
                 if (!literal && !resolved.Any())
                 {
-                    WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'; the run records it as a RootNotFound error item."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
+                    WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'; when other folders are scanned, the run records it as a RootNotFound error item."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
                     RecordMissing(ToFileSystemPath(p)); // /mnt/share* with the share unmounted must not make a clean night either
                     continue;
                 }
@@ -163,7 +163,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     }
                     else
                     {
-                        WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"Cannot find the folder '{folder}' because it does not exist; the run records it as a RootNotFound error item."),
+                        WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"Cannot find the folder '{folder}' because it does not exist; when other folders are scanned, the run records it as a RootNotFound error item."),
                             "PathNotFound", ErrorCategory.ObjectNotFound, folder)));
                         RecordMissing(folder);
                     }
@@ -179,6 +179,22 @@ public sealed class StartScanCommand : CatalogWriteCommand
                 if (!literal)
                 {
                     RecordMissing(ToFileSystemPath(p)); // a folder by name, or a pattern that matched nothing
+                }
+            }
+            catch (WildcardPatternException ex)
+            {
+                // A folder named with an unclosed '[' (any name with an ESC colour code has one): PowerShell cannot read -Path
+                // as a pattern. The folder exists under that exact name: scan it, as -LiteralPath would. It ended the whole
+                // command before, other folders included.
+                string folder = ToFileSystemPath(p);
+                if (Directory.Exists(folder))
+                {
+                    _roots.Add(folder);
+                }
+                else
+                {
+                    WriteError(ErrorRecords.Shown(ErrorRecords.ForBadArgument(new ArgumentException(
+                        $"'{p}' is not a valid wildcard pattern ({ex.Message}), and no folder has that exact name. Give the path with -LiteralPath to take it as written.", ex), "InvalidPath", p)));
                 }
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)

@@ -290,6 +290,22 @@ Describe 'Start-Scan' {
             Test-Path -LiteralPath $db | Should -BeFalse
         }
 
+        It 'scans an existing folder whose name has an unclosed [ given to -Path, with the other folders (it ended the command)' {
+            $db = New-CatalogPath -Directory $catalogs
+            $oddParent = Join-Path $TestDrive 'odd-names' # apart from $trees, which other tests list with wildcards
+            $odd = Join-Path $oddParent "odd[name"
+            $plain = Join-Path $oddParent 'plain-next-to-odd'
+            $null = New-TestFile -Path (Join-Path $odd 'a.txt') -Content 'a'
+            $null = New-TestFile -Path (Join-Path $plain 'b.txt') -Content 'b'
+
+            $run = Start-Scan -Path $plain, $odd -Database $db -ErrorVariable scanErrors
+
+            $scanErrors | Should -BeNullOrEmpty
+            Join-Sorted $run.Roots | Should -Be (Join-Sorted $plain, $odd)
+            $run.Files | Should -Be 2
+            { Start-Scan -Path (Join-Path $oddParent "no-such[name") -Database $db -ErrorAction Stop } | Should -Throw -ErrorId "PathNotFound,$cmdlet"
+        }
+
         It 'reports a wildcard path that matches no folder as PathNotFound and still scans the valid path' {
             $db = New-CatalogPath -Directory $catalogs
             $pattern = Join-Path $trees 'no-folder-matches-*'
