@@ -147,7 +147,7 @@ public static class RuleBenchmarks
     {
         string p = System.Text.RegularExpressions.Regex.Replace(pattern, @"\(\?<[A-Za-z][A-Za-z0-9_]*>", "(");
         p = System.Text.RegularExpressions.Regex.Replace(p, @"\(\?<[!=]\[[^\]]*\]\)", string.Empty);
-        p = System.Text.RegularExpressions.Regex.Replace(p, @"\(\?!-----\)", string.Empty);
+        p = System.Text.RegularExpressions.Regex.Replace(p, @"\(\?!(?:-----|\\\\\[nrt\])\)", string.Empty);
         return p.Replace("(?>", "(?:", StringComparison.Ordinal); // atomic groups: the same match in an automaton
     }
 }

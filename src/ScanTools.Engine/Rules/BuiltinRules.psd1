@@ -108,8 +108,9 @@
             # The key from its start (DB_PASSWORD: 'word_' parts tried only where a run of letters, digits and '_'
             # begins), or the keyword alone after any other character. The former prefix tried the parts from every
             # '_': 100 KB of 'a_' before a password took quadratic time, and the 1 s limit hid the password. Blanks
-            # around '=' stay on the line: 'db_password=' with nothing after it took the next line for the password.
-            Pattern     = '(?i)(?:(?<![a-z0-9_])(?:[a-z0-9]+_)+|(?<![a-z0-9]))(?:password|passwd|pwd)[ \t]*=[ \t]*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>[^;"''\s&<>]{4,200}))'
+            # around '=' stay on the line: 'db_password=' with nothing after it took the next line for the password,
+            # and an unquoted value does not start with an escaped line break ("DB_PASSWORD=\nDB_HOST=..." in JSON).
+            Pattern     = '(?i)(?:(?<![a-z0-9_])(?:[a-z0-9]+_)+|(?<![a-z0-9]))(?:password|passwd|pwd)[ \t]*=[ \t]*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>(?!\\[nrt])[^;"''\s&<>]{4,200}))'
         }
         @{
             Id          = 'url-password'

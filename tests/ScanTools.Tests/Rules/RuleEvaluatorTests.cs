@@ -143,6 +143,8 @@ public sealed class RuleEvaluatorTests
     [Theory]
     [InlineData("db_password=\nusername=admin_account\n")]
     [InlineData("password=      \n   next line of text\n")]
+    [InlineData("{\"Env\": [\"DB_PASSWORD=\\nDB_HOST=db01.internal\"]}\n")] // an escaped line break in JSON
+    [InlineData("\"db_password=\\r\\nnext=foo12345\"\n")]
     public void A_password_key_with_nothing_after_it_does_not_take_the_next_line(string text)
     {
         var (matches, _) = Evaluate(RuleSet.Builtin.Select(new[] { "connection-string-password" }), "/etc/app.ini", Encoding.UTF8.GetBytes(text));
