@@ -270,6 +270,11 @@ Describe 'Catalog paths and filters that are mistakes' {
         @(Get-ChildItem -LiteralPath $catalogs -Filter 'c`**' -Force) | Should -BeNullOrEmpty
     }
 
+    It 'refuses a filter list larger than SQLite takes as InvalidFilter, not as a catalog that could not be read' {
+        $hashes = 1..33000 | ForEach-Object { '{0:x64}' -f $_ }
+        { Get-Finding -Database $db -Hash $hashes } | Should -Throw -ErrorId "InvalidFilter,$find" -ExpectedMessage '*at most 32,766*'
+    }
+
     It 'refuses a blank -Database instead of using another catalog' {
         { Get-Finding -Database '   ' } | Should -Throw -ErrorId "InvalidCatalogPath,$find" -ExpectedMessage '*blank*'
         { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database '  ' } | Should -Throw -ErrorId "InvalidCatalogPath,$scan"

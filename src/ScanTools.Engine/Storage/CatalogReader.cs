@@ -472,7 +472,18 @@ public sealed partial class CatalogReader : IDisposable
     private Exception Translate(SqliteException ex) =>
         _interrupted && (ex.SqliteErrorCode & 0xFF) == 9 // SQLITE_INTERRUPT
             ? new OperationCanceledException("The query was stopped.", ex)
-            : CatalogDatabase.Translate(ex, DatabasePath, writing: false);
+            : TooLargeAQuery(ex) ?? (Exception)CatalogDatabase.Translate(ex, DatabasePath, writing: false);
+
+    /// <summary>
+    /// A query SQLite refuses for its size (filters of tens of thousands of values: a list of 40,000 known-bad hashes
+    /// to -Hash): the caller's filter, an ArgumentException (InvalidFilter), not a catalog that "could not be read".
+    /// </summary>
+    private static ArgumentException? TooLargeAQuery(SqliteException ex) =>
+        (ex.SqliteErrorCode & 0xFF) == 1 && (ex.Message.Contains("too many SQL variables", StringComparison.Ordinal)
+            || ex.Message.Contains("Expression tree is too large", StringComparison.Ordinal)
+            || ex.Message.Contains("too many terms in compound SELECT", StringComparison.Ordinal))
+            ? new ArgumentException($"The filters give SQLite more values than one query takes (it binds at most 32,766). Give fewer values per command, or split the list across several commands (SQLite says: {ex.Message}).", ex)
+            : null;
 
     private object? ExecuteScalar(SqliteCommand command)
     {
