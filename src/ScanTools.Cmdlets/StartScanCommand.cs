@@ -176,9 +176,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
             catch (ItemNotFoundException ex)
             {
                 WriteError(ErrorRecords.Shown(new ErrorRecord(ex as FolderNotFoundException ?? new FolderNotFoundException(ex.Message, ex), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
-                if (!literal)
+                if (!literal && TryFileSystemPath(p) is string gone)
                 {
-                    RecordMissing(ToFileSystemPath(p)); // a folder by name, or a pattern that matched nothing
+                    RecordMissing(gone); // a folder by name, or a pattern that matched nothing
                 }
             }
             catch (WildcardPatternException ex)
@@ -186,8 +186,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                 // A folder named with an unclosed '[' (any name with an ESC colour code has one): PowerShell cannot read -Path
                 // as a pattern. The folder exists under that exact name: scan it, as -LiteralPath would. It ended the whole
                 // command before, other folders included.
-                string folder = ToFileSystemPath(p);
-                if (Directory.Exists(folder))
+                if (TryFileSystemPath(p) is string folder && Directory.Exists(folder))
                 {
                     _roots.Add(folder);
                 }
@@ -201,6 +200,19 @@ public sealed class StartScanCommand : CatalogWriteCommand
             {
                 WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", p));
             }
+        }
+    }
+
+    /// <summary>The file-system path of <paramref name="path"/>, or null where PowerShell cannot make one (in a catch block, where its exception would end the command).</summary>
+    private string? TryFileSystemPath(string path)
+    {
+        try
+        {
+            return ToFileSystemPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        {
+            return null;
         }
     }
 
