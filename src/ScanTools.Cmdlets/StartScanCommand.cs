@@ -192,8 +192,8 @@ public sealed class StartScanCommand : CatalogWriteCommand
                 }
                 else
                 {
-                    WriteError(ErrorRecords.Shown(ErrorRecords.ForBadArgument(new ArgumentException(
-                        $"'{p}' is not a valid wildcard pattern ({ex.Message}), and no folder has that exact name. Give the path with -LiteralPath to take it as written.", ex), "InvalidPath", p)));
+                    WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
+                        $"'{p}' is not a valid wildcard pattern ({ex.Message}), and no folder has that exact name. Give the path with -LiteralPath to take it as written.", ex), "InvalidPath", p));
                 }
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)

@@ -290,7 +290,7 @@ public static class CatalogMaintenance
         {
             throw new ScanArgumentException($"The destination '{target}' exists. Use -Force to replace it, or choose another file.");
         }
-        if (File.Exists(target) && !HoldsCatalogOrNothing(target))
+        if (File.Exists(target) && new FileInfo(target).Length > 0 && !CatalogFileGuard.IsCatalogFile(target))
         {
             // -Force turned a text file, or another program's database, into a catalog copy without a word.
             throw new ScanArgumentException($"The destination '{target}' exists and is not a ScanTools catalog or backup; -Force replaces only those. Move it aside yourself, or choose another file.");
@@ -300,34 +300,6 @@ public static class CatalogMaintenance
             throw new ScanArgumentException($"This account cannot write in the folder '{folder}'. Choose a folder it can write, or give it write access.");
         }
         return (source, target);
-    }
-
-    /// <summary>
-    /// Whether <paramref name="path"/> is empty or starts as a ScanTools catalog does: SQLite's 16-byte header and the
-    /// application id "SCNT" (<see cref="CatalogSchema.ApplicationId"/>, big-endian at offset 68 of the header). A file
-    /// that cannot be read is taken as not one.
-    /// </summary>
-    internal static bool HoldsCatalogOrNothing(string path)
-    {
-        try
-        {
-            using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (f.Length == 0)
-            {
-                return true;
-            }
-            Span<byte> header = stackalloc byte[72];
-            if (f.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
-            {
-                return false;
-            }
-            return header[..16].SequenceEqual("SQLite format 3\0"u8)
-                && System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[68..72]) == CatalogSchema.ApplicationId;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 
     /// <summary>

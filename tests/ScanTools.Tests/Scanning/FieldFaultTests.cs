@@ -142,24 +142,11 @@ public sealed class FieldFaultTests : CatalogTest
         }
         string db = T.Db();
         string moved = db + ".moved";
-        using var release = new ManualResetEventSlim();
-        int listed = 0;
-        var settings = new ScanJobSettings
-        {
-            Registry = Registry,
-            ReportErrors = false,
-            EntryListed = path =>
-            {
-                if (Path.GetFileName(path) == "f.txt" && Interlocked.Increment(ref listed) == 10)
-                {
-                    release.Wait(TimeSpan.FromSeconds(60));
-                }
-            },
-        };
-        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, settings);
-        SpinWait.SpinUntil(() => Volatile.Read(ref listed) >= 10, TimeSpan.FromSeconds(60));
+        using var pause = new WalkPause(at: 10);
+        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, pause.Settings(Registry));
+        pause.WaitReached();
         File.Move(db, moved);
-        release.Set();
+        pause.Release();
 
         var failure = Assert.IsType<CatalogException>(Assert.Throws<AggregateException>(() => job.Completion.Wait(TimeSpan.FromSeconds(60))).InnerException);
         Assert.Contains("is gone: the catalog file was moved or deleted", failure.Message, StringComparison.Ordinal);

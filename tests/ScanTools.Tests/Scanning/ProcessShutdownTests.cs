@@ -24,27 +24,14 @@ public sealed class ProcessShutdownTests : CatalogTest
         }
         string db = T.Db();
         // The walk stops at its 20th folder until the test has asked for the shutdown: the scan is mid-way.
-        using var asked = new ManualResetEventSlim();
-        int listed = 0;
-        var settings = new ScanJobSettings
-        {
-            Registry = Registry,
-            ReportErrors = false,
-            EntryListed = path =>
-            {
-                if (Path.GetFileName(path) == "f.txt" && Interlocked.Increment(ref listed) == 20)
-                {
-                    asked.Wait(TimeSpan.FromSeconds(60));
-                }
-            },
-        };
-        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, settings);
+        using var pause = new WalkPause(at: 20);
+        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, pause.Settings(Registry));
         using FileRecorder recorder = FileRecorder.Start(db, registry: Registry);
         recorder.Add(recorder.Capture(T.File("single.txt")));
-        SpinWait.SpinUntil(() => Volatile.Read(ref listed) >= 20, TimeSpan.FromSeconds(60));
+        pause.WaitReached();
 
         // The walk goes on only once the shutdown has asked the scan to stop: the scan is mid-way when it does.
-        using CancellationTokenRegistration release = job.StopRequested.Register(() => asked.Set());
+        using CancellationTokenRegistration release = job.StopRequested.Register(pause.Release);
         var report = new StringWriter();
         Task<bool> stopping;
         try

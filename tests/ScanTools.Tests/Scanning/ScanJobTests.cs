@@ -261,21 +261,8 @@ public sealed class ScanJobTests : CatalogTest
             T.File($"tree/d{d:D3}/f.txt");
         }
         string db = T.Db();
-        using var release = new ManualResetEventSlim();
-        int listed = 0;
-        var settings = new ScanJobSettings
-        {
-            Registry = Registry,
-            ReportErrors = false,
-            EntryListed = path =>
-            {
-                if (Path.GetFileName(path) == "f.txt" && Interlocked.Increment(ref listed) == 30)
-                {
-                    release.Wait(TimeSpan.FromSeconds(60)); // hold the walk mid-way until the counts were seen
-                }
-            },
-        };
-        using ScanJob job = ScanJob.Start(db, Root("tree", o => o with { ThrottleLimit = 1 }), settings);
+        using var pause = new WalkPause(at: 30); // hold the walk mid-way until the counts were seen
+        using ScanJob job = ScanJob.Start(db, Root("tree", o => o with { ThrottleLimit = 1 }), pause.Settings(Registry));
 
         ScanRun? seen = null;
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
@@ -295,7 +282,7 @@ public sealed class ScanJobTests : CatalogTest
                 Thread.Sleep(50); // polling the catalog, as Get-ScanRun would; the counts arrive every 2 s
             }
         }
-        release.Set();
+        pause.Release();
 
         Assert.NotNull(seen);
         Assert.InRange(seen!.Files, 1, 29);
