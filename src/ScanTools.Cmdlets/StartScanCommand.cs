@@ -137,6 +137,13 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     : SessionState.Path.GetResolvedProviderPathFromPSPath(p, out ProviderInfo provider) is var paths && provider.Name == "FileSystem"
                         ? paths
                         : throw new ArgumentException($"'{p}' is a path of the {provider.Name} provider; Start-Scan scans file-system folders.");
+                if (!literal && !resolved.Any() && TryFileSystemPath(p) is string named && Directory.Exists(named))
+                {
+                    // A folder whose own name reads as a pattern that matches nothing ('br[a]ck'): scan it as named, as for an
+                    // unclosed '[' below. It was reported missing, then scanned all the same as a missing root, in a clean run.
+                    _roots.Add(named);
+                    continue;
+                }
                 if (!literal && !resolved.Any())
                 {
                     WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'; when other folders are scanned, the run records it as a RootNotFound error item."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped

@@ -304,6 +304,14 @@ Describe 'Start-Scan' {
             Join-Sorted $run.Roots | Should -Be (Join-Sorted $plain, $odd)
             $run.Files | Should -Be 2
             { Start-Scan -Path (Join-Path $oddParent "no-such[name") -Database $db -ErrorAction Stop } | Should -Throw -ErrorId "PathNotFound,$cmdlet"
+            # A name that reads as a pattern matching nothing, but is a folder's own name, is scanned as named, without an error.
+            $bracket = Join-Path $oddParent 'br[a]ck'
+            $null = New-TestFile -Path (Join-Path $bracket 'c.txt') -Content 'c'
+            $again = Start-Scan -Path $plain, $bracket -Database (New-CatalogPath -Directory $catalogs) -ErrorVariable bracketErrors
+            $bracketErrors | Should -BeNullOrEmpty
+            Join-Sorted $again.Roots | Should -Be (Join-Sorted $plain, $bracket)
+            $again.Files | Should -Be 2
+            $again.Errors | Should -Be 0
         }
 
         It 'reports a wildcard path that matches no folder as PathNotFound and still scans the valid path' {
