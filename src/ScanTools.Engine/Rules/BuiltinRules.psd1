@@ -109,8 +109,10 @@
             # begins), or the keyword alone after any other character. The former prefix tried the parts from every
             # '_': 100 KB of 'a_' before a password took quadratic time, and the 1 s limit hid the password. Blanks
             # around '=' stay on the line: 'db_password=' with nothing after it took the next line for the password,
-            # and an unquoted value does not start with an escaped line break ("DB_PASSWORD=\nDB_HOST=..." in JSON).
-            Pattern     = '(?i)(?:(?<![a-z0-9_])(?:[a-z0-9]+_)+|(?<![a-z0-9]))(?:password|passwd|pwd)[ \t]*=[ \t]*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>(?!\\[nrt])[^;"''\s&<>]{4,200}))'
+            # and an unquoted value does not start with an escaped line break ("DB_PASSWORD=\nDB_HOST=..." in JSON), nor
+            # run on past one. The keyword also counts right after an escaped \n, \r or \t ("HOST=x\npassword=..."),
+            # whose letter is not part of the key.
+            Pattern     = '(?i)(?:(?<![a-z0-9_])(?:[a-z0-9]+_)+|(?<![a-z0-9])|(?<=\\[nrt]))(?:password|passwd|pwd)[ \t]*=[ \t]*(?:"(?<secret>[^"\r\n]{4,200})"|''(?<secret>[^''\r\n]{4,200})''|&quot;(?<secret>[^&\r\n]{4,200})&quot;|(?<secret>(?:(?!\\[nrt])[^;"''\s&<>]){4,200}))'
         }
         @{
             Id          = 'url-password'

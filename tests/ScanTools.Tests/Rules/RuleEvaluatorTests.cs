@@ -166,6 +166,8 @@ public sealed class RuleEvaluatorTests
     [InlineData("connection-string-password", "Server=x;Password=\"Quoted Pass 123\";", "Quoted Pass 123")]
     [InlineData("connection-string-password", "PASSWORD='hunter2hunter2'", "hunter2hunter2")]
     [InlineData("connection-string-password", "DB_PASSWORD=xyz12345", "xyz12345")]
+    [InlineData("connection-string-password", "{\"Env\": \"HOST=x\\npassword=hunter2hunter2\\nport=5\"}", "hunter2hunter2")] // after and before an escaped line break in JSON
+    [InlineData("connection-string-password", "{\"Env\": \"HOST=x\\r\\nPwd=Tab5ecret\\tnext\"}", "Tab5ecret")]
     [InlineData("connection-string-password", "<add connectionString=\"Server=x;Password=&quot;s3cr3t!!&quot;;\" />", "s3cr3t!!")]
     [InlineData("url-password", "DATABASE_URL=postgres://admin:Winter2024@TailOfSecret9@db.example.com/app", "Winter2024@TailOfSecret9")]
     [InlineData("private-key", "{\"key\": \"-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAx1y2z3abcdefghijklmnopqrstuvwx\\nABCDEFGHIJ\\n-----END RSA PRIVATE KEY-----\\n\"}", "MIIEowIBAAKCAQEAx1y2z3abcdefghijklmnopqrstuvwx\\nABCDEFGHIJ")]
