@@ -106,6 +106,23 @@ Describe 'Names that would drive a terminal' -Skip:$IsWindows {
         $text | Should -Match ([regex]::Escape('dir\x1B]0;owned\x07')) -Because 'the folder heading is escaped too'
     }
 
+    It 'shows them escaped in the list views (Format-List) of files, runs, changes, errors and copies' {
+        $listDb = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $evilFolder -Database $listDb -Hash -ErrorAction SilentlyContinue
+        $lists = @(
+            Show (Get-Finding -Database $db -Extension txt | Format-List)
+            Show (Get-ScanRun -Database $listDb | Format-List)
+            Show (Get-ScanError -Database $db | Format-List)
+            Show (Find-DuplicateFile -Database $db | Format-List)
+            Show (Measure-ScanFolder -Database $db -Path $root -Depth 1 | Format-List)
+        )
+        foreach ($text in $lists) {
+            $text | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F]' -Because 'no control character but line ends reaches the terminal'
+            $text | Should -Match ([regex]::Escape('dir\x1B]0;owned\x07'))
+        }
+        (Get-ScanRun -Database $listDb).Roots | Should -Be @($evilFolder) -Because 'the object keeps the true path'
+    }
+
     It 'shows them escaped in error records and in Get-ScanError' {
         $run.Errors | Should -Be 1
         $scanErrors.Count | Should -Be 1
