@@ -330,6 +330,7 @@ Describe 'Start-Scan' {
             $run.Errors | Should -Be 1 -Because 'a pattern that matches nothing (an unmounted /mnt/share*) must not make a clean run'
             $run.ExitCode | Should -Be 'CompletedWithErrors'
             @(Get-ScanError -Database $db -ScanId $run.Id).Kind | Should -Be @('RootNotFound')
+            (Get-ScanError -Database $db -ScanId $run.Id).Message | Should -BeLike 'No folder matches this wildcard path*' -Because 'the folder is not missing: nothing matched the pattern'
         }
 
         It 'reports a wildcard path that matches nothing, on its own, without creating a catalog' {

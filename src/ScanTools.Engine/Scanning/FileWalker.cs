@@ -192,7 +192,8 @@ public sealed class FileWalker
             {
                 StatFailure.None => "This is a file, not a folder. Give the folder that holds it.",
                 StatFailure.AccessDenied => "Permission denied while looking up this folder.",
-                _ => "This folder does not exist. Check the path; the other folders are still scanned.",
+                _ when root.AsSpan().IndexOfAny("*?[") >= 0 => "No folder matches this wildcard path. Check the path and that its disk or share is mounted; the other folders are still scanned.",
+                _ => "This folder does not exist. Check the path and that its disk or share is mounted; the other folders are still scanned.",
             };
             ReportError(sink, new ScanError(root, ScanErrorKind.RootNotFound, message));
             return null;
