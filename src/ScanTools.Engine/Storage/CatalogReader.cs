@@ -363,8 +363,12 @@ public sealed partial class CatalogReader : IDisposable
     /// The error for run ids a catalog does not hold, as every reading command words it; a
     /// <see cref="ScanArgumentException"/>, so a scheduled script exits with BadArguments.
     /// </summary>
-    public static ScanArgumentException NoRunError(IEnumerable<long> ids) =>
-        new($"The catalog holds no run {string.Join(", ", ids)} (never, or pruned by Optimize-ScanCatalog). Get-ScanRun lists the runs.");
+    public static ScanArgumentException NoRunError(IEnumerable<long> ids)
+    {
+        List<long> missing = ids.ToList(); // the first ten: a list of 33,000 ids filled the screen
+        string listed = string.Join(", ", missing.Take(10)) + (missing.Count > 10 ? $" and {missing.Count - 10:N0} more" : string.Empty);
+        return new($"The catalog holds no run {listed} (never, or pruned by Optimize-ScanCatalog). Get-ScanRun lists the runs.");
+    }
 
     /// <summary>The run with this key, or null.</summary>
     public ScanRun? GetScanRun(Guid runKey)

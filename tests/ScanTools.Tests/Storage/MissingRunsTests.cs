@@ -29,4 +29,13 @@ public sealed class MissingRunsTests : CatalogTest
         Assert.Contains($"no run {after}", error.Message, StringComparison.Ordinal);
         Assert.Equal(ScanTools.Hosting.ScanExitCode.BadArguments, error.ExitCode);
     }
+
+    [Fact]
+    public void The_error_for_many_missing_runs_names_the_first_ten_and_counts_the_rest()
+    {
+        string message = CatalogReader.NoRunError(Enumerable.Range(1_000, 33_000).Select(i => (long)i)).Message;
+        Assert.Contains("no run 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009 and 32,990 more (", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("1010", message, StringComparison.Ordinal);
+        Assert.True(message.Length < 300, message);
+    }
 }
