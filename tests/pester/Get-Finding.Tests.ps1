@@ -234,6 +234,12 @@ Describe 'Get-Finding' {
             { Get-Finding -Database $db -FullName $alpha } | Should -Throw -ErrorId "NamedParameterNotFound,$cmdlet"
         }
 
+        It 'rejects a pattern holding a NUL with InvalidFilter instead of matching what comes before it' {
+            { Get-Finding -Database $db -Name "a`0b" } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+            { Get-Finding -Database $db -Path "$TestDrive/a`0zz*" } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+            { Get-ScanChange -Database $db -Name "a`0b" } | Should -Throw -ErrorId 'InvalidFilter,ScanTools.Commands.GetScanChangeCommand'
+        }
+
         It 'rejects a path of another provider with InvalidFilter' {
             { Get-Finding -Database $db -Path 'Env:\PATH' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }

@@ -14,10 +14,15 @@ public sealed class WildcardPattern
     private readonly Regex _regex;
 
     /// <summary>Parses <paramref name="pattern"/>.</summary>
-    /// <exception cref="ArgumentException">The pattern has an unclosed <c>[</c> or ends in a lone backtick.</exception>
+    /// <exception cref="ArgumentException">The pattern has an unclosed <c>[</c>, ends in a lone backtick, or holds a NUL.</exception>
     public WildcardPattern(string pattern, bool ignoreCase)
     {
         ArgumentNullException.ThrowIfNull(pattern);
+        if (pattern.Contains('\0', StringComparison.Ordinal))
+        {
+            // SQLite's LIKE and GLOB end a pattern at a NUL: "a`0b" matched the file 'a', which Remove-Item would then delete.
+            throw new ArgumentException($"The wildcard pattern '{pattern.Replace("\0", "`0", StringComparison.Ordinal)}' holds a NUL character (`0), which no file name or path has. Remove it.");
+        }
         Pattern = pattern;
         IgnoreCase = ignoreCase;
         _tokens = Parse(pattern);

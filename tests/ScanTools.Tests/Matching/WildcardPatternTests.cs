@@ -47,6 +47,8 @@ public sealed class WildcardPatternTests : IDisposable
         string backwards = Assert.Throws<ArgumentException>(() => new WildcardPattern("[b-a]*", true)).Message;
         Assert.Contains("'[b-a]*'", backwards);
         Assert.Contains("[a-z]", backwards);
+        Assert.Contains("NUL", Assert.Throws<ArgumentException>(() => new WildcardPattern("a\0b", true)).Message);
+        Assert.Contains("NUL", Assert.Throws<ArgumentException>(() => new WildcardPattern("/srv/a\0zz*", false)).Message);
     }
 
     [Fact]
