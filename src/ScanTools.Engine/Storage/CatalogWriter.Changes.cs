@@ -229,8 +229,10 @@ internal sealed partial class CatalogWriter
     /// <summary>
     /// Pairs the files a run found gone with the files it added that are the same file: the same device, file
     /// id and birth time (a rename or a move within one file system, edited or not; see <see cref="Identity"/>),
-    /// or else the same size and SHA-256 (a move across file systems, when both were hashed). Each pair becomes
-    /// one Renamed change, with whatever else changed in its properties.
+    /// or else the same size, last-write time and SHA-256 (a move across file systems, when both were hashed: mv, rsync -a
+    /// and robocopy keep the time). The time keeps an unrelated new copy of a deleted file from hiding both changes (every
+    /// empty file has one hash); an empty file is never paired by content. Each pair becomes one Renamed change, with
+    /// whatever else changed in its properties.
     /// Applied again, it finds nothing more to pair.
     /// </summary>
     private void PairRenames(long run)
@@ -248,16 +250,16 @@ internal sealed partial class CatalogWriter
             return;
         }
         var byId = new Dictionary<(long, long, long, long), Queue<Candidate>>();
-        var byHash = new Dictionary<(long, string), Queue<Candidate>>();
+        var byHash = new Dictionary<(long, long, string), Queue<Candidate>>();
         foreach (Candidate g in gone)
         {
             if (Identity(g) is { } id)
             {
                 Enqueue(byId, id, g);
             }
-            if (g.Sha256 is byte[] sha)
+            if (g.Sha256 is byte[] sha && g.Size > 0)
             {
-                Enqueue(byHash, (g.Size, Convert.ToHexString(sha)), g);
+                Enqueue(byHash, (g.Size, g.Mtime, Convert.ToHexString(sha)), g);
             }
         }
         var used = new HashSet<(long, string)>();
@@ -269,9 +271,9 @@ internal sealed partial class CatalogWriter
             {
                 match = TakeUnused(byId, id, used);
             }
-            if (match is null && a.Sha256 is byte[] sha)
+            if (match is null && a.Sha256 is byte[] sha && a.Size > 0)
             {
-                match = TakeUnused(byHash, (a.Size, Convert.ToHexString(sha)), used);
+                match = TakeUnused(byHash, (a.Size, a.Mtime, Convert.ToHexString(sha)), used);
             }
             if (match is Candidate m)
             {

@@ -12,7 +12,7 @@ public enum ScanChangeType
     /// <summary>Still there, with different properties (see <see cref="ScanChange.Properties"/>).</summary>
     Modified = 3,
 
-    /// <summary>Renamed or moved: a file found gone and a file added in the same run are one file (same file id, or same size and hash).</summary>
+    /// <summary>Renamed or moved: a file found gone and a file added in the same run are one file (same file id, or same size, last-write time and hash).</summary>
     Renamed = 4,
 }
 

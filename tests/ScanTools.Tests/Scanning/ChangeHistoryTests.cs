@@ -587,4 +587,44 @@ public sealed class ChangeHistoryTests : CatalogTest
         ScanChange moved = Assert.Single(reader.GetChanges(new ScanChangeQuery { Path = new[] { Path.Combine(root, "d1") } }));
         Assert.Equal(ScanChangeType.Renamed, moved.ChangeType);
     }
+
+    /// <summary>
+    /// A file copied to a new inode with its time kept and the original deleted (what a move across file systems does)
+    /// is one Renamed change; a deleted file and an unrelated new file with the same bytes but another time, and
+    /// empty files whatever their times, are a Removed and an Added (a newcomer saw a new empty file reported as the
+    /// rename of a deleted one, which hid both from an audit).
+    /// </summary>
+    [LinuxFact]
+    public void Content_pairs_a_rename_only_when_the_time_is_kept_too_and_never_empty_files()
+    {
+        string root = T.Dir("content-pairs");
+        Trees.Sh("""
+            set -e
+            cd "$1"
+            printf 'moved bytes' > moved-src.txt
+            printf 'same bytes' > deleted.txt
+            touch -d '2024-05-06 07:08:09' deleted.txt
+            : > empty-gone
+            touch -d '2024-05-06 07:08:09' empty-gone
+            """, root);
+        string db = T.Db();
+        Scan(db, root);
+        Trees.Sh("""
+            set -e
+            cd "$1"
+            cp -p moved-src.txt moved-dst.txt && rm moved-src.txt
+            rm deleted.txt && printf 'same bytes' > unrelated.txt
+            rm empty-gone && : > empty-new && touch -d '2024-05-06 07:08:09' empty-new
+            """, root);
+        ScanRun second = Scan(db, root);
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        var changes = reader.GetChanges(new ScanChangeQuery { ScanId = new[] { second.Id } })
+            .Select(c => $"{c.ChangeType} {Path.GetFileName(c.FullName)}" + (c.OldFullName is null ? "" : $" from {Path.GetFileName(c.OldFullName)}"))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(new[]
+        {
+            "Added empty-new", "Added unrelated.txt", "Removed deleted.txt", "Removed empty-gone", "Renamed moved-dst.txt from moved-src.txt",
+        }, changes);
+    }
 }
