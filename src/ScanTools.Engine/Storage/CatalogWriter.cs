@@ -27,6 +27,10 @@ internal sealed partial class CatalogWriter : IDisposable
         public long Id;
         public long FirstScanId;
         public long Version;
+        /// <summary>The run whose complete listing the folder holds (0: none yet).</summary>
+        public long LastScanId;
+        /// <summary>The run that found the folder gone, while it is marked so.</summary>
+        public long? RemovedScanId;
     }
     private readonly Dictionary<(long Run, long Dir), FolderState> _openListings = new();
     private bool _inTransaction;
@@ -53,6 +57,7 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly RawStatement _removeSubtreeFiles;
     private readonly RawStatement _removeSubtreeDirectories;
     private readonly RawStatement _completeDirectory;
+    private readonly RawStatement _adoptHash;
     private readonly RawStatement _reviveDirectory;
     private readonly RawStatement _insertError;
     private readonly RawStatement _addRemoved;
@@ -118,7 +123,13 @@ internal sealed partial class CatalogWriter : IDisposable
                    OR (excluded.sha256 IS NOT NULL AND files.sha256 IS NOT excluded.sha256)
                    OR (excluded.rules_key IS NOT NULL AND files.rules_key IS NOT excluded.rules_key);
                 """);
-            _findDirectory = Prepare("SELECT id, removed_scan_id, first_scan_id, version FROM directories WHERE path = ?1;");
+            _findDirectory = Prepare("SELECT id, removed_scan_id, first_scan_id, version, last_scan_id FROM directories WHERE path = ?1;");
+            // A hash an overlapped run read, kept for the file the newer run recorded only while it has the same content stamps.
+            _adoptHash = Prepare("""
+                UPDATE files SET sha256 = ?3
+                WHERE dir_id = ?1 AND name = ?2 AND removed_scan_id IS NULL AND sha256 IS NOT ?3
+                  AND size = ?4 AND mtime = ?5 AND ctime IS ?6 AND inode IS ?7 AND device IS ?8;
+                """);
             _bumpVersion = Prepare("UPDATE directories SET version = version + 1 WHERE id = ?1;");
             _bumpSubtreeVersions = Prepare("UPDATE directories SET version = version + 1 WHERE id = ?1 OR (path > ?2 AND path < ?3);");
             _insertDirectory = Prepare("INSERT INTO directories (path, parent_id, first_scan_id) VALUES (?1, ?2, ?3) RETURNING id;");
@@ -677,7 +688,16 @@ internal sealed partial class CatalogWriter : IDisposable
         _newFiles.Clear(); // a listing that failed midway (refused, then replayed) leaves no rows for the next one
         BeginListingNames();
         long run = RunId(listing.RunKey);
-        DirectoryEntry directory = Directory(listing.DirectoryPath, run, out bool existed);
+        if (Superseded(listing.DirectoryPath, run, out DirectoryEntry? found))
+        {
+            if (found is not null)
+            {
+                AdoptHashes(listing, found.Id);
+                CloseListing((run, found.Id));
+            }
+            return;
+        }
+        DirectoryEntry directory = Directory(listing.DirectoryPath, run, out bool existed, found);
         long dirId = directory.Id;
         bool newInRun = existed && directory.FirstScanId == run;
         _applyingListing = (run, dirId);
@@ -819,6 +839,47 @@ internal sealed partial class CatalogWriter : IDisposable
         _completeDirectory.Bind(1, run);
         _completeDirectory.Bind(2, dirId);
         _completeDirectory.Execute();
+        directory.LastScanId = run;
+    }
+
+    /// <summary>
+    /// Whether a newer run (a higher id: one that started later) already recorded this folder: listed it
+    /// whole, or found it gone; for a folder new to the catalog, the same of its parent (a newer run listed the
+    /// parent without it). Two scans of one folder that overlap then never mix: an older run's listing, applied
+    /// after a newer run's, marked the files the newer run found since as removed and brought back those it
+    /// found gone. The folder keeps the newer run's view; <paramref name="found"/> is the folder's entry, or
+    /// null when the catalog has no such folder.
+    /// </summary>
+    private bool Superseded(string path, long run, out DirectoryEntry? found)
+    {
+        found = FindDirectory(path);
+        DirectoryEntry? judge = found;
+        if (judge is null && Path.GetDirectoryName(path) is string parent && parent != path)
+        {
+            judge = FindDirectory(parent);
+        }
+        return judge is not null && (judge.LastScanId > run || judge.RemovedScanId > run);
+    }
+
+    /// <summary>What a superseded listing still adds: the SHA-256 of files whose content stamps are still those the newer run recorded.</summary>
+    private void AdoptHashes(DirectoryListing listing, long dirId)
+    {
+        foreach (FileRecord f in listing.Files)
+        {
+            if (f.Sha256Bytes is not byte[] sha)
+            {
+                continue;
+            }
+            _adoptHash.Bind(1, dirId);
+            _adoptHash.Bind(2, f.Name);
+            _adoptHash.Bind(3, sha);
+            _adoptHash.Bind(4, f.Length);
+            _adoptHash.Bind(5, f.LastWriteTimeUtc.Ticks);
+            _adoptHash.Bind(6, f.ChangeTimeUtc?.Ticks);
+            _adoptHash.Bind(7, f.Inode);
+            _adoptHash.Bind(8, f.Device);
+            _adoptHash.Execute();
+        }
     }
 
     /// <summary>Stores what the rules found in one file, or keeps its open findings when they could not look at all of it.</summary>
@@ -1024,46 +1085,68 @@ internal sealed partial class CatalogWriter : IDisposable
     /// whether it was there before. Its FirstScanId tells a folder new in this run (created now, or earlier
     /// as the ancestor of a folder listed first).
     /// </summary>
-    private DirectoryEntry Directory(string path, long run, out bool existed)
+    /// <param name="path">The folder.</param>
+    /// <param name="run">The run writing it.</param>
+    /// <param name="existed">Whether the catalog held the folder.</param>
+    /// <param name="found">The folder's entry when the caller looked it up already (<see cref="FindDirectory"/>).</param>
+    private DirectoryEntry Directory(string path, long run, out bool existed, DirectoryEntry? found = null)
     {
-        if (_directoryIds.TryGetValue(path, out DirectoryEntry? cached))
+        DirectoryEntry? entry = found ?? FindDirectory(path);
+        existed = entry is not null;
+        if (entry is not null)
         {
-            existed = true;
-            return cached;
-        }
-        _findDirectory.Bind(1, path);
-        var entry = new DirectoryEntry { FirstScanId = run };
-        existed = _findDirectory.Step();
-        if (existed)
-        {
-            entry.Id = _findDirectory.Int64(0);
-            bool removed = !_findDirectory.IsNull(1);
-            entry.FirstScanId = _findDirectory.Int64(2);
-            entry.Version = _findDirectory.Int64(3);
-            _findDirectory.Reset();
-            if (removed)
+            if (entry.RemovedScanId is not null)
             {
                 _reviveDirectory.Bind(1, entry.Id);
                 _reviveDirectory.Execute();
+                entry.RemovedScanId = null;
             }
+            return entry;
         }
-        else
+        string? parentPath = Path.GetDirectoryName(path);
+        long? parent = parentPath is null || parentPath == path ? null : Directory(parentPath, run, out _).Id;
+        _insertDirectory.Bind(1, path);
+        _insertDirectory.Bind(2, parent);
+        _insertDirectory.Bind(3, run);
+        _insertDirectory.Step();
+        entry = new DirectoryEntry { Id = _insertDirectory.Int64(0), FirstScanId = run };
+        _insertDirectory.Reset();
+        Cache(path, entry);
+        return entry;
+    }
+
+    /// <summary>A folder's entry (cached), or null when the catalog has no such folder; nothing is written.</summary>
+    private DirectoryEntry? FindDirectory(string path)
+    {
+        if (_directoryIds.TryGetValue(path, out DirectoryEntry? cached))
         {
-            string? parentPath = Path.GetDirectoryName(path);
-            long? parent = parentPath is null || parentPath == path ? null : Directory(parentPath, run, out _).Id;
-            _insertDirectory.Bind(1, path);
-            _insertDirectory.Bind(2, parent);
-            _insertDirectory.Bind(3, run);
-            _insertDirectory.Step();
-            entry.Id = _insertDirectory.Int64(0);
-            _insertDirectory.Reset();
+            return cached;
         }
+        _findDirectory.Bind(1, path);
+        if (!_findDirectory.Step())
+        {
+            return null;
+        }
+        var entry = new DirectoryEntry
+        {
+            Id = _findDirectory.Int64(0),
+            RemovedScanId = _findDirectory.IsNull(1) ? null : _findDirectory.Int64(1),
+            FirstScanId = _findDirectory.Int64(2),
+            Version = _findDirectory.Int64(3),
+            LastScanId = _findDirectory.IsNull(4) ? 0 : _findDirectory.Int64(4),
+        };
+        _findDirectory.Reset();
+        Cache(path, entry);
+        return entry;
+    }
+
+    private void Cache(string path, DirectoryEntry entry)
+    {
         if (_directoryIds.Count >= DirectoryCacheLimit)
         {
             _directoryIds.Clear();
         }
         _directoryIds[path] = entry;
-        return entry;
     }
 
     /// <summary>The folder's rows changed: snapshots walkers read before this are no longer current.</summary>

@@ -1,0 +1,86 @@
+using ScanTools.Scanning;
+using ScanTools.Sessions;
+using ScanTools.Storage;
+using ScanTools.Storage.Writes;
+using ScanTools.Tests.Support;
+
+namespace ScanTools.Tests.Storage;
+
+/// <summary>
+/// Two scans of one folder that overlap: the older run (started first) delivers its listing after the newer run
+/// recorded the folder. A newcomer saw the older listing mark a file the newer run had found as removed (and bring
+/// back one it had found gone). The folder keeps the newer run's view; the older run adds only hashes of files
+/// whose content stamps are still those recorded.
+/// </summary>
+public sealed class OverlappingRunsTests : CatalogTest
+{
+    private static readonly DateTime Stamp = new(2026, 3, 4, 5, 6, 7, DateTimeKind.Utc);
+
+    private static FileRecord Record(string dir, string name, byte[]? sha = null) =>
+        new(dir, name) { Length = 10, LastWriteTimeUtc = Stamp, ChangeTimeUtc = Stamp, Inode = name.Length, Device = 7, Sha256Bytes = sha };
+
+    private static DirectoryListing Listing(Guid run, string dir, IReadOnlyList<string> subfolders, params FileRecord[] files) =>
+        new() { RunKey = run, DirectoryPath = dir, Files = files, IsComplete = true, SubdirectoryNames = subfolders };
+
+    [Fact]
+    public void An_older_runs_listing_applied_after_a_newer_one_changes_nothing_but_hashes()
+    {
+        string dir = T.Dir("overlap");
+        string db = T.Db();
+        byte[] keepHash = Enumerable.Repeat((byte)0xAB, 32).ToArray();
+        Guid first = Guid.NewGuid(), older = Guid.NewGuid(), newer = Guid.NewGuid();
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(new ScanRunStart { RunKey = first, StartedUtc = DateTime.UtcNow });
+            lease.Write(Listing(first, dir, new[] { "gone" }, Record(dir, "keep.txt"), Record(dir, "old.txt")));
+            lease.Write(Listing(first, Path.Combine(dir, "gone"), Array.Empty<string>(), Record(Path.Combine(dir, "gone"), "g.txt")));
+            lease.Write(new ScanRunEnd { RunKey = first, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+
+            lease.Write(new ScanRunStart { RunKey = older, StartedUtc = DateTime.UtcNow }); // run 2, a slow -Hash scan
+            lease.Write(new ScanRunStart { RunKey = newer, StartedUtc = DateTime.UtcNow }); // run 3
+            // Between the two listings old.txt and the folder 'gone' were deleted, new.txt and 'late' created.
+            lease.Write(Listing(newer, dir, new[] { "late" }, Record(dir, "keep.txt"), Record(dir, "new.txt")));
+            lease.Write(new ScanRunEnd { RunKey = newer, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Write(Listing(older, dir, new[] { "gone", "early" }, Record(dir, "keep.txt", keepHash), Record(dir, "old.txt", keepHash)));
+            lease.Write(Listing(older, Path.Combine(dir, "gone"), Array.Empty<string>(), Record(Path.Combine(dir, "gone"), "g.txt")));
+            lease.Write(Listing(older, Path.Combine(dir, "early"), Array.Empty<string>(), Record(Path.Combine(dir, "early"), "e.txt")));
+            lease.Write(new ScanRunEnd { RunKey = older, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Flush();
+        }
+
+        long olderId = Sql.Scalar(db, "SELECT id FROM scan_runs WHERE run_key = $k;", ("$k", older.ToString()));
+        long newerId = Sql.Scalar(db, "SELECT id FROM scan_runs WHERE run_key = $k;", ("$k", newer.ToString()));
+        Assert.True(newerId > olderId);
+        using CatalogReader reader = CatalogReader.Open(db);
+        var present = reader.FindFiles(new FindingQuery()).Select(f => Path.GetRelativePath(dir, f.FullName)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(new[] { "keep.txt", "new.txt" }, present);
+        Assert.Equal(newerId, Sql.Scalar(db, "SELECT removed_scan_id FROM files WHERE name = 'old.txt';"));
+        Assert.Equal(newerId, Sql.Scalar(db, "SELECT removed_scan_id FROM files WHERE name = 'g.txt';"));
+        Assert.Equal(newerId, Sql.Scalar(db, "SELECT last_scan_id FROM directories WHERE path = $p;", ("$p", dir)));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM directories WHERE path LIKE '%early%';"));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM file_changes WHERE scan_id = $r;", ("$r", olderId)));
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM files WHERE name = 'keep.txt' AND hex(sha256) = $h;", ("$h", Convert.ToHexString(keepHash))));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM files WHERE name = 'old.txt' AND sha256 IS NOT NULL;"));
+    }
+
+    [Fact]
+    public void A_hash_of_other_content_stamps_is_not_adopted()
+    {
+        string dir = T.Dir("overlap-changed");
+        string db = T.Db();
+        Guid older = Guid.NewGuid(), newer = Guid.NewGuid();
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(new ScanRunStart { RunKey = older, StartedUtc = DateTime.UtcNow });
+            lease.Write(new ScanRunStart { RunKey = newer, StartedUtc = DateTime.UtcNow });
+            lease.Write(Listing(newer, dir, Array.Empty<string>(), Record(dir, "edited.txt")));
+            lease.Write(new ScanRunEnd { RunKey = newer, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            FileRecord before = new(dir, "edited.txt") { Length = 9, LastWriteTimeUtc = Stamp.AddDays(-1), ChangeTimeUtc = Stamp.AddDays(-1), Inode = 10, Device = 7, Sha256Bytes = new byte[32] };
+            lease.Write(Listing(older, dir, Array.Empty<string>(), before));
+            lease.Write(new ScanRunEnd { RunKey = older, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Flush();
+        }
+
+        Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM files WHERE name = 'edited.txt' AND size = 10 AND sha256 IS NULL;"));
+    }
+}
