@@ -32,7 +32,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Append { get; set; }
 
-    /// <summary>Replace a baseline that lists findings even when none came through the pipeline (empty it).</summary>
+    /// <summary>Replace a baseline that lists findings even when none came through the pipeline (empty it), or a file that is not a baseline.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -61,27 +61,43 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
             WriteWarning($"No findings came through the pipeline; the baseline '{path}' was left as it was.");
             return;
         }
-        FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
-        foreach (FindingMatch m in _matches)
+        if (!Force && !Append && new FileInfo(path) is { Exists: true, Length: > 0 } && FindingBaseline.EntriesIn(path) is null)
         {
-            string? reason = Reason ?? m.BaselineReason;
-            if (reason is null && baseline.Contains(m.Fingerprint, out string? earlier))
-            {
-                reason = earlier;
-            }
-            baseline.Add(new FindingBaseline.Entry(m.Fingerprint, m.RuleId, m.FullName, reason));
+            // A rules file or a report given as -Path by mistake was replaced without a word (Export-FindingMatch refuses the reverse).
+            WriteError(new ErrorRecord(new IOException(
+                $"'{path}' is not a ScanTools baseline, so it was left as it is. Give the path of a baseline (or of a new file), or add -Force to replace it."),
+                "FileIsNotBaseline", ErrorCategory.ResourceExists, Path));
+            return;
         }
-        if (!ShouldProcess(path, $"Write a baseline of {baseline.Entries.Count:N0} findings"))
+        int distinct = _matches.Select(m => m.Fingerprint).Distinct(StringComparer.OrdinalIgnoreCase).Count();
+        if (!ShouldProcess(path, Append ? $"Add {distinct:N0} findings to the baseline" : $"Write a baseline of {distinct:N0} findings"))
         {
             return;
         }
+        IDisposable? update = null;
         try
         {
+            // Appends from several processes or runspaces at once each keep their findings: read, add and replace under one lock.
+            update = Append ? FindingBaseline.LockForUpdate(path, TimeSpan.FromSeconds(60)) : null;
+            FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
+            foreach (FindingMatch m in _matches)
+            {
+                string? reason = Reason ?? m.BaselineReason;
+                if (reason is null && baseline.Contains(m.Fingerprint, out string? earlier))
+                {
+                    reason = earlier;
+                }
+                baseline.Add(new FindingBaseline.Entry(m.Fingerprint, m.RuleId, m.FullName, reason));
+            }
             baseline.Save(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             ThrowTerminatingError(new ErrorRecord(new IOException($"The baseline '{path}' could not be written: {ex.Message}", ex), "ExportFailed", ErrorCategory.WriteError, Path));
+        }
+        finally
+        {
+            update?.Dispose();
         }
         if (PassThru)
         {

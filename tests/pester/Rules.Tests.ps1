@@ -1211,6 +1211,49 @@ Describe 'Mistakes a user makes with rules and findings' {
         (Get-Content -LiteralPath $baseline -Raw | ConvertFrom-Json).runs | Should -Not -BeNullOrEmpty
     }
 
+    It 'does not replace a file that is not a baseline (a rules file given by mistake) unless -Force' {
+        $rules = Join-Path $out 'my-rules.psd1'
+        "@{ Rules = @() }" | Set-Content -LiteralPath $rules
+        $before = Get-Content -LiteralPath $rules -Raw
+
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $rules -ErrorVariable refused -ErrorAction SilentlyContinue
+
+        $refused | Should -HaveCount 1
+        $refused[0].FullyQualifiedErrorId | Should -Be 'FileIsNotBaseline,ScanTools.Commands.ExportFindingBaselineCommand'
+        "$refused" | Should -BeLike '*is not a ScanTools baseline*-Force*'
+        Get-Content -LiteralPath $rules -Raw | Should -Be $before
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $rules -Force
+        (Get-Content -LiteralPath $rules -Raw | ConvertFrom-Json).findings | Should -Not -BeNullOrEmpty
+    }
+
+    It 'keeps every finding when runspaces and processes append to one baseline at once' {
+        $tree = Join-Path $TestDrive 'many-secrets'
+        $null = New-Item -ItemType Directory -Path $tree
+        foreach ($i in 1..48) { "db_password=Pass$(Get-Random -Minimum 100000 -Maximum 999999)x$i" | Set-Content -LiteralPath (Join-Path $tree "s$i.env") }
+        $manyDb = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $tree -Database $manyDb -Rule connection-string-password
+        $all = @(Get-FindingMatch -Database $manyDb)
+        $all | Should -HaveCount 48
+        $baseline = Join-Path $out 'concurrent.json'
+
+        $all[0..31] | ForEach-Object -ThrottleLimit 8 -Parallel {
+            Import-Module $using:modulePath
+            $_ | Export-FindingBaseline -Path $using:baseline -Append
+        }
+        $jobs = foreach ($k in 0..3) {
+            Start-Job -ScriptBlock {
+                param($module, $db, $path, $skip)
+                Import-Module $module
+                Get-FindingMatch -Database $db | Select-Object -Skip $skip -First 4 | ForEach-Object { $_ | Export-FindingBaseline -Path $path -Append }
+            } -ArgumentList $modulePath, $manyDb, $baseline, (32 + 4 * $k)
+        }
+        $null = $jobs | Wait-Job | Receive-Job
+        $jobs | Remove-Job
+
+        $kept = (Get-Content -LiteralPath $baseline -Raw | ConvertFrom-Json).findings
+        Join-Sorted $kept.fingerprint | Should -Be (Join-Sorted $all.Fingerprint) -Because 'no append may overwrite another''s'
+    }
+
     It 'writes a finding piped twice once' {
         $sarif = Join-Path $out 'twice.sarif'
         $found = @(Get-FindingMatch -Database $db)
