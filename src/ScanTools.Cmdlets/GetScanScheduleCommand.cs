@@ -21,25 +21,35 @@ public sealed class GetScanScheduleCommand : PSCmdlet
     {
         ScheduleStore store = ScheduleSupport.Store(this);
         var patterns = Name.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
-        bool any = false;
-        foreach (ScanSchedule s in store.List())
+        // Found while listing, before anything downstream acts: a piped Unregister-ScanSchedule removed the schedule,
+        // and a check made afterwards reported it missing.
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var damaged = new List<InvalidDataException>();
+        IReadOnlyList<ScanSchedule> schedules = store.List(damaged.Add);
+        foreach (InvalidDataException ex in damaged)
+        {
+            WriteWarning(ex.Message); // one damaged description no longer hides the others
+        }
+        foreach (ScanSchedule s in schedules)
         {
             if (patterns.Count == 0 || patterns.Any(p => p.IsMatch(s.Name)))
             {
-                any = true;
-                var shown = new PSObject(s);
-                shown.Properties.Add(new PSNoteProperty("Registered", ScheduleSupport.IsRegistered(this, s)));
-                WriteObject(shown);
+                seen.Add(s.Name);
             }
         }
         foreach (string n in Name.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
         {
-            if (store.Get(n) is null)
+            if (!seen.Contains(n) && !store.Exists(n))
             {
                 WriteError(new ErrorRecord(new ItemNotFoundException($"There is no schedule named '{n}'. Get-ScanSchedule lists them."),
                     "ScheduleNotFound", ErrorCategory.ObjectNotFound, n));
             }
         }
-        _ = any;
+        foreach (ScanSchedule s in schedules.Where(s => seen.Contains(s.Name)))
+        {
+            var shown = new PSObject(s);
+            shown.Properties.Add(new PSNoteProperty("Registered", ScheduleSupport.IsRegistered(this, s)));
+            WriteObject(shown);
+        }
     }
 }

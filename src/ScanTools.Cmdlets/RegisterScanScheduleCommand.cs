@@ -117,12 +117,15 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
         var roots = new List<string>();
         foreach (string p in Path)
         {
-            string full = ScheduleSupport.FullPath(this, p, "Path");
-            if (!Directory.Exists(full))
-            {
-                WriteWarning($"'{full}' is not a folder now; the scheduled scan fails with NoFolderToScan (exit code 2) unless it exists when the scan runs.");
-            }
-            roots.Add(full);
+            roots.Add(ScheduleSupport.FullPath(this, p, "Path"));
+        }
+        var missing = roots.Where(r => !Directory.Exists(r)).ToList();
+        foreach (string full in missing)
+        {
+            // What the scheduled run does then: with another folder to scan, it scans that and records this one (exit 3).
+            WriteWarning(missing.Count == roots.Count
+                ? $"'{full}' is not a folder now; the scheduled scan fails with NoFolderToScan (exit code 2) unless it exists when the scan runs."
+                : $"'{full}' is not a folder now; unless it exists when the scan runs, the scheduled scan scans the other folders and records this one as a RootNotFound error item (exit code 3).");
         }
         var schedule = new ScanSchedule
         {

@@ -22,6 +22,27 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
         foreach (string n in Name)
         {
             ScanSchedule? s = ScheduleSupport.Get(this, store, n);
+            if (s is null && store.Exists(n))
+            {
+                // A damaged description (its warning was just written): its scheduler is unknown, so every one this
+                // computer has loses the entry of this name. It was left registered, and "no schedule named" it.
+                if (ShouldProcess($"{n} (damaged description)", "Unregister the scheduled scan"))
+                {
+                    try
+                    {
+                        if (!OperatingSystem.IsWindows())
+                        {
+                            new ScheduleInstaller().UnregisterAnyNamed(n);
+                        }
+                        store.Delete(n);
+                    }
+                    catch (Exception ex) when (ex is SchedulerException or IOException or UnauthorizedAccessException)
+                    {
+                        WriteError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.InvalidOperation, n));
+                    }
+                }
+                continue;
+            }
             if (s is null)
             {
                 WriteError(new ErrorRecord(new ItemNotFoundException($"There is no schedule named '{n}'. Get-ScanSchedule lists them."),

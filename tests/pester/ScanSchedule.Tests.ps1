@@ -129,6 +129,59 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'keeps every crontab line when several processes register and unregister at once' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $names = foreach ($i in 1..6) { New-ScheduleName "race$i" }
+        $db = New-CatalogPath -Directory $catalogs
+        $jobs = foreach ($n in $names) {
+            Start-Job -ScriptBlock { param($m, $n, $t, $d) Import-Module $m; $null = Register-ScanSchedule -Name $n -Path $t -Database $d -Scheduler Cron -At '03:00' } -ArgumentList $modulePath, $n, $tree, $db
+        }
+        $null = $jobs | Wait-Job | Receive-Job
+        $jobs | Remove-Job
+
+        foreach ($n in $names) { @(crontab -l) -like "* # ScanTools schedule $n" | Should -HaveCount 1 -Because "the line of $n must survive the others' edits" }
+
+        $jobs = foreach ($n in $names) {
+            Start-Job -ScriptBlock { param($m, $n) Import-Module $m; Unregister-ScanSchedule -Name $n -Confirm:$false } -ArgumentList $modulePath, $n
+        }
+        $null = $jobs | Wait-Job | Receive-Job
+        $jobs | Remove-Job
+
+        foreach ($n in $names) { @(crontab -l 2>$null) -like "* # ScanTools schedule $n" | Should -BeNullOrEmpty -Because "no line may outlive the script of $n" }
+    }
+
+    It 'lists the other schedules when one description is damaged, and unregisters the damaged one with its line' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $good = New-ScheduleName 'healthy'
+        $bad = New-ScheduleName 'damaged'
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Register-ScanSchedule -Name $good -Path $tree -Database $db -Scheduler Cron -At '05:00'
+        $broken = Register-ScanSchedule -Name $bad -Path $tree -Database $db -Scheduler Cron -At '05:10'
+        '{garbage' | Set-Content -LiteralPath ([IO.Path]::ChangeExtension($broken.ScriptPath, '.json'))
+
+        $listed = @(Get-ScanSchedule -WarningVariable warned -WarningAction SilentlyContinue)
+        $listed.Name | Should -Contain $good
+        "$warned" | Should -BeLike "*'$bad'*damaged*"
+        (Get-ScanSchedule -Name $good -WarningAction SilentlyContinue -ErrorAction Stop).Name | Should -Be $good
+        Get-ScanSchedule -Name $bad -WarningAction SilentlyContinue -ErrorAction Stop | Should -BeNullOrEmpty -Because 'a damaged schedule is not missing: only its warning'
+
+        Unregister-ScanSchedule -Name $bad -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
+
+        @(crontab -l 2>$null) -like "* # ScanTools schedule $bad" | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $broken.ScriptPath | Should -BeFalse
+        @(crontab -l) -like "* # ScanTools schedule $good" | Should -HaveCount 1
+    }
+
+    It 'unregisters the schedules Get-ScanSchedule pipes to it, without a ScheduleNotFound error' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'piped'
+        $null = Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '06:00'
+
+        Get-ScanSchedule -Name $name -ErrorAction Stop | Unregister-ScanSchedule -Confirm:$false -ErrorAction Stop
+
+        @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
+    }
+
     It 'refuses a second schedule of the same name without -Force, and replaces it with -Force' {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $name = New-ScheduleName 'twice'
@@ -301,6 +354,16 @@ Describe 'Register-ScanSchedule parameters' {
         if (-not $IsWindows) {
             $null = Register-ScanSchedule -Name $name -Path $trees -Database $db -LogPath /dev/null -WhatIf # discarding the log is allowed
         }
+    }
+
+    It 'warns of a folder that does not exist as the scheduled run will treat it: the only folder, or one of several' {
+        $name = New-ScheduleName 'missing-root'
+        $gone = Join-Path $TestDrive 'not-there'
+        $null = Register-ScanSchedule -Name $name -Path $gone -Database (New-CatalogPath -Directory $catalogs) -WhatIf -WarningVariable alone -WarningAction SilentlyContinue
+        "$alone" | Should -BeLike '*NoFolderToScan (exit code 2)*'
+        $null = Register-ScanSchedule -Name $name -Path $trees, $gone -Database (New-CatalogPath -Directory $catalogs) -WhatIf -WarningVariable several -WarningAction SilentlyContinue
+        "$several" | Should -BeLike '*scans the other folders*RootNotFound*(exit code 3)*'
+        "$several" | Should -Not -BeLike '*NoFolderToScan*'
     }
 
     It 'reports an unknown schedule as ScheduleNotFound' {

@@ -128,9 +128,8 @@ public sealed class FindingBaseline
     /// <summary>
     /// Holds a baseline's update lock while one caller reads, adds to and replaces it, so that appends from several
     /// processes or runspaces at once each keep their findings (without it, 6 concurrent appends kept 2). The lock is
-    /// the file <c>.NAME.lock</c> beside the baseline, opened exclusively (flock in .NET on Unix); it is kept
-    /// afterwards, as the catalog's lock file is, because deleting a lock file another caller is about to lock lets
-    /// two callers hold it. Waits up to <paramref name="timeout"/> for another holder.
+    /// the file <c>.NAME.lock</c> beside the baseline (<see cref="Platform.FileGate"/>). Waits up to
+    /// <paramref name="timeout"/> for another holder.
     /// </summary>
     /// <exception cref="IOException">Another caller held the lock for the whole <paramref name="timeout"/>, or the lock file cannot be opened.</exception>
     /// <exception cref="UnauthorizedAccessException">The account may not create or open the lock file.</exception>
@@ -138,25 +137,7 @@ public sealed class FindingBaseline
     {
         string full = System.IO.Path.GetFullPath(path);
         string lockPath = System.IO.Path.Join(System.IO.Path.GetDirectoryName(full), $".{System.IO.Path.GetFileName(full)}.lock");
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        int pause = 5;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            }
-            catch (IOException ex) when (File.Exists(lockPath) && waited.Elapsed < timeout && ex is not FileNotFoundException and not DirectoryNotFoundException)
-            {
-                // Held by another caller (EWOULDBLOCK on Unix, a sharing violation on Windows): .NET has no blocking open.
-                Thread.Sleep(pause);
-                pause = Math.Min(pause * 2, 100);
-            }
-            catch (IOException ex) when (File.Exists(lockPath) && waited.Elapsed >= timeout)
-            {
-                throw new IOException($"Another command has been updating the baseline '{full}' for {timeout.TotalSeconds:N0} s (it holds '{lockPath}'). Try again when it has finished.", ex);
-            }
-        }
+        return Platform.FileGate.Acquire(lockPath, timeout, $"the baseline '{full}'");
     }
 
     /// <summary>Writes the baseline as JSON (UTF-8), replacing the file through a temporary file in its folder.</summary>

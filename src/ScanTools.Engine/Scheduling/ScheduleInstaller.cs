@@ -79,7 +79,10 @@ public sealed class ScheduleInstaller
         switch (s.Scheduler)
         {
             case SchedulerKind.Cron:
-                WriteCrontab(ReadCrontab().Where(l => !IsEntryOf(l, s.Name)).Append(ScheduleText.CronLine(s)));
+                using (CrontabLock())
+                {
+                    WriteCrontab(ReadCrontab().Where(l => !IsEntryOf(l, s.Name)).Append(ScheduleText.CronLine(s)));
+                }
                 break;
             case SchedulerKind.Systemd:
                 RequireSystemd();
@@ -111,19 +114,25 @@ public sealed class ScheduleInstaller
     }
 
     /// <summary>Removes the schedule's entry from a Unix scheduler; an entry already gone is no error.</summary>
-    public void Unregister(ScanSchedule s)
+    public void Unregister(ScanSchedule s) => Unregister(s.Name, s.Scheduler);
+
+    /// <summary>Removes the entry of the schedule of this name from a Unix scheduler; an entry already gone is no error.</summary>
+    public void Unregister(string name, SchedulerKind kind)
     {
-        switch (s.Scheduler)
+        switch (kind)
         {
             case SchedulerKind.Cron:
-                List<string> lines = ReadCrontab();
-                if (lines.Any(l => IsEntryOf(l, s.Name)))
+                using (CrontabLock())
                 {
-                    WriteCrontab(lines.Where(l => !IsEntryOf(l, s.Name)));
+                    List<string> lines = ReadCrontab();
+                    if (lines.Any(l => IsEntryOf(l, name)))
+                    {
+                        WriteCrontab(lines.Where(l => !IsEntryOf(l, name)));
+                    }
                 }
                 break;
             case SchedulerKind.Systemd:
-                string unit = ScheduleText.UnitName(s.Name);
+                string unit = ScheduleText.UnitName(name);
                 if (SystemdRunning)
                 {
                     Systemctl(mustSucceed: false, "disable", "--now", unit + ".timer");
@@ -136,7 +145,7 @@ public sealed class ScheduleInstaller
                 }
                 break;
             case SchedulerKind.Launchd:
-                string plist = LaunchdPath(s.Name);
+                string plist = LaunchdPath(name);
                 if (File.Exists(plist))
                 {
                     Run("launchctl", new[] { "unload", "-w", plist }, null, mustSucceed: false);
@@ -148,12 +157,31 @@ public sealed class ScheduleInstaller
         }
     }
 
-    /// <summary>Whether the scheduler holds the schedule's entry now (cron: its line; systemd, launchd: its files).</summary>
-    public bool IsRegistered(ScanSchedule s) => s.Scheduler switch
+    /// <summary>
+    /// Removes every entry of the schedule of this name that cron, systemd or launchd holds (the ones this
+    /// computer has), for a schedule whose description is damaged, so its kind is unknown.
+    /// </summary>
+    /// <exception cref="SchedulerException">A scheduler refused the change.</exception>
+    public void UnregisterAnyNamed(string name)
     {
-        SchedulerKind.Cron => OnPath("crontab") && ReadCrontab().Any(l => IsEntryOf(l, s.Name)),
-        SchedulerKind.Systemd => File.Exists(Path.Combine(SystemdFolder, ScheduleText.UnitName(s.Name) + ".timer")),
-        SchedulerKind.Launchd => File.Exists(LaunchdPath(s.Name)),
+        foreach (SchedulerKind kind in new[] { SchedulerKind.Cron, SchedulerKind.Systemd, SchedulerKind.Launchd })
+        {
+            if (IsRegistered(name, kind))
+            {
+                Unregister(name, kind);
+            }
+        }
+    }
+
+    /// <summary>Whether the scheduler holds the schedule's entry now (cron: its line; systemd, launchd: its files).</summary>
+    public bool IsRegistered(ScanSchedule s) => IsRegistered(s.Name, s.Scheduler);
+
+    /// <summary>Whether the scheduler holds the entry of the schedule of this name now.</summary>
+    public bool IsRegistered(string name, SchedulerKind kind) => kind switch
+    {
+        SchedulerKind.Cron => OnPath("crontab") && ReadCrontab().Any(l => IsEntryOf(l, name)),
+        SchedulerKind.Systemd => File.Exists(Path.Combine(SystemdFolder, ScheduleText.UnitName(name) + ".timer")),
+        SchedulerKind.Launchd => File.Exists(LaunchdPath(name)),
         _ => false,
     };
 
@@ -182,6 +210,16 @@ public sealed class ScheduleInstaller
         }
         return output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
     }
+
+    /// <summary>
+    /// Serialises ScanTools' edits of the user's crontab (read, change, write back): six Register-ScanSchedule
+    /// at once kept four lines, and parallel unregistering left a line whose script was gone. The lock file is
+    /// crontab.lock in the user's private folder (/tmp/scantools-UID), which every process of the user finds.
+    /// crontab -e by hand at the same moment is not covered.
+    /// </summary>
+    private static IDisposable CrontabLock() => OperatingSystem.IsWindows()
+        ? throw new SchedulerException("cron schedules work only on Unix. On Windows use -Scheduler TaskScheduler.")
+        : Platform.FileGate.Acquire(Path.Combine(Sessions.Ipc.EndpointAddress.PrivateFolder(), "crontab.lock"), TimeSpan.FromSeconds(60), "the crontab of " + Environment.UserName);
 
     private static void WriteCrontab(IEnumerable<string> lines) =>
         Run("crontab", new[] { "-" }, string.Join('\n', lines) + "\n");

@@ -97,21 +97,49 @@ public sealed class ScheduleStore
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"The description of the schedule '{name}' ({path}) is damaged: {ex.Message}. Register it again with -Force.", ex);
+            throw new InvalidDataException($"The description of the schedule '{name}' ({path}) is damaged: {ex.Message.TrimEnd('.')}. Register it again with -Force, or remove it with Unregister-ScanSchedule.", ex);
         }
     }
 
-    /// <summary>Every schedule of the user, by name.</summary>
-    public IReadOnlyList<ScanSchedule> List() =>
-        Directory.Exists(SchedulesFolder)
-            ? Directory.GetFiles(SchedulesFolder, "*.json").Order(StringComparer.Ordinal)
-                .Select(f => Get(Path.GetFileNameWithoutExtension(f))).OfType<ScanSchedule>().ToList()
-            : Array.Empty<ScanSchedule>();
+    /// <summary>
+    /// Every schedule of the user, by name. A damaged description is left out and given to
+    /// <paramref name="damaged"/> (its message names the file and says to register it again): one bad file hid every
+    /// other schedule.
+    /// </summary>
+    public IReadOnlyList<ScanSchedule> List(Action<InvalidDataException>? damaged = null)
+    {
+        if (!Directory.Exists(SchedulesFolder))
+        {
+            return Array.Empty<ScanSchedule>();
+        }
+        var schedules = new List<ScanSchedule>();
+        foreach (string file in Directory.GetFiles(SchedulesFolder, "*.json").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (Get(Path.GetFileNameWithoutExtension(file)) is ScanSchedule s)
+                {
+                    schedules.Add(s);
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                damaged?.Invoke(ex);
+            }
+        }
+        return schedules;
+    }
+
+    /// <summary>Whether a description of this name exists, readable or not.</summary>
+    public bool Exists(string name) => File.Exists(DescriptionPath(name));
 
     /// <summary>Deletes the script and the description (the log stays).</summary>
-    public void Delete(ScanSchedule schedule)
+    public void Delete(ScanSchedule schedule) => Delete(schedule.Name);
+
+    /// <summary>Deletes the script and the description of the schedule of this name (the log stays); for a damaged description too.</summary>
+    public void Delete(string name)
     {
-        File.Delete(schedule.ScriptPath);
-        File.Delete(DescriptionPath(schedule.Name));
+        File.Delete(ScriptPath(name));
+        File.Delete(DescriptionPath(name));
     }
 }
