@@ -30,6 +30,12 @@ public enum ScanExitCode
 
     /// <summary>The catalog could not be used at all: not a catalog, damaged, read-only, newer, missing folder.</summary>
     CatalogUnusable = 6,
+
+    /// <summary>
+    /// A run's code while it has no end: still scanning, or its process was killed (the next scan of the catalog
+    /// marks such a run Failed). No ScanTools process exits with it; a script that checks a run (Get-ScanRun) may.
+    /// </summary>
+    Running = 7,
 }
 
 /// <summary>

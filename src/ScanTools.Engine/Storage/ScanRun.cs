@@ -83,10 +83,12 @@ public sealed class ScanRun
 
     /// <summary>
     /// The exit code a scheduled scan ends with for this run: Completed (0), CompletedWithErrors (3),
-    /// Cancelled (4), or Failed (5); a run still Running reports Completed or CompletedWithErrors so far.
+    /// Cancelled (4), or Failed (5); Running (7) while the run has no end (a monitor that exited with the code of
+    /// a running or killed scan reported success).
     /// </summary>
     public Hosting.ScanExitCode ExitCode => Status switch
     {
+        ScanRunStatus.Running => Hosting.ScanExitCode.Running,
         ScanRunStatus.Cancelled => Hosting.ScanExitCode.Cancelled,
         ScanRunStatus.Failed => Hosting.ScanExitCode.Failed,
         _ => Errors > 0 ? Hosting.ScanExitCode.CompletedWithErrors : Hosting.ScanExitCode.Completed,

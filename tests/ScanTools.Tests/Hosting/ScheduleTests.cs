@@ -156,6 +156,8 @@ public sealed class ScheduleTests : IDisposable
     [InlineData(ScanRunStatus.Completed, 1, ScanExitCode.CompletedWithErrors)]
     [InlineData(ScanRunStatus.Cancelled, 0, ScanExitCode.Cancelled)]
     [InlineData(ScanRunStatus.Failed, 3, ScanExitCode.Failed)]
+    [InlineData(ScanRunStatus.Running, 0, ScanExitCode.Running)] // not Completed: a monitor took a killed scan for a success
+    [InlineData(ScanRunStatus.Running, 2, ScanExitCode.Running)]
     public void ARunsExitCode_FollowsItsStatusAndErrors(ScanRunStatus status, long errors, ScanExitCode expected) =>
         Assert.Equal(expected, new ScanRun { Id = 1, RunKey = Guid.NewGuid(), Status = status, Errors = errors }.ExitCode);
 
