@@ -116,6 +116,10 @@ public sealed class RuleEvaluatorTests
     [Theory]
     [InlineData("connection-string-password", "a_", 51_200, "\nPassword=RealSecretPass99\n", "RealSecretPass99")]
     [InlineData("connection-string-password", "db_", 40_000, "password=RealSecretPass99\n", "RealSecretPass99")]
+    [InlineData("connection-string-password", "\"password\":", 30_000, "\n\"password\": \"RealSecretPass99\"\n", "RealSecretPass99")]
+    [InlineData("connection-string-password", "key=\"a.b.password\" value=", 10_000, "\n<add key=\"password\" value=\"RealSecretPass99\"/>\n", "RealSecretPass99")]
+    [InlineData("connection-string-password", "password: a.", 20_000, "\npassword: RealSecretPass99\n", "RealSecretPass99")]
+    [InlineData("connection-string-password", "pwd=$", 40_000, "\npwd=RealSecretPass99\n", "RealSecretPass99")]
     [InlineData("jwt", "-eyJ", 250_000, " eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")]
     public void Padding_before_a_secret_does_not_hide_it(string rule, string pad, int times, string tail, string secret)
     {
@@ -145,6 +149,16 @@ public sealed class RuleEvaluatorTests
     [InlineData("password=      \n   next line of text\n")]
     [InlineData("{\"Env\": [\"DB_PASSWORD=\\nDB_HOST=db01.internal\"]}\n")] // an escaped line break in JSON
     [InlineData("\"db_password=\\r\\nnext=foo12345\"\n")]
+    [InlineData("    password = None\n    pwd = self.pwd\n")] // Python: code, not secrets (a newcomer scanned /usr/lib/python3)
+    [InlineData("passwd = getpass.getpass('Password: ')\npassword = os.environ.get('DB_PASSWORD')\n")]
+    [InlineData("def login(password: str, pwd: Optional[str] = None):\n  password: string;\n")]
+    [InlineData("password: ${DB_PASSWORD}\nPOSTGRES_PASSWORD: \"${PG_PASS}\"\npassword='{{ vault_password }}'\npwd=$(pwd)\n")]
+    [InlineData("PWD=/srv/app\npwd: ~/work\npassword=********\n")]
+    [InlineData("if password == \"x\": pass\nstd::string password::value;\n")]
+    [InlineData("passwd = passwd + 'anonymous@'\nwith self.open(member, pwd=pwd) as source:\nself.user, self.password = user, password\n")]
+    [InlineData("self.password = credentials\n    - password: password to use\n$passwd = $context->digest();\n")]
+    [InlineData("set PASSWORD=%DB_PASSWORD%\npassword = '%(password)s'\nuserid = passwd = acct = ''\npwd = (self.password.encode())\n")]
+    [InlineData("PWD: '/Users/x'\n\"PWD\": \"/home/nodejs\"\n")]
     public void A_password_key_with_nothing_after_it_does_not_take_the_next_line(string text)
     {
         var (matches, _) = Evaluate(RuleSet.Builtin.Select(new[] { "connection-string-password" }), "/etc/app.ini", Encoding.UTF8.GetBytes(text));
@@ -166,6 +180,15 @@ public sealed class RuleEvaluatorTests
     [InlineData("connection-string-password", "Server=x;Password=\"Quoted Pass 123\";", "Quoted Pass 123")]
     [InlineData("connection-string-password", "PASSWORD='hunter2hunter2'", "hunter2hunter2")]
     [InlineData("connection-string-password", "DB_PASSWORD=xyz12345", "xyz12345")]
+    [InlineData("connection-string-password", "{ \"password\": \"Xk9#mQ2vLp7wR4\" }", "Xk9#mQ2vLp7wR4")] // appsettings.json
+    [InlineData("connection-string-password", "    POSTGRES_PASSWORD: Zk9mQ2vLp7wR4q", "Zk9mQ2vLp7wR4q")] // docker-compose.yml
+    [InlineData("connection-string-password", "  db_password: 'Yk9mQ2vLp7wR4e'", "Yk9mQ2vLp7wR4e")]
+    [InlineData("connection-string-password", "<add key=\"Password\" value=\"Wk9mQ2vLp7wR4e\" />", "Wk9mQ2vLp7wR4e")] // app.config
+    [InlineData("connection-string-password", "<add key=\"Smtp.Password\" value=\"Vk9mQ2vLp7wR4e\"/>", "Vk9mQ2vLp7wR4e")]
+    [InlineData("connection-string-password", "password = \"hunter2hunter2\"", "hunter2hunter2")] // a secret written into code is still one
+    [InlineData("connection-string-password", "password=$ecret1!", "$ecret1!")] // a '$' that is no variable reference
+    [InlineData("connection-string-password", "Password=%Tk9mQ2v!;", "%Tk9mQ2v!")] // nor a '%' 
+    [InlineData("connection-string-password", "spring.datasource.password: Tk9m.Q2vLp#7", "Tk9m.Q2vLp#7")]
     [InlineData("connection-string-password", "{\"Env\": \"HOST=x\\npassword=hunter2hunter2\\nport=5\"}", "hunter2hunter2")] // after and before an escaped line break in JSON
     [InlineData("connection-string-password", "{\"Env\": \"HOST=x\\r\\nPwd=Tab5ecret\\tnext\"}", "Tab5ecret")]
     [InlineData("connection-string-password", "<add connectionString=\"Server=x;Password=&quot;s3cr3t!!&quot;;\" />", "s3cr3t!!")]
