@@ -142,12 +142,92 @@ public static class RuleBenchmarks
         return (sw.Elapsed.TotalSeconds, found);
     }
 
-    /// <summary>A .NET pattern as ripgrep's Rust regex reads it: named groups plain, look-behinds dropped, a negative look-ahead before a character class dropped, atomic groups plain.</summary>
+    /// <summary>
+    /// A .NET pattern as ripgrep's Rust regex reads it: named groups plain, every look-around group dropped (with what it
+    /// holds, nested ones too: a superset of the matches), atomic groups plain.
+    /// </summary>
     internal static string ForRipgrep(string pattern)
     {
         string p = System.Text.RegularExpressions.Regex.Replace(pattern, @"\(\?<[A-Za-z][A-Za-z0-9_]*>", "(");
-        p = System.Text.RegularExpressions.Regex.Replace(p, @"\(\?<[!=]\[[^\]]*\]\)", string.Empty);
-        p = System.Text.RegularExpressions.Regex.Replace(p, @"\(\?!(?:-----|\\\\\[nrt\])\)", string.Empty);
-        return p.Replace("(?>", "(?:", StringComparison.Ordinal); // atomic groups: the same match in an automaton
+        var sb = new System.Text.StringBuilder(p.Length);
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] == '(' && (At(p, i, "(?=") || At(p, i, "(?!") || At(p, i, "(?<=") || At(p, i, "(?<!")))
+            {
+                i = GroupEnd(p, i); // skip to its ')'
+                continue;
+            }
+            if (p[i] == '\\' && i + 1 < p.Length)
+            {
+                sb.Append(p, i, 2);
+                i++;
+                continue;
+            }
+            if (p[i] == '[')
+            {
+                int close = ClassEnd(p, i);
+                sb.Append(p, i, close - i + 1);
+                i = close;
+                continue;
+            }
+            sb.Append(p[i]);
+        }
+        return sb.ToString().Replace("(?>", "(?:", StringComparison.Ordinal); // atomic groups: the same match in an automaton
+    }
+
+    private static bool At(string p, int i, string what) => string.CompareOrdinal(p, i, what, 0, what.Length) == 0;
+
+    /// <summary>The index of the ')' that closes the group opened at <paramref name="open"/>.</summary>
+    private static int GroupEnd(string p, int open)
+    {
+        int depth = 0;
+        for (int i = open; i < p.Length; i++)
+        {
+            switch (p[i])
+            {
+                case '\\':
+                    i++;
+                    break;
+                case '[':
+                    i = ClassEnd(p, i);
+                    break;
+                case '(':
+                    depth++;
+                    break;
+                case ')':
+                    if (--depth == 0)
+                    {
+                        return i;
+                    }
+                    break;
+            }
+        }
+        throw new FormatException($"Unbalanced group at {open} in {p}");
+    }
+
+    /// <summary>The index of the ']' that closes the character class opened at <paramref name="open"/> (a ']' first in it is a member).</summary>
+    private static int ClassEnd(string p, int open)
+    {
+        int i = open + 1;
+        if (i < p.Length && p[i] == '^')
+        {
+            i++;
+        }
+        if (i < p.Length && p[i] == ']')
+        {
+            i++;
+        }
+        for (; i < p.Length; i++)
+        {
+            if (p[i] == '\\')
+            {
+                i++;
+            }
+            else if (p[i] == ']')
+            {
+                return i;
+            }
+        }
+        throw new FormatException($"Unclosed class at {open} in {p}");
     }
 }
