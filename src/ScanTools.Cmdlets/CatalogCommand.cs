@@ -244,6 +244,25 @@ public abstract class CatalogCommand : PSCmdlet
 public abstract class CatalogReadCommand : CatalogCommand
 {
     private volatile CatalogReader? _reader;
+    private HashSet<string>? _commandLine;
+    private readonly HashSet<string> _answered = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        // Only the command line's parameters are bound yet: what ProcessRecord sees besides came with a piped object.
+        _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether the current piped object, not the command line, gave this parameter its value.</summary>
+    protected bool FromPipeline(string parameter) =>
+        MyInvocation.BoundParameters.ContainsKey(parameter) && _commandLine is not null && !_commandLine.Contains(parameter);
+
+    /// <summary>
+    /// False when this command already answered the same selection (<paramref name="selection"/> in this catalog)
+    /// for an earlier piped object: piping 3 findings to Get-ScanRun listed every run 3 times.
+    /// </summary>
+    protected bool FirstTimeFor(string selection) => _answered.Add((Database ?? string.Empty) + "\0" + selection);
 
     /// <summary>
     /// Runs a query that Ctrl+C can interrupt: a filter SQLite or the query rejects is InvalidFilter, an

@@ -154,7 +154,9 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 ModifiedAfter = bound.ContainsKey(nameof(ModifiedAfter)) ? ModifiedAfter : null,
                 ModifiedBefore = bound.ContainsKey(nameof(ModifiedBefore)) ? ModifiedBefore : null,
                 Hash = Hash,
-                ScanId = bound.ContainsKey(nameof(ScanId)) ? ScanId : null,
+                // A piped change, error or match carries the run that found it, not a run whose files to list:
+                // Get-ScanChange | Get-Finding asked which files that run saw last, and returned nothing.
+                ScanId = bound.ContainsKey(nameof(ScanId)) && !(FromPipeline(nameof(ScanId)) && (FromPipeline(nameof(LiteralPath)) || FromPipeline(nameof(Path)))) ? ScanId : null,
                 State = Removed ? FindingState.Removed : IncludeRemoved ? FindingState.All : FindingState.Present,
                 First = bound.ContainsKey(nameof(First)) ? First : null,
                 SortBy = SortBy,

@@ -46,9 +46,9 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
 
-    /// <summary>Paths taken literally: that file, or everything under that folder.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("LP")]
+    /// <summary>Paths taken literally: that file, or everything under that folder. Binds PSPath, so piped files and findings select their own changes.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
@@ -116,18 +116,23 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
             return;
         }
 
-        // Only -ScanId and -Database bind from the pipeline: for one catalog, the queries differ only in their runs.
-        int same = _selections.FindIndex(x => x.Database == Database && (x.Query.ScanId.Count > 0) == (query.ScanId.Count > 0));
+        // Only -ScanId, -LiteralPath and -Database bind from the pipeline: for one catalog, the queries differ only in
+        // their runs and paths, gathered into one selection (files piped in: the changes of those files).
+        int same = _selections.FindIndex(x => x.Database == Database && (x.Query.ScanId.Count > 0) == (query.ScanId.Count > 0)
+            && (x.Query.Path.Count > 0) == (query.Path.Count > 0));
         if (same < 0)
         {
             _selections.Add((Database, query));
         }
-        else if (query.ScanId.Count > 0)
+        else
         {
             ScanChangeQuery gathered = _selections[same].Query;
-            _selections[same] = (Database, gathered with { ScanId = gathered.ScanId.Concat(query.ScanId).Distinct().ToArray() });
+            _selections[same] = (Database, gathered with
+            {
+                ScanId = gathered.ScanId.Concat(query.ScanId).Distinct().ToArray(),
+                Path = gathered.Path.Concat(query.Path).Distinct(StringComparer.Ordinal).ToArray(),
+            });
         }
-        // else: input without run ids asks for the same selection of the same catalog again.
     }
 
     /// <inheritdoc />

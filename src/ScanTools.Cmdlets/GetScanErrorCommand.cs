@@ -31,6 +31,10 @@ public sealed class GetScanErrorCommand : CatalogReadCommand
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (!FirstTimeFor(string.Join(',', ScanId)))
+        {
+            return;
+        }
         ReadCatalog(reader =>
         {
             // A run the catalog does not hold is an error, as in Get-ScanChange; the runs it holds are listed.

@@ -30,6 +30,10 @@ public sealed class GetScanRunCommand : CatalogReadCommand
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (!FirstTimeFor(string.Join(',', Id)))
+        {
+            return;
+        }
         var query = new ScanRunQuery
         {
             Id = Id,

@@ -84,6 +84,16 @@ Describe 'Get-ScanChange' {
             $r.FullName | Should -Be (Join-Path $root 'src/report2.txt')
         }
 
+        It 'lists the changes of the files piped in (their PSPath), and pipes its changes to Get-Finding as those files' {
+            $a = Join-Path $root 'src/a.txt'
+            $piped = @(Get-Finding -Database $db -LiteralPath $a, (Join-Path $root 'src/report2.txt') | Get-ScanChange -Database $db -ScanId $run2.Id)
+            Join-Sorted $piped.Name | Should -Be (Join-Sorted 'a.txt', 'report2.txt') -Because 'only the piped files'' changes, not every change of the run'
+            @(Get-Finding -Database $db -LiteralPath $a | Get-ScanChange -Database $db).FullName | Should -Be @($a) -Because 'the newest scan changed a.txt again'
+
+            $files = @(Get-ScanChange -Database $db -ScanId $run2.Id -ChangeType Renamed, Modified | Get-Finding -Database $db)
+            Join-Sorted $files.Name | Should -Be (Join-Sorted (@($changes | Where-Object ChangeType -In Renamed, Modified).Name)) -Because 'the change''s ScanId is the run that found it, not a -ScanId filter'
+        }
+
         It 'reports deleted and new files as Removed and Added' {
             $byName['report3.txt'].ChangeType | Should -Be 'Removed'
             $byName['new.txt'].ChangeType | Should -Be 'Added'

@@ -28,6 +28,14 @@ BeforeAll {
 Describe 'Get-ScanRun' {
 
     Context 'listing' {
+        It 'answers once for several piped objects that select the same runs (files piped in), as Get-ScanError does' {
+            $files = @(Get-Finding -Database $db)
+            $files.Count | Should -BeGreaterThan 2
+            @($files | Get-ScanRun).Id | Should -Be @($allRuns.Id) -Because 'each file asked for every run of its catalog: once is the answer'
+            @($files | Get-ScanError).Count | Should -Be @(Get-ScanError -Database $db).Count
+            @($allRuns | Get-ScanRun).Id | Should -Be @($allRuns.Id) -Because 'piped runs each select their own'
+        }
+
         It 'lists every run, newest first' {
             $allRuns | Should -HaveCount 4
             $ids = @($allRuns | ForEach-Object { $_.Id })
