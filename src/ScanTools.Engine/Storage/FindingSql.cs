@@ -151,6 +151,7 @@ internal sealed class FindingSql
         }
         string collate = PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
         var alternatives = new List<string>();
+        var files = new List<(string Folder, string Name)>();
         foreach (string raw in patterns)
         {
             if (string.IsNullOrWhiteSpace(raw))
@@ -171,8 +172,7 @@ internal sealed class FindingSql
                 }
                 else
                 {
-                    string parent = Path.GetDirectoryName(path) ?? path;
-                    alternatives.Add($"(d.path = {Bind(parent)}{collate} AND f.name = {Bind(Path.GetFileName(path))}{collate})");
+                    files.Add((Path.GetDirectoryName(path) ?? path, Path.GetFileName(path)));
                 }
                 continue;
             }
@@ -191,7 +191,42 @@ internal sealed class FindingSql
             string high = folder + (char)(Sep + 1);
             alternatives.Add($"(d.path >= {Bind(low)}{collate} AND d.path < {Bind(high)}{collate} AND {match})");
         }
+        if (files.Count > ListedFilesFrom && !PathComparison.IgnoreCase && files.All(f => IsWellFormed(f.Folder) && IsWellFormed(f.Name)))
+        {
+            // Many files by name (piped in): one list SQLite looks each row up in, instead of one OR term per file, which
+            // made 8,000 paths take 6 s on a catalog of 300 files, growing with the square of their number.
+            var json = new StringBuilder("[");
+            foreach ((string folder, string name) in files)
+            {
+                json.Append(json.Length > 1 ? ",[" : "[").Append(System.Text.Json.JsonSerializer.Serialize(folder)).Append(',').Append(System.Text.Json.JsonSerializer.Serialize(name)).Append(']');
+            }
+            alternatives.Add($"(d.path, f.name) IN (SELECT value ->> 0, value ->> 1 FROM json_each({Bind(json.Append(']').ToString())}))");
+        }
+        else
+        {
+            alternatives.AddRange(files.Select(f => $"(d.path = {Bind(f.Folder)}{collate} AND f.name = {Bind(f.Name)}{collate})"));
+        }
         And(AnyOf(alternatives));
+    }
+
+    /// <summary>Files by name beyond this many go to SQLite as one JSON list; fewer stay terms the index serves directly.</summary>
+    private const int ListedFilesFrom = 16;
+
+    /// <summary>No lone UTF-16 surrogate (a name read from bytes that are not UTF-8): JSON would not carry it unchanged.</summary>
+    private static bool IsWellFormed(string s)
+    {
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(s[i]))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>
