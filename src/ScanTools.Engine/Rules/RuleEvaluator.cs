@@ -214,10 +214,12 @@ internal sealed class RuleEvaluator
                 continue;
             }
             int found = 0, tried = 0;
+            Regex? regex = null;
             _secretsOfRule.Clear();
             try
             {
-                for (Match m = r.Regex!.Match(text); m.Success; m = m.NextMatch())
+                regex = r.RegexFor(text.Length);
+                for (Match m = regex.Match(text); m.Success; m = m.NextMatch())
                 {
                     if (++tried > MaxMatchesTried)
                     {
@@ -246,7 +248,7 @@ internal sealed class RuleEvaluator
                     (int line, int column) = Place(text, ScanRule.PlaceOf(text, m));
                     _found.Add((r, line, column, m.Value, fingerprint));
                     AddHidden(secret);
-                    if (r.Regex.GroupNumberFromName(HiddenGroup) is int hidden and >= 0 && m.Groups[hidden] is { Success: true, Length: > 0 } g)
+                    if (regex.GroupNumberFromName(HiddenGroup) is int hidden and >= 0 && m.Groups[hidden] is { Success: true, Length: > 0 } g)
                     {
                         AddHidden(g.Value);
                     }
@@ -255,7 +257,10 @@ internal sealed class RuleEvaluator
             catch (RegexMatchTimeoutException)
             {
                 problems.Add(new ScanError(fullPath, ScanErrorKind.RuleFailed,
-                    $"Rule '{r.Id}' ran longer than {r.Regex!.MatchTimeout.TotalSeconds:0.###} s on this file and was stopped; matches it found before are recorded. Simplify the rule's Pattern or give it Keywords."));
+                    $"Rule '{r.Id}' ran longer than {(regex ?? r.Regex!).MatchTimeout.TotalSeconds:0.###} s on this file ({text.Length:N0} characters) and was stopped; matches it found before are recorded. "
+                    + (r.IsBuiltin
+                        ? "It is a built-in rule: the file may be made to slow it down, so look at it yourself."
+                        : "Simplify the rule's Pattern or give it Keywords.")));
             }
         }
         // Every excerpt hides every secret found in the file, by any rule: a URL's user name can be a token another rule

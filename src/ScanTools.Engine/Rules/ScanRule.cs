@@ -91,6 +91,30 @@ public sealed class ScanRule
 
     internal Regex? Regex { get; private set; }
 
+    /// <summary>True for a rule of ScanTools' own rules file (its pattern cannot be changed by the user).</summary>
+    internal bool IsBuiltin { get; private set; }
+
+    private Regex?[]? _longer;
+
+    /// <summary>
+    /// The pattern with the time limit for a text of <paramref name="length"/> characters: the rule's limit
+    /// (<see cref="DefaultMatchTimeout"/>, 1 s) for up to 1 MiB, and as much again for each further MiB, rounded up to a
+    /// power of two (2, 4, 8 ... times). A pattern that runs in linear time needs more on more text: the built-in
+    /// private-key rule reads about 5 MB a second of unterminated BEGIN blocks, so 9 MB of them before a real key hit
+    /// a flat 1 s limit and hid the key. A runaway pattern is still stopped, later on a larger file.
+    /// </summary>
+    internal Regex RegexFor(int length)
+    {
+        int mib = (int)(((long)length + (1 << 20) - 1) >> 20);
+        if (mib <= 1)
+        {
+            return Regex!;
+        }
+        int doubling = System.Numerics.BitOperations.Log2((uint)(mib - 1)) + 1; // 2 MiB: 1, 3-4: 2, 5-8: 3 ...
+        Regex?[] cache = _longer ?? Interlocked.CompareExchange(ref _longer, new Regex?[32], null) ?? _longer!;
+        return cache[doubling] ??= new Regex(Pattern!, Regex!.Options, Regex.MatchTimeout * (1L << doubling));
+    }
+
     internal int SecretGroupNumber { get; private set; }
 
     /// <inheritdoc />
@@ -218,6 +242,7 @@ public sealed class ScanRule
         }
         var rule = new ScanRule(id)
         {
+            IsBuiltin = source == "BuiltinRules.psd1",
             Description = Text(table, "Description", source, id) ?? string.Empty,
             Severity = severity,
             MinimumSize = Number(table, "MinimumSize", source, id),

@@ -165,6 +165,35 @@ public sealed class RuleEvaluatorTests
         Assert.Empty(matches);
     }
 
+    /// <summary>
+    /// BEGIN blocks of 19,000 base64 characters without an END before a real key: the pattern is linear, but a flat
+    /// 1 s limit stopped it before the key (a newcomer's finding: 9 MB on a loaded host; here 30 MB, which takes about
+    /// 2 s on a quiet one). The limit grows with the text.
+    /// </summary>
+    [Fact]
+    public void Megabytes_of_unterminated_key_blocks_do_not_hide_a_key_after_them()
+    {
+        string body = string.Join("\n", Enumerable.Range(0, 10).Select(i => new string((char)('A' + i), 64)));
+        var rnd = new Random(7);
+        const string base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        string block = "-----BEGIN PRIVATE KEY-----\n" + new string(Enumerable.Range(0, 19_000).Select(_ => base64[rnd.Next(64)]).ToArray()) + "\n";
+        string text = string.Concat(Enumerable.Repeat(block, 1_600)) + "-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n-----END RSA PRIVATE KEY-----\n";
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { "private-key" }), "/srv/app/padded.pem", Encoding.UTF8.GetBytes(text), limit: 64L << 20);
+        Assert.Empty(problems);
+        Assert.Contains(matches, m => m.Fingerprint == RuleEvaluator.Fingerprint("private-key", "/srv/app/padded.pem", body));
+    }
+
+    [Fact]
+    public void A_built_in_rule_stopped_by_its_limit_says_to_look_at_the_file_not_to_change_its_pattern()
+    {
+        RuleSet slow = RuleSet.Load(Array.Empty<string>(), includeBuiltin: true, matchTimeout: TimeSpan.FromTicks(1)).Select(new[] { "private-key" });
+        string text = string.Concat(Enumerable.Repeat("-----BEGIN PRIVATE KEY-----\n" + new string('A', 5_000) + "\n", 50));
+        var (_, problems) = Evaluate(slow, "/srv/app/slow.pem", Encoding.UTF8.GetBytes(text));
+        ScanError problem = Assert.Single(problems);
+        Assert.Contains("built-in rule", problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Simplify the rule's Pattern", problem.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Key_headers_without_an_end_before_a_key_do_not_hide_it()
     {
