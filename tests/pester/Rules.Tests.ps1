@@ -207,6 +207,10 @@ Describe 'Get-ScanRule' {
                 @{ Case = 'a pattern that does not compile'; Marker = 'Pattern'; Rule = "Id = 'bad-regex'`n            Pattern = '(unclosed[a-'" }
                 @{ Case = 'a variable'; Marker = '$env:X'; Rule = "Id = 'bad-variable'`n            Pattern = `$env:X" }
                 @{ Case = 'a command'; Marker = '(Get-Date)'; Rule = "Id = 'bad-command'`n            Pattern = (Get-Date)" }
+                @{ Case = 'a relative Path, which matches no full path'; Marker = 't11/'; Rule = "Id = 'bad-path'`n            Pattern = 'abc'`n            Path = 't11/*'" }
+                @{ Case = 'an empty ExcludePath'; Marker = 'ExcludePath'; Rule = "Id = 'bad-exclude'`n            Pattern = 'abc'`n            ExcludePath = ''" }
+                @{ Case = 'an empty Name'; Marker = 'Name'; Rule = "Id = 'bad-name'`n            Pattern = 'abc'`n            Name = ''" }
+                @{ Case = 'Keywords without a word'; Marker = 'Keywords'; Rule = "Id = 'bad-keywords'`n            Pattern = 'abc'`n            Keywords = @()" }
             )
         }
 

@@ -251,15 +251,19 @@ public sealed class ScanRule
             OlderThanDays = Real(table, "OlderThanDays", source, id),
             OwnerId = Numbers(table, "OwnerId", source, id),
             Pattern = Text(table, "Pattern", source, id),
-            Keywords = Texts(table, "Keywords", source, id).Where(k => k.Length > 0).ToArray(),
+            Keywords = KeywordList(table, source, id),
             SecretGroup = table.TryGetValue("SecretGroup", out object? sg) && sg is not null ? Convert.ToString(sg, CultureInfo.InvariantCulture) : null,
             MinimumEntropy = Real(table, "MinimumEntropy", source, id),
             IncludeBinary = Flag(table, "IncludeBinary", source, id),
             MaximumFileSize = Number(table, "MaximumFileSize", source, id),
         };
-        rule.Path = Texts(table, "Path", source, id);
+        rule.Path = FullPathWildcards(table, "Path", source, id);
         rule.Name = Texts(table, "Name", source, id);
-        rule.ExcludePath = Texts(table, "ExcludePath", source, id);
+        if (rule.Name.Any(n => n.Length == 0))
+        {
+            throw new FormatException($"{source}: rule '{id}': Name '' matches no file (no file has an empty name). Give a file-name wildcard such as '*.env', or leave Name out.");
+        }
+        rule.ExcludePath = FullPathWildcards(table, "ExcludePath", source, id);
         try
         {
             rule._path = rule.Path.Select(p => new WildcardPattern(p, ignoreCase: !OperatingSystem.IsLinux())).ToArray();
@@ -344,6 +348,36 @@ public sealed class ScanRule
         }
         IEnumerable<object?> items = v is List<object?> list ? list : new[] { v };
         return items.Select(i => i as string ?? throw new FormatException($"{source}: rule '{id}': {key} must be a quoted string or a list of them.")).ToArray();
+    }
+
+    /// <summary>
+    /// Path and ExcludePath: wildcards on a file's full path, so each starts at the root ('/', a drive, '\\') or with a
+    /// wildcard. An empty or relative one ('t11/*') matched nothing, and the rule never applied, without a word.
+    /// </summary>
+    private static IReadOnlyList<string> FullPathWildcards(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
+    {
+        IReadOnlyList<string> paths = Texts(t, key, source, id);
+        foreach (string p in paths)
+        {
+            bool full = p.Length > 0 && (p[0] is '/' or '*' or '?' or '[' or '\\' || (p.Length > 1 && char.IsAsciiLetter(p[0]) && p[1] == ':'));
+            if (!full)
+            {
+                throw new FormatException($"{source}: rule '{id}': {key} '{p}' is not a full path, and {key} wildcards match full paths, so it would match nothing. "
+                    + "Start it with '/' or a wildcard, for example '*/" + p.TrimStart('.', '/') + "'.");
+            }
+        }
+        return paths;
+    }
+
+    /// <summary>Keywords: given, each is a word to look for; given empty (Keywords = '' or @()) is a mistake, not "every file".</summary>
+    private static string[] KeywordList(IReadOnlyDictionary<string, object?> t, string source, string id)
+    {
+        IReadOnlyList<string> words = Texts(t, "Keywords", source, id);
+        if (t.TryGetValue("Keywords", out object? v) && v is not null && (words.Count == 0 || words.Any(w => w.Length == 0)))
+        {
+            throw new FormatException($"{source}: rule '{id}': Keywords holds no word (or an empty one). Give the words a file must hold for the rule to look at it, or leave Keywords out to check every file.");
+        }
+        return words.ToArray();
     }
 
     private static long? Number(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
