@@ -50,6 +50,8 @@ public sealed class MeasureScanFolderCommand : CatalogFolderCommand
     /// <summary>The type name of the folders of a -Top list, which the format file shows by path.</summary>
     internal const string RankedTypeName = "ScanTools.Storage.FolderSize#Ranked";
 
+    private const string TypeName = "ScanTools.Storage.FolderSize";
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {
@@ -93,15 +95,17 @@ public sealed class MeasureScanFolderCommand : CatalogFolderCommand
             }
             foreach (FolderSize folder in reader.MeasureFolders(query with { Path = usable }))
             {
-                if (query.Top is null)
+                if (query.Top is null && query.ComparedToScanId is null)
                 {
                     WriteObject(folder);
                     continue;
                 }
-                // One ranked list, not a tree: its view shows each folder's path, where the tree's indents its name.
-                var ranked = PSObject.AsPSObject(folder);
-                ranked.TypeNames.Insert(0, RankedTypeName);
-                WriteObject(ranked);
+                // One ranked list, not a tree: its view shows each folder's path, where the tree's indents its name. With
+                // -ComparedTo, a view with a Growth column (the others leave it out, to give the folder the room).
+                var shown = PSObject.AsPSObject(folder);
+                string view = query.Top is null ? TypeName : RankedTypeName;
+                shown.TypeNames.Insert(0, query.ComparedToScanId is null ? view : view + "#Growth");
+                WriteObject(shown);
             }
         });
     }

@@ -75,6 +75,17 @@ Describe 'Measure-ScanFolder' {
         (Measure-ScanFolder -Database $db -Path $root -Depth 1 | Out-String -Width 200) | Should -Match '(?m)  big\s*$' -Because 'the tree still indents names'
     }
 
+    It 'leaves the folder most of 80 columns, with a Growth column only when -ComparedTo gives one' {
+        foreach ($view in @(@{ Top = 2 }, @{})) {
+            $text = Measure-ScanFolder -Database $db -Path $root -Depth 1 @view | Out-String -Width 80
+            $header = @($text -split '\r?\n' | Where-Object { $_ -match 'Folder' })[0]
+            $header.IndexOf('Folder') | Should -BeLessOrEqual 52 -Because 'the folder column had 7 of 80 characters'
+            $header | Should -Not -Match 'Growth'
+        }
+        $compared = Measure-ScanFolder -Database $db -Path $root -Depth 1 -Top 2 -ComparedTo $firstRun.Id | Out-String -Width 80
+        @($compared -split '\r?\n' | Where-Object { $_ -match 'Folder' })[0] | Should -Match 'Growth'
+    }
+
     It 'measures as of a past run, and growth since it' {
         $null = New-TestFile -Path (Join-Path $root 'small/new.bin') -Size 7000
         $null = Start-Scan -Path $root -Database $db
