@@ -94,6 +94,8 @@ public sealed class GetFindingCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
+    private bool _rulesChecked;
+
     /// <summary>Only files with open findings of these severities.</summary>
     [Parameter]
     public ScanTools.Rules.RuleSeverity[] Severity { get; set; } = Array.Empty<ScanTools.Rules.RuleSeverity>();
@@ -177,6 +179,11 @@ public sealed class GetFindingCommand : CatalogReadCommand
         }
         QueryCatalog(reader =>
         {
+            if (!_rulesChecked)
+            {
+                _rulesChecked = true;
+                RuleSupport.WarnOfUnknownRules(this, reader, Rule);
+            }
             if (query.ScanId is long run && reader.MissingRuns(new[] { run }).Count > 0)
             {
                 WriteError(ErrorRecords.ForMissingRun(run)); // as Get-ScanChange: say so, rather than return nothing

@@ -33,6 +33,8 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
+    private bool _rulesChecked;
+
     /// <summary>Only these severities.</summary>
     [Parameter]
     public RuleSeverity[] Severity { get; set; } = Array.Empty<RuleSeverity>();
@@ -94,6 +96,11 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
         }
         QueryCatalog(reader =>
         {
+            if (!_rulesChecked)
+            {
+                _rulesChecked = true;
+                RuleSupport.WarnOfUnknownRules(this, reader, Rule);
+            }
             if (query.ScanId is long run && reader.MissingRuns(new[] { run }).Count > 0)
             {
                 WriteError(ErrorRecords.ForMissingRun(run)); // as Get-Finding: say so, rather than return nothing

@@ -8,6 +8,25 @@ namespace ScanTools.Commands;
 internal static class RuleSupport
 {
     /// <summary>
+    /// Warns of each -Rule id without wildcards that no built-in rule has and no finding of the catalog carries: a
+    /// mistyped id returned nothing without a word, where Get-ScanRule says RuleNotFound. Only a warning: a rule of a
+    /// rules file that has found nothing yet is a fine question.
+    /// </summary>
+    public static void WarnOfUnknownRules(PSCmdlet cmdlet, ScanTools.Storage.CatalogReader reader, IReadOnlyList<string> rules)
+    {
+        var exact = rules.Where(r => !WildcardPattern.ContainsWildcardCharacters(r)).ToList();
+        if (exact.Count == 0)
+        {
+            return;
+        }
+        var known = new HashSet<string>(RuleSet.Builtin.Rules.Select(r => r.Id).Concat(reader.RuleIdsInCatalog()), StringComparer.OrdinalIgnoreCase);
+        foreach (string id in exact.Where(id => !known.Contains(id)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            cmdlet.WriteWarning($"No built-in rule has the id '{ScanTools.Hosting.DisplayText.Escape(id)}', and no finding in the catalog comes from a rule of that id. Get-ScanRule lists the built-in rules; Get-FindingMatch | Group-Object RuleId, the rules with findings.");
+        }
+    }
+
+    /// <summary>
     /// The rules a command asks for: with <paramref name="ruleIds"/>, those of the built-in set and of
     /// <paramref name="rulePaths"/> whose ids match; with only <paramref name="rulePaths"/>, the rules of those
     /// files; then less <paramref name="excludeRules"/>. Null when neither is given.

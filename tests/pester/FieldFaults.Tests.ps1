@@ -324,6 +324,12 @@ Describe 'Catalog paths and filters that are mistakes' {
         { Get-Finding -Database $fifo } | Should -Throw -ErrorId "CatalogNotACatalog,$find" -ExpectedMessage '*not a regular file*'
     }
 
+    It 'says to leave out the trailing separator of a catalog file spelled as a folder (c.db/)' {
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $db
+        { Get-Finding -Database "$db/" } | Should -Throw -ErrorId 'CatalogNotACatalog*' -ExpectedMessage "*is a file. Leave out the trailing separator: -Database '$db'*"
+    }
+
     It 'refuses a -Database spelled as a folder (<Spelling>) as CatalogNotACatalog in every cmdlet that opens one, and creates nothing' -ForEach @(
         @{ Spelling = 'newdir/' }
         @{ Spelling = 'newdir/.' }

@@ -1108,6 +1108,15 @@ Describe 'Mistakes a user makes with rules and findings' {
         $out = New-TestDirectory -Parent $TestDrive -Name 'mistakes-out'
     }
 
+    It 'warns of a -Rule id that no built-in rule has and no finding comes from (a typo), and of nothing else' {
+        @(Get-Finding -Database $db -Rule 'aws-acess-key-id' -WarningVariable typo -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+        "$typo" | Should -BeLike "*No built-in rule has the id 'aws-acess-key-id'*Get-ScanRule*"
+        @(Get-FindingMatch -Database $db -Rule 'aws-acess-key-id' -WarningVariable typo2 -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+        $typo2 | Should -HaveCount 1
+        $null = Get-FindingMatch -Database $db -Rule 'jwt', 'aws-*', 'no-such-*' -WarningVariable fine -WarningAction SilentlyContinue
+        $fine | Should -BeNullOrEmpty -Because 'a built-in rule without findings and wildcards are fine questions'
+    }
+
     It 'refuses an export path of another provider (<Path>) instead of writing into the current folder' -ForEach @(
         @{ Path = 'env:/Report.csv'; Command = 'Export-FindingMatch' }
         @{ Path = 'Function:/X.sarif'; Command = 'Export-FindingMatch' }

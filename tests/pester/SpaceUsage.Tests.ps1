@@ -110,6 +110,10 @@ Describe 'Measure-ScanFolder' {
         $fromItems = @(Get-ChildItem -LiteralPath $root | Measure-ScanFolder -Database $db -Depth 0 -ErrorVariable itemErrs -ErrorAction SilentlyContinue)
         $fromItems.Count | Should -BeGreaterOrEqual 2            # the folders
         ($itemErrs | ForEach-Object { $_.Exception.Message }) -join "`n" | Should -Match 'is a file, not a folder'   # top.txt
+        $file = (Get-ChildItem -LiteralPath $root -File | Select-Object -First 1).FullName
+        Measure-ScanFile -Database $db -Path $file -ErrorVariable fileErrs -ErrorAction SilentlyContinue
+        "$fileErrs" | Should -BeLike '*is a file, not a folder*Get-Finding -LiteralPath*'
+        "$fileErrs" | Should -Not -BeLike '*Measure-ScanFolder*' -Because 'the message is Measure-ScanFile''s too'
         $above = Measure-ScanFolder -Database $db -Path $TestDrive -Depth 0 -WarningVariable warnings -WarningAction SilentlyContinue
         $above.Bytes | Should -BeGreaterThan 0
         "$warnings" | Should -Match 'lies above the folders scans started at'

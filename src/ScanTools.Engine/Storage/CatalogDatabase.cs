@@ -172,6 +172,12 @@ internal static class CatalogDatabase
         }
         string full = string.IsNullOrWhiteSpace(baseDirectory) ? Path.GetFullPath(spelling) : Path.GetFullPath(spelling, baseDirectory);
         string folder = Path.TrimEndingDirectorySeparator(full);
+        if (Path.EndsInDirectorySeparator(spelling) && File.Exists(folder))
+        {
+            // A file spelled with a trailing separator ("c.db/"): the catalog is there; the separator is the mistake.
+            throw new CatalogException(CatalogErrorCode.NotACatalog, full,
+                $"'{spelling}' ends with a separator, which names a folder, but '{folder}' is a file. Leave out the trailing separator: -Database '{folder}'.");
+        }
         throw new CatalogException(CatalogErrorCode.NotACatalog, full,
             $"'{spelling}' names a folder, not a catalog file (it ends with {(Path.EndsInDirectorySeparator(spelling) ? "a separator" : $"'{Path.GetFileName(spelling)}'")}). " +
             $"Give the path of a file, for example '{Path.Join(folder, "catalog.db")}'.");

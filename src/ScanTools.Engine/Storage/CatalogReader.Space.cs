@@ -177,7 +177,7 @@ public sealed partial class CatalogReader
         {
             bool isFile = FindFiles(new FindingQuery { Path = new[] { Matching.WildcardPattern.Escape(path) }, State = FindingState.All, First = 1 }).Any();
             return isFile
-                ? $"'{path}' is a file, not a folder. Measure-ScanFolder measures folders; Get-Finding -LiteralPath '{path}' shows the file."
+                ? $"'{path}' is a file, not a folder, and -Path takes folders here. Get-Finding -LiteralPath '{path}' shows the file."
                 : RealPathOf(path) is string real && IsFolder(real)
                     ? $"The catalog holds no folder '{path}', but it holds '{real}', where that path leads (through a link). Give -Path '{real}'."
                     : $"The catalog holds no folder '{path}'. Give a folder a scan recorded (Get-ScanRun shows the roots), or leave -Path out for every top folder.";
