@@ -139,6 +139,17 @@ Describe 'Measure-ScanFile' {
         @(Measure-ScanFile -Database $db -Top 2) | Should -HaveCount 2
     }
 
+    It 'quotes an extension with blanks around it, so it does not look like a second group of the same one' {
+        $spaced = Join-Path $TestDrive 'spaced-ext'
+        $null = New-TestFile -Path (Join-Path $spaced 'a.txt') -Content 'a'
+        $null = New-TestFile -Path (Join-Path $spaced 'notes.txt ') -Content 'b'
+        $spacedDb = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $spaced -Database $spacedDb
+        $text = Measure-ScanFile -Database $spacedDb | Out-String -Width 120
+        $text | Should -Match "'\.txt '"
+        $text | Should -Match 'Extension \.txt\s'
+    }
+
     It 'totals by owner and by year, under a folder' {
         $owner = @(Measure-ScanFile Owner -Database $db -Path (Join-Path $root 'small'))
         $owner | Should -HaveCount 1

@@ -78,7 +78,8 @@ public sealed class FindingBaseline
         catch (JsonException ex)
         {
             // System.Text.Json's own message names .NET types; say where instead.
-            string where = ex.LineNumber is long line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty;
+            string where = (ex.LineNumber is long line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty)
+                + (ex.Path is { Length: > 1 } field ? $", in {field} (fingerprint, ruleId, path and reason are texts, version the number 1)" : string.Empty); // which field, as "$.findings[0].reason"
             throw new FormatException($"'{path}' is not a ScanTools baseline (JSON in UTF-8 with a \"findings\" list, as Export-FindingBaseline writes it): it cannot be read{where}.", ex);
         }
         if (shape is null || shape.Findings is null)

@@ -329,7 +329,11 @@ internal sealed class RuleEvaluator
     /// What a report may show of a secret: at most 4 leading characters, and no more than a quarter of it,
     /// then an ellipsis ("AKIA…" of a 20-character key id, "hu…" of "hunter22").
     /// </summary>
-    internal static string Redact(string secret) => secret[..Math.Min(4, secret.Length / 4)] + "…";
+    internal static string Redact(string secret) => WholeCharacters(secret, Math.Min(4, secret.Length / 4)) + "…";
+
+    /// <summary>The first <paramref name="length"/> UTF-16 units of <paramref name="s"/>, one fewer if that would split a surrogate pair (an emoji showed as "a�").</summary>
+    private static string WholeCharacters(string s, int length) =>
+        length > 0 && length < s.Length && char.IsHighSurrogate(s[length - 1]) && char.IsLowSurrogate(s[length]) ? s[..(length - 1)] : s[..length];
 
     /// <summary>
     /// The name of a Pattern's group whose text an excerpt hides like the secret's, without it being the secret
@@ -394,7 +398,7 @@ internal sealed class RuleEvaluator
             sb.Append(c);
             if (sb.Length >= 120)
             {
-                sb.Length = 119;
+                sb.Length = char.IsHighSurrogate(sb[118]) ? 118 : 119; // never half of a surrogate pair
                 sb.Append('…');
                 break;
             }

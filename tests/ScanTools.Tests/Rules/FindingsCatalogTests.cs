@@ -322,6 +322,11 @@ public sealed class FindingsCatalogTests : CatalogTest
         var bad = Assert.Throws<FormatException>(() => FindingBaseline.Load(file));
         Assert.Contains("at line 2", bad.Message);
         Assert.DoesNotContain("ScanTools.Rules.FindingBaseline+", bad.Message);
+
+        // A value of the wrong type edited by hand: the field is named.
+        File.WriteAllText(file, "{ \"version\": 1,\n  \"findings\": [ { \"fingerprint\": \"0123456789abcdef0123456789abcdef\", \"reason\": 5 } ] }");
+        var typed = Assert.Throws<FormatException>(() => FindingBaseline.Load(file));
+        Assert.Contains("$.findings[0].reason", typed.Message);
     }
 
     [Fact]

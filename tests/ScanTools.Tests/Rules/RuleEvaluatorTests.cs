@@ -235,8 +235,18 @@ public sealed class RuleEvaluatorTests
     [InlineData("AKIAABCDEFGHIJKLMNOP", "AKIA…")]
     [InlineData("hunter22", "hu…")]
     [InlineData("abc", "…")]
+    [InlineData("a\U0001F600bcdefgh", "a…")] // never half of an emoji (a surrogate pair): it showed as "a\uFFFD"
     public void Redaction_keeps_at_most_four_characters_and_a_quarter(string secret, string expected) =>
         Assert.Equal(expected, RuleEvaluator.Redact(secret));
+
+    [Fact]
+    public void An_excerpt_cut_at_120_characters_never_splits_a_surrogate_pair()
+    {
+        string text = new string('x', 118) + "\U0001F600" + new string('y', 20);
+        string excerpt = RuleEvaluator.Excerpt(text, Array.Empty<string>());
+        Assert.EndsWith("x…", excerpt, StringComparison.Ordinal);
+        Assert.DoesNotContain(excerpt, c => char.IsSurrogate(c));
+    }
 
     [Theory]
     [InlineData("url = https://ghp_zymMlopiWfqUyHRSIf8NFmAUNLnY5Yx0y3Rn:x-oauth-basic@github.com/o/r.git", "ghp_zymMlopiWfqUyHRSIf8NFmAUNLnY5Yx0y3Rn")]
