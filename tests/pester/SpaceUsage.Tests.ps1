@@ -147,7 +147,7 @@ Describe 'Measure-ScanFile' {
         $null = Start-Scan -Path $spaced -Database $spacedDb
         $text = Measure-ScanFile -Database $spacedDb | Out-String -Width 120
         $text | Should -Match "'\.txt '"
-        $text | Should -Match 'Extension \.txt\s'
+        $text | Should -Match '(?m)\s\.txt\s*$'
     }
 
     It 'totals by owner and by year, under a folder' {
