@@ -64,7 +64,10 @@ public static class FindingExport
         foreach (string id in ids)
         {
             ScanRule? rule = rules?.Find(id);
-            RuleSeverity severity = rule?.Severity ?? list.First(m => m.RuleId.Equals(id, StringComparison.OrdinalIgnoreCase)).Severity;
+            // The severity the findings were recorded with, when they agree: a rules file that gave jwt Low, not given to
+            // the export, left the rule "warning" (Medium, the built-in's) beside results of level "note".
+            List<RuleSeverity> recorded = list.Where(m => m.RuleId.Equals(id, StringComparison.OrdinalIgnoreCase)).Select(m => m.Severity).Distinct().ToList();
+            RuleSeverity severity = recorded.Count == 1 ? recorded[0] : rule?.Severity ?? recorded.Max();
             w.WriteStartObject();
             w.WriteString("id", id);
             if (rule is not null && rule.Description.Length > 0)

@@ -115,6 +115,20 @@ public sealed class FindingExportTests
     }
 
     [Fact]
+    public void A_rules_level_is_that_of_its_findings_when_a_rules_file_changed_its_severity()
+    {
+        // jwt is Medium built in; a rules file of the user's made it Low for the scan, and the export was not given it.
+        var low = new FindingMatch { FullName = "/a", Directory = "/", Name = "a", RuleId = "jwt", Severity = RuleSeverity.Low, Fingerprint = new string('a', 32), Status = FindingStatus.Open, FirstScanId = 1, LastScanId = 1 };
+        using var ms = new MemoryStream();
+        FindingExport.WriteSarif(ms, new[] { low }, RuleSet.Builtin, "0.1.0");
+        using JsonDocument doc = JsonDocument.Parse(ms.ToArray());
+        JsonElement run = doc.RootElement.GetProperty("runs")[0];
+        string ruleLevel = run.GetProperty("tool").GetProperty("driver").GetProperty("rules")[0].GetProperty("defaultConfiguration").GetProperty("level").GetString()!;
+        Assert.Equal("note", ruleLevel);
+        Assert.Equal(ruleLevel, run.GetProperty("results")[0].GetProperty("level").GetString());
+    }
+
+    [Fact]
     public void The_tool_version_SARIF_names_is_the_modules()
     {
         string manifest = File.ReadAllText(Repo.Combine("module", "ScanTools.psd1"));
