@@ -246,7 +246,7 @@ internal sealed class RuleEvaluator
                         break;
                     }
                     (int line, int column) = Place(text, ScanRule.PlaceOf(text, m));
-                    _found.Add((r, line, column, m.Value, fingerprint));
+                    _found.Add((r, line, column, ScanRule.TextOf(text, m), fingerprint));
                     AddHidden(secret);
                     if (regex.GroupNumberFromName(HiddenGroup) is int hidden and >= 0 && m.Groups[hidden] is { Success: true, Length: > 0 } g)
                     {

@@ -98,19 +98,20 @@ public sealed class ScanRule
 
     /// <summary>
     /// The pattern with the time limit for a text of <paramref name="length"/> characters: the rule's limit
-    /// (<see cref="DefaultMatchTimeout"/>, 1 s) for up to 1 MiB, and as much again for each further MiB, rounded up to a
-    /// power of two (2, 4, 8 ... times). A pattern that runs in linear time needs more on more text: the built-in
+    /// (<see cref="DefaultMatchTimeout"/>, 1 s) for up to 512 KiB, and as much again for each further 512 KiB, rounded up
+    /// to a power of two (2, 4, 8 ... times). The built-in connection-string-password rule reads about 1.2 MB a second
+    /// of its worst padding (a key and a code-like value repeated). A pattern that runs in linear time needs more on more text: the built-in
     /// private-key rule reads about 5 MB a second of unterminated BEGIN blocks, so 9 MB of them before a real key hit
     /// a flat 1 s limit and hid the key. A runaway pattern is still stopped, later on a larger file.
     /// </summary>
     internal Regex RegexFor(int length)
     {
-        int mib = (int)(((long)length + (1 << 20) - 1) >> 20);
-        if (mib <= 1)
+        int units = (int)(((long)length + (1 << 19) - 1) >> 19); // of 512 KiB
+        if (units <= 1)
         {
             return Regex!;
         }
-        int doubling = System.Numerics.BitOperations.Log2((uint)(mib - 1)) + 1; // 2 MiB: 1, 3-4: 2, 5-8: 3 ...
+        int doubling = System.Numerics.BitOperations.Log2((uint)(units - 1)) + 1; // 2 units: 1, 3-4: 2, 5-8: 3 ...
         Regex?[] cache = _longer ?? Interlocked.CompareExchange(ref _longer, new Regex?[32], null) ?? _longer!;
         return cache[doubling] ??= new Regex(Pattern!, Regex!.Options, Regex.MatchTimeout * (1L << doubling));
     }
@@ -165,6 +166,17 @@ public sealed class ScanRule
         return _excludePath.Length == 0 || !_excludePath.Any(p => p.IsMatch(fullPath));
     }
 
+    /// <summary>Where a match's text begins, counting its place group (<see cref="PlaceGroup"/>) when that took part before it.</summary>
+    internal static int StartOf(Match match) =>
+        match.Groups[PlaceGroup] is { Success: true } place && place.Index < match.Index ? place.Index : match.Index;
+
+    /// <summary>A match's text, from its place group (<see cref="StartOf"/>) to its end: what an excerpt shows.</summary>
+    internal static string TextOf(string text, Match match)
+    {
+        int start = StartOf(match);
+        return text[start..(match.Index + match.Length)];
+    }
+
     /// <summary>The secret of a match: the secret group's text, or the whole match when that group did not take part.</summary>
     internal string SecretOf(Match match)
     {
@@ -172,14 +184,17 @@ public sealed class ScanRule
         return g.Success ? g.Value : match.Value;
     }
 
+    /// <summary>The group of a Pattern, inside a look-behind, that marks where its finding begins, before the match: the rest of a key.</summary>
+    internal const string PlaceGroup = "place";
+
     /// <summary>
-    /// Where a finding is placed: the match's first character that is not white space. A pattern may begin with a
-    /// character before the key (connection-string-password's <c>(?:^|[^a-z0-9])</c>), which at the start of a line is
-    /// the line break ending the line before.
+    /// Where a finding is placed: the start of the group named place when it took part (a look-behind before the match:
+    /// connection-string-password's match begins at its keyword, which .NET finds fast, and place holds the rest of the
+    /// key, as DB_ of DB_PASSWORD), else the match's; then its first character that is not white space.
     /// </summary>
     internal static int PlaceOf(string text, Match match)
     {
-        int at = match.Index, end = match.Index + match.Length;
+        int at = StartOf(match), end = match.Index + match.Length;
         while (at < end - 1 && char.IsWhiteSpace(text[at]))
         {
             at++;

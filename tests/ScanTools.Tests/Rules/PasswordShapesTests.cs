@@ -1,0 +1,258 @@
+using System.Text;
+using ScanTools.Platform;
+using ScanTools.Rules;
+using ScanTools.Scanning;
+
+namespace ScanTools.Tests.Rules;
+
+/// <summary>
+/// connection-string-password and url-password against the lines a newcomer planted (helper 47): the shapes real
+/// projects keep passwords in, each of which must be one finding with its secret; and code, docs, placeholders and
+/// references that only mention a password, none of which may be a finding. The values are made-up words.
+/// </summary>
+public sealed class PasswordShapesTests
+{
+    private static readonly RuleSet Rules = RuleSet.Builtin.Select(new[] { "connection-string-password", "url-password" });
+
+    private static List<RuleMatch> Evaluate(string line)
+    {
+        byte[] content = Encoding.UTF8.GetBytes("first line\n" + line + "\nlast line\n");
+        var stat = new EntryStat { Kind = EntryKind.File, Length = content.Length, UnixMode = 0x81A4, LastWriteTicksUtc = DateTime.UtcNow.Ticks };
+        var evaluator = new RuleEvaluator(Rules, RuleSet.DefaultContentSizeLimit, DateTime.UtcNow, new RuleStatistics());
+        var problems = new List<ScanError>();
+        List<RuleMatch> found = evaluator.Evaluate("/srv/app/settings.txt", "settings.txt", stat, content, true, problems) ?? new List<RuleMatch>();
+        Assert.Empty(problems);
+        return found;
+    }
+
+    public static readonly TheoryData<string, string> Found = new()
+    {
+        { "REDIS_URL=redis://:RedisNoUserP3x@cache:6379/0", "RedisNoUserP3x" },
+        { "dbPassword: \"ShapeA01xyz\"", "ShapeA01xyz" },
+        { "db-password: ShapeA02xyz", "ShapeA02xyz" },
+        { "db.password=ShapeA03xyz", "ShapeA03xyz" },
+        { "DBPASSWORD=ShapeA04xyz", "ShapeA04xyz" },
+        { "PGPASSWORD=ShapeA05xyz", "ShapeA05xyz" },
+        { "export DB_PASSWORD=ShapeA06xyz", "ShapeA06xyz" },
+        { "export PGPASSWORD=ShapeA07xyz", "ShapeA07xyz" },
+        { "set DB_PASSWORD=ShapeA08xyz", "ShapeA08xyz" },
+        { "$env:DB_PASSWORD = 'ShapeA09xyz'", "ShapeA09xyz" },
+        { "ENV DB_PASSWORD=ShapeA10xyz", "ShapeA10xyz" },
+        { "ENV DB_PASSWORD ShapeA11xyz", "ShapeA11xyz" },
+        { "passwd=ShapeA12xyz", "ShapeA12xyz" },
+        { "\"Password\" : \"ShapeA15xyz\"", "ShapeA15xyz" },
+        { "{\"password\":\"ShapeA16xyz\"}", "ShapeA16xyz" },
+        { "password: 'ShapeA17xyz'", "ShapeA17xyz" },
+        { "password: \"ShapeA18xyz\" # prod", "ShapeA18xyz" },
+        { "docker run -e DB_PASSWORD=ShapeA19xyz postgres", "ShapeA19xyz" },
+        { "kubectl create secret generic db --from-literal=password=ShapeA20xyz", "ShapeA20xyz" },
+        { "Driver={ODBC Driver 18};Server=db;UID=sa;PWD={ShapeA21;xyz}", "ShapeA21;xyz" },
+        { "Server=db;User=sa;Password='ShapeA22;xyz'", "ShapeA22;xyz" },
+        { "Server=db;User=sa;Password=Shape A23 xyz;", "Shape" },
+        { "SA_PASSWORD=ShapeA24xyz", "ShapeA24xyz" },
+        { "MSSQL_SA_PASSWORD=ShapeA25xyz", "ShapeA25xyz" },
+        { "machine api.example.com login bob password ShapeA26xyz", "ShapeA26xyz" },
+        { "_password=U2hhcGVBMjh4eXo=", "U2hhcGVBMjh4eXo=" },
+        { "define( 'DB_PASSWORD', 'ShapeA29xyz' );", "ShapeA29xyz" },
+        { "\"password\" => \"ShapeA31xyz\",", "ShapeA31xyz" },
+        { "password := \"ShapeA32xyz\"", "ShapeA32xyz" },
+        { "Password = ShapeA33xyz", "ShapeA33xyz" },
+        { "PASSWORD: ShapeA34xyz", "ShapeA34xyz" },
+        { "userPassword: ShapeA35xyz", "ShapeA35xyz" },
+        { "ConnectionString = \"Server=db;Password=ShapeA36xyz\"", "ShapeA36xyz" },
+        { "mysql://root:ShapeA38xyz@localhost", "ShapeA38xyz" },
+        { "<Password>ShapeA39xyz</Password>", "ShapeA39xyz" },
+        { "<add key=\"DbPassword\" value=\"ShapeA40xyz\" />", "ShapeA40xyz" },
+        { "<Setting Name=\"Password\" Value=\"ShapeA41xyz\" />", "ShapeA41xyz" },
+        { "<parameter name=\"password\">ShapeA42xyz</parameter>", "ShapeA42xyz" },
+        { "password = \"ShapeA43 with spaces\"", "ShapeA43 with spaces" },
+        { "password=Sh@pe#A44!xyz$", "Sh@pe#A44!xyz$" },
+    };
+
+    public static readonly TheoryData<string> NotFound = new()
+    {
+        "  cvs://:pserver:anoncvs@sources.redhat.com:/cvs/src",
+        "password: <%= ENV['DB_PASSWORD'] %>",
+        "password: <%= ENV.fetch(\"DB_PASSWORD\") %>",
+        "password = ENV['DB_PASSWORD']",
+        "password: !Ref DbPassword",
+        "Password: !Sub '{{resolve:secretsmanager:db:SecretString:password}}'",
+        "password: ((db_password))",
+        "\"password\": \"{{ vault_db_password }}\"",
+        "password: \"{{ lookup('env','DB_PASSWORD') }}\"",
+        "password = local.db_password",
+        "password = module.db.password",
+        "password = each.value.password",
+        "password = aws_db_instance.db.password",
+        "password = self.password",
+        "password = this.password;",
+        "password = args.password",
+        "password = options.password || ''",
+        "password = props.password",
+        "Password = model.Password;",
+        "password = request.form['password']",
+        "password=$PASSWORD",
+        "password=${PASSWORD}",
+        "password = \"${var.db_password}\"",
+        "Password=$(DbPassword);",
+        "Password=******;",
+        "password=<redacted>",
+        "password = getenv(\"DB_PASSWORD\")",
+        "password = secrets.DB_PASSWORD",
+        "password: ${{ secrets.DB_PASSWORD }}",
+        "password = None",
+        "password = null;",
+        "password = undefined",
+        "password = ''",
+        "password = \"\"",
+        "password = \"\" # set in env",
+        "password: \"\" ",
+        "password: \"changeme\"",
+        "password: \"password\"",
+        "password: \"example\"",
+        "password: \"dummy\"",
+        "password: \"test\"",
+        "password: \"foobar\"",
+        "password = password",
+        "password = pwd",
+        "password = hashlib.sha256(pw).hexdigest()",
+        "password = bcrypt.hashpw(pw, salt)",
+        "password = crypt(pw)",
+        "password = String.Empty;",
+        "password = new String(chars);",
+        "password = string.Join(\"\", parts);",
+        "password = sys.argv[1]",
+        "spring.datasource.password=${DB_PASSWORD}",
+        "spring.datasource.password=${DB_PASSWORD:default}",
+        "spring.datasource.password=",
+        "password.reset.url=/reset",
+        "password.min-length=12",
+        "var password = GetPassword();",
+        "var password = config[\"Db:Password\"];",
+        "string password = Environment.GetEnvironmentVariable(\"DB_PASSWORD\");",
+        "builder.Password = options.Password;",
+        "if (password == null) throw new ArgumentNullException(nameof(password));",
+        "public string Password { get; set; }",
+        "var cs = $\"Server=db;Password={password};\";",
+        "var cs2 = \"Server=db;Password=\" + pwd + \";\";",
+        "[Required] public string ConfirmPassword { get; set; }",
+        "const password = process.env.DB_PASSWORD;",
+        "const { password } = req.body;",
+        "if (!password) return res.status(400).json({ error: 'password required' });",
+        "<input type=\"password\" name=\"password\" placeholder=\"Password\">",
+        "const opts = { password: process.env.PASSWORD };",
+        "const opts2 = { password: config.get('db.password') };",
+        "password: z.string().min(8),",
+        "password = os.environ[\"DB_PASSWORD\"]",
+        "password = os.getenv(\"DB_PASSWORD\")",
+        "password = getpass.getpass(\"Password: \")",
+        "PASSWORD = settings.DB_PASSWORD",
+        "def check_password(password: str) -> bool:",
+        "    return hash_password(password) == stored",
+        "conn = connect(host=h, user=u, password=password)",
+        "conn = connect(password=self.password)",
+        "print(\"Password:\", \"enter your password\")",
+        "password = input(\"Enter password: \")",
+        "parser.add_argument(\"--password\", help=\"database password\")",
+        "# Setup",
+        "Set `DB_PASSWORD` to the password of the database user.",
+        "Use `Password=<your password>` in the connection string.",
+        "The connection string looks like `Server=db;User Id=sa;Password=...;`.",
+        "Run `mysql -u root -p` and type the password when asked.",
+        "Your password: must be 12 characters.",
+        "| Setting | Description |",
+        "| password | The database password (required) |",
+        "password: the password for the account.",
+        "variable \"db_password\" {",
+        "  type      = string",
+        "  sensitive = true",
+        "}",
+        "resource \"aws_db_instance\" \"db\" {",
+        "  password = var.db_password",
+        "  password = random_password.db.result",
+        "  password = data.aws_secretsmanager_secret_version.db.secret_string",
+        "}",
+        "DB_PASSWORD=${DB_PASSWORD}",
+        "DB_PASSWORD=$DB_PASSWORD",
+        "DB_PASSWORD=${DB_PASSWORD:-}",
+        "DB_PASSWORD={{ db_password }}",
+        "DB_PASSWORD={{.Values.password}}",
+        "DB_PASSWORD=%DB_PASSWORD%",
+        "DB_PASSWORD=<password>",
+        "DB_PASSWORD=changeme",
+        "DB_PASSWORD=********",
+        "DB_PASSWORD=",
+        "DB_PASSWORD=\"\"",
+        "DB_PASSWORD=xxxxxxxx",
+        "DB_PASSWORD=your_password_here",
+        "DB_PASSWORD=<YOUR_PASSWORD>",
+        "DB_PASSWORD=$(cat /run/secrets/db_password)",
+        "DB_PASSWORD=`cat /run/secrets/db`",
+        "DB_PASSWORD=/run/secrets/db_password",
+        "DB_PASSWORD=@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/db)",
+        "DB_PASSWORD=#{DbPassword}#",
+        "DB_PASSWORD=$(DbPassword)",
+        "DB_PASSWORD=[PASSWORD]",
+        "DB_PASSWORD=REDACTED",
+        "DB_PASSWORD=null",
+        "DB_PASSWORD=None",
+        "DB_PASSWORD=true",
+        "DB_PASSWORD=password",
+        "DB_PASSWORD=secret",
+        "DB_PASSWORD=example",
+        "DB_PASSWORD=placeholder",
+        "DB_PASSWORD=TODO",
+        "DB_PASSWORD=...",
+        "$password = Read-Host -AsSecureString \"Password\"",
+        "$cred = Get-Credential -Message \"Password please\"",
+        "$securePassword = ConvertTo-SecureString $env:DB_PASSWORD -AsPlainText -Force",
+        "New-LocalUser -Name x -Password $securePassword",
+        "Set-ADAccountPassword -Identity u -NewPassword $pw",
+        "postgresql:",
+        "  auth:",
+        "    password: \"\"",
+        "    existingSecret: db-secret",
+        "    passwordKey: password",
+        "env:",
+        "  - name: DB_PASSWORD",
+        "    valueFrom:",
+        "      secretKeyRef:",
+        "        name: db",
+        "        key: password",
+        "  password: {{ .Values.db.password | quote }}",
+        "  password: ${{ secrets.DB_PASSWORD }}",
+        "  password: !vault |",
+        "  password: ~",
+        "<add name=\"Main\" connectionString=\"Server=db;Integrated Security=true\" />",
+        "<add key=\"Password\" value=\"\" />",
+        "<add key=\"Password\" value=\"#{Password}#\" />",
+        "<add key=\"Password\" value=\"$(DbPassword)\" />",
+        "<add key=\"PasswordPolicy\" value=\"Strong\" />",
+        "<add key=\"PasswordMinLength\" value=\"12\" />",
+        "<add key=\"RequirePassword\" value=\"true\" />",
+        "https://user:${PASSWORD}@example.com",
+        "https://user:<password>@example.com",
+        "https://user:password@example.com",
+        "postgres://user:pass@localhost/db",
+        "https://example.com/login?user=me",
+        "git@github.com:org/repo.git",
+        "mailto:user@example.com",
+        "https://user@example.com",
+        "http://[::1]:8080/",
+    };
+
+    [Theory]
+    [MemberData(nameof(Found))]
+    public void A_password_in_a_shape_real_projects_use_is_found_whole(string line, string secret)
+    {
+        List<RuleMatch> found = Evaluate(line);
+        Assert.Contains(found, m => m.Line == 2 && (m.Fingerprint == RuleEvaluator.Fingerprint(m.RuleId, "/srv/app/settings.txt", secret)));
+    }
+
+    [Theory]
+    [MemberData(nameof(NotFound))]
+    public void Code_docs_placeholders_and_references_are_not_findings(string line)
+    {
+        Assert.Empty(Evaluate(line));
+    }
+}
