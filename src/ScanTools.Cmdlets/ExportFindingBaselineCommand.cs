@@ -40,6 +40,20 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Why the file is not a baseline this version reads, or null when it is one.</summary>
+    private static string? NotABaseline(string path)
+    {
+        try
+        {
+            _ = FindingBaseline.Load(path);
+            return null;
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            return ex.Message.Replace($"'{path}' ", string.Empty, StringComparison.Ordinal).Replace($"'{path}': ", string.Empty, StringComparison.Ordinal);
+        }
+    }
+
     /// <inheritdoc />
     protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches));
 
@@ -61,11 +75,12 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
             WriteWarning($"No findings came through the pipeline; the baseline '{path}' was left as it was.");
             return;
         }
-        if (!Force && !Append && new FileInfo(path) is { Exists: true, Length: > 0 } && FindingBaseline.EntriesIn(path) is null)
+        if (!Force && !Append && new FileInfo(path) is { Exists: true, Length: > 0 } && NotABaseline(path) is string why)
         {
             // A rules file or a report given as -Path by mistake was replaced without a word (Export-FindingMatch refuses the reverse).
+            // Why it is not one is said: a baseline of a newer version is not "not a baseline".
             WriteError(new ErrorRecord(new IOException(
-                $"'{path}' is not a ScanTools baseline, so it was left as it is. Give the path of a baseline (or of a new file), or add -Force to replace it."),
+                $"'{path}' is not a baseline this ScanTools reads ({(why.StartsWith("is ", StringComparison.Ordinal) ? "it " : string.Empty)}{why.TrimEnd('.')}), so it was left as it is. Give the path of a baseline (or of a new file), or add -Force to replace it."),
                 "FileIsNotBaseline", ErrorCategory.ResourceExists, Path));
             return;
         }

@@ -24,11 +24,11 @@ public sealed class GetScanScheduleCommand : PSCmdlet
         // Found while listing, before anything downstream acts: a piped Unregister-ScanSchedule removed the schedule,
         // and a check made afterwards reported it missing.
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var damaged = new List<InvalidDataException>();
-        IReadOnlyList<ScanSchedule> schedules = store.List(damaged.Add);
-        foreach (InvalidDataException ex in damaged)
+        var damaged = new List<(string Name, InvalidDataException Problem)>();
+        IReadOnlyList<ScanSchedule> schedules = store.List((name, ex) => damaged.Add((name, ex)));
+        foreach ((string name, InvalidDataException ex) in damaged.Where(d => patterns.Count == 0 || patterns.Any(p => p.IsMatch(d.Name))))
         {
-            WriteWarning(ex.Message); // one damaged description no longer hides the others
+            WriteWarning(ex.Message); // one damaged description no longer hides the others (and only those asked for are named)
         }
         foreach (ScanSchedule s in schedules)
         {
@@ -47,8 +47,13 @@ public sealed class GetScanScheduleCommand : PSCmdlet
         }
         foreach (ScanSchedule s in schedules.Where(s => seen.Contains(s.Name)))
         {
+            bool registered = ScheduleSupport.IsRegistered(this, s);
+            if (registered && !File.Exists(s.ScriptPath))
+            {
+                WriteWarning($"The schedule '{s.Name}' is registered, but its script '{s.ScriptPath}' is gone, so every run fails without a log line. Register-ScanSchedule -Force writes it again; Unregister-ScanSchedule removes the schedule.");
+            }
             var shown = new PSObject(s);
-            shown.Properties.Add(new PSNoteProperty("Registered", ScheduleSupport.IsRegistered(this, s)));
+            shown.Properties.Add(new PSNoteProperty("Registered", registered));
             WriteObject(shown);
         }
     }

@@ -192,6 +192,11 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(ex is ScanArgumentException ? ex : new ScanArgumentException(ex.Message, ex), "InvalidSchedule", ErrorCategory.InvalidArgument, Name));
         }
         _ = RuleSupport.Load(this, Rule, RulePath, ExcludeRule); // a rules mistake is found now (InvalidRules), not at 2 am
+        if (!remote && File.Exists(schedule.Database) && new FileInfo(schedule.Database).Length > 0 && !ScanTools.Storage.CatalogFileGuard.IsCatalogFile(schedule.Database))
+        {
+            WriteWarning($"'{schedule.Database}' is not a ScanTools catalog now; the scheduled scan fails with CatalogNotACatalog (exit code 6) unless it is one when the scan runs. Give the path of a catalog, or of a file that does not exist yet.");
+        }
+        using IDisposable? changing = MyInvocation.BoundParameters.ContainsKey("WhatIf") ? null : LockSchedules(store);
         ScanSchedule? existing = ScheduleSupport.Get(this, store, Name);
         if (existing is not null && !Force)
         {
@@ -222,6 +227,19 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.InvalidOperation, Name));
         }
         WriteObject(schedule);
+    }
+
+    private IDisposable? LockSchedules(ScheduleStore store)
+    {
+        try
+        {
+            return ScheduleInstaller.ScheduleLock(store);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.ResourceBusy, Name));
+            return null;
+        }
     }
 
     private static void TryDelete(ScheduleStore store, ScanSchedule schedule)

@@ -15,12 +15,41 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
 
+    private static bool HasOrphanedEntry(string name)
+    {
+        var installer = new ScheduleInstaller();
+        try
+        {
+            return new[] { SchedulerKind.Cron, SchedulerKind.Systemd, SchedulerKind.Launchd }.Any(k => installer.IsRegistered(name, k));
+        }
+        catch (SchedulerException)
+        {
+            return false;
+        }
+    }
+
+    private IDisposable? Lock(ScheduleStore store, string name)
+    {
+        try
+        {
+            return ScheduleInstaller.ScheduleLock(store);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.ResourceBusy, name));
+            return null;
+        }
+    }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         ScheduleStore store = ScheduleSupport.Store(this);
         foreach (string n in Name)
         {
+            // One change at a time for the user, the check included: a Register-ScanSchedule -Force racing this left a
+            // crontab line without its script.
+            using IDisposable? changing = MyInvocation.BoundParameters.ContainsKey("WhatIf") ? null : Lock(store, n);
             ScanSchedule? s = ScheduleSupport.Get(this, store, n);
             if (s is null && store.Exists(n))
             {
@@ -35,6 +64,24 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
                             new ScheduleInstaller().UnregisterAnyNamed(n);
                         }
                         store.Delete(n);
+                    }
+                    catch (Exception ex) when (ex is SchedulerException or IOException or UnauthorizedAccessException)
+                    {
+                        WriteError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.InvalidOperation, n));
+                    }
+                }
+                continue;
+            }
+            if (s is null && !OperatingSystem.IsWindows() && ScanSchedule.IsValidName(n) && HasOrphanedEntry(n))
+            {
+                // A scheduler entry of this name whose files are gone (deleted by hand, or by an older race): it runs a
+                // missing script every night, and only this can find it by its marker.
+                if (ShouldProcess($"{n} (a scheduler entry without its script and description)", "Unregister the scheduled scan"))
+                {
+                    try
+                    {
+                        new ScheduleInstaller().UnregisterAnyNamed(n);
+                        WriteWarning($"The schedule '{n}' had no script or description left, only its scheduler entry; that entry was removed.");
                     }
                     catch (Exception ex) when (ex is SchedulerException or IOException or UnauthorizedAccessException)
                     {

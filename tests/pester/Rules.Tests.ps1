@@ -1239,6 +1239,14 @@ Describe 'Mistakes a user makes with rules and findings' {
         (Get-Content -LiteralPath $rules -Raw | ConvertFrom-Json).findings | Should -Not -BeNullOrEmpty
     }
 
+    It 'says why a file is not a baseline it reads: a newer version is not a rules file' {
+        $newer = Join-Path $out 'newer.json'
+        '{"version":2,"tool":"ScanTools","findings":[]}' | Set-Content -LiteralPath $newer
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $newer -ErrorVariable refused -ErrorAction SilentlyContinue
+        $refused[0].FullyQualifiedErrorId | Should -Be 'FileIsNotBaseline,ScanTools.Commands.ExportFindingBaselineCommand'
+        "$refused" | Should -BeLike '*baseline of version 2*'
+    }
+
     It 'keeps every finding when runspaces and processes append to one baseline at once' {
         $tree = Join-Path $TestDrive 'many-secrets'
         $null = New-Item -ItemType Directory -Path $tree

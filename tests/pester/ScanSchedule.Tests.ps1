@@ -172,6 +172,39 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         @(crontab -l) -like "* # ScanTools schedule $good" | Should -HaveCount 1
     }
 
+    It 'registers a name once when several processes register it at once without -Force' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'once'
+        $jobs = foreach ($i in 1..4) {
+            Start-Job -ScriptBlock {
+                param($m, $n, $t, $d)
+                Import-Module $m
+                try { $null = Register-ScanSchedule -Name $n -Path $t -Database $d -Scheduler Cron -At '04:00' -ErrorAction Stop; 'registered' } catch { $_.FullyQualifiedErrorId }
+            } -ArgumentList $modulePath, $name, $tree, (New-CatalogPath -Directory $catalogs)
+        }
+        $outcomes = @($jobs | Wait-Job | Receive-Job)
+        $jobs | Remove-Job
+
+        @($outcomes | Where-Object { $_ -eq 'registered' }) | Should -HaveCount 1 -Because "only one process may be told it registered '$name'"
+        @($outcomes | Where-Object { $_ -like 'ScheduleExists*' }) | Should -HaveCount 3
+        @(crontab -l) -like "* # ScanTools schedule $name" | Should -HaveCount 1
+    }
+
+    It 'removes a crontab line whose script and description are gone, and warns of a registered schedule without its script' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'orphan'
+        $schedule = Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '04:10'
+        Remove-Item -LiteralPath $schedule.ScriptPath
+        $null = Get-ScanSchedule -Name $name -WarningVariable gone -WarningAction SilentlyContinue
+        "$gone" | Should -BeLike "*'$name' is registered, but its script*is gone*"
+        Remove-Item -LiteralPath ([IO.Path]::ChangeExtension($schedule.ScriptPath, '.json'))
+
+        Unregister-ScanSchedule -Name $name -Confirm:$false -WarningVariable removed -WarningAction SilentlyContinue -ErrorAction Stop
+
+        "$removed" | Should -BeLike "*only its scheduler entry; that entry was removed*"
+        @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
+    }
+
     It 'unregisters the schedules Get-ScanSchedule pipes to it, without a ScheduleNotFound error' {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $name = New-ScheduleName 'piped'
@@ -364,6 +397,13 @@ Describe 'Register-ScanSchedule parameters' {
         $null = Register-ScanSchedule -Name $name -Path $trees, $gone -Database (New-CatalogPath -Directory $catalogs) -WhatIf -WarningVariable several -WarningAction SilentlyContinue
         "$several" | Should -BeLike '*scans the other folders*RootNotFound*(exit code 3)*'
         "$several" | Should -Not -BeLike '*NoFolderToScan*'
+    }
+
+    It 'warns of a -Database that is not a catalog now' {
+        $notCatalog = Join-Path $TestDrive 'notes.db'
+        'plain text' | Set-Content -LiteralPath $notCatalog
+        $null = Register-ScanSchedule -Name (New-ScheduleName 'notcat') -Path $trees -Database $notCatalog -WhatIf -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -BeLike '*is not a ScanTools catalog now*CatalogNotACatalog (exit code 6)*'
     }
 
     It 'reports an unknown schedule as ScheduleNotFound' {

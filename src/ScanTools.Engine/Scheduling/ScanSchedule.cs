@@ -129,6 +129,9 @@ public sealed partial record ScanSchedule
         }
     }
 
+    /// <summary>Whether <paramref name="name"/> can name a schedule (letters, digits, '.', '-', '_'; at most 64).</summary>
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex NamePattern();
 }

@@ -162,15 +162,19 @@ public sealed class ScheduleInstaller
     /// computer has), for a schedule whose description is damaged, so its kind is unknown.
     /// </summary>
     /// <exception cref="SchedulerException">A scheduler refused the change.</exception>
-    public void UnregisterAnyNamed(string name)
+    /// <returns>Whether any scheduler held an entry of that name.</returns>
+    public bool UnregisterAnyNamed(string name)
     {
+        bool any = false;
         foreach (SchedulerKind kind in new[] { SchedulerKind.Cron, SchedulerKind.Systemd, SchedulerKind.Launchd })
         {
             if (IsRegistered(name, kind))
             {
                 Unregister(name, kind);
+                any = true;
             }
         }
+        return any;
     }
 
     /// <summary>Whether the scheduler holds the schedule's entry now (cron: its line; systemd, launchd: its files).</summary>
@@ -217,6 +221,19 @@ public sealed class ScheduleInstaller
     /// crontab.lock in the user's private folder (/tmp/scantools-UID), which every process of the user finds.
     /// crontab -e by hand at the same moment is not covered.
     /// </summary>
+    /// <summary>
+    /// Serialises whole schedule changes of the user (the check for an existing name, the files, the scheduler's
+    /// entry): two Register-ScanSchedule of one name without -Force both succeeded, and a -Force registering racing an
+    /// unregistering left a crontab line without its script. The lock file is schedules.lock in the user's private
+    /// folder (/tmp/scantools-UID); on Windows, in the schedules folder.
+    /// </summary>
+    public static IDisposable ScheduleLock(ScheduleStore store)
+    {
+        string folder = OperatingSystem.IsWindows() ? store.SchedulesFolder : Sessions.Ipc.EndpointAddress.PrivateFolder();
+        Directory.CreateDirectory(folder);
+        return Platform.FileGate.Acquire(Path.Combine(folder, "schedules.lock"), TimeSpan.FromSeconds(60), "the scheduled scans of " + Environment.UserName);
+    }
+
     private static IDisposable CrontabLock() => OperatingSystem.IsWindows()
         ? throw new SchedulerException("cron schedules work only on Unix. On Windows use -Scheduler TaskScheduler.")
         : Platform.FileGate.Acquire(Path.Combine(Sessions.Ipc.EndpointAddress.PrivateFolder(), "crontab.lock"), TimeSpan.FromSeconds(60), "the crontab of " + Environment.UserName);

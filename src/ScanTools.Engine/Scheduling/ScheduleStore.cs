@@ -106,7 +106,7 @@ public sealed class ScheduleStore
     /// <paramref name="damaged"/> (its message names the file and says to register it again): one bad file hid every
     /// other schedule.
     /// </summary>
-    public IReadOnlyList<ScanSchedule> List(Action<InvalidDataException>? damaged = null)
+    public IReadOnlyList<ScanSchedule> List(Action<string, InvalidDataException>? damaged = null)
     {
         if (!Directory.Exists(SchedulesFolder))
         {
@@ -124,7 +124,7 @@ public sealed class ScheduleStore
             }
             catch (InvalidDataException ex)
             {
-                damaged?.Invoke(ex);
+                damaged?.Invoke(Path.GetFileNameWithoutExtension(file), ex);
             }
         }
         return schedules;
