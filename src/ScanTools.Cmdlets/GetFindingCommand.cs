@@ -27,6 +27,13 @@ public sealed class GetFindingCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+    /// <summary>
+    /// The piped object itself: a path (a string, taken literally), or an object whose path properties bind -Path,
+    /// -LiteralPath or -ScanId. The Path of a ScanTools error item or folder size is taken literally too.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <summary>File-name wildcards (case is ignored).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -141,14 +148,37 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 "ConflictingStateFilters", null));
         }
         var bound = MyInvocation.BoundParameters;
+        string[] literal = ParameterSetName == LiteralPathSet ? LiteralPath : Array.Empty<string>();
+        string[] wildcards = ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path;
+        if (InputObject is not null && FromPipeline(nameof(InputObject)))
+        {
+            object piped = InputObject.BaseObject;
+            if (piped is string text && !FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)))
+            {
+                literal = new[] { text }; // Get-Content list.txt | Get-Finding: each line a path, taken literally
+                wildcards = Array.Empty<string>();
+            }
+            else if (piped is ScanTools.Scanning.ScanError or ScanTools.Storage.FolderSize && FromPipeline(nameof(Path)))
+            {
+                // A real path, not a pattern: a folder named x[1] piped from Measure-ScanFolder was missed, and an error
+                // item's path with an unclosed '[' stopped the pipeline as an invalid wildcard.
+                literal = Path;
+                wildcards = Array.Empty<string>();
+            }
+            else if (!FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId)) && !FromPipeline(nameof(Database)))
+            {
+                WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
+                    $"A piped {ScanTools.Hosting.DisplayText.Escape(piped.GetType().Name)} gives Get-Finding no path, run or catalog. Pipe files, findings, runs, errors or paths (strings)."),
+                    "InputObjectNotBound", InputObject));
+                return;
+            }
+        }
         FindingQuery query;
         try
         {
             query = new FindingQuery
             {
-                Path = ParameterSetName == LiteralPathSet
-                    ? LiteralPath.Select(p => ScanTools.Matching.WildcardPattern.Escape(ToFileSystemPath(p))).ToArray()
-                    : Path.Select(PathPattern).ToArray(),
+                Path = literal.Select(p => ScanTools.Matching.WildcardPattern.Escape(ToFileSystemPath(p))).Concat(wildcards.Select(PathPattern)).ToArray(),
                 Name = Name,
                 Extension = Extension,
                 MinSize = bound.ContainsKey(nameof(MinSize)) ? MinSize : null,

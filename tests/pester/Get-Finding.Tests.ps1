@@ -234,6 +234,18 @@ Describe 'Get-Finding' {
             { Get-Finding -Database $db -FullName $alpha } | Should -Throw -ErrorId "NamedParameterNotFound,$cmdlet"
         }
 
+        It 'takes piped strings and the paths of piped folder sizes and error items literally, brackets and all' {
+            $odd = Join-Path $TestDrive 'pipe[1]'
+            $null = New-Item -ItemType Directory -Path $odd
+            'x' | Set-Content -LiteralPath (Join-Path $odd 'in.txt')
+            $oddDb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $odd -Database $oddDb
+            @(Measure-ScanFolder -Database $oddDb -Path $odd -Depth 0 | Get-Finding).Name | Should -Be @('in.txt') -Because 'a folder named pipe[1] is no wildcard'
+            @((Join-Path $odd 'in.txt') | Get-Finding -Database $oddDb).Name | Should -Be @('in.txt')
+            5 | Get-Finding -Database $oddDb -ErrorVariable notBound -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $notBound[0].FullyQualifiedErrorId | Should -Be "InputObjectNotBound,$cmdlet"
+        }
+
         It 'rejects a pattern holding a NUL with InvalidFilter instead of matching what comes before it' {
             { Get-Finding -Database $db -Name "a`0b" } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
             { Get-Finding -Database $db -Path "$TestDrive/a`0zz*" } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
