@@ -171,7 +171,6 @@ public sealed class PasswordShapesTests
         "  password = var.db_password",
         "  password = random_password.db.result",
         "  password = data.aws_secretsmanager_secret_version.db.secret_string",
-        "}",
         "DB_PASSWORD=${DB_PASSWORD}",
         "DB_PASSWORD=$DB_PASSWORD",
         "DB_PASSWORD=${DB_PASSWORD:-}",
