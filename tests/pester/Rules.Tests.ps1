@@ -211,6 +211,9 @@ Describe 'Get-ScanRule' {
                 @{ Case = 'an empty ExcludePath'; Marker = 'ExcludePath'; Rule = "Id = 'bad-exclude'`n            Pattern = 'abc'`n            ExcludePath = ''" }
                 @{ Case = 'an empty Name'; Marker = 'Name'; Rule = "Id = 'bad-name'`n            Pattern = 'abc'`n            Name = ''" }
                 @{ Case = 'Keywords without a word'; Marker = 'Keywords'; Rule = "Id = 'bad-keywords'`n            Pattern = 'abc'`n            Keywords = @()" }
+                @{ Case = 'Keywords of blanks'; Marker = 'Keywords'; Rule = "Id = 'blank-keywords'`n            Pattern = 'abc'`n            Keywords = '  '" }
+                @{ Case = 'a Path starting with ~'; Marker = '~/src'; Rule = "Id = 'tilde-path'`n            Pattern = 'abc'`n            Path = '~/src/*'" }
+                @{ Case = 'Name = @()'; Marker = 'Name'; Rule = "Id = 'no-names'`n            Pattern = 'abc'`n            Name = @()" }
             )
         }
 

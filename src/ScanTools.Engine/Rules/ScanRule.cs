@@ -274,7 +274,7 @@ public sealed class ScanRule
         };
         rule.Path = FullPathWildcards(table, "Path", source, id);
         rule.Name = Texts(table, "Name", source, id);
-        if (rule.Name.Any(n => n.Length == 0))
+        if (rule.Name.Any(n => n.Length == 0) || (table.TryGetValue("Name", out object? names) && names is not null && rule.Name.Count == 0))
         {
             throw new FormatException($"{source}: rule '{id}': Name '' matches no file (no file has an empty name). Give a file-name wildcard such as '*.env', or leave Name out.");
         }
@@ -372,8 +372,16 @@ public sealed class ScanRule
     private static IReadOnlyList<string> FullPathWildcards(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
     {
         IReadOnlyList<string> paths = Texts(t, key, source, id);
+        if (t.TryGetValue(key, out object? given) && given is not null && paths.Count == 0)
+        {
+            throw new FormatException($"{source}: rule '{id}': {key} holds no wildcard. Give one, or leave {key} out.");
+        }
         foreach (string p in paths)
         {
+            if (p.StartsWith('~'))
+            {
+                throw new FormatException($"{source}: rule '{id}': {key} '{p}' starts with '~', which a rules file does not expand. Give the full path, for example '{Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)}{p[1..]}'.");
+            }
             bool full = p.Length > 0 && (p[0] is '/' or '*' or '?' or '[' or '\\' || (p.Length > 1 && char.IsAsciiLetter(p[0]) && p[1] == ':'));
             if (!full)
             {
@@ -388,7 +396,7 @@ public sealed class ScanRule
     private static string[] KeywordList(IReadOnlyDictionary<string, object?> t, string source, string id)
     {
         IReadOnlyList<string> words = Texts(t, "Keywords", source, id);
-        if (t.TryGetValue("Keywords", out object? v) && v is not null && (words.Count == 0 || words.Any(w => w.Length == 0)))
+        if (t.TryGetValue("Keywords", out object? v) && v is not null && (words.Count == 0 || words.Any(w => w.Trim().Length == 0)))
         {
             throw new FormatException($"{source}: rule '{id}': Keywords holds no word (or an empty one). Give the words a file must hold for the rule to look at it, or leave Keywords out to check every file.");
         }
