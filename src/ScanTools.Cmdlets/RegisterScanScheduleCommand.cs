@@ -196,7 +196,7 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
         {
             WriteWarning($"'{schedule.Database}' is not a ScanTools catalog now; the scheduled scan fails with CatalogNotACatalog (exit code 6) unless it is one when the scan runs. Give the path of a catalog, or of a file that does not exist yet.");
         }
-        using IDisposable? changing = MyInvocation.BoundParameters.ContainsKey("WhatIf") ? null : LockSchedules(store);
+        using IDisposable changing = ScheduleSupport.Lock(this, store, Name);
         ScanSchedule? existing = ScheduleSupport.Get(this, store, Name);
         if (existing is not null && !Force)
         {
@@ -227,19 +227,6 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.InvalidOperation, Name));
         }
         WriteObject(schedule);
-    }
-
-    private IDisposable? LockSchedules(ScheduleStore store)
-    {
-        try
-        {
-            return ScheduleInstaller.ScheduleLock(store);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.ResourceBusy, Name));
-            return null;
-        }
     }
 
     private static void TryDelete(ScheduleStore store, ScanSchedule schedule)

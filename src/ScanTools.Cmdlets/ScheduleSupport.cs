@@ -24,6 +24,20 @@ internal static class ScheduleSupport
         }
     }
 
+    /// <summary>The user's schedule lock (<see cref="ScheduleInstaller.ScheduleLock"/>) for one change; a lock another change holds too long ends the command (SchedulerFailed).</summary>
+    public static IDisposable Lock(PSCmdlet cmdlet, ScheduleStore store, string name)
+    {
+        try
+        {
+            return ScheduleInstaller.ScheduleLock(store);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.ResourceBusy, name));
+            throw; // not reached
+        }
+    }
+
     public static ScanSchedule? Get(PSCmdlet cmdlet, ScheduleStore store, string name)
     {
         try

@@ -15,32 +15,6 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
 
-    private static bool HasOrphanedEntry(string name)
-    {
-        var installer = new ScheduleInstaller();
-        try
-        {
-            return new[] { SchedulerKind.Cron, SchedulerKind.Systemd, SchedulerKind.Launchd }.Any(k => installer.IsRegistered(name, k));
-        }
-        catch (SchedulerException)
-        {
-            return false;
-        }
-    }
-
-    private IDisposable? Lock(ScheduleStore store, string name)
-    {
-        try
-        {
-            return ScheduleInstaller.ScheduleLock(store);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.ResourceBusy, name));
-            return null;
-        }
-    }
-
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -49,7 +23,7 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
         {
             // One change at a time for the user, the check included: a Register-ScanSchedule -Force racing this left a
             // crontab line without its script.
-            using IDisposable? changing = MyInvocation.BoundParameters.ContainsKey("WhatIf") ? null : Lock(store, n);
+            using IDisposable changing = ScheduleSupport.Lock(this, store, n);
             ScanSchedule? s = ScheduleSupport.Get(this, store, n);
             if (s is null && store.Exists(n))
             {
@@ -72,7 +46,7 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
                 }
                 continue;
             }
-            if (s is null && !OperatingSystem.IsWindows() && ScanSchedule.IsValidName(n) && HasOrphanedEntry(n))
+            if (s is null && !OperatingSystem.IsWindows() && ScanSchedule.IsValidName(n) && new ScheduleInstaller().IsRegisteredAnywhere(n))
             {
                 // A scheduler entry of this name whose files are gone (deleted by hand, or by an older race): it runs a
                 // missing script every night, and only this can find it by its marker.

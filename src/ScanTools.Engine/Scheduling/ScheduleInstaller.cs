@@ -166,7 +166,7 @@ public sealed class ScheduleInstaller
     public bool UnregisterAnyNamed(string name)
     {
         bool any = false;
-        foreach (SchedulerKind kind in new[] { SchedulerKind.Cron, SchedulerKind.Systemd, SchedulerKind.Launchd })
+        foreach (SchedulerKind kind in UnixKinds)
         {
             if (IsRegistered(name, kind))
             {
@@ -175,6 +175,21 @@ public sealed class ScheduleInstaller
             }
         }
         return any;
+    }
+
+    private static readonly SchedulerKind[] UnixKinds = { SchedulerKind.Cron, SchedulerKind.Systemd, SchedulerKind.Launchd };
+
+    /// <summary>Whether cron, systemd or launchd holds an entry of the schedule of this name (false where none can be asked).</summary>
+    public bool IsRegisteredAnywhere(string name)
+    {
+        try
+        {
+            return UnixKinds.Any(k => IsRegistered(name, k));
+        }
+        catch (SchedulerException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Whether the scheduler holds the schedule's entry now (cron: its line; systemd, launchd: its files).</summary>
