@@ -150,12 +150,22 @@ public sealed class GetFindingCommand : CatalogReadCommand
         var bound = MyInvocation.BoundParameters;
         string[] literal = ParameterSetName == LiteralPathSet ? LiteralPath : Array.Empty<string>();
         string[] wildcards = ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path;
+        if (FromPipeline(nameof(InputObject)) && (InputObject?.BaseObject is null or string { Length: 0 } || InputObject.BaseObject is string blank && string.IsNullOrWhiteSpace(blank)))
+        {
+            // No filter at all would follow: '' or $null piped (a blank line of a list) returned every file of the
+            // catalog, which a Remove-Item after the pipe would delete.
+            WriteError(ErrorRecords.ForBadArgument(new ArgumentException("An empty path (or $null) came through the pipeline; it names no file, so it was skipped. Leave blank lines out of the list."),
+                "EmptyPathPiped", InputObject));
+            return;
+        }
         if (InputObject is not null && FromPipeline(nameof(InputObject)))
         {
             object piped = InputObject.BaseObject;
-            if (piped is string text && !FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)))
+            if (piped is string text)
             {
-                literal = new[] { text }; // Get-Content list.txt | Get-Finding: each line a path, taken literally
+                // Get-Content list.txt | Get-Finding: each line a path, taken literally. Its PSPath note (the list file)
+                // bound -LiteralPath, and the list file itself was returned once per line.
+                literal = new[] { text };
                 wildcards = Array.Empty<string>();
             }
             else if (piped is ScanTools.Scanning.ScanError or ScanTools.Storage.FolderSize && FromPipeline(nameof(Path)))

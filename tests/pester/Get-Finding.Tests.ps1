@@ -244,6 +244,16 @@ Describe 'Get-Finding' {
             @((Join-Path $odd 'in.txt') | Get-Finding -Database $oddDb).Name | Should -Be @('in.txt')
             5 | Get-Finding -Database $oddDb -ErrorVariable notBound -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             $notBound[0].FullyQualifiedErrorId | Should -Be "InputObjectNotBound,$cmdlet"
+
+            # Lines of Get-Content carry the list file's PSPath: each line is the path, not the list file.
+            $list = Join-Path $odd 'list.txt'
+            Set-Content -LiteralPath $list -Value (Join-Path $odd 'in.txt'), '', (Join-Path $odd 'none.txt')
+            $null = Start-Scan -Path $odd -Database $oddDb
+            $fromList = @(Get-Content -LiteralPath $list | Get-Finding -Database $oddDb -ErrorVariable blank -ErrorAction SilentlyContinue)
+            $fromList.Name | Should -Be @('in.txt') -Because 'the blank line names nothing, and the list file itself is not asked for'
+            $blank[0].FullyQualifiedErrorId | Should -Be "EmptyPathPiped,$cmdlet"
+            @('' | Get-Finding -Database $oddDb -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty -Because 'an empty path returned the whole catalog'
+            @($null | Get-Finding -Database $oddDb -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
         }
 
         It 'rejects a pattern holding a NUL with InvalidFilter instead of matching what comes before it' {

@@ -697,7 +697,7 @@ internal sealed partial class CatalogWriter : IDisposable
             }
             return;
         }
-        DirectoryEntry directory = Directory(listing.DirectoryPath, run, out bool existed, found);
+        DirectoryEntry directory = Directory(listing.DirectoryPath, run, out bool existed, found, lookedUp: true);
         long dirId = directory.Id;
         bool newInRun = existed && directory.FirstScanId == run;
         _applyingListing = (run, dirId);
@@ -1089,9 +1089,10 @@ internal sealed partial class CatalogWriter : IDisposable
     /// <param name="run">The run writing it.</param>
     /// <param name="existed">Whether the catalog held the folder.</param>
     /// <param name="found">The folder's entry when the caller looked it up already (<see cref="FindDirectory"/>).</param>
-    private DirectoryEntry Directory(string path, long run, out bool existed, DirectoryEntry? found = null)
+    /// <param name="lookedUp">True when the caller looked it up: null <paramref name="found"/> then means the catalog has no such folder (no second query).</param>
+    private DirectoryEntry Directory(string path, long run, out bool existed, DirectoryEntry? found = null, bool lookedUp = false)
     {
-        DirectoryEntry? entry = found ?? FindDirectory(path);
+        DirectoryEntry? entry = lookedUp ? found : FindDirectory(path);
         existed = entry is not null;
         if (entry is not null)
         {

@@ -28,6 +28,8 @@ public sealed class PasswordShapesTests
     public static readonly TheoryData<string, string> Found = new()
     {
         { "REDIS_URL=redis://:RedisNoUserP3x@cache:6379/0", "RedisNoUserP3x" },
+        { "DATABASE_URL=postgres://app:Xk9mQ2vL7pZ@db01:5432/app", "Xk9mQ2vL7pZ" },
+        { "mongodb://admin:Sup3rS3cret@mongo:27017", "Sup3rS3cret" },
         { "dbPassword: \"ShapeA01xyz\"", "ShapeA01xyz" },
         { "db-password: ShapeA02xyz", "ShapeA02xyz" },
         { "db.password=ShapeA03xyz", "ShapeA03xyz" },
@@ -72,6 +74,14 @@ public sealed class PasswordShapesTests
     public static readonly TheoryData<string> NotFound = new()
     {
         "  cvs://:pserver:anoncvs@sources.redhat.com:/cvs/src",
+        "ALTER LOGIN sa WITH PASSWORD = @newPassword;", // helper 48: SQL and bind variables, PowerShell's $env:, calls with ::, await
+        "CREATE LOGIN app WITH PASSWORD = @pwd",
+        "password = :password",
+        "$password = $env:DB_PASSWORD",
+        "[string]$Password = $env:DB_PASSWORD",
+        "let password = std::env::var(\"PW\").unwrap();",
+        "auto password = std::getenv(\"PW\");",
+        "password = await getSecret(\"db\")",
         "password: <%= ENV['DB_PASSWORD'] %>",
         "password: <%= ENV.fetch(\"DB_PASSWORD\") %>",
         "password = ENV['DB_PASSWORD']",
