@@ -37,6 +37,12 @@ public sealed class GetScanScheduleCommand : PSCmdlet
                 seen.Add(s.Name);
             }
         }
+        foreach (string orphan in ScheduleInstaller.CronScheduleNames().Where(n => !store.Exists(n) && (patterns.Count == 0 || patterns.Any(p => p.IsMatch(n)))))
+        {
+            // Its files were deleted by hand: cron runs a missing script every night, and no listing showed it.
+            WriteWarning($"The crontab holds a line of the schedule '{orphan}', whose script and description are gone: it runs a missing script. Unregister-ScanSchedule -Name {orphan} removes it.");
+            seen.Add(orphan);
+        }
         foreach (string n in Name.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
         {
             if (!seen.Contains(n) && !store.Exists(n))

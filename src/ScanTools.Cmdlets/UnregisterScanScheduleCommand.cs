@@ -54,8 +54,12 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
                 {
                     try
                     {
+                        bool script = File.Exists(store.ScriptPath(n));
                         new ScheduleInstaller().UnregisterAnyNamed(n);
-                        WriteWarning($"The schedule '{n}' had no script or description left, only its scheduler entry; that entry was removed.");
+                        store.Delete(n);
+                        WriteWarning(script
+                            ? $"The schedule '{n}' had no description left, only its scheduler entry and script; both were removed."
+                            : $"The schedule '{n}' had no script or description left, only its scheduler entry; that entry was removed.");
                     }
                     catch (Exception ex) when (ex is SchedulerException or IOException or UnauthorizedAccessException)
                     {

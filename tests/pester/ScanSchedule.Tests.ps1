@@ -198,10 +198,26 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         $null = Get-ScanSchedule -Name $name -WarningVariable gone -WarningAction SilentlyContinue
         "$gone" | Should -BeLike "*'$name' is registered, but its script*is gone*"
         Remove-Item -LiteralPath ([IO.Path]::ChangeExtension($schedule.ScriptPath, '.json'))
+        $null = Get-ScanSchedule -WarningVariable listed -WarningAction SilentlyContinue
+        "$listed" | Should -BeLike "*crontab holds a line of the schedule '$name', whose script and description are gone*"
+        Get-ScanSchedule -Name $name -WarningAction SilentlyContinue -ErrorAction Stop | Should -BeNullOrEmpty -Because 'an orphaned line is warned of, not ScheduleNotFound'
 
         Unregister-ScanSchedule -Name $name -Confirm:$false -WarningVariable removed -WarningAction SilentlyContinue -ErrorAction Stop
 
         "$removed" | Should -BeLike "*only its scheduler entry; that entry was removed*"
+        @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
+    }
+
+    It 'removes the line and the script of a schedule whose description alone was deleted' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'nodesc'
+        $schedule = Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '04:20'
+        Remove-Item -LiteralPath ([IO.Path]::ChangeExtension($schedule.ScriptPath, '.json'))
+
+        Unregister-ScanSchedule -Name $name -Confirm:$false -WarningVariable removed -WarningAction SilentlyContinue -ErrorAction Stop
+
+        "$removed" | Should -BeLike '*no description left, only its scheduler entry and script; both were removed*'
+        Test-Path -LiteralPath $schedule.ScriptPath | Should -BeFalse
         @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
     }
 

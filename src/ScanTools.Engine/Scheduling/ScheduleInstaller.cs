@@ -179,6 +179,30 @@ public sealed class ScheduleInstaller
 
     private static readonly SchedulerKind[] UnixKinds = { SchedulerKind.Cron, SchedulerKind.Systemd, SchedulerKind.Launchd };
 
+    /// <summary>
+    /// The names of the schedules whose lines the user's crontab holds (by their marker); none where cron is missing.
+    /// Get-ScanSchedule warns of those without a description: their files were deleted by hand, and cron runs a
+    /// missing script every night.
+    /// </summary>
+    public static IReadOnlyList<string> CronScheduleNames()
+    {
+        if (OperatingSystem.IsWindows() || !OnPath("crontab"))
+        {
+            return Array.Empty<string>();
+        }
+        string marker = ScheduleText.CronMarker(string.Empty);
+        try
+        {
+            return ReadCrontab().Select(l => l.Trim()).Where(l => !l.StartsWith('#'))
+                .Select(l => l.LastIndexOf(" " + marker, StringComparison.Ordinal) is int at and >= 0 ? l[(at + 1 + marker.Length)..] : null)
+                .OfType<string>().Where(ScanSchedule.IsValidName).Distinct(StringComparer.Ordinal).ToList();
+        }
+        catch (SchedulerException)
+        {
+            return Array.Empty<string>();
+        }
+    }
+
     /// <summary>Whether cron, systemd or launchd holds an entry of the schedule of this name (false where none can be asked).</summary>
     public bool IsRegisteredAnywhere(string name)
     {
