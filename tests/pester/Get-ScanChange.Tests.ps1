@@ -94,6 +94,11 @@ Describe 'Get-ScanChange' {
             Join-Sorted $files.Name | Should -Be (Join-Sorted (@($changes | Where-Object ChangeType -In Renamed, Modified).Name)) -Because 'the change''s ScanId is the run that found it, not a -ScanId filter'
         }
 
+        It 'shows a summary''s runs as numbers, not as {2}' {
+            $text = Get-ScanChange -Database $db -ScanId $run2.Id, $run3.Id -Summary | Out-String -Width 80
+            $text | Should -Match "(?m)^ScanId\s+: $($run2.Id), $($run3.Id)\s*$"
+        }
+
         It 'reports deleted and new files as Removed and Added' {
             $byName['report3.txt'].ChangeType | Should -Be 'Removed'
             $byName['new.txt'].ChangeType | Should -Be 'Added'

@@ -288,6 +288,8 @@ Describe 'Get-ScanRun' {
             $lines[1] | Should -Match '^\s*Id\s+Status\s+Started\s+Duration\s+Files\s+Size\s+Errors\s+Roots\s*$'
             ($lines -match '^\s+\d+ (Completed|Cancelled)') | Should -HaveCount 4
             ($lines -match '…\d') | Should -BeNullOrEmpty -Because 'no number may be cut'
+            $text = (Get-ScanRun -Database $db -Id $runA.Id | Out-String -Width 80) -replace '\s+', ''
+            $text | Should -BeLike "*$($folderA -replace '\s+', '')*" -Because 'a long root wraps whole instead of being cut to /tmp/…'
         }
 
         It 'completes -Id with the catalog''s runs, newest first, with when, status and roots in the tooltip' {
