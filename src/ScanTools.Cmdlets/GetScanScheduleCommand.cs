@@ -21,23 +21,24 @@ public sealed class GetScanScheduleCommand : PSCmdlet
     {
         ScheduleStore store = ScheduleSupport.Store(this);
         var patterns = Name.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+        bool Wanted(string name) => patterns.Count == 0 || patterns.Any(p => p.IsMatch(name));
         // Found while listing, before anything downstream acts: a piped Unregister-ScanSchedule removed the schedule,
         // and a check made afterwards reported it missing.
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var damaged = new List<(string Name, InvalidDataException Problem)>();
         IReadOnlyList<ScanSchedule> schedules = store.List((name, ex) => damaged.Add((name, ex)));
-        foreach ((string name, InvalidDataException ex) in damaged.Where(d => patterns.Count == 0 || patterns.Any(p => p.IsMatch(d.Name))))
+        foreach ((string name, InvalidDataException ex) in damaged.Where(d => Wanted(d.Name)))
         {
             WriteWarning(ex.Message); // one damaged description no longer hides the others (and only those asked for are named)
         }
         foreach (ScanSchedule s in schedules)
         {
-            if (patterns.Count == 0 || patterns.Any(p => p.IsMatch(s.Name)))
+            if (Wanted(s.Name))
             {
                 seen.Add(s.Name);
             }
         }
-        foreach (string orphan in ScheduleInstaller.CronScheduleNames().Where(n => !store.Exists(n) && (patterns.Count == 0 || patterns.Any(p => p.IsMatch(n)))))
+        foreach (string orphan in ScheduleInstaller.CronScheduleNames().Where(n => !store.Exists(n) && Wanted(n)))
         {
             // Its files were deleted by hand: cron runs a missing script every night, and no listing showed it.
             WriteWarning($"The crontab holds a line of the schedule '{orphan}', whose script and description are gone: it runs a missing script. Unregister-ScanSchedule -Name {orphan} removes it.");

@@ -11,15 +11,15 @@ internal static class EntryNames
     /// UTF-16 surrogate (possible on Windows). A genuine U+FFFD in a name is rare; the caller confirms
     /// by checking whether the decoded path exists.
     /// </summary>
-    public static bool IsSuspicious(string name)
+    public static bool IsSuspicious(string name) =>
+        (!OperatingSystem.IsWindows() && name.Contains('\uFFFD', StringComparison.Ordinal)) || HasLoneSurrogate(name);
+
+    /// <summary>True when the text holds a UTF-16 surrogate that is not half of a pair (no UTF-8 or JSON carries it unchanged).</summary>
+    public static bool HasLoneSurrogate(string name)
     {
         for (int i = 0; i < name.Length; i++)
         {
             char c = name[i];
-            if (c == '\uFFFD' && !OperatingSystem.IsWindows())
-            {
-                return true;
-            }
             if (char.IsHighSurrogate(c))
             {
                 if (i + 1 >= name.Length || !char.IsLowSurrogate(name[i + 1]))

@@ -191,7 +191,7 @@ internal sealed class FindingSql
             string high = folder + (char)(Sep + 1);
             alternatives.Add($"(d.path >= {Bind(low)}{collate} AND d.path < {Bind(high)}{collate} AND {match})");
         }
-        if (files.Count > ListedFilesFrom && !PathComparison.IgnoreCase && files.All(f => IsWellFormed(f.Folder) && IsWellFormed(f.Name)))
+        if (files.Count > ListedFilesFrom && !PathComparison.IgnoreCase && !files.Any(f => Scanning.EntryNames.HasLoneSurrogate(f.Folder) || Scanning.EntryNames.HasLoneSurrogate(f.Name)))
         {
             // Many files by name (piped in): one list SQLite looks each row up in, instead of one OR term per file, which
             // made 8,000 paths take 6 s on a catalog of 300 files, growing with the square of their number.
@@ -211,23 +211,6 @@ internal sealed class FindingSql
 
     /// <summary>Files by name beyond this many go to SQLite as one JSON list; fewer stay terms the index serves directly.</summary>
     private const int ListedFilesFrom = 16;
-
-    /// <summary>No lone UTF-16 surrogate (a name read from bytes that are not UTF-8): JSON would not carry it unchanged.</summary>
-    private static bool IsWellFormed(string s)
-    {
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(s[i]))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
 
     /// <summary>
     /// The index range [low, high) of paths starting with <paramref name="path"/>: for a folder without a
