@@ -150,7 +150,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
         var bound = MyInvocation.BoundParameters;
         string[] literal = ParameterSetName == LiteralPathSet ? LiteralPath : Array.Empty<string>();
         string[] wildcards = ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path;
-        if (FromPipeline(nameof(InputObject)) && (InputObject?.BaseObject is null or string { Length: 0 } || InputObject.BaseObject is string blank && string.IsNullOrWhiteSpace(blank)))
+        if (FromPipeline(nameof(InputObject)) && (InputObject?.BaseObject is null || InputObject.BaseObject is string blank && string.IsNullOrWhiteSpace(blank)))
         {
             // No filter at all would follow: '' or $null piped (a blank line of a list) returned every file of the
             // catalog, which a Remove-Item after the pipe would delete.
@@ -158,9 +158,9 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 "EmptyPathPiped", InputObject));
             return;
         }
-        if (InputObject is not null && FromPipeline(nameof(InputObject)))
+        if (FromPipeline(nameof(InputObject)))
         {
-            object piped = InputObject.BaseObject;
+            object piped = InputObject!.BaseObject; // not null: checked just above
             if (piped is string text)
             {
                 // Get-Content list.txt | Get-Finding: each line a path, taken literally. Its PSPath note (the list file)
@@ -175,10 +175,12 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 literal = Path;
                 wildcards = Array.Empty<string>();
             }
-            else if (!FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId)) && !FromPipeline(nameof(Database)))
+            else if (!FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId)))
             {
+                // Its catalog alone (a Measure-ScanFile group's Database) selected every file of the catalog, which a
+                // Remove-Item after the pipe would delete.
                 WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
-                    $"A piped {ScanTools.Hosting.DisplayText.Escape(piped.GetType().Name)} gives Get-Finding no path, run or catalog. Pipe files, findings, runs, errors or paths (strings)."),
+                    $"A piped {ScanTools.Hosting.DisplayText.Escape(piped.GetType().Name)} gives Get-Finding no path or run, so it selects no file. Pipe files, findings, runs, errors or paths (strings)."),
                     "InputObjectNotBound", InputObject));
                 return;
             }

@@ -244,6 +244,8 @@ Describe 'Get-Finding' {
             @((Join-Path $odd 'in.txt') | Get-Finding -Database $oddDb).Name | Should -Be @('in.txt')
             5 | Get-Finding -Database $oddDb -ErrorVariable notBound -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             $notBound[0].FullyQualifiedErrorId | Should -Be "InputObjectNotBound,$cmdlet"
+            @(Measure-ScanFile -Database $oddDb | Get-Finding -ErrorVariable groupNotBound -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty -Because 'a group carries only its catalog, and selected every file of it'
+            $groupNotBound[0].FullyQualifiedErrorId | Should -Be "InputObjectNotBound,$cmdlet"
 
             # Lines of Get-Content carry the list file's PSPath: each line is the path, not the list file.
             $list = Join-Path $odd 'list.txt'
