@@ -52,7 +52,18 @@ function Get-SarifSchema {
     $work = Join-Path ([IO.Path]::GetTempPath()) "scantools-sarif-$PID"
     New-Item -ItemType Directory -Force -Path $work, (Split-Path $target) | Out-Null
     try {
-        Invoke-WebRequest -Uri 'https://registry.npmjs.org/@microsoft/jest-sarif/-/jest-sarif-1.0.0-beta.0.tgz' -OutFile "$work/p.tgz" -UseBasicParsing
+        # A registry that drops one connection should not fail the suite: three tries, 2 s and 4 s apart.
+        foreach ($try in 1..3) {
+            try {
+                Invoke-WebRequest -Uri 'https://registry.npmjs.org/@microsoft/jest-sarif/-/jest-sarif-1.0.0-beta.0.tgz' -OutFile "$work/p.tgz" -UseBasicParsing -TimeoutSec 60
+                break
+            }
+            catch {
+                if ($try -eq 3) { throw }
+                Write-Host "Fetching the SARIF schema failed ($_); trying again."
+                Start-Sleep -Seconds (2 * $try)
+            }
+        }
         tar -xzf "$work/p.tgz" -C $work
         Copy-Item "$work/package/lib/schemas/sarif-2.1.0-rtm.5.json" $target
     }
@@ -75,6 +86,10 @@ function Invoke-Test {
         $failed += [int]$s.Matches[0].Groups[2].Value
         $passed += [int]$s.Matches[0].Groups[3].Value
     }
+    # The names of failed tests, repeated at the end of the output so that a log cut to its tail still says
+    # which ones failed: xunit's "  Failed Namespace.Class.Method [12 ms]", Pester's "[-] name".
+    $failedNames = [Collections.Generic.List[string]]::new()
+    foreach ($m in Select-String -Path $log -Pattern '^\s+Failed (\S+) \[') { $failedNames.Add("xunit: $($m.Matches[0].Groups[1].Value)") }
     Remove-Item $log
 
     # Pester, in a child pwsh so that its module state never mixes with this one.
@@ -91,7 +106,9 @@ function Invoke-Test {
         Write-Host 'The Pester suite did not report a summary; counting that as a failure.'
         $failed++
     }
+    foreach ($m in Select-String -Path $pesterLog -Pattern '\[-\] (.+?)(\e\[|\s+[\d.]+m?s\b|$)') { $failedNames.Add("pester: $($m.Matches[0].Groups[1].Value.Trim())") }
     Remove-Item $pesterLog
+    foreach ($name in $failedNames) { Write-Host "FAILED TEST: $name" }
     Write-Host "TESTS passed=$passed failed=$failed"
     return $failed
 }
