@@ -95,9 +95,13 @@ var walks = new List<double>();
 var writes = new List<double>();
 var floors = new List<double>();
 var passes = new List<double>();
+var walkCores = new List<double>();
+var scanCores = new List<double>();
 for (int i = 0; i < runs; i++)
 {
+    TimeSpan cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
     (double walked, long walkedFiles) = ScanBenchmarks.WalkOnlySeconds(tree);
+    walkCores.Add((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / walked);
     if (walkedFiles != treeFiles)
     {
         throw new InvalidOperationException($"The bare walk saw {walkedFiles:N0} files, not {treeFiles:N0}.");
@@ -107,7 +111,10 @@ for (int i = 0; i < runs; i++)
     (double insertSelect, double cursorPass) = ScanBenchmarks.InsertSelectFloorSeconds(scanDb, work);
     floors.Add(insertSelect - cursorPass);
     passes.Add(cursorPass);
-    scans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: true));
+    cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+    double scanned = ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: true);
+    scanCores.Add((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / scanned);
+    scans.Add(scanned);
     rescans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: false));
     if (pipeline)
     {
@@ -122,6 +129,9 @@ results.Add("rescan_vs_scan", rescan / scan, "ratio", "target <= 1.2");
 double walk = Results.Median(walks);
 results.Add("walk_only_s", walk, "s", "the engine's walker (parallel listing and stat) with a sink that drops every record");
 results.Add("scan_vs_walk_limit", scan / walk, "ratio", "target <= 1.25 (issue 14)");
+results.Add("walk_only_cores", Results.Median(walkCores), "cores",
+    $"the bare walk's CPU time (user and system, this process) over its wall time, of {Environment.ProcessorCount}: how much of the machine the walk alone keeps busy");
+results.Add("scan_cores", Results.Median(scanCores), "cores", "the same for the first scan (walk and writer)");
 double writerOnly = Results.Median(writes);
 results.Add("writer_only_s", writerOnly, "s", "the writer alone applying the same walk's listings (collected first) to a fresh catalog");
 results.Add("scan_vs_walk_bound", 1 + writerOnly / (Environment.ProcessorCount * walk), "ratio",

@@ -75,6 +75,14 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
             WriteWarning($"No findings came through the pipeline; the baseline '{path}' was left as it was.");
             return;
         }
+        if (Append && new FileInfo(path) is { Exists: true, Length: > 0 } && NotABaseline(path) is string notOne)
+        {
+            // Said before anything is read under the lock, with what to do: InvalidBaseline alone named the fault only.
+            WriteError(new ErrorRecord(new IOException(
+                $"'{path}' is not a baseline this ScanTools reads ({(notOne.StartsWith("is ", StringComparison.Ordinal) ? "it " : string.Empty)}{notOne.TrimEnd('.')}), so nothing was added to it. Give -Path a baseline that Export-FindingBaseline wrote, or a new file; to replace this file with a new baseline, leave out -Append and add -Force."),
+                "FileIsNotBaseline", ErrorCategory.InvalidData, Path));
+            return;
+        }
         if (!Force && !Append && new FileInfo(path) is { Exists: true, Length: > 0 } && NotABaseline(path) is string why)
         {
             // A rules file or a report given as -Path by mistake was replaced without a word (Export-FindingMatch refuses the reverse).
@@ -94,7 +102,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
         {
             // Appends from several processes or runspaces at once each keep their findings: read, add and replace under one lock.
             update = Append ? FindingBaseline.LockForUpdate(path, TimeSpan.FromSeconds(60)) : null;
-            FindingBaseline baseline = Append && File.Exists(path) ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
+            FindingBaseline baseline = Append && new FileInfo(path) is { Exists: true, Length: > 0 } ? RuleSupport.LoadBaseline(this, path)! : new FindingBaseline();
             foreach (FindingMatch m in _matches)
             {
                 string? reason = Reason ?? m.BaselineReason;

@@ -12,10 +12,11 @@ public sealed class GetFindingCommand : CatalogReadCommand
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
+    private string? _pipedRule;
 
     /// <summary>Full-path wildcards; a path without wildcards means that file or everything under that folder.</summary>
     [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNoEmptyElement] // an empty list binds (a piped rule's Path is one) and is refused in ProcessRecord
     public string[] Path { get; set; } = Array.Empty<string>();
 
     /// <summary>
@@ -125,13 +126,14 @@ public sealed class GetFindingCommand : CatalogReadCommand
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private ScanTools.Rules.FindingMatchQuery? RuleFilter(Dictionary<string, object> bound)
     {
-        if (Rule.Length == 0 && Severity.Length == 0 && !bound.ContainsKey(nameof(MinimumSeverity)))
+        if (_pipedRule is null && Rule.Length == 0 && Severity.Length == 0 && !bound.ContainsKey(nameof(MinimumSeverity)))
         {
             return null;
         }
         return new ScanTools.Rules.FindingMatchQuery
         {
-            Rule = Rule,
+            // A piped rule narrows the findings to its own (ProcessRecord skips it when -Rule names other rules).
+            Rule = _pipedRule is null ? Rule : new[] { ScanTools.Matching.WildcardPattern.Escape(_pipedRule) },
             Severity = Severity,
             MinimumSeverity = bound.ContainsKey(nameof(MinimumSeverity)) ? MinimumSeverity : null,
             Baseline = RuleSupport.LoadBaseline(this, Baseline),
@@ -158,7 +160,33 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 "EmptyPathPiped", InputObject));
             return;
         }
-        if (FromPipeline(nameof(InputObject)))
+        _pipedRule = null;
+        if (FromPipeline(nameof(InputObject)) && InputObject!.BaseObject is ScanTools.Rules.ScanRule rule)
+        {
+            // Get-ScanRule | Get-Finding: the files with open findings of that rule. Its Path is a list of the rule's
+            // own globs (often empty, which failed -Path's validation), never a path of files to list.
+            _pipedRule = rule.Id;
+            literal = Array.Empty<string>();
+            wildcards = Array.Empty<string>();
+            if (Rule.Length > 0 && !Rule.Any(p => new ScanTools.Matching.WildcardPattern(p, ignoreCase: true).IsMatch(rule.Id)))
+            {
+                return; // -Rule names other rules: no finding is of both
+            }
+        }
+        else if (ParameterSetName == PathSet && bound.ContainsKey(nameof(Path)) && Path.Length == 0)
+        {
+            // An empty list would be no path filter at all: every file of the catalog, one Remove-Item away.
+            var empty = new ArgumentException(FromPipeline(nameof(Path))
+                ? "A piped object's Path is an empty list; it names no file, so it was skipped."
+                : "-Path was given an empty list, which names no file. Give at least one path, or leave -Path out to query the whole catalog.");
+            if (FromPipeline(nameof(Path)))
+            {
+                WriteError(ErrorRecords.ForBadArgument(empty, "EmptyPathPiped", InputObject));
+                return;
+            }
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(empty, "InvalidFilter", null));
+        }
+        else if (FromPipeline(nameof(InputObject)))
         {
             object piped = InputObject!.BaseObject; // not null: checked just above
             if (piped is string text)

@@ -258,6 +258,14 @@ Describe 'Get-Finding' {
             @($null | Get-Finding -Database $oddDb -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
         }
 
+        It 'refuses an empty -Path list rather than return the whole catalog' {
+            $none = @()
+            { Get-Finding -Database $db -Path $none } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*empty list*leave -Path out*'
+            { Get-Finding -Database $db -Path '' } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
+            @([pscustomobject]@{ Path = @() } | Get-Finding -Database $db -ErrorVariable emptyPiped -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+            $emptyPiped[0].FullyQualifiedErrorId | Should -Be "EmptyPathPiped,$cmdlet"
+        }
+
         It 'rejects a pattern holding a NUL with InvalidFilter instead of matching what comes before it' {
             { Get-Finding -Database $db -Name "a`0b" } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
             { Get-Finding -Database $db -Path "$TestDrive/a`0zz*" } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"

@@ -499,6 +499,18 @@ Describe 'Get-Finding -Rule, -Severity and -MinimumSeverity' {
         }
     }
 
+    It 'takes piped rules as the rules whose findings to return (Get-ScanRule | Get-Finding)' {
+        # A rule's Path (its own globs, often an empty list) bound -Path: a validation error, or files at the globs.
+        $files = @(Get-ScanRule -Id aws-access-key-id | Get-Finding -Database $db -ErrorVariable bindErrors)
+
+        $bindErrors | Should -BeNullOrEmpty
+        Join-Sorted $files.FullName | Should -Be (Join-Sorted $aws.Path, $both.Path)
+        Join-Sorted (Get-ScanRule -Id aws-access-key-id, github-token | Get-Finding -Database $db).FullName |
+            Should -Be (Join-Sorted $aws.Path, $both.Path, $gh.Path, $both.Path)
+        @(Get-ScanRule -Id aws-access-key-id | Get-Finding -Database $db -Rule 'github-*') | Should -BeNullOrEmpty -Because 'no finding is of both rules'
+        @(Get-ScanRule -Id aws-access-key-id | Get-Finding -Database $db -Rule 'aws-*').FullName | Should -HaveCount 2
+    }
+
     It 'gives a file all its findings of several rules (-Rule with wildcards)' {
         $files = @(Get-Finding -Database $db -Rule 'aws-*', 'github-*')
 
@@ -1240,6 +1252,23 @@ Describe 'Mistakes a user makes with rules and findings' {
         Get-Content -LiteralPath $rules -Raw | Should -Be $before
         Get-FindingMatch -Database $db | Export-FindingBaseline -Path $rules -Force
         (Get-Content -LiteralPath $rules -Raw | ConvertFrom-Json).findings | Should -Not -BeNullOrEmpty
+    }
+
+    It 'adds nothing to a file that is not a baseline with -Append, and says what to do' {
+        $notes = Join-Path $out 'notes.txt'
+        'my notes' | Set-Content -LiteralPath $notes
+
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $notes -Append -ErrorVariable refused -ErrorAction SilentlyContinue
+
+        $refused | Should -HaveCount 1
+        $refused[0].FullyQualifiedErrorId | Should -Be 'FileIsNotBaseline,ScanTools.Commands.ExportFindingBaselineCommand'
+        "$refused" | Should -BeLike '*nothing was added*leave out -Append and add -Force*'
+        Get-Content -LiteralPath $notes | Should -Be 'my notes'
+
+        $empty = Join-Path $out 'empty-baseline.json'
+        $null = New-Item -ItemType File -Path $empty
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $empty -Append
+        @(Get-FindingMatch -Database $db -Baseline $empty) | Should -BeNullOrEmpty -Because 'an empty file is a new baseline to append to'
     }
 
     It 'says why a file is not a baseline it reads: a newer version is not a rules file' {
