@@ -105,6 +105,9 @@ internal sealed partial class CatalogWriter
         }
     }
 
+    private List<byte> _listingBlob = new();
+    private HashSet<long> _listingPresent = new();
+
     /// <summary>Ends a listing of folder <paramref name="dirId"/>: the ids of its new files' names join the folder's list.</summary>
     private void EndListingNames(long dirId, bool existed)
     {
@@ -115,8 +118,18 @@ internal sealed partial class CatalogWriter
         {
             return;
         }
-        var blob = new List<byte>();
-        var present = new HashSet<long>();
+        // Reused from listing to listing: a new list and set for each of 2,000 folders was 4-5 KB of garbage apiece,
+        // about an eighth of what a first scan allocates besides its records.
+        // One that grew for a folder of many files is dropped, so that clearing it never costs every later folder.
+        if (_listingPresent.Count > 8_192)
+        {
+            _listingPresent = new HashSet<long>();
+            _listingBlob = new List<byte>();
+        }
+        List<byte> blob = _listingBlob;
+        HashSet<long> present = _listingPresent;
+        blob.Clear();
+        present.Clear();
         if (existed)
         {
             _folderNames.Bind(1, dirId);
