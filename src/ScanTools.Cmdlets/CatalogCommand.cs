@@ -236,6 +236,12 @@ public abstract class CatalogCommand : PSCmdlet
         {
             throw new ArgumentException($"'{path}' is a path of the {provider.Name} provider; ScanTools works with file-system paths.");
         }
+        // Linux and macOS read a leading '//' as '/', and PowerShell keeps it: '//srv/x' matched nothing the catalog holds.
+        // (On Windows it begins a UNC path and stays.)
+        if (!OperatingSystem.IsWindows() && resolved.StartsWith("//", StringComparison.Ordinal))
+        {
+            resolved = "/" + resolved.TrimStart('/');
+        }
         return resolved;
     }
 }

@@ -258,6 +258,13 @@ Describe 'Get-Finding' {
             @($null | Get-Finding -Database $oddDb -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
         }
 
+        It 'reads a leading // as / on Linux and macOS, as the system does' -Skip:$IsWindows {
+            $doubled = '/' + $alpha
+            @(Get-Finding -Database $db -Path $doubled).FullName | Should -Be @($alpha)
+            @(Get-Finding -Database $db -LiteralPath $doubled).FullName | Should -Be @($alpha)
+            @($doubled | Get-Finding -Database $db).FullName | Should -Be @($alpha) -Because '//tmp/x returned nothing, without a word'
+        }
+
         It 'refuses an empty -Path list rather than return the whole catalog' {
             $none = @()
             { Get-Finding -Database $db -Path $none } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*empty list*leave -Path out*'
