@@ -119,8 +119,8 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         if (s.Stale > 0)
         {
             WriteWarning(s.Stale == 1
-                ? "1 file the catalog holds is gone or changed size since it was scanned; it was left out. Scan again to bring the catalog up to date."
-                : $"{s.Stale:N0} files the catalog holds are gone or changed size since they were scanned; they were left out. Scan again to bring the catalog up to date.");
+                ? "1 file the catalog holds is gone, changed or replaced by another file since it was scanned; it was left out. Scan again to bring the catalog up to date."
+                : $"{s.Stale:N0} files the catalog holds are gone, changed or replaced by other files since they were scanned; they were left out. Scan again to bring the catalog up to date.");
         }
     }
 

@@ -141,8 +141,24 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
         foreach ((string? database, ScanChangeQuery query) in _selections)
         {
             Database = database;
+            ScanChangeQuery asked = query;
             QueryCatalog(reader =>
             {
+                ScanChangeQuery query = asked;
+                if (query.ScanId.Count > 0 && reader.MissingRuns(query.ScanId) is { Count: > 0 } missing)
+                {
+                    // As Get-ScanError, Get-Finding and the others: a non-terminating error for the runs the catalog does not
+                    // hold, and the changes of those it does (a terminating error here stopped the script instead).
+                    foreach (long run in missing)
+                    {
+                        WriteError(ErrorRecords.ForMissingRun(run));
+                    }
+                    query = query with { ScanId = query.ScanId.Except(missing).ToArray() };
+                    if (query.ScanId.Count == 0)
+                    {
+                        return;
+                    }
+                }
                 if (Summary)
                 {
                     WriteObject(reader.SummarizeChanges(query));

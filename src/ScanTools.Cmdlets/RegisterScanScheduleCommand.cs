@@ -192,7 +192,12 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(ex is ScanArgumentException ? ex : new ScanArgumentException(ex.Message, ex), "InvalidSchedule", ErrorCategory.InvalidArgument, Name));
         }
         _ = RuleSupport.Load(this, Rule, RulePath, ExcludeRule); // a rules mistake is found now (InvalidRules), not at 2 am
-        if (!remote && File.Exists(schedule.Database) && new FileInfo(schedule.Database).Length > 0 && !ScanTools.Storage.CatalogFileGuard.IsCatalogFile(schedule.Database))
+        if (!remote && Directory.Exists(schedule.Database))
+        {
+            // As a file that is not a catalog: every night's run would fail the same way, and nobody would read why.
+            WriteWarning($"'{schedule.Database}' is a folder, not a catalog file; the scheduled scan fails with CatalogNotACatalog (exit code 6). Give the path of a catalog file, for example '{System.IO.Path.Combine(schedule.Database, "catalog.db")}'.");
+        }
+        else if (!remote && File.Exists(schedule.Database) && new FileInfo(schedule.Database).Length > 0 && !ScanTools.Storage.CatalogFileGuard.IsCatalogFile(schedule.Database))
         {
             WriteWarning($"'{schedule.Database}' is not a ScanTools catalog now; the scheduled scan fails with CatalogNotACatalog (exit code 6) unless it is one when the scan runs. Give the path of a catalog, or of a file that does not exist yet.");
         }

@@ -79,8 +79,8 @@ Describe 'Find-DuplicateFile' {
 
     Context 'files gone since the scan' {
         It 'warns of <Gone> gone file(s) in a sentence of the right number' -ForEach @(
-            @{ Gone = 1; Expected = '1 file the catalog holds is gone or changed size since it was scanned; it was left out.' }
-            @{ Gone = 2; Expected = '2 files the catalog holds are gone or changed size since they were scanned; they were left out.' }
+            @{ Gone = 1; Expected = '1 file the catalog holds is gone, changed or replaced by another file since it was scanned; it was left out.' }
+            @{ Gone = 2; Expected = '2 files the catalog holds are gone, changed or replaced by other files since they were scanned; they were left out.' }
         ) {
             $root = New-TestDirectory -Parent $TestDrive
             $copies = foreach ($i in 1..3) { New-TestFile -Path (Join-Path $root "copy$i.txt") -Content 'the same content' }

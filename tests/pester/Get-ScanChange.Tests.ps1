@@ -299,8 +299,14 @@ Describe 'Get-ScanChange' {
     }
 
     Context 'bad input' {
-        It 'refuses a run the catalog does not hold with InvalidFilter, naming it' {
-            { Get-ScanChange -Database $db -ScanId 999 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*no run 999*'
+        It 'reports a run the catalog does not hold as a non-terminating InvalidFilter, naming it, and lists the runs it holds' {
+            { Get-ScanChange -Database $db -ScanId 999 -ErrorAction Stop } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*no run 999*'
+            $held = @(Get-ScanChange -Database $db -ScanId 2)
+            $both = @(Get-ScanChange -Database $db -ScanId 999, 2 -ErrorVariable missing -ErrorAction SilentlyContinue)
+            $missing | Should -HaveCount 1 -Because 'as Get-ScanError and Get-Finding do: the script goes on'
+            "$($missing[0])" | Should -BeLike '*no run 999*'
+            $held | Should -Not -BeNullOrEmpty
+            $both.Count | Should -Be $held.Count
         }
 
         It 'refuses two ways of choosing runs at once' {

@@ -420,6 +420,9 @@ Describe 'Register-ScanSchedule parameters' {
         'plain text' | Set-Content -LiteralPath $notCatalog
         $null = Register-ScanSchedule -Name (New-ScheduleName 'notcat') -Path $trees -Database $notCatalog -WhatIf -WarningVariable warned -WarningAction SilentlyContinue
         "$warned" | Should -BeLike '*is not a ScanTools catalog now*CatalogNotACatalog (exit code 6)*'
+        $folder = New-TestDirectory -Parent $TestDrive -Name 'catalog-folder'
+        $null = Register-ScanSchedule -Name (New-ScheduleName 'folder') -Path $trees -Database $folder -WhatIf -WarningVariable folderWarned -WarningAction SilentlyContinue
+        "$folderWarned" | Should -BeLike '*is a folder, not a catalog file*CatalogNotACatalog (exit code 6)*'
     }
 
     It 'reports an unknown schedule as ScheduleNotFound' {

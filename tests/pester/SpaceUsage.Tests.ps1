@@ -123,6 +123,8 @@ Describe 'Measure-ScanFolder' {
         { Measure-ScanFolder -Database $db -Path (Join-Path $TestDrive 'nowhere') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
         { Measure-ScanFolder -Database $db -ScanId 999 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
         { Measure-ScanFolder -Database $db -SortBy Growth -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
+        { Measure-ScanFolder -Database $db -ScanId 1 -ComparedTo 2 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*' -ExpectedMessage '*-ComparedTo (2) must be an earlier run than -ScanId (1)*'
+        { Measure-ScanFolder -Database $db -ScanId 2 -ComparedTo 2 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
         { Measure-ScanFolder -Database $db -Depth -1 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
         { Measure-ScanFolder -Database (Join-Path $TestDrive 'none.db') -ErrorAction Stop } | Should -Throw -ErrorId 'Catalog*'
     }

@@ -100,6 +100,11 @@ public sealed record FolderSizeQuery
         {
             throw new ArgumentException("-SortBy Growth needs -ComparedTo <run id>: growth is measured since that run.");
         }
+        if (ScanId is long run && ComparedToScanId is long earlier && earlier >= run)
+        {
+            // Growth is measured from -ComparedTo to -ScanId; the other way round it came out with its sign turned.
+            throw new ArgumentException($"-ComparedTo ({earlier}) must be an earlier run than -ScanId ({run}): growth is measured from -ComparedTo to -ScanId.");
+        }
         foreach (string p in Path)
         {
             if (string.IsNullOrWhiteSpace(p))
