@@ -406,6 +406,15 @@ public abstract class CatalogFolderCommand : CatalogReadCommand
                 WriteWarning($"'{path}' lies above the folders scans started at ({string.Join(", ", below.Take(5))}{(below.Count > 5 ? ", ..." : string.Empty)}): only what they recorded below it is counted, not the rest of the folder.");
             }
         }
-        return _paths.Count > 0 && usable.Count == 0 ? null : usable;
+        if (_paths.Count > 0 && usable.Count == 0)
+        {
+            return null;
+        }
+        // A folder whose name is not valid UTF-8 was never read: without a word, its whole subtree was missing from the totals.
+        if (reader.UnrecordedNames(usable, scanId) is (long run, > 0 and int count))
+        {
+            WriteWarning($"Run {run} could not record {count:N0} entr{(count == 1 ? "y" : "ies")} here whose name{(count == 1 ? " is" : "s are")} not valid UTF-8 (InvalidName); a folder among them was not read, so these totals leave out all it holds. Get-ScanError -ScanId {run} -Kind InvalidName lists them; rename them (convmv converts such names) and scan again.");
+        }
+        return usable;
     }
 }

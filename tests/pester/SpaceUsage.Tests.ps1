@@ -119,6 +119,32 @@ Describe 'Measure-ScanFolder' {
         "$warnings" | Should -Match 'lies above the folders scans started at'
     }
 
+    It 'warns that its totals leave out a folder whose name is not UTF-8, and names the folder''s bytes' -Skip:(-not $IsLinux) {
+        $latin = Join-Path $TestDrive 'latin1'
+        $null = New-Item -ItemType Directory -Path (Join-Path $latin 'ok')
+        $null = New-TestFile -Path (Join-Path $latin 'ok/a.txt') -Size 10
+        sh -c 'mkdir "$1/$(printf ''Caf\351'')" && head -c 5000 /dev/zero > "$1/$(printf ''Caf\351'')/huge.bin"' sh $latin
+        try {
+            $latinDb = New-CatalogPath -Directory $catalogs
+            $run = Start-Scan -Path $latin -Database $latinDb -ErrorAction SilentlyContinue
+            $errorItem = @(Get-ScanError -Database $latinDb -ScanId $run.Id)
+            $errorItem.Kind | Should -Be @('InvalidName')
+            $errorItem[0].Path | Should -Be ((Get-RealPath $latin) + '/Caf\xE9') -Because 'U+FFFD hid which byte it was, and two such names looked alike'
+            "$($errorItem[0].Message)" | Should -BeLike "*a folder's contents are not recorded either*"
+
+            $sizes = @(Measure-ScanFolder -Database $latinDb -Path $latin -Depth 0 -WarningVariable warned -WarningAction SilentlyContinue)
+            $sizes[0].Bytes | Should -Be 10
+            "$warned" | Should -BeLike "*Run $($run.Id) could not record 1 entry here*not valid UTF-8*leave out all it holds*Get-ScanError -ScanId $($run.Id) -Kind InvalidName*"
+            $null = Measure-ScanFile -Database $latinDb -WarningVariable fileWarned -WarningAction SilentlyContinue
+            "$fileWarned" | Should -BeLike '*could not record 1 entry*'
+            $null = Measure-ScanFolder -Database $latinDb -Path (Join-Path $latin 'ok') -WarningVariable elsewhere -WarningAction SilentlyContinue
+            $elsewhere | Should -BeNullOrEmpty -Because 'the folder with the bad name is not under ok/'
+        }
+        finally {
+            rm -rf $latin
+        }
+    }
+
     It 'refuses a folder the catalog does not hold, a run it does not have, and growth without a run to compare' {
         { Measure-ScanFolder -Database $db -Path (Join-Path $TestDrive 'nowhere') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
         { Measure-ScanFolder -Database $db -ScanId 999 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'

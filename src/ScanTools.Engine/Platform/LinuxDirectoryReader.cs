@@ -193,7 +193,7 @@ internal sealed unsafe partial class LinuxDirectoryReader : IDisposable
                 continue;
             }
             validName = Utf8.IsValid(bytes);
-            name = StrictUtf8.GetString(bytes);
+            name = validName ? StrictUtf8.GetString(bytes) : Scanning.EntryNames.EscapeInvalidUtf8(bytes);
             byte type = *((byte*)entry + DirentTypeOffset);
             isDirectory = type == DtDir;
             rawName = (IntPtr)n;

@@ -4,7 +4,36 @@ namespace ScanTools.Scanning;
 internal static class EntryNames
 {
     public const string InvalidMessage =
-        "The name is not valid UTF-8/UTF-16, so it cannot be stored or opened by the path ScanTools holds. Rename the entry to scan it.";
+        "The name is not valid UTF-8/UTF-16, so it cannot be stored or opened by the path ScanTools holds; a folder's contents are not recorded either. "
+        + "Bytes that are not UTF-8 are shown as \\xNN (in bash, $'...' around the path gives the name back: ls -d $'/srv/Caf\\xE9'). "
+        + "Rename the entry (convmv converts such names) and scan again.";
+
+    /// <summary>
+    /// A name's bytes as text for messages and error items: valid UTF-8 decoded, every other byte as \xNN and a backslash
+    /// as \\, so that bash's $'...' gives back the exact bytes and two different names never look alike (U+FFFD for
+    /// every bad byte made 'Caf\xE9' and 'Caf\xE8' one name).
+    /// </summary>
+    public static string EscapeInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var text = new System.Text.StringBuilder(bytes.Length + 8);
+        while (!bytes.IsEmpty)
+        {
+            System.Buffers.OperationStatus status = System.Text.Rune.DecodeFromUtf8(bytes, out System.Text.Rune rune, out int used);
+            if (status == System.Buffers.OperationStatus.Done)
+            {
+                text.Append(rune.Value == '\\' ? "\\\\" : rune.ToString());
+            }
+            else
+            {
+                for (int i = 0; i < used; i++)
+                {
+                    text.Append("\\x").Append(bytes[i].ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            bytes = bytes[Math.Max(used, 1)..];
+        }
+        return text.ToString();
+    }
 
     /// <summary>
     /// True when the name holds U+FFFD (what .NET puts for bytes that are not UTF-8 on Unix) or a lone

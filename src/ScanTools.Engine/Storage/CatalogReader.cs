@@ -384,6 +384,42 @@ public sealed partial class CatalogReader : IDisposable
     public IEnumerable<ScanError> GetScanErrors(long scanId, int? first = null) =>
         GetScanErrors(new ScanErrorQuery { ScanId = new[] { scanId }, First = first });
 
+    /// <summary>
+    /// Entries a scan could not record by name (InvalidName error items: names that are not valid UTF-8 or UTF-16) at or
+    /// under <paramref name="folders"/> (full paths; none: anywhere), in run <paramref name="scanId"/>, or in the newest Start-Scan run when
+    /// null. A folder among them was not read either, so sizes measured from the catalog leave out all it holds.
+    /// Returns the run asked about (null when the catalog has none) and how many such entries it reported there.
+    /// </summary>
+    public (long? Run, int Count) UnrecordedNames(IReadOnlyList<string> folders, long? scanId)
+    {
+        ArgumentNullException.ThrowIfNull(folders);
+        using SqliteCommand command = _connection.CreateCommand();
+        if (scanId is null)
+        {
+            command.CommandText = "SELECT max(id) FROM scan_runs WHERE kind = 'Scan';";
+            scanId = ExecuteScalar(command) is long newest ? newest : null;
+            if (scanId is null)
+            {
+                return (null, 0);
+            }
+        }
+        command.CommandText = "SELECT path FROM scan_errors WHERE scan_id = $run AND kind = $kind;";
+        command.Parameters.AddWithValue("$run", scanId.Value);
+        command.Parameters.AddWithValue("$kind", nameof(ScanErrorKind.InvalidName));
+        StringComparison comparison = Platform.PathComparison.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        int count = 0;
+        using SqliteDataReader r = Execute(command);
+        while (Read(r))
+        {
+            string path = r.GetString(0);
+            if (folders.Count == 0 || folders.Any(f => path.StartsWith(f, comparison) && (path.Length == f.Length || Path.EndsInDirectorySeparator(f) || path[f.Length] == Path.DirectorySeparatorChar || path[f.Length] == Path.AltDirectorySeparatorChar)))
+            {
+                count++;
+            }
+        }
+        return (scanId, count);
+    }
+
     /// <summary>Error items matching <paramref name="query"/>: newest run first, then in the order they happened.</summary>
     public IEnumerable<ScanError> GetScanErrors(ScanErrorQuery query)
     {

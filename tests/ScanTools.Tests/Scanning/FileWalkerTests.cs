@@ -327,7 +327,41 @@ public sealed class FileWalkerTests : IDisposable
         ScanError e = Assert.Single(sink.Errors);
         Assert.Equal(ScanErrorKind.InvalidName, e.Kind);
         Assert.Contains("Rename", e.Message);
+        if (useStatx)
+        {
+            // The native listing has the bytes: the bad one is named, not hidden behind U+FFFD.
+            Assert.Equal(_t.Combine("tree", "bad\\xFFname"), e.Path);
+        }
     }
+
+    [LinuxFact]
+    public void Walk_FolderNameThatIsNotUtf8_IsOneInvalidNameError_NamingItsBytes_AndItsSiblingsAreRecorded()
+    {
+        _t.File("tree/ok/a.txt");
+        Trees.Sh("cd \"$1\" && mkdir \"$(printf 'Caf\\351')\" \"$(printf 'Caf\\350')\" && touch \"$(printf 'Caf\\351')/deep.bin\"", _t.Combine("tree"));
+
+        try
+        {
+            RecordingSink sink = Walk(Options("tree"), useStatx: true);
+
+            Assert.Equal(new[] { _t.Combine("tree", "ok", "a.txt") }, sink.Paths);
+            Assert.Equal(
+                new[] { _t.Combine("tree", "Caf\\xE8"), _t.Combine("tree", "Caf\\xE9") },
+                sink.Errors.Select(e => e.Path).Order(StringComparer.Ordinal));
+            Assert.All(sink.Errors, e => Assert.Equal(ScanErrorKind.InvalidName, e.Kind));
+        }
+        finally
+        {
+            Trees.RemoveTree(_t.Combine("tree")); // .NET cannot name these folders to delete them
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'a', 0xFF, (byte)'b' }, "a\\xFFb")]
+    [InlineData(new byte[] { 0xC3, 0xA9, (byte)'\\', 0xE9 }, "\u00E9\\\\\\xE9")] // é, a backslash (doubled), a lone Latin-1 é
+    [InlineData(new byte[] { 0xE2, 0x82 }, "\\xE2\\x82")] // a cut-off sequence: each byte named
+    public void EscapeInvalidUtf8_DecodesWhatIsValid_AndNamesEveryOtherByte(byte[] bytes, string expected) =>
+        Assert.Equal(expected, EntryNames.EscapeInvalidUtf8(bytes));
 
     [LinuxFact]
     public void Walk_PathLongerThanTheSystemAccepts_IsAnError_NotAnException()
