@@ -109,6 +109,15 @@ Describe 'Backup-ScanCatalog' {
         (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 5
     }
 
+    It 'refuses with -Force too a working catalog (one scans write), and keeps it' {
+        $h = New-History
+        $other = New-History
+        $runsBefore = @(Get-ScanRun -Database $other.Database).Count
+        { Backup-ScanCatalog -Database $h.Database -Destination $other.Database -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidDestination*' -ExpectedMessage '*is a working catalog, not a backup*-Force replaces only backups*'
+        @(Get-ScanRun -Database $other.Database).Count | Should -Be $runsBefore -Because 'another estate''s catalog was replaced by a tab-completion slip'
+    }
+
     It 'refuses with -Force too a file that is not a ScanTools catalog (a text file, another SQLite database), and keeps it' -ForEach @(
         @{ Case = 'text'; Make = { param($p) Set-Content -LiteralPath $p -Value 'keep me' } }
         @{ Case = 'other SQLite'; Make = { param($p) Invoke-TestSql -Database $p -Sql 'CREATE TABLE t (x); INSERT INTO t VALUES (1);' } }

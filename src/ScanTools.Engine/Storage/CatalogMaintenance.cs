@@ -235,7 +235,8 @@ public static class CatalogMaintenance
     /// The catalog's full path and the destination's, or the error a backup there would end with, found without
     /// writing anything (what -WhatIf checks): a folder, a folder that does not exist or that this account cannot
     /// write, the catalog itself or one of its files (-wal, -shm, -journal, its locks), an existing file without
-    /// <paramref name="overwrite"/>.
+    /// <paramref name="overwrite"/>, and with it a file that is not a catalog or is a working catalog (a writer's lock
+    /// file beside it) rather than a backup.
     /// </summary>
     /// <exception cref="ScanArgumentException">The destination cannot take the backup; the message says why.</exception>
     public static (string Source, string Target) CheckBackupDestination(string databasePath, string destination, bool overwrite)
@@ -294,6 +295,13 @@ public static class CatalogMaintenance
         {
             // -Force turned a text file, or another program's database, into a catalog copy without a word.
             throw new ScanArgumentException($"The destination '{target}' exists and is not a ScanTools catalog or backup; -Force replaces only those. Move it aside yourself, or choose another file.");
+        }
+        if (File.Exists(target) && File.Exists(Sessions.WriterLock.PathFor(target)))
+        {
+            // A backup is written once and only read; a writer's lock file beside the destination makes it a working
+            // catalog (scans, Write-Finding or a consumer wrote it), and -Force replaced another estate's catalog with
+            // this one's, a tab-completion slip away.
+            throw new ScanArgumentException($"The destination '{target}' is a working catalog, not a backup: ScanTools has written to it (its lock file '{System.IO.Path.GetFileName(Sessions.WriterLock.PathFor(target))}' is beside it). -Force replaces only backups. If you mean to replace that catalog, delete it and its side files yourself first; otherwise choose another -Destination.");
         }
         if (!CatalogFiles.CanWrite(folder))
         {

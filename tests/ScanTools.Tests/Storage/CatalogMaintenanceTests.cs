@@ -167,7 +167,7 @@ public sealed class CatalogMaintenanceTests : CatalogTest
     }
 
     [UnixFact]
-    public void A_backup_over_a_catalog_replaces_its_log_too_and_is_refused_while_a_writer_writes_it()
+    public void A_backup_over_a_working_catalog_is_refused_even_with_overwrite_and_over_a_backup_it_replaces_its_log_too()
     {
         (string db, _, _) = History();
         // The destination: another catalog whose writer died, so its -wal holds commits (WAL frames that SQLite would
@@ -183,14 +183,17 @@ public sealed class CatalogMaintenanceTests : CatalogTest
             lease.Write(new DirectoryListing { RunKey = run, DirectoryPath = "/x", Files = Enumerable.Range(0, 3000).Select(i => new FileRecord("/x", $"n{i}") { Length = i, LastWriteTimeUtc = DateTime.UtcNow }).ToList() });
             lease.Flush();
 
-            // Its writer is alive: the backup does not take its place.
-            var busy = Assert.Throws<CatalogException>(() => CatalogMaintenance.Backup(db, old, overwrite: true));
-            Assert.Equal(CatalogErrorCode.WriterUnavailable, busy.Code);
-            Assert.Contains("in use", busy.Message, StringComparison.Ordinal);
+            // A working catalog (a writer's lock file beside it, its writer alive or not): never replaced, -Force or not.
+            var working = Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, old, overwrite: true));
+            Assert.Contains("working catalog, not a backup", working.Message, StringComparison.Ordinal);
             // The log as a killed writer leaves it: frames not yet folded into the file.
             File.Copy(old + "-wal", old + ".wal-kept", overwrite: true);
         }
         Registry.CloseAll();
+        Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, old, overwrite: true));
+        // A file with no writer's lock beside it is a backup, as Backup writes one; a log left beside it (by sqlite3,
+        // say) must go with the file it belongs to.
+        File.Delete(WriterLock.PathFor(old));
         File.Copy(old + ".wal-kept", old + "-wal", overwrite: true);
         Assert.True(new FileInfo(old + "-wal").Length > 0);
 
