@@ -335,12 +335,9 @@ public abstract class CatalogWriteCommand : CatalogCommand
     /// missing folder, a file that is not a catalog, a per-user folder that cannot be created), found without
     /// creating anything, instead of a "What if" for a command that would fail.
     /// </summary>
-    protected void ThrowIfCatalogUnusableForWhatIf(CatalogLocation catalog)
+    protected void ThrowIfCatalogUnusableForWhatIf(CatalogLocation catalog, bool allowReadOnly = false)
     {
-        bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? given)
-            ? ((SwitchParameter)given).IsPresent
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
-        if (!whatIf)
+        if (!WhatIfRequested)
         {
             return;
         }
@@ -348,11 +345,21 @@ public abstract class CatalogWriteCommand : CatalogCommand
         {
             catalog.ThrowIfUnusableForWriting();
         }
+        catch (CatalogException ex) when (allowReadOnly && ex.Code == CatalogErrorCode.ReadOnly)
+        {
+            // The preview only reads: it is shown, and what the real command would meet is said beside it.
+            WriteWarning($"Without -WhatIf this fails: {ex.Message}");
+        }
         catch (CatalogException ex)
         {
             ThrowTerminatingError(CatalogError(ex));
         }
     }
+
+    /// <summary>Whether -WhatIf was given, or $WhatIfPreference is set.</summary>
+    protected bool WhatIfRequested => MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? given)
+        ? ((SwitchParameter)given).IsPresent
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }
 
 /// <summary>

@@ -31,7 +31,9 @@ public sealed class OptimizeScanCatalogCommand : CatalogWriteCommand
             OlderThanDays = bound.ContainsKey(nameof(OlderThanDays)) ? OlderThanDays : null,
             KeepRuns = bound.ContainsKey(nameof(KeepRuns)) ? KeepRuns : null,
         };
-        ThrowIfCatalogUnusableForWhatIf(catalog); // -WhatIf on a catalog the real command cannot write says so, as it would
+        // -WhatIf on a catalog the real command cannot write says so, as it would; a read-only one (a snapshot, another
+        // account's catalog) is still previewed, since the plan is only read, with a warning of what the real run meets.
+        ThrowIfCatalogUnusableForWhatIf(catalog, allowReadOnly: true);
         try
         {
             CatalogPruneResult plan = CatalogMaintenance.Prune(catalog.Path, options with { WhatIf = true });
