@@ -51,7 +51,7 @@ public sealed class ScanRun
     /// <summary>Error items recorded.</summary>
     public long Errors { get; init; }
 
-    /// <summary>Files this run found gone.</summary>
+    /// <summary>Files this run found gone, by name: the old names of renamed and moved files count (Get-ScanChange pairs them).</summary>
     public long Removed { get; init; }
 
     /// <summary>
