@@ -35,10 +35,15 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     public const int MaxPipedPaths = FindingQuery.MaxPaths;
 
     private readonly List<string> _literal = new();
+    private readonly List<string> _catalogs = new();
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (FromPipeline(nameof(Database)) && ResolveCatalog().Path is string catalog && !_catalogs.Contains(catalog, Platform.PathComparison.Comparer))
+        {
+            _catalogs.Add(catalog); // one search reads one catalog: the last piped object's won, so the answer hung on the order
+        }
         if (ParameterSetName == LiteralPathSet)
         {
             _literal.AddRange(LiteralPath);
@@ -68,6 +73,12 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     /// <inheritdoc />
     protected override void EndProcessing()
     {
+        if (_catalogs.Count > 1)
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new Scanning.ScanArgumentException(
+                $"The files come from {_catalogs.Count} catalogs ({string.Join(", ", _catalogs)}), and Find-DuplicateFile searches one. Pipe the files of one catalog, or search each catalog on its own."),
+                "InvalidFilter", null));
+        }
         string[] scope;
         try
         {

@@ -160,6 +160,21 @@ Describe 'Find-DuplicateFile' {
             { Find-DuplicateFile -Database (Join-Path $catalogs 'none.db') } | Should -Throw -ErrorId "CatalogNotFound,$cmdlet"
         }
 
+        It 'refuses files piped from two catalogs, whichever comes first' {
+            $one = New-CatalogPath -Directory $catalogs
+            $two = New-CatalogPath -Directory $catalogs
+            $tree = Join-Path $TestDrive 'two-catalogs'
+            New-DuplicateTree $tree
+            $null = Start-Scan -Path $tree -Database $one
+            $null = Start-Scan -Path $tree -Database $two
+            # The search read the last piped object's catalog: the answer hung on the order of the input.
+            { @(Get-Finding -Database $one) + @(Get-Finding -Database $two -First 1) | Find-DuplicateFile -NoStore } |
+                Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*come from 2 catalogs*'
+            { @(Get-Finding -Database $two -First 1) + @(Get-Finding -Database $one) | Find-DuplicateFile -NoStore } |
+                Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+            @(Get-Finding -Database $one | Find-DuplicateFile -NoStore) | Should -HaveCount 1
+        }
+
         It 'refuses a path of another provider with InvalidFilter' {
             $db = New-CatalogPath -Directory $catalogs
             $null = Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $db

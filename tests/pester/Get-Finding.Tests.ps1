@@ -737,7 +737,7 @@ Describe 'Get-Finding' {
             $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
             $errs[0].TargetObject | Should -Be $missing
             $errs[0].Exception.ExitCode | Should -Be ([ScanTools.Hosting.ScanExitCode]::BadArguments)
-            $change = { Get-ScanChange -Database $pairDb -ScanId $missing } | Should -Throw -ErrorId 'InvalidFilter,*' -PassThru
+            $change = { Get-ScanChange -Database $pairDb -ScanId $missing -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter,*' -PassThru
             $errs[0].Exception.Message | Should -Be $change.Exception.Message
         }
 
@@ -751,6 +751,17 @@ Describe 'Get-Finding' {
     }
 
     Context 'errors' {
+        It 'refuses a run piped from another catalog than -Database, and still takes piped files there' {
+            $other = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $docs -Database $other
+            $run = Get-ScanRun -Database $other -Last 1
+            @($run | Get-Finding -Database $db -ErrorVariable foreign -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty -Because 'the run id named another run of -Database'
+            $foreign[0].FullyQualifiedErrorId | Should -Be "ObjectFromOtherCatalog,$cmdlet"
+            "$($foreign[0])" | Should -BeLike "*comes from the catalog '$other'*Leave out -Database*"
+            @($run | Get-Finding).Count | Should -BeGreaterThan 0
+            @(Get-Finding -Database $other -LiteralPath $alpha | Get-Finding -Database $db).FullName | Should -Be @($alpha) -Because 'a path can be asked of any catalog'
+        }
+
         It 'reports a missing catalog as CatalogNotFound and does not create it' {
             $missing = New-CatalogPath -Directory $catalogs
 

@@ -124,7 +124,7 @@ Describe 'Get-ScanError' {
             $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
             $errs[0].TargetObject | Should -Be $missing
             $errs[0].Exception.ExitCode | Should -Be ([ScanTools.Hosting.ScanExitCode]::BadArguments)
-            $change = { Get-ScanChange -Database $db -ScanId $missing } | Should -Throw -ErrorId 'InvalidFilter,*' -PassThru
+            $change = { Get-ScanChange -Database $db -ScanId $missing -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter,*' -PassThru
             $errs[0].Exception.Message | Should -Be $change.Exception.Message
 
             Get-ScanError -ScanId $missing -Database $db -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
