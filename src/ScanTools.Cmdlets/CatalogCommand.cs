@@ -260,6 +260,44 @@ public abstract class CatalogReadCommand : CatalogCommand
         _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
     }
 
+    private readonly HashSet<(long Id, Guid Key)> _pipedRuns = new();
+
+    /// <summary>Notes the id and RunKey of a piped scan run, for <see cref="ForeignRuns"/>.</summary>
+    protected void NotePipedRun(IReadOnlyList<long> ids, Guid runKey)
+    {
+        if (runKey != Guid.Empty && ids.Count == 1)
+        {
+            _pipedRuns.Add((ids[0], runKey));
+        }
+    }
+
+    /// <summary>
+    /// Of <paramref name="ids"/>, those whose piped run (<see cref="NotePipedRun"/>) is not this catalog's run of that id:
+    /// it came from another catalog, where the id names another run (a run of catalog A piped with -Database B). Each is
+    /// the non-terminating error ObjectFromOtherCatalog.
+    /// </summary>
+    protected IReadOnlyList<long> ForeignRuns(CatalogReader reader, IReadOnlyCollection<long> ids)
+    {
+        var noted = _pipedRuns.Where(p => ids.Contains(p.Id)).ToList();
+        if (noted.Count == 0)
+        {
+            return Array.Empty<long>();
+        }
+        var held = reader.GetScanRuns(new ScanRunQuery { Id = noted.Select(n => n.Id).Distinct().ToArray() }).ToDictionary(r => r.Id, r => r.RunKey);
+        var foreign = new List<long>();
+        foreach ((long id, Guid key) in noted)
+        {
+            if (held.TryGetValue(id, out Guid here) && here != key)
+            {
+                WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
+                    $"The piped run {id} is not run {id} of the catalog '{reader.DatabasePath}' (its RunKey differs): it comes from another catalog, where that id names another run. Leave out -Database to read each run's own catalog."),
+                    "ObjectFromOtherCatalog", id));
+                foreign.Add(id);
+            }
+        }
+        return foreign;
+    }
+
     /// <summary>Whether the current piped object, not the command line, gave this parameter its value.</summary>
     protected bool FromPipeline(string parameter) =>
         MyInvocation.BoundParameters.ContainsKey(parameter) && _commandLine is not null && !_commandLine.Contains(parameter);

@@ -21,6 +21,13 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public long[] ScanId { get; set; } = Array.Empty<long>();
 
+    /// <summary>
+    /// The RunKey of a piped scan run, bound from the pipeline: with -Database, a run whose key is not that catalog's run
+    /// of the same id came from another catalog and is refused (ObjectFromOtherCatalog).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public Guid RunKey { get; set; }
+
     /// <summary>Compare the state after this run with the state after -DifferenceRun (default: the newest run).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
@@ -87,6 +94,10 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     protected override void ProcessRecord()
     {
         var bound = MyInvocation.BoundParameters;
+        if (FromPipeline(nameof(RunKey)))
+        {
+            NotePipedRun(ScanId, RunKey);
+        }
         ScanChangeQuery query;
         try
         {
@@ -145,6 +156,14 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
             QueryCatalog(reader =>
             {
                 ScanChangeQuery query = asked;
+                if (query.ScanId.Count > 0 && ForeignRuns(reader, query.ScanId.ToArray()) is { Count: > 0 } foreign)
+                {
+                    query = query with { ScanId = query.ScanId.Except(foreign).ToArray() };
+                    if (query.ScanId.Count == 0)
+                    {
+                        return;
+                    }
+                }
                 if (query.ScanId.Count > 0 && reader.MissingRuns(query.ScanId) is { Count: > 0 } missing)
                 {
                     // As Get-ScanError, Get-Finding and the others: a non-terminating error for the runs the catalog does not

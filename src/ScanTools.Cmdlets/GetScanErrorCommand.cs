@@ -23,6 +23,13 @@ public sealed class GetScanErrorCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public ScanErrorKind[] Kind { get; set; } = Array.Empty<ScanErrorKind>();
 
+    /// <summary>
+    /// The RunKey of a piped scan run, bound from the pipeline: with -Database, a run whose key is not that catalog's run
+    /// of the same id came from another catalog and is refused (ObjectFromOtherCatalog).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public Guid RunKey { get; set; }
+
     /// <summary>At most this many.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
@@ -31,6 +38,10 @@ public sealed class GetScanErrorCommand : CatalogReadCommand
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (FromPipeline(nameof(RunKey)))
+        {
+            NotePipedRun(ScanId, RunKey);
+        }
         if (!FirstTimeFor(string.Join(',', ScanId)))
         {
             return;
@@ -43,7 +54,7 @@ public sealed class GetScanErrorCommand : CatalogReadCommand
             {
                 WriteError(ErrorRecords.ForMissingRun(run));
             }
-            long[] runs = ScanId.Except(missing).ToArray();
+            long[] runs = ScanId.Except(missing).Except(ForeignRuns(reader, ScanId)).ToArray();
             if (ScanId.Length > 0 && runs.Length == 0)
             {
                 return;

@@ -309,6 +309,29 @@ Describe 'Get-ScanChange' {
             $both.Count | Should -Be $held.Count
         }
 
+        It 'refuses a run piped from another catalog than -Database, whose id names another run there' {
+            $other = Join-Path $TestDrive 'other-changes.db'
+            $otherTree = Join-Path $TestDrive 'other-changes'
+            $null = New-Item -ItemType Directory -Path $otherTree
+            'x' | Set-Content -LiteralPath (Join-Path $otherTree 'x.txt')
+            $null = Start-Scan -Path $otherTree -Database $other
+            'y' | Set-Content -LiteralPath (Join-Path $otherTree 'y.txt')
+            $null = Start-Scan -Path $otherTree -Database $other
+            $foreignRun = Get-ScanRun -Database $other -Last 1
+            $foreignRun.Id | Should -BeIn @(Get-ScanRun -Database $db).Id -Because 'the test needs an id both catalogs hold'
+
+            $listed = @($foreignRun | Get-ScanChange -Database $db -ErrorVariable foreign -ErrorAction SilentlyContinue)
+
+            $listed | Should -BeNullOrEmpty -Because "it listed the changes of -Database's run $($foreignRun.Id), without a word"
+            $foreign[0].FullyQualifiedErrorId | Should -Be "ObjectFromOtherCatalog,$cmdlet"
+            "$($foreign[0])" | Should -BeLike '*comes from another catalog*Leave out -Database*'
+            @($foreignRun | Get-ScanChange).Name | Should -Be @('y.txt') -Because 'without -Database the run reads its own catalog'
+            @(Get-ScanRun -Database $db -Id $foreignRun.Id | Get-ScanChange -Database $db -ErrorVariable own) | Out-Null
+            $own | Should -BeNullOrEmpty
+            $foreignRun | Get-ScanError -Database $db -ErrorVariable foreignErrors -ErrorAction SilentlyContinue
+            $foreignErrors[0].FullyQualifiedErrorId | Should -Be 'ObjectFromOtherCatalog,ScanTools.Commands.GetScanErrorCommand'
+        }
+
         It 'refuses two ways of choosing runs at once' {
             { Get-ScanChange -Database $db -ScanId 1 -ReferenceRun 1 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }
