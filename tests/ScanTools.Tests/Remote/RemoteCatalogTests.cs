@@ -6,6 +6,12 @@ using ScanTools.Tests.Support;
 namespace ScanTools.Tests.Remote;
 
 /// <summary>Scans into a remote catalog through a real redis-server, committed by a real consumer.</summary>
+/// <remarks>
+/// In the MultiProcess collection: its child processes run one class at a time with the other multi-process tests. Beside
+/// FiftyProcessesAtOnce on 2 cores, a killed publisher's survivors took longer than the consumer's producer timeout (then 3 s)
+/// to elect a new one, and their runs were ended as abandoned too (CI, 2026-12-02).
+/// </remarks>
+[Collection("MultiProcess")]
 public sealed class RemoteCatalogTests : CatalogTest
 {
     private static readonly RemotePublisherOptions FastResend = new() { ResendAfter = TimeSpan.FromMilliseconds(300), CommitTimeout = TimeSpan.FromSeconds(60) };
@@ -380,7 +386,7 @@ public sealed class RemoteCatalogTests : CatalogTest
         string db = Path.Combine(T.Path, "central.db");
         string address = redis.Address("one-host");
         var consumer = new RemoteConsumer(RemoteCatalogAddress.Parse(address, out _), null, db, Registry,
-            new RemoteConsumerOptions { ProducerTimeout = TimeSpan.FromSeconds(3) });
+            new RemoteConsumerOptions { ProducerTimeout = TimeSpan.FromSeconds(6) }); // the survivors elect a new publisher well within it, even on a loaded host
         using var stop = new CancellationTokenSource();
         Thread thread = ConsumerThread(consumer, stop.Token);
         thread.Start();
