@@ -104,17 +104,21 @@ public sealed class ScanRule
     /// private-key rule reads about 5 MB a second of unterminated BEGIN blocks, so 9 MB of them before a real key hit
     /// a flat 1 s limit and hid the key. A runaway pattern is still stopped, later on a larger file.
     /// </summary>
-    internal Regex RegexFor(int length)
+    /// <remarks>With <paramref name="retry"/>, 8 times that: the second try after a time-out (RuleEvaluator).</remarks>
+    internal Regex RegexFor(int length, bool retry = false)
     {
         int units = (int)(((long)length + (1 << 19) - 1) >> 19); // of 512 KiB
-        if (units <= 1)
+        int doubling = units <= 1 ? 0 : System.Numerics.BitOperations.Log2((uint)(units - 1)) + 1; // 2 units: 1, 3-4: 2, 5-8: 3 ...
+        doubling += retry ? 3 : 0;
+        if (doubling == 0)
         {
             return Regex!;
         }
-        int doubling = System.Numerics.BitOperations.Log2((uint)(units - 1)) + 1; // 2 units: 1, 3-4: 2, 5-8: 3 ...
-        Regex?[] cache = _longer ?? Interlocked.CompareExchange(ref _longer, new Regex?[32], null) ?? _longer!;
+        Regex?[] cache = _longer ?? Interlocked.CompareExchange(ref _longer, new Regex?[40], null) ?? _longer!;
         return cache[doubling] ??= new Regex(Pattern!, Regex!.Options, Regex.MatchTimeout * (1L << doubling));
     }
+
+
 
     internal int SecretGroupNumber { get; private set; }
 
