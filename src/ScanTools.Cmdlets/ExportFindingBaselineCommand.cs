@@ -55,13 +55,16 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches));
+    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches, ref _rejected));
+
+    private int _rejected;
 
     /// <inheritdoc />
     protected override void EndProcessing()
     {
         RuleSupport.WarnOfFilesWithoutMatches(this, _withoutMatches);
         string path = RuleSupport.OutputFilePath(this, Path, "InvalidBaselinePath");
+        RuleSupport.ThrowIfEveryObjectRefused(this, _matches.Count, _rejected, path);
         if (_matches.Count == 0 && !Append && !Force && FindingBaseline.EntriesIn(path) is int kept and > 0)
         {
             // An upstream query that found nothing (a mistyped -Rule) emptied the list of accepted findings without a word.

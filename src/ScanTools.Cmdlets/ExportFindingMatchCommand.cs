@@ -14,6 +14,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     private readonly List<FindingMatch> _matches = new();
     private readonly HashSet<string> _fingerprints = new(StringComparer.OrdinalIgnoreCase);
     private int _withoutMatches;
+    private int _rejected;
 
     /// <summary>The file to write.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -51,7 +52,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches))
+        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches, ref _rejected))
         {
             if (_fingerprints.Add(m.Fingerprint))
             {
@@ -65,6 +66,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     {
         RuleSupport.WarnOfFilesWithoutMatches(this, _withoutMatches);
         string path = RuleSupport.OutputFilePath(this, Path, "InvalidExportPath");
+        RuleSupport.ThrowIfEveryObjectRefused(this, _matches.Count, _rejected, path);
         FindingExportFormat format;
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Format)))
         {

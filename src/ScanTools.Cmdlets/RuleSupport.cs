@@ -158,6 +158,13 @@ internal static class RuleSupport
     /// </summary>
     public static List<FindingMatch> MatchesOf(PSCmdlet cmdlet, IEnumerable<PSObject?> input, ref int filesWithoutMatches)
     {
+        int rejected = 0;
+        return MatchesOf(cmdlet, input, ref filesWithoutMatches, ref rejected);
+    }
+
+    /// <summary>As above, counting in <paramref name="rejected"/> the objects that were no finding (each an InvalidInput error).</summary>
+    public static List<FindingMatch> MatchesOf(PSCmdlet cmdlet, IEnumerable<PSObject?> input, ref int filesWithoutMatches, ref int rejected)
+    {
         var list = new List<FindingMatch>();
         foreach (PSObject? o in input)
         {
@@ -178,10 +185,26 @@ internal static class RuleSupport
                 default:
                     cmdlet.WriteError(new ErrorRecord(new ArgumentException($"'{o}' is not a finding: pipe the output of Get-FindingMatch, or of Get-Finding with -Rule, -Severity or -MinimumSeverity."),
                         "InvalidInput", ErrorCategory.InvalidType, o));
+                    rejected++;
                     break;
             }
         }
         return list;
+    }
+
+    /// <summary>
+    /// Ends a command that would write a file of no findings because every piped object was refused as no finding (rows
+    /// of Import-Csv, say): the existing report or baseline was replaced by an empty one, which a CI upload then read as
+    /// "nothing found". Nothing is written; the error says why.
+    /// </summary>
+    public static void ThrowIfEveryObjectRefused(PSCmdlet cmdlet, int accepted, int rejected, string path)
+    {
+        if (accepted == 0 && rejected > 0)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                $"None of the {rejected:N0} piped object{(rejected == 1 ? " is a finding" : "s is a finding")}, so '{path}' was not written{(File.Exists(path) ? " and keeps what it held" : string.Empty)}. Pipe the output of Get-FindingMatch, or of Get-Finding with -Rule, -Severity or -MinimumSeverity; rows read back with Import-Csv are text, not findings."),
+                "NoFindingsPiped", ErrorCategory.InvalidData, path));
+        }
     }
 
     /// <summary>

@@ -803,6 +803,25 @@ Describe 'Export-FindingMatch' {
         $out = New-TestDirectory -Parent $TestDrive -Name 'exports'
     }
 
+    It 'writes nothing, and keeps the report it had, when every piped object is refused as no finding' {
+        $report = Join-Path $out 'kept.sarif'
+        $matchesFound | Export-FindingMatch -Path $report
+        $before = Get-Content -LiteralPath $report -Raw
+        $csv = Join-Path $out 'rows.csv'
+        $matchesFound | Export-FindingMatch -Path $csv
+
+        { Import-Csv -LiteralPath $csv | Export-FindingMatch -Path $report -ErrorAction SilentlyContinue } |
+            Should -Throw -ErrorId 'NoFindingsPiped,ScanTools.Commands.ExportFindingMatchCommand' -ExpectedMessage "*was not written and keeps what it held*Import-Csv*"
+
+        Get-Content -LiteralPath $report -Raw | Should -Be $before -Because 'an all-refused pipe replaced the report with an empty one, which CI read as nothing found'
+        $baseline = Join-Path $out 'never.json'
+        { Import-Csv -LiteralPath $csv | Export-FindingBaseline -Path $baseline -ErrorAction SilentlyContinue } |
+            Should -Throw -ErrorId 'NoFindingsPiped,ScanTools.Commands.ExportFindingBaselineCommand'
+        Test-Path -LiteralPath $baseline | Should -BeFalse
+        @() | Export-FindingMatch -Path (Join-Path $out 'none.sarif')
+        (Get-Content -LiteralPath (Join-Path $out 'none.sarif') -Raw | ConvertFrom-Json).runs[0].results | Should -BeNullOrEmpty -Because 'no findings at all is a report of nothing found'
+    }
+
     It 'writes SARIF 2.1.0 that parses as JSON, with one result per finding' {
         $path = Join-Path $out 'all.sarif'
 
