@@ -55,6 +55,12 @@ internal static class RuleSupport
                     ? "No rule is left to apply: -ExcludeRule leaves out every rule that -Rule and -RulePath select. Leave out -Rule and -RulePath to scan without rules."
                     : $"No rule to apply: the -RulePath file{(paths.Count == 1 ? $" '{paths[0]}' holds" : "s hold")} no rules (Rules = @()). Add rules to {(paths.Count == 1 ? "it" : "them")}, add -Rule * for the built-in rules, or leave out -RulePath to scan without rules.", null);
             }
+            // A file's rule with a built-in id replaces the built-in one, as documented; said aloud, since the built-in rule's
+            // findings that the new definition does not make again are then marked Resolved, and its severity may change.
+            foreach (ScanRule replaced in result.Rules.Where(r => RuleSet.Builtin.Find(r.Id) is ScanRule builtin && !ReferenceEquals(builtin, r)))
+            {
+                cmdlet.WriteWarning($"The rule '{replaced.Id}' of the -RulePath file replaces the built-in rule of that id (severity {RuleSet.Builtin.Find(replaced.Id)!.Severity} there, {replaced.Severity} here). Findings of the built-in rule that this one does not make again are marked Resolved by the scan. To run both, give your rule another Id.");
+            }
             return result;
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or UnauthorizedAccessException)

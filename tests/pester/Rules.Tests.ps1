@@ -197,6 +197,15 @@ Describe 'Get-ScanRule' {
         It 'combines -RulePath with -Id' {
             @(Get-ScanRule -RulePath $userRules -Id 'internal-*').Id | Should -Be @('internal-token')
         }
+
+        It 'warns, when a scan applies it, that a rule of the file replaces the built-in rule of its id' {
+            $tree = New-TestDirectory -Parent $TestDrive -Name 'replacing'
+            $null = New-TestFile -Path (Join-Path $tree 'a.txt') -Content 'nothing'
+            $replacing = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $tree -Database $replacing -Rule * -RulePath $userRules -WarningVariable replaced -WarningAction SilentlyContinue
+            @($replaced | Where-Object { "$_" -like "*'jwt'*replaces the built-in rule*severity Medium there, Low here*Resolved*another Id*" }) | Should -HaveCount 1 -Because 'the built-in rule''s findings were resolved without a word'
+            @($replaced | Where-Object { "$_" -like "*'internal-token'*" }) | Should -BeNullOrEmpty
+        }
     }
 
     Context 'a rules file that is not valid' {
