@@ -32,14 +32,18 @@
             Description = 'An AWS access key id'
             Severity    = 'High'
             Keywords    = 'AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'
-            Pattern     = '\b(?<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b'
+            # Not AWS's documentation key (AKIAIOSFODNN7EXAMPLE) or another ending in EXAMPLE, nor a placeholder of one
+            # repeated letter (AKIAXXXXXXXXXXXXXXXX): a real id's 16 random characters are far above 3 bits each.
+            Pattern     = '\b(?<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)(?![A-Z2-7]{0,9}EXAMPLE)[A-Z2-7]{16})\b'
+            MinimumEntropy = 3.0
         }
         @{
             Id             = 'aws-secret-access-key'
             Description    = 'An AWS secret access key assigned to a setting'
             Severity       = 'Critical'
             Keywords       = 'aws'
-            Pattern        = '(?i)aws_?(?:secret)?_?(?:access)?_?key["'']?\s{0,5}[:=]\s{0,5}["'']?(?<secret>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)'
+            # Not AWS's documentation key (wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY) or another ending in EXAMPLEKEY.
+            Pattern        = '(?i)aws_?(?:secret)?_?(?:access)?_?key["'']?\s{0,5}[:=]\s{0,5}["'']?(?<secret>(?![A-Za-z0-9/+]{0,30}EXAMPLEKEY)[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)'
             MinimumEntropy = 4.0
         }
         @{
@@ -62,6 +66,7 @@
             Severity    = 'High'
             Keywords    = 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'
             Pattern     = '\b(?<secret>gh[pousr]_[A-Za-z0-9]{36,255})\b'
+            MinimumEntropy = 3.0 # not a placeholder of one repeated letter (ghp_xxxx...)
         }
         @{
             Id          = 'github-fine-grained-token'

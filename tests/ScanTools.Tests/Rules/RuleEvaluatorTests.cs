@@ -338,6 +338,18 @@ public sealed class RuleEvaluatorTests
         Assert.Equal(1000, evaluator.CaptureLimit("/small.txt", "small.txt", Stat(1000)));
     }
 
+    [Theory]
+    [InlineData("aws-access-key-id", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE")] // AWS's documentation key
+    [InlineData("aws-access-key-id", "key: AKIAXXXXXXXXXXXXXXXX")]
+    [InlineData("aws-secret-access-key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")]
+    [InlineData("github-token", "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
+    public void Documentation_keys_and_placeholders_of_one_repeated_letter_are_not_secrets(string rule, string line)
+    {
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { rule }), "/srv/README.md", Encoding.UTF8.GetBytes(line + "\n"));
+        Assert.Empty(problems);
+        Assert.Empty(matches);
+    }
+
     [Fact]
     public void A_time_out_is_tried_again_once_so_a_busy_host_does_not_hide_a_secret()
     {
