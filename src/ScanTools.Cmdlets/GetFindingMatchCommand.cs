@@ -70,18 +70,58 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
     [ValidateRange(0, int.MaxValue)]
     public int First { get; set; }
 
+    /// <summary>
+    /// The piped object: a rule (Get-ScanRule) selects its findings, a string is a path taken literally; other objects bind
+    /// -LiteralPath, -ScanId and -Database by their properties.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         var bound = MyInvocation.BoundParameters;
+        string[] rules = Rule;
+        string[]? pipedPath = null;
+        if (FromPipeline(nameof(InputObject)))
+        {
+            switch (InputObject?.BaseObject)
+            {
+                case ScanTools.Rules.ScanRule piped:
+                    // Get-ScanRule -Id github-token | Get-FindingMatch: its findings. It could not be bound at all.
+                    if (Rule.Length > 0 && !Rule.Any(p => new ScanTools.Matching.WildcardPattern(p, ignoreCase: true).IsMatch(piped.Id)))
+                    {
+                        return; // -Rule names other rules: no finding is of both
+                    }
+                    rules = new[] { ScanTools.Matching.WildcardPattern.Escape(piped.Id) };
+                    break;
+                case null:
+                case string text when string.IsNullOrWhiteSpace(text):
+                    WriteError(ErrorRecords.ForBadArgument(new ArgumentException("An empty path (or $null) came through the pipeline; it names no file, so it was skipped. Leave blank lines out of the list."),
+                        "EmptyPathPiped", InputObject));
+                    return;
+                case string text:
+                    pipedPath = new[] { text }; // a line of a list of paths, as Get-Finding takes it
+                    break;
+                default:
+                    if (!FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId)))
+                    {
+                        WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
+                            $"A piped {ScanTools.Hosting.DisplayText.Escape(InputObject.BaseObject.GetType().Name)} gives Get-FindingMatch no path, run or rule, so it selects no finding. Pipe files, findings, runs, rules or paths (strings)."),
+                            "InputObjectNotBound", InputObject));
+                        return;
+                    }
+                    break;
+            }
+        }
         if (IncludeBaselined && !bound.ContainsKey(nameof(Baseline)))
         {
             ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException("-IncludeBaselined shows the findings a baseline accepts: give the baseline with -Baseline."), "InvalidFilter", null));
         }
         var query = new FindingMatchQuery
         {
-            Path = ParameterSetName == LiteralPathSet ? LiteralPatterns(LiteralPath) : Path.Select(PathPattern).ToArray(),
-            Rule = Rule,
+            Path = pipedPath is not null ? LiteralPatterns(pipedPath) : ParameterSetName == LiteralPathSet ? LiteralPatterns(LiteralPath) : Path.Select(PathPattern).ToArray(),
+            Rule = rules,
             Severity = Severity,
             MinimumSeverity = bound.ContainsKey(nameof(MinimumSeverity)) ? MinimumSeverity : null,
             Status = Status,

@@ -399,6 +399,18 @@ Describe 'Get-FindingMatch filters' {
         for ($i = 1; $i -lt $ranks.Count; $i++) { $ranks[$i] | Should -BeLessOrEqual $ranks[$i - 1] }
     }
 
+    It 'takes piped rules (their findings), piped paths (strings, literally) and refuses objects that select nothing' {
+        # Get-ScanRule | Get-FindingMatch could not bind at all: "The input object cannot be bound to any parameters".
+        @(Get-ScanRule -Id github-token | Get-FindingMatch -Database $db -ErrorVariable bindErrors).FullName | Should -Be @($token.Path)
+        $bindErrors | Should -BeNullOrEmpty
+        @(Get-ScanRule -Id github-token | Get-FindingMatch -Database $db -Rule 'aws-*') | Should -BeNullOrEmpty
+        @($keyB.Path | Get-FindingMatch -Database $db).FullName | Should -Be @($keyB.Path) -Because 'b[1].txt is a name, not a pattern'
+        @(5 | Get-FindingMatch -Database $db -ErrorVariable notBound -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        $notBound[0].FullyQualifiedErrorId | Should -Be 'InputObjectNotBound,ScanTools.Commands.GetFindingMatchCommand'
+        @('' | Get-FindingMatch -Database $db -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty -Because 'a blank line names no file'
+        @(Get-ScanRun -Database $db -Id $first.Id | Get-FindingMatch).Count | Should -Be $all.Count
+    }
+
     It 'filters by -Rule with wildcards, case ignored' {
         Join-Sorted @(Get-FindingMatch -Database $db -Rule 'AWS-*').FullName | Should -Be (Join-Sorted $keyA.Path, $keyB.Path)
         @(Get-FindingMatch -Database $db -Rule 'github-token').FullName | Should -Be @($token.Path)
