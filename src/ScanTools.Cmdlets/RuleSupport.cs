@@ -14,15 +14,25 @@ internal static class RuleSupport
     /// </summary>
     public static void WarnOfUnknownRules(PSCmdlet cmdlet, ScanTools.Storage.CatalogReader reader, IReadOnlyList<string> rules)
     {
-        var exact = rules.Where(r => !WildcardPattern.ContainsWildcardCharacters(r)).ToList();
-        if (exact.Count == 0)
+        if (rules.Count == 0)
         {
             return;
         }
         var known = new HashSet<string>(RuleSet.Builtin.Rules.Select(r => r.Id).Concat(reader.RuleIdsInCatalog()), StringComparer.OrdinalIgnoreCase);
-        foreach (string id in exact.Where(id => !known.Contains(id)).Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (string id in rules.Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            cmdlet.WriteWarning($"No built-in rule has the id '{ScanTools.Hosting.DisplayText.Escape(id)}', and no finding in the catalog comes from a rule of that id. Get-ScanRule lists the built-in rules; Get-FindingMatch | Group-Object RuleId, the rules with findings.");
+            if (!WildcardPattern.ContainsWildcardCharacters(id))
+            {
+                if (!known.Contains(id))
+                {
+                    cmdlet.WriteWarning($"No built-in rule has the id '{ScanTools.Hosting.DisplayText.Escape(id)}', and no finding in the catalog comes from a rule of that id. Get-ScanRule lists the built-in rules; Get-FindingMatch | Group-Object RuleId, the rules with findings.");
+                }
+            }
+            else if (!known.Any(new WildcardPattern(id, WildcardOptions.IgnoreCase).IsMatch))
+            {
+                // A mistyped pattern (asw-*) returned nothing without a word, where a mistyped id warned.
+                cmdlet.WriteWarning($"No built-in rule id matches '{ScanTools.Hosting.DisplayText.Escape(id)}', and no finding in the catalog comes from a rule whose id does. Get-ScanRule lists the built-in rules; Get-FindingMatch | Group-Object RuleId, the rules with findings.");
+            }
         }
     }
 

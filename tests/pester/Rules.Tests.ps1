@@ -1168,8 +1168,10 @@ Describe 'Mistakes a user makes with rules and findings' {
         "$typo" | Should -BeLike "*No built-in rule has the id 'aws-acess-key-id'*Get-ScanRule*"
         @(Get-FindingMatch -Database $db -Rule 'aws-acess-key-id' -WarningVariable typo2 -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
         $typo2 | Should -HaveCount 1
-        $null = Get-FindingMatch -Database $db -Rule 'jwt', 'aws-*', 'no-such-*' -WarningVariable fine -WarningAction SilentlyContinue
-        $fine | Should -BeNullOrEmpty -Because 'a built-in rule without findings and wildcards are fine questions'
+        $null = Get-FindingMatch -Database $db -Rule 'jwt', 'aws-*', 'GitHub*' -WarningVariable fine -WarningAction SilentlyContinue
+        $fine | Should -BeNullOrEmpty -Because 'a built-in rule without findings and wildcards that match rules are fine questions'
+        $null = Get-FindingMatch -Database $db -Rule 'asw-*' -WarningVariable wildTypo -WarningAction SilentlyContinue
+        "$wildTypo" | Should -BeLike "*No built-in rule id matches 'asw-*'*" -Because 'a mistyped pattern returned nothing without a word'
     }
 
     It 'refuses an export path of another provider (<Path>) instead of writing into the current folder' -ForEach @(
