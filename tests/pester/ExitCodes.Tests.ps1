@@ -101,7 +101,7 @@ Describe 'An error that stops a command ends the script with its code' {
         @{ Case = 'InvalidScanOptions'; Expected = 'BadArguments'; Body = 'Start-Scan -Path $args[1] -Database $args[2] -Exclude "a["' }
         @{ Case = 'InvalidCatalogPath'; Expected = 'BadArguments'; Body = 'Start-Scan -Path $args[1] -Database "Env:\PATH"' }
         @{ Case = 'a parameter value PowerShell rejects'; Expected = 'BadArguments'; Body = 'Start-Scan -Path $args[1] -Database $args[2] -ThrottleLimit 0' }
-        @{ Case = 'Get-ScanChange of a run the catalog does not hold (InvalidFilter)'; Expected = 'BadArguments'; Body = 'Get-ScanChange -Database $args[3] -ScanId 999' }
+        @{ Case = 'Get-ScanChange of a run the catalog does not hold (InvalidFilter)'; Expected = 'BadArguments'; Body = 'Get-ScanChange -Database $args[3] -ScanId 999 -ErrorAction Stop' }
         @{ Case = 'Get-Finding -Removed -IncludeRemoved (ConflictingStateFilters)'; Expected = 'BadArguments'; Body = 'Get-Finding -Database $args[3] -Removed -IncludeRemoved' }
         @{ Case = 'Get-Finding -MinSize above -MaxSize (InvalidFilter)'; Expected = 'BadArguments'; Body = 'Get-Finding -Database $args[3] -MinSize 10 -MaxSize 1' }
         @{ Case = 'Find-DuplicateFile of another provider path (InvalidFilter)'; Expected = 'BadArguments'; Body = 'Find-DuplicateFile -Database $args[3] -Path "Env:\PATH"' }

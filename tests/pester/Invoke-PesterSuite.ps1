@@ -5,7 +5,7 @@ Runs the ScanTools Pester suite against a staged module and prints one summary l
 .DESCRIPTION
 .ci/run calls:  pwsh -NoProfile -NonInteractive -File tests/pester/Invoke-PesterSuite.ps1 -ModulePath out/ScanTools
 Ensures Pester 5 is available, points the tests at the module (via $env:SCANTOOLS_TEST_MODULE), runs every
-*.Tests.ps1 in this folder, writes NUnit XML to out/pester-results.xml and ends with exactly one line
+*.Tests.ps1 in this folder, writes NUnit XML to out/pester-results.xml (if it can) and ends with exactly one line
     PESTER passed=<n> failed=<n>
 where failed counts failed tests, failed blocks (a BeforeAll that threw) and failed containers (a file that
 could not be discovered), so a broken file is never silently ignored. Exit code 0 only when nothing failed.
@@ -87,9 +87,9 @@ $config.Run.Path = $PSScriptRoot
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Detailed'
-$config.TestResult.Enabled = $true
-$config.TestResult.OutputPath = Join-Path $outDir 'pester-results.xml'
-$config.TestResult.OutputFormat = 'NUnitXml'
+# The NUnit XML is written after the run, on its own: Pester's own writer threw on a failure message holding a control
+# character (an ESC of a colored error), and that one failure turned the whole run into "no result" (passed=0).
+$config.TestResult.Enabled = $false
 
 try {
     $result = Invoke-Pester -Configuration $config
@@ -103,6 +103,13 @@ if (-not $result) {
     Write-Host 'Invoke-Pester returned no result.'
     Write-Summary 0 1
     exit 1
+}
+
+try {
+    Export-NUnitReport -Result $result -Path (Join-Path $outDir 'pester-results.xml')
+}
+catch {
+    Write-Host "The NUnit report (out/pester-results.xml) could not be written: $_. The counts below stand."
 }
 
 $passed = [int]$result.PassedCount

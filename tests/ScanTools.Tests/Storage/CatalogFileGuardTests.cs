@@ -78,7 +78,8 @@ public sealed class CatalogFileGuardTests : CatalogTest
     {
         string db = NewCatalog("estate.db");
         string other = NewCatalog("other.db");
-        string earlier = NewCatalog("backup.db");
+        string earlier = Path.Combine(T.Path, "backup.db");
+        CatalogMaintenance.Backup(db, earlier); // a backup: written once, by Backup, never by a writer
         Assert.Null(CatalogFileGuard.CompanionProblem(earlier));
         foreach (string suffix in new[] { "-wal", "-shm", "-journal", "-scantools.lock" })
         {
@@ -90,5 +91,8 @@ public sealed class CatalogFileGuardTests : CatalogTest
         Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, other + ".creating-1", overwrite: true));
         CatalogMaintenance.Backup(db, earlier, overwrite: true);
         Assert.True(CatalogFileGuard.IsCatalogFile(earlier));
+        // A working catalog (its writer's lock file beside it) is another estate's, never replaced.
+        var working = Assert.Throws<ScanArgumentException>(() => CatalogMaintenance.Backup(db, other, overwrite: true));
+        Assert.Contains("working catalog", working.Message, StringComparison.Ordinal);
     }
 }
