@@ -93,6 +93,20 @@ Describe 'A catalog of your own made read-only (chmod 444)' {
         $r.Status | Should -Be 'Completed'
         $r.Scanned | Should -Be $r.Files
     }
+
+    It 'is refused to root too, which may write any file, and read by it' -Skip:($IsWindows -or [Environment]::UserName -ne 'root') {
+        # chmod 444, an admin's way of freezing a catalog, was ignored by root: a scan added its run.
+        $work = New-TestDirectory -Parent $TestDrive -Name 'as-root'
+        $script = "`$ErrorActionPreference = 'Stop'`n`$module = `$args[0]`nSet-Location -LiteralPath `$args[1]`n& { $body } @args CatalogAlone ReadFirst"
+        $result = Invoke-TestPwsh -Script $script -ArgumentList (Get-ScanToolsTestModulePath), $work
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        $r = $result.Output[-1] | ConvertFrom-Json
+
+        $r.Measured | Should -Be $r.Files -Because 'root reads it'
+        $r.ErrorId | Should -Be 'CatalogReadOnly,ScanTools.Commands.StartScanCommand'
+        $r.Message | Should -BeLike "*'$($r.Database)'*read-only (mode*Root could write it anyway*chmod u+w*"
+        $r.Status | Should -Be 'Completed' -Because 'once writable, it is scanned'
+    }
 }
 
 Describe 'Find-DuplicateFile with identical files this account cannot read (chmod 000)' {

@@ -65,6 +65,12 @@ internal static partial class CatalogFiles
     /// </summary>
     public static string? UnwritableCatalog(string catalog)
     {
+        if (!OperatingSystem.IsWindows() && File.Exists(catalog) && Sessions.Ipc.UnixUser.EffectiveUserId == 0
+            && (File.GetUnixFileMode(catalog) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
+        {
+            // Root may write any file, so chmod 444, an admin's way of freezing a catalog, was ignored and a scan added its run.
+            return $"the catalog file itself is read-only (mode {ModeOf(catalog)}). Root could write it anyway, but ScanTools keeps to the mode: make it writable (chmod u+w '{catalog}') to scan into it, or choose another -Database.";
+        }
         if (!File.Exists(catalog) || CanWrite(catalog))
         {
             return null;
