@@ -409,6 +409,10 @@ Describe 'Get-FindingMatch filters' {
         $notBound[0].FullyQualifiedErrorId | Should -Be 'InputObjectNotBound,ScanTools.Commands.GetFindingMatchCommand'
         @('' | Get-FindingMatch -Database $db -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty -Because 'a blank line names no file'
         @(Get-ScanRun -Database $db -Id $first.Id | Get-FindingMatch).Count | Should -Be $all.Count
+        $otherDb = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path (Split-Path $token.Path) -Rule * -Database $otherDb
+        @(Get-ScanRun -Database $otherDb -Last 1 | Get-FindingMatch -Database $db -ErrorVariable foreign -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty -Because 'the other catalog''s run 1 named this one''s run 1'
+        $foreign[0].FullyQualifiedErrorId | Should -Be 'ObjectFromOtherCatalog,ScanTools.Commands.GetFindingMatchCommand'
     }
 
     It 'filters by -Rule with wildcards, case ignored' {

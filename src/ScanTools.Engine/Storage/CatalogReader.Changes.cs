@@ -535,7 +535,8 @@ public sealed partial class CatalogReader
     /// Folds the changes of several runs into each file's net change: present before and after (Modified,
     /// with every property any run changed, and size, time or hash if they differ end to end), only after
     /// (Added, or Renamed when it arrived by a rename from a path it had at the reference run), only before
-    /// (Removed; the old path of a rename is covered by its Renamed change), neither (nothing). A path whose
+    /// (Removed; the old path of a rename is covered by its Renamed change, and a file renamed and then removed is Removed
+    /// at the path it had at the reference run), neither (nothing). A path whose
     /// file was renamed away and that another file took is Added (or Renamed) for the new file; a file whose
     /// renames bring it back to where it was is the same file there (Modified, or nothing). With a path
     /// filter, <paramref name="origins"/> holds the old paths it matches: a net change at a path it does not
@@ -669,6 +670,16 @@ public sealed partial class CatalogReader
                 return null; // reported as the Renamed change of its new path
             }
             type = ScanChangeType.Removed;
+        }
+        else if (final.Change == 2 && events.FindLastIndex(e => e.Change == 4) is int arrived and >= 0
+            && Trace(fullName, events[arrived].ScanId, reference, runs, renames) is { Origin: string origin } traced)
+        {
+            // A file renamed here and then removed: the file the reference run had at its origin is gone. Its origin's
+            // own events end RenamedAway (reported at the new path), so without this it was reported nowhere.
+            fullName = origin;
+            type = ScanChangeType.Removed;
+            (oldSize, oldMtime, oldSha, oldMeta) = (traced.OldSize, traced.OldMtime, traced.OldSha, traced.OldMeta);
+            before = true;
         }
         else
         {

@@ -486,15 +486,17 @@ public sealed class ChangeHistoryTests : CatalogTest
         Trees.Sh("""
             set -e
             cd "$1"
-            echo rb > rb; echo rm > rm; echo cyc > cyc; echo tw > tw; echo pp > pp; echo stay > stay
+            echo rb > rb; echo rm > rm; echo cyc > cyc; echo tw > tw; echo pp > pp; echo stay > stay; echo rd > rd
+            mkdir -p dd/in; echo dd > dd/in/f
             """, root);
         string db = T.Db();
         // Each step is one run; after it, the tree as the OS reports it.
         string[] steps =
         {
             "true",
-            "mv rb rb2; mv rm rm2; mv cyc cyc2; mv tw tw2; mv pp pp2",
-            "mv rb2 rb; printf more >> rm2; mv cyc2 cyc3; chmod 600 cyc3; mv tw2 tw; mv pp2 pp",
+            "mv rb rb2; mv rm rm2; mv cyc cyc2; mv tw tw2; mv pp pp2; mv rd rd2; mv dd/in dd/out",
+            // Renamed, then removed (a file and a folder's file): the file the earlier run had is gone; it was reported nowhere.
+            "mv rb2 rb; printf more >> rm2; mv cyc2 cyc3; chmod 600 cyc3; mv tw2 tw; mv pp2 pp; rm rd2; rm -r dd/out",
             "mv rm2 rm; mv cyc3 cyc; mv tw tw2; mv pp pp3",
             "mv tw2 tw",
         };
