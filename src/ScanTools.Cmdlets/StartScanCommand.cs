@@ -165,8 +165,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     }
                     else if (File.Exists(folder))
                     {
-                        WriteError(ErrorRecords.ForBadArgument(new ScanArgumentException($"'{folder}' is a file, not a folder. Give its folder, or record the file with Write-Finding."),
+                        WriteError(ErrorRecords.ForBadArgument(new ScanArgumentException($"'{folder}' is a file, not a folder. Give its folder, or record the file with Write-Finding; when other folders are scanned, the run records it as a RootNotFound error item."),
                             "PathIsFile", folder));
+                        RecordMissing(folder); // a scheduled root that became a file must not make a clean night (Errors 0, exit code 0)
                     }
                     else
                     {

@@ -406,6 +406,21 @@ Describe 'Start-Scan' {
             Test-Path -LiteralPath $db | Should -BeFalse
         }
 
+        It 'records a file given beside a folder as a RootNotFound error item of the run, so it does not end clean' {
+            $db = New-CatalogPath -Directory $catalogs
+            $folder = Split-Path -Parent $aFile
+
+            $run = Start-Scan -Path $aFile, $folder -Database $db -ErrorAction SilentlyContinue -ErrorVariable scanErrors
+
+            @($scanErrors | Where-Object FullyQualifiedErrorId -EQ "PathIsFile,$cmdlet") | Should -HaveCount 1
+            $run.Errors | Should -Be 1 -Because 'a scheduled root that became a file reported a clean night: Errors 0, exit code 0'
+            $run.ExitCode | Should -Not -Be 'Completed'
+            $item = @(Get-ScanError -Database $db -ScanId $run.Id)
+            $item.Kind | Should -Be @('RootNotFound')
+            $item[0].Message | Should -BeLike '*is a file, not a folder*'
+            @($scanErrors).Count | Should -Be 1 -Because 'the file is reported once, as PathIsFile'
+        }
+
         It 'reports an unreadable folder as a non-terminating DirectoryUnreadable error and completes (Linux/macOS)' -Skip:$IsWindows {
             if (Test-IsRoot) {
                 Set-ItResult -Skipped -Because 'running as root: folder permissions do not stop root from listing'
