@@ -109,6 +109,17 @@ Describe 'Backup-ScanCatalog' {
         (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 5
     }
 
+    It 'still replaces a read-only backup that a refused write was tried on' -Skip:$IsWindows {
+        $h = New-History
+        $target = Join-Path $backups 'read-only-backup.db'
+        $null = Backup-ScanCatalog -Database $h.Database -Destination $target
+        [IO.File]::SetUnixFileMode($target, [IO.UnixFileMode]'UserRead, GroupRead, OtherRead')
+        { Optimize-ScanCatalog -Database $target -KeepRuns 1 -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'CatalogReadOnly*'
+        Test-Path -LiteralPath "$target-scantools.lock" | Should -BeFalse -Because 'the refused write left a lock file, and the backup then passed for a working catalog'
+        [IO.File]::SetUnixFileMode($target, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+        (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 4
+    }
+
     It 'refuses with -Force too a working catalog (one scans write), and keeps it' {
         $h = New-History
         $other = New-History

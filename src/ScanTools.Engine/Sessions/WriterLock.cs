@@ -38,6 +38,12 @@ internal sealed partial class WriterLock : IDisposable
     public static WriterLock? TryAcquire(string catalogPath)
     {
         string path = PathFor(catalogPath);
+        if (!File.Exists(path) && Storage.CatalogFiles.UnwritableCatalog(catalogPath) is string readOnly)
+        {
+            // Refused before the lock file is made: a failed write left one beside a read-only backup, which made it
+            // look like a working catalog that Backup-ScanCatalog -Force then refused to replace.
+            throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath, $"The catalog '{catalogPath}' cannot be written: {readOnly}");
+        }
         FileStream file;
         try
         {
