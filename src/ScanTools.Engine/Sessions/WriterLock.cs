@@ -38,10 +38,13 @@ internal sealed partial class WriterLock : IDisposable
     public static WriterLock? TryAcquire(string catalogPath)
     {
         string path = PathFor(catalogPath);
-        if (!File.Exists(path) && Storage.CatalogFiles.UnwritableCatalog(catalogPath) is string readOnly)
+        if (!OperatingSystem.IsWindows() && !File.Exists(path) && File.Exists(catalogPath)
+            && (File.GetUnixFileMode(catalogPath) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0
+            && Storage.CatalogFiles.UnwritableCatalog(catalogPath) is string readOnly)
         {
-            // Refused before the lock file is made: a failed write left one beside a read-only backup, which made it
-            // look like a working catalog that Backup-ScanCatalog -Force then refused to replace.
+            // A catalog whose mode lets no one write it (chmod 444) is refused before the lock file is made: a failed write
+            // left one beside a read-only backup, which made it look like a working catalog that Backup-ScanCatalog -Force
+            // then refused to replace. (A read-only mount cannot take the lock file anyway, and says so below.)
             throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath, $"The catalog '{catalogPath}' cannot be written: {readOnly}");
         }
         FileStream file;
