@@ -103,6 +103,14 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
             WriteError(new ErrorRecord(ex, "NoFullName", ErrorCategory.InvalidType, item));
             return;
         }
+        if (IsOwnCatalogFile(record.FullName))
+        {
+            // It was counted in the run's Files and Bytes, and -PassThru returned it, but nothing was stored.
+            WriteError(new ErrorRecord(new InvalidOperationException(
+                $"'{ScanTools.Hosting.DisplayText.Escape(record.FullName)}' is a file of the catalog this command writes; ScanTools never records its own catalog, which changes with every commit. Record it into another catalog."),
+                "OwnCatalogFile", ErrorCategory.InvalidOperation, item));
+            return;
+        }
         try
         {
             recorder.Add(record);
@@ -122,6 +130,16 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         {
             WriteObject(record);
         }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is the catalog being written or one of its side files (-wal, -shm, locks).</summary>
+    private bool IsOwnCatalogFile(string path)
+    {
+        if (_catalog is null || ScanTools.Remote.RemoteCatalogAddress.IsRemote(_catalog.Path))
+        {
+            return false;
+        }
+        return CatalogFileGuard.IsFileOfCatalog(_catalog.Path, path);
     }
 
     /// <summary>Records the catalog refused to store become non-terminating errors (they are stored as error items).</summary>

@@ -91,6 +91,19 @@ Describe 'Write-Finding' {
             @(Get-Finding -Database $db).FullName | Should -Be @($someFile)
         }
 
+        It 'refuses the catalog it writes and its side files as OwnCatalogFile, counting and returning nothing for them' {
+            $db = New-CatalogPath -Directory $catalogs
+            $null = $someFile | Write-Finding -Database $db
+
+            $out = @($db, "$db-wal", $someFile | Write-Finding -Database $db -PassThru -ErrorVariable own -ErrorAction SilentlyContinue)
+
+            @($out | Where-Object { $_ -is [ScanTools.Scanning.FileRecord] }).FullName | Should -Be @($someFile) -Because '-PassThru returned the catalog it never stored'
+            @($own | Where-Object FullyQualifiedErrorId -Like 'OwnCatalogFile,*').Count | Should -BeGreaterOrEqual 1
+            "$($own[0])" | Should -BeLike '*never records its own catalog*'
+            (Get-ScanRun -Database $db -Last 1).Files | Should -Be 1 -Because 'the run counted a file it did not store'
+            @(Get-Finding -Database $db).FullName | Should -Be @($someFile)
+        }
+
         It 'copies findings from another catalog as recorded, even for files gone from disk' {
             $copyRoot = New-TestDirectory -Parent $trees
             $null = New-TestTree -Path $copyRoot -Folders 1 -FilesPerFolder 3

@@ -74,6 +74,18 @@ public static class CatalogFileGuard
         return null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> is the catalog <paramref name="catalogPath"/> or one of its side files (-wal, -shm,
+    /// -journal, its locks), names compared as the file system compares them, links resolved.
+    /// </summary>
+    public static bool IsFileOfCatalog(string catalogPath, string path)
+    {
+        string key = Platform.CanonicalPath.KeyOf(Platform.CanonicalPath.Resolve(path));
+        string catalog = Platform.CanonicalPath.Resolve(catalogPath);
+        return CatalogFiles.CompanionSuffixes.Prepend(string.Empty)
+            .Any(suffix => string.Equals(key, Platform.CanonicalPath.KeyOf(catalog + suffix), StringComparison.Ordinal));
+    }
+
     /// <summary>True when <paramref name="path"/> is a regular file with a SQLite header that carries ScanTools' application id.</summary>
     public static bool IsCatalogFile(string path)
     {
