@@ -298,6 +298,32 @@ public abstract class CatalogReadCommand : CatalogCommand
         return foreign;
     }
 
+    /// <summary>
+    /// True, after writing the non-terminating error ObjectFromOtherCatalog, when the piped object gave this command its
+    /// run id (-ScanId) and no path, and comes from another catalog than the -Database on the command line: its id names
+    /// another run there (a run of catalog A piped with -Database B listed B's run of that number, without a word). Piped
+    /// files are paths, which any catalog can be asked about.
+    /// </summary>
+    protected bool PipedRunOfOtherCatalog(PSObject? input, params string[] pathParameters)
+    {
+        if (!FromPipeline("ScanId") || pathParameters.Any(FromPipeline) || FromPipeline(nameof(Database))
+            || !MyInvocation.BoundParameters.ContainsKey(nameof(Database))
+            || input?.Properties["Database"]?.Value is not string { Length: > 0 } itsCatalog)
+        {
+            return false;
+        }
+        string here = ResolveCatalog().Path;
+        if (string.Equals(ScanTools.Platform.CanonicalPath.KeyOf(ScanTools.Platform.CanonicalPath.Resolve(itsCatalog)),
+            ScanTools.Platform.CanonicalPath.KeyOf(here), StringComparison.Ordinal))
+        {
+            return false;
+        }
+        WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
+            $"The piped {DisplayText.Escape(input.BaseObject.GetType().Name)} comes from the catalog '{itsCatalog}', not from -Database '{here}'; its run would name another run there. Leave out -Database to read each object's own catalog."),
+            "ObjectFromOtherCatalog", input));
+        return true;
+    }
+
     /// <summary>Whether the current piped object, not the command line, gave this parameter its value.</summary>
     protected bool FromPipeline(string parameter) =>
         MyInvocation.BoundParameters.ContainsKey(parameter) && _commandLine is not null && !_commandLine.Contains(parameter);

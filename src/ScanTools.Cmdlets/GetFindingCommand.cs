@@ -161,17 +161,8 @@ public sealed class GetFindingCommand : CatalogReadCommand
             return;
         }
         _pipedRule = null;
-        if (FromPipeline(nameof(ScanId)) && !FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath))
-            && !FromPipeline(nameof(Database)) && MyInvocation.BoundParameters.ContainsKey(nameof(Database))
-            && InputObject?.Properties["Database"]?.Value is string { Length: > 0 } itsCatalog
-            && !string.Equals(ScanTools.Platform.CanonicalPath.KeyOf(ScanTools.Platform.CanonicalPath.Resolve(itsCatalog)),
-                ScanTools.Platform.CanonicalPath.KeyOf(ResolveCatalog().Path), StringComparison.Ordinal))
+        if (PipedRunOfOtherCatalog(InputObject, nameof(Path), nameof(LiteralPath)))
         {
-            // A run's id means another run in another catalog: a run of catalog A piped with -Database B listed B's run of
-            // that number, without a word. (Piped files are paths, which any catalog can be asked about.)
-            WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
-                $"The piped {ScanTools.Hosting.DisplayText.Escape(InputObject.BaseObject.GetType().Name)} comes from the catalog '{itsCatalog}', not from -Database '{ResolveCatalog().Path}'; its run would name another run there. Leave out -Database to read each object's own catalog."),
-                "ObjectFromOtherCatalog", InputObject));
             return;
         }
         if (FromPipeline(nameof(InputObject)) && InputObject!.BaseObject is ScanTools.Rules.ScanRule rule)

@@ -83,15 +83,8 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
         var bound = MyInvocation.BoundParameters;
         string[] rules = Rule;
         string[]? pipedPath = null;
-        if (FromPipeline(nameof(ScanId)) && !FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(Database))
-            && bound.ContainsKey(nameof(Database)) && InputObject?.Properties["Database"]?.Value is string { Length: > 0 } itsCatalog
-            && !string.Equals(ScanTools.Platform.CanonicalPath.KeyOf(ScanTools.Platform.CanonicalPath.Resolve(itsCatalog)),
-                ScanTools.Platform.CanonicalPath.KeyOf(ResolveCatalog().Path), StringComparison.Ordinal))
+        if (PipedRunOfOtherCatalog(InputObject, nameof(LiteralPath)))
         {
-            // As in Get-Finding: a run's id names another run in another catalog; it listed that run's findings.
-            WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
-                $"The piped {ScanTools.Hosting.DisplayText.Escape(InputObject.BaseObject.GetType().Name)} comes from the catalog '{itsCatalog}', not from -Database '{ResolveCatalog().Path}'; its run would name another run there. Leave out -Database to read each object's own catalog."),
-                "ObjectFromOtherCatalog", InputObject));
             return;
         }
         if (FromPipeline(nameof(InputObject)))
