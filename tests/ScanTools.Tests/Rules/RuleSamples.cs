@@ -43,7 +43,9 @@ public static class RuleSamples
         Add("slack-token", "SLACK_BOT_TOKEN=", "xoxb-" + Random(r, "0123456789", 11) + "-" + Random(r, Alnum, 24), "", "SLACK_BOT_TOKEN=xoxb-123");
         Add("slack-webhook-url", "url = https://hooks.slack.com/services/", "T" + Random(r, Upper, 8) + "/B" + Random(r, Upper, 8) + "/" + Random(r, Alnum, 24), "", "url = https://hooks.slack.com/services/");
         Add("jwt", "Authorization: Bearer ", "eyJ" + Random(r, Url64, 20) + ".eyJ" + Random(r, Url64, 40) + "." + Random(r, Url64, 43), "", "Authorization: Bearer eyJhbGciOi");
-        Add("connection-string-password", "Server=db1;Database=app;User Id=sa;Password=", Random(r, Alnum + "!#%", 14), ";", "Server=db1;User Id=sa;Password=abc;");
+        // The first character a letter or digit: the rule leaves out values that begin with '!' (a YAML tag, a negation) or
+        // '%NAME%' (a variable), and the seed is the id's hash, which .NET changes from run to run, so 1 run in about 40 failed.
+        Add("connection-string-password", "Server=db1;Database=app;User Id=sa;Password=", Random(r, Alnum, 1) + Random(r, Alnum + "!#%", 13), ";", "Server=db1;User Id=sa;Password=abc;");
         Add("url-password", "DATABASE_URL=postgres://admin:", Random(r, Alnum, 16), "@db.example.com:5432/app", "HOMEPAGE=https://example.com/user/admin");
         return d;
     }
