@@ -324,6 +324,20 @@ public abstract class CatalogReadCommand : CatalogCommand
         return true;
     }
 
+    /// <summary>The non-terminating error EmptyPathPiped: '' or $null piped (a blank line of a list), which names no file.</summary>
+    protected void WriteEmptyPathPiped(PSObject? input) =>
+        WriteError(ErrorRecords.ForBadArgument(new ArgumentException("An empty path (or $null) came through the pipeline; it names no file, so it was skipped. Leave blank lines out of the list."),
+            "EmptyPathPiped", input));
+
+    /// <summary>
+    /// The -Rule filter for a rule piped in (Get-ScanRule | ...): that rule alone, its id escaped as a pattern; null when
+    /// <paramref name="rules"/> (the -Rule given) names other rules only, so that no finding is of both.
+    /// </summary>
+    protected static string[]? RuleFilterFor(ScanTools.Rules.ScanRule piped, string[] rules) =>
+        rules.Length > 0 && !rules.Any(p => new ScanTools.Matching.WildcardPattern(p, ignoreCase: true).IsMatch(piped.Id))
+            ? null
+            : new[] { ScanTools.Matching.WildcardPattern.Escape(piped.Id) };
+
     /// <summary>Whether the current piped object, not the command line, gave this parameter its value.</summary>
     protected bool FromPipeline(string parameter) =>
         MyInvocation.BoundParameters.ContainsKey(parameter) && _commandLine is not null && !_commandLine.Contains(parameter);

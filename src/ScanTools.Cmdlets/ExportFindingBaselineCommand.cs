@@ -50,7 +50,9 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
         }
         catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
         {
-            return ex.Message.Replace($"'{path}' ", string.Empty, StringComparison.Ordinal).Replace($"'{path}': ", string.Empty, StringComparison.Ordinal);
+            // Phrased to follow "is not a baseline this ScanTools reads (": "it is ..." or the reason itself, no closing stop.
+            string why = ex.Message.Replace($"'{path}' ", string.Empty, StringComparison.Ordinal).Replace($"'{path}': ", string.Empty, StringComparison.Ordinal);
+            return (why.StartsWith("is ", StringComparison.Ordinal) ? "it " : string.Empty) + why.TrimEnd('.');
         }
     }
 
@@ -82,7 +84,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
         {
             // Said before anything is read under the lock, with what to do: InvalidBaseline alone named the fault only.
             WriteError(new ErrorRecord(new IOException(
-                $"'{path}' is not a baseline this ScanTools reads ({(notOne.StartsWith("is ", StringComparison.Ordinal) ? "it " : string.Empty)}{notOne.TrimEnd('.')}), so nothing was added to it. Give -Path a baseline that Export-FindingBaseline wrote, or a new file; to replace this file with a new baseline, leave out -Append and add -Force."),
+                $"'{path}' is not a baseline this ScanTools reads ({notOne}), so nothing was added to it. Give -Path a baseline that Export-FindingBaseline wrote, or a new file; to replace this file with a new baseline, leave out -Append and add -Force."),
                 "FileIsNotBaseline", ErrorCategory.InvalidData, Path));
             return;
         }
@@ -91,7 +93,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
             // A rules file or a report given as -Path by mistake was replaced without a word (Export-FindingMatch refuses the reverse).
             // Why it is not one is said: a baseline of a newer version is not "not a baseline".
             WriteError(new ErrorRecord(new IOException(
-                $"'{path}' is not a baseline this ScanTools reads ({(why.StartsWith("is ", StringComparison.Ordinal) ? "it " : string.Empty)}{why.TrimEnd('.')}), so it was left as it is. Give the path of a baseline (or of a new file), or add -Force to replace it."),
+                $"'{path}' is not a baseline this ScanTools reads ({why}), so it was left as it is. Give the path of a baseline (or of a new file), or add -Force to replace it."),
                 "FileIsNotBaseline", ErrorCategory.ResourceExists, Path));
             return;
         }

@@ -12,7 +12,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
-    private string? _pipedRule;
+    private string[]? _pipedRule; // the -Rule filter of a piped rule (RuleFilterFor)
 
     /// <summary>Full-path wildcards; a path without wildcards means that file or everything under that folder.</summary>
     [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
@@ -133,7 +133,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
         return new ScanTools.Rules.FindingMatchQuery
         {
             // A piped rule narrows the findings to its own (ProcessRecord skips it when -Rule names other rules).
-            Rule = _pipedRule is null ? Rule : new[] { ScanTools.Matching.WildcardPattern.Escape(_pipedRule) },
+            Rule = _pipedRule ?? Rule,
             Severity = Severity,
             MinimumSeverity = bound.ContainsKey(nameof(MinimumSeverity)) ? MinimumSeverity : null,
             Baseline = RuleSupport.LoadBaseline(this, Baseline),
@@ -156,8 +156,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
         {
             // No filter at all would follow: '' or $null piped (a blank line of a list) returned every file of the
             // catalog, which a Remove-Item after the pipe would delete.
-            WriteError(ErrorRecords.ForBadArgument(new ArgumentException("An empty path (or $null) came through the pipeline; it names no file, so it was skipped. Leave blank lines out of the list."),
-                "EmptyPathPiped", InputObject));
+            WriteEmptyPathPiped(InputObject);
             return;
         }
         _pipedRule = null;
@@ -169,10 +168,10 @@ public sealed class GetFindingCommand : CatalogReadCommand
         {
             // Get-ScanRule | Get-Finding: the files with open findings of that rule. Its Path is a list of the rule's
             // own globs (often empty, which failed -Path's validation), never a path of files to list.
-            _pipedRule = rule.Id;
+            _pipedRule = RuleFilterFor(rule, Rule);
             literal = Array.Empty<string>();
             wildcards = Array.Empty<string>();
-            if (Rule.Length > 0 && !Rule.Any(p => new ScanTools.Matching.WildcardPattern(p, ignoreCase: true).IsMatch(rule.Id)))
+            if (_pipedRule is null)
             {
                 return; // -Rule names other rules: no finding is of both
             }

@@ -93,16 +93,15 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
             {
                 case ScanTools.Rules.ScanRule piped:
                     // Get-ScanRule -Id github-token | Get-FindingMatch: its findings. It could not be bound at all.
-                    if (Rule.Length > 0 && !Rule.Any(p => new ScanTools.Matching.WildcardPattern(p, ignoreCase: true).IsMatch(piped.Id)))
+                    if (RuleFilterFor(piped, Rule) is not string[] own)
                     {
                         return; // -Rule names other rules: no finding is of both
                     }
-                    rules = new[] { ScanTools.Matching.WildcardPattern.Escape(piped.Id) };
+                    rules = own;
                     break;
                 case null:
                 case string text when string.IsNullOrWhiteSpace(text):
-                    WriteError(ErrorRecords.ForBadArgument(new ArgumentException("An empty path (or $null) came through the pipeline; it names no file, so it was skipped. Leave blank lines out of the list."),
-                        "EmptyPathPiped", InputObject));
+                    WriteEmptyPathPiped(InputObject);
                     return;
                 case string text:
                     pipedPath = new[] { text }; // a line of a list of paths, as Get-Finding takes it

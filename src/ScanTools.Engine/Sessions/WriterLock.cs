@@ -38,9 +38,7 @@ internal sealed partial class WriterLock : IDisposable
     public static WriterLock? TryAcquire(string catalogPath)
     {
         string path = PathFor(catalogPath);
-        if (!OperatingSystem.IsWindows() && !File.Exists(path) && File.Exists(catalogPath)
-            && (File.GetUnixFileMode(catalogPath) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0
-            && Storage.CatalogFiles.UnwritableCatalog(catalogPath) is string readOnly)
+        if (!File.Exists(path) && Storage.CatalogFiles.NoOneMayWrite(catalogPath) && Storage.CatalogFiles.UnwritableCatalog(catalogPath) is string readOnly)
         {
             // A catalog whose mode lets no one write it (chmod 444) is refused before the lock file is made: a failed write
             // left one beside a read-only backup, which made it look like a working catalog that Backup-ScanCatalog -Force

@@ -59,14 +59,18 @@ internal static partial class CatalogFiles
         }
     }
 
+    /// <summary>Whether <paramref name="path"/> is an existing file whose mode lets no one write it (chmod 444). Unix only.</summary>
+    public static bool NoOneMayWrite(string path) =>
+        !OperatingSystem.IsWindows() && File.Exists(path)
+        && (File.GetUnixFileMode(path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
+
     /// <summary>
     /// Why this account cannot write the catalog file itself, as the end of a sentence that says what to
     /// do; null when it can (or the file does not exist yet).
     /// </summary>
     public static string? UnwritableCatalog(string catalog)
     {
-        if (!OperatingSystem.IsWindows() && File.Exists(catalog) && Sessions.Ipc.UnixUser.EffectiveUserId == 0
-            && (File.GetUnixFileMode(catalog) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
+        if (NoOneMayWrite(catalog) && Sessions.Ipc.UnixUser.EffectiveUserId == 0)
         {
             // Root may write any file, so chmod 444, an admin's way of freezing a catalog, was ignored and a scan added its run.
             return $"the catalog file itself is read-only (mode {ModeOf(catalog)}). Root could write it anyway, but ScanTools keeps to the mode: make it writable (chmod u+w '{catalog}') to scan into it, or choose another -Database.";
