@@ -314,7 +314,7 @@ public abstract class CatalogReadCommand : CatalogCommand
         }
         string here = ResolveCatalog().Path;
         if (string.Equals(ScanTools.Platform.CanonicalPath.KeyOf(ScanTools.Platform.CanonicalPath.Resolve(itsCatalog)),
-            ScanTools.Platform.CanonicalPath.KeyOf(here), StringComparison.Ordinal))
+            ScanTools.Platform.CanonicalPath.KeyOf(ScanTools.Platform.CanonicalPath.Resolve(here)), StringComparison.Ordinal))
         {
             return false;
         }

@@ -759,6 +759,12 @@ Describe 'Get-Finding' {
             $foreign[0].FullyQualifiedErrorId | Should -Be "ObjectFromOtherCatalog,$cmdlet"
             "$($foreign[0])" | Should -BeLike "*comes from the catalog '$other'*Leave out -Database*"
             @($run | Get-Finding).Count | Should -BeGreaterThan 0
+            if (-not $IsWindows) {
+                $link = Join-Path $catalogs 'link-to-other.db'
+                $null = New-Item -ItemType SymbolicLink -Path $link -Target $other
+                @($run | Get-Finding -Database $link -ErrorVariable throughLink).Count | Should -Be @($run | Get-Finding).Count
+                $throughLink | Should -BeNullOrEmpty -Because 'a link to the same catalog is the same catalog'
+            }
             @(Get-Finding -Database $other -LiteralPath $alpha | Get-Finding -Database $db).FullName | Should -Be @($alpha) -Because 'a path can be asked of any catalog'
         }
 

@@ -332,6 +332,25 @@ Describe 'Get-ScanChange' {
             $foreignErrors[0].FullyQualifiedErrorId | Should -Be 'ObjectFromOtherCatalog,ScanTools.Commands.GetScanErrorCommand'
         }
 
+        It 'finds a file renamed and then removed by the path it had at the reference run' {
+            $tree = New-TestDirectory -Parent $TestDrive -Name 'renamed-then-removed'
+            $null = New-Item -ItemType Directory -Path (Join-Path $tree 'dir1')
+            'a' | Set-Content -LiteralPath (Join-Path $tree 'a.txt')
+            'b' | Set-Content -LiteralPath (Join-Path $tree 'dir1/b.txt')
+            $rdb = Join-Path $TestDrive 'renamed-then-removed.db'
+            $r1 = Start-Scan -Path $tree -Database $rdb
+            Rename-Item -LiteralPath (Join-Path $tree 'a.txt') -NewName 'a2.txt'
+            Rename-Item -LiteralPath (Join-Path $tree 'dir1') -NewName 'dir2'
+            $null = Start-Scan -Path $tree -Database $rdb
+            Remove-Item -LiteralPath (Join-Path $tree 'a2.txt'), (Join-Path $tree 'dir2/b.txt')
+            $r3 = Start-Scan -Path $tree -Database $rdb
+            $real = Get-RealPath $tree
+
+            @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path (Join-Path $tree 'a.txt')).FullName | Should -Be @("$real/a.txt") -Because 'a filter matches either end, not the path in between'
+            @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Name 'a.txt').ChangeType | Should -Be @('Removed')
+            @(Get-ScanChange -Database $rdb -ReferenceRun $r1.Id -DifferenceRun $r3.Id -Path (Join-Path $tree 'dir1')).FullName | Should -Be @("$real/dir1/b.txt")
+        }
+
         It 'refuses two ways of choosing runs at once' {
             { Get-ScanChange -Database $db -ScanId 1 -ReferenceRun 1 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }

@@ -563,7 +563,9 @@ public sealed partial class CatalogReader
             yield return last;
         }
 
-        bool Selected(ScanChange c, bool matched) => matched || (origins is not null && c.OldFullName is string from && origins.Contains(from));
+        // A file renamed and then removed is reported at its origin, which the filter may match where its later path does not.
+        bool Selected(ScanChange c, bool matched) => matched || (origins is not null
+            && ((c.OldFullName is string from && origins.Contains(from)) || (c.ChangeType == ScanChangeType.Removed && origins.Contains(c.FullName))));
     }
 
     /// <summary>The size and last-write time a file had after <paramref name="run"/>, as a past run's folder sizes read them.</summary>
