@@ -17,7 +17,7 @@ if (args.Length >= 3 && args[0] == "--child-scan")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | scale (10,000,000 files; only when asked) | writes | scan | index | ignore | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | limit (walk and first scan only, quickly) | scale (10,000,000 files; only when asked) | writes | scan | index | ignore | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -67,6 +67,37 @@ double naive = Results.Median(Enumerable.Range(0, runs).Select(_ => WriteBenchma
 results.Add("naive_threads", naive, "rows/s", "8 threads, a connection each, autocommit");
 results.Add("session_vs_seed", session / seed, "ratio", "");
 results.Add("session_vs_naive", session / naive, "ratio", "");
+}
+
+// --- Only issue 14's headline figure, quickly: the bare walk and the first scan interleaved (5 each), with what .NET's
+// garbage collector paused the process for during the scans. For trying a change to the writer; `--only scan` is the full set.
+if (only == "limit")
+{
+string tree = ScanBenchmarks.EnsureTree(work, treeFiles, 2_000);
+string scanDb = Path.Combine(work, "scan.db");
+for (int w = 0; w < 3; w++)
+{
+    ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: true);
+}
+var walks = new List<double>();
+var scans = new List<double>();
+var pauses = new List<double>();
+var gen2 = new List<double>();
+for (int i = 0; i < 5; i++)
+{
+    walks.Add(ScanBenchmarks.WalkOnlySeconds(tree).Seconds);
+    TimeSpan paused = GC.GetTotalPauseDuration();
+    int collected = GC.CollectionCount(2);
+    scans.Add(ScanBenchmarks.EngineScanSeconds(scanDb, tree, fresh: true));
+    pauses.Add((GC.GetTotalPauseDuration() - paused).TotalSeconds);
+    gen2.Add(GC.CollectionCount(2) - collected);
+}
+double walk = Results.Median(walks);
+results.Add("walk_only_s", walk, "s", "the engine's walker with a sink that drops every record");
+results.Add("scan_engine_s", Results.Median(scans), "s", $"{treeFiles:N0} files, first scan");
+results.Add("scan_vs_walk_limit", Results.Median(scans) / walk, "ratio", "target <= 1.25 (issue 14)");
+results.Add("scan_gc_pause_s", Results.Median(pauses), "s", "time .NET's collector paused the process during one scan");
+results.Add("scan_gen2_collections", Results.Median(gen2), "count", "full collections during one scan");
 }
 
 // --- Scans: engine against find | sqlite3 on one generated tree, warm cache.
