@@ -314,7 +314,8 @@ public abstract class CatalogReadCommand : CatalogCommand
         }
         string here = ResolveCatalog().Path;
         if (string.Equals(ScanTools.Platform.CanonicalPath.KeyOf(ScanTools.Platform.CanonicalPath.Resolve(itsCatalog)),
-            ScanTools.Platform.CanonicalPath.KeyOf(ScanTools.Platform.CanonicalPath.Resolve(here)), StringComparison.Ordinal))
+            ScanTools.Platform.CanonicalPath.KeyOf(ScanTools.Platform.CanonicalPath.Resolve(here)), StringComparison.Ordinal)
+            || HoldsPipedRun(here, input))
         {
             return false;
         }
@@ -322,6 +323,28 @@ public abstract class CatalogReadCommand : CatalogCommand
             $"The piped {DisplayText.Escape(input.BaseObject.GetType().Name)} comes from the catalog '{itsCatalog}', not from -Database '{here}'; its run would name another run there. Leave out -Database to read each object's own catalog."),
             "ObjectFromOtherCatalog", input));
         return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="catalog"/> holds the piped run itself: a run (its Id and RunKey) that this catalog records under
+    /// the same id and key, as a backup copy (Backup-ScanCatalog) or a copy made with cp does. False for anything else, and
+    /// when the catalog cannot be read (the query that follows says why).
+    /// </summary>
+    private static bool HoldsPipedRun(string catalog, PSObject input)
+    {
+        if (input.BaseObject is not ScanRun { Id: > 0 } run || ScanTools.Remote.RemoteCatalogAddress.IsRemote(catalog))
+        {
+            return false;
+        }
+        try
+        {
+            using CatalogReader reader = CatalogReader.Open(catalog);
+            return reader.GetScanRuns(new ScanRunQuery { Id = new[] { run.Id } }).Any(r => r.RunKey == run.RunKey);
+        }
+        catch (CatalogException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The non-terminating error EmptyPathPiped: '' or $null piped (a blank line of a list), which names no file.</summary>

@@ -768,6 +768,23 @@ Describe 'Get-Finding' {
             @(Get-Finding -Database $other -LiteralPath $alpha | Get-Finding -Database $db).FullName | Should -Be @($alpha) -Because 'a path can be asked of any catalog'
         }
 
+        It 'takes a run piped with -Database naming a backup of its catalog, which holds the same run' {
+            $original = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $docs -Database $original
+            $copy = New-CatalogPath -Directory $catalogs
+            $null = Backup-ScanCatalog -Database $original -Destination $copy
+            $run = Get-ScanRun -Database $original -Last 1
+
+            $fromCopy = @($run | Get-Finding -Database $copy -ErrorVariable refused)
+
+            $refused | Should -BeNullOrEmpty -Because 'the backup holds the same run: the same id and RunKey'
+            Join-Sorted $fromCopy.FullName | Should -Be (Join-Sorted @($run | Get-Finding).FullName)
+            $fromCopy.Count | Should -BeGreaterThan 0
+            $matched = @($run | Get-FindingMatch -Database $copy -ErrorVariable refusedMatches)
+            $refusedMatches | Should -BeNullOrEmpty
+            $matched.Count | Should -Be @($run | Get-FindingMatch).Count
+        }
+
         It 'reports a missing catalog as CatalogNotFound and does not create it' {
             $missing = New-CatalogPath -Directory $catalogs
 
