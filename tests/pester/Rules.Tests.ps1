@@ -278,13 +278,17 @@ Describe 'Start-Scan -Rule: planted secrets' {
         $passwordSecret = Get-RandomText $alphaNumeric ([System.Security.Cryptography.RandomNumberGenerator]::GetInt32(8, 25))
         $planted.password = Write-Planted -Path (Join-Path $root 'app/db.conf') -Before 'Server=db1;Database=orders;User Id=app;Password=' -Secret $passwordSecret -After ";`n"
 
+        # A PuTTY key as puttygen writes it on Windows (CRLF): its private lines are the secret.
+        $ppkLines = @((Get-RandomText $alphaNumeric 64), (Get-RandomText $alphaNumeric 24))
+        $planted.ppk = Write-Planted -Path (Join-Path $root 'keys/admin.ppk') -Before ("PuTTY-User-Key-File-3: ssh-ed25519`r`nEncryption: none`r`nComment: admin`r`nPublic-Lines: 1`r`n" + (Get-RandomText $alphaNumeric 64) + "`r`nPrivate-Lines: 2`r`n") -Secret ($ppkLines -join "`r`n") -After ("`r`nPrivate-MAC: " + ('0' * 64) + "`r`n")
+
         # Binary: a NUL byte within the first 8,000 bytes (here at index 7999), the key before it.
         $binaryKey = New-AwsKeyId
         $binaryPath = Join-Path $root 'data/blob.bin'
         [IO.File]::WriteAllText($binaryPath, 'key ' + $binaryKey + ' ' + ('y' * (7999 - 4 - 20 - 1)) + "`0" + 'more')
         $clean = New-TestFile -Path (Join-Path $root 'app/readme.txt') -Content 'nothing to see here'
 
-        $secrets = @($planted.Values.Secret) + $binaryKey
+        $secrets = @($planted.Values.Secret) + $binaryKey + $ppkLines
         $db = New-CatalogPath -Directory $catalogs
         $passThru = @(Start-Scan -Path $root -Rule * -Database $db -PassThru)
         $run = $passThru[-1]
@@ -312,6 +316,19 @@ Describe 'Start-Scan -Rule: planted secrets' {
         $found[0].FirstScanId | Should -Be $run.Id
         $found[0].LastScanId | Should -Be $run.Id
         $found[0].Fingerprint | Should -Match '^[0-9a-f]{32}$'
+    }
+
+    It 'finds a PuTTY private key file, its header as the place and its private lines as the secret' {
+        $found = @($all | Where-Object { $_.FullName -eq $planted.ppk.Path })
+
+        $found | Should -HaveCount 1
+        $found[0].RuleId | Should -Be 'putty-private-key'
+        $found[0].Severity | Should -Be 'Critical'
+        $found[0].Line | Should -Be 1
+        $found[0].Excerpt | Should -BeLike 'PuTTY-User-Key-File-3: ssh-ed25519 Encryption: none*' -Because 'the key type and its encryption say what was found'
+        foreach ($line in $ppkLines) {
+            $found[0].Excerpt.Contains($line.Substring(0, 5)) | Should -BeFalse
+        }
     }
 
     It 'shows at most 4 leading characters of a secret, and no more than a quarter of it' {

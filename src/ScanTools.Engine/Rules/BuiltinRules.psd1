@@ -28,6 +28,18 @@
             Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?>(?:\s|\\n|\\r)*)(?<secret>(?:(?!-----)[A-Za-z0-9+/=:,\s\\-]){31,20000}?[A-Za-z0-9+/=])(?>(?:\s|\\n|\\r)*)-----END'
         }
         @{
+            Id          = 'putty-private-key'
+            Description = 'A PuTTY private key file (.ppk), encrypted or not'
+            Severity    = 'Critical'
+            Keywords    = 'PuTTY-User-Key-File-'
+            # The format PuTTY documents (puttygen, "PPK file format", versions 2 and 3): a header line, then Encryption,
+            # Comment, Public-Lines and its lines (and, in version 3, the key derivation's lines), then Private-Lines: N
+            # and the private key's base64 lines, which are the secret. The lines between header and Private-Lines stop at
+            # another header, so a file of headers without a key costs one pass. Each private line is a whole line: the
+            # Private-MAC line after them is not part of the key.
+            Pattern     = 'PuTTY-User-Key-File-[23]: [^\r\n]{1,100}\r?\n(?:(?!PuTTY-User-Key-File-)[^\r\n]{0,1000}\r?\n){1,400}?Private-Lines: ?[0-9]{1,4}\r?\n(?<secret>[A-Za-z0-9+/=]{4,128}(?![^\r\n])(?:\r?\n[A-Za-z0-9+/=]{4,128}(?![^\r\n])){0,400})'
+        }
+        @{
             Id          = 'aws-access-key-id'
             Description = 'An AWS access key id'
             Severity    = 'High'
