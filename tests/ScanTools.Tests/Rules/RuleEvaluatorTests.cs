@@ -147,6 +147,36 @@ public sealed class RuleEvaluatorTests
         Assert.Contains(matches, m => m.Fingerprint == RuleEvaluator.Fingerprint(rule, "/srv/app/repeats.txt", secret ?? body));
     }
 
+    /// <summary>The ways scripts hand a literal to ConvertTo-SecureString -AsPlainText, and the ways that hold no secret.</summary>
+    [Theory]
+    [InlineData("$c = ConvertTo-SecureString 'Abc123xyz!' -AsPlainText -Force", "Abc123xyz!")]
+    [InlineData("$c = ConvertTo-SecureString -AsPlainText -Force -String \"S3cr3tValue\"", "S3cr3tValue")]
+    [InlineData("$c = ConvertTo-SecureString -Force -AsPlainText 'Tw0Switches'", "Tw0Switches")]
+    [InlineData("'PipeSecret9' | ConvertTo-SecureString -AsPlainText -Force", "PipeSecret9")]
+    [InlineData("$p = convertto-securestring \"Lower9case\" -asplaintext -force", "Lower9case")]
+    [InlineData("New-Object PSCredential('svc', (ConvertTo-SecureString -String 'Nested#42' -AsPlainText -Force))", "Nested#42")]
+    [InlineData("ConvertTo-SecureString $env:PASS -AsPlainText -Force", null)]
+    [InlineData("ConvertTo-SecureString \"$pw\" -AsPlainText -Force", null)]
+    [InlineData("ConvertTo-SecureString '01000000d08c9ddf0115d1118c7a00c04fc297eb' -Key $key", null)] // an encrypted standard string
+    [InlineData("'PipedEncrypted1' | ConvertTo-SecureString -Key $k", null)]
+    [InlineData("ConvertTo-SecureString 'changeme' -AsPlainText -Force", null)]
+    [InlineData("ConvertTo-SecureString '<password>' -AsPlainText -Force", null)]
+    [InlineData("ConvertTo-SecureString 'Abc123xyz!'\n-AsPlainText -Force", null)] // -AsPlainText on another line: not this command's
+    public void ConvertTo_SecureString_with_a_literal_and_AsPlainText_is_a_finding(string line, string? secret)
+    {
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { "convertto-securestring-plaintext" }), "/srv/deploy/deploy.ps1", Encoding.UTF8.GetBytes("# deploy\n" + line + "\n"));
+        Assert.Empty(problems);
+        if (secret is null)
+        {
+            Assert.Empty(matches);
+            return;
+        }
+        RuleMatch m = Assert.Single(matches);
+        Assert.Equal(RuleEvaluator.Fingerprint("convertto-securestring-plaintext", "/srv/deploy/deploy.ps1", secret), m.Fingerprint);
+        Assert.Equal(2, m.Line);
+        Assert.DoesNotContain(secret, m.Excerpt!, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("db_password=\nusername=admin_account\n")]
     [InlineData("password=      \n   next line of text\n")]

@@ -50,6 +50,7 @@ public static class RuleSamples
         // The first character a letter or digit: the rule leaves out values that begin with '!' (a YAML tag, a negation) or
         // '%NAME%' (a variable), and the seed is the id's hash, which .NET changes from run to run, so 1 run in about 40 failed.
         Add("connection-string-password", "Server=db1;Database=app;User Id=sa;Password=", Random(r, Alnum, 1) + Random(r, Alnum + "!#%", 13), ";", "Server=db1;User Id=sa;Password=abc;");
+        Add("convertto-securestring-plaintext", "$credential = ConvertTo-SecureString '", Random(r, Alnum, 1) + Random(r, Alnum + "!#%@", 13), "' -AsPlainText -Force", "$credential = ConvertTo-SecureString $env:SERVICE_PASSWORD -AsPlainText -Force");
         Add("url-password", "DATABASE_URL=postgres://admin:", Random(r, Alnum, 16), "@db.example.com:5432/app", "HOMEPAGE=https://example.com/user/admin");
         return d;
     }
