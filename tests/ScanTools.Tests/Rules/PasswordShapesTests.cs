@@ -69,10 +69,21 @@ public sealed class PasswordShapesTests
         { "<parameter name=\"password\">ShapeA42xyz</parameter>", "ShapeA42xyz" },
         { "password = \"ShapeA43 with spaces\"", "ShapeA43 with spaces" },
         { "password=Sh@pe#A44!xyz$", "Sh@pe#A44!xyz$" },
+        // Helper 55: a quoted value is never a YAML tag, so '!' may begin it; '&' inside an unquoted value is part of it
+        // unless a query parameter (&next=) or an entity (&amp;) follows.
+        { "  \"p1_password\": \"!ShapeA45xyz\"", "!ShapeA45xyz" },
+        { "db_password: '!ShapeA46xyz'", "!ShapeA46xyz" },
+        { "{ \"Db\": \"Server=s;User Id=sa;Password=P&ShapeA47xyz;\" }", "P&ShapeA47xyz" },
+        { "Password=Tr0ub&ShapeA48;", "Tr0ub&ShapeA48" },
+        { "P3_PASSWORD=a&ShapeA49xyz", "a&ShapeA49xyz" },
+        { "https://svc/login?user=admin&password=ShapeA50xyz&next=/home", "ShapeA50xyz" },
+        { "<add name=\"Db\" connectionString=\"Server=s;Password=ShapeA51xyz&amp;x=1\" />", "ShapeA51xyz" },
     };
 
     public static readonly TheoryData<string> NotFound = new()
     {
+        "db_password: !vault |",
+        "password: !Ref DbPasswordParameter",
         "  cvs://:pserver:anoncvs@sources.redhat.com:/cvs/src",
         "ALTER LOGIN sa WITH PASSWORD = @newPassword;", // helper 48: SQL and bind variables, PowerShell's $env:, calls with ::, await
         "CREATE LOGIN app WITH PASSWORD = @pwd",
