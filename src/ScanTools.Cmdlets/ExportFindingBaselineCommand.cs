@@ -32,7 +32,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Append { get; set; }
 
-    /// <summary>Replace a baseline that lists findings even when none came through the pipeline (empty it), or a file that is not a baseline.</summary>
+    /// <summary>Replace a baseline that lists findings even when none came through the pipeline (empty it), a file that is not a baseline, or a read-only baseline (which keeps its mode).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -96,6 +96,12 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
                 $"'{path}' is not a baseline this ScanTools reads ({why}), so it was left as it is. Give the path of a baseline (or of a new file), or add -Force to replace it."),
                 "FileIsNotBaseline", ErrorCategory.ResourceExists, Path));
             return;
+        }
+        if (!Force && ScanTools.Platform.ReplacedFile.IsReadOnly(path))
+        {
+            // A read-only baseline is someone's decision to freeze it: replaced or added to only with -Force (it keeps its mode).
+            ThrowTerminatingError(new ErrorRecord(new IOException(ScanTools.Platform.ReplacedFile.ReadOnlyRefusal(path, "baseline")),
+                "FileIsReadOnly", ErrorCategory.PermissionDenied, Path));
         }
         int distinct = _matches.Select(m => m.Fingerprint).Distinct(StringComparer.OrdinalIgnoreCase).Count();
         if (!ShouldProcess(path, Append ? $"Add {distinct:N0} findings to the baseline" : $"Write a baseline of {distinct:N0} findings"))

@@ -41,7 +41,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoClobber { get; set; }
 
-    /// <summary>Replace -Path even when it is a ScanTools baseline (Export-FindingBaseline's file).</summary>
+    /// <summary>Replace -Path even when it is a ScanTools baseline (Export-FindingBaseline's file) or read-only (it keeps its mode).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -93,6 +93,12 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
             ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' exists and -NoClobber is set; choose another -Path or leave out -NoClobber."),
                 "FileExists", ErrorCategory.ResourceExists, Path));
         }
+        if (!Force && ScanTools.Platform.ReplacedFile.IsReadOnly(path))
+        {
+            // As Export-Csv: a read-only file is replaced only with -Force (and keeps its mode).
+            ThrowTerminatingError(new ErrorRecord(new IOException(ScanTools.Platform.ReplacedFile.ReadOnlyRefusal(path, "file")),
+                "FileIsReadOnly", ErrorCategory.PermissionDenied, Path));
+        }
         if (!ShouldProcess(path, $"Write {_matches.Count:N0} findings as {format}"))
         {
             return;
@@ -113,7 +119,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
                     FindingExport.WriteCsv(writer, _matches);
                 }
             }
-            File.Move(temp, path, overwrite: true);
+            ScanTools.Platform.ReplacedFile.Replace(temp, path); // keeps a replaced report's mode (chmod 600 stayed 600)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -120,6 +120,19 @@ Describe 'Backup-ScanCatalog' {
         (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 4
     }
 
+    It 'keeps the mode of a backup it replaces with -Force: a read-only backup stays read-only' -Skip:$IsWindows {
+        $h = New-History
+        $target = Join-Path $backups 'frozen-backup.db'
+        $null = Backup-ScanCatalog -Database $h.Database -Destination $target
+        [IO.File]::SetUnixFileMode($target, [IO.UnixFileMode]'UserRead, GroupRead, OtherRead')
+        $null = Start-Scan -Path $h.Root -Database $h.Database
+
+        (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 5
+
+        (Get-Item -LiteralPath $target).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, GroupRead, OtherRead') -Because 'it was 0644 after the replacement, the admin''s chmod undone'
+        (Get-ScanRun -Database $target).Count | Should -Be 5
+    }
+
     It 'refuses with -Force too a working catalog (one scans write), and keeps it' {
         $h = New-History
         $other = New-History

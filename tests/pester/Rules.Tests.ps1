@@ -1290,6 +1290,32 @@ Describe 'Mistakes a user makes with rules and findings' {
         (Get-Content -LiteralPath $baseline -Raw | ConvertFrom-Json).findings | Should -BeNullOrEmpty
     }
 
+    It 'keeps the mode of a report or baseline it replaces, and replaces a read-only one only with -Force' -Skip:$IsWindows {
+        $report = Join-Path $out 'private.sarif'
+        $baseline = Join-Path $out 'private-baseline.json'
+        Get-FindingMatch -Database $db | Export-FindingMatch -Path $report
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $baseline
+        chmod 600 $report $baseline
+
+        Get-FindingMatch -Database $db | Export-FindingMatch -Path $report
+        Get-FindingMatch -Database $db | Export-FindingBaseline -Path $baseline -Append
+
+        (Get-Item -LiteralPath $report).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') -Because 'a private report stays private (the rename gave it the umask''s 644)'
+        (Get-Item -LiteralPath $baseline).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+
+        chmod 444 $report $baseline
+        $reportBefore = Get-Content -LiteralPath $report -Raw
+        $baselineBefore = Get-Content -LiteralPath $baseline -Raw
+        { Get-FindingMatch -Database $db -Rule aws-* | Export-FindingMatch -Path $report } | Should -Throw -ErrorId 'FileIsReadOnly,ScanTools.Commands.ExportFindingMatchCommand' -ExpectedMessage '*read-only (mode 444)*-Force*'
+        { Get-FindingMatch -Database $db | Export-FindingBaseline -Path $baseline -Append } | Should -Throw -ErrorId 'FileIsReadOnly,ScanTools.Commands.ExportFindingBaselineCommand' -ExpectedMessage '*read-only*-Force*'
+        Get-Content -LiteralPath $report -Raw | Should -Be $reportBefore -Because 'root could write it, but the mode says no'
+        Get-Content -LiteralPath $baseline -Raw | Should -Be $baselineBefore
+
+        Get-FindingMatch -Database $db | Export-FindingMatch -Path $report -Format Csv -Force
+        (Import-Csv -LiteralPath $report).Count | Should -Be @(Get-FindingMatch -Database $db).Count -Because 'with -Force the read-only file is replaced'
+        (Get-Item -LiteralPath $report).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, GroupRead, OtherRead') -Because 'replaced with -Force, it is still read-only'
+    }
+
     It 'does not replace a baseline with a report (.json means SARIF) unless -Force' {
         $baseline = Join-Path $out 'accepted.json'
         Get-FindingMatch -Database $db | Export-FindingBaseline -Path $baseline

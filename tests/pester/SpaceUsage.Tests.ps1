@@ -265,6 +265,18 @@ Describe 'Export-ScanReport' {
         @(Get-ChildItem -LiteralPath $reports -Force -Filter '*.partial*') | Should -HaveCount 0
     }
 
+    It 'keeps the mode of a report it replaces with -Force' -Skip:$IsWindows {
+        $private = Join-Path $reports 'private.html'
+        Export-ScanReport -Database $db -Path $private
+        chmod 600 $private
+        [IO.File]::WriteAllText($private, 'an older report')
+
+        Export-ScanReport -Database $db -Path $private -Force
+
+        (Get-Item -LiteralPath $private).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') -Because 'it came back 0644 from the umask'
+        Get-Content -LiteralPath $private -Raw | Should -Not -Be 'an older report'
+    }
+
     It 'lists the paths of a large duplicate group up to 10, and says how many more' {
         $dupTree = Join-Path $TestDrive 'dups'
         foreach ($i in 1..12) { $null = New-TestFile -Path (Join-Path $dupTree "copy$i.bin") -Content 'the same content in every copy' }

@@ -79,7 +79,7 @@ public static class ScanReport
             {
                 Write(reader, options, writer, cancellationToken);
             }
-            File.Move(draft, path, overwrite: true);
+            Platform.ReplacedFile.Replace(draft, path); // a report replaced with -Force keeps its mode
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -141,7 +141,7 @@ public sealed class FindingBaseline
         return Platform.FileGate.Acquire(lockPath, timeout, $"the baseline '{full}'");
     }
 
-    /// <summary>Writes the baseline as JSON (UTF-8), replacing the file through a temporary file in its folder.</summary>
+    /// <summary>Writes the baseline as JSON (UTF-8), replacing the file through a temporary file in its folder; a replaced file keeps its mode.</summary>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
@@ -154,7 +154,7 @@ public sealed class FindingBaseline
             {
                 JsonSerializer.Serialize(s, shape, Json);
             }
-            File.Move(temp, full, overwrite: true);
+            Platform.ReplacedFile.Replace(temp, full); // keeps a replaced baseline's mode
         }
         finally
         {

@@ -187,7 +187,14 @@ public static class CatalogMaintenance
             cancellationToken.ThrowIfCancellationRequested();
             using (Sessions.WriterLock? held = TakeDestination(target))
             {
-                File.Move(draft, target, overwrite);
+                if (overwrite)
+                {
+                    Platform.ReplacedFile.Replace(draft, target); // a backup replaced with -Force keeps its mode (chmod 444 stayed 444)
+                }
+                else
+                {
+                    File.Move(draft, target, overwrite: false);
+                }
             }
             return new CatalogBackupResult
             {
