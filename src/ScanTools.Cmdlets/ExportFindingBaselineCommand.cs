@@ -21,6 +21,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     /// <summary>The findings to accept: from Get-FindingMatch, or files from Get-Finding -Rule/-Severity/-MinimumSeverity (their Matches).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowEmptyCollection]
+    [AllowNull] // $null piped is refused as no finding (NullPiped), so that it cannot replace a file with an empty one
     public PSObject[] InputObject { get; set; } = Array.Empty<PSObject>();
 
     /// <summary>Why they are accepted (stored with each).</summary>
@@ -57,7 +58,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches, ref _rejected));
+    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject ?? new PSObject?[] { null }, ref _withoutMatches, ref _rejected));
 
     private int _rejected;
 

@@ -30,6 +30,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     /// <summary>The findings: from Get-FindingMatch, or files from Get-Finding -Rule/-Severity/-MinimumSeverity (their Matches).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowEmptyCollection]
+    [AllowNull] // $null piped is refused as no finding (NullPiped), so that it cannot replace a file with an empty one
     public PSObject[] InputObject { get; set; } = Array.Empty<PSObject>();
 
     /// <summary>Rules files whose descriptions the SARIF file should carry (built-in rules are described anyway).</summary>
@@ -52,7 +53,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches, ref _rejected))
+        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject ?? new PSObject?[] { null }, ref _withoutMatches, ref _rejected))
         {
             if (_fingerprints.Add(m.Fingerprint))
             {

@@ -97,7 +97,7 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
 
     /// <summary>Start-Scan -ContentSizeLimit.</summary>
     [Parameter]
-    [ValidateRange(1L, int.MaxValue - 64L)]
+    [ValidateRange(1L, 1L << 30)]
     public long ContentSizeLimit { get; set; }
 
     /// <summary>The log every run appends a line to. Default: ScanTools/logs/NAME.log beside the per-user catalog.</summary>

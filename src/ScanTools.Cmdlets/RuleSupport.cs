@@ -187,6 +187,11 @@ internal static class RuleSupport
             switch (o?.BaseObject)
             {
                 case null:
+                    // '$findings | Export-FindingMatch' with $findings never set: a binding error, and then an empty report
+                    // replaced the last one. Refused like any object that is no finding.
+                    cmdlet.WriteError(new ErrorRecord(new ArgumentException("$null came through the pipeline; it is no finding. Check the variable or command before the pipe."),
+                        "NullPiped", ErrorCategory.InvalidArgument, null));
+                    rejected++;
                     break;
                 case FindingMatch m:
                     list.Add(m);

@@ -89,9 +89,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
     [ValidateNotNullOrEmpty]
     public string[] ExcludeRule { get; set; } = Array.Empty<string>();
 
-    /// <summary>Largest file, in bytes, whose content the rules read (10 MiB by default).</summary>
+    /// <summary>Largest file, in bytes, whose content the rules read (10 MiB by default; at most 1 GiB, and files over 1,073,741,791 bytes are never read).</summary>
     [Parameter]
-    [ValidateRange(1L, int.MaxValue - 64L)]
+    [ValidateRange(1L, 1L << 30)]
     public long ContentSizeLimit { get; set; } = ScanTools.Rules.RuleSet.DefaultContentSizeLimit;
 
     /// <summary>Wildcards of names (or of paths relative to a root, with a separator) to leave out.</summary>

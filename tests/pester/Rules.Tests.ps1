@@ -110,7 +110,9 @@ Describe 'Get-ScanRule' {
             [string]$r.Severity | Should -Be ($builtinById[$r.Id].Severity ?? 'Medium')
             $r.Description | Should -Be $builtinById[$r.Id].Description
             $r.IsContentRule | Should -Be ($null -ne $builtinById[$r.Id].Pattern)
+            [string]$r.Kind | Should -Be ($(if ($r.IsContentRule) { 'Content' } else { 'Property' }))
         }
+        @($rules | Where-Object Kind -EQ Property).Id | Should -Contain 'setuid-file' -Because 'the view''s Kind column is a property one can filter on'
     }
 
     It 'selects by -Id with wildcards, case ignored, several patterns as alternatives' {
@@ -860,6 +862,14 @@ Describe 'Export-FindingMatch' {
         { Import-Csv -LiteralPath $csv | Export-FindingBaseline -Path $baseline -ErrorAction SilentlyContinue } |
             Should -Throw -ErrorId 'NoFindingsPiped,ScanTools.Commands.ExportFindingBaselineCommand'
         Test-Path -LiteralPath $baseline | Should -BeFalse
+        # $null piped (a variable never set) is refused too: it was a binding error, and then an empty report replaced this one.
+        $thrown = $null
+        try { $null | Export-FindingMatch -Path $report -ErrorVariable nullPiped -ErrorAction SilentlyContinue } catch { $thrown = $_ }
+        $thrown.FullyQualifiedErrorId | Should -Be 'NoFindingsPiped,ScanTools.Commands.ExportFindingMatchCommand'
+        $nullPiped[0].FullyQualifiedErrorId | Should -Be 'NullPiped,ScanTools.Commands.ExportFindingMatchCommand'
+        Get-Content -LiteralPath $report -Raw | Should -Be $before
+        { $null | Export-FindingBaseline -Path $baseline -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'NoFindingsPiped,ScanTools.Commands.ExportFindingBaselineCommand'
+        Test-Path -LiteralPath $baseline | Should -BeFalse
         @() | Export-FindingMatch -Path (Join-Path $out 'none.sarif')
         (Get-Content -LiteralPath (Join-Path $out 'none.sarif') -Raw | ConvertFrom-Json).runs[0].results | Should -BeNullOrEmpty -Because 'no findings at all is a report of nothing found'
     }
@@ -1453,6 +1463,8 @@ Describe 'Mistakes a user makes with rules and findings' {
         @{ Case = 'empty Pattern'; Text = "@{ Rules = @( @{ Id = 'r'; Pattern = '' } ) }"; Message = '*Pattern is empty*' }
         @{ Case = 'Pattern matching empty text'; Text = "@{ Rules = @( @{ Id = 'r'; Pattern = 'x*' } ) }"; Message = '*matches empty text*' }
         @{ Case = 'MaximumFileSize 0'; Text = "@{ Rules = @( @{ Id = 'r'; Pattern = 'x'; MaximumFileSize = 0 } ) }"; Message = '*MaximumFileSize is 0*' }
+        @{ Case = 'MaximumFileSize above what the rules ever read'; Text = "@{ Rules = @( @{ Id = 'r'; Pattern = 'x'; MaximumFileSize = 5GB } ) }"; Message = '*MaximumFileSize is 5,368,709,120 bytes*at most 1,073,741,791*Give 1GB or less*' }
+        @{ Case = 'an Id with a letter outside ASCII'; Text = "@{ Rules = @( @{ Id = 'cl$([char]0xE9)'; Pattern = 'x' } ) }"; Message = '*ASCII letters*' }
     ) {
         $file = Write-RulesFile (Join-Path $TestDrive "never-$([guid]::NewGuid()).psd1") $Text
         { Get-ScanRule -RulePath $file } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage $Message
@@ -1465,6 +1477,12 @@ Describe 'Mistakes a user makes with rules and findings' {
         { Get-ScanRule -RulePath $file } | Should -Throw -ErrorId 'InvalidRules*' -ExpectedMessage '*Pattern is * characters long; at most 32,768*Keywords*'
         $limit = Write-RulesFile (Join-Path $TestDrive 'limit-pattern.psd1') "@{ Rules = @( @{ Id = 'limit'; Pattern = 'a$('b' * 32766)c' } ) }"
         (Get-ScanRule -RulePath $limit -ExcludeBuiltin).Pattern.Length | Should -Be 32768
+    }
+
+    It 'takes a MaximumFileSize of 1GB, the most a rule may ask' {
+        $file = Write-RulesFile (Join-Path $TestDrive 'gb.psd1') "@{ Rules = @( @{ Id = 'gb'; Pattern = 'x'; MaximumFileSize = 1GB } ) }"
+        (Get-ScanRule -RulePath $file -Id gb).MaximumFileSize | Should -Be 1GB
+        { Start-Scan -Path $TestDrive -Database (Join-Path $TestDrive 'never.db') -Rule * -ContentSizeLimit 2GB } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*1073741824*'
     }
 
     It 'takes 1.5KB as 1536 bytes' {

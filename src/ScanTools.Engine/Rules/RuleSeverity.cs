@@ -15,6 +15,15 @@ public enum RuleSeverity
     Critical = 4,
 }
 
+/// <summary>What a rule looks at.</summary>
+public enum RuleKind
+{
+    /// <summary>The file's text: the rule has a Pattern.</summary>
+    Content = 0,
+    /// <summary>Only the file's path, name, size, mode, age and owner.</summary>
+    Property = 1,
+}
+
 /// <summary>Mode-bit conditions a property rule can ask for (any one of those listed must hold).</summary>
 [Flags]
 public enum RuleMode

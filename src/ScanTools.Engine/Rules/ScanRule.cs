@@ -89,6 +89,9 @@ public sealed class ScanRule
     /// <summary>True when the rule reads content.</summary>
     public bool IsContentRule => Pattern is not null;
 
+    /// <summary>Content (a Pattern run on the file's text) or Property (path, name, size, mode, age, owner only), as Get-ScanRule shows it.</summary>
+    public RuleKind Kind => IsContentRule ? RuleKind.Content : RuleKind.Property;
+
     internal Regex? Regex { get; private set; }
 
     /// <summary>True for a rule of ScanTools' own rules file (its pattern cannot be changed by the user).</summary>
@@ -235,7 +238,7 @@ public sealed class ScanRule
         string where = $"{source}: rule '{id}'";
         if (id.Length is 0 or > 100 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
-            throw new FormatException($"{where}: an Id has 1 to 100 letters, digits, '-', '_' or '.'.");
+            throw new FormatException($"{where}: an Id has 1 to 100 ASCII letters (a-z, A-Z), digits, '-', '_' or '.'.");
         }
         foreach (string key in table.Keys)
         {
@@ -309,6 +312,12 @@ public sealed class ScanRule
         if (rule.MaximumFileSize is 0)
         {
             throw new FormatException($"{where}: MaximumFileSize is 0, so the rule would never read a file. Leave it out to use the scan's -ContentSizeLimit.");
+        }
+        if (rule.MaximumFileSize is > 1L << 30)
+        {
+            // The rules read at most RuleSet.MaxContentLength bytes of any file (the longest string .NET holds): 5GB was
+            // taken without a word, and files above 1 GiB were still skipped as too large.
+            throw new FormatException($"{where}: MaximumFileSize is {rule.MaximumFileSize:N0} bytes, but the rules read at most {RuleSet.MaxContentLength:N0} bytes (1 GiB less 33) of a file, the longest text .NET holds. Give 1GB or less; larger files are counted as too large (OversizedSkipped) and not read.");
         }
         if (rule.MinimumEntropy is > 16)
         {
