@@ -25,6 +25,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
     /// </summary>
     private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
     private int _pathsReceived;
+    private readonly List<string> _pathsGiven = new(); // the first few, as typed, for NoFolderToScan's message
     private volatile ScanJob? _job;
 
     /// <summary>Folders to scan; wildcards expand. From the pipeline by value and by property name.</summary>
@@ -128,6 +129,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
     {
         bool literal = ParameterSetName == LiteralPathSet;
         _pathsReceived += (literal ? LiteralPath : Path).Length;
+        _pathsGiven.AddRange((literal ? LiteralPath : Path).Take(Math.Max(0, 4 - _pathsGiven.Count)));
         foreach (string p in literal ? LiteralPath : Path)
         {
             try
@@ -241,7 +243,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(
                 new ScanArgumentException(_pathsReceived == 0
                     ? "Nothing to scan: no folder came through the pipeline (it was empty). No run was recorded."
-                    : "Nothing to scan: none of the paths given is a folder (see the errors above). No run was recorded."),
+                    : $"Nothing to scan: none of the paths given is a folder ({string.Join(", ", _pathsGiven.Select(g => "'" + ScanTools.Hosting.DisplayText.Escape(g) + "'"))}{(_pathsReceived > _pathsGiven.Count ? $" and {_pathsReceived - _pathsGiven.Count:N0} more" : string.Empty)}; the errors before this one say why). No run was recorded."),
                 "NoFolderToScan", ErrorCategory.InvalidArgument, null));
             return;
         }

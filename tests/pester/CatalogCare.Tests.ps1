@@ -25,6 +25,27 @@ BeforeAll {
 }
 
 Describe 'Optimize-ScanCatalog' {
+    It 'checks the whole catalog and reports damage that a scan of an intact folder does not reach as CatalogCorrupt, in a bounded message' {
+        $root = Join-Path $trees ([guid]::NewGuid().ToString('N'))
+        $null = New-TestTree -Path (Join-Path $root 'big') -Folders 20 -FilesPerFolder 200
+        $small = New-TestDirectory -Parent $root -Name 'small'
+        $null = New-TestFile -Path (Join-Path $small 'one.txt') -Content 'one'
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path (Join-Path $root 'big') -Database $db
+        # Damage the middle of the file (the big folder's rows), as a failing disk does; the first pages (the schema) stay.
+        $bytes = [IO.File]::ReadAllBytes($db)
+        $damage = [byte[]]::new([int]($bytes.Length * 0.4))
+        [Random]::new(7).NextBytes($damage)
+        [Array]::Copy($damage, 0, $bytes, [int]($bytes.Length * 0.3), $damage.Length)
+        [IO.File]::WriteAllBytes($db, $bytes)
+
+        $err = { Optimize-ScanCatalog -Database $db -ErrorAction Stop } | Should -Throw -ErrorId 'CatalogCorrupt,ScanTools.Commands.OptimizeScanCatalogCommand' -PassThru
+
+        "$err" | Should -BeLike "*SQLite's check of the catalog*found damage*restore the catalog from it*"
+        "$err".Length | Should -BeLessThan 2000 -Because 'the whole list of problems made one message line of thousands of characters'
+        "$err" | Should -Not -Match "`n"
+    }
+
     It 'says what -WhatIf would prune and changes nothing' {
         $h = New-History
         $result = Optimize-ScanCatalog -Database $h.Database -KeepRuns 1 -WhatIf

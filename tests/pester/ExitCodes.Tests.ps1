@@ -101,6 +101,8 @@ Describe 'An error that stops a command ends the script with its code' {
         @{ Case = 'InvalidScanOptions'; Expected = 'BadArguments'; Body = 'Start-Scan -Path $args[1] -Database $args[2] -Exclude "a["' }
         @{ Case = 'InvalidCatalogPath'; Expected = 'BadArguments'; Body = 'Start-Scan -Path $args[1] -Database "Env:\PATH"' }
         @{ Case = 'a parameter value PowerShell rejects'; Expected = 'BadArguments'; Body = 'Start-Scan -Path $args[1] -Database $args[2] -ThrottleLimit 0' }
+        @{ Case = 'a value that is not of the parameter''s type (an enum name mistyped)'; Expected = 'BadArguments'; Body = 'Start-Scan -Path $args[1] -Database $args[2] -Durability Bogus' }
+        @{ Case = 'a rejected value, caught and thrown again'; Expected = 'BadArguments'; Body = 'try { $p = @{ Path = $args[1]; Database = $args[2]; ThrottleLimit = 1000 }; Start-Scan @p } catch { throw }' }
         @{ Case = 'Get-ScanChange of a run the catalog does not hold (InvalidFilter)'; Expected = 'BadArguments'; Body = 'Get-ScanChange -Database $args[3] -ScanId 999 -ErrorAction Stop' }
         @{ Case = 'Get-Finding -Removed -IncludeRemoved (ConflictingStateFilters)'; Expected = 'BadArguments'; Body = 'Get-Finding -Database $args[3] -Removed -IncludeRemoved' }
         @{ Case = 'Get-Finding -MinSize above -MaxSize (InvalidFilter)'; Expected = 'BadArguments'; Body = 'Get-Finding -Database $args[3] -MinSize 10 -MaxSize 1' }
@@ -181,5 +183,41 @@ Describe 'Exit codes of a scan that meets a folder it cannot read (as an account
         $run.Errors | Should -BeGreaterOrEqual 1
         $result.ExitCode | Should -Be ([int]$run.ExitCode) -Because ($result.Output -join "`n")
         $result.ExitCode | Should -Be $documented['Cancelled']
+    }
+}
+
+Describe 'The crontab line of about_ScanTools, run as cron runs it (sh -c, output appended to a log)' -Skip:$IsWindows {
+    BeforeAll {
+        # The line as documented: its command, with the module, the folder and the catalog of this test put in.
+        $line = [regex]::Match($about, '(?m)^0 2 \* \* \* /usr/bin/pwsh (-NoProfile -NonInteractive -Command ''.*'') >> /var/log/scantools\.log 2>&1\r?$').Groups[1].Value
+        function Invoke-CronLine([string] $Folder, [string] $Database) {
+            $log = Join-Path $TestDrive "cron-$([guid]::NewGuid().ToString('N')).log"
+            $command = $line.Replace('Import-Module ScanTools', "Import-Module $modulePath").Replace('-Path /srv', "-Path $Folder").Replace('/var/lib/scantools/srv.db', $Database)
+            sh -c "$(Get-PwshPath) $command >> '$log' 2>&1"
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Log = Get-Content -LiteralPath $log -Raw }
+        }
+    }
+
+    It 'is found in the page' {
+        $line | Should -Not -BeNullOrEmpty
+    }
+
+    It 'logs the run and exits with its code' {
+        $db = New-CatalogPath -Directory $catalogs
+
+        $result = Invoke-CronLine -Folder $tree -Database $db
+
+        $result.ExitCode | Should -Be $documented['Completed'] -Because $result.Log
+        $run = Get-ScanRun -Database $db -Last 1
+        $result.Log | Should -Match "run $($run.Id) Completed: $fileCount files, 0 error items"
+    }
+
+    It 'logs the error that stopped it, with its exit code (the log was empty)' {
+        $db = New-CatalogPath -Directory $catalogs
+
+        $result = Invoke-CronLine -Folder (Join-Path $trees 'no-such-folder') -Database $db
+
+        $result.ExitCode | Should -Be $documented['BadArguments']
+        $result.Log | Should -Match 'no-such-folder' -Because 'the trap wrote nothing, so the log never said why a night failed'
     }
 }

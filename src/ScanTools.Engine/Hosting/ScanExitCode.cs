@@ -54,16 +54,45 @@ public static class ScanExitCodes
 {
     /// <summary>The code of an exception that ended a command: its own ExitCode when it has one.</summary>
     /// <remarks>
-    /// Exceptions of ScanTools carry their code (<see cref="IScanExitCode"/>). PowerShell's
-    /// ParameterBindingException (a parameter name or value PowerShell rejected) maps to
-    /// <see cref="ScanExitCode.BadArguments"/>; anything else unknown to <see cref="ScanExitCode.Failed"/>.
+    /// Exceptions of ScanTools carry their code (<see cref="IScanExitCode"/>). PowerShell's parameter errors (a parameter
+    /// name or value PowerShell rejected) map to <see cref="ScanExitCode.BadArguments"/>: ParameterBindingException and the
+    /// kinds derived from it (ParameterBindingValidationException: -ThrottleLimit 1000), ValidationMetadataException (what a
+    /// validation attribute throws, as a rethrown error carries it), and PSInvalidCastException (-Durability Bogus, a value
+    /// that is not of the parameter's type), also as the inner exception of another. Anything else maps to
+    /// <see cref="ScanExitCode.Failed"/>.
     /// </remarks>
-    public static int ForException(Exception? exception) => exception switch
+    public static int ForException(Exception? exception)
     {
-        null => (int)ScanExitCode.Failed,
-        IScanExitCode carrier => (int)carrier.ExitCode,
-        _ when exception.GetType().FullName is "System.Management.Automation.ParameterBindingException"
-            or "System.Management.Automation.ValidationMetadataException" => (int)ScanExitCode.BadArguments,
-        _ => (int)ScanExitCode.Failed,
-    };
+        if (exception is null)
+        {
+            return (int)ScanExitCode.Failed;
+        }
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is IScanExitCode carrier)
+            {
+                return (int)carrier.ExitCode;
+            }
+            if (IsParameterError(e.GetType()))
+            {
+                return (int)ScanExitCode.BadArguments;
+            }
+        }
+        return (int)ScanExitCode.Failed;
+    }
+
+    private static bool IsParameterError(Type? type)
+    {
+        // By name: the engine has no PowerShell types. A derived kind counts as its base.
+        for (; type is not null; type = type.BaseType)
+        {
+            if (type.FullName is "System.Management.Automation.ParameterBindingException"
+                or "System.Management.Automation.ValidationMetadataException"
+                or "System.Management.Automation.PSInvalidCastException")
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

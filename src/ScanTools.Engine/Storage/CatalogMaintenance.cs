@@ -110,6 +110,12 @@ public static class CatalogMaintenance
         using (CatalogReader reader = CatalogReader.Open(databasePath))
         {
             path = reader.DatabasePath;
+            if (options.Optimize && !options.WhatIf)
+            {
+                // A scan reads and writes only the pages of the folders it walks, so damage elsewhere in the catalog went
+                // unnoticed by scheduled scans of a subfolder, which ended Completed, exit code 0. The care job checks it all.
+                reader.CheckIntegrity();
+            }
             plan = pruning ? reader.PlanPrune(cutoff, options.KeepRuns) : new PrunePlan(Array.Empty<long>(), 0, 0, 0, 0);
         }
         var result = new CatalogPruneResult
@@ -170,9 +176,7 @@ public static class CatalogMaintenance
                     throw new CatalogException(CatalogErrorCode.WriteFailed, target,
                         $"The copy of '{source}' could not be switched to WAL journaling. Write the backup to a local disk; network shares do not support it.");
                 }
-                c.CommandText = "PRAGMA quick_check;";
-                string verdict = c.ExecuteScalar() as string ?? string.Empty;
-                if (verdict != "ok")
+                if (CatalogDatabase.QuickCheckProblems(to) is string verdict)
                 {
                     throw new CatalogException(CatalogErrorCode.Corrupt, source,
                         $"The copy of '{source}' failed SQLite's check ({verdict}); it was not kept, and the destination is as it was. The catalog itself is damaged: keep your last good backup, then restore the catalog from it, or move the catalog aside and scan into a new one (about_ScanTools, CatalogCorrupt).");

@@ -34,6 +34,17 @@ public sealed partial class CatalogReader : IDisposable
         return new CatalogReader(path, CatalogDatabase.OpenForReading(path));
     }
 
+    /// <summary>Checks the whole catalog with SQLite's quick_check (about 0.3 s a million files here).</summary>
+    /// <exception cref="CatalogException">CatalogCorrupt, naming what the check found and what to do.</exception>
+    public void CheckIntegrity()
+    {
+        if (CatalogDatabase.QuickCheckProblems(_connection) is string problems)
+        {
+            throw new CatalogException(CatalogErrorCode.Corrupt, DatabasePath,
+                $"SQLite's check of the catalog '{DatabasePath}' found damage ({problems}). Scans of folders whose rows are intact still work, but reading the catalog whole fails. Keep your last good backup, then restore the catalog from it, or move the catalog aside and scan into a new one (about_ScanTools, CatalogCorrupt).");
+        }
+    }
+
     /// <summary>The files matching <paramref name="query"/>, streamed.</summary>
     public IEnumerable<Finding> FindFiles(FindingQuery query, CancellationToken cancellationToken = default)
     {
