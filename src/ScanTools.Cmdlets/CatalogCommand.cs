@@ -260,14 +260,17 @@ public abstract class CatalogReadCommand : CatalogCommand
         _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
     }
 
-    private readonly HashSet<(long Id, Guid Key)> _pipedRuns = new();
+    private readonly HashSet<(string Database, long Id, Guid Key)> _pipedRuns = new();
 
-    /// <summary>Notes the id and RunKey of a piped scan run, for <see cref="ForeignRuns"/>.</summary>
+    /// <summary>
+    /// Notes the id and RunKey of a piped scan run, with the -Database it is to be read from (its own, from the pipeline,
+    /// or the command line's), for <see cref="ForeignRuns"/>.
+    /// </summary>
     protected void NotePipedRun(IReadOnlyList<long> ids, Guid runKey)
     {
         if (runKey != Guid.Empty && ids.Count == 1)
         {
-            _pipedRuns.Add((ids[0], runKey));
+            _pipedRuns.Add((Database ?? string.Empty, ids[0], runKey));
         }
     }
 
@@ -278,7 +281,10 @@ public abstract class CatalogReadCommand : CatalogCommand
     /// </summary>
     protected IReadOnlyList<long> ForeignRuns(CatalogReader reader, IReadOnlyCollection<long> ids)
     {
-        var noted = _pipedRuns.Where(p => ids.Contains(p.Id)).ToList();
+        // Only the runs to be read from this -Database: runs of two catalogs piped without -Database, each with its own
+        // catalog and both with id 1, had the first checked against the second's catalog and refused.
+        string thisDatabase = Database ?? string.Empty;
+        var noted = _pipedRuns.Where(p => p.Database == thisDatabase && ids.Contains(p.Id)).Select(p => (p.Id, p.Key)).ToList();
         if (noted.Count == 0)
         {
             return Array.Empty<long>();

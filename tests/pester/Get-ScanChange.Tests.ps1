@@ -332,6 +332,25 @@ Describe 'Get-ScanChange' {
             $foreignErrors[0].FullyQualifiedErrorId | Should -Be 'ObjectFromOtherCatalog,ScanTools.Commands.GetScanErrorCommand'
         }
 
+        It 'reads each of the runs of two catalogs piped without -Database from its own catalog, though their ids are the same' {
+            $catalogsOfTwo = foreach ($n in 'one', 'two') {
+                $t = New-TestDirectory -Parent $TestDrive -Name "same-id-$n"
+                "$n" | Set-Content -LiteralPath (Join-Path $t "$n.txt")
+                $c = Join-Path $TestDrive "same-id-$n.db"
+                $null = Start-Scan -Path $t -Database $c
+                $c
+            }
+            $runs = @($catalogsOfTwo | ForEach-Object { Get-ScanRun -Database $_ -Last 1 })
+            $runs[0].Id | Should -Be $runs[1].Id -Because 'new catalogs number their runs from 1'
+
+            $changes = @($runs | Get-ScanChange -ErrorVariable refusedChanges)
+            $null = @($runs | Get-ScanError -ErrorVariable refusedErrors)
+
+            $refusedChanges | Should -BeNullOrEmpty -Because 'the second run was refused as ObjectFromOtherCatalog, checked against the first run''s catalog'
+            $refusedErrors | Should -BeNullOrEmpty
+            Join-Sorted $changes.Name | Should -Be (Join-Sorted 'one.txt', 'two.txt')
+        }
+
         It 'finds a file renamed and then removed by the path it had at the reference run' {
             $tree = New-TestDirectory -Parent $TestDrive -Name 'renamed-then-removed'
             $null = New-Item -ItemType Directory -Path (Join-Path $tree 'dir1')
