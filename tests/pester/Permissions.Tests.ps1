@@ -103,6 +103,7 @@ Describe 'A catalog of your own made read-only (chmod 444)' {
         $r = $result.Output[-1] | ConvertFrom-Json
 
         $r.Measured | Should -Be $r.Files -Because 'root reads it'
+        $r.SideFilesAfterReading | Should -Be $r.SideFilesBefore -Because 'root''s reading created a -shm and a -wal of mode 444 next to it'
         $r.ErrorId | Should -Be 'CatalogReadOnly,ScanTools.Commands.StartScanCommand'
         $r.Message | Should -BeLike "*'$($r.Database)'*read-only (mode*Root could write it anyway*chmod u+w*"
         $r.Status | Should -Be 'Completed' -Because 'once writable, it is scanned'

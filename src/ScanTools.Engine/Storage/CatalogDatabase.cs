@@ -278,10 +278,13 @@ internal static class CatalogDatabase
     }
 
     /// <summary>
-    /// A catalog file without any write permission that this account cannot write either (root can: its
-    /// own writer may be using the file, so root reads it normally): no writer can change it.
+    /// A catalog file no writer can change: without any write permission, and either this account cannot write it, or
+    /// it has no -shm file. Root can write any file, but ScanTools' writers refuse a file without write permission
+    /// (CatalogFiles.NoOneMayWrite), so only a writer that opened it before its mode changed could still write it, and
+    /// such a writer keeps a -shm file beside it; without one, root read it normally and created a -shm and a -wal.
     /// </summary>
-    private static bool IsFrozen(string path) => CatalogFiles.IsReadOnlyFile(path) && !CatalogFiles.CanWrite(path);
+    private static bool IsFrozen(string path) =>
+        CatalogFiles.IsReadOnlyFile(path) && (!CatalogFiles.CanWrite(path) || (CatalogFiles.NoOneMayWrite(path) && !File.Exists(CatalogFiles.Shm(path))));
 
     private static bool IsSomeoneElses(string path) =>
         !OperatingSystem.IsWindows() && Sessions.Ipc.UnixUser.EffectiveUserId != 0
