@@ -10,16 +10,17 @@ namespace ScanTools.Commands;
 [OutputType(typeof(void))]
 public sealed class UnregisterScanScheduleCommand : PSCmdlet
 {
-    /// <summary>The schedules to remove, by name; binds the Name of piped schedules.</summary>
+    /// <summary>The schedules to remove, by name, with wildcards as Get-ScanSchedule takes them; binds the Name of piped schedules.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         ScheduleStore store = ScheduleSupport.Store(this);
-        foreach (string n in Name)
+        foreach (string n in Name.SelectMany(name => Matching(store, name)))
         {
             // One change at a time for the user, the check included: a Register-ScanSchedule -Force racing this left a
             // crontab line without its script.
@@ -88,5 +89,29 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
                 WriteError(new ErrorRecord(ex, "SchedulerFailed", ErrorCategory.InvalidOperation, n));
             }
         }
+    }
+
+    /// <summary>
+    /// The names <paramref name="name"/> stands for: itself, or with wildcards the names of this user's schedules it matches
+    /// (case ignored, as Get-ScanSchedule matches them; a schedule name holds no wildcard character). A pattern that matches
+    /// none is the non-terminating error ScheduleNotFound. 'h54-*' was looked up as a name and not found.
+    /// </summary>
+    private IEnumerable<string> Matching(ScheduleStore store, string name)
+    {
+        if (!WildcardPattern.ContainsWildcardCharacters(name))
+        {
+            return new[] { name };
+        }
+        var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+        var damaged = new List<string>(); // a damaged description is matched by its name too, and removed as above
+        var names = store.List((n, _) => damaged.Add(n)).Select(s => s.Name).ToList().Concat(damaged)
+            .Concat(OperatingSystem.IsWindows() ? Array.Empty<string>() : ScheduleInstaller.CronScheduleNames())
+            .Where(pattern.IsMatch).Distinct(StringComparer.Ordinal).ToList();
+        if (names.Count == 0)
+        {
+            WriteError(new ErrorRecord(new ItemNotFoundException($"No schedule matches '{name}'. Get-ScanSchedule lists them."),
+                "ScheduleNotFound", ErrorCategory.ObjectNotFound, name));
+        }
+        return names;
     }
 }

@@ -231,6 +231,27 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
     }
 
+    It 'unregisters the schedules a wildcard -Name matches, and only those, and reports a pattern that matches none' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $group = New-ScheduleName 'wild'
+        $names = foreach ($n in 'a', 'b') { New-ScheduleName "wild-$n" }
+        $other = New-ScheduleName 'tame'
+        foreach ($n in @($names) + $other) {
+            $null = Register-ScanSchedule -Name $n -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '06:00'
+        }
+
+        Unregister-ScanSchedule -Name "$($group.ToUpperInvariant())-*" -Confirm:$false -ErrorAction Stop
+
+        foreach ($n in $names) {
+            @(crontab -l 2>$null) -like "* # ScanTools schedule $n" | Should -BeNullOrEmpty -Because "'$group-*' was looked up as a name and not found"
+        }
+        @(crontab -l 2>$null) -like "* # ScanTools schedule $other" | Should -HaveCount 1
+        Unregister-ScanSchedule -Name "$group-none-*" -ErrorVariable none -ErrorAction SilentlyContinue
+        $none[0].FullyQualifiedErrorId | Should -Be 'ScheduleNotFound,ScanTools.Commands.UnregisterScanScheduleCommand'
+        "$($none[0])" | Should -BeLike "No schedule matches '$group-none-*'*"
+        Unregister-ScanSchedule -Name $other -Confirm:$false
+    }
+
     It 'refuses a second schedule of the same name without -Force, and replaces it with -Force' {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $name = New-ScheduleName 'twice'
