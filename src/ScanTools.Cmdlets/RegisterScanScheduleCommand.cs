@@ -123,9 +123,13 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
         foreach (string full in missing)
         {
             // What the scheduled run does then: with another folder to scan, it scans that and records this one (exit 3).
-            WriteWarning(missing.Count == roots.Count
+            // A wildcard is taken literally here (the schedule keeps fixed folders), which Start-Scan's -Path would expand.
+            string literally = WildcardPattern.ContainsWildcardCharacters(full)
+                ? $" -Path is stored as written, wildcards included; to schedule the folders it matches now, give them: -Path (Resolve-Path '{full.Replace("'", "''", StringComparison.Ordinal)}').Path."
+                : string.Empty;
+            WriteWarning((missing.Count == roots.Count
                 ? $"'{full}' is not a folder now; the scheduled scan fails with NoFolderToScan (exit code 2) unless it exists when the scan runs."
-                : $"'{full}' is not a folder now; unless it exists when the scan runs, the scheduled scan scans the other folders and records this one as a RootNotFound error item (exit code 3).");
+                : $"'{full}' is not a folder now; unless it exists when the scan runs, the scheduled scan scans the other folders and records this one as a RootNotFound error item (exit code 3).") + literally);
         }
         var schedule = new ScanSchedule
         {

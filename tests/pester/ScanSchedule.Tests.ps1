@@ -434,6 +434,9 @@ Describe 'Register-ScanSchedule parameters' {
         $null = Register-ScanSchedule -Name $name -Path $trees, $gone -Database (New-CatalogPath -Directory $catalogs) -WhatIf -WarningVariable several -WarningAction SilentlyContinue
         "$several" | Should -BeLike '*scans the other folders*RootNotFound*(exit code 3)*'
         "$several" | Should -Not -BeLike '*NoFolderToScan*'
+        "$several" | Should -Not -BeLike '*Resolve-Path*'
+        $null = Register-ScanSchedule -Name $name -Path (Join-Path $trees '*') -Database (New-CatalogPath -Directory $catalogs) -WhatIf -WarningVariable wild -WarningAction SilentlyContinue
+        "$wild" | Should -BeLike "*stored as written, wildcards included*-Path (Resolve-Path '$(Join-Path $trees '*')').Path*" -Because 'Start-Scan expands the same pattern, so the job failed every night'
     }
 
     It 'warns of a -Database that is not a catalog now' {
