@@ -107,6 +107,19 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
                     pipedPath = new[] { text }; // a line of a list of paths, as Get-Finding takes it
                     break;
                 default:
+                    if (!FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId))
+                        && InputObject.Properties["Path"]?.Value is string { Length: > 0 } rowPath)
+                    {
+                        // A row of Export-FindingMatch's CSV read back (Import-Csv report.csv | Get-FindingMatch): its Path is
+                        // the file's full path, taken literally, and its RuleId the rule, unless -Rule says otherwise. Every
+                        // row was InputObjectNotBound, as its column is Path, not FullName.
+                        pipedPath = new[] { rowPath };
+                        if (Rule.Length == 0 && InputObject.Properties["RuleId"]?.Value is string { Length: > 0 } rowRule)
+                        {
+                            rules = new[] { ScanTools.Matching.WildcardPattern.Escape(rowRule) };
+                        }
+                        break;
+                    }
                     if (!FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId)))
                     {
                         WriteError(ErrorRecords.ForBadArgument(new ArgumentException(

@@ -462,6 +462,17 @@ Describe 'Get-FindingMatch filters' {
         @(Get-FindingMatch -Database $db -Rule github-token | Get-FindingMatch -Database $db).FullName | Should -Be @($token.Path)
     }
 
+    It 'takes the rows of its own CSV report read back with Import-Csv: each row''s file and rule' {
+        $csv = Join-Path $TestDrive 'rows-back.csv'
+        Get-FindingMatch -Database $db -Rule github-token, aws-* | Export-FindingMatch -Path $csv
+
+        $back = @(Import-Csv -LiteralPath $csv | Get-FindingMatch -Database $db -ErrorVariable unbound)
+
+        $unbound | Should -BeNullOrEmpty -Because 'every row was InputObjectNotBound: its column is Path, not FullName'
+        Join-Sorted $back.Fingerprint | Should -Be (Join-Sorted (Import-Csv -LiteralPath $csv).Fingerprint)
+        $back.Count | Should -BeGreaterThan 1
+    }
+
     It 'returns at most -First findings' {
         @(Get-FindingMatch -Database $db -First 2) | Should -HaveCount 2
         @(Get-FindingMatch -Database $db -First 0) | Should -BeNullOrEmpty
