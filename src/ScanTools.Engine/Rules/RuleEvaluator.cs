@@ -144,7 +144,7 @@ internal sealed class RuleEvaluator
         {
             if (Applies(r, fullPath, name, stat))
             {
-                (matches ??= new List<RuleMatch>()).Add(new RuleMatch(r.Id, r.Severity, null, null, Describe(r, stat), Fingerprint(r.Id, fullPath, string.Empty)));
+                (matches ??= new List<RuleMatch>()).Add(new RuleMatch(r.Id, r.Severity, null, null, Describe(r, name, stat), Fingerprint(r.Id, fullPath, string.Empty)));
             }
         }
         if (content.Length > 0 && _set.ContentRules.Length > 0)
@@ -474,10 +474,12 @@ internal sealed class RuleEvaluator
         return Convert.ToHexString(SHA256.HashData(bytes), 0, 16).ToLowerInvariant();
     }
 
-    private static string Describe(ScanRule r, in EntryStat stat) =>
+    /// <summary>What a property rule saw, as a finding's Excerpt: the value of its most telling condition.</summary>
+    private static string Describe(ScanRule r, string name, in EntryStat stat) =>
         r.Mode != RuleMode.None ? $"mode {FileModeText.Format(stat.UnixMode)}"
         : r.MinimumSize is not null || r.MaximumSize is not null ? $"{stat.Length:N0} bytes"
         : r.OlderThanDays is not null ? $"last written {new DateTime(stat.LastWriteTicksUtc, DateTimeKind.Utc):yyyy-MM-dd}"
         : r.OwnerId.Count > 0 ? $"owner {stat.UserId}"
-        : "path";
+        : r.Name.Count > 0 ? $"name {name}" // a rule of names only said "path"
+        : "path matches the rule's Path";
 }

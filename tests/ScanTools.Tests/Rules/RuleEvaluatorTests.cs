@@ -147,6 +147,18 @@ public sealed class RuleEvaluatorTests
         Assert.Contains(matches, m => m.Fingerprint == RuleEvaluator.Fingerprint(rule, "/srv/app/repeats.txt", secret ?? body));
     }
 
+    [Fact]
+    public void A_property_rule_of_names_or_paths_only_says_what_it_saw()
+    {
+        RuleSet set = new(RuleSet.Parse("@{ Rules = @( @{ Id = 'ssh-key-file'; Name = 'id_rsa', 'id_ed25519' }; @{ Id = 'in-secrets'; Path = '/srv/secrets/*' } ) }", "t.psd1"));
+
+        var (byName, _) = Evaluate(set.Select(new[] { "ssh-key-file" }), "/home/ann/.ssh/id_ed25519", Encoding.UTF8.GetBytes("x"));
+        var (byPath, _) = Evaluate(set.Select(new[] { "in-secrets" }), "/srv/secrets/db.txt", Encoding.UTF8.GetBytes("x"));
+
+        Assert.Equal("name id_ed25519", Assert.Single(byName).Excerpt); // it said "path"
+        Assert.Equal("path matches the rule's Path", Assert.Single(byPath).Excerpt);
+    }
+
     /// <summary>The ways scripts hand a literal to ConvertTo-SecureString -AsPlainText, and the ways that hold no secret.</summary>
     [Theory]
     [InlineData("$c = ConvertTo-SecureString 'Abc123xyz!' -AsPlainText -Force", "Abc123xyz!")]
