@@ -96,7 +96,13 @@ public static class FindingExport
             w.WriteString("level", SarifLevel(m.Severity));
             w.WriteStartObject("message");
             string? description = rules?.Find(m.RuleId)?.Description;
-            w.WriteString("text", string.IsNullOrEmpty(description) ? $"Rule {m.RuleId} matched." : Sentence(description));
+            string text = string.IsNullOrEmpty(description) ? $"Rule {m.RuleId} matched." : Sentence(description);
+            if (m.Line is null && !string.IsNullOrEmpty(m.Excerpt))
+            {
+                // A property rule's finding has no region, so its snippet had nowhere to go: what it saw goes in the message.
+                text += $" Seen: {m.Excerpt}.";
+            }
+            w.WriteString("text", text);
             w.WriteEndObject();
             w.WriteStartArray("locations");
             w.WriteStartObject();

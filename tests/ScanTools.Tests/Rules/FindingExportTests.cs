@@ -101,6 +101,18 @@ public sealed class FindingExportTests
         Assert.Equal(uri, FindingExport.FileUri(path));
 
     [Fact]
+    public void A_property_rules_result_says_what_it_saw_in_its_message()
+    {
+        var setuid = new FindingMatch { FullName = "/usr/bin/x", Directory = "/usr/bin", Name = "x", RuleId = "setuid-file", Severity = RuleSeverity.High, Excerpt = "mode -rwsr-xr-x", Fingerprint = new string('a', 32) };
+        using var ms = new MemoryStream();
+        FindingExport.WriteSarif(ms, new[] { setuid }, RuleSet.Builtin, "0.1.0");
+        using JsonDocument doc = JsonDocument.Parse(ms.ToArray());
+        JsonElement result = doc.RootElement.GetProperty("runs")[0].GetProperty("results")[0];
+        Assert.Equal("A set-user-id file: it runs with its owner's rights. Seen: mode -rwsr-xr-x.", result.GetProperty("message").GetProperty("text").GetString());
+        Assert.False(result.GetProperty("locations")[0].GetProperty("physicalLocation").TryGetProperty("region", out _));
+    }
+
+    [Fact]
     public void A_resolved_findings_result_names_the_run_that_resolved_it()
     {
         var open = new FindingMatch { FullName = "/a", Directory = "/", Name = "a", RuleId = "jwt", Severity = RuleSeverity.Medium, Fingerprint = new string('a', 32), Status = FindingStatus.Open, FirstScanId = 1, LastScanId = 2 };
