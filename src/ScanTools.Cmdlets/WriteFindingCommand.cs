@@ -76,8 +76,21 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
 
     private void Record(PSObject item)
     {
-        FileRecorder recorder = Recorder();
         object input = item.BaseObject;
+        if (input is not (FileRecord or Finding or FileSystemInfo or string))
+        {
+            // Before the recorder starts its run: objects that name no file at all (42, @{a=1}) each made an empty run.
+            try
+            {
+                _ = FullNameOf(item);
+            }
+            catch (NoFullNameException ex)
+            {
+                WriteError(new ErrorRecord(ex, "NoFullName", ErrorCategory.InvalidType, item));
+                return;
+            }
+        }
+        FileRecorder recorder = Recorder();
         FileRecord record;
         IReadOnlyList<ScanError> problems = Array.Empty<ScanError>();
         try

@@ -502,6 +502,9 @@ Describe 'Write-Finding' {
             @(Get-Finding -Database $db).FullName | Should -Be @($someFile)
             (Get-ScanRun -Database $db -Last 1).Errors | Should -Be 0
             Get-ScanError -Database $db | Should -BeNullOrEmpty
+            42, @{ a = 1 } | Write-Finding -Database $db -ErrorAction SilentlyContinue -ErrorVariable none
+            $none | Should -HaveCount 2
+            @(Get-ScanRun -Database $db) | Should -HaveCount 1 -Because 'objects that name no file made an empty Records run each time'
         }
 
         It 'records a file whose content it cannot read for -Hash without a hash, with an AccessDenied error item (Linux/macOS)' -Skip:$IsWindows {
