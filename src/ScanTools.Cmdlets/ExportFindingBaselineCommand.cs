@@ -58,7 +58,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
     }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject ?? new PSObject?[] { null }, ref _withoutMatches, ref _rejected));
+    protected override void ProcessRecord() => _matches.AddRange(RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches, ref _rejected));
 
     private int _rejected;
 
@@ -98,12 +98,7 @@ public sealed class ExportFindingBaselineCommand : PSCmdlet
                 "FileIsNotBaseline", ErrorCategory.ResourceExists, Path));
             return;
         }
-        if (!Force && ScanTools.Platform.ReplacedFile.IsReadOnly(path))
-        {
-            // A read-only baseline is someone's decision to freeze it: replaced or added to only with -Force (it keeps its mode).
-            ThrowTerminatingError(new ErrorRecord(new IOException(ScanTools.Platform.ReplacedFile.ReadOnlyRefusal(path, "baseline")),
-                "FileIsReadOnly", ErrorCategory.PermissionDenied, Path));
-        }
+        RuleSupport.ThrowIfReadOnly(this, path, "baseline", Force, Path); // replaced or added to only with -Force, as Export-Csv; it keeps its mode
         int distinct = _matches.Select(m => m.Fingerprint).Distinct(StringComparer.OrdinalIgnoreCase).Count();
         if (!ShouldProcess(path, Append ? $"Add {distinct:N0} findings to the baseline" : $"Write a baseline of {distinct:N0} findings"))
         {

@@ -53,7 +53,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject ?? new PSObject?[] { null }, ref _withoutMatches, ref _rejected))
+        foreach (FindingMatch m in RuleSupport.MatchesOf(this, InputObject, ref _withoutMatches, ref _rejected))
         {
             if (_fingerprints.Add(m.Fingerprint))
             {
@@ -94,12 +94,7 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
             ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' exists and -NoClobber is set; choose another -Path or leave out -NoClobber."),
                 "FileExists", ErrorCategory.ResourceExists, Path));
         }
-        if (!Force && ScanTools.Platform.ReplacedFile.IsReadOnly(path))
-        {
-            // As Export-Csv: a read-only file is replaced only with -Force (and keeps its mode).
-            ThrowTerminatingError(new ErrorRecord(new IOException(ScanTools.Platform.ReplacedFile.ReadOnlyRefusal(path, "file")),
-                "FileIsReadOnly", ErrorCategory.PermissionDenied, Path));
-        }
+        RuleSupport.ThrowIfReadOnly(this, path, "file", Force, Path); // replaced or added to only with -Force, as Export-Csv; it keeps its mode
         if (!ShouldProcess(path, $"Write {_matches.Count:N0} findings as {format}"))
         {
             return;

@@ -178,11 +178,14 @@ internal static class RuleSupport
         return MatchesOf(cmdlet, input, ref filesWithoutMatches, ref rejected);
     }
 
-    /// <summary>As above, counting in <paramref name="rejected"/> the objects that were no finding (each an InvalidInput error).</summary>
-    public static List<FindingMatch> MatchesOf(PSCmdlet cmdlet, IEnumerable<PSObject?> input, ref int filesWithoutMatches, ref int rejected)
+    /// <summary>
+    /// As above, counting in <paramref name="rejected"/> the objects that were no finding (each an InvalidInput error, or
+    /// NullPiped for $null, which binds as a null <paramref name="input"/> or a null element of it).
+    /// </summary>
+    public static List<FindingMatch> MatchesOf(PSCmdlet cmdlet, IEnumerable<PSObject?>? input, ref int filesWithoutMatches, ref int rejected)
     {
         var list = new List<FindingMatch>();
-        foreach (PSObject? o in input)
+        foreach (PSObject? o in input ?? new PSObject?[] { null })
         {
             switch (o?.BaseObject)
             {
@@ -237,6 +240,19 @@ internal static class RuleSupport
         if (files > 0)
         {
             cmdlet.WriteWarning($"{files:N0} file(s) piped in carried no findings in Matches and were left out. Get-Finding gives a file's findings only with -Rule, -Severity or -MinimumSeverity; pipe that, or Get-FindingMatch.");
+        }
+    }
+
+    /// <summary>
+    /// Ends an export that would replace a read-only <paramref name="path"/> without -Force: the terminating error
+    /// FileIsReadOnly, as Export-Csv refuses one; <paramref name="what"/> names the file's kind in the message.
+    /// </summary>
+    public static void ThrowIfReadOnly(PSCmdlet cmdlet, string path, string what, bool force, object? target)
+    {
+        if (!force && ScanTools.Platform.ReplacedFile.IsReadOnly(path))
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new IOException(ScanTools.Platform.ReplacedFile.ReadOnlyRefusal(path, what)),
+                "FileIsReadOnly", ErrorCategory.PermissionDenied, target));
         }
     }
 
