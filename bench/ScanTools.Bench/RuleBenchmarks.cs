@@ -22,7 +22,10 @@ public static class RuleBenchmarks
     /// </summary>
     public static (string Root, List<Planted> Planted, long Bytes) EnsureTree(string parent, int files)
     {
-        string root = Path.Combine(parent, $"rules-{files}-v2"); // v2: with PuTTY keys
+        List<string> ids = RuleSamples.Make(new Random(1)).Keys.ToList();
+        // The tree depends on the samples (which rule each file gets): a tree built before a rule was added is built again.
+        string version = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", ids))))[..8].ToLowerInvariant();
+        string root = Path.Combine(parent, $"rules-{files}-{version}");
         string marker = root + ".complete";
         var random = new Random(99);
         var planted = new List<Planted>();
@@ -32,7 +35,6 @@ public static class RuleBenchmarks
             Directory.Delete(root, recursive: true);
         }
         string[] words = { "server", "timeout", "retries", "path", "enabled", "level", "name", "region", "cache", "port", "user", "mode" };
-        List<string> ids = RuleSamples.Make(new Random(1)).Keys.ToList();
         for (int i = 0; i < files; i++)
         {
             string dir = Path.Combine(root, $"d{i % 100:D2}");
