@@ -483,8 +483,18 @@ function Start-TestPwsh {
     $psi = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
     $quoted = @((Get-PwshPath), '-NoProfile', '-NonInteractive', '-File', $file) + @($ArgumentList | ForEach-Object { [string]$_ }) |
         ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }
+    # A test run started in the background of a shell without job control (CI's detached runs) ignores SIGINT and SIGQUIT,
+    # and a child inherits that: the SIGINT test's scan went on, and the test timed out. GNU env gives the child the
+    # default action back; elsewhere (macOS) the child keeps what it inherited.
+    if ($null -eq $script:ResetSignals) {
+        $script:ResetSignals = ''
+        if (Get-Command env -CommandType Application -ErrorAction SilentlyContinue) {
+            & env --default-signal=INT,QUIT true 2>$null
+            if ($LASTEXITCODE -eq 0) { $script:ResetSignals = 'env --default-signal=INT,QUIT ' }
+        }
+    }
     $psi.ArgumentList.Add('-c')
-    $psi.ArgumentList.Add(('exec ' + ($quoted -join ' ') + " > '" + ($OutputPath -replace "'", "'\''") + "' 2>&1"))
+    $psi.ArgumentList.Add(('exec ' + $script:ResetSignals + ($quoted -join ' ') + " > '" + ($OutputPath -replace "'", "'\''") + "' 2>&1"))
     $psi.UseShellExecute = $false
     [System.Diagnostics.Process]::Start($psi)
 }
