@@ -77,6 +77,10 @@ public sealed class PasswordShapesTests
         { "Password=Tr0ub&ShapeA48;", "Tr0ub&ShapeA48" },
         { "P3_PASSWORD=a&ShapeA49xyz", "a&ShapeA49xyz" },
         { "https://svc/login?user=admin&password=ShapeA50xyz&next=/home", "ShapeA50xyz" },
+        // Helper 57: '!' begins a value anywhere but after a YAML colon, where it is a tag (!vault, !Ref).
+        { "DB_PASSWORD=!ShapeA52xyz", "!ShapeA52xyz" },
+        { "Server=db;Password=!ShapeA53xyz;", "!ShapeA53xyz" },
+        { "<password>!ShapeA54#Dep</password>", "!ShapeA54#Dep" },
         { "<add name=\"Db\" connectionString=\"Server=s;Password=ShapeA51xyz&amp;x=1\" />", "ShapeA51xyz" },
     };
 

@@ -167,6 +167,9 @@ public sealed class RuleEvaluatorTests
     [InlineData("'PipeSecret9' | ConvertTo-SecureString -AsPlainText -Force", "PipeSecret9")]
     [InlineData("$p = convertto-securestring \"Lower9case\" -asplaintext -force", "Lower9case")]
     [InlineData("New-Object PSCredential('svc', (ConvertTo-SecureString -String 'Nested#42' -AsPlainText -Force))", "Nested#42")]
+    [InlineData("ConvertTo-SecureString 'It''sMyS3cret!' -AsPlainText", "It''sMyS3cret!")] // a doubled quote inside the literal
+    [InlineData("ConvertTo-SecureString 'Abbrev1234' -AsPlain", "Abbrev1234")]
+    [InlineData("ConvertTo-SecureString -a -f 'Short4Abbrev'", "Short4Abbrev")] // -a and -f: the shortest prefixes PowerShell takes
     [InlineData("ConvertTo-SecureString $env:PASS -AsPlainText -Force", null)]
     [InlineData("ConvertTo-SecureString \"$pw\" -AsPlainText -Force", null)]
     [InlineData("ConvertTo-SecureString '01000000d08c9ddf0115d1118c7a00c04fc297eb' -Key $key", null)] // an encrypted standard string
@@ -175,8 +178,21 @@ public sealed class RuleEvaluatorTests
     [InlineData("ConvertTo-SecureString '<password>' -AsPlainText -Force", null)]
     [InlineData("ConvertTo-SecureString 'Abc123xyz!'\n-AsPlainText -Force", null)] // -AsPlainText on another line: not this command's
     public void ConvertTo_SecureString_with_a_literal_and_AsPlainText_is_a_finding(string line, string? secret)
+        => AssertOneFindingOrNone("convertto-securestring-plaintext", "/srv/deploy/deploy.ps1", line, secret);
+
+    /// <summary>An AWS secret access key under the names AWS's own tools print it with.</summary>
+    [Theory]
+    [InlineData("\"SecretAccessKey\": \"q8VtZ3kLm9Pq2Wx7Yb4Nc6Rd1Fg5Hj0Kl8Mn3Bv7\",", "q8VtZ3kLm9Pq2Wx7Yb4Nc6Rd1Fg5Hj0Kl8Mn3Bv7")] // aws iam create-access-key
+    [InlineData("SECRET_ACCESS_KEY=q8VtZ3kLm9Pq2Wx7Yb4Nc6Rd1Fg5Hj0Kl8Mn3Bv7", "q8VtZ3kLm9Pq2Wx7Yb4Nc6Rd1Fg5Hj0Kl8Mn3Bv7")]
+    [InlineData("aws_secret_access_key = q8VtZ3kLm9Pq2Wx7Yb4Nc6Rd1Fg5Hj0Kl8Mn3Bv7", "q8VtZ3kLm9Pq2Wx7Yb4Nc6Rd1Fg5Hj0Kl8Mn3Bv7")]
+    [InlineData("\"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"", null)] // AWS's documentation key
+    [InlineData("secret_access_key = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", null)] // no entropy
+    public void An_AWS_secret_access_key_is_found_under_the_names_AWS_tools_print(string line, string? secret)
+        => AssertOneFindingOrNone("aws-secret-access-key", "/home/ann/keys.json", line, secret);
+
+    private static void AssertOneFindingOrNone(string ruleId, string path, string line, string? secret)
     {
-        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { "convertto-securestring-plaintext" }), "/srv/deploy/deploy.ps1", Encoding.UTF8.GetBytes("# deploy\n" + line + "\n"));
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { ruleId }), path, Encoding.UTF8.GetBytes("# first line\n" + line + "\n"));
         Assert.Empty(problems);
         if (secret is null)
         {
@@ -184,7 +200,7 @@ public sealed class RuleEvaluatorTests
             return;
         }
         RuleMatch m = Assert.Single(matches);
-        Assert.Equal(RuleEvaluator.Fingerprint("convertto-securestring-plaintext", "/srv/deploy/deploy.ps1", secret), m.Fingerprint);
+        Assert.Equal(RuleEvaluator.Fingerprint(ruleId, path, secret), m.Fingerprint);
         Assert.Equal(2, m.Line);
         Assert.DoesNotContain(secret, m.Excerpt!, StringComparison.Ordinal);
     }
