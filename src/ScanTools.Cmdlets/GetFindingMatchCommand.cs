@@ -83,6 +83,7 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
         var bound = MyInvocation.BoundParameters;
         string[] rules = Rule;
         string[]? pipedPath = null;
+        string? rowFingerprint = null;
         if (PipedRunOfOtherCatalog(InputObject, nameof(LiteralPath)))
         {
             return;
@@ -111,13 +112,16 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
                         && InputObject.Properties["Path"]?.Value is string { Length: > 0 } rowPath)
                     {
                         // A row of Export-FindingMatch's CSV read back (Import-Csv report.csv | Get-FindingMatch): its Path is
-                        // the file's full path, taken literally, and its RuleId the rule, unless -Rule says otherwise. Every
-                        // row was InputObjectNotBound, as its column is Path, not FullName.
+                        // the file's full path, taken literally, its RuleId the rule, unless -Rule says otherwise, and its
+                        // Fingerprint the finding itself: a file with two findings of one rule gave both for each row, and a
+                        // baseline made of one reviewed row accepted the other too. Every row was InputObjectNotBound, as its
+                        // column is Path, not FullName.
                         pipedPath = new[] { rowPath };
                         if (Rule.Length == 0 && InputObject.Properties["RuleId"]?.Value is string { Length: > 0 } rowRule)
                         {
                             rules = new[] { ScanTools.Matching.WildcardPattern.Escape(rowRule) };
                         }
+                        rowFingerprint = InputObject.Properties["Fingerprint"]?.Value as string is { Length: > 0 } f ? f : null;
                         break;
                     }
                     if (!FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId)))
@@ -164,7 +168,10 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
             }
             foreach (FindingMatch m in reader.FindMatches(query))
             {
-                WriteObject(m);
+                if (rowFingerprint is null || string.Equals(m.Fingerprint, rowFingerprint, StringComparison.OrdinalIgnoreCase))
+                {
+                    WriteObject(m);
+                }
             }
         });
     }

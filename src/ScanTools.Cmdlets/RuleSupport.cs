@@ -146,11 +146,12 @@ internal static class RuleSupport
     /// A -Path of a file to write, as a file-system path: a folder there, a folder of it that does not exist, a
     /// catalog's own file (<see cref="ScanTools.Storage.CatalogFileGuard.OwnFileProblem"/>), or a FIFO, socket or device
     /// (<see cref="ScanTools.Storage.CatalogFileGuard.SpecialFileProblem"/>) is an error with <paramref name="errorId"/>
-    /// that says what to give instead (before anything is written).
+    /// that says what to give instead (before anything is written). A symbolic link gives the file it names.
     /// </summary>
     public static string OutputFilePath(PSCmdlet cmdlet, string path, string errorId)
     {
-        string resolved = FileSystemPath(cmdlet, path, errorId);
+        // Through a symbolic link to the file it names: the link stays, and what it names gets the new content.
+        string resolved = ScanTools.Platform.ReplacedFile.ThroughLinks(FileSystemPath(cmdlet, path, errorId));
         if (Directory.Exists(resolved))
         {
             cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException($"'{resolved}' is a folder; give the path of the file to write."), errorId, path));

@@ -243,7 +243,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(
                 new ScanArgumentException(_pathsReceived == 0
                     ? "Nothing to scan: no folder came through the pipeline (it was empty). No run was recorded."
-                    : $"Nothing to scan: none of the paths given is a folder ({string.Join(", ", _pathsGiven.Select(g => "'" + ScanTools.Hosting.DisplayText.Escape(g) + "'"))}{(_pathsReceived > _pathsGiven.Count ? $" and {_pathsReceived - _pathsGiven.Count:N0} more" : string.Empty)}; the errors before this one say why). No run was recorded."),
+                    : $"Nothing to scan: none of the paths given is a folder ({string.Join(", ", _pathsGiven.Select(g => "'" + ScanTools.Hosting.DisplayText.Escape(TryFileSystemPath(g) ?? g) + "'"))}{(_pathsReceived > _pathsGiven.Count ? $" and {_pathsReceived - _pathsGiven.Count:N0} more" : string.Empty)}; the errors before this one say why). No run was recorded."),
                 "NoFolderToScan", ErrorCategory.InvalidArgument, null));
             return;
         }

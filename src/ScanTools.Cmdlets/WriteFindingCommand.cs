@@ -77,18 +77,28 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
     private void Record(PSObject item)
     {
         object input = item.BaseObject;
-        if (input is not (FileRecord or Finding or FileSystemInfo or string))
+        // Before the recorder starts its run, what is refused without one: objects that name no file at all (42, @{a=1},
+        // an error item) and the catalog's own files each made an empty run.
+        string? named = null;
+        try
         {
-            // Before the recorder starts its run: objects that name no file at all (42, @{a=1}) each made an empty run.
-            try
+            named = input switch
             {
-                _ = FullNameOf(item);
-            }
-            catch (NoFullNameException ex)
-            {
-                WriteError(new ErrorRecord(ex, "NoFullName", ErrorCategory.InvalidType, item));
-                return;
-            }
+                FileRecord or Finding => null,
+                FileSystemInfo fs => fs.FullName,
+                string text => string.IsNullOrWhiteSpace(text) ? null : TryFileSystemPathOf(text),
+                _ => TryFileSystemPathOf(FullNameOf(item)),
+            };
+        }
+        catch (NoFullNameException ex)
+        {
+            WriteError(new ErrorRecord(ex, "NoFullName", ErrorCategory.InvalidType, item));
+            return;
+        }
+        if (named is not null && IsOwnCatalogFile(named))
+        {
+            WriteOwnCatalogFile(named, item);
+            return;
         }
         FileRecorder recorder = Recorder();
         FileRecord record;
@@ -119,9 +129,7 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         if (IsOwnCatalogFile(record.FullName))
         {
             // It was counted in the run's Files and Bytes, and -PassThru returned it, but nothing was stored.
-            WriteError(new ErrorRecord(new InvalidOperationException(
-                $"'{ScanTools.Hosting.DisplayText.Escape(record.FullName)}' is a file of the catalog this command writes; ScanTools never records its own catalog, which changes with every commit. Record it into another catalog."),
-                "OwnCatalogFile", ErrorCategory.InvalidOperation, item));
+            WriteOwnCatalogFile(record.FullName, item);
             return;
         }
         try
@@ -142,6 +150,24 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         if (PassThru)
         {
             WriteObject(record);
+        }
+    }
+
+    private void WriteOwnCatalogFile(string path, PSObject item) =>
+        WriteError(new ErrorRecord(new InvalidOperationException(
+            $"'{ScanTools.Hosting.DisplayText.Escape(path)}' is a file of the catalog this command writes; ScanTools never records its own catalog, which changes with every commit. Record it into another catalog."),
+            "OwnCatalogFile", ErrorCategory.InvalidOperation, item));
+
+    /// <summary>The file-system path of a typed or piped path, or null where it has none (the recorder then reports why).</summary>
+    private string? TryFileSystemPathOf(string path)
+    {
+        try
+        {
+            return ToFileSystemPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException or PSInvalidOperationException)
+        {
+            return null;
         }
     }
 

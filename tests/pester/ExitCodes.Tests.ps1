@@ -221,3 +221,17 @@ Describe 'The crontab line of about_ScanTools, run as cron runs it (sh -c, outpu
         $result.Log | Should -Match 'no-such-folder' -Because 'the trap wrote nothing, so the log never said why a night failed'
     }
 }
+
+Describe 'ForException maps a stop to Cancelled, as the run it stopped is recorded' {
+    It 'gives Cancelled for <Case>' -ForEach @(
+        @{ Case = 'Ctrl+C or SIGINT (PipelineStoppedException)'; Exception = { [System.Management.Automation.PipelineStoppedException]::new() } }
+        @{ Case = 'a cancelled operation'; Exception = { [OperationCanceledException]::new() } }
+        @{ Case = 'a stop inside another exception'; Exception = { [System.Management.Automation.RuntimeException]::new('wrapped', [System.Management.Automation.PipelineStoppedException]::new()) } }
+    ) {
+        [ScanTools.Hosting.ScanExitCodes]::ForException((& $Exception)) | Should -Be $documented['Cancelled'] -Because 'the documented trap exited 5 (Failed) while the run said Cancelled'
+    }
+
+    It 'still gives Failed for an exception it does not know' {
+        [ScanTools.Hosting.ScanExitCodes]::ForException([InvalidOperationException]::new('x')) | Should -Be $documented['Failed']
+    }
+}

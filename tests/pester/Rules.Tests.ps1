@@ -471,6 +471,19 @@ Describe 'Get-FindingMatch filters' {
         $unbound | Should -BeNullOrEmpty -Because 'every row was InputObjectNotBound: its column is Path, not FullName'
         Join-Sorted $back.Fingerprint | Should -Be (Join-Sorted (Import-Csv -LiteralPath $csv).Fingerprint)
         $back.Count | Should -BeGreaterThan 1
+
+        # Two findings of one rule in one file: each row is its own finding, so a baseline of one reviewed row accepts that one only.
+        $two = New-TestDirectory -Parent $TestDrive -Name 'two-of-one-rule'
+        Set-Content -LiteralPath (Join-Path $two 'web.config') -Value '<add key="SmtpPassword" value="Smtp!Pa55x" />', '<add name="Main" connectionString="Server=sql01;User Id=sa;Password=SaProd2024x;" />'
+        $twoDb = New-CatalogPath -Directory $TestDrive
+        $null = Start-Scan -Path $two -Rule connection-string-password -Database $twoDb
+        $twoCsv = Join-Path $TestDrive 'two.csv'
+        Get-FindingMatch -Database $twoDb | Export-FindingMatch -Path $twoCsv
+        @(Import-Csv -LiteralPath $twoCsv) | Should -HaveCount 2
+        @(Import-Csv -LiteralPath $twoCsv | Get-FindingMatch -Database $twoDb) | Should -HaveCount 2 -Because 'each row gave both findings of its file and rule'
+        $reviewed = Join-Path $TestDrive 'two-baseline.json'
+        Import-Csv -LiteralPath $twoCsv | Where-Object Line -EQ 1 | Get-FindingMatch -Database $twoDb | Export-FindingBaseline -Path $reviewed
+        @(Get-FindingMatch -Database $twoDb -Baseline $reviewed).Line | Should -Be @(2) -Because 'the production password on line 2 was accepted with the reviewed row'
     }
 
     It 'returns at most -First findings' {
@@ -1335,6 +1348,24 @@ Describe 'Mistakes a user makes with rules and findings' {
         Get-FindingMatch -Database $db | Export-FindingMatch -Path $report -Format Csv -Force
         (Import-Csv -LiteralPath $report).Count | Should -Be @(Get-FindingMatch -Database $db).Count -Because 'with -Force the read-only file is replaced'
         (Get-Item -LiteralPath $report).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, GroupRead, OtherRead') -Because 'replaced with -Force, it is still read-only'
+    }
+
+    It 'replaces the file a symbolic link names, keeping the link, and keeps the owner and group root may give' -Skip:$IsWindows {
+        $dated = Join-Path $out 'report-2026-12-01.csv'
+        $latest = Join-Path $out 'latest.csv'
+        'old' | Set-Content -LiteralPath $dated
+        $null = New-Item -ItemType SymbolicLink -Path $latest -Target $dated
+
+        Get-FindingMatch -Database $db | Export-FindingMatch -Path $latest
+
+        (Get-Item -LiteralPath $latest).LinkType | Should -Be 'SymbolicLink' -Because 'the link was replaced by a plain file, and its target kept the old content'
+        (Import-Csv -LiteralPath $dated).Count | Should -Be @(Get-FindingMatch -Database $db).Count
+        if ((id -u) -eq '0') {
+            chown nobody:nogroup $dated
+            chmod 640 $dated
+            Get-FindingMatch -Database $db | Export-FindingMatch -Path $dated
+            (stat -c '%U:%G %a' $dated) | Should -Be 'nobody:nogroup 640' -Because 'a report shared through its group lost its readers'
+        }
     }
 
     It 'does not replace a baseline with a report (.json means SARIF) unless -Force' {

@@ -341,7 +341,19 @@ Describe 'Start-Scan' {
             $output | Should -BeNullOrEmpty
             $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathNotFound,$cmdlet"
             $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet"
+            "$ended" | Should -BeLike "*none of the paths given is a folder ('$(Join-Path $trees 'nothing-here-?')';*" -Because 'with -ErrorAction SilentlyContinue, as a scheduled line runs, the message alone must say which path'
             Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
+        It 'names piped files by their file-system paths when none of them is a folder' {
+            $db = New-CatalogPath -Directory $catalogs
+            $files = @(Get-ChildItem -LiteralPath $trees -File -Recurse | Select-Object -First 5)
+
+            try { $files | Start-Scan -Database $db -ErrorAction SilentlyContinue } catch { $ended = $_ }
+
+            $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet"
+            "$ended" | Should -BeLike "*('$($files[0].FullName)', *and 1 more*"
+            "$ended" | Should -Not -BeLike '*FileSystem::*' -Because 'piped files were named by their provider-qualified PSPath'
         }
 
         It 'says an empty pipeline was empty, not that errors were reported' {

@@ -102,6 +102,9 @@ Describe 'Write-Finding' {
             "$($own[0])" | Should -BeLike '*never records its own catalog*'
             (Get-ScanRun -Database $db -Last 1).Files | Should -Be 1 -Because 'the run counted a file it did not store'
             @(Get-Finding -Database $db).FullName | Should -Be @($someFile)
+            $runs = @(Get-ScanRun -Database $db).Count
+            Get-Item -LiteralPath $db | Write-Finding -Database $db -ErrorAction SilentlyContinue
+            @(Get-ScanRun -Database $db).Count | Should -Be $runs -Because 'the catalog alone made an empty run'
         }
 
         It 'copies findings from another catalog as recorded, even for files gone from disk' {

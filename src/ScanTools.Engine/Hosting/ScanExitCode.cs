@@ -58,8 +58,9 @@ public static class ScanExitCodes
     /// name or value PowerShell rejected) map to <see cref="ScanExitCode.BadArguments"/>: ParameterBindingException and the
     /// kinds derived from it (ParameterBindingValidationException: -ThrottleLimit 1000), ValidationMetadataException (what a
     /// validation attribute throws, as a rethrown error carries it), and PSInvalidCastException (-Durability Bogus, a value
-    /// that is not of the parameter's type), also as the inner exception of another. Anything else maps to
-    /// <see cref="ScanExitCode.Failed"/>.
+    /// that is not of the parameter's type), also as the inner exception of another. A stop maps to
+    /// <see cref="ScanExitCode.Cancelled"/>, as the run it stopped is recorded: PipelineStoppedException (Ctrl+C, SIGINT) and
+    /// OperationCanceledException. Anything else maps to <see cref="ScanExitCode.Failed"/>.
     /// </remarks>
     public static int ForException(Exception? exception)
     {
@@ -76,6 +77,10 @@ public static class ScanExitCodes
             if (IsParameterError(e.GetType()))
             {
                 return (int)ScanExitCode.BadArguments;
+            }
+            if (e is OperationCanceledException || e.GetType().FullName is "System.Management.Automation.PipelineStoppedException")
+            {
+                return (int)ScanExitCode.Cancelled; // the documented trap exited 5 (Failed) for a Ctrl+C whose run says Cancelled
             }
         }
         return (int)ScanExitCode.Failed;

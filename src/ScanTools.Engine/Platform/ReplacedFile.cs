@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ScanTools.Platform;
 
 /// <summary>
@@ -7,9 +9,26 @@ namespace ScanTools.Platform;
 /// The commands that replace files (Export-FindingMatch, Export-FindingBaseline, Export-ScanReport, Backup-ScanCatalog)
 /// refuse a read-only file unless forced, and give the new file the old one's permissions.
 /// </summary>
-public static class ReplacedFile
+public static partial class ReplacedFile
 {
     private const UnixFileMode AnyWrite = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+
+    /// <summary>
+    /// The file that writing <paramref name="path"/> should replace: the final target of a symbolic link (a 'latest.sarif'
+    /// link to a dated report was replaced by a plain file, and its target kept the old content), else the path itself.
+    /// A link whose target is missing gives that target, which is then created.
+    /// </summary>
+    public static string ThroughLinks(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is null ? path : File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return path; // a link loop: the rename replaces the link itself, as before
+        }
+    }
 
     /// <summary>
     /// True when <paramref name="path"/> is an existing file that no one is meant to write: on Unix no write bit in its
@@ -36,8 +55,10 @@ public static class ReplacedFile
 
     /// <summary>
     /// Replaces <paramref name="target"/> with <paramref name="replacement"/> (a file in the same folder) by a rename, the new
-    /// file keeping the old one's permissions: its Unix mode (permission, set-id and sticky bits), or on Windows its ReadOnly
-    /// attribute. Where <paramref name="target"/> does not exist, the new file keeps its own (the umask's) mode.
+    /// file keeping the old one's permissions: its Unix mode (permission, set-id and sticky bits) and, where this account may
+    /// give them (root; or a group it is in), its owner and group, so a report shared with a group keeps its readers; on
+    /// Windows its ReadOnly attribute. Where <paramref name="target"/> does not exist, the new file keeps its own (the
+    /// umask's) mode and this account's owner. Another name of the old file (a hard link) keeps the old content.
     /// </summary>
     /// <exception cref="IOException">The rename failed.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder may not be written.</exception>
@@ -59,8 +80,20 @@ public static class ReplacedFile
         }
         if (File.Exists(target))
         {
+            if (FileStat.TryStat(target, follow: true, out EntryStat old) == StatFailure.None && old.UserId is uint uid && old.GroupId is uint gid)
+            {
+                // Before the mode: chown clears set-id bits. Refused (EPERM) for an owner this account may not give: the
+                // new file is then this account's, with the old file's mode.
+                if (chown(replacement, uid, gid) != 0)
+                {
+                    _ = chown(replacement, uint.MaxValue, gid); // (uid_t)-1: keep the owner, try the group alone
+                }
+            }
             File.SetUnixFileMode(replacement, File.GetUnixFileMode(target));
         }
         File.Move(replacement, target, overwrite: true);
     }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chown(string path, uint owner, uint group);
 }
