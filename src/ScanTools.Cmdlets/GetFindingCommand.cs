@@ -228,7 +228,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 MaxSize = bound.ContainsKey(nameof(MaxSize)) ? MaxSize : null,
                 ModifiedAfter = bound.ContainsKey(nameof(ModifiedAfter)) ? ModifiedAfter : null,
                 ModifiedBefore = bound.ContainsKey(nameof(ModifiedBefore)) ? ModifiedBefore : null,
-                Hash = Hash,
+                Hash = Hash.Select(h => h.Trim()).ToArray(), // a digest copied with the blanks around it (from sha256sum's output)
                 // A piped change, error or match carries the run that found it, not a run whose files to list:
                 // Get-ScanChange | Get-Finding asked which files that run saw last, and returned nothing.
                 ScanId = bound.ContainsKey(nameof(ScanId)) && !(FromPipeline(nameof(ScanId)) && (FromPipeline(nameof(LiteralPath)) || FromPipeline(nameof(Path)))) ? ScanId : null,
@@ -262,9 +262,23 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 WriteError(ErrorRecords.ForMissingRun(run)); // as Get-ScanChange: say so, rather than return nothing
                 return;
             }
+            bool any = false;
             foreach (Finding f in reader.FindFiles(query))
             {
+                any = true;
                 WriteObject(f);
+            }
+            if (!any && !FromPipeline(nameof(InputObject)) && !FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)))
+            {
+                // A typed path no scan ever met returned nothing, as a path with no match does: say which it is.
+                foreach (string typed in literal.Concat(wildcards.Where(w => !WildcardPattern.ContainsWildcardCharacters(w))))
+                {
+                    string full = ToFileSystemPath(typed);
+                    if (!reader.KnowsPath(full))
+                    {
+                        WriteWarning($"The catalog '{reader.DatabasePath}' holds no file or folder '{ScanTools.Hosting.DisplayText.Escape(full)}': no scan has recorded it. Check the path, or scan it first (Start-Scan -Path).");
+                    }
+                }
             }
         });
     }

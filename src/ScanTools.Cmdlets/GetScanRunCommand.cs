@@ -22,6 +22,14 @@ public sealed class GetScanRunCommand : CatalogReadCommand
     [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
     public ScanRunStatus[] Status { get; set; } = Array.Empty<ScanRunStatus>();
 
+    /// <summary>
+    /// Only runs of these kinds: Scan (Start-Scan), Records (Write-Finding), Duplicates (Find-DuplicateFile, which hashes
+    /// and records files too). With -Last, the newest N of those: Get-ScanRun -Kind Scan -Last 1 is the latest scan.
+    /// </summary>
+    [Parameter]
+    [ValidateSet("Scan", "Records", "Duplicates")]
+    public string[] Kind { get; set; } = Array.Empty<string>();
+
     /// <summary>Only the newest N runs.</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -38,6 +46,7 @@ public sealed class GetScanRunCommand : CatalogReadCommand
         {
             Id = Id,
             Status = Status,
+            Kind = Kind,
             Last = MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null,
         };
         ReadCatalog(reader =>

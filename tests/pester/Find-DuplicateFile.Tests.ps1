@@ -52,6 +52,16 @@ Describe 'Find-DuplicateFile' {
             $g.Files | Should -HaveCount 4
         }
 
+        It 'writes the paths of a group into Export-Csv, one per line, not a type name' {
+            $csv = Join-Path $TestDrive 'groups.csv'
+            $groups | Export-Csv -LiteralPath $csv
+
+            $row = @(Import-Csv -LiteralPath $csv)[0]
+
+            $row.Files -split "`n" | Should -Be @($groups[0].Files) -Because 'Export-Csv wrote System.Collections.Generic.List`1[System.String]'
+            $row.LiteralPath -split "`n" | Should -Be @($groups[0].LiteralPath)
+        }
+
         It 'stores the hashes it computed, so Get-Finding -Hash finds the copies' {
             @(Get-Finding -Database $db -Hash $groups[0].Sha256).Count | Should -BeGreaterOrEqual 3
             (Get-ScanRun -Database $db -Last 1).Kind | Should -Be 'Duplicates'

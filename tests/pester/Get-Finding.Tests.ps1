@@ -564,6 +564,7 @@ Describe 'Get-Finding' {
 
             Join-Sorted $result.FullName | Should -Be (Join-Sorted @($dup1, $dup2))
             @($result | Where-Object { $_.Sha256 -ne $digest }) | Should -BeNullOrEmpty
+            @(Get-Finding -Database $db -Hash " $digest ").Count | Should -Be $result.Count -Because 'a digest copied with the blanks around it was InvalidFilter'
         }
 
         It 'accepts a lower-case digest and several digests' {
@@ -768,6 +769,20 @@ Describe 'Get-Finding' {
             @(Get-Finding -Database $other -LiteralPath $alpha | Get-Finding -Database $db).FullName | Should -Be @($alpha) -Because 'a path can be asked of any catalog'
         }
 
+        It 'finds a file made where a folder of the same path was deleted, by its path and piped from Get-Item' {
+            $swapRoot = New-TestDirectory -Parent $catalogs -Name 'swap-tree'
+            $null = New-TestFile -Path (Join-Path $swapRoot 'sw/in.txt') -Content 'in'
+            $swapDb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $swapRoot -Database $swapDb
+            Remove-Item -LiteralPath (Join-Path $swapRoot 'sw') -Recurse
+            $swap = New-TestFile -Path (Join-Path $swapRoot 'sw') -Content 'swap'
+            $null = Start-Scan -Path $swapRoot -Database $swapDb
+
+            @(Get-Finding -Database $swapDb -LiteralPath $swap).FullName | Should -Be @($swap) -Because 'the removed folder of that path hid the present file'
+            @(Get-Item -LiteralPath $swap | Get-Finding -Database $swapDb).FullName | Should -Be @($swap)
+            @(Get-ScanChange -Database $swapDb -LiteralPath $swap | ForEach-Object { "$($_.ChangeType) $($_.Name)" }) | Should -Be @('Added sw')
+        }
+
         It 'takes a run piped with -Database naming a backup of its catalog, which holds the same run' {
             $original = New-CatalogPath -Directory $catalogs
             $null = Start-Scan -Path $docs -Database $original
@@ -783,6 +798,17 @@ Describe 'Get-Finding' {
             $matched = @($run | Get-FindingMatch -Database $copy -ErrorVariable refusedMatches)
             $refusedMatches | Should -BeNullOrEmpty
             $matched.Count | Should -Be @($run | Get-FindingMatch).Count
+        }
+
+        It 'warns of a typed path no scan has recorded, and not of a known path with nothing left to list' {
+            $typo = Join-Path $root 'no-such-folder'
+
+            $result = @(Get-Finding -Database $db -Path $typo -WarningVariable unknown -WarningAction SilentlyContinue)
+
+            $result | Should -BeNullOrEmpty
+            "$unknown" | Should -BeLike "*holds no file or folder '$typo'*Start-Scan*" -Because 'a mistyped -Path returned nothing, as if nothing were there'
+            $null = @(Get-Finding -Database $db -LiteralPath $alpha -MinSize 1TB -WarningVariable known -WarningAction SilentlyContinue)
+            $known | Should -BeNullOrEmpty -Because 'the path is in the catalog; the other filter left nothing'
         }
 
         It 'reports a missing catalog as CatalogNotFound and does not create it' {

@@ -189,6 +189,33 @@ Describe 'Get-ScanRun' {
             $result[0].Id | Should -Be $allRuns[1].Id
         }
 
+        It 'selects runs by -Kind, case ignored, and applies -Last after it (the latest scan, not a later Records run)' {
+            @(Get-ScanRun -Kind Scan -Last 1 -Database $db).Id | Should -Be @($runB.Id) -Because 'Get-ScanRun -Last 1 gave the Records run after it'
+            @(Get-ScanRun -Kind records -Database $db).Kind | Should -Be @('Records', 'Records')
+            Join-Sorted @(Get-ScanRun -Kind Scan, Records -Database $db).Id | Should -Be (Join-Sorted $allRuns.Id)
+            { Get-ScanRun -Kind Bogus -Database $db } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
+        }
+
+        It 'shows the kind of a run that is not a scan where a scan shows its roots' {
+            $table = Get-ScanRun -Database $db | Out-String -Width 200
+            @($table -split "`r?`n" -match '\(Records\)') | Should -HaveCount 2 -Because 'a Records or Duplicates run looked like a scan of nothing'
+            @($table -split "`r?`n" -match '\(Scan\)') | Should -BeNullOrEmpty
+        }
+
+        It 'gives the latest scan, not a later duplicate search, to Export-ScanReport by default' {
+            $dupDb = New-CatalogPath -Directory $catalogs
+            $dupTree = New-TestDirectory -Parent $trees -Name 'dups-for-report'
+            foreach ($n in 'one.bin', 'two.bin') { $null = New-TestFile -Path (Join-Path $dupTree $n) -Content 'the same bytes' }
+            $scan = Start-Scan -Path $dupTree -Database $dupDb
+            $null = Find-DuplicateFile -Database $dupDb
+            (Get-ScanRun -Database $dupDb -Last 1).Kind | Should -Be 'Duplicates'
+            $page = Join-Path $TestDrive 'dups-report.html'
+
+            Export-ScanReport -Database $dupDb -Path $page
+
+            (Get-Content -LiteralPath $page -Raw) | Should -Match ('"run":\s*\{\s*"id":\s*' + $scan.Id + ',\s*"kind":\s*"Scan"') -Because 'the duplicate search became the report''s run, with no changes of its own'
+        }
+
         It 'rejects -Last 0 by validation' {
             { Get-ScanRun -Last 0 -Database $db } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
         }

@@ -467,8 +467,8 @@ public sealed class DuplicateFinder
                     Length = copies[0].First.Size,
                     Count = copies.Count,
                     Keep = keep.Names.Select(n => n.FullName).Min(StringComparer.Ordinal)!,
-                    LiteralPath = copies.Where(c => c != keep).SelectMany(c => c.Names).Select(n => n.FullName).OrderBy(p => p, StringComparer.Ordinal).ToList(),
-                    Files = copies.SelectMany(c => c.Names).Select(n => n.FullName).OrderBy(p => p, StringComparer.Ordinal).ToList(),
+                    LiteralPath = new PathList(copies.Where(c => c != keep).SelectMany(c => c.Names).Select(n => n.FullName).OrderBy(p => p, StringComparer.Ordinal).ToList()),
+                    Files = new PathList(copies.SelectMany(c => c.Names).Select(n => n.FullName).OrderBy(p => p, StringComparer.Ordinal).ToList()),
                     Database = database,
                 });
             }

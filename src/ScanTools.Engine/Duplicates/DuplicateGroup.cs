@@ -71,3 +71,19 @@ public sealed class DuplicateSearchStatistics
     /// <summary>Time spent reading files whole for their SHA-256.</summary>
     public TimeSpan HashTime { get; set; }
 }
+
+/// <summary>
+/// Paths of a duplicate group. As text (Export-Csv, string interpolation) it is its paths one per line: the type name
+/// (System.Collections.Generic.List`1[System.String]) was all Export-Csv wrote of a group's files.
+/// </summary>
+public sealed class PathList : System.Collections.ObjectModel.ReadOnlyCollection<string>
+{
+    /// <summary>Wraps <paramref name="paths"/> (not copied).</summary>
+    public PathList(IList<string> paths)
+        : base(paths)
+    {
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Join("\n", this);
+}

@@ -69,6 +69,7 @@ public static class ScanReport
     /// <exception cref="IOException">The report could not be written (its folder not writable, the disk full); the message names the report.</exception>
     public static FileInfo WriteFile(CatalogReader reader, string path, ScanReportOptions options, bool force, CancellationToken cancellationToken = default)
     {
+        path = Platform.ReplacedFile.ThroughLinks(path); // a link to the report: the link stays, the file it names is replaced
         CheckDestination(reader.DatabasePath, path, force);
         // NAME.partial-PID-ID, as a backup's: a draft a killed process left is removed by the next report to NAME.
         CatalogFiles.RemoveDeadDrafts(path);
@@ -128,7 +129,10 @@ public static class ScanReport
         IReadOnlyList<ScanRun> runs = reader.GetScanRuns();
         ScanRun? run = options.ScanId is long id
             ? runs.FirstOrDefault(r => r.Id == id) ?? throw new ArgumentException($"The catalog has no scan run {id}; Get-ScanRun lists its runs.")
-            : runs.FirstOrDefault(r => r.Status == ScanRunStatus.Completed) ?? runs.FirstOrDefault();
+            // The newest completed scan: a Find-DuplicateFile or Write-Finding run after it became the report's run, with
+            // no changes or errors of its own to show.
+            : runs.FirstOrDefault(r => r.Status == ScanRunStatus.Completed && r.Kind == "Scan")
+              ?? runs.FirstOrDefault(r => r.Status == ScanRunStatus.Completed) ?? runs.FirstOrDefault();
         IReadOnlyList<FolderSize> folders = reader.MeasureFolders(new FolderSizeQuery { Depth = options.Depth, ScanId = options.ScanId }, cancellationToken);
         var tops = folders.Where(f => f.Depth == 0).ToList();
         var data = new JsonObject

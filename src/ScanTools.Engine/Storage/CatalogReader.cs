@@ -263,11 +263,44 @@ public sealed partial class CatalogReader : IDisposable
         return command;
     }
 
+    /// <summary>
+    /// Whether the catalog records <paramref name="path"/> (a full path) at all, as a folder or a file, present or removed:
+    /// false for a path no scan ever met, which a filter on it can only miss (a mistyped -Path).
+    /// </summary>
+    public bool KnowsPath(string path)
+    {
+        path = Scanning.ScanOptions.TrimSeparator(path);
+        if (IsFolder(path))
+        {
+            return true;
+        }
+        string collate = Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = $"SELECT 1 FROM files f JOIN directories d ON d.id = f.dir_id WHERE d.path = $folder{collate} AND f.name = $name{collate} LIMIT 1;";
+        command.Parameters.AddWithValue("$folder", Path.GetDirectoryName(path) ?? path);
+        command.Parameters.AddWithValue("$name", Path.GetFileName(path));
+        return ExecuteScalar(command) is not null;
+    }
+
+    /// <summary>
+    /// Whether a path without wildcards means a folder (and everything under it) rather than a file: the catalog knows it as
+    /// a folder, present, or removed with no present file of that path. A folder deleted and a file made in its place are
+    /// both in the catalog, and the removed folder hid the present file (Get-ChildItem | Get-Finding lost it).
+    /// </summary>
     private bool IsFolder(string path)
     {
+        string collate = Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
         using SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = "SELECT 1 FROM directories WHERE path = $path" + (Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty) + " LIMIT 1;";
+        command.CommandText = $"""
+            SELECT 1 FROM directories WHERE path = $path{collate}
+              AND (removed_scan_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM files f JOIN directories p ON p.id = f.dir_id
+                  WHERE p.path = $folder{collate} AND f.name = $name{collate} AND f.removed_scan_id IS NULL))
+            LIMIT 1;
+            """;
         command.Parameters.AddWithValue("$path", path);
+        command.Parameters.AddWithValue("$folder", Path.GetDirectoryName(path) ?? path);
+        command.Parameters.AddWithValue("$name", Path.GetFileName(path));
         return ExecuteScalar(command) is not null;
     }
 
@@ -284,6 +317,10 @@ public sealed partial class CatalogReader : IDisposable
         if (query.Status.Count > 0)
         {
             where.Add($"status IN ({string.Join(", ", query.Status.Select((s, i) => Add(command, "$st" + i, s.ToString())))})");
+        }
+        if (query.Kind.Count > 0)
+        {
+            where.Add($"kind COLLATE NOCASE IN ({string.Join(", ", query.Kind.Select((k, i) => Add(command, "$kind" + i, k)))})");
         }
         string limit = query.Last is int last ? " LIMIT " + Add(command, "$last", last) : string.Empty;
         command.CommandText = $"""
