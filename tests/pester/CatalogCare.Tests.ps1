@@ -141,6 +141,20 @@ Describe 'Backup-ScanCatalog' {
         (Backup-ScanCatalog -Database $h.Database -Destination $target -Force).Runs | Should -Be 4
     }
 
+    It 'replaces the backup a link of this account names, and keeps the link' -Skip:$IsWindows {
+        $h = New-History
+        $real = Join-Path $backups 'dated-backup.db'
+        $latest = Join-Path $backups 'latest-backup.db'
+        $null = Backup-ScanCatalog -Database $h.Database -Destination $real
+        $null = New-Item -ItemType SymbolicLink -Path $latest -Target $real
+        $null = Start-Scan -Path $h.Root -Database $h.Database
+
+        (Backup-ScanCatalog -Database $h.Database -Destination $latest -Force).Runs | Should -Be 5
+
+        (Get-Item -LiteralPath $latest).LinkType | Should -Be 'SymbolicLink' -Because 'the link became a plain file and the backup it named was never updated'
+        (Get-ScanRun -Database $real).Count | Should -Be 5
+    }
+
     It 'keeps the mode of a backup it replaces with -Force: a read-only backup stays read-only' -Skip:$IsWindows {
         $h = New-History
         $target = Join-Path $backups 'frozen-backup.db'

@@ -780,7 +780,8 @@ Describe 'Get-Finding' {
 
             @(Get-Finding -Database $swapDb -LiteralPath $swap).FullName | Should -Be @($swap) -Because 'the removed folder of that path hid the present file'
             @(Get-Item -LiteralPath $swap | Get-Finding -Database $swapDb).FullName | Should -Be @($swap)
-            @(Get-ScanChange -Database $swapDb -LiteralPath $swap | ForEach-Object { "$($_.ChangeType) $($_.Name)" }) | Should -Be @('Added sw')
+            Join-Sorted @(Get-ScanChange -Database $swapDb -LiteralPath $swap | ForEach-Object { "$($_.ChangeType) $($_.Name)" }) | Should -Be (Join-Sorted 'Added sw', 'Removed in.txt')
+            @(Get-Finding -Database $swapDb -Removed -LiteralPath $swap).Name | Should -Be @('in.txt') -Because 'what the folder held is asked by its path too'
         }
 
         It 'takes a run piped with -Database naming a backup of its catalog, which holds the same run' {

@@ -1360,6 +1360,17 @@ Describe 'Mistakes a user makes with rules and findings' {
 
         (Get-Item -LiteralPath $latest).LinkType | Should -Be 'SymbolicLink' -Because 'the link was replaced by a plain file, and its target kept the old content'
         (Import-Csv -LiteralPath $dated).Count | Should -Be @(Get-FindingMatch -Database $db).Count
+        # Another account's link (a shared folder) is not followed: a root job would write wherever it pointed.
+        $planted = Join-Path $out 'planted-by-other.csv'
+        $victim = Join-Path $out 'victim.txt'
+        'precious' | Set-Content -LiteralPath $victim
+        $null = New-Item -ItemType SymbolicLink -Path $planted -Target $victim
+        if ((id -u) -eq '0') {
+            chown -h nobody $planted
+            Get-FindingMatch -Database $db | Export-FindingMatch -Path $planted
+            Get-Content -LiteralPath $victim | Should -Be 'precious' -Because 'another account''s link steered root''s export onto its target'
+            (Get-Item -LiteralPath $planted).LinkType | Should -BeNullOrEmpty -Because 'the link itself is replaced by the report'
+        }
         if ((id -u) -eq '0') {
             chown nobody:nogroup $dated
             chmod 640 $dated

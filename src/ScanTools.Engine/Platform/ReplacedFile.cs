@@ -14,15 +14,28 @@ public static partial class ReplacedFile
     private const UnixFileMode AnyWrite = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
     /// <summary>
-    /// The file that writing <paramref name="path"/> should replace: the final target of a symbolic link (a 'latest.sarif'
-    /// link to a dated report was replaced by a plain file, and its target kept the old content), else the path itself.
-    /// A link whose target is missing gives that target, which is then created.
+    /// The file that writing <paramref name="path"/> should replace: the final target of a symbolic link of this account's
+    /// own (a 'latest.sarif' link to a dated report was replaced by a plain file, and its target kept the old content), else
+    /// the path itself. A link owned by another account is not followed, as Linux's protected_symlinks does not follow one
+    /// in a shared folder: a root cron job exporting into a world-writable folder would otherwise write wherever another
+    /// user's link pointed (/etc/...); the rename then replaces that link itself. A link of one's own whose target is
+    /// missing gives that target, which is then created.
     /// </summary>
     public static string ThroughLinks(string path)
     {
         try
         {
-            return new FileInfo(path).LinkTarget is null ? path : File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+            if (new FileInfo(path).LinkTarget is null)
+            {
+                return path;
+            }
+            if (!OperatingSystem.IsWindows()
+                && (FileStat.TryStat(path, follow: false, out EntryStat link) != StatFailure.None
+                    || link.UserId != Sessions.Ipc.UnixUser.EffectiveUserId))
+            {
+                return path;
+            }
+            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
         }
         catch (IOException)
         {

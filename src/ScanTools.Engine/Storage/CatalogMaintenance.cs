@@ -253,7 +253,9 @@ public static class CatalogMaintenance
     public static (string Source, string Target) CheckBackupDestination(string databasePath, string destination, bool overwrite)
     {
         string source = CanonicalPath.Resolve(databasePath);
-        string target = System.IO.Path.GetFullPath(destination);
+        // Through a link of this account's own to the backup it names, as the exports write (the link became a plain file,
+        // and the backup it named was never updated); every check below is of that file.
+        string target = ReplacedFile.ThroughLinks(System.IO.Path.GetFullPath(destination));
         if (target.IndexOfAny(new[] { '*', '?' }) >= 0 && !File.Exists(target))
         {
             throw new ScanArgumentException($"The destination '{target}' has a wildcard character ('*' or '?'): -Destination takes one literal path, not a pattern. Give the backup file's full name.");

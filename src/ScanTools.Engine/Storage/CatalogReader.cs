@@ -48,7 +48,7 @@ public sealed partial class CatalogReader : IDisposable
     /// <summary>The files matching <paramref name="query"/>, streamed.</summary>
     public IEnumerable<Finding> FindFiles(FindingQuery query, CancellationToken cancellationToken = default)
     {
-        FindingSql sql = FindingSql.Build(query, IsFolder, HasMatchCondition, NameIndex); // validate now, not at first MoveNext
+        FindingSql sql = FindingSql.Build(query, IsFolder, HasMatchCondition, NameIndex, IsAlsoFile); // validate now, not at first MoveNext
         return query.Findings is { FiltersRules: true } rules ? WithMatches(Stream(sql, cancellationToken), rules) : Stream(sql, cancellationToken);
     }
 
@@ -146,7 +146,7 @@ public sealed partial class CatalogReader : IDisposable
     /// <summary>The query plan SQLite chooses (EXPLAIN QUERY PLAN), for tests and troubleshooting.</summary>
     public IReadOnlyList<string> ExplainFindFiles(FindingQuery query)
     {
-        FindingSql sql = FindingSql.Build(query, IsFolder, nameIndex: NameIndex);
+        FindingSql sql = FindingSql.Build(query, IsFolder, nameIndex: NameIndex, isAlsoFile: IsAlsoFile);
         if (sql.Matchers.Count > 0)
         {
             _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => false, isDeterministic: true);
@@ -282,23 +282,20 @@ public sealed partial class CatalogReader : IDisposable
         return ExecuteScalar(command) is not null;
     }
 
-    /// <summary>
-    /// Whether a path without wildcards means a folder (and everything under it) rather than a file: the catalog knows it as
-    /// a folder, present, or removed with no present file of that path. A folder deleted and a file made in its place are
-    /// both in the catalog, and the removed folder hid the present file (Get-ChildItem | Get-Finding lost it).
-    /// </summary>
     private bool IsFolder(string path)
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM directories WHERE path = $path" + (Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty) + " LIMIT 1;";
+        command.Parameters.AddWithValue("$path", path);
+        return ExecuteScalar(command) is not null;
+    }
+
+    /// <summary>Whether the catalog holds a file row (present or removed) of <paramref name="path"/>, which it knows as a folder too.</summary>
+    private bool IsAlsoFile(string path)
     {
         string collate = Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
         using SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT 1 FROM directories WHERE path = $path{collate}
-              AND (removed_scan_id IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM files f JOIN directories p ON p.id = f.dir_id
-                  WHERE p.path = $folder{collate} AND f.name = $name{collate} AND f.removed_scan_id IS NULL))
-            LIMIT 1;
-            """;
-        command.Parameters.AddWithValue("$path", path);
+        command.CommandText = $"SELECT 1 FROM files f JOIN directories d ON d.id = f.dir_id WHERE d.path = $folder{collate} AND f.name = $name{collate} LIMIT 1;";
         command.Parameters.AddWithValue("$folder", Path.GetDirectoryName(path) ?? path);
         command.Parameters.AddWithValue("$name", Path.GetFileName(path));
         return ExecuteScalar(command) is not null;

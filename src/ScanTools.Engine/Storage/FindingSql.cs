@@ -40,8 +40,10 @@ internal sealed class FindingSql
     /// <param name="isFolder">Whether the catalog knows a path as a folder; decides what a path without wildcards means.</param>
     /// <param name="ruleCondition">Builds the condition for <see cref="FindingQuery.Findings"/> (the catalog's rule ids are needed).</param>
     /// <param name="nameIndex">The files (folder id, name) whose names match the -Name patterns, from the name index; null where the index cannot answer.</param>
+    /// <param name="isAlsoFile">Whether a path the catalog knows as a folder has also been a file (a folder deleted and a file made
+    /// in its place, or the reverse): then it means both, the folder with everything under it and the file.</param>
     public static FindingSql Build(FindingQuery query, Func<string, bool> isFolder, Func<Rules.FindingMatchQuery, Func<object, string>, string>? ruleCondition = null,
-        Func<IReadOnlyList<WildcardPattern>, NameIndexMatches?>? nameIndex = null)
+        Func<IReadOnlyList<WildcardPattern>, NameIndexMatches?>? nameIndex = null, Func<string, bool>? isAlsoFile = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
@@ -50,7 +52,7 @@ internal sealed class FindingSql
         {
             sql.And(ruleCondition(rules, sql.Bind));
         }
-        sql.AddPaths(query.Path, isFolder);
+        sql.AddPaths(query.Path, isFolder, isAlsoFile);
         sql.AddNames(query.Name, nameIndex);
         sql.AddExtensions(query.Extension);
         if (query.MinSize is long min)
@@ -110,10 +112,10 @@ internal sealed class FindingSql
     /// Only the path and name filters, as a condition on <c>d.path</c> and <c>f.name</c> (for queries of
     /// other tables that name their folder d and their file f); <see cref="Where"/> is empty without filters.
     /// </summary>
-    public static FindingSql PathFilter(IReadOnlyList<string> paths, IReadOnlyList<string> names, Func<string, bool> isFolder)
+    public static FindingSql PathFilter(IReadOnlyList<string> paths, IReadOnlyList<string> names, Func<string, bool> isFolder, Func<string, bool>? isAlsoFile = null)
     {
         var sql = new FindingSql();
-        sql.AddPaths(paths, isFolder);
+        sql.AddPaths(paths, isFolder, isAlsoFile);
         sql.AddNames(names);
         return sql;
     }
@@ -139,7 +141,7 @@ internal sealed class FindingSql
     }
 
     /// <exception cref="ArgumentException">More than <see cref="MaxPaths"/> patterns.</exception>
-    private void AddPaths(IReadOnlyList<string> patterns, Func<string, bool> isFolder)
+    private void AddPaths(IReadOnlyList<string> patterns, Func<string, bool> isFolder, Func<string, bool>? isAlsoFile = null)
     {
         if (patterns.Count == 0)
         {
@@ -169,6 +171,13 @@ internal sealed class FindingSql
                     string siblings = Path.EndsInDirectorySeparator(path) ? string.Empty
                         : $" AND (d.path = {Bind(path)}{collate} OR substr(d.path, {Bind((long)path.Length + 1)}, 1) = '{Sep}')";
                     alternatives.Add($"(d.path >= {Bind(lo)}{collate} AND d.path < {Bind(hi)}{collate}{siblings})");
+                    if (isAlsoFile?.Invoke(path) == true && Path.GetFileName(path) is { Length: > 0 } asFile)
+                    {
+                        // The file of that path too: a folder deleted and a file made in its place (or the reverse) are both in
+                        // the catalog, and the removed folder hid the present file (Get-ChildItem | Get-Finding lost it). Only
+                        // then: the extra alternative keeps SQLite from using the folder range alone.
+                        files.Add((Path.GetDirectoryName(path) ?? path, asFile));
+                    }
                 }
                 else
                 {

@@ -82,6 +82,9 @@ public sealed class PasswordShapesTests
         { "Server=db;Password=!ShapeA53xyz;", "!ShapeA53xyz" },
         { "<password>!ShapeA54#Dep</password>", "!ShapeA54#Dep" },
         { "<add name=\"Db\" connectionString=\"Server=s;Password=ShapeA51xyz&amp;x=1\" />", "ShapeA51xyz" },
+        // Helper 58: an XML entity inside the password is part of it (the value was cut at &amp; and two passwords were one finding).
+        { "<add name=\"a\" connectionString=\"Server=x;Password=ab&amp;ShapeA55xyz;\" />", "ab&amp;ShapeA55xyz" },
+        { "<add name=\"c\" connectionString=\"Server=x;Password=ShapeA56&quot;xyz;\" />", "ShapeA56&quot;xyz" },
     };
 
     public static readonly TheoryData<string> NotFound = new()
