@@ -236,11 +236,11 @@ public abstract class CatalogCommand : PSCmdlet
         {
             throw new ArgumentException($"'{path}' is a path of the {provider.Name} provider; ScanTools works with file-system paths.");
         }
-        // Linux and macOS read a leading '//' as '/', and PowerShell keeps it: '//srv/x' matched nothing the catalog holds.
-        // (On Windows it begins a UNC path and stays.)
-        if (!OperatingSystem.IsWindows() && resolved.StartsWith("//", StringComparison.Ordinal))
+        // Linux and macOS read repeated slashes as one, and PowerShell keeps a leading '//' (and then the ones after it):
+        // '//srv/x' and '//srv//x' matched nothing the catalog holds. (On Windows a leading '\\' begins a UNC path and stays.)
+        if (!OperatingSystem.IsWindows() && resolved.Contains("//", StringComparison.Ordinal))
         {
-            resolved = "/" + resolved.TrimStart('/');
+            resolved = System.Text.RegularExpressions.Regex.Replace(resolved, "/{2,}", "/");
         }
         return resolved;
     }
@@ -350,6 +350,23 @@ public abstract class CatalogReadCommand : CatalogCommand
         catch (CatalogException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// After a query of typed paths returned nothing: a warning for each path without wildcards that no scan has recorded,
+    /// as a file or a folder (a mistyped -Path looked like an empty folder). <paramref name="literal"/> are -LiteralPath values,
+    /// <paramref name="paths"/> -Path values (those with wildcards are left out).
+    /// </summary>
+    protected void WarnOfUnknownPaths(CatalogReader reader, IEnumerable<string> literal, IEnumerable<string> paths)
+    {
+        foreach (string typed in literal.Concat(paths.Where(p => !WildcardPattern.ContainsWildcardCharacters(p))))
+        {
+            string full = ToFileSystemPath(typed);
+            if (!reader.KnowsPath(full))
+            {
+                WriteWarning($"The catalog '{reader.DatabasePath}' holds no file or folder '{DisplayText.Escape(full)}': no scan has recorded it. Check the path, or scan it first (Start-Scan -Path).");
+            }
         }
     }
 

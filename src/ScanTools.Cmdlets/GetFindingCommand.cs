@@ -270,15 +270,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
             }
             if (!any && !FromPipeline(nameof(InputObject)) && !FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)))
             {
-                // A typed path no scan ever met returned nothing, as a path with no match does: say which it is.
-                foreach (string typed in literal.Concat(wildcards.Where(w => !WildcardPattern.ContainsWildcardCharacters(w))))
-                {
-                    string full = ToFileSystemPath(typed);
-                    if (!reader.KnowsPath(full))
-                    {
-                        WriteWarning($"The catalog '{reader.DatabasePath}' holds no file or folder '{ScanTools.Hosting.DisplayText.Escape(full)}': no scan has recorded it. Check the path, or scan it first (Start-Scan -Path).");
-                    }
-                }
+                WarnOfUnknownPaths(reader, literal, wildcards);
             }
         });
     }

@@ -166,12 +166,18 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
                 WriteError(ErrorRecords.ForMissingRun(run)); // as Get-Finding: say so, rather than return nothing
                 return;
             }
+            bool any = false;
             foreach (FindingMatch m in reader.FindMatches(query))
             {
                 if (rowFingerprint is null || string.Equals(m.Fingerprint, rowFingerprint, StringComparison.OrdinalIgnoreCase))
                 {
+                    any = true;
                     WriteObject(m);
                 }
+            }
+            if (!any && pipedPath is null && !FromPipeline(nameof(LiteralPath)))
+            {
+                WarnOfUnknownPaths(reader, ParameterSetName == LiteralPathSet ? LiteralPath : Array.Empty<string>(), ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path);
             }
         });
     }

@@ -263,6 +263,9 @@ Describe 'Get-Finding' {
             @(Get-Finding -Database $db -Path $doubled).FullName | Should -Be @($alpha)
             @(Get-Finding -Database $db -LiteralPath $doubled).FullName | Should -Be @($alpha)
             @($doubled | Get-Finding -Database $db).FullName | Should -Be @($alpha) -Because '//tmp/x returned nothing, without a word'
+            $twice = '/' + ($alpha -replace '/', '//')   # ///tmp//x//alpha.txt
+            @(Get-Finding -Database $db -LiteralPath $twice).FullName | Should -Be @($alpha) -Because '//tmp//x: the leading // kept the ones after it'
+            @(Get-ScanChange -Database $db -LiteralPath $twice).Count | Should -Be @(Get-ScanChange -Database $db -LiteralPath $alpha).Count
         }
 
         It 'refuses an empty -Path list rather than return the whole catalog' {

@@ -486,6 +486,16 @@ Describe 'Get-FindingMatch filters' {
         @(Get-FindingMatch -Database $twoDb -Baseline $reviewed).Line | Should -Be @(2) -Because 'the production password on line 2 was accepted with the reviewed row'
     }
 
+    It 'warns of a typed path no scan has recorded, as Get-Finding does' {
+        $typo = Join-Path $root 'no-such-folder'
+
+        @(Get-FindingMatch -Database $db -Path $typo -WarningVariable unknown -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+
+        "$unknown" | Should -BeLike "*holds no file or folder '$typo'*"
+        $null = @(Get-FindingMatch -Database $db -LiteralPath $root -Rule no-rule-here -WarningVariable known -WarningAction SilentlyContinue)
+        @($known | Where-Object { "$_" -like '*holds no file or folder*' }) | Should -BeNullOrEmpty
+    }
+
     It 'returns at most -First findings' {
         @(Get-FindingMatch -Database $db -First 2) | Should -HaveCount 2
         @(Get-FindingMatch -Database $db -First 0) | Should -BeNullOrEmpty
