@@ -228,6 +228,23 @@ public abstract class CatalogCommand : PSCmdlet
     protected string[] LiteralPatterns(IEnumerable<string> paths) =>
         paths.Select(p => ScanTools.Matching.WildcardPattern.Escape(ToFileSystemPath(p))).ToArray();
 
+    /// <summary>
+    /// <see cref="ToFileSystemPath"/>, or null where PowerShell cannot make a file-system path of <paramref name="path"/> (another
+    /// provider, a missing drive): for a caller that reports the path its own way, or is in a catch block, where the exception
+    /// would end the command.
+    /// </summary>
+    protected string? TryFileSystemPath(string path)
+    {
+        try
+        {
+            return ToFileSystemPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException or PSInvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Turns a PowerShell path (relative, provider-qualified) into a file-system path without requiring it to exist.</summary>
     protected string ToFileSystemPath(string path)
     {

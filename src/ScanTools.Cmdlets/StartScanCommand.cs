@@ -213,19 +213,6 @@ public sealed class StartScanCommand : CatalogWriteCommand
         }
     }
 
-    /// <summary>The file-system path of <paramref name="path"/>, or null where PowerShell cannot make one (in a catch block, where its exception would end the command).</summary>
-    private string? TryFileSystemPath(string path)
-    {
-        try
-        {
-            return ToFileSystemPath(path);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
-        {
-            return null;
-        }
-    }
-
     private void RecordMissing(string folder)
     {
         if (_missing.Add(System.IO.Path.TrimEndingDirectorySeparator(folder)))

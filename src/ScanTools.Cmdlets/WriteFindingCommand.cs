@@ -86,8 +86,8 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
             {
                 FileRecord or Finding => null,
                 FileSystemInfo fs => fs.FullName,
-                string text => string.IsNullOrWhiteSpace(text) ? null : TryFileSystemPathOf(text),
-                _ => TryFileSystemPathOf(FullNameOf(item)),
+                string text => string.IsNullOrWhiteSpace(text) ? null : TryFileSystemPath(text),
+                _ => TryFileSystemPath(FullNameOf(item)),
             };
         }
         catch (NoFullNameException ex)
@@ -157,19 +157,6 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         WriteError(new ErrorRecord(new InvalidOperationException(
             $"'{ScanTools.Hosting.DisplayText.Escape(path)}' is a file of the catalog this command writes; ScanTools never records its own catalog, which changes with every commit. Record it into another catalog."),
             "OwnCatalogFile", ErrorCategory.InvalidOperation, item));
-
-    /// <summary>The file-system path of a typed or piped path, or null where it has none (the recorder then reports why).</summary>
-    private string? TryFileSystemPathOf(string path)
-    {
-        try
-        {
-            return ToFileSystemPath(path);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException or PSInvalidOperationException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>Whether <paramref name="path"/> is the catalog being written or one of its side files (-wal, -shm, locks).</summary>
     private bool IsOwnCatalogFile(string path)

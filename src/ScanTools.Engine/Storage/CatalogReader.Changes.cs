@@ -20,7 +20,7 @@ public sealed partial class CatalogReader
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         IReadOnlyList<long> runs = SelectRuns(query);
-        FindingSql filter = FindingSql.PathFilter(query.Path, query.Name, IsFolder, IsAlsoFile);
+        FindingSql filter = FindingSql.PathFilter(query.Path, query.Name, IsFolder, HasFileRow);
         if (runs.Count == 0)
         {
             return Array.Empty<ScanChange>();

@@ -79,7 +79,7 @@ public sealed partial class CatalogReader
 
     private (string Sql, List<KeyValuePair<string, object>> Parameters, FindingSql Paths) BuildMatchSql(FindingMatchQuery query, string? fileCondition)
     {
-        FindingSql paths = FindingSql.PathFilter(query.Path, Array.Empty<string>(), IsFolder, IsAlsoFile);
+        FindingSql paths = FindingSql.PathFilter(query.Path, Array.Empty<string>(), IsFolder, HasFileRow);
         var parameters = new List<KeyValuePair<string, object>>(paths.Parameters);
         int next = 0;
         string Bind(object value)

@@ -48,7 +48,7 @@ public sealed partial class CatalogReader : IDisposable
     /// <summary>The files matching <paramref name="query"/>, streamed.</summary>
     public IEnumerable<Finding> FindFiles(FindingQuery query, CancellationToken cancellationToken = default)
     {
-        FindingSql sql = FindingSql.Build(query, IsFolder, HasMatchCondition, NameIndex, IsAlsoFile); // validate now, not at first MoveNext
+        FindingSql sql = FindingSql.Build(query, IsFolder, HasMatchCondition, NameIndex, HasFileRow); // validate now, not at first MoveNext
         return query.Findings is { FiltersRules: true } rules ? WithMatches(Stream(sql, cancellationToken), rules) : Stream(sql, cancellationToken);
     }
 
@@ -146,7 +146,7 @@ public sealed partial class CatalogReader : IDisposable
     /// <summary>The query plan SQLite chooses (EXPLAIN QUERY PLAN), for tests and troubleshooting.</summary>
     public IReadOnlyList<string> ExplainFindFiles(FindingQuery query)
     {
-        FindingSql sql = FindingSql.Build(query, IsFolder, nameIndex: NameIndex, isAlsoFile: IsAlsoFile);
+        FindingSql sql = FindingSql.Build(query, IsFolder, nameIndex: NameIndex, isAlsoFile: HasFileRow);
         if (sql.Matchers.Count > 0)
         {
             _connection.CreateFunction(FindingSql.MatchFunction, (long index, string text) => false, isDeterministic: true);
@@ -270,16 +270,7 @@ public sealed partial class CatalogReader : IDisposable
     public bool KnowsPath(string path)
     {
         path = Scanning.ScanOptions.TrimSeparator(path);
-        if (IsFolder(path))
-        {
-            return true;
-        }
-        string collate = Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
-        using SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = $"SELECT 1 FROM files f JOIN directories d ON d.id = f.dir_id WHERE d.path = $folder{collate} AND f.name = $name{collate} LIMIT 1;";
-        command.Parameters.AddWithValue("$folder", Path.GetDirectoryName(path) ?? path);
-        command.Parameters.AddWithValue("$name", Path.GetFileName(path));
-        return ExecuteScalar(command) is not null;
+        return IsFolder(path) || HasFileRow(path);
     }
 
     private bool IsFolder(string path)
@@ -290,8 +281,11 @@ public sealed partial class CatalogReader : IDisposable
         return ExecuteScalar(command) is not null;
     }
 
-    /// <summary>Whether the catalog holds a file row (present or removed) of <paramref name="path"/>, which it knows as a folder too.</summary>
-    private bool IsAlsoFile(string path)
+    /// <summary>
+    /// Whether the catalog holds a file row (present or removed) of <paramref name="path"/>. For a path it knows as a folder
+    /// too, the path has been both (FindingSql's isAlsoFile).
+    /// </summary>
+    private bool HasFileRow(string path)
     {
         string collate = Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty;
         using SqliteCommand command = _connection.CreateCommand();
