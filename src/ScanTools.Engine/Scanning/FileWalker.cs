@@ -298,68 +298,90 @@ public sealed class FileWalker
         {
             Snapshot = Snapshots?.Read(dir),
         };
-        using (entries)
+        try
         {
-            int sinceCheck = 0;
-            while (true)
+            using (entries)
             {
-                bool more;
-                try
+                int sinceCheck = 0;
+                while (true)
                 {
-                    more = entries.MoveNext();
-                }
-                catch (Exception ex) when (IsFileSystemError(ex))
-                {
-                    ReportError(sink, DirectoryError(dir, ex, isRoot: false));
-                    break;
-                }
-                if (!more)
-                {
-                    complete = true;
-                    break;
-                }
-                if (++sinceCheck == 256)
-                {
-                    sinceCheck = 0;
-                    ct.ThrowIfCancellationRequested();
-                }
-
-                FileRecord? record;
-                try
-                {
-                    record = ReadEntry(work, folder, entries.Current, sink, hasher, rules, subdirectories, ref unrecorded, ct);
-                }
-                catch (Exception ex) when (IsFailureOfOneEntry(ex))
-                {
-                    // Whatever one entry's values do, only that entry fails: it is reported, kept as it was in the
-                    // catalog (never marked removed), and the folder goes on.
-                    string name = entries.Current.Name;
-                    (unrecorded ??= new List<string>()).Add(name);
-                    ReportError(sink, new ScanError(Path.Join(dir, name), ScanErrorKind.IoError, $"This entry could not be recorded: {ex.Message}"));
-                    continue;
-                }
-                if (record is null)
-                {
-                    continue;
-                }
-                chunk.Add(record);
-                chunkBytes += Progress.BytesOnce(record);
-                if (chunk.Count >= _options.ChunkSize)
-                {
-                    sink.OnListing(new DirectoryListing
+                    bool more;
+                    try
                     {
-                        RunKey = _runKey,
-                        DirectoryPath = dir,
-                        Files = chunk,
-                        ChunkIndex = chunkIndex,
-                        IsFinalChunk = false,
-                        Snapshot = chunkIndex++ == 0 ? folder.Snapshot : null,
-                    });
-                    Progress.AddFiles(chunk.Count, chunkBytes); // counted once accepted, so counts match what is stored
-                    chunk = new List<FileRecord>();
-                    chunkBytes = 0;
+                        more = entries.MoveNext();
+                    }
+                    catch (Exception ex) when (IsFileSystemError(ex))
+                    {
+                        ReportError(sink, DirectoryError(dir, ex, isRoot: false));
+                        break;
+                    }
+                    if (!more)
+                    {
+                        complete = true;
+                        break;
+                    }
+                    if (++sinceCheck == 256)
+                    {
+                        sinceCheck = 0;
+                        ct.ThrowIfCancellationRequested();
+                    }
+
+                    FileRecord? record;
+                    try
+                    {
+                        record = ReadEntry(work, folder, entries.Current, sink, hasher, rules, subdirectories, ref unrecorded, ct);
+                    }
+                    catch (Exception ex) when (IsFailureOfOneEntry(ex))
+                    {
+                        // Whatever one entry's values do, only that entry fails: it is reported, kept as it was in the
+                        // catalog (never marked removed), and the folder goes on.
+                        string name = entries.Current.Name;
+                        (unrecorded ??= new List<string>()).Add(name);
+                        ReportError(sink, new ScanError(Path.Join(dir, name), ScanErrorKind.IoError, $"This entry could not be recorded: {ex.Message}"));
+                        continue;
+                    }
+                    if (record is null)
+                    {
+                        continue;
+                    }
+                    chunk.Add(record);
+                    chunkBytes += Progress.BytesOnce(record);
+                    if (chunk.Count >= _options.ChunkSize)
+                    {
+                        sink.OnListing(new DirectoryListing
+                        {
+                            RunKey = _runKey,
+                            DirectoryPath = dir,
+                            Files = chunk,
+                            ChunkIndex = chunkIndex,
+                            IsFinalChunk = false,
+                            Snapshot = chunkIndex++ == 0 ? folder.Snapshot : null,
+                        });
+                        Progress.AddFiles(chunk.Count, chunkBytes); // counted once accepted, so counts match what is stored
+                        chunk = new List<FileRecord>();
+                        chunkBytes = 0;
+                    }
                 }
             }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && (chunk.Count > 0 || chunkIndex > 0))
+        {
+            // Stopped in the middle of a folder (Ctrl+C, SIGTERM, often while a large file was hashed): the files it
+            // had read are kept, as an incomplete listing (nothing is marked removed); they were found, and a -Hash scan
+            // of a folder with one huge file lost every other file of the folder before.
+            sink.OnStopped(new DirectoryListing
+            {
+                RunKey = _runKey,
+                DirectoryPath = dir,
+                Files = chunk,
+                ChunkIndex = chunkIndex,
+                IsFinalChunk = true,
+                Snapshot = chunkIndex == 0 ? folder.Snapshot : null,
+                IsComplete = false,
+            });
+            Progress.AddFiles(chunk.Count, chunkBytes);
+            Progress.AddHashesKept(folder.Kept);
+            throw;
         }
 
         if (chunk.Count == 0 && chunkIndex == 0 && !complete)

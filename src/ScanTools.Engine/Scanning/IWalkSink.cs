@@ -12,6 +12,13 @@ public interface IWalkSink
     /// <summary>A folder's files, or one chunk of them.</summary>
     void OnListing(DirectoryListing listing);
 
+    /// <summary>
+    /// The files a folder had read when the walk was stopped (its cancellation token fired): the last chunk of the
+    /// folder, never complete. Called once, after the stop, so it must be accepted without regard to that token;
+    /// by default it goes to <see cref="OnListing"/>.
+    /// </summary>
+    void OnStopped(DirectoryListing listing) => OnListing(listing);
+
     /// <summary>A problem with one entry; the walk goes on.</summary>
     void OnError(ScanError error);
 }

@@ -73,7 +73,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         settings ??= new ScanJobSettings();
         options.Validate();
         // Before the catalog is opened: an -IgnoreFile the walker refuses must not leave a new, empty catalog behind.
-        var walker = new FileWalker(options, Guid.NewGuid()) { EntryListed = settings.EntryListed };
+        var walker = new FileWalker(options, Guid.NewGuid()) { EntryListed = settings.EntryListed, ContentOpening = settings.ContentOpening };
         ProcessShutdown.BeginStart();
         ScanJob? started = null;
         try
@@ -554,6 +554,16 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
             }
         }
 
+        public void OnStopped(DirectoryListing listing)
+        {
+            // The run is stopping; its end is written after the walk has returned, so this still lands before it.
+            _job._lease.Write(listing, CancellationToken.None);
+            if (_job._lease.TakeRejected() is { Count: > 0 } refused)
+            {
+                _job.ReportRefusals(refused);
+            }
+        }
+
         public void OnError(ScanError error)
         {
             _job._lease.Write(new ScanErrorBatch { RunKey = _job.RunKey, Errors = new[] { error } }, _job._cancel.Token);
@@ -590,6 +600,9 @@ public sealed record ScanJobSettings
 
     /// <summary>Test seam: passed to the walker's <see cref="FileWalker.EntryListed"/>.</summary>
     internal Action<string>? EntryListed { get; init; }
+
+    /// <summary>Test seam: passed to the walker's <see cref="FileWalker.ContentOpening"/>.</summary>
+    internal Action<string>? ContentOpening { get; init; }
 }
 
 /// <summary>What a caller of <see cref="ScanJob.Pump"/> wants to hear about. Every callback runs on the pumping thread.</summary>

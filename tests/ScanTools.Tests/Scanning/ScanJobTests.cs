@@ -339,6 +339,53 @@ public sealed class ScanJobTests : CatalogTest
         Assert.Contains("Stopped", run.Message);
     }
 
+    [LinuxFact]
+    public void Cancel_WhileAFileIsHashed_KeepsTheFilesItsFolderHadRead_AndMarksNothingRemoved()
+    {
+        // A -Hash scan stopped (SIGTERM) while it read a huge file kept none of that folder's other files: the
+        // folder's listing waited for the file. Now what the folder had read is stored, as an incomplete listing.
+        for (int i = 0; i < 60; i++)
+        {
+            T.File($"tree/f{i:D2}.txt", $"content {i}");
+        }
+        string db = T.Db();
+        ScanRun first = Scan(db, Root("tree", o => o with { ThrottleLimit = 1 }));
+        Assert.Equal(60, first.Files);
+        T.File("tree/new.txt", "new");
+        File.Delete(T.Combine("tree", "f00.txt")); // a removal this stopped scan must not see (its listing is incomplete)
+
+        using var reached = new ManualResetEventSlim();
+        using var stopped = new ManualResetEventSlim();
+        int opened = 0;
+        var settings = new ScanJobSettings
+        {
+            Registry = Registry,
+            ContentOpening = path =>
+            {
+                if (Interlocked.Increment(ref opened) == 30)
+                {
+                    reached.Set();
+                    Assert.True(stopped.Wait(TimeSpan.FromSeconds(60)), "the caller never cancelled");
+                    throw new OperationCanceledException("the hash was interrupted by the stop"); // what the hasher does
+                }
+            },
+        };
+        // -Rehash: every file is read again, so 29 are hashed before the 30th blocks.
+        using ScanJob job = ScanJob.Start(db, Root("tree", o => o with { ThrottleLimit = 1, Rehash = true }), settings);
+        Assert.True(reached.Wait(TimeSpan.FromSeconds(60)), "the scan never opened 30 files");
+        job.Cancel();
+        stopped.Set();
+        ScanRun run = job.Pump(new ScanObserver());
+
+        Assert.Equal(ScanRunStatus.Cancelled, run.Status);
+        Assert.Equal(29, run.Files);
+        List<Finding> seen = Find(db, new FindingQuery { ScanId = run.Id });
+        Assert.Equal(29, seen.Count);
+        Assert.All(seen, f => Assert.NotNull(f.Sha256));
+        Assert.Empty(Find(db, new FindingQuery { State = FindingState.Removed })); // f00.txt is still taken as present
+        Assert.Equal(0, run.Removed);
+    }
+
     [Fact]
     public void Pump_DeliversRecordsAndErrors_OnTheCallingThread()
     {
