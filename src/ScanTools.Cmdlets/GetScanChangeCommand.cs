@@ -90,6 +90,9 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     /// </summary>
     private readonly List<(string? Database, ScanChangeQuery Query)> _selections = new();
 
+    /// <summary>The paths typed on the command line (not piped), by catalog: warned of if no scan has recorded them.</summary>
+    private readonly Dictionary<string, (List<string> Literal, List<string> Paths)> _typed = new();
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -125,6 +128,16 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
         {
             ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, "InvalidFilter", null));
             return;
+        }
+
+        if (!FromPipeline(nameof(LiteralPath)) && (Path.Length > 0 || LiteralPath.Length > 0))
+        {
+            if (!_typed.TryGetValue(Database ?? string.Empty, out var typed))
+            {
+                _typed[Database ?? string.Empty] = typed = (new List<string>(), new List<string>());
+            }
+            typed.Literal.AddRange(ParameterSetName == LiteralPathSet ? LiteralPath : Array.Empty<string>());
+            typed.Paths.AddRange(ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path);
         }
 
         // Only -ScanId, -LiteralPath and -Database bind from the pipeline: for one catalog, the queries differ only in
@@ -178,14 +191,23 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
                         return;
                     }
                 }
+                bool any = false;
                 if (Summary)
                 {
                     WriteObject(reader.SummarizeChanges(query));
-                    return;
                 }
-                foreach (ScanChange c in reader.GetChanges(query))
+                else
                 {
-                    WriteObject(c);
+                    foreach (ScanChange c in reader.GetChanges(query))
+                    {
+                        any = true;
+                        WriteObject(c);
+                    }
+                }
+                if (!any && _typed.Remove(database ?? string.Empty, out var typed))
+                {
+                    // As Get-Finding: a typo in a path looked like a folder where nothing changed.
+                    WarnOfUnknownPaths(reader, typed.Literal, typed.Paths);
                 }
             });
         }

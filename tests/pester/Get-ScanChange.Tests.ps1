@@ -393,6 +393,21 @@ Describe 'Get-ScanChange' {
             { Get-ScanChange -Database $db -After '2030-01-01' -Before '2020-01-01' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }
 
+        It 'warns of a typed path no scan has recorded, as Get-Finding does, and not of a known one without changes' {
+            $typo = Join-Path $root 'no-such-folder'
+
+            @(Get-ScanChange -Database $db -ScanId $run2.Id -Path $typo -WarningVariable unknown -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+            "$unknown" | Should -BeLike "*holds no file or folder '$typo'*"
+            $null = Get-ScanChange -Database $db -ScanId $run2.Id -LiteralPath $typo -Summary -WarningVariable summarized -WarningAction SilentlyContinue
+            "$summarized" | Should -BeLike "*holds no file or folder '$typo'*"
+
+            $unchanged = Join-Path $root 'docs/report1.txt'
+            @(Get-ScanChange -Database $db -ScanId $run2.Id -LiteralPath $unchanged -WarningVariable known -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+            $known | Should -BeNullOrEmpty
+            @(Get-Item -LiteralPath $unchanged | Get-ScanChange -Database $db -ScanId $run2.Id -WarningVariable piped -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+            $piped | Should -BeNullOrEmpty
+        }
+
         It 'says there is no catalog, without creating one' {
             $missing = Join-Path $catalogs 'missing.db'
             { Get-ScanChange -Database $missing } | Should -Throw -ErrorId "CatalogNotFound,$cmdlet"
