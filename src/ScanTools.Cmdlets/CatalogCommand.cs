@@ -387,6 +387,48 @@ public abstract class CatalogReadCommand : CatalogCommand
         }
     }
 
+    private readonly Dictionary<string, HashSet<string>> _answeredFolders = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether a folder piped earlier in <paramref name="selection"/> (the catalog and the filters a piped object can change)
+    /// already answered <paramref name="path"/>: it is that folder or lies under it. Get-ChildItem -Recurse | Get-Finding
+    /// returned each file once for itself and once for every folder above it.
+    /// </summary>
+    protected bool AnsweredByPipedFolder(string selection, string path)
+    {
+        if (_answeredFolders.TryGetValue(selection, out HashSet<string>? folders))
+        {
+            for (string? p = path; !string.IsNullOrEmpty(p); p = System.IO.Path.GetDirectoryName(p))
+            {
+                if (folders.Contains(p))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Notes that everything under <paramref name="path"/> was returned for <paramref name="selection"/>, when the catalog
+    /// knows it as a folder (only folders are kept: a pipe of a million files keeps no list of them).
+    /// </summary>
+    protected void NotePipedFolderAnswered(CatalogReader reader, string selection, string path)
+    {
+        if (reader.IsFolder(path))
+        {
+            if (!_answeredFolders.TryGetValue(selection, out HashSet<string>? folders))
+            {
+                _answeredFolders[selection] = folders = new HashSet<string>(ScanTools.Platform.PathComparison.Comparer);
+            }
+            folders.Add(path);
+        }
+    }
+
+    /// <summary>The one path a piped object selects, as a file-system path without a trailing separator; null for any other selection.</summary>
+    protected string? SinglePipedPath(IReadOnlyList<string> literal) =>
+        literal.Count == 1 ? System.IO.Path.TrimEndingDirectorySeparator(ToFileSystemPath(literal[0])) : null;
+
     /// <summary>The non-terminating error EmptyPathPiped: '' or $null piped (a blank line of a list), which names no file.</summary>
     protected void WriteEmptyPathPiped(PSObject? input) =>
         WriteError(ErrorRecords.ForBadArgument(new ArgumentException("An empty path (or $null) came through the pipeline; it names no file, so it was skipped. Leave blank lines out of the list."),

@@ -250,6 +250,14 @@ public sealed class GetFindingCommand : CatalogReadCommand
         {
             ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException("-Baseline and -IncludeBaselined apply to findings of rules: add -Rule, -Severity or -MinimumSeverity (or use Get-FindingMatch)."), "InvalidFilter", null));
         }
+        // One piped path (Get-ChildItem -Recurse | Get-Finding): a folder piped earlier with the same filters already
+        // returned everything under it, which its files and subfolders, piped after it, returned a second time.
+        string? pipedPath = wildcards.Length == 0 && (FromPipeline(nameof(InputObject)) || FromPipeline(nameof(LiteralPath))) ? SinglePipedPath(literal) : null;
+        string selection = $"{Database}\0{query.ScanId}";
+        if (pipedPath is not null && AnsweredByPipedFolder(selection, pipedPath))
+        {
+            return;
+        }
         QueryCatalog(reader =>
         {
             if (!_rulesChecked)
@@ -263,10 +271,16 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 return;
             }
             bool any = false;
+            int count = 0;
             foreach (Finding f in reader.FindFiles(query))
             {
                 any = true;
+                count++;
                 WriteObject(f);
+            }
+            if (pipedPath is not null && (query.First is null || count < query.First))
+            {
+                NotePipedFolderAnswered(reader, selection, pipedPath);
             }
             if (!any && !FromPipeline(nameof(InputObject)) && !FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)))
             {

@@ -150,7 +150,10 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
             IncludeBaselined = IncludeBaselined,
             First = bound.ContainsKey(nameof(First)) ? First : null,
         };
-        if (query.First == 0)
+        // One piped path: a folder piped earlier with the same filters already returned what is under it (Get-Finding's rule).
+        string? onePath = pipedPath is not null ? SinglePipedPath(pipedPath) : FromPipeline(nameof(LiteralPath)) ? SinglePipedPath(LiteralPath) : null;
+        string selection = $"{Database}\0{query.ScanId}\0{string.Join('\0', rules)}\0{rowFingerprint}";
+        if (query.First == 0 || (onePath is not null && AnsweredByPipedFolder(selection, onePath)))
         {
             return;
         }
@@ -167,6 +170,7 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
                 return;
             }
             bool any = false;
+            int count = 0;
             foreach (FindingMatch m in reader.FindMatches(query))
             {
                 if (rowFingerprint is null || string.Equals(m.Fingerprint, rowFingerprint, StringComparison.OrdinalIgnoreCase))
@@ -174,6 +178,11 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
                     any = true;
                     WriteObject(m);
                 }
+                count++;
+            }
+            if (onePath is not null && (query.First is null || count < query.First))
+            {
+                NotePipedFolderAnswered(reader, selection, onePath);
             }
             if (!any && pipedPath is null && !FromPipeline(nameof(LiteralPath)))
             {

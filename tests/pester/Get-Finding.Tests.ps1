@@ -598,6 +598,19 @@ Describe 'Get-Finding' {
             Get-Finding -Database $db -First 0 | Should -BeNullOrEmpty
         }
 
+        It 'returns each file once when a folder and what it holds are piped (Get-ChildItem -Recurse)' {
+            $piped = @(Get-ChildItem -LiteralPath $root -Recurse -Force | Get-Finding -Database $db)
+
+            $piped | Should -HaveCount $total -Because 'a file came once for itself and once for each folder above it'
+            Join-Sorted $piped.FullName | Should -Be (Join-Sorted $allFiles.FullName)
+            # -First applies to each piped object (the largest files under each folder): a folder cut short by it does not
+            # hide the files piped after it.
+            $cut = @(@((Get-Item -LiteralPath $logs), (Get-Item -LiteralPath $deepLog)) | Get-Finding -Database $db -SortBy Size -Descending -First 1)
+            $cut.FullName | Should -Be @($appLog, $deepLog)
+            $whole = @(@((Get-Item -LiteralPath $logs), (Get-Item -LiteralPath $deepLog)) | Get-Finding -Database $db -First 5)
+            $whole | Should -HaveCount 3 -Because 'logs holds three files, returned once, and deep.log adds none'
+        }
+
         It 'returns all findings when -First is larger than the catalog' {
             @(Get-Finding -Database $db -First 1000) | Should -HaveCount $total
         }

@@ -501,6 +501,14 @@ Describe 'Get-FindingMatch filters' {
         @(Get-FindingMatch -Database $db -First 0) | Should -BeNullOrEmpty
     }
 
+    It 'returns each finding once when a folder and the files in it are piped (Get-ChildItem -Recurse)' {
+        $all = @(Get-FindingMatch -Database $db)
+        $piped = @(Get-ChildItem -LiteralPath $root -Recurse | Get-FindingMatch -Database $db)
+
+        $piped | Should -HaveCount $all.Count
+        Join-Sorted $piped.Fingerprint | Should -Be (Join-Sorted $all.Fingerprint)
+    }
+
     It 'returns what a piped scan run found first (-ScanId by its Id), nothing when it found nothing new' {
         $newKey = Write-Planted -Path (Join-Path $root 'one/new.txt') -Before 'k=' -Secret (New-AwsKeyId)
 

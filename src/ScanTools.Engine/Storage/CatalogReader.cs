@@ -273,7 +273,8 @@ public sealed partial class CatalogReader : IDisposable
         return IsFolder(path) || HasFileRow(path);
     }
 
-    private bool IsFolder(string path)
+    /// <summary>Whether the catalog records <paramref name="path"/> (a full path, no trailing separator) as a folder.</summary>
+    public bool IsFolder(string path)
     {
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = "SELECT 1 FROM directories WHERE path = $path" + (Platform.PathComparison.IgnoreCase ? " COLLATE NOCASE" : string.Empty) + " LIMIT 1;";
