@@ -234,7 +234,7 @@ internal sealed class FindingSql
         {
             return;
         }
-        var parsed = patterns.Select(raw => new WildcardPattern(raw, ignoreCase: true)).ToList();
+        var parsed = patterns.SelectMany(BothNormalForms).Distinct(StringComparer.Ordinal).Select(raw => new WildcardPattern(raw, ignoreCase: true)).ToList();
         // Built only when used: it registers matchers and binds values.
         string Matching() => AnyOf(parsed.Select(p => Match(p, "f.name")).ToList());
         if (nameIndex?.Invoke(parsed) is { } index)
@@ -259,6 +259,29 @@ internal sealed class FindingSql
             return;
         }
         And(Matching());
+    }
+
+    /// <summary>
+    /// A name pattern in both Unicode normal forms, composed (NFC, what keyboards type) and decomposed (NFD, what macOS
+    /// writes and what survives a copy from it onto Linux, whose names are bytes): -Name 'café*' missed a café.txt written
+    /// as e and a combining accent. One form when both are the same (all of ASCII); as given when it cannot be normalized
+    /// (a lone surrogate).
+    /// </summary>
+    internal static IEnumerable<string> BothNormalForms(string pattern)
+    {
+        yield return pattern;
+        string composed, decomposed;
+        try
+        {
+            composed = pattern.Normalize(NormalizationForm.FormC);
+            decomposed = pattern.Normalize(NormalizationForm.FormD);
+        }
+        catch (ArgumentException)
+        {
+            yield break;
+        }
+        yield return composed;
+        yield return decomposed;
     }
 
     private void AddExtensions(IReadOnlyList<string> extensions)

@@ -52,6 +52,26 @@ public sealed class NameIndexTests : CatalogTest
             .Select(f => f.FullName).Order(StringComparer.Ordinal).ToList();
     }
 
+    [LinuxFact]
+    public void A_name_pattern_matches_names_in_either_Unicode_normal_form()
+    {
+        // Linux names are bytes: a name from macOS is decomposed (e + U+0301), and a typed pattern is composed (U+00E9).
+        string root = T.Dir("forms");
+        string decomposed = Path.Combine(root, "cafe\u0301 menu.txt");
+        string composed = Path.Combine(root, "caf\u00e9 prices.txt");
+        File.WriteAllText(decomposed, "d");
+        File.WriteAllText(composed, "c");
+        File.WriteAllText(Path.Combine(root, "cafe menu.txt"), "plain");
+        string db = T.Db();
+        Scan(db, root);
+
+        var both = new[] { composed, decomposed }.Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(both, Found(db, "caf\u00e9*"));
+        Assert.Equal(both, Found(db, "cafe\u0301*"));
+        Assert.Equal(new[] { decomposed }, Found(db, "*\u00c9 MENU.txt"));
+        Assert.Equal(new[] { composed }, Found(db, "caf\u00e9 p*"));
+    }
+
     [UnixFact]
     public void A_scan_fills_the_index_and_name_queries_use_it()
     {
