@@ -177,6 +177,13 @@ public sealed class RuleEvaluatorTests
     [InlineData("ConvertTo-SecureString 'changeme' -AsPlainText -Force", null)]
     [InlineData("ConvertTo-SecureString '<password>' -AsPlainText -Force", null)]
     [InlineData("ConvertTo-SecureString 'Abc123xyz!'\n-AsPlainText -Force", null)] // -AsPlainText on another line: not this command's
+    [InlineData("$c = ConvertTo-SecureString 'Tick1Line!' `\n    -AsPlainText -Force", "Tick1Line!")] // continued with a backtick
+    [InlineData("$c = ConvertTo-SecureString `\r\n    -String 'Tick2Lines' `\r\n    -AsPlainText `\r\n    -Force", "Tick2Lines")]
+    [InlineData("$c = ConvertTo-SecureString -AsPlainText `\n  -Force `\n  'Tick3Lines'", "Tick3Lines")]
+    [InlineData("ConvertTo-SecureString -AsPlainText:$true -Force:$true 'Colon4True'", "Colon4True")]
+    [InlineData("ConvertTo-SecureString 'Colon5True' -AsPlainText:$true -Force", "Colon5True")]
+    [InlineData("ConvertTo-SecureString 'NotPlain99' -AsPlainText:$false -Key $k", null)]
+    [InlineData("ConvertTo-SecureString 'Abc123xyz!' # `\n-AsPlainText", null)] // a backtick in a comment continues nothing
     public void ConvertTo_SecureString_with_a_literal_and_AsPlainText_is_a_finding(string line, string? secret)
         => AssertOneFindingOrNone("convertto-securestring-plaintext", "/srv/deploy/deploy.ps1", line, secret);
 
@@ -189,6 +196,19 @@ public sealed class RuleEvaluatorTests
     [InlineData("secret_access_key = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", null)] // no entropy
     public void An_AWS_secret_access_key_is_found_under_the_names_AWS_tools_print(string line, string? secret)
         => AssertOneFindingOrNone("aws-secret-access-key", "/home/ann/keys.json", line, secret);
+
+    [Fact]
+    public void A_literal_piped_to_ConvertTo_SecureString_on_the_next_line_is_a_finding_at_the_command()
+    {
+        // A pipe ends a line without a backtick; the match begins at the command's name, as for every shape of this rule.
+        const string path = "/srv/deploy/deploy.ps1";
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { "convertto-securestring-plaintext" }), path,
+            Encoding.UTF8.GetBytes("# first line\n'Pipe2Line9' |\n    ConvertTo-SecureString -AsPlainText -Force\n"));
+        Assert.Empty(problems);
+        RuleMatch m = Assert.Single(matches);
+        Assert.Equal(RuleEvaluator.Fingerprint("convertto-securestring-plaintext", path, "Pipe2Line9"), m.Fingerprint);
+        Assert.Equal(3, m.Line);
+    }
 
     private static void AssertOneFindingOrNone(string ruleId, string path, string line, string? secret)
     {
