@@ -28,6 +28,27 @@ public static class MultiProcessBenchmarks
         return new Outcome(processes * (double)records / sw.Elapsed.TotalSeconds, done.Max(d => d.GetProperty("maxWriteMs").GetDouble()));
     }
 
+    /// <summary>
+    /// <paramref name="processes"/> processes at once, each running <paramref name="commands"/> short commands one after
+    /// another (take the session, record <paramref name="records"/> files as a run, wait for the commit, let go: what a
+    /// script's Write-Finding calls do). The milliseconds of every command of every process but its first.
+    /// </summary>
+    public static List<double> ShortCommands(string folder, int processes, int commands, int records)
+    {
+        string db = WriteBenchmarks.NewCatalog(folder, $"short-{processes}.db");
+        var children = Enumerable.Range(0, processes)
+            .Select(i => Child.Start(new[] { "commands", db, commands.ToString(System.Globalization.CultureInfo.InvariantCulture), records.ToString(System.Globalization.CultureInfo.InvariantCulture), "p" + i }))
+            .ToList();
+        var times = new List<double>();
+        foreach (Child c in children)
+        {
+            JsonElement done = c.WaitFor(l => l.TryGetProperty("done", out _));
+            times.AddRange(done.GetProperty("commandMs").EnumerateArray().Skip(1).Select(e => e.GetDouble())); // the first pays for JIT and start-up
+        }
+        children.ForEach(c => c.Dispose());
+        return times;
+    }
+
     /// <summary>Milliseconds from SIGKILL of the writer to the first commit of the process that takes over.</summary>
     public static double Failover(string folder)
     {

@@ -17,7 +17,7 @@ if (args.Length >= 3 && args[0] == "--child-scan")
 }
 
 bool quick = args.Contains("--quick");
-string only = ValueOf("--only") ?? "all"; // all | limit (walk and first scan only, quickly) | scale (10,000,000 files; only when asked) | writes | scan | index | ignore | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | cache
+string only = ValueOf("--only") ?? "all"; // all | limit (walk and first scan only, quickly) | scale (10,000,000 files; only when asked) | writes | scan | index | ignore | incremental (rehash, duplicates, changes) | query | care | rules | remote | memory | multiprocess | shortwriters | cache
 string? outFile = ValueOf("--out");
 string work = ValueOf("--work") ?? Path.Combine(Path.GetTempPath(), "scantools-bench");
 Directory.CreateDirectory(work);
@@ -627,6 +627,24 @@ if (only is "all" or "multiprocess")
     results.Add("multiproc_naive_8_max_wait_ms", naiveRuns.Max(r => r.MaxWaitMs), "ms", "slowest 1,000-row transaction including lock waits, any run");
     double failover = Results.Median(Enumerable.Range(0, 5).Select(_ => MultiProcessBenchmarks.Failover(work)));
     results.Add("failover_ms", failover, "ms", "SIGKILL of the writer -> first commit by its successor, median of 5; target <= 1000");
+}
+
+// --- Short commands: 4 processes each running 20 commands of 250 records (a script's Write-Finding calls), against one
+// process alone. Each command takes the catalog's session and lets it go, so the writer role can change hands each time.
+if (only is "all" or "multiprocess" or "shortwriters")
+{
+    var alone = new List<double>();
+    var together = new List<double>();
+    for (int i = 0; i < runs; i++) // interleaved
+    {
+        alone.AddRange(MultiProcessBenchmarks.ShortCommands(work, 1, 20, 250));
+        together.AddRange(MultiProcessBenchmarks.ShortCommands(work, 4, 20, 250));
+    }
+    double aloneMs = Results.Median(alone), togetherMs = Results.Median(together);
+    results.Add("short_command_alone_ms", aloneMs, "ms", "one process, 20 commands of 250 records one after another: median command");
+    results.Add("short_command_4proc_ms", togetherMs, "ms", "4 processes at once, 20 such commands each: median command");
+    results.Add("short_command_4proc_p95_ms", Results.Percentile(together, 0.95), "ms", "the same, 95th percentile");
+    results.Add("short_commands_vs_alone", togetherMs / aloneMs, "ratio", "median command with 4 processes / alone (4 share one writer: about 1-4 is fair)");
 }
 
 // --- Memory: a child process passes millions of records through one session.

@@ -29,6 +29,7 @@ internal static class Program
                 "duplicates" => Duplicates(args[1]),
                 "write" => Write(args[1], args[2..]),
                 "connect" => Connect(args[1], args.Length > 2 ? args[2] : "x"),
+                "commands" => Commands(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args.Length > 4 ? args[4] : "c"),
                 "naive" => Naive(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3]),
                 _ => Usage(),
             };
@@ -190,6 +191,38 @@ internal static class Program
             firstCommitAsWriter = lease.Session.FirstCommitAsWriterUtc?.Ticks,
             roleSince = s.RoleSinceUtc.Ticks,
         });
+        return 0;
+    }
+
+    /// <summary>
+    /// COUNT short commands one after another, as a script's Write-Finding calls are: each takes the catalog's session,
+    /// records RECORDS files as one run, waits until they are committed and lets the session go. Prints each command's
+    /// milliseconds, then {"done", "commandMs": [...]}.
+    /// </summary>
+    private static int Commands(string db, int count, int records, string prefix)
+    {
+        var epoch = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var times = new List<double>(count);
+        for (int c = 0; c < count; c++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            var run = Guid.NewGuid();
+            string dir = $"/cmd/{prefix}/c{c:D4}";
+            var files = new List<FileRecord>(records);
+            for (int i = 0; i < records; i++)
+            {
+                files.Add(new FileRecord(dir, $"f{i:D5}.dat") { Length = i, LastWriteTimeUtc = epoch.AddSeconds(i), Attributes = FileAttributes.Normal });
+            }
+            using (WriterSessionLease lease = WriterSessionRegistry.Shared.Acquire(db))
+            {
+                lease.Write(new ScanRunStart { RunKey = run, StartedUtc = DateTime.UtcNow, Kind = "Records", Roots = new[] { dir } });
+                lease.Write(new DirectoryListing { RunKey = run, DirectoryPath = dir, Files = files, Mode = ListingMode.Records });
+                lease.Write(new ScanRunEnd { RunKey = run, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow, Files = records });
+                lease.Flush();
+            }
+            times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        Emit(new { done = true, commandMs = times });
         return 0;
     }
 

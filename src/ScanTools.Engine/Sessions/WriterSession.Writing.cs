@@ -436,8 +436,43 @@ public sealed partial class WriterSession : IBatchSink
     /// no more than that share of the forwarded bound (measured: with the same bound as all forwarders
     /// together, the local producer took 57% of every transaction and each forwarder waited 200-300 ms).
     /// </summary>
+    /// <summary>Clock reading when another process was last seen connected (0: never), for <see cref="LingerLeft"/>.</summary>
+    private long _clientSeenTicks;
+
+    /// <summary>
+    /// How much longer this session should stay open once no holder in this process is left: while another process is
+    /// connected, <see cref="WriterSessionOptions.IdleLinger"/> (asked again then); after the last one left, what remains
+    /// of it; zero for a session that is not a catalog file's healthy writer or that no other process used.
+    /// </summary>
+    internal TimeSpan LingerLeft()
+    {
+        if (_role != SessionRole.Writer || _remote is not null || _server is not { } server || _fault is not null || _closing || _options.IdleLinger <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+        if (server.ClientCount > 0)
+        {
+            Volatile.Write(ref _clientSeenTicks, Math.Max(1, _clock.ElapsedTicks));
+            return _options.IdleLinger;
+        }
+        long seen = Volatile.Read(ref _clientSeenTicks);
+        if (seen == 0)
+        {
+            return TimeSpan.Zero;
+        }
+        TimeSpan since = TimeSpan.FromSeconds((_clock.ElapsedTicks - seen) / (double)System.Diagnostics.Stopwatch.Frequency);
+        return since < _options.IdleLinger ? _options.IdleLinger - since : TimeSpan.Zero;
+    }
+
+    /// <summary>While the session lingers (<see cref="WriterSessionRegistry"/>): the timer that asks <see cref="LingerLeft"/> again.</summary>
+    internal Timer? LingerTimer;
+
     void IBatchSink.ClientsChanged(int connected)
     {
+        if (connected > 0 || Volatile.Read(ref _clientSeenTicks) != 0)
+        {
+            Volatile.Write(ref _clientSeenTicks, Math.Max(1, _clock.ElapsedTicks)); // connected now, or the last one just left
+        }
         int others = connected == 0 && Volatile.Read(ref _expectClientsUntil) != 0 ? 1 : connected;
         _budget.Limit = others > 0
             ? Math.Max(1, Math.Min(_options.MaxPendingRows, _options.MaxForwardedPendingRows / (others + 1)))

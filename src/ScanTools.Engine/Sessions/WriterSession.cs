@@ -228,6 +228,7 @@ public sealed partial class WriterSession
     internal void Close()
     {
         _closing = true;
+        LingerTimer?.Dispose();
         _server?.StopReceiving();
         try
         {

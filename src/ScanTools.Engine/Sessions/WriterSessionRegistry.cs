@@ -107,8 +107,17 @@ public sealed class WriterSessionRegistry
                         existing.RequireDurability(options.Durability);
                         return new WriterSessionLease(this, existing);
                     }
-                    // A failed session keeps its holders (they hear of the failure) but takes no new ones.
-                    _open.Remove(key);
+                    if (existing.References == 0 && !existing.IsClosing)
+                    {
+                        // Lingering with nobody holding it, and failed since: closed now (in the background), and waited for below.
+                        TaskCompletionSource failed = BeginClose(existing);
+                        _ = Task.Run(() => FinishClose(existing, failed));
+                    }
+                    else
+                    {
+                        // A failed session keeps its holders (they hear of the failure) but takes no new ones.
+                        _open.Remove(key);
+                    }
                 }
                 if (_closing.TryGetValue(key, out Task? closing))
                 {
@@ -259,17 +268,73 @@ public sealed class WriterSessionRegistry
         TaskCompletionSource closed;
         lock (_gate)
         {
-            if (--session.References > 0)
+            if (--session.References > 0 || Lingers(session))
             {
                 return;
             }
-            if (_open.TryGetValue(session.Key, out WriterSession? current) && ReferenceEquals(current, session))
-            {
-                _open.Remove(session.Key);
-            }
-            closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _closing[session.Key] = closed.Task;
+            closed = BeginClose(session);
         }
+        FinishClose(session, closed);
+    }
+
+    /// <summary>
+    /// Keeps a writer that other processes use open after its last holder here let go (see
+    /// <see cref="WriterSessionOptions.IdleLinger"/>), and asks again when its time is up. Under the gate.
+    /// </summary>
+    private bool Lingers(WriterSession session)
+    {
+        if (!_open.TryGetValue(session.Key, out WriterSession? current) || !ReferenceEquals(current, session))
+        {
+            return false; // failed, or closed by CloseAll: close it, as before
+        }
+        TimeSpan left = session.LingerLeft();
+        if (left <= TimeSpan.Zero)
+        {
+            return false;
+        }
+        session.LingerTimer ??= new Timer(static state =>
+        {
+            var (registry, lingering) = ((WriterSessionRegistry, WriterSession))state!;
+            registry.LingerEnded(lingering);
+        }, (this, session), Timeout.Infinite, Timeout.Infinite);
+        session.LingerTimer.Change(left + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        return true;
+    }
+
+    /// <summary>A lingering session's time is up: it closes unless it was taken again or is still used by other processes.</summary>
+    private void LingerEnded(WriterSession session)
+    {
+        TaskCompletionSource closed;
+        lock (_gate)
+        {
+            if (session.References > 0 || !_open.TryGetValue(session.Key, out WriterSession? current) || !ReferenceEquals(current, session))
+            {
+                return; // held again (its next release decides), or closed by someone else (CloseAll, an Acquire after it failed)
+            }
+            if (Lingers(session))
+            {
+                return;
+            }
+            closed = BeginClose(session);
+        }
+        FinishClose(session, closed);
+    }
+
+    /// <summary>Takes a session that nobody holds out of the registry and marks its key closing. Under the gate.</summary>
+    private TaskCompletionSource BeginClose(WriterSession session)
+    {
+        if (_open.TryGetValue(session.Key, out WriterSession? current) && ReferenceEquals(current, session))
+        {
+            _open.Remove(session.Key);
+        }
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _closing[session.Key] = closed.Task;
+        return closed;
+    }
+
+    /// <summary>Commits and closes the session (outside the gate), then lets those waiting for its key go on.</summary>
+    private void FinishClose(WriterSession session, TaskCompletionSource closed)
+    {
         try
         {
             session.Close();
