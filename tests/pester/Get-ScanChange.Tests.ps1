@@ -260,12 +260,13 @@ Describe 'Get-ScanChange' {
         }
     }
 
-    Context 'the default: every run after the scan before the newest scan' {
+    Context 'the default: every run after the newest completed scan before the newest scan' {
         BeforeAll {
             # The runs the default covers, by its definition, from what Get-ScanRun says.
             function Get-RunsSinceLastTime([string] $Database) {
                 $runs = @(Get-ScanRun -Database $Database)
-                $cutoff = @($runs | Where-Object Kind -eq 'Scan' | Sort-Object Id -Descending | Select-Object -Skip 1 -First 1).Id
+                $newest = @($runs | Where-Object Kind -eq 'Scan' | Sort-Object Id -Descending | Select-Object -First 1).Id
+                $cutoff = @($runs | Where-Object { $_.Kind -eq 'Scan' -and $_.Status -eq 'Completed' -and $_.Id -lt $newest } | Sort-Object Id -Descending | Select-Object -First 1).Id
                 if ($null -eq $cutoff) { $cutoff = 0 }
                 @($runs | Where-Object Id -gt $cutoff | Sort-Object Id).Id
             }
@@ -295,6 +296,25 @@ Describe 'Get-ScanChange' {
             $summary = Get-ScanChange -Database $c7 -Summary
             $summary.ScanId | Should -Be $since
             $summary.Total | Should -Be @(Get-ScanChange -Database $c7 -ScanId $since).Count
+        }
+
+        It 'keeps the changes of a scan stopped in between: a new file it saw is not new to the scan after it' {
+            $r8 = Join-Path $TestDrive 'c8'
+            $c8 = New-CatalogPath -Directory $catalogs
+            $null = New-Item -ItemType Directory -Path $r8
+            'one' > (Join-Path $r8 'a')
+            $null = Start-Scan -Path $r8 -Database $c8
+            'new' > (Join-Path $r8 'n')
+            'changed, longer' > (Join-Path $r8 'a')
+            $null = @(Start-Scan -Path $r8 -Database $c8 -PassThru | Select-Object -First 1) # the caller stops it
+            (Get-ScanRun -Database $c8 -Kind Scan -Last 1).Status | Should -Be 'Cancelled'
+            $null = Start-Scan -Path $r8 -Database $c8
+
+            $changes = @(Get-ScanChange -Database $c8)
+
+            ($changes | Where-Object Name -eq 'n').ChangeType | Should -Be 'Added' -Because 'the stopped scan recorded it, and the newest found it unchanged'
+            ($changes | Where-Object Name -eq 'a').ChangeType | Should -Be 'Modified'
+            (Get-ScanChange -Database $c8 -Summary).ScanId | Should -Be (Get-RunsSinceLastTime $c8)
         }
     }
 

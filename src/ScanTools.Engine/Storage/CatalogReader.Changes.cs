@@ -217,10 +217,13 @@ public sealed partial class CatalogReader
         }
         // What changed since the scan before the newest ("since last time"): every run after that scan, each
         // change as that run found it: the newest scan, and the records and duplicate searches before and after
-        // it. With fewer than two scans, every run.
+        // it. With fewer than two scans, every run. The scan before the newest is the newest one that completed:
+        // a scan stopped or failed in between saw only part of the tree, and the changes it did see (a new file, a
+        // modified one), which the newest scan then found unchanged, were left out of "since last time".
         command.CommandText = """
             SELECT id FROM scan_runs
-            WHERE id > coalesce((SELECT id FROM scan_runs WHERE kind = 'Scan' ORDER BY id DESC LIMIT 1 OFFSET 1), 0)
+            WHERE id > coalesce((SELECT id FROM scan_runs WHERE kind = 'Scan' AND status = 'Completed'
+                AND id < (SELECT max(id) FROM scan_runs WHERE kind = 'Scan') ORDER BY id DESC LIMIT 1), 0)
             ORDER BY id;
             """;
         return Ids(command);
