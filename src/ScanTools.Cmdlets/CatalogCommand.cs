@@ -385,6 +385,15 @@ public abstract class CatalogReadCommand : CatalogCommand
                 WriteWarning($"The catalog '{reader.DatabasePath}' holds no file or folder '{DisplayText.Escape(full)}': no scan has recorded it. Check the path, or scan it first (Start-Scan -Path).");
             }
         }
+        foreach (string pattern in paths.Where(WildcardPattern.ContainsWildcardCharacters))
+        {
+            // A root pasted from Get-ScanRun, /srv/br[a]ck, is a pattern for -Path (it means /srv/brack) and matched nothing.
+            string? full = TryFileSystemPath(pattern);
+            if (full is not null && reader.KnowsPath(full))
+            {
+                WriteWarning($"The wildcard path '{DisplayText.Escape(pattern)}' matches nothing, but the catalog records '{DisplayText.Escape(full)}' by that very name. To mean it, give it with -LiteralPath (or put a backtick before each [ and ]).");
+            }
+        }
     }
 
     private readonly Dictionary<string, HashSet<string>> _answeredFolders = new(StringComparer.Ordinal);
@@ -601,9 +610,12 @@ public abstract class CatalogFolderCommand : CatalogReadCommand
             return null;
         }
         // A folder whose name is not valid UTF-8 was never read: without a word, its whole subtree was missing from the totals.
-        if (reader.UnrecordedNames(usable, scanId) is (long run, > 0 and int count))
+        if (reader.UnrecordedNames(usable, scanId) is (long run, > 0 and int count, int folders))
         {
-            WriteWarning($"Run {run} could not record {count:N0} entr{(count == 1 ? "y" : "ies")} here whose name{(count == 1 ? " is" : "s are")} not valid UTF-8 (InvalidName); a folder among them was not read, so these totals leave out all it holds. Get-ScanError -ScanId {run} -Kind InvalidName lists them; rename them (convmv converts such names) and scan again.");
+            string left = folders == 0 ? "these totals leave them out"
+                : folders == count ? (count == 1 ? "it is a folder, not read, so these totals leave out all it holds" : "they are folders, not read, so these totals leave out all they hold")
+                : $"{folders:N0} of them {(folders == 1 ? "is a folder" : "are folders")}, not read, so these totals leave out all {(folders == 1 ? "it holds" : "they hold")}";
+            WriteWarning($"Run {run} could not record {count:N0} entr{(count == 1 ? "y" : "ies")} here whose name{(count == 1 ? " is" : "s are")} not valid UTF-8 (InvalidName); {left}. Get-ScanError -ScanId {run} -Kind InvalidName lists them; rename them (convmv converts such names) and scan again.");
         }
         return usable;
     }

@@ -35,6 +35,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     public const int MaxPipedPaths = FindingQuery.MaxPaths;
 
     private readonly List<string> _literal = new();
+    private readonly List<string> _typedLiteral = new(); // warned of when no scan recorded them
     private readonly List<string> _catalogs = new();
 
     /// <inheritdoc />
@@ -46,6 +47,10 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         }
         if (ParameterSetName == LiteralPathSet)
         {
+            if (!FromPipeline(nameof(LiteralPath)))
+            {
+                _typedLiteral.AddRange(LiteralPath);
+            }
             _literal.AddRange(LiteralPath);
             if (_literal.Count > MaxPipedPaths)
             {
@@ -100,10 +105,12 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
             // Reported while the search runs, once stored: -ErrorAction Stop at one ends the run Cancelled.
             ProblemFound = problem => WriteError(ErrorRecords.ForScanError(problem)),
         };
+        bool any = false;
         try
         {
             foreach (DuplicateGroup group in finder.Find(catalog.Path, options, _stop.Token))
             {
+                any = true;
                 WriteObject(group);
             }
         }
@@ -124,6 +131,11 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         catch (OperationCanceledException)
         {
             return; // Ctrl+C: hashes computed so far are stored
+        }
+        if (!any && (_typedLiteral.Count > 0 || Path.Length > 0))
+        {
+            // As Get-Finding: a typo in a path looked like a folder without copies.
+            QueryCatalog(reader => WarnOfUnknownPaths(reader, _typedLiteral, ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path));
         }
         DuplicateSearchStatistics s = finder.Statistics;
         WriteVerbose($"{s.Candidates:N0} files considered, {s.SizeMatched:N0} shared a size; read the first and last blocks of {s.Prefiltered:N0} and the whole of {s.FullyHashed:N0} ({ByteSize.Format(s.BytesRead)}); used {s.StoredHashesUsed:N0} stored hashes; stored {s.HashesStored:N0} new ones.");

@@ -166,6 +166,20 @@ Describe 'Find-DuplicateFile' {
     }
 
     Context 'bad input' {
+        It 'warns of a typed path no scan has recorded, as Get-Finding does, and of a bracketed root taken as a wildcard' {
+            $tree = Join-Path $TestDrive 'br[a]ck'
+            New-DuplicateTree $tree
+            $c = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -LiteralPath $tree -Database $c
+
+            @(Find-DuplicateFile -Database $c -Path (Join-Path $TestDrive 'nope') -WarningVariable typo -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+            "$typo" | Should -BeLike "*holds no file or folder '$(Join-Path $TestDrive 'nope')'*"
+            @(Find-DuplicateFile -Database $c -Path $tree -WarningVariable pattern -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+            "$pattern" | Should -BeLike "*matches nothing, but the catalog records '$([WildcardPattern]::Escape($tree))' by that very name*-LiteralPath*"
+            @(Find-DuplicateFile -Database $c -LiteralPath $tree -WarningVariable literal -WarningAction SilentlyContinue) | Should -HaveCount 1
+            $literal | Should -BeNullOrEmpty
+        }
+
         It 'says there is no catalog' {
             { Find-DuplicateFile -Database (Join-Path $catalogs 'none.db') } | Should -Throw -ErrorId "CatalogNotFound,$cmdlet"
         }

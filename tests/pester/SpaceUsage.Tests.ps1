@@ -124,24 +124,35 @@ Describe 'Measure-ScanFolder' {
         $null = New-Item -ItemType Directory -Path (Join-Path $latin 'ok')
         $null = New-TestFile -Path (Join-Path $latin 'ok/a.txt') -Size 10
         sh -c 'mkdir "$1/$(printf ''Caf\351'')" && head -c 5000 /dev/zero > "$1/$(printf ''Caf\351'')/huge.bin"' sh $latin
+        $latinFile = Join-Path $TestDrive 'latin1-file'
+        $null = New-Item -ItemType Directory -Path $latinFile
+        sh -c 'head -c 700 /dev/zero > "$1/$(printf ''r\351sum\351.txt'')"' sh $latinFile
         try {
             $latinDb = New-CatalogPath -Directory $catalogs
             $run = Start-Scan -Path $latin -Database $latinDb -ErrorAction SilentlyContinue
             $errorItem = @(Get-ScanError -Database $latinDb -ScanId $run.Id)
             $errorItem.Kind | Should -Be @('InvalidName')
             $errorItem[0].Path | Should -Be ((Get-RealPath $latin) + '/Caf\xE9') -Because 'U+FFFD hid which byte it was, and two such names looked alike'
-            "$($errorItem[0].Message)" | Should -BeLike "*a folder's contents are not recorded either*"
+            "$($errorItem[0].Message)" | Should -BeLike "The folder's name is not valid UTF-8*nothing in it is recorded*"
 
             $sizes = @(Measure-ScanFolder -Database $latinDb -Path $latin -Depth 0 -WarningVariable warned -WarningAction SilentlyContinue)
             $sizes[0].Bytes | Should -Be 10
-            "$warned" | Should -BeLike "*Run $($run.Id) could not record 1 entry here*not valid UTF-8*leave out all it holds*Get-ScanError -ScanId $($run.Id) -Kind InvalidName*"
+            "$warned" | Should -BeLike "*Run $($run.Id) could not record 1 entry here*not valid UTF-8*it is a folder, not read, so these totals leave out all it holds*Get-ScanError -ScanId $($run.Id) -Kind InvalidName*"
+
+            # A file with such a name is one entry left out, not a folder: the words said a folder was lost.
+            $fileDb = New-CatalogPath -Directory $catalogs
+            $fileRun = Start-Scan -Path $latinFile -Database $fileDb -ErrorAction SilentlyContinue
+            "$((Get-ScanError -Database $fileDb -ScanId $fileRun.Id)[0].Message)" | Should -BeLike "The name is not valid UTF-8*the entry is not recorded*"
+            $null = Measure-ScanFolder -Database $fileDb -Path $latinFile -Depth 0 -WarningVariable fileOnly -WarningAction SilentlyContinue
+            "$fileOnly" | Should -BeLike '*could not record 1 entry here*these totals leave them out*'
+            "$fileOnly" | Should -Not -BeLike '*folder*not read*'
             $null = Measure-ScanFile -Database $latinDb -WarningVariable fileWarned -WarningAction SilentlyContinue
             "$fileWarned" | Should -BeLike '*could not record 1 entry*'
             $null = Measure-ScanFolder -Database $latinDb -Path (Join-Path $latin 'ok') -WarningVariable elsewhere -WarningAction SilentlyContinue
             $elsewhere | Should -BeNullOrEmpty -Because 'the folder with the bad name is not under ok/'
         }
         finally {
-            rm -rf $latin
+            rm -rf $latin $latinFile
         }
     }
 

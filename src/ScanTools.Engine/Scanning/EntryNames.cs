@@ -4,8 +4,16 @@ namespace ScanTools.Scanning;
 internal static class EntryNames
 {
     public const string InvalidMessage =
-        "The name is not valid UTF-8/UTF-16, so it cannot be stored or opened by the path ScanTools holds; a folder's contents are not recorded either. "
-        + "Bytes that are not UTF-8 are shown as \\xNN (in bash, $'...' around the path gives the name back: ls -d $'/srv/Caf\\xE9'). "
+        "The name is not valid UTF-8/UTF-16, so it cannot be stored or opened by the path ScanTools holds: the entry is not recorded. "
+        + Advice;
+
+    /// <summary>The same, for an entry the listing says is a folder: nothing in it is recorded either.</summary>
+    public const string InvalidFolderMessage =
+        "The folder's name is not valid UTF-8/UTF-16, so it cannot be stored or opened by the path ScanTools holds: the folder is not read, and nothing in it is recorded. "
+        + Advice;
+
+    private const string Advice =
+        "Bytes that are not UTF-8 are shown as \\xNN (in bash, $'...' around the path gives the name back: ls -d $'/srv/Caf\\xE9'). "
         + "Rename the entry (convmv converts such names) and scan again.";
 
     /// <summary>

@@ -457,7 +457,8 @@ public sealed class FileWalker
         if (!entry.ValidName || (EntryNames.IsSuspicious(name) && (OperatingSystem.IsWindows() || failure == StatFailure.NotFound)))
         {
             // The name did not survive decoding, so it cannot be stored or opened by the path we hold.
-            ReportError(sink, new ScanError(Path.Join(work.Path, name), ScanErrorKind.InvalidName, EntryNames.InvalidMessage));
+            ReportError(sink, new ScanError(Path.Join(work.Path, name), ScanErrorKind.InvalidName,
+                stat.Kind == EntryKind.Directory ? EntryNames.InvalidFolderMessage : EntryNames.InvalidMessage));
             return null;
         }
         if (OwnCatalog is OwnCatalogFiles own && own.IsOwn(work.Path, name))
@@ -805,7 +806,7 @@ public sealed class FileWalker
             }
             if (!valid)
             {
-                Current = new ListedEntry(name, false, default, StatFailure.NotFound);
+                Current = new ListedEntry(name, false, isDirectory ? DirectoryStat : default, StatFailure.NotFound); // the kind, for the message
                 return true;
             }
             _listed?.Invoke(Path.Join(_dir, name));

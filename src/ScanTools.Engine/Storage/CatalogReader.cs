@@ -428,9 +428,10 @@ public sealed partial class CatalogReader : IDisposable
     /// Entries a scan could not record by name (InvalidName error items: names that are not valid UTF-8 or UTF-16) at or
     /// under <paramref name="folders"/> (full paths; none: anywhere), in run <paramref name="scanId"/>, or in the newest Start-Scan run when
     /// null. A folder among them was not read either, so sizes measured from the catalog leave out all it holds.
-    /// Returns the run asked about (null when the catalog has none) and how many such entries it reported there.
+    /// Returns the run asked about (null when the catalog has none), how many such entries it reported there, and how many of
+    /// them may be folders (the listing said so; or a catalog written before the message told files and folders apart).
     /// </summary>
-    public (long? Run, int Count) UnrecordedNames(IReadOnlyList<string> folders, long? scanId)
+    public (long? Run, int Count, int Folders) UnrecordedNames(IReadOnlyList<string> folders, long? scanId)
     {
         ArgumentNullException.ThrowIfNull(folders);
         using SqliteCommand command = _connection.CreateCommand();
@@ -440,14 +441,14 @@ public sealed partial class CatalogReader : IDisposable
             scanId = ExecuteScalar(command) is long newest ? newest : null;
             if (scanId is null)
             {
-                return (null, 0);
+                return (null, 0, 0);
             }
         }
-        command.CommandText = "SELECT path FROM scan_errors WHERE scan_id = $run AND kind = $kind;";
+        command.CommandText = "SELECT path, message FROM scan_errors WHERE scan_id = $run AND kind = $kind;";
         command.Parameters.AddWithValue("$run", scanId.Value);
         command.Parameters.AddWithValue("$kind", nameof(ScanErrorKind.InvalidName));
         StringComparison comparison = Platform.PathComparison.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        int count = 0;
+        int count = 0, folderCount = 0;
         using SqliteDataReader r = Execute(command);
         while (Read(r))
         {
@@ -455,9 +456,14 @@ public sealed partial class CatalogReader : IDisposable
             if (folders.Count == 0 || folders.Any(f => path.StartsWith(f, comparison) && (path.Length == f.Length || Path.EndsInDirectorySeparator(f) || path[f.Length] == Path.DirectorySeparatorChar || path[f.Length] == Path.AltDirectorySeparatorChar)))
             {
                 count++;
+                string message = r.IsDBNull(1) ? string.Empty : r.GetString(1);
+                if (message.StartsWith(Scanning.EntryNames.InvalidFolderMessage[..24], StringComparison.Ordinal) || message.Contains("a folder's contents are not recorded", StringComparison.Ordinal))
+                {
+                    folderCount++;
+                }
             }
         }
-        return (scanId, count);
+        return (scanId, count, folderCount);
     }
 
     /// <summary>Error items matching <paramref name="query"/>: newest run first, then in the order they happened.</summary>
