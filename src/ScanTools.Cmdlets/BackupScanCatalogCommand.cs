@@ -47,6 +47,7 @@ public sealed class BackupScanCatalogCommand : CatalogReadCommand
         string target;
         try
         {
+            RuleSupport.RefuseWildcard(this, Destination, "InvalidDestination");
             target = ToFileSystemPath(Destination);
             // What the copy would stop at, found before -WhatIf says it would copy.
             CatalogMaintenance.CheckBackupDestination(catalog, target, Force.IsPresent);

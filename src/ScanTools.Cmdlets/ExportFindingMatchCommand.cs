@@ -73,9 +73,9 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
         {
             format = Format;
         }
-        else if (FindingExport.FormatOf(path) is FindingExportFormat f)
+        else if ((FindingExport.FormatOf(RuleSupport.FileSystemPath(this, Path, "InvalidExportPath")) ?? FindingExport.FormatOf(path)) is FindingExportFormat f)
         {
-            format = f;
+            format = f; // the name typed decides, then the file a link names: a link report.csv to target.txt writes CSV
         }
         else
         {

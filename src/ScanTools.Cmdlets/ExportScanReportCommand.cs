@@ -70,6 +70,7 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
         string target;
         try
         {
+            RuleSupport.RefuseWildcard(this, Path, "InvalidDestination");
             target = ToFileSystemPath(Path);
             ScanReport.CheckDestination(catalog, target, Force.IsPresent);
         }

@@ -143,6 +143,19 @@ internal static class RuleSupport
     }
 
     /// <summary>
+    /// Refuses a path to write that holds * or ?: 'out/*.csv' made a file named *.csv, which a later rm out/*.csv takes for a
+    /// pattern. Export-Csv refuses a wildcard that does not resolve to one file; a new report's name never does.
+    /// </summary>
+    public static void RefuseWildcard(PSCmdlet cmdlet, string path, string errorId)
+    {
+        if (path.AsSpan().IndexOfAny('*', '?') >= 0)
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                $"'{ScanTools.Hosting.DisplayText.Escape(path)}' holds a wildcard (* or ?), so it names no one file: give the name of the file to write, such as report.csv."), errorId, path));
+        }
+    }
+
+    /// <summary>
     /// A -Path of a file to write, as a file-system path: a folder there, a folder of it that does not exist, a
     /// catalog's own file (<see cref="ScanTools.Storage.CatalogFileGuard.OwnFileProblem"/>), or a FIFO, socket or device
     /// (<see cref="ScanTools.Storage.CatalogFileGuard.SpecialFileProblem"/>) is an error with <paramref name="errorId"/>
@@ -150,6 +163,7 @@ internal static class RuleSupport
     /// </summary>
     public static string OutputFilePath(PSCmdlet cmdlet, string path, string errorId)
     {
+        RefuseWildcard(cmdlet, path, errorId);
         // Through a symbolic link to the file it names: the link stays, and what it names gets the new content.
         string resolved = ScanTools.Platform.ReplacedFile.ThroughLinks(FileSystemPath(cmdlet, path, errorId));
         if (Directory.Exists(resolved))

@@ -1262,6 +1262,28 @@ Describe 'Mistakes a user makes with rules and findings' {
         finally { Pop-Location }
     }
 
+    It 'refuses a <Command> -Path with * or ?, which made a file named *.csv, and writes nothing' -ForEach @(
+        @{ Command = 'Export-FindingMatch'; Id = 'InvalidExportPath'; Name = '*.csv' }
+        @{ Command = 'Export-FindingBaseline'; Id = 'InvalidBaselinePath'; Name = 'base?.json' }
+    ) {
+        $folder = New-TestDirectory -Parent $out -Name "wildcard-$Command"
+        { Get-FindingMatch -Database $db | & $Command -Path (Join-Path $folder $Name) } | Should -Throw -ErrorId "$Id*" -ExpectedMessage '*holds a wildcard (* or ?)*give the name of the file*'
+        @(Get-ChildItem -LiteralPath $folder -Force) | Should -BeNullOrEmpty
+        { Export-ScanReport -Database $db -Path (Join-Path $folder 'r*.html') } | Should -Throw -ErrorId 'InvalidDestination*' -ExpectedMessage '*holds a wildcard*'
+    }
+
+    It 'takes the format from the name typed, not from the file a link names' -Skip:$IsWindows {
+        $target = Join-Path $out 'link-target.txt'
+        Set-Content -LiteralPath $target -Value 'old'
+        $link = Join-Path $out 'report-link.csv'
+        $null = New-Item -ItemType SymbolicLink -Path $link -Target $target
+
+        Get-FindingMatch -Database $db | Export-FindingMatch -Path $link
+
+        (Get-Item -LiteralPath $link).LinkType | Should -Be 'SymbolicLink'
+        (Get-Content -LiteralPath $target -First 1) | Should -BeLike 'Severity,RuleId,Path,*' -Because 'the CSV header, where UnknownExportFormat was'
+    }
+
     It 'says a folder given as the export path is a folder, whatever its name' {
         $folder = New-TestDirectory -Parent $out -Name 'a-folder'
         { Get-FindingMatch -Database $db | Export-FindingMatch -Path $folder } | Should -Throw -ErrorId 'InvalidExportPath*' -ExpectedMessage '*is a folder*'
