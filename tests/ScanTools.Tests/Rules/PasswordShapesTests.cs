@@ -207,6 +207,11 @@ public sealed class PasswordShapesTests
         "DB_PASSWORD=%DB_PASSWORD%",
         "DB_PASSWORD=<password>",
         "DB_PASSWORD=changeme",
+        "DB_PASSWORD=REPLACE_ME", // a newcomer's .env.example (helper 60)
+        "DB_PASSWORD=replace-me",
+        "DB_PASSWORD=REPLACE_WITH_YOUR_PASSWORD",
+        "\"password\": \"FILL_ME_IN\"",
+        "postgres://app:REPLACE_ME@db.internal/app",
         "DB_PASSWORD=********",
         "DB_PASSWORD=",
         "DB_PASSWORD=\"\"",

@@ -176,6 +176,7 @@ public sealed class RuleEvaluatorTests
     [InlineData("'PipedEncrypted1' | ConvertTo-SecureString -Key $k", null)]
     [InlineData("ConvertTo-SecureString 'changeme' -AsPlainText -Force", null)]
     [InlineData("ConvertTo-SecureString '<password>' -AsPlainText -Force", null)]
+    [InlineData("ConvertTo-SecureString 'ReplaceMe' -AsPlainText -Force", null)]
     [InlineData("ConvertTo-SecureString 'Abc123xyz!'\n-AsPlainText -Force", null)] // -AsPlainText on another line: not this command's
     [InlineData("$c = ConvertTo-SecureString 'Tick1Line!' `\n    -AsPlainText -Force", "Tick1Line!")] // continued with a backtick
     [InlineData("$c = ConvertTo-SecureString `\r\n    -String 'Tick2Lines' `\r\n    -AsPlainText `\r\n    -Force", "Tick2Lines")]

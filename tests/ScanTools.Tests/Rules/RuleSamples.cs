@@ -44,6 +44,7 @@ public static class RuleSamples
         Add("github-token", "token: ", "ghp_" + Random(r, Alnum, 36), "", "token: ghp_" + Random(r, Alnum, 20));
         Add("github-fine-grained-token", "GH_TOKEN=", "github_pat_" + Random(r, Alnum + "_", 82), "", "GH_TOKEN=github_pat_" + Random(r, Alnum, 30));
         Add("gitlab-token", "private-token: ", "glpat-" + Random(r, Url64, 20), " ", "private-token: glpat-" + Random(r, Alnum, 10));
+        Add("stripe-secret-key", "STRIPE_SECRET_KEY=", "sk_live_" + Random(r, Alnum, 24), "", "STRIPE_PUBLISHABLE_KEY=pk_live_" + Random(r, Alnum, 24));
         Add("slack-token", "SLACK_BOT_TOKEN=", "xoxb-" + Random(r, "0123456789", 11) + "-" + Random(r, Alnum, 24), "", "SLACK_BOT_TOKEN=xoxb-123");
         Add("slack-webhook-url", "url = https://hooks.slack.com/services/", "T" + Random(r, Upper, 8) + "/B" + Random(r, Upper, 8) + "/" + Random(r, Alnum, 24), "", "url = https://hooks.slack.com/services/");
         Add("jwt", "Authorization: Bearer ", "eyJ" + Random(r, Url64, 20) + ".eyJ" + Random(r, Url64, 40) + "." + Random(r, Url64, 43), "", "Authorization: Bearer eyJhbGciOi");
