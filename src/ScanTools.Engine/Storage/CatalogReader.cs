@@ -326,12 +326,22 @@ public sealed partial class CatalogReader : IDisposable
         using SqliteDataReader r = Execute(command);
         while (Read(r))
         {
+            var status = Enum.Parse<ScanRunStatus>(r.GetString(3));
+            string? message = r.IsDBNull(16) ? null : r.GetString(16);
+            if (status == ScanRunStatus.Running && r.GetString(6) == Environment.MachineName
+                && !Platform.ProcessLiveness.IsAlive(r.GetInt32(8), new DateTime(r.GetInt64(4), DateTimeKind.Utc)))
+            {
+                // Its process was killed (SIGKILL, the OOM killer) or the computer restarted: the catalog says Running until its
+                // next writer records the end, and a script that read Running waited, or took the dead run for a live one.
+                status = ScanRunStatus.Failed;
+                message = $"The process that ran it (PID {r.GetInt32(8)}) ended before the run finished; the catalog still says Running until the next command that writes to it records the run as Failed, with the counts the catalog holds.";
+            }
             runs.Add(new ScanRun
             {
                 Id = r.GetInt64(0),
                 RunKey = Guid.Parse(r.GetString(1)),
                 Kind = r.GetString(2),
-                Status = Enum.Parse<ScanRunStatus>(r.GetString(3)),
+                Status = status,
                 StartedUtc = new DateTime(r.GetInt64(4), DateTimeKind.Utc),
                 EndedUtc = r.IsDBNull(5) ? null : new DateTime(r.GetInt64(5), DateTimeKind.Utc),
                 Host = r.GetString(6),
@@ -344,7 +354,7 @@ public sealed partial class CatalogReader : IDisposable
                 Directories = r.GetInt64(13),
                 Errors = r.GetInt64(14),
                 Removed = r.GetInt64(15),
-                Message = r.IsDBNull(16) ? null : r.GetString(16),
+                Message = message,
                 Skipped = r.GetInt64(17),
                 RuleMatches = r.IsDBNull(18) ? null : r.GetInt64(18),
                 ContentFiles = r.IsDBNull(19) ? null : r.GetInt64(19),

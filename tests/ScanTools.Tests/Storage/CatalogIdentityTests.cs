@@ -128,4 +128,32 @@ public sealed class CatalogIdentityTests : CatalogTest
         Assert.Contains(deadPid.ToString(System.Globalization.CultureInfo.InvariantCulture), deadRun.Message);
         Assert.Equal(ScanRunStatus.Running, reader.GetScanRun(alive)!.Status); // this process is alive
     }
+
+    [Fact]
+    public void ARunLeftRunningByADeadProcess_ReadsAsFailed_BeforeAnyWriterHasRecordedIt()
+    {
+        // Get-ScanRun showed a scan killed with SIGKILL as Running until some command wrote to the catalog again.
+        string db = T.Db();
+        int deadPid;
+        using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!)
+        {
+            p.WaitForExit();
+            deadPid = p.Id;
+        }
+        var dead = Guid.NewGuid();
+        var alive = Guid.NewGuid();
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = dead, StartedUtc = DateTime.UtcNow, ProcessId = deadPid });
+            lease.Write(Writes.Start(alive));
+        }
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun deadRun = reader.GetScanRun(dead)!;
+        Assert.Equal(ScanRunStatus.Failed, deadRun.Status);
+        Assert.Contains($"(PID {deadPid}) ended before the run finished", deadRun.Message);
+        Assert.Contains("still says Running", deadRun.Message);
+        Assert.Equal(ScanRunStatus.Running, reader.GetScanRun(alive)!.Status);
+        Assert.Equal("Running", Sql.Text(db, "SELECT status FROM scan_runs WHERE run_key = $k;", ("$k", dead.ToString("D")))); // read only: nothing was written
+    }
 }
