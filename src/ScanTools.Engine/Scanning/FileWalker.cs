@@ -346,6 +346,10 @@ public sealed class FileWalker
                     }
                     chunk.Add(record);
                     chunkBytes += Progress.BytesOnce(record);
+                    if (folder.Stopped)
+                    {
+                        throw new OperationCanceledException(ct); // kept below with what the folder had read, this entry included
+                    }
                     if (chunk.Count >= _options.ChunkSize)
                     {
                         sink.OnListing(new DirectoryListing
@@ -445,6 +449,9 @@ public sealed class FileWalker
 
         /// <summary>Stored hashes kept in this folder, added to the progress once the folder is done.</summary>
         public int Kept { get; set; }
+
+        /// <summary>The walk was stopped while an entry's content was read: the entry is recorded, and the folder ends there.</summary>
+        public bool Stopped { get; set; }
     }
 
     /// <summary>Turns one listed entry into a record, a queued subfolder, or an error item.</summary>
@@ -590,6 +597,14 @@ public sealed class FileWalker
                         stat = stat with { Length = hashed.Length }; // a pseudo-file: its size is what was read
                     }
                 }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopped while the file was read (a large file's hash): it is recorded without what was not read (no hash,
+                // its findings kept open), and the folder stops after it (FolderContext.Stopped). A stored hash of an unchanged
+                // file stays, as in a scan without -Hash.
+                folder.Stopped = true;
+                keepFindings = capture > 0;
             }
             catch (Exception ex) when (IsFileSystemError(ex))
             {

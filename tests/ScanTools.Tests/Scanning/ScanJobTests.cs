@@ -339,20 +339,25 @@ public sealed class ScanJobTests : CatalogTest
         Assert.Contains("Stopped", run.Message);
     }
 
-    [LinuxFact]
-    public void Cancel_WhileAFileIsHashed_KeepsTheFilesItsFolderHadRead_AndMarksNothingRemoved()
+    [LinuxTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Cancel_WhileAFileIsHashed_KeepsTheFilesItsFolderHadRead_AndMarksNothingRemoved(bool hashedBefore)
     {
         // A -Hash scan stopped (SIGTERM) while it read a huge file kept none of that folder's other files: the
-        // folder's listing waited for the file. Now what the folder had read is stored, as an incomplete listing.
+        // folder's listing waited for the file. Now what the folder had read is stored, as an incomplete listing, and the
+        // file being read is recorded too, without the hash it did not finish (a hash stored before stays).
         for (int i = 0; i < 60; i++)
         {
             T.File($"tree/f{i:D2}.txt", $"content {i}");
         }
         string db = T.Db();
-        ScanRun first = Scan(db, Root("tree", o => o with { ThrottleLimit = 1 }));
-        Assert.Equal(60, first.Files);
-        T.File("tree/new.txt", "new");
-        File.Delete(T.Combine("tree", "f00.txt")); // a removal this stopped scan must not see (its listing is incomplete)
+        if (hashedBefore)
+        {
+            ScanRun first = Scan(db, Root("tree", o => o with { ThrottleLimit = 1, Hash = true }));
+            Assert.Equal(60, first.Files);
+            File.Delete(T.Combine("tree", "f00.txt")); // a removal this stopped scan must not see (its listing is incomplete)
+        }
 
         using var reached = new ManualResetEventSlim();
         using var stopped = new ManualResetEventSlim();
@@ -378,12 +383,20 @@ public sealed class ScanJobTests : CatalogTest
         ScanRun run = job.Pump(new ScanObserver());
 
         Assert.Equal(ScanRunStatus.Cancelled, run.Status);
-        Assert.Equal(29, run.Files);
-        List<Finding> seen = Find(db, new FindingQuery { ScanId = run.Id });
-        Assert.Equal(29, seen.Count);
-        Assert.All(seen, f => Assert.NotNull(f.Sha256));
-        Assert.Empty(Find(db, new FindingQuery { State = FindingState.Removed })); // f00.txt is still taken as present
-        Assert.Equal(0, run.Removed);
+        Assert.Equal(30, run.Files); // the 29 hashed, and the one being read when the stop came
+        List<Finding> present = Find(db);
+        if (hashedBefore)
+        {
+            Assert.Equal(60, present.Count); // f00.txt is still taken as present: the stopped listing was incomplete
+            Assert.All(present, f => Assert.NotNull(f.Sha256)); // the file being read kept its stored hash
+            Assert.Empty(Find(db, new FindingQuery { State = FindingState.Removed }));
+            Assert.Equal(0, run.Removed);
+        }
+        else
+        {
+            Assert.Equal(30, present.Count); // new files: none of them was recorded before the change
+            Assert.Equal(29, present.Count(f => f.Sha256 is not null)); // the one being read has no hash yet
+        }
     }
 
     [Fact]
