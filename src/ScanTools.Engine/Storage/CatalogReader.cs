@@ -306,15 +306,19 @@ public sealed partial class CatalogReader : IDisposable
         {
             where.Add($"id IN ({string.Join(", ", query.Id.Select((id, i) => Add(command, "$id" + i, id)))})");
         }
+        // A run left Running by a process that has ended reads as Failed (below): -Status Failed must find it, and
+        // -Status Running must not. Such a selection is read whole and filtered here, -Last after it.
+        bool byReadStatus = query.Status.Contains(ScanRunStatus.Failed) || query.Status.Contains(ScanRunStatus.Running);
         if (query.Status.Count > 0)
         {
-            where.Add($"status IN ({string.Join(", ", query.Status.Select((s, i) => Add(command, "$st" + i, s.ToString())))})");
+            IEnumerable<ScanRunStatus> stored = query.Status.Contains(ScanRunStatus.Failed) ? query.Status.Append(ScanRunStatus.Running).Distinct() : query.Status;
+            where.Add($"status IN ({string.Join(", ", stored.Select((s, i) => Add(command, "$st" + i, s.ToString())))})");
         }
         if (query.Kind.Count > 0)
         {
             where.Add($"kind COLLATE NOCASE IN ({string.Join(", ", query.Kind.Select((k, i) => Add(command, "$kind" + i, k)))})");
         }
-        string limit = query.Last is int last ? " LIMIT " + Add(command, "$last", last) : string.Empty;
+        string limit = query.Last is int last && !byReadStatus ? " LIMIT " + Add(command, "$last", last) : string.Empty;
         command.CommandText = $"""
             SELECT id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options,
                    files, bytes, directories, errors, removed, message, skipped,
@@ -334,7 +338,7 @@ public sealed partial class CatalogReader : IDisposable
                 // Its process was killed (SIGKILL, the OOM killer) or the computer restarted: the catalog says Running until its
                 // next writer records the end, and a script that read Running waited, or took the dead run for a live one.
                 status = ScanRunStatus.Failed;
-                message = $"The process that ran it (PID {r.GetInt32(8)}) ended before the run finished; the catalog still says Running until the next command that writes to it records the run as Failed, with the counts the catalog holds.";
+                message = $"The process that ran it (PID {r.GetInt32(8)}) ended before the run finished. Its counts are the last it stored (every 2 seconds); the catalog still says Running until the next command that writes to it records the run as Failed, counting what the catalog holds.";
             }
             runs.Add(new ScanRun
             {
@@ -363,7 +367,9 @@ public sealed partial class CatalogReader : IDisposable
                 Database = DatabasePath,
             });
         }
-        return runs;
+        return byReadStatus
+            ? runs.Where(run => query.Status.Contains(run.Status)).Take(query.Last ?? int.MaxValue).ToList()
+            : runs;
     }
 
     /// <summary>

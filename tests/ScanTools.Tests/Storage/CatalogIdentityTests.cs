@@ -155,5 +155,11 @@ public sealed class CatalogIdentityTests : CatalogTest
         Assert.Contains("still says Running", deadRun.Message);
         Assert.Equal(ScanRunStatus.Running, reader.GetScanRun(alive)!.Status);
         Assert.Equal("Running", Sql.Text(db, "SELECT status FROM scan_runs WHERE run_key = $k;", ("$k", dead.ToString("D")))); // read only: nothing was written
+
+        // -Status selects by what the run reads as: Failed finds it, Running does not; -Last counts after that.
+        Assert.Equal(new[] { dead }, reader.GetScanRuns(new ScanRunQuery { Status = new[] { ScanRunStatus.Failed } }).Select(r => r.RunKey));
+        Assert.Equal(new[] { alive }, reader.GetScanRuns(new ScanRunQuery { Status = new[] { ScanRunStatus.Running } }).Select(r => r.RunKey));
+        Assert.Equal(new[] { alive }, reader.GetScanRuns(new ScanRunQuery { Status = new[] { ScanRunStatus.Running, ScanRunStatus.Completed }, Last = 1 }).Select(r => r.RunKey));
+        Assert.Equal(new[] { dead }, reader.GetScanRuns(new ScanRunQuery { Status = new[] { ScanRunStatus.Failed }, Last = 1 }).Select(r => r.RunKey));
     }
 }
