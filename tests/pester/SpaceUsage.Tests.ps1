@@ -280,12 +280,25 @@ Describe 'Export-ScanReport' {
         $private = Join-Path $reports 'private.html'
         Export-ScanReport -Database $db -Path $private
         chmod 600 $private
-        [IO.File]::WriteAllText($private, 'an older report')
+        [IO.File]::WriteAllText($private, '<!DOCTYPE html><p>an older report</p>')
 
         Export-ScanReport -Database $db -Path $private -Force
 
         (Get-Item -LiteralPath $private).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') -Because 'it came back 0644 from the umask'
-        Get-Content -LiteralPath $private -Raw | Should -Not -Be 'an older report'
+        Get-Content -LiteralPath $private -Raw | Should -Not -BeLike '*an older report*'
+    }
+
+    It 'replaces with -Force only an HTML file: a SARIF report or a CSV stays' {
+        $sarif = Join-Path $reports 'findings.sarif'
+        Set-Content -LiteralPath $sarif -Value '{"version": "2.1.0", "runs": []}'
+
+        { Export-ScanReport -Database $db -Path $sarif -Force -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*' -ExpectedMessage "*is not an HTML file; -Force replaces only an HTML file*"
+
+        Get-Content -LiteralPath $sarif -Raw | Should -BeLike '*"version": "2.1.0"*'
+        $empty = Join-Path $reports 'empty.html'
+        $null = New-Item -ItemType File -Path $empty
+        Export-ScanReport -Database $db -Path $empty -Force
+        Get-Content -LiteralPath $empty -TotalCount 1 | Should -BeLike '*<!DOCTYPE html>*'
     }
 
     It 'lists the paths of a large duplicate group up to 10, and says how many more' {

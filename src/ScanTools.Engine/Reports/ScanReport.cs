@@ -122,6 +122,28 @@ public static class ScanReport
         {
             throw new ArgumentException($"The file '{path}' exists. Add -Force to replace it, or choose another -Path.");
         }
+        if (File.Exists(path) && !IsHtmlOrEmpty(path))
+        {
+            // -Force replaced a SARIF report, a CSV or a read-only file with HTML, as Backup-ScanCatalog -Force does not.
+            throw new ArgumentException($"'{path}' is not an HTML file; -Force replaces only an HTML file, such as an earlier report. Choose another -Path, or remove the file first.");
+        }
+    }
+
+    /// <summary>Whether the file is empty or begins (after a byte-order mark and blanks) with &lt;!DOCTYPE html or &lt;html.</summary>
+    private static bool IsHtmlOrEmpty(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var head = new byte[512];
+            int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            string text = System.Text.Encoding.UTF8.GetString(head, 0, read).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+            return read == 0 || text.StartsWith("<!doctype html", StringComparison.OrdinalIgnoreCase) || text.StartsWith("<html", StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true; // unreadable here: writing it fails with its own error
+        }
     }
 
     private static JsonObject Collect(CatalogReader reader, ScanReportOptions options, CancellationToken cancellationToken)
