@@ -229,7 +229,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
             // Every path failed and was reported; a scheduled scan must not end as if it had scanned.
             ThrowTerminatingError(new ErrorRecord(
                 new ScanArgumentException(_pathsReceived == 0
-                    ? "Nothing to scan: no folder came through the pipeline (it was empty). No run was recorded."
+                    ? "Nothing to scan: no folder came through the pipeline (it was empty, or PowerShell refused what came, such as an empty string, in the errors before this one). No run was recorded."
                     : $"Nothing to scan: none of the paths given is a folder ({string.Join(", ", _pathsGiven.Select(g => "'" + ScanTools.Hosting.DisplayText.Escape(TryFileSystemPath(g) ?? g) + "'"))}{(_pathsReceived > _pathsGiven.Count ? $" and {_pathsReceived - _pathsGiven.Count:N0} more" : string.Empty)}; the errors before this one say why). No run was recorded."),
                 "NoFolderToScan", ErrorCategory.InvalidArgument, null));
             return;

@@ -362,6 +362,13 @@ Describe 'Start-Scan' {
             { @() | Start-Scan -Database $db } | Should -Throw -ErrorId "NoFolderToScan,$cmdlet" -ExpectedMessage '*pipeline*empty*'
         }
 
+        It 'says, after an empty string piped, that PowerShell refused what came, not only that the pipeline was empty' {
+            $db = New-CatalogPath -Directory $catalogs
+
+            { '' | Start-Scan -Database $db -ErrorAction SilentlyContinue } | Should -Throw -ErrorId "NoFolderToScan,$cmdlet" -ExpectedMessage '*or PowerShell refused what came, such as an empty string*'
+            Test-Path -LiteralPath $db | Should -BeFalse
+        }
+
         It 'collects PathNotFound in -ErrorVariable, then fails with NoFolderToScan (exit code BadArguments) and creates no catalog' {
             $db = New-CatalogPath -Directory $catalogs
 
