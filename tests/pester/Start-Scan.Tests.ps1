@@ -1130,7 +1130,7 @@ $null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
             $run.ExitCode | Should -Be 'Cancelled'
             # Under cron the process's output is all a signal leaves besides the catalog: one line says what was kept.
             $text = Get-Content -Raw -LiteralPath $scan.Output
-            $text | Should -Match ("Scan $($run.Id) stopped after \d+:\d\d:\d\d: kept " + [regex]::Escape([string]::Format([cultureinfo]::InvariantCulture, '{0:N0}', $run.Files)) + ' files.*Stopped by SIGTERM')
+            $text | Should -Match ("Scan $($run.Id) stopped after \d+:\d\d:\d\d(\.\d)?: kept " + [regex]::Escape([string]::Format([cultureinfo]::InvariantCulture, '{0:N0}', $run.Files)) + ' files.*Stopped by SIGTERM')
         }
 
         It 'ends the run Cancelled on SIGINT (Ctrl+C) and says in one line what it kept' {
@@ -1151,7 +1151,7 @@ $null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
             $run.Status | Should -Be 'Cancelled'
             $run.Files | Should -Be @(Get-Finding -Database $db).Count
             $text = Get-Content -Raw -LiteralPath $scan.Output
-            $text | Should -Match ("Scan $($run.Id) stopped after \d+:\d\d:\d\d: kept " + [regex]::Escape([string]::Format([cultureinfo]::InvariantCulture, '{0:N0}', $run.Files)) + ' files')
+            $text | Should -Match ("Scan $($run.Id) stopped after \d+:\d\d:\d\d(\.\d)?: kept " + [regex]::Escape([string]::Format([cultureinfo]::InvariantCulture, '{0:N0}', $run.Files)) + ' files')
             $text | Should -Not -Match 'SCRIPT-CONTINUED' -Because 'Ctrl+C stops the script, not just the scan'
         }
     }

@@ -71,5 +71,13 @@ public sealed class PresentationTests
 
         Assert.Equal("Scan 7 stopped after 0:00:42: kept 15,040 files (2.0 KB) in 12 folders, 0 error items. Stopped by SIGTERM.", line);
         Assert.DoesNotContain('\n', line);
+        // Under 10 s, tenths: a run stopped within a second read "stopped after 0:00:00".
+        ScanTools.Storage.ScanRun After(int milliseconds) => new()
+        {
+            Id = 7, RunKey = run.RunKey, Status = run.Status, StartedUtc = run.StartedUtc, EndedUtc = run.StartedUtc.AddMilliseconds(milliseconds),
+            Files = 3, Directories = 1, Message = "Stopped by SIGTERM.",
+        };
+        Assert.StartsWith("Scan 7 stopped after 0:00:00.8: ", ProgressText.Stopped(After(860)));
+        Assert.StartsWith("Scan 7 stopped after 0:00:09.9: ", ProgressText.Stopped(After(9_990)));
     }
 }
