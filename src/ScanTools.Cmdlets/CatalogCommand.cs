@@ -590,12 +590,20 @@ public abstract class CatalogFolderCommand : CatalogReadCommand
     {
         var usable = new List<string>();
         IReadOnlyList<string>? roots = null;
-        foreach (string path in _paths)
+        foreach (string given in _paths)
         {
+            string path = given;
             if (problem(path) is string why)
             {
-                WriteError(ErrorRecords.ForBadArgument(new ArgumentException(why), "InvalidFilter", path));
-                continue;
+                // Taken literally, a path typed with PowerShell's escapes ('weird `[dir`]', as -Path takes it in Get-Item and
+                // Get-Finding) names no folder: the folder it means is tried before the error.
+                string unescaped = given.Contains('`') ? WildcardPattern.Unescape(given) : given;
+                if (unescaped == given || problem(unescaped) is not null)
+                {
+                    WriteError(ErrorRecords.ForBadArgument(new ArgumentException(why), "InvalidFilter", given));
+                    continue;
+                }
+                path = unescaped;
             }
             usable.Add(path);
             roots ??= reader.ScanRoots(scanId);

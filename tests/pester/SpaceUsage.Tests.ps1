@@ -156,6 +156,17 @@ Describe 'Measure-ScanFolder' {
         }
     }
 
+    It 'takes a folder with brackets as written, and as PowerShell escapes it (`[ `])' {
+        $bracketed = Join-Path $TestDrive 'weird [dir]'
+        $null = New-TestFile -Path (Join-Path $bracketed 'f.bin') -Size 300
+        $bdb = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -LiteralPath $bracketed -Database $bdb
+
+        (Measure-ScanFolder -Database $bdb -Path $bracketed -Depth 0).Bytes | Should -Be 300
+        (Measure-ScanFolder -Database $bdb -Path ([WildcardPattern]::Escape($bracketed)) -Depth 0).Bytes | Should -Be 300 -Because 'the escaped form was InvalidFilter: no folder'
+        { Measure-ScanFolder -Database $bdb -Path (Join-Path $TestDrive 'weird `[nope`]') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
+    }
+
     It 'refuses a folder the catalog does not hold, a run it does not have, and growth without a run to compare' {
         { Measure-ScanFolder -Database $db -Path (Join-Path $TestDrive 'nowhere') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
         { Measure-ScanFolder -Database $db -ScanId 999 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
