@@ -344,6 +344,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
             return;
         }
         _ended = true;
+        _endStatus = (int)status;
         try
         {
             Hand();
@@ -396,7 +397,10 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
 
     Task ProcessShutdown.IStoppableRun.Ended => _endedTask.Task;
 
-    string? ProcessShutdown.IStoppableRun.StoppedText => _endedTask.Task.IsCompleted
+    /// <summary>How the run ended (set once by <see cref="End"/>): a run that completed just before the signal is not "stopped".</summary>
+    private volatile int _endStatus = -1;
+
+    string? ProcessShutdown.IStoppableRun.StoppedText => _endedTask.Task.IsCompleted && _endStatus == (int)ScanRunStatus.Cancelled
         ? string.Format(System.Globalization.CultureInfo.InvariantCulture,
             "Recording ({0}) into '{1}' stopped: kept {2:N0} file{3} ({4}). Get-ScanRun -Database '{1}' -Status Cancelled lists the run.",
             _kind, _lease.DatabasePath, _files, _files == 1 ? string.Empty : "s", Hosting.ByteSize.Format(_bytes))

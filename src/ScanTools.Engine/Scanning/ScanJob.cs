@@ -132,7 +132,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     Task ProcessShutdown.IStoppableRun.Ended => _completion.Task;
 
     string? ProcessShutdown.IStoppableRun.StoppedText =>
-        _completion.Task.IsCompletedSuccessfully ? Hosting.ProgressText.Stopped(_completion.Task.Result) : null;
+        _completion.Task.IsCompletedSuccessfully && _completion.Task.Result.Status == ScanRunStatus.Cancelled ? Hosting.ProgressText.Stopped(_completion.Task.Result) : null;
 
     void ProcessShutdown.IStoppableRun.Abandon(string reason, TimeSpan wait)
     {

@@ -1231,7 +1231,7 @@ internal sealed partial class CatalogWriter : IDisposable
             u.CommandText = EndCountedFromCatalog;
             u.Parameters.AddWithValue("$status", nameof(ScanRunStatus.Failed));
             u.Parameters.AddWithValue("$ended", DateTime.UtcNow.Ticks);
-            u.Parameters.AddWithValue("$message", $"The scanning process (PID {pid}) ended before the scan finished; what it had sent is kept, and the counts are what the catalog holds.");
+            u.Parameters.AddWithValue("$message", $"The process that ran it (PID {pid}) ended before the run finished; what it had sent is kept, and the counts are what the catalog holds.");
             u.Parameters.AddWithValue("$id", id);
             u.ExecuteNonQuery();
         }
