@@ -58,6 +58,8 @@ internal sealed partial class CatalogWriter : IDisposable
     private readonly RawStatement _removeSubtreeDirectories;
     private readonly RawStatement _completeDirectory;
     private readonly RawStatement _adoptHash;
+    private readonly RawStatement _sameStamps;
+    private readonly RawStatement _adoptFinding;
     private readonly RawStatement _reviveDirectory;
     private readonly RawStatement _insertError;
     private readonly RawStatement _addRemoved;
@@ -129,6 +131,24 @@ internal sealed partial class CatalogWriter : IDisposable
                 UPDATE files SET sha256 = ?3
                 WHERE dir_id = ?1 AND name = ?2 AND removed_scan_id IS NULL AND sha256 IS NOT ?3
                   AND size = ?4 AND mtime = ?5 AND ctime IS ?6 AND inode IS ?7 AND device IS ?8;
+                """);
+            _sameStamps = Prepare("""
+                SELECT 1 FROM files
+                WHERE dir_id = ?1 AND name = ?2 AND removed_scan_id IS NULL
+                  AND size = ?3 AND mtime = ?4 AND ctime IS ?5 AND inode IS ?6 AND device IS ?7;
+                """);
+            // A finding an overlapped run's rules read in content the newer run recorded unchanged: added, or reopened, unless
+            // a later run has seen or resolved it since (its view stands).
+            _adoptFinding = Prepare("""
+                INSERT INTO findings (fingerprint, dir_id, name, rule_id, severity, line, col, excerpt, first_scan_id, last_scan_id)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+                ON CONFLICT (fingerprint) DO UPDATE SET
+                    dir_id = excluded.dir_id, name = excluded.name, severity = excluded.severity,
+                    line = excluded.line, col = excluded.col, excerpt = excluded.excerpt,
+                    first_scan_id = CASE WHEN findings.resolved_scan_id IS NOT NULL THEN excluded.first_scan_id ELSE findings.first_scan_id END,
+                    last_scan_id = excluded.last_scan_id,
+                    resolved_scan_id = NULL
+                WHERE findings.last_scan_id < excluded.last_scan_id AND coalesce(findings.resolved_scan_id, 0) < excluded.last_scan_id;
                 """);
             _bumpVersion = Prepare("UPDATE directories SET version = version + 1 WHERE id = ?1;");
             _bumpSubtreeVersions = Prepare("UPDATE directories SET version = version + 1 WHERE id = ?1 OR (path > ?2 AND path < ?3);");
@@ -693,6 +713,7 @@ internal sealed partial class CatalogWriter : IDisposable
             if (found is not null)
             {
                 AdoptHashes(listing, found.Id);
+                AdoptFindings(listing, found.Id, run);
                 CloseListing((run, found.Id));
             }
             return;
@@ -879,6 +900,49 @@ internal sealed partial class CatalogWriter : IDisposable
             _adoptHash.Bind(7, f.Inode);
             _adoptHash.Bind(8, f.Device);
             _adoptHash.Execute();
+        }
+    }
+
+    /// <summary>
+    /// What else a superseded listing adds: the findings its rules made in files whose content stamps are still those the
+    /// newer run recorded (the same content). A nightly -Rule * scan overlapped by a scan without rules recorded no finding
+    /// in the folders the other scan reached first, and its run said nothing of it: a new secret waited a night. Nothing
+    /// is resolved from here; a file's other findings stay as they were.
+    /// </summary>
+    private void AdoptFindings(DirectoryListing listing, long dirId, long run)
+    {
+        foreach (FileRecord f in listing.Files)
+        {
+            if (f.Matches is not { Count: > 0 } matches)
+            {
+                continue;
+            }
+            _sameStamps.Bind(1, dirId);
+            _sameStamps.Bind(2, f.Name);
+            _sameStamps.Bind(3, f.Length);
+            _sameStamps.Bind(4, f.LastWriteTimeUtc.Ticks);
+            _sameStamps.Bind(5, f.ChangeTimeUtc?.Ticks);
+            _sameStamps.Bind(6, f.Inode);
+            _sameStamps.Bind(7, f.Device);
+            bool same = _sameStamps.Step();
+            _sameStamps.Reset();
+            if (!same)
+            {
+                continue;
+            }
+            foreach (Rules.RuleMatch m in matches)
+            {
+                _adoptFinding.Bind(1, m.Fingerprint);
+                _adoptFinding.Bind(2, dirId);
+                _adoptFinding.Bind(3, f.Name);
+                _adoptFinding.Bind(4, m.RuleId);
+                _adoptFinding.Bind(5, (long)m.Severity);
+                _adoptFinding.Bind(6, (long?)m.Line);
+                _adoptFinding.Bind(7, (long?)m.Column);
+                _adoptFinding.Bind(8, m.Excerpt);
+                _adoptFinding.Bind(9, run);
+                _adoptFinding.Execute();
+            }
         }
     }
 

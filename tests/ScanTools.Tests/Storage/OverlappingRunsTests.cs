@@ -83,4 +83,34 @@ public sealed class OverlappingRunsTests : CatalogTest
 
         Assert.Equal(1, Sql.Scalar(db, "SELECT count(*) FROM files WHERE name = 'edited.txt' AND size = 10 AND sha256 IS NULL;"));
     }
+
+    [Fact]
+    public void The_findings_an_older_run_made_in_unchanged_content_are_kept_and_none_in_changed_content()
+    {
+        // A nightly -Rule * scan overlapped by a scan without rules that reached the folder first recorded no finding
+        // there, and said nothing: a new secret waited a night (helper 63).
+        string dir = T.Dir("overlap-rules");
+        string db = T.Db();
+        Guid rules = Guid.NewGuid(), plain = Guid.NewGuid();
+        var secret = new ScanTools.Rules.RuleMatch("github-token", ScanTools.Rules.RuleSeverity.High, 1, 1, "ghp_…", "fp-same-content");
+        var stale = new ScanTools.Rules.RuleMatch("github-token", ScanTools.Rules.RuleSeverity.High, 1, 1, "ghp_…", "fp-other-content");
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(new ScanRunStart { RunKey = rules, StartedUtc = DateTime.UtcNow, OptionsJson = """{"RuleIds":["github-token"]}""" }); // the nightly scan
+            lease.Write(new ScanRunStart { RunKey = plain, StartedUtc = DateTime.UtcNow }); // an hourly scan without rules
+            FileRecord edited = new(dir, "edited.txt") { Length = 9, LastWriteTimeUtc = Stamp, ChangeTimeUtc = Stamp, Inode = 99, Device = 7 };
+            lease.Write(Listing(plain, dir, Array.Empty<string>(), Record(dir, "token.txt"), edited));
+            lease.Write(new ScanRunEnd { RunKey = plain, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            FileRecord before = new(dir, "edited.txt") { Length = 8, LastWriteTimeUtc = Stamp.AddDays(-1), ChangeTimeUtc = Stamp.AddDays(-1), Inode = 99, Device = 7, Matches = new[] { stale } };
+            lease.Write(Listing(rules, dir, Array.Empty<string>(), new FileRecord(dir, "token.txt") { Length = 10, LastWriteTimeUtc = Stamp, ChangeTimeUtc = Stamp, Inode = "token.txt".Length, Device = 7, Matches = new[] { secret } }, before));
+            lease.Write(new ScanRunEnd { RunKey = rules, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Flush();
+        }
+
+        long rulesId = Sql.Scalar(db, "SELECT id FROM scan_runs WHERE run_key = $k;", ("$k", rules.ToString()));
+        Assert.Equal(rulesId, Sql.Scalar(db, "SELECT first_scan_id FROM findings WHERE fingerprint = 'fp-same-content' AND resolved_scan_id IS NULL;"));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM findings WHERE fingerprint = 'fp-other-content';")); // read in content since changed
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal("token.txt", Assert.Single(reader.FindMatches(new ScanTools.Rules.FindingMatchQuery())).Name);
+    }
 }
