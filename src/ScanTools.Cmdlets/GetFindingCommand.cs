@@ -270,11 +270,9 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 WriteError(ErrorRecords.ForMissingRun(run)); // as Get-ScanChange: say so, rather than return nothing
                 return;
             }
-            bool any = false;
             int count = 0;
             foreach (Finding f in reader.FindFiles(query))
             {
-                any = true;
                 count++;
                 WriteObject(f);
             }
@@ -282,7 +280,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
             {
                 NotePipedFolderAnswered(reader, selection, pipedPath);
             }
-            if (!any && !FromPipeline(nameof(InputObject)) && !FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)))
+            if (count == 0 && !FromPipeline(nameof(InputObject)) && !FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)))
             {
                 WarnOfUnknownPaths(reader, literal, wildcards);
             }

@@ -536,11 +536,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
 
         public void OnListing(DirectoryListing listing)
         {
-            _job._lease.Write(listing, _job._cancel.Token);
-            if (_job._lease.TakeRejected() is { Count: > 0 } refused)
-            {
-                _job.ReportRefusals(refused); // as they happen, so progress and the caller see them
-            }
+            Hand(listing, _job._cancel.Token);
             if (_job._passThru)
             {
                 foreach (FileRecord r in listing.Files)
@@ -554,13 +550,15 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
             }
         }
 
-        public void OnStopped(DirectoryListing listing)
+        // The run is stopping; its end is written after the walk has returned, so this still lands before it.
+        public void OnStopped(DirectoryListing listing) => Hand(listing, CancellationToken.None);
+
+        private void Hand(DirectoryListing listing, CancellationToken token)
         {
-            // The run is stopping; its end is written after the walk has returned, so this still lands before it.
-            _job._lease.Write(listing, CancellationToken.None);
+            _job._lease.Write(listing, token);
             if (_job._lease.TakeRejected() is { Count: > 0 } refused)
             {
-                _job.ReportRefusals(refused);
+                _job.ReportRefusals(refused); // as they happen, so progress and the caller see them
             }
         }
 
