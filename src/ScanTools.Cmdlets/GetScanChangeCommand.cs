@@ -14,7 +14,7 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>Changes found by these runs. Binds a piped scan run. Default: every run after the newest completed scan before the newest scan.</summary>
+    /// <summary>Changes found by these runs. Binds a piped scan run. Default: every run after the previous completed scan of the newest scan's folders.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]

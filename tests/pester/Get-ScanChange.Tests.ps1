@@ -265,8 +265,11 @@ Describe 'Get-ScanChange' {
             # The runs the default covers, by its definition, from what Get-ScanRun says.
             function Get-RunsSinceLastTime([string] $Database) {
                 $runs = @(Get-ScanRun -Database $Database)
-                $newest = @($runs | Where-Object Kind -eq 'Scan' | Sort-Object Id -Descending | Select-Object -First 1).Id
-                $cutoff = @($runs | Where-Object { $_.Kind -eq 'Scan' -and $_.Status -eq 'Completed' -and $_.Id -lt $newest } | Sort-Object Id -Descending | Select-Object -First 1).Id
+                $newest = @($runs | Where-Object Kind -eq 'Scan' | Sort-Object Id -Descending | Select-Object -First 1)
+                $before = @($runs | Where-Object { $_.Kind -eq 'Scan' -and $_.Status -eq 'Completed' -and $_.Id -lt $newest[0].Id } | Sort-Object Id -Descending)
+                # The newest of them whose roots hold every root of the newest scan, else the newest of them.
+                $covering = @($before | Where-Object { $c = $_; @($newest[0].Roots | Where-Object { $n = $_; -not @($c.Roots | Where-Object { $n -eq $_ -or $n.StartsWith($_.TrimEnd('/') + '/') }) }).Count -eq 0 } | Select-Object -First 1)
+                $cutoff = if ($covering) { $covering[0].Id } else { @($before | Select-Object -First 1).Id }
                 if ($null -eq $cutoff) { $cutoff = 0 }
                 @($runs | Where-Object Id -gt $cutoff | Sort-Object Id).Id
             }
@@ -296,6 +299,23 @@ Describe 'Get-ScanChange' {
             $summary = Get-ScanChange -Database $c7 -Summary
             $summary.ScanId | Should -Be $since
             $summary.Total | Should -Be @(Get-ScanChange -Database $c7 -ScanId $since).Count
+        }
+
+        It 'keeps the changes an ad-hoc scan of a subfolder saw between two scans of the whole tree' {
+            $r9 = Join-Path $TestDrive 'c9'
+            $c9 = New-CatalogPath -Directory $catalogs
+            $null = New-Item -ItemType Directory -Path (Join-Path $r9 'docs'), (Join-Path $r9 'src')
+            'one' > (Join-Path $r9 'docs/f50.txt'); 'one' > (Join-Path $r9 'src/f51.txt')
+            $null = Start-Scan -Path $r9 -Database $c9                       # last night
+            'changed, longer' > (Join-Path $r9 'docs/f50.txt')
+            $null = Start-Scan -Path (Join-Path $r9 'docs') -Database $c9     # an ad-hoc scan during the day
+            'changed, longer' > (Join-Path $r9 'src/f51.txt')
+            $null = Start-Scan -Path $r9 -Database $c9                       # tonight
+
+            $changes = @(Get-ScanChange -Database $c9)
+
+            Join-Sorted $changes.Name | Should -Be (Join-Sorted @('f50.txt', 'f51.txt')) -Because 'the day''s scan of docs saw f50 change, and tonight''s found it unchanged'
+            (Get-ScanChange -Database $c9 -Summary).ScanId | Should -Be (Get-RunsSinceLastTime $c9)
         }
 
         It 'keeps the changes of a scan stopped in between: a new file it saw is not new to the scan after it' {

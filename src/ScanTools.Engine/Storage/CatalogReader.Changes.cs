@@ -217,16 +217,51 @@ public sealed partial class CatalogReader
         }
         // What changed since the scan before the newest ("since last time"): every run after that scan, each
         // change as that run found it: the newest scan, and the records and duplicate searches before and after
-        // it. With fewer than two scans, every run. The scan before the newest is the newest one that completed:
-        // a scan stopped or failed in between saw only part of the tree, and the changes it did see (a new file, a
-        // modified one), which the newest scan then found unchanged, were left out of "since last time".
-        command.CommandText = """
-            SELECT id FROM scan_runs
-            WHERE id > coalesce((SELECT id FROM scan_runs WHERE kind = 'Scan' AND status = 'Completed'
-                AND id < (SELECT max(id) FROM scan_runs WHERE kind = 'Scan') ORDER BY id DESC LIMIT 1), 0)
-            ORDER BY id;
-            """;
+        // it. With fewer than two scans, every run. The scan before the newest is the newest one that completed
+        // and covered the newest scan's folders: a scan stopped or failed in between saw only part of the tree,
+        // and an ad-hoc scan of one subfolder between two nightly scans saw only that; the changes they saw (a new
+        // file, a modified one), which the newest scan then found unchanged, were left out of "since last time".
+        // Without such a scan, the newest completed scan before the newest.
+        command.CommandText = "SELECT id, roots, status = 'Completed' FROM scan_runs WHERE kind = 'Scan' ORDER BY id DESC;";
+        long? newest = null, fallback = null, covering = null;
+        string[] newestRoots = Array.Empty<string>();
+        using (SqliteDataReader r = Execute(command))
+        {
+            while (Read(r))
+            {
+                long id = r.GetInt64(0);
+                string[] roots = System.Text.Json.JsonSerializer.Deserialize<string[]>(r.GetString(1)) ?? Array.Empty<string>();
+                if (newest is null)
+                {
+                    newest = id;
+                    newestRoots = roots;
+                    continue;
+                }
+                if (r.GetInt64(2) == 0)
+                {
+                    continue; // stopped or failed: part of the tree
+                }
+                fallback ??= id;
+                if (newestRoots.All(n => roots.Any(c => PathIsAtOrUnder(n, c))))
+                {
+                    covering = id;
+                    break;
+                }
+            }
+        }
+        command.CommandText = "SELECT id FROM scan_runs WHERE id > $since ORDER BY id;";
+        command.Parameters.Clear();
+        command.Parameters.AddWithValue("$since", covering ?? fallback ?? 0);
         return Ids(command);
+    }
+
+    /// <summary>Whether <paramref name="path"/> is <paramref name="folder"/> or lies under it (the platform's case rule).</summary>
+    private static bool PathIsAtOrUnder(string path, string folder)
+    {
+        StringComparison comparison = Platform.PathComparison.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        string f = Path.TrimEndingDirectorySeparator(folder);
+        return path.Equals(f, comparison)
+            || (path.StartsWith(f, comparison) && path.Length > f.Length && (path[f.Length] == Path.DirectorySeparatorChar || path[f.Length] == Path.AltDirectorySeparatorChar || f.EndsWith(Path.DirectorySeparatorChar)));
     }
 
     private List<long> Ids(SqliteCommand command)

@@ -1,6 +1,6 @@
 namespace ScanTools.Storage;
 
-/// <summary>Which changes <see cref="CatalogReader.GetChanges"/> returns. Without runs, those of every run after the newest completed scan before the newest scan.</summary>
+/// <summary>Which changes <see cref="CatalogReader.GetChanges"/> returns. Without runs, those of every run after the previous completed scan of the newest scan's folders.</summary>
 public sealed record ScanChangeQuery
 {
     /// <summary>Changes found by these runs, each as it was found (a file changed by two runs is listed twice).</summary>
