@@ -905,15 +905,17 @@ internal sealed partial class CatalogWriter : IDisposable
 
     /// <summary>
     /// What else a superseded listing adds: the findings its rules made in files whose content stamps are still those the
-    /// newer run recorded (the same content). A nightly -Rule * scan overlapped by a scan without rules recorded no finding
-    /// in the folders the other scan reached first, and its run said nothing of it: a new secret waited a night. Nothing
-    /// is resolved from here; a file's other findings stay as they were.
+    /// newer run recorded (the same content), and, for such files it did not read again (unchanged since the same rules
+    /// read them), that their findings were seen by this run. A nightly -Rule * scan overlapped by a scan without rules
+    /// recorded no finding in the folders the other scan reached first, and its run said nothing of it: a new secret
+    /// waited a night. Nothing is resolved from here; a file's other findings stay as they were.
     /// </summary>
     private void AdoptFindings(DirectoryListing listing, long dirId, long run)
     {
         foreach (FileRecord f in listing.Files)
         {
-            if (f.Matches is not { Count: > 0 } matches)
+            bool seenUnread = f.FindingsUnchanged && !f.KeepFindings; // unchanged since the same rules read it: its findings stand
+            if (f.Matches is not { Count: > 0 } && !seenUnread)
             {
                 continue;
             }
@@ -930,7 +932,14 @@ internal sealed partial class CatalogWriter : IDisposable
             {
                 continue;
             }
-            foreach (Rules.RuleMatch m in matches)
+            if (seenUnread)
+            {
+                _findingsSeen.Bind(1, run);
+                _findingsSeen.Bind(2, dirId);
+                _findingsSeen.Bind(3, f.Name);
+                _findingsSeen.Execute();
+            }
+            foreach (Rules.RuleMatch m in f.Matches ?? (IReadOnlyList<Rules.RuleMatch>)Array.Empty<Rules.RuleMatch>())
             {
                 _adoptFinding.Bind(1, m.Fingerprint);
                 _adoptFinding.Bind(2, dirId);

@@ -113,4 +113,36 @@ public sealed class OverlappingRunsTests : CatalogTest
         using CatalogReader reader = CatalogReader.Open(db);
         Assert.Equal("token.txt", Assert.Single(reader.FindMatches(new ScanTools.Rules.FindingMatchQuery())).Name);
     }
+
+    [Fact]
+    public void An_older_run_that_did_not_read_an_unchanged_file_again_still_sees_its_findings()
+    {
+        // A finding stayed New through complete -Rule * scans that overlapped scans without rules (helper 64): the file was
+        // unchanged since the same rules read it, so the overlapped run did not read it, and nothing marked it seen.
+        string dir = T.Dir("overlap-seen");
+        string db = T.Db();
+        Guid first = Guid.NewGuid(), rules = Guid.NewGuid(), plain = Guid.NewGuid();
+        var secret = new ScanTools.Rules.RuleMatch("github-token", ScanTools.Rules.RuleSeverity.High, 1, 1, "ghp_…", "fp-seen");
+        FileRecord Token(bool read) => new(dir, "token.txt")
+        {
+            Length = 10, LastWriteTimeUtc = Stamp, ChangeTimeUtc = Stamp, Inode = 9, Device = 7,
+            Matches = read ? new[] { secret } : null, FindingsUnchanged = !read,
+        };
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(new ScanRunStart { RunKey = first, StartedUtc = DateTime.UtcNow, OptionsJson = """{"RuleIds":["github-token"]}""" });
+            lease.Write(Listing(first, dir, Array.Empty<string>(), Token(read: true)));
+            lease.Write(new ScanRunEnd { RunKey = first, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Write(new ScanRunStart { RunKey = rules, StartedUtc = DateTime.UtcNow, OptionsJson = """{"RuleIds":["github-token"]}""" });
+            lease.Write(new ScanRunStart { RunKey = plain, StartedUtc = DateTime.UtcNow });
+            lease.Write(Listing(plain, dir, Array.Empty<string>(), new FileRecord(dir, "token.txt") { Length = 10, LastWriteTimeUtc = Stamp, ChangeTimeUtc = Stamp, Inode = 9, Device = 7 }));
+            lease.Write(new ScanRunEnd { RunKey = plain, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Write(Listing(rules, dir, Array.Empty<string>(), Token(read: false)));
+            lease.Write(new ScanRunEnd { RunKey = rules, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Flush();
+        }
+
+        long rulesId = Sql.Scalar(db, "SELECT id FROM scan_runs WHERE run_key = $k;", ("$k", rules.ToString()));
+        Assert.Equal(rulesId, Sql.Scalar(db, "SELECT last_scan_id FROM findings WHERE fingerprint = 'fp-seen' AND resolved_scan_id IS NULL;"));
+    }
 }
