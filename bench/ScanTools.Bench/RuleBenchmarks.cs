@@ -162,6 +162,14 @@ public static class RuleBenchmarks
             {
                 break; // a line break outside any group: rg reads line by line, so it gets the first line's part (a superset)
             }
+            if (At(p, i, @"\r?\n") || At(p, i, @"\n"))
+            {
+                // A line break inside a group (a command continued on the next line): rg refuses \n in a pattern and reads line
+                // by line, so the alternative can match only at the line's end ($), as far as rg can see it.
+                sb.Append('$');
+                i += At(p, i, @"\r?\n") ? 4 : 1;
+                continue;
+            }
 
             if (p[i] == '(' && (At(p, i, "(?=") || At(p, i, "(?!") || At(p, i, "(?<=") || At(p, i, "(?<!")))
             {
