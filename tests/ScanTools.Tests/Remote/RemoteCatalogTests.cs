@@ -160,7 +160,9 @@ public sealed class RemoteCatalogTests : CatalogTest
         // No lower bound on what the successor saw: the first may have committed and acknowledged batches after its last
         // report, and those never come back (seen once: reported 4, successor 1, 8 batches). That every batch landed is
         // the files' equality above.
-        Assert.InRange(successor.CommittedBatches, 1, lastSeq - reported);
+        // And no upper bound on how fast the first was: on a host busy elsewhere the kill once landed after it had reported
+        // the host's last batch committed, and the successor rightly had nothing to apply (fresh-clone CI, 2026-12-02).
+        Assert.InRange(successor.CommittedBatches, reported < lastSeq ? 1 : 0, lastSeq - reported);
     }
 
     private static long CommittedBy(ChildWriter consumer)
