@@ -298,6 +298,19 @@ public sealed class FileWalker
         {
             Snapshot = Snapshots?.Read(dir),
         };
+        // The folder's last chunk: what is left of it, and, when the folder was read to its end, what it holds besides.
+        DirectoryListing FinalChunk(bool complete) => new()
+        {
+            RunKey = _runKey,
+            DirectoryPath = dir,
+            Files = chunk,
+            ChunkIndex = chunkIndex,
+            IsFinalChunk = true,
+            Snapshot = chunkIndex == 0 ? folder.Snapshot : null,
+            IsComplete = complete,
+            UnrecordedNames = complete && unrecorded is not null ? unrecorded : Array.Empty<string>(),
+            SubdirectoryNames = complete ? subdirectories : Array.Empty<string>(),
+        };
         try
         {
             using (entries)
@@ -373,16 +386,7 @@ public sealed class FileWalker
             // Stopped in the middle of a folder (Ctrl+C, SIGTERM, often while a large file was hashed): the files it
             // had read are kept, as an incomplete listing (nothing is marked removed); they were found, and a -Hash scan
             // of a folder with one huge file lost every other file of the folder before.
-            sink.OnStopped(new DirectoryListing
-            {
-                RunKey = _runKey,
-                DirectoryPath = dir,
-                Files = chunk,
-                ChunkIndex = chunkIndex,
-                IsFinalChunk = true,
-                Snapshot = chunkIndex == 0 ? folder.Snapshot : null,
-                IsComplete = false,
-            });
+            sink.OnStopped(FinalChunk(complete: false));
             Progress.AddFiles(chunk.Count, chunkBytes);
             Progress.AddHashesKept(folder.Kept);
             throw;
@@ -392,18 +396,7 @@ public sealed class FileWalker
         {
             return; // nothing read and nothing to close
         }
-        sink.OnListing(new DirectoryListing
-        {
-            RunKey = _runKey,
-            DirectoryPath = dir,
-            Files = chunk,
-            ChunkIndex = chunkIndex,
-            IsFinalChunk = true,
-            Snapshot = chunkIndex == 0 ? folder.Snapshot : null,
-            IsComplete = complete,
-            UnrecordedNames = complete && unrecorded is not null ? unrecorded : Array.Empty<string>(),
-            SubdirectoryNames = complete ? subdirectories : Array.Empty<string>(),
-        });
+        sink.OnListing(FinalChunk(complete));
         Progress.AddFiles(chunk.Count, chunkBytes);
         Progress.AddHashesKept(folder.Kept);
     }

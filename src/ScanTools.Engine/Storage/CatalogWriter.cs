@@ -939,19 +939,7 @@ internal sealed partial class CatalogWriter : IDisposable
                 _findingsSeen.Bind(3, f.Name);
                 _findingsSeen.Execute();
             }
-            foreach (Rules.RuleMatch m in f.Matches ?? (IReadOnlyList<Rules.RuleMatch>)Array.Empty<Rules.RuleMatch>())
-            {
-                _adoptFinding.Bind(1, m.Fingerprint);
-                _adoptFinding.Bind(2, dirId);
-                _adoptFinding.Bind(3, f.Name);
-                _adoptFinding.Bind(4, m.RuleId);
-                _adoptFinding.Bind(5, (long)m.Severity);
-                _adoptFinding.Bind(6, (long?)m.Line);
-                _adoptFinding.Bind(7, (long?)m.Column);
-                _adoptFinding.Bind(8, m.Excerpt);
-                _adoptFinding.Bind(9, run);
-                _adoptFinding.Execute();
-            }
+            PutFindings(_adoptFinding, f, dirId, run);
         }
     }
 
@@ -966,18 +954,24 @@ internal sealed partial class CatalogWriter : IDisposable
             keep.Bind(3, f.Name);
             keep.Execute();
         }
+        PutFindings(_upsertFinding, f, dirId, run);
+    }
+
+    /// <summary>Writes each of <paramref name="f"/>'s matches with <paramref name="put"/> (_upsertFinding or _adoptFinding, one parameter order).</summary>
+    private static void PutFindings(RawStatement put, FileRecord f, long dirId, long run)
+    {
         foreach (Rules.RuleMatch m in f.Matches ?? (IReadOnlyList<Rules.RuleMatch>)Array.Empty<Rules.RuleMatch>())
         {
-            _upsertFinding.Bind(1, m.Fingerprint);
-            _upsertFinding.Bind(2, dirId);
-            _upsertFinding.Bind(3, f.Name);
-            _upsertFinding.Bind(4, m.RuleId);
-            _upsertFinding.Bind(5, (long)m.Severity);
-            _upsertFinding.Bind(6, (long?)m.Line);
-            _upsertFinding.Bind(7, (long?)m.Column);
-            _upsertFinding.Bind(8, m.Excerpt);
-            _upsertFinding.Bind(9, run);
-            _upsertFinding.Execute();
+            put.Bind(1, m.Fingerprint);
+            put.Bind(2, dirId);
+            put.Bind(3, f.Name);
+            put.Bind(4, m.RuleId);
+            put.Bind(5, (long)m.Severity);
+            put.Bind(6, (long?)m.Line);
+            put.Bind(7, (long?)m.Column);
+            put.Bind(8, m.Excerpt);
+            put.Bind(9, run);
+            put.Execute();
         }
     }
 

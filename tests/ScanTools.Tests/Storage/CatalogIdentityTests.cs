@@ -102,8 +102,8 @@ public sealed class CatalogIdentityTests : CatalogTest
         Assert.False(File.Exists(db));
     }
 
-    [Fact]
-    public void RunsLeftRunningByADeadProcess_AreMarkedFailed_ByTheNextWriter()
+    /// <summary>A catalog with a run left Running by a process that has ended, and one of this process.</summary>
+    private (string Db, int DeadPid, Guid Dead, Guid Alive) RunsOfADeadAndALiveProcess()
     {
         string db = T.Db();
         int deadPid;
@@ -119,6 +119,13 @@ public sealed class CatalogIdentityTests : CatalogTest
             lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = dead, StartedUtc = DateTime.UtcNow, ProcessId = deadPid });
             lease.Write(Writes.Start(alive));
         }
+        return (db, deadPid, dead, alive);
+    }
+
+    [Fact]
+    public void RunsLeftRunningByADeadProcess_AreMarkedFailed_ByTheNextWriter()
+    {
+        (string db, int deadPid, Guid dead, Guid alive) = RunsOfADeadAndALiveProcess();
 
         Open(db);
 
@@ -133,20 +140,7 @@ public sealed class CatalogIdentityTests : CatalogTest
     public void ARunLeftRunningByADeadProcess_ReadsAsFailed_BeforeAnyWriterHasRecordedIt()
     {
         // Get-ScanRun showed a scan killed with SIGKILL as Running until some command wrote to the catalog again.
-        string db = T.Db();
-        int deadPid;
-        using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!)
-        {
-            p.WaitForExit();
-            deadPid = p.Id;
-        }
-        var dead = Guid.NewGuid();
-        var alive = Guid.NewGuid();
-        using (WriterSessionLease lease = Registry.Acquire(db))
-        {
-            lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = dead, StartedUtc = DateTime.UtcNow, ProcessId = deadPid });
-            lease.Write(Writes.Start(alive));
-        }
+        (string db, int deadPid, Guid dead, Guid alive) = RunsOfADeadAndALiveProcess();
 
         using CatalogReader reader = CatalogReader.Open(db);
         ScanRun deadRun = reader.GetScanRun(dead)!;
