@@ -531,7 +531,8 @@ public sealed partial class CatalogReader
                     return (null, null, null, null, null, ChangedProperties.None); // it appeared there within the runs
                 }
                 fields |= f;
-                (oldSize, oldMtime, oldSha, oldMeta) = (size ?? oldSize, mtime ?? oldMtime, sha ?? oldSha, meta ?? oldMeta);
+                // The hash before the oldest event, as Net takes it: unknown there (a run without -Hash) stays unknown.
+                (oldSize, oldMtime, oldSha, oldMeta) = (size ?? oldSize, mtime ?? oldMtime, sha, meta ?? oldMeta);
             }
             if (earlier is null && step.FromFirstScanId is long first && first > reference)
             {
@@ -548,12 +549,24 @@ public sealed partial class CatalogReader
     {
         var list = new List<(ChangedProperties, long?, long?, byte[]?, string?, bool)>();
         using SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = """
-            SELECT m.fields, m.old_size, m.old_mtime, m.old_sha256, m.change, m.old_meta
+        // A stored hash that came or went without a reported change (schema 9) is an event here too, as in Rows: the hash
+        // the file had at the reference run is the one before the first event, known or not.
+        string silent = CatalogSchema.HasSilentHashHistory(SchemaVersion)
+            ? """
+              UNION ALL
+              SELECT 0, NULL, NULL, i.old_sha256, 3, NULL, i.scan_id
+              FROM file_identities i JOIN directories d ON d.id = i.dir_id
+              WHERE d.path = $dir AND i.name = $name AND i.scan_id > $after AND i.scan_id < $before
+                AND i.scan_id IN (SELECT value FROM json_each($runs))
+              """
+            : string.Empty;
+        command.CommandText = $"""
+            SELECT m.fields, m.old_size, m.old_mtime, m.old_sha256, m.change, m.old_meta, m.scan_id
             FROM file_changes m JOIN directories d ON d.id = m.dir_id
             WHERE d.path = $dir AND m.name = $name AND m.change IN (1, 3) AND m.scan_id > $after AND m.scan_id < $before
               AND m.scan_id IN (SELECT value FROM json_each($runs))
-            ORDER BY m.scan_id;
+            {silent}
+            ORDER BY 7;
             """;
         command.Parameters.AddWithValue("$dir", Path.GetDirectoryName(fullPath) ?? fullPath);
         command.Parameters.AddWithValue("$name", Path.GetFileName(fullPath));

@@ -331,6 +331,54 @@ public sealed class ChangeHistoryTests : CatalogTest
     }
 
     [LinuxFact]
+    public void Every_pair_of_runs_lists_Hash_of_a_file_renamed_in_each_run_exactly_when_the_bytes_are_known_at_both_ends_and_differ()
+    {
+        // Newcomer test 66: a file hashed first by a later run, then moved and edited, was listed Renamed with Hash against
+        // a run that had not hashed it (its origin's unreported hash arrival was not among the events traced back).
+        string root = T.Dir("hashrenames");
+        DateTime time = new(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        string db = T.Db();
+        var runs = new List<(long Id, string Bytes, bool Hashed)>();
+        string? at = null;
+        int step = 0;
+        foreach ((string bytes, bool hashed, bool move) in new[]
+                 {
+                     ("AAAA", false, false), ("AAAA", true, false), ("BBBBBB", true, true), ("BBBBBB", false, true),
+                     ("CCCC", true, true), ("CCCC", true, false), ("AAAA", false, true), ("AAAA", true, true),
+                 })
+        {
+            string next = Path.Combine(root, $"x{step++}.txt");
+            if (at is null)
+            {
+                File.WriteAllText(next, bytes);
+                at = next;
+            }
+            else if (move)
+            {
+                File.Move(at, next); // the same file (inode and birth), so a rename
+                at = next;
+            }
+            File.WriteAllText(at, bytes); // in place, the same file; its change time moves, so only a run that reads it knows its hash
+            File.SetLastWriteTimeUtc(at, time);
+            ScanRun run = ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, Hash = hashed }, new ScanJobSettings { Registry = Registry });
+            runs.Add((run.Id, bytes, hashed));
+        }
+        using CatalogReader reader = CatalogReader.Open(db);
+        for (int a = 0; a < runs.Count; a++)
+        {
+            for (int b = a + 1; b < runs.Count; b++)
+            {
+                bool knownA = runs[a].Hashed;
+                bool knownB = runs[b].Hashed;
+                bool expected = knownA && knownB && runs[a].Bytes != runs[b].Bytes;
+                ScanChange? c = reader.GetChanges(new ScanChangeQuery { ReferenceRun = runs[a].Id, DifferenceRun = runs[b].Id }).SingleOrDefault();
+                Assert.True(expected == (c is not null && c.Properties.HasFlag(ChangedProperties.Hash)),
+                    $"runs {a + 1} -> {b + 1}: {runs[a].Bytes} ({(knownA ? "known" : "unknown")}) -> {runs[b].Bytes} ({(knownB ? "known" : "unknown")}), listed {c?.ChangeType.ToString() ?? "nothing"} {c?.Properties.ToString() ?? string.Empty}");
+            }
+        }
+    }
+
+    [LinuxFact]
     public void Filters_SelectByPathAndType_AndFirstStops()
     {
         string root = BuildTree();
