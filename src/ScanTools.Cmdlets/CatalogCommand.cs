@@ -32,11 +32,12 @@ public abstract class CatalogCommand : PSCmdlet
             {
                 throw new ArgumentException("-Database is blank. Give the path of a catalog file.");
             }
-            if (environment is { Length: > 0 } && string.IsNullOrWhiteSpace(environment))
+            bool explicitPath = !string.IsNullOrWhiteSpace(DatabaseArgument);
+            // The variable is read only when -Database is not given: a blank one in a profile must not break scripts that pass it.
+            if (!explicitPath && environment is { Length: > 0 } && string.IsNullOrWhiteSpace(environment))
             {
                 throw new ArgumentException($"$env:{CatalogLocation.EnvironmentVariable} is blank. Set it to the path of a catalog file, or remove it to use the per-user catalog.");
             }
-            bool explicitPath = !string.IsNullOrWhiteSpace(DatabaseArgument);
             if (explicitPath && LooksLikeAnAddress(DatabaseArgument!))
             {
                 throw new ArgumentException($"'{ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument!.Trim())}' is not a catalog file, and the only catalog addresses are redis://host[:port]/catalog and rediss://host[:port]/catalog.");
@@ -46,7 +47,12 @@ public abstract class CatalogCommand : PSCmdlet
                 SessionState.Path.CurrentFileSystemLocation.ProviderPath,
                 // An explicit -Database wins: the variable is not read (it may hold a broker address other commands use).
                 explicitPath || string.IsNullOrWhiteSpace(environment) ? string.Empty : CatalogPathOf(environment!));
-            _ = ScanTools.Platform.CanonicalPath.Resolve(location.Path); // a loop of links is a path mistake, said here
+            string resolved = ScanTools.Platform.CanonicalPath.Resolve(location.Path); // a loop of links is a path mistake, said here
+            if (ScanTools.Storage.CatalogFileGuard.CompanionOf(resolved) is (string catalog, string suffix))
+            {
+                // Start-Scan -Database s.db-wal made a database of the catalog's log, which the catalog's next writer then emptied.
+                throw new ArgumentException($"'{location.Path}' is the {suffix} file of the catalog '{catalog}', not a catalog; ScanTools neither reads nor writes it as one. Give -Database '{catalog}'.");
+            }
             if (location.Path.IndexOfAny(new[] { '*', '?' }) >= 0 && !File.Exists(location.Path))
             {
                 // Start-Scan -Database ./c*.db created a catalog named 'c*.db' (with its -wal, -shm and lock files).

@@ -308,6 +308,35 @@ Describe 'Catalog paths and filters that are mistakes' {
         }
     }
 
+    It 'reads no blank SCANTOOLS_DATABASE when -Database is given (newcomer test 66: a blank one in a profile broke every script)' {
+        $saved = $env:SCANTOOLS_DATABASE
+        try {
+            $env:SCANTOOLS_DATABASE = ' '
+            @(Get-ScanRun -Database $db -ErrorAction Stop).Count | Should -BeGreaterThan 0
+            { Get-Finding -Database '/dev/null' -ErrorAction Stop } | Should -Throw -ExpectedMessage "*'/dev/null' is not a regular file*"
+        }
+        finally {
+            $env:SCANTOOLS_DATABASE = $saved
+        }
+    }
+
+    It 'refuses a catalog''s own <Suffix> file as -Database, naming the catalog, and writes nothing there (Start-Scan made a database of the -wal)' -ForEach @(
+        @{ Suffix = '-wal' }, @{ Suffix = '-scantools.lock' }, @{ Suffix = '-shm' }
+    ) {
+        $main = Join-Path $catalogs 'own.db'
+        $null = Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $main
+        $own = "$main$Suffix"
+        if (-not (Test-Path -LiteralPath $own)) { $null = New-Item -ItemType File -Path $own }
+        $before = (Get-Item -LiteralPath $own).Length
+        { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $own -ErrorAction Stop } |
+            Should -Throw -ErrorId "InvalidCatalogPath,$scan" -ExpectedMessage "*is the $Suffix file of the catalog '$main'*Give -Database '$main'*"
+        { Get-ScanRun -Database $own -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCatalogPath,ScanTools.Commands.GetScanRunCommand'
+        { 'x' | Write-Finding -Database $own -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCatalogPath,*'
+        (Get-Item -LiteralPath $own).Length | Should -Be $before
+        Test-Path -LiteralPath "$own-wal" | Should -BeFalse
+        @(Get-ScanRun -Database $main).Count | Should -BeGreaterThan 0
+    }
+
     It 'refuses $null and empty run and kind filters with a parameter error, not a crash' -ForEach @(
         @{ Command = { Get-ScanRun -Database $db -Id $null } }
         @{ Command = { Get-ScanRun -Database $db -Status @() } }

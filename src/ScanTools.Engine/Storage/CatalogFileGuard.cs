@@ -64,11 +64,23 @@ public static class CatalogFileGuard
         {
             return $"'{path}' is named as a draft of a catalog (NAME.creating-..., .scantools.creating-...), which ScanTools deletes. Choose another file.";
         }
+        return CompanionOf(resolved) is (string catalog, string suffix)
+            ? $"'{path}' is one of the own files ({suffix}) of the catalog '{catalog}'; writing there would damage the catalog. Choose another file."
+            : null;
+    }
+
+    /// <summary>
+    /// The catalog whose -wal, -shm, -journal or lock file <paramref name="resolved"/> (a path with its links resolved)
+    /// is, and that suffix; null when the name has no such suffix or what the name is left without it is not a catalog.
+    /// </summary>
+    public static (string Catalog, string Suffix)? CompanionOf(string resolved)
+    {
+        string name = Path.GetFileName(resolved);
         foreach (string suffix in CatalogFiles.CompanionSuffixes)
         {
             if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal) && IsCatalogFile(resolved[..^suffix.Length]))
             {
-                return $"'{path}' is one of the own files ({suffix}) of the catalog '{resolved[..^suffix.Length]}'; writing there would damage the catalog. Choose another file.";
+                return (resolved[..^suffix.Length], suffix);
             }
         }
         return null;
