@@ -636,6 +636,10 @@ public sealed partial class CatalogReader
         return (size, mtime);
     }
 
+    /// <summary>An event of Rows' <c>silent</c> part: a stored hash or file id that moved while nothing reported did.</summary>
+    private static bool IsUnreportedHashMove(ChangeRow e) =>
+        e.Change == 3 && e.Fields == 0 && e.OldSize is null && e.NewSize is null && e.OldMeta is null && e.NewMeta is null;
+
     private ScanChange? Net(List<ChangeRow> events, ScanChangeQuery query, IReadOnlyList<long> runs, long reference, Dictionary<string, List<RenameStep>> renames)
     {
         ChangeRow first = events[0];
@@ -776,7 +780,9 @@ public sealed partial class CatalogReader
         }
         return new ScanChange
         {
-            ScanId = final.ScanId,
+            // The last run that reported a change of the file; one that only read its hash again (an unreported hash move)
+            // names it only when nothing else does (newcomer test 66: a mode change of run 3 showed run 4, which hashed it).
+            ScanId = events.FindLastIndex(e => !IsUnreportedHashMove(e)) is int reported and >= 0 ? events[reported].ScanId : final.ScanId,
             ChangeType = type,
             Properties = fields,
             FullName = fullName,

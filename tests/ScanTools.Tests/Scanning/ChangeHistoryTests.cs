@@ -331,6 +331,23 @@ public sealed class ChangeHistoryTests : CatalogTest
     }
 
     [LinuxFact]
+    public void A_comparison_names_the_run_that_reported_the_change_not_a_later_one_that_only_read_the_hash_again()
+    {
+        string root = T.Dir("changedby");
+        string file = Path.Combine(root, "f.txt");
+        File.WriteAllText(file, "bytes\n");
+        string db = T.Db();
+        ScanRun first = Scan(db, root); // hashed
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        ScanRun second = ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry }); // Mode; the hash goes
+        ScanRun third = Scan(db, root); // the same hash comes back, unreported
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanChange c = Assert.Single(reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = third.Id }));
+        Assert.Equal((ChangedProperties.Mode, second.Id), (c.Properties, c.ScanId));
+    }
+
+    [LinuxFact]
     public void Every_pair_of_runs_lists_Hash_of_a_file_renamed_in_each_run_exactly_when_the_bytes_are_known_at_both_ends_and_differ()
     {
         // Newcomer test 66: a file hashed first by a later run, then moved and edited, was listed Renamed with Hash against
