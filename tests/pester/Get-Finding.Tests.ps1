@@ -854,6 +854,12 @@ Describe 'Get-Finding' {
                 Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*Swap them*'
         }
 
+        It 'rejects equal -ModifiedAfter and -ModifiedBefore without telling to swap them (newcomer test 66)' {
+            $err = { Get-Finding -Database $db -ModifiedAfter '2024-01-01' -ModifiedBefore '2024-01-01' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -PassThru
+            $err.Exception.Message | Should -BeLike '*same time*later ModifiedBefore*'
+            $err.Exception.Message | Should -Not -BeLike '*Swap*'
+        }
+
         It 'rejects a malformed -Name wildcard with InvalidFilter, in a message without .NET parameter noise' {
             $err = { Get-Finding -Database $db -Name 'a[' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -PassThru
             $err.Exception.Message | Should -BeLike "*without a closing ']'*"

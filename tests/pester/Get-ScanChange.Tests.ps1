@@ -438,6 +438,19 @@ Describe 'Get-ScanChange' {
             { Get-ScanChange -Database $db -After '2030-01-01' -Before '2020-01-01' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }
 
+        It 'refuses an empty time window without telling to swap equal times (newcomer test 66)' {
+            $err = { Get-ScanChange -Database $db -After '2030-01-01' -Before '2030-01-01' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -PassThru
+            $err.Exception.Message | Should -BeLike '*same time*later Before*'
+            $err.Exception.Message | Should -Not -BeLike '*Swap*'
+        }
+
+        It 'refuses -Property with only Added or Removed in -ChangeType, which no change can match (it returned nothing, newcomer test 66)' {
+            { Get-ScanChange -Database $db -Property Hash -ChangeType Added } |
+                Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*-ChangeType Added selects neither*Add Modified or Renamed*'
+            { Get-ScanChange -Database $db -Property Length -ChangeType Added, Removed } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
+            { Get-ScanChange -Database $db -Property Length -ChangeType Added, Modified } | Should -Not -Throw
+        }
+
         It 'warns of a typed path no scan has recorded, as Get-Finding does, and not of a known one without changes' {
             $typo = Join-Path $root 'no-such-folder'
 

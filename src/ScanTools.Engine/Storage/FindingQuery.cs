@@ -134,7 +134,9 @@ public sealed record FindingQuery
         }
         if (ModifiedAfter is DateTime after && ModifiedBefore is DateTime before && after.ToUniversalTime() >= before.ToUniversalTime())
         {
-            throw new ArgumentException($"ModifiedAfter ({after.ToUniversalTime():u}) is not earlier than ModifiedBefore ({before.ToUniversalTime():u}); no file can match. Swap them, or give only one.");
+            throw new ArgumentException(after.ToUniversalTime() == before.ToUniversalTime()
+                ? $"ModifiedAfter and ModifiedBefore are the same time ({after.ToUniversalTime():u}): no file was modified after it and before it. Give a later ModifiedBefore, or only one."
+                : $"ModifiedAfter ({after.ToUniversalTime():u}) is not earlier than ModifiedBefore ({before.ToUniversalTime():u}); no file can match. Swap them, or give only one.");
         }
         if (First is < 0)
         {

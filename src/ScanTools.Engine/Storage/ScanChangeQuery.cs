@@ -56,7 +56,15 @@ public sealed record ScanChangeQuery
         }
         if (After is DateTime a && Before is DateTime b && a.ToUniversalTime() >= b.ToUniversalTime())
         {
-            throw new ArgumentException("After must be earlier than Before; no run can match. Swap them, or give only one.");
+            throw new ArgumentException(a.ToUniversalTime() == b.ToUniversalTime()
+                ? $"After and Before are the same time ({a.ToUniversalTime():u}): no run starts after it and before it. Give a later Before, or only one."
+                : "After must be earlier than Before; no run can match. Swap them, or give only one.");
+        }
+        if (Property != ChangedProperties.None && ChangeType.Count > 0
+            && ChangeType.All(t => t is not (ScanChangeType.Modified or ScanChangeType.Renamed)))
+        {
+            // Newcomer test 66: -Property Hash -ChangeType Added returned nothing, silently.
+            throw new ArgumentException($"-Property selects among modified and renamed files, and -ChangeType {string.Join(",", ChangeType)} selects neither; no change can match. Add Modified or Renamed to -ChangeType, or leave out -Property.");
         }
         if (First is < 0)
         {
