@@ -52,7 +52,7 @@ public sealed class MeasureScanFileCommand : CatalogFolderCommand
                 WriteError(ErrorRecords.ForMissingRun(run));
                 return;
             }
-            if (MeasurablePaths(reader, path => reader.FolderProblem(path, scanId), scanId) is not { } usable)
+            if (MeasurablePaths(reader, path => reader.FolderProblem(path, scanId, "the whole catalog"), scanId) is not { } usable)
             {
                 return;
             }

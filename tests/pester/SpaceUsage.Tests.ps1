@@ -114,6 +114,10 @@ Describe 'Measure-ScanFolder' {
         Measure-ScanFile -Database $db -Path $file -ErrorVariable fileErrs -ErrorAction SilentlyContinue
         "$fileErrs" | Should -BeLike '*is a file, not a folder*Get-Finding -LiteralPath*'
         "$fileErrs" | Should -Not -BeLike '*Measure-ScanFolder*' -Because 'the message is Measure-ScanFile''s too'
+        Measure-ScanFile -Database $db -Path (Join-Path $TestDrive 'nowhere') -ErrorVariable noneErrs -ErrorAction SilentlyContinue
+        "$noneErrs" | Should -BeLike '*holds no folder*leave -Path out for the whole catalog*' -Because 'without -Path Measure-ScanFile measures the whole catalog (newcomer test 66)'
+        Measure-ScanFolder -Database $db -Path (Join-Path $TestDrive 'nowhere') -ErrorVariable folderErrs -ErrorAction SilentlyContinue
+        "$folderErrs" | Should -BeLike '*leave -Path out for every top folder*'
         $above = Measure-ScanFolder -Database $db -Path $TestDrive -Depth 0 -WarningVariable warnings -WarningAction SilentlyContinue
         $above.Bytes | Should -BeGreaterThan 0
         "$warnings" | Should -Match 'lies above the folders scans started at'
@@ -206,6 +210,25 @@ Describe 'Measure-ScanFile' {
         $owner[0].Key | Should -Be ([Environment]::UserName)
         $owner[0].Bytes | Should -Be 42500
         (Measure-ScanFile Year -Database $db).Key | Should -Be ([datetime]::UtcNow.Year.ToString())
+    }
+
+    It 'shows a year''s newest date in UTC, as the years are counted, in a time zone where the local date differs (newcomer test 66)' -Skip:(-not $IsLinux) {
+        $noon = Join-Path $TestDrive 'kiritimati'
+        $file = New-TestFile -Path (Join-Path $noon 'a.txt') -Content 'a'
+        (Get-Item -LiteralPath $file).LastWriteTimeUtc = [datetime]::new(2019, 12, 31, 12, 0, 0, [DateTimeKind]::Utc)
+        $yearDb = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $noon -Database $yearDb
+        $script = "Import-Module '$(Get-ScanToolsTestModulePath)'; Measure-ScanFile Year -Database '$yearDb' | Out-String -Width 120; Measure-ScanFile Extension -Database '$yearDb' | Out-String -Width 120"
+        $saved = $env:TZ
+        try {
+            $env:TZ = 'Pacific/Kiritimati' # UTC+14: the file's local date is 2020-01-01
+            $text = & (Get-PwshPath) -NoProfile -NonInteractive -Command $script | Out-String
+        }
+        finally {
+            $env:TZ = $saved
+        }
+        $text | Should -Match '(?m)2019-12-31\s+2019\s*$'
+        $text | Should -Match '(?m)2020-01-01\s+\.txt\s*$' -Because 'other groupings show local dates'
     }
 }
 

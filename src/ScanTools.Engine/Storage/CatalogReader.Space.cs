@@ -166,7 +166,10 @@ public sealed partial class CatalogReader
     }
 
     /// <summary>Why <paramref name="path"/> cannot be measured (as of <paramref name="scanId"/>); null when it can.</summary>
-    public string? FolderProblem(string path, long? scanId = null)
+    /// <param name="path">The folder.</param>
+    /// <param name="scanId">The run as of which, or null for now.</param>
+    /// <param name="withoutPath">What leaving -Path out measures, for the message ("every top folder", "the whole catalog").</param>
+    public string? FolderProblem(string path, long? scanId = null, string withoutPath = "every top folder")
     {
         path = Scanning.ScanOptions.TrimSeparator(path);
         using SqliteCommand command = Command(
@@ -180,7 +183,7 @@ public sealed partial class CatalogReader
                 ? $"'{path}' is a file, not a folder, and -Path takes folders here. Get-Finding -LiteralPath '{path}' shows the file."
                 : RealPathOf(path) is string real && IsFolder(real)
                     ? $"The catalog holds no folder '{path}', but it holds '{real}', where that path leads (through a link). Give -Path '{real}'."
-                    : $"The catalog holds no folder '{path}'. Give a folder a scan recorded (Get-ScanRun shows the roots), or leave -Path out for every top folder.";
+                    : $"The catalog holds no folder '{path}'. Give a folder a scan recorded (Get-ScanRun shows the roots), or leave -Path out for {withoutPath}.";
         }
         long first = r.GetInt64(0);
         long? removed = r.IsDBNull(1) ? null : r.GetInt64(1);
@@ -387,7 +390,7 @@ public sealed partial class CatalogReader
         var roots = paths.Select(p => Scanning.ScanOptions.TrimSeparator(p)).Distinct(Platform.PathComparison.Comparer).ToList();
         foreach (string root in roots)
         {
-            if (FolderProblem(root, scanId) is string problem)
+            if (FolderProblem(root, scanId, "the whole catalog") is string problem)
             {
                 throw new ArgumentException(problem);
             }
