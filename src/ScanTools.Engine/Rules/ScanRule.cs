@@ -353,7 +353,16 @@ public sealed class ScanRule
             else
             {
                 int named = rule.Regex.GroupNumberFromName("secret");
-                rule.SecretGroupNumber = named >= 0 ? named : rule.Regex.GetGroupNumbers().Length > 1 ? 1 : 0;
+                // The groups that could hold the secret: not the whole match, nor the groups that only place or hide.
+                int[] candidates = rule.Regex.GetGroupNumbers()
+                    .Where(n => n > 0 && rule.Regex.GroupNameFromNumber(n) is not (PlaceGroup or RuleEvaluator.HiddenGroup))
+                    .ToArray();
+                if (named < 0 && candidates.Length > 1)
+                {
+                    // Group 1 of '(admin|user)=(\S+)' is the key: the password would have been stored in the excerpt (newcomer test 67).
+                    throw new FormatException($"{where}: the Pattern has {candidates.Length} capturing groups and none is named secret, so which one holds the secret is not clear; a wrong guess would store the secret in clear. Name it (?<secret>...), or set SecretGroup, or make the other groups non-capturing with (?:...).");
+                }
+                rule.SecretGroupNumber = named >= 0 ? named : candidates.Length == 1 ? candidates[0] : 0;
             }
             if (rule.Regex.Match(string.Empty).Success)
             {

@@ -275,7 +275,7 @@ public sealed class FindingsCatalogTests : CatalogTest
     {
         string root = T.Dir("tree");
         string rules = Path.Combine(T.Path, "r.psd1");
-        File.WriteAllText(rules, "@{ Rules = @( @{ Id = 'evil'; Pattern = '(a+)+$|secret-(\\d+)' } ) }");
+        File.WriteAllText(rules, "@{ Rules = @( @{ Id = 'evil'; Pattern = '(a+)+$|secret-(?<secret>\\d+)' } ) }");
         RuleSet set = RuleSet.Load(new[] { rules }, includeBuiltin: false, matchTimeout: TimeSpan.FromMilliseconds(200));
         File.WriteAllText(Path.Combine(root, "ok.txt"), "secret-42\n");
         File.WriteAllText(Path.Combine(root, "hostile.txt"), "secret-7\n" + new string('a', 40_000) + "!");

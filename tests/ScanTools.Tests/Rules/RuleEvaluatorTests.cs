@@ -520,6 +520,7 @@ public sealed class RuleEvaluatorTests
     [InlineData("@{ Rules = @( @{ Id = 'x'; Mode = 'Sticky' } ) }", "Mode 'Sticky'")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Keywords = 'k' } ) }", "apply to a content Pattern")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; SecretGroup = 'nope' } ) }", "SecretGroup 'nope'")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = '(admin|user)=(\\S+)' } ) }", "2 capturing groups and none is named secret")]
     [InlineData("@{ Rulez = @() }", "not a key of a rules file")]
     [InlineData("@{ Rules = @( @{ Id = 'has space'; Pattern = 'a' } ) }", "an Id has")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Path = '/tmp/[abc' } ) }", "wildcard is malformed")]
@@ -528,6 +529,20 @@ public sealed class RuleEvaluatorTests
         var ex = Assert.Throws<FormatException>(() => RuleSet.Parse(text, "mine.psd1"));
         Assert.Contains(expected, ex.Message, StringComparison.OrdinalIgnoreCase);
         Assert.StartsWith("mine.psd1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("(?:admin|user)=(\\S+)")]                    // the one capturing group
+    [InlineData("(admin|user)=(?<secret>\\S+)")]             // named
+    [InlineData("(?<place>)(?:admin|user)=(\\S+)")]          // place is no candidate
+    [InlineData("(?<redact>admin|user)=(\\S+)")]             // nor redact
+    public void A_rule_whose_secret_group_is_clear_hides_the_secret_in_its_excerpt(string pattern)
+    {
+        // Newcomer test 67: '(admin|user)=(\S+)' took group 1, the key, for the secret, and stored the password in clear.
+        const string secret = "Sup3rS3cretAdminPw";
+        var set = new RuleSet(RuleSet.Parse($"@{{ Rules = @( @{{ Id = 'kv'; Pattern = '{pattern}' }} ) }}", "mine.psd1"));
+        RuleMatch m = Assert.Single(Evaluate(set, "/srv/app.conf", System.Text.Encoding.UTF8.GetBytes($"admin={secret}\n")).Matches);
+        Assert.DoesNotContain(secret[..6], m.Excerpt!, StringComparison.Ordinal);
     }
 
     [Fact]
