@@ -77,6 +77,11 @@ public sealed class CatalogPathCompleter : IArgumentCompleter
         {
             return false;
         }
+        // Only a regular file (through links) is opened: opening a FIFO waits for a writer, which froze the shell at Tab (newcomer test 68).
+        if (!CatalogFileGuard.IsRegularFile(entry.FullName))
+        {
+            return false;
+        }
         try
         {
             using var stream = new FileStream(entry.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

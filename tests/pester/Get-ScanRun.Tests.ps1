@@ -339,5 +339,30 @@ Describe 'Get-ScanRun' {
             $offered | Should -Contain "$folder/$(Split-Path -Leaf $db)"
             $offered | Where-Object { $_ -match '(-wal|-shm|-scantools\.lock|notes\.txt)$' } | Should -BeNullOrEmpty
         }
+
+        It 'completes -Database in a folder that holds a FIFO without opening it (Tab froze the shell, newcomer test 68)' -Skip:(-not $IsLinux) {
+            $folder = Join-Path $TestDrive 'with-fifo'
+            $null = New-Item -ItemType Directory -Path $folder
+            $catalog = Join-Path $folder 'a.db'
+            Copy-Item -LiteralPath $db -Destination $catalog
+            mkfifo (Join-Path $folder 'pipe')
+            $line = "Get-ScanRun -Database $folder/"
+            $job = Start-ThreadJob {
+                param($l, $module)
+                Import-Module $module
+                (TabExpansion2 -inputScript $l -cursorColumn $l.Length).CompletionMatches.CompletionText
+            } -ArgumentList $line, (Get-ScanToolsTestModulePath)
+            try {
+                if (-not (Wait-Job $job -Timeout 60)) {
+                    # Opening the FIFO waits for a writer: be one, so the job ends, and fail.
+                    sh -c "exec 3>'$folder/pipe'; exec 3>&-"
+                    throw 'completion was still waiting on the FIFO after 60 s'
+                }
+                Receive-Job $job | Should -Be @("$folder/a.db")
+            }
+            finally {
+                Remove-Job $job -Force
+            }
+        }
     }
 }

@@ -40,6 +40,13 @@ public static class CatalogFileGuard
             ? $"'{path}' is not a regular file (a FIFO, socket or device); the file written would replace it. Give {instead}."
             : null;
 
+    /// <summary>
+    /// True when <paramref name="path"/> is a regular file, through links; false for a folder, a FIFO, socket or device,
+    /// a dangling link or a path that cannot be looked at. Nothing is opened: opening a FIFO to read waits for a writer.
+    /// </summary>
+    public static bool IsRegularFile(string path) =>
+        Platform.FileStat.TryStat(path, follow: true, out Platform.EntryStat stat) == Platform.StatFailure.None && stat.Kind == Platform.EntryKind.File;
+
     /// <summary>The path with its links resolved, or null and why not (a loop of links).</summary>
     private static string? Resolve(string path, out string? unusable)
     {
