@@ -207,6 +207,14 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
         }
         using IDisposable changing = ScheduleSupport.Lock(this, store, Name);
         ScanSchedule? existing = ScheduleSupport.Get(this, store, Name);
+        if (existing is null && store.List((_, _) => { }).FirstOrDefault(o => string.Equals(o.Name, Name, StringComparison.OrdinalIgnoreCase)) is ScanSchedule twin)
+        {
+            // 't1' and 'T1' were two schedules, which Get-ScanSchedule -Name t1 lists together (newcomer test 68) and Windows
+            // cannot tell apart.
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                $"A schedule named '{twin.Name}' exists ({twin.Scheduler}, {twin.When}); names that differ only in case are one schedule. Give -Name {twin.Name} with -Force to replace it, or choose another name."),
+                "ScheduleExists", ErrorCategory.ResourceExists, Name));
+        }
         if (existing is not null && !Force)
         {
             ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
@@ -217,6 +225,11 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
         if (!ShouldProcess(plan, $"Register the scheduled scan '{Name}' ({schedule.Scheduler}, {schedule.When})?", "Register-ScanSchedule"))
         {
             return;
+        }
+        if (ScheduleStore.LogWriteProblem(schedule.LogPath) is string logWrite)
+        {
+            // Before anything changes: -LogPath /proc/1/foo.log was registered, and cron's shell never started a run.
+            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException(logWrite), "InvalidSchedule", ErrorCategory.InvalidArgument, LogPath ?? schedule.LogPath));
         }
         try
         {

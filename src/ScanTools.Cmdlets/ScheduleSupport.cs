@@ -117,7 +117,9 @@ internal static class ScheduleSupport
     {
         if (!OperatingSystem.IsWindows())
         {
-            throw new SchedulerException("The Windows Task Scheduler exists only on Windows. Use -Scheduler Cron, Systemd or Launchd.");
+            throw new SchedulerException(OperatingSystem.IsMacOS()
+                ? "The Windows Task Scheduler exists only on Windows. Use -Scheduler Launchd or Cron."
+                : "The Windows Task Scheduler exists only on Windows. Use -Scheduler Cron or Systemd.");
         }
         try
         {

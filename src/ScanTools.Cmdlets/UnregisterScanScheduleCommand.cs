@@ -36,7 +36,7 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
                     {
                         if (!OperatingSystem.IsWindows())
                         {
-                            new ScheduleInstaller().UnregisterAnyNamed(n);
+                            new ScheduleInstaller().UnregisterAnyNamed(n, store.ScriptPath(n));
                         }
                         store.Delete(n);
                     }
@@ -47,7 +47,7 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
                 }
                 continue;
             }
-            if (s is null && !OperatingSystem.IsWindows() && ScanSchedule.IsValidName(n) && new ScheduleInstaller().IsRegisteredAnywhere(n))
+            if (s is null && !OperatingSystem.IsWindows() && ScanSchedule.IsValidName(n) && new ScheduleInstaller().IsRegisteredAnywhere(n, store.ScriptPath(n)))
             {
                 // A scheduler entry of this name whose files are gone (deleted by hand, or by an older race): it runs a
                 // missing script every night, and only this can find it by its marker.
@@ -56,7 +56,7 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
                     try
                     {
                         bool script = File.Exists(store.ScriptPath(n));
-                        new ScheduleInstaller().UnregisterAnyNamed(n);
+                        new ScheduleInstaller().UnregisterAnyNamed(n, store.ScriptPath(n));
                         store.Delete(n);
                         WriteWarning(script
                             ? $"The schedule '{n}' had no description left, only its scheduler entry and script; both were removed."
@@ -71,7 +71,14 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
             }
             if (s is null)
             {
-                WriteError(new ErrorRecord(new ItemNotFoundException($"There is no schedule named '{n}'. Get-ScanSchedule lists them."),
+                // A crontab line of this name that runs another schedules folder's script (the same account with another
+                // XDG_DATA_HOME): removing it here deleted a working schedule (newcomer test 68). Say where it belongs.
+                string? elsewhere = OperatingSystem.IsWindows() ? null
+                    : ScheduleInstaller.CronEntries().Where(e => e.Name == n && e.Script is not null && e.Script != store.ScriptPath(n) && File.Exists(e.Script))
+                        .Select(e => e.Script).FirstOrDefault();
+                WriteError(new ErrorRecord(new ItemNotFoundException(elsewhere is null
+                        ? $"There is no schedule named '{n}'. Get-ScanSchedule lists them."
+                        : $"There is no schedule named '{n}' in {store.SchedulesFolder}. The crontab's line of that name runs '{elsewhere}', a schedule of another data folder (XDG_DATA_HOME); it was left alone. Run Unregister-ScanSchedule where that folder is the data folder."),
                     "ScheduleNotFound", ErrorCategory.ObjectNotFound, n));
                 continue;
             }
@@ -105,7 +112,8 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
         var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
         var damaged = new List<string>(); // a damaged description is matched by its name too, and removed as above
         var names = store.List((n, _) => damaged.Add(n)).Select(s => s.Name).ToList().Concat(damaged)
-            .Concat(OperatingSystem.IsWindows() ? Array.Empty<string>() : ScheduleInstaller.CronScheduleNames())
+            .Concat(OperatingSystem.IsWindows() ? Array.Empty<string>()
+                : ScheduleInstaller.CronEntries().Where(e => e.Script is null || e.Script == store.ScriptPath(e.Name) || !File.Exists(e.Script)).Select(e => e.Name))
             .Where(pattern.IsMatch).Distinct(StringComparer.Ordinal).ToList();
         if (names.Count == 0)
         {

@@ -208,6 +208,70 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
     }
 
+    It 'leaves alone a crontab line of the same name that another data folder''s schedule runs (XDG_DATA_HOME; Unregister deleted it, newcomer test 68)' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'otherdata'
+        $db = New-CatalogPath -Directory $catalogs
+        $mine = Register-ScanSchedule -Name $name -Path $tree -Database $db -Scheduler Cron -At '04:30'
+        $otherData = Join-Path $TestDrive 'other-data'
+        $saved = $env:XDG_DATA_HOME
+        try {
+            $env:XDG_DATA_HOME = $otherData
+            $other = Invoke-TestPwsh -Script @"
+Import-Module '$modulePath'
+`$null = Get-ScanSchedule -WarningVariable w -WarningAction SilentlyContinue
+"WARNINGS:`$w"
+Unregister-ScanSchedule -Name '$name' -Confirm:`$false -ErrorVariable e -ErrorAction SilentlyContinue
+"ERRORS:`$e"
+`$s = Register-ScanSchedule -Name '$name' -Path '$tree' -Database '$db' -Scheduler Cron -At '05:30'
+"SCRIPT:`$(`$s.ScriptPath)"
+"@
+        }
+        finally {
+            $env:XDG_DATA_HOME = $saved
+        }
+        $text = $other.Output -join "`n"
+        $text | Should -Match "WARNINGS:\s*(`n|$)" -Because 'the other folder''s listing has no orphan to warn of'
+        $text | Should -BeLike "*ERRORS:*runs '$($mine.ScriptPath)', a schedule of another data folder*left alone*"
+        $lines = @(crontab -l) -like "* # ScanTools schedule $name"
+        $lines | Should -HaveCount 2 -Because 'its own registration kept this folder''s line'
+        (Get-ScanSchedule -Name $name).Registered | Should -BeTrue
+
+        Unregister-ScanSchedule -Name $name -Confirm:$false -ErrorAction Stop
+
+        $left = @(crontab -l) -like "* # ScanTools schedule $name"
+        $left | Should -HaveCount 1
+        $left[0] | Should -BeLike "*$otherData*"
+        $env:XDG_DATA_HOME = $otherData
+        try {
+            (Invoke-TestPwsh -Script "Import-Module '$modulePath'; Unregister-ScanSchedule -Name '$name' -Confirm:`$false -ErrorAction Stop").ExitCode | Should -Be 0
+        }
+        finally {
+            $env:XDG_DATA_HOME = $saved
+        }
+        @(crontab -l) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a name that differs from a schedule''s only in case, which Get-ScanSchedule would list with it (newcomer test 68)' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'case'
+        $null = Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '04:40'
+        $upper = $name.ToUpperInvariant()
+        $made.Add($upper)
+        { Register-ScanSchedule -Name $upper -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '04:50' } |
+            Should -Throw -ErrorId "ScheduleExists,$register" -ExpectedMessage "*'$name' exists*differ only in case*"
+        @(crontab -l) -clike "* # ScanTools schedule $upper" | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a -LogPath it cannot write before registering (cron''s shell never started the runs, newcomer test 68)' -Skip:(-not $IsLinux) {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'badlog'
+        { Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -LogPath /proc/1/scantools.log } |
+            Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage "*'/proc/1/scantools.log' cannot be written*"
+        @(crontab -l) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
+        Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It 'removes the line and the script of a schedule whose description alone was deleted' {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $name = New-ScheduleName 'nodesc'

@@ -81,7 +81,7 @@ public sealed class ScheduleInstaller
             case SchedulerKind.Cron:
                 using (CrontabLock())
                 {
-                    WriteCrontab(ReadCrontab().Where(l => !IsEntryOf(l, s.Name)).Append(ScheduleText.CronLine(s)));
+                    WriteCrontab(ReadCrontab().Where(l => !IsEntryOf(l, s.Name, s.ScriptPath)).Append(ScheduleText.CronLine(s)));
                 }
                 break;
             case SchedulerKind.Systemd:
@@ -114,10 +114,14 @@ public sealed class ScheduleInstaller
     }
 
     /// <summary>Removes the schedule's entry from a Unix scheduler; an entry already gone is no error.</summary>
-    public void Unregister(ScanSchedule s) => Unregister(s.Name, s.Scheduler);
+    public void Unregister(ScanSchedule s) => Unregister(s.Name, s.Scheduler, s.ScriptPath);
 
-    /// <summary>Removes the entry of the schedule of this name from a Unix scheduler; an entry already gone is no error.</summary>
-    public void Unregister(string name, SchedulerKind kind)
+    /// <summary>
+    /// Removes the entry of the schedule of this name from a Unix scheduler; an entry already gone is no error. A crontab
+    /// line of this name that runs another schedules folder's script (another XDG_DATA_HOME of the same account), which
+    /// exists, is not this schedule's and stays.
+    /// </summary>
+    public void Unregister(string name, SchedulerKind kind, string script)
     {
         switch (kind)
         {
@@ -125,9 +129,9 @@ public sealed class ScheduleInstaller
                 using (CrontabLock())
                 {
                     List<string> lines = ReadCrontab();
-                    if (lines.Any(l => IsEntryOf(l, name)))
+                    if (lines.Any(l => IsEntryOf(l, name, script)))
                     {
-                        WriteCrontab(lines.Where(l => !IsEntryOf(l, name)));
+                        WriteCrontab(lines.Where(l => !IsEntryOf(l, name, script)));
                     }
                 }
                 break;
@@ -163,14 +167,14 @@ public sealed class ScheduleInstaller
     /// </summary>
     /// <exception cref="SchedulerException">A scheduler refused the change.</exception>
     /// <returns>Whether any scheduler held an entry of that name.</returns>
-    public bool UnregisterAnyNamed(string name)
+    public bool UnregisterAnyNamed(string name, string script)
     {
         bool any = false;
         foreach (SchedulerKind kind in UnixKinds)
         {
-            if (IsRegistered(name, kind))
+            if (IsRegistered(name, kind, script))
             {
-                Unregister(name, kind);
+                Unregister(name, kind, script);
                 any = true;
             }
         }
@@ -184,31 +188,79 @@ public sealed class ScheduleInstaller
     /// Get-ScanSchedule warns of those without a description: their files were deleted by hand, and cron runs a
     /// missing script every night.
     /// </summary>
-    public static IReadOnlyList<string> CronScheduleNames()
+    public static IReadOnlyList<string> CronScheduleNames() => CronEntries().Select(e => e.Name).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// The schedules' lines of the user's crontab (by their marker): each one's name and the script it runs (null when the
+    /// line names none); none where cron is missing.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string? Script)> CronEntries()
     {
         if (OperatingSystem.IsWindows() || !OnPath("crontab"))
         {
-            return Array.Empty<string>();
+            return Array.Empty<(string, string?)>();
         }
         string marker = ScheduleText.CronMarker(string.Empty);
         try
         {
             return ReadCrontab().Select(l => l.Trim()).Where(l => !l.StartsWith('#'))
-                .Select(l => l.LastIndexOf(" " + marker, StringComparison.Ordinal) is int at and >= 0 ? l[(at + 1 + marker.Length)..] : null)
-                .OfType<string>().Where(ScanSchedule.IsValidName).Distinct(StringComparer.Ordinal).ToList();
+                .Select(l => (Line: l, At: l.LastIndexOf(" " + marker, StringComparison.Ordinal)))
+                .Where(x => x.At >= 0)
+                .Select(x => (Name: x.Line[(x.At + 1 + marker.Length)..], Script: CronScriptOf(x.Line)))
+                .Where(x => ScanSchedule.IsValidName(x.Name)).ToList();
         }
         catch (SchedulerException)
         {
-            return Array.Empty<string>();
+            return Array.Empty<(string, string?)>();
         }
     }
 
+    /// <summary>
+    /// The script a crontab line of Register-ScanSchedule runs: the shell word after <c>-File</c>, unquoted (ShellQuote's
+    /// <c>'\''</c>) and with cron's <c>\%</c> undone; null when the line has none (written by hand, or damaged).
+    /// </summary>
+    internal static string? CronScriptOf(string line)
+    {
+        const string flag = " '-File' '"; // every word of the command is quoted (ScheduleText.CronLine)
+        int at = line.IndexOf(flag, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        var word = new System.Text.StringBuilder();
+        for (int i = at + flag.Length; i < line.Length; i++)
+        {
+            if (line[i] != '\'')
+            {
+                word.Append(line[i]);
+            }
+            else if (line.AsSpan(i).StartsWith("'\\''"))
+            {
+                word.Append('\'');
+                i += 3;
+            }
+            else
+            {
+                return word.ToString().Replace("\\%", "%", StringComparison.Ordinal);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Whether a crontab line is this schedules folder's, given the script this folder's schedule of its name would have:
+    /// it runs that script, or names none, or names one that is gone (an orphan anyone may remove). A line that runs an
+    /// existing script of another folder (the same account under another XDG_DATA_HOME) belongs to that folder.
+    /// </summary>
+    internal static bool Owns(string line, string script) =>
+        CronScriptOf(line) is not string other || string.Equals(other, script, StringComparison.Ordinal) || !File.Exists(other);
+
     /// <summary>Whether cron, systemd or launchd holds an entry of the schedule of this name (false where none can be asked).</summary>
-    public bool IsRegisteredAnywhere(string name)
+    public bool IsRegisteredAnywhere(string name, string script)
     {
         try
         {
-            return UnixKinds.Any(k => IsRegistered(name, k));
+            return UnixKinds.Any(k => IsRegistered(name, k, script));
         }
         catch (SchedulerException)
         {
@@ -217,12 +269,12 @@ public sealed class ScheduleInstaller
     }
 
     /// <summary>Whether the scheduler holds the schedule's entry now (cron: its line; systemd, launchd: its files).</summary>
-    public bool IsRegistered(ScanSchedule s) => IsRegistered(s.Name, s.Scheduler);
+    public bool IsRegistered(ScanSchedule s) => IsRegistered(s.Name, s.Scheduler, s.ScriptPath);
 
-    /// <summary>Whether the scheduler holds the entry of the schedule of this name now.</summary>
-    public bool IsRegistered(string name, SchedulerKind kind) => kind switch
+    /// <summary>Whether the scheduler holds the entry of the schedule of this name, whose script would be <paramref name="script"/>, now.</summary>
+    public bool IsRegistered(string name, SchedulerKind kind, string script) => kind switch
     {
-        SchedulerKind.Cron => OnPath("crontab") && ReadCrontab().Any(l => IsEntryOf(l, name)),
+        SchedulerKind.Cron => OnPath("crontab") && ReadCrontab().Any(l => IsEntryOf(l, name, script)),
         SchedulerKind.Systemd => File.Exists(Path.Combine(SystemdFolder, ScheduleText.UnitName(name) + ".timer")),
         SchedulerKind.Launchd => File.Exists(LaunchdPath(name)),
         _ => false,
@@ -237,6 +289,9 @@ public sealed class ScheduleInstaller
         string trimmed = line.Trim();
         return !trimmed.StartsWith('#') && trimmed.EndsWith(" " + ScheduleText.CronMarker(name), StringComparison.Ordinal);
     }
+
+    /// <summary>As <see cref="IsEntryOf(string, string)"/>, and the line is this schedules folder's (<see cref="Owns"/>).</summary>
+    internal static bool IsEntryOf(string line, string name, string script) => IsEntryOf(line, name) && Owns(line.Trim(), script);
 
     /// <summary>The lines of the user's crontab; none when the user has no crontab yet.</summary>
     internal static List<string> ReadCrontab()

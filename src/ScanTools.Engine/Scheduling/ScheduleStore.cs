@@ -54,9 +54,10 @@ public sealed class ScheduleStore
             return own;
         }
         // A FIFO without a reader would hang every run on opening its log; a device is never a log. /dev/null discards it.
-        if (log != "/dev/null" && Storage.CatalogFileGuard.SpecialFileProblem(log, "the path of a log file, or /dev/null") is string special)
+        if (log != "/dev/null" && Storage.CatalogFileGuard.SpecialFileProblem(log) is not null)
         {
-            return special;
+            // Appending replaces nothing: the reason is the hang (newcomer test 68 read "the file written would replace it").
+            return $"-LogPath '{log}' is not a regular file (a FIFO, socket or device): every run appends its output to its log, and would wait forever opening a FIFO that nothing reads. Give the path of a log file, or /dev/null.";
         }
         string resolved = Platform.CanonicalPath.Resolve(log);
         if (!Remote.RemoteCatalogAddress.IsRemote(schedule.Database)
@@ -70,6 +71,29 @@ public sealed class ScheduleStore
             return $"-LogPath '{log}' is in the folder of the schedules' own files ({SchedulesFolder}); a run would append to its own script. Choose another file.";
         }
         return null;
+    }
+
+    /// <summary>
+    /// Why the scheduler could not append a run's output to <paramref name="log"/>, or null: its folder is created and the
+    /// file opened to append (created empty if new), as the scheduler's shell will. cron's /bin/sh does not start the run
+    /// at all when it cannot open the log, so the schedule would never run and no log would say why.
+    /// </summary>
+    public static string? LogWriteProblem(string log)
+    {
+        if (log == "/dev/null")
+        {
+            return null;
+        }
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+            using var file = new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"The log '{log}' cannot be written: {ex.Message.TrimEnd('.')}. The scheduler appends every run's output there and does not start a run whose log it cannot open. Give -LogPath a file in a folder this account can write.";
+        }
     }
 
     private string DescriptionPath(string name) => Path.Combine(SchedulesFolder, name + ".json");
@@ -139,6 +163,10 @@ public sealed class ScheduleStore
     /// <summary>Deletes the script and the description of the schedule of this name (the log stays); for a damaged description too.</summary>
     public void Delete(string name)
     {
+        if (!Directory.Exists(SchedulesFolder))
+        {
+            return; // nothing of it here (File.Delete throws for a missing folder)
+        }
         File.Delete(ScriptPath(name));
         File.Delete(DescriptionPath(name));
     }

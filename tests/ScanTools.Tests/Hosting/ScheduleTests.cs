@@ -53,6 +53,34 @@ public sealed class ScheduleTests : IDisposable
     }
 
     [Theory]
+    [InlineData("/home/a b/.local/share/ScanTools/schedules/srv-nightly.ps1")]
+    [InlineData("/home/o'brien/100%/schedules/srv-nightly.ps1")]
+    [InlineData("/data/'quoted' $HOME `x`/schedules/srv-nightly.ps1")]
+    public void The_script_a_cron_line_runs_is_read_back_as_written(string script)
+    {
+        // A line of another data folder (XDG_DATA_HOME) that runs an existing script is that folder's, not this one's.
+        string line = ScheduleText.CronLine(Schedule() with { ScriptPath = script });
+        Assert.Equal(script, ScheduleInstaller.CronScriptOf(line));
+        Assert.True(ScheduleInstaller.IsEntryOf(line, "srv-nightly", script));
+        Assert.Null(ScheduleInstaller.CronScriptOf("5 2 * * * /usr/bin/true # ScanTools schedule srv-nightly"));
+        Assert.True(ScheduleInstaller.IsEntryOf("5 2 * * * /usr/bin/true # ScanTools schedule srv-nightly", "srv-nightly", script)); // names no script: anyone's
+    }
+
+    [Fact]
+    public void A_cron_line_of_the_same_name_that_runs_another_folders_existing_script_is_not_this_folders()
+    {
+        using var t = new Support.TempDirectory();
+        string other = Path.Combine(t.Path, "other", "srv-nightly.ps1");
+        Directory.CreateDirectory(Path.GetDirectoryName(other)!);
+        File.WriteAllText(other, "# its script");
+        string line = ScheduleText.CronLine(Schedule() with { ScriptPath = other });
+        string mine = Path.Combine(t.Path, "mine", "srv-nightly.ps1");
+        Assert.False(ScheduleInstaller.IsEntryOf(line, "srv-nightly", mine));
+        File.Delete(other);
+        Assert.True(ScheduleInstaller.IsEntryOf(line, "srv-nightly", mine)); // its script is gone: an orphan anyone may remove
+    }
+
+    [Theory]
     [InlineData("plain", "'plain'")]
     [InlineData("it's", "'it'\\''s'")]
     public void ShellQuote_SurvivesSh(string value, string quoted) => Assert.Equal(quoted, ScheduleText.ShellQuote(value));
