@@ -350,8 +350,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
         {
             WriteWarning($"Scan {run.Id} failed: {run.Message}");
         }
-        else if (run.Status == ScanRunStatus.Cancelled)
+        else if (run.Status == ScanRunStatus.Cancelled && !ProcessShutdown.Signalled)
         {
+            // After a signal its handler writes this line to the error stream (ProcessShutdown): once is enough.
             WriteWarning(ProgressText.Stopped(run));
         }
         WriteObject(run);

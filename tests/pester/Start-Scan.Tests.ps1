@@ -1131,6 +1131,23 @@ $null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
             # Under cron the process's output is all a signal leaves besides the catalog: one line says what was kept.
             $text = Get-Content -Raw -LiteralPath $scan.Output
             $text | Should -Match ("Scan $($run.Id) stopped after \d+:\d\d:\d\d(\.\d)?: kept " + [regex]::Escape([string]::Format([cultureinfo]::InvariantCulture, '{0:N0}', $run.Files)) + ' files.*Stopped by SIGTERM')
+            [regex]::Matches($text, "Scan $($run.Id) stopped after").Count | Should -Be 1 -Because 'the signal''s line is not repeated as a warning'
+        }
+
+        It 'ends the run on record once when SIGTERM comes twice (timeout(1) signals the child and its process group), with one line' {
+            $db = New-CatalogPath -Directory $catalogs
+            $scan = Start-SlowScan -Database $db
+
+            & kill -TERM $scan.PowerShellPid
+            & kill -TERM $scan.PowerShellPid
+            $scan.Launcher.WaitForExit(60000) | Should -BeTrue
+
+            $scan.Launcher.ExitCode | Should -Be 143
+            $run = Get-ScanRun -Database $db -Last 1
+            $run.Status | Should -Be 'Cancelled'
+            $run.Files | Should -Be @(Get-Finding -Database $db).Count
+            $text = Get-Content -Raw -LiteralPath $scan.Output
+            [regex]::Matches($text, "Scan $($run.Id) stopped after").Count | Should -Be 1
         }
 
         It 'ends the run Cancelled on SIGINT (Ctrl+C) and says in one line what it kept' {

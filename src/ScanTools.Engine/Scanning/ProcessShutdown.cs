@@ -102,6 +102,37 @@ public static class ProcessShutdown
     /// </param>
     internal static bool Shutdown(string reason, TimeSpan grace, TextWriter? report = null)
     {
+        // One shutdown a process. A second signal (timeout(1) sends SIGTERM to the child and again to its process group)
+        // waits for the first to finish, then lets the process end: returning at once ended the process before the runs
+        // had ended on record, and stopping them again wrote their line twice (newcomer test 68).
+        TaskCompletionSource<bool>? first;
+        var mine = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Gate)
+        {
+            first = _shutdown;
+            _shutdown ??= mine;
+        }
+        if (first is not null)
+        {
+            return first.Task.Wait(grace + grace) && first.Task.Result;
+        }
+        bool result = false;
+        try
+        {
+            result = ShutdownOnce(reason, grace, report);
+        }
+        finally
+        {
+            mine.TrySetResult(result);
+        }
+        return result;
+    }
+
+    /// <summary>The first signal's shutdown, which later ones wait for; null until a signal came (tests reset it).</summary>
+    private static TaskCompletionSource<bool>? _shutdown;
+
+    private static bool ShutdownOnce(string reason, TimeSpan grace, TextWriter? report)
+    {
         _stopReason = reason;
         WaitForStarts(TimeSpan.FromTicks(grace.Ticks / 2));
         List<IStoppableRun> runs = Active.Keys.ToList();
@@ -126,8 +157,21 @@ public static class ProcessShutdown
     /// <summary>For tests: why the process was asked to end, or null.</summary>
     internal static string? StopReason => _stopReason;
 
+    /// <summary>
+    /// True once the process was asked to end (SIGTERM, SIGHUP): the signal's handler writes each stopped run's line to the
+    /// error stream, so a command need not say it again (a warning would repeat it on standard output, in a cron log).
+    /// </summary>
+    public static bool Signalled => _stopReason is not null;
+
     /// <summary>For tests: forgets a signal, so that the next runs of the test process are not stopped at once.</summary>
-    internal static void ForgetSignal() => _stopReason = null;
+    internal static void ForgetSignal()
+    {
+        lock (Gate)
+        {
+            _stopReason = null;
+            _shutdown = null;
+        }
+    }
 
     /// <summary>Waits, at most <paramref name="wait"/>, for the runs that are starting to be tracked or to fail.</summary>
     private static void WaitForStarts(TimeSpan wait)

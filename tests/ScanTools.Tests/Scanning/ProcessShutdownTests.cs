@@ -60,6 +60,41 @@ public sealed class ProcessShutdownTests : CatalogTest
     }
 
     [LinuxFact]
+    public void A_second_signal_waits_for_the_first_shutdown_and_reports_nothing_again()
+    {
+        // timeout(1) sends SIGTERM to its child and again to its process group: the second handler returned at once (the
+        // process ended before the run was on record, once) or stopped the runs again (the stopped line twice, 2 in 12).
+        for (int d = 0; d < 60; d++)
+        {
+            T.File($"tree/d{d:D3}/f.txt");
+        }
+        string db = T.Db();
+        using var pause = new WalkPause(at: 20);
+        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, pause.Settings(Registry));
+        pause.WaitReached();
+        var report = new StringWriter();
+        Task<bool> first, second;
+        Task<bool> runEndedWhenSecondReturned;
+        try
+        {
+            first = Task.Run(() => ProcessShutdown.Shutdown("Stopped by a test signal", TimeSpan.FromSeconds(60), report));
+            Assert.True(SpinWait.SpinUntil(() => ProcessShutdown.StopReason is not null, TimeSpan.FromSeconds(60)));
+            second = Task.Run(() => ProcessShutdown.Shutdown("Stopped by a test signal", TimeSpan.FromSeconds(60), report));
+            runEndedWhenSecondReturned = second.ContinueWith(_ => job.Completion.IsCompleted, TaskScheduler.Default);
+            pause.Release(); // the walk goes on, sees the stop, and the run ends
+            Assert.True(first.Result);
+            Assert.True(second.Result);
+        }
+        finally
+        {
+            ProcessShutdown.ForgetSignal();
+        }
+        Assert.True(runEndedWhenSecondReturned.Result, "the second signal returned before the run had ended");
+        Assert.Equal(ScanRunStatus.Cancelled, job.Completion.Result.Status);
+        Assert.Single(report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [LinuxFact]
     public void ARunThatCompletedJustBeforeTheSignal_IsNotReportedAsStopped()
     {
         // SIGTERM between two Write-Finding commands printed "Recording (Records) ... stopped: ... -Status Cancelled lists
