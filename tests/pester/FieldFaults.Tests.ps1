@@ -320,6 +320,12 @@ Describe 'Catalog paths and filters that are mistakes' {
         }
     }
 
+    It 'says to choose another -Database in a folder where no file can be created (/proc), without a raw message' -Skip:(-not $IsLinux) {
+        $err = { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database /proc/scantools-test.db -ErrorAction Stop } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*choose another -Database*'
+        $err.Exception.Message | Should -Not -BeLike '*..'
+    }
+
     It 'refuses a catalog''s own <Suffix> file as -Database, naming the catalog, and writes nothing there (Start-Scan made a database of the -wal)' -ForEach @(
         @{ Suffix = '-wal' }, @{ Suffix = '-scantools.lock' }, @{ Suffix = '-shm' }
     ) {

@@ -66,7 +66,7 @@ internal sealed partial class WriterLock : IDisposable
         {
             // Not a lock someone holds: a read-only file system, or another failure of the file itself.
             string why = ex.HResult != ReadOnlyFileSystem
-                ? $"ScanTools cannot open the catalog's lock file '{path}': {ex.Message}"
+                ? $"ScanTools cannot create or open the catalog's lock file '{path}' ({ex.Message.TrimEnd('.')}). The folder must be one where this account can create files (not /proc or /sys); choose another -Database"
                 : File.Exists(catalogPath)
                     ? $"the catalog '{catalogPath}' is on a read-only file system, so it cannot be written (it can still be read, for example with Get-Finding). Copy it to writable storage to scan into it"
                     : $"the folder of '{catalogPath}' is on a read-only file system, so no catalog can be created there. Choose a -Database on writable storage";
