@@ -149,6 +149,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                 if (!literal && !resolved.Any())
                 {
                     WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}'; when other folders are scanned, the run records it as a RootNotFound error item."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
+                    NoteRefused(p, "matches no folder");
                     RecordMissing(ToFileSystemPath(p)); // /mnt/share* with the share unmounted must not make a clean night either
                     continue;
                 }
@@ -169,23 +170,27 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     {
                         WriteError(ErrorRecords.ForBadArgument(new ScanArgumentException($"'{folder}' is a file, not a folder. Give its folder, or record the file with Write-Finding; when other folders are scanned, the run records it as a RootNotFound error item."),
                             "PathIsFile", folder));
+                        NoteRefused(folder, "is a file");
                         RecordMissing(folder); // a scheduled root that became a file must not make a clean night (Errors 0, exit code 0)
                     }
                     else
                     {
                         WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"Cannot find the folder '{folder}' because it does not exist; when other folders are scanned, the run records it as a RootNotFound error item."),
                             "PathNotFound", ErrorCategory.ObjectNotFound, folder)));
+                        NoteRefused(folder, "does not exist");
                         RecordMissing(folder);
                     }
                 }
                 if (pattern && folders == 0 && resolved.Any())
                 {
                     WriteError(ErrorRecords.Shown(new ErrorRecord(new FolderNotFoundException($"No folder matches '{p}' (only files do)."), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
+                    NoteRefused(p, "matches only files");
                 }
             }
             catch (ItemNotFoundException ex)
             {
                 WriteError(ErrorRecords.Shown(new ErrorRecord(ex as FolderNotFoundException ?? new FolderNotFoundException(ex.Message, ex), "PathNotFound", ErrorCategory.ObjectNotFound, p))); // a hostile name reaches the terminal escaped
+                NoteRefused(p, "does not exist");
                 if (!literal && TryFileSystemPath(p) is string gone)
                 {
                     RecordMissing(gone); // a folder by name, or a pattern that matched nothing
@@ -204,12 +209,26 @@ public sealed class StartScanCommand : CatalogWriteCommand
                 {
                     WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
                         $"'{p}' is not a valid wildcard pattern ({ex.Message}), and no folder has that exact name. Give the path with -LiteralPath to take it as written.", ex), "InvalidPath", p));
+                    NoteRefused(p, "is not a valid wildcard pattern");
                 }
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
             {
                 WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", p));
+                NoteRefused(p, "is not a usable path");
             }
+        }
+    }
+
+    /// <summary>Why the first few paths were refused, for NoFolderToScan's message: the errors themselves may be hidden (-ErrorAction SilentlyContinue in a crontab line).</summary>
+    private readonly List<string> _refused = new();
+    private int _refusedCount;
+
+    private void NoteRefused(string path, string why)
+    {
+        if (_refusedCount++ < 4)
+        {
+            _refused.Add($"'{ScanTools.Hosting.DisplayText.Escape(TryFileSystemPath(path) ?? path)}' {why}");
         }
     }
 
@@ -230,7 +249,9 @@ public sealed class StartScanCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(
                 new ScanArgumentException(_pathsReceived == 0
                     ? "Nothing to scan: no folder came through the pipeline (it was empty, or PowerShell refused what came, such as an empty string, in the errors before this one). No run was recorded."
-                    : $"Nothing to scan: none of the paths given is a folder ({string.Join(", ", _pathsGiven.Select(g => "'" + ScanTools.Hosting.DisplayText.Escape(TryFileSystemPath(g) ?? g) + "'"))}{(_pathsReceived > _pathsGiven.Count ? $" and {_pathsReceived - _pathsGiven.Count:N0} more" : string.Empty)}; the errors before this one say why). No run was recorded."),
+                    : _refused.Count > 0
+                        ? $"Nothing to scan: none of the paths given is a folder: {string.Join("; ", _refused)}{(_refusedCount > _refused.Count ? $"; and {_refusedCount - _refused.Count:N0} more (see the errors before this one)" : string.Empty)}. No run was recorded."
+                        : $"Nothing to scan: none of the paths given is a folder ({string.Join(", ", _pathsGiven.Select(g => "'" + ScanTools.Hosting.DisplayText.Escape(TryFileSystemPath(g) ?? g) + "'"))}{(_pathsReceived > _pathsGiven.Count ? $" and {_pathsReceived - _pathsGiven.Count:N0} more" : string.Empty)}; the errors before this one say why). No run was recorded."),
                 "NoFolderToScan", ErrorCategory.InvalidArgument, null));
             return;
         }

@@ -341,7 +341,7 @@ Describe 'Start-Scan' {
             $output | Should -BeNullOrEmpty
             $scanErrors[0].FullyQualifiedErrorId | Should -Be "PathNotFound,$cmdlet"
             $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet"
-            "$ended" | Should -BeLike "*none of the paths given is a folder ('$(Join-Path $trees 'nothing-here-?')';*" -Because 'with -ErrorAction SilentlyContinue, as a scheduled line runs, the message alone must say which path'
+            "$ended" | Should -BeLike "*none of the paths given is a folder: '$(Join-Path $trees 'nothing-here-?')' matches no folder.*" -Because 'with -ErrorAction SilentlyContinue, as a scheduled line runs, the message alone must say which path and why'
             Test-Path -LiteralPath $db | Should -BeFalse
         }
 
@@ -352,7 +352,7 @@ Describe 'Start-Scan' {
             try { $files | Start-Scan -Database $db -ErrorAction SilentlyContinue } catch { $ended = $_ }
 
             $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet"
-            "$ended" | Should -BeLike "*('$($files[0].FullName)', *and 1 more*"
+            "$ended" | Should -BeLike "*: '$($files[0].FullName)' is a file; *and 1 more*"
             "$ended" | Should -Not -BeLike '*FileSystem::*' -Because 'piped files were named by their provider-qualified PSPath'
         }
 
@@ -379,6 +379,8 @@ Describe 'Start-Scan' {
             $ended.FullyQualifiedErrorId | Should -Be "NoFolderToScan,$cmdlet"
             $ended.CategoryInfo.Category | Should -Be 'InvalidArgument'
             $ended.Exception.Message | Should -BeLike 'Nothing to scan*'
+            $ended.Exception.Message | Should -BeLike "*'$missing' does not exist*" -Because 'the errors before it are hidden by -ErrorAction SilentlyContinue (newcomer test 68)'
+            $ended.Exception.Message | Should -Not -BeLike '*errors before this one say why*'
             [int]$ended.Exception.ExitCode | Should -Be 2
             Test-Path -LiteralPath $db | Should -BeFalse
         }
