@@ -16,6 +16,9 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
     private const int BatchRows = 1_000;
 
     private readonly ICatalogSink _lease;
+
+    /// <summary>The run's start as sent, written again with a late end (<see cref="ScanRunEnd.Start"/>).</summary>
+    private ScanRunStart? _start;
     private readonly Dictionary<string, Dictionary<string, FileRecord>> _pending = new(PathComparison.Comparer);
     private readonly FileHasher? _hasher;
     private int _pendingCount;
@@ -60,7 +63,8 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         var recorder = new FileRecorder(lease, hash) { _registry = registry ?? WriterSessionRegistry.Shared, _kind = kind };
         try
         {
-            lease.Write(new ScanRunStart { RunKey = recorder.RunKey, StartedUtc = DateTime.UtcNow, Kind = kind });
+            recorder._start = new ScanRunStart { RunKey = recorder.RunKey, StartedUtc = DateTime.UtcNow, Kind = kind };
+            lease.Write(recorder._start);
             ProcessShutdown.Track(recorder);
             return recorder;
         }
@@ -366,7 +370,7 @@ public sealed class FileRecorder : IDisposable, ProcessShutdown.IStoppableRun
         {
             // The catalog failed under the run: the next session of the catalog in this process ends it,
             // Failed with this reason and the counts of what was committed.
-            _registry.RememberUnwrittenEnd(_lease.DatabasePath, ScanRunEnd.AfterCatalogFailure(RunKey, failed));
+            _registry.RememberUnwrittenEnd(_lease.DatabasePath, ScanRunEnd.AfterCatalogFailure(RunKey, failed, _start));
             throw;
         }
         finally

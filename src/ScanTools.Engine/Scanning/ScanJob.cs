@@ -16,6 +16,9 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     private readonly CancellationTokenSource _cancel = new();
     private readonly Channel<ScanEvent> _events;
     private readonly ICatalogSink _lease;
+
+    /// <summary>The run's start as sent, written again with a late end (<see cref="ScanRunEnd.Start"/>).</summary>
+    private ScanRunStart? _start;
     private readonly DateTime _startedUtc = DateTime.UtcNow;
     private readonly FileWalker _walker;
     private readonly ScanOptions _options;
@@ -82,13 +85,14 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
             try
             {
                 var job = new ScanJob(lease, options, settings, walker);
-                lease.Write(new ScanRunStart
+                job._start = new ScanRunStart
                 {
                     RunKey = job.RunKey,
                     StartedUtc = DateTime.UtcNow,
                     Roots = options.NormalizedRoots(),
                     OptionsJson = options.ToJson(),
-                });
+                };
+                lease.Write(job._start);
                 job._thread.Start();
                 started = job;
                 return job;
@@ -370,7 +374,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         {
             // The catalog failed under the run (a full disk): its end is written, Failed with this reason and
             // the counts of what was committed, by the next session of the catalog in this process.
-            _registry.RememberUnwrittenEnd(_lease.DatabasePath, ScanRunEnd.AfterCatalogFailure(RunKey, failed));
+            _registry.RememberUnwrittenEnd(_lease.DatabasePath, ScanRunEnd.AfterCatalogFailure(RunKey, failed, _start));
         }
 
         if (run is not null && fatal is null or not CatalogException)

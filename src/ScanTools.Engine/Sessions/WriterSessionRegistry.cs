@@ -205,6 +205,10 @@ public sealed class WriterSessionRegistry
         {
             foreach (ScanRunEnd end in ends)
             {
+                if (end.Start is ScanRunStart start)
+                {
+                    session.Enqueue(start, CancellationToken.None); // nothing for a run on record; its start where that failed too
+                }
                 session.Enqueue(end, CancellationToken.None);
             }
             session.FlushAsync(CancellationToken.None).ContinueWith(t =>

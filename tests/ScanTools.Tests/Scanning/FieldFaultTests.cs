@@ -132,6 +132,36 @@ public sealed class FieldFaultTests : CatalogTest
     }
 
     [LinuxFact]
+    public void A_run_whose_start_failed_with_its_catalog_is_recorded_with_its_kind_roots_and_times_when_its_end_is_written()
+    {
+        // Newcomer test 65: on a full disk the start failed too, and the late end made a stand-in run of kind Unknown,
+        // without roots and ending before it started, which Get-ScanRun -Kind Scan -Last 1 (the README's monitor) passed over.
+        string db = T.Db();
+        using (WriterSessionLease create = Registry.Acquire(db))
+        {
+            create.Flush();
+        }
+        var key = Guid.NewGuid();
+        DateTime started = DateTime.UtcNow.AddSeconds(-5);
+        var start = new ScanTools.Storage.Writes.ScanRunStart { RunKey = key, StartedUtc = started, Roots = new[] { "/srv/data" }, OptionsJson = "{}" };
+        var failed = new CatalogException(CatalogErrorCode.WriteFailed, db, "The catalog cannot grow: the disk is full.");
+        Registry.RememberUnwrittenEnd(db, ScanTools.Storage.Writes.ScanRunEnd.AfterCatalogFailure(key, failed, start));
+
+        using (WriterSessionLease next = Registry.Acquire(db))
+        {
+            next.Flush();
+        }
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun run = Assert.Single(reader.GetScanRuns());
+        Assert.Equal(("Scan", ScanRunStatus.Failed), (run.Kind, run.Status));
+        Assert.Equal(new[] { "/srv/data" }, run.Roots);
+        Assert.Equal(started.Ticks, run.StartedUtc.Ticks);
+        Assert.True(run.EndedUtc >= run.StartedUtc);
+        Assert.Contains("disk is full", run.Message, StringComparison.Ordinal);
+    }
+
+    [LinuxFact]
     public void ACatalogMovedWhileAScanWritesIt_IsSaidToBeGone_AndTheRunIsInTheMovedFile()
     {
         // A newcomer's mv of the catalog mid-scan ended with "There is no catalog ... Run Start-Scan to create one",

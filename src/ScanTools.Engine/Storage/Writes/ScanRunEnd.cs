@@ -52,9 +52,23 @@ public sealed class ScanRunEnd : CatalogWrite
         CountFromCatalog = true,
     };
 
+    /// <summary>
+    /// The run's start, written again before this end where the end is written late (<see cref="AfterCatalogFailure"/>):
+    /// the start may have failed with the catalog too (a full disk), and a stand-in run had no kind, roots or start time
+    /// (newcomer test 65). Not forwarded with the end: it is written as its own start, which is a no-op for a run on record.
+    /// </summary>
+    public ScanRunStart? Start { get; init; }
+
     /// <summary>The end of a run whose catalog failed under it (a full disk): Failed, with that reason.</summary>
-    public static ScanRunEnd AfterCatalogFailure(Guid runKey, CatalogException failed) => CountedFromCatalog(runKey, ScanRunStatus.Failed,
-        failed.Message.TrimEnd('.') + ". What was committed before is kept; the counts are what the catalog holds.");
+    public static ScanRunEnd AfterCatalogFailure(Guid runKey, CatalogException failed, ScanRunStart? start = null) => new()
+    {
+        RunKey = runKey,
+        Status = ScanRunStatus.Failed,
+        EndedUtc = DateTime.UtcNow,
+        Message = failed.Message.TrimEnd('.') + ". What was committed before is kept; the counts are what the catalog holds.",
+        CountFromCatalog = true,
+        Start = start,
+    };
 
     /// <inheritdoc />
     public override int RowCount => 1;
