@@ -71,7 +71,12 @@ public sealed class BackupScanCatalogCommand : CatalogReadCommand
         }
         try
         {
-            WriteObject(CatalogMaintenance.Backup(catalog, target, Force.IsPresent, _stop.Token));
+            CatalogBackupResult copy = CatalogMaintenance.Backup(catalog, target, Force.IsPresent, _stop.Token);
+            if (copy.RunsInProgress > 0)
+            {
+                WriteWarning($"{copy.RunsInProgress:N0} run{(copy.RunsInProgress == 1 ? " was" : "s were")} in progress when the copy was taken: the copy records {(copy.RunsInProgress == 1 ? "it" : "them")} Cancelled, with what {(copy.RunsInProgress == 1 ? "it" : "they")} had committed by then (Get-ScanRun -Database '{copy.Path}' -Status Cancelled). The catalog records how {(copy.RunsInProgress == 1 ? "it" : "they")} ended.");
+            }
+            WriteObject(copy);
         }
         catch (OperationCanceledException)
         {

@@ -83,6 +83,12 @@ public sealed record CatalogBackupResult
 
     /// <summary>How long the copy took.</summary>
     public TimeSpan Duration { get; init; }
+
+    /// <summary>
+    /// Runs that were still running when the copy was taken. The copy records them Cancelled, with a message that says so
+    /// and what they had committed by then; the catalog copied from records their real ends.
+    /// </summary>
+    public long RunsInProgress { get; init; }
 }
 
 /// <summary>Keeping a catalog healthy for years: pruning history, optimizing, and consistent online backups.</summary>
@@ -158,6 +164,7 @@ public static class CatalogMaintenance
         CatalogFiles.RemoveDeadDrafts(target);
         string draft = CatalogFiles.DraftFor(target, CatalogFiles.PartialInfix);
         var clock = Stopwatch.StartNew();
+        long inProgress = 0;
         try
         {
             using (SqliteConnection from = CatalogDatabase.OpenForReading(source))
@@ -176,6 +183,18 @@ public static class CatalogMaintenance
                     throw new CatalogException(CatalogErrorCode.WriteFailed, target,
                         $"The copy of '{source}' could not be switched to WAL journaling. Write the backup to a local disk; network shares do not support it.");
                 }
+                // A run still going when the copy was taken has no end in the copy: it read as Running, then (once its process
+                // had ended) as Failed "ended before the run finished", though it completed in the catalog (newcomer test 65).
+                c.CommandText = """
+                    UPDATE scan_runs SET status = 'Cancelled', ended_utc = $now,
+                           message = 'In progress when Backup-ScanCatalog copied the catalog (' || $when || ' UTC): this copy holds what the run had committed by then, and its counts are those it had stored. The catalog copied from, ' || $source || ', records how it ended.'
+                    WHERE status = 'Running';
+                    """;
+                c.Parameters.AddWithValue("$now", DateTime.UtcNow.Ticks);
+                c.Parameters.AddWithValue("$when", DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+                c.Parameters.AddWithValue("$source", source);
+                inProgress = c.ExecuteNonQuery();
+                c.Parameters.Clear();
                 if (CatalogDatabase.QuickCheckProblems(to) is string verdict)
                 {
                     throw new CatalogException(CatalogErrorCode.Corrupt, source,
@@ -209,6 +228,7 @@ public static class CatalogMaintenance
                 Runs = runs,
                 LastRunId = last,
                 Duration = clock.Elapsed,
+                RunsInProgress = inProgress,
             };
         }
         catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == 13)

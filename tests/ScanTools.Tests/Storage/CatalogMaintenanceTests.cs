@@ -144,6 +144,32 @@ public sealed class CatalogMaintenanceTests : CatalogTest
     }
 
     [UnixFact]
+    public void A_backup_records_a_run_in_progress_as_cancelled_in_the_copy_saying_so_while_the_catalog_records_its_end()
+    {
+        // Newcomer test 65: the copy held the run Running, then (once its process had ended) Failed "ended before the run
+        // finished", though it completed in the catalog.
+        (string db, _, _) = History();
+        using ChildWriter writer = ChildWriter.Write(db, 2_000, "inflight", "--hold");
+        writer.WaitFor(l => l.TryGetProperty("holding", out _));
+        Assert.True(SpinWait.SpinUntil(() => Sql.Scalar(db, "SELECT count(*) FROM scan_runs WHERE status = 'Running';") == 1, TimeSpan.FromMinutes(1)),
+            "the child's run never appeared Running in the catalog");
+        string copy = Path.Combine(T.Dir("backups"), "inflight.db");
+
+        CatalogBackupResult backup = CatalogMaintenance.Backup(db, copy);
+
+        writer.SendLine("end");
+        writer.Done(TimeSpan.FromMinutes(3));
+        Assert.Equal(0, writer.WaitForExit());
+        Assert.Equal(1, backup.RunsInProgress);
+        Assert.Equal(0, Sql.Scalar(copy, "SELECT count(*) FROM scan_runs WHERE status = 'Running';"));
+        string key = Sql.Text(db, "SELECT run_key FROM scan_runs ORDER BY id DESC LIMIT 1;");
+        Assert.Equal("Completed", Sql.Text(db, "SELECT status FROM scan_runs WHERE run_key = $k;", ("$k", key)));
+        Assert.Equal("Cancelled", Sql.Text(copy, "SELECT status FROM scan_runs WHERE run_key = $k;", ("$k", key)));
+        Assert.StartsWith("In progress when Backup-ScanCatalog copied the catalog", Sql.Text(copy, "SELECT message FROM scan_runs WHERE run_key = $k;", ("$k", key)), StringComparison.Ordinal);
+        Assert.Equal("ok", Sql.Text(copy, "PRAGMA integrity_check;"));
+    }
+
+    [UnixFact]
     public void A_backup_refuses_the_catalog_itself_an_existing_file_a_folder_and_a_missing_folder()
     {
         (string db, _, _) = History();
