@@ -211,7 +211,7 @@ Describe 'Backup-ScanCatalog' {
     It 'says with -WhatIf what the real command would refuse' {
         $h = New-History
         { Backup-ScanCatalog -Database $h.Database -Destination (Join-Path $backups 'no/such/x.db') -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
-        { Backup-ScanCatalog -Database "$($h.Database)-wal" -Destination (Join-Path $backups 'w.db') -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'Catalog*'
+        { Backup-ScanCatalog -Database "$($h.Database)-wal" -Destination (Join-Path $backups 'w.db') -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCatalogPath*' -ExpectedMessage "*is the -wal file of the catalog*"
         { Backup-ScanCatalog -Database $h.Database -Destination "$($h.Database)-wal" -Force -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*'
     }
 
