@@ -65,6 +65,19 @@ internal static class RuleSupport
                     ? "No rule is left to apply: -ExcludeRule leaves out every rule that -Rule and -RulePath select. Leave out -Rule and -RulePath to scan without rules."
                     : $"No rule to apply: the -RulePath file{(paths.Count == 1 ? $" '{paths[0]}' holds" : "s hold")} no rules (Rules = @()). Add rules to {(paths.Count == 1 ? "it" : "them")}, add -Rule * for the built-in rules, or leave out -RulePath to scan without rules.", null);
             }
+            if (ids)
+            {
+                // -Rule selects among the built-in rules and the files' rules: 'Start-Scan -Rule aws-* -RulePath mine.psd1' ran none
+                // of mine.psd1's rules, silently (newcomer test 67, twice). Say so for a file none of whose rules -Rule selects.
+                foreach (string path in paths)
+                {
+                    IReadOnlyList<ScanRule> own = RuleSet.Load(new[] { path }, includeBuiltin: false).Rules;
+                    if (own.Count > 0 && !own.Any(r => result.Find(r.Id) is not null))
+                    {
+                        cmdlet.WriteWarning($"None of the {own.Count} rule{(own.Count == 1 ? "" : "s")} of the -RulePath file '{path}' is selected by -Rule, so {(own.Count == 1 ? "it does" : "they do")} not run: -Rule selects among the built-in rules and the files' rules. Add {(own.Count == 1 ? "its id" : "their ids")} to -Rule ({string.Join(", ", own.Take(5).Select(r => r.Id))}{(own.Count > 5 ? ", ..." : "")}), or use -Rule * for every rule, or leave out -Rule to apply the file's rules alone.");
+                    }
+                }
+            }
             // A file's rule with a built-in id replaces the built-in one, as documented; said aloud, since the built-in rule's
             // findings that the new definition does not make again are then marked Resolved, and its severity may change.
             foreach (ScanRule replaced in result.Rules.Where(r => RuleSet.Builtin.Find(r.Id) is ScanRule builtin && !ReferenceEquals(builtin, r)))

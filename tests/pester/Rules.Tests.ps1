@@ -1159,6 +1159,16 @@ Describe 'Start-Scan rule selection' {
         Join-Sorted @(Get-FindingMatch -Database $both).RuleId | Should -Be (Join-Sorted 'k-line', 'aws-access-key-id')
     }
 
+    It 'warns when -Rule selects none of a -RulePath file''s rules, which then do not run (newcomer test 67), and not when it selects one' {
+        $db = New-CatalogPath -Directory $catalogs
+
+        $null = Start-Scan -Path $root -RulePath $userRules -Rule 'aws-*' -Database $db -WarningVariable unselected -WarningAction SilentlyContinue
+        $null = Start-Scan -Path $root -RulePath $userRules -Rule 'k-line', 'aws-*' -Database $db -WarningVariable selected -WarningAction SilentlyContinue
+
+        "$unselected" | Should -BeLike "*None of the 1 rule of the -RulePath file '$userRules' is selected by -Rule*(k-line)*-Rule **"
+        "$selected" | Should -Not -BeLike '*None of the*'
+    }
+
     It 'refuses a -Rule that matches no rule, and -ExcludeRule alone, with InvalidRules, and scans nothing' {
         $db = New-CatalogPath -Directory $catalogs
 

@@ -94,6 +94,7 @@
             Severity    = 'High'
             Keywords    = 'glpat-'
             Pattern     = '\b(?<secret>glpat-[A-Za-z0-9_-]{20})(?:[^A-Za-z0-9_-]|$)'
+            MinimumEntropy = 3.0 # not a placeholder of one repeated letter (glpat-xxxx..., glpat-AAAA...)
         }
         @{
             Id          = 'stripe-secret-key'
@@ -110,7 +111,11 @@
             Description = 'A Slack bot, user, app or refresh token'
             Severity    = 'High'
             Keywords    = 'xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'
-            Pattern     = '\b(?<secret>xox[abprs]-[A-Za-z0-9-]{10,250})'
+            # Slack's tokens go on with a team or user number after the prefix (xoxb-<digits>-...), as gitleaks' slack rules
+            # require: Slack's own documentation placeholder (xoxb-not-a-real-token-this-will-not-work) and xoxp-xxxx-xxxx
+            # were findings (newcomer test 67).
+            Pattern     = '\b(?<secret>xox[abprs]-[0-9]{4,}-[A-Za-z0-9-]{8,250})'
+            MinimumEntropy = 3.0
         }
         @{
             Id          = 'slack-webhook-url'
@@ -126,7 +131,8 @@
             Keywords    = 'eyJ'
             # Starts only where a run of token characters starts: from every 'eyJ' inside a run, as \b allowed after '-',
             # 1 MB of '-eyJ' took quadratic time and the 1 s limit hid a real token after it.
-            Pattern     = '(?<![A-Za-z0-9_-])(?<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})'
+            # jwt.io's example token (John Doe, signed with 'your-256-bit-secret') is in countless READMEs: not a secret.
+            Pattern     = '(?<![A-Za-z0-9_-])(?!eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9\.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ\.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c(?![A-Za-z0-9_-]))(?<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})'
         }
         @{
             Id          = 'connection-string-password'
@@ -181,8 +187,9 @@
             Severity    = 'High'
             Keywords    = '://'
             # The user may be empty (redis://:secret@host); then the secret holds no ':' (cvs://:pserver:anoncvs@host is
-            # no password). References and placeholder words are not secrets, as for connection-string-password.
-            Pattern     = '(?i)\b[a-z][a-z0-9+.-]{1,20}://(?:(?<redact>[^:/?#\s@"'']{1,64}):(?!\$\{|\$\(|\$[a-z_]\w{0,64}(?:(?![^;"''\s&<>,)\]}])|->|\[|\.|:)|%\(|%[a-z_]\w{0,64}%|\{\{|\{[a-z_][\w.]{0,64}\}|\*{3}|~?/|<[^>\r\n]{0,64}>|\[[^\]\r\n]{0,64}\]|#\{|`|@microsoft\.keyvault|!|\(\(|[ \t]*[+&.][ \t])(?!(?:changeme|change_me|changeit|replace[_-]?me|replace[_-]with[_-][a-z_-]{0,40}|fill[_-]?me[_-]?in|password|passwd|pwd|pass|secret|example|placeholder|redacted|todo|test|dummy|foobar|none|null|nil|undefined|true|false|empty|required|optional|x{3,}|your[_-][a-z_-]{0,40})@)(?<secret>[^/?#\s"'']{3,128})|:(?!\$\{|\$\(|\$[a-z_]\w{0,64}(?:(?![^;"''\s&<>,)\]}])|->|\[|\.|:)|%\(|%[a-z_]\w{0,64}%|\{\{|\{[a-z_][\w.]{0,64}\}|\*{3}|~?/|<[^>\r\n]{0,64}>|\[[^\]\r\n]{0,64}\]|#\{|`|@microsoft\.keyvault|!|\(\(|[ \t]*[+&.][ \t])(?!(?:changeme|change_me|changeit|replace[_-]?me|replace[_-]with[_-][a-z_-]{0,40}|fill[_-]?me[_-]?in|password|passwd|pwd|pass|secret|example|placeholder|redacted|todo|test|dummy|foobar|none|null|nil|undefined|true|false|empty|required|optional|x{3,}|your[_-][a-z_-]{0,40})@)(?<secret>[^:/?#\s"'']{3,128}))@[a-z0-9.-]+'
+            # no password). References and placeholder words are not secrets, as for connection-string-password, nor is
+            # anonymous FTP's conventional password (ftp://anonymous:guest@host).
+            Pattern     = '(?i)\b[a-z][a-z0-9+.-]{1,20}://(?!anonymous:)(?:(?<redact>[^:/?#\s@"'']{1,64}):(?!\$\{|\$\(|\$[a-z_]\w{0,64}(?:(?![^;"''\s&<>,)\]}])|->|\[|\.|:)|%\(|%[a-z_]\w{0,64}%|\{\{|\{[a-z_][\w.]{0,64}\}|\*{3}|~?/|<[^>\r\n]{0,64}>|\[[^\]\r\n]{0,64}\]|#\{|`|@microsoft\.keyvault|!|\(\(|[ \t]*[+&.][ \t])(?!(?:changeme|change_me|changeit|replace[_-]?me|replace[_-]with[_-][a-z_-]{0,40}|fill[_-]?me[_-]?in|password|passwd|pwd|pass|secret|example|placeholder|redacted|todo|test|dummy|foobar|none|null|nil|undefined|true|false|empty|required|optional|x{3,}|your[_-][a-z_-]{0,40})@)(?<secret>[^/?#\s"'']{3,128})|:(?!\$\{|\$\(|\$[a-z_]\w{0,64}(?:(?![^;"''\s&<>,)\]}])|->|\[|\.|:)|%\(|%[a-z_]\w{0,64}%|\{\{|\{[a-z_][\w.]{0,64}\}|\*{3}|~?/|<[^>\r\n]{0,64}>|\[[^\]\r\n]{0,64}\]|#\{|`|@microsoft\.keyvault|!|\(\(|[ \t]*[+&.][ \t])(?!(?:changeme|change_me|changeit|replace[_-]?me|replace[_-]with[_-][a-z_-]{0,40}|fill[_-]?me[_-]?in|password|passwd|pwd|pass|secret|example|placeholder|redacted|todo|test|dummy|foobar|none|null|nil|undefined|true|false|empty|required|optional|x{3,}|your[_-][a-z_-]{0,40})@)(?<secret>[^:/?#\s"'']{3,128}))@[a-z0-9.-]+'
         }
         @{
             Id          = 'world-writable-file'

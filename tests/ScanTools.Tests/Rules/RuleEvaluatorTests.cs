@@ -425,11 +425,29 @@ public sealed class RuleEvaluatorTests
     [InlineData("aws-access-key-id", "key: AKIAXXXXXXXXXXXXXXXX")]
     [InlineData("aws-secret-access-key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")]
     [InlineData("github-token", "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
+    [InlineData("gitlab-token", "private-token: glpat-xxxxxxxxxxxxxxxxxxxx")]                      // newcomer test 67
+    [InlineData("gitlab-token", "private-token: glpat-AAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("slack-token", "SLACK_BOT_TOKEN=xoxb-not-a-real-token-this-will-not-work")]          // Slack's documentation
+    [InlineData("slack-token", "SLACK_USER_TOKEN=xoxp-xxxxxxxxx-xxxx")]
+    [InlineData("jwt", "Try eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c on jwt.io")]
+    [InlineData("url-password", "mirror = ftp://anonymous:guest@ftp.example.org/pub")]
     public void Documentation_keys_and_placeholders_of_one_repeated_letter_are_not_secrets(string rule, string line)
     {
         var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { rule }), "/srv/README.md", Encoding.UTF8.GetBytes(line + "\n"));
         Assert.Empty(problems);
         Assert.Empty(matches);
+    }
+
+    [Theory]
+    [InlineData("slack-token", "SLACK_USER_TOKEN=xoxp-2152123456-2152123457-2152123458-8f4c2b9e1a7d6c3b5e0f9a8d7c6b5a4e", "xoxp-2152123456")]
+    [InlineData("jwt", "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.dGhpcy1pcy1hLWRpZmZlcmVudC1zaWduYXR1cmU", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9")]
+    [InlineData("url-password", "db = postgres://anonymous_user:S3cr3tPassw0rd@db.example.com/app", "postgres://")]
+    public void Real_looking_secrets_beside_the_placeholders_are_still_found(string rule, string line, string near)
+    {
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { rule }), "/srv/app.env", Encoding.UTF8.GetBytes(line + "\n"));
+        Assert.Empty(problems);
+        Assert.Single(matches);
+        Assert.Contains(near, line, StringComparison.Ordinal);
     }
 
     [Fact]
