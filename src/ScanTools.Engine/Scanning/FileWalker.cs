@@ -569,6 +569,14 @@ public sealed class FileWalker
             capture = 0; // read whole by these same rules, and unchanged since: its findings stand, nothing is read
             contentKept = true;
         }
+        // One large content read at a time in the process (held to the end of this method, past the rules' matching).
+        using LargeContent.Lease? large = Math.Min(capture, stat.Length) >= LargeContent.Threshold ? LargeContent.Enter(hasher!, ct) : null;
+        if (large is { Entered: false })
+        {
+            capture = 0; // stopped while waiting for the turn: not read, its findings kept open
+            keepFindings = true;
+            folder.Stopped = true;
+        }
         if (hashing || capture > 0)
         {
             string full = fullName!;
