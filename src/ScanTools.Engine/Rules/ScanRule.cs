@@ -429,7 +429,7 @@ public sealed class ScanRule
         !t.TryGetValue(key, out object? v) || v is null ? null
         : v is long n && n >= 0 ? n
         : v is double d && d >= 0 && d <= long.MaxValue && Math.Floor(d) == d ? (long)d // 1.5KB is 1536 bytes
-        : throw new FormatException($"{source}: rule '{id}': {key} must be a whole number of bytes, 0 or more (1MB and 1GB are allowed).");
+        : throw new FormatException($"{source}: rule '{id}': {key} must be a whole number of bytes, {(key == "MaximumFileSize" ? "1" : "0")} or more (1MB and 1GB are allowed).");
 
     private static IReadOnlyList<long> Numbers(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
     {

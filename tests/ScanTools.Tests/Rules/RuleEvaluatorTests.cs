@@ -539,6 +539,7 @@ public sealed class RuleEvaluatorTests
     [InlineData("@{ Rules = @( @{ Id = 'x'; Keywords = 'k' } ) }", "apply to a content Pattern")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; SecretGroup = 'nope' } ) }", "SecretGroup 'nope'")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = '(admin|user)=(\\S+)' } ) }", "2 capturing groups and none is named secret")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; MaximumFileSize = -1 } ) }", "MaximumFileSize must be a whole number of bytes, 1 or more")] // it said 0, then refused 0
     [InlineData("@{ Rulez = @() }", "not a key of a rules file")]
     [InlineData("@{ Rules = @( @{ Id = 'has space'; Pattern = 'a' } ) }", "an Id has")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Path = '/tmp/[abc' } ) }", "wildcard is malformed")]
