@@ -36,6 +36,13 @@ public sealed class OptimizeScanCatalogCommand : CatalogWriteCommand
         ThrowIfCatalogUnusableForWhatIf(catalog, allowReadOnly: true);
         try
         {
+            if (WhatIfRequested)
+            {
+                // The real command checks the whole catalog first and stops at damage (CatalogCorrupt): -WhatIf says so too,
+                // instead of a plan the real command would never carry out (newcomer test 65).
+                using CatalogReader check = CatalogReader.Open(catalog.Path);
+                check.CheckIntegrity();
+            }
             CatalogPruneResult plan = CatalogMaintenance.Prune(catalog.Path, options with { WhatIf = true });
             string action = plan.Runs == 0
                 ? options.OlderThanDays is null && options.KeepRuns is null

@@ -39,6 +39,7 @@ Describe 'Optimize-ScanCatalog' {
         [Array]::Copy($damage, 0, $bytes, [int]($bytes.Length * 0.3), $damage.Length)
         [IO.File]::WriteAllBytes($db, $bytes)
 
+        { Optimize-ScanCatalog -Database $db -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'CatalogCorrupt,ScanTools.Commands.OptimizeScanCatalogCommand' -Because '-WhatIf says what the real command meets (newcomer test 65)'
         $err = { Optimize-ScanCatalog -Database $db -ErrorAction Stop } | Should -Throw -ErrorId 'CatalogCorrupt,ScanTools.Commands.OptimizeScanCatalogCommand' -PassThru
 
         "$err" | Should -BeLike "*SQLite's check of the catalog*found damage*restore the catalog from it*"
