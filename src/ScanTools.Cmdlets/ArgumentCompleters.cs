@@ -193,3 +193,70 @@ internal static class CompletionCatalog
         return read(reader);
     }
 }
+
+/// <summary>
+/// Tab completion for rule ids (-Rule, -ExcludeRule, Get-ScanRule -Id): the built-in rules and those of the -RulePath files
+/// the command line names, each with its severity and description as the tooltip. A file that cannot be read adds nothing.
+/// </summary>
+public sealed class RuleIdCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string typed = CatalogPathCompleter.Unquote(wordToComplete);
+        var rules = new List<ScanTools.Rules.ScanRule>(ScanTools.Rules.RuleSet.Builtin.Rules);
+        foreach (string file in RulePaths(fakeBoundParameters["RulePath"]))
+        {
+            try
+            {
+                string path = Path.GetFullPath(file, CompletionCatalog.CurrentLocation());
+                foreach (ScanTools.Rules.ScanRule r in ScanTools.Rules.RuleSet.Load(new[] { path }, includeBuiltin: false).Rules)
+                {
+                    rules.RemoveAll(b => b.Id.Equals(r.Id, StringComparison.OrdinalIgnoreCase)); // a file's rule replaces the built-in one
+                    rules.Add(r);
+                }
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                // Completion offers what it can read.
+            }
+        }
+        return rules
+            .Where(r => r.Id.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(r => r.Id, StringComparer.OrdinalIgnoreCase)
+            .Select(r => new CompletionResult(r.Id, r.Id, CompletionResultType.ParameterValue, $"{r.Id} ({r.Severity}): {r.Description}"))
+            .ToList();
+    }
+
+    private static IEnumerable<string> RulePaths(object? value) => value switch
+    {
+        string one => new[] { one },
+        IEnumerable many => many.OfType<object>().Select(o => o is PSObject p ? p.BaseObject : o).OfType<string>(),
+        _ => Array.Empty<string>(),
+    };
+}
+
+/// <summary>Tab completion for schedule names (Get-ScanSchedule, Unregister-ScanSchedule -Name): this account's schedules.</summary>
+public sealed class ScheduleNameCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string typed = CatalogPathCompleter.Unquote(wordToComplete);
+        try
+        {
+            return ScanTools.Scheduling.ScheduleStore.ForCurrentUser().List((_, _) => { })
+                .Where(s => s.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(s => s.Name, StringComparer.OrdinalIgnoreCase)
+                .Select(s => new CompletionResult(s.Name, s.Name, CompletionResultType.ParameterValue,
+                    $"{s.Name}: {s.Scheduler}, {s.When}; {string.Join(", ", s.Roots)} into {s.Database}"))
+                .ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return Array.Empty<CompletionResult>();
+        }
+    }
+}

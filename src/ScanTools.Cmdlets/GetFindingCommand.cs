@@ -100,6 +100,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
     /// <summary>Only files with open findings of these rules (wildcards); each file carries them in Matches.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
     private bool _rulesChecked;

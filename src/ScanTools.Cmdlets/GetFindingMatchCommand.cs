@@ -31,6 +31,7 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
     /// <summary>Only these rules (wildcards, case ignored).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
     private bool _rulesChecked;

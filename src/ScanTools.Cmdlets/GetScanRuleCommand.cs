@@ -13,6 +13,7 @@ public sealed class GetScanRuleCommand : PSCmdlet
     /// <summary>Only rules whose id matches (wildcards, case ignored).</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
     /// <summary>Rules files (.psd1) to read too; their rules replace built-in ones of the same id.</summary>

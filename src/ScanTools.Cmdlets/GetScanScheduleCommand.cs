@@ -14,6 +14,7 @@ public sealed class GetScanScheduleCommand : PSCmdlet
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ScheduleNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <inheritdoc />

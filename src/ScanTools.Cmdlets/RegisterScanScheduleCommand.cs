@@ -83,6 +83,7 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
     /// <summary>Start-Scan -Rule.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
     /// <summary>Start-Scan -RulePath: resolved to full paths now; the files are checked now and read at each run.</summary>
@@ -93,6 +94,7 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
     /// <summary>Start-Scan -ExcludeRule.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] ExcludeRule { get; set; } = Array.Empty<string>();
 
     /// <summary>Start-Scan -ContentSizeLimit.</summary>

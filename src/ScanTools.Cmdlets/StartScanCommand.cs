@@ -78,6 +78,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
     /// <summary>Ids (wildcards) of the rules to apply: built-in ones and those of -RulePath. -Rule * applies them all.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
     /// <summary>Rules files (.psd1) to read; without -Rule, their rules are the ones applied.</summary>
@@ -88,6 +89,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
     /// <summary>Ids (wildcards) of rules not to apply, out of those -Rule and -RulePath select.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] ExcludeRule { get; set; } = Array.Empty<string>();
 
     /// <summary>Largest file, in bytes, whose content the rules read (10 MiB by default; at most 1 GiB, and files over 1,073,741,791 bytes are never read).</summary>

@@ -14,6 +14,7 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ScheduleNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <inheritdoc />

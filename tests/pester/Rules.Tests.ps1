@@ -1159,6 +1159,17 @@ Describe 'Start-Scan rule selection' {
         Join-Sorted @(Get-FindingMatch -Database $both).RuleId | Should -Be (Join-Sorted 'k-line', 'aws-access-key-id')
     }
 
+    It 'completes -Rule, -ExcludeRule and Get-ScanRule -Id with the built-in rules and those of the -RulePath file on the line (newcomer test 68)' {
+        $line = "Start-Scan -Path . -RulePath '$userRules' -Rule k"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('k-line')
+        $line = 'Start-Scan -Path . -ExcludeRule aws'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('aws-access-key-id', 'aws-secret-access-key')
+        $line = 'Get-ScanRule -Id github'
+        $offered = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+        $offered.CompletionText | Should -Be @('github-fine-grained-token', 'github-token')
+        $offered[1].ToolTip | Should -BeLike 'github-token (High): *'
+    }
+
     It 'warns when -Rule selects none of a -RulePath file''s rules, which then do not run (newcomer test 67), and not when it selects one' {
         $db = New-CatalogPath -Directory $catalogs
 

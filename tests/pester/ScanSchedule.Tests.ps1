@@ -252,6 +252,18 @@ Unregister-ScanSchedule -Name '$name' -Confirm:`$false -ErrorVariable e -ErrorAc
         @(crontab -l) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
     }
 
+    It 'completes -Name of Get-ScanSchedule and Unregister-ScanSchedule with this account''s schedules (newcomer test 68)' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'complete'
+        $null = Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '04:45'
+        foreach ($command in 'Get-ScanSchedule', 'Unregister-ScanSchedule') {
+            $line = "$command -Name $name"
+            $offered = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+            $offered.CompletionText | Should -Be @($name)
+            $offered[0].ToolTip | Should -BeLike "*Cron*$tree*"
+        }
+    }
+
     It 'refuses a name that differs from a schedule''s only in case, which Get-ScanSchedule would list with it (newcomer test 68)' {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $name = New-ScheduleName 'case'
