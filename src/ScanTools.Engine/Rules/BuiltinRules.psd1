@@ -28,6 +28,15 @@
             Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?>(?:\s|\\n|\\r)*)(?<secret>(?:(?!-----)[A-Za-z0-9+/=:,\s\\-]){31,20000}?[A-Za-z0-9+/=])(?>(?:\s|\\n|\\r)*)-----END'
         }
         @{
+            Id          = 'kubeconfig-client-key'
+            Description = 'A private key in a kubeconfig (client-key-data: a PEM key, base64-encoded)'
+            Severity    = 'Critical'
+            Keywords    = 'client-key-data'
+            # LS0tLS1CRUdJTi is "-----BEGIN" in base64: a key, not a placeholder (client-key-data: REDACTED) nor the
+            # certificate beside it (client-certificate-data). private-key cannot see it, encoded (newcomer test 67).
+            Pattern     = 'client-key-data"?[ \t]*:[ \t]*["'']?(?<secret>LS0tLS1CRUdJTi[A-Za-z0-9+/=]{40,20000})'
+        }
+        @{
             Id          = 'putty-private-key'
             Description = 'A PuTTY private key file (.ppk), encrypted or not'
             Severity    = 'Critical'

@@ -37,6 +37,8 @@ public static class RuleSamples
         string privateLines = Random(r, Base64, 64) + "\n" + Random(r, Base64, 20);
         string ppkHead = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: ed25519-key-20260101\nPublic-Lines: 2\n" + publicLines + "\n";
         d["putty-private-key"] = (ppkHead + "Private-Lines: 2\n" + privateLines + "\nPrivate-MAC: " + Random(r, Hex, 64), privateLines, ppkHead); // near miss: the public half alone
+        Add("kubeconfig-client-key", "    client-key-data: ", "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo" + Random(r, Base64, 120), "",
+            "    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg" + Random(r, Base64, 60)); // near miss: the certificate
         Add("aws-access-key-id", "aws_access_key_id = ", "AKIA" + Random(r, Base32, 16), "", "id = AKIA" + Random(r, Base32, 12));
         Add("aws-secret-access-key", "aws_secret_access_key = ", Random(r, Base64, 40), "", "aws_secret_access_key = " + new string('a', 40));
         Add("azure-storage-account-key", "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=", Random(r, Base64, 86) + "==", ";EndpointSuffix=core.windows.net", "AccountKey=" + Random(r, Base64, 20) + "==");
