@@ -623,17 +623,30 @@ public sealed partial class CatalogReader
                 Folders = $"d.first_scan_id <= $scan AND (d.removed_scan_id IS NULL OR d.removed_scan_id > $scan) AND {inScope}";
                 // A file found gone and back since keeps its row (removed_scan_id cleared, first_scan_id kept): its own Added
                 // and Removed changes say whether it was there at the run.
+                // A file renamed away from a path is gone from it as removed is (newcomer test 71: a path vacated by a rename
+                // and taken by a new file later counted as present, with the new file's size, at the runs before).
                 Files = """
                     f.first_scan_id <= $scan AND (f.removed_scan_id IS NULL OR f.removed_scan_id > $scan)
-                    AND coalesce((SELECT c.change FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id <= $scan AND c.change IN (1, 2)
-                                  ORDER BY c.scan_id DESC LIMIT 1), 1) = 1
+                    AND coalesce((SELECT change FROM (
+                                      SELECT c.scan_id AS s, c.change AS change FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id <= $scan AND c.change IN (1, 2)
+                                      UNION ALL
+                                      SELECT c.scan_id, 2 FROM file_changes c WHERE c.from_dir_id = f.dir_id AND c.from_name = f.name AND c.scan_id <= $scan AND c.change = 4)
+                                  ORDER BY s DESC, change DESC LIMIT 1), 1) = 1
                     """;
                 // What the run saw: the change history's "before" of the first change after it that recorded one (a
                 // modification, or the removal of a file that came back since), else the row's:
                 // size, time, identity (schema 7: a file replaced since may have today's inode from another of that run's
                 // files) and owner (the third field of old_meta). Every file with an identity is counted once by it.
-                static string Before(string column, string current) =>
-                    $"coalesce((SELECT c.{column} FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change IN (2, 3) AND c.{column} IS NOT NULL ORDER BY c.scan_id LIMIT 1), {current})";
+                // A rename away from the path carries the state of the file that left it, as a removal does.
+                static string Before(string column, string current) => $"""
+                    coalesce((SELECT v FROM (
+                        SELECT c.scan_id AS s, c.{column} AS v FROM file_changes c
+                        WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change IN (2, 3) AND c.{column} IS NOT NULL
+                        UNION ALL
+                        SELECT c.scan_id, c.{column} FROM file_changes c
+                        WHERE c.from_dir_id = f.dir_id AND c.from_name = f.name AND c.scan_id > $scan AND c.change = 4 AND c.{column} IS NOT NULL)
+                      ORDER BY s LIMIT 1), {current})
+                    """;
                 Size = Before("old_size", "f.size");
                 Mtime = Before("old_mtime", "f.mtime");
                 // The identity before the first change after the run, reported or of identity alone (schema 8); a catalog
@@ -642,6 +655,9 @@ public sealed partial class CatalogReader
                     coalesce((SELECT v FROM (
                         SELECT c.scan_id AS s, c.{column} AS v FROM file_changes c
                         WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change IN (2, 3) AND c.old_inode IS NOT NULL
+                        UNION ALL
+                        SELECT c.scan_id, c.{column} FROM file_changes c
+                        WHERE c.from_dir_id = f.dir_id AND c.from_name = f.name AND c.scan_id > $scan AND c.change = 4 AND c.old_inode IS NOT NULL
                         UNION ALL
                         SELECT i.scan_id, i.{column} FROM file_identities i WHERE i.dir_id = f.dir_id AND i.name = f.name AND i.scan_id > $scan)
                       ORDER BY s LIMIT 1), {current})
@@ -653,9 +669,13 @@ public sealed partial class CatalogReader
                 Uid = """
                     coalesce((SELECT CAST(nullif(substr(r2, 1, instr(r2, '|') - 1), '') AS INTEGER)
                               FROM (SELECT substr(r1, instr(r1, '|') + 1) AS r2
-                                    FROM (SELECT substr(c.old_meta, instr(c.old_meta, '|') + 1) AS r1 FROM file_changes c
-                                          WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change IN (2, 3) AND c.old_meta IS NOT NULL
-                                          ORDER BY c.scan_id LIMIT 1))), f.uid)
+                                    FROM (SELECT substr(m, instr(m, '|') + 1) AS r1 FROM (
+                                              SELECT c.scan_id AS s, c.old_meta AS m FROM file_changes c
+                                              WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id > $scan AND c.change IN (2, 3) AND c.old_meta IS NOT NULL
+                                              UNION ALL
+                                              SELECT c.scan_id, c.old_meta FROM file_changes c
+                                              WHERE c.from_dir_id = f.dir_id AND c.from_name = f.name AND c.scan_id > $scan AND c.change = 4 AND c.old_meta IS NOT NULL)
+                                          ORDER BY s LIMIT 1))), f.uid)
                     """;
             }
             else

@@ -261,5 +261,12 @@ public static class CatalogSchema
         ALTER TABLE file_identities ADD COLUMN old_sha256 BLOB;
         ALTER TABLE file_identities ADD COLUMN new_sha256 BLOB;
         """,
+
+        // v9 -> v10: renames by the path they left. A past run's sizes (Measure-ScanFolder -ScanId) take a file renamed away
+        // from a path as gone from it, with the state it had there; ix_file_changes_from leads with the run, so each file's
+        // lookup walked every rename after it. Renames are few rows: the index costs the scans nothing measurable.
+        """
+        CREATE INDEX ix_file_changes_renamed_from ON file_changes (from_dir_id, from_name, scan_id) WHERE change = 4;
+        """,
     };
 }

@@ -318,6 +318,37 @@ public sealed class FolderSizeTests : CatalogTest
         Assert.Equal(29, reader.MeasureFiles(FileGrouping.Extension, new[] { root }, first.Id).Sum(x => x.Bytes));
     }
 
+    [UnixFact]
+    public void A_path_a_file_was_renamed_away_from_and_a_new_file_took_later_counts_as_it_was_at_each_run()
+    {
+        // Newcomer test 71: run 1 had a (10 B) and keep (50 B); run 2 found a renamed to b; run 3 a new a (100 B). Runs 1 and
+        // 2 measured 150 B and 160 B (3 files): the path a counted as present at run 2, and with the new file's size at run 1.
+        string root = T.Dir("renamedaway");
+        string a = Path.Combine(root, "a");
+        File.WriteAllBytes(a, new byte[10]);
+        File.WriteAllBytes(Path.Combine(root, "keep"), new byte[50]);
+        string db = T.Db();
+        ScanRun first = Scan(db, root);
+        File.Move(a, Path.Combine(root, "b"));
+        ScanRun second = Scan(db, root);
+        File.WriteAllBytes(a, new byte[100]);
+        ScanRun third = Scan(db, root);
+
+        (long, long) Then(ScanRun run)
+        {
+            FolderSize f = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = run.Id })[0];
+            return (f.Bytes, f.Files);
+        }
+        Assert.Equal((60L, 2L), Then(first));
+        Assert.Equal((60L, 2L), Then(second));
+        Assert.Equal((160L, 3L), Then(third));
+        FolderSize growth = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = second.Id, ComparedToScanId = first.Id })[0];
+        Assert.Equal(0L, growth.GrowthBytes!.Value);
+        using CatalogReader reader = CatalogReader.Open(db);
+        Assert.Equal(60, reader.MeasureFiles(FileGrouping.Extension, new[] { root }, second.Id).Sum(x => x.Bytes));
+        Assert.Equal(2, reader.MeasureFiles(FileGrouping.Extension, new[] { root }, second.Id).Sum(x => x.Files));
+    }
+
     [RootFact]
     public void A_past_run_groups_files_by_the_owner_they_had_then()
     {
