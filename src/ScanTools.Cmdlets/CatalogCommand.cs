@@ -33,6 +33,7 @@ public abstract class CatalogCommand : PSCmdlet
                 throw new ArgumentException("-Database is blank. Give the path of a catalog file.");
             }
             bool explicitPath = !string.IsNullOrWhiteSpace(DatabaseArgument);
+            _catalogFromEnvironment = !explicitPath && !string.IsNullOrWhiteSpace(environment);
             // The variable is read only when -Database is not given: a blank one in a profile must not break scripts that pass it.
             if (!explicitPath && environment is { Length: > 0 } && string.IsNullOrWhiteSpace(environment))
             {
@@ -62,8 +63,8 @@ public abstract class CatalogCommand : PSCmdlet
         }
         catch (IOException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"The catalog path is not usable: {ex.Message}", ex),
-                "InvalidCatalogPath", ErrorCategory.InvalidArgument, ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument)));
+            ThrowTerminatingError(NotingEnvironment(new ErrorRecord(new ScanArgumentException($"The catalog path is not usable: {ex.Message}", ex),
+                "InvalidCatalogPath", ErrorCategory.InvalidArgument, ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument))));
             throw; // not reached
         }
         catch (CatalogException ex)
@@ -80,8 +81,8 @@ public abstract class CatalogCommand : PSCmdlet
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
         {
-            ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"The catalog path is not usable: {ex.Message}", ex),
-                "InvalidCatalogPath", ErrorCategory.InvalidArgument, ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument)));
+            ThrowTerminatingError(NotingEnvironment(new ErrorRecord(new ScanArgumentException($"The catalog path is not usable: {ex.Message}", ex),
+                "InvalidCatalogPath", ErrorCategory.InvalidArgument, ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument))));
             throw; // not reached
         }
     }
@@ -213,7 +214,24 @@ public abstract class CatalogCommand : PSCmdlet
     }
 
     /// <summary>A terminating error for a catalog that cannot be used; the message says what to do.</summary>
-    protected static ErrorRecord CatalogError(CatalogException ex) => ErrorRecords.ForCatalog(ex);
+    protected ErrorRecord CatalogError(CatalogException ex) => NotingEnvironment(ErrorRecords.ForCatalog(ex));
+
+    /// <summary>True once <see cref="ResolveCatalog"/> took the catalog from $env:SCANTOOLS_DATABASE (no -Database given).</summary>
+    private bool _catalogFromEnvironment;
+
+    /// <summary>
+    /// Says, after a catalog error's message, that the path came from $env:SCANTOOLS_DATABASE: the messages tell what to do
+    /// with -Database, which a user who typed none went looking for (newcomer test 71).
+    /// </summary>
+    private ErrorRecord NotingEnvironment(ErrorRecord record)
+    {
+        if (_catalogFromEnvironment)
+        {
+            string message = record.ErrorDetails?.Message ?? record.Exception.Message;
+            record.ErrorDetails = new ErrorDetails($"{message.TrimEnd()} (No -Database was given: the catalog path came from $env:{CatalogLocation.EnvironmentVariable}.)");
+        }
+        return record;
+    }
 
     /// <summary>A non-terminating error for one entry a scan could not handle.</summary>
     protected static ErrorRecord ScanErrorRecord(ScanError error) => ErrorRecords.ForScanError(error);

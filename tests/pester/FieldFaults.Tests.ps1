@@ -320,6 +320,23 @@ Describe 'Catalog paths and filters that are mistakes' {
         }
     }
 
+    It 'says when a catalog error''s path came from SCANTOOLS_DATABASE, not -Database (newcomer test 71)' {
+        $saved = $env:SCANTOOLS_DATABASE
+        try {
+            $env:SCANTOOLS_DATABASE = Join-Path $catalogs 'no-such-folder/x.db'
+            $missing = { Get-ScanRun -ErrorAction Stop } | Should -Throw -PassThru
+            "$missing" | Should -BeLike '*There is no catalog at*(No -Database was given: the catalog path came from $env:SCANTOOLS_DATABASE.)'
+            $env:SCANTOOLS_DATABASE = "$db-wal"
+            $own = { Get-ScanRun -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCatalogPath,*' -PassThru
+            "$own" | Should -BeLike '*-wal file of the catalog*came from $env:SCANTOOLS_DATABASE.)'
+            $err = { Get-ScanRun -Database (Join-Path $catalogs 'no-such-folder/y.db') -ErrorAction Stop } | Should -Throw -PassThru
+            "$err" | Should -Not -BeLike '*SCANTOOLS_DATABASE*' -Because 'the path came from -Database'
+        }
+        finally {
+            $env:SCANTOOLS_DATABASE = $saved
+        }
+    }
+
     It 'says to choose another -Database in a folder where no file can be created (/proc), without a raw message' -Skip:(-not $IsLinux) {
         $err = { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database /proc/scantools-test.db -ErrorAction Stop } | Should -Throw -PassThru
         $err.Exception.Message | Should -BeLike '*choose another -Database*'
