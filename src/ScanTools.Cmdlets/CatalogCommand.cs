@@ -57,7 +57,7 @@ public abstract class CatalogCommand : PSCmdlet
             if (location.Path.IndexOfAny(new[] { '*', '?' }) >= 0 && !File.Exists(location.Path))
             {
                 // Start-Scan -Database ./c*.db created a catalog named 'c*.db' (with its -wal, -shm and lock files).
-                throw new ArgumentException($"No file is named '{location.Path}' as written: -Database takes one literal path, and its '*' or '?' is not a wildcard. Give the catalog's full name.");
+                throw new ArgumentException($"No file is named '{location.Path}', and ScanTools does not create a catalog whose name has '*' or '?': -Database takes one literal path, not a pattern. Give an existing catalog's full name, or a new name without '*' and '?'.");
             }
             return location;
         }

@@ -282,7 +282,7 @@ Describe 'Catalog paths and filters that are mistakes' {
 
     It 'refuses a -Database with * or ? that names no catalog, creating nothing (a file named ''c*.db'' was made)' {
         $pattern = Join-Path $catalogs 'c*.db'
-        { Start-Scan -Path $PSScriptRoot -Database $pattern -ErrorAction Stop } | Should -Throw -ErrorId "InvalidCatalogPath,$scan" -ExpectedMessage "*No file is named '$pattern' as written*literal path*not a wildcard*"
+        { Start-Scan -Path $PSScriptRoot -Database $pattern -ErrorAction Stop } | Should -Throw -ErrorId "InvalidCatalogPath,$scan" -ExpectedMessage "*No file is named '$pattern', and ScanTools does not create a catalog whose name has*literal path*"
         { Get-Finding -Database (Join-Path $catalogs 'what?.db') -ErrorAction Stop } | Should -Throw -ErrorId "InvalidCatalogPath,$find"
         @(Get-ChildItem -LiteralPath $catalogs -Filter 'c`**' -Force) | Should -BeNullOrEmpty
     }
