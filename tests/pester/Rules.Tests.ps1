@@ -101,6 +101,12 @@ BeforeAll {
 }
 
 Describe 'Get-ScanRule' {
+    It 'warns of a rules file without rules, which Start-Scan refuses (newcomer test 70)' {
+        $empty = Write-RulesFile (Join-Path $TestDrive 'empty-rules.psd1') '@{ Rules = @() }'
+        @(Get-ScanRule -RulePath $empty -ExcludeBuiltin -WarningVariable w -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+        "$w" | Should -BeLike "*'$empty' holds no rules*Start-Scan -RulePath refuses it*"
+    }
+
     It 'lists every built-in rule, in the order of the built-in rules file, with severity and description' {
         $rules = @(Get-ScanRule)
 

@@ -24,8 +24,9 @@
             # The body stops at the next '-----' (its END, or another BEGIN): 60 KB of BEGIN lines without an END took each
             # 20,000 characters ahead, past the 1 s limit, and a real key after them went unreported. The blanks around
             # the body are taken whole (atomic groups): 10,000 newlines after a BEGIN line were handed back and forth
-            # between them and the body's own white space until the limit.
-            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?>(?:\s|\\n|\\r)*)(?<secret>(?:(?!-----)[A-Za-z0-9+/=:,\s\\-]){31,20000}?[A-Za-z0-9+/=])(?>(?:\s|\\n|\\r)*)-----END'
+            # between them and the body's own white space until the limit. The body may run to 1 Mi characters: an armored
+            # GPG keyring passes the 20,000 it was cut at (newcomer test 70), and each try still stops at the next '-----'.
+            Pattern     = '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?>(?:\s|\\n|\\r)*)(?<secret>(?:(?!-----)[A-Za-z0-9+/=:,\s\\-]){31,1048576}?[A-Za-z0-9+/=])(?>(?:\s|\\n|\\r)*)-----END'
         }
         @{
             Id          = 'kubeconfig-client-key'
@@ -73,7 +74,8 @@
             Description = 'An Azure storage account key in a connection string'
             Severity    = 'Critical'
             Keywords    = 'AccountKey'
-            Pattern     = '(?i)AccountKey\s*=\s*(?<secret>[A-Za-z0-9+/]{86}==)'
+            # Not the storage emulator's published key (Azurite, local.settings.json in countless repositories).
+            Pattern     = '(?i)AccountKey\s*=\s*(?!Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==)(?<secret>[A-Za-z0-9+/]{86}==)'
         }
         @{
             Id          = 'gcp-service-account-key'
@@ -96,6 +98,7 @@
             Severity    = 'High'
             Keywords    = 'github_pat_'
             Pattern     = '\b(?<secret>github_pat_[A-Za-z0-9_]{82})\b'
+            MinimumEntropy = 3.0 # not github_pat_XXXX...
         }
         @{
             Id          = 'gitlab-token'
@@ -132,6 +135,7 @@
             Severity    = 'Medium'
             Keywords    = 'hooks.slack.com'
             Pattern     = 'https://hooks\.slack\.com/(?:services|workflows)/(?<secret>[A-Za-z0-9_]{1,20}/[A-Za-z0-9_]{1,20}/[A-Za-z0-9_]{8,64})'
+            MinimumEntropy = 3.0 # not Slack's placeholder T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX
         }
         @{
             Id          = 'jwt'

@@ -431,6 +431,9 @@ public sealed class RuleEvaluatorTests
     [InlineData("slack-token", "SLACK_USER_TOKEN=xoxp-xxxxxxxxx-xxxx")]
     [InlineData("jwt", "Try eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c on jwt.io")]
     [InlineData("url-password", "mirror = ftp://anonymous:guest@ftp.example.org/pub")]
+    [InlineData("azure-storage-account-key", "UseDevelopmentStorage: AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")] // newcomer test 70
+    [InlineData("slack-webhook-url", "url: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")]
+    [InlineData("github-fine-grained-token", "GH_TOKEN=github_pat_XXXXXXXXXXXXXXXXXXXXXX_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")]
     public void Documentation_keys_and_placeholders_of_one_repeated_letter_are_not_secrets(string rule, string line)
     {
         var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { rule }), "/srv/README.md", Encoding.UTF8.GetBytes(line + "\n"));
@@ -448,6 +451,30 @@ public sealed class RuleEvaluatorTests
         Assert.Empty(problems);
         Assert.Single(matches);
         Assert.Contains(near, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_match_whose_secret_group_did_not_take_part_is_no_finding_and_hides_nothing_of_the_others()
+    {
+        // Newcomer tests 67 and 70: 'API_TOKEN=' alone was a finding, and the key was cut from the next line's excerpt.
+        var set = new RuleSet(RuleSet.Parse("@{ Rules = @( @{ Id = 'opt'; Keywords = 'API_TOKEN'; Pattern = 'API_TOKEN=(?<secret>z+)?' } ) }", "t.psd1"));
+        var (matches, problems) = Evaluate(set, "/srv/a.env", Encoding.UTF8.GetBytes("API_TOKEN=\nAPI_TOKEN=zzzzzz\n"));
+        Assert.Empty(problems);
+        RuleMatch m = Assert.Single(matches);
+        Assert.Equal(2, m.Line);
+        Assert.StartsWith("API_TOKEN=", m.Excerpt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_private_key_with_a_body_longer_than_20000_characters_is_found()
+    {
+        // Newcomer test 70: an armored GPG keyring of 25 KB was missed, silently.
+        string body = string.Join("\n", Enumerable.Range(0, 400).Select(i => Convert.ToBase64String(System.Security.Cryptography.SHA512.HashData(BitConverter.GetBytes(i)))[..64]));
+        string key = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n" + body + "\n=Ab12\n-----END PGP PRIVATE KEY BLOCK-----\n";
+        Assert.True(body.Length > 20_000);
+        var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { "private-key" }), "/home/u/secring.asc", Encoding.UTF8.GetBytes(key));
+        Assert.Empty(problems);
+        Assert.Single(matches);
     }
 
     [Fact]
