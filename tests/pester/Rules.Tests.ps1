@@ -1166,7 +1166,7 @@ Describe 'Start-Scan rule selection' {
     }
 
     It 'completes -Rule, -ExcludeRule and Get-ScanRule -Id with the built-in rules and those of the -RulePath file on the line (newcomer test 68)' {
-        $line = "Start-Scan -Path . -RulePath '$userRules' -Rule k"
+        $line = "Start-Scan -Path . -RulePath '$userRules' -Rule k-"
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('k-line')
         $line = 'Start-Scan -Path . -ExcludeRule aws'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('aws-access-key-id', 'aws-secret-access-key')
