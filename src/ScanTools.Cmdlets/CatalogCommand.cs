@@ -54,6 +54,11 @@ public abstract class CatalogCommand : PSCmdlet
                 // Start-Scan -Database s.db-wal made a database of the catalog's log, which the catalog's next writer then emptied.
                 throw new ArgumentException($"'{location.Path}' is the {suffix} file of the catalog '{catalog}', not a catalog; ScanTools neither reads nor writes it as one. Give -Database '{catalog}'.");
             }
+            if (!File.Exists(resolved) && ScanTools.Storage.CatalogFileGuard.CompanionNameProblem(location.Path) is string companionName)
+            {
+                // No catalog is created under such a name, even where its base is no catalog yet (it would be wiped when one is).
+                throw new ArgumentException(companionName);
+            }
             if (location.Path.IndexOfAny(new[] { '*', '?' }) >= 0 && !File.Exists(location.Path))
             {
                 // Start-Scan -Database ./c*.db created a catalog named 'c*.db' (with its -wal, -shm and lock files).

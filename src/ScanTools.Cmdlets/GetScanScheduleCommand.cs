@@ -62,7 +62,7 @@ public sealed class GetScanScheduleCommand : PSCmdlet
             bool registered = ScheduleSupport.IsRegistered(this, s);
             if (registered && !File.Exists(s.ScriptPath))
             {
-                WriteWarning($"The schedule '{s.Name}' is registered, but its script '{s.ScriptPath}' is gone, so every run fails without a log line. Register-ScanSchedule -Force writes it again; Unregister-ScanSchedule removes the schedule.");
+                WriteWarning($"The schedule '{s.Name}' is registered, but its script '{s.ScriptPath}' is gone, so every run fails: the log gets only PowerShell's error that the file does not exist (exit code 64). Register-ScanSchedule -Force writes it again; Unregister-ScanSchedule removes the schedule.");
             }
             var shown = new PSObject(s);
             shown.Properties.Add(new PSNoteProperty("Registered", registered));

@@ -175,7 +175,9 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
             WriteWarning($"The schedule does not store the broker's password: the scheduled scan reads it from $env:{ScanTools.Remote.RemoteCatalogAddress.PasswordVariable} where it runs (set it in the scheduler's environment for that account), or connects without one.");
         }
         string? catalogFolder = remote ? null : System.IO.Path.GetDirectoryName(schedule.Database);
-        if (!string.IsNullOrEmpty(catalogFolder) && !Directory.Exists(catalogFolder))
+        // The per-user catalog's folder is the data folder this command writes the schedule's files to: it exists by the run.
+        if (!string.IsNullOrEmpty(catalogFolder) && !Directory.Exists(catalogFolder)
+            && !string.Equals(System.IO.Path.TrimEndingDirectorySeparator(catalogFolder), System.IO.Path.TrimEndingDirectorySeparator(store.Root), StringComparison.Ordinal))
         {
             WriteWarning($"The catalog's folder '{catalogFolder}' does not exist now; the scheduled scan fails with CatalogFolderNotFound (exit code 6) unless it exists when the scan runs.");
         }

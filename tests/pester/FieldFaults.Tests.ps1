@@ -337,6 +337,14 @@ Describe 'Catalog paths and filters that are mistakes' {
         }
     }
 
+    It 'creates no catalog and no backup under a name that ends like a catalog''s own file, which SQLite would later overwrite (newcomer test 69)' {
+        $wal = Join-Path $catalogs 'fresh.db-wal'
+        { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $wal -ErrorAction Stop } | Should -Throw -ErrorId "InvalidCatalogPath,$scan" -ExpectedMessage "*ends with '-wal'*fresh.db*"
+        Test-Path -LiteralPath $wal | Should -BeFalse
+        { Backup-ScanCatalog -Database $db -Destination (Join-Path $catalogs 'copy.db-shm') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*' -ExpectedMessage "*ends with '-shm'*"
+        Test-Path -LiteralPath (Join-Path $catalogs 'copy.db-shm') | Should -BeFalse
+    }
+
     It 'says to choose another -Database in a folder where no file can be created (/proc), without a raw message' -Skip:(-not $IsLinux) {
         $err = { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database /proc/scantools-test.db -ErrorAction Stop } | Should -Throw -PassThru
         $err.Exception.Message | Should -BeLike '*choose another -Database*'

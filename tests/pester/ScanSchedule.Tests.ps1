@@ -278,8 +278,14 @@ Unregister-ScanSchedule -Name '$name' -Confirm:`$false -ErrorVariable e -ErrorAc
     It 'refuses a -LogPath it cannot write before registering (cron''s shell never started the runs, newcomer test 68)' -Skip:(-not $IsLinux) {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $name = New-ScheduleName 'badlog'
+        $notAFolder = Join-Path $TestDrive 'not-a-folder'
+        Set-Content -LiteralPath $notAFolder -Value 'a file'
+        { Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -LogPath "$notAFolder/scan.log" } |
+            Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage "*'$notAFolder/scan.log' cannot be written*"
         { Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -LogPath /proc/1/scantools.log } |
-            Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage "*'/proc/1/scantools.log' cannot be written*"
+            Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage "*is a device or a process's stream*"
+        { Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -LogPath /dev/stdout } |
+            Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage "*is a device or a process's stream*" -Because 'it is cron''s mail pipe at run time (newcomer test 69)'
         @(crontab -l) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
         Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }

@@ -40,6 +40,9 @@ public static class CatalogFileGuard
             ? $"'{path}' is not a regular file (a FIFO, socket or device); the file written would replace it. Give {instead}."
             : null;
 
+    /// <summary>Why no catalog may be created at <paramref name="path"/>, whose name ends like a catalog's own file; or null (<see cref="CatalogFiles.CompanionNameProblem"/>).</summary>
+    public static string? CompanionNameProblem(string path) => CatalogFiles.CompanionNameProblem(path);
+
     /// <summary>
     /// True when <paramref name="path"/> is a regular file, through links; false for a folder, a FIFO, socket or device,
     /// a dangling link or a path that cannot be looked at. Nothing is opened: opening a FIFO to read waits for a writer.

@@ -173,6 +173,20 @@ internal static partial class CatalogFiles
     /// <summary>The files a catalog NAME keeps next to it, as suffixes of NAME: its log and index, its journal, its locks.</summary>
     public static readonly IReadOnlyList<string> CompanionSuffixes = new[] { "-wal", "-shm", "-journal", "-scantools.lock", "-consumer.lock" };
 
+    /// <summary>
+    /// Why no catalog or backup may be created at <paramref name="path"/>, or null: a name that ends like one of a catalog's
+    /// own files (NAME-wal, NAME-shm, ...). SQLite takes such a file for the log or shared memory of NAME once a catalog is
+    /// created there, and empties or overwrites it (newcomer test 69: a backup named x.db-wal was wiped by the first scan
+    /// into x.db).
+    /// </summary>
+    public static string? CompanionNameProblem(string path)
+    {
+        string name = Path.GetFileName(path);
+        string? suffix = CompanionSuffixes.FirstOrDefault(c => name.Length > c.Length && name.EndsWith(c, StringComparison.OrdinalIgnoreCase));
+        return suffix is null ? null
+            : $"'{path}' ends with '{suffix}', the name of a catalog's own file: SQLite would take it for the {suffix[1..]} file of '{path[..^suffix.Length]}' once a catalog is made there, and overwrite it. Choose a name that does not end with -wal, -shm, -journal or -lock.";
+    }
+
     /// <summary>The prefix (after NAME) of a catalog being created, a draft that ScanTools deletes.</summary>
     public const string DraftInfix = ".creating-";
 

@@ -301,6 +301,10 @@ public static class CatalogMaintenance
                 throw new ScanArgumentException($"The destination '{target}' is one of the catalog's own files ({companion}); replacing it would damage the catalog. Give another file.");
             }
         }
+        if (CatalogFiles.CompanionNameProblem(target) is string companionName)
+        {
+            throw new ScanArgumentException(companionName);
+        }
         if (System.IO.Path.GetFileName(target).StartsWith(System.IO.Path.GetFileName(source) + CatalogFiles.DraftInfix, Platform.PathComparison.Comparison)
             && string.Equals(System.IO.Path.GetDirectoryName(CanonicalPath.Resolve(target)), System.IO.Path.GetDirectoryName(source), Platform.PathComparison.Comparison))
         {
