@@ -41,9 +41,7 @@ public sealed class GetScanScheduleCommand : PSCmdlet
         }
         // A line that runs an existing script of another schedules folder (the same account under another XDG_DATA_HOME) is
         // that folder's schedule, not an orphan (newcomer test 68: every schedule was reported "gone").
-        foreach (string orphan in ScheduleInstaller.CronEntries()
-                     .Where(e => !store.Exists(e.Name) && Wanted(e.Name) && (e.Script is null || e.Script == store.ScriptPath(e.Name) || !File.Exists(e.Script)))
-                     .Select(e => e.Name).Distinct(StringComparer.Ordinal))
+        foreach (string orphan in ScheduleInstaller.OwnCronScheduleNames(store).Where(n => !store.Exists(n) && Wanted(n)))
         {
             // Its files were deleted by hand: cron runs a missing script every night, and no listing showed it.
             WriteWarning($"The crontab holds a line of the schedule '{orphan}', whose script and description are gone: it runs a missing script. Unregister-ScanSchedule -Name {orphan} removes it.");

@@ -113,8 +113,7 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
         var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
         var damaged = new List<string>(); // a damaged description is matched by its name too, and removed as above
         var names = store.List((n, _) => damaged.Add(n)).Select(s => s.Name).ToList().Concat(damaged)
-            .Concat(OperatingSystem.IsWindows() ? Array.Empty<string>()
-                : ScheduleInstaller.CronEntries().Where(e => e.Script is null || e.Script == store.ScriptPath(e.Name) || !File.Exists(e.Script)).Select(e => e.Name))
+            .Concat(OperatingSystem.IsWindows() ? Array.Empty<string>() : ScheduleInstaller.OwnCronScheduleNames(store))
             .Where(pattern.IsMatch).Distinct(StringComparer.Ordinal).ToList();
         if (names.Count == 0)
         {

@@ -184,13 +184,6 @@ public sealed class ScheduleInstaller
     private static readonly SchedulerKind[] UnixKinds = { SchedulerKind.Cron, SchedulerKind.Systemd, SchedulerKind.Launchd };
 
     /// <summary>
-    /// The names of the schedules whose lines the user's crontab holds (by their marker); none where cron is missing.
-    /// Get-ScanSchedule warns of those without a description: their files were deleted by hand, and cron runs a
-    /// missing script every night.
-    /// </summary>
-    public static IReadOnlyList<string> CronScheduleNames() => CronEntries().Select(e => e.Name).Distinct(StringComparer.Ordinal).ToList();
-
-    /// <summary>
     /// The schedules' lines of the user's crontab (by their marker): each one's name and the script it runs (null when the
     /// line names none); none where cron is missing.
     /// </summary>
@@ -252,8 +245,18 @@ public sealed class ScheduleInstaller
     /// it runs that script, or names none, or names one that is gone (an orphan anyone may remove). A line that runs an
     /// existing script of another folder (the same account under another XDG_DATA_HOME) belongs to that folder.
     /// </summary>
-    internal static bool Owns(string line, string script) =>
-        CronScriptOf(line) is not string other || string.Equals(other, script, StringComparison.Ordinal) || !File.Exists(other);
+    internal static bool Owns(string line, string script) => OwnsScript(CronScriptOf(line), script);
+
+    private static bool OwnsScript(string? lineScript, string script) =>
+        lineScript is null || string.Equals(lineScript, script, StringComparison.Ordinal) || !File.Exists(lineScript);
+
+    /// <summary>
+    /// The names of the schedules whose lines the user's crontab holds (by their marker) and that are <paramref name="store"/>'s
+    /// (<see cref="Owns"/>), each once; none where cron is missing. Get-ScanSchedule warns of those without a description:
+    /// their files were deleted by hand, and cron runs a missing script every night.
+    /// </summary>
+    public static IReadOnlyList<string> OwnCronScheduleNames(ScheduleStore store) =>
+        CronEntries().Where(e => OwnsScript(e.Script, store.ScriptPath(e.Name))).Select(e => e.Name).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>Whether cron, systemd or launchd holds an entry of the schedule of this name (false where none can be asked).</summary>
     public bool IsRegisteredAnywhere(string name, string script)
