@@ -301,10 +301,6 @@ public static class CatalogMaintenance
                 throw new ScanArgumentException($"The destination '{target}' is one of the catalog's own files ({companion}); replacing it would damage the catalog. Give another file.");
             }
         }
-        if (CatalogFiles.CompanionNameProblem(target) is string companionName)
-        {
-            throw new ScanArgumentException(companionName);
-        }
         if (System.IO.Path.GetFileName(target).StartsWith(System.IO.Path.GetFileName(source) + CatalogFiles.DraftInfix, Platform.PathComparison.Comparison)
             && string.Equals(System.IO.Path.GetDirectoryName(CanonicalPath.Resolve(target)), System.IO.Path.GetDirectoryName(source), Platform.PathComparison.Comparison))
         {
@@ -319,6 +315,11 @@ public static class CatalogMaintenance
         if ((CatalogFileGuard.CompanionProblem(target) ?? CatalogFileGuard.SpecialFileProblem(target)) is string otherCatalogs)
         {
             throw new ScanArgumentException(otherCatalogs); // another catalog's -wal, -shm or lock file, or a draft
+        }
+        if (CatalogFiles.CompanionNameProblem(target) is string companionName)
+        {
+            // Not another catalog's file (said above), but named like one: SQLite would overwrite it once that catalog exists.
+            throw new ScanArgumentException(companionName);
         }
         if (CatalogFiles.NameTooLong(target) is string tooLong)
         {
