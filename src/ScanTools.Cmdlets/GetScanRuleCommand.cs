@@ -33,7 +33,7 @@ public sealed class GetScanRuleCommand : PSCmdlet
         {
             // Start-Scan refuses a file without rules (InvalidRules): the check a scheduled scan relies on says so too (newcomer test 70).
             string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(file);
-            if (RuleSet.Load(new[] { path }, includeBuiltin: false).Rules.Count == 0)
+            if (all.FromFile(path).Count == 0)
             {
                 WriteWarning($"The rules file '{path}' holds no rules (Rules = @()): Start-Scan -RulePath refuses it with InvalidRules when no -Rule adds others. Add rules to it.");
             }

@@ -71,7 +71,7 @@ internal static class RuleSupport
                 // of mine.psd1's rules, silently (newcomer test 67, twice). Say so for a file none of whose rules -Rule selects.
                 foreach (string path in paths)
                 {
-                    IReadOnlyList<ScanRule> own = RuleSet.Load(new[] { path }, includeBuiltin: false).Rules;
+                    IReadOnlyList<ScanRule> own = all.FromFile(path);
                     if (own.Count > 0 && !own.Any(r => result.Find(r.Id) is not null))
                     {
                         cmdlet.WriteWarning($"None of the {own.Count} rule{(own.Count == 1 ? "" : "s")} of the -RulePath file '{path}' is selected by -Rule, so {(own.Count == 1 ? "it does" : "they do")} not run: -Rule selects among the built-in rules and the files' rules. Add {(own.Count == 1 ? "its id" : "their ids")} to -Rule ({string.Join(", ", own.Take(5).Select(r => r.Id))}{(own.Count > 5 ? ", ..." : "")}), or use -Rule * for every rule, or leave out -Rule to apply the file's rules alone.");

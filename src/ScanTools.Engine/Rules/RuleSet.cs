@@ -171,6 +171,9 @@ public sealed class RuleSet
         return new RuleSet(order.Select(id => byId[id]));
     }
 
+    /// <summary>The rules of this set read from the rules file <paramref name="path"/> (as given to <see cref="Load"/>); none for a file without rules.</summary>
+    public IReadOnlyList<ScanRule> FromFile(string path) => Rules.Where(r => r.Source == path).ToList();
+
     /// <summary>
     /// The rules whose id matches one of <paramref name="idPatterns"/> (wildcards, case ignored); all when empty.
     /// </summary>

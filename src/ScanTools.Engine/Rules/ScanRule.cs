@@ -97,6 +97,9 @@ public sealed class ScanRule
     /// <summary>True for a rule of ScanTools' own rules file (its pattern cannot be changed by the user).</summary>
     internal bool IsBuiltin { get; private set; }
 
+    /// <summary>The rules file the rule was read from, as given to <see cref="RuleSet.Load"/>; empty for a built-in rule.</summary>
+    internal string Source { get; private init; } = string.Empty;
+
     private Regex?[]? _longer;
 
     /// <summary>
@@ -269,6 +272,7 @@ public sealed class ScanRule
         var rule = new ScanRule(id)
         {
             IsBuiltin = source == "BuiltinRules.psd1",
+            Source = source == "BuiltinRules.psd1" ? string.Empty : source,
             Description = Text(table, "Description", source, id) ?? string.Empty,
             Severity = severity,
             MinimumSize = Number(table, "MinimumSize", source, id),

@@ -121,6 +121,9 @@ public sealed class ChangeHistoryTests : CatalogTest
     private ScanRun Scan(string db, string root) =>
         ScanJob.Run(db, new ScanOptions { Roots = new[] { root }, Hash = true }, new ScanJobSettings { Registry = Registry });
 
+    private ScanRun ScanWithoutHash(string db, string root) =>
+        ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry });
+
     private string BuildTree()
     {
         string root = T.Dir("tree");
@@ -246,7 +249,7 @@ public sealed class ChangeHistoryTests : CatalogTest
         string db = T.Db();
         ScanRun first = Scan(db, root); // hashed
         File.SetLastWriteTimeUtc(file, File.GetLastWriteTimeUtc(file).AddMinutes(-5)); // its time only
-        ScanRun second = ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry }); // no -Hash
+        ScanRun second = ScanWithoutHash(db, root); // no -Hash
         DateTime kept = File.GetLastWriteTimeUtc(file);
         File.WriteAllText(file, "SAME content\n"); // new bytes, same size, its time put back: only the change time moves
         File.SetLastWriteTimeUtc(file, kept);
@@ -281,7 +284,7 @@ public sealed class ChangeHistoryTests : CatalogTest
         }
         ScanRun first = Scan(db, root);
         Rewrite(RandomNumberGenerator.GetBytes(1000));
-        ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry }); // no -Hash
+        ScanWithoutHash(db, root); // no -Hash
         ScanRun third = Scan(db, root);
         Rewrite(original);
         ScanRun fourth = Scan(db, root);
@@ -339,7 +342,7 @@ public sealed class ChangeHistoryTests : CatalogTest
         string db = T.Db();
         ScanRun first = Scan(db, root); // hashed
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        ScanRun second = ScanJob.Run(db, new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = Registry }); // Mode; the hash goes
+        ScanRun second = ScanWithoutHash(db, root); // Mode; the hash goes
         ScanRun third = Scan(db, root); // the same hash comes back, unreported
 
         using CatalogReader reader = CatalogReader.Open(db);

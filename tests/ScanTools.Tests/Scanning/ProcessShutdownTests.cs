@@ -15,17 +15,24 @@ public sealed class ProcessWideCollection
 [Collection(ProcessWideCollection.Name)]
 public sealed class ProcessShutdownTests : CatalogTest
 {
-    [LinuxFact]
-    public void AShutdownSignal_StopsEveryScanAndRecording_EachEndsCancelledWithItsTrueCounts_BeforeItReturns()
+    /// <summary>A catalog and a scan of a tree of <paramref name="folders"/> one-file folders, one walker, held by <paramref name="pause"/>.</summary>
+    private (string Db, ScanJob Job) StartPausedScan(int folders, WalkPause pause)
     {
-        for (int d = 0; d < 100; d++)
+        for (int d = 0; d < folders; d++)
         {
             T.File($"tree/d{d:D3}/f.txt");
         }
         string db = T.Db();
+        return (db, ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, pause.Settings(Registry)));
+    }
+
+    [LinuxFact]
+    public void AShutdownSignal_StopsEveryScanAndRecording_EachEndsCancelledWithItsTrueCounts_BeforeItReturns()
+    {
         // The walk stops at its 20th folder until the test has asked for the shutdown: the scan is mid-way.
         using var pause = new WalkPause(at: 20);
-        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, pause.Settings(Registry));
+        (string db, ScanJob started) = StartPausedScan(100, pause);
+        using ScanJob job = started;
         using FileRecorder recorder = FileRecorder.Start(db, registry: Registry);
         recorder.Add(recorder.Capture(T.File("single.txt")));
         pause.WaitReached();
@@ -64,13 +71,9 @@ public sealed class ProcessShutdownTests : CatalogTest
     {
         // timeout(1) sends SIGTERM to its child and again to its process group: the second handler returned at once (the
         // process ended before the run was on record, once) or stopped the runs again (the stopped line twice, 2 in 12).
-        for (int d = 0; d < 60; d++)
-        {
-            T.File($"tree/d{d:D3}/f.txt");
-        }
-        string db = T.Db();
         using var pause = new WalkPause(at: 20);
-        using ScanJob job = ScanJob.Start(db, new ScanOptions { Roots = new[] { T.Combine("tree") }, ThrottleLimit = 1 }, pause.Settings(Registry));
+        (string db, ScanJob started) = StartPausedScan(60, pause);
+        using ScanJob job = started;
         pause.WaitReached();
         var report = new StringWriter();
         Task<bool> first, second;

@@ -288,6 +288,13 @@ public sealed class FolderSizeTests : CatalogTest
         Assert.Equal(2, reader.GetChanges(new ScanChangeQuery { ReferenceRun = first.Id, DifferenceRun = first.Id + 2 }).Count());
     }
 
+    /// <summary>The bytes and files of <paramref name="root"/> (its whole tree) as of <paramref name="run"/>.</summary>
+    private (long Bytes, long Files) BytesAndFilesAt(string db, string root, ScanRun run)
+    {
+        FolderSize f = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = run.Id })[0];
+        return (f.Bytes, f.Files);
+    }
+
     [UnixFact]
     public void A_file_found_gone_and_back_since_is_absent_from_the_runs_between_and_its_old_size_in_the_runs_before()
     {
@@ -303,11 +310,7 @@ public sealed class FolderSizeTests : CatalogTest
         File.WriteAllBytes(g, new byte[4]); // back, another size
         ScanRun fourth = Scan(db, root);
 
-        (long, long) Then(ScanRun run)
-        {
-            FolderSize f = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = run.Id })[0];
-            return (f.Bytes, f.Files);
-        }
+        (long, long) Then(ScanRun run) => BytesAndFilesAt(db, root, run);
         Assert.Equal((29L, 2L), Then(first));
         Assert.Equal((5L, 1L), Then(second));
         Assert.Equal((5L, 1L), Then(third));
@@ -334,11 +337,7 @@ public sealed class FolderSizeTests : CatalogTest
         File.WriteAllBytes(a, new byte[100]);
         ScanRun third = Scan(db, root);
 
-        (long, long) Then(ScanRun run)
-        {
-            FolderSize f = Measure(db, new FolderSizeQuery { Path = new[] { root }, Depth = 0, ScanId = run.Id })[0];
-            return (f.Bytes, f.Files);
-        }
+        (long, long) Then(ScanRun run) => BytesAndFilesAt(db, root, run);
         Assert.Equal((60L, 2L), Then(first));
         Assert.Equal((60L, 2L), Then(second));
         Assert.Equal((160L, 3L), Then(third));
