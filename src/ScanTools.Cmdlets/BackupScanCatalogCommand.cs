@@ -47,6 +47,11 @@ public sealed class BackupScanCatalogCommand : CatalogReadCommand
         string target;
         try
         {
+            if (string.IsNullOrWhiteSpace(Destination))
+            {
+                // ' ' wrote a backup named with one space (newcomer test 72).
+                throw new ArgumentException("-Destination is blank. Give the path of the backup file, for example ./catalog-backup.db.");
+            }
             RuleSupport.RefuseWildcard(this, Destination, "InvalidDestination");
             target = ToFileSystemPath(Destination);
             // What the copy would stop at, found before -WhatIf says it would copy.

@@ -108,7 +108,8 @@ public sealed class UnregisterScanScheduleCommand : PSCmdlet
     {
         if (!WildcardPattern.ContainsWildcardCharacters(name))
         {
-            return new[] { name };
+            // Names are one schedule whatever their case (Register-ScanSchedule refuses a second): H72-CASE is h72-Case.
+            return new[] { store.Exists(name) ? name : store.List((_, _) => { }).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))?.Name ?? name };
         }
         var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
         var damaged = new List<string>(); // a damaged description is matched by its name too, and removed as above

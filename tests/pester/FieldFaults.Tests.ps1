@@ -343,6 +343,9 @@ Describe 'Catalog paths and filters that are mistakes' {
         Test-Path -LiteralPath $wal | Should -BeFalse
         { Backup-ScanCatalog -Database $db -Destination (Join-Path $catalogs 'copy.db-shm') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*' -ExpectedMessage "*ends with '-shm'*"
         Test-Path -LiteralPath (Join-Path $catalogs 'copy.db-shm') | Should -BeFalse
+        { Backup-ScanCatalog -Database $db -Destination ' ' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDestination*' -ExpectedMessage '*-Destination is blank*' -Because 'it wrote a file named with one space (newcomer test 72)'
+        $lock = Join-Path $catalogs 'fresh.db-scantools.lock'
+        { Start-Scan -Path $PSScriptRoot -MaxDepth 0 -Database $lock -ErrorAction Stop } | Should -Throw -ExpectedMessage '*ScanTools would take it for the scantools.lock file*'
     }
 
     It 'says to choose another -Database in a folder where no file can be created (/proc), without a raw message' -Skip:(-not $IsLinux) {

@@ -273,6 +273,8 @@ Unregister-ScanSchedule -Name '$name' -Confirm:`$false -ErrorVariable e -ErrorAc
         { Register-ScanSchedule -Name $upper -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '04:50' } |
             Should -Throw -ErrorId "ScheduleExists,$register" -ExpectedMessage "*'$name' exists*differ only in case*"
         @(crontab -l) -clike "* # ScanTools schedule $upper" | Should -BeNullOrEmpty
+        Unregister-ScanSchedule -Name $upper -Confirm:$false -ErrorAction Stop # the same schedule, typed in another case (newcomer test 72)
+        @(crontab -l) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
     }
 
     It 'refuses a -LogPath it cannot write before registering (cron''s shell never started the runs, newcomer test 68)' -Skip:(-not $IsLinux) {
@@ -286,6 +288,10 @@ Unregister-ScanSchedule -Name '$name' -Confirm:`$false -ErrorVariable e -ErrorAc
             Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage "*is a device or a process's stream*"
         { Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -LogPath /dev/stdout } |
             Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage "*is a device or a process's stream*" -Because 'it is cron''s mail pipe at run time (newcomer test 69)'
+        $link = Join-Path $TestDrive 'to-stdout'
+        $null = New-Item -ItemType SymbolicLink -Path $link -Target /dev/stdout
+        { Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -LogPath $link } |
+            Should -Throw -ErrorId "InvalidSchedule,$register" -ExpectedMessage "*is a device or a process's stream*" -Because 'a link to /dev/stdout is /dev/stdout (newcomer test 72)'
         @(crontab -l) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
         Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }

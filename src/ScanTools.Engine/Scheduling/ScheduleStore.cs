@@ -54,7 +54,9 @@ public sealed class ScheduleStore
             return own;
         }
         // A FIFO without a reader would hang every run on opening its log; a device is never a log. /dev/null discards it.
-        if (log != "/dev/null" && (log.StartsWith("/dev/", StringComparison.Ordinal) || log.StartsWith("/proc/", StringComparison.Ordinal)))
+        string real = Platform.CanonicalPath.Resolve(log); // through links: a link to /dev/stdout is /dev/stdout
+        if (real != "/dev/null" && ((real.StartsWith("/dev/", StringComparison.Ordinal) && !real.StartsWith("/dev/shm/", StringComparison.Ordinal))
+            || real.StartsWith("/proc/", StringComparison.Ordinal)))
         {
             // /dev/stdout, /dev/fd/1, /proc/self/fd/1: whatever the registering shell's output was, and cron's mail pipe at run time.
             return $"-LogPath '{log}' is a device or a process's stream, which means something else when the scheduler runs the scan. Give the path of a log file, or /dev/null to discard the log.";

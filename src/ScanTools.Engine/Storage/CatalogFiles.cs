@@ -182,9 +182,9 @@ internal static partial class CatalogFiles
     public static string? CompanionNameProblem(string path)
     {
         string name = Path.GetFileName(path);
-        string? suffix = CompanionSuffixes.FirstOrDefault(c => name.Length > c.Length && name.EndsWith(c, StringComparison.OrdinalIgnoreCase));
+        string? suffix = CompanionSuffixes.FirstOrDefault(c => name.Length > c.Length && name.EndsWith(c, Platform.PathComparison.Comparison));
         return suffix is null ? null
-            : $"'{path}' ends with '{suffix}', the name of a catalog's own file: SQLite would take it for the {suffix[1..]} file of '{path[..^suffix.Length]}' once a catalog is made there, and overwrite it. Choose a name that does not end with -wal, -shm, -journal or -lock.";
+            : $"'{path}' ends with '{suffix}', the name of a catalog's own file: {(suffix.EndsWith(".lock", StringComparison.Ordinal) ? "ScanTools" : "SQLite")} would take it for the {suffix[1..]} file of '{path[..^suffix.Length]}' once a catalog is made there, and overwrite it. Choose a name that does not end with {string.Join(", ", CompanionSuffixes)}.";
     }
 
     /// <summary>The prefix (after NAME) of a catalog being created, a draft that ScanTools deletes.</summary>
