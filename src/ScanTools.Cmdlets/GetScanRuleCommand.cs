@@ -11,7 +11,9 @@ namespace ScanTools.Commands;
 public sealed class GetScanRuleCommand : PSCmdlet
 {
     /// <summary>Only rules whose id matches (wildcards, case ignored).</summary>
+    /// <remarks>Alias Rule, the name Start-Scan, Get-Finding and Export-FindingMatch give the same ids (without it, -Rule bound to -RulePath by prefix: newcomer test 72).</remarks>
     [Parameter(Position = 0)]
+    [Alias("Rule")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();

@@ -187,7 +187,9 @@ internal static class RuleSupport
         if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
         {
             cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
-                $"The folder of '{resolved}' does not exist. Create it first, or give a -Path in an existing folder."), errorId, path));
+                ScanTools.Platform.FileInTheWay.Of(folder) is string file
+                    ? $"The folder of '{resolved}' cannot be created: '{file}' is a file, not a folder. Give a -Path in an existing folder."
+                    : $"The folder of '{resolved}' does not exist. Create it first, or give a -Path in an existing folder."), errorId, path));
         }
         if ((ScanTools.Storage.CatalogFileGuard.OwnFileProblem(resolved) ?? ScanTools.Storage.CatalogFileGuard.SpecialFileProblem(resolved)) is string own)
         {

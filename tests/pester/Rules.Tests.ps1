@@ -134,6 +134,11 @@ Describe 'Get-ScanRule' {
         @(Get-ScanRule jwt).Id | Should -Be @('jwt')
     }
 
+    It 'takes -Rule as -Id, the name the other commands give rule ids (it bound to -RulePath by prefix: newcomer test 72)' {
+        @(Get-ScanRule -Rule jwt -ErrorVariable ruleErrors).Id | Should -Be @('jwt')
+        $ruleErrors | Should -BeNullOrEmpty
+    }
+
     It 'reports an exact -Id that no rule has as RuleNotFound, and a wildcard that matches none as nothing' {
         $missing = 'no-such-rule-' + (Get-RandomText $lowerWords 6)
 
@@ -1297,6 +1302,26 @@ Describe 'Mistakes a user makes with rules and findings' {
         { Get-FindingMatch -Database $db | & $Command -Path (Join-Path $folder $Name) } | Should -Throw -ErrorId "$Id*" -ExpectedMessage '*holds a wildcard (* or ?)*give the name of the file*'
         @(Get-ChildItem -LiteralPath $folder -Force) | Should -BeNullOrEmpty
         { Export-ScanReport -Database $db -Path (Join-Path $folder 'r*.html') } | Should -Throw -ErrorId 'InvalidDestination*' -ExpectedMessage '*holds a wildcard*'
+    }
+
+    It 'says a file is in the way when a folder of the path is a file (<Command>), and writes nothing (newcomer test 72)' -ForEach @(
+        @{ Command = 'Export-FindingMatch'; Id = 'InvalidExportPath' }
+        @{ Command = 'Export-FindingBaseline'; Id = 'InvalidBaselinePath' }
+        @{ Command = 'Export-ScanReport'; Id = 'InvalidDestination' }
+        @{ Command = 'Backup-ScanCatalog'; Id = 'InvalidDestination' }
+        @{ Command = 'Start-Scan'; Id = 'CatalogFolderNotFound' }
+    ) {
+        $file = Join-Path $out "plain-file-$Command.txt"
+        Set-Content -LiteralPath $file -Value 'not a folder'
+        $target = Join-Path $file 'sub' 'x.out'
+        $run = switch ($Command) {
+            'Export-ScanReport' { { Export-ScanReport -Database $db -Path $target } }
+            'Backup-ScanCatalog' { { Backup-ScanCatalog -Database $db -Destination $target } }
+            'Start-Scan' { { Start-Scan -Path $out -Database $target } }
+            default { { Get-FindingMatch -Database $db | & $Command -Path $target } }
+        }
+        $run | Should -Throw -ErrorId "$Id*" -ExpectedMessage "*cannot be created: '$file' is a file, not a folder*"
+        Get-Content -LiteralPath $file | Should -Be 'not a folder'
     }
 
     It 'takes the format from the name typed, not from the file a link names' -Skip:$IsWindows {

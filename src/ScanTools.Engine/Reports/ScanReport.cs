@@ -107,7 +107,7 @@ public static class ScanReport
         string? folder = Path.GetDirectoryName(path);
         if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
         {
-            throw new ArgumentException($"The folder of the report '{path}' does not exist. Create it first, or give a -Path in an existing folder.");
+            throw new ArgumentException(Platform.FileInTheWay.MissingFolderMessage(folder, $"the report '{path}'", "give a -Path in an existing folder"));
         }
         if (Platform.PathComparison.Comparer.Equals(Path.GetDirectoryName(catalog), folder)
             && CatalogFiles.IsCatalogOrCompanionName(Path.GetFileName(catalog), Path.GetFileName(path)))

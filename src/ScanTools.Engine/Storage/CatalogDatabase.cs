@@ -131,7 +131,7 @@ internal static class CatalogDatabase
         string? folder = Path.GetDirectoryName(path);
         return !string.IsNullOrEmpty(folder) && !Directory.Exists(folder)
             ? new CatalogException(CatalogErrorCode.FolderNotFound, path,
-                $"The folder '{folder}' for the catalog '{path}' does not exist. Create it, or choose another -Database.")
+                Platform.FileInTheWay.MissingFolderMessage(folder, $"the catalog '{path}'", "choose another -Database"))
             : null;
     }
 

@@ -287,7 +287,7 @@ public static class CatalogMaintenance
         string? folder = System.IO.Path.GetDirectoryName(target);
         if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
         {
-            throw new ScanArgumentException($"The folder '{folder}' for the backup does not exist. Create it, or choose another -Destination.");
+            throw new ScanArgumentException(Platform.FileInTheWay.MissingFolderMessage(folder, "the backup", "choose another -Destination"));
         }
         string targetKey = CanonicalPath.KeyOf(CanonicalPath.Resolve(target));
         if (string.Equals(targetKey, CanonicalPath.KeyOf(source), StringComparison.Ordinal))

@@ -116,6 +116,22 @@ public sealed class CatalogPathTests : CatalogTest
     }
 
     [Fact]
+    public void AFileWhereAFolderOfTheCatalogShouldBe_IsNamed_NotCalledMissing()
+    {
+        string file = Path.Join(T.Path, "plain.txt");
+        File.WriteAllText(file, "x");
+        string folder = Path.Join(file, "a", "b");
+
+        Assert.Equal(file, ScanTools.Platform.FileInTheWay.Of(folder));
+        Assert.Null(ScanTools.Platform.FileInTheWay.Of(Path.Join(T.Path, "missing", "b")));
+        Assert.Null(ScanTools.Platform.FileInTheWay.Of(T.Path));
+        var error = Assert.Throws<CatalogException>(() => CatalogDatabase.OpenForWriting(Path.Join(folder, "c.db"), Durability.Normal).Dispose());
+        Assert.Equal(CatalogErrorCode.FolderNotFound, error.Code);
+        Assert.Contains($"cannot be created: '{file}' is a file, not a folder", error.Message);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void AnSqliteHeaderOverGarbage_IsNotACatalog_WithTheAdviceToChooseAnotherDatabase()
     {
         string db = T.Db("garbage.db");
