@@ -138,6 +138,51 @@
             MinimumEntropy = 3.0 # not Slack's placeholder T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX
         }
         @{
+            Id          = 'sendgrid-api-key'
+            Description = 'A SendGrid API key (SG.<22>.<43>)'
+            Severity    = 'High'
+            Keywords    = 'SG.'
+            # gitleaks' sendgrid-api-token: SendGrid's keys are SG., a 22-character id, '.', and a 43-character secret.
+            Pattern     = '\b(?<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])'
+            MinimumEntropy = 3.0 # not SG.xxxx...
+        }
+        @{
+            Id          = 'npm-access-token'
+            Description = 'An npm access token (npm_...)'
+            Severity    = 'High'
+            Keywords    = 'npm_'
+            # gitleaks' npm-access-token: npm_ and 36 letters and digits, as in an .npmrc's _authToken.
+            Pattern     = '\b(?<secret>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_-])'
+            MinimumEntropy = 3.0 # not npm_xxxx...
+        }
+        @{
+            Id          = 'gcp-api-key'
+            Description = 'A Google API key (AIza...), as for Maps, Firebase or Gemini'
+            Severity    = 'High'
+            Keywords    = 'AIza'
+            # gitleaks' gcp-api-key: AIza and 35 characters.
+            Pattern     = '\b(?<secret>AIza[A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])'
+            MinimumEntropy = 3.0 # not AIzaXXXX...
+        }
+        @{
+            Id          = 'openai-api-key'
+            Description = 'An OpenAI API key (sk-proj-..., sk-...)'
+            Severity    = 'High'
+            Keywords    = 'T3BlbkFJ'
+            # gitleaks' openai-api-key: every OpenAI key holds T3BlbkFJ ('OpenAI' in base64) between its two halves.
+            Pattern     = '\b(?<secret>sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{58,74}|[A-Za-z0-9]{20})T3BlbkFJ[A-Za-z0-9_-]{20,74})(?![A-Za-z0-9_-])'
+            MinimumEntropy = 3.0
+        }
+        @{
+            Id          = 'anthropic-api-key'
+            Description = 'An Anthropic API or admin key (sk-ant-...)'
+            Severity    = 'High'
+            Keywords    = 'sk-ant-'
+            # gitleaks' anthropic-api-key and anthropic-admin-api-key: 93 characters after the prefix, then AA.
+            Pattern     = '\b(?<secret>sk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{93}AA)(?![A-Za-z0-9_-])'
+            MinimumEntropy = 3.0
+        }
+        @{
             Id          = 'jwt'
             Description = 'A JSON Web Token'
             Severity    = 'Medium'

@@ -434,6 +434,9 @@ public sealed class RuleEvaluatorTests
     [InlineData("azure-storage-account-key", "UseDevelopmentStorage: AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")] // newcomer test 70
     [InlineData("slack-webhook-url", "url: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")]
     [InlineData("github-fine-grained-token", "GH_TOKEN=github_pat_XXXXXXXXXXXXXXXXXXXXXX_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")]
+    [InlineData("npm-access-token", "//registry.npmjs.org/:_authToken=npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
+    [InlineData("gcp-api-key", "apiKey: AIzaXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")]
+    [InlineData("sendgrid-api-key", "SENDGRID_API_KEY=SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
     public void Documentation_keys_and_placeholders_of_one_repeated_letter_are_not_secrets(string rule, string line)
     {
         var (matches, problems) = Evaluate(RuleSet.Builtin.Select(new[] { rule }), "/srv/README.md", Encoding.UTF8.GetBytes(line + "\n"));

@@ -49,6 +49,11 @@ public static class RuleSamples
         Add("stripe-secret-key", "STRIPE_SECRET_KEY=", "sk_live_" + Random(r, Alnum, 24), "", "STRIPE_PUBLISHABLE_KEY=pk_live_" + Random(r, Alnum, 24));
         Add("slack-token", "SLACK_BOT_TOKEN=", "xoxb-" + Random(r, "0123456789", 11) + "-" + Random(r, Alnum, 24), "", "SLACK_BOT_TOKEN=xoxb-123");
         Add("slack-webhook-url", "url = https://hooks.slack.com/services/", "T" + Random(r, Upper, 8) + "/B" + Random(r, Upper, 8) + "/" + Random(r, Alnum, 24), "", "url = https://hooks.slack.com/services/");
+        Add("sendgrid-api-key", "SENDGRID_API_KEY=", "SG." + Random(r, Url64, 22) + "." + Random(r, Url64, 43), "", "msg.send(SG." + Random(r, Alnum, 10) + ")");
+        Add("npm-access-token", "//registry.npmjs.org/:_authToken=", "npm_" + Random(r, Alnum, 36), "", "//registry.npmjs.org/:_authToken=npm_" + Random(r, Alnum, 20));
+        Add("gcp-api-key", "GOOGLE_API_KEY=", "AIza" + Random(r, Url64, 35), "", "GOOGLE_API_KEY=AIza" + Random(r, Alnum, 20));
+        Add("openai-api-key", "OPENAI_API_KEY=", "sk-proj-" + Random(r, Url64, 74) + "T3BlbkFJ" + Random(r, Url64, 74), "", "OPENAI_API_KEY=sk-proj-" + Random(r, Url64, 40));
+        Add("anthropic-api-key", "ANTHROPIC_API_KEY=", "sk-ant-api03-" + Random(r, Url64, 93) + "AA", "", "ANTHROPIC_API_KEY=sk-ant-api03-" + Random(r, Url64, 40));
         Add("jwt", "Authorization: Bearer ", "eyJ" + Random(r, Url64, 20) + ".eyJ" + Random(r, Url64, 40) + "." + Random(r, Url64, 43), "", "Authorization: Bearer eyJhbGciOi");
         // The first character a letter or digit: the rule leaves out values that begin with '!' (a YAML tag, a negation) or
         // '%NAME%' (a variable), and the seed is the id's hash, which .NET changes from run to run, so 1 run in about 40 failed.
