@@ -52,7 +52,7 @@ public sealed class BackupScanCatalogCommand : CatalogReadCommand
                 // ' ' wrote a backup named with one space (newcomer test 72).
                 throw new ArgumentException("-Destination is blank. Give the path of the backup file, for example ./catalog-backup.db.");
             }
-            RuleSupport.RefuseWildcard(this, Destination, "InvalidDestination");
+            RuleSupport.RefuseWildcard(this, Destination, "InvalidDestination", "catalog-backup.db");
             target = ToFileSystemPath(Destination);
             // What the copy would stop at, found before -WhatIf says it would copy.
             CatalogMaintenance.CheckBackupDestination(catalog, target, Force.IsPresent);

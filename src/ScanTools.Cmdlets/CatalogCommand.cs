@@ -304,6 +304,14 @@ public abstract class CatalogReadCommand : CatalogCommand
     {
         // Only the command line's parameters are bound yet: what ProcessRecord sees besides came with a piped object.
         _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        if (_commandLine.Contains("RunKey"))
+        {
+            // -RunKey only checks that a piped run belongs to the catalog read: typed, it selected nothing and was ignored
+            // without a word (newcomer test 73).
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                "-RunKey is bound from piped scan runs only, to tell runs of different catalogs apart; it selects nothing. Give the run's id with -ScanId, or pipe the run (Get-ScanRun | Where-Object RunKey -eq $key)."),
+                "RunKeyFromPipelineOnly", MyInvocation.BoundParameters["RunKey"]));
+        }
     }
 
     private readonly HashSet<(string Database, long Id, Guid Key)> _pipedRuns = new();

@@ -70,7 +70,7 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
         string target;
         try
         {
-            RuleSupport.RefuseWildcard(this, Path, "InvalidDestination");
+            RuleSupport.RefuseWildcard(this, Path, "InvalidDestination", "scan-report.html");
             target = ToFileSystemPath(Path);
             ScanReport.CheckDestination(catalog, target, Force.IsPresent);
         }

@@ -15,6 +15,7 @@ public sealed class GetScanRunCommand : CatalogReadCommand
     [Alias("ScanId")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
     [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
+    [ValidateRange(1, long.MaxValue)] // run ids start at 1: -Id -5 listed nothing without a word (newcomer test 75)
     public long[] Id { get; set; } = Array.Empty<long>();
 
     /// <summary>Only runs in these states.</summary>

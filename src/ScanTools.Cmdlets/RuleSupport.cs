@@ -159,12 +159,12 @@ internal static class RuleSupport
     /// Refuses a path to write that holds * or ?: 'out/*.csv' made a file named *.csv, which a later rm out/*.csv takes for a
     /// pattern. Export-Csv refuses a wildcard that does not resolve to one file; a new report's name never does.
     /// </summary>
-    public static void RefuseWildcard(PSCmdlet cmdlet, string path, string errorId)
+    public static void RefuseWildcard(PSCmdlet cmdlet, string path, string errorId, string example = "report.csv")
     {
         if (path.AsSpan().IndexOfAny('*', '?') >= 0)
         {
             cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
-                $"'{ScanTools.Hosting.DisplayText.Escape(path)}' holds a wildcard (* or ?), so it names no one file: give the name of the file to write, such as report.csv."), errorId, path));
+                $"'{ScanTools.Hosting.DisplayText.Escape(path)}' holds a wildcard (* or ?), so it names no one file: give the name of the file to write, such as {example}."), errorId, path));
         }
     }
 

@@ -322,7 +322,7 @@ public sealed partial class CatalogReader : IDisposable
         command.CommandText = $"""
             SELECT id, run_key, kind, status, started_utc, ended_utc, host, user_name, process_id, roots, options,
                    files, bytes, directories, errors, removed, message, skipped,
-                   matches, content_files, binary_skipped, oversized_skipped
+                   matches, content_files, binary_skipped, oversized_skipped, {(CatalogSchema.HasProgressTime(SchemaVersion) ? "progress_utc" : "NULL")}
             FROM scan_runs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
             ORDER BY id DESC{limit};
             """;
@@ -332,13 +332,16 @@ public sealed partial class CatalogReader : IDisposable
         {
             var status = Enum.Parse<ScanRunStatus>(r.GetString(3));
             string? message = r.IsDBNull(16) ? null : r.GetString(16);
+            DateTime? ended = r.IsDBNull(5) ? null : new DateTime(r.GetInt64(5), DateTimeKind.Utc);
             if (status == ScanRunStatus.Running && r.GetString(6) == Environment.MachineName
                 && !Platform.ProcessLiveness.IsAlive(r.GetInt32(8), new DateTime(r.GetInt64(4), DateTimeKind.Utc)))
             {
                 // Its process was killed (SIGKILL, the OOM killer) or the computer restarted: the catalog says Running until its
                 // next writer records the end, and a script that read Running waited, or took the dead run for a live one.
                 status = ScanRunStatus.Failed;
-                message = $"The process that ran it (PID {r.GetInt32(8)}) ended before the run finished. Its counts are the last it stored (every 2 seconds); the catalog still says Running until the next command that writes to it records the run as Failed, counting what the catalog holds.";
+                message = $"The process that ran it (PID {r.GetInt32(8)}) ended before the run finished. Its counts and end time are the last progress it stored (every 2 seconds); the catalog still says Running until the next command that writes to it records the run as Failed, counting what the catalog holds.";
+                // Not now: Duration grew with the clock while nobody ran it.
+                ended = r.IsDBNull(22) ? new DateTime(r.GetInt64(4), DateTimeKind.Utc) : new DateTime(r.GetInt64(22), DateTimeKind.Utc);
             }
             runs.Add(new ScanRun
             {
@@ -347,7 +350,7 @@ public sealed partial class CatalogReader : IDisposable
                 Kind = r.GetString(2),
                 Status = status,
                 StartedUtc = new DateTime(r.GetInt64(4), DateTimeKind.Utc),
-                EndedUtc = r.IsDBNull(5) ? null : new DateTime(r.GetInt64(5), DateTimeKind.Utc),
+                EndedUtc = ended,
                 Host = r.GetString(6),
                 User = r.GetString(7),
                 ProcessId = r.GetInt32(8),

@@ -32,6 +32,9 @@ public static class CatalogSchema
     /// <summary>Whether the history records a stored hash that changed while nothing reported did (schema 9).</summary>
     internal static bool HasSilentHashHistory(int version) => version >= 9;
 
+    /// <summary>Whether a run records when its process last stored its progress (schema 11).</summary>
+    internal static bool HasProgressTime(int version) => version >= 11;
+
     /// <summary>What a migration needs beyond its script, run after migration <paramref name="index"/> in the same transaction.</summary>
     internal static void AfterMigration(int index, Microsoft.Data.Sqlite.SqliteConnection connection)
     {
@@ -267,6 +270,13 @@ public static class CatalogSchema
         // lookup walked every rename after it. Renames are few rows: the index costs the scans nothing measurable.
         """
         CREATE INDEX ix_file_changes_renamed_from ON file_changes (from_dir_id, from_name, scan_id) WHERE change = 4;
+        """,
+
+        // v10 -> v11: when a run's process last stored its progress (ticks, UTC; every 2 seconds while it runs). A run whose
+        // process died ends then: it ended at the moment the next writer noticed, so a run killed after a second read as
+        // 24 hours long when the next night's scan recorded it (newcomer test 73).
+        """
+        ALTER TABLE scan_runs ADD COLUMN progress_utc INTEGER;
         """,
     };
 }

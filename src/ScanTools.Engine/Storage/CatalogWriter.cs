@@ -132,10 +132,10 @@ internal sealed partial class CatalogWriter : IDisposable
                 WHERE dir_id = ?1 AND name = ?2 AND removed_scan_id IS NULL AND sha256 IS NOT ?3
                   AND size = ?4 AND mtime = ?5 AND ctime IS ?6 AND inode IS ?7 AND device IS ?8;
                 """);
+            // Column 0: whether the stored file has the same content stamps; column 1: the rules that read what it stores.
             _sameStamps = Prepare("""
-                SELECT 1 FROM files
-                WHERE dir_id = ?1 AND name = ?2 AND removed_scan_id IS NULL
-                  AND size = ?3 AND mtime = ?4 AND ctime IS ?5 AND inode IS ?6 AND device IS ?7;
+                SELECT size = ?3 AND mtime = ?4 AND ctime IS ?5 AND inode IS ?6 AND device IS ?7, rules_key FROM files
+                WHERE dir_id = ?1 AND name = ?2 AND removed_scan_id IS NULL;
                 """);
             // A finding an overlapped run's rules read in content the newer run recorded unchanged: added, or reopened, unless
             // a later run has seen or resolved it since (its view stands).
@@ -196,7 +196,7 @@ internal sealed partial class CatalogWriter : IDisposable
                 """);
             _insertError = Prepare("INSERT INTO scan_errors (scan_id, path, kind, message, occurred_utc) VALUES (?1, ?2, ?3, ?4, ?5);");
             _addRemoved = Prepare("UPDATE scan_runs SET removed = removed + ?1 WHERE id = ?2;");
-            _updateProgress = Prepare("UPDATE scan_runs SET files = ?1, bytes = ?2, directories = ?3, errors = ?4, skipped = ?6 WHERE id = ?5 AND status = 'Running';");
+            _updateProgress = Prepare("UPDATE scan_runs SET files = ?1, bytes = ?2, directories = ?3, errors = ?4, skipped = ?6, progress_utc = ?7 WHERE id = ?5 AND status = 'Running';");
             // The same fingerprint is the same finding: seen again it stays open (or opens again, as new, after it was resolved).
             _upsertFinding = Prepare("""
                 INSERT INTO findings (fingerprint, dir_id, name, rule_id, severity, line, col, excerpt, first_scan_id, last_scan_id)
@@ -670,6 +670,7 @@ internal sealed partial class CatalogWriter : IDisposable
         _updateProgress.Bind(4, progress.Errors);
         _updateProgress.Bind(5, run);
         _updateProgress.Bind(6, progress.Skipped);
+        _updateProgress.Bind(7, DateTime.UtcNow.Ticks);
         _updateProgress.Execute();
     }
 
@@ -909,6 +910,11 @@ internal sealed partial class CatalogWriter : IDisposable
     /// read them), that their findings were seen by this run. A nightly -Rule * scan overlapped by a scan without rules
     /// recorded no finding in the folders the other scan reached first, and its run said nothing of it: a new secret
     /// waited a night. Nothing is resolved from here; a file's other findings stay as they were.
+    /// A finding in a file that changed since this run read it is adopted too, unless the same rules read the newer content
+    /// (its run's findings are the truth there): a scan without rules cannot say a secret is gone, and a -Rule * scan
+    /// overlapped by one while files changed lost every finding of those folders, without a word (newcomer test 74). The
+    /// newer content is marked unread by these rules (the upsert cleared rules_key), so the next scan with them reads it
+    /// and resolves what is gone.
     /// </summary>
     private void AdoptFindings(DirectoryListing listing, long dirId, long run)
     {
@@ -926,10 +932,16 @@ internal sealed partial class CatalogWriter : IDisposable
             _sameStamps.Bind(5, f.ChangeTimeUtc?.Ticks);
             _sameStamps.Bind(6, f.Inode);
             _sameStamps.Bind(7, f.Device);
-            bool same = _sameStamps.Step();
+            bool stored = _sameStamps.Step();
+            bool same = stored && _sameStamps.Int64(0) == 1;
+            bool readBySameRules = stored && !_sameStamps.IsNull(1) && _sameStamps.Int64(1) == f.RulesKey;
             _sameStamps.Reset();
             if (!same)
             {
+                if (stored && f.Matches is { Count: > 0 } && !readBySameRules)
+                {
+                    PutFindings(_adoptFinding, f, dirId, run); // changed since: kept open until these rules read it again
+                }
                 continue;
             }
             if (seenUnread)
@@ -1255,7 +1267,7 @@ internal sealed partial class CatalogWriter : IDisposable
     /// never arrived (the catalog failed under it, its process died), so their counts match their rows.
     /// </summary>
     private const string EndCountedFromCatalog = """
-        UPDATE scan_runs SET status = $status, ended_utc = $ended, message = $message,
+        UPDATE scan_runs SET status = $status, ended_utc = coalesce($ended, progress_utc, started_utc), message = $message,
                files = (SELECT count(*) FROM files f JOIN directories d ON d.id = f.dir_id
                         WHERE f.removed_scan_id IS NULL AND (f.last_scan_id = $id OR d.last_scan_id = $id)),
                bytes = (SELECT coalesce(sum(size), 0) FROM (
@@ -1297,8 +1309,9 @@ internal sealed partial class CatalogWriter : IDisposable
             using SqliteCommand u = _connection.CreateCommand();
             u.CommandText = EndCountedFromCatalog;
             u.Parameters.AddWithValue("$status", nameof(ScanRunStatus.Failed));
-            u.Parameters.AddWithValue("$ended", DateTime.UtcNow.Ticks);
-            u.Parameters.AddWithValue("$message", $"The process that ran it (PID {pid}) ended before the run finished; what it had sent is kept, and the counts are what the catalog holds.");
+            // Its end is the last progress it stored, not now: the next writer may come a day later.
+            u.Parameters.AddWithValue("$ended", DBNull.Value);
+            u.Parameters.AddWithValue("$message", $"The process that ran it (PID {pid}) ended before the run finished; what it had sent is kept, and the counts are what the catalog holds. Its end time is the last time it stored its progress (every 2 seconds), or its start when it stored none.");
             u.Parameters.AddWithValue("$id", id);
             u.ExecuteNonQuery();
         }

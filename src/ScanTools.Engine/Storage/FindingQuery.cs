@@ -104,9 +104,18 @@ public sealed record FindingQuery
         {
             throw new ArgumentException($"'{extension}' is a wildcard pattern; -Extension takes extensions such as log, .log or *.log. For patterns use -Name, for example -Name '*.lo?'.");
         }
+        if (e.Contains('/', StringComparison.Ordinal))
+        {
+            // Newcomer test 73: -Extension 'a/b' matched nothing, without a word.
+            throw new ArgumentException($"'{extension}' holds '/', which no file name holds; -Extension takes extensions such as log, .log or *.log. For a folder use -Path.");
+        }
         if (e.Length > 0 && !e.StartsWith('.'))
         {
             e = "." + e;
+        }
+        if (e == ".")
+        {
+            throw new ArgumentException($"'{extension}' is a dot alone: a name that ends in a dot has no extension. Give -Extension '' for files without an extension, or -Name '*.' for names that end in a dot.");
         }
         if (e.LastIndexOf('.') > 0)
         {
@@ -145,6 +154,14 @@ public sealed record FindingQuery
         foreach (string e in Extension)
         {
             _ = NormalizeExtension(e);
+        }
+        foreach (string n in Name)
+        {
+            if (n.Contains('/', StringComparison.Ordinal))
+            {
+                // Newcomer test 73: -Name 'odd/*.txt' matched nothing, without a word.
+                throw new ArgumentException($"-Name '{n}' holds '/', which no file name holds: -Name matches names, -Path matches full paths (for example -Path '*/{n}').");
+            }
         }
         foreach (string h in Hash)
         {

@@ -156,4 +156,46 @@ public sealed class CatalogIdentityTests : CatalogTest
         Assert.Equal(new[] { alive }, reader.GetScanRuns(new ScanRunQuery { Status = new[] { ScanRunStatus.Running, ScanRunStatus.Completed }, Last = 1 }).Select(r => r.RunKey));
         Assert.Equal(new[] { dead }, reader.GetScanRuns(new ScanRunQuery { Status = new[] { ScanRunStatus.Failed }, Last = 1 }).Select(r => r.RunKey));
     }
+    [Fact]
+    public void ARunOfADeadProcess_EndsAtItsLastProgress_NotWhenTheNextWriterRecordsIt()
+    {
+        // A scan killed a second after it started read 23.7 s long when the next scan recorded it; a nightly one killed at
+        // 02:01 would read about 24 hours (newcomer test 73).
+        string db = T.Db();
+        int deadPid;
+        using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!)
+        {
+            p.WaitForExit();
+            deadPid = p.Id;
+        }
+        DateTime started = DateTime.UtcNow.AddHours(-10);
+        Guid reported = Guid.NewGuid(), silent = Guid.NewGuid();
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = reported, StartedUtc = started, ProcessId = deadPid });
+            lease.Write(new ScanTools.Storage.Writes.ScanRunProgress { RunKey = reported, Files = 7 });
+            lease.Write(new ScanTools.Storage.Writes.ScanRunStart { RunKey = silent, StartedUtc = started, ProcessId = deadPid });
+        }
+        Assert.True(Sql.Scalar(db, "SELECT progress_utc FROM scan_runs WHERE run_key = $k;", ("$k", reported.ToString("D"))) > started.Ticks);
+        // As if its last progress came an hour in, 9 hours before the next writer.
+        long progress = started.AddHours(1).Ticks;
+        Sql.Execute(db, $"UPDATE scan_runs SET progress_utc = {progress} WHERE run_key = '{reported:D}';");
+
+        using (CatalogReader before = CatalogReader.Open(db))
+        {
+            Assert.Equal(new DateTime(progress, DateTimeKind.Utc), before.GetScanRun(reported)!.EndedUtc); // read as Failed, not yet recorded
+            Assert.Equal(started, before.GetScanRun(silent)!.EndedUtc);
+        }
+        Open(db); // the next writer records both Failed
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun run = reader.GetScanRun(reported)!;
+        Assert.Equal(ScanRunStatus.Failed, run.Status);
+        Assert.Equal(new DateTime(progress, DateTimeKind.Utc), run.EndedUtc);
+        Assert.Equal(TimeSpan.FromHours(1), run.Duration);
+        Assert.Contains("last time it stored its progress", run.Message);
+        ScanRun none = reader.GetScanRun(silent)!;
+        Assert.Equal(ScanRunStatus.Failed, none.Status);
+        Assert.Equal(TimeSpan.Zero, none.Duration); // no progress stored: it ends at its start, not 10 hours later
+    }
 }
