@@ -26,7 +26,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     /// piped files alone. (Before, nothing bound them and the whole catalog was searched, so
     /// <c>Get-Finding -Path X | Find-DuplicateFile | Remove-Item</c> removed copies outside X.)
     /// </summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("LP", "PSPath")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
@@ -37,6 +37,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     private readonly List<string> _literal = new();
     private readonly List<string> _typedLiteral = new(); // warned of when no scan recorded them
     private readonly List<string> _catalogs = new();
+    private bool _pipedPaths; // a piped object gave paths: the search is among them, never the whole catalog
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -51,6 +52,10 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
             {
                 _typedLiteral.AddRange(LiteralPath);
             }
+            else
+            {
+                _pipedPaths = true;
+            }
             _literal.AddRange(LiteralPath);
             if (_literal.Count > MaxPipedPaths)
             {
@@ -59,6 +64,39 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
                     "InvalidFilter", null));
             }
         }
+    }
+
+    /// <summary>
+    /// The group without the names in LiteralPath that hold '\' off Windows, each with a warning: PowerShell's FileSystem
+    /// provider reads '\' as a folder separator there even in -LiteralPath, so | Remove-Item removed 'back/slash.txt', a
+    /// file of other content, instead of the copy 'back\slash.txt' (newcomer test 74). They stay in Files.
+    /// </summary>
+    private DuplicateGroup WithoutBackslashNames(DuplicateGroup group)
+    {
+        if (OperatingSystem.IsWindows() || !group.LiteralPath.Any(p => p.Contains('\\', StringComparison.Ordinal)))
+        {
+            return group;
+        }
+        var kept = new List<string>();
+        foreach (string path in group.LiteralPath)
+        {
+            if (!path.Contains('\\', StringComparison.Ordinal))
+            {
+                kept.Add(path);
+                continue;
+            }
+            WriteWarning($"The copy '{DisplayText.Escape(path)}' has '\\' in its path, which PowerShell on this system reads as a folder separator even in -LiteralPath: Remove-Item would remove '{DisplayText.Escape(path.Replace('\\', '/'))}' (another file, or nothing) instead. It is left out of the group's LiteralPath (it stays in Files); remove it with rm, or rename it first.");
+        }
+        return new DuplicateGroup
+        {
+            Sha256 = group.Sha256,
+            Length = group.Length,
+            Count = group.Count,
+            Keep = group.Keep,
+            LiteralPath = new PathList(kept),
+            Files = group.Files,
+            Database = group.Database,
+        };
     }
 
     /// <summary>Smallest file size considered, in bytes (1MB works). Default 1: empty files are left out; 0 includes them.</summary>
@@ -78,6 +116,14 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     /// <inheritdoc />
     protected override void EndProcessing()
     {
+        if (MyInvocation.ExpectingInput && !_pipedPaths && Path.Length == 0 && _typedLiteral.Count == 0)
+        {
+            // Nothing piped gave a path (an empty pipeline: Get-Finding -Path /srv/typo | Find-DuplicateFile): the search is
+            // among the piped files alone, so there is none. It searched the whole catalog, and | Remove-Item removed copies
+            // far outside the folder meant (newcomer test 74).
+            WriteWarning("No file was piped, so Find-DuplicateFile searched nothing (piped, it searches among the piped files alone). To search the whole catalog, run it without pipeline input, or give -Path.");
+            return;
+        }
         if (_catalogs.Count > 1)
         {
             ThrowTerminatingError(ErrorRecords.ForBadArgument(new Scanning.ScanArgumentException(
@@ -111,7 +157,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
             foreach (DuplicateGroup group in finder.Find(catalog.Path, options, _stop.Token))
             {
                 any = true;
-                WriteObject(group);
+                WriteObject(WithoutBackslashNames(group));
             }
         }
         catch (CatalogException ex) when (ex.Code == CatalogErrorCode.ReadOnly && !NoStore)
