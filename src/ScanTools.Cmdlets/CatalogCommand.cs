@@ -598,21 +598,85 @@ public abstract class CatalogWriteCommand : CatalogCommand
 public abstract class CatalogFolderCommand : CatalogReadCommand
 {
     private readonly List<string> _paths = new();
+    private readonly List<long> _runs = new();
+    private string? _runsCatalog;
+    private bool _commandLinePathsTaken;
 
     /// <summary>The -Path values of the current input.</summary>
     protected abstract string[] PathArgument { get; }
 
-    /// <summary>Gathers the folders of each input; a path of another provider is an error of its own.</summary>
+    /// <summary>
+    /// A piped object as it came: a scan run (Get-ScanRun) is measured as of that run; a string is a path. Other objects bind
+    /// -Path (and -Database) by their properties. Get-ScanRun | Measure-ScanFolder measured the present files and said
+    /// nothing of the run (newcomer test 73).
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    /// <summary>The ids of the piped scan runs, in the order they came, each once (empty: none was piped).</summary>
+    protected IReadOnlyList<long> PipedRuns => _runs;
+
+    /// <summary>Gathers the folders and runs of each input; a path of another provider is an error of its own.</summary>
     protected override void ProcessRecord()
     {
+        object? piped = InputObject?.BaseObject;
+        if (piped is ScanRun run)
+        {
+            string catalog = ResolveCatalog().Path;
+            if (_runsCatalog is not null && !Platform.PathComparison.Comparer.Equals(_runsCatalog, catalog))
+            {
+                ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                    $"The piped runs come from two catalogs ('{_runsCatalog}' and '{catalog}'), and {MyInvocation.MyCommand.Name} measures one. Pipe the runs of one catalog."),
+                    "InvalidFilter", run));
+            }
+            _runsCatalog = catalog;
+            NotePipedRun(new[] { run.Id }, run.RunKey);
+            if (!_runs.Contains(run.Id))
+            {
+                _runs.Add(run.Id);
+            }
+        }
+        string[] paths = PathArgument;
+        if (piped is string text && !FromPipeline("Path"))
+        {
+            paths = new[] { text }; // '/srv' | Measure-ScanFolder, as Get-Item takes it
+        }
+        else if (!FromPipeline("Path"))
+        {
+            // The command line's paths, once: with piped runs, each run came with them again.
+            if (_commandLinePathsTaken)
+            {
+                return;
+            }
+            _commandLinePathsTaken = true;
+        }
         try
         {
-            _paths.AddRange(PathArgument.Select(ToFileSystemPath));
+            _paths.AddRange(paths.Select(ToFileSystemPath));
         }
         catch (ArgumentException ex)
         {
-            WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", PathArgument));
+            WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", paths));
         }
+    }
+
+    /// <summary>
+    /// The runs to measure as of: the piped runs (less those of another catalog than -Database, each an error), or the
+    /// -ScanId given (null: the present files). Piped runs with -ScanId too are the terminating error InvalidFilter.
+    /// </summary>
+    protected IReadOnlyList<long?> RunsToMeasure(CatalogReader reader, long? scanId)
+    {
+        if (_runs.Count == 0)
+        {
+            return new[] { scanId };
+        }
+        if (scanId is not null)
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                $"Scan runs were piped and -ScanId was given: measure as of the piped runs, or of -ScanId {scanId}, not both."), "InvalidFilter", scanId));
+        }
+        IReadOnlyList<long> foreign = ForeignRuns(reader, _runs);
+        return _runs.Except(foreign).Select(r => (long?)r).ToList();
     }
 
     /// <summary>Whether -Path was given (bound, or piped) and every value was refused: nothing is left to measure.</summary>

@@ -44,19 +44,21 @@ public sealed class MeasureScanFileCommand : CatalogFolderCommand
             return; // every path given was refused
         }
         var bound = MyInvocation.BoundParameters;
-        long? scanId = bound.ContainsKey(nameof(ScanId)) ? ScanId : null;
         QueryCatalog(reader =>
         {
-            if (scanId is long run && reader.MissingRuns(new[] { run }).Count > 0)
+            foreach (long? scanId in RunsToMeasure(reader, bound.ContainsKey(nameof(ScanId)) ? ScanId : null))
             {
-                WriteError(ErrorRecords.ForMissingRun(run));
-                return;
+                if (scanId is long run && reader.MissingRuns(new[] { run }).Count > 0)
+                {
+                    WriteError(ErrorRecords.ForMissingRun(run));
+                    continue;
+                }
+                if (MeasurablePaths(reader, path => reader.FolderProblem(path, scanId, "the whole catalog"), scanId) is not { } usable)
+                {
+                    return;
+                }
+                WriteObject(reader.MeasureFiles(GroupBy, usable, scanId, bound.ContainsKey(nameof(Top)) ? Top : null), enumerateCollection: true);
             }
-            if (MeasurablePaths(reader, path => reader.FolderProblem(path, scanId, "the whole catalog"), scanId) is not { } usable)
-            {
-                return;
-            }
-            WriteObject(reader.MeasureFiles(GroupBy, usable, scanId, bound.ContainsKey(nameof(Top)) ? Top : null), enumerateCollection: true);
         });
     }
 }

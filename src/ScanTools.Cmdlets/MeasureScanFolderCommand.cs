@@ -78,35 +78,46 @@ public sealed class MeasureScanFolderCommand : CatalogFolderCommand
         }
         QueryCatalog(reader =>
         {
-            long[] runs = new[] { query.ScanId, query.ComparedToScanId }.OfType<long>().ToArray();
-            IReadOnlyList<long> missing = reader.MissingRuns(runs);
-            if (missing.Count > 0)
+            foreach (long? run in RunsToMeasure(reader, query.ScanId))
             {
-                foreach (long run in missing)
-                {
-                    WriteError(ErrorRecords.ForMissingRun(run));
-                }
-                return;
-            }
-            // Each path on its own: one the catalog cannot measure is reported, and the others are measured.
-            if (MeasurablePaths(reader, path => reader.MeasureProblem(path, query), query.ScanId) is not { } usable)
-            {
-                return;
-            }
-            foreach (FolderSize folder in reader.MeasureFolders(query with { Path = usable }))
-            {
-                if (query.Top is null && query.ComparedToScanId is null)
-                {
-                    WriteObject(folder);
-                    continue;
-                }
-                // One ranked list, not a tree: its view shows each folder's path, where the tree's indents its name. With
-                // -ComparedTo, a view with a Growth column (the others leave it out, to give the folder the room).
-                var shown = PSObject.AsPSObject(folder);
-                string view = query.Top is null ? TypeName : RankedTypeName;
-                shown.TypeNames.Insert(0, query.ComparedToScanId is null ? view : view + "#Growth");
-                WriteObject(shown);
+                FolderSizeQuery asOf = query with { ScanId = run };
+                asOf.Validate();
+                Measure(reader, asOf);
             }
         });
+    }
+
+    /// <summary>Measures as of one run (or the present files), with the query's other settings.</summary>
+    private void Measure(CatalogReader reader, FolderSizeQuery query)
+    {
+        long[] runs = new[] { query.ScanId, query.ComparedToScanId }.OfType<long>().ToArray();
+        IReadOnlyList<long> missing = reader.MissingRuns(runs);
+        if (missing.Count > 0)
+        {
+            foreach (long run in missing)
+            {
+                WriteError(ErrorRecords.ForMissingRun(run));
+            }
+            return;
+        }
+        // Each path on its own: one the catalog cannot measure is reported, and the others are measured.
+        if (MeasurablePaths(reader, path => reader.MeasureProblem(path, query), query.ScanId) is not { } usable)
+        {
+            return;
+        }
+        foreach (FolderSize folder in reader.MeasureFolders(query with { Path = usable }))
+        {
+            if (query.Top is null && query.ComparedToScanId is null)
+            {
+                WriteObject(folder);
+                continue;
+            }
+            // One ranked list, not a tree: its view shows each folder's path, where the tree's indents its name. With
+            // -ComparedTo, a view with a Growth column (the others leave it out, to give the folder the room).
+            var shown = PSObject.AsPSObject(folder);
+            string view = query.Top is null ? TypeName : RankedTypeName;
+            shown.TypeNames.Insert(0, query.ComparedToScanId is null ? view : view + "#Growth");
+            WriteObject(shown);
+        }
     }
 }

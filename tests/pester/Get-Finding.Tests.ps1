@@ -476,6 +476,14 @@ Describe 'Get-Finding' {
             try { Get-Finding -Database $db -Extension $Extension } catch { $_.Exception.Message | Should -Match '-Name' }
         }
 
+        It 'refuses filters no file name can match, with InvalidFilter (<Case>; they returned nothing without a word: newcomer test 73)' -ForEach @(
+            @{ Case = "-Name 'odd/*.txt'"; Filter = @{ Name = 'odd/*.txt' }; Message = '*-Path*' }
+            @{ Case = "-Extension '.'"; Filter = @{ Extension = '.' }; Message = "*dot alone*-Extension ''*" }
+            @{ Case = "-Extension 'a/b'"; Filter = @{ Extension = 'a/b' }; Message = "*holds '/'*" }
+        ) {
+            { Get-Finding -Database $db @Filter } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage $Message
+        }
+
         It 'completes -Extension with the catalog''s most common extensions, through TabExpansion2' {
             $line = "Get-Finding -Database '$db' -Extension "
             $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches

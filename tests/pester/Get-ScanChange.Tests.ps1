@@ -423,6 +423,15 @@ Describe 'Get-ScanChange' {
             { Get-ScanChange -Database $db -ReferenceRun 3 -DifferenceRun 2 } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }
 
+        It 'says a -ReferenceRun the catalog does not hold is missing, not that it must be earlier (newcomer test 73)' {
+            { Get-ScanChange -Database $db -ReferenceRun 999 -DifferenceRun 2 } | Should -Throw -ExpectedMessage '*holds no run 999*'
+        }
+
+        It 'refuses -RunKey typed on the command line: it binds from piped runs only (it was ignored: newcomer test 73)' {
+            { Get-ScanChange -Database $db -RunKey ([guid]::NewGuid()) } | Should -Throw -ErrorId "RunKeyFromPipelineOnly,$cmdlet" -ExpectedMessage '*-ScanId*'
+            { Get-ScanError -Database $db -RunKey ([guid]::NewGuid()) } | Should -Throw -ErrorId 'RunKeyFromPipelineOnly,ScanTools.Commands.GetScanErrorCommand'
+        }
+
         It 'refuses -Property None, which would select no change, saying how to get every change' {
             { Get-ScanChange -Database $db -Property None } | Should -Throw -ErrorId "InvalidFilter,$cmdlet" -ExpectedMessage '*leave out -Property*'
         }

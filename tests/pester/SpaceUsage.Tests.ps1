@@ -102,6 +102,29 @@ Describe 'Measure-ScanFolder' {
         }
     }
 
+    It 'measures as of each piped run, as -ScanId does (a piped run was ignored: newcomer test 73)' {
+        $tree = Join-Path $TestDrive 'piped-runs'
+        $null = New-TestFile -Path (Join-Path $tree 'a/one.txt') -Size 100
+        $null = New-TestFile -Path (Join-Path $tree 'a/two.log') -Size 300
+        $pdb = New-CatalogPath -Directory $catalogs
+        $first = Start-Scan -Path $tree -Database $pdb
+        Remove-Item -LiteralPath (Join-Path $tree 'a/two.log')
+        $second = Start-Scan -Path $tree -Database $pdb
+
+        $asOfFirst = @($first | Measure-ScanFolder -Path $tree -Depth 0)
+        $asOfFirst.Bytes | Should -Be 400
+        $asOfFirst.ScanId | Should -Be $first.Id
+        $byRun = @(Get-ScanRun -Database $pdb | Measure-ScanFile Extension)
+        ($byRun | Where-Object ScanId -eq $first.Id | Sort-Object Key).Key | Should -Be @('.log', '.txt')
+        ($byRun | Where-Object ScanId -eq $second.Id).Key | Should -Be @('.txt')
+        ($tree | Measure-ScanFolder -Database $pdb -Depth 0).Bytes | Should -Be 100 -Because 'a piped string is a folder'
+        { $first | Measure-ScanFolder -ScanId $second.Id } | Should -Throw -ErrorId 'InvalidFilter*' -ExpectedMessage '*piped*-ScanId*not both*'
+        $other = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $tree -Database $other
+        @(Get-ScanRun -Database $other | Measure-ScanFile Extension -Database $pdb -ErrorVariable foreign -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        $foreign[0].FullyQualifiedErrorId | Should -BeLike 'ObjectFromOtherCatalog*'
+    }
+
     It 'reports each path it cannot measure and measures the others; warns about a folder above the scanned one' {
         $sizes = @(Measure-ScanFolder -Database $db -Path (Join-Path $root 'big'), (Join-Path $TestDrive 'nowhere'), (Join-Path $root 'small') -Depth 0 -ErrorVariable errs -ErrorAction SilentlyContinue)
         $sizes.Name | Should -Be @((Get-RealPath (Join-Path $root 'big')), (Get-RealPath (Join-Path $root 'small')))

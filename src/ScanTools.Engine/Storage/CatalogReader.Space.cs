@@ -444,6 +444,7 @@ public sealed partial class CatalogReader
                 Percent = total > 0 ? Math.Round(100.0 * g.Bytes / total, 1) : 0,
                 NewestWriteTimeUtc = g.Files > 0 ? new DateTime(g.Newest, DateTimeKind.Utc) : null,
                 OldestWriteTimeUtc = g.Files > 0 ? new DateTime(g.Oldest, DateTimeKind.Utc) : null,
+                ScanId = scanId,
                 Database = DatabasePath,
             });
         return (top is int n ? result.Take(n) : result).ToList();

@@ -136,6 +136,9 @@ public sealed class FileGroupSize
     /// <summary>Share of all the measured bytes, 0 to 100.</summary>
     public double Percent { get; init; }
 
+    /// <summary>The run the files were measured as of (-ScanId, or a piped run); null: the files present now.</summary>
+    public long? ScanId { get; init; }
+
     /// <summary>The newest last-write time in the group.</summary>
     public DateTime? NewestWriteTimeUtc { get; init; }
 
