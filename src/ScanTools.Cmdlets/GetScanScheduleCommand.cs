@@ -62,6 +62,12 @@ public sealed class GetScanScheduleCommand : PSCmdlet
             {
                 WriteWarning($"The schedule '{s.Name}' is registered, but its script '{s.ScriptPath}' is gone, so every run fails: the log gets only PowerShell's error that the file does not exist (exit code 64). Register-ScanSchedule -Force writes it again; Unregister-ScanSchedule removes the schedule.");
             }
+            else if (registered && s.MissingFiles() is { Count: > 0 } missing)
+            {
+                // PowerShell or the module moved (dotnet tool update, a package upgrade): every run failed with exit 1 or 5
+                // and a bare error in the log, while this listing said all was well (newcomer test 75).
+                WriteWarning($"The schedule '{s.Name}' is registered, but what its script starts is gone ({string.Join(", ", missing.Select(m => $"'{m}'"))}: PowerShell or ScanTools was moved, updated or removed), so every run fails before it scans. Run Register-ScanSchedule -Name '{s.Name}' -Force (with the same settings) from the PowerShell and ScanTools you use now to write it again.");
+            }
             var shown = new PSObject(s);
             shown.Properties.Add(new PSNoteProperty("Registered", registered));
             WriteObject(shown);

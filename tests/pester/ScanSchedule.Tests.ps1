@@ -208,6 +208,25 @@ Describe 'Register-ScanSchedule with cron (Linux/macOS)' -Skip:$IsWindows {
         @(crontab -l 2>$null) -like "* # ScanTools schedule $name" | Should -BeNullOrEmpty
     }
 
+    It 'warns of a registered schedule whose PowerShell or module is gone (dotnet tool update moved it; every run failed: newcomer test 75)' {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $name = New-ScheduleName 'moved'
+        $schedule = Register-ScanSchedule -Name $name -Path $tree -Database (New-CatalogPath -Directory $catalogs) -Scheduler Cron -At '04:20'
+        $null = Get-ScanSchedule -Name $name -WarningVariable before -WarningAction SilentlyContinue
+        $before | Should -BeNullOrEmpty
+        $description = [IO.Path]::ChangeExtension($schedule.ScriptPath, '.json')
+        $gone = Join-Path $TestDrive 'moved-away'
+        $json = Get-Content -LiteralPath $description -Raw | ConvertFrom-Json
+        $json.ModuleManifest = Join-Path $gone 'ScanTools.psd1'
+        $json.PowerShell = @(Join-Path $gone 'pwsh') + @($json.PowerShell | Select-Object -Skip 1)
+        $json | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $description
+
+        $listed = Get-ScanSchedule -Name $name -WarningVariable moved -WarningAction SilentlyContinue
+        $listed.Registered | Should -BeTrue
+        "$moved" | Should -BeLike "*'$name' is registered, but what its script starts is gone*$gone/pwsh*$gone/ScanTools.psd1*Register-ScanSchedule -Name '$name' -Force*"
+        Unregister-ScanSchedule -Name $name -Confirm:$false
+    }
+
     It 'leaves alone a crontab line of the same name that another data folder''s schedule runs (XDG_DATA_HOME; Unregister deleted it, newcomer test 68)' {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $name = New-ScheduleName 'otherdata'

@@ -77,6 +77,16 @@ public sealed partial record ScanSchedule
     /// </summary>
     public required IReadOnlyList<string> PowerShell { get; init; }
 
+    /// <summary>
+    /// The files the script needs that are gone: the PowerShell it starts (<see cref="PowerShell"/>; moved by
+    /// <c>dotnet tool update</c> or a package upgrade) and the module it imports (<see cref="ModuleManifest"/>). Empty when
+    /// all are there. Reads file metadata only.
+    /// </summary>
+    public IReadOnlyList<string> MissingFiles() =>
+        PowerShell.Where(p => Path.IsPathFullyQualified(p) && !File.Exists(p))
+            .Concat(File.Exists(ModuleManifest) ? Array.Empty<string>() : new[] { ModuleManifest })
+            .ToList();
+
     /// <summary>The script the scheduler runs (full path).</summary>
     public required string ScriptPath { get; init; }
 
