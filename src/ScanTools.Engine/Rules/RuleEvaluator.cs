@@ -37,6 +37,21 @@ public sealed class RuleStatistics
     internal void AddOversized() => Interlocked.Increment(ref _oversizedSkipped);
 
     internal void AddMatches(int n) => Interlocked.Add(ref _matches, n);
+
+    /// <summary>
+    /// Files on which one rule may run out of time, for good (after its second try), before the run stops applying it: 3. A
+    /// pattern that backtracks without end ((a+)+b) cost a second or more on every file it met, so a nightly scan of a
+    /// million files with it would never end (newcomer test 74).
+    /// </summary>
+    public const int TimeoutsBeforeDropped = 3;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _timeouts = new(StringComparer.Ordinal);
+
+    /// <summary>Counts one more file on which <paramref name="ruleId"/> ran out of time; true for the one that reaches the limit.</summary>
+    internal bool AddTimeout(string ruleId) => _timeouts.AddOrUpdate(ruleId, 1, (_, n) => n + 1) == TimeoutsBeforeDropped;
+
+    /// <summary>Whether this run no longer applies <paramref name="ruleId"/> (it ran out of time on <see cref="TimeoutsBeforeDropped"/> files).</summary>
+    internal bool IsDropped(string ruleId) => _timeouts.TryGetValue(ruleId, out int n) && n >= TimeoutsBeforeDropped;
 }
 
 /// <summary>
@@ -213,6 +228,11 @@ internal sealed class RuleEvaluator
             {
                 continue;
             }
+            if (_stats.IsDropped(r.Id))
+            {
+                ContentSkipped = true; // not read by it: its findings here are kept, and the next scan reads the file again
+                continue;
+            }
             // A timeout on a busy host is the host's, not the file's: at a load of 30 on 2 cores a 29-byte file hit the 1 s
             // limit and its secret went unreported. So a timeout is tried again once, with 8 times the limit, after the
             // matches of the first try are set aside; a rule whose second try also runs out gets no more second tries.
@@ -237,8 +257,12 @@ internal sealed class RuleEvaluator
                     {
                         _timeoutsFinal.Add(r.Id); // the pattern, not a busy host, is the likelier cause: no more 9-fold waits
                     }
+                    bool dropped = _stats.AddTimeout(r.Id);
                     problems.Add(new ScanError(fullPath, ScanErrorKind.RuleFailed,
                         $"Rule '{r.Id}' ran longer than {regex.MatchTimeout.TotalSeconds:0.###} s on this file ({text.Length:N0} characters){(retried ? " on a second try" : string.Empty)} and was stopped; matches it found before are recorded. "
+                        + (dropped
+                            ? $"It has now run out of time on {RuleStatistics.TimeoutsBeforeDropped} files, so this run applies it to no more files: the files it would have read keep their findings of it, and the next scan reads them again. "
+                            : string.Empty)
                         + "On a very busy machine, scan it again when it is quieter. "
                         + (r.IsBuiltin
                             ? "It is a built-in rule: otherwise the file may be made to slow it down, so look at it yourself."

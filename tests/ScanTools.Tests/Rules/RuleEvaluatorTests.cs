@@ -518,6 +518,41 @@ public sealed class RuleEvaluatorTests
     }
 
     [Fact]
+    public void A_rule_that_runs_out_of_time_on_three_files_is_applied_to_no_more_files_of_the_run_and_they_keep_their_findings()
+    {
+        // Newcomer test 74: '(a+)+b' cost about a second on every file it met, so a nightly scan of a million would not end.
+        RuleSet set = new(RuleSet.Parse("""
+            @{ Rules = @(
+                @{ Id = 'evil'; Pattern = '(a+)+$' }
+                @{ Id = 'plain'; Pattern = 'needle' }
+            ) }
+            """, "t.psd1", TimeSpan.FromMilliseconds(20)));
+        var stats = new RuleStatistics();
+        // Two workers of one run share the count, as the walker's threads do.
+        var workers = new[] { new RuleEvaluator(set, RuleSet.DefaultContentSizeLimit, Now, stats), new RuleEvaluator(set, RuleSet.DefaultContentSizeLimit, Now, stats) };
+        byte[] content = Encoding.UTF8.GetBytes(new string('a', 40_000) + "!\nneedle\n");
+        var messages = new List<string>();
+        for (int i = 0; i < RuleStatistics.TimeoutsBeforeDropped; i++)
+        {
+            var problems = new List<ScanError>();
+            List<RuleMatch>? found = workers[i % 2].Evaluate($"/f{i}.txt", $"f{i}.txt", Stat(content.Length), content, true, problems);
+            Assert.True(workers[i % 2].ContentSkipped || problems.Count > 0);
+            messages.Add(Assert.Single(problems).Message);
+            Assert.Contains(found!, m => m.RuleId == "plain");
+        }
+        Assert.DoesNotContain("applies it to no more files", messages[0], StringComparison.Ordinal);
+        Assert.Contains("applies it to no more files", messages[^1], StringComparison.Ordinal);
+        Assert.True(stats.IsDropped("evil"));
+
+        var later = new List<ScanError>();
+        List<RuleMatch>? next = workers[0].Evaluate("/later.txt", "later.txt", Stat(content.Length), content, true, later);
+        Assert.Empty(later); // not run, so not reported file by file
+        Assert.True(workers[0].ContentSkipped); // its findings in the file are kept, not resolved
+        Assert.Contains(next!, m => m.RuleId == "plain"); // the other rules still run
+        Assert.False(new RuleStatistics().IsDropped("evil")); // the next run tries it again
+    }
+
+    [Fact]
     public void A_pattern_that_backtracks_catastrophically_is_stopped_and_the_other_rules_still_run()
     {
         RuleSet set = new(RuleSet.Parse("""
