@@ -944,6 +944,22 @@ Describe 'Start-Scan' {
             @(Get-ChildItem -LiteralPath $parent -Force) | Should -BeNullOrEmpty
         }
 
+        It 'creates the per-user catalog''s folder for its owner alone (0700: it lists where secrets are; newcomer test 74)' -Skip:$IsWindows {
+            $data = Join-Path (New-TestDirectory -Parent $trees) 'data'
+            $result = Invoke-TestPwsh -Script @'
+param($ModulePath, $Data, $Folder)
+$env:XDG_DATA_HOME = $Data
+Remove-Item Env:SCANTOOLS_DATABASE -ErrorAction SilentlyContinue
+Import-Module $ModulePath
+$run = Start-Scan -Path $Folder -MaxDepth 0
+"DB=$($run.Database)"
+'@ -ArgumentList $modulePath, $data, $catalogRoot
+            $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+            $folder = Join-Path $data 'ScanTools'
+            ($result.Output | Where-Object { $_ -like 'DB=*' }) | Should -Be "DB=$(Join-Path $folder 'catalog.db')"
+            (Get-Item -LiteralPath $folder).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+        }
+
         It 'stops with <Id> and exit code 6, saying to pass -Database, when the per-user catalog''s folder cannot be created (<Case>, -WhatIf <WhatIf>)' -Skip:$IsWindows -ForEach @(
             @{ Case = 'HOME below a file'; Id = 'CatalogFolderNotFound'; WhatIf = $false }
             @{ Case = 'HOME below a file'; Id = 'CatalogFolderNotFound'; WhatIf = $true }

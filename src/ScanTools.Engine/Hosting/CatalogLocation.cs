@@ -83,7 +83,17 @@ public sealed record CatalogLocation(string Path, CatalogSource Source)
         string folder = System.IO.Path.GetDirectoryName(Path)!;
         try
         {
-            Directory.CreateDirectory(folder);
+            if (OperatingSystem.IsWindows() || Directory.Exists(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                // Only its owner may enter it (0700): the catalog lists where secrets are, with a prefix and a fingerprint of
+                // each, and it was world-readable under the usual umask 022 (newcomer test 74). A folder that exists is left
+                // as its owner set it.
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
         catch (UnauthorizedAccessException ex)
         {
