@@ -185,6 +185,39 @@ Describe 'Export-ScanReport into a folder this account cannot write (chmod 555)'
     }
 }
 
+Describe 'A catalog of your own in a folder this account cannot write (chmod 555)' {
+    It 'is refused by Start-Scan -WhatIf and warned of by Optimize-ScanCatalog -WhatIf, as the real command fails, naming the lock file (-WhatIf gave a clean plan: newcomer test 75)' {
+        if ($user.Skip) {
+            Set-ItResult -Skipped -Because $user.Skip
+            return
+        }
+        $work = New-TestUserDirectory -Parent $TestDrive -User $user
+        $body = {
+            $null = New-Item -ItemType Directory -Path tree, cat -Force
+            Set-Content -LiteralPath tree/a.txt -Value 'a'
+            Import-Module $module
+            $null = Start-Scan -Path tree -Database cat/c.db
+            Remove-Module ScanTools
+            Remove-Item -LiteralPath cat/c.db-scantools.lock -ErrorAction SilentlyContinue
+            [IO.File]::SetUnixFileMode((Resolve-Path cat).ProviderPath, [IO.UnixFileMode]'UserRead, UserExecute, GroupRead, GroupExecute, OtherRead, OtherExecute')
+            Import-Module $module
+            $out = [ordered]@{}
+            $null = Optimize-ScanCatalog -Database cat/c.db -KeepRuns 1 -WhatIf -WarningVariable w -WarningAction SilentlyContinue
+            $out.WhatIfWarning = "$w"
+            try { $null = Start-Scan -Path tree -Database cat/c.db -WhatIf } catch { $out.WhatIfId = $_.FullyQualifiedErrorId; $out.WhatIfMessage = $_.Exception.Message }
+            try { Optimize-ScanCatalog -Database cat/c.db -KeepRuns 1 -Confirm:$false } catch { $out.RealId = $_.FullyQualifiedErrorId; $out.RealMessage = $_.Exception.Message }
+            $out | ConvertTo-Json -Compress
+        }.ToString()
+
+        $r = Invoke-AsUser -Work $work -Body "& { $body } @args"
+
+        $r.RealId | Should -BeLike 'CatalogReadOnly,*'
+        $r.WhatIfWarning | Should -BeLike 'Without -WhatIf this fails:*cannot create its lock file*write access to the folder*' -Because 'a preview only reads, and says what the real command meets'
+        $r.WhatIfId | Should -BeLike 'CatalogReadOnly,*'
+        $r.WhatIfMessage | Should -BeLike '*cannot create its lock file*write access to the folder*'
+    }
+}
+
 BeforeDiscovery {
     # chattr +i needs root and a file system with the attribute (ext4, xfs, btrfs; not tmpfs or overlayfs).
     $probe = Join-Path ([IO.Path]::GetTempPath()) "scantools-immutable-$PID"

@@ -154,6 +154,14 @@ internal static class CatalogDatabase
             // What OpenForWriting refuses: -WhatIf said "What if" over an immutable catalog the real command refuses.
             throw new CatalogException(CatalogErrorCode.ReadOnly, path, $"The catalog '{path}' cannot be written: {readOnly}");
         }
+        string lockFile = Sessions.WriterLock.PathFor(path);
+        if (!OperatingSystem.IsWindows() && !File.Exists(lockFile) && Path.GetDirectoryName(path) is { Length: > 0 } folder && !CatalogFiles.CanWrite(folder))
+        {
+            // What the writer's lock refuses: -WhatIf gave a clean plan for a catalog in a folder of mode 555, where the real
+            // command could not create its lock file (newcomer test 75).
+            throw new CatalogException(CatalogErrorCode.ReadOnly, path,
+                $"The catalog '{path}' cannot be written: ScanTools cannot create its lock file '{lockFile}'. Give your account write access to the folder, or choose another -Database.");
+        }
     }
 
     /// <summary>True when <paramref name="spelling"/> can only name a folder: it ends with a separator, or with "." or "..".</summary>
