@@ -456,9 +456,11 @@ Describe 'Register-ScanSchedule with systemd and launchd (Linux/macOS)' -Skip:$I
     It 'refuses systemd where systemd is not running, saying to use cron, and leaves nothing behind' -Skip:(Test-Path /run/systemd/system) {
         $name = New-ScheduleName 'nosystemd'
 
-        { Register-ScanSchedule -Name $name -Path $trees -Database (New-CatalogPath -Directory $catalogs) -Scheduler Systemd } |
+        $log = Join-Path $TestDrive "$name.log"
+        { Register-ScanSchedule -Name $name -Path $trees -Database (New-CatalogPath -Directory $catalogs) -Scheduler Systemd -LogPath $log } |
             Should -Throw -ErrorId "SchedulerFailed,$register" -ExpectedMessage '*systemd is not running*Cron*'
         Get-ScanSchedule -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $log | Should -BeFalse -Because 'the check that the log can be written left an empty one (newcomer test 75)'
     }
 
     It 'refuses launchd off macOS, saying what to use, and leaves nothing behind' -Skip:$IsMacOS {

@@ -82,7 +82,7 @@ public sealed class ScheduleStore
 
     /// <summary>
     /// Why the scheduler could not append a run's output to <paramref name="log"/>, or null: its folder is created and the
-    /// file opened to append (created empty if new), as the scheduler's shell will. cron's /bin/sh does not start the run
+    /// file opened to append, as the scheduler's shell will (a file this creates to try is removed again). cron's /bin/sh does not start the run
     /// at all when it cannot open the log, so the schedule would never run and no log would say why.
     /// </summary>
     public static string? LogWriteProblem(string log)
@@ -94,7 +94,14 @@ public sealed class ScheduleStore
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(log)!);
-            using var file = new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            bool existed = File.Exists(log);
+            using (new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+            }
+            if (!existed)
+            {
+                File.Delete(log); // only a test: a registration that fails later left an empty log behind (newcomer test 75)
+            }
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
