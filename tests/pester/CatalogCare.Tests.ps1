@@ -45,6 +45,11 @@ Describe 'Optimize-ScanCatalog' {
         "$err" | Should -BeLike "*SQLite's check of the catalog*found damage*restore the catalog from it*"
         "$err".Length | Should -BeLessThan 2000 -Because 'the whole list of problems made one message line of thousands of characters'
         "$err" | Should -Not -Match "`n"
+        # Pruning too: its plan met the first damaged page and said only SQLite's "malformed" (newcomer test 75).
+        $pruning = { Optimize-ScanCatalog -Database $db -KeepRuns 1 -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'CatalogCorrupt,ScanTools.Commands.OptimizeScanCatalogCommand' -PassThru
+        "$pruning" | Should -BeLike "*SQLite's check of the catalog*found damage*"
+        $read = { @(Get-Finding -Database $db -ErrorAction Stop) } | Should -Throw -PassThru
+        "$read" | Should -Not -BeLike "*.).*" -Because 'SQLite''s own full stop inside the parentheses read doubled'
     }
 
     It 'says what -WhatIf would prune and changes nothing' {

@@ -47,6 +47,7 @@ Describe 'Get-ScanSession' {
         $s = $sessions[0]
         $s | Should -BeOfType ScanTools.Sessions.SessionStatistics
         $s.DatabasePath | Should -Be (Get-RealPath -Path $db)
+        $s.Database | Should -Be $s.DatabasePath -Because 'the name the other commands bind by (newcomer test 75)'
         $s.Role | Should -Be 'Writer'
         $s.References | Should -Be 1
         $s.WriterProcessId | Should -Be $PID

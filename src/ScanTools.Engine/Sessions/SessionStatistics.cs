@@ -6,6 +6,12 @@ public sealed record SessionStatistics
     /// <summary>The canonical path of the catalog.</summary>
     public required string DatabasePath { get; init; }
 
+    /// <summary>
+    /// <see cref="DatabasePath"/> by the name the other commands' objects give it, so a session pipes to them
+    /// (Get-ScanSession | Get-ScanRun binds -Database; newcomer test 75).
+    /// </summary>
+    public string Database => DatabasePath;
+
     /// <summary>Writer, or forwarder to another process's writer.</summary>
     public SessionRole Role { get; init; }
 

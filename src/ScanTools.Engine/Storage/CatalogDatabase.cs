@@ -536,22 +536,24 @@ internal static class CatalogDatabase
     /// <summary>Turns an SQLite failure into a catalog error that says what to do.</summary>
     public static CatalogException Translate(SqliteException ex, string path, bool writing)
     {
+        // SQLite's message ends with a full stop: "(... 'database disk image is malformed'.)." read doubled (newcomer test 75).
+        static string Said(SqliteException e) => e.Message.TrimEnd().TrimEnd('.');
         int primary = ex.SqliteErrorCode & 0xFF;
         return primary switch
         {
             SqliteReadOnly or SqlitePerm => ReadOnlyError(path, ex),
             SqliteNotADb => new CatalogException(CatalogErrorCode.NotACatalog, path,
-                $"'{path}' is not a ScanTools catalog (SQLite says: {ex.Message}). Choose another -Database; ScanTools does not overwrite other files.", ex),
+                $"'{path}' is not a ScanTools catalog (SQLite says: {Said(ex)}). Choose another -Database; ScanTools does not overwrite other files.", ex),
             SqliteCorrupt => new CatalogException(CatalogErrorCode.Corrupt, path,
-                $"The catalog '{path}' is damaged ({ex.Message}). Restore it from a backup, or move it aside and scan again into a new catalog.", ex),
+                $"The catalog '{path}' is damaged ({Said(ex)}). Restore it from a backup, or move it aside and scan again into a new catalog.", ex),
             SqliteFull => new CatalogException(CatalogErrorCode.WriteFailed, path,
                 $"The catalog '{path}' cannot grow: the disk (or the catalog's size limit) is full. Free space and run the scan again.", ex),
             SqliteCantOpen when writing => new CatalogException(CatalogErrorCode.ReadOnly, path,
-                $"The catalog '{path}' cannot be opened for writing ({ex.Message}). Check that its folder is writable.", ex),
+                $"The catalog '{path}' cannot be opened for writing ({Said(ex)}). Check that its folder is writable.", ex),
             SqliteIoErr when writing => new CatalogException(CatalogErrorCode.WriteFailed, path,
-                $"Writing the catalog '{path}' failed with an I/O error ({ex.Message}). Check the disk.", ex),
+                $"Writing the catalog '{path}' failed with an I/O error ({Said(ex)}). Check the disk.", ex),
             _ => new CatalogException(writing ? CatalogErrorCode.WriteFailed : CatalogErrorCode.OpenFailed, path,
-                $"The catalog '{path}' could not be {(writing ? "written" : "read")}: {ex.Message} (SQLite extended code {ex.SqliteExtendedErrorCode}).", ex),
+                $"The catalog '{path}' could not be {(writing ? "written" : "read")}: {Said(ex)} (SQLite extended code {ex.SqliteExtendedErrorCode}).", ex),
         };
     }
 

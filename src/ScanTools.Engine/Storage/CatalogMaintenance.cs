@@ -22,6 +22,13 @@ public sealed record CatalogPruneOptions
     /// <summary>Count what would go, and change nothing.</summary>
     public bool WhatIf { get; init; }
 
+    /// <summary>
+    /// With <see cref="Optimize"/>, check the whole catalog first (SQLite's quick_check, about 0.3 s a million files) and stop
+    /// at damage with CatalogCorrupt naming what it found; with <see cref="WhatIf"/> too. False when the caller just checked
+    /// it (Optimize-ScanCatalog plans with WhatIf, then prunes).
+    /// </summary>
+    public bool CheckIntegrity { get; init; } = true;
+
     /// <summary>"Now" for <see cref="OlderThanDays"/> (tests); the clock by default.</summary>
     public DateTime? NowUtc { get; init; }
 
@@ -116,10 +123,11 @@ public static class CatalogMaintenance
         using (CatalogReader reader = CatalogReader.Open(databasePath))
         {
             path = reader.DatabasePath;
-            if (options.Optimize && !options.WhatIf)
+            if (options.Optimize && options.CheckIntegrity)
             {
                 // A scan reads and writes only the pages of the folders it walks, so damage elsewhere in the catalog went
-                // unnoticed by scheduled scans of a subfolder, which ended Completed, exit code 0. The care job checks it all.
+                // unnoticed by scheduled scans of a subfolder, which ended Completed, exit code 0. The care job checks it all,
+                // before it plans: the plan's reads met the first damaged page with SQLite's bare "malformed" (newcomer test 75).
                 reader.CheckIntegrity();
             }
             plan = pruning ? reader.PlanPrune(cutoff, options.KeepRuns) : new PrunePlan(Array.Empty<long>(), 0, 0, 0, 0);
