@@ -277,7 +277,18 @@ public abstract class CatalogCommand : PSCmdlet
     /// <summary>Turns a PowerShell path (relative, provider-qualified) into a file-system path without requiring it to exist.</summary>
     protected string ToFileSystemPath(string path)
     {
-        string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+        string resolved;
+        ProviderInfo provider;
+        try
+        {
+            resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
+        }
+        catch (Exception ex) when (ex is PSArgumentException or ProviderInvocationException)
+        {
+            // 'T:/../c.db' on a drive T: rooted at a folder: PowerShell refuses to leave the drive's root, and the error reached
+            // the user with the bare id Argument (newcomer test 73).
+            throw new ArgumentException($"'{path}' cannot be read as a path: {(ex.InnerException ?? ex).Message.TrimEnd('.')}. Give the full path.", ex);
+        }
         if (provider.Name != "FileSystem")
         {
             throw new ArgumentException($"'{path}' is a path of the {provider.Name} provider; ScanTools works with file-system paths.");

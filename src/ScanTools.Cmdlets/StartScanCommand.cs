@@ -136,6 +136,12 @@ public sealed class StartScanCommand : CatalogWriteCommand
         {
             try
             {
+                if (!SessionState.Path.IsPSAbsolute(p, out _) && SessionState.Path.CurrentLocation.Provider.Name != "FileSystem")
+                {
+                    // In Env: (or HKLM:), 'small' was looked up there: "Cannot find path 'Env:/small'", then "'small' does not
+                    // exist" (newcomer test 73).
+                    throw new ArgumentException($"'{p}' is relative to the current location '{SessionState.Path.CurrentLocation}', which is not a folder (it is of the {SessionState.Path.CurrentLocation.Provider.Name} provider). Give the folder's full path, or Set-Location to a folder first.");
+                }
                 IEnumerable<string> resolved = literal
                     ? new[] { ToFileSystemPath(p) }
                     : SessionState.Path.GetResolvedProviderPathFromPSPath(p, out ProviderInfo provider) is var paths && provider.Name == "FileSystem"
@@ -217,7 +223,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
             {
                 WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", p));
-                NoteRefused(p, "is not a usable path");
+                NoteRefused(p, ex.Message.Contains("is relative to the current location", StringComparison.Ordinal) ? "is relative to a location that is not a folder" : "is not a usable path");
             }
         }
     }

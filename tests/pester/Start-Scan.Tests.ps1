@@ -211,6 +211,27 @@ Describe 'Start-Scan' {
             $run.Files | Should -Be (Get-TestFileCount -LiteralPath $dir)
         }
 
+        It 'says a relative path is relative to a location that is not a folder when the current location is Env: (newcomer test 73)' {
+            $db = New-CatalogPath -Directory $catalogs
+            $stop = $null
+            Push-Location Env:
+            try {
+                try { $null = Start-Scan -Path 'd1' -Database $db -ErrorVariable first -ErrorAction SilentlyContinue } catch { $stop = $_ }
+            }
+            finally { Pop-Location }
+            $stop.FullyQualifiedErrorId | Should -BeLike 'NoFolderToScan*'
+            "$stop" | Should -BeLike "*'d1' is relative to a location that is not a folder*"
+            "$($first[0])" | Should -BeLike "*'d1' is relative to the current location 'Env:*Set-Location to a folder*"
+        }
+
+        It 'refuses a -Database that leaves its drive''s root as InvalidCatalogPath, not PowerShell''s bare Argument (newcomer test 73)' {
+            $null = New-PSDrive -Name STDrive -PSProvider FileSystem -Root $pathRoot
+            try {
+                { Get-ScanRun -Database 'STDrive:/../c.db' } | Should -Throw -ErrorId 'InvalidCatalogPath,ScanTools.Commands.GetScanRunCommand' -ExpectedMessage '*outside the base*Give the full path*'
+            }
+            finally { Remove-PSDrive -Name STDrive }
+        }
+
         It 'expands wildcards into the roots of one run' {
             $db = New-CatalogPath -Directory $catalogs
             $matched = @('d1', 'd2', 'd3' | ForEach-Object { Join-Path $pathRoot $_ })
