@@ -84,7 +84,7 @@ public abstract class CatalogCommand : PSCmdlet
                 "NoDefaultCatalog", ErrorCategory.ObjectNotFound, null));
             throw; // not reached
         }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
         {
             ThrowTerminatingError(NotingEnvironment(new ErrorRecord(new ScanArgumentException($"The catalog path is not usable: {ex.Message}", ex),
                 "InvalidCatalogPath", ErrorCategory.InvalidArgument, ScanTools.Remote.RemoteCatalogAddress.Redacted(DatabaseArgument))));
@@ -268,7 +268,7 @@ public abstract class CatalogCommand : PSCmdlet
         {
             return ToFileSystemPath(path);
         }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException or PSInvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException or PSInvalidOperationException)
         {
             return null;
         }

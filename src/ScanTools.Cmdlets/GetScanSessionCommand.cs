@@ -32,7 +32,7 @@ public sealed class GetScanSessionCommand : PSCmdlet
             {
                 key = CanonicalPath.KeyOf(CanonicalPath.Resolve(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Database), SessionState.Path.CurrentFileSystemLocation.ProviderPath));
             }
-            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+            catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
             {
                 // redis:/host/x, rediss:x: a broker address mistyped, or a drive that does not exist.
                 string redacted = ScanTools.Remote.RemoteCatalogAddress.Redacted(Database);

@@ -115,7 +115,7 @@ internal static class RuleSupport
         {
             resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
         }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
         {
             Fail(cmdlet, $"-RulePath '{path}' is not usable: {ex.Message}", ex);
             throw; // not reached
@@ -148,7 +148,7 @@ internal static class RuleSupport
             }
             return resolved;
         }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
         {
             cmdlet.ThrowTerminatingError(ErrorRecords.ForBadArgument(ex, errorId, path));
             throw; // not reached

@@ -54,7 +54,18 @@ internal static class ScheduleSupport
     /// <summary>A PowerShell path as a full file-system path (~ and drives resolved); not required to exist.</summary>
     public static string FullPath(PSCmdlet cmdlet, string path, string parameter)
     {
-        string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+        string resolved;
+        ProviderInfo provider;
+        try
+        {
+            resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
+        }
+        catch (Exception ex) when (ex is PSArgumentException or ProviderInvocationException)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"-{parameter} '{path}' cannot be read as a path: {(ex.InnerException ?? ex).Message.TrimEnd('.')}. Give the full path.", ex),
+                "InvalidPath", ErrorCategory.InvalidArgument, path));
+            throw; // not reached
+        }
         if (provider.Name != "FileSystem")
         {
             cmdlet.ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"-{parameter} '{path}' is a path of the {provider.Name} provider; a schedule needs file-system paths."),

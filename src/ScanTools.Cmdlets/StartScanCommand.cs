@@ -220,7 +220,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     NoteRefused(p, "is not a valid wildcard pattern");
                 }
             }
-            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
+            catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
             {
                 WriteError(ErrorRecords.ForBadArgument(ex, "InvalidPath", p));
                 NoteRefused(p, ex.Message.Contains("is relative to the current location", StringComparison.Ordinal) ? "is relative to a location that is not a folder" : "is not a usable path");
@@ -407,7 +407,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
         {
             resolved = ToFileSystemPath(path);
         }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
         {
             ThrowTerminatingError(new ErrorRecord(new ScanArgumentException($"-IgnoreFile '{path}' is not usable: {ex.Message}", ex), "InvalidScanOptions", ErrorCategory.InvalidArgument, path));
             throw; // not reached

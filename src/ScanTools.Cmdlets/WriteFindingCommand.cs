@@ -189,7 +189,7 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         {
             return ToFileSystemPath(path);
         }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException)
+        catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException)
         {
             throw new ScanItemException(ScanErrorKind.InvalidName, path, ex.Message, ex);
         }
