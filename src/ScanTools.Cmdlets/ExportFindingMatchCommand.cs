@@ -99,6 +99,12 @@ public sealed class ExportFindingMatchCommand : PSCmdlet
         {
             return;
         }
+        if (_matches.Count == 0 && File.Exists(path) && new FileInfo(path).Length > 0)
+        {
+            // An upstream mistake (-ScanId 9999 -ErrorAction SilentlyContinue, a typed -Rule) replaced a 9 KB report with a
+            // header only, a "nothing found" that read as clean (newcomer test 74). It is still written, as CI needs.
+            WriteWarning($"No finding was piped, so '{path}' now holds none, where it held a report before. If the command before the pipe failed or its filter matched nothing by mistake, the earlier report is gone; use -NoClobber to keep an existing file.");
+        }
         RuleSet rules = RuleSupport.LoadAll(this, RulePath);
         string temp = System.IO.Path.Join(System.IO.Path.GetDirectoryName(path), $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try

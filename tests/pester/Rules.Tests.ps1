@@ -1037,6 +1037,19 @@ Describe 'Export-FindingMatch' {
         $file.Name | Should -Be 'passthru.csv'
     }
 
+    It 'warns when nothing piped replaces a report that held findings, and still writes the empty one (newcomer test 74)' {
+        $path = Join-Path $out 'emptied.csv'
+        $matchesFound | Export-FindingMatch -Path $path
+        @(Get-Content -LiteralPath $path).Count | Should -BeGreaterThan 1
+
+        @() | Export-FindingMatch -Path $path -WarningVariable emptied -WarningAction SilentlyContinue
+        @(Get-Content -LiteralPath $path).Count | Should -Be 1 -Because 'the header alone: a CI upload of nothing found'
+        "$emptied" | Should -BeLike "*No finding was piped*now holds none*-NoClobber*"
+
+        @() | Export-FindingMatch -Path (Join-Path $out 'new-empty.csv') -WarningVariable fresh -WarningAction SilentlyContinue
+        $fresh | Should -BeNullOrEmpty -Because 'a new empty report replaces nothing'
+    }
+
     It 'marks baselined findings as suppressed with the baseline''s reason' {
         $baseline = Join-Path $out 'accepted.json'
         $path = Join-Path $out 'suppressed.sarif'
