@@ -217,6 +217,11 @@ public sealed class PasswordShapesTests
         "DB_PASSWORD=\"\"",
         "DB_PASSWORD=xxxxxxxx",
         "DB_PASSWORD=your_password_here",
+        // Newcomer test 74: placeholders that were findings.
+        "DB_PASSWORD=sample",
+        "DB_PASSWORD=CHANGE_ME_IN_PROD",
+        "Server=localhost;Database=app;User Id=sa;Password=YourStrong@Passw0rd;",  // Microsoft's SQL Server documentation
+        "MSSQL_SA_PASSWORD=yourStrong(!)Password",
         "DB_PASSWORD=<YOUR_PASSWORD>",
         "DB_PASSWORD=$(cat /run/secrets/db_password)",
         "DB_PASSWORD=`cat /run/secrets/db`",
