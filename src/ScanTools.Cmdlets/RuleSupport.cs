@@ -198,6 +198,9 @@ internal static class RuleSupport
         return resolved;
     }
 
+    /// <summary>How many piped objects that are no finding get an error each (InvalidInput); one more error says the rest are counted.</summary>
+    private const int MaxInputErrors = 5;
+
     /// <summary>
     /// The findings in piped objects: FindingMatch objects as they are, files from Get-Finding with their
     /// Matches; anything else is a non-terminating InvalidInput error.
@@ -237,8 +240,21 @@ internal static class RuleSupport
                     }
                     break;
                 default:
-                    cmdlet.WriteError(new ErrorRecord(new ArgumentException($"'{o}' is not a finding: pipe the output of Get-FindingMatch, or of Get-Finding with -Rule, -Severity or -MinimumSeverity."),
-                        "InvalidInput", ErrorCategory.InvalidType, o));
+                    // Each row of Import-Csv was an error holding the whole row, 70 of them for one report (newcomer test 74):
+                    // the first few are reported, by type, then one error says the rest are counted.
+                    if (rejected < MaxInputErrors)
+                    {
+                        string what = o.BaseObject is PSCustomObject
+                            ? "A PSCustomObject (a row of Import-Csv or ConvertFrom-Json, or Select-Object's output)"
+                            : $"'{ScanTools.Hosting.DisplayText.Escape(o.ToString())}' ({o.BaseObject.GetType().Name})";
+                        cmdlet.WriteError(new ErrorRecord(new ArgumentException($"{what} is not a finding: pipe the output of Get-FindingMatch, or of Get-Finding with -Rule, -Severity or -MinimumSeverity; rows read back with Import-Csv are text, not findings."),
+                            "InvalidInput", ErrorCategory.InvalidType, o));
+                    }
+                    else if (rejected == MaxInputErrors)
+                    {
+                        cmdlet.WriteError(new ErrorRecord(new ArgumentException($"More piped objects are not findings either; they are counted, not each reported."),
+                            "InvalidInput", ErrorCategory.InvalidType, null));
+                    }
                     rejected++;
                     break;
             }

@@ -912,9 +912,18 @@ Describe 'Export-FindingMatch' {
 
         Get-Content -LiteralPath $report -Raw | Should -Be $before -Because 'an all-refused pipe replaced the report with an empty one, which CI read as nothing found'
         $baseline = Join-Path $out 'never.json'
-        { Import-Csv -LiteralPath $csv | Export-FindingBaseline -Path $baseline -ErrorAction SilentlyContinue } |
-            Should -Throw -ErrorId 'NoFindingsPiped,ScanTools.Commands.ExportFindingBaselineCommand'
+        $rows = @(1..8 | ForEach-Object { Import-Csv -LiteralPath $csv })
+        $rows.Count | Should -BeGreaterThan 6
+        $stopped = $null
+        try { $rows | Export-FindingBaseline -Path $baseline -ErrorAction SilentlyContinue -ErrorVariable perRow } catch { $stopped = $_ }
+        $stopped.FullyQualifiedErrorId | Should -Be 'NoFindingsPiped,ScanTools.Commands.ExportFindingBaselineCommand'
+        "$stopped" | Should -BeLike "*None of the $($rows.Count) piped objects*"
         Test-Path -LiteralPath $baseline | Should -BeFalse
+        # One error a row, each holding the whole row, made 70 errors of one mistake (newcomer test 74): five, then one for the rest.
+        $inputErrors = @($perRow | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -like 'InvalidInput,*' })
+        $inputErrors | Should -HaveCount 6
+        "$($inputErrors[0])" | Should -BeLike 'A PSCustomObject (a row of Import-Csv*is not a finding*'
+        "$($inputErrors[5])" | Should -BeLike '*counted, not each reported*'
         # $null piped (a variable never set) is refused too: it was a binding error, and then an empty report replaced this one.
         $thrown = $null
         try { $null | Export-FindingMatch -Path $report -ErrorVariable nullPiped -ErrorAction SilentlyContinue } catch { $thrown = $_ }
