@@ -370,6 +370,28 @@ Describe 'Export-ScanReport' {
         $dom | Should -Match '>12<'
     }
 
+    It 'counts in its extension and owner tables the files its totals count (a file Write-Finding recorded elsewhere was in the tables alone: newcomer test 75)' {
+        $tree = Join-Path $TestDrive 'report-scope'
+        $null = New-TestFile -Path (Join-Path $tree 'scanned/a.txt') -Size 100
+        $null = New-TestFile -Path (Join-Path $tree 'scanned/b.log') -Size 200
+        $elsewhere = New-TestFile -Path (Join-Path $tree 'elsewhere/c.txt') -Size 5000
+        $sdb = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path (Join-Path $tree 'scanned') -Database $sdb
+        $null = Get-Item -LiteralPath $elsewhere | Write-Finding -Database $sdb
+        $page = Join-Path $reports 'scope.html'
+        Export-ScanReport -Database $sdb -Path $page
+        $html = Get-Content -LiteralPath $page -Raw
+
+        $totals = [regex]::Match($html, '"totals":\{"bytes":(\d+),"size":"[^"]*","files":(\d+)')
+        $totals.Success | Should -BeTrue
+        [long]$totals.Groups[1].Value | Should -Be 300
+        $extensions = [regex]::Match($html, '"extensions":(\[[^\]]*\])').Groups[1].Value | ConvertFrom-Json
+        ($extensions | Measure-Object -Property files -Sum).Sum | Should -Be ([long]$totals.Groups[2].Value)
+        ($extensions | Measure-Object -Property bytes -Sum).Sum | Should -Be 300
+        $owners = [regex]::Match($html, '"owners":(\[[^\]]*\])').Groups[1].Value | ConvertFrom-Json
+        ($owners | Measure-Object -Property bytes -Sum).Sum | Should -Be 300
+    }
+
     It 'reports on an earlier run' {
         $old = Join-Path $reports 'run1.html'
         Export-ScanReport -Database $db -ScanId $firstRun.Id -Path $old
