@@ -436,7 +436,8 @@ public abstract class CatalogReadCommand : CatalogCommand
         foreach (string pattern in paths.Where(WildcardPattern.ContainsWildcardCharacters))
         {
             // A root pasted from Get-ScanRun, /srv/br[a]ck, is a pattern for -Path (it means /srv/brack) and matched nothing.
-            string? full = TryFileSystemPath(pattern);
+            // Without a trailing separator: the catalog records '/srv/dir[1]', not '/srv/dir[1]/' (newcomer test 73).
+            string? full = TryFileSystemPath(pattern) is string f && f.Length > 1 ? System.IO.Path.TrimEndingDirectorySeparator(f) : TryFileSystemPath(pattern);
             if (full is not null && reader.KnowsPath(full))
             {
                 WriteWarning($"The wildcard path '{DisplayText.Escape(pattern)}' matches nothing, but the catalog records '{DisplayText.Escape(full)}' by that very name. To mean it, give it with -LiteralPath (or put a backtick before each [ and ]).");

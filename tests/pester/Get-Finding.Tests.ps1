@@ -318,6 +318,12 @@ Describe 'Get-Finding' {
             $result[0].FullName | Should -Be $bracketFile
         }
 
+        It 'warns that a -Path with brackets names a recorded folder, by the name the catalog records (no trailing separator: newcomer test 73)' {
+            $folderSpelled = $bracketFolder + [IO.Path]::DirectorySeparatorChar
+            @(Get-Finding -Database $literalDb -Path $folderSpelled -WarningVariable w -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+            "$w" | Should -BeLike "*catalog records '$([WildcardPattern]::Escape($bracketFolder))' by that very name*"
+        }
+
         It 'differs from -Path, which takes [1] as a wildcard and so finds a1.txt' {
             $result = @(Get-Finding -Database $literalDb -Path $bracketFile)
 
