@@ -1124,7 +1124,8 @@ $null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
             $big.SetLength(64GB)
             $big.Dispose()
             $scanScript = {
-                param($modulePath, $tree, $db, $pidFile)
+                param($modulePath, $tree, $db, $pidFile, $schedule)
+                if ($schedule) { $env:SCANTOOLS_SCHEDULE = $schedule } # as a scheduled scan's script sets it
                 Import-Module $modulePath
                 # Written, then renamed into place: a reader that saw the file empty took PID 0, and 'kill -TERM 0' ended
                 # every process of the group, the whole CI run with it.
@@ -1133,10 +1134,10 @@ $null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
                 "SCRIPT-CONTINUED $($run.Status)"
             }.ToString()
 
-            function Start-SlowScan([string] $Database) {
+            function Start-SlowScan([string] $Database, [string] $Schedule = '') {
                 $pidFile = Join-Path $TestDrive ("pid-" + [guid]::NewGuid().ToString('N'))
                 $out = Join-Path $TestDrive ("out-" + [guid]::NewGuid().ToString('N') + '.txt')
-                $launcher = Start-TestPwsh -Script "& { $scanScript } @args" -OutputPath $out -ArgumentList $modulePath, $slowTree, $Database, $pidFile
+                $launcher = Start-TestPwsh -Script "& { $scanScript } @args" -OutputPath $out -ArgumentList $modulePath, $slowTree, $Database, $pidFile, $Schedule
                 # The process that runs PowerShell reports itself; signalling the launcher would prove nothing.
                 $powershellPid = [int](Wait-TestSignal -Path $pidFile -TimeoutSeconds 120)
                 $powershellPid | Should -BeGreaterThan 1 -Because 'a signal to PID 0 or 1 reaches the whole process group, or init'
@@ -1171,6 +1172,19 @@ $null = Start-Scan -Path $Folder -MaxDepth 0 -WhatIf:($WhatIf -eq 'True')
             $text = Get-Content -Raw -LiteralPath $scan.Output
             $text | Should -Match ("Scan $($run.Id) stopped after \d+:\d\d:\d\d(\.\d)?: kept " + [regex]::Escape([string]::Format([cultureinfo]::InvariantCulture, '{0:N0}', $run.Files)) + ' files.*Stopped by SIGTERM')
             [regex]::Matches($text, "Scan $($run.Id) stopped after").Count | Should -Be 1 -Because 'the signal''s line is not repeated as a warning'
+        }
+
+        It 'writes the stopped line of a scheduled scan with the time and the schedule''s name, as the schedule''s log lines (newcomer test 75)' {
+            $db = New-CatalogPath -Directory $catalogs
+            $scan = Start-SlowScan -Database $db -Schedule 'nightly-srv'
+
+            & kill -TERM $scan.PowerShellPid
+            $scan.Launcher.WaitForExit(60000) | Should -BeTrue
+
+            $scan.Launcher.ExitCode | Should -Be 143
+            $run = Get-ScanRun -Database $db -Last 1
+            $text = Get-Content -Raw -LiteralPath $scan.Output
+            $text | Should -Match ("(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d nightly-srv: Scan $($run.Id) stopped after ")
         }
 
         It 'ends the run on record once when SIGTERM comes twice (timeout(1) signals the child and its process group), with one line' {

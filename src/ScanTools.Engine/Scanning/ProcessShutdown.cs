@@ -128,6 +128,16 @@ public static class ProcessShutdown
         return result;
     }
 
+    /// <summary>
+    /// In a scheduled run (its script sets SCANTOOLS_SCHEDULE to the schedule's name), the start of every line of its log:
+    /// the local time and the name, as the script's own lines have them. The stopped line alone had neither (newcomer test 75).
+    /// Empty elsewhere.
+    /// </summary>
+    internal static string ScheduleLogPrefix() =>
+        Environment.GetEnvironmentVariable("SCANTOOLS_SCHEDULE") is { Length: > 0 } name
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{DateTimeOffset.Now:yyyy-MM-ddTHH:mm:sszzz} {Hosting.DisplayText.Escape(name)}: ")
+            : string.Empty;
+
     /// <summary>The first signal's shutdown, which later ones wait for; null until a signal came (tests reset it).</summary>
     private static TaskCompletionSource<bool>? _shutdown;
 
@@ -143,7 +153,7 @@ public static class ProcessShutdown
             {
                 if (report is not null && run.StoppedText is string line)
                 {
-                    report.WriteLine(line);
+                    report.WriteLine(ScheduleLogPrefix() + line);
                 }
             }
             catch (IOException)

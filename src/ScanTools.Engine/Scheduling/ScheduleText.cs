@@ -88,6 +88,7 @@ public static class ScheduleText
             $ErrorActionPreference = 'Continue'
             $ProgressPreference = 'SilentlyContinue'
             $log = {{PowerShellQuote(s.LogPath)}}
+            $env:SCANTOOLS_SCHEDULE = {{name}} # a stop by SIGTERM writes its line with the time and this name, as the lines below
             function Write-ScheduleLog([string] $Text) {
                 Add-Content -LiteralPath $log -Value ('{0:yyyy-MM-ddTHH:mm:sszzz} {1}: {2}' -f [datetime]::Now, {{name}}, $Text)
             }

@@ -137,6 +137,7 @@ public sealed class ScheduleTests : IDisposable
         Assert.Contains("MaxDepth = 4", script);
         Assert.Contains("Import-Module -Name '/opt/ScanTools/ScanTools.psd1' -ErrorAction Stop", script);
         Assert.Contains("exit ([int]$run.ExitCode)", script);
+        Assert.Contains($"$env:SCANTOOLS_SCHEDULE = '{Schedule().Name}'", script); // the SIGTERM line's time and name
         Assert.DoesNotContain("FollowSymlink", script); // runs the script for real: tests/pester/ScanSchedule.Tests.ps1
     }
 
