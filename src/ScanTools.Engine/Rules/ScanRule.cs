@@ -282,7 +282,7 @@ public sealed class ScanRule
             OwnerId = Numbers(table, "OwnerId", source, id),
             Pattern = Text(table, "Pattern", source, id),
             Keywords = KeywordList(table, source, id),
-            SecretGroup = table.TryGetValue("SecretGroup", out object? sg) && sg is not null ? Convert.ToString(sg, CultureInfo.InvariantCulture) : null,
+            SecretGroup = !table.TryGetValue("SecretGroup", out object? sg) ? null : sg is null ? throw NullKey("SecretGroup", source, id) : Convert.ToString(sg, CultureInfo.InvariantCulture),
             MinimumEntropy = Real(table, "MinimumEntropy", source, id),
             IncludeBinary = Flag(table, "IncludeBinary", source, id),
             MaximumFileSize = Number(table, "MaximumFileSize", source, id),
@@ -380,16 +380,26 @@ public sealed class ScanRule
         return rule;
     }
 
+    // A key given as $null is a mistake, not "leave it out": Pattern = $null made a content rule a property rule that
+    // matched every file of its Name, without a word (newcomer test 74).
     private static string? Text(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
-        !t.TryGetValue(key, out object? v) || v is null ? null
+        !t.TryGetValue(key, out object? v) ? null
+        : v is null ? throw NullKey(key, source, id)
         : v is string s ? s
         : throw new FormatException($"{source}: rule '{id}': {key} must be a quoted string.");
 
+    private static FormatException NullKey(string key, string source, string id) =>
+        new($"{source}: rule '{id}': {key} is $null. Give it a value, or leave {key} out.");
+
     private static IReadOnlyList<string> Texts(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
     {
-        if (!t.TryGetValue(key, out object? v) || v is null)
+        if (!t.TryGetValue(key, out object? v))
         {
             return Array.Empty<string>();
+        }
+        if (v is null)
+        {
+            throw NullKey(key, source, id);
         }
         IEnumerable<object?> items = v is List<object?> list ? list : new[] { v };
         return items.Select(i => i as string ?? throw new FormatException($"{source}: rule '{id}': {key} must be a quoted string or a list of them.")).ToArray();
@@ -434,28 +444,34 @@ public sealed class ScanRule
     }
 
     private static long? Number(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
-        !t.TryGetValue(key, out object? v) || v is null ? null
+        !t.TryGetValue(key, out object? v) ? null
+        : v is null ? throw NullKey(key, source, id)
         : v is long n && n >= 0 ? n
         : v is double d && d >= 0 && d <= long.MaxValue && Math.Floor(d) == d ? (long)d // 1.5KB is 1536 bytes
         : throw new FormatException($"{source}: rule '{id}': {key} must be a whole number of bytes, {(key == "MaximumFileSize" ? "1" : "0")} or more (1MB and 1GB are allowed).");
 
     private static IReadOnlyList<long> Numbers(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
     {
-        if (!t.TryGetValue(key, out object? v) || v is null)
+        if (!t.TryGetValue(key, out object? v))
         {
             return Array.Empty<long>();
+        }
+        if (v is null)
+        {
+            throw NullKey(key, source, id);
         }
         IEnumerable<object?> items = v is List<object?> list ? list : new[] { v };
         return items.Select(i => i is long n && n >= 0 ? n : throw new FormatException($"{source}: rule '{id}': {key} must be a number or a list of numbers (user ids).")).ToArray();
     }
 
     private static double? Real(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
-        !t.TryGetValue(key, out object? v) || v is null ? null
+        !t.TryGetValue(key, out object? v) ? null
+        : v is null ? throw NullKey(key, source, id)
         : v is long n && n >= 0 ? n
         : v is double d && d >= 0 && double.IsFinite(d) ? d
         : throw new FormatException($"{source}: rule '{id}': {key} must be a number, 0 or more.");
 
     private static bool Flag(IReadOnlyDictionary<string, object?> t, string key, string source, string id) =>
-        t.TryGetValue(key, out object? v) && v is not null
-        && (v is bool b ? b : throw new FormatException($"{source}: rule '{id}': {key} must be $true or $false."));
+        t.TryGetValue(key, out object? v)
+        && (v is bool b ? b : throw (v is null ? NullKey(key, source, id) : new FormatException($"{source}: rule '{id}': {key} must be $true or $false.")));
 }

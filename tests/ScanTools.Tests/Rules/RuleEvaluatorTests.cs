@@ -609,6 +609,10 @@ public sealed class RuleEvaluatorTests
     [InlineData("@{ Rulez = @() }", "not a key of a rules file")]
     [InlineData("@{ Rules = @( @{ Id = 'has space'; Pattern = 'a' } ) }", "an Id has")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Path = '/tmp/[abc' } ) }", "wildcard is malformed")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = $null; Name = '*.txt' } ) }", "Pattern is $null")] // it became a property rule (newcomer test 74)
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; Keywords = $null } ) }", "Keywords is $null")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; IncludeBinary = $null } ) }", "IncludeBinary is $null")]
+    [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; MinimumEntropy = $null } ) }", "MinimumEntropy is $null")]
     public void Bad_rules_files_say_what_to_change(string text, string expected)
     {
         var ex = Assert.Throws<FormatException>(() => RuleSet.Parse(text, "mine.psd1"));
