@@ -26,7 +26,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     /// piped files alone. (Before, nothing bound them and the whole catalog was searched, so
     /// <c>Get-Finding -Path X | Find-DuplicateFile | Remove-Item</c> removed copies outside X.)
     /// </summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("LP", "PSPath")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();

@@ -24,7 +24,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
     /// under that folder. Binds PSPath, so Get-Item, Get-ChildItem and findings pipe in exactly.
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
+    [Alias("PSPath", "LP", "FullName")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 

@@ -109,9 +109,12 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
                     pipedPath = new[] { text }; // a line of a list of paths, as Get-Finding takes it
                     break;
                 default:
-                    if (!FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId))
-                        && InputObject.Properties["Path"]?.Value is string { Length: > 0 } rowPath)
+                    if (!FromPipeline(nameof(ScanId))
+                        && InputObject.BaseObject is PSCustomObject && InputObject.Properties["Fingerprint"] is not null
+                        && (InputObject.Properties["FullName"] ?? InputObject.Properties["Path"])?.Value is string { Length: > 0 } rowPath)
                     {
+                        // The column is FullName since newcomer test 76 (a Path column bound Remove-Item -Path, a wildcard);
+                        // reports written before name it Path.
                         // A row of Export-FindingMatch's CSV read back (Import-Csv report.csv | Get-FindingMatch): its Path is
                         // the file's full path, taken literally, its RuleId the rule, unless -Rule says otherwise, and its
                         // Fingerprint the finding itself: a file with two findings of one rule gave both for each row, and a

@@ -150,10 +150,18 @@ Describe 'Find-DuplicateFile' {
             @(Find-DuplicateFile -Database $db -NoStore) | Should -HaveCount 1 -Because 'without pipeline input it searches the whole catalog'
         }
 
-        It 'takes piped strings as paths: the search is among them alone' {
-            @((Join-Path $root 'b/copy1.bin'), (Join-Path $root 'c/copy2.bin') | Find-DuplicateFile -Database $db -NoStore -ErrorVariable bindErrors).Count | Should -Be 1
-            $bindErrors | Should -BeNullOrEmpty
-            @((Join-Path $root 'b/copy1.bin') | Find-DuplicateFile -Database $db -NoStore) | Should -BeNullOrEmpty -Because 'one file has no copy among the piped'
+        It 'searches nothing when only strings are piped, which bind no parameter (it searched the whole catalog: newcomer test 74)' {
+            @((Join-Path $root 'b/copy1.bin') | Find-DuplicateFile -Database $db -NoStore -ErrorVariable bindErrors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+            $bindErrors[0].FullyQualifiedErrorId | Should -BeLike 'InputObjectNotBound*'
+        }
+
+        It 'takes the rows of Get-Finding read back with Import-Csv by their PSPath (newcomer test 76)' {
+            $csv = Join-Path $TestDrive 'found.csv'
+            Get-Finding -Database $db -Path (Join-Path $root 'b'), (Join-Path $root 'c') | Export-Csv -LiteralPath $csv
+            $rows = @(Import-Csv -LiteralPath $csv | Find-DuplicateFile -Database $db -NoStore -ErrorVariable rowErrors)
+            $rowErrors | Should -BeNullOrEmpty
+            $rows | Should -HaveCount 1
+            $rows[0].Count | Should -Be 2
         }
 
         It 'takes thousands of piped paths (SQLite refused 1,000 as too deep an expression), and refuses more than 8,000, saying to give their folders' {

@@ -479,7 +479,8 @@ Describe 'Get-FindingMatch filters' {
 
         $back = @(Import-Csv -LiteralPath $csv | Get-FindingMatch -Database $db -ErrorVariable unbound)
 
-        $unbound | Should -BeNullOrEmpty -Because 'every row was InputObjectNotBound: its column is Path, not FullName'
+        $unbound | Should -BeNullOrEmpty -Because 'every row was InputObjectNotBound: its column was Path, not FullName'
+        (Get-Content -LiteralPath $csv -TotalCount 1) | Should -BeLike 'Severity,RuleId,FullName,*' -Because 'a Path column bound to Remove-Item -Path and Get-Finding -Path, where brackets are wildcards (newcomer test 76)'
         Join-Sorted $back.Fingerprint | Should -Be (Join-Sorted (Import-Csv -LiteralPath $csv).Fingerprint)
         $back.Count | Should -BeGreaterThan 1
 
@@ -495,6 +496,22 @@ Describe 'Get-FindingMatch filters' {
         $reviewed = Join-Path $TestDrive 'two-baseline.json'
         Import-Csv -LiteralPath $twoCsv | Where-Object Line -EQ 1 | Get-FindingMatch -Database $twoDb | Export-FindingBaseline -Path $reviewed
         @(Get-FindingMatch -Database $twoDb -Baseline $reviewed).Line | Should -Be @(2) -Because 'the production password on line 2 was accepted with the reviewed row'
+    }
+
+    It 'gives rows read back from its CSV to Get-Finding literally, and never to Remove-Item as a wildcard (key[1].env named key1.env: newcomer test 76)' {
+        $tree = New-TestDirectory -Parent $TestDrive -Name 'csv-brackets'
+        $secretFile = Join-Path $tree 'key[1].env'
+        $innocent = Join-Path $tree 'key1.env'
+        [IO.File]::WriteAllText($secretFile, "DB_PASSWORD=Hunter2SuperSecret`n")
+        [IO.File]::WriteAllText($innocent, "innocent`n")
+        $bdb = New-CatalogPath -Directory $TestDrive
+        $null = Start-Scan -LiteralPath $tree -Rule connection-string-password -Database $bdb
+        $csv = Join-Path $TestDrive 'brackets.csv'
+        Get-FindingMatch -Database $bdb | Export-FindingMatch -Path $csv
+
+        @(Import-Csv -LiteralPath $csv | Get-Finding -Database $bdb).FullName | Should -Be @($secretFile)
+        Import-Csv -LiteralPath $csv | Remove-Item -ErrorAction SilentlyContinue
+        Test-Path -LiteralPath $innocent | Should -BeTrue -Because 'a Path column made Remove-Item take key[1].env as a pattern'
     }
 
     It 'warns of a typed path no scan has recorded, as Get-Finding does' {
@@ -998,7 +1015,7 @@ Describe 'Export-FindingMatch' {
         Join-Sorted $rows.Fingerprint | Should -Be (Join-Sorted $matchesFound.Fingerprint)
         foreach ($m in $matchesFound) {
             $row = $rows | Where-Object Fingerprint -EQ $m.Fingerprint
-            $row.Path | Should -Be $m.FullName
+            $row.FullName | Should -Be $m.FullName
             $row.RuleId | Should -Be $m.RuleId
             $row.Line | Should -Be ([string]$m.Line)
             $row.Excerpt | Should -Be ([string]$m.Excerpt)
@@ -1026,7 +1043,7 @@ Describe 'Export-FindingMatch' {
         $matchesFound | Export-FindingMatch -Path $txt -Format Csv
         $matchesFound | Export-FindingMatch -Path $json
 
-        (Get-Content -LiteralPath $txt -TotalCount 1) | Should -BeLike 'Severity,RuleId,Path,*'
+        (Get-Content -LiteralPath $txt -TotalCount 1) | Should -BeLike 'Severity,RuleId,FullName,*'
         (Get-Content -Raw -LiteralPath $json | ConvertFrom-Json).version | Should -Be '2.1.0'
     }
 
@@ -1355,7 +1372,7 @@ Describe 'Mistakes a user makes with rules and findings' {
         Get-FindingMatch -Database $db | Export-FindingMatch -Path $link
 
         (Get-Item -LiteralPath $link).LinkType | Should -Be 'SymbolicLink'
-        (Get-Content -LiteralPath $target -First 1) | Should -BeLike 'Severity,RuleId,Path,*' -Because 'the CSV header, where UnknownExportFormat was'
+        (Get-Content -LiteralPath $target -First 1) | Should -BeLike 'Severity,RuleId,FullName,*' -Because 'the CSV header, where UnknownExportFormat was'
     }
 
     It 'says a folder given as the export path is a folder, whatever its name' {

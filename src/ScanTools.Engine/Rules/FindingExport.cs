@@ -25,7 +25,10 @@ public static class FindingExport
     /// <summary>The columns of the CSV output, in order.</summary>
     public static readonly IReadOnlyList<string> CsvColumns = new[]
     {
-        "Severity", "RuleId", "Path", "Line", "Column", "Excerpt", "Fingerprint", "Status", "FirstScanId", "LastScanId", "ResolvedScanId", "Baselined", "BaselineReason",
+        // FullName, not Path: Import-Csv | Remove-Item (and Get-Finding) bound a Path column to -Path, a wildcard, so a row of
+        // 'key[1].env' named key1.env, another file (newcomer test 76). FullName binds nothing of Remove-Item, and ScanTools'
+        // commands take it literally.
+        "Severity", "RuleId", "FullName", "Line", "Column", "Excerpt", "Fingerprint", "Status", "FirstScanId", "LastScanId", "ResolvedScanId", "Baselined", "BaselineReason",
     };
 
     /// <summary>The format a file name asks for: .sarif and .json give SARIF, .csv CSV; null for anything else.</summary>
