@@ -324,6 +324,24 @@ Describe 'Get-Finding' {
             "$w" | Should -BeLike "*catalog records '$([WildcardPattern]::Escape($bracketFolder))' by that very name*"
         }
 
+        It 'never lets Remove-Item act on another file for a name with a backslash (Linux/macOS; newcomer test 76)' -Skip:$IsWindows {
+            $tree = New-TestDirectory -Parent $trees
+            $null = New-Item -ItemType Directory -Path (Join-Path $tree 'back')
+            [IO.File]::WriteAllText("$tree/back\slash.txt", "DB_PASSWORD=Hunter2SuperSecret`n")
+            [IO.File]::WriteAllText("$tree/back/slash.txt", "innocent`n")
+            [IO.File]::WriteAllText("$tree/lone\name.txt", "alone`n")
+            $bdb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -LiteralPath $tree -Rule connection-string-password -Database $bdb
+
+            $found = @(Get-Finding -Database $bdb | Where-Object Name -EQ 'back\slash.txt')
+            $found | Should -HaveCount 1
+            $found[0].PSPath | Should -BeNullOrEmpty -Because 'PowerShell reads back\slash.txt as back/slash.txt, another file that exists'
+            $found | Remove-Item -ErrorAction SilentlyContinue
+            @(Get-FindingMatch -Database $bdb) | Remove-Item -ErrorAction SilentlyContinue
+            Get-Content -LiteralPath "$tree/back/slash.txt" | Should -Be 'innocent'
+            (Get-Finding -Database $bdb | Where-Object Name -EQ 'lone\name.txt').PSPath | Should -Be "$tree/lone\name.txt" -Because 'no other file is read for it'
+        }
+
         It 'differs from -Path, which takes [1] as a wildcard and so finds a1.txt' {
             $result = @(Get-Finding -Database $literalDb -Path $bracketFile)
 

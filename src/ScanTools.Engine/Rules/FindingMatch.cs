@@ -26,8 +26,11 @@ public sealed class FindingMatch
     /// <summary>The file's name.</summary>
     public required string Name { get; init; }
 
-    /// <summary>Provider path, so that matches pipe into Get-Item, Remove-Item and friends.</summary>
-    public string PSPath => FullName;
+    /// <summary>
+    /// Provider path, so that matches pipe into Get-Item, Remove-Item and friends; null where PowerShell would read it as
+    /// another file (<see cref="Platform.PowerShellPath.For"/>).
+    /// </summary>
+    public string? PSPath => Platform.PowerShellPath.For(FullName);
 
     /// <summary>The rule's id.</summary>
     public required string RuleId { get; init; }

@@ -12,8 +12,10 @@ public sealed class Finding
     /// <summary>
     /// The full path again, under the name PowerShell's file cmdlets bind -LiteralPath to from the pipeline,
     /// so Remove-Item, Copy-Item and Get-Item take a finding exactly (no wildcard surprises with [ ] in names).
+    /// Null for a path with '\' off Windows where PowerShell would read it as another file that exists
+    /// (<see cref="Platform.PowerShellPath.For"/>).
     /// </summary>
-    public string PSPath => FullName;
+    public string? PSPath => Platform.PowerShellPath.For(FullName);
 
     /// <summary>Last write time in local time, as Get-ChildItem shows it.</summary>
     public DateTime LastWriteTime => LastWriteTimeUtc.ToLocalTime();

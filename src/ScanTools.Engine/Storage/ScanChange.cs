@@ -78,8 +78,11 @@ public sealed class ScanChange
     /// <summary>The catalog it was read from; binds -Database of the reading cmdlets from the pipeline.</summary>
     public string? Database { get; init; }
 
-    /// <summary>The path again, for -LiteralPath of file-system cmdlets (removed files no longer exist).</summary>
-    public string PSPath => FullName;
+    /// <summary>
+    /// The path again, for -LiteralPath of file-system cmdlets (removed files no longer exist); null where PowerShell would
+    /// read it as another file (<see cref="Platform.PowerShellPath.For"/>).
+    /// </summary>
+    public string? PSPath => Platform.PowerShellPath.For(FullName);
 
     /// <summary>The file's name.</summary>
     public string Name => Path.GetFileName(FullName);
