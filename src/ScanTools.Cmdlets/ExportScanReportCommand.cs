@@ -46,6 +46,13 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>
+    /// The RunKey of a piped scan run, bound from the pipeline: with -Database, a run whose key is not that catalog's run
+    /// of the same id came from another catalog and is refused (ObjectFromOtherCatalog).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public Guid RunKey { get; set; }
+
     private readonly SortedSet<long> _runs = new();
 
     /// <summary>Notes the run of each piped object: one report is of one run.</summary>
@@ -54,6 +61,10 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
         if (MyInvocation.BoundParameters.ContainsKey(nameof(ScanId)))
         {
             _runs.Add(ScanId);
+        }
+        if (FromPipeline(nameof(RunKey)))
+        {
+            NotePipedRun(new[] { ScanId }, RunKey); // a run of catalog A piped with -Database B reported on B's run (newcomer test 76)
         }
     }
 
@@ -65,6 +76,15 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
             ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
                 $"The objects piped in are of {_runs.Count} runs ({string.Join(", ", _runs.Take(10))}{(_runs.Count > 10 ? ", ..." : "")}), and a report is of one run. Pipe one run (Get-ScanRun -Last 1), or give -ScanId."),
                 "InvalidFilter", null));
+        }
+        bool foreign = false;
+        if (_runs.Count == 1)
+        {
+            ReadCatalog(reader => foreign = ForeignRuns(reader, _runs).Count > 0); // each is an ObjectFromOtherCatalog error
+        }
+        if (foreign)
+        {
+            return;
         }
         string catalog = ResolveCatalog().Path;
         string target;

@@ -16,7 +16,6 @@ public sealed class GetScanErrorCommand : CatalogReadCommand
     [Alias("Id")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
     [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
-    [ValidateRange(1, long.MaxValue)]
     public long[] ScanId { get; set; } = Array.Empty<long>();
 
     /// <summary>Only errors of these kinds.</summary>

@@ -15,7 +15,6 @@ public sealed class GetScanRunCommand : CatalogReadCommand
     [Alias("ScanId")]
     [ArgumentCompleter(typeof(ScanRunIdCompleter))]
     [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one"
-    [ValidateRange(1, long.MaxValue)] // run ids start at 1: -Id -5 listed nothing without a word (newcomer test 75)
     public long[] Id { get; set; } = Array.Empty<long>();
 
     /// <summary>Only runs in these states.</summary>
@@ -36,22 +35,42 @@ public sealed class GetScanRunCommand : CatalogReadCommand
     [ValidateRange(1, int.MaxValue)]
     public int Last { get; set; }
 
+    /// <summary>
+    /// The RunKey of a piped scan run, bound from the pipeline: with -Database, a run whose key is not that catalog's run
+    /// of the same id came from another catalog and is refused (ObjectFromOtherCatalog).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public Guid RunKey { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (FromPipeline(nameof(RunKey)))
+        {
+            NotePipedRun(Id, RunKey); // a run of catalog A piped with -Database B listed B's run of that id (newcomer test 76)
+        }
         if (!FirstTimeFor(string.Join(',', Id)))
         {
             return;
         }
         var query = new ScanRunQuery
         {
-            Id = Id,
+            Id = Id, // less the piped runs of another catalog, below
             Status = Status,
             Kind = Kind,
             Last = MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : null,
         };
         ReadCatalog(reader =>
         {
+            if (Id.Length > 0 && ForeignRuns(reader, Id) is { Count: > 0 } foreign)
+            {
+                long[] own = Id.Except(foreign).ToArray();
+                if (own.Length == 0)
+                {
+                    return;
+                }
+                query = query with { Id = own };
+            }
             // As Get-Process -Id: an id the catalog does not hold is an error of its own, the others are returned.
             foreach (long missing in Id.Length == 0 ? Array.Empty<long>() : reader.MissingRuns(Id))
             {

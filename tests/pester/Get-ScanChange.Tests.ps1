@@ -370,6 +370,14 @@ Describe 'Get-ScanChange' {
             $listed | Should -BeNullOrEmpty -Because "it listed the changes of -Database's run $($foreignRun.Id), without a word"
             $foreign[0].FullyQualifiedErrorId | Should -Be "ObjectFromOtherCatalog,$cmdlet"
             "$($foreign[0])" | Should -BeLike '*comes from another catalog*Leave out -Database*'
+            # Get-ScanRun and Export-ScanReport listed and reported on -Database's run of that id (newcomer test 76).
+            @($foreignRun | Get-ScanRun -Database $db -ErrorVariable runErrors -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+            $runErrors[0].FullyQualifiedErrorId | Should -Be 'ObjectFromOtherCatalog,ScanTools.Commands.GetScanRunCommand'
+            $page = Join-Path $TestDrive 'foreign-run.html'
+            $foreignRun | Export-ScanReport -Database $db -Path $page -ErrorVariable reportErrors -ErrorAction SilentlyContinue
+            $reportErrors[0].FullyQualifiedErrorId | Should -Be 'ObjectFromOtherCatalog,ScanTools.Commands.ExportScanReportCommand'
+            Test-Path -LiteralPath $page | Should -BeFalse
+            @($foreignRun | Get-ScanRun) | Should -HaveCount 1 -Because 'without -Database the run is read from its own catalog'
             @($foreignRun | Get-ScanChange).Name | Should -Be @('y.txt') -Because 'without -Database the run reads its own catalog'
             @(Get-ScanRun -Database $db -Id $foreignRun.Id | Get-ScanChange -Database $db -ErrorVariable own) | Out-Null
             $own | Should -BeNullOrEmpty

@@ -219,11 +219,6 @@ Describe 'Get-ScanRun' {
         It 'rejects -Last 0 by validation' {
             { Get-ScanRun -Last 0 -Database $db } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
         }
-
-        It 'rejects a run id below 1 by validation (-Id -5 listed nothing: newcomer test 75)' {
-            { Get-ScanRun -Id -5 -Database $db } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
-            { Get-ScanError -ScanId 0 -Database $db } | Should -Throw -ErrorId 'ParameterArgumentValidationError,ScanTools.Commands.GetScanErrorCommand'
-        }
     }
 
     Context 'catalog errors' {
