@@ -70,7 +70,31 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
                 WriteVerbose("Skipped a scan run object (Start-Scan -PassThru emits one after its records).");
                 continue;
             }
+            WarnOfOtherCatalog(item);
             Record(item!);
+        }
+    }
+
+    private bool _warnedOfOtherCatalog;
+
+    /// <summary>
+    /// Once: a piped finding of a catalog is recorded into the catalog -Database names, or without it into
+    /// $env:SCANTOOLS_DATABASE or the per-user catalog, never back into its own; without -Database, that surprised
+    /// (Get-Finding -Database A | Write-Finding wrote the per-user catalog: newcomer test 76).
+    /// </summary>
+    private void WarnOfOtherCatalog(PSObject? item)
+    {
+        if (_warnedOfOtherCatalog || Database is not null || item?.Properties["Database"]?.Value is not string { Length: > 0 } from)
+        {
+            return;
+        }
+        _warnedOfOtherCatalog = true;
+        CatalogLocation target = ResolveCatalog();
+        string into = target.Path;
+        if (!target.IsRemote && !ScanTools.Remote.RemoteCatalogAddress.IsRemote(from) && !Platform.PathComparison.Comparer.Equals(
+            Platform.CanonicalPath.KeyOf(Platform.CanonicalPath.Resolve(from)), Platform.CanonicalPath.KeyOf(Platform.CanonicalPath.Resolve(into))))
+        {
+            WriteWarning($"The piped objects come from the catalog '{from}'; Write-Finding records them into '{into}', as no -Database was given (it never takes the catalog from piped objects). Give -Database to choose the catalog.");
         }
     }
 

@@ -70,6 +70,22 @@ Describe 'Write-Finding' {
             @(Get-Finding -Database $db) | Should -HaveCount $topFiles.Count
         }
 
+        It 'says once, without -Database, that findings piped from a catalog go into another one (newcomer test 76)' {
+            $from = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $source -Database $from
+            $into = New-CatalogPath -Directory $catalogs
+            $env:SCANTOOLS_DATABASE = $into
+            try {
+                Get-Finding -Database $from | Write-Finding -WarningVariable w -WarningAction SilentlyContinue
+                @(Get-Finding -Database $from | Write-Finding -Database $into -WarningVariable given -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
+            }
+            finally { Remove-Item Env:SCANTOOLS_DATABASE }
+            @($w) | Should -HaveCount 1
+            "$w" | Should -BeLike "*come from the catalog '$from'*records them into '$into'*no -Database*"
+            $given | Should -BeNullOrEmpty -Because '-Database says where'
+            @(Get-Finding -Database $into).Count | Should -Be @(Get-Finding -Database $from).Count
+        }
+
         It 'resolves a relative path against the PowerShell location' {
             $db = New-CatalogPath -Directory $catalogs
             Push-Location -LiteralPath $source
