@@ -230,8 +230,10 @@ Describe 'Get-Finding' {
             $result[0].FullName | Should -Be $appLog
         }
 
-        It 'no longer has the alias FullName on -Path' {
-            { Get-Finding -Database $db -FullName $alpha } | Should -Throw -ErrorId "NamedParameterNotFound,$cmdlet"
+        It 'takes -FullName as -LiteralPath, not as -Path (its alias on -Path read brackets as wildcards)' {
+            @(Get-Finding -Database $db -FullName $alpha).FullName | Should -Be @($alpha)
+            (Get-Command Get-Finding).Parameters['Path'].Aliases | Should -Not -Contain 'FullName'
+            (Get-Command Get-Finding).Parameters['LiteralPath'].Aliases | Should -Contain 'FullName'
         }
 
         It 'takes piped strings and the paths of piped folder sizes and error items literally, brackets and all' {

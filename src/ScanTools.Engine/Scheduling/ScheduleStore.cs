@@ -39,6 +39,19 @@ public sealed class ScheduleStore
     /// <summary>The default log of a schedule.</summary>
     public string DefaultLogPath(string name) => Path.Combine(Root, "logs", name + ".log");
 
+    /// <summary>Where the symbolic link <paramref name="path"/> points (full path), or null: not a link, missing, or unreadable.</summary>
+    private static string? NextLink(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: false)?.FullName;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// Why <paramref name="schedule"/>'s log, given by the user, may not be where it is, or null: the scheduler appends
     /// every run's output to it (cron with >>), so it must not be a catalog or one of a catalog's files (its own
@@ -54,9 +67,18 @@ public sealed class ScheduleStore
             return own;
         }
         // A FIFO without a reader would hang every run on opening its log; a device is never a log. /dev/null discards it.
-        string real = Platform.CanonicalPath.Resolve(log); // through links: a link to /dev/stdout is /dev/stdout
-        if (real != "/dev/null" && ((real.StartsWith("/dev/", StringComparison.Ordinal) && !real.StartsWith("/dev/shm/", StringComparison.Ordinal))
-            || real.StartsWith("/proc/", StringComparison.Ordinal)))
+        static bool IsStream(string p) => p != "/dev/null" && ((p.StartsWith("/dev/", StringComparison.Ordinal) && !p.StartsWith("/dev/shm/", StringComparison.Ordinal))
+            || p.StartsWith("/proc/", StringComparison.Ordinal));
+        // The path as given, each link it goes through, and where they end: /dev/stdout goes on to /proc/self/fd/1 and then
+        // to whatever this shell's output is now (a regular file when it is redirected), which is not what cron gives it.
+        bool stream = IsStream(log) || IsStream(Platform.CanonicalPath.Resolve(log));
+        string hop = log;
+        for (int i = 0; i < 40 && !stream && NextLink(hop) is string next; i++)
+        {
+            hop = next;
+            stream = IsStream(hop);
+        }
+        if (stream)
         {
             // /dev/stdout, /dev/fd/1, /proc/self/fd/1: whatever the registering shell's output was, and cron's mail pipe at run time.
             return $"-LogPath '{log}' is a device or a process's stream, which means something else when the scheduler runs the scan. Give the path of a log file, or /dev/null to discard the log.";
