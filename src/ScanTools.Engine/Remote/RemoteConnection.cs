@@ -105,7 +105,11 @@ internal static class RemoteConnection
                 || text.Contains("AuthenticationFailure", StringComparison.OrdinalIgnoreCase)
             ? $"it refused the credentials: give the password in ${RemoteCatalogAddress.PasswordVariable} or -Credential"
             : "it did not answer";
+        // Reachability is the advice only when the broker did not answer: after a refusal of the credentials it sent people
+        // looking for a network fault (newcomer test 77).
         return new CatalogException(CatalogErrorCode.OpenFailed, address.ToString(),
-            $"The broker of '{address}' could not be used: {why}. Check that redis-server runs at {address.Host}:{address.Port} and is reachable from here.");
+            why == "it did not answer"
+                ? $"The broker of '{address}' could not be used: {why}. Check that redis-server runs at {address.Host}:{address.Port} and is reachable from here."
+                : $"The broker of '{address}' could not be used: {why}.");
     }
 }

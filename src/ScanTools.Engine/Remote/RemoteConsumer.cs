@@ -336,6 +336,13 @@ public sealed class RemoteConsumer
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && ex.HResult == Platform.UnixAccess.ReadOnlyFileSystem))
+            {
+                // A read-only folder or file system was ConsumerFailed, exit 5, which a systemd unit with Restart=on-failure
+                // retried for ever; it is the catalog's fault, as Start-Scan and -WhatIf say of it (newcomer test 77).
+                throw new CatalogException(CatalogErrorCode.ReadOnly, _database,
+                    $"The catalog '{_database}' cannot be written: Start-ScanConsumer cannot create its lock file '{path}' ({ex.Message.TrimEnd('.')}). Give this account write access to the folder, or choose another -Database.", ex);
+            }
             catch (IOException) when (File.Exists(path))
             {
                 _state = RemoteConsumerState.Standby;

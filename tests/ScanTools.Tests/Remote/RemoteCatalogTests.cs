@@ -1,5 +1,6 @@
 using ScanTools.Remote;
 using ScanTools.Scanning;
+using ScanTools.Sessions;
 using ScanTools.Storage;
 using ScanTools.Tests.Support;
 
@@ -288,6 +289,30 @@ public sealed class RemoteCatalogTests : CatalogTest
         var notCatalog = Assert.Throws<CatalogException>(() => new RemoteConsumer(address, redis.Password, foreign, Registry).Run(CancellationToken.None));
         Assert.Equal(CatalogErrorCode.NotACatalog, notCatalog.Code);
         Assert.Equal(new[] { "notes.txt" }, Directory.GetFiles(T.Path).Select(Path.GetFileName).ToArray());
+    }
+
+    [MountFact]
+    public void A_consumer_whose_catalog_is_on_a_read_only_file_system_is_refused_as_CatalogReadOnly_not_as_a_broker_failure()
+    {
+        // ConsumerFailed, exit 5, which a systemd unit with Restart=on-failure retried for ever (newcomer test 77).
+        using var redis = new RedisServer();
+        var address = RemoteCatalogAddress.Parse(redis.Address("readonly"), out _);
+        string source = T.Dir("ro-source");
+        string db = Path.Combine(source, "central.db");
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(Writes.Start(Guid.NewGuid()));
+        }
+        Registry.CloseAll();
+        string mounted = T.Combine("ro");
+        using var mounts = new Mounts();
+        mounts.ReadOnlyBind(source, mounted);
+
+        var refused = Assert.Throws<CatalogException>(() => new RemoteConsumer(address, redis.Password, Path.Combine(mounted, "central.db"), Registry).Run(CancellationToken.None));
+
+        Assert.Equal(CatalogErrorCode.ReadOnly, refused.Code);
+        Assert.Equal(6, ScanTools.Hosting.ScanExitCodes.ForException(refused));
+        Assert.Contains("write access to the folder", refused.Message);
     }
 
     [Theory]
