@@ -86,7 +86,8 @@ public sealed class RemoteConsumer
     private readonly string _database;
     private readonly WriterSessionRegistry _registry;
     private readonly RemoteConsumerOptions _options;
-    private readonly string _name = $"{Environment.MachineName}:{Environment.ProcessId}";
+    // Each consumer its own name, so one of another catalog file in this process is told apart (WaitForOtherConsumers).
+    private readonly string _name = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
     private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<Guid>> _openRuns = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTime> _lastHeard = new(StringComparer.Ordinal);
@@ -149,7 +150,10 @@ public sealed class RemoteConsumer
             using WriterSessionLease lease = _registry.Acquire(_database, new WriterSessionOptions { Durability = Durability.Full });
             WaitForWriterRole(lease, cancellationToken);
             IDatabase db = redis.GetDatabase();
+            // Its sign of life goes when it stops, so the next consumer need not wait to see it unchanged.
+            using var signOff = new AliveFieldRemoval(db, _address.AliveKey, RemoteCatalogAddress.ConsumerAlivePrefix + _name);
             EnsureGroup(db, cancellationToken);
+            WaitForOtherConsumers(db, cancellationToken);
             _state = RemoteConsumerState.Active;
             try
             {
@@ -232,6 +236,71 @@ public sealed class RemoteConsumer
         finally
         {
             _state = RemoteConsumerState.Stopped;
+        }
+    }
+
+    /// <summary>Removes a consumer's field of the alive hash when it stops (best effort: a broker that went away keeps it).</summary>
+    private sealed class AliveFieldRemoval(IDatabase db, RedisKey key, string field) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                db.HashDelete(key, field);
+            }
+            catch (RedisException)
+            {
+            }
+        }
+    }
+
+    /// <summary>How long a consumer's sign of life must stay unchanged to count it stopped: 3 s (it signs every second).</summary>
+    private static readonly TimeSpan ConsumerSilence = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Waits as standby while another consumer reads this broker catalog, wherever it runs and whatever catalog file it writes:
+    /// two consumers of one stream split its batches between their two files, without a word (a typo in one -Database, or a
+    /// second computer: newcomer test 77). A consumer is running while its field of the alive hash changes (every second);
+    /// compared by change, not by time, so the computers' clocks need not agree. The fields of stopped consumers are removed.
+    /// </summary>
+    private void WaitForOtherConsumers(IDatabase db, CancellationToken ct)
+    {
+        string mine = RemoteCatalogAddress.ConsumerAlivePrefix + _name;
+        while (true)
+        {
+            Dictionary<string, RedisValue> Others() => db.HashGetAll(_address.AliveKey)
+                .Where(e => e.Name.ToString() is string f && f.StartsWith(RemoteCatalogAddress.ConsumerAlivePrefix, StringComparison.Ordinal) && f != mine)
+                .ToDictionary(e => e.Name.ToString(), e => e.Value, StringComparer.Ordinal);
+            Dictionary<string, RedisValue> before = Others();
+            if (before.Count == 0)
+            {
+                _lastError = null;
+                return;
+            }
+            if (ct.WaitHandle.WaitOne(ConsumerSilence))
+            {
+                throw new OperationCanceledException(ct);
+            }
+            Dictionary<string, RedisValue> after = Others();
+            var running = after.Where(a => !before.TryGetValue(a.Key, out RedisValue was) || was != a.Value).Select(a => a.Key).ToList();
+            foreach (string stopped in before.Keys.Where(k => !running.Contains(k)))
+            {
+                try
+                {
+                    db.HashDelete(_address.AliveKey, stopped); // a consumer that ended (or was killed) long enough ago
+                }
+                catch (RedisException)
+                {
+                    // An ACL user made before HDEL was in about_ScanTools' list: the field stays, and is judged by change again.
+                }
+            }
+            if (running.Count == 0)
+            {
+                _lastError = null;
+                return;
+            }
+            _state = RemoteConsumerState.Standby;
+            _lastError = $"Another consumer reads this catalog's stream ({string.Join(", ", running.Select(r => r[RemoteCatalogAddress.ConsumerAlivePrefix.Length..]))}): this one waits as standby, so the batches are not split between two catalog files.";
         }
     }
 

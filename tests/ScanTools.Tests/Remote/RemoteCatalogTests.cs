@@ -273,6 +273,35 @@ public sealed class RemoteCatalogTests : CatalogTest
     }
 
     [Fact]
+    public void A_consumer_of_another_catalog_file_waits_as_standby_so_the_stream_is_not_split_between_two_files()
+    {
+        // A typo in one consumer's -Database, or a second computer: both were Active, and the batches went half to each file
+        // (newcomer test 77).
+        using var redis = new RedisServer();
+        string first = Path.Combine(T.Path, "central.db");
+        string typo = Path.Combine(T.Path, "central-typo.db");
+        var (t1, stop1, c1) = StartConsumer(redis, first, "split");
+        Assert.True(SpinWait.SpinUntil(() => c1.Status().State == RemoteConsumerState.Active, TimeSpan.FromSeconds(30)));
+        var (t2, stop2, c2) = StartConsumer(redis, typo, "split");
+        Assert.True(SpinWait.SpinUntil(() => c2.Status().State == RemoteConsumerState.Standby, TimeSpan.FromSeconds(30)));
+        Assert.Contains("Another consumer reads", c2.Status().LastError);
+
+        string root = Tree("split-tree", 200);
+        ScanRun run = ScanJob.Run(redis.Address("split"), new ScanOptions { Roots = new[] { root } }, new ScanJobSettings { Registry = new ScanTools.Sessions.WriterSessionRegistry() });
+        Assert.Equal(ScanRunStatus.Completed, run.Status);
+        Assert.Equal(RemoteConsumerState.Standby, c2.Status().State);
+
+        stop1.Cancel();
+        t1.Join();
+        Assert.True(SpinWait.SpinUntil(() => c2.Status().State == RemoteConsumerState.Active, TimeSpan.FromSeconds(30)));
+        stop2.Cancel();
+        t2.Join();
+        Registry.CloseAll();
+        Assert.Equal(Find.NonDirectories(root), Files(first));
+        Assert.False(File.Exists(typo) && Files(typo).Count > 0, "the typo's catalog got files");
+    }
+
+    [Fact]
     public void A_consumer_whose_catalog_folder_is_missing_or_whose_catalog_is_not_one_is_refused_as_Start_Scan_refuses_it_and_creates_nothing()
     {
         using var redis = new RedisServer();
