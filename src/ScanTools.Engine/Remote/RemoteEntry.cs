@@ -17,6 +17,12 @@ internal sealed record RemoteEntry(string ClientId, long Sequence, string Host, 
     /// <summary>Entries larger than this are refused (a batch is at most a few MiB).</summary>
     public const int MaxBodyBytes = 64 << 20;
 
+    /// <summary>
+    /// The stream entry of a batch: v, client, seq, host, body, and sum, the XxHash64 of the body (16 hex digits). A body
+    /// changed on its way (bytes flipped by a faulty broker or a hand) decoded often enough into writes of files that do
+    /// not exist: 122 of 150 damaged copies were committed (newcomer test 77). The sum is checked where it is given; entries
+    /// of earlier producers, which give none, are read as before.
+    /// </summary>
     public static NameValueEntry[] Encode(string clientId, long sequence, string host, byte[] body) => new NameValueEntry[]
     {
         new("v", Version),
@@ -24,7 +30,11 @@ internal sealed record RemoteEntry(string ClientId, long Sequence, string Host, 
         new("seq", sequence),
         new("host", host),
         new("body", body),
+        new("sum", Sum(body)),
     };
+
+    /// <summary>The checksum of a body: XxHash64, 16 lower-case hex digits.</summary>
+    public static string Sum(byte[] body) => System.IO.Hashing.XxHash64.HashToUInt64(body).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
     public static byte[] Body(IReadOnlyList<CatalogWrite> writes)
     {
@@ -70,6 +80,11 @@ internal sealed record RemoteEntry(string ClientId, long Sequence, string Host, 
         if (body is null || body.Length > MaxBodyBytes)
         {
             throw new InvalidDataException($"The stream entry {entry.Id} has no body, or one larger than {MaxBodyBytes >> 20} MiB.");
+        }
+        RedisValue sum = entry["sum"];
+        if (!sum.IsNull && !string.Equals(sum.ToString(), Sum(body), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException($"The body of stream entry {entry.Id} (client {client}, sequence {sequence}) does not match its checksum: it was changed after it was sent (a faulty broker or disk, or a hand). It is not applied.");
         }
         List<CatalogWrite> writes;
         try
