@@ -539,8 +539,9 @@ public sealed class RemoteConsumer
             }
             foreach (Guid run in runs)
             {
+                // Ended at its last progress, as a local dead run is, not now: its Duration read a minute longer (newcomer test 77).
                 lease.Write(Storage.Writes.ScanRunEnd.CountedFromCatalog(run, Storage.ScanRunStatus.Failed,
-                    $"The scanning process stopped sending (killed, or its computer went down) for more than {_options.ProducerTimeout.TotalSeconds:0} s before the run ended; the counts are what reached the catalog."));
+                    $"The scanning process stopped sending (killed, or its computer went down) for more than {_options.ProducerTimeout.TotalSeconds:0} s before the run ended; the counts are what reached the catalog, and its end time is the last progress that did.", endedUtc: default(DateTime)));
                 Interlocked.Increment(ref _abandoned);
             }
             lease.Flush();

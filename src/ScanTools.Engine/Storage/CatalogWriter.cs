@@ -524,7 +524,7 @@ internal sealed partial class CatalogWriter : IDisposable
             WHERE id = $id;
             """;
         c.Parameters.AddWithValue("$status", end.Status.ToString());
-        c.Parameters.AddWithValue("$ended", end.EndedUtc.Ticks);
+        c.Parameters.AddWithValue("$ended", end.CountFromCatalog && end.EndedUtc == default ? DBNull.Value : end.EndedUtc.Ticks); // default: at its last progress
         c.Parameters.AddWithValue("$files", end.Files);
         c.Parameters.AddWithValue("$bytes", end.Bytes);
         c.Parameters.AddWithValue("$dirs", end.Directories);

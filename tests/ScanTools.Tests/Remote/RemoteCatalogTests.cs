@@ -452,6 +452,7 @@ public sealed class RemoteCatalogTests : CatalogTest
             host.Kill(); // SIGKILL: its run never ends by itself
             host.WaitForExit();
         }
+        DateTime killed = DateTime.UtcNow;
         Assert.True(SpinWait.SpinUntil(() => consumer.Status().AbandonedRuns == 1, TimeSpan.FromSeconds(60)), $"the run was not ended: {consumer.Status()}");
         stop.Cancel();
         thread.Join();
@@ -461,6 +462,7 @@ public sealed class RemoteCatalogTests : CatalogTest
         Assert.Equal(ScanRunStatus.Failed, run.Status);
         Assert.Contains("stopped sending", run.Message, StringComparison.Ordinal);
         Assert.Equal(2_500, run.Files); // the counts of what reached the catalog
+        Assert.True(run.EndedUtc <= killed, $"it ends at its last progress (or start), not when the consumer gave up: {run.EndedUtc:o} > {killed:o}"); // newcomer test 77
     }
 
     [Fact]

@@ -41,13 +41,14 @@ public sealed class ScanRunEnd : CatalogWrite
 
     /// <summary>
     /// The end of a run that could not end itself (its catalog failed under it, or it did not stop in time),
-    /// with the counts of what the catalog holds for it.
+    /// with the counts of what the catalog holds for it. An <see cref="EndedUtc"/> of default (year 1) ends it at the last
+    /// progress its process stored (its start when none), for a run whose process went silent long before.
     /// </summary>
-    public static ScanRunEnd CountedFromCatalog(Guid runKey, ScanRunStatus status, string message) => new()
+    public static ScanRunEnd CountedFromCatalog(Guid runKey, ScanRunStatus status, string message, DateTime? endedUtc = null) => new()
     {
         RunKey = runKey,
         Status = status,
-        EndedUtc = DateTime.UtcNow,
+        EndedUtc = endedUtc ?? DateTime.UtcNow,
         Message = message,
         CountFromCatalog = true,
     };
