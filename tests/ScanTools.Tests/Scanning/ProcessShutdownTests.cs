@@ -84,6 +84,9 @@ public sealed class ProcessShutdownTests : CatalogTest
             Assert.True(SpinWait.SpinUntil(() => ProcessShutdown.StopReason is not null, TimeSpan.FromSeconds(60)));
             second = Task.Run(() => ProcessShutdown.Shutdown("Stopped by a test signal", TimeSpan.FromSeconds(60), report));
             runEndedWhenSecondReturned = second.ContinueWith(_ => job.Completion.IsCompleted, TaskScheduler.Default);
+            // The stop reason is set before the run is asked to stop: released in between, the walk finished the tree and the
+            // run Completed (1 fresh-clone CI run).
+            Assert.True(SpinWait.SpinUntil(() => job.StopRequested.IsCancellationRequested, TimeSpan.FromSeconds(60)));
             pause.Release(); // the walk goes on, sees the stop, and the run ends
             Assert.True(first.Result);
             Assert.True(second.Result);
