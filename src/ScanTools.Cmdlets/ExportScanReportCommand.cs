@@ -54,6 +54,7 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
     public Guid RunKey { get; set; }
 
     private readonly SortedSet<long> _runs = new();
+    private bool _runPiped; // only a piped run can be of another catalog: a typed -ScanId opens no reader to check
 
     /// <summary>Notes the run of each piped object: one report is of one run.</summary>
     protected override void ProcessRecord()
@@ -65,6 +66,7 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
         if (FromPipeline(nameof(RunKey)))
         {
             NotePipedRun(new[] { ScanId }, RunKey); // a run of catalog A piped with -Database B reported on B's run (newcomer test 76)
+            _runPiped = true;
         }
     }
 
@@ -78,7 +80,7 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
                 "InvalidFilter", null));
         }
         bool foreign = false;
-        if (_runs.Count == 1)
+        if (_runs.Count == 1 && _runPiped)
         {
             ReadCatalog(reader => foreign = ForeignRuns(reader, _runs).Count > 0); // each is an ObjectFromOtherCatalog error
         }

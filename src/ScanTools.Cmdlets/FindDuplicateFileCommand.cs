@@ -73,14 +73,14 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     /// </summary>
     private DuplicateGroup WithoutBackslashNames(DuplicateGroup group)
     {
-        if (OperatingSystem.IsWindows() || !group.LiteralPath.Any(p => p.Contains('\\', StringComparison.Ordinal)))
+        if (!group.LiteralPath.Any(ScanTools.Platform.PowerShellPath.IsMisread))
         {
             return group;
         }
         var kept = new List<string>();
         foreach (string path in group.LiteralPath)
         {
-            if (!path.Contains('\\', StringComparison.Ordinal))
+            if (!ScanTools.Platform.PowerShellPath.IsMisread(path))
             {
                 kept.Add(path);
                 continue;

@@ -6,6 +6,12 @@ namespace ScanTools.Platform;
 public static class PowerShellPath
 {
     /// <summary>
+    /// Whether PowerShell's FileSystem provider reads <paramref name="fullName"/> as another path: off Windows, a path with
+    /// '\\', which it takes for a folder separator even in -LiteralPath. Such a path can never be removed through it.
+    /// </summary>
+    public static bool IsMisread(string fullName) => !OperatingSystem.IsWindows() && fullName.Contains('\\', StringComparison.Ordinal);
+
+    /// <summary>
     /// <paramref name="fullName"/>, or null where PowerShell would act on another file: off Windows its FileSystem provider
     /// reads '\' as a folder separator even in -LiteralPath, so for a file named 'back\slash.txt' Remove-Item removed
     /// 'back/slash.txt' (newcomer test 76). Null only when such another file or folder exists; then a piped Remove-Item
@@ -14,7 +20,7 @@ public static class PowerShellPath
     /// </summary>
     public static string? For(string fullName)
     {
-        if (OperatingSystem.IsWindows() || !fullName.Contains('\\', StringComparison.Ordinal))
+        if (!IsMisread(fullName))
         {
             return fullName;
         }
