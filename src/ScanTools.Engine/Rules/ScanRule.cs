@@ -389,7 +389,7 @@ public sealed class ScanRule
         : throw new FormatException($"{source}: rule '{id}': {key} must be a quoted string.");
 
     private static FormatException NullKey(string key, string source, string id) =>
-        new($"{source}: rule '{id}': {key} is $null. Give it a value, or leave {key} out.");
+        new($"{source}: rule '{id}': {key} is $null. Give it a value{(key == "Id" ? string.Empty : $", or leave {key} out")}."); // Id is required: leaving it out is no advice (newcomer test 78)
 
     private static IReadOnlyList<string> Texts(IReadOnlyDictionary<string, object?> t, string key, string source, string id)
     {

@@ -613,6 +613,7 @@ public sealed class RuleEvaluatorTests
     [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; Keywords = $null } ) }", "Keywords is $null")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; IncludeBinary = $null } ) }", "IncludeBinary is $null")]
     [InlineData("@{ Rules = @( @{ Id = 'x'; Pattern = 'a'; MinimumEntropy = $null } ) }", "MinimumEntropy is $null")]
+    [InlineData("@{ Rules = @( @{ Id = $null; Pattern = 'a' } ) }", "Id is $null. Give it a value.")] // not "or leave Id out": it is required
     public void Bad_rules_files_say_what_to_change(string text, string expected)
     {
         var ex = Assert.Throws<FormatException>(() => RuleSet.Parse(text, "mine.psd1"));
