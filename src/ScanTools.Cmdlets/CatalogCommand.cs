@@ -255,7 +255,35 @@ public abstract class CatalogCommand : PSCmdlet
 
     /// <summary>-LiteralPath values as patterns that match only themselves.</summary>
     protected string[] LiteralPatterns(IEnumerable<string> paths) =>
-        paths.Select(p => ScanTools.Matching.WildcardPattern.Escape(ToFileSystemPath(p))).ToArray();
+        paths.Select(p => ScanTools.Matching.WildcardPattern.Escape(LiteralFileSystemPath(p))).ToArray();
+
+    /// <summary>
+    /// A -LiteralPath value, or a path piped to be taken literally, as a file-system path. Off Windows a full path that holds
+    /// '\' is taken as written ('\' is a character of a name there, and the catalog records it so), less a FileSystem
+    /// provider's prefix: PowerShell's path resolution reads '\' as a folder separator even in -LiteralPath, so
+    /// <c>Get-Finding -LiteralPath '/srv/back\slash.txt'</c> returned '/srv/back/slash.txt', another file, and a piped finding
+    /// of 'back\slash.txt' selected nothing (newcomer test 78). Other paths resolve as <see cref="ToFileSystemPath"/> does.
+    /// </summary>
+    protected string LiteralFileSystemPath(string path)
+    {
+        if (ScanTools.Platform.PowerShellPath.IsMisread(path))
+        {
+            string bare = path;
+            foreach (string prefix in new[] { @"Microsoft.PowerShell.Core\FileSystem::", "FileSystem::" })
+            {
+                if (bare.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    bare = bare.Substring(prefix.Length);
+                    break;
+                }
+            }
+            if (bare.StartsWith('/'))
+            {
+                return System.Text.RegularExpressions.Regex.Replace(bare, "/{2,}", "/");
+            }
+        }
+        return ToFileSystemPath(path);
+    }
 
     /// <summary>
     /// <see cref="ToFileSystemPath"/>, or null where PowerShell cannot make a file-system path of <paramref name="path"/> (another
@@ -425,9 +453,8 @@ public abstract class CatalogReadCommand : CatalogCommand
     /// </summary>
     protected void WarnOfUnknownPaths(CatalogReader reader, IEnumerable<string> literal, IEnumerable<string> paths)
     {
-        foreach (string typed in literal.Concat(paths.Where(p => !WildcardPattern.ContainsWildcardCharacters(p))))
+        foreach (string full in literal.Select(LiteralFileSystemPath).Concat(paths.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).Select(ToFileSystemPath)))
         {
-            string full = ToFileSystemPath(typed);
             if (!reader.KnowsPath(full))
             {
                 WriteWarning($"The catalog '{reader.DatabasePath}' holds no file or folder '{DisplayText.Escape(full)}': no scan has recorded it. Check the path, or scan it first (Start-Scan -Path).");
@@ -485,7 +512,34 @@ public abstract class CatalogReadCommand : CatalogCommand
 
     /// <summary>The one path a piped object selects, as a file-system path without a trailing separator; null for any other selection.</summary>
     protected string? SinglePipedPath(IReadOnlyList<string> literal) =>
-        literal.Count == 1 ? System.IO.Path.TrimEndingDirectorySeparator(ToFileSystemPath(literal[0])) : null;
+        literal.Count == 1 ? System.IO.Path.TrimEndingDirectorySeparator(LiteralFileSystemPath(literal[0])) : null;
+
+    /// <summary>
+    /// -LiteralPath's values, each a path: a piped finding, match or change whose PSPath is empty (PowerShell would read its
+    /// path as another file's, <see cref="ScanTools.Platform.PowerShellPath.For"/>) gives its FullName, which ScanTools' own
+    /// commands take as written. Before, such an object was PowerShell's binding error "The argument is null or empty".
+    /// An empty value typed is the terminating error InvalidFilter; piped, the error EmptyPathPiped, and null is returned.
+    /// </summary>
+    protected string[]? LiteralPathsGiven(string[]? literal, PSObject? input)
+    {
+        if (literal is { Length: > 0 } && literal.All(p => !string.IsNullOrEmpty(p)))
+        {
+            return literal;
+        }
+        if (!FromPipeline("LiteralPath"))
+        {
+            ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
+                "-LiteralPath was given an empty path, which names no file. Give a path, or leave -LiteralPath out to query the whole catalog."),
+                "InvalidFilter", null));
+        }
+        if (input?.BaseObject is ScanTools.Storage.Finding or ScanTools.Rules.FindingMatch or ScanTools.Storage.ScanChange
+            && input.Properties["FullName"]?.Value is string { Length: > 0 } full)
+        {
+            return new[] { full };
+        }
+        WriteEmptyPathPiped(input);
+        return null;
+    }
 
     /// <summary>The non-terminating error EmptyPathPiped: '' or $null piped (a blank line of a list), which names no file.</summary>
     protected void WriteEmptyPathPiped(PSObject? input) =>

@@ -27,9 +27,17 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     /// <c>Get-Finding -Path X | Find-DuplicateFile | Remove-Item</c> removed copies outside X.)
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("LP", "PSPath")]
-    [ValidateNotNullOrEmpty]
+    [Alias("LP", "PSPath", "FullName")]
+    [AllowNull, AllowEmptyString, AllowEmptyCollection] // an empty PSPath of a piped finding: LiteralPathsGiven
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The piped object itself: a string is a path taken literally (Get-Content list.txt | Find-DuplicateFile); any other
+    /// object that gives no path (no PSPath or FullName) is the error InputObjectNotBound. Before, a piped string was
+    /// PowerShell's binding error, followed by a warning that no file was piped (newcomer test 78).
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
 
     /// <summary>The most paths the search takes, given or piped: each is a condition of the catalog query (<see cref="FindingQuery.MaxPaths"/>).</summary>
     public const int MaxPipedPaths = FindingQuery.MaxPaths;
@@ -38,6 +46,7 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
     private readonly List<string> _typedLiteral = new(); // warned of when no scan recorded them
     private readonly List<string> _catalogs = new();
     private bool _pipedPaths; // a piped object gave paths: the search is among them, never the whole catalog
+    private bool _piped; // an object was piped that gave no path (each was an error)
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -46,17 +55,47 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         {
             _catalogs.Add(catalog); // one search reads one catalog: the last piped object's won, so the answer hung on the order
         }
+        string[] given = Array.Empty<string>();
         if (ParameterSetName == LiteralPathSet)
         {
-            if (!FromPipeline(nameof(LiteralPath)))
+            if (LiteralPathsGiven(LiteralPath, InputObject) is not string[] literal)
             {
-                _typedLiteral.AddRange(LiteralPath);
+                _piped |= FromPipeline(nameof(LiteralPath));
+                return;
+            }
+            given = literal;
+        }
+        if (FromPipeline(nameof(InputObject)) && !FromPipeline(nameof(LiteralPath)))
+        {
+            _piped = true;
+            if (InputObject?.BaseObject is string text && !string.IsNullOrWhiteSpace(text))
+            {
+                given = new[] { text };
+            }
+            else if (InputObject?.BaseObject is null or string)
+            {
+                WriteEmptyPathPiped(InputObject); // a blank line of a list names no file
+                return;
+            }
+            else
+            {
+                WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
+                    $"A piped {DisplayText.Escape(InputObject.BaseObject.GetType().Name)} gives Find-DuplicateFile no path (no PSPath or FullName), so it adds no file to the search. Pipe files, findings or paths (strings)."),
+                    "InputObjectNotBound", InputObject));
+                return;
+            }
+        }
+        if (given.Length > 0)
+        {
+            if (!FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(InputObject)))
+            {
+                _typedLiteral.AddRange(given);
             }
             else
             {
                 _pipedPaths = true;
             }
-            _literal.AddRange(LiteralPath);
+            _literal.AddRange(given);
             if (_literal.Count > MaxPipedPaths)
             {
                 ThrowTerminatingError(ErrorRecords.ForBadArgument(new ArgumentException(
@@ -121,7 +160,9 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
             // Nothing piped gave a path (an empty pipeline: Get-Finding -Path /srv/typo | Find-DuplicateFile): the search is
             // among the piped files alone, so there is none. It searched the whole catalog, and | Remove-Item removed copies
             // far outside the folder meant (newcomer test 74).
-            WriteWarning("No file was piped, so Find-DuplicateFile searched nothing (piped, it searches among the piped files alone). To search the whole catalog, run it without pipeline input, or give -Path.");
+            WriteWarning(_piped
+                ? "No piped object gave a file's path, so Find-DuplicateFile searched nothing (piped, it searches among the piped files alone). To search the whole catalog, run it without pipeline input, or give -Path."
+                : "No file was piped, so Find-DuplicateFile searched nothing (piped, it searches among the piped files alone). To search the whole catalog, run it without pipeline input, or give -Path.");
             return;
         }
         if (_catalogs.Count > 1)
@@ -133,7 +174,8 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         string[] scope;
         try
         {
-            scope = ParameterSetName == LiteralPathSet ? LiteralPatterns(_literal.Distinct(StringComparer.Ordinal)) : Path.Select(PathPattern).ToArray();
+            // Piped strings (taken literally) may come with -Path: files in either are searched.
+            scope = LiteralPatterns(_literal.Distinct(StringComparer.Ordinal)).Concat(Path.Select(PathPattern)).ToArray();
         }
         catch (ArgumentException ex)
         {
@@ -181,7 +223,9 @@ public sealed class FindDuplicateFileCommand : CatalogReadCommand
         if (!any && (_typedLiteral.Count > 0 || Path.Length > 0))
         {
             // As Get-Finding: a typo in a path looked like a folder without copies.
-            QueryCatalog(reader => WarnOfUnknownPaths(reader, _typedLiteral, ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path));
+            // A wildcard -Path that matched files which have no copies is not the typo the warning is for (newcomer test 78).
+            QueryCatalog(reader => WarnOfUnknownPaths(reader, _typedLiteral,
+                Path.Where(p => !WildcardPattern.ContainsWildcardCharacters(p) || !reader.FindFiles(new FindingQuery { Path = new[] { PathPattern(p) } }).Any()).ToArray()));
         }
         DuplicateSearchStatistics s = finder.Statistics;
         WriteVerbose($"{s.Candidates:N0} files considered, {s.SizeMatched:N0} shared a size; read the first and last blocks of {s.Prefiltered:N0} and the whole of {s.FullyHashed:N0} ({ByteSize.Format(s.BytesRead)}); used {s.StoredHashesUsed:N0} stored hashes; stored {s.HashesStored:N0} new ones.");

@@ -25,7 +25,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP", "FullName")]
-    [ValidateNotNullOrEmpty]
+    [AllowNull, AllowEmptyString, AllowEmptyCollection] // an empty PSPath of a piped finding: LiteralPathsGiven
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>
@@ -151,6 +151,14 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 "ConflictingStateFilters", null));
         }
         var bound = MyInvocation.BoundParameters;
+        if (ParameterSetName == LiteralPathSet)
+        {
+            if (LiteralPathsGiven(LiteralPath, InputObject) is not string[] given)
+            {
+                return;
+            }
+            LiteralPath = given;
+        }
         string[] literal = ParameterSetName == LiteralPathSet ? LiteralPath : Array.Empty<string>();
         string[] wildcards = ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path;
         if (FromPipeline(nameof(InputObject)) && (InputObject?.BaseObject is null || InputObject.BaseObject is string blank && string.IsNullOrWhiteSpace(blank)))
@@ -222,7 +230,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
         {
             query = new FindingQuery
             {
-                Path = literal.Select(p => ScanTools.Matching.WildcardPattern.Escape(ToFileSystemPath(p))).Concat(wildcards.Select(PathPattern)).ToArray(),
+                Path = LiteralPatterns(literal).Concat(wildcards.Select(PathPattern)).ToArray(),
                 Name = Name,
                 Extension = Extension,
                 MinSize = bound.ContainsKey(nameof(MinSize)) ? MinSize : null,

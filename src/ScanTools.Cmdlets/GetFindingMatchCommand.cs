@@ -25,7 +25,7 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP", "FullName")]
-    [ValidateNotNullOrEmpty]
+    [AllowNull, AllowEmptyString, AllowEmptyCollection] // an empty PSPath of a piped finding: LiteralPathsGiven
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>Only these rules (wildcards, case ignored).</summary>
@@ -88,6 +88,14 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
         if (PipedRunOfOtherCatalog(InputObject, nameof(LiteralPath)))
         {
             return;
+        }
+        if (ParameterSetName == LiteralPathSet)
+        {
+            if (LiteralPathsGiven(LiteralPath, InputObject) is not string[] given)
+            {
+                return;
+            }
+            LiteralPath = given;
         }
         if (FromPipeline(nameof(InputObject)))
         {

@@ -344,6 +344,26 @@ Describe 'Get-Finding' {
             (Get-Finding -Database $bdb | Where-Object Name -EQ 'lone\name.txt').PSPath | Should -Be "$tree/lone\name.txt" -Because 'no other file is read for it'
         }
 
+        It 'selects the file a backslash path names, typed with -LiteralPath or piped with an empty PSPath (Linux/macOS; newcomer test 78)' -Skip:$IsWindows {
+            $tree = New-TestDirectory -Parent $trees
+            $null = New-Item -ItemType Directory -Path (Join-Path $tree 'back')
+            [IO.File]::WriteAllText("$tree/back\slash.txt", "DB_PASSWORD=Hunter2SuperSecret`n")
+            [IO.File]::WriteAllText("$tree/back/slash.txt", "innocent`n")
+            $bdb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -LiteralPath $tree -Rule connection-string-password -Database $bdb
+
+            # PowerShell's path resolution made this back/slash.txt, another file; the piped finding was a binding error.
+            $typed = @(Get-Finding -Database $bdb -LiteralPath "$tree/back\slash.txt")
+            $typed.FullName | Should -Be "$tree/back\slash.txt"
+            @(Get-Finding -Database $bdb -LiteralPath "Microsoft.PowerShell.Core\FileSystem::$tree/back\slash.txt").FullName | Should -Be "$tree/back\slash.txt"
+            $typed[0].PSPath | Should -BeNullOrEmpty
+            @($typed | Get-Finding -ErrorAction Stop).FullName | Should -Be "$tree/back\slash.txt"
+            $matches = @($typed | Get-FindingMatch -ErrorAction Stop)
+            $matches | Should -HaveCount 1
+            $matches[0].FullName | Should -Be "$tree/back\slash.txt"
+            { [pscustomobject]@{ PSPath = '' } | Get-Finding -Database $bdb -ErrorAction Stop } | Should -Throw -ErrorId "EmptyPathPiped,$cmdlet"
+        }
+
         It 'differs from -Path, which takes [1] as a wildcard and so finds a1.txt' {
             $result = @(Get-Finding -Database $literalDb -Path $bracketFile)
 
@@ -448,8 +468,8 @@ Describe 'Get-Finding' {
                 Should -Throw -ErrorId "AmbiguousParameterSet,$cmdlet"
         }
 
-        It 'rejects an empty -LiteralPath by validation' {
-            { Get-Finding -Database $literalDb -LiteralPath '' } | Should -Throw -ErrorId "ParameterArgumentValidationError*,$cmdlet"
+        It 'rejects an empty -LiteralPath as naming no file' {
+            { Get-Finding -Database $literalDb -LiteralPath '' } | Should -Throw -ErrorId "InvalidFilter,$cmdlet"
         }
     }
 
