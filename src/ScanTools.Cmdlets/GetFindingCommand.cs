@@ -103,6 +103,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
     [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
+    private readonly HashSet<long> _duplicatesRunsWarned = new(); // Duplicates runs warned of, once each
     private bool _rulesChecked;
 
     /// <summary>Only files with open findings of these severities.</summary>
@@ -278,6 +279,13 @@ public sealed class GetFindingCommand : CatalogReadCommand
             {
                 WriteError(ErrorRecords.ForMissingRun(run)); // as Get-ScanChange: say so, rather than return nothing
                 return;
+            }
+            if (query.ScanId is long searched && _duplicatesRunsWarned.Add(searched)
+                && reader.GetScanRuns(new ScanRunQuery { Id = new[] { searched } }).FirstOrDefault() is { Kind: "Duplicates" })
+            {
+                // Get-ScanRun -Kind Duplicates -Last 1 | Get-Finding | Remove-Item read as "remove the duplicates" and removed
+                // the copy each group keeps too: the run records every file whose hash it stored.
+                WriteWarning($"Run {searched} is a Find-DuplicateFile run: its files are all those whose SHA-256 it stored, the copy each group keeps included, not the extra copies alone. To remove only the extra copies, pipe Find-DuplicateFile's groups to Remove-Item.");
             }
             int count = 0;
             foreach (Finding f in reader.FindFiles(query))

@@ -344,6 +344,23 @@ Describe 'Get-Finding' {
             (Get-Finding -Database $bdb | Where-Object Name -EQ 'lone\name.txt').PSPath | Should -Be "$tree/lone\name.txt" -Because 'no other file is read for it'
         }
 
+        It 'warns that a Find-DuplicateFile run lists the kept copies too, once a run (Get-ScanRun -Kind Duplicates | Get-Finding | Remove-Item removed them)' {
+            $tree = New-TestDirectory -Parent $trees
+            'same' | Set-Content -LiteralPath (Join-Path $tree 'keep.txt')
+            'same' | Set-Content -LiteralPath (Join-Path $tree 'copy.txt')
+            $ddb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -LiteralPath $tree -Database $ddb
+            $null = Find-DuplicateFile -Database $ddb
+            $run = Get-ScanRun -Database $ddb -Kind Duplicates -Last 1
+
+            $files = @($run | Get-Finding -WarningVariable w -WarningAction SilentlyContinue)
+            $files | Should -HaveCount 2
+            @($w) | Should -HaveCount 1
+            "$w" | Should -BeLike "Run $($run.Id) is a Find-DuplicateFile run*the copy each group keeps included*pipe Find-DuplicateFile's groups to Remove-Item*"
+            $null = Get-Finding -Database $ddb -ScanId (Get-ScanRun -Database $ddb -Kind Scan -Last 1).Id -WarningVariable scanRun
+            $scanRun | Should -BeNullOrEmpty
+        }
+
         It 'selects the file a backslash path names, typed with -LiteralPath or piped with an empty PSPath (Linux/macOS; newcomer test 78)' -Skip:$IsWindows {
             $tree = New-TestDirectory -Parent $trees
             $null = New-Item -ItemType Directory -Path (Join-Path $tree 'back')
