@@ -105,6 +105,10 @@ internal sealed record RemoteEntry(string ClientId, long Sequence, string Host, 
         {
             throw new InvalidDataException($"Stream entry {entry.Id} (client {client}, sequence {sequence}) asks to prune the catalog's history, which only Optimize-ScanCatalog on the catalog's computer does.");
         }
+        foreach (DirectoryListing listing in writes.OfType<DirectoryListing>())
+        {
+            listing.FromAnotherComputer = true; // its folders are not looked for on this computer's disk
+        }
         return new RemoteEntry(client, sequence, Truncate(host), writes);
     }
 

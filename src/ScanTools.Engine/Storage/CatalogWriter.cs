@@ -709,7 +709,7 @@ internal sealed partial class CatalogWriter : IDisposable
         _newFiles.Clear(); // a listing that failed midway (refused, then replayed) leaves no rows for the next one
         BeginListingNames();
         long run = RunId(listing.RunKey);
-        if (Superseded(listing.DirectoryPath, run, out DirectoryEntry? found))
+        if (Superseded(listing, run, out DirectoryEntry? found))
         {
             if (found is not null)
             {
@@ -872,15 +872,33 @@ internal sealed partial class CatalogWriter : IDisposable
     /// found gone. The folder keeps the newer run's view; <paramref name="found"/> is the folder's entry, or
     /// null when the catalog has no such folder.
     /// </summary>
-    private bool Superseded(string path, long run, out DirectoryEntry? found)
+    /// <remarks>
+    /// A newer run that listed the parent may never have reached the folder: it stopped early (killed, Ctrl+C, a
+    /// pipeline's Select-Object -First), or the folder came after it listed the parent. Its listing of the parent does
+    /// not tell, so a folder of this computer is looked for on disk: one that exists is not gone, and the older run's
+    /// listing is the only one of it there is. Judged by the parent alone, the older run lost every folder the newer run
+    /// had not reached yet, and still ended Completed (newcomer test 80: 22,500 of 50,000 files of a -Hash scan, when
+    /// a later scan of the same tree was stopped). One stat, only for a new folder under a parent a newer run listed.
+    /// A listing from another computer (through a broker) is judged by the parent alone: its paths are not this
+    /// computer's.
+    /// </remarks>
+    private bool Superseded(DirectoryListing listing, long run, out DirectoryEntry? found)
     {
+        string path = listing.DirectoryPath;
         found = FindDirectory(path);
-        DirectoryEntry? judge = found;
-        if (judge is null && Path.GetDirectoryName(path) is string parent && parent != path)
+        if (found is not null)
         {
-            judge = FindDirectory(parent);
+            return found.LastScanId > run || found.RemovedScanId > run;
         }
-        return judge is not null && (judge.LastScanId > run || judge.RemovedScanId > run);
+        if (Path.GetDirectoryName(path) is not string parent || parent == path || FindDirectory(parent) is not DirectoryEntry judge)
+        {
+            return false;
+        }
+        if (judge.RemovedScanId > run)
+        {
+            return true;
+        }
+        return judge.LastScanId > run && (listing.FromAnotherComputer || !System.IO.Directory.Exists(path));
     }
 
     /// <summary>What a superseded listing still adds: the SHA-256 of files whose content stamps are still those the newer run recorded.</summary>

@@ -63,6 +63,44 @@ public sealed class OverlappingRunsTests : CatalogTest
         Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM files WHERE name = 'old.txt' AND sha256 IS NOT NULL;"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_folder_a_newer_run_did_not_reach_keeps_the_older_runs_listing_when_it_exists_on_this_computer(bool throughBroker)
+    {
+        // Newcomer test 80: a later scan of the same tree listed the parent, then was stopped (Select-Object -First,
+        // SIGTERM, a kill); every folder it had not reached yet was judged by the parent and dropped from the older -Hash
+        // run, which still ended Completed with up to 45% of its files missing.
+        string dir = T.Dir("overlap-unreached");
+        string unreached = Path.Combine(dir, "unreached");
+        Directory.CreateDirectory(unreached);
+        string gone = Path.Combine(dir, "gone"); // listed by the older run, deleted before the newer run listed the parent
+        string db = T.Db();
+        byte[] hash = Enumerable.Repeat((byte)0xCD, 32).ToArray();
+        Guid older = Guid.NewGuid(), newer = Guid.NewGuid();
+        using (WriterSessionLease lease = Registry.Acquire(db))
+        {
+            lease.Write(new ScanRunStart { RunKey = older, StartedUtc = DateTime.UtcNow });
+            lease.Write(Listing(older, dir, new[] { "unreached", "gone" }));
+            lease.Write(new ScanRunStart { RunKey = newer, StartedUtc = DateTime.UtcNow });
+            lease.Write(Listing(newer, dir, new[] { "unreached" }));
+            lease.Write(new ScanRunEnd { RunKey = newer, Status = ScanRunStatus.Cancelled, EndedUtc = DateTime.UtcNow });
+            DirectoryListing late = Listing(older, unreached, Array.Empty<string>(), Record(unreached, "u1.txt", hash), Record(unreached, "u2.txt", hash));
+            late.FromAnotherComputer = throughBroker;
+            lease.Write(late);
+            lease.Write(Listing(older, gone, Array.Empty<string>(), Record(gone, "g.txt", hash)));
+            lease.Write(new ScanRunEnd { RunKey = older, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            lease.Flush();
+        }
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        var present = reader.FindFiles(new FindingQuery()).Select(f => Path.GetRelativePath(dir, f.FullName)).Order(StringComparer.Ordinal).ToList();
+        // A broker's listing names a folder of another computer: judged by the parent alone, as before.
+        Assert.Equal(throughBroker ? Array.Empty<string>() : new[] { Path.Combine("unreached", "u1.txt"), Path.Combine("unreached", "u2.txt") }, present);
+        Assert.Equal(throughBroker ? 0 : 2, Sql.Scalar(db, "SELECT count(*) FROM files WHERE hex(sha256) = $h;", ("$h", Convert.ToHexString(hash))));
+        Assert.Equal(0, Sql.Scalar(db, "SELECT count(*) FROM directories WHERE path = $p;", ("$p", gone)));
+    }
+
     [Fact]
     public void A_hash_of_other_content_stamps_is_not_adopted()
     {

@@ -34,6 +34,12 @@ public sealed class DirectoryListing : CatalogWrite
     public IReadOnlyList<string> SubdirectoryNames { get; init; } = Array.Empty<string>();
 
     /// <summary>
+    /// Set when the listing came through a broker, from a producer that may be another computer: the writer cannot
+    /// look for its folder on its own disk (<c>CatalogWriter.Superseded</c>). Never forwarded.
+    /// </summary>
+    internal bool FromAnotherComputer { get; set; }
+
+    /// <summary>
     /// On a first chunk, in this process only (never forwarded): what the catalog held for the folder when the
     /// walker listed it. The writer uses it instead of reading the rows again when its version is current.
     /// </summary>
