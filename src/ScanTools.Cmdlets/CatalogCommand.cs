@@ -515,7 +515,7 @@ public abstract class CatalogReadCommand : CatalogCommand
         literal.Count == 1 ? System.IO.Path.TrimEndingDirectorySeparator(LiteralFileSystemPath(literal[0])) : null;
 
     /// <summary>
-    /// -LiteralPath's values, each a path: a piped finding, match or change whose PSPath is empty (PowerShell would read its
+    /// -LiteralPath's values, each a path: a piped finding, match, change, file record, error item or folder size whose PSPath is empty (PowerShell would read its
     /// path as another file's, <see cref="ScanTools.Platform.PowerShellPath.For"/>) gives its FullName, which ScanTools' own
     /// commands take as written. Before, such an object was PowerShell's binding error "The argument is null or empty".
     /// An empty value typed is the terminating error InvalidFilter; piped, the error EmptyPathPiped, and null is returned.
@@ -533,6 +533,7 @@ public abstract class CatalogReadCommand : CatalogCommand
                 "InvalidFilter", null));
         }
         if (input?.BaseObject is ScanTools.Storage.Finding or ScanTools.Rules.FindingMatch or ScanTools.Storage.ScanChange
+                or ScanTools.Scanning.FileRecord or ScanTools.Scanning.ScanError or ScanTools.Storage.FolderSize
             && input.Properties["FullName"]?.Value is string { Length: > 0 } full)
         {
             return new[] { full };

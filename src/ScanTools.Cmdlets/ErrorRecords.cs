@@ -82,10 +82,10 @@ public static class ErrorRecords
     /// stops at it (-ErrorAction Stop), the command's run ends Cancelled.
     /// </summary>
     public static ErrorRecord ForScanError(ScanError error) =>
-        new(new ScanErrorException(error), IdOf(error.Kind), CategoryOf(error.Kind), error.Path)
+        new(new ScanErrorException(error), IdOf(error.Kind), CategoryOf(error.Kind), error.FullName)
         {
             // Shown with the estate's control characters escaped (DisplayText); the exception and target keep the true path.
-            ErrorDetails = new ErrorDetails(Hosting.DisplayText.Escape($"{error.Message} ({error.Path})")),
+            ErrorDetails = new ErrorDetails(Hosting.DisplayText.Escape($"{error.Message} ({error.FullName})")),
         };
 
     /// <summary>

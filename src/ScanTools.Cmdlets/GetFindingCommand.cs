@@ -30,7 +30,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
 
     /// <summary>
     /// The piped object itself: a path (a string, taken literally), or an object whose path properties bind -Path,
-    /// -LiteralPath or -ScanId. The Path of a ScanTools error item or folder size is taken literally too.
+    /// -LiteralPath or -ScanId. Error items and folder sizes bind -LiteralPath by their PSPath.
     /// </summary>
     [Parameter(ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
@@ -207,13 +207,6 @@ public sealed class GetFindingCommand : CatalogReadCommand
                 // Get-Content list.txt | Get-Finding: each line a path, taken literally. Its PSPath note (the list file)
                 // bound -LiteralPath, and the list file itself was returned once per line.
                 literal = new[] { text };
-                wildcards = Array.Empty<string>();
-            }
-            else if (piped is ScanTools.Scanning.ScanError or ScanTools.Storage.FolderSize && FromPipeline(nameof(Path)))
-            {
-                // A real path, not a pattern: a folder named x[1] piped from Measure-ScanFolder was missed, and an error
-                // item's path with an unclosed '[' stopped the pipeline as an invalid wildcard.
-                literal = Path;
                 wildcards = Array.Empty<string>();
             }
             else if (!FromPipeline(nameof(Path)) && !FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(ScanId)))

@@ -330,7 +330,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
                     OnRecord = WriteObject,
                     OnError = e =>
                     {
-                        if (e.Kind != ScanErrorKind.RootNotFound || !_missing.Contains(System.IO.Path.TrimEndingDirectorySeparator(e.Path)))
+                        if (e.Kind != ScanErrorKind.RootNotFound || !_missing.Contains(System.IO.Path.TrimEndingDirectorySeparator(e.FullName)))
                         {
                             WriteError(ScanErrorRecord(e)); // a missing root was reported as PathNotFound already
                         }

@@ -411,7 +411,7 @@ internal static class Program
             groups++;
         }
         problems.AddRange(finder.TakeProblems());
-        Emit(new { groups, stale = finder.Statistics.Stale, problems = problems.Select(p => new { path = p.Path, kind = p.Kind.ToString() }) });
+        Emit(new { groups, stale = finder.Statistics.Stale, problems = problems.Select(p => new { path = p.FullName, kind = p.Kind.ToString() }) });
         return 0;
     }
 
@@ -437,6 +437,6 @@ internal static class Program
             }
         }
 
-        public void OnError(ScanError error) => Emit(new { type = "error", path = error.Path, kind = error.Kind.ToString() });
+        public void OnError(ScanError error) => Emit(new { type = "error", path = error.FullName, kind = error.Kind.ToString() });
     }
 }

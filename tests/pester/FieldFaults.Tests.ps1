@@ -50,7 +50,7 @@ Describe 'A time the OS reports but .NET cannot hold' -Skip:(-not $tmpfs) {
         $scanErrors[0].CategoryInfo.Category | Should -Be 'InvalidData'
         $item = @(Get-ScanError -Database $db -ScanId $run.ScanId)
         $item.Kind | Should -Be 'ValueOutOfRange'
-        $item.Path | Should -Be $future
+        $item.FullName | Should -Be $future
     }
 
     It 'is recorded by Write-Finding too, with the same error reported and stored' {

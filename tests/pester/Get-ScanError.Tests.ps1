@@ -57,9 +57,9 @@ Describe 'Get-ScanError' {
             $allErrors | Should -HaveCount 4
             $allErrors[0].ScanId | Should -Be $brokenRun.Id
             $allErrors[0].Kind | Should -Be 'RootNotFound'
-            $allErrors[0].Path | Should -Be $doomed
+            $allErrors[0].FullName | Should -Be $doomed
             @($allErrors[1..3].ScanId | Select-Object -Unique) | Should -Be @($recordsRun.Id)
-            $allErrors[1..3].Path | Should -Be @($missingA, $missingB, $folder)
+            $allErrors[1..3].FullName | Should -Be @($missingA, $missingB, $folder)
             $allErrors[1..3].Kind | Should -Be @('FileVanished', 'FileVanished', 'NotAFile')
         }
 
@@ -67,7 +67,7 @@ Describe 'Get-ScanError' {
             @($allErrors | Where-Object { $_ -isnot [ScanTools.Scanning.ScanError] }) | Should -BeNullOrEmpty
         }
 
-        It 'has the property <_>' -ForEach @('ScanId', 'Kind', 'Path', 'Message', 'OccurredUtc') {
+        It 'has the property <_>' -ForEach @('ScanId', 'Kind', 'FullName', 'PSPath', 'Message', 'OccurredUtc') {
             $allErrors[0].PSObject.Properties.Name | Should -Contain $_
         }
 
@@ -118,7 +118,7 @@ Describe 'Get-ScanError' {
             $missing = (Get-ScanRun -Database $db -Last 1).Id + 1   # after the newest run: not in the catalog
             $result = @(Get-ScanError -ScanId $brokenRun.Id, $missing -Database $db -ErrorVariable errs -ErrorAction SilentlyContinue)
 
-            @($result | ForEach-Object Path) | Should -Be @($allErrors | Where-Object ScanId -EQ $brokenRun.Id | ForEach-Object Path)
+            @($result | ForEach-Object FullName) | Should -Be @($allErrors | Where-Object ScanId -EQ $brokenRun.Id | ForEach-Object FullName)
             $errs | Should -HaveCount 1
             $errs[0].FullyQualifiedErrorId | Should -Be "InvalidFilter,$cmdlet"
             $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
@@ -139,14 +139,14 @@ Describe 'Get-ScanError' {
             $result = @(Get-ScanRun -Database $db | Get-ScanError -Database $db)
 
             $result | Should -HaveCount 4
-            Join-Sorted ($result | ForEach-Object { $_.Path }) | Should -Be (Join-Sorted ($allErrors | ForEach-Object { $_.Path }))
+            Join-Sorted ($result | ForEach-Object { $_.FullName }) | Should -Be (Join-Sorted ($allErrors | ForEach-Object { $_.FullName }))
         }
 
         It 'binds the run Start-Scan returned' {
             $result = @($brokenRun | Get-ScanError -Database $db)
 
             $result | Should -HaveCount 1
-            $result[0].Path | Should -Be $doomed
+            $result[0].FullName | Should -Be $doomed
         }
 
         It 'binds from an object with a <Property> property' -ForEach @(
@@ -168,7 +168,7 @@ Describe 'Get-ScanError' {
             $result = @(Get-ScanError -Kind FileVanished -Database $db)
 
             $result | Should -HaveCount 2
-            $result.Path | Should -Be @($missingA, $missingB)
+            $result.FullName | Should -Be @($missingA, $missingB)
         }
 
         It 'treats several kinds as alternatives' {
@@ -188,8 +188,8 @@ Describe 'Get-ScanError' {
             $result = @(Get-ScanError -First 2 -Database $db)
 
             $result | Should -HaveCount 2
-            $result[0].Path | Should -Be $allErrors[0].Path
-            $result[1].Path | Should -Be $allErrors[1].Path
+            $result[0].FullName | Should -Be $allErrors[0].FullName
+            $result[1].FullName | Should -Be $allErrors[1].FullName
         }
 
         It 'returns nothing with -First 0' {
@@ -202,6 +202,24 @@ Describe 'Get-ScanError' {
 
         It 'rejects a negative -First by validation' {
             { Get-ScanError -First -1 -Database $db } | Should -Throw -ErrorId "ParameterArgumentValidationError,$cmdlet"
+        }
+    }
+
+    Context 'piped to the file cmdlets' {
+        It 'names its entry exactly to a piped Remove-Item (its Path bound -Path, a wildcard: cache[1] removed cache1, newcomer test 79)' {
+            $tree = New-TestDirectory -Parent $trees
+            $null = New-Item -ItemType Directory -Path (Join-Path $tree 'cache1'), (Join-Path $tree 'real')
+            $null = New-TestFile -Path (Join-Path $tree 'cache1/precious') -Content 'keep'
+            $edb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -LiteralPath (Join-Path $tree 'real'), (Join-Path $tree 'cache[1]') -Database $edb -ErrorAction SilentlyContinue
+
+            $items = @(Get-ScanError -Database $edb)
+            $items | Should -HaveCount 1
+            $items[0].FullName | Should -Be (Join-Path $tree 'cache[1]')
+            $items[0].PSPath | Should -Be (Join-Path $tree 'cache[1]')
+            $items | Remove-Item -Recurse -ErrorAction SilentlyContinue -ErrorVariable notFound
+            $notFound | Should -Not -BeNullOrEmpty -Because 'cache[1] does not exist, and nothing else is named'
+            Get-Content -LiteralPath (Join-Path $tree 'cache1/precious') | Should -Be 'keep'
         }
     }
 

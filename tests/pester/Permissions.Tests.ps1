@@ -136,7 +136,7 @@ Describe 'Find-DuplicateFile with identical files this account cannot read (chmo
                 Kind      = $run.Kind
                 RunErrors = $run.Errors
                 ExitCode  = [int]$run.ExitCode
-                Stored    = @($run | Get-ScanError | ForEach-Object { '{0} {1}' -f $_.Kind, (Split-Path -Leaf $_.Path) })
+                Stored    = @($run | Get-ScanError | ForEach-Object { '{0} {1}' -f $_.Kind, (Split-Path -Leaf $_.FullName) })
             } | ConvertTo-Json -Compress
         }.ToString()
 

@@ -753,7 +753,7 @@ Describe 'New, Open and Resolved' {
         $rescan = Start-Scan -Path $root -Rule * -RulePath $slowRules -Database $db -ErrorAction SilentlyContinue
 
         $rescan.Status | Should -Be 'Completed'
-        @(Get-ScanError -Database $db -ScanId $rescan.Id | Where-Object { $_.Kind -eq 'RuleFailed' -and $_.Path -eq $fixed.Path }) | Should -HaveCount 1
+        @(Get-ScanError -Database $db -ScanId $rescan.Id | Where-Object { $_.Kind -eq 'RuleFailed' -and $_.FullName -eq $fixed.Path }) | Should -HaveCount 1
         @(Get-FindingMatch -Database $db -Status Resolved) | Should -BeNullOrEmpty
         (Get-FindingMatch -Database $db -LiteralPath $fixed.Path).LastScanId | Should -Be $lastSeen -Because 'a rule that did not finish did not see the secret again: kept, not seen'
     }
@@ -1118,7 +1118,7 @@ Describe 'Content limits' {
         $items = @(Get-ScanError -Database $db -ScanId $run.Id)
         $items | Should -HaveCount 1
         $items[0].Kind | Should -Be 'RuleFailed'
-        $items[0].Path | Should -Be $evil
+        $items[0].FullName | Should -Be $evil
         $items[0].Message | Should -Match 'catastrophic'
         @($scanErrors)[0].FullyQualifiedErrorId | Should -Be 'RuleFailed,ScanTools.Commands.StartScanCommand'
         @(Get-FindingMatch -Database $db -Rule aws-access-key-id).FullName | Should -Be @($key.Path)
@@ -1136,7 +1136,7 @@ Describe 'Content limits' {
         $found = @(Get-FindingMatch -Database $db -Rule tok)
         $found | Should -HaveCount 1000
         ($found.Line | Measure-Object -Maximum).Maximum | Should -Be 1000
-        @(Get-ScanError -Database $db -ScanId $run.Id | Where-Object { $_.Kind -eq 'RuleFailed' -and $_.Path -eq $many }) | Should -HaveCount 1
+        @(Get-ScanError -Database $db -ScanId $run.Id | Where-Object { $_.Kind -eq 'RuleFailed' -and $_.FullName -eq $many }) | Should -HaveCount 1
     }
 
     It 'does not read a file larger than -ContentSizeLimit (<Size> bytes over a limit of 4000)' -ForEach @(

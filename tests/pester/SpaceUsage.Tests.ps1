@@ -28,7 +28,7 @@ Describe 'Measure-ScanFolder' {
         $sizes = @(Measure-ScanFolder -Database $db -Path $root)
         $sizes | Should -HaveCount 3
         $sizes[0] | Should -BeOfType ScanTools.Storage.FolderSize
-        $sizes[0].Path | Should -Be (Get-RealPath $root)
+        $sizes[0].FullName | Should -Be (Get-RealPath $root)
         $sizes[0].Bytes | Should -Be (120000 + 2000 + 500 + 10)
         $sizes[0].Files | Should -Be 7
         $sizes[0].Folders | Should -Be 3
@@ -47,12 +47,36 @@ Describe 'Measure-ScanFolder' {
     }
 
     It 'defaults to the scanned folder, takes piped folders and relative paths, and goes as deep as asked' {
-        (Measure-ScanFolder -Database $db -Depth 0).Path | Should -Be (Get-RealPath $root)
+        (Measure-ScanFolder -Database $db -Depth 0).FullName | Should -Be (Get-RealPath $root)
         # Measured alone, small/ counts the hard link to big/b2.bin, as du -sb small/ does.
         @(Get-Item -LiteralPath (Join-Path $root 'small') | Measure-ScanFolder -Database $db -Depth 0).Bytes | Should -Be 42500
         Push-Location $root
         try { (Measure-ScanFolder -Database $db -Path ./small -Depth 0).Bytes | Should -Be 42500 } finally { Pop-Location }
         @(Measure-ScanFolder -Database $db -Path $root -Depth 5) | Should -HaveCount 4
+    }
+
+    It 'names each folder exactly to a piped Remove-Item, brackets included, and gives none for a name with * (its Path bound -Path, a wildcard: newcomer test 79)' {
+        $tree = Join-Path $TestDrive 'wild-folders'
+        $null = New-Item -ItemType Directory -Path (Join-Path $tree 'logs1'), (Join-Path $tree 'oldimportant') -Force
+        $null = [IO.Directory]::CreateDirectory((Join-Path $tree 'logs[1]'))
+        $null = [IO.Directory]::CreateDirectory((Join-Path $tree 'old*'))
+        $null = New-TestFile -Path (Join-Path $tree 'logs1/important.db') -Content 'keep'
+        $null = New-TestFile -Path (Join-Path $tree 'oldimportant/precious') -Content 'keep'
+        $wdb = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -LiteralPath $tree -Database $wdb
+
+        $empty = @(Measure-ScanFolder -Database $wdb -LiteralPath $tree -Depth 1 | Where-Object { $_.Depth -eq 1 -and $_.Files -eq 0 })
+        Join-Sorted $empty.Name | Should -Be (Join-Sorted @('logs[1]', 'old*'))
+        ($empty | Where-Object Name -EQ 'logs[1]').PSPath | Should -Be (Join-Path $tree 'logs[1]')
+        # pwsh's Remove-Item -LiteralPath -Recurse reads a folder's own '*' or '?' as a wildcard and removed oldimportant:
+        # such a folder has no PSPath, so Remove-Item refuses it.
+        ($empty | Where-Object Name -EQ 'old*').PSPath | Should -BeNullOrEmpty
+        $empty | Remove-Item -Recurse -ErrorAction SilentlyContinue -ErrorVariable refused
+        @($refused) | Should -HaveCount 1
+        Get-Content -LiteralPath (Join-Path $tree 'logs1/important.db') | Should -Be 'keep'
+        Get-Content -LiteralPath (Join-Path $tree 'oldimportant/precious') | Should -Be 'keep'
+        Test-Path -LiteralPath (Join-Path $tree 'logs[1]') | Should -BeFalse
+        Test-Path -LiteralPath (Join-Path $tree 'old*') | Should -BeTrue
     }
 
     It 'shows a table with sizes, shares and bars' {
@@ -159,7 +183,7 @@ Describe 'Measure-ScanFolder' {
             $run = Start-Scan -Path $latin -Database $latinDb -ErrorAction SilentlyContinue
             $errorItem = @(Get-ScanError -Database $latinDb -ScanId $run.Id)
             $errorItem.Kind | Should -Be @('InvalidName')
-            $errorItem[0].Path | Should -Be ((Get-RealPath $latin) + '/Caf\xE9') -Because 'U+FFFD hid which byte it was, and two such names looked alike'
+            $errorItem[0].FullName | Should -Be ((Get-RealPath $latin) + '/Caf\xE9') -Because 'U+FFFD hid which byte it was, and two such names looked alike'
             "$($errorItem[0].Message)" | Should -BeLike "The folder's name is not valid UTF-8*nothing in it is recorded*"
 
             $sizes = @(Measure-ScanFolder -Database $latinDb -Path $latin -Depth 0 -WarningVariable warned -WarningAction SilentlyContinue)

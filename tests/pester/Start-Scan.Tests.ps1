@@ -300,7 +300,7 @@ Describe 'Start-Scan' {
             $run.ExitCode | Should -Be 'CompletedWithErrors'
             $stored = @(Get-ScanError -Database $db -ScanId $run.Id)
             $stored.Kind | Should -Be @('RootNotFound')
-            $stored.Path | Should -Be @($missing)
+            $stored.FullName | Should -Be @($missing)
         }
 
         It 'turns PathNotFound into a terminating error with -ErrorAction Stop' {
@@ -494,7 +494,7 @@ Describe 'Start-Scan' {
             $stored = @($run | Get-ScanError -Database $db)
             $stored | Should -HaveCount 1
             $stored[0].Kind | Should -Be 'DirectoryUnreadable'
-            $stored[0].Path | Should -Be $locked
+            $stored[0].FullName | Should -Be $locked
         }
     }
 
@@ -680,6 +680,21 @@ Describe 'Start-Scan' {
             $records[0].PSPath | Should -Be $records[0].FullName
         }
 
+        It 'gives -PassThru records of names PowerShell would read as another file no PSPath, so Remove-Item cannot remove that file (newcomer test 79)' -Skip:$IsWindows {
+            $tree = New-TestDirectory -Parent $trees
+            $null = New-Item -ItemType Directory -Path (Join-Path $tree 'cfg')
+            [IO.File]::WriteAllText("$tree/cfg\app.env", "DB_PASSWORD=Sup3rS3cretValue99`n")
+            [IO.File]::WriteAllText("$tree/cfg/app.env", "innocent`n")
+            $db = New-CatalogPath -Directory $catalogs
+
+            $records = @(Start-Scan -Path $tree -PassThru -Database $db | Where-Object { $_ -is [ScanTools.Scanning.FileRecord] })
+            ($records | Where-Object Name -EQ 'cfg\app.env').PSPath | Should -BeNullOrEmpty
+            ($records | Where-Object Name -EQ 'app.env').PSPath | Should -Be "$tree/cfg/app.env"
+            $records | Where-Object Name -EQ 'cfg\app.env' | Remove-Item -ErrorAction SilentlyContinue
+            Get-Content -LiteralPath "$tree/cfg/app.env" | Should -Be 'innocent'
+            @($records | Where-Object Name -EQ 'cfg\app.env' | Get-Finding -Database $db -ErrorAction Stop).FullName | Should -Be "$tree/cfg\app.env"
+        }
+
         It 'writes nothing and creates no catalog with -WhatIf' {
             $db = New-CatalogPath -Directory $catalogs
 
@@ -770,7 +785,7 @@ Describe 'Start-Scan' {
             $stored = @(Get-ScanError -Database $db -ScanId $run.Id)
             $stored | Should -HaveCount 1
             $stored[0].Kind | Should -Be 'RootNotFound'
-            $stored[0].Path | Should -Be $doomed
+            $stored[0].FullName | Should -Be $doomed
         }
 
         It 'ends the run Cancelled when a Select-Object -First further down stops the pipeline' {

@@ -398,7 +398,7 @@ Describe 'Write-Finding' {
             $items = @(Get-ScanError -Database $db -ScanId $run.Id)
             $items | Should -HaveCount 1
             $items[0].Kind | Should -Be 'FileVanished'
-            $items[0].Path | Should -Be $missing
+            $items[0].FullName | Should -Be $missing
             $items[0].ScanId | Should -Be $run.Id
             $items[0].Message | Should -Not -BeNullOrEmpty
             $run.Errors | Should -Be $items.Count
@@ -426,7 +426,7 @@ Describe 'Write-Finding' {
             $run.Files | Should -Be 1
             $run.Errors | Should -Be 1
             @(Get-Finding -Database $db).FullName | Should -Be @($someFile)
-            @(Get-ScanError -Database $db -ScanId $run.Id).Path | Should -Be @($missing)
+            @(Get-ScanError -Database $db -ScanId $run.Id).FullName | Should -Be @($missing)
         }
 
         It 'reports a folder from Get-Item as NotAFile' {
@@ -443,7 +443,7 @@ Describe 'Write-Finding' {
             $items = @(Get-ScanError -Database $db -ScanId $run.Id)
             $items | Should -HaveCount 1
             $items[0].Kind | Should -Be 'NotAFile'
-            $items[0].Path | Should -Be (Join-Path $source 'd1')
+            $items[0].FullName | Should -Be (Join-Path $source 'd1')
         }
 
         It 'reports a folder path string as NotAFile' {
@@ -458,7 +458,7 @@ Describe 'Write-Finding' {
             $items = @(Get-ScanError -Database $db)
             $items | Should -HaveCount 1
             $items[0].Kind | Should -Be 'NotAFile'
-            $items[0].Path | Should -Be $folder
+            $items[0].FullName | Should -Be $folder
         }
 
         It 'reports a path of another provider as a non-terminating InvalidPath error and stores it' {
@@ -476,7 +476,7 @@ Describe 'Write-Finding' {
             $items = @(Get-ScanError -Database $db -ScanId $run.Id)
             $items | Should -HaveCount 1
             $items[0].Kind | Should -Be 'InvalidName'
-            $items[0].Path | Should -Be 'Env:\PATH'
+            $items[0].FullName | Should -Be 'Env:\PATH'
         }
 
         It 'reports an empty or blank path string as InvalidPath, not as the current folder' -ForEach @(
@@ -561,7 +561,7 @@ Describe 'Write-Finding' {
             $items = @(Get-ScanError -Database $hashedDb -ScanId $run.Id)
             $items | Should -HaveCount 1
             $items[0].Kind | Should -Be 'AccessDenied'
-            $items[0].Path | Should -Be $file
+            $items[0].FullName | Should -Be $file
             # Without -Hash the content is not read, so nothing goes wrong.
             $plainErrors | Should -BeNullOrEmpty
             @(Get-Finding -Database $plainDb).FullName | Should -Be @($file)

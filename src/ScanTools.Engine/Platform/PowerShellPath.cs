@@ -27,4 +27,20 @@ public static class PowerShellPath
         string readAs = fullName.Replace('\\', '/');
         return File.Exists(readAs) || Directory.Exists(readAs) ? null : fullName;
     }
+
+    /// <summary>
+    /// <see cref="For"/> for a folder (or an entry that may be one): also null off Windows where the folder's own name holds
+    /// '*' or '?'. There PowerShell's <c>Remove-Item -LiteralPath -Recurse</c> reads the last name as a wildcard when it
+    /// removes what is inside: for a folder 'old?' it removed 'oldX' and everything in it, and kept 'old?' (pwsh 7.6.9,
+    /// newcomer test 79); '[' and ']' and such names higher up the path were taken as written. Windows allows neither
+    /// character in a name.
+    /// </summary>
+    public static string? ForFolder(string fullName)
+    {
+        if (!OperatingSystem.IsWindows() && Path.GetFileName(Path.TrimEndingDirectorySeparator(fullName)).AsSpan().IndexOfAny('*', '?') >= 0)
+        {
+            return null;
+        }
+        return For(fullName);
+    }
 }

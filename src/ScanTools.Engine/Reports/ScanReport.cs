@@ -157,7 +157,7 @@ public static class ScanReport
               ?? runs.FirstOrDefault(r => r.Status == ScanRunStatus.Completed) ?? runs.FirstOrDefault();
         IReadOnlyList<FolderSize> folders = reader.MeasureFolders(new FolderSizeQuery { Depth = options.Depth, ScanId = options.ScanId }, cancellationToken);
         var tops = folders.Where(f => f.Depth == 0).ToList();
-        string[] topPaths = tops.Select(t => t.Path).ToArray();
+        string[] topPaths = tops.Select(t => t.FullName).ToArray();
         var data = new JsonObject
         {
             ["title"] = options.Title ?? "ScanTools report: " + Path.GetFileName(reader.DatabasePath),
@@ -218,7 +218,7 @@ public static class ScanReport
                 ["list"] = list,
             };
             data["errors"] = new JsonArray(reader.GetScanErrors(new ScanErrorQuery { ScanId = new[] { run.Id }, First = options.MaxRows })
-                .Select(e => (JsonNode)new JsonObject { ["kind"] = e.Kind.ToString(), ["path"] = e.Path, ["message"] = e.Message }).ToArray());
+                .Select(e => (JsonNode)new JsonObject { ["kind"] = e.Kind.ToString(), ["path"] = e.FullName, ["message"] = e.Message }).ToArray());
         }
         data["findings"] = new JsonArray(reader.FindMatches(new Rules.FindingMatchQuery { First = options.MaxRows }, cancellationToken)
             .OrderByDescending(m => m.Severity).Take(options.MaxRows)
@@ -241,7 +241,7 @@ public static class ScanReport
             stack.RemoveAt(stack.Count - 1);
             if (otherCount > 0)
             {
-                ((JsonArray)node["children"]!).Add(new JsonObject { ["name"] = $"({otherCount} smaller folders)", ["path"] = (folder?.Path ?? "") + " …", ["value"] = otherBytes, ["size"] = Hosting.ByteSize.Format(otherBytes) });
+                ((JsonArray)node["children"]!).Add(new JsonObject { ["name"] = $"({otherCount} smaller folders)", ["path"] = (folder?.FullName ?? "") + " …", ["value"] = otherBytes, ["size"] = Hosting.ByteSize.Format(otherBytes) });
             }
             if (folder is not null)
             {
@@ -254,7 +254,7 @@ public static class ScanReport
                 }
                 else if (own > 0)
                 {
-                    children.Add(new JsonObject { ["name"] = "(files in " + folder.Name + ")", ["path"] = folder.Path, ["value"] = own, ["size"] = Hosting.ByteSize.Format(own) });
+                    children.Add(new JsonObject { ["name"] = "(files in " + folder.Name + ")", ["path"] = folder.FullName, ["value"] = own, ["size"] = Hosting.ByteSize.Format(own) });
                 }
             }
         }
@@ -274,7 +274,7 @@ public static class ScanReport
             var node = new JsonObject
             {
                 ["name"] = f.Name,
-                ["path"] = f.Path,
+                ["path"] = f.FullName,
                 ["size"] = f.Size,
                 ["files"] = f.Files,
                 ["children"] = new JsonArray(),

@@ -28,9 +28,11 @@ public sealed class FileRecord
 
     /// <summary>
     /// The full path again, under the name PowerShell's file cmdlets bind -LiteralPath to from the pipeline,
-    /// so Remove-Item, Copy-Item and Get-Item take a record exactly.
+    /// so Remove-Item, Copy-Item and Get-Item take a record exactly; null where PowerShell would read it as another
+    /// file (a '\' off Windows, <see cref="Platform.PowerShellPath.For"/>): Start-Scan -PassThru | Remove-Item removed
+    /// 'cfg/app.env' for 'cfg\app.env' (newcomer test 79).
     /// </summary>
-    public string PSPath => FullName;
+    public string? PSPath => Platform.PowerShellPath.For(FullName);
 
     /// <summary>Last write time in local time, as Get-ChildItem shows it.</summary>
     public DateTime LastWriteTime => LastWriteTimeUtc.ToLocalTime();

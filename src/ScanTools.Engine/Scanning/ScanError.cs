@@ -6,14 +6,23 @@ public sealed class ScanError
     /// <summary>Creates an error item.</summary>
     public ScanError(string path, ScanErrorKind kind, string message, DateTime? occurredUtc = null)
     {
-        Path = path;
+        FullName = path;
         Kind = kind;
         Message = message;
         OccurredUtc = occurredUtc ?? DateTime.UtcNow;
     }
 
-    /// <summary>The full path of the entry concerned.</summary>
-    public string Path { get; }
+    /// <summary>
+    /// The full path of the entry concerned. Named FullName, not Path: a Path property bound Remove-Item's -Path, a
+    /// wildcard, so <c>Get-ScanError | Remove-Item</c> for an unreadable 'cache[1]' removed 'cache1' (newcomer test 79).
+    /// </summary>
+    public string FullName { get; }
+
+    /// <summary>
+    /// <see cref="FullName"/>, which Remove-Item and Get-Item bind to -LiteralPath; null where PowerShell would read it
+    /// as another file or folder (a '\' off Windows, or a '*' or '?' in its name: <see cref="Platform.PowerShellPath.ForFolder"/>).
+    /// </summary>
+    public string? PSPath => Platform.PowerShellPath.ForFolder(FullName);
 
     /// <summary>What kind of problem it was.</summary>
     public ScanErrorKind Kind { get; }
@@ -31,5 +40,5 @@ public sealed class ScanError
     public string? Database { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => $"{Kind}: {Path}: {Message}";
+    public override string ToString() => $"{Kind}: {FullName}: {Message}";
 }

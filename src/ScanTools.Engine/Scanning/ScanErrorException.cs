@@ -8,7 +8,7 @@ public sealed class ScanErrorException : IOException, Hosting.IScanExitCode
 {
     /// <summary>Creates the exception of <paramref name="error"/>; its message is the item's path and message.</summary>
     public ScanErrorException(ScanError error)
-        : base($"{error?.Path}: {error?.Message}")
+        : base($"{error?.FullName}: {error?.Message}")
     {
         ArgumentNullException.ThrowIfNull(error);
         Error = error;

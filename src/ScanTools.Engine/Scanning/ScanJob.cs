@@ -226,7 +226,7 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
         {
             // The caller stopped taking output: -ErrorAction Stop on an error item, Select-Object -First, Ctrl+C.
             Cancel(delivering?.Error is ScanError stoppedAt
-                ? $"Stopped at the error item {stoppedAt.Kind} of '{Hosting.DisplayText.Escape(stoppedAt.Path)}' (the caller stops at errors, for example with -ErrorAction Stop)"
+                ? $"Stopped at the error item {stoppedAt.Kind} of '{Hosting.DisplayText.Escape(stoppedAt.FullName)}' (the caller stops at errors, for example with -ErrorAction Stop)"
                 : delivering?.Record is not null
                     ? $"Stopped by the caller, which takes no more records ({ex.GetType().Name}: {ex.Message.TrimEnd('.')})"
                     : $"Stopped by the caller ({ex.GetType().Name}: {ex.Message.TrimEnd('.')})");

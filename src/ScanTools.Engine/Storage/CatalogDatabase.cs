@@ -10,7 +10,7 @@ internal static class CatalogDatabase
 {
     private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
 
-    private const int SqliteReadOnly = 8, SqliteCantOpen = 14, SqliteNotADb = 26, SqliteCorrupt = 11, SqliteFull = 13, SqliteIoErr = 10, SqlitePerm = 3;
+    private const int SqliteReadOnly = 8, SqliteCantOpen = 14, SqliteNotADb = 26, SqliteCorrupt = 11, SqliteFull = 13, SqliteIoErr = 10, SqlitePerm = 3, SqliteBusy = 5;
 
     /// <summary>Opens (creating if needed) the only write connection of a catalog, migrated to the current schema.</summary>
     public static SqliteConnection OpenForWriting(string path, Durability durability)
@@ -550,6 +550,10 @@ internal static class CatalogDatabase
                 $"The catalog '{path}' cannot grow: the disk (or the catalog's size limit) is full. Free space and run the scan again.", ex),
             SqliteCantOpen when writing => new CatalogException(CatalogErrorCode.ReadOnly, path,
                 $"The catalog '{path}' cannot be opened for writing ({Said(ex)}). Check that its folder is writable.", ex),
+            // ScanTools' own commands share one writer and never wait on each other: a lock held past SQLite's 30 s wait is
+            // another program's. The bare "database is locked" was the very error the README says nobody sees (newcomer test 80).
+            SqliteBusy => new CatalogException(writing ? CatalogErrorCode.WriteFailed : CatalogErrorCode.OpenFailed, path,
+                $"The catalog '{path}' stayed locked by another program for more than 30 s ({Said(ex)}): a program other than ScanTools (sqlite3, a database browser, a backup or sync tool) holds a transaction open on it. ScanTools' own commands share one writer and do not lock each other out. Close that program or let it finish (fuser or lsof on the catalog names it), then run the command again.", ex),
             SqliteIoErr when writing => new CatalogException(CatalogErrorCode.WriteFailed, path,
                 $"Writing the catalog '{path}' failed with an I/O error ({Said(ex)}). Check the disk.", ex),
             _ => new CatalogException(writing ? CatalogErrorCode.WriteFailed : CatalogErrorCode.OpenFailed, path,

@@ -76,7 +76,7 @@ public sealed partial class CatalogReader
             {
                 var size = new FolderSize
                 {
-                    Path = n.Path,
+                    FullName = n.Path,
                     Name = depth == 0 ? n.Path : System.IO.Path.GetFileName(n.Path),
                     Depth = depth,
                     Bytes = n.Bytes,

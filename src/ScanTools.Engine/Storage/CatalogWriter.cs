@@ -680,7 +680,7 @@ internal sealed partial class CatalogWriter : IDisposable
         foreach (ScanError e in batch.Errors)
         {
             _insertError.Bind(1, run);
-            _insertError.Bind(2, e.Path);
+            _insertError.Bind(2, e.FullName);
             _insertError.Bind(3, e.Kind.ToString());
             _insertError.Bind(4, e.Message);
             _insertError.Bind(5, e.OccurredUtc.Ticks);

@@ -3,8 +3,18 @@ namespace ScanTools.Storage;
 /// <summary>What a folder and everything below it hold, from the catalog (Measure-ScanFolder).</summary>
 public sealed class FolderSize
 {
-    /// <summary>The folder's full path.</summary>
-    public required string Path { get; init; }
+    /// <summary>
+    /// The folder's full path. Named FullName, not Path: a Path property bound Remove-Item's -Path, a wildcard, so
+    /// <c>Measure-ScanFolder | Where-Object Bytes -EQ 0 | Remove-Item -Recurse</c> removed 'logs1' for an empty 'logs[1]'
+    /// (newcomer test 79).
+    /// </summary>
+    public required string FullName { get; init; }
+
+    /// <summary>
+    /// <see cref="FullName"/>, which Remove-Item, Get-Item and Get-ChildItem bind to -LiteralPath; null where PowerShell
+    /// would read it as another folder (a '\' off Windows, or a '*' or '?' in its name: <see cref="Platform.PowerShellPath.ForFolder"/>).
+    /// </summary>
+    public string? PSPath => Platform.PowerShellPath.ForFolder(FullName);
 
     /// <summary>The folder's own name (the full path for a top folder).</summary>
     public required string Name { get; init; }
@@ -46,7 +56,7 @@ public sealed class FolderSize
     public required string Database { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => Path;
+    public override string ToString() => FullName;
 }
 
 /// <summary>How <see cref="FolderSizeQuery"/> orders folders (among siblings, or all of them with <see cref="FolderSizeQuery.Top"/>).</summary>

@@ -284,7 +284,7 @@ public sealed class FindingsCatalogTests : CatalogTest
         Assert.Equal(ScanRunStatus.Completed, first.Status);
         using (CatalogReader reader = CatalogReader.Open(db))
         {
-            Assert.Contains(reader.GetScanErrors(first.Id), e => e.Kind == ScanErrorKind.RuleFailed && e.Path.EndsWith("hostile.txt", StringComparison.Ordinal));
+            Assert.Contains(reader.GetScanErrors(first.Id), e => e.Kind == ScanErrorKind.RuleFailed && e.FullName.EndsWith("hostile.txt", StringComparison.Ordinal));
         }
         Assert.Equal(2, Matches(db).Count); // ok.txt, and what was found in hostile.txt before the limit
         Scan(db, root, set);

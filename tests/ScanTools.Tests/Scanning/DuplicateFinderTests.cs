@@ -251,6 +251,6 @@ public sealed class DuplicateFinderTests : CatalogTest
         Assert.Equal(ScanRunStatus.Completed, run.Status);
         Assert.Equal(locked.Length, run.Errors);
         Assert.Equal(ScanTools.Hosting.ScanExitCode.CompletedWithErrors, run.ExitCode);
-        Assert.Equal(locked, reader.GetScanErrors(run.Id).Where(e => e.Kind == ScanErrorKind.AccessDenied).Select(e => e.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(locked, reader.GetScanErrors(run.Id).Where(e => e.Kind == ScanErrorKind.AccessDenied).Select(e => e.FullName).Order(StringComparer.Ordinal));
     }
 }

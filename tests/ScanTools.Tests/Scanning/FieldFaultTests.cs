@@ -53,7 +53,7 @@ public sealed class FieldFaultTests : CatalogTest
             using CatalogReader reader = CatalogReader.Open(db);
             ScanError item = Assert.Single(reader.GetScanErrors(run.Id));
             Assert.Equal(ScanErrorKind.ValueOutOfRange, item.Kind);
-            Assert.Equal(future, item.Path);
+            Assert.Equal(future, item.FullName);
             Assert.Contains("year 9999", item.Message);
             Finding f = reader.FindFiles(new FindingQuery { Name = new[] { "future.txt" } }).Single();
             Assert.Equal(DateTime.MaxValue, f.LastWriteTimeUtc);

@@ -101,7 +101,7 @@ public sealed class FileWalkerTests : IDisposable
         Assert.DoesNotContain(sink.Paths, p => p.Contains("SECRET", StringComparison.Ordinal));
         Assert.Contains(_t.Combine("tree", "keep.txt"), sink.Paths);
         ScanError vanished = Assert.Single(sink.Errors);
-        Assert.Equal(swapped, vanished.Path);
+        Assert.Equal(swapped, vanished.FullName);
         Assert.Equal(ScanErrorKind.DirectoryVanished, vanished.Kind);
         Assert.Contains("replaced by a symbolic link", vanished.Message);
     }
@@ -130,7 +130,7 @@ public sealed class FileWalkerTests : IDisposable
         Assert.Equal(Convert.ToHexString(SHA256.HashData("y\n"u8)), Convert.ToHexString(other.Sha256Bytes!));
         ScanError error = Assert.Single(sink.Errors);
         Assert.Equal(ScanErrorKind.FileVanished, error.Kind);
-        Assert.Equal(swapped, error.Path);
+        Assert.Equal(swapped, error.FullName);
         Assert.Contains("not a regular file", error.Message, StringComparison.Ordinal);
     }
 
@@ -253,7 +253,7 @@ public sealed class FileWalkerTests : IDisposable
         ISet<string> expected = Find.NonDirectories(_t.Combine("tree"), followLinks: true); // find -L refuses loops the same way
         Assert.Equal(expected.OrderBy(p => p, StringComparer.Ordinal), sink.Paths.OrderBy(p => p, StringComparer.Ordinal));
         Assert.Contains(_t.Combine("tree", "a", "to-other", "file2.txt"), sink.Paths);
-        Assert.Contains(sink.Errors, e => e.Kind == ScanErrorKind.SymlinkLoop && e.Path == _t.Combine("tree", "a", "loop-to-tree"));
+        Assert.Contains(sink.Errors, e => e.Kind == ScanErrorKind.SymlinkLoop && e.FullName == _t.Combine("tree", "a", "loop-to-tree"));
         FileRecord fileLink = sink.Records.Single(r => r.Name == "file-link");
         Assert.True(fileLink.IsLink);
         Assert.Equal(EntryKind.File, fileLink.Kind);
@@ -284,7 +284,7 @@ public sealed class FileWalkerTests : IDisposable
         {
             RecordingSink sink = Walk(new ScanOptions { Roots = new[] { root } });
             files = sink.Paths.ToHashSet();
-            errors = sink.Errors.Select(e => (e.Path, e.Kind.ToString())).ToList();
+            errors = sink.Errors.Select(e => (e.FullName, e.Kind.ToString())).ToList();
         }
 
         Assert.Equal(new[] { (_t.Combine("tree", "locked"), nameof(ScanErrorKind.DirectoryUnreadable)) }, errors);
@@ -308,7 +308,7 @@ public sealed class FileWalkerTests : IDisposable
         Assert.Equal(new[] { _t.Combine("tree", "keep.txt") }, sink.Paths);
         ScanError e = Assert.Single(sink.Errors);
         Assert.Equal(ScanErrorKind.FileVanished, e.Kind);
-        Assert.Equal(doomed, e.Path);
+        Assert.Equal(doomed, e.FullName);
         // A vanished file must not be listed as "present but unrecorded", or a rescan would keep it alive.
         DirectoryListing final = sink.Listings.Single(l => l.IsFinalChunk);
         Assert.DoesNotContain("doomed.txt", final.UnrecordedNames);
@@ -330,7 +330,7 @@ public sealed class FileWalkerTests : IDisposable
         if (useStatx)
         {
             // The native listing has the bytes: the bad one is named, not hidden behind U+FFFD.
-            Assert.Equal(_t.Combine("tree", "bad\\xFFname"), e.Path);
+            Assert.Equal(_t.Combine("tree", "bad\\xFFname"), e.FullName);
         }
     }
 
@@ -347,7 +347,7 @@ public sealed class FileWalkerTests : IDisposable
             Assert.Equal(new[] { _t.Combine("tree", "ok", "a.txt") }, sink.Paths);
             Assert.Equal(
                 new[] { _t.Combine("tree", "Caf\\xE8"), _t.Combine("tree", "Caf\\xE9") },
-                sink.Errors.Select(e => e.Path).Order(StringComparer.Ordinal));
+                sink.Errors.Select(e => e.FullName).Order(StringComparer.Ordinal));
             Assert.All(sink.Errors, e => Assert.Equal(ScanErrorKind.InvalidName, e.Kind));
         }
         finally
@@ -587,7 +587,7 @@ public sealed class FileWalkerTests : IDisposable
         Assert.Single(sink.Records);
         ScanError e = Assert.Single(sink.Errors);
         Assert.Equal(ScanErrorKind.RootNotFound, e.Kind);
-        Assert.Equal(_t.Combine("absent"), e.Path);
+        Assert.Equal(_t.Combine("absent"), e.FullName);
     }
 
     [Fact]

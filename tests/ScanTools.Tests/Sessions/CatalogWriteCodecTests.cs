@@ -65,7 +65,7 @@ public sealed class CatalogWriteCodecTests
                 (b.DirectoryName, b.Name, b.Length, b.LastWriteTimeUtc, b.CreationTimeUtc, b.Attributes, b.UnixStatMode, b.IsLink, b.LinkTarget, b.Sha256, b.Kind));
         }
         var e = Assert.IsType<ScanErrorBatch>(back[2]);
-        Assert.Equal(("/a/locked", ScanErrorKind.DirectoryUnreadable, "denied", t), (e.Errors[0].Path, e.Errors[0].Kind, e.Errors[0].Message, e.Errors[0].OccurredUtc));
+        Assert.Equal(("/a/locked", ScanErrorKind.DirectoryUnreadable, "denied", t), (e.Errors[0].FullName, e.Errors[0].Kind, e.Errors[0].Message, e.Errors[0].OccurredUtc));
         var en = Assert.IsType<ScanRunEnd>(back[3]);
         Assert.Equal((end.Status, end.EndedUtc, end.Files, end.Bytes, end.Directories, end.Errors, end.Message), (en.Status, en.EndedUtc, en.Files, en.Bytes, en.Directories, en.Errors, en.Message));
         Assert.Null(Assert.IsType<ScanRunEnd>(back[4]).Message);

@@ -99,7 +99,7 @@ public sealed class FolderSizeTests : CatalogTest
         Assert.Equal(Directory.GetDirectories(root, "*", SearchOption.AllDirectories).Length + 1, sizes.Count);
         foreach (FolderSize f in sizes)
         {
-            Assert.True(Du(f.Path) == f.Bytes, $"{f.Path}: catalog {f.Bytes}, du {Du(f.Path)}");
+            Assert.True(Du(f.FullName) == f.Bytes, $"{f.FullName}: catalog {f.Bytes}, du {Du(f.FullName)}");
         }
         Assert.Equal(100, sizes[0].PercentOfParent);
         Assert.Equal(Directory.GetDirectories(root, "*", SearchOption.AllDirectories).Length, sizes[0].Folders);
@@ -121,8 +121,8 @@ public sealed class FolderSizeTests : CatalogTest
         // A hard-linked file is counted once, in one folder: no folder holds less than its subfolders together.
         foreach (FolderSize f in sizes)
         {
-            var children = sizes.Where(c => Path.GetDirectoryName(c.Path) == f.Path).ToList();
-            Assert.True(f.Bytes >= children.Sum(c => c.Bytes) && f.Files >= children.Sum(c => c.Files), f.Path);
+            var children = sizes.Where(c => Path.GetDirectoryName(c.FullName) == f.FullName).ToList();
+            Assert.True(f.Bytes >= children.Sum(c => c.Bytes) && f.Files >= children.Sum(c => c.Files), f.FullName);
             Assert.Equal(children.Select(c => c.Bytes).OrderByDescending(b => b), children.Select(c => c.Bytes)); // largest first
         }
         long files = Run("find", root, "-type", "f", "-o", "-type", "l").Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -153,7 +153,7 @@ public sealed class FolderSizeTests : CatalogTest
         Scan(db, root);
 
         IReadOnlyList<FolderSize> asOfFirst = Measure(db, new FolderSizeQuery { Path = new[] { root }, ScanId = first.Id });
-        Assert.Equal(then.Select(f => (f.Path, f.Bytes, f.Files)), asOfFirst.Select(f => (f.Path, f.Bytes, f.Files)));
+        Assert.Equal(then.Select(f => (f.FullName, f.Bytes, f.Files)), asOfFirst.Select(f => (f.FullName, f.Bytes, f.Files)));
         Assert.Equal(160, asOfFirst[0].Bytes);
 
         IReadOnlyList<FolderSize> now = Measure(db, new FolderSizeQuery { Path = new[] { root }, ComparedToScanId = first.Id, SortBy = FolderSort.Growth });
@@ -177,11 +177,11 @@ public sealed class FolderSizeTests : CatalogTest
         Scan(db, other);
 
         IReadOnlyList<FolderSize> tops = Measure(db, new FolderSizeQuery { Depth = 0 });
-        Assert.Equal(new[] { other, root }.Order(StringComparer.Ordinal), tops.Select(t => t.Path).Order(StringComparer.Ordinal));
-        Assert.Equal(new[] { root }, Measure(db, new FolderSizeQuery { Depth = 0, ScanId = first.Id }).Select(t => t.Path));
+        Assert.Equal(new[] { other, root }.Order(StringComparer.Ordinal), tops.Select(t => t.FullName).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { root }, Measure(db, new FolderSizeQuery { Depth = 0, ScanId = first.Id }).Select(t => t.FullName));
         Directory.Delete(Path.Combine(root, "only"), recursive: true);
         Scan(db, root);
-        Assert.Contains(root, Measure(db, new FolderSizeQuery { Depth = 0 }).Select(t => t.Path)); // still the root, not what is left in it
+        Assert.Contains(root, Measure(db, new FolderSizeQuery { Depth = 0 }).Select(t => t.FullName)); // still the root, not what is left in it
     }
 
     [UnixFact]

@@ -105,7 +105,7 @@ internal static class CatalogWriteCodec
                 w.Write(e.Errors.Count);
                 foreach (ScanError error in e.Errors)
                 {
-                    w.Write(error.Path);
+                    w.Write(error.FullName);
                     w.Write((int)error.Kind);
                     w.Write(error.Message);
                     w.Write(error.OccurredUtc.Ticks);

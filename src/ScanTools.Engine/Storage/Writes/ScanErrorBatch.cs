@@ -12,5 +12,5 @@ public sealed class ScanErrorBatch : CatalogWrite
     public override int RowCount => Math.Max(1, Errors.Count);
 
     /// <inheritdoc />
-    public override string Describe() => Errors.Count == 1 ? $"the error item for '{Errors[0].Path}'" : $"{Errors.Count:N0} error items";
+    public override string Describe() => Errors.Count == 1 ? $"the error item for '{Errors[0].FullName}'" : $"{Errors.Count:N0} error items";
 }
