@@ -27,6 +27,7 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
 
     /// <summary>The time of day to run (local time); the date part is ignored. Default: 02:00.</summary>
     [Parameter]
+    [TimeOfDayTransformation]
     public DateTime At { get; set; } = DateTime.Today.AddHours(2);
 
     /// <summary>The days to run; every day when omitted.</summary>
@@ -265,5 +266,33 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
         {
             // Left for Unregister-ScanSchedule.
         }
+    }
+}
+
+/// <summary>
+/// -At as a time of day: a string that is not one ('25:99', a cron line '0 2 * * *') is refused with a message that
+/// says what -At takes. PowerShell's own conversion said only that the text is "not supported in calendar
+/// 'System.Globalization.GregorianCalendar'" or "not recognized as a valid DateTime" (newcomer test 80).
+/// </summary>
+internal sealed class TimeOfDayTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        object value = inputData is PSObject ps ? ps.BaseObject : inputData;
+        switch (value)
+        {
+            case DateTime:
+                return value;
+            case TimeSpan span when span >= TimeSpan.Zero && span < TimeSpan.FromDays(1):
+                return DateTime.Today.Add(span);
+            case TimeOnly time:
+                return DateTime.Today.Add(time.ToTimeSpan());
+            case string text when DateTime.TryParse(text, System.Globalization.CultureInfo.CurrentCulture, System.Globalization.DateTimeStyles.AllowWhiteSpaces | System.Globalization.DateTimeStyles.NoCurrentDateDefault, out DateTime parsed)
+                || DateTime.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AllowWhiteSpaces | System.Globalization.DateTimeStyles.NoCurrentDateDefault, out parsed):
+                return parsed;
+        }
+        string shown = ScanTools.Hosting.DisplayText.Escape(value?.ToString() ?? string.Empty) ?? string.Empty;
+        throw new ArgumentTransformationMetadataException(
+            $"-At takes a time of day, such as 02:00, 21:30 or 9:30PM (a [datetime] works too; its date is ignored), and '{shown}' is not one. Give the days with -DaysOfWeek; a cron expression is not taken (Register-ScanSchedule writes the schedule's cron line itself).");
     }
 }

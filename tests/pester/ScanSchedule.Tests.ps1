@@ -501,6 +501,17 @@ Describe 'Register-ScanSchedule parameters' {
             Should -Throw -ErrorId "InvalidSchedule,$register"
     }
 
+    It 'refuses an -At that is no time of day (<_>), saying what -At takes (newcomer test 80)' -ForEach @('25:99', '0 2 * * *', 5) {
+        { Register-ScanSchedule -Name at-check -Path $trees -At $_ -Database (New-CatalogPath -Directory $catalogs) -WhatIf } |
+            Should -Throw -ErrorId "ParameterArgumentTransformationError,$register" -ExpectedMessage "*-At takes a time of day, such as 02:00*'$_' is not one*-DaysOfWeek*cron expression is not taken*"
+    }
+
+    It 'takes an -At of <_> as the time 21:30' -ForEach @('21:30', '9:30PM', '2020-01-01 21:30') {
+        if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
+        $plan = Get-WhatIfText "-Name at-check -Path '$trees' -At '$_' -Scheduler Cron -Database '$(New-CatalogPath -Directory $catalogs)'"
+        $plan | Should -Match '(?m)^30 21 \* \* \* '
+    }
+
     It 'refuses a folder as -LogPath, and warns of a catalog folder that does not exist' {
         $name = New-ScheduleName 'logpath'
         { Register-ScanSchedule -Name $name -Path $trees -Database (New-CatalogPath -Directory $catalogs) -LogPath $trees -WhatIf } |
