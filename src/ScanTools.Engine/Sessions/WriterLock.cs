@@ -55,7 +55,7 @@ internal sealed partial class WriterLock : IDisposable
         {
             string why = File.Exists(path) && Ipc.UnixUser.OwnerOf(path) is uint owner && owner != Ipc.UnixUser.EffectiveUserId
                 ? $"its lock file '{path}' belongs to user id {owner} and this account cannot open it. When no process uses the catalog, remove that file as that user or root, or give this account write access to it"
-                : $"ScanTools cannot create its lock file '{path}'. Give your account write access to the folder, or choose another -Database";
+                : $"ScanTools cannot create its lock file '{path}'. {Storage.CatalogFiles.FolderWriteAdvice(System.IO.Path.GetDirectoryName(path) ?? ".")}";
             throw new CatalogException(CatalogErrorCode.ReadOnly, catalogPath, $"The catalog '{catalogPath}' cannot be written: {why}.", ex);
         }
         catch (IOException ex) when (IsHeldByAnother(ex))

@@ -160,7 +160,7 @@ internal static class CatalogDatabase
             // What the writer's lock refuses: -WhatIf gave a clean plan for a catalog in a folder of mode 555, where the real
             // command could not create its lock file (newcomer test 75).
             throw new CatalogException(CatalogErrorCode.ReadOnly, path,
-                $"The catalog '{path}' cannot be written: ScanTools cannot create its lock file '{lockFile}'. Give your account write access to the folder, or choose another -Database.");
+                $"The catalog '{path}' cannot be written: ScanTools cannot create its lock file '{lockFile}'. {CatalogFiles.FolderWriteAdvice(folder)}.");
         }
     }
 

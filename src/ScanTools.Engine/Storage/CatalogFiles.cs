@@ -283,6 +283,27 @@ internal static partial class CatalogFiles
         return rest.Length == 0 || CompanionSuffixes.Contains(rest, StringComparer.Ordinal) || rest.StartsWith(DraftInfix, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// What to do about a folder where the catalog's lock file cannot be created, in sentences (no final full stop): give the account
+    /// write access, or, where the kernel refuses for another reason (faccessat's EROFS: a read-only mount; EPERM: the folder
+    /// is immutable or append-only), that. Root was told to give itself write access to a folder made immutable with chattr +i
+    /// (newcomer test 80).
+    /// </summary>
+    public static string FolderWriteAdvice(string folder)
+    {
+        if (!OperatingSystem.IsWindows() && faccessat(AtFdCwd, folder, WriteOk, AtEaccess) != 0)
+        {
+            switch (Marshal.GetLastPInvokeError())
+            {
+                case EROFS:
+                    return $"Its folder '{folder}' is on a file system mounted read-only. Choose another -Database, on writable storage";
+                case EPERM:
+                    return $"Its folder '{folder}' is immutable or append-only (lsattr -d '{folder}' shows i or a; chattr -i -a removes them), so no file can be created in it. Remove the flag, or choose another -Database";
+            }
+        }
+        return "Give your account write access to the folder, or choose another -Database";
+    }
+
     /// <summary>True when this account may open the file for writing (also when it is missing, locked or busy).</summary>
     /// <remarks>
     /// On Unix the permission is asked of the kernel (faccessat with the effective ids), never by opening the file:

@@ -247,4 +247,35 @@ public sealed class CatalogPathTests : CatalogTest
 
         Assert.Equal(before, Everything());
     }
+
+    [ChattrFact]
+    public void A_catalog_in_an_immutable_folder_is_refused_saying_the_folder_is_immutable_not_to_give_root_write_access()
+    {
+        // Newcomer test 80: root was told to "give your account write access to the folder" of a folder made chattr +i.
+        string folder = T.Dir("immutable");
+        string db = Path.Combine(folder, "c.db");
+        Assert.True(ChattrFactAttribute.Immutable(folder, true));
+        try
+        {
+            var checkedAhead = Assert.Throws<CatalogException>(() => new CatalogLocation(db, CatalogSource.Parameter).ThrowIfUnusableForWriting());
+            var opened = Assert.Throws<CatalogException>(() => Registry.Acquire(db).Dispose());
+
+            foreach (CatalogException ex in new[] { checkedAhead, opened })
+            {
+                Assert.Equal(CatalogErrorCode.ReadOnly, ex.Code);
+                Assert.Contains($"Its folder '{folder}' is immutable or append-only (lsattr -d '{folder}' shows i or a; chattr -i -a removes them)", ex.Message, StringComparison.Ordinal);
+                Assert.DoesNotContain("Give your account write access", ex.Message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            ChattrFactAttribute.Immutable(folder, false);
+        }
+    }
+
+    [Fact]
+    public void A_catalog_in_a_folder_the_account_may_not_write_says_to_give_it_write_access()
+    {
+        Assert.Equal("Give your account write access to the folder, or choose another -Database", CatalogFiles.FolderWriteAdvice(T.Dir("writable")));
+    }
 }

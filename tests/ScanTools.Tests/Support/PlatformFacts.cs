@@ -119,6 +119,50 @@ public sealed class MountFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A fact that needs root on Linux and a temporary folder that chattr +i can make immutable; skipped otherwise.</summary>
+public sealed class ChattrFactAttribute : FactAttribute
+{
+    private static readonly Lazy<string?> WhyNot = new(Probe);
+
+    public ChattrFactAttribute()
+    {
+        if (WhyNot.Value is string reason)
+        {
+            Skip = reason;
+        }
+    }
+
+    /// <summary>Sets or clears the immutable flag of <paramref name="path"/> (chattr +i / -i); true when chattr succeeded.</summary>
+    public static bool Immutable(string path, bool on) => Mounts.Run("chattr", on ? "+i" : "-i", path) == 0;
+
+    private static string? Probe()
+    {
+        if (!OperatingSystem.IsLinux() || !ChildProcess.IsRoot)
+        {
+            return "needs root on Linux to set the immutable flag";
+        }
+        string dir = Path.Combine(Path.GetTempPath(), "scantools-chattr-probe-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            if (!Immutable(dir, true))
+            {
+                return "chattr +i is not available or not supported by the temporary folder's file system";
+            }
+            Immutable(dir, false);
+            return null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "chattr is not installed";
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+}
+
 /// <summary>Mounts for tests: read-only bind mounts and small tmpfs, undone on dispose.</summary>
 public sealed class Mounts : IDisposable
 {
