@@ -147,6 +147,18 @@
             MinimumEntropy = 3.0 # not SG.xxxx...
         }
         @{
+            Id          = 'docker-config-auth'
+            Description = 'A container registry password in a Docker or Podman config ("auth": base64 of user:password)'
+            Severity    = 'High'
+            Keywords    = 'auths'
+            # docker login (and podman login) store each registry's user:password as base64 in config.json's or
+            # auth.json's "auths" map, unless a credential store holds them (credsStore): anyone who reads the file can
+            # log in as that user (newcomer test 79). An empty "auth" or a word is not a password: at least 12 base64
+            # characters of some variety.
+            Pattern     = '"auth"[ \t]*:[ \t]*"(?<secret>[A-Za-z0-9+/]{12,2000}={0,2})"'
+            MinimumEntropy = 3.0 # not "auth": "AAAAAAAAAAAA"
+        }
+        @{
             Id          = 'npm-access-token'
             Description = 'An npm access token (npm_...)'
             Severity    = 'High'

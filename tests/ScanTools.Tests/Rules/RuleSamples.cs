@@ -49,6 +49,8 @@ public static class RuleSamples
         Add("stripe-secret-key", "STRIPE_SECRET_KEY=", "sk_live_" + Random(r, Alnum, 24), "", "STRIPE_PUBLISHABLE_KEY=pk_live_" + Random(r, Alnum, 24));
         Add("slack-token", "SLACK_BOT_TOKEN=", "xoxb-" + Random(r, "0123456789", 11) + "-" + Random(r, Alnum, 24), "", "SLACK_BOT_TOKEN=xoxb-123");
         Add("slack-webhook-url", "url = https://hooks.slack.com/services/", "T" + Random(r, Upper, 8) + "/B" + Random(r, Upper, 8) + "/" + Random(r, Alnum, 24), "", "url = https://hooks.slack.com/services/");
+        Add("docker-config-auth", "{\"auths\": {\"registry.example.com:5000\": {\"auth\": \"", Convert.ToBase64String(Encoding.UTF8.GetBytes("deploy:" + Random(r, Alnum, 20))), "\"}}}",
+            "{\"auths\": {\"registry.example.com\": {\"auth\": \"\"}}, \"credsStore\": \"desktop\"}");
         Add("sendgrid-api-key", "SENDGRID_API_KEY=", "SG." + Random(r, Url64, 22) + "." + Random(r, Url64, 43), "", "msg.send(SG." + Random(r, Alnum, 10) + ")");
         Add("npm-access-token", "//registry.npmjs.org/:_authToken=", "npm_" + Random(r, Alnum, 36), "", "//registry.npmjs.org/:_authToken=npm_" + Random(r, Alnum, 20));
         Add("gcp-api-key", "GOOGLE_API_KEY=", "AIza" + Random(r, Url64, 35), "", "GOOGLE_API_KEY=AIza" + Random(r, Alnum, 20));
