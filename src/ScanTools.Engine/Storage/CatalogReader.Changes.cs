@@ -399,8 +399,10 @@ public sealed partial class CatalogReader
                    {matched}
             FROM f JOIN directories d ON d.id = f.dir_id LEFT JOIN directories fd ON fd.id = f.from_dir_id
             {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
-            ORDER BY d.path, f.name, f.scan_id;
+            ORDER BY d.path, f.name, f.scan_id, f.change <> 5;
             """;
+        // Within one run a path's file leaves (RenamedAway) before another arrives there: a run that renamed a file and
+        // put a new one at its old name (mv a b; a new a) folded to nothing at 'a' when the arrival came first.
         command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
         if (extra is { Count: > 0 })
         {

@@ -515,6 +515,7 @@ internal sealed partial class CatalogWriter : IDisposable
     {
         long run = RunId(end.RunKey);
         PairRenames(run);
+        PairReplacedNames(run);
         using SqliteCommand c = _connection.CreateCommand();
         c.CommandText = end.CountFromCatalog
             ? EndCountedFromCatalog

@@ -133,7 +133,7 @@ public sealed class ChangeHistoryTests : CatalogTest
         }
         int i = 0;
         foreach (string f in new[] { "a.txt", "b.txt", "c.txt", "docs/readme.md", "docs/guide.md", "src/main.c", "src/util.c", "src/lib/x.c",
-                     "old/one.log", "old/deep/two.log", "keep.bin", "move-me.txt", "rename-me.txt", "same-size.txt" })
+                     "old/one.log", "old/deep/two.log", "keep.bin", "move-me.txt", "rename-me.txt", "same-size.txt", "reuse-me.txt" })
         {
             File.WriteAllText(Path.Combine(root, f), $"content {i++} of {f}");
         }
@@ -141,7 +141,10 @@ public sealed class ChangeHistoryTests : CatalogTest
         return root;
     }
 
-    /// <summary>The scripted edits: content, time, mode, rename, move, delete (a file and a folder), add, retarget, replace.</summary>
+    /// <summary>
+    /// The scripted edits: content, time, mode, rename, move, delete (a file and a folder), add, retarget, replace, and a
+    /// rename whose old name a new file takes (read as "Modified, and another Added" before: newcomer test 79).
+    /// </summary>
     private static void Edit(string root)
     {
         Trees.Sh("""
@@ -158,6 +161,7 @@ public sealed class ChangeHistoryTests : CatalogTest
             mkdir fresh && echo one > fresh/1.txt && echo two > fresh/2.txt
             ln -sfn b.txt link
             printf 'XXXXXXXXXXXXXXXXXXXXXXXXX' > same-size.tmp && touch -r same-size.txt same-size.tmp && mv same-size.tmp same-size.txt
+            mv reuse-me.txt reused.txt && echo 'another file' > reuse-me.txt
             """, root);
     }
 
@@ -197,7 +201,7 @@ public sealed class ChangeHistoryTests : CatalogTest
         Assert.Equal(actual.Count(a => a.StartsWith("Added", StringComparison.Ordinal)), summary.Added);
         Assert.Equal(actual.Count(a => a.StartsWith("Removed", StringComparison.Ordinal)), summary.Removed);
         Assert.Equal(actual.Count(a => a.StartsWith("Modified", StringComparison.Ordinal)), summary.Modified);
-        Assert.Equal(2, summary.Renamed);
+        Assert.Equal(3, summary.Renamed); // renamed.txt, moved.txt, and reused.txt (its old name, reuse-me.txt, is Added)
         Assert.Equal(second.Files, summary.Entries);
     }
 
