@@ -155,6 +155,7 @@ public sealed class RemoteConsumer
             EnsureGroup(db, cancellationToken);
             WaitForOtherConsumers(db, cancellationToken);
             _state = RemoteConsumerState.Active;
+            AdoptOpenRuns();
             try
             {
                 ClaimPending(db, lease, cancellationToken);
@@ -496,12 +497,60 @@ public sealed class RemoteConsumer
         return last;
     }
 
+    /// <summary>
+    /// Runs the catalog holds as Running that no consumer before this one ended: it forgot them when it stopped, so a
+    /// producer killed within <see cref="RemoteConsumerOptions.ProducerTimeout"/> before that left its run Running for
+    /// ever (newcomer test 77). Each is watched as if its producer were last heard now, under a stand-in client until an
+    /// entry of the run names its producer; one that no entry names within the timeout is ended Failed at its last
+    /// progress. A run of a live process of this computer (a local scan into the same catalog) is not touched.
+    /// </summary>
+    private void AdoptOpenRuns()
+    {
+        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        c.Open();
+        using SqliteCommand q = c.CreateCommand();
+        q.CommandText = "SELECT run_key, host, process_id, started_utc FROM scan_runs WHERE status = 'Running';";
+        using SqliteDataReader r = q.ExecuteReader();
+        while (r.Read())
+        {
+            if (!Guid.TryParse(r.GetString(0), out Guid run))
+            {
+                continue;
+            }
+            if (r.GetString(1) == Environment.MachineName && Platform.ProcessLiveness.IsAlive(r.GetInt32(2), new DateTime(r.GetInt64(3), DateTimeKind.Utc)))
+            {
+                continue;
+            }
+            string standIn = AdoptedPrefix + run.ToString("N");
+            _openRuns[standIn] = new HashSet<Guid> { run };
+            _lastHeard[standIn] = DateTime.UtcNow;
+            _adopted[run] = standIn;
+        }
+    }
+
+    private const string AdoptedPrefix = "\0adopted:"; // no producer's client id begins so
+    private readonly Dictionary<Guid, string> _adopted = new(); // adopted run -> its stand-in client, until an entry names its producer
+
     /// <summary>Remembers which runs each producer has open, to end them if it stops without ending them.</summary>
     private void TrackRuns(RemoteEntry entry)
     {
         _lastHeard[entry.ClientId] = DateTime.UtcNow;
         foreach (Storage.Writes.CatalogWrite w in entry.Writes)
         {
+            if (_adopted.Count > 0 && _adopted.Remove(w.RunKey, out string? standIn))
+            {
+                // The producer of an adopted run is heard: it is watched as its own from now on.
+                _openRuns.Remove(standIn);
+                _lastHeard.Remove(standIn);
+                if (w is not Storage.Writes.ScanRunEnd)
+                {
+                    if (!_openRuns.TryGetValue(entry.ClientId, out HashSet<Guid>? own))
+                    {
+                        _openRuns[entry.ClientId] = own = new HashSet<Guid>();
+                    }
+                    own.Add(w.RunKey);
+                }
+            }
             if (w is Storage.Writes.ScanRunStart start)
             {
                 if (!_openRuns.TryGetValue(entry.ClientId, out HashSet<Guid>? runs))
@@ -543,6 +592,7 @@ public sealed class RemoteConsumer
                 lease.Write(Storage.Writes.ScanRunEnd.CountedFromCatalog(run, Storage.ScanRunStatus.Failed,
                     $"The scanning process stopped sending (killed, or its computer went down) for more than {_options.ProducerTimeout.TotalSeconds:0} s before the run ended; the counts are what reached the catalog, and its end time is the last progress that did.", endedUtc: default(DateTime)));
                 Interlocked.Increment(ref _abandoned);
+                _adopted.Remove(run);
             }
             lease.Flush();
             runs.Clear();

@@ -2,6 +2,7 @@ using ScanTools.Remote;
 using ScanTools.Scanning;
 using ScanTools.Sessions;
 using ScanTools.Storage;
+using ScanTools.Storage.Writes;
 using ScanTools.Tests.Support;
 
 namespace ScanTools.Tests.Remote;
@@ -463,6 +464,75 @@ public sealed class RemoteCatalogTests : CatalogTest
         Assert.Contains("stopped sending", run.Message, StringComparison.Ordinal);
         Assert.Equal(2_500, run.Files); // the counts of what reached the catalog
         Assert.True(run.EndedUtc <= killed, $"it ends at its last progress (or start), not when the consumer gave up: {run.EndedUtc:o} > {killed:o}"); // newcomer test 77
+    }
+
+    [Fact]
+    public void A_run_left_Running_when_its_consumer_stopped_is_ended_by_the_next_consumer_unless_its_producer_is_heard()
+    {
+        // Newcomer test 77: a consumer forgets the runs it watches when it stops, so a producer killed less than 60 s before
+        // left its run Running for ever. The next consumer adopts the catalog's open runs of other computers.
+        using var redis = new RedisServer();
+        string db = Path.Combine(T.Path, "central.db");
+        var address = RemoteCatalogAddress.Parse(redis.Address("adopt"), out _);
+        Guid dead = Guid.NewGuid(), live = Guid.NewGuid();
+        ScanRunStart Elsewhere(Guid run) => new() { RunKey = run, StartedUtc = DateTime.UtcNow, Roots = new[] { "/elsewhere" }, Host = "another-computer" };
+        var producers = new ScanTools.Sessions.WriterSessionRegistry();
+        using ScanTools.Sessions.WriterSessionLease liveLease = producers.AcquireRemote(address, null);
+        var deadProducers = new ScanTools.Sessions.WriterSessionRegistry();
+        ScanTools.Sessions.WriterSessionLease deadLease = deadProducers.AcquireRemote(address, null);
+
+        var first = new RemoteConsumer(address, null, db, Registry, new RemoteConsumerOptions { ProducerTimeout = TimeSpan.FromHours(1) });
+        using (var stopFirst = new CancellationTokenSource())
+        {
+            Thread thread = ConsumerThread(first, stopFirst.Token);
+            thread.Start();
+            deadLease.Write(Elsewhere(dead));
+            deadLease.Write(Writes.Listing(dead, "/elsewhere/dead", 10));
+            deadLease.Flush();
+            liveLease.Write(Elsewhere(live));
+            liveLease.Write(Writes.Listing(live, "/elsewhere/live", 10));
+            liveLease.Flush();
+            Assert.True(SpinWait.SpinUntil(() => Sql.Files(db) == 20, TimeSpan.FromSeconds(60)), "the first consumer did not commit both runs");
+            stopFirst.Cancel();
+            thread.Join();
+        }
+        deadLease.Dispose(); // its process is gone: no end, no more signs of life
+        deadProducers.CloseAll();
+
+        var second = new RemoteConsumer(address, null, db, Registry, new RemoteConsumerOptions { ProducerTimeout = TimeSpan.FromSeconds(2) });
+        using var stopSecond = new CancellationTokenSource();
+        Thread next = ConsumerThread(second, stopSecond.Token);
+        next.Start();
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int batch = 0;
+            // The live producer keeps sending while the second consumer gives the silent one its 2 s, and well past them.
+            while (second.Status().AbandonedRuns == 0 || clock.Elapsed < TimeSpan.FromSeconds(8))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the dead producer's run was not ended: {second.Status()}");
+                liveLease.Write(Writes.Listing(live, "/elsewhere/live", 10, prefix: "b" + batch++ + "-"));
+                liveLease.Flush();
+            }
+            liveLease.Write(new ScanRunEnd { RunKey = live, Status = ScanRunStatus.Completed, EndedUtc = DateTime.UtcNow });
+            liveLease.Flush();
+            Assert.True(SpinWait.SpinUntil(() => Sql.Scalar(db, "SELECT count(*) FROM scan_runs WHERE status = 'Completed';") == 1, TimeSpan.FromSeconds(60)), "the live run did not end");
+        }
+        finally
+        {
+            stopSecond.Cancel();
+            next.Join();
+        }
+        Registry.CloseAll();
+
+        using CatalogReader reader = CatalogReader.Open(db);
+        ScanRun[] runs = reader.GetScanRuns().ToArray();
+        ScanRun ended = Assert.Single(runs, r => r.RunKey == dead);
+        Assert.Equal(ScanRunStatus.Failed, ended.Status);
+        Assert.Contains("stopped sending", ended.Message, StringComparison.Ordinal);
+        Assert.Equal(10, ended.Files);
+        Assert.Equal(ScanRunStatus.Completed, Assert.Single(runs, r => r.RunKey == live).Status);
+        Assert.Equal(1, second.Status().AbandonedRuns);
     }
 
     [Fact]
