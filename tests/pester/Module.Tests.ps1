@@ -219,7 +219,12 @@ Describe 'Get-Help' {
         $text = Get-Help -Name $Name | Out-String -Width 200
 
         $text | Should -Match 'SYNTAX'
-        foreach ($p in (Get-Command -Name $Name).ParameterSets[0].Parameters | Where-Object { $_.Name -notin [System.Management.Automation.PSCmdlet]::CommonParameters } | Select-Object -First 3) {
+        # A parameter with DontShow (a piped object's own parameter, such as -InputObject) is never in the syntax.
+        $shown = (Get-Command -Name $Name).ParameterSets[0].Parameters | Where-Object {
+            $_.Name -notin [System.Management.Automation.PSCmdlet]::CommonParameters -and
+            -not ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })
+        }
+        foreach ($p in $shown | Select-Object -First 3) {
             $text | Should -Match ([regex]::Escape("-$($p.Name)"))
         }
     }
