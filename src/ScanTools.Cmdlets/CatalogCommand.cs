@@ -290,11 +290,11 @@ public abstract class CatalogCommand : PSCmdlet
     /// provider, a missing drive): for a caller that reports the path its own way, or is in a catch block, where the exception
     /// would end the command.
     /// </summary>
-    protected string? TryFileSystemPath(string path)
+    protected string? TryFileSystemPath(string path, bool literal = false)
     {
         try
         {
-            return ToFileSystemPath(path);
+            return literal ? LiteralFileSystemPath(path) : ToFileSystemPath(path);
         }
         catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException or PSInvalidOperationException)
         {

@@ -43,6 +43,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
     /// <summary>Extensions, with or without the dot (case is ignored).</summary>
     [Parameter]
     [ValidateNotNull]
+    [ValidateCount(1, int.MaxValue)] // @() is a mistake, not "every file" ('' is one: files without an extension)
     [ArgumentCompleter(typeof(ExtensionCompleter))]
     public string[] Extension { get; set; } = Array.Empty<string>();
 
@@ -108,6 +109,7 @@ public sealed class GetFindingCommand : CatalogReadCommand
 
     /// <summary>Only files with open findings of these severities.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every file": | Remove-Item removed them all (newcomer test 81)
     public ScanTools.Rules.RuleSeverity[] Severity { get; set; } = Array.Empty<ScanTools.Rules.RuleSeverity>();
 
     /// <summary>Only files with open findings of this severity or worse.</summary>

@@ -38,6 +38,7 @@ public sealed class GetFindingMatchCommand : CatalogReadCommand
 
     /// <summary>Only these severities.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one" (newcomer test 81)
     public RuleSeverity[] Severity { get; set; } = Array.Empty<RuleSeverity>();
 
     /// <summary>Only this severity or worse.</summary>

@@ -27,6 +27,7 @@ public sealed class GetScanRunCommand : CatalogReadCommand
     /// and records files too). With -Last, the newest N of those: Get-ScanRun -Kind Scan -Last 1 is the latest scan.
     /// </summary>
     [Parameter]
+    [ValidateNotNullOrEmpty] // $null or @() is a mistake, not "every one" (newcomer test 81)
     [ValidateSet("Scan", "Records", "Duplicates")]
     public string[] Kind { get; set; } = Array.Empty<string>();
 

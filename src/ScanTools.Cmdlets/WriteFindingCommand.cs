@@ -110,8 +110,8 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
             {
                 FileRecord or Finding => null,
                 FileSystemInfo fs => fs.FullName,
-                string text => string.IsNullOrWhiteSpace(text) ? null : TryFileSystemPath(text),
-                _ => TryFileSystemPath(FullNameOf(item)),
+                string text => string.IsNullOrWhiteSpace(text) ? null : TryFileSystemPath(text, literal: true),
+                _ => TryFileSystemPath(FullNameOf(item), literal: true),
             };
         }
         catch (NoFullNameException ex)
@@ -211,7 +211,9 @@ public sealed class WriteFindingCommand : CatalogWriteCommand, IDisposable
         }
         try
         {
-            return ToFileSystemPath(path);
+            // Literal: a path with '\' is the file as written, as the catalog records it; resolved by PowerShell, the
+            // recorded file was another one ('x\..\plain.txt' recorded plain.txt, its size and hash: newcomer test 81).
+            return LiteralFileSystemPath(path);
         }
         catch (Exception ex) when (ex is ArgumentException or ProviderInvocationException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException)
         {

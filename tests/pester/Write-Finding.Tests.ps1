@@ -461,6 +461,21 @@ Describe 'Write-Finding' {
             $items[0].FullName | Should -Be $folder
         }
 
+        It 'records the file a path with a backslash names as written, not the one PowerShell reads it as (newcomer test 81)' -Skip:$IsWindows {
+            $odd = New-TestDirectory -Parent $trees
+            [IO.File]::WriteAllText("$odd/plain.txt", "the other file, longer`n")
+            [IO.File]::WriteAllText("$odd/x\..\plain.txt", "odd`n")
+            $wdb = New-CatalogPath -Directory $catalogs
+
+            "$odd/x\..\plain.txt" | Write-Finding -Database $wdb -ErrorAction Stop
+            [pscustomobject]@{ FullName = "$odd/x\..\plain.txt" } | Write-Finding -Database $wdb -ErrorAction Stop
+
+            $recorded = @(Get-Finding -Database $wdb)
+            $recorded | Should -HaveCount 1
+            $recorded[0].FullName | Should -Be "$odd/x\..\plain.txt"
+            $recorded[0].Length | Should -Be 4
+        }
+
         It 'reports a path of another provider as a non-terminating InvalidPath error and stores it' {
             $db = New-CatalogPath -Directory $catalogs
 

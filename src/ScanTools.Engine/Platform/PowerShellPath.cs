@@ -12,20 +12,29 @@ public static class PowerShellPath
     public static bool IsMisread(string fullName) => !OperatingSystem.IsWindows() && fullName.Contains('\\', StringComparison.Ordinal);
 
     /// <summary>
-    /// <paramref name="fullName"/>, or null where PowerShell would act on another file: off Windows its FileSystem provider
-    /// reads '\' as a folder separator even in -LiteralPath, so for a file named 'back\slash.txt' Remove-Item removed
-    /// 'back/slash.txt' (newcomer test 76). Null only when such another file or folder exists; then a piped Remove-Item
-    /// fails for this object ("Cannot bind argument to parameter 'LiteralPath'") instead. Reads file metadata only, and only
-    /// for names with '\'.
+    /// <paramref name="fullName"/>, or null where PowerShell would act on another file, off Windows:
+    /// <list type="bullet">
+    /// <item>a path with '\', which its FileSystem provider reads as a folder separator even in -LiteralPath: for a file named
+    /// 'back\slash.txt' Remove-Item removed 'back/slash.txt' (newcomer test 76). Always null, not only while another file
+    /// has the name it is read as: a PSPath kept in a CSV named that file once it was created (newcomer test 81), and
+    /// PowerShell never reaches the real file through it anyway;</item>
+    /// <item>a name with '*' or '?' that is a folder, or a link to one: Remove-Item -LiteralPath reads such a name as a
+    /// wildcard and removed 'lXk' for a link 'l*k' (pwsh 7.6.9, newcomer test 81). One stat, only for such names.</item>
+    /// </list>
+    /// A piped Remove-Item, Move-Item or Copy-Item then fails for the object ("Cannot bind argument to parameter
+    /// 'LiteralPath'") instead.
     /// </summary>
     public static string? For(string fullName)
     {
-        if (!IsMisread(fullName))
+        if (IsMisread(fullName))
         {
-            return fullName;
+            return null;
         }
-        string readAs = fullName.Replace('\\', '/');
-        return File.Exists(readAs) || Directory.Exists(readAs) ? null : fullName;
+        if (!OperatingSystem.IsWindows() && Path.GetFileName(fullName).AsSpan().IndexOfAny('*', '?') >= 0 && Directory.Exists(fullName))
+        {
+            return null;
+        }
+        return fullName;
     }
 
     /// <summary>
