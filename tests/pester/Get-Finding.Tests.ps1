@@ -377,6 +377,24 @@ Describe 'Get-Finding' {
             (Get-Finding -Database $ldb -LiteralPath "$tree/star*.txt").PSPath | Should -Be "$tree/star*.txt" -Because 'a file named with * is removed as itself'
         }
 
+        It 'lets Rename-Item rename no other file or folder through an object without PSPath (it took the text as a wildcard path: newcomer test 81)' -Skip:$IsWindows {
+            $tree = New-TestDirectory -Parent $trees
+            $null = New-Item -ItemType Directory -Path (Join-Path $tree 'x')
+            $null = [IO.Directory]::CreateDirectory("$tree/d*r")
+            $null = [IO.Directory]::CreateDirectory("$tree/d?r")
+            [IO.File]::WriteAllText("$tree/plain.txt", "plain`n")
+            [IO.File]::WriteAllText("$tree/x\..\plain.txt", "odd`n")
+            $rdb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -LiteralPath $tree -Database $rdb
+
+            $odd = Get-Finding -Database $rdb -LiteralPath "$tree/x\..\plain.txt"
+            "$odd" | Should -BeLike "$tree/x\..\plain.txt  (no PSPath*use rm or mv)"
+            $odd | Rename-Item -NewName 'renamed.txt' -ErrorAction SilentlyContinue
+            Measure-ScanFolder -Database $rdb -LiteralPath $tree -Depth 1 | Where-Object Name -EQ 'd*r' | Rename-Item -NewName 'renamed-dir' -ErrorAction SilentlyContinue
+            Join-Sorted (Get-ChildItem -LiteralPath $tree -Force).Name | Should -Be (Join-Sorted @('d*r', 'd?r', 'plain.txt', 'x', 'x\..\plain.txt'))
+            "$(Get-Finding -Database $rdb -LiteralPath "$tree/plain.txt")" | Should -Be "$tree/plain.txt"
+        }
+
         It 'refuses an empty or null list of severities or extensions, which selected every file (newcomer test 81)' {
             { Get-Finding -Database $literalDb -Severity @() } | Should -Throw -ErrorId "ParameterArgumentValidationError*,$cmdlet"
             { Get-Finding -Database $literalDb -Severity $null } | Should -Throw -ErrorId "ParameterArgumentValidationError*,$cmdlet"

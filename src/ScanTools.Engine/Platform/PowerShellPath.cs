@@ -52,4 +52,13 @@ public static class PowerShellPath
         }
         return For(fullName);
     }
+
+    /// <summary>
+    /// The text of an object that stands for a file or folder (its ToString): <paramref name="fullName"/>, or, where its
+    /// PSPath is empty (<paramref name="psPath"/> null), the path and a note, which together name no file. Rename-Item takes
+    /// an object's text as its -Path, a wildcard that reads '\' as a separator, where the PSPath is empty: a finding of
+    /// 'x\..\plain.txt' renamed plain.txt, and a folder 'd*r' renamed 'd?r' (newcomer test 81).
+    /// </summary>
+    public static string AsText(string fullName, string? psPath) =>
+        psPath is not null ? fullName : fullName + "  (no PSPath: PowerShell would read this path as another; use rm or mv)";
 }

@@ -124,7 +124,7 @@ public sealed class FileRecord
     public long? RulesKey { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => FullName;
+    public override string ToString() => Platform.PowerShellPath.AsText(FullName, PSPath);
 
     /// <summary>A record carrying what a catalog already knows about a file (copying between catalogs).</summary>
     public static FileRecord FromFinding(Storage.Finding finding)

@@ -103,5 +103,5 @@ public sealed class Finding
     public IReadOnlyList<Rules.FindingMatch> Matches { get; init; } = Rules.FindingMatchList.None;
 
     /// <inheritdoc />
-    public override string ToString() => FullName;
+    public override string ToString() => Platform.PowerShellPath.AsText(FullName, PSPath);
 }

@@ -56,7 +56,7 @@ public sealed class FolderSize
     public required string Database { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => FullName;
+    public override string ToString() => Platform.PowerShellPath.AsText(FullName, PSPath);
 }
 
 /// <summary>How <see cref="FolderSizeQuery"/> orders folders (among siblings, or all of them with <see cref="FolderSizeQuery.Top"/>).</summary>
