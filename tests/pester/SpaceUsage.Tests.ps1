@@ -79,6 +79,21 @@ Describe 'Measure-ScanFolder' {
         Test-Path -LiteralPath (Join-Path $tree 'old*') | Should -BeTrue
     }
 
+    It 'gives Measure-ScanFile groups a text that is no path, so Remove-Item removes nothing in the current folder (./2026 was removed: newcomer test 81)' {
+        $here = Join-Path $TestDrive 'cwd-groups'
+        $null = New-Item -ItemType Directory -Path (Join-Path $here ([datetime]::UtcNow.Year)) -Force
+        Push-Location -LiteralPath $here
+        try {
+            $groups = @(Measure-ScanFile Year -Database $db)
+            "$($groups[0])" | Should -BeLike "Year $([datetime]::UtcNow.Year): * files, *"
+            $groups | Remove-Item -Recurse -ErrorAction SilentlyContinue
+            Test-Path -LiteralPath (Join-Path $here ([datetime]::UtcNow.Year)) | Should -BeTrue
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
     It 'shows a table with sizes, shares and bars' {
         $text = Measure-ScanFolder -Database $db -Path $root | Out-String -Width 200
         $text | Should -Match '120 KB'

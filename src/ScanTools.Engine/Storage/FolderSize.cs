@@ -159,7 +159,11 @@ public sealed class FileGroupSize
     public required string Database { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => Key;
+    /// <remarks>
+    /// Not the Key alone: piped to Remove-Item, a group's text became a path in the current folder, and
+    /// <c>Measure-ScanFile Year | ... | Remove-Item -Recurse</c> removed the folder ./2026 (newcomer test 81).
+    /// </remarks>
+    public override string ToString() => $"{GroupBy} {Key}: {Files:N0} files, {Size}";
 }
 
 /// <summary>What <see cref="FileGroupSize"/> groups files by.</summary>
