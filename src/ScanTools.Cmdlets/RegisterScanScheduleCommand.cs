@@ -134,6 +134,11 @@ public sealed class RegisterScanScheduleCommand : CatalogWriteCommand
                 ? $"'{full}' is not a folder now; the scheduled scan fails with NoFolderToScan (exit code 2) unless it exists when the scan runs."
                 : $"'{full}' is not a folder now; unless it exists when the scan runs, the scheduled scan scans the other folders and records this one as a RootNotFound error item (exit code 3).") + literally);
         }
+        if (At.Second != 0 || At.Millisecond != 0)
+        {
+            // Schedulers start at whole minutes: '2:30:45' ran at 02:30 without a word (newcomer test 82).
+            WriteWarning($"Schedulers start tasks at whole minutes: -At {At:HH:mm:ss} is registered as {At:HH:mm}.");
+        }
         var schedule = new ScanSchedule
         {
             Name = Name,

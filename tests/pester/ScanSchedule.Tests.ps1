@@ -506,6 +506,11 @@ Describe 'Register-ScanSchedule parameters' {
             Should -Throw -ErrorId "ParameterArgumentTransformationError,$register" -ExpectedMessage "*-At takes a time of day, such as 02:00*'$_' is not one*-DaysOfWeek*cron expression is not taken*"
     }
 
+    It 'warns that seconds of -At are dropped, as schedulers start at whole minutes (newcomer test 82)' {
+        $null = Register-ScanSchedule -Name at-check -Path $trees -At '2:30:45' -Database (New-CatalogPath -Directory $catalogs) -WhatIf -WarningVariable w -WarningAction SilentlyContinue 6>$null
+        "$w" | Should -BeLike '*whole minutes: -At 02:30:45 is registered as 02:30*'
+    }
+
     It 'takes an -At of <_> as the time 21:30' -ForEach @('21:30', '9:30PM', '2020-01-01 21:30') {
         if (-not $haveCron) { Set-ItResult -Skipped -Because 'crontab is not installed'; return }
         $plan = Get-WhatIfText "-Name at-check -Path '$trees' -At '$_' -Scheduler Cron -Database '$(New-CatalogPath -Directory $catalogs)'"
