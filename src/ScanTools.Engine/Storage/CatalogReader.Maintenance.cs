@@ -5,9 +5,13 @@ namespace ScanTools.Storage;
 
 public sealed partial class CatalogReader
 {
-    /// <summary>A run <paramref name="r"/> (an alias of scan_runs) the limits let go: never one still running, the newest completed scan or the newest run.</summary>
+    /// <summary>
+    /// A run <paramref name="r"/> (an alias of scan_runs) the limits let go: never one still running, the newest completed
+    /// scan or the newest run. A run that says Running but whose process on this computer has ended ($dead, a JSON array
+    /// of ids) is not still running: its writer records it Failed before the prune applies (see CatalogWriter.ApplyPrune).
+    /// </summary>
     private static string Prunable(string r) => $"""
-        {r}.status <> 'Running'
+        ({r}.status <> 'Running' OR {r}.id IN (SELECT value FROM json_each($dead)))
           AND ($cutoff IS NULL OR COALESCE({r}.ended_utc, {r}.started_utc) < $cutoff)
           AND ($keep IS NULL OR {r}.id NOT IN (SELECT id FROM scan_runs ORDER BY id DESC LIMIT $keep))
           AND {r}.id IS NOT (SELECT max(id) FROM scan_runs WHERE status = 'Completed' AND kind = 'Scan')
@@ -43,6 +47,9 @@ public sealed partial class CatalogReader
             c.Transaction = snapshot;
             c.Parameters.AddWithValue("$cutoff", endedBeforeUtc is DateTime cut ? cut.Ticks : DBNull.Value);
             c.Parameters.AddWithValue("$keep", keepRuns is int k ? k : DBNull.Value);
+            // Left Running by a killed process, such a run shielded every later run from the limits (runs go oldest first
+            // and stop at the first kept), so the first prune after a kill took almost nothing.
+            c.Parameters.AddWithValue("$dead", JsonSerializer.Serialize(DeadLocalRuns(c)));
             c.CommandText = PrunedRunsSql + " ORDER BY id;";
             var ids = new List<long>();
             using (SqliteDataReader r = c.ExecuteReader())
@@ -73,6 +80,26 @@ public sealed partial class CatalogReader
         {
             throw Translate(ex);
         }
+    }
+
+    /// <summary>Ids of the runs that say Running whose process on this computer no longer exists (read in <paramref name="c"/>'s transaction).</summary>
+    private static List<long> DeadLocalRuns(SqliteCommand c)
+    {
+        c.CommandText = "SELECT id, process_id, started_utc FROM scan_runs WHERE status = 'Running' AND host = $host;";
+        c.Parameters.AddWithValue("$host", Environment.MachineName);
+        var dead = new List<long>();
+        using (SqliteDataReader r = c.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                if (!Platform.ProcessLiveness.IsAlive(r.GetInt32(1), new DateTime(r.GetInt64(2), DateTimeKind.Utc)))
+                {
+                    dead.Add(r.GetInt64(0));
+                }
+            }
+        }
+        c.Parameters.RemoveAt("$host");
+        return dead;
     }
 }
 

@@ -582,12 +582,14 @@ internal sealed partial class CatalogWriter : IDisposable
 
     /// <summary>
     /// Removes the history of the listed runs (see <see cref="CatalogPrune"/>). A run still Running is never touched,
-    /// whatever the list says. The rows of present files do not change, so the walkers' folder snapshots stay valid.
+    /// whatever the list says; one whose process on this computer has ended is first recorded Failed (the plan counted
+    /// it as ended). The rows of present files do not change, so the walkers' folder snapshots stay valid.
     /// </summary>
     private void ApplyPrune(CatalogPrune prune)
     {
         if (prune.RunIds.Count > 0)
         {
+            FailAbandonedRuns();
             using SqliteCommand c = _connection.CreateCommand();
             c.CommandText = "CREATE TEMP TABLE IF NOT EXISTS pruned_runs (id INTEGER PRIMARY KEY); DELETE FROM temp.pruned_runs;";
             c.ExecuteNonQuery();

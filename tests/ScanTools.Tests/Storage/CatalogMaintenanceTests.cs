@@ -86,6 +86,37 @@ public sealed class CatalogMaintenanceTests : CatalogTest
     }
 
     [UnixFact]
+    public void A_run_left_Running_by_a_killed_process_neither_shields_later_runs_from_pruning_nor_survives_it()
+    {
+        // The first prune after a kill took almost nothing: the dead run said Running, so it was kept, and runs go oldest
+        // first up to the first one kept.
+        (string db, string root, List<ScanRun> runs) = History();
+        using WriterSessionLease lease = Registry.Acquire(db); // this process writes; the child forwards to it
+        using (ChildWriter child = ChildWriter.Write(db, 2_000, "killed", "--hold"))
+        {
+            child.WaitFor(l => l.TryGetProperty("holding", out _));
+            Assert.True(SpinWait.SpinUntil(() => Sql.Scalar(db, "SELECT count(*) FROM scan_runs WHERE status = 'Running';") == 1, TimeSpan.FromMinutes(1)),
+                "the child's run never appeared Running in the catalog");
+            child.Kill();
+            child.WaitForExit();
+        }
+        long dead = Sql.Scalar(db, "SELECT id FROM scan_runs WHERE status = 'Running';");
+        runs.Add(Scan(db, root));
+        runs.Add(Scan(db, root));
+        Assert.Equal("Running", Sql.Text(db, "SELECT status FROM scan_runs WHERE id = $id;", ("$id", dead))); // this writer started before the kill
+
+        CatalogPruneResult planned = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 1, WhatIf = true, Registry = Registry });
+        CatalogPruneResult done = CatalogMaintenance.Prune(db, new CatalogPruneOptions { KeepRuns = 1, Registry = Registry });
+        lease.Flush();
+
+        List<long> expected = runs.Take(5).Select(r => r.Id).Append(dead).Append(runs[5].Id).Order().ToList();
+        Assert.Equal(expected, planned.RunIds);
+        Assert.Equal(expected, done.RunIds);
+        Assert.Equal(runs[6].Id, Sql.Scalar(db, "SELECT group_concat(id) FROM scan_runs;"));
+        Assert.Equal(Find.NonDirectories(root).Order(StringComparer.Ordinal), Present(db).Where(p => p.StartsWith(root, StringComparison.Ordinal)));
+    }
+
+    [UnixFact]
     public void A_file_whose_removal_was_pruned_is_recorded_again_when_it_comes_back()
     {
         (string db, string root, List<ScanRun> runs) = History();
