@@ -153,6 +153,30 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         $run.Files | Should -Be @(Get-Finding -Database $db).Count
     }
 
+    It 'stops a consumer on SIGTERM as Ctrl+C does, saying on the error stream what it committed, and exits 143' -Skip:$IsWindows {
+        # Before, SIGTERM (systemd stopping the service) ended the consumer at once, exit code 143 and not a word.
+        $db = New-CatalogPath -Directory $catalogs
+        $remote = "redis://127.0.0.1:$($redis.Port)/sigterm-consumer"
+        $root = New-TestDirectory -Parent $trees -Name 'sigterm-consumer'
+        $files = New-TestTree -Path $root -Folders 2 -FilesPerFolder 5
+        $pidFile = Join-Path $TestDrive 'sigterm-consumer.pid'
+        $output = Join-Path $TestDrive 'sigterm-consumer.txt'
+        $script = { param($m, $a, $d, $p) Import-Module $m; [IO.File]::WriteAllText("$p.tmp", [string]$PID); [IO.File]::Move("$p.tmp", $p, $true); Start-ScanConsumer -Broker $a -Database $d }.ToString()
+        $launcher = Start-TestPwsh -Script "& { $script } @args 2>&1" -OutputPath $output -ArgumentList $modulePath, $remote, $db, $pidFile
+        $consumerPid = [int](Wait-TestSignal -Path $pidFile -TimeoutSeconds 120)
+        $run = Start-Scan -Path $root -Database $remote -ErrorAction Stop # returns once the consumer has committed it
+        $run.Status | Should -Be 'Completed'
+
+        $consumerPid | Should -BeGreaterThan 1 -Because 'a signal to PID 0 reaches the whole process group'
+        & kill -TERM $consumerPid
+        $launcher.WaitForExit(60000) | Should -BeTrue
+        $launcher.ExitCode | Should -Be 143
+        $text = Get-Content -LiteralPath $output -Raw
+        $text | Should -Match 'Start-ScanConsumer: Stopped by SIGTERM[^\n]*\. [1-9][0-9,]* batches \([0-9,]+ rows\) were committed into'
+        $text | Should -Match 'start it again to go on'
+        @(Get-Finding -Database $db).Count | Should -Be $files
+    }
+
     It 'records with Write-Finding into a remote catalog, and the run arrives' {
         $db = New-CatalogPath -Directory $catalogs
         $file = New-TestFile -Path (Join-Path $TestDrive 'remote-record.txt') -Content 'r'

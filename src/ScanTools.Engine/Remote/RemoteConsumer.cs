@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using ScanTools.Scanning;
 using ScanTools.Sessions;
 using ScanTools.Storage;
 using StackExchange.Redis;
@@ -139,6 +140,62 @@ public sealed class RemoteConsumer
     /// </summary>
     /// <exception cref="CatalogException">The catalog cannot be written, or the broker cannot be reached at the start.</exception>
     public void Run(CancellationToken cancellationToken)
+    {
+        // SIGTERM (systemd stopping the service, kill) and SIGHUP stop it as Ctrl+C does, and say so on the error stream:
+        // untracked, the process ended at once, exit code 143 and not a word of what it had committed.
+        using var stop = new SignalledStop(this, cancellationToken);
+        ProcessShutdown.Track(stop);
+        try
+        {
+            RunUntil(stop.Token);
+        }
+        finally
+        {
+            stop.End();
+            ProcessShutdown.Untrack(stop);
+        }
+    }
+
+    /// <summary>Stops the consumer when the process is asked to end (see <see cref="ProcessShutdown"/>).</summary>
+    private sealed class SignalledStop : ProcessShutdown.IStoppableRun, IDisposable
+    {
+        private readonly RemoteConsumer _consumer;
+        private readonly CancellationTokenSource _source;
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile string? _reason;
+
+        public SignalledStop(RemoteConsumer consumer, CancellationToken outer)
+        {
+            _consumer = consumer;
+            _source = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        }
+
+        public CancellationToken Token => _source.Token;
+
+        public Task Ended => _ended.Task;
+
+        public void End() => _ended.TrySetResult();
+
+        public void Stop(string reason)
+        {
+            _reason = reason;
+            _source.Cancel();
+        }
+
+        public void Abandon(string reason, TimeSpan wait)
+        {
+            // Nothing to end on record: entries read and not committed stay pending on the broker for the next consumer.
+        }
+
+        public string? StoppedText => _reason is string reason
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Start-ScanConsumer: {reason}. {_consumer.Status().CommittedBatches:N0} batches ({_consumer.Status().CommittedRows:N0} rows) were committed into '{_consumer._database}' and acknowledged; entries not yet committed stay on {_consumer._address} for the next consumer: start it again to go on.")
+            : null;
+
+        public void Dispose() => _source.Dispose();
+    }
+
+    private void RunUntil(CancellationToken cancellationToken)
     {
         try
         {
