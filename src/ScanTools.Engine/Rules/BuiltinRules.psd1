@@ -262,6 +262,18 @@
             Pattern     = '(?i)\b[a-z][a-z0-9+.-]{1,20}://(?!anonymous:)(?:(?<redact>[^:/?#\s@"'']{1,64}):(?!\$\{|\$\(|\$[a-z_]\w{0,64}(?:(?![^;"''\s&<>,)\]}])|->|\[|\.|:)|%\(|%[a-z_]\w{0,64}%|\{\{|\{[a-z_][\w.]{0,64}\}|\*{3}|~?/|<[^>\r\n]{0,64}>|\[[^\]\r\n]{0,64}\]|#\{|`|@microsoft\.keyvault|!|\(\(|[ \t]*[+&.][ \t])(?!(?:changeme|change_me|change[_-]?me(?:[_-][a-z0-9]{1,20}){1,4}|changeit|replace[_-]?me|replace[_-]with[_-][a-z_-]{0,40}|fill[_-]?me[_-]?in|password|passwd|pwd|pass|secret|example|sample|placeholder|redacted|todo|test|dummy|foobar|none|null|nil|undefined|true|false|empty|required|optional|x{3,}|your[_-][a-z_-]{0,40}|yourstrong(?:@|\(!\))?passw(?:0|o)rd)@)(?<secret>[^/?#\s"'']{3,128})|:(?!\$\{|\$\(|\$[a-z_]\w{0,64}(?:(?![^;"''\s&<>,)\]}])|->|\[|\.|:)|%\(|%[a-z_]\w{0,64}%|\{\{|\{[a-z_][\w.]{0,64}\}|\*{3}|~?/|<[^>\r\n]{0,64}>|\[[^\]\r\n]{0,64}\]|#\{|`|@microsoft\.keyvault|!|\(\(|[ \t]*[+&.][ \t])(?!(?:changeme|change_me|change[_-]?me(?:[_-][a-z0-9]{1,20}){1,4}|changeit|replace[_-]?me|replace[_-]with[_-][a-z_-]{0,40}|fill[_-]?me[_-]?in|password|passwd|pwd|pass|secret|example|sample|placeholder|redacted|todo|test|dummy|foobar|none|null|nil|undefined|true|false|empty|required|optional|x{3,}|your[_-][a-z_-]{0,40}|yourstrong(?:@|\(!\))?passw(?:0|o)rd)@)(?<secret>[^:/?#\s"'']{3,128}))@[a-z0-9.-]+'
         }
         @{
+            Id          = 'pgpass-password'
+            Description = 'A password in a PostgreSQL password file (.pgpass, pgpass.conf: host:port:database:user:password)'
+            Severity    = 'High'
+            Name        = '.pgpass', 'pgpass.conf'
+            # libpq's password file (PostgreSQL documentation, "The Password File"): one line a server,
+            # hostname:port:database:username:password, each field '*' or a value with ':' and '\' escaped by '\', and '#'
+            # starting a comment line. The password is the fifth field, to the end of the line. Only in files of those names
+            # (%APPDATA%\postgresql\pgpass.conf on Windows; PGPASSFILE may name another: add a rule of its name), where
+            # connection-string-password cannot see it: the line names no key.
+            Pattern     = '(?m)^(?![ \t]*#)(?:(?:[^:\\\r\n]|\\.){1,255}:){4}(?<secret>(?:[^\\\r\n]|\\.){1,255})(?=\r?$)'
+        }
+        @{
             Id          = 'world-writable-file'
             Description = 'A file anyone may write (mode o+w)'
             Severity    = 'Medium'

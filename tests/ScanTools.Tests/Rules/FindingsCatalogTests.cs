@@ -38,7 +38,7 @@ public sealed class FindingsCatalogTests : CatalogTest
                 sb.Append("setting").Append(i).Append(" = plain value\n");
             }
             sb.Append(line).Append('\n');
-            string path = Path.Combine(dir, id + ".txt");
+            string path = Path.Combine(dir, RuleSamples.NameFor(id) ?? id + ".txt");
             File.WriteAllText(path, sb.ToString());
             planted[id] = (path, before + 1, secret);
         }

@@ -25,6 +25,17 @@ public static class RuleSamples
         return sb.ToString();
     }
 
+    /// <summary>The file name a rule's sample must have (its rule looks only in files of that name), or null for any name.</summary>
+    public static string? NameFor(string ruleId) => ruleId switch
+    {
+        "pgpass-password" => ".pgpass",
+        _ => null,
+    };
+
+    /// <summary><paramref name="path"/>, or a file of the name the rule needs in its folder (see <see cref="NameFor"/>).</summary>
+    public static string PathFor(string ruleId, string path) =>
+        NameFor(ruleId) is string name ? path[..(path.LastIndexOf('/') + 1)] + name : path;
+
     /// <summary>Rule id -> (a line holding a secret, the secret, a line that must not match).</summary>
     public static IReadOnlyDictionary<string, (string Line, string Secret, string NearMiss)> Make(Random r)
     {
@@ -62,6 +73,8 @@ public static class RuleSamples
         Add("connection-string-password", "Server=db1;Database=app;User Id=sa;Password=", Random(r, Alnum, 1) + Random(r, Alnum + "!#%", 13), ";", "Server=db1;User Id=sa;Password=abc;");
         Add("convertto-securestring-plaintext", "$credential = ConvertTo-SecureString '", Random(r, Alnum, 1) + Random(r, Alnum + "!#%@", 13), "' -AsPlainText -Force", "$credential = ConvertTo-SecureString $env:SERVICE_PASSWORD -AsPlainText -Force");
         Add("url-password", "DATABASE_URL=postgres://admin:", Random(r, Alnum, 16), "@db.example.com:5432/app", "HOMEPAGE=https://example.com/user/admin");
+        // Placed by name (.pgpass); the near miss is a comment line of the same shape.
+        Add("pgpass-password", "db1.example.com:5432:*:app_user:", Random(r, Alnum, 1) + Random(r, Alnum + "!#%@", 13), "", "# db1.example.com:5432:*:app_user:" + Random(r, Alnum, 14));
         return d;
     }
 }
