@@ -85,10 +85,28 @@ public sealed class PasswordShapesTests
         // Helper 58: an XML entity inside the password is part of it (the value was cut at &amp; and two passwords were one finding).
         { "<add name=\"a\" connectionString=\"Server=x;Password=ab&amp;ShapeA55xyz;\" />", "ab&amp;ShapeA55xyz" },
         { "<add name=\"c\" connectionString=\"Server=x;Password=ShapeA56&quot;xyz;\" />", "ShapeA56&quot;xyz" },
+        // _PASS as an environment variable's last word, as .env and compose files name it (it was not found at all).
+        { "DB_PASS=ShapeA57xyz", "ShapeA57xyz" },
+        { "SMTP_PASS: ShapeA58xyz", "ShapeA58xyz" },
+        { "export MYSQL_PASS=\"ShapeA59xyz\"", "ShapeA59xyz" },
+        { "{\"REDIS_PASS\": \"ShapeA60xyz\"}", "ShapeA60xyz" },
     };
 
     public static readonly TheoryData<string> NotFound = new()
     {
+        // pass inside a word, code and references with PASS: lower-case pass was found in Python, Perl and docs.
+        "visit_Pass = visit_children",
+        "user_pass = '%s:%s' % (user, password_value)",
+        "$pass = !$pass;",
+        "'pass': 'The \"pass\" statement'",
+        "secret_pass = compute()",
+        "bypass=proxy.example.com",
+        "compass: northwest",
+        "passes=3",
+        "self.db_pass = compute_pass()",
+        "DB_PASS=${DB_PASS}",
+        "SMTP_PASS: changeme",
+        "if pass_count == 3:",
         "db_password: !vault |",
         "password: !Ref DbPasswordParameter",
         "  cvs://:pserver:anoncvs@sources.redhat.com:/cvs/src",
