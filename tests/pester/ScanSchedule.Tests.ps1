@@ -588,10 +588,10 @@ Describe 'The README''s hand-written crontab line (Linux/macOS)' -Skip:$IsWindow
         $readme = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../README.md')
         $line = ([regex]::Match($readme, '(?m)^0 2 \* \* \* /usr/bin/pwsh .*$')).Value
         $modules = Split-Path -Parent (Split-Path -Parent $modulePath) # the folder that holds ScanTools/
-        function Invoke-ReadmeLine([string] $Folder, [string] $Database) {
+        function Invoke-ReadmeLine([string] $Folder, [string] $Database, [string] $ModulePath = $modules) {
             $command = ($line -split ' ', 6)[5] -replace '^/usr/bin/pwsh', ("'" + (Get-PwshPath) + "'")
             $command = $command.Replace('/var/lib/scantools/srv.db', $Database).Replace('-Path /srv ', "-Path $Folder ").Replace('/var/log/scantools.log', (Join-Path $TestDrive 'readme-cron.log'))
-            & /usr/bin/env -i "HOME=$HOME" 'PATH=/usr/bin:/bin' "PSModulePath=$modules" /bin/sh -c $command
+            & /usr/bin/env -i "HOME=$HOME" 'PATH=/usr/bin:/bin' "PSModulePath=$ModulePath" /bin/sh -c $command
             $LASTEXITCODE
         }
     }
@@ -611,6 +611,21 @@ Describe 'The README''s hand-written crontab line (Linux/macOS)' -Skip:$IsWindow
         (Get-ScanRun -Database $db -Last 1).Status | Should -Be 'Completed'
         Invoke-ReadmeLine -Folder (Join-Path $trees 'readme-missing') -Database $db | Should -Be 2
         Invoke-ReadmeLine -Folder $tree -Database $notCatalog | Should -Be 6
+    }
+
+    It 'exits 5 and says the module was not found where cron''s user cannot load it, running nothing' {
+        # Before, Import-Module's error did not stop the line: Start-Scan was 'not recognized', and the trap's own
+        # [ScanTools.Hosting.ScanExitCodes] failed as well.
+        $tree = Join-Path $trees 'readme-nomodule'
+        $null = New-TestTree -Path $tree -Folders 1 -FilesPerFolder 1
+        $db = New-CatalogPath -Directory $catalogs
+        $log = Join-Path $TestDrive 'readme-cron.log'
+        Remove-Item -LiteralPath $log -ErrorAction SilentlyContinue
+        Invoke-ReadmeLine -Folder $tree -Database $db -ModulePath (Join-Path $TestDrive 'no-modules-here') | Should -Be 5
+        $text = Get-Content -Raw -LiteralPath $log
+        $text | Should -Match "module 'ScanTools' was not loaded"
+        $text | Should -Not -Match 'not recognized|Unable to find type'
+        Test-Path -LiteralPath $db | Should -BeFalse
     }
 }
 
