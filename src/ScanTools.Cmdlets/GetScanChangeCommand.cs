@@ -56,8 +56,16 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     /// <summary>Paths taken literally: that file, or everything under that folder. Binds PSPath, so piped files and findings select their own changes.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
+    [AllowNull, AllowEmptyString, AllowEmptyCollection] // an empty PSPath of a piped finding (removed, or misread): LiteralPathsGiven
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The piped object itself: a string is a path taken literally; a finding, change or error item whose PSPath is empty (a
+    /// removed file, a name PowerShell misreads) gives its FullName. An object that gives no path or run is the error
+    /// InputObjectNotBound.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
 
     /// <summary>File-name wildcards (case is ignored).</summary>
     [Parameter]
@@ -97,6 +105,37 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
     protected override void ProcessRecord()
     {
         var bound = MyInvocation.BoundParameters;
+        bool literalSet = ParameterSetName == LiteralPathSet;
+        if (literalSet)
+        {
+            if (LiteralPathsGiven(LiteralPath, InputObject) is not string[] given)
+            {
+                return;
+            }
+            LiteralPath = given;
+        }
+        else if (FromPipeline(nameof(InputObject)) && !FromPipeline(nameof(ScanId)))
+        {
+            // Nothing but the object itself came through: a string is a path; anything else (its catalog alone) would have
+            // listed every change of the catalog.
+            if (InputObject?.BaseObject is string { Length: > 0 } text && !string.IsNullOrWhiteSpace(text))
+            {
+                LiteralPath = new[] { text };
+                literalSet = true;
+            }
+            else if (InputObject?.BaseObject is null or string)
+            {
+                WriteEmptyPathPiped(InputObject);
+                return;
+            }
+            else
+            {
+                WriteError(ErrorRecords.ForBadArgument(new ArgumentException(
+                    $"A piped {ScanTools.Hosting.DisplayText.Escape(InputObject.BaseObject.GetType().Name)} gives Get-ScanChange no path or run, so it selects no change. Pipe files, findings, runs, changes or paths (strings)."),
+                    "InputObjectNotBound", InputObject));
+                return;
+            }
+        }
         if (FromPipeline(nameof(RunKey)))
         {
             NotePipedRun(ScanId, RunKey);
@@ -116,7 +155,7 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
                 DifferenceRun = bound.ContainsKey(nameof(DifferenceRun)) ? DifferenceRun : null,
                 After = bound.ContainsKey(nameof(After)) ? After : null,
                 Before = bound.ContainsKey(nameof(Before)) ? Before : null,
-                Path = ParameterSetName == LiteralPathSet ? LiteralPatterns(LiteralPath) : Path.Select(PathPattern).ToArray(),
+                Path = literalSet ? LiteralPatterns(LiteralPath) : Path.Select(PathPattern).ToArray(),
                 Name = Name,
                 ChangeType = ChangeType,
                 Property = Property,
@@ -130,14 +169,14 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
             return;
         }
 
-        if (!FromPipeline(nameof(LiteralPath)) && (Path.Length > 0 || LiteralPath.Length > 0))
+        if (!FromPipeline(nameof(LiteralPath)) && !FromPipeline(nameof(InputObject)) && (Path.Length > 0 || LiteralPath.Length > 0))
         {
             if (!_typed.TryGetValue(Database ?? string.Empty, out var typed))
             {
                 _typed[Database ?? string.Empty] = typed = (new List<string>(), new List<string>());
             }
-            typed.Literal.AddRange(ParameterSetName == LiteralPathSet ? LiteralPath : Array.Empty<string>());
-            typed.Paths.AddRange(ParameterSetName == LiteralPathSet ? Array.Empty<string>() : Path);
+            typed.Literal.AddRange(literalSet ? LiteralPath : Array.Empty<string>());
+            typed.Paths.AddRange(literalSet ? Array.Empty<string>() : Path);
         }
 
         // Only -ScanId, -LiteralPath and -Database bind from the pipeline: for one catalog, the queries differ only in

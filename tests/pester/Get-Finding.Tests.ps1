@@ -326,6 +326,31 @@ Describe 'Get-Finding' {
             "$w" | Should -BeLike "*catalog records '$([WildcardPattern]::Escape($bracketFolder))' by that very name*"
         }
 
+        It 'never lets Remove-Item act on what has a removed file''s path now: a new file or a folder made there (newcomer test 84)' {
+            $tree = New-TestDirectory -Parent $trees
+            $null = New-TestFile -Path (Join-Path $tree 'gone.txt') -Content 'old'
+            $null = New-TestFile -Path (Join-Path $tree 'nowfolder') -Content 'old'
+            $rdb = New-CatalogPath -Directory $catalogs
+            $null = Start-Scan -Path $tree -Database $rdb
+            Remove-Item -LiteralPath (Join-Path $tree 'gone.txt'), (Join-Path $tree 'nowfolder')
+            $second = Start-Scan -Path $tree -Database $rdb
+            $null = New-TestFile -Path (Join-Path $tree 'gone.txt') -Content 'a new file of the old name'
+            $null = New-TestFile -Path (Join-Path $tree 'nowfolder/keep.txt') -Content 'keep'
+
+            $removed = @(Get-Finding -Database $rdb -Removed)
+            $removed | Should -HaveCount 2
+            @($removed.PSPath | Where-Object { $_ }) | Should -BeNullOrEmpty
+            "$($removed[0])" | Should -BeLike "* (removed in scan $($second.Id): no PSPath*"
+            $removed | Remove-Item -Recurse -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refused
+            @(Get-Finding -Database $rdb -IncludeRemoved | Where-Object Removed) | Remove-Item -Recurse -Confirm:$false -ErrorAction SilentlyContinue
+            $refused | Should -HaveCount 2
+            Get-Content -LiteralPath (Join-Path $tree 'gone.txt') | Should -Be 'a new file of the old name'
+            Get-Content -LiteralPath (Join-Path $tree 'nowfolder/keep.txt') | Should -Be 'keep'
+            # Get-ScanChange and Get-Finding still take them, by FullName.
+            @($removed | Get-ScanChange -Database $rdb).ChangeType | Should -Be @('Removed', 'Removed')
+            @($removed | Get-Finding -Database $rdb -Removed) | Should -HaveCount 2
+        }
+
         It 'never lets Remove-Item act on another file for a name with a backslash (Linux/macOS; newcomer test 76)' -Skip:$IsWindows {
             $tree = New-TestDirectory -Parent $trees
             $null = New-Item -ItemType Directory -Path (Join-Path $tree 'back')

@@ -169,6 +169,32 @@ Describe 'Get-ScanChange' {
             @($piped | Get-ScanChange -First 1) | Should -HaveCount 1
         }
 
+        It 'gives a Removed change no PSPath, so a piped Remove-Item never acts on a new file of that name (newcomer test 84)' {
+            $removed = @(Get-ScanChange -Database $db -ScanId $run2.Id -ChangeType Removed)
+            $removed | Should -HaveCount 1
+            $removed[0].PSPath | Should -BeNullOrEmpty
+            $path = Join-Path $root 'docs/report3.txt'
+            $null = New-TestFile -Path $path -Content 'a new report3'
+            try {
+                $removed | Remove-Item -ErrorAction SilentlyContinue -ErrorVariable refused
+                $refused | Should -HaveCount 1
+                Get-Content -LiteralPath $path | Should -Be 'a new report3'
+                # Piped back, it still selects its own changes, by FullName.
+                @($removed | Get-ScanChange -Database $db).FullName | Should -Be @($path)
+            }
+            finally { Remove-Item -LiteralPath $path }
+            @(Get-ScanChange -Database $db -ScanId $run2.Id -ChangeType Added).PSPath | Should -Not -BeNullOrEmpty
+        }
+
+        It 'takes piped strings as paths, and refuses a piped object that gives no path or run rather than listing every change' {
+            @((Join-Path $root 'src/a.txt') | Get-ScanChange -Database $db -ScanId $run2.Id).FullName | Should -Be @(Join-Path $root 'src/a.txt')
+            $all = @([pscustomobject]@{ Database = $db } | Get-ScanChange -ErrorAction SilentlyContinue -ErrorVariable refused)
+            $all | Should -BeNullOrEmpty
+            $refused[0].FullyQualifiedErrorId | Should -BeLike 'InputObjectNotBound*'
+            @('' | Get-ScanChange -Database $db -ErrorAction SilentlyContinue -ErrorVariable blank) | Should -BeNullOrEmpty
+            $blank[0].FullyQualifiedErrorId | Should -BeLike 'EmptyPathPiped*'
+        }
+
         It 'summarises runs piped from two catalogs once per catalog' {
             $otherRoot = Join-Path $TestDrive 'other'
             $null = New-TestFile -Path (Join-Path $otherRoot 'o.txt') -Content 'o'

@@ -61,4 +61,12 @@ public static class PowerShellPath
     /// </summary>
     public static string AsText(string fullName, string? psPath) =>
         psPath is not null ? fullName : fullName + "  (no PSPath: PowerShell would read this path as another; use rm or mv)";
+
+    /// <summary>
+    /// The text of a file the catalog records as removed (its PSPath is empty): the path and a note, which together name no
+    /// file, so a cmdlet that takes the text as a path (Rename-Item, Remove-Item -Path) finds nothing rather than what has
+    /// the path now.
+    /// </summary>
+    public static string AsRemovedText(string fullName, long removedScanId) =>
+        fullName + "  (removed in scan " + removedScanId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ": no PSPath, so file cmdlets do not act on what has this path now)";
 }

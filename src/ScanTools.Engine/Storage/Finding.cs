@@ -13,9 +13,11 @@ public sealed class Finding
     /// The full path again, under the name PowerShell's file cmdlets bind -LiteralPath to from the pipeline,
     /// so Remove-Item, Copy-Item and Get-Item take a finding exactly (no wildcard surprises with [ ] in names).
     /// Null for a path with '\' off Windows where PowerShell would read it as another file that exists
-    /// (<see cref="Platform.PowerShellPath.For"/>).
+    /// (<see cref="Platform.PowerShellPath.For"/>), and for a file the catalog records as removed: whatever has its path now
+    /// is another file or folder (Get-Finding -Removed | Remove-Item removed a new file of the old name, and offered to
+    /// remove a folder made there since, recursively: newcomer test 84).
     /// </summary>
-    public string? PSPath => Platform.PowerShellPath.For(FullName);
+    public string? PSPath => Removed ? null : Platform.PowerShellPath.For(FullName);
 
     /// <summary>Last write time in local time, as Get-ChildItem shows it.</summary>
     public DateTime LastWriteTime => LastWriteTimeUtc.ToLocalTime();
@@ -103,5 +105,7 @@ public sealed class Finding
     public IReadOnlyList<Rules.FindingMatch> Matches { get; init; } = Rules.FindingMatchList.None;
 
     /// <inheritdoc />
-    public override string ToString() => Platform.PowerShellPath.AsText(FullName, PSPath);
+    public override string ToString() => Removed
+        ? Platform.PowerShellPath.AsRemovedText(FullName, RemovedScanId!.Value)
+        : Platform.PowerShellPath.AsText(FullName, PSPath);
 }

@@ -79,10 +79,11 @@ public sealed class ScanChange
     public string? Database { get; init; }
 
     /// <summary>
-    /// The path again, for -LiteralPath of file-system cmdlets (removed files no longer exist); null where PowerShell would
-    /// read it as another file (<see cref="Platform.PowerShellPath.For"/>).
+    /// The path again, for -LiteralPath of file-system cmdlets; null for Removed (the file is gone, and what has its path
+    /// now is another file or folder: a piped Remove-Item removed it, newcomer test 84) and where PowerShell would read
+    /// the path as another file (<see cref="Platform.PowerShellPath.For"/>).
     /// </summary>
-    public string? PSPath => Platform.PowerShellPath.For(FullName);
+    public string? PSPath => ChangeType == ScanChangeType.Removed ? null : Platform.PowerShellPath.For(FullName);
 
     /// <summary>The file's name.</summary>
     public string Name => Path.GetFileName(FullName);
