@@ -399,10 +399,11 @@ public sealed partial class CatalogReader
                    {matched}
             FROM f JOIN directories d ON d.id = f.dir_id LEFT JOIN directories fd ON fd.id = f.from_dir_id
             {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
-            ORDER BY d.path, f.name, f.scan_id, f.change <> 5;
+            ORDER BY d.path, f.name, f.scan_id, f.change NOT IN (5, 2);
             """;
-        // Within one run a path's file leaves (RenamedAway) before another arrives there: a run that renamed a file and
-        // put a new one at its old name (mv a b; a new a) folded to nothing at 'a' when the arrival came first.
+        // Within one run a path's file leaves (RenamedAway, or Removed where a file renamed from elsewhere replaced it) before
+        // another arrives there: a run that renamed a file and put a new one at its old name (mv a b; a new a) folded to
+        // nothing at 'a' when the arrival came first.
         command.Parameters.AddWithValue("$runs", JsonSerializer.Serialize(runs));
         if (extra is { Count: > 0 })
         {
@@ -647,8 +648,16 @@ public sealed partial class CatalogReader
         ChangeRow first = events[0];
         ChangeRow final = events[^1];
         string fullName = Path.Join(first.Directory, first.Name);
-        // The file at this path at the end: the one that was here at the start, unless it was renamed away.
-        int left = events.FindLastIndex(e => e.Change == RenamedAway);
+        // The file at this path at the end: the one that was here at the start, unless it was renamed away, or removed in the
+        // run another file was renamed here (mv x y over an existing y; log rotation).
+        int left = -1;
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (events[i].Change == RenamedAway || (events[i].Change == 2 && i + 1 < events.Count && events[i + 1].ScanId == events[i].ScanId))
+            {
+                left = i;
+            }
+        }
         bool before = first.Change is 2 or 3 or RenamedAway;
         bool after = final.Change is 1 or 3 or 4;
         ScanChangeType type;

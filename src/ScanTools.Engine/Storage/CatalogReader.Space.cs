@@ -626,13 +626,17 @@ public sealed partial class CatalogReader
                 // and Removed changes say whether it was there at the run.
                 // A file renamed away from a path is gone from it as removed is (newcomer test 71: a path vacated by a rename
                 // and taken by a new file later counted as present, with the new file's size, at the runs before).
+                // A file renamed to a path is there as an added one is; within one run a file leaves a path before another
+                // arrives (mv a b, then a new a: 'a' counted as absent at that run, and Measure-ScanFolder -ScanId of the
+                // newest run disagreed with Measure-ScanFolder, newcomer test 84).
                 Files = """
                     f.first_scan_id <= $scan AND (f.removed_scan_id IS NULL OR f.removed_scan_id > $scan)
                     AND coalesce((SELECT change FROM (
-                                      SELECT c.scan_id AS s, c.change AS change FROM file_changes c WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id <= $scan AND c.change IN (1, 2)
+                                      SELECT c.scan_id AS s, CASE c.change WHEN 4 THEN 1 ELSE c.change END AS change FROM file_changes c
+                                      WHERE c.dir_id = f.dir_id AND c.name = f.name AND c.scan_id <= $scan AND c.change IN (1, 2, 4)
                                       UNION ALL
                                       SELECT c.scan_id, 2 FROM file_changes c WHERE c.from_dir_id = f.dir_id AND c.from_name = f.name AND c.scan_id <= $scan AND c.change = 4)
-                                  ORDER BY s DESC, change DESC LIMIT 1), 1) = 1
+                                  ORDER BY s DESC, change ASC LIMIT 1), 1) = 1
                     """;
                 // What the run saw: the change history's "before" of the first change after it that recorded one (a
                 // modification, or the removal of a file that came back since), else the row's:

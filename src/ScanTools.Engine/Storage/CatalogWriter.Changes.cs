@@ -286,10 +286,14 @@ internal sealed partial class CatalogWriter
             using SqliteCommand c = _connection.CreateCommand();
             c.CommandText = """
                 DELETE FROM file_changes WHERE scan_id = $run AND ((dir_id = $fd AND name = $fn AND change = 2) OR (dir_id = $td AND name = $tn AND change = 1));
-                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, old_meta, new_meta, from_dir_id, from_name)
-                VALUES ($run, $td, $tn, 4, $fields, $fs, $ts, $fm, $tm, $fh, $th, $fmeta, $tmeta, $fd, $fn);
+                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, old_meta, new_meta, from_dir_id, from_name, old_device, old_inode)
+                VALUES ($run, $td, $tn, 4, $fields, $fs, $ts, $fm, $tm, $fh, $th, $fmeta, $tmeta, $fd, $fn, $fdev, $fino);
                 """;
             c.Parameters.AddWithValue("$run", run);
+            // The identity the file had at its old path: a past run's sizes count the file at that path by it. Without it
+            // they took the path's file of today, whose inode may be another file's of that run (inodes are reused).
+            c.Parameters.AddWithValue("$fdev", (object?)from.Device ?? DBNull.Value);
+            c.Parameters.AddWithValue("$fino", (object?)from.Inode ?? DBNull.Value);
             c.Parameters.AddWithValue("$fd", from.DirId);
             c.Parameters.AddWithValue("$fn", from.Name);
             c.Parameters.AddWithValue("$td", to.DirId);
@@ -308,80 +312,201 @@ internal sealed partial class CatalogWriter
     }
 
     /// <summary>
-    /// A file renamed and another file then created at its old name (mv a b; a new a): the name's Modified change holds
-    /// the file id it had, and a file added in the same run has that id, with the size and last-write time the old name
-    /// had. The pair becomes one Renamed change (from the old name, with its old properties), and the name's Modified
-    /// change becomes Added: the file there is new. Before, it read "a Modified, b Added" (newcomer test 79). Only exact
+    /// Renames onto names the catalog knew, which <see cref="PairRenames"/> cannot see because a name that stays taken is
+    /// not Added or Removed: mv a b, then a new a (a's change is Modified, and its file id is another); mv x y over an
+    /// existing y (x Removed, y Modified); log rotation (app.log -> app.log.1 -> app.log.2, and a new app.log: every name
+    /// Modified); names swapped. A file that left a name (a Removed row, or a Modified row whose file id changed: its id
+    /// before) and a file that arrived at another (an Added row, or such a Modified row: its id now) are one file when the
+    /// device, file id, size and last-write time are all the same. Each pair becomes one Renamed change from the old
+    /// name; a name whose file left and another came is Added when nothing else left it (the file there is new), and a
+    /// name whose file was replaced by one that came from another name and did not itself go anywhere gets a Removed
+    /// change with that file's last state (mv over a file destroys it). Before, rotation read "app.log Modified, Length
+    /// 12 B -> 4 B; app.log.1 Added" and comparisons compared unrelated files (newcomer tests 79 and 84). Only exact
     /// matches pair, so a file an editor saved through a new file (a new id at the same name) stays Modified. Runs after
     /// <see cref="PairRenames"/>, whose pairs come first; applied again, it finds nothing more to pair.
     /// </summary>
     private void PairReplacedNames(long run)
     {
-        var replaced = new Dictionary<(long Device, long Inode, long Size, long Mtime), Queue<(long DirId, string Name, string? Meta, byte[]? Sha256)>>();
+        // Rows whose file left its name: per-file Removed rows, and Modified rows whose file id changed.
+        var left = new List<NameChange>();
         using (SqliteCommand q = _connection.CreateCommand())
         {
             q.CommandText = """
-                SELECT ch.dir_id, ch.name, ch.old_device, ch.old_inode, ch.old_size, ch.old_mtime, ch.old_meta, ch.old_sha256
+                SELECT ch.rowid, ch.change, ch.dir_id, ch.name, ch.old_device, ch.old_inode, ch.old_size, ch.old_mtime, ch.old_meta, ch.old_sha256, ch.old_links,
+                       f.device, f.inode, ch.new_size, ch.new_mtime, ch.new_meta, ch.new_sha256
                 FROM file_changes ch JOIN files f ON f.dir_id = ch.dir_id AND f.name = ch.name
-                WHERE ch.scan_id = $run AND ch.change = 3 AND ch.name IS NOT NULL
+                WHERE ch.scan_id = $run AND ch.name IS NOT NULL
                   AND ch.old_device IS NOT NULL AND ch.old_inode IS NOT NULL AND ch.old_size IS NOT NULL AND ch.old_mtime IS NOT NULL
-                  AND (f.device IS NOT ch.old_device OR f.inode IS NOT ch.old_inode);
+                  AND (ch.change = 2 OR (ch.change = 3 AND (f.device IS NOT ch.old_device OR f.inode IS NOT ch.old_inode)));
                 """;
             q.Parameters.AddWithValue("$run", run);
             using SqliteDataReader r = q.ExecuteReader();
             while (r.Read())
             {
-                var key = (r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5));
-                if (!replaced.TryGetValue(key, out var names))
-                {
-                    replaced[key] = names = new Queue<(long, string, string?, byte[]?)>();
-                }
-                names.Enqueue((r.GetInt64(0), r.GetString(1), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : (byte[])r.GetValue(7)));
+                left.Add(new NameChange(r.GetInt64(0), r.GetInt64(1) == 2, r.GetInt64(2), r.GetString(3),
+                    (r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7)), r.IsDBNull(8) ? null : r.GetString(8),
+                    r.IsDBNull(9) ? null : (byte[])r.GetValue(9), r.IsDBNull(10) ? null : r.GetInt64(10),
+                    r.IsDBNull(11) || r.IsDBNull(12) || r.IsDBNull(13) || r.IsDBNull(14) ? null : (r.GetInt64(11), r.GetInt64(12), r.GetInt64(13), r.GetInt64(14)),
+                    r.IsDBNull(13) ? null : r.GetInt64(13), r.IsDBNull(14) ? null : r.GetInt64(14),
+                    r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : (byte[])r.GetValue(16)));
             }
         }
-        if (replaced.Count == 0)
+        if (left.Count == 0)
         {
             return;
         }
-        var pairs = new List<((long DirId, string Name, string? Meta, byte[]? Sha256) From, Candidate To)>();
+        var byOld = new Dictionary<(long, long, long, long), Queue<NameChange>>();
+        foreach (NameChange l in left)
+        {
+            if (!byOld.TryGetValue(l.Old, out Queue<NameChange>? q))
+            {
+                byOld[l.Old] = q = new Queue<NameChange>();
+            }
+            q.Enqueue(l);
+        }
+        // Arrivals: Added rows, and the Modified rows above (by their file id now).
+        var arrivals = new List<(Candidate? Added, NameChange? Modified, (long, long, long, long) Key, long DirId, string Name)>();
         foreach (Candidate a in Candidates(run, ScanChangeType.Added))
         {
-            if (a.Device is long dev && a.Inode is long ino && replaced.TryGetValue((dev, ino, a.Size, a.Mtime), out var names) && names.Count > 0)
+            if (a.Device is long dev && a.Inode is long ino)
             {
-                pairs.Add((names.Dequeue(), a));
+                arrivals.Add((a, null, (dev, ino, a.Size, a.Mtime), a.DirId, a.Name));
             }
         }
-        foreach (((long fromDir, string fromName, string? fromMeta, byte[]? fromSha), Candidate to) in pairs)
+        foreach (NameChange m in left)
         {
-            // What else changed on the way (a chmod): compared as PairRenames does; size and time are the same by the match.
-            ChangedProperties fields = fromMeta is null ? ChangedProperties.None : ChangeMeta.Compare(fromMeta, Meta(to));
-            if (fromSha is not null && to.Sha256 is not null && !fromSha.AsSpan().SequenceEqual(to.Sha256))
+            if (!m.Removed && m.Now is { } now)
             {
-                fields |= ChangedProperties.Hash;
+                arrivals.Add((null, m, now, m.DirId, m.Name));
             }
-            using SqliteCommand c = _connection.CreateCommand();
-            c.CommandText = """
-                INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, old_meta, new_meta, from_dir_id, from_name)
-                SELECT $run, $td, $tn, 4, $fields, old_size, $ts, old_mtime, $tm, old_sha256, $th, old_meta, $tmeta, $fd, $fn
-                FROM file_changes WHERE scan_id = $run AND dir_id = $fd AND name = $fn AND change = 3;
-                DELETE FROM file_changes WHERE scan_id = $run AND dir_id = $td AND name = $tn AND change = 1;
-                UPDATE file_changes SET change = 1, fields = 0, old_size = NULL, old_mtime = NULL, old_sha256 = NULL, old_meta = NULL,
-                       old_device = NULL, old_inode = NULL, old_links = NULL
-                WHERE scan_id = $run AND dir_id = $fd AND name = $fn AND change = 3;
-                """;
-            c.Parameters.AddWithValue("$run", run);
-            c.Parameters.AddWithValue("$fd", fromDir);
-            c.Parameters.AddWithValue("$fn", fromName);
-            c.Parameters.AddWithValue("$td", to.DirId);
-            c.Parameters.AddWithValue("$tn", to.Name);
-            c.Parameters.AddWithValue("$ts", to.Size);
-            c.Parameters.AddWithValue("$tm", to.Mtime);
-            c.Parameters.AddWithValue("$th", (object?)to.Sha256 ?? DBNull.Value);
-            c.Parameters.AddWithValue("$tmeta", Meta(to));
-            c.Parameters.AddWithValue("$fields", (long)fields);
+        }
+        var pairs = new List<(NameChange From, Candidate? Added, NameChange? Modified, long DirId, string Name)>();
+        var sources = new HashSet<long>(); // rowids of rows whose file went to another name
+        foreach (var arrival in arrivals)
+        {
+            if (!byOld.TryGetValue(arrival.Key, out Queue<NameChange>? from))
+            {
+                continue;
+            }
+            // Never a name to itself (its id did not change, or it is not in the list), never a row twice.
+            NameChange? source = null;
+            foreach (NameChange candidate in from)
+            {
+                if (!sources.Contains(candidate.RowId) && !(candidate.DirId == arrival.DirId && candidate.Name == arrival.Name))
+                {
+                    source = candidate;
+                    break;
+                }
+            }
+            if (source is NameChange s)
+            {
+                sources.Add(s.RowId);
+                pairs.Add((s, arrival.Added, arrival.Modified, arrival.DirId, arrival.Name));
+            }
+        }
+        if (pairs.Count == 0)
+        {
+            return;
+        }
+        var arrivedAt = new HashSet<long>(pairs.Where(p => p.Modified is not null).Select(p => p.Modified!.RowId));
+        using SqliteCommand c = _connection.CreateCommand();
+        c.CommandText = """
+            INSERT INTO file_changes (scan_id, dir_id, name, change, fields, old_size, new_size, old_mtime, new_mtime, old_sha256, new_sha256, old_meta, new_meta, from_dir_id, from_name, old_device, old_inode, old_links)
+            VALUES ($run, $td, $tn, 4, $fields, $fs, $ts, $fm, $tm, $fh, $th, $fmeta, $tmeta, $fd, $fn, $fdev, $fino, $flinks);
+            """;
+        SqliteParameter P(string name)
+        {
+            var p = new SqliteParameter { ParameterName = name }; // bound as each value's own type
+            c.Parameters.Add(p);
+            return p;
+        }
+        c.Parameters.AddWithValue("$run", run);
+        SqliteParameter td = P("$td"), tn = P("$tn"), fields = P("$fields"), fs = P("$fs"), ts = P("$ts"), fm = P("$fm"), tm = P("$tm"),
+            fh = P("$fh"), th = P("$th"), fmeta = P("$fmeta"), tmeta = P("$tmeta"), fd = P("$fd"), fn = P("$fn"),
+            fdev = P("$fdev"), fino = P("$fino"), flinks = P("$flinks");
+        static object Db(object? v) => v ?? DBNull.Value;
+        foreach ((NameChange from, Candidate? added, NameChange? modified, long dirId, string name) in pairs)
+        {
+            long? toSize = added?.Size ?? modified!.NewSize, toMtime = added?.Mtime ?? modified!.NewMtime;
+            byte[]? toSha = added is not null ? added.Sha256 : modified!.NewSha256;
+            string? toMeta = added is not null ? Meta(added) : modified!.NewMeta;
+            // What else changed on the way (a chmod): compared as PairRenames does; size and time are the same by the match.
+            ChangedProperties f = from.OldMeta is null || toMeta is null ? ChangedProperties.None : ChangeMeta.Compare(from.OldMeta, toMeta);
+            if (from.OldSha256 is not null && toSha is not null && !from.OldSha256.AsSpan().SequenceEqual(toSha))
+            {
+                f |= ChangedProperties.Hash;
+            }
+            td.Value = dirId;
+            tn.Value = name;
+            fields.Value = (long)f;
+            fs.Value = from.Old.Size;
+            ts.Value = Db(toSize);
+            fm.Value = from.Old.Mtime;
+            tm.Value = Db(toMtime);
+            fh.Value = Db(from.OldSha256);
+            th.Value = Db(toSha);
+            fmeta.Value = Db(from.OldMeta);
+            tmeta.Value = Db(toMeta);
+            fd.Value = from.DirId;
+            fn.Value = from.Name;
+            fdev.Value = from.Old.Device; // the identity it had at its old path, for a past run's sizes
+            fino.Value = from.Old.Inode;
+            flinks.Value = Db(from.OldLinks);
             c.ExecuteNonQuery();
         }
+        using SqliteCommand u = _connection.CreateCommand();
+        u.Parameters.AddWithValue("$run", run);
+        SqliteParameter rowId = u.Parameters.Add("$rowid", SqliteType.Integer), dir = u.Parameters.Add("$dir", SqliteType.Integer), nm = u.Parameters.Add("$name", SqliteType.Text);
+        void Execute(string sql)
+        {
+            u.CommandText = sql;
+            u.ExecuteNonQuery();
+        }
+        foreach ((NameChange from, Candidate? added, NameChange? modified, long dirId, string name) in pairs)
+        {
+            if (added is not null)
+            {
+                dir.Value = dirId;
+                nm.Value = name;
+                Execute("DELETE FROM file_changes WHERE scan_id = $run AND dir_id = $dir AND name = $name AND change = 1;");
+            }
+            else if (!sources.Contains(modified!.RowId))
+            {
+                // The file that was here went nowhere: the one that came destroyed it (mv over a file).
+                rowId.Value = modified.RowId;
+                Execute("""
+                    UPDATE file_changes SET change = 2, fields = 0, new_size = NULL, new_mtime = NULL, new_sha256 = NULL, new_meta = NULL
+                    WHERE rowid = $rowid;
+                    """);
+            }
+            else
+            {
+                rowId.Value = modified.RowId;
+                Execute("DELETE FROM file_changes WHERE rowid = $rowid;"); // its file left too: that is its own pair's Renamed
+            }
+        }
+        foreach ((NameChange from, _, _, _, _) in pairs)
+        {
+            rowId.Value = from.RowId;
+            if (from.Removed)
+            {
+                Execute("DELETE FROM file_changes WHERE rowid = $rowid;"); // not gone: renamed
+            }
+            else if (!arrivedAt.Contains(from.RowId))
+            {
+                // Its file left and another, new, is here now.
+                Execute("""
+                    UPDATE file_changes SET change = 1, fields = 0, old_size = NULL, old_mtime = NULL, old_sha256 = NULL, old_meta = NULL,
+                           old_device = NULL, old_inode = NULL, old_links = NULL
+                    WHERE rowid = $rowid;
+                    """);
+            }
+        }
     }
+
+    /// <summary>A per-file change of a run whose file left its name (see <see cref="PairReplacedNames"/>).</summary>
+    private sealed record NameChange(long RowId, bool Removed, long DirId, string Name, (long Device, long Inode, long Size, long Mtime) Old,
+        string? OldMeta, byte[]? OldSha256, long? OldLinks, (long, long, long, long)? Now, long? NewSize, long? NewMtime, string? NewMeta, byte[]? NewSha256);
 
     private static void Enqueue<TKey>(Dictionary<TKey, Queue<Candidate>> map, TKey key, Candidate c)
         where TKey : notnull

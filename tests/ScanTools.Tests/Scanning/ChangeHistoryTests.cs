@@ -47,9 +47,11 @@ public sealed class ChangeHistoryTests : CatalogTest
     /// <summary>
     /// The changes between two snapshots, by the definitions of about_ScanTools: a file is its identity (inode
     /// and birth time); one that moved is Renamed; a path that another file took after its own moved away is
-    /// Added; a path whose file was replaced by another (the old one gone) is Modified, as the path goes.
+    /// Added; a path whose file was replaced by another (the old one gone) is Modified, as the path goes, unless the
+    /// other was renamed there from a path the catalog knew (mv x y over y; log rotation): then it is Renamed, and, in
+    /// one run's list (<paramref name="oneRun"/>; a comparison gives one change a path), the file it replaced is Removed.
     /// </summary>
-    private static List<string> Expected(Dictionary<string, Entry> before, Dictionary<string, Entry> after)
+    private static List<string> Expected(Dictionary<string, Entry> before, Dictionary<string, Entry> after, bool oneRun = false)
     {
         var result = new List<string>();
         bool Same(string k) => before.ContainsKey(k) && after.ContainsKey(k) && before[k].Identity == after[k].Identity;
@@ -80,7 +82,7 @@ public sealed class ChangeHistoryTests : CatalogTest
                 result.Add($"Modified {a} {c}"); // replaced by another file at the same path
             }
         }
-        result.AddRange(gone.Where(g => !movedAway.Contains(g) && !after.ContainsKey(g)).Select(g => $"Removed {g}"));
+        result.AddRange(gone.Where(g => !movedAway.Contains(g) && (!after.ContainsKey(g) || (oneRun && renamedTo.Contains(g)))).Select(g => $"Removed {g}"));
         foreach (string k in before.Keys.Where(Same))
         {
             ChangedProperties c = Differences(before[k], after[k]);
@@ -133,7 +135,8 @@ public sealed class ChangeHistoryTests : CatalogTest
         }
         int i = 0;
         foreach (string f in new[] { "a.txt", "b.txt", "c.txt", "docs/readme.md", "docs/guide.md", "src/main.c", "src/util.c", "src/lib/x.c",
-                     "old/one.log", "old/deep/two.log", "keep.bin", "move-me.txt", "rename-me.txt", "same-size.txt", "reuse-me.txt" })
+                     "old/one.log", "old/deep/two.log", "keep.bin", "move-me.txt", "rename-me.txt", "same-size.txt", "reuse-me.txt",
+                     "app.log", "app.log.1", "over-src.txt", "over-dst.txt", "swap-a.txt", "swap-b.txt" })
         {
             File.WriteAllText(Path.Combine(root, f), $"content {i++} of {f}");
         }
@@ -142,8 +145,10 @@ public sealed class ChangeHistoryTests : CatalogTest
     }
 
     /// <summary>
-    /// The scripted edits: content, time, mode, rename, move, delete (a file and a folder), add, retarget, replace, and a
-    /// rename whose old name a new file takes (read as "Modified, and another Added" before: newcomer test 79).
+    /// The scripted edits: content, time, mode, rename, move, delete (a file and a folder), add, retarget, replace, a
+    /// rename whose old name a new file takes (read as "Modified, and another Added" before: newcomer test 79), and renames
+    /// onto names the catalog knew: a log rotation, mv over a file, two names swapped (each read as Modified before,
+    /// comparing unrelated files: newcomer test 84).
     /// </summary>
     private static void Edit(string root)
     {
@@ -162,6 +167,9 @@ public sealed class ChangeHistoryTests : CatalogTest
             ln -sfn b.txt link
             printf 'XXXXXXXXXXXXXXXXXXXXXXXXX' > same-size.tmp && touch -r same-size.txt same-size.tmp && mv same-size.tmp same-size.txt
             mv reuse-me.txt reused.txt && echo 'another file' > reuse-me.txt
+            mv app.log.1 app.log.2 && mv app.log app.log.1 && echo 'a new log' > app.log
+            mv -f over-src.txt over-dst.txt
+            mv swap-a.txt swap.tmp && mv swap-b.txt swap-a.txt && mv swap.tmp swap-b.txt
             """, root);
     }
 
@@ -193,7 +201,7 @@ public sealed class ChangeHistoryTests : CatalogTest
 
         using CatalogReader reader = CatalogReader.Open(db);
         List<string> actual = Describe(reader.GetChanges(new ScanChangeQuery()));  // the newest scan by default
-        Assert.Equal(Expected(before, after), actual);
+        Assert.Equal(Expected(before, after, oneRun: true), actual);
         Assert.Contains(actual, a => a.StartsWith("Renamed ", StringComparison.Ordinal) && a.Contains("moved.txt", StringComparison.Ordinal));
         Assert.Contains(actual, a => a.StartsWith("Removed ", StringComparison.Ordinal) && a.Contains("two.log", StringComparison.Ordinal));
 
@@ -201,7 +209,11 @@ public sealed class ChangeHistoryTests : CatalogTest
         Assert.Equal(actual.Count(a => a.StartsWith("Added", StringComparison.Ordinal)), summary.Added);
         Assert.Equal(actual.Count(a => a.StartsWith("Removed", StringComparison.Ordinal)), summary.Removed);
         Assert.Equal(actual.Count(a => a.StartsWith("Modified", StringComparison.Ordinal)), summary.Modified);
-        Assert.Equal(3, summary.Renamed); // renamed.txt, moved.txt, and reused.txt (its old name, reuse-me.txt, is Added)
+        // renamed.txt, moved.txt, reused.txt (its old name, reuse-me.txt, is Added), app.log.1 and app.log.2 (app.log is
+        // Added), over-dst.txt (the file it replaced is Removed), swap-a.txt and swap-b.txt.
+        Assert.Equal(8, summary.Renamed);
+        Assert.Contains($"Removed {Path.Combine(root, "over-dst.txt")}", actual);
+        Assert.Contains($"Renamed {Path.Combine(root, "app.log.2")} <- {Path.Combine(root, "app.log.1")}", actual);
         Assert.Equal(second.Files, summary.Entries);
     }
 
