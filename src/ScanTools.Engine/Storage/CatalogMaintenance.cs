@@ -154,6 +154,44 @@ public static class CatalogMaintenance
     }
 
     /// <summary>
+    /// In a copy just taken: the runs that say Running whose process on this computer no longer exists, ended Failed with the
+    /// counts the copy holds and the message <see cref="CatalogWriter.FailAbandonedRuns"/> writes. Catalogs older than
+    /// schema 11 (no progress time) are left as they are: their runs are then recorded Cancelled with the others.
+    /// </summary>
+    private static void FailDeadRuns(SqliteCommand c)
+    {
+        c.CommandText = "SELECT count(*) FROM pragma_table_info('scan_runs') WHERE name = 'progress_utc';";
+        if (Convert.ToInt64(c.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            return;
+        }
+        var dead = new List<(long Id, int Pid)>();
+        c.CommandText = "SELECT id, process_id, started_utc FROM scan_runs WHERE status = 'Running' AND host = $host;";
+        c.Parameters.AddWithValue("$host", Environment.MachineName);
+        using (SqliteDataReader r = c.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                if (!Platform.ProcessLiveness.IsAlive(r.GetInt32(1), new DateTime(r.GetInt64(2), DateTimeKind.Utc)))
+                {
+                    dead.Add((r.GetInt64(0), r.GetInt32(1)));
+                }
+            }
+        }
+        c.Parameters.Clear();
+        foreach ((long id, int pid) in dead)
+        {
+            c.CommandText = CatalogWriter.EndCountedFromCatalog;
+            c.Parameters.AddWithValue("$status", nameof(ScanRunStatus.Failed));
+            c.Parameters.AddWithValue("$ended", DBNull.Value);
+            c.Parameters.AddWithValue("$message", CatalogWriter.AbandonedMessage(pid));
+            c.Parameters.AddWithValue("$id", id);
+            c.ExecuteNonQuery();
+            c.Parameters.Clear();
+        }
+    }
+
+    /// <summary>
     /// Copies the catalog to <paramref name="destination"/> while scans go on writing it: SQLite's backup API copies
     /// every page in one read transaction of a read-only connection, so the copy holds exactly what was committed
     /// when it started, and the catalog's writer (in any process) is never paused and no second write connection is
@@ -191,6 +229,16 @@ public static class CatalogMaintenance
                     throw new CatalogException(CatalogErrorCode.WriteFailed, target,
                         $"The copy of '{source}' could not be switched to WAL journaling. Write the backup to a local disk; network shares do not support it.");
                 }
+                // A run whose process on this computer had ended (killed) is recorded as the catalog's next writer would
+                // record it, Failed; a restored copy said Cancelled "in progress", and the kill was lost (newcomer test 83).
+                // Neither kind resolved anything, so what their rules read does not count as read (as the writer does).
+                c.CommandText = """
+                    UPDATE files SET rules_key = NULL
+                    WHERE rules_key IS NOT NULL AND last_scan_id IN (
+                        SELECT id FROM scan_runs WHERE status = 'Running' AND coalesce(json_array_length(options, '$.RuleIds'), 0) > 0);
+                    """;
+                c.ExecuteNonQuery();
+                FailDeadRuns(c);
                 // A run still going when the copy was taken has no end in the copy: it read as Running, then (once its process
                 // had ended) as Failed "ended before the run finished", though it completed in the catalog (newcomer test 65).
                 c.CommandText = """

@@ -1287,7 +1287,7 @@ internal sealed partial class CatalogWriter : IDisposable
     /// folder it listed completely, their bytes, its folders and its error items. For runs whose own end
     /// never arrived (the catalog failed under it, its process died), so their counts match their rows.
     /// </summary>
-    private const string EndCountedFromCatalog = """
+    internal const string EndCountedFromCatalog = """
         UPDATE scan_runs SET status = $status, ended_utc = coalesce($ended, progress_utc, started_utc), message = $message,
                files = (SELECT count(*) FROM files f JOIN directories d ON d.id = f.dir_id
                         WHERE f.removed_scan_id IS NULL AND (f.last_scan_id = $id OR d.last_scan_id = $id)),
@@ -1332,11 +1332,15 @@ internal sealed partial class CatalogWriter : IDisposable
             u.Parameters.AddWithValue("$status", nameof(ScanRunStatus.Failed));
             // Its end is the last progress it stored, not now: the next writer may come a day later.
             u.Parameters.AddWithValue("$ended", DBNull.Value);
-            u.Parameters.AddWithValue("$message", $"The process that ran it (PID {pid}) ended before the run finished; what it had sent is kept, and the counts are what the catalog holds. Its end time is the last time it stored its progress (every 2 seconds), or its start when it stored none.");
+            u.Parameters.AddWithValue("$message", AbandonedMessage(pid));
             u.Parameters.AddWithValue("$id", id);
             u.ExecuteNonQuery();
         }
     }
+
+    /// <summary>The message of a run whose process ended before the run did (see <see cref="FailAbandonedRuns"/>).</summary>
+    internal static string AbandonedMessage(int pid) =>
+        $"The process that ran it (PID {pid}) ended before the run finished; what it had sent is kept, and the counts are what the catalog holds. Its end time is the last time it stored its progress (every 2 seconds), or its start when it stored none.";
 
     /// <summary>Runs SQLite's housekeeping and folds the WAL back into the database before closing.</summary>
     public void Checkpoint()

@@ -175,6 +175,34 @@ public sealed class CatalogMaintenanceTests : CatalogTest
     }
 
     [UnixFact]
+    public void A_backup_records_a_run_whose_process_was_killed_as_failed_in_the_copy_not_as_in_progress()
+    {
+        // Newcomer test 83: the copy said Cancelled "in progress when Backup-ScanCatalog copied the catalog", and RunsInProgress
+        // counted it, though its process had been killed before: a restored copy lost the kill.
+        (string db, _, _) = History();
+        using (ChildWriter child = ChildWriter.Write(db, 2_000, "killed", "--hold"))
+        {
+            child.WaitFor(l => l.TryGetProperty("holding", out _));
+            Assert.True(SpinWait.SpinUntil(() => Sql.Scalar(db, "SELECT count(*) FROM scan_runs WHERE status = 'Running';") == 1, TimeSpan.FromMinutes(1)),
+                "the child's run never appeared Running in the catalog");
+            child.Kill();
+            child.WaitForExit();
+        }
+        long dead = Sql.Scalar(db, "SELECT id FROM scan_runs WHERE status = 'Running';");
+        string copy = Path.Combine(T.Dir("backups"), "killed.db");
+
+        CatalogBackupResult backup = CatalogMaintenance.Backup(db, copy);
+
+        Assert.Equal(0, backup.RunsInProgress);
+        Assert.Equal("Running", Sql.Text(db, "SELECT status FROM scan_runs WHERE id = $id;", ("$id", dead))); // the catalog is only read
+        Assert.Equal("Failed", Sql.Text(copy, "SELECT status FROM scan_runs WHERE id = $id;", ("$id", dead)));
+        Assert.StartsWith("The process that ran it (PID ", Sql.Text(copy, "SELECT message FROM scan_runs WHERE id = $id;", ("$id", dead)), StringComparison.Ordinal);
+        Assert.Equal(Sql.Scalar(copy, "SELECT count(*) FROM files f JOIN directories d ON d.id = f.dir_id WHERE d.path LIKE '/mp/killed/%';"),
+            Sql.Scalar(copy, "SELECT files FROM scan_runs WHERE id = $id;", ("$id", dead))); // its counts are what the copy holds
+        Assert.Equal(0, Sql.Scalar(copy, "SELECT count(*) FROM scan_runs WHERE status = 'Running';"));
+    }
+
+    [UnixFact]
     public void A_backup_records_a_run_in_progress_as_cancelled_in_the_copy_saying_so_while_the_catalog_records_its_end()
     {
         // Newcomer test 65: the copy held the run Running, then (once its process had ended) Failed "ended before the run
