@@ -153,6 +153,32 @@ Describe 'Start-Scan into a remote catalog, and Start-ScanConsumer' -Skip:(-not 
         $run.Files | Should -Be @(Get-Finding -Database $db).Count
     }
 
+    It 'says on the error stream what became of a remote scan stopped by SIGTERM while no consumer runs, and exits 143' -Skip:$IsWindows {
+        # Newcomer test 83: the process ended 143 after 10-27 s without a word, in a cron log the only trace of the stop.
+        $remote = "redis://127.0.0.1:$($redis.Port)/sigterm-noconsumer"
+        $root = New-TestDirectory -Parent $trees -Name 'sigterm-noconsumer'
+        $null = New-TestTree -Path $root -Folders 2 -FilesPerFolder 3
+        $pidFile = Join-Path $TestDrive 'sigterm-noconsumer.pid'
+        $output = Join-Path $TestDrive 'sigterm-noconsumer.txt'
+        # A shorter grace than the 20 s of a real stop, so the test waits less; the path it takes is the same.
+        $script = { param($m, $t, $a, $p) Import-Module $m; [ScanTools.Scanning.ProcessShutdown]::GracePeriod = [timespan]::FromSeconds(6); [IO.File]::WriteAllText("$p.tmp", [string]$PID); [IO.File]::Move("$p.tmp", $p, $true); Start-Scan -Path $t -Database $a }.ToString()
+        $launcher = Start-TestPwsh -Script "& { $script } @args 2>&1" -OutputPath $output -ArgumentList $modulePath, $root, $remote, $pidFile
+        $scanPid = [int](Wait-TestSignal -Path $pidFile -TimeoutSeconds 120)
+        # Signalled once it has warned that no consumer reads the stream: its scan is done and waits for one.
+        $deadline = [datetime]::UtcNow.AddSeconds(120)
+        while (-not ((Get-Content -LiteralPath $output -Raw -ErrorAction SilentlyContinue) -match 'No consumer has read') -and [datetime]::UtcNow -lt $deadline) {
+            Start-Sleep -Milliseconds 100 # polling the child's output file: no event to wait on
+        }
+        $scanPid | Should -BeGreaterThan 1 -Because 'a signal to PID 0 reaches the whole process group'
+        & kill -TERM $scanPid
+        $launcher.WaitForExit(60000) | Should -BeTrue
+        $launcher.ExitCode | Should -Be 143
+        $text = Get-Content -LiteralPath $output -Raw
+        $text | Should -Match 'Scan [0-9a-f]{8}-[0-9a-f-]{27}[^\n]*Stopped by SIGTERM'
+        $text | Should -Match 'Start-ScanConsumer'
+        $text | Should -Not -Match 'Scan 0 '
+    }
+
     It 'stops a consumer on SIGTERM as Ctrl+C does, saying on the error stream what it committed, and exits 143' -Skip:$IsWindows {
         # Before, SIGTERM (systemd stopping the service) ended the consumer at once, exit code 143 and not a word.
         $db = New-CatalogPath -Directory $catalogs

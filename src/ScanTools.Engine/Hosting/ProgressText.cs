@@ -27,7 +27,8 @@ public static class ProgressText
     public static string Stopped(Storage.ScanRun run) => DisplayText.Escape(
         string.Format(CultureInfo.InvariantCulture,
             "Scan {0} stopped after {1}: kept {2:N0} file{8} ({3}) in {4:N0} folder{9}, {5:N0} error item{6}. {7}",
-            run.Id, run.Duration < TimeSpan.FromSeconds(10) ? ElapsedTenths(run.Duration) : Elapsed(run.Duration), run.Files, ByteSize.Format(run.Bytes), run.Directories, run.Errors, run.Errors == 1 ? string.Empty : "s",
+            run.Id > 0 ? run.Id.ToString(CultureInfo.InvariantCulture) : run.RunKey.ToString("D"), // a remote run has its id once the consumer commits it
+            run.Duration < TimeSpan.FromSeconds(10) ? ElapsedTenths(run.Duration) : Elapsed(run.Duration), run.Files, ByteSize.Format(run.Bytes), run.Directories, run.Errors, run.Errors == 1 ? string.Empty : "s",
             run.Message ?? string.Empty, run.Files == 1 ? string.Empty : "s", run.Directories == 1 ? string.Empty : "s").TrimEnd())!;
 
     /// <summary>As <see cref="Elapsed"/>, with tenths of a second (cut, not rounded): a run stopped within a second read "stopped after 0:00:00".</summary>

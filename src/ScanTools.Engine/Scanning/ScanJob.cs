@@ -136,10 +136,32 @@ public sealed class ScanJob : IDisposable, ProcessShutdown.IStoppableRun
     Task ProcessShutdown.IStoppableRun.Ended => _completion.Task;
 
     string? ProcessShutdown.IStoppableRun.StoppedText =>
-        _completion.Task.IsCompletedSuccessfully && _completion.Task.Result.Status == ScanRunStatus.Cancelled ? Hosting.ProgressText.Stopped(_completion.Task.Result) : null;
+        _completion.Task.IsCompletedSuccessfully && _completion.Task.Result.Status == ScanRunStatus.Cancelled ? Hosting.ProgressText.Stopped(_completion.Task.Result)
+        : _completion.Task.IsCompletedSuccessfully && _endingProcess && Remote.RemoteCatalogAddress.IsRemote(_lease.DatabasePath) ? UnconfirmedText(_completion.Task.Result)
+        : _abandoned is string reason ? AbandonedText(reason)
+        : null;
+
+    /// <summary>
+    /// The line for a remote scan that had ended and was waiting for a consumer to commit it when the process was asked to
+    /// end: it said nothing, and the process ended 143 (newcomer test 83).
+    /// </summary>
+    private string UnconfirmedText(ScanRun run) => Hosting.DisplayText.Escape(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"Scan {RunKey:D} of {string.Join(", ", _options.NormalizedRoots())} ended {run.Status} ({run.Files:N0} files sent to {_lease.DatabasePath}), and was waiting for a consumer to commit it when the process was stopped: {_cancelReason ?? "stopped"}. What reached the broker is committed when Start-ScanConsumer runs (is one running? Get-ScanSession); Get-ScanRun on the catalog then shows the run."))!;
+
+    /// <summary>Why the run was ended on record without stopping in time (<see cref="ProcessShutdown.IStoppableRun.Abandon"/>); null until then.</summary>
+    private volatile string? _abandoned;
+
+    /// <summary>
+    /// The line for a run that did not end within the grace period: a remote scan whose end no consumer committed meanwhile
+    /// (none was running) wrote nothing at all, and the process ended 143 after 20-30 s without a word (newcomer test 83).
+    /// </summary>
+    private string AbandonedText(string reason) => Hosting.DisplayText.Escape(Remote.RemoteCatalogAddress.IsRemote(_lease.DatabasePath)
+        ? $"Scan {RunKey:D} of {string.Join(", ", _options.NormalizedRoots())}: {reason.TrimEnd('.')}, and its end did not reach {_lease.DatabasePath} within {ProcessShutdown.GracePeriod.TotalSeconds:0} s (is a consumer running? Get-ScanSession). What reached the broker is committed when Start-ScanConsumer runs; the run is recorded Failed there once its process is heard no more."
+        : $"Scan {RunKey:D} of {string.Join(", ", _options.NormalizedRoots())}: {reason.TrimEnd('.')}, and it did not stop within {ProcessShutdown.GracePeriod.TotalSeconds:0} s (a read that did not return): it is recorded Cancelled with the counts the catalog holds (Get-ScanRun).")!;
 
     void ProcessShutdown.IStoppableRun.Abandon(string reason, TimeSpan wait)
     {
+        _abandoned = reason;
         try
         {
             _lease.Write(ScanRunEnd.CountedFromCatalog(RunKey, ScanRunStatus.Cancelled,
