@@ -29,6 +29,7 @@ public static class RuleSamples
     public static string? NameFor(string ruleId) => ruleId switch
     {
         "pgpass-password" => ".pgpass",
+        "dotenv-password" => ".env",
         _ => null,
     };
 
@@ -75,6 +76,8 @@ public static class RuleSamples
         Add("url-password", "DATABASE_URL=postgres://admin:", Random(r, Alnum, 16), "@db.example.com:5432/app", "HOMEPAGE=https://example.com/user/admin");
         // Placed by name (.pgpass); the near miss is a comment line of the same shape.
         Add("pgpass-password", "db1.example.com:5432:*:app_user:", Random(r, Alnum, 1) + Random(r, Alnum + "!#%@", 13), "", "# db1.example.com:5432:*:app_user:" + Random(r, Alnum, 14));
+        // A generated password with the characters code heuristics stop at; the near miss is a reference.
+        Add("dotenv-password", "SMTP_PASS=", Random(r, Alnum, 1) + Random(r, Alnum + ";/()#.-", 15), "", "SMTP_PASS=${SMTP_PASS}");
         return d;
     }
 }
