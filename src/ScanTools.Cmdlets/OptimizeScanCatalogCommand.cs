@@ -43,7 +43,8 @@ public sealed class OptimizeScanCatalogCommand : CatalogWriteCommand
             string action = plan.Runs == 0
                 ? options.OlderThanDays is null && options.KeepRuns is null
                     ? "Optimize (no -OlderThanDays or -KeepRuns: nothing to prune)"
-                    : "Optimize (no run matches -OlderThanDays or -KeepRuns: nothing to prune)"
+                    // The limits may match runs that are always kept: say which, not "no run matches" (newcomer test 83).
+                    : "Optimize (nothing to prune: no run the limits let go, besides those always kept: a run still Running, the newest completed scan, the newest run, and every run after the oldest one kept)"
                 : $"Prune {plan.Runs:N0} run(s) ({plan.RemovedFiles:N0} removed files, {plan.ErrorItems:N0} error items, {plan.Changes:N0} changes, {plan.ResolvedFindings:N0} resolved findings) and optimize";
             if (!ShouldProcess(plan.Database, action))
             {

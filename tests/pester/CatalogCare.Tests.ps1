@@ -59,6 +59,17 @@ Describe 'Optimize-ScanCatalog' {
         @(Get-ScanRun -Database $h.Database) | Should -HaveCount 4
     }
 
+    It 'says with -WhatIf that the runs the limits match are always kept, rather than that none matches (newcomer test 83)' {
+        $root = Join-Path $trees ([guid]::NewGuid().ToString('N'))
+        $null = New-TestTree -Path $root -Folders 1 -FilesPerFolder 2
+        $db = New-CatalogPath -Directory $catalogs
+        $null = Start-Scan -Path $root -Database $db
+        $result = Invoke-TestPwsh -Script "Import-Module '$modulePath'; Optimize-ScanCatalog -Database '$db' -KeepRuns 0 -WhatIf" -TimeoutSeconds 300
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        ($result.Output -join ' ') | Should -Match 'nothing to prune: no run the limits let go, besides those always kept: a run still Running, the newest completed scan, the newest run'
+        @(Get-ScanRun -Database $db) | Should -HaveCount 1
+    }
+
     It 'keeps the newest runs, removes the others with what they found removed, and leaves the present files' {
         $h = New-History
         $before = @(Get-Finding -Database $h.Database | ForEach-Object FullName | Sort-Object)
