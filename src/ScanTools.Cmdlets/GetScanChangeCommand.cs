@@ -143,6 +143,11 @@ public sealed class GetScanChangeCommand : CatalogReadCommand
         ScanChangeQuery query;
         try
         {
+            if (Summary && bound.ContainsKey(nameof(First)))
+            {
+                // The summary counts every change selected: -First was ignored without a word (newcomer test 84).
+                throw new ArgumentException("-Summary counts every change the other parameters select; -First limits a list of changes. Use one of them: Get-ScanChange -First N lists the first N, Get-ScanChange -Summary counts them all.");
+            }
             if (bound.ContainsKey(nameof(Property)) && _property == 0)
             {
                 // None is no property: as a filter it would select nothing, and "every change" is what leaving it out means.

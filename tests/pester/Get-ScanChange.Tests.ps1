@@ -186,6 +186,10 @@ Describe 'Get-ScanChange' {
             @(Get-ScanChange -Database $db -ScanId $run2.Id -ChangeType Added).PSPath | Should -Not -BeNullOrEmpty
         }
 
+        It 'refuses -First with -Summary, which counts every change (it ignored -First: newcomer test 84)' {
+            { Get-ScanChange -Database $db -ScanId $run2.Id -First 2 -Summary -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*' -ExpectedMessage '*-Summary counts every change*'
+        }
+
         It 'takes piped strings as paths, and refuses a piped object that gives no path or run rather than listing every change' {
             @((Join-Path $root 'src/a.txt') | Get-ScanChange -Database $db -ScanId $run2.Id).FullName | Should -Be @(Join-Path $root 'src/a.txt')
             $all = @([pscustomobject]@{ Database = $db } | Get-ScanChange -ErrorAction SilentlyContinue -ErrorVariable refused)
