@@ -748,7 +748,7 @@ public sealed class FileWalker
             "The folder, or one above it, was replaced by a symbolic link while the scan ran; links are not followed without -FollowSymlink, so it was not listed."),
         DirectoryNotFoundException when isRoot => new ScanError(dir, ScanErrorKind.RootNotFound, "This folder does not exist."),
         DirectoryNotFoundException => new ScanError(dir, ScanErrorKind.DirectoryVanished, "The folder was deleted or moved while the scan was running."),
-        PathTooLongException => new ScanError(dir, ScanErrorKind.PathTooLong, "The path is longer than the operating system accepts; it cannot be listed."),
+        PathTooLongException => new ScanError(dir, ScanErrorKind.PathTooLong, "The path is longer than the operating system accepts (4,096 bytes on Linux, 1,024 on macOS); ScanTools reads folders by their full path, so this one and what is in it cannot be listed. Move or rename it to a shorter path to catalog it."),
         _ => new ScanError(dir, ScanErrorKind.IoError, $"The folder could not be listed: {ex.Message}"),
     };
 
@@ -756,7 +756,7 @@ public sealed class FileWalker
     {
         StatFailure.NotFound => new ScanError(path, ScanErrorKind.FileVanished, "The entry was deleted between listing and reading."),
         StatFailure.AccessDenied => new ScanError(path, ScanErrorKind.AccessDenied, "Permission denied while reading this entry's metadata."),
-        StatFailure.NameTooLong => new ScanError(path, ScanErrorKind.PathTooLong, "The path is longer than the operating system accepts."),
+        StatFailure.NameTooLong => new ScanError(path, ScanErrorKind.PathTooLong, "The path is longer than the operating system accepts (4,096 bytes on Linux, 1,024 on macOS), so its metadata cannot be read by its full path. Move or rename it, or a folder above it, to a shorter path to catalog it."),
         StatFailure.Loop => new ScanError(path, ScanErrorKind.SymlinkLoop, "Too many levels of symbolic links."),
         _ => new ScanError(path, ScanErrorKind.IoError, "The entry's metadata could not be read."),
     };
