@@ -54,11 +54,16 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
     public Guid RunKey { get; set; }
 
     private readonly SortedSet<long> _runs = new();
+    private long _catalogOnly; // piped objects that gave only their catalog
     private bool _runPiped; // only a piped run can be of another catalog: a typed -ScanId opens no reader to check
 
     /// <summary>Notes the run of each piped object: one report is of one run.</summary>
     protected override void ProcessRecord()
     {
+        if (FromPipeline(nameof(Database)) && !FromPipeline(nameof(ScanId)))
+        {
+            _catalogOnly++; // a finding, a change, a folder size: only its catalog bound
+        }
         if (MyInvocation.BoundParameters.ContainsKey(nameof(ScanId)))
         {
             _runs.Add(ScanId);
@@ -89,6 +94,11 @@ public sealed class ExportScanReportCommand : CatalogReadCommand
             return;
         }
         string catalog = ResolveCatalog().Path;
+        if (_catalogOnly > 0)
+        {
+            // Get-Finding -Name *.log | Export-ScanReport wrote the whole catalog's report without a word (newcomer test 84).
+            WriteWarning($"{_catalogOnly:N0} piped object{(_catalogOnly == 1 ? " gives" : "s give")} Export-ScanReport only {(_catalogOnly == 1 ? "its" : "their")} catalog: a report is of a whole catalog (or of one run piped from Get-ScanRun), so this one is of all of '{catalog}', not of the objects piped in.");
+        }
         string target;
         try
         {

@@ -438,6 +438,17 @@ Describe 'Export-ScanReport' {
         { Export-ScanReport -Database $db -ScanId 999 -Path (Join-Path $reports 'x.html') -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFilter*'
     }
 
+    It 'warns that piped findings give only their catalog, and reports on the whole catalog (newcomer test 84)' {
+        $target = Join-Path $reports 'piped-findings.html'
+        $findings = @(Get-Finding -Database $db -First 3)
+        $findings | Export-ScanReport -Path $target -WarningVariable warned -WarningAction SilentlyContinue
+        Test-Path -LiteralPath $target | Should -BeTrue
+        "$warned" | Should -BeLike "3 piped objects give Export-ScanReport only their catalog*not of the objects piped in*"
+        $run = Join-Path $reports 'piped-run-nowarn.html'
+        Get-ScanRun -Database $db -Id $firstRun.Id | Export-ScanReport -Path $run -WarningVariable none -WarningAction SilentlyContinue
+        $none | Should -BeNullOrEmpty
+    }
+
     It 'reports on a piped run, and refuses runs of several (a piped run bound only -Database before)' {
         $piped = Join-Path $reports 'piped-run1.html'
         Get-ScanRun -Database $db -Id $firstRun.Id | Export-ScanReport -Path $piped
