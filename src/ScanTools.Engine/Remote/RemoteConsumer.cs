@@ -96,6 +96,7 @@ public sealed class RemoteConsumer
     private long _batches, _rows, _duplicates, _outOfOrder, _rejected, _refused, _claimed, _backlog;
     private volatile RemoteConsumerState _state = RemoteConsumerState.Starting;
     private volatile string? _lastError;
+    private volatile bool _wasActive; // it read the stream; a standby one never did
 
     /// <param name="address">The remote catalog (broker and name).</param>
     /// <param name="password">The broker's password, or null for $env:SCANTOOLS_REDIS_PASSWORD / none.</param>
@@ -178,19 +179,24 @@ public sealed class RemoteConsumer
 
         public void Stop(string reason)
         {
+            _stateAtStop = _consumer._state;
             _reason = reason;
             _source.Cancel();
         }
+
+        private volatile RemoteConsumerState _stateAtStop;
 
         public void Abandon(string reason, TimeSpan wait)
         {
             // Nothing to end on record: entries read and not committed stay pending on the broker for the next consumer.
         }
 
-        public string? StoppedText => _reason is string reason
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Start-ScanConsumer: {reason}. {_consumer.Status().CommittedBatches:N0} batches ({_consumer.Status().CommittedRows:N0} rows) were committed into '{_consumer._database}' and acknowledged; entries not yet committed stay on {_consumer._address} for the next consumer: start it again to go on.")
-            : null;
+        public string? StoppedText => _reason is not string reason ? null
+            : _consumer._wasActive
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"Start-ScanConsumer: {reason}. {_consumer.Status().CommittedBatches:N0} batches ({_consumer.Status().CommittedRows:N0} rows) were committed into '{_consumer._database}' and acknowledged; entries not yet committed stay on {_consumer._address} for the next consumer: start it again to go on.")
+                // A standby consumer read nothing: another one reads the stream (newcomer test 83: it said "start it again").
+                : $"Start-ScanConsumer: {reason}, before it read {_consumer._address}: it was {_stateAtStop switch { RemoteConsumerState.Standby => "standby while another consumer reads the stream, which goes on", RemoteConsumerState.WaitingForWriter => "waiting to become the writer of '" + _consumer._database + "'", _ => "starting" }}. Nothing was committed by it.";
 
         public void Dispose() => _source.Dispose();
     }
@@ -212,6 +218,7 @@ public sealed class RemoteConsumer
             EnsureGroup(db, cancellationToken);
             WaitForOtherConsumers(db, cancellationToken);
             _state = RemoteConsumerState.Active;
+            _wasActive = true;
             AdoptOpenRuns();
             try
             {
