@@ -385,6 +385,7 @@ public sealed class StartScanCommand : CatalogWriteCommand
             WriteWarning(ProgressText.Stopped(run));
         }
         WriteObject(run);
+        ProcessShutdown.WaitForShutdown(); // after a signal, the process ends as it asks (143), not as the script would
     }
 
     /// <summary>

@@ -131,6 +131,7 @@ public sealed class StartScanConsumerCommand : CatalogWriteCommand
             ThrowTerminatingError(new ErrorRecord(failure, "ConsumerFailed", ErrorCategory.ConnectionError, address.ToString()));
         }
         WriteObject(consumer.Status());
+        Scanning.ProcessShutdown.WaitForShutdown(); // after a signal, the process ends as it asks (143), not as the script would
     }
 
     /// <summary>Ctrl+C: what was read is committed and acknowledged, then the consumer stops.</summary>

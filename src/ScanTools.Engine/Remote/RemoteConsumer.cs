@@ -364,8 +364,9 @@ public sealed class RemoteConsumer
                 _lastError = null;
                 return;
             }
-            _state = RemoteConsumerState.Standby;
+            // The reason first: a Status() read between the two saw Standby without it.
             _lastError = $"Another consumer reads this catalog's stream ({string.Join(", ", running.Select(r => r[RemoteCatalogAddress.ConsumerAlivePrefix.Length..]))}): this one waits as standby, so the batches are not split between two catalog files.";
+            _state = RemoteConsumerState.Standby;
         }
     }
 

@@ -173,6 +173,22 @@ public static class ProcessShutdown
     /// </summary>
     public static bool Signalled => _stopReason is not null;
 
+    /// <summary>
+    /// Once a signal came: waits (at most twice the grace period) until its shutdown has ended the runs and written their
+    /// lines, so that the process ends as the signal asks (143 for SIGTERM). A command whose run the signal stopped returned
+    /// before that, and PowerShell, ending the script, ended the process first with exit code 0: a remote scan stopped
+    /// while it waited for a consumer did so in a loaded test run. Returns at once when no signal came.
+    /// </summary>
+    public static void WaitForShutdown()
+    {
+        TaskCompletionSource<bool>? shutdown;
+        lock (Gate)
+        {
+            shutdown = _stopReason is null ? null : _shutdown;
+        }
+        shutdown?.Task.Wait(GracePeriod + GracePeriod);
+    }
+
     /// <summary>For tests: forgets a signal, so that the next runs of the test process are not stopped at once.</summary>
     internal static void ForgetSignal()
     {
