@@ -24,7 +24,7 @@ public static class RuleBenchmarks
     {
         List<string> ids = RuleSamples.Make(new Random(1)).Keys.ToList();
         // The tree depends on the samples (which rule each file gets): a tree built before a rule was added is built again.
-        string version = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", ids))))[..8].ToLowerInvariant();
+        string version = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("named-files," + string.Join(",", ids))))[..8].ToLowerInvariant();
         string root = Path.Combine(parent, $"rules-{files}-{version}");
         string marker = root + ".complete";
         var random = new Random(99);
@@ -42,6 +42,10 @@ public static class RuleBenchmarks
             int lines = random.Next(20, 160);
             int secretLine = i % 50 == 0 ? random.Next(1, lines + 1) : -1;
             string? rule = secretLine > 0 ? ids[(i / 50) % ids.Count] : null;
+            if (rule is not null && RuleSamples.NameFor(rule) is string named)
+            {
+                path = Path.Combine(dir, $"conf{i:D6}", named); // a rule that looks only in files of a name (.pgpass, .env)
+            }
             var sb = new StringBuilder();
             for (int l = 1; l <= lines; l++)
             {
@@ -69,7 +73,7 @@ public static class RuleBenchmarks
             }
             if (!exists)
             {
-                Directory.CreateDirectory(dir);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 File.WriteAllText(path, sb.ToString());
                 if (blob is not null)
                 {
